@@ -1,0 +1,42 @@
+// ClusterView: the read-only picture of the cluster that placement policies decide on.
+// Both engines implement it: sim/ from its modelled nodes, live/ from invoker state reports.
+// Cost: every accessor is O(1).
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "model/container.h"
+#include "model/function_spec.h"
+#include "model/time.h"
+
+namespace hearth::model {
+
+struct NodeState {
+  NodeId id = 0;
+  MegaBytes capacity_mb = 0;
+  MegaBytes used_mb = 0;      // memory held by all containers (busy, idle, prewarmed, starting)
+  // Memory of invocations placed on this node and not yet completed (running, starting or queued):
+  // what an OpenWhisk balancer has acquired in its per-invoker memory semaphore.
+  MegaBytes reserved_mb = 0;
+  std::int32_t cores = 0;
+  std::int32_t busy_cores = 0;
+  std::int32_t queued = 0;  // invocations waiting on this node
+  bool healthy = true;
+
+  MegaBytes free_mb() const { return capacity_mb - used_mb; }
+  // Memory not held by running work: what an OpenWhisk-style balancer believes is available,
+  // since the invoker evicts idle containers to make room.
+  MegaBytes unreserved_mb() const { return capacity_mb - reserved_mb; }
+};
+
+class ClusterView {
+ public:
+  virtual ~ClusterView() = default;
+  virtual std::span<const NodeState> nodes() const = 0;
+  // Idle (warm, paused or function-specific prewarmed) containers of `fn` on `node`.
+  virtual std::int32_t idle_containers(NodeId node, FunctionId fn) const = 0;
+  virtual Micros now() const = 0;
+};
+
+}  // namespace hearth::model

@@ -1,0 +1,24 @@
+#include "model/invocation.h"
+
+namespace hearth::model {
+
+const char* start_kind_name(StartKind k) {
+  switch (k) {
+    case StartKind::kWarm: return "warm";
+    case StartKind::kPrewarm: return "prewarm";
+    case StartKind::kCold: return "cold";
+  }
+  return "cold";
+}
+
+const char* drop_reason_name(DropReason r) {
+  switch (r) {
+    case DropReason::kTooLarge: return "too_large";
+    case DropReason::kQueueFull: return "queue_full";
+    case DropReason::kNoMemory: return "no_memory";
+    case DropReason::kNoNode: return "no_node";
+  }
+  return "unknown";
+}
+
+}  // namespace hearth::model

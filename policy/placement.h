@@ -1,0 +1,25 @@
+// PlacementPolicy: decides which node an invocation goes to.
+// Sees the cluster only through ClusterView; deterministic given its inputs and its seed.
+// Cost per call: stated by each implementation (OpenWhisk sharding: O(probes)).
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "model/cluster_view.h"
+#include "model/function_spec.h"
+#include "model/invocation.h"
+
+namespace hearth::policy {
+
+class PlacementPolicy {
+ public:
+  virtual ~PlacementPolicy() = default;
+  virtual std::string_view name() const = 0;
+  // The node to run `inv` on, or nullopt when no healthy node exists (the engine drops it with kNoNode).
+  // A node without room is a valid answer: the engine queues the invocation there.
+  virtual std::optional<model::NodeId> place(const model::Invocation& inv, const model::FunctionSpec& fn,
+                                             const model::ClusterView& view) = 0;
+};
+
+}  // namespace hearth::policy

@@ -1,0 +1,57 @@
+// The policy registry: every placement, keep-alive and prewarm policy by name, with its parameters,
+// so both engines build policies from the same strings and `hearth policies` can list them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/function_spec.h"
+#include "policy/keepalive.h"
+#include "policy/placement.h"
+#include "policy/policy_spec.h"
+#include "policy/prewarm.h"
+
+namespace hearth::policy {
+
+// What a policy may know when it is built.
+struct PolicyContext {
+  std::uint64_t seed = 1;
+  std::uint32_t node_count = 1;
+  std::span<const model::FunctionSpec> functions;  // indexed by FunctionId; outlives the policy
+};
+
+enum class PolicyKind { kPlacement, kKeepAlive, kPrewarm };
+const char* policy_kind_name(PolicyKind k);
+
+struct PolicyInfo {
+  PolicyKind kind;
+  std::string name;
+  std::string summary;
+  std::vector<ParamDef> params;
+};
+
+// Every registered policy, in a stable order.
+const std::vector<PolicyInfo>& all_policies();
+
+// Build a policy from its spec string. Throws std::invalid_argument for an unknown name or bad parameter.
+std::unique_ptr<PlacementPolicy> make_placement(std::string_view spec, const PolicyContext& ctx);
+std::unique_ptr<KeepAlivePolicy> make_keepalive(std::string_view spec, const PolicyContext& ctx);
+// "none" gives nullptr.
+std::unique_ptr<PrewarmPolicy> make_prewarm(std::string_view spec, const PolicyContext& ctx);
+
+// Presets: named bundles of the three specs (`--preset openwhisk`).
+struct Preset {
+  std::string name;
+  std::string summary;
+  std::string placement;
+  std::string keepalive;
+  std::string prewarm;
+};
+const std::vector<Preset>& all_presets();
+const Preset* find_preset(std::string_view name);
+
+}  // namespace hearth::policy

@@ -1,0 +1,31 @@
+// Options shared by the trace readers: how per-minute counts are spread, how execution and cold-start
+// times are modelled, and how much of the trace to read.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "model/time.h"
+
+namespace hearth::trace {
+
+enum class Spread { kUniform, kPoisson };
+enum class ExecModel { kAverage, kSampled };  // Azure `Average`, or sampled from the percentile columns
+
+// Cold-start model. kMaximum: a cold invocation runs for the trace's `Maximum` (FaasCache), i.e.
+// cold_start_us = Maximum - Average (>= 0). kLinear: cold_start_us = base + per_mb * memory_mb.
+enum class ColdModel { kMaximum, kLinear };
+
+struct TraceOptions {
+  Spread spread = Spread::kUniform;
+  ExecModel exec = ExecModel::kAverage;
+  ColdModel cold = ColdModel::kMaximum;
+  model::Micros cold_base_us = model::millis(250);  // kLinear
+  model::Micros cold_per_mb_us = 500;               // kLinear: 0.5 ms per MB
+  double stemcell_init_fraction = 0.4;  // share of the cold start a stem-cell (generic prewarm) start pays
+  std::int64_t minutes = 0;             // read at most this many minutes (0 = all)
+  std::uint64_t seed = 1;
+  model::MegaBytes default_memory_mb = 256;  // for traces without memory (Azure 2021)
+};
+
+}  // namespace hearth::trace
