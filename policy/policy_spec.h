@@ -36,7 +36,7 @@ class Params {
   const std::string& get_string(std::string_view name) const;
 
   void set(const std::string& name, const std::string& value) { values_[name] = value; }
-  const std::map<std::string, std::string>& values() const { return values_; }
+  const std::map<std::string, std::string, std::less<>>& values() const { return values_; }
 
  private:
   const std::string& raw(std::string_view name) const;

@@ -1,0 +1,19 @@
+// The `hearth` subcommands. Each registers its flags on the CLI11 app and returns the action to run
+// after parsing; an action returns the process exit code (0 ok, 1 runtime failure, 2 bad input).
+#pragma once
+
+#include <functional>
+
+namespace CLI {
+class App;
+}
+
+namespace hearth::cli {
+
+using Action = std::function<int()>;
+
+Action add_sim_command(CLI::App& app);
+Action add_policies_command(CLI::App& app);
+Action add_trace_command(CLI::App& app);
+
+}  // namespace hearth::cli

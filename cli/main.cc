@@ -1,0 +1,29 @@
+// hearth: the command-line entry point. Thin: parses flags and dispatches to cli/*_command.cc.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Hearth: a Function-as-a-Service platform and trace-driven simulator"};
+  app.require_subcommand(1);
+  hearth::cli::Action sim = hearth::cli::add_sim_command(app);
+  hearth::cli::Action policies = hearth::cli::add_policies_command(app);
+  hearth::cli::Action trace = hearth::cli::add_trace_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    if (app.got_subcommand("sim")) return sim();
+    if (app.got_subcommand("policies")) return policies();
+    if (app.got_subcommand("trace")) return trace();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "hearth: %s\n", e.what());
+    return 1;
+  }
+  return 2;
+}

@@ -1,0 +1,56 @@
+#include "cli/plots.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace hearth::cli {
+namespace {
+
+// A gnuplot `plot` clause with one line per policy, each selecting its rows from a long-format CSV.
+std::string per_policy_plot(const std::vector<std::string>& names, const std::string& csv, int x, int y) {
+  std::string s = "plot ";
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i) s += ", ";
+    s += "'" + csv + "' using (strcol(1) eq '" + names[i] + "' ? $" + std::to_string(x) + " : NaN):" +
+         std::to_string(y) + " with lines lw 2 title '" + names[i] + "'";
+  }
+  return s + "\n";
+}
+
+}  // namespace
+
+std::vector<std::string> write_plots(const std::vector<std::string>& names, const std::string& dir, std::string* error) {
+  namespace fs = std::filesystem;
+  const fs::path base(dir);
+  const fs::path script = base / "plots.gp";
+  {
+    std::ofstream gp(script);
+    if (!gp) {
+      *error = script.string() + ": cannot open for writing";
+      return {};
+    }
+    gp << "set datafile separator ','\nset key bottom right\nset grid\n"
+          "set terminal pngcairo size 900,560 noenhanced\n";
+    gp << "set output '" << (base / "latency_cdf.png").string() << "'\n"
+       << "set title 'Latency CDF'\nset xlabel 'latency (ms, log scale)'\nset ylabel 'fraction of invocations'\n"
+       << "set logscale x\nset yrange [0:1]\n"
+       << per_policy_plot(names, (base / "latency_cdf.csv").string(), 2, 3) << "unset logscale x\nset autoscale y\n";
+    gp << "set key top right\n";
+    gp << "set output '" << (base / "cold_start_ratio.png").string() << "'\n"
+       << "set title 'Cold-start ratio per minute'\nset xlabel 'minute'\nset ylabel 'cold starts / starts'\n"
+       << per_policy_plot(names, (base / "series.csv").string(), 2, 5);
+    gp << "set output '" << (base / "memory.png").string() << "'\n"
+       << "set title 'Memory held by containers'\nset xlabel 'minute'\nset ylabel 'GB'\n"
+       << per_policy_plot(names, (base / "series.csv").string(), 2, 7);
+  }
+  const std::string command = "gnuplot '" + script.string() + "' 2>'" + (base / "gnuplot.log").string() + "'";
+  if (std::system(command.c_str()) != 0) {
+    *error = "gnuplot failed or is not installed (see " + (base / "gnuplot.log").string() + "); CSV files are in " + dir;
+    return {};
+  }
+  return {(base / "latency_cdf.png").string(), (base / "cold_start_ratio.png").string(),
+          (base / "memory.png").string()};
+}
+
+}  // namespace hearth::cli

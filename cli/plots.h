@@ -1,0 +1,13 @@
+// Plots: renders the CSV files written by sim::write_csv into PNGs with gnuplot (latency CDF,
+// cold-start ratio over time, memory over time). Returns the PNG paths written; if gnuplot is missing
+// or fails, returns an empty list and sets `error` (the CSV files remain the primary output).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace hearth::cli {
+
+std::vector<std::string> write_plots(const std::vector<std::string>& names, const std::string& dir, std::string* error);
+
+}  // namespace hearth::cli

@@ -1,0 +1,158 @@
+// `hearth sim`: replay a trace (or the embedded synthetic default) under one policy combination, or
+// several presets side by side with --compare (table + CSV + plots in --out).
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/plots.h"
+#include "cli/workload_loader.h"
+#include "policy/registry.h"
+#include "sim/engine.h"
+#include "sim/report.h"
+#include "trace/trace_error.h"
+
+namespace hearth::cli {
+namespace {
+
+struct SimFlags {
+  WorkloadFlags workload;
+  std::string preset;
+  std::string placement, keepalive, prewarm;
+  std::string compare;
+  std::string out;
+  sim::SimConfig config;
+  bool json = false;
+  bool quiet = false;
+};
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> parts;
+  std::stringstream in(s);
+  for (std::string part; std::getline(in, part, ',');)
+    if (!part.empty()) parts.push_back(part);
+  return parts;
+}
+
+// One run: a preset (or none) overridden by explicit --placement/--keepalive/--prewarm.
+struct RunSpec {
+  std::string name, placement, keepalive, prewarm;
+};
+
+RunSpec resolve(const std::string& preset_name, const SimFlags& f) {
+  RunSpec spec{"custom", "openwhisk", "openwhisk", "openwhisk"};
+  if (!preset_name.empty()) {
+    const policy::Preset* p = policy::find_preset(preset_name);
+    if (!p) {
+      std::string names;
+      for (const auto& q : policy::all_presets()) names += (names.empty() ? "" : ", ") + q.name;
+      throw std::invalid_argument("unknown preset '" + preset_name + "' (presets: " + names + ")");
+    }
+    spec = RunSpec{p->name, p->placement, p->keepalive, p->prewarm};
+  }
+  const bool overridden = !f.placement.empty() || !f.keepalive.empty() || !f.prewarm.empty();
+  if (!f.placement.empty()) spec.placement = f.placement;
+  if (!f.keepalive.empty()) spec.keepalive = f.keepalive;
+  if (!f.prewarm.empty()) spec.prewarm = f.prewarm;
+  if (overridden) spec.name = preset_name.empty() ? spec.keepalive : preset_name + "*";
+  return spec;
+}
+
+sim::SimResult run_one(const SimFlags& f, const RunSpec& spec) {
+  trace::Workload workload = load_workload(f.workload);
+  sim::SimConfig config = f.config;
+  config.placement = spec.placement;
+  config.keepalive = spec.keepalive;
+  config.prewarm = spec.prewarm;
+  if (!f.quiet) {
+    std::fprintf(stderr, "hearth sim: %s on %s\n", spec.name.c_str(), workload.description.c_str());
+    config.progress = [name = spec.name](double fraction) {
+      std::fprintf(stderr, "\r  %-18s %5.1f%%", name.c_str(), 100.0 * fraction);
+      if (fraction >= 1.0) std::fprintf(stderr, "\n");
+    };
+  }
+  return sim::run_simulation(workload, config);
+}
+
+int run(const SimFlags& f) {
+  std::vector<RunSpec> specs;
+  if (!f.compare.empty()) {
+    for (const std::string& name : split_commas(f.compare)) specs.push_back(resolve(name, f));
+  } else {
+    specs.push_back(resolve(f.preset, f));
+  }
+  std::vector<sim::SimResult> results;
+  results.reserve(specs.size());
+  for (const RunSpec& spec : specs) results.push_back(run_one(f, spec));
+
+  std::vector<sim::NamedResult> named;
+  for (std::size_t i = 0; i < specs.size(); ++i)
+    named.push_back({specs[i].name, specs[i].placement, specs[i].keepalive, specs[i].prewarm, &results[i]});
+
+  if (f.json) {
+    if (named.size() == 1) {
+      std::printf("%s\n", sim::result_json(named[0]).c_str());
+    } else {
+      std::printf("[\n");
+      for (std::size_t i = 0; i < named.size(); ++i)
+        std::printf("%s%s\n", sim::result_json(named[i]).c_str(), i + 1 < named.size() ? "," : "");
+      std::printf("]\n");
+    }
+  } else {
+    std::printf("%s", sim::comparison_table(named).c_str());
+  }
+  if (!f.out.empty()) {
+    sim::write_csv(named, f.out);
+    std::vector<std::string> names;
+    for (const auto& n : named) names.push_back(n.name);
+    std::string error;
+    const auto pngs = write_plots(names, f.out, &error);
+    std::fprintf(stderr, "wrote %s/{summary,latency_cdf,series}.csv", f.out.c_str());
+    if (pngs.empty())
+      std::fprintf(stderr, "\nplots: %s\n", error.c_str());
+    else
+      std::fprintf(stderr, " and %zu plots (latency_cdf.png, cold_start_ratio.png, memory.png)\n", pngs.size());
+  }
+  return 0;
+}
+
+}  // namespace
+
+Action add_sim_command(CLI::App& app) {
+  auto flags = std::make_shared<SimFlags>();
+  CLI::App* cmd = app.add_subcommand("sim", "Replay a trace in the discrete-event simulator");
+  add_workload_flags(*cmd, flags->workload);
+  cmd->add_option("--preset", flags->preset, "Policy bundle: openwhisk, ttl, faascache, hybrid-histogram, lru");
+  cmd->add_option("--placement", flags->placement, "Placement policy spec (see `hearth policies`)");
+  cmd->add_option("--keepalive", flags->keepalive, "Keep-alive policy spec");
+  cmd->add_option("--prewarm", flags->prewarm, "Prewarm policy spec (none, openwhisk)");
+  cmd->add_option("--compare", flags->compare, "Comma-separated presets to run side by side");
+  cmd->add_option("--out", flags->out, "Directory for CSV files and plots");
+  cmd->add_option("--nodes", flags->config.nodes, "Nodes (invokers)")->default_val(8)->check(CLI::Range(1, 100000));
+  cmd->add_option("--node-memory-mb", flags->config.node_memory_mb, "Memory per node, MB")
+      ->default_val(16384)
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--node-cores", flags->config.node_cores, "Cores per node (one running invocation each)")
+      ->default_val(16)
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--queue-limit", flags->config.queue_limit, "Per-node wait queue limit (0 = unbounded)");
+  cmd->add_flag("--json", flags->json, "Print one JSON object per run");
+  cmd->add_flag("--quiet", flags->quiet, "No progress on stderr");
+  return [flags] {
+    flags->config.seed = flags->workload.options.seed;
+    try {
+      return run(*flags);
+    } catch (const trace::TraceError& e) {
+      std::fprintf(stderr, "hearth sim: %s\n", e.what());
+      return 2;
+    } catch (const std::invalid_argument& e) {
+      std::fprintf(stderr, "hearth sim: %s\n", e.what());
+      return 2;
+    }
+  };
+}
+
+}  // namespace hearth::cli

@@ -1,0 +1,47 @@
+#include "cli/workload_loader.h"
+
+#include <CLI/CLI.hpp>
+#include <stdexcept>
+
+#include "trace/azure2019_reader.h"
+#include "trace/azure2021_reader.h"
+#include "trace/synth.h"
+
+namespace hearth::cli {
+
+void add_workload_flags(CLI::App& cmd, WorkloadFlags& f) {
+  cmd.add_option("--trace", f.trace, "Trace directory (default: embedded synthetic workload)");
+  cmd.add_option("--format", f.format, "Trace format")->check(CLI::IsMember({"azure2019", "azure2021"}));
+  cmd.add_option("--spread", f.spread, "Spreading of per-minute counts (azure2019)")
+      ->check(CLI::IsMember({"uniform", "poisson"}));
+  cmd.add_option("--exec-model", f.exec_model, "Execution time: trace Average or sampled from percentiles")
+      ->check(CLI::IsMember({"average", "sampled"}));
+  cmd.add_option("--cold-model", f.cold_model, "Cold start: trace Maximum (FaasCache) or linear in memory")
+      ->check(CLI::IsMember({"maximum", "linear"}));
+  cmd.add_option("--minutes", f.options.minutes, "Replay at most this many minutes (0 = all)")
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--seed", f.options.seed, "Seed for every random choice (same seed, same results)");
+  cmd.add_option("--synth-functions", f.synth_functions, "Functions in the synthetic default workload")
+      ->check(CLI::Range(1u, 10'000'000u));
+  cmd.add_option("--synth-minutes", f.synth_minutes, "Minutes of the synthetic default workload")
+      ->check(CLI::PositiveNumber);
+}
+
+trace::Workload load_workload(const WorkloadFlags& f) {
+  trace::TraceOptions opts = f.options;
+  opts.spread = f.spread == "poisson" ? trace::Spread::kPoisson : trace::Spread::kUniform;
+  opts.exec = f.exec_model == "sampled" ? trace::ExecModel::kSampled : trace::ExecModel::kAverage;
+  opts.cold = f.cold_model == "linear" ? trace::ColdModel::kLinear : trace::ColdModel::kMaximum;
+  if (f.trace.empty()) {
+    trace::SynthOptions s;
+    s.functions = f.synth_functions;
+    s.minutes = opts.minutes > 0 ? std::min(opts.minutes, f.synth_minutes) : f.synth_minutes;
+    s.seed = opts.seed;
+    return trace::synth_workload(s);
+  }
+  if (f.format == "azure2021") return trace::load_azure2021(f.trace, opts);
+  if (f.format == "azure2019") return trace::load_azure2019(f.trace, opts);
+  throw std::invalid_argument("unknown trace format '" + f.format + "' (azure2019, azure2021)");
+}
+
+}  // namespace hearth::cli

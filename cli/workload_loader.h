@@ -1,0 +1,32 @@
+// Workload flags shared by the commands that read traces: --trace/--format or, with no --trace, the
+// embedded default (a synthetic Azure-calibrated workload).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "trace/trace_options.h"
+#include "trace/workload.h"
+
+namespace CLI {
+class App;
+}
+
+namespace hearth::cli {
+
+struct WorkloadFlags {
+  std::string trace;                 // directory (or file for azure2021); empty = synthetic default
+  std::string format = "azure2019";  // azure2019 | azure2021
+  std::string spread = "uniform";
+  std::string exec_model = "average";
+  std::string cold_model = "maximum";
+  trace::TraceOptions options;
+  std::uint32_t synth_functions = 2000;
+  std::int64_t synth_minutes = 240;
+};
+
+void add_workload_flags(CLI::App& cmd, WorkloadFlags& flags);
+// Throws std::invalid_argument for bad flag values and trace::TraceError for malformed traces.
+trace::Workload load_workload(const WorkloadFlags& flags);
+
+}  // namespace hearth::cli

@@ -1,0 +1,208 @@
+#include "sim/cluster.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+
+namespace hearth::sim {
+
+using model::ContainerId;
+using model::ContainerState;
+using model::FunctionId;
+using model::MegaBytes;
+using model::NodeId;
+
+Cluster::Cluster(std::uint32_t nodes, MegaBytes memory_mb, std::int32_t cores, std::size_t functions)
+    : nodes_(nodes),
+      idle_by_function_(functions),
+      stem_cells_(nodes),
+      eviction_(nodes),
+      idle_count_(nodes, 0),
+      idle_mb_(nodes, 0) {
+  for (NodeId i = 0; i < nodes; ++i) {
+    nodes_[i].id = i;
+    nodes_[i].capacity_mb = memory_mb;
+    nodes_[i].cores = cores;
+  }
+}
+
+std::int32_t Cluster::idle_containers(NodeId node, FunctionId fn) const {
+  std::int32_t n = 0;
+  for (const IdleRef& r : idle_by_function_[fn]) n += r.node == node;
+  return n;
+}
+
+void Cluster::settle() {
+  const double dt = static_cast<double>(now_ - settled_at_);
+  used_mb_us_ += dt * static_cast<double>(used_total_);
+  idle_mb_us_ += dt * static_cast<double>(idle_total_);
+  settled_at_ = now_;
+}
+
+void Cluster::change_used(NodeId node, MegaBytes delta) {
+  settle();
+  nodes_[node].used_mb += delta;
+  used_total_ += delta;
+  peak_used_ = std::max(peak_used_, used_total_);
+  assert(nodes_[node].used_mb <= nodes_[node].capacity_mb && nodes_[node].used_mb >= 0);
+}
+
+ContainerId Cluster::create(NodeId node, FunctionId fn, model::RuntimeKind runtime, MegaBytes memory_mb,
+                            ContainerState state) {
+  ContainerId id;
+  if (!free_slots_.empty()) {
+    id = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    id = static_cast<ContainerId>(slots_.size());
+    slots_.emplace_back();
+  }
+  Slot& s = slots_[id];
+  const std::uint32_t generation = s.c.generation + 1;
+  s = Slot{};
+  s.c.id = id;
+  s.c.generation = generation;
+  s.c.node = node;
+  s.c.function = fn;
+  s.c.runtime = runtime;
+  s.c.state = state;
+  s.c.memory_mb = memory_mb;
+  s.c.created_us = now_;
+  s.c.last_used_us = now_;
+  change_used(node, memory_mb);
+  return id;
+}
+
+void Cluster::destroy(ContainerId id) {
+  Slot& s = slots_[id];
+  if (s.indexed) unindex(id);
+  change_used(s.c.node, -s.c.memory_mb);
+  s.c.state = ContainerState::kStarting;
+  s.c.function = model::kNoFunction;
+  free_slots_.push_back(id);
+}
+
+void Cluster::unindex(ContainerId id) {
+  Slot& s = slots_[id];
+  assert(s.indexed);
+  const NodeId node = s.c.node;
+  if (s.c.function == model::kNoFunction) {
+    auto& cells = stem_cells_[node];
+    cells.erase(std::find(cells.begin(), cells.end(), id));
+  } else {
+    auto& list = idle_by_function_[s.c.function];
+    for (std::size_t i = list.size(); i-- > 0;) {
+      if (list[i].id == id) {
+        list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
+        break;
+      }
+    }
+  }
+  settle();
+  idle_total_ -= s.c.memory_mb;
+  idle_mb_[node] -= s.c.memory_mb;
+  --idle_count_[node];
+  s.indexed = false;
+  ++s.idle_epoch;  // invalidates its heap entry
+}
+
+void Cluster::put_idle(ContainerId id, ContainerState state, double priority) {
+  Slot& s = slots_[id];
+  assert(!s.indexed);
+  const NodeId node = s.c.node;
+  s.c.state = state;
+  s.c.priority = priority;
+  s.c.last_used_us = now_;
+  s.indexed = true;
+  s.idle_epoch = next_epoch_++;
+  s.idle_since = now_;
+  if (s.c.function == model::kNoFunction) {
+    stem_cells_[node].push_back(id);
+  } else {
+    idle_by_function_[s.c.function].push_back(IdleRef{node, id});
+  }
+  settle();
+  idle_total_ += s.c.memory_mb;
+  idle_mb_[node] += s.c.memory_mb;
+  ++idle_count_[node];
+  eviction_[node].push(HeapEntry{priority, s.idle_epoch, id});
+  if (eviction_[node].size() > 2 * static_cast<std::size_t>(idle_count_[node]) + 64) compact_heap(node);
+}
+
+void Cluster::compact_heap(NodeId node) {
+  std::vector<HeapEntry> live;
+  live.reserve(idle_count_[node]);
+  MinHeap& heap = eviction_[node];
+  while (!heap.empty()) {
+    const HeapEntry& e = heap.top();
+    const Slot& s = slots_[e.id];
+    if (s.indexed && s.idle_epoch == e.epoch) live.push_back(e);
+    heap.pop();
+  }
+  heap = MinHeap(std::greater<HeapEntry>(), std::move(live));
+}
+
+std::optional<ContainerId> Cluster::take_idle(NodeId node, FunctionId fn) {
+  auto& list = idle_by_function_[fn];
+  for (std::size_t i = list.size(); i-- > 0;) {
+    if (list[i].node == node) {
+      const ContainerId id = list[i].id;
+      unindex(id);
+      return id;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<ContainerId> Cluster::take_stem_cell(NodeId node, model::RuntimeKind runtime, MegaBytes memory_mb) {
+  for (ContainerId id : stem_cells_[node]) {
+    const model::Container& c = slots_[id].c;
+    if (c.runtime == runtime && c.memory_mb >= memory_mb) {
+      unindex(id);
+      return id;
+    }
+  }
+  return std::nullopt;
+}
+
+void Cluster::set_busy(ContainerId id) {
+  Slot& s = slots_[id];
+  assert(!s.indexed);
+  s.c.state = ContainerState::kBusy;
+  ++s.c.uses;
+}
+
+std::optional<ContainerId> Cluster::eviction_candidate(NodeId node) {
+  MinHeap& heap = eviction_[node];
+  while (!heap.empty()) {
+    const HeapEntry e = heap.top();
+    const Slot& s = slots_[e.id];
+    if (s.indexed && s.idle_epoch == e.epoch) return e.id;
+    heap.pop();
+  }
+  return std::nullopt;
+}
+
+int Cluster::stem_cells(NodeId node, model::RuntimeKind runtime, MegaBytes memory_mb) const {
+  int n = 0;
+  for (ContainerId id : stem_cells_[node]) {
+    const model::Container& c = slots_[id].c;
+    n += c.runtime == runtime && c.memory_mb == memory_mb;
+  }
+  return n;
+}
+
+double Cluster::memory_balance() const {
+  if (nodes_.empty()) return 0;
+  double sum = 0, sum_sq = 0;
+  for (const auto& n : nodes_) {
+    const double f = n.capacity_mb ? static_cast<double>(n.used_mb) / static_cast<double>(n.capacity_mb) : 0;
+    sum += f;
+    sum_sq += f * f;
+  }
+  const double count = static_cast<double>(nodes_.size());
+  const double mean = sum / count;
+  return std::sqrt(std::max(0.0, sum_sq / count - mean * mean));
+}
+
+}  // namespace hearth::sim

@@ -1,0 +1,114 @@
+// Cluster: the simulator's modelled nodes and containers, and the indexes the invocation path needs:
+// idle containers per function (cluster-wide, so "which nodes hold an idle container of f" is cheap),
+// stem cells per node, and per-node eviction order (a lazily-cleaned min-heap on keep-alive priority).
+// It implements ClusterView for placement policies. It decides nothing: the Engine drives it.
+// Memory integrals (total and idle MB·µs) are exact: every state change settles them at its instant.
+// Cost: take/put idle O(1) amortised; eviction O(log idle) per evicted container.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <queue>
+#include <span>
+#include <vector>
+
+#include "model/cluster_view.h"
+#include "model/container.h"
+#include "model/function_spec.h"
+#include "model/time.h"
+
+namespace hearth::sim {
+
+class Cluster final : public model::ClusterView {
+ public:
+  Cluster(std::uint32_t nodes, model::MegaBytes memory_mb, std::int32_t cores, std::size_t functions);
+
+  // ClusterView
+  std::span<const model::NodeState> nodes() const override { return nodes_; }
+  std::int32_t idle_containers(model::NodeId node, model::FunctionId fn) const override;
+  model::Micros now() const override { return now_; }
+
+  void set_now(model::Micros now) { now_ = now; }
+  model::NodeState& node(model::NodeId id) { return nodes_[id]; }
+  model::Container& container(model::ContainerId id) { return slots_[id].c; }
+  const model::Container& container(model::ContainerId id) const { return slots_[id].c; }
+
+  // Creates a container holding `memory_mb` on `node` (the caller checked the memory is free).
+  model::ContainerId create(model::NodeId node, model::FunctionId fn, model::RuntimeKind runtime,
+                            model::MegaBytes memory_mb, model::ContainerState state);
+  void destroy(model::ContainerId id);
+
+  // Most recently idled container of `fn` on `node` (warm, paused or prewarmed for fn), removed from the
+  // idle indexes; nullopt if none.
+  std::optional<model::ContainerId> take_idle(model::NodeId node, model::FunctionId fn);
+  // A stem cell on `node` of `runtime` with at least `memory_mb`, removed from the indexes.
+  std::optional<model::ContainerId> take_stem_cell(model::NodeId node, model::RuntimeKind runtime,
+                                                   model::MegaBytes memory_mb);
+  // Marks a container idle (function-specific) or prewarmed (function-specific or stem cell) with the
+  // given eviction priority; adds it to the indexes.
+  void put_idle(model::ContainerId id, model::ContainerState state, double priority);
+  // Marks an idle container busy without going through the indexes (after take_*).
+  void set_busy(model::ContainerId id);
+
+  // Memory an eviction could free on `node` (sum of its idle containers and stem cells).
+  model::MegaBytes evictable_mb(model::NodeId node) const { return idle_mb_[node]; }
+  // The idle container on `node` with the lowest priority (ties: the older idle period), or nullopt.
+  std::optional<model::ContainerId> eviction_candidate(model::NodeId node);
+  // Stem cells on `node` of this runtime and exact memory size.
+  int stem_cells(model::NodeId node, model::RuntimeKind runtime, model::MegaBytes memory_mb) const;
+
+  // Memory integrals up to now(): MB·µs held by all containers and by idle ones.
+  double used_mb_us() const { return used_mb_us_; }
+  double idle_mb_us() const { return idle_mb_us_; }
+  void settle();  // brings the integrals up to now()
+  model::MegaBytes used_mb() const { return used_total_; }
+  model::MegaBytes idle_mb() const { return idle_total_; }
+  model::MegaBytes peak_used_mb() const { return peak_used_; }
+  double memory_balance() const;  // std-dev across nodes of used/capacity
+  std::size_t live_containers() const { return slots_.size() - free_slots_.size(); }
+
+ private:
+  struct Slot {
+    model::Container c;
+    std::uint32_t index_pos = 0;    // position in its idle list or stem-cell list
+    std::uint64_t idle_epoch = 0;   // changes every time the container enters the idle indexes
+    model::Micros idle_since = 0;
+    bool indexed = false;
+  };
+  struct IdleRef {
+    model::NodeId node;
+    model::ContainerId id;
+  };
+  struct HeapEntry {
+    double priority;
+    std::uint64_t epoch;
+    model::ContainerId id;
+    bool operator>(const HeapEntry& o) const {
+      return priority != o.priority ? priority > o.priority : epoch > o.epoch;
+    }
+  };
+  using MinHeap = std::priority_queue<HeapEntry, std::vector<HeapEntry>, std::greater<HeapEntry>>;
+
+  void unindex(model::ContainerId id);
+  void compact_heap(model::NodeId node);
+  void change_used(model::NodeId node, model::MegaBytes delta);
+
+  model::Micros now_ = 0;
+  model::Micros settled_at_ = 0;
+  std::vector<model::NodeState> nodes_;
+  std::vector<Slot> slots_;
+  std::vector<model::ContainerId> free_slots_;
+  std::vector<std::vector<IdleRef>> idle_by_function_;        // function → idle containers (any node)
+  std::vector<std::vector<model::ContainerId>> stem_cells_;   // node → stem cells
+  std::vector<MinHeap> eviction_;                             // node → idle containers by priority
+  std::vector<std::uint32_t> idle_count_;                     // node → idle containers (heap live entries)
+  std::vector<model::MegaBytes> idle_mb_;                     // node → idle memory
+  std::uint64_t next_epoch_ = 1;
+  model::MegaBytes used_total_ = 0;
+  model::MegaBytes idle_total_ = 0;
+  model::MegaBytes peak_used_ = 0;
+  double used_mb_us_ = 0;
+  double idle_mb_us_ = 0;
+};
+
+}  // namespace hearth::sim

@@ -1,0 +1,57 @@
+// The discrete-event simulator: replays a Workload on modelled nodes through the invocation path of
+// DESIGN.md, driven by policy objects chosen by name:
+//   arrival → keepalive.on_arrival → placement.place → node queue (FIFO) → the node's containers give a
+//   warm (idle of the function), prewarmed (stem cell or pre-loaded) or new container, evicting idle
+//   containers in keep-alive priority order when memory is short → run (startup + exec, one core) →
+//   completion → keepalive.on_idle decides the container's fate → the node's queue drains.
+// An invocation waits in its node's queue while the node has no free core, or too little memory even
+// after evicting every idle container. It is dropped (with a reason) only when its function needs more
+// memory than a node has, when no node is healthy, or when the node's queue is at queue_limit.
+// Virtual time only; deterministic given the workload, the config and the seed.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "model/time.h"
+#include "sim/metrics.h"
+#include "trace/workload.h"
+
+namespace hearth::sim {
+
+struct SimConfig {
+  std::uint32_t nodes = 1;
+  model::MegaBytes node_memory_mb = 64 * 1024;
+  std::int32_t node_cores = 64;
+  std::size_t queue_limit = 0;  // per node; 0 = unbounded
+  std::string placement = "openwhisk";
+  std::string keepalive = "openwhisk";
+  std::string prewarm = "openwhisk";
+  std::uint64_t seed = 1;
+  model::Micros series_interval_us = model::kMicrosPerMinute;
+  // Verify after every event that no node holds more memory or runs more invocations than it has
+  // (throws std::logic_error naming the node). For tests; costs O(nodes) per event.
+  bool check_invariants = false;
+  // Called now and then with the fraction of the trace replayed (for progress on stderr).
+  std::function<void(double)> progress;
+};
+
+struct SimResult {
+  Metrics metrics{0, model::kMicrosPerMinute};
+  model::Micros end_us = 0;          // virtual time when the run ended
+  double total_memory_gb_s = 0;      // ∫ memory held by containers dt
+  double idle_memory_gb_s = 0;       // ∫ memory held by idle containers dt (kept alive, paused or prewarmed)
+  model::MegaBytes peak_memory_mb = 0;
+  double mean_memory_balance = 0;    // mean over series samples of the std-dev of node used fractions
+  std::uint64_t containers_created = 0;
+  std::uint64_t evictions = 0;       // destroyed under memory pressure
+  std::uint64_t expirations = 0;     // destroyed by keep-alive expiry
+  double wall_seconds = 0;
+};
+
+// Runs the whole workload. Throws std::invalid_argument for a bad policy spec or config, and lets
+// trace::TraceError through for malformed input discovered while streaming.
+SimResult run_simulation(trace::Workload& workload, const SimConfig& config);
+
+}  // namespace hearth::sim

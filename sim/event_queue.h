@@ -1,0 +1,54 @@
+// EventQueue: the simulator's future events, popped in (time, insertion order) order, so runs are
+// deterministic. Events are small PODs; no allocation per event beyond the heap's amortised growth.
+#pragma once
+
+#include <cstdint>
+#include <queue>
+#include <vector>
+
+#include "model/time.h"
+
+namespace hearth::sim {
+
+enum class EventType : std::uint8_t {
+  kCompletion,   // a: container, b: container generation
+  kExpiry,       // a: container, b: container generation
+  kPrewarmLoad,  // a: node, b: function, time2: keep until
+  kPrewarmTick,  // prewarm policy tick
+  kSample,       // metrics series sample
+};
+
+struct Event {
+  model::Micros time = 0;
+  std::uint64_t seq = 0;
+  EventType type = EventType::kCompletion;
+  std::uint32_t a = 0;
+  std::uint32_t b = 0;
+  model::Micros time2 = 0;
+};
+
+class EventQueue {
+ public:
+  void push(model::Micros time, EventType type, std::uint32_t a = 0, std::uint32_t b = 0, model::Micros time2 = 0) {
+    heap_.push(Event{time, next_seq_++, type, a, b, time2});
+  }
+  bool empty() const { return heap_.empty(); }
+  const Event& top() const { return heap_.top(); }
+  Event pop() {
+    Event e = heap_.top();
+    heap_.pop();
+    return e;
+  }
+  std::size_t size() const { return heap_.size(); }
+
+ private:
+  struct Later {
+    bool operator()(const Event& x, const Event& y) const {
+      return x.time != y.time ? x.time > y.time : x.seq > y.seq;
+    }
+  };
+  std::priority_queue<Event, std::vector<Event>, Later> heap_;
+  std::uint64_t next_seq_ = 0;
+};
+
+}  // namespace hearth::sim

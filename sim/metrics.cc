@@ -1,0 +1,64 @@
+#include "sim/metrics.h"
+
+#include <algorithm>
+
+namespace hearth::sim {
+
+Metrics::Metrics(std::size_t functions, model::Micros interval_us)
+    : interval_us_(interval_us), functions_(functions) {}
+
+SeriesPoint& Metrics::point(model::Micros at_us) {
+  const auto index = static_cast<std::size_t>(std::max<model::Micros>(at_us, 0) / interval_us_);
+  while (series_.size() <= index) {
+    SeriesPoint p;
+    p.start_us = static_cast<model::Micros>(series_.size()) * interval_us_;
+    series_.push_back(p);
+  }
+  return series_[index];
+}
+
+void Metrics::record_start(const model::Invocation& inv, model::StartKind kind, model::Micros start_us,
+                           model::Micros startup_us) {
+  const model::Micros wait_us = start_us - inv.arrival_us;
+  const model::Micros latency_us = wait_us + startup_us + inv.exec_us;
+  ++invocations_;
+  ++started_;
+  ++starts_[static_cast<int>(kind)];
+  latency_.add(latency_us);
+  wait_.add(wait_us);
+  FunctionStats& f = functions_[inv.function];
+  ++f.invocations;
+  const bool cold = kind == model::StartKind::kCold;
+  f.cold_starts += cold;
+  f.slowdown_sum += static_cast<double>(latency_us) /
+                    static_cast<double>(std::max<model::Micros>(inv.exec_us, model::kMicrosPerMilli));
+  SeriesPoint& p = point(start_us);
+  ++p.started;
+  p.cold_starts += cold;
+}
+
+void Metrics::record_completion(model::Micros at_us) {
+  ++completed_;
+  ++point(at_us).completed;
+}
+
+void Metrics::record_drop(const model::Invocation& inv, model::DropReason reason) {
+  ++invocations_;
+  ++drops_[static_cast<int>(reason)];
+  (void)inv;
+}
+
+void Metrics::record_memory(model::Micros at_us, double used_mb, double idle_mb, double balance) {
+  SeriesPoint& p = point(at_us);
+  p.used_memory_mb = used_mb;
+  p.idle_memory_mb = idle_mb;
+  p.memory_balance = balance;
+}
+
+std::uint64_t Metrics::dropped() const {
+  std::uint64_t total = 0;
+  for (auto d : drops_) total += d;
+  return total;
+}
+
+}  // namespace hearth::sim

@@ -1,0 +1,73 @@
+// Metrics: everything a simulation run reports, accumulated in O(1) per event with memory
+// proportional to the number of functions plus the number of series intervals (minutes).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/invocation.h"
+#include "model/time.h"
+#include "sim/latency_histogram.h"
+
+namespace hearth::sim {
+
+// One point of the per-interval series (throughput, cold-start ratio and memory over time).
+struct SeriesPoint {
+  model::Micros start_us = 0;
+  std::uint64_t started = 0;      // invocations started in the interval
+  std::uint64_t cold_starts = 0;  // of which cold
+  std::uint64_t completed = 0;    // invocations completed in the interval
+  double used_memory_mb = 0;      // cluster memory held by containers, sampled at the interval's start
+  double idle_memory_mb = 0;      // of which idle (warm idle, paused, prewarmed)
+  double memory_balance = 0;      // std-dev across nodes of the used memory fraction, at the same instant
+};
+
+struct FunctionStats {
+  std::uint64_t invocations = 0;
+  std::uint64_t cold_starts = 0;
+  double slowdown_sum = 0;  // sum over invocations of latency / max(exec, 1 ms)
+};
+
+class Metrics {
+ public:
+  Metrics(std::size_t functions, model::Micros interval_us);
+
+  // An invocation started on a container at `start_us`; its latency is fully determined now.
+  void record_start(const model::Invocation& inv, model::StartKind kind, model::Micros start_us,
+                    model::Micros startup_us);
+  void record_completion(model::Micros at_us);
+  void record_drop(const model::Invocation& inv, model::DropReason reason);
+  // Snapshot of cluster memory for the series at time `at_us`.
+  void record_memory(model::Micros at_us, double used_mb, double idle_mb, double balance);
+
+  std::uint64_t invocations() const { return invocations_; }
+  std::uint64_t started() const { return started_; }
+  std::uint64_t cold_starts() const { return starts_[static_cast<int>(model::StartKind::kCold)]; }
+  std::uint64_t starts(model::StartKind k) const { return starts_[static_cast<int>(k)]; }
+  std::uint64_t dropped() const;
+  std::uint64_t dropped(model::DropReason r) const { return drops_[static_cast<int>(r)]; }
+  std::uint64_t completed() const { return completed_; }
+  const LatencyHistogram& latency() const { return latency_; }
+  const LatencyHistogram& wait() const { return wait_; }
+  const std::vector<FunctionStats>& per_function() const { return functions_; }
+  const std::vector<SeriesPoint>& series() const { return series_; }
+  model::Micros interval_us() const { return interval_us_; }
+
+ private:
+  SeriesPoint& point(model::Micros at_us);
+
+  model::Micros interval_us_;
+  std::uint64_t invocations_ = 0;
+  std::uint64_t started_ = 0;
+  std::uint64_t completed_ = 0;
+  std::array<std::uint64_t, 3> starts_{};
+  std::array<std::uint64_t, model::kDropReasonCount> drops_{};
+  LatencyHistogram latency_;
+  LatencyHistogram wait_;
+  std::vector<FunctionStats> functions_;
+  std::vector<SeriesPoint> series_;
+};
+
+}  // namespace hearth::sim

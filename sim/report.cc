@@ -1,0 +1,163 @@
+#include "sim/report.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+namespace hearth::sim {
+namespace {
+
+double ms(std::int64_t us) { return static_cast<double>(us) / 1000.0; }
+
+double ratio(std::uint64_t a, std::uint64_t b) { return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0; }
+
+// Mean slowdown per function, then the distribution across functions.
+struct Slowdown {
+  double mean = 0;  // over invocations
+  double function_p50 = 0, function_p99 = 0;
+};
+
+Slowdown slowdown(const Metrics& m) {
+  Slowdown s;
+  std::vector<double> per_function;
+  double sum = 0;
+  std::uint64_t n = 0;
+  for (const FunctionStats& f : m.per_function()) {
+    if (!f.invocations) continue;
+    sum += f.slowdown_sum;
+    n += f.invocations;
+    per_function.push_back(f.slowdown_sum / static_cast<double>(f.invocations));
+  }
+  if (per_function.empty()) return s;
+  std::sort(per_function.begin(), per_function.end());
+  auto at = [&](double q) {
+    return per_function[std::min(per_function.size() - 1, static_cast<std::size_t>(q * static_cast<double>(per_function.size())))];
+  };
+  s.mean = sum / static_cast<double>(n);
+  s.function_p50 = at(0.5);
+  s.function_p99 = at(0.99);
+  return s;
+}
+
+nlohmann::ordered_json to_json(const NamedResult& nr) {
+  const SimResult& r = *nr.result;
+  const Metrics& m = r.metrics;
+  const LatencyHistogram& lat = m.latency();
+  nlohmann::ordered_json j;
+  j["name"] = nr.name;
+  j["placement"] = nr.placement;
+  j["keepalive"] = nr.keepalive;
+  j["prewarm"] = nr.prewarm;
+  j["invocations"] = m.invocations();
+  j["completed"] = m.completed();
+  j["cold_starts"] = m.cold_starts();
+  j["warm_starts"] = m.starts(model::StartKind::kWarm);
+  j["prewarm_starts"] = m.starts(model::StartKind::kPrewarm);
+  j["cold_start_ratio"] = ratio(m.cold_starts(), m.started());
+  j["latency_ms"] = {{"mean", lat.mean() / 1000.0},          {"p50", ms(lat.percentile(0.5))},
+                     {"p90", ms(lat.percentile(0.9))},       {"p99", ms(lat.percentile(0.99))},
+                     {"p999", ms(lat.percentile(0.999))},    {"max", ms(lat.max())}};
+  j["wait_ms"] = {{"mean", m.wait().mean() / 1000.0}, {"p99", ms(m.wait().percentile(0.99))}};
+  const Slowdown sd = slowdown(m);
+  j["slowdown"] = {{"mean", sd.mean}, {"function_p50", sd.function_p50}, {"function_p99", sd.function_p99}};
+  j["idle_memory_gb_s"] = r.idle_memory_gb_s;
+  j["total_memory_gb_s"] = r.total_memory_gb_s;
+  j["peak_memory_mb"] = r.peak_memory_mb;
+  j["memory_balance_stddev"] = r.mean_memory_balance;
+  j["dropped"] = m.dropped();
+  nlohmann::ordered_json reasons = nlohmann::ordered_json::object();
+  for (int i = 0; i < model::kDropReasonCount; ++i) {
+    const auto reason = static_cast<model::DropReason>(i);
+    reasons[model::drop_reason_name(reason)] = m.dropped(reason);
+  }
+  j["dropped_by_reason"] = reasons;
+  j["containers_created"] = r.containers_created;
+  j["evictions"] = r.evictions;
+  j["expirations"] = r.expirations;
+  j["simulated_seconds"] = static_cast<double>(r.end_us) / model::kMicrosPerSecond;
+  j["wall_seconds"] = r.wall_seconds;
+  j["invocations_per_second"] = r.wall_seconds > 0 ? static_cast<double>(m.invocations()) / r.wall_seconds : 0.0;
+  return j;
+}
+
+std::ofstream open_out(const std::filesystem::path& path) {
+  std::ofstream out(path);
+  if (!out) throw std::runtime_error(path.string() + ": cannot open for writing");
+  return out;
+}
+
+}  // namespace
+
+std::string result_json(const NamedResult& r, int indent) { return to_json(r).dump(indent); }
+
+std::string comparison_table(const std::vector<NamedResult>& results) {
+  std::ostringstream out;
+  char line[512];
+  std::snprintf(line, sizeof line, "%-18s %11s %8s %9s %9s %9s %10s %12s %8s %9s\n", "policy", "invocations",
+                "cold %", "mean ms", "p50 ms", "p99 ms", "p99.9 ms", "idle GB·s", "dropped", "inv/s");
+  out << line;
+  for (const NamedResult& nr : results) {
+    const SimResult& r = *nr.result;
+    const Metrics& m = r.metrics;
+    const LatencyHistogram& lat = m.latency();
+    std::snprintf(line, sizeof line, "%-18s %11llu %7.2f%% %9.1f %9.1f %9.1f %10.1f %12.0f %8llu %9.2e\n",
+                  nr.name.c_str(), static_cast<unsigned long long>(m.invocations()),
+                  100.0 * ratio(m.cold_starts(), m.started()), lat.mean() / 1000.0, ms(lat.percentile(0.5)),
+                  ms(lat.percentile(0.99)), ms(lat.percentile(0.999)), r.idle_memory_gb_s,
+                  static_cast<unsigned long long>(m.dropped()),
+                  r.wall_seconds > 0 ? static_cast<double>(m.invocations()) / r.wall_seconds : 0.0);
+    out << line;
+  }
+  return out.str();
+}
+
+void write_csv(const std::vector<NamedResult>& results, const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw std::runtime_error(dir + ": cannot create directory: " + ec.message());
+  const fs::path base(dir);
+  {
+    auto out = open_out(base / "summary.csv");
+    out << "policy,placement,keepalive,prewarm,invocations,cold_starts,cold_start_ratio,latency_mean_ms,"
+           "latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_p999_ms,idle_memory_gb_s,total_memory_gb_s,"
+           "peak_memory_mb,memory_balance_stddev,dropped,wall_seconds\n";
+    for (const NamedResult& nr : results) {
+      const SimResult& r = *nr.result;
+      const Metrics& m = r.metrics;
+      const LatencyHistogram& lat = m.latency();
+      out << nr.name << ',' << nr.placement << ',' << nr.keepalive << ',' << nr.prewarm << ',' << m.invocations()
+          << ',' << m.cold_starts() << ',' << ratio(m.cold_starts(), m.started()) << ',' << lat.mean() / 1000.0 << ','
+          << ms(lat.percentile(0.5)) << ',' << ms(lat.percentile(0.9)) << ',' << ms(lat.percentile(0.99)) << ','
+          << ms(lat.percentile(0.999)) << ',' << r.idle_memory_gb_s << ',' << r.total_memory_gb_s << ','
+          << r.peak_memory_mb << ',' << r.mean_memory_balance << ',' << m.dropped() << ',' << r.wall_seconds << '\n';
+    }
+  }
+  {
+    auto out = open_out(base / "latency_cdf.csv");
+    out << "policy,latency_ms,cumulative_fraction\n";
+    for (const NamedResult& nr : results) {
+      nr.result->metrics.latency().for_each_bucket([&](std::int64_t value, double fraction) {
+        out << nr.name << ',' << ms(value) << ',' << fraction << '\n';
+      });
+    }
+  }
+  {
+    auto out = open_out(base / "series.csv");
+    out << "policy,minute,started,cold_starts,cold_start_ratio,completed,used_memory_gb,idle_memory_gb,"
+           "memory_balance_stddev\n";
+    for (const NamedResult& nr : results) {
+      const Metrics& m = nr.result->metrics;
+      for (const SeriesPoint& p : m.series()) {
+        out << nr.name << ',' << static_cast<double>(p.start_us) / model::kMicrosPerMinute << ',' << p.started << ','
+            << p.cold_starts << ',' << ratio(p.cold_starts, p.started) << ',' << p.completed << ','
+            << p.used_memory_mb / 1024.0 << ',' << p.idle_memory_mb / 1024.0 << ',' << p.memory_balance << '\n';
+      }
+    }
+  }
+}
+
+}  // namespace hearth::sim

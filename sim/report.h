@@ -1,0 +1,27 @@
+// Report: turns SimResults into what users read — one JSON object per run, a comparison table, and
+// CSV files (summary, latency CDF, series over time) for plots. Pure formatting; no simulation.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sim/engine.h"
+
+namespace hearth::sim {
+
+struct NamedResult {
+  std::string name;  // preset or policy combination
+  std::string placement, keepalive, prewarm;
+  const SimResult* result = nullptr;
+};
+
+// The --json object: invocations, cold_starts, cold_start_ratio, latency_ms {mean,p50,p90,p99,p999},
+// idle_memory_gb_s, dropped (+ by reason), wall_seconds, invocations_per_second, ...
+std::string result_json(const NamedResult& r, int indent = 2);
+// A fixed-width table, one row per result, for the terminal.
+std::string comparison_table(const std::vector<NamedResult>& results);
+// Writes summary.csv, latency_cdf.csv and series.csv into `dir` (created if missing).
+// Throws std::runtime_error naming the file on an I/O error.
+void write_csv(const std::vector<NamedResult>& results, const std::string& dir);
+
+}  // namespace hearth::sim

@@ -1,0 +1,77 @@
+// Invariants of the simulator over random small workloads and every preset.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include "policy/registry.h"
+#include "sim/engine.h"
+#include "sim/report.h"
+#include "tests/sim/fixed_workload.h"
+
+namespace hearth::sim {
+namespace {
+
+using namespace testing;
+
+struct RandomCase {
+  std::vector<model::FunctionSpec> functions;
+  std::vector<model::Invocation> calls;
+  SimConfig config;
+};
+
+RandomCase random_case() {
+  RandomCase c;
+  const int nfun = *rc::gen::inRange(1, 12);
+  for (int i = 0; i < nfun; ++i) {
+    auto f = function(static_cast<model::FunctionId>(i), *rc::gen::inRange<model::MegaBytes>(1, 700),
+                      *rc::gen::inRange<model::Micros>(0, model::seconds(5)),
+                      *rc::gen::inRange<model::Micros>(0, model::seconds(3)));
+    f.runtime = static_cast<model::RuntimeKind>(*rc::gen::inRange(0, 3));
+    c.functions.push_back(f);
+  }
+  const int ncalls = *rc::gen::inRange(0, 200);
+  for (int i = 0; i < ncalls; ++i) {
+    const auto fn = static_cast<model::FunctionId>(*rc::gen::inRange(0, nfun));
+    c.calls.push_back(call(fn, *rc::gen::inRange<model::Micros>(0, model::minutes(30)),
+                           *rc::gen::inRange<model::Micros>(0, model::seconds(20))));
+  }
+  const auto& presets = policy::all_presets();
+  const policy::Preset& p = presets[*rc::gen::inRange<std::size_t>(0, presets.size())];
+  c.config.placement = p.placement;
+  c.config.keepalive = p.keepalive;
+  c.config.prewarm = p.prewarm;
+  c.config.nodes = *rc::gen::inRange(1u, 5u);
+  c.config.node_memory_mb = *rc::gen::inRange<model::MegaBytes>(300, 2000);
+  c.config.node_cores = *rc::gen::inRange(1, 4);
+  c.config.queue_limit = *rc::gen::inRange<std::size_t>(0, 5);
+  c.config.seed = *rc::gen::inRange<std::uint64_t>(1, 1000);
+  c.config.check_invariants = true;  // throws if memory or cores ever exceed a node's capacity
+  return c;
+}
+
+std::string run_json(const RandomCase& c) {
+  auto w = workload(c.functions, c.calls, model::minutes(30));
+  SimResult r = run_simulation(w, c.config);
+  r.wall_seconds = 0;
+  return result_json(NamedResult{"x", c.config.placement, c.config.keepalive, c.config.prewarm, &r});
+}
+
+RC_GTEST_PROP(EngineProperty, EveryInvocationCompletesOrIsDroppedWithAReason, ()) {
+  const RandomCase c = random_case();
+  auto w = workload(c.functions, c.calls, model::minutes(30));
+  const SimResult r = run_simulation(w, c.config);
+  const Metrics& m = r.metrics;
+  RC_ASSERT(m.invocations() == c.calls.size());
+  RC_ASSERT(m.completed() + m.dropped() == c.calls.size());
+  RC_ASSERT(m.starts(model::StartKind::kWarm) + m.starts(model::StartKind::kPrewarm) + m.cold_starts() ==
+            m.completed());
+  RC_ASSERT(r.peak_memory_mb <= static_cast<model::MegaBytes>(c.config.nodes) * c.config.node_memory_mb);
+  RC_ASSERT(r.idle_memory_gb_s <= r.total_memory_gb_s + 1e-9);
+}
+
+RC_GTEST_PROP(EngineProperty, SameSeedSameResults, ()) {
+  const RandomCase c = random_case();
+  RC_ASSERT(run_json(c) == run_json(c));
+}
+
+}  // namespace
+}  // namespace hearth::sim
