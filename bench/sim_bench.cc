@@ -1,0 +1,92 @@
+// Simulated invocations per wall second, per preset, on the shared Azure 2019 sample trace
+// (about 3.04 M invocations, 500 functions, 8 hours), single-threaded.
+// Baseline in the same run: streaming the trace alone (reader + spreading, no simulation), so
+// `sim_over_stream` says how many times the trace read the simulation itself costs.
+//   build/sim_bench                       # all presets
+//   build/sim_bench --benchmark_filter=ttl
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "policy/registry.h"
+#include "sim/engine.h"
+#include "trace/azure2019_reader.h"
+
+namespace {
+
+const std::string kTrace = std::string(HEARTH_SHARED_DIR) + "/traces/azure2019-500";
+
+hearth::trace::Workload load() { return hearth::trace::load_azure2019(kTrace, hearth::trace::TraceOptions{}); }
+
+double stream_seconds(std::uint64_t* count) {
+  const auto start = std::chrono::steady_clock::now();
+  auto w = load();
+  std::vector<hearth::model::Invocation> batch;
+  *count = 0;
+  while (w.invocations->next_batch(batch)) *count += batch.size();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void BM_Stream(benchmark::State& state) {
+  std::uint64_t n = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(stream_seconds(&n));
+  state.counters["invocations"] = static_cast<double>(n);
+  state.counters["invocations_per_second"] =
+      benchmark::Counter(static_cast<double>(n) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+void BM_Simulate(benchmark::State& state, const std::string& preset_name) {
+  const hearth::policy::Preset* preset = hearth::policy::find_preset(preset_name);
+  if (!preset) {
+    state.SkipWithError(("no preset " + preset_name).c_str());
+    return;
+  }
+  hearth::sim::SimConfig config;
+  config.nodes = 8;
+  config.node_memory_mb = 16384;
+  config.node_cores = 16;
+  config.placement = preset->placement;
+  config.keepalive = preset->keepalive;
+  config.prewarm = preset->prewarm;
+  std::uint64_t invocations = 0;
+  double sim_seconds = 0;
+  for (auto _ : state) {
+    auto w = load();
+    const auto r = hearth::sim::run_simulation(w, config);
+    invocations = r.metrics.invocations();
+    sim_seconds += r.wall_seconds;
+    benchmark::DoNotOptimize(r.metrics.cold_starts());
+  }
+  std::uint64_t streamed = 0;
+  const double stream = stream_seconds(&streamed);
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  state.counters["invocations"] = static_cast<double>(invocations);
+  state.counters["invocations_per_second"] = benchmark::Counter(
+      static_cast<double>(invocations) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["sim_over_stream"] = sim_seconds / static_cast<double>(state.iterations()) / stream;
+  state.counters["peak_rss_mb"] = static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+}  // namespace
+
+BENCHMARK(BM_Stream)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Simulate, ttl, std::string("ttl"))->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Simulate, lru, std::string("lru"))->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Simulate, faascache, std::string("faascache"))
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_Simulate, hybrid_histogram, std::string("hybrid-histogram"))
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_Simulate, openwhisk, std::string("openwhisk"))
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
+
+BENCHMARK_MAIN();

@@ -1,0 +1,142 @@
+// End-to-end: the real `hearth` binary on the shared production traces.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kShared = HEARTH_SHARED_DIR;
+const std::string kHearth = HEARTH_BINARY;
+const std::string kAzure2019 = kShared + "/traces/azure2019-500";
+
+struct Run {
+  int exit_code = -1;
+  std::string out;
+};
+
+// Runs `hearth ARGS`, capturing stdout (stderr goes to a file whose text is appended after "\n--stderr--\n").
+Run hearth(const std::string& args) {
+  const fs::path err = fs::temp_directory_path() / ("hearth_e2e_" + std::to_string(::getpid()) + ".err");
+  const std::string cmd = kHearth + " " + args + " 2>" + err.string();
+  Run r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream e(err);
+  r.out += "\n--stderr--\n" + std::string(std::istreambuf_iterator<char>(e), {});
+  fs::remove(err);
+  return r;
+}
+
+nlohmann::json json_of(const Run& r) {
+  const auto end = r.out.find("\n--stderr--\n");
+  return nlohmann::json::parse(r.out.substr(0, end));
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "hearth_e2e_XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+TEST(CliE2E, TtlPresetOnAzure2019ReportsEveryInvocation) {
+  const Run r = hearth("sim --trace " + kAzure2019 + " --preset ttl --json --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = json_of(r);
+  const auto invocations = j["invocations"].get<std::uint64_t>();
+  EXPECT_GT(invocations, 3'000'000u);
+  EXPECT_LT(invocations, 3'100'000u);
+  EXPECT_EQ(j["completed"].get<std::uint64_t>() + j["dropped"].get<std::uint64_t>(), invocations);
+  EXPECT_GT(j["cold_starts"].get<std::uint64_t>(), 0u);
+  EXPECT_GT(j["cold_start_ratio"].get<double>(), 0.0);
+  EXPECT_LT(j["cold_start_ratio"].get<double>(), 0.2);
+  for (const char* key : {"mean", "p50", "p99"}) EXPECT_TRUE(j["latency_ms"].contains(key)) << key;
+  EXPECT_GE(j["latency_ms"]["p99"].get<double>(), j["latency_ms"]["p50"].get<double>());
+  EXPECT_GT(j["idle_memory_gb_s"].get<double>(), 0.0);
+  EXPECT_GT(j["invocations_per_second"].get<double>(), 0.0);
+  EXPECT_TRUE(j.contains("wall_seconds"));
+}
+
+TEST(CliE2E, SameSeedGivesIdenticalResults) {
+  const std::string args = "sim --trace " + kAzure2019 + " --preset openwhisk --minutes 60 --spread poisson --seed 7 --json --quiet";
+  auto a = json_of(hearth(args));
+  auto b = json_of(hearth(args));
+  for (auto* j : {&a, &b}) {
+    j->erase("wall_seconds");
+    j->erase("invocations_per_second");
+  }
+  EXPECT_EQ(a.dump(), b.dump());
+}
+
+TEST(CliE2E, CompareWritesTableCsvAndPlots) {
+  TempDir dir;
+  const Run r = hearth("sim --trace " + kAzure2019 + " --minutes 30 --compare openwhisk,ttl,faascache,hybrid-histogram --quiet --out " +
+                       dir.path().string());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  for (const char* name : {"openwhisk", "ttl", "faascache", "hybrid-histogram"})
+    EXPECT_NE(r.out.find(name), std::string::npos) << name;
+  for (const char* file : {"summary.csv", "latency_cdf.csv", "series.csv"})
+    EXPECT_GT(fs::file_size(dir.path() / file), 100u) << file;
+}
+
+TEST(CliE2E, Azure2021SampleReplays) {
+  const Run r = hearth("sim --format azure2021 --trace " + kShared + "/traces/azure2021-sample --preset ttl --json --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(json_of(r)["invocations"].get<std::uint64_t>(), 998u);
+}
+
+TEST(CliE2E, EmbeddedSyntheticDefaultRuns) {
+  const Run r = hearth("sim --synth-functions 200 --synth-minutes 30 --json --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_GT(json_of(r)["invocations"].get<std::uint64_t>(), 0u);
+}
+
+TEST(CliE2E, MalformedTraceFailsWithFileAndLine) {
+  TempDir dir;
+  fs::copy(kAzure2019 + "/durations.csv", dir.path() / "durations.csv");
+  fs::copy(kAzure2019 + "/memory.csv", dir.path() / "memory.csv");
+  {
+    std::ofstream bad(dir.path() / "invocations.csv");
+    bad << "HashOwner,HashApp,HashFunction,Trigger,1,2\n"
+        << "o,a,f,http,1,2\n"
+        << "o,a,g,http,1,x\n";
+  }
+  const Run r = hearth("sim --trace " + dir.path().string() + " --quiet");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("invocations.csv:3:"), std::string::npos) << r.out;
+}
+
+TEST(CliE2E, MissingTraceAndBadPolicyAreRejected) {
+  EXPECT_EQ(hearth("sim --trace /nonexistent/trace --quiet").exit_code, 2);
+  const Run r = hearth("sim --trace " + kAzure2019 + " --keepalive no-such --quiet");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("no-such"), std::string::npos) << r.out;
+}
+
+TEST(CliE2E, PoliciesListsEveryBaseline) {
+  const Run r = hearth("policies");
+  ASSERT_EQ(r.exit_code, 0);
+  for (const char* name : {"openwhisk", "random", "max-memory", "ttl", "lru", "greedy-dual", "hybrid-histogram"})
+    EXPECT_NE(r.out.find(name), std::string::npos) << name;
+}
+
+}  // namespace
