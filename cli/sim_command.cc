@@ -1,6 +1,8 @@
 // `hearth sim`: replay a trace (or the embedded synthetic default) under one policy combination, or
 // several presets side by side with --compare (table + CSV + plots in --out).
 #include <CLI/CLI.hpp>
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <memory>
 #include <sstream>
@@ -85,12 +87,18 @@ int run(const SimFlags& f) {
     specs.push_back(resolve(f.preset, f));
   }
   std::vector<sim::SimResult> results;
+  std::vector<double> rss_mb;
   results.reserve(specs.size());
-  for (const RunSpec& spec : specs) results.push_back(run_one(f, spec));
+  for (const RunSpec& spec : specs) {
+    results.push_back(run_one(f, spec));
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    rss_mb.push_back(static_cast<double>(usage.ru_maxrss) / 1024.0);  // cumulative peak of the process
+  }
 
   std::vector<sim::NamedResult> named;
   for (std::size_t i = 0; i < specs.size(); ++i)
-    named.push_back({specs[i].name, specs[i].placement, specs[i].keepalive, specs[i].prewarm, &results[i]});
+    named.push_back({specs[i].name, specs[i].placement, specs[i].keepalive, specs[i].prewarm, &results[i], rss_mb[i]});
 
   if (f.json) {
     if (named.size() == 1) {

@@ -79,6 +79,7 @@ nlohmann::ordered_json to_json(const NamedResult& nr) {
   j["expirations"] = r.expirations;
   j["simulated_seconds"] = static_cast<double>(r.end_us) / model::kMicrosPerSecond;
   j["wall_seconds"] = r.wall_seconds;
+  if (nr.peak_rss_mb > 0) j["peak_rss_mb"] = nr.peak_rss_mb;
   j["invocations_per_second"] = r.wall_seconds > 0 ? static_cast<double>(m.invocations()) / r.wall_seconds : 0.0;
   return j;
 }

@@ -13,6 +13,7 @@ struct NamedResult {
   std::string name;  // preset or policy combination
   std::string placement, keepalive, prewarm;
   const SimResult* result = nullptr;
+  double peak_rss_mb = 0;  // the process's peak resident memory after the run, if measured (0 = not)
 };
 
 // The --json object: invocations, cold_starts, cold_start_ratio, latency_ms {mean,p50,p90,p99,p999},
