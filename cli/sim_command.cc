@@ -14,6 +14,7 @@
 #include "cli/workload_loader.h"
 #include "policy/registry.h"
 #include "sim/engine.h"
+#include "sim/faascache_engine.h"
 #include "sim/report.h"
 #include "trace/trace_error.h"
 
@@ -27,6 +28,8 @@ struct SimFlags {
   std::string compare;
   std::string out;
   sim::SimConfig config;
+  std::string semantics = "hearth";  // hearth | faascache (sim/faascache_engine.h)
+  bool nodes_given = false;          // --nodes on the command line (faascache refuses more than 1)
   bool json = false;
   bool quiet = false;
 };
@@ -76,10 +79,23 @@ sim::SimResult run_one(const SimFlags& f, const RunSpec& spec) {
       if (fraction >= 1.0) std::fprintf(stderr, "\n");
     };
   }
+  if (f.semantics == "faascache") {
+    sim::FaasCacheConfig fc;
+    fc.memory_mb = config.node_memory_mb;
+    // Without a preset or --keepalive, FaasCache's own default policy (GD) rather than openwhisk.
+    fc.keepalive = f.preset.empty() && f.keepalive.empty() ? "gd" : spec.keepalive;
+    fc.series_interval_us = config.series_interval_us;
+    fc.progress = config.progress;
+    return sim::run_faascache(workload, fc);
+  }
   return sim::run_simulation(workload, config);
 }
 
 int run(const SimFlags& f) {
+  if (f.semantics != "hearth" && f.semantics != "faascache")
+    throw std::invalid_argument("--semantics must be hearth or faascache, not '" + f.semantics + "'");
+  if (f.semantics == "faascache" && f.nodes_given && f.config.nodes > 1)
+    throw std::invalid_argument("--semantics faascache models one memory pool: use --nodes 1 (pool = --node-memory-mb)");
   std::vector<RunSpec> specs;
   if (!f.compare.empty()) {
     for (const std::string& name : split_commas(f.compare)) specs.push_back(resolve(name, f));
@@ -139,7 +155,8 @@ Action add_sim_command(CLI::App& app) {
   cmd->add_option("--prewarm", flags->prewarm, "Prewarm policy spec (none, openwhisk)");
   cmd->add_option("--compare", flags->compare, "Comma-separated presets to run side by side");
   cmd->add_option("--out", flags->out, "Directory for CSV files and plots");
-  cmd->add_option("--nodes", flags->config.nodes, "Nodes (invokers)")->default_val(8)->check(CLI::Range(1, 100000));
+  CLI::Option* nodes =
+      cmd->add_option("--nodes", flags->config.nodes, "Nodes (invokers)")->default_val(8)->check(CLI::Range(1, 100000));
   cmd->add_option("--node-memory-mb", flags->config.node_memory_mb, "Memory per node, MB")
       ->default_val(16384)
       ->check(CLI::PositiveNumber);
@@ -147,9 +164,12 @@ Action add_sim_command(CLI::App& app) {
       ->default_val(16)
       ->check(CLI::PositiveNumber);
   cmd->add_option("--queue-limit", flags->config.queue_limit, "Per-node wait queue limit (0 = unbounded)");
+  cmd->add_option("--semantics", flags->semantics,
+                  "hearth (default) or faascache: FaasCache's simulator (one pool of --node-memory-mb, --nodes 1)");
   cmd->add_flag("--json", flags->json, "Print one JSON object per run");
   cmd->add_flag("--quiet", flags->quiet, "No progress on stderr");
-  return [flags] {
+  return [flags, nodes] {
+    flags->nodes_given = nodes->count() > 0;
     flags->config.seed = flags->workload.options.seed;
     try {
       return run(*flags);

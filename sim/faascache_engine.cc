@@ -1,0 +1,397 @@
+#include "sim/faascache_engine.h"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "policy/policy_spec.h"
+#include "sim/faascache_histogram.h"
+#include "sim/py_heap.h"
+
+namespace hearth::sim {
+
+const char* faascache_policy_name(FaasCachePolicy p) {
+  switch (p) {
+    case FaasCachePolicy::kGreedyDual: return "GD";
+    case FaasCachePolicy::kTtl: return "TTL";
+    case FaasCachePolicy::kLru: return "LRU";
+    case FaasCachePolicy::kHistogram: return "HIST";
+  }
+  return "?";
+}
+
+FaasCacheKeepAlive parse_faascache_keepalive(std::string_view spec) {
+  std::string name = policy::spec_name(spec);
+  for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  FaasCacheKeepAlive k;
+  std::vector<policy::ParamDef> defs;
+  if (name == "gd" || name == "greedy-dual") {
+    k.policy = FaasCachePolicy::kGreedyDual;
+  } else if (name == "ttl") {
+    k.policy = FaasCachePolicy::kTtl;
+    defs.push_back({"ttl", policy::ParamType::kDuration, "10m", "idle time after which a container is purged"});
+  } else if (name == "lru") {
+    k.policy = FaasCachePolicy::kLru;
+  } else if (name == "hist" || name == "hybrid-histogram") {
+    k.policy = FaasCachePolicy::kHistogram;
+  } else {
+    throw std::invalid_argument("keep-alive '" + std::string(spec) +
+                                "' has no FaasCache equivalent (with --semantics faascache use gd|greedy-dual, "
+                                "ttl, lru or hist|hybrid-histogram)");
+  }
+  // Parameters are checked against FaasCache's own (a Hearth-only parameter is an error, not ignored).
+  const std::size_t colon = spec.find(':');
+  const std::string rest = colon == std::string_view::npos ? "" : std::string(spec.substr(colon));
+  const policy::PolicySpec parsed = policy::parse_policy_spec(name + rest, defs);
+  if (k.policy == FaasCachePolicy::kTtl) {
+    k.ttl_us = parsed.params.get_duration("ttl");
+    if (k.ttl_us < 0) throw std::invalid_argument("keep-alive '" + std::string(spec) + "': ttl must be >= 0");
+  }
+  return k;
+}
+
+namespace {
+
+using model::FunctionId;
+using model::Micros;
+using model::MegaBytes;
+
+constexpr std::uint32_t kNone = UINT32_MAX;
+
+double to_ms(Micros us) { return static_cast<double>(us) / 1000.0; }
+
+class FaasCacheEngine {
+ public:
+  FaasCacheEngine(trace::Workload& workload, const FaasCacheConfig& config)
+      : workload_(workload),
+        config_(config),
+        keepalive_(parse_faascache_keepalive(config.keepalive)),
+        hist_(workload.functions.size()),
+        members_(workload.functions.size()),
+        freq_sum_(workload.functions.size(), 0) {
+    if (config.memory_mb <= 0) throw std::invalid_argument("faascache: memory pool must be positive");
+    if (config.series_interval_us <= 0) throw std::invalid_argument("faascache: series interval must be positive");
+    fns_.reserve(workload.functions.size());
+    for (const model::FunctionSpec& f : workload.functions) {
+      if (f.memory_mb <= 0)
+        throw std::invalid_argument("faascache: function " + f.name + " has no memory size");
+      Fn fn;
+      fn.memory_mb = f.memory_mb;
+      const Micros run_us = f.warm_us + f.cold_start_us;
+      fn.warm_us = config.whole_ms ? f.warm_us / model::kMicrosPerMilli * model::kMicrosPerMilli : f.warm_us;
+      fn.run_us = config.whole_ms ? run_us / model::kMicrosPerMilli * model::kMicrosPerMilli : run_us;
+      // GD's cost is in FaasCache's unit (ms) so that priorities and the clock match its floats.
+      fn.cost_per_mb = to_ms(fn.run_us - fn.warm_us) / static_cast<double>(f.memory_mb);
+      fns_.push_back(fn);
+    }
+    result_.metrics = Metrics(workload.functions.size(), config.series_interval_us);
+  }
+
+  SimResult run() {
+    const auto wall_start = std::chrono::steady_clock::now();
+    const Micros span = workload_.invocations->span_us();
+    std::vector<model::Invocation> batch;
+    Micros last_progress = 0;
+    while (workload_.invocations->next_batch(batch)) {
+      for (const model::Invocation& inv : batch) {
+        if (inv.function >= fns_.size())
+          throw std::invalid_argument("faascache: invocation of unknown function " + std::to_string(inv.function));
+        if (inv.arrival_us < now_) throw std::invalid_argument("faascache: invocations out of arrival order");
+        advance(inv.arrival_us);
+        activate(inv);
+        if (config_.check_invariants) check_invariants();
+      }
+      if (config_.progress && span > 0 && now_ - last_progress >= span / 100) {
+        last_progress = now_;
+        config_.progress(static_cast<double>(now_) / static_cast<double>(span));
+      }
+    }
+    const Micros end = std::max({span, now_, last_finish_});
+    advance(end);
+    result_.end_us = end;
+    result_.total_memory_gb_s = used_mb_us_ / 1024.0 / model::kMicrosPerSecond;
+    result_.idle_memory_gb_s = (used_mb_us_ - busy_mb_us_) / 1024.0 / model::kMicrosPerSecond;
+    result_.peak_memory_mb = peak_mb_;
+    result_.mean_memory_balance = 0;  // one pool
+    result_.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    if (config_.progress) config_.progress(1.0);
+    return std::move(result_);
+  }
+
+ private:
+  struct Fn {
+    MegaBytes memory_mb = 0;
+    Micros warm_us = 0;  // a hit runs this long (Average)
+    Micros run_us = 0;   // a miss runs this long (Maximum)
+    double cost_per_mb = 0;
+  };
+  // One container (FaasCache's Container). Index into boxes_; reused after removal.
+  struct Box {
+    FunctionId fn = 0;
+    Micros last_access_us = 0;
+    double priority = 0;
+    std::uint64_t frequency = 0;  // runs served by this container
+    Micros finish_us = 0;
+    bool running = false;
+    std::uint32_t member_pos = 0;  // position in members_[fn]
+  };
+
+  struct Less {
+    const std::vector<Box>* boxes;
+    bool operator()(std::uint32_t a, std::uint32_t b) const { return (*boxes)[a].priority < (*boxes)[b].priority; }
+  };
+  Less less() const { return Less{&boxes_}; }
+  void heapify() { py::heapify(pool_, less()); }
+
+  // Time passes from now_ to t: memory integral and the series samples at interval starts <= t.
+  void advance(Micros t) {
+    while (next_sample_ <= t) {
+      MegaBytes busy = 0;
+      for (std::uint32_t id : running_)
+        if (boxes_[id].finish_us > next_sample_) busy += fns_[boxes_[id].fn].memory_mb;
+      result_.metrics.record_memory(next_sample_, static_cast<double>(used_mb_),
+                                    static_cast<double>(used_mb_ - busy), 0);
+      next_sample_ += config_.series_interval_us;
+    }
+    if (t > now_) {
+      used_mb_us_ += static_cast<double>(used_mb_) * static_cast<double>(t - now_);
+      now_ = t;
+    }
+  }
+
+  void activate(const model::Invocation& inv) {
+    const FunctionId f = inv.function;
+    cleanup_finished();
+    if (keepalive_.policy == FaasCachePolicy::kHistogram) {
+      prewarm();
+      hist_.observe(f, now_);
+    }
+    std::uint32_t id = find_container(f);
+    model::StartKind kind = model::StartKind::kWarm;
+    Micros duration = fns_[f].warm_us;
+    if (id == kNone) {
+      id = cache_miss(f);
+      if (id == kNone) {
+        result_.metrics.record_drop(inv, model::DropReason::kNoMemory);
+        return;
+      }
+      kind = model::StartKind::kCold;
+      duration = fns_[f].run_us;
+    }
+    Box& box = boxes_[id];
+    ++box.frequency;
+    ++freq_sum_[f];
+    box.running = true;
+    box.finish_us = now_ + duration;
+    running_.push_back(id);
+    last_finish_ = std::max(last_finish_, box.finish_us);
+    busy_mb_us_ += static_cast<double>(fns_[f].memory_mb) * static_cast<double>(duration);
+
+    model::Invocation record = inv;
+    record.exec_us = fns_[f].warm_us;
+    result_.metrics.record_start(record, kind, now_, duration - fns_[f].warm_us);
+    result_.metrics.record_completion(box.finish_us);
+
+    box.last_access_us = now_;
+    const double priority = calc_priority(id);
+    for (std::uint32_t clone : members_[f]) boxes_[clone].priority = priority;
+    heapify();
+  }
+
+  // FaasCache's cleanup_finished: runs ending by now free their containers (in start order).
+  void cleanup_finished() {
+    std::vector<std::uint32_t> finished;
+    std::size_t keep = 0;
+    for (std::uint32_t id : running_) {
+      if (now_ >= boxes_[id].finish_us)
+        finished.push_back(id);
+      else
+        running_[keep++] = id;
+    }
+    running_.resize(keep);
+    for (std::uint32_t id : finished) {
+      boxes_[id].running = false;
+      if (keepalive_.policy == FaasCachePolicy::kHistogram && hist_.prewarm_ms(boxes_[id].fn) != 0) {
+        remove_from_pool(id);
+        ++result_.expirations;
+      }
+    }
+    heapify();
+  }
+
+  // FaasCache's PreWarmContainers: load one container of every function predicted to arrive from now on.
+  void prewarm() {
+    const double now_ms = to_ms(now_);
+    for (FunctionId f : hist_.prewarming()) {
+      if (hist_.prewarm_ms(f) + to_ms(hist_.last_seen_us(f)) >= now_ms) add_to_pool(f);
+    }
+  }
+
+  // FaasCache's find_container: the first idle container of f in pool order, after the lazy purge.
+  std::uint32_t find_container(FunctionId f) {
+    std::vector<std::uint32_t> candidates;
+    for (std::uint32_t id : pool_)
+      if (boxes_[id].fn == f && !boxes_[id].running) candidates.push_back(id);
+    if (candidates.empty()) return kNone;
+    if (keepalive_.policy == FaasCachePolicy::kTtl) {
+      candidates = purge(candidates, [&](const Box& b) { return b.last_access_us + keepalive_.ttl_us < now_; });
+      heapify();
+    } else if (keepalive_.policy == FaasCachePolicy::kHistogram) {
+      const double now_ms = to_ms(now_);
+      const double ttl_ms = hist_.ttl_ms(f);
+      candidates = purge(candidates, [&](const Box& b) { return to_ms(b.last_access_us) + ttl_ms < now_ms; });
+    }
+    return candidates.empty() ? kNone : candidates.front();
+  }
+
+  template <class Expired>
+  std::vector<std::uint32_t> purge(const std::vector<std::uint32_t>& candidates, Expired expired) {
+    std::vector<std::uint32_t> fresh;
+    std::vector<std::uint32_t> kill;
+    for (std::uint32_t id : candidates) (expired(boxes_[id]) ? kill : fresh).push_back(id);
+    for (std::uint32_t id : kill) {
+      remove_from_pool(id);
+      ++result_.expirations;
+    }
+    return fresh;
+  }
+
+  std::uint32_t cache_miss(FunctionId f) {
+    if (used_mb_ + fns_[f].memory_mb > config_.memory_mb) evict(fns_[f].memory_mb);
+    const std::uint32_t id = add_to_pool(f);
+    if (id == kNone) return kNone;
+    heapify();
+    return id;
+  }
+
+  // FaasCache's Eviction: pop the heap, skipping running containers, until `size` MB are freed.
+  void evict(MegaBytes size) {
+    if (running_.size() == pool_.size()) return;  // all busy
+    std::vector<std::uint32_t> saved;
+    std::vector<std::uint32_t> victims;
+    MegaBytes to_free = size;
+    while (to_free > 0 && !pool_.empty()) {
+      const std::uint32_t id = py::heappop(pool_, less());
+      if (boxes_[id].running) {
+        saved.push_back(id);
+      } else {
+        victims.push_back(id);
+        to_free -= fns_[boxes_[id].fn].memory_mb;
+      }
+    }
+    for (std::uint32_t id : victims) {
+      used_mb_ -= fns_[boxes_[id].fn].memory_mb;
+      ++result_.evictions;
+    }
+    for (std::uint32_t id : saved) py::heappush(pool_, id, less());
+    if (!victims.empty()) clock_ = boxes_[victims.back()].priority;
+    for (std::uint32_t id : victims) release(id);
+  }
+
+  // FaasCache's AddToPool: a new container of f accessed now, if it fits in free memory.
+  std::uint32_t add_to_pool(FunctionId f) {
+    const MegaBytes size = fns_[f].memory_mb;
+    if (used_mb_ + size > config_.memory_mb) return kNone;
+    used_mb_ += size;
+    peak_mb_ = std::max(peak_mb_, used_mb_);
+    std::uint32_t id;
+    if (!free_.empty()) {
+      id = free_.back();
+      free_.pop_back();
+    } else {
+      id = static_cast<std::uint32_t>(boxes_.size());
+      boxes_.emplace_back();
+    }
+    Box& box = boxes_[id];
+    box = Box{};
+    box.fn = f;
+    box.last_access_us = now_;
+    box.priority = calc_priority(id);  // before joining members_: its clones are the others
+    box.member_pos = static_cast<std::uint32_t>(members_[f].size());
+    members_[f].push_back(id);
+    py::heappush(pool_, id, less());
+    ++result_.containers_created;
+    return id;
+  }
+
+  // FaasCache's RemoveFromPool (never a running container), followed by its heapify.
+  void remove_from_pool(std::uint32_t id) {
+    if (boxes_[id].running) throw std::logic_error("faascache: removing a running container");
+    pool_.erase(std::find(pool_.begin(), pool_.end(), id));
+    used_mb_ -= fns_[boxes_[id].fn].memory_mb;
+    release(id);
+    heapify();
+  }
+
+  // Forgets a container that has left the pool: its runs no longer count for its function.
+  void release(std::uint32_t id) {
+    Box& box = boxes_[id];
+    std::vector<std::uint32_t>& m = members_[box.fn];
+    const std::uint32_t last = m.back();
+    m[box.member_pos] = last;
+    boxes_[last].member_pos = box.member_pos;
+    m.pop_back();
+    freq_sum_[box.fn] -= box.frequency;
+    free_.push_back(id);
+  }
+
+  // FaasCache's calc_priority (eq. 1 of the paper for GD).
+  double calc_priority(std::uint32_t id) const {
+    const Box& box = boxes_[id];
+    if (keepalive_.policy == FaasCachePolicy::kGreedyDual)
+      return clock_ + static_cast<double>(freq_sum_[box.fn]) * fns_[box.fn].cost_per_mb;
+    return static_cast<double>(box.last_access_us);
+  }
+
+  void check_invariants() const {
+    MegaBytes sum = 0;
+    for (std::size_t i = 0; i < pool_.size(); ++i) {
+      sum += fns_[boxes_[pool_[i]].fn].memory_mb;
+      if (i > 0 && boxes_[pool_[i]].priority < boxes_[pool_[(i - 1) / 2]].priority)
+        throw std::logic_error("faascache: pool is not a heap at t=" + std::to_string(now_));
+    }
+    if (sum != used_mb_ || used_mb_ > config_.memory_mb || used_mb_ < 0)
+      throw std::logic_error("faascache: pool holds " + std::to_string(sum) + " MB, accounted " +
+                             std::to_string(used_mb_) + " of " + std::to_string(config_.memory_mb) +
+                             " MB at t=" + std::to_string(now_));
+    for (std::uint32_t id : running_)
+      if (std::find(pool_.begin(), pool_.end(), id) == pool_.end())
+        throw std::logic_error("faascache: a running container left the pool at t=" + std::to_string(now_));
+  }
+
+  trace::Workload& workload_;
+  const FaasCacheConfig& config_;
+  const FaasCacheKeepAlive keepalive_;
+  FaasCacheHistogram hist_;
+  std::vector<Fn> fns_;
+  std::vector<Box> boxes_;
+  std::vector<std::uint32_t> free_;
+  std::vector<std::uint32_t> pool_;                  // FaasCache's ContainerPool: a list in heap layout
+  std::vector<std::uint32_t> running_;               // FaasCache's running_c, in insertion order
+  std::vector<std::vector<std::uint32_t>> members_;  // function → its containers in the pool
+  std::vector<std::uint64_t> freq_sum_;              // function → runs served by its live containers
+  double clock_ = 0;                                 // GD's clock
+  MegaBytes used_mb_ = 0;
+  MegaBytes peak_mb_ = 0;
+  Micros now_ = 0;
+  Micros next_sample_ = 0;
+  Micros last_finish_ = 0;
+  double used_mb_us_ = 0;
+  double busy_mb_us_ = 0;
+  SimResult result_;
+};
+
+}  // namespace
+
+SimResult run_faascache(trace::Workload& workload, const FaasCacheConfig& config) {
+  if (!workload.invocations) throw std::invalid_argument("workload has no invocation source");
+  FaasCacheEngine engine(workload, config);
+  return engine.run();
+}
+
+}  // namespace hearth::sim
