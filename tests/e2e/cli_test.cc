@@ -17,16 +17,16 @@ const std::string kShared = HEARTH_SHARED_DIR;
 const std::string kHearth = HEARTH_BINARY;
 const std::string kAzure2019 = kShared + "/traces/azure2019-500";
 
-struct Run {
+struct CliRun {
   int exit_code = -1;
   std::string out;
 };
 
 // Runs `hearth ARGS`, capturing stdout (stderr goes to a file whose text is appended after "\n--stderr--\n").
-Run hearth(const std::string& args) {
+CliRun hearth(const std::string& args) {
   const fs::path err = fs::temp_directory_path() / ("hearth_e2e_" + std::to_string(::getpid()) + ".err");
   const std::string cmd = kHearth + " " + args + " 2>" + err.string();
-  Run r;
+  CliRun r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
   char buf[4096];
@@ -40,7 +40,7 @@ Run hearth(const std::string& args) {
   return r;
 }
 
-nlohmann::json json_of(const Run& r) {
+nlohmann::json json_of(const CliRun& r) {
   const auto end = r.out.find("\n--stderr--\n");
   return nlohmann::json::parse(r.out.substr(0, end));
 }
@@ -59,7 +59,7 @@ class TempDir {
 };
 
 TEST(CliE2E, TtlPresetOnAzure2019ReportsEveryInvocation) {
-  const Run r = hearth("sim --trace " + kAzure2019 + " --preset ttl --json --quiet");
+  const CliRun r = hearth("sim --trace " + kAzure2019 + " --preset ttl --json --quiet");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const auto j = json_of(r);
   const auto invocations = j["invocations"].get<std::uint64_t>();
@@ -89,7 +89,7 @@ TEST(CliE2E, SameSeedGivesIdenticalResults) {
 
 TEST(CliE2E, CompareWritesTableCsvAndPlots) {
   TempDir dir;
-  const Run r = hearth("sim --trace " + kAzure2019 + " --minutes 30 --compare openwhisk,ttl,faascache,hybrid-histogram --quiet --out " +
+  const CliRun r = hearth("sim --trace " + kAzure2019 + " --minutes 30 --compare openwhisk,ttl,faascache,hybrid-histogram --quiet --out " +
                        dir.path().string());
   ASSERT_EQ(r.exit_code, 0) << r.out;
   for (const char* name : {"openwhisk", "ttl", "faascache", "hybrid-histogram"})
@@ -99,13 +99,13 @@ TEST(CliE2E, CompareWritesTableCsvAndPlots) {
 }
 
 TEST(CliE2E, Azure2021SampleReplays) {
-  const Run r = hearth("sim --format azure2021 --trace " + kShared + "/traces/azure2021-sample --preset ttl --json --quiet");
+  const CliRun r = hearth("sim --format azure2021 --trace " + kShared + "/traces/azure2021-sample --preset ttl --json --quiet");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(json_of(r)["invocations"].get<std::uint64_t>(), 998u);
 }
 
 TEST(CliE2E, EmbeddedSyntheticDefaultRuns) {
-  const Run r = hearth("sim --synth-functions 200 --synth-minutes 30 --json --quiet");
+  const CliRun r = hearth("sim --synth-functions 200 --synth-minutes 30 --json --quiet");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   EXPECT_GT(json_of(r)["invocations"].get<std::uint64_t>(), 0u);
 }
@@ -120,20 +120,20 @@ TEST(CliE2E, MalformedTraceFailsWithFileAndLine) {
         << "o,a,f,http,1,2\n"
         << "o,a,g,http,1,x\n";
   }
-  const Run r = hearth("sim --trace " + dir.path().string() + " --quiet");
+  const CliRun r = hearth("sim --trace " + dir.path().string() + " --quiet");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("invocations.csv:3:"), std::string::npos) << r.out;
 }
 
 TEST(CliE2E, MissingTraceAndBadPolicyAreRejected) {
   EXPECT_EQ(hearth("sim --trace /nonexistent/trace --quiet").exit_code, 2);
-  const Run r = hearth("sim --trace " + kAzure2019 + " --keepalive no-such --quiet");
+  const CliRun r = hearth("sim --trace " + kAzure2019 + " --keepalive no-such --quiet");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("no-such"), std::string::npos) << r.out;
 }
 
 TEST(CliE2E, PoliciesListsEveryBaseline) {
-  const Run r = hearth("policies");
+  const CliRun r = hearth("policies");
   ASSERT_EQ(r.exit_code, 0);
   for (const char* name : {"openwhisk", "random", "max-memory", "ttl", "lru", "greedy-dual", "hybrid-histogram"})
     EXPECT_NE(r.out.find(name), std::string::npos) << name;

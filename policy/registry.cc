@@ -1,0 +1,170 @@
+#include "policy/registry.h"
+
+#include <stdexcept>
+
+#include "policy/greedy_dual_keepalive.h"
+#include "policy/hybrid_histogram_keepalive.h"
+#include "policy/openwhisk_keepalive.h"
+#include "policy/openwhisk_placement.h"
+#include "policy/openwhisk_prewarm.h"
+#include "policy/simple_placement.h"
+#include "policy/ttl_keepalive.h"
+
+namespace hearth::policy {
+namespace {
+
+using PT = ParamType;
+
+const PolicyInfo* find_info(PolicyKind kind, const std::string& name) {
+  for (const PolicyInfo& p : all_policies())
+    if (p.kind == kind && p.name == name) return &p;
+  return nullptr;
+}
+
+// Parses `text` as a policy of `kind`; unknown names list the valid ones.
+PolicySpec parse(PolicyKind kind, std::string_view text) {
+  const std::string name = spec_name(text);
+  const PolicyInfo* info = find_info(kind, name);
+  if (!info) {
+    std::string names;
+    for (const PolicyInfo& p : all_policies())
+      if (p.kind == kind) names += (names.empty() ? "" : ", ") + p.name;
+    if (kind == PolicyKind::kPrewarm) names += ", none";
+    throw std::invalid_argument(std::string("unknown ") + policy_kind_name(kind) + " policy '" + name + "' (" +
+                                names + ")");
+  }
+  return parse_policy_spec(text, info->params);
+}
+
+std::vector<StemCellConfig> stem_cell_configs(const Params& p) {
+  std::vector<StemCellConfig> configs;
+  const std::string& runtimes = p.get_string("runtimes");
+  std::size_t start = 0;
+  while (start <= runtimes.size()) {
+    const auto plus = runtimes.find('+', start);
+    const std::string r = runtimes.substr(start, plus == std::string::npos ? std::string::npos : plus - start);
+    StemCellConfig c;
+    if (r == "nodejs") c.runtime = model::RuntimeKind::kNodejs;
+    else if (r == "python") c.runtime = model::RuntimeKind::kPython;
+    else if (r == "native") c.runtime = model::RuntimeKind::kNative;
+    else throw std::invalid_argument("prewarm 'openwhisk': runtimes: unknown runtime '" + r + "' (nodejs, python, native)");
+    c.memory_mb = p.get_int("memory");
+    c.initial_count = static_cast<int>(p.get_int("initial"));
+    c.min_count = static_cast<int>(p.get_int("min"));
+    c.max_count = static_cast<int>(p.get_int("max"));
+    c.threshold = static_cast<int>(p.get_int("threshold"));
+    c.increment = static_cast<int>(p.get_int("increment"));
+    c.ttl_us = p.get_duration("ttl");
+    configs.push_back(c);
+    if (plus == std::string::npos) break;
+    start = plus + 1;
+  }
+  return configs;
+}
+
+}  // namespace
+
+const char* policy_kind_name(PolicyKind k) {
+  switch (k) {
+    case PolicyKind::kPlacement: return "placement";
+    case PolicyKind::kKeepAlive: return "keepalive";
+    case PolicyKind::kPrewarm: return "prewarm";
+  }
+  return "policy";
+}
+
+const std::vector<PolicyInfo>& all_policies() {
+  static const std::vector<PolicyInfo> policies = {
+      {PolicyKind::kPlacement, "openwhisk",
+       "OpenWhisk ShardingContainerPoolBalancer: hash home invoker, co-prime step probing, random if all full",
+       {}},
+      {PolicyKind::kPlacement, "random", "uniformly random healthy node", {}},
+      {PolicyKind::kPlacement, "max-memory", "healthy node with the most unreserved memory", {}},
+      {PolicyKind::kKeepAlive, "ttl", "fixed time-to-live after last use; LRU eviction under pressure",
+       {{"ttl", PT::kDuration, "10m", "idle time before an idle container is destroyed"}}},
+      {PolicyKind::kKeepAlive, "lru", "keep forever; least recently used evicted under memory pressure", {}},
+      {PolicyKind::kKeepAlive, "greedy-dual",
+       "FaasCache Greedy-Dual: priority = clock + frequency x cold-start cost / memory; lowest evicted", {}},
+      {PolicyKind::kKeepAlive, "hybrid-histogram",
+       "Shahrad et al. ATC'20: per-app idle-time histogram gives prewarm (p5) and keep-alive (p99) windows",
+       {{"range", PT::kDuration, "4h", "histogram range; also the fallback keep-alive"},
+        {"head", PT::kDouble, "5", "percentile giving the prewarm window"},
+        {"tail", PT::kDouble, "99", "percentile giving the keep-alive window"},
+        {"margin", PT::kDouble, "0.1", "prewarm x (1-margin), keep-alive x (1+margin)"},
+        {"min_samples", PT::kInt, "10", "fewer idle times than this: not representative"},
+        {"max_cv", PT::kDouble, "2", "bin-count coefficient of variation above this: not representative"}}},
+      {PolicyKind::kKeepAlive, "openwhisk",
+       "OpenWhisk invoker pool: pause after 10 s idle, destroy after 10 min; LRU eviction",
+       {{"ttl", PT::kDuration, "10m", "idle time before destruction"},
+        {"pause", PT::kDuration, "10s", "idle time before the container is paused"},
+        {"unpause", PT::kDuration, "5ms", "extra start-up of a warm start from a paused container"}}},
+      {PolicyKind::kPrewarm, "openwhisk",
+       "OpenWhisk reactive stem cells: desired = min(max(min, cold/threshold x increment), max) per node",
+       {{"runtimes", PT::kString, "nodejs+python", "stem-cell runtimes, joined with +"},
+        {"memory", PT::kInt, "256", "stem-cell memory (MB); serves functions needing no more"},
+        {"initial", PT::kInt, "2", "stem cells per runtime at start"},
+        {"min", PT::kInt, "1", "minCount"},
+        {"max", PT::kInt, "4", "maxCount"},
+        {"threshold", PT::kInt, "1", "cold starts per increment"},
+        {"increment", PT::kInt, "1", "stem cells added per threshold cold starts"},
+        {"ttl", PT::kDuration, "2m", "unused stem cells are destroyed after this"},
+        {"interval", PT::kDuration, "1m", "how often desired counts are recomputed"}}},
+  };
+  return policies;
+}
+
+std::unique_ptr<PlacementPolicy> make_placement(std::string_view text, const PolicyContext& ctx) {
+  const PolicySpec spec = parse(PolicyKind::kPlacement, text);
+  if (spec.name == "openwhisk") return std::make_unique<OpenWhiskPlacement>(ctx);
+  if (spec.name == "random") return std::make_unique<RandomPlacement>(ctx.seed);
+  return std::make_unique<MaxMemoryPlacement>();
+}
+
+std::unique_ptr<KeepAlivePolicy> make_keepalive(std::string_view text, const PolicyContext& ctx) {
+  const PolicySpec spec = parse(PolicyKind::kKeepAlive, text);
+  const Params& p = spec.params;
+  if (spec.name == "ttl") return std::make_unique<TtlKeepAlive>(p.get_duration("ttl"));
+  if (spec.name == "lru") return std::make_unique<TtlKeepAlive>(model::kNever);
+  if (spec.name == "greedy-dual") return std::make_unique<GreedyDualKeepAlive>(ctx);
+  if (spec.name == "openwhisk")
+    return std::make_unique<OpenWhiskKeepAlive>(p.get_duration("pause"), p.get_duration("ttl"), p.get_duration("unpause"));
+  HybridHistogramParams h;
+  h.range_us = p.get_duration("range");
+  h.head_percentile = p.get_double("head");
+  h.tail_percentile = p.get_double("tail");
+  h.margin = p.get_double("margin");
+  h.min_samples = p.get_int("min_samples");
+  h.max_cv = p.get_double("max_cv");
+  if (h.range_us < h.bin_us) throw std::invalid_argument("keepalive 'hybrid-histogram': range must be at least 1m");
+  return std::make_unique<HybridHistogramKeepAlive>(ctx, h);
+}
+
+std::unique_ptr<PrewarmPolicy> make_prewarm(std::string_view text, const PolicyContext& ctx) {
+  if (spec_name(text) == "none") return nullptr;
+  const PolicySpec spec = parse(PolicyKind::kPrewarm, text);
+  const model::Micros interval = spec.params.get_duration("interval");
+  if (interval <= 0) throw std::invalid_argument("prewarm 'openwhisk': interval must be positive");
+  return std::make_unique<OpenWhiskPrewarm>(ctx.node_count, stem_cell_configs(spec.params), interval);
+}
+
+const std::vector<Preset>& all_presets() {
+  static const std::vector<Preset> presets = {
+      {"openwhisk", "OpenWhisk as users run it: sharding balancer, pause/destroy pool, reactive stem cells",
+       "openwhisk", "openwhisk", "openwhisk"},
+      {"ttl", "fixed 10-minute keep-alive (the common industry default), OpenWhisk placement", "openwhisk", "ttl:10m",
+       "none"},
+      {"faascache", "FaasCache Greedy-Dual keep-alive, OpenWhisk placement", "openwhisk", "greedy-dual", "none"},
+      {"hybrid-histogram", "Shahrad et al. hybrid histogram keep-alive + pre-loading, OpenWhisk placement",
+       "openwhisk", "hybrid-histogram", "none"},
+      {"lru", "keep everything until memory pressure, evict least recently used", "openwhisk", "lru", "none"},
+  };
+  return presets;
+}
+
+const Preset* find_preset(std::string_view name) {
+  for (const Preset& p : all_presets())
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+}  // namespace hearth::policy
