@@ -39,8 +39,9 @@ std::string key(const CsvReader& r) { return std::string(r[0]).append(1, '/').ap
 
 class Azure2021Source final : public InvocationSource {
  public:
-  Azure2021Source(std::string path, std::unordered_map<std::string, model::FunctionId> ids, Micros span)
-      : reader_(std::move(path)), ids_(std::move(ids)), span_(span) {
+  Azure2021Source(std::string path, std::unordered_map<std::string, model::FunctionId> ids, Micros span,
+                  Micros max_duration)
+      : reader_(std::move(path)), ids_(std::move(ids)), span_(span), max_duration_(max_duration) {
     read_header(reader_);
   }
 
@@ -55,7 +56,6 @@ class Azure2021Source final : public InvocationSource {
           reader_.fail("rows out of order: this invocation starts before invocations already replayed "
                        "(the reader expects rows sorted by end_timestamp)");
         latest_end_ = std::max(latest_end_, end);
-        max_duration_ = std::max(max_duration_, row.duration);
         model::Invocation inv;
         inv.function = ids_.at(key(reader_));
         inv.arrival_us = row.start;
@@ -93,7 +93,8 @@ class Azure2021Source final : public InvocationSource {
   std::unordered_map<std::string, model::FunctionId> ids_;
   Micros span_;
   std::priority_queue<model::Invocation, std::vector<model::Invocation>, Later> heap_;
-  Micros latest_end_ = 0, max_duration_ = 0, emitted_until_ = 0;
+  Micros max_duration_;  // over the whole file, from the pre-scan
+  Micros latest_end_ = 0, emitted_until_ = 0;
   bool done_ = false;
   std::uint64_t seq_ = 0;
   model::InvocationId next_id_ = 0;
@@ -113,13 +114,14 @@ Workload load_azure2021(const std::string& path_in, const TraceOptions& opts) {
   std::vector<Stats> stats;
   Workload w;
   std::unordered_map<std::string, model::AppId> apps;
-  Micros span = 0;
+  Micros span = 0, max_duration = 0;
   {
     CsvReader r(path);
     read_header(r);
     while (r.next()) {
       const Row row = parse_row(r);
       span = std::max(span, row.start + row.duration);
+      max_duration = std::max(max_duration, row.duration);
       auto [it, added] = ids.try_emplace(key(r), static_cast<model::FunctionId>(w.functions.size()));
       if (added) {
         model::FunctionSpec f;
@@ -145,7 +147,7 @@ Workload load_azure2021(const std::string& path_in, const TraceOptions& opts) {
     apply_function_model(d, opts, f);
   }
   w.description = "azure2021 " + path + " (" + std::to_string(w.functions.size()) + " functions)";
-  w.invocations = std::make_unique<Azure2021Source>(path, std::move(ids), span);
+  w.invocations = std::make_unique<Azure2021Source>(path, std::move(ids), span, max_duration);
   return w;
 }
 

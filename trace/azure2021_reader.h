@@ -1,8 +1,9 @@
 // Azure Functions 2021 per-invocation trace reader (`app,func,end_timestamp,duration`, seconds).
 // start = end_timestamp − duration. Functions are the distinct (app, func) pairs, in first-seen order
-// (a streaming pre-scan keeps only the function table). Invocations stream through a reorder buffer that
-// emits an invocation once its start ≤ (latest end seen − longest duration seen): exact for input sorted
-// by end_timestamp, as the published trace is; a row whose end goes back further than that is rejected.
+// (a streaming pre-scan keeps only the function table and the longest duration). Invocations stream
+// through a reorder buffer that emits an invocation once its start ≤ (latest end seen − longest duration
+// in the file): exact for input sorted by end_timestamp, as the published trace is; a row that would
+// start before invocations already emitted is rejected with its line.
 // warm_us = the function's mean duration; exec_us = the row's own duration; memory = default_memory_mb;
 // cold model kMaximum: cold_start_us = the function's max − mean duration.
 #pragma once

@@ -1,0 +1,83 @@
+#include "trace/azure2021_reader.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/trace/temp_dir.h"
+#include "trace/trace_error.h"
+
+namespace hearth::trace {
+namespace {
+
+using hearth::testing::TempDir;
+
+std::vector<model::Invocation> all(Workload& w) {
+  std::vector<model::Invocation> out, batch;
+  while (w.invocations->next_batch(batch)) out.insert(out.end(), batch.begin(), batch.end());
+  return out;
+}
+
+TEST(Azure2021Reader, StartIsEndMinusDurationAndOutputIsInStartOrder) {
+  TempDir d;
+  // Sorted by end; the long second row starts first.
+  d.write("invocations.csv",
+          "app,func,end_timestamp,duration\n"
+          "a,f,1.5,0.5\n"
+          "a,g,3.0,2.9\n"
+          "b,f,4.0,0.25\n"
+          "a,f,200.0,1.0\n");
+  Workload w = load_azure2021(d.str(), TraceOptions{});
+  ASSERT_EQ(w.functions.size(), 3u);  // (a,f), (a,g), (b,f)
+  const auto inv = all(w);
+  ASSERT_EQ(inv.size(), 4u);
+  EXPECT_EQ(inv[0].arrival_us, 100'000);  // a/g: 3.0 − 2.9
+  EXPECT_EQ(inv[0].function, 1u);
+  EXPECT_EQ(inv[0].exec_us, 2'900'000);
+  EXPECT_EQ(inv[1].arrival_us, 1'000'000);
+  EXPECT_EQ(inv[2].arrival_us, 3'750'000);
+  EXPECT_EQ(inv[3].arrival_us, 199'000'000);
+  for (std::size_t i = 0; i < inv.size(); ++i) EXPECT_EQ(inv[i].id, i);
+  // a/f: mean 0.75 s, max 1.0 s → cold start 0.25 s under the Maximum model.
+  EXPECT_EQ(w.functions[0].warm_us, 750'000);
+  EXPECT_EQ(w.functions[0].cold_start_us, 250'000);
+  EXPECT_EQ(w.functions[0].memory_mb, 256);
+}
+
+TEST(Azure2021Reader, RejectsRowsOutOfOrder) {
+  TempDir d;
+  d.write("invocations.csv",
+          "app,func,end_timestamp,duration\n"
+          "a,f,100.0,0.5\n"
+          "a,f,200.0,0.5\n"
+          "a,f,300.0,0.5\n"
+          "a,f,10.0,0.5\n");
+  Workload w = load_azure2021(d.str(), TraceOptions{});
+  try {
+    all(w);
+    FAIL() << "no error";
+  } catch (const TraceError& e) {
+    EXPECT_NE(std::string(e.what()).find("invocations.csv:5: rows out of order"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Azure2021Reader, MalformedRowsNameTheLine) {
+  TempDir d;
+  d.write("invocations.csv", "app,func,end_timestamp,duration\na,f,1.0,zz\n");
+  try {
+    load_azure2021(d.str(), TraceOptions{});
+    FAIL();
+  } catch (const TraceError& e) {
+    EXPECT_NE(std::string(e.what()).find("invocations.csv:2: column 4: 'zz' is not a number"), std::string::npos);
+  }
+  d.write("invocations.csv", "app,func,end,duration\n");
+  EXPECT_THROW(load_azure2021(d.str(), TraceOptions{}), TraceError);
+}
+
+TEST(Azure2021Reader, SharedSampleGolden) {
+  Workload w = load_azure2021(std::string(HEARTH_SHARED_DIR) + "/traces/azure2021-sample", TraceOptions{});
+  const auto inv = all(w);
+  EXPECT_EQ(inv.size(), 998u);
+  for (std::size_t i = 1; i < inv.size(); ++i) ASSERT_LE(inv[i - 1].arrival_us, inv[i].arrival_us);
+}
+
+}  // namespace
+}  // namespace hearth::trace
