@@ -47,7 +47,7 @@ void BM_Simulate(benchmark::State& state, const std::string& preset_name) {
   hearth::sim::SimConfig config;
   config.nodes = 8;
   config.node_memory_mb = 16384;
-  config.node_cores = 16;
+  config.node_cores = 64;  // the `hearth sim` defaults
   config.placement = preset->placement;
   config.keepalive = preset->keepalive;
   config.prewarm = preset->prewarm;

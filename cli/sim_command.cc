@@ -161,7 +161,7 @@ Action add_sim_command(CLI::App& app) {
       ->default_val(16384)
       ->check(CLI::PositiveNumber);
   cmd->add_option("--node-cores", flags->config.node_cores, "Cores per node (one running invocation each)")
-      ->default_val(16)
+      ->default_val(64)
       ->check(CLI::PositiveNumber);
   cmd->add_option("--queue-limit", flags->config.queue_limit, "Per-node wait queue limit (0 = unbounded)");
   cmd->add_option("--semantics", flags->semantics,

@@ -22,6 +22,9 @@ void HybridHistogramKeepAlive::on_arrival(const model::FunctionSpec& fn, model::
     if (s.bins.empty()) s.bins.assign(bin_count_, 0);
     ++s.bins[bin];
     ++s.in_range;
+    const double minutes = static_cast<double>(idle) / static_cast<double>(model::kMicrosPerMinute);
+    s.sum += minutes;
+    s.sum_sq += minutes * minutes;
   } else {
     ++s.out_of_bounds;
   }
@@ -33,10 +36,9 @@ HybridHistogramKeepAlive::Windows HybridHistogramKeepAlive::compute(const AppSta
   w.keepalive_us = p_.range_us;  // fallback: keep for the whole range, no prewarm
   const std::uint64_t total = s.in_range + s.out_of_bounds;
   if (s.in_range < static_cast<std::uint64_t>(p_.min_samples) || s.out_of_bounds * 2 > total) return w;
-  const double mean = static_cast<double>(s.in_range) / static_cast<double>(bin_count_);
-  double var = 0;
-  for (std::uint32_t c : s.bins) var += (c - mean) * (c - mean);
-  const double cv = std::sqrt(var / static_cast<double>(bin_count_)) / mean;
+  const double n = static_cast<double>(s.in_range);
+  const double mean = s.sum / n;
+  const double cv = mean > 0 ? std::sqrt(std::max(0.0, s.sum_sq / n - mean * mean)) / mean : 0.0;
   if (cv > p_.max_cv) return w;
   // Percentile bins over the in-range idle times.
   const auto bin_at = [&](double percentile) {

@@ -6,8 +6,8 @@
 // After an execution the container is released at once and a fresh one pre-loaded at
 // now + prewarm window, kept until now + keep-alive window; with a zero prewarm window the container is
 // simply kept for the keep-alive window. If the histogram is not representative — fewer than
-// `min_samples` idle times, a coefficient of variation of the bin counts above `max_cv` (the issue's
-// rule), or more than half the idle times out of bounds (where the paper switches to ARIMA, which
+// `min_samples` idle times, idle times whose coefficient of variation (std-dev / mean) is above `max_cv`
+// (the rule: too spread out to predict), or more than half the idle times out of bounds (where the paper switches to ARIMA, which
 // Hearth does not model) — the policy falls back to keeping the container for the whole range, no prewarm.
 // Eviction under pressure: least recently used. Cost: O(1) amortised; windows are recomputed (O(bins))
 // only when the app's histogram changed. Memory: bins × 4 bytes per app that has been idle.
@@ -51,6 +51,7 @@ class HybridHistogramKeepAlive final : public KeepAlivePolicy {
     std::vector<std::uint32_t> bins;
     std::uint64_t in_range = 0;
     std::uint64_t out_of_bounds = 0;
+    double sum = 0, sum_sq = 0;  // of the in-range idle times, in minutes
     model::Micros last_end = -1;  // -1: no execution ended since the last recorded idle time
     bool dirty = true;
     Windows cached;

@@ -92,7 +92,7 @@ const std::vector<PolicyInfo>& all_policies() {
         {"tail", PT::kDouble, "99", "percentile giving the keep-alive window"},
         {"margin", PT::kDouble, "0.1", "prewarm x (1-margin), keep-alive x (1+margin)"},
         {"min_samples", PT::kInt, "10", "fewer idle times than this: not representative"},
-        {"max_cv", PT::kDouble, "2", "bin-count coefficient of variation above this: not representative"}}},
+        {"max_cv", PT::kDouble, "2", "idle-time coefficient of variation above this: not representative"}}},
       {PolicyKind::kKeepAlive, "openwhisk",
        "OpenWhisk invoker pool: pause after 10 s idle, destroy after 10 min; LRU eviction",
        {{"ttl", PT::kDuration, "10m", "idle time before destruction"},

@@ -1,0 +1,50 @@
+// Test helper: a ClusterView over explicit node states and idle-container counts.
+#pragma once
+
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "model/cluster_view.h"
+
+namespace hearth::policy::testing {
+
+class FakeCluster final : public model::ClusterView {
+ public:
+  explicit FakeCluster(std::uint32_t n, model::MegaBytes memory = 1000) {
+    for (std::uint32_t i = 0; i < n; ++i) {
+      model::NodeState s;
+      s.id = i;
+      s.capacity_mb = memory;
+      s.cores = 4;
+      nodes_.push_back(s);
+    }
+  }
+  std::span<const model::NodeState> nodes() const override { return nodes_; }
+  std::int32_t idle_containers(model::NodeId node, model::FunctionId fn) const override {
+    auto it = idle_.find({node, fn});
+    return it == idle_.end() ? 0 : it->second;
+  }
+  model::Micros now() const override { return now_; }
+
+  model::NodeState& node(model::NodeId i) { return nodes_[i]; }
+  void set_idle(model::NodeId node, model::FunctionId fn, int n) { idle_[{node, fn}] = n; }
+
+ private:
+  std::vector<model::NodeState> nodes_;
+  std::map<std::pair<model::NodeId, model::FunctionId>, int> idle_;
+  model::Micros now_ = 0;
+};
+
+inline model::FunctionSpec fn(model::FunctionId id, model::MegaBytes memory = 100, model::Micros cold_us = 0,
+                              model::AppId app = 0) {
+  model::FunctionSpec f;
+  f.id = id;
+  f.app = app;
+  f.name = "fn" + std::to_string(id);
+  f.memory_mb = memory;
+  f.cold_start_us = cold_us;
+  return f;
+}
+
+}  // namespace hearth::policy::testing
