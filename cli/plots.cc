@@ -36,7 +36,7 @@ std::vector<std::string> write_plots(const std::vector<std::string>& names, cons
        << "set title 'Latency CDF'\nset xlabel 'latency (ms, log scale)'\nset ylabel 'fraction of invocations'\n"
        << "set logscale x\nset yrange [0:1]\n"
        << per_policy_plot(names, (base / "latency_cdf.csv").string(), 2, 3) << "unset logscale x\nset autoscale y\n";
-    gp << "set key top right\n";
+    gp << "set key below\n";
     gp << "set output '" << (base / "cold_start_ratio.png").string() << "'\n"
        << "set title 'Cold-start ratio per minute'\nset xlabel 'minute'\nset ylabel 'cold starts / starts'\n"
        << per_policy_plot(names, (base / "series.csv").string(), 2, 5);

@@ -53,12 +53,12 @@ TEST(Synth, MemoryAndExecutionDistributions) {
 TEST(Synth, WrittenLayoutReadsBack) {
   hearth::testing::TempDir d;
   SynthOptions o;
-  o.functions = 50;
+  o.functions = 30;
   o.minutes = 1500;  // two day files, the second partial
   write_synth_azure2019(o, d.str());
   Workload back = load_azure2019(d.str(), TraceOptions{});
   Workload direct = synth_workload(o);
-  EXPECT_EQ(back.functions.size(), 50u);
+  EXPECT_EQ(back.functions.size(), 30u);
   std::vector<model::Invocation> batch;
   std::uint64_t n_back = 0, n_direct = 0;
   while (back.invocations->next_batch(batch)) n_back += batch.size();
@@ -69,8 +69,8 @@ TEST(Synth, WrittenLayoutReadsBack) {
 
 RC_GTEST_PROP(SynthProperty, DeterministicAndOrdered, ()) {
   SynthOptions o;
-  o.functions = *rc::gen::inRange(1u, 300u);
-  o.minutes = *rc::gen::inRange<std::int64_t>(1, 90);
+  o.functions = *rc::gen::inRange(1u, 60u);
+  o.minutes = *rc::gen::inRange<std::int64_t>(1, 30);
   o.seed = *rc::gen::inRange<std::uint64_t>(0, 1000);
   Workload a = synth_workload(o), b = synth_workload(o);
   std::vector<model::Invocation> x, y;
