@@ -2,7 +2,7 @@
 
 #include <numeric>
 
-#include "policy/hash.h"
+#include "model/stable_hash.h"
 
 namespace hearth::policy {
 
@@ -21,7 +21,7 @@ OpenWhiskPlacement::OpenWhiskPlacement(const PolicyContext& ctx)
     : n_(ctx.node_count), home_(ctx.functions.size()), step_(ctx.functions.size()), rng_(ctx.seed) {
   const std::vector<std::uint32_t> steps = pairwise_coprime_numbers_until(n_);
   for (const model::FunctionSpec& f : ctx.functions) {
-    const std::uint64_t h = stable_hash(f.name);
+    const std::uint64_t h = model::stable_hash(f.name);
     home_[f.id] = static_cast<std::uint32_t>(h % n_);
     step_[f.id] = steps.empty() ? 1 : steps[h % steps.size()];
   }

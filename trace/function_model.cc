@@ -3,19 +3,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "model/stable_hash.h"
+
 namespace hearth::trace {
 
-std::uint64_t fnv1a(const std::string& s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 model::RuntimeKind assumed_runtime(const std::string& name) {
-  const auto bucket = fnv1a(name) % 10;
+  const auto bucket = model::stable_hash(name) % 10;
   if (bucket < 5) return model::RuntimeKind::kNodejs;
   if (bucket < 9) return model::RuntimeKind::kPython;
   return model::RuntimeKind::kNative;

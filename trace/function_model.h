@@ -31,9 +31,6 @@ void apply_function_model(const DurationStats& d, const TraceOptions& opts, mode
 // of the name: 50 % nodejs, 40 % python, 10 % native.
 model::RuntimeKind assumed_runtime(const std::string& name);
 
-// A stable 64-bit FNV-1a hash.
-std::uint64_t fnv1a(const std::string& s);
-
 // Draws an execution time (µs) from the piecewise-linear inverse CDF through the percentile points.
 model::Micros sample_exec_us(const DurationStats& d, std::mt19937_64& rng);
 

@@ -9,6 +9,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "model/stable_hash.h"
 #include "trace/function_model.h"
 
 namespace hearth::trace {
@@ -72,7 +73,7 @@ std::string hex_name(std::uint64_t seed, const char* kind, std::uint64_t i) {
   std::snprintf(key, sizeof key, "%s%llu:%llu", kind, static_cast<unsigned long long>(seed),
                 static_cast<unsigned long long>(i));
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fnv1a(key)));
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(model::stable_hash(key)));
   return buf;
 }
 

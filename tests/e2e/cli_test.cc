@@ -9,9 +9,12 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "tests/trace/temp_dir.h"
+
 namespace {
 
 namespace fs = std::filesystem;
+using hearth::testing::TempDir;
 
 const std::string kShared = HEARTH_SHARED_DIR;
 const std::string kHearth = HEARTH_BINARY;
@@ -44,19 +47,6 @@ nlohmann::json json_of(const CliRun& r) {
   const auto end = r.out.find("\n--stderr--\n");
   return nlohmann::json::parse(r.out.substr(0, end));
 }
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "hearth_e2e_XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 TEST(CliE2E, TtlPresetOnAzure2019ReportsEveryInvocation) {
   const CliRun r = hearth("sim --trace " + kAzure2019 + " --preset ttl --json --quiet");

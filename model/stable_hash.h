@@ -1,11 +1,11 @@
-// A stable 64-bit FNV-1a hash for placement decisions keyed by function name (std::hash is not stable
-// across library versions, and placement must be reproducible).
+// A stable 64-bit FNV-1a hash of a string: std::hash is not stable across library versions, and
+// placement and trace conventions keyed by function name must be reproducible everywhere.
 #pragma once
 
 #include <cstdint>
 #include <string_view>
 
-namespace hearth::policy {
+namespace hearth::model {
 
 inline std::uint64_t stable_hash(std::string_view s) {
   std::uint64_t h = 1469598103934665603ull;
@@ -16,4 +16,4 @@ inline std::uint64_t stable_hash(std::string_view s) {
   return h;
 }
 
-}  // namespace hearth::policy
+}  // namespace hearth::model
