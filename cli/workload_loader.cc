@@ -18,6 +18,13 @@ void add_workload_flags(CLI::App& cmd, WorkloadFlags& f) {
       ->check(CLI::IsMember({"average", "sampled"}));
   cmd.add_option("--cold-model", f.cold_model, "Cold start: trace Maximum (FaasCache) or linear in memory")
       ->check(CLI::IsMember({"maximum", "linear"}));
+  cmd.add_option("--cold-base-ms", f.cold_base_ms, "Linear cold-start model: fixed part (ms)")
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--cold-per-mb-ms", f.cold_per_mb_ms, "Linear cold-start model: per MB of memory (ms)")
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--stemcell-init-fraction", f.options.stemcell_init_fraction,
+                 "Share of the cold start a stem-cell (generic prewarm) start still pays")
+      ->check(CLI::Range(0.0, 1.0));
   cmd.add_option("--minutes", f.options.minutes, "Replay at most this many minutes (0 = all)")
       ->check(CLI::NonNegativeNumber);
   cmd.add_option("--seed", f.options.seed, "Seed for every random choice (same seed, same results)");
@@ -32,6 +39,8 @@ trace::Workload load_workload(const WorkloadFlags& f) {
   opts.spread = f.spread == "poisson" ? trace::Spread::kPoisson : trace::Spread::kUniform;
   opts.exec = f.exec_model == "sampled" ? trace::ExecModel::kSampled : trace::ExecModel::kAverage;
   opts.cold = f.cold_model == "linear" ? trace::ColdModel::kLinear : trace::ColdModel::kMaximum;
+  opts.cold_base_us = static_cast<model::Micros>(f.cold_base_ms * model::kMicrosPerMilli);
+  opts.cold_per_mb_us = static_cast<model::Micros>(f.cold_per_mb_ms * model::kMicrosPerMilli);
   if (f.trace.empty()) {
     trace::SynthOptions s;
     s.functions = f.synth_functions;

@@ -21,6 +21,8 @@ struct WorkloadFlags {
   std::string exec_model = "average";
   std::string cold_model = "maximum";
   trace::TraceOptions options;
+  double cold_base_ms = 250;    // --cold-model linear
+  double cold_per_mb_ms = 0.5;  // --cold-model linear
   std::uint32_t synth_functions = 2000;
   std::int64_t synth_minutes = 240;
 };
