@@ -1,0 +1,236 @@
+#include "live/store.h"
+
+#include <sqlite3.h>
+
+#include <nlohmann/json.hpp>
+
+namespace hearth::live {
+namespace {
+
+// A prepared statement bound positionally; finalised on scope exit.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql, const char* what) : db_(db), what_(what) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) fail();
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement& bind(int i, const std::string& s) {
+    check(sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT));
+    return *this;
+  }
+  Statement& bind(int i, std::int64_t v) {
+    check(sqlite3_bind_int64(stmt_, i, v));
+    return *this;
+  }
+  // True while a row is available.
+  bool step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc != SQLITE_DONE) fail();
+    return false;
+  }
+  std::string text(int col) const {
+    const auto* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string();
+  }
+  std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+  int changes() const { return sqlite3_changes(db_); }
+
+ private:
+  void check(int rc) {
+    if (rc != SQLITE_OK) fail();
+  }
+  [[noreturn]] void fail() const { throw StoreError(std::string("store: ") + what_ + ": " + sqlite3_errmsg(db_)); }
+  sqlite3* db_;
+  const char* what_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+constexpr const char* kActionColumns = "ns, name, kind, code, entry, memory_mb, timeout_ms, version, updated_us";
+constexpr const char* kActivationColumns =
+    "id, ns, action, start_us, end_us, wait_us, init_us, run_us, start_kind, invoker, container, status, "
+    "result_json, logs_json";
+
+ActionRecord action_from(const Statement& s) {
+  ActionRecord a;
+  a.ns = s.text(0);
+  a.name = s.text(1);
+  a.kind = s.text(2);
+  a.code = s.text(3);
+  a.entry = s.text(4);
+  a.memory_mb = s.integer(5);
+  a.timeout_ms = s.integer(6);
+  a.version = s.integer(7);
+  a.updated_us = s.integer(8);
+  return a;
+}
+
+ActivationRecord activation_from(const Statement& s) {
+  ActivationRecord a;
+  a.id = s.text(0);
+  a.ns = s.text(1);
+  a.action = s.text(2);
+  a.start_us = s.integer(3);
+  a.end_us = s.integer(4);
+  a.wait_us = s.integer(5);
+  a.init_us = s.integer(6);
+  a.run_us = s.integer(7);
+  a.start_kind = s.text(8);
+  a.invoker = s.text(9);
+  a.container = s.text(10);
+  a.status = s.text(11);
+  a.result_json = s.text(12);
+  a.logs = nlohmann::json::parse(s.text(13)).get<std::vector<std::string>>();
+  return a;
+}
+
+}  // namespace
+
+Store::Store(const std::string& path) {
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    throw StoreError("store: cannot open " + path + ": " + msg);
+  }
+  sqlite3_busy_timeout(db_, 5000);
+  exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "enable WAL");
+  exec(
+      "CREATE TABLE IF NOT EXISTS namespaces (ns TEXT PRIMARY KEY, uuid TEXT UNIQUE NOT NULL, key TEXT NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS actions (ns TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL,"
+      " entry TEXT NOT NULL, memory_mb INTEGER NOT NULL, timeout_ms INTEGER NOT NULL, version INTEGER NOT NULL,"
+      " updated_us INTEGER NOT NULL, PRIMARY KEY (ns, name));"
+      "CREATE TABLE IF NOT EXISTS activations (id TEXT PRIMARY KEY, ns TEXT NOT NULL, action TEXT NOT NULL,"
+      " start_us INTEGER, end_us INTEGER, wait_us INTEGER, init_us INTEGER, run_us INTEGER, start_kind TEXT,"
+      " invoker TEXT, container TEXT, status TEXT, result_json TEXT, logs_json TEXT);"
+      "CREATE INDEX IF NOT EXISTS activations_by_ns ON activations (ns, start_us DESC);",
+      "create schema");
+}
+
+Store::~Store() { sqlite3_close(db_); }
+
+void Store::exec(const char* sql, const char* what) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    const std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw StoreError(std::string("store: ") + what + ": " + msg);
+  }
+}
+
+void Store::put_namespace(const std::string& ns, const std::string& uuid, const std::string& key) {
+  std::lock_guard lock(mu_);
+  Statement s(db_, "INSERT OR REPLACE INTO namespaces (ns, uuid, key) VALUES (?, ?, ?)", "put namespace");
+  s.bind(1, ns).bind(2, uuid).bind(3, key).step();
+}
+
+std::optional<std::string> Store::authenticate(const std::string& uuid, const std::string& key) {
+  std::lock_guard lock(mu_);
+  Statement s(db_, "SELECT ns FROM namespaces WHERE uuid = ? AND key = ?", "authenticate");
+  s.bind(1, uuid).bind(2, key);
+  if (!s.step()) return std::nullopt;
+  return s.text(0);
+}
+
+std::vector<std::string> Store::namespaces() {
+  std::lock_guard lock(mu_);
+  Statement s(db_, "SELECT ns FROM namespaces ORDER BY ns", "list namespaces");
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text(0));
+  return out;
+}
+
+bool Store::put_action(ActionRecord& a, bool overwrite) {
+  std::lock_guard lock(mu_);
+  exec("BEGIN IMMEDIATE", "begin put action");
+  try {
+    std::int64_t version = 0;
+    {
+      Statement q(db_, "SELECT version FROM actions WHERE ns = ? AND name = ?", "read action version");
+      q.bind(1, a.ns).bind(2, a.name);
+      if (q.step()) version = q.integer(0);
+    }
+    if (version > 0 && !overwrite) {
+      exec("ROLLBACK", "rollback put action");
+      return false;
+    }
+    a.version = version + 1;
+    Statement s(db_,
+                "INSERT OR REPLACE INTO actions (ns, name, kind, code, entry, memory_mb, timeout_ms, version, updated_us)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "put action");
+    s.bind(1, a.ns).bind(2, a.name).bind(3, a.kind).bind(4, a.code).bind(5, a.entry).bind(6, a.memory_mb);
+    s.bind(7, a.timeout_ms).bind(8, a.version).bind(9, a.updated_us).step();
+    exec("COMMIT", "commit put action");
+    return true;
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::optional<ActionRecord> Store::get_action(const std::string& ns, const std::string& name) {
+  std::lock_guard lock(mu_);
+  Statement s(db_, (std::string("SELECT ") + kActionColumns + " FROM actions WHERE ns = ? AND name = ?").c_str(),
+              "get action");
+  s.bind(1, ns).bind(2, name);
+  if (!s.step()) return std::nullopt;
+  return action_from(s);
+}
+
+std::vector<ActionRecord> Store::list_actions(const std::string& ns, int limit, int skip) {
+  std::lock_guard lock(mu_);
+  Statement s(db_,
+              (std::string("SELECT ") + kActionColumns + " FROM actions WHERE ns = ? ORDER BY name LIMIT ? OFFSET ?")
+                  .c_str(),
+              "list actions");
+  s.bind(1, ns).bind(2, std::int64_t{limit}).bind(3, std::int64_t{skip});
+  std::vector<ActionRecord> out;
+  while (s.step()) out.push_back(action_from(s));
+  return out;
+}
+
+bool Store::delete_action(const std::string& ns, const std::string& name) {
+  std::lock_guard lock(mu_);
+  Statement s(db_, "DELETE FROM actions WHERE ns = ? AND name = ?", "delete action");
+  s.bind(1, ns).bind(2, name).step();
+  return s.changes() > 0;
+}
+
+void Store::put_activation(const ActivationRecord& a) {
+  std::lock_guard lock(mu_);
+  Statement s(db_,
+              (std::string("INSERT OR REPLACE INTO activations (") + kActivationColumns +
+               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                  .c_str(),
+              "put activation");
+  s.bind(1, a.id).bind(2, a.ns).bind(3, a.action).bind(4, a.start_us).bind(5, a.end_us).bind(6, a.wait_us);
+  s.bind(7, a.init_us).bind(8, a.run_us).bind(9, a.start_kind).bind(10, a.invoker).bind(11, a.container);
+  s.bind(12, a.status).bind(13, a.result_json).bind(14, nlohmann::json(a.logs).dump()).step();
+}
+
+std::optional<ActivationRecord> Store::get_activation(const std::string& ns, const std::string& id) {
+  std::lock_guard lock(mu_);
+  Statement s(db_, (std::string("SELECT ") + kActivationColumns + " FROM activations WHERE ns = ? AND id = ?").c_str(),
+              "get activation");
+  s.bind(1, ns).bind(2, id);
+  if (!s.step()) return std::nullopt;
+  return activation_from(s);
+}
+
+std::vector<ActivationRecord> Store::list_activations(const std::string& ns, const std::string& action, int limit,
+                                                      int skip) {
+  std::lock_guard lock(mu_);
+  Statement s(db_,
+              (std::string("SELECT ") + kActivationColumns +
+               " FROM activations WHERE ns = ? AND (? = '' OR action = ?) ORDER BY start_us DESC, id LIMIT ? OFFSET ?")
+                  .c_str(),
+              "list activations");
+  s.bind(1, ns).bind(2, action).bind(3, action).bind(4, std::int64_t{limit}).bind(5, std::int64_t{skip});
+  std::vector<ActivationRecord> out;
+  while (s.step()) out.push_back(activation_from(s));
+  return out;
+}
+
+}  // namespace hearth::live

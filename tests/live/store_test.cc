@@ -1,0 +1,110 @@
+#include "live/store.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/trace/temp_dir.h"
+
+namespace hearth::live {
+namespace {
+
+ActionRecord action(const std::string& ns, const std::string& name, const std::string& code = "def main(a): return a") {
+  ActionRecord a;
+  a.ns = ns;
+  a.name = name;
+  a.kind = "python:3";
+  a.code = code;
+  a.updated_us = 42;
+  return a;
+}
+
+ActivationRecord activation(const std::string& id, const std::string& act, std::int64_t start) {
+  ActivationRecord a;
+  a.id = id;
+  a.ns = "guest";
+  a.action = act;
+  a.start_us = start;
+  a.end_us = start + 10;
+  a.start_kind = "cold";
+  a.status = "success";
+  a.result_json = R"({"ok":true})";
+  a.logs = {"line 1", "line \"2\""};
+  return a;
+}
+
+TEST(Store, ActionsCreateConflictUpdateDelete) {
+  Store s(":memory:");
+  auto a = action("guest", "hello");
+  EXPECT_TRUE(s.put_action(a, false));
+  EXPECT_EQ(a.version, 1);
+  auto again = action("guest", "hello", "other");
+  EXPECT_FALSE(s.put_action(again, false));  // exists: the API answers 409
+  EXPECT_EQ(s.get_action("guest", "hello")->code, "def main(a): return a");
+  EXPECT_TRUE(s.put_action(again, true));
+  EXPECT_EQ(again.version, 2);
+  EXPECT_EQ(s.get_action("guest", "hello")->code, "other");
+  EXPECT_FALSE(s.get_action("other-ns", "hello").has_value());
+  auto b = action("guest", "alpha");
+  s.put_action(b, false);
+  const auto list = s.list_actions("guest", 10, 0);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].name, "alpha");
+  EXPECT_EQ(s.list_actions("guest", 1, 1).at(0).name, "hello");
+  EXPECT_TRUE(s.delete_action("guest", "hello"));
+  EXPECT_FALSE(s.delete_action("guest", "hello"));
+  EXPECT_FALSE(s.get_action("guest", "hello").has_value());
+}
+
+TEST(Store, NamespacesAuthenticateByUuidAndKey) {
+  Store s(":memory:");
+  s.put_namespace("guest", "23bc46b1-71f6-4ed5-8c54-816aa4f8c502", "secret");
+  EXPECT_EQ(s.authenticate("23bc46b1-71f6-4ed5-8c54-816aa4f8c502", "secret"), "guest");
+  EXPECT_FALSE(s.authenticate("23bc46b1-71f6-4ed5-8c54-816aa4f8c502", "wrong").has_value());
+  EXPECT_FALSE(s.authenticate("x", "secret").has_value());
+  EXPECT_EQ(s.namespaces(), std::vector<std::string>{"guest"});
+}
+
+TEST(Store, ActivationsRoundTripNewestFirst) {
+  Store s(":memory:");
+  s.put_activation(activation("a1", "hello", 100));
+  s.put_activation(activation("a2", "hello", 300));
+  s.put_activation(activation("a3", "other", 200));
+  const auto got = s.get_activation("guest", "a1");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->logs, (std::vector<std::string>{"line 1", "line \"2\""}));
+  EXPECT_EQ(got->result_json, R"({"ok":true})");
+  EXPECT_EQ(got->end_us, 110);
+  EXPECT_FALSE(s.get_activation("other-ns", "a1").has_value());
+  const auto all = s.list_activations("guest", "", 10, 0);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].id, "a2");
+  EXPECT_EQ(all[1].id, "a3");
+  const auto hello = s.list_activations("guest", "hello", 10, 0);
+  ASSERT_EQ(hello.size(), 2u);
+  EXPECT_EQ(hello[1].id, "a1");
+}
+
+TEST(Store, SurvivesARestart) {
+  hearth::testing::TempDir dir;
+  const std::string path = dir.str() + "/hearth.db";
+  {
+    Store s(path);
+    auto a = action("guest", "hello");
+    s.put_action(a, false);
+    s.put_activation(activation("a1", "hello", 1));
+  }
+  Store reopened(path);
+  EXPECT_TRUE(reopened.get_action("guest", "hello").has_value());
+  EXPECT_TRUE(reopened.get_activation("guest", "a1").has_value());
+}
+
+TEST(Store, UnopenablePathIsAClearError) {
+  try {
+    Store s("/nonexistent/dir/hearth.db");
+    FAIL();
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/dir/hearth.db"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace hearth::live
