@@ -1,0 +1,272 @@
+#include "live/api.h"
+
+#include <chrono>
+#include <cstdio>
+#include <future>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <vector>
+
+namespace hearth::live {
+namespace {
+
+using nlohmann::json;
+
+std::int64_t wall_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+HttpResponse error(int status, const std::string& message, const std::string& request_id) {
+  return HttpResponse{status, "application/json", json{{"error", message}, {"code", request_id}}.dump()};
+}
+
+HttpResponse ok_json(const json& body, int status = 200) { return HttpResponse{status, "application/json", body.dump()}; }
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start < path.size()) {
+    auto slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    if (slash > start) parts.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return parts;
+}
+
+int int_param(const std::map<std::string, std::string>& q, const std::string& key, int fallback) {
+  auto it = q.find(key);
+  if (it == q.end()) return fallback;
+  try {
+    return std::max(0, std::stoi(it->second));
+  } catch (...) {
+    return fallback;
+  }
+}
+
+bool flag(const std::map<std::string, std::string>& q, const std::string& key) {
+  auto it = q.find(key);
+  return it != q.end() && (it->second == "true" || it->second.empty());
+}
+
+bool valid_name(const std::string& s) {
+  if (s.empty() || s.size() > 256) return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == '@')) return false;
+  return true;
+}
+
+json action_json(const ActionRecord& a, bool with_code) {
+  json exec = {{"kind", a.kind}, {"binary", a.kind == "native"}, {"main", a.entry}};
+  if (with_code) exec["code"] = a.code;
+  return {{"namespace", a.ns},
+          {"name", a.name},
+          {"version", "0.0." + std::to_string(a.version)},
+          {"exec", exec},
+          {"limits", {{"memory", a.memory_mb}, {"timeout", a.timeout_ms}, {"logs", 10}}},
+          {"publish", false},
+          {"annotations", json::array({{{"key", "exec"}, {"value", a.kind}}})},
+          {"updated", a.updated_us / 1000}};
+}
+
+int status_code(const std::string& status) {
+  if (status == "success") return 0;
+  if (status == "application error") return 1;
+  if (status == "developer error") return 2;
+  return 3;
+}
+
+json parse_result(const std::string& text) {
+  json r = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return r.is_discarded() ? json{{"error", text}} : r;
+}
+
+}  // namespace
+
+std::string new_activation_id() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+std::string activation_json(const ActivationRecord& a) {
+  const int code = status_code(a.status);
+  json j = {{"activationId", a.id},
+            {"namespace", a.ns},
+            {"name", a.action},
+            {"start", a.start_us / 1000},
+            {"end", a.end_us / 1000},
+            {"duration", (a.end_us - a.start_us) / 1000},
+            {"response", {{"status", a.status}, {"statusCode", code}, {"success", code == 0}, {"result", parse_result(a.result_json)}}},
+            {"logs", a.logs},
+            {"annotations",
+             json::array({{{"key", "waitTime"}, {"value", a.wait_us / 1000}},
+                          {{"key", "initTime"}, {"value", a.init_us / 1000}},
+                          {{"key", "startKind"}, {"value", a.start_kind}}})},
+            // Hearth's own detail, in microseconds: why was this invocation slow?
+            {"hearth",
+             {{"start_kind", a.start_kind}, {"invoker", a.invoker}, {"container", a.container}, {"wait_us", a.wait_us},
+              {"init_us", a.init_us}, {"run_us", a.run_us}}}};
+  return j.dump();
+}
+
+Api::Api(Store& store, Dispatcher& dispatcher, ApiConfig config)
+    : store_(store), dispatcher_(dispatcher), config_(config) {}
+
+HttpResponse Api::handle(const HttpRequest& request) {
+  char id[24];
+  std::snprintf(id, sizeof id, "req-%llu", static_cast<unsigned long long>(next_request_++));
+  try {
+    return route(request, id);
+  } catch (const StoreError& e) {
+    return error(500, e.what(), id);
+  } catch (const std::exception& e) {
+    return error(500, std::string("internal error: ") + e.what(), id);
+  }
+}
+
+HttpResponse Api::route(const HttpRequest& req, const std::string& rid) {
+  const ParsedTarget target = parse_target(req.target);
+  const std::vector<std::string> parts = split_path(target.path);
+  if (parts.size() == 1 && parts[0] == "healthz") return ok_json({{"status", "ok"}});
+  if (parts.size() < 3 || parts[0] != "api" || parts[1] != "v1" || parts[2] != "namespaces")
+    return error(404, "The requested resource does not exist.", rid);
+
+  std::string user, key;
+  if (!decode_basic_auth(req.authorization, &user, &key)) return error(401, "The supplied authentication is invalid.", rid);
+  const auto ns = store_.authenticate(user, key);
+  if (!ns) return error(401, "The supplied authentication is invalid.", rid);
+
+  if (parts.size() == 3) {
+    if (req.method != "GET") return error(405, "Method not allowed.", rid);
+    return ok_json(json::array({*ns}));
+  }
+  const std::string& path_ns = parts[3] == "_" ? *ns : parts[3];
+  if (path_ns != *ns) return error(403, "The supplied authentication is not authorized to access '" + parts[3] + "'.", rid);
+  if (parts.size() < 5) return error(404, "The requested resource does not exist.", rid);
+  const std::string& collection = parts[4];
+
+  if (collection == "actions") {
+    if (parts.size() == 5) {
+      if (req.method != "GET") return error(405, "Method not allowed.", rid);
+      json list = json::array();
+      for (const auto& a : store_.list_actions(*ns, int_param(target.query, "limit", 30), int_param(target.query, "skip", 0)))
+        list.push_back(action_json(a, false));
+      return ok_json(list);
+    }
+    if (parts.size() != 6) return error(404, "The requested resource does not exist.", rid);
+    const std::string& name = parts[5];
+    if (!valid_name(name)) return error(400, "The action name '" + name + "' is not valid.", rid);
+
+    if (req.method == "GET") {
+      const auto a = store_.get_action(*ns, name);
+      if (!a) return error(404, "The requested resource does not exist.", rid);
+      return ok_json(action_json(*a, true));
+    }
+    if (req.method == "DELETE") {
+      const auto a = store_.get_action(*ns, name);
+      if (!a || !store_.delete_action(*ns, name)) return error(404, "The requested resource does not exist.", rid);
+      return ok_json(action_json(*a, false));
+    }
+    if (req.method == "PUT") {
+      if (req.body.size() > config_.max_action_bytes)
+        return error(413, "The request content was malformed:\nrequest entity too large (" + std::to_string(req.body.size()) +
+                              " bytes > " + std::to_string(config_.max_action_bytes) + ")", rid);
+      const json body = json::parse(req.body, nullptr, false);
+      if (body.is_discarded() || !body.is_object()) return error(400, "The request content was malformed:\nbody is not a JSON object", rid);
+      if (!body.contains("exec") || !body["exec"].is_object() || !body["exec"].value("kind", json()).is_string() ||
+          !body["exec"].value("code", json()).is_string())
+        return error(400, "The request content was malformed:\n'exec' must be an object with string 'kind' and 'code'", rid);
+      ActionRecord a;
+      a.ns = *ns;
+      a.name = name;
+      a.kind = body["exec"]["kind"].get<std::string>();
+      if (a.kind != "python:3" && a.kind != "nodejs:20" && a.kind != "native" && a.kind != "python:default" &&
+          a.kind != "nodejs:default")
+        return error(400, "The request content was malformed:\nunsupported kind '" + a.kind +
+                              "' (python:3, nodejs:20, native)", rid);
+      if (a.kind == "python:default") a.kind = "python:3";
+      if (a.kind == "nodejs:default") a.kind = "nodejs:20";
+      a.code = body["exec"]["code"].get<std::string>();
+      if (body["exec"].contains("main") && body["exec"]["main"].is_string()) a.entry = body["exec"]["main"].get<std::string>();
+      if (body.contains("limits") && body["limits"].is_object()) {
+        const json& l = body["limits"];
+        if (l.contains("memory")) {
+          if (!l["memory"].is_number_integer() || l["memory"].get<std::int64_t>() < 32 ||
+              l["memory"].get<std::int64_t>() > config_.max_memory_mb)
+            return error(400, "The request content was malformed:\nlimits.memory must be an integer in [32, " +
+                                  std::to_string(config_.max_memory_mb) + "] MB", rid);
+          a.memory_mb = l["memory"].get<std::int64_t>();
+        }
+        if (l.contains("timeout")) {
+          if (!l["timeout"].is_number_integer() || l["timeout"].get<std::int64_t>() < 100 ||
+              l["timeout"].get<std::int64_t>() > config_.max_timeout_ms)
+            return error(400, "The request content was malformed:\nlimits.timeout must be an integer in [100, " +
+                                  std::to_string(config_.max_timeout_ms) + "] ms", rid);
+          a.timeout_ms = l["timeout"].get<std::int64_t>();
+        }
+      }
+      a.updated_us = wall_us();
+      if (!store_.put_action(a, flag(target.query, "overwrite")))
+        return error(409, "resource already exists", rid);
+      return ok_json(action_json(a, false));
+    }
+    if (req.method != "POST") return error(405, "Method not allowed.", rid);
+
+    // Invoke.
+    if (req.body.size() > config_.max_payload_bytes)
+      return error(413, "The request content was malformed:\nrequest entity too large (" + std::to_string(req.body.size()) +
+                            " bytes > " + std::to_string(config_.max_payload_bytes) + ")", rid);
+    const auto action = store_.get_action(*ns, name);
+    if (!action) return error(404, "The requested resource does not exist.", rid);
+    json params = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
+    if (params.is_discarded() || !params.is_object())
+      return error(400, "The request content was malformed:\nparameters must be a JSON object", rid);
+    InvocationRequest inv{*action, params.dump(), new_activation_id(), wall_us()};
+    const std::string id = inv.activation_id;
+    Store* store = &store_;
+    if (!flag(target.query, "blocking")) {
+      dispatcher_.dispatch(std::move(inv), [store](ActivationRecord r) { store->put_activation(r); });
+      return ok_json({{"activationId", id}}, 202);
+    }
+    auto promise = std::make_shared<std::promise<ActivationRecord>>();
+    auto future = promise->get_future();
+    dispatcher_.dispatch(std::move(inv), [store, promise](ActivationRecord r) {
+      store->put_activation(r);
+      promise->set_value(std::move(r));
+    });
+    if (future.wait_for(std::chrono::milliseconds(config_.blocking_wait_ms)) != std::future_status::ready)
+      return ok_json({{"activationId", id}}, 202);
+    const ActivationRecord r = future.get();
+    const bool success = r.status == "success";
+    if (flag(target.query, "result")) return ok_json(parse_result(r.result_json), success ? 200 : 502);
+    return HttpResponse{success ? 200 : 502, "application/json", activation_json(r)};
+  }
+
+  if (collection == "activations") {
+    if (req.method != "GET") return error(405, "Method not allowed.", rid);
+    if (parts.size() == 5) {
+      json list = json::array();
+      const auto it = target.query.find("name");
+      for (const auto& a : store_.list_activations(*ns, it == target.query.end() ? "" : it->second,
+                                                   int_param(target.query, "limit", 30), int_param(target.query, "skip", 0)))
+        list.push_back(json::parse(activation_json(a)));
+      return ok_json(list);
+    }
+    const auto a = store_.get_activation(*ns, parts[5]);
+    if (!a) return error(404, "The requested resource does not exist.", rid);
+    if (parts.size() == 6) return HttpResponse{200, "application/json", activation_json(*a)};
+    if (parts.size() == 7 && parts[6] == "logs") return ok_json({{"logs", a->logs}});
+    if (parts.size() == 7 && parts[6] == "result") {
+      const int code = status_code(a->status);
+      return ok_json({{"status", a->status}, {"statusCode", code}, {"success", code == 0}, {"result", parse_result(a->result_json)}});
+    }
+  }
+  return error(404, "The requested resource does not exist.", rid);
+}
+
+}  // namespace hearth::live
