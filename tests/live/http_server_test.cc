@@ -1,0 +1,118 @@
+// The API over real sockets on 127.0.0.1: keep-alive, body limits, malformed HTTP, concurrency.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
+
+#include "live/http_client.h"
+#include "live/http_server.h"
+
+namespace hearth::live {
+namespace {
+
+using nlohmann::json;
+
+class EchoDispatcher final : public Dispatcher {
+ public:
+  void dispatch(InvocationRequest req, std::function<void(ActivationRecord)> done) override {
+    ActivationRecord r;
+    r.id = req.activation_id;
+    r.ns = req.action.ns;
+    r.action = req.action.name;
+    r.status = "success";
+    r.result_json = req.params_json;
+    done(r);
+  }
+};
+
+struct ServerFixture : ::testing::Test {
+  Store store{":memory:"};
+  EchoDispatcher dispatcher;
+  Api api{store, dispatcher};
+  HttpServer server{api, HttpServerConfig{.address = "127.0.0.1", .port = 0, .io_threads = 2, .worker_threads = 4,
+                                          .max_body_bytes = 4096}};
+  std::string auth = basic_auth("uuid", "key");
+  ServerFixture() {
+    store.put_namespace("guest", "uuid", "key");
+    ActionRecord a{"guest", "echo", "python:3", "def main(a): return a"};
+    store.put_action(a, false);
+  }
+};
+
+TEST(BasicAuth, EncodesLikeCurl) {
+  EXPECT_EQ(basic_auth("uuid", "key"), "Basic dXVpZDprZXk=");
+  EXPECT_EQ(basic_auth("a", "b"), "Basic YTpi");
+}
+
+TEST_F(ServerFixture, ManyRequestsOverOneKeepAliveConnection) {
+  HttpClient client("127.0.0.1", server.port());
+  for (int i = 0; i < 50; ++i) {
+    const auto r = client.send({"POST", "/api/v1/namespaces/_/actions/echo?blocking=true&result=true", auth,
+                                json{{"i", i}}.dump()});
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json::parse(r.body)["i"], i);
+  }
+  EXPECT_EQ(client.send({"GET", "/healthz", "", ""}).status, 200);
+}
+
+TEST_F(ServerFixture, OversizedBodyIs413AndServerKeepsServing) {
+  HttpClient client("127.0.0.1", server.port());
+  const auto r = client.send({"POST", "/api/v1/namespaces/_/actions/echo?blocking=true", auth, std::string(10000, 'x')});
+  EXPECT_EQ(r.status, 413);
+  HttpClient again("127.0.0.1", server.port());
+  EXPECT_EQ(again.send({"GET", "/api/v1/namespaces", auth, ""}).status, 200);
+}
+
+TEST_F(ServerFixture, GarbageOnTheSocketDoesNotHurtTheServer) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(server.port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const char garbage[] = "NOT HTTP AT ALL\r\n\r\n";
+  ASSERT_GT(::write(fd, garbage, sizeof garbage - 1), 0);
+  char buf[512];
+  const ssize_t n = ::read(fd, buf, sizeof buf);  // a 400 or a close, never a hang
+  EXPECT_GE(n, 0);
+  ::close(fd);
+  HttpClient client("127.0.0.1", server.port());
+  EXPECT_EQ(client.send({"GET", "/healthz", "", ""}).status, 200);
+}
+
+TEST_F(ServerFixture, ConcurrentClientsLoseNothing) {
+  constexpr int kClients = 8, kEach = 100;
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int c = 0; c < kClients; ++c) {
+    threads.emplace_back([&, c] {
+      HttpClient client("127.0.0.1", server.port());
+      for (int i = 0; i < kEach; ++i) {
+        const auto r = client.send({"POST", "/api/v1/namespaces/_/actions/echo?blocking=true&result=true", auth,
+                                    json{{"c", c}, {"i", i}}.dump()});
+        if (r.status == 200 && json::parse(r.body) == json{{"c", c}, {"i", i}}) ++ok;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), kClients * kEach);
+  EXPECT_EQ(store.list_activations("guest", "echo", 10000, 0).size(), static_cast<std::size_t>(kClients * kEach));
+}
+
+TEST(HttpClient, ConnectionRefusedIsAClearError) {
+  HttpClient client("127.0.0.1", 1);
+  try {
+    client.send({"GET", "/", "", ""});
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("127.0.0.1:1"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace hearth::live
