@@ -15,5 +15,7 @@ using Action = std::function<int()>;
 Action add_sim_command(CLI::App& app);
 Action add_policies_command(CLI::App& app);
 Action add_trace_command(CLI::App& app);
+Action add_action_command(CLI::App& app);      // hearth action ...
+Action add_activation_command(CLI::App& app);  // hearth activation ...
 
 }  // namespace hearth::cli

@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   hearth::cli::Action sim = hearth::cli::add_sim_command(app);
   hearth::cli::Action policies = hearth::cli::add_policies_command(app);
   hearth::cli::Action trace = hearth::cli::add_trace_command(app);
+  hearth::cli::Action action = hearth::cli::add_action_command(app);
+  hearth::cli::Action activation = hearth::cli::add_activation_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -21,6 +23,8 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("sim")) return sim();
     if (app.got_subcommand("policies")) return policies();
     if (app.got_subcommand("trace")) return trace();
+    if (app.got_subcommand("action")) return action();
+    if (app.got_subcommand("activation")) return activation();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hearth: %s\n", e.what());
     return 1;

@@ -1,0 +1,196 @@
+// `hearth action create|update|get|list|delete|invoke` and `hearth activation list|get|logs|result`:
+// OpenWhisk `wsk`-shaped verbs over the REST API (--apihost HOST:PORT, --auth UUID:KEY, or the
+// HEARTH_APIHOST / HEARTH_AUTH environment variables).
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "live/http_client.h"
+
+namespace hearth::cli {
+namespace {
+
+using nlohmann::json;
+
+struct ClientFlags {
+  std::string apihost;
+  std::string auth;
+};
+
+struct ActionFlags {
+  ClientFlags client;
+  std::string name;
+  std::string file;
+  std::string kind;
+  std::string main = "main";
+  std::int64_t memory = 0, timeout = 0;
+  std::vector<std::string> params;  // -p key value, flattened
+  bool blocking = false, result = false;
+  int limit = 30;
+};
+
+void add_client_flags(CLI::App& cmd, ClientFlags& f) {
+  cmd.add_option("--apihost", f.apihost, "API host:port (default $HEARTH_APIHOST or 127.0.0.1:3233)");
+  cmd.add_option("--auth,-u", f.auth, "uuid:key (default $HEARTH_AUTH)");
+}
+
+struct Connection {
+  std::unique_ptr<live::HttpClient> client;
+  std::string authorization;
+};
+
+Connection connect(const ClientFlags& f) {
+  std::string host = f.apihost;
+  if (host.empty() && std::getenv("HEARTH_APIHOST")) host = std::getenv("HEARTH_APIHOST");
+  if (host.empty()) host = "127.0.0.1:3233";
+  std::string auth = f.auth;
+  if (auth.empty() && std::getenv("HEARTH_AUTH")) auth = std::getenv("HEARTH_AUTH");
+  const auto colon = host.rfind(':');
+  if (colon == std::string::npos) throw std::invalid_argument("--apihost must be HOST:PORT, got '" + host + "'");
+  const auto at = auth.find(':');
+  if (at == std::string::npos) throw std::invalid_argument("--auth must be UUID:KEY (or set HEARTH_AUTH)");
+  return {std::make_unique<live::HttpClient>(host.substr(0, colon), static_cast<std::uint16_t>(std::stoi(host.substr(colon + 1)))),
+          live::basic_auth(auth.substr(0, at), auth.substr(at + 1))};
+}
+
+// Prints the body (pretty JSON when it is JSON); exit code 0 for 2xx, 1 otherwise.
+int print(const live::HttpResponse& r) {
+  const json j = json::parse(r.body, nullptr, false);
+  std::printf("%s\n", j.is_discarded() ? r.body.c_str() : j.dump(2).c_str());
+  return r.status >= 200 && r.status < 300 ? 0 : 1;
+}
+
+std::string kind_for(const std::string& file, const std::string& kind) {
+  if (!kind.empty()) return kind;
+  if (file.ends_with(".py")) return "python:3";
+  if (file.ends_with(".js")) return "nodejs:20";
+  if (file.ends_with(".so")) return "native";
+  throw std::invalid_argument("cannot tell the kind of '" + file + "': use --kind python:3|nodejs:20|native");
+}
+
+std::string base64(const std::string& in) {
+  static constexpr const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (unsigned char c : in) {
+    buffer = (buffer << 8) | c;
+    bits += 8;
+    while (bits >= 6) out.push_back(kAlphabet[(buffer >> (bits -= 6)) & 0x3f]);
+  }
+  if (bits > 0) out.push_back(kAlphabet[(buffer << (6 - bits)) & 0x3f]);
+  while (out.size() % 4) out.push_back('=');
+  return out;
+}
+
+int put_action(const ActionFlags& f, bool overwrite) {
+  std::ifstream in(f.file, std::ios::binary);
+  if (!in) throw std::invalid_argument(f.file + ": cannot read");
+  std::stringstream code;
+  code << in.rdbuf();
+  const std::string kind = kind_for(f.file, f.kind);
+  json body = {{"exec", {{"kind", kind}, {"code", kind == "native" ? base64(code.str()) : code.str()}, {"main", f.main}}}};
+  if (f.memory) body["limits"]["memory"] = f.memory;
+  if (f.timeout) body["limits"]["timeout"] = f.timeout;
+  Connection c = connect(f.client);
+  return print(c.client->send({"PUT", "/api/v1/namespaces/_/actions/" + f.name + (overwrite ? "?overwrite=true" : ""),
+                               c.authorization, body.dump()}));
+}
+
+json params_object(const std::vector<std::string>& flat) {
+  json p = json::object();
+  for (std::size_t i = 0; i + 1 < flat.size(); i += 2) {
+    const json v = json::parse(flat[i + 1], nullptr, false);  // numbers, booleans, JSON values; else a string
+    p[flat[i]] = v.is_discarded() ? json(flat[i + 1]) : v;
+  }
+  return p;
+}
+
+}  // namespace
+
+Action add_action_command(CLI::App& app) {
+  auto f = std::make_shared<ActionFlags>();
+  auto which = std::make_shared<std::string>();
+  CLI::App* action = app.add_subcommand("action", "Create, update, get, list, delete and invoke actions");
+  action->require_subcommand(1);
+  auto verb = [&](const char* name, const char* help) {
+    CLI::App* v = action->add_subcommand(name, help);
+    add_client_flags(*v, f->client);
+    v->callback([which, name] { *which = name; });
+    return v;
+  };
+  for (const char* name : {"create", "update"}) {
+    CLI::App* v = verb(name, name[0] == 'c' ? "Deploy a function from a file (.py, .js, .so)" : "Replace a function's code");
+    v->add_option("name", f->name, "Action name")->required();
+    v->add_option("file", f->file, "Code file")->required();
+    v->add_option("--kind", f->kind, "python:3, nodejs:20 or native (default: from the file extension)");
+    v->add_option("--main", f->main, "Entry point (default main)");
+    v->add_option("--memory,-m", f->memory, "Memory limit, MB");
+    v->add_option("--timeout,-t", f->timeout, "Time limit, ms");
+  }
+  verb("get", "Show an action")->add_option("name", f->name)->required();
+  verb("delete", "Delete an action")->add_option("name", f->name)->required();
+  verb("list", "List actions")->add_option("--limit,-l", f->limit);
+  CLI::App* invoke = verb("invoke", "Invoke an action");
+  invoke->add_option("name", f->name)->required();
+  invoke->add_option("-p,--param", f->params, "Parameter: -p KEY VALUE (repeatable)")->expected(2)->allow_extra_args(false);
+  invoke->add_flag("--blocking,-b", f->blocking, "Wait for the result");
+  invoke->add_flag("--result,-r", f->result, "Print only the result (implies --blocking)");
+  return [f, which] {
+    try {
+      if (*which == "create" || *which == "update") return put_action(*f, *which == "update");
+      Connection c = connect(f->client);
+      const std::string base = "/api/v1/namespaces/_/actions";
+      if (*which == "get") return print(c.client->send({"GET", base + "/" + f->name, c.authorization, ""}));
+      if (*which == "delete") return print(c.client->send({"DELETE", base + "/" + f->name, c.authorization, ""}));
+      if (*which == "list")
+        return print(c.client->send({"GET", base + "?limit=" + std::to_string(f->limit), c.authorization, ""}));
+      const bool blocking = f->blocking || f->result;
+      const std::string query = blocking ? (f->result ? "?blocking=true&result=true" : "?blocking=true") : "";
+      return print(c.client->send({"POST", base + "/" + f->name + query, c.authorization, params_object(f->params).dump()}));
+    } catch (const std::invalid_argument& e) {
+      std::fprintf(stderr, "hearth action: %s\n", e.what());
+      return 2;
+    }
+  };
+}
+
+Action add_activation_command(CLI::App& app) {
+  auto f = std::make_shared<ActionFlags>();
+  auto which = std::make_shared<std::string>();
+  CLI::App* act = app.add_subcommand("activation", "List and inspect activation records");
+  act->require_subcommand(1);
+  for (const char* name : {"list", "get", "logs", "result"}) {
+    CLI::App* v = act->add_subcommand(name, std::string(name) == "list" ? "List activations, newest first"
+                                                                         : "Show one activation's " + std::string(name));
+    add_client_flags(*v, f->client);
+    if (std::string(name) == "list") {
+      v->add_option("name", f->name, "Only this action");
+      v->add_option("--limit,-l", f->limit);
+    } else {
+      v->add_option("id", f->name, "Activation id")->required();
+    }
+    v->callback([which, name] { *which = name; });
+  }
+  return [f, which] {
+    try {
+      Connection c = connect(f->client);
+      const std::string base = "/api/v1/namespaces/_/activations";
+      if (*which == "list")
+        return print(c.client->send({"GET", base + "?limit=" + std::to_string(f->limit) + (f->name.empty() ? "" : "&name=" + f->name),
+                                     c.authorization, ""}));
+      const std::string suffix = *which == "get" ? "" : "/" + *which;
+      return print(c.client->send({"GET", base + "/" + f->name + suffix, c.authorization, ""}));
+    } catch (const std::invalid_argument& e) {
+      std::fprintf(stderr, "hearth activation: %s\n", e.what());
+      return 2;
+    }
+  };
+}
+
+}  // namespace hearth::cli
