@@ -1,0 +1,40 @@
+// The seam between the platform's container pool and what actually runs code: a LiveContainer is one
+// initialised runtime process (in its sandbox) for one action; a ContainerFactory creates them. The
+// runtime layer (runtime/) provides the real factory; tests use fakes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "live/store.h"
+
+namespace hearth::live {
+
+struct RunOutcome {
+  std::string status = "success";  // success | application error | developer error | whisk internal error
+  std::string result_json = "{}";
+  std::vector<std::string> logs;
+  std::int64_t run_us = 0;
+  bool container_broken = false;  // crashed, timed out or OOM-killed: destroy it, never reuse
+};
+
+class LiveContainer {
+ public:
+  virtual ~LiveContainer() = default;
+  // Runs one invocation; one at a time per container.
+  virtual RunOutcome run(const std::string& params_json, std::int64_t timeout_ms) = 0;
+  virtual const std::string& id() const = 0;
+};
+
+class ContainerFactory {
+ public:
+  virtual ~ContainerFactory() = default;
+  // Starts and initialises a container for `action`; nullptr with `error` set (and `init_us` measured)
+  // when the code fails to initialise.
+  virtual std::unique_ptr<LiveContainer> create(const ActionRecord& action, std::int64_t* init_us,
+                                                std::string* error) = 0;
+};
+
+}  // namespace hearth::live

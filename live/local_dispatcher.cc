@@ -1,0 +1,328 @@
+#include "live/local_dispatcher.h"
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "policy/registry.h"
+
+namespace hearth::live {
+
+using model::Micros;
+
+// A fixed set of threads draining a FIFO of tasks; the invoker's execution slots.
+class LocalDispatcher::Worker {
+ public:
+  explicit Worker(int threads) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { loop(); });
+  }
+  ~Worker() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  void post(std::function<void()> task) {
+    {
+      std::lock_guard lock(mu_);
+      tasks_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void loop() {
+    while (true) {
+      std::function<void()> task;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return stop_ || !tasks_.empty(); });
+        if (tasks_.empty()) return;  // stopping and drained
+        task = std::move(tasks_.front());
+        tasks_.pop_front();
+      }
+      task();
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;
+  std::vector<std::thread> threads_;
+  bool stop_ = false;
+};
+
+namespace {
+
+Micros steady_us() {
+  static const auto start = std::chrono::steady_clock::now();
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::int64_t wall_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+model::RuntimeKind runtime_of(const std::string& kind) {
+  if (kind.starts_with("python")) return model::RuntimeKind::kPython;
+  if (kind.starts_with("nodejs")) return model::RuntimeKind::kNodejs;
+  return model::RuntimeKind::kNative;
+}
+
+}  // namespace
+
+LocalDispatcher::LocalDispatcher(ContainerFactory& factory, LocalDispatcherConfig config)
+    : factory_(factory), config_(std::move(config)) {
+  if (config_.invokers < 1) throw std::invalid_argument("--invokers must be at least 1");
+  nodes_.resize(static_cast<std::size_t>(config_.invokers));
+  pools_.resize(nodes_.size());
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    nodes_[i].id = static_cast<model::NodeId>(i);
+    nodes_[i].capacity_mb = config_.invoker_memory_mb;
+    nodes_[i].cores = config_.concurrency;
+    workers_.push_back(std::make_unique<Worker>(config_.concurrency));
+  }
+  rebuild_policies();  // validates the specs now, not at the first invocation
+  reaper_ = std::thread([this] { reap(); });
+}
+
+LocalDispatcher::~LocalDispatcher() { stop(); }
+
+void LocalDispatcher::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  reaper_wake_.notify_all();
+  memory_freed_.notify_all();
+  reaper_.join();
+  workers_.clear();  // drains queued invocations
+  std::lock_guard lock(mu_);
+  for (Pool& p : pools_) p.idle.clear();  // destroys idle containers
+}
+
+Micros LocalDispatcher::now() const { return steady_us(); }
+
+std::int32_t LocalDispatcher::idle_containers(model::NodeId node, model::FunctionId fn) const {
+  const auto it = pools_[node].idle.find(fn);
+  return it == pools_[node].idle.end() ? 0 : static_cast<std::int32_t>(it->second.size());
+}
+
+void LocalDispatcher::rebuild_policies() {
+  policy::PolicyContext ctx;
+  ctx.seed = config_.seed;
+  ctx.node_count = static_cast<std::uint32_t>(nodes_.size());
+  ctx.functions = functions_;
+  placement_ = policy::make_placement(config_.placement, ctx);
+  keepalive_ = policy::make_keepalive(config_.keepalive, ctx);
+}
+
+model::FunctionId LocalDispatcher::function_for(const ActionRecord& a) {
+  const std::string key = a.ns + "/" + a.name;
+  const auto it = function_ids_.find(key);
+  if (it != function_ids_.end()) {
+    model::FunctionSpec& f = functions_[it->second];
+    f.memory_mb = a.memory_mb;  // an update may change the limit
+    return it->second;
+  }
+  model::FunctionSpec f;
+  f.id = static_cast<model::FunctionId>(functions_.size());
+  f.app = f.id;
+  f.name = key;
+  f.memory_mb = a.memory_mb;
+  f.runtime = runtime_of(a.kind);
+  functions_.push_back(f);
+  function_ids_.emplace(key, f.id);
+  rebuild_policies();
+  return f.id;
+}
+
+void LocalDispatcher::dispatch(InvocationRequest req, std::function<void(ActivationRecord)> done) {
+  model::NodeId node;
+  model::FunctionId fn;
+  {
+    std::lock_guard lock(mu_);
+    fn = function_for(req.action);
+    keepalive_->on_arrival(functions_[fn], now());
+    model::Invocation inv;
+    inv.function = fn;
+    inv.arrival_us = now();
+    const auto placed = placement_->place(inv, functions_[fn], *this);
+    node = placed ? *placed : 0;
+    nodes_[node].reserved_mb += functions_[fn].memory_mb;
+    ++nodes_[node].queued;
+    ++stats_.invocations;
+  }
+  workers_[node]->post([this, node, fn, req = std::move(req), done = std::move(done)]() mutable {
+    execute(node, std::move(req), fn, std::move(done));
+  });
+}
+
+bool LocalDispatcher::make_room(model::NodeId node, model::MegaBytes need,
+                                std::vector<std::unique_ptr<LiveContainer>>& evicted) {
+  model::NodeState& ns = nodes_[node];
+  while (ns.free_mb() < need) {
+    // The idle container with the lowest keep-alive priority.
+    Pool& pool = pools_[node];
+    std::vector<Idle>* best_list = nullptr;
+    std::size_t best = 0;
+    for (auto& [f, list] : pool.idle)
+      for (std::size_t i = 0; i < list.size(); ++i)
+        if (!best_list || list[i].meta.priority < (*best_list)[best].meta.priority) {
+          best_list = &list;
+          best = i;
+        }
+    if (!best_list) return false;
+    Idle victim = std::move((*best_list)[best]);
+    best_list->erase(best_list->begin() + static_cast<std::ptrdiff_t>(best));
+    keepalive_->on_evict(victim.meta, /*pressure=*/true, now());
+    ns.used_mb -= victim.meta.memory_mb;
+    ++stats_.evictions;
+    evicted.push_back(std::move(victim.container));
+  }
+  return true;
+}
+
+void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::FunctionId fn,
+                              std::function<void(ActivationRecord)> done) {
+  ActivationRecord rec;
+  rec.id = req.activation_id;
+  rec.ns = req.action.ns;
+  rec.action = req.action.name;
+  rec.invoker = "invoker" + std::to_string(node);
+  const std::int64_t start_wall = wall_us();
+  rec.start_us = start_wall;
+  rec.wait_us = std::max<std::int64_t>(0, start_wall - req.arrival_us);
+
+  std::unique_ptr<LiveContainer> container;
+  model::Container meta;
+  std::vector<std::unique_ptr<LiveContainer>> evicted;
+  {
+    std::unique_lock lock(mu_);
+    model::NodeState& ns = nodes_[node];
+    --ns.queued;
+    ++ns.busy_cores;
+    auto& idle = pools_[node].idle[fn];
+    if (!idle.empty()) {
+      container = std::move(idle.back().container);
+      meta = idle.back().meta;
+      idle.pop_back();
+      rec.start_kind = "warm";
+      ++stats_.warm;
+    } else {
+      // Wait until this invoker can hold one more container (running ones release memory when done).
+      memory_freed_.wait(lock, [&] { return stopping_ || make_room(node, req.action.memory_mb, evicted); });
+      ns.used_mb += req.action.memory_mb;
+      meta.id = next_container_++;
+      meta.node = node;
+      meta.function = fn;
+      meta.memory_mb = req.action.memory_mb;
+      meta.created_us = now();
+      rec.start_kind = "cold";
+      ++stats_.cold;
+    }
+    meta.state = model::ContainerState::kBusy;
+    keepalive_->on_start(meta, functions_[fn],
+                         rec.start_kind == "warm" ? model::StartKind::kWarm : model::StartKind::kCold, now());
+  }
+  evicted.clear();  // destroy evicted containers outside the lock
+
+  if (!container) {
+    std::string error;
+    container = factory_.create(req.action, &rec.init_us, &error);
+    if (!container) {
+      rec.status = "developer error";
+      rec.result_json = nlohmann::json{{"error", error}}.dump();
+    }
+  }
+  bool keep = false;
+  if (container) {
+    RunOutcome out = container->run(req.params_json, req.action.timeout_ms);
+    rec.container = container->id();
+    rec.status = out.status;
+    rec.result_json = std::move(out.result_json);
+    rec.logs = std::move(out.logs);
+    rec.run_us = out.run_us;
+    keep = !out.container_broken;
+  }
+  rec.end_us = wall_us();
+
+  std::unique_ptr<LiveContainer> destroy;
+  {
+    std::lock_guard lock(mu_);
+    model::NodeState& ns = nodes_[node];
+    --ns.busy_cores;
+    ns.reserved_mb -= functions_[fn].memory_mb;
+    if (rec.status != "success") ++stats_.errors;
+    if (keep) {
+      meta.last_used_us = now();
+      meta.state = model::ContainerState::kIdle;
+      const policy::IdleDecision d = keepalive_->on_idle(meta, functions_[fn], now());
+      meta.priority = d.priority;
+      meta.expires_us = d.expires_us;
+      if (d.expires_us > now()) {
+        pools_[node].idle[fn].push_back(Idle{std::move(container), meta});
+      } else {
+        keepalive_->on_evict(meta, false, now());
+        ++stats_.expirations;
+      }
+    }
+    if (container || !keep) {  // not kept: release its memory
+      ns.used_mb -= meta.memory_mb;
+      destroy = std::move(container);
+    }
+  }
+  memory_freed_.notify_all();
+  destroy.reset();
+  done(std::move(rec));
+}
+
+void LocalDispatcher::reap() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    reaper_wake_.wait_for(lock, std::chrono::milliseconds(config_.reap_interval_ms));
+    if (stopping_) break;
+    std::vector<std::unique_ptr<LiveContainer>> expired;
+    const Micros t = now();
+    for (std::size_t n = 0; n < pools_.size(); ++n) {
+      for (auto& [fn, list] : pools_[n].idle) {
+        for (std::size_t i = list.size(); i-- > 0;) {
+          if (list[i].meta.expires_us > t) continue;
+          keepalive_->on_evict(list[i].meta, false, t);
+          nodes_[n].used_mb -= list[i].meta.memory_mb;
+          ++stats_.expirations;
+          expired.push_back(std::move(list[i].container));
+          list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
+        }
+      }
+    }
+    if (!expired.empty()) {
+      lock.unlock();
+      expired.clear();
+      memory_freed_.notify_all();
+      lock.lock();
+    }
+  }
+}
+
+DispatcherStats LocalDispatcher::stats() {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+std::vector<int> LocalDispatcher::idle_per_invoker() {
+  std::lock_guard lock(mu_);
+  std::vector<int> out;
+  for (const Pool& p : pools_) {
+    int n = 0;
+    for (const auto& [fn, list] : p.idle) n += static_cast<int>(list.size());
+    out.push_back(n);
+  }
+  return out;
+}
+
+}  // namespace hearth::live

@@ -1,0 +1,96 @@
+// LocalDispatcher: the platform's invocation path on one machine, driven by the same policy objects as
+// `hearth sim`: placement picks an invoker (through this object's ClusterView), the invoker's pool gives
+// an idle (warm) container of the action or starts a new one (cold), evicting idle containers in the
+// keep-alive policy's priority order when its memory is short, and the keep-alive policy decides each
+// idle container's expiry (a reaper destroys expired ones every `reap_interval_ms`).
+// Invokers here are in-process (each with `concurrency` worker threads); out-of-process invokers over the
+// wire protocol are the next step (issue 3). Policies are not thread-safe: one mutex guards them and the
+// pools; code runs outside it. When a new action appears the function table grows and the policies are
+// rebuilt (their learned state is reset) — deploys are rare next to invocations.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "live/dispatcher.h"
+#include "live/live_container.h"
+#include "model/cluster_view.h"
+#include "policy/keepalive.h"
+#include "policy/placement.h"
+
+namespace hearth::live {
+
+struct LocalDispatcherConfig {
+  int invokers = 1;
+  std::int64_t invoker_memory_mb = 4096;
+  int concurrency = 8;  // worker threads per invoker
+  std::string placement = "openwhisk";
+  std::string keepalive = "openwhisk";
+  std::uint64_t seed = 1;
+  std::int64_t reap_interval_ms = 1000;
+};
+
+// Counters for /metrics and tests.
+struct DispatcherStats {
+  std::uint64_t invocations = 0, cold = 0, warm = 0, errors = 0, evictions = 0, expirations = 0;
+};
+
+class LocalDispatcher final : public Dispatcher, public model::ClusterView {
+ public:
+  LocalDispatcher(ContainerFactory& factory, LocalDispatcherConfig config);
+  ~LocalDispatcher() override;
+
+  void dispatch(InvocationRequest request, std::function<void(ActivationRecord)> done) override;
+
+  // ClusterView (call with the lock held: placement runs inside dispatch).
+  std::span<const model::NodeState> nodes() const override { return nodes_; }
+  std::int32_t idle_containers(model::NodeId node, model::FunctionId fn) const override;
+  model::Micros now() const override;
+
+  DispatcherStats stats();
+  // Idle containers per invoker, for tests and /metrics.
+  std::vector<int> idle_per_invoker();
+  void stop();
+
+ private:
+  struct Idle {
+    std::unique_ptr<LiveContainer> container;
+    model::Container meta;  // what the keep-alive policy sees
+  };
+  struct Pool {
+    std::map<model::FunctionId, std::vector<Idle>> idle;
+  };
+  class Worker;
+
+  model::FunctionId function_for(const ActionRecord& a);
+  void rebuild_policies();
+  void execute(model::NodeId node, InvocationRequest req, model::FunctionId fn, std::function<void(ActivationRecord)> done);
+  // Frees memory on `node` by evicting idle containers (lock held); returns the evicted ones to destroy.
+  bool make_room(model::NodeId node, model::MegaBytes need, std::vector<std::unique_ptr<LiveContainer>>& evicted);
+  void reap();
+
+  ContainerFactory& factory_;
+  LocalDispatcherConfig config_;
+  std::mutex mu_;
+  std::condition_variable memory_freed_;
+  std::vector<model::NodeState> nodes_;
+  std::vector<Pool> pools_;
+  std::vector<model::FunctionSpec> functions_;
+  std::map<std::string, model::FunctionId> function_ids_;
+  std::unique_ptr<policy::PlacementPolicy> placement_;
+  std::unique_ptr<policy::KeepAlivePolicy> keepalive_;
+  std::vector<std::unique_ptr<Worker>> workers_;  // one per invoker
+  DispatcherStats stats_;
+  std::uint32_t next_container_ = 1;
+  bool stopping_ = false;
+  std::thread reaper_;
+  std::condition_variable reaper_wake_;
+};
+
+}  // namespace hearth::live

@@ -1,0 +1,154 @@
+#include "live/local_dispatcher.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+namespace hearth::live {
+namespace {
+
+class FakeContainer final : public LiveContainer {
+ public:
+  explicit FakeContainer(std::string id) : id_(std::move(id)) {}
+  RunOutcome run(const std::string& params, std::int64_t) override {
+    RunOutcome o;
+    o.result_json = params;
+    o.run_us = 10;
+    if (params.find("crash") != std::string::npos) {
+      o.status = "developer error";
+      o.container_broken = true;
+    }
+    return o;
+  }
+  const std::string& id() const override { return id_; }
+
+ private:
+  std::string id_;
+};
+
+class FakeFactory final : public ContainerFactory {
+ public:
+  std::unique_ptr<LiveContainer> create(const ActionRecord& a, std::int64_t* init_us, std::string* error) override {
+    *init_us = 5;
+    ++created;
+    if (a.code == "bad") {
+      *error = "SyntaxError: bad";
+      return nullptr;
+    }
+    return std::make_unique<FakeContainer>("c" + std::to_string(created.load()));
+  }
+  std::atomic<int> created{0};
+};
+
+ActionRecord action(const std::string& name, std::int64_t memory = 256, const std::string& code = "ok") {
+  ActionRecord a;
+  a.ns = "guest";
+  a.name = name;
+  a.kind = "python:3";
+  a.code = code;
+  a.memory_mb = memory;
+  return a;
+}
+
+ActivationRecord invoke(LocalDispatcher& d, const ActionRecord& a, const std::string& params = "{}") {
+  std::promise<ActivationRecord> p;
+  auto f = p.get_future();
+  d.dispatch(InvocationRequest{a, params, "id", 0}, [&p](ActivationRecord r) { p.set_value(std::move(r)); });
+  return f.get();
+}
+
+LocalDispatcherConfig config(int invokers, const char* keepalive = "ttl:10m", std::int64_t memory = 1024) {
+  LocalDispatcherConfig c;
+  c.invokers = invokers;
+  c.invoker_memory_mb = memory;
+  c.concurrency = 2;
+  c.keepalive = keepalive;
+  c.reap_interval_ms = 20;
+  return c;
+}
+
+TEST(LocalDispatcher, ColdThenWarmOnTheSameInvoker) {
+  FakeFactory factory;
+  LocalDispatcher d(factory, config(3));
+  const auto first = invoke(d, action("hello"), R"({"n":1})");
+  EXPECT_EQ(first.start_kind, "cold");
+  EXPECT_EQ(first.status, "success");
+  EXPECT_EQ(first.result_json, R"({"n":1})");
+  EXPECT_EQ(first.init_us, 5);
+  const auto second = invoke(d, action("hello"));
+  EXPECT_EQ(second.start_kind, "warm");
+  EXPECT_EQ(second.invoker, first.invoker);  // OpenWhisk's sticky home invoker
+  EXPECT_EQ(second.container, first.container);
+  EXPECT_EQ(factory.created.load(), 1);
+  const auto s = d.stats();
+  EXPECT_EQ(s.cold, 1u);
+  EXPECT_EQ(s.warm, 1u);
+}
+
+TEST(LocalDispatcher, InitFailureIsADeveloperError) {
+  FakeFactory factory;
+  LocalDispatcher d(factory, config(1));
+  const auto r = invoke(d, action("broken", 256, "bad"));
+  EXPECT_EQ(r.status, "developer error");
+  EXPECT_NE(r.result_json.find("SyntaxError"), std::string::npos);
+  EXPECT_EQ(d.idle_per_invoker(), std::vector<int>{0});
+}
+
+TEST(LocalDispatcher, BrokenContainersAreReplaced) {
+  FakeFactory factory;
+  LocalDispatcher d(factory, config(1));
+  EXPECT_EQ(invoke(d, action("f"), R"({"crash":1})").status, "developer error");
+  EXPECT_EQ(invoke(d, action("f")).start_kind, "cold");  // the crashed container was not reused
+  EXPECT_EQ(factory.created.load(), 2);
+}
+
+TEST(LocalDispatcher, EvictsIdleContainersWhenMemoryIsShort) {
+  FakeFactory factory;
+  LocalDispatcher d(factory, config(1, "lru", 512));
+  invoke(d, action("a", 256));
+  invoke(d, action("b", 256));
+  invoke(d, action("c", 256));  // evicts a (least recently used)
+  EXPECT_EQ(d.stats().evictions, 1u);
+  EXPECT_EQ(invoke(d, action("b", 256)).start_kind, "warm");
+  EXPECT_EQ(invoke(d, action("a", 256)).start_kind, "cold");
+}
+
+TEST(LocalDispatcher, KeepAliveExpiryDestroysIdleContainers) {
+  FakeFactory factory;
+  LocalDispatcher d(factory, config(1, "ttl:50ms"));
+  invoke(d, action("a"));
+  for (int i = 0; i < 100 && d.idle_per_invoker()[0] > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(d.idle_per_invoker()[0], 0);
+  EXPECT_EQ(d.stats().expirations, 1u);
+  EXPECT_EQ(invoke(d, action("a")).start_kind, "cold");
+}
+
+TEST(LocalDispatcher, ConcurrentInvocationsAllComplete) {
+  FakeFactory factory;
+  LocalDispatcher d(factory, config(3));
+  std::atomic<int> done{0};
+  std::vector<std::promise<void>> all(200);
+  std::vector<std::future<void>> finished;
+  for (auto& p : all) finished.push_back(p.get_future());
+  for (int i = 0; i < 200; ++i) {
+    d.dispatch(InvocationRequest{action("f" + std::to_string(i % 7)), "{}", "id", 0}, [&, i](ActivationRecord r) {
+      if (r.status == "success") ++done;
+      all[i].set_value();
+    });
+  }
+  for (auto& f : finished) f.wait();
+  EXPECT_EQ(done.load(), 200);
+  EXPECT_EQ(d.stats().invocations, 200u);
+}
+
+TEST(LocalDispatcher, BadPolicyNamesFailAtConstruction) {
+  FakeFactory factory;
+  auto c = config(1);
+  c.placement = "nope";
+  EXPECT_THROW(LocalDispatcher(factory, c), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace hearth::live
