@@ -6,6 +6,7 @@
 //   GET    /api/v1/namespaces/{ns}/activations[?name,limit,skip]
 //   GET    /api/v1/namespaces/{ns}/activations/{id}[/logs|/result]
 //   GET    /healthz
+//   GET    /metrics   Prometheus text (from the metrics source set with set_metrics_source)
 // Authentication: HTTP Basic uuid:key per namespace; "_" means the caller's namespace. Errors are JSON
 // {"error": message, "code": request id} with OpenWhisk's status codes: 400 malformed, 401 bad auth,
 // 403 another namespace, 404 missing, 405 method, 409 exists, 413 payload over the limit, 502 function
@@ -15,6 +16,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "live/dispatcher.h"
@@ -35,6 +37,8 @@ class Api {
  public:
   Api(Store& store, Dispatcher& dispatcher, ApiConfig config = {});
   HttpResponse handle(const HttpRequest& request);
+  // Where /metrics text comes from (the platform's dispatcher); unset = 404. Call before serving.
+  void set_metrics_source(std::function<std::string()> source) { metrics_ = std::move(source); }
 
  private:
   HttpResponse route(const HttpRequest& request, const std::string& request_id);
@@ -42,6 +46,7 @@ class Api {
   Dispatcher& dispatcher_;
   ApiConfig config_;
   std::atomic<std::uint64_t> next_request_{1};
+  std::function<std::string()> metrics_;
 };
 
 // A new 32-hex-character activation id (random, as OpenWhisk's).

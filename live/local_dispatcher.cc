@@ -1,6 +1,7 @@
 #include "live/local_dispatcher.h"
 
 #include <chrono>
+#include <cstdio>
 #include <deque>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -61,6 +62,9 @@ Micros steady_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
 }
 
+constexpr std::int64_t kLatencyBucketsUs[] = {250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000,
+                                               250000, 500000, 1000000, 2500000, 5000000, 10000000};
+
 std::int64_t wall_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -85,6 +89,7 @@ LocalDispatcher::LocalDispatcher(ContainerFactory& factory, LocalDispatcherConfi
     nodes_[i].cores = config_.concurrency;
     workers_.push_back(std::make_unique<Worker>(config_.concurrency));
   }
+  latency_buckets_.assign(std::size(kLatencyBucketsUs), 0);
   rebuild_policies();  // validates the specs now, not at the first invocation
   reaper_ = std::thread([this] { reap(); });
 }
@@ -257,7 +262,12 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
     model::NodeState& ns = nodes_[node];
     --ns.busy_cores;
     ns.reserved_mb -= functions_[fn].memory_mb;
+    ++stats_.completed;
     if (rec.status != "success") ++stats_.errors;
+    const std::int64_t latency = std::max<std::int64_t>(0, wall_us() - req.arrival_us);
+    for (std::size_t b = 0; b < latency_buckets_.size(); ++b)
+      if (latency <= kLatencyBucketsUs[b]) ++latency_buckets_[b];
+    latency_sum_s_ += static_cast<double>(latency) / 1e6;
     if (keep) {
       meta.last_used_us = now();
       meta.state = model::ContainerState::kIdle;
@@ -312,6 +322,44 @@ void LocalDispatcher::reap() {
 DispatcherStats LocalDispatcher::stats() {
   std::lock_guard lock(mu_);
   return stats_;
+}
+
+std::string LocalDispatcher::prometheus_metrics() {
+  std::lock_guard lock(mu_);
+  std::string out;
+  const auto line = [&out](const std::string& s) { out += s + "\n"; };
+  line("# TYPE hearth_invocations_total counter");
+  line("hearth_invocations_total " + std::to_string(stats_.invocations));
+  line("# TYPE hearth_starts_total counter");
+  line("hearth_starts_total{kind=\"cold\"} " + std::to_string(stats_.cold));
+  line("hearth_starts_total{kind=\"warm\"} " + std::to_string(stats_.warm));
+  line("hearth_starts_total{kind=\"prewarm\"} 0");
+  line("# TYPE hearth_errors_total counter");
+  line("hearth_errors_total " + std::to_string(stats_.errors));
+  line("# TYPE hearth_evictions_total counter");
+  line("hearth_evictions_total " + std::to_string(stats_.evictions));
+  line("# TYPE hearth_expirations_total counter");
+  line("hearth_expirations_total " + std::to_string(stats_.expirations));
+  line("# TYPE hearth_containers gauge");
+  for (std::size_t n = 0; n < nodes_.size(); ++n) {
+    int idle = 0;
+    for (const auto& [fn, list] : pools_[n].idle) idle += static_cast<int>(list.size());
+    const std::string inv = "invoker=\"invoker" + std::to_string(n) + "\"";
+    line("hearth_containers{" + inv + ",state=\"idle\"} " + std::to_string(idle));
+    line("hearth_containers{" + inv + ",state=\"busy\"} " + std::to_string(nodes_[n].busy_cores));
+    line("hearth_invoker_memory_used_mb{" + inv + "} " + std::to_string(nodes_[n].used_mb));
+  }
+  line("# TYPE hearth_invocation_latency_seconds histogram");
+  for (std::size_t b = 0; b < latency_buckets_.size(); ++b) {
+    char bound[32];
+    std::snprintf(bound, sizeof bound, "%g", static_cast<double>(kLatencyBucketsUs[b]) / 1e6);
+    line("hearth_invocation_latency_seconds_bucket{le=\"" + std::string(bound) + "\"} " + std::to_string(latency_buckets_[b]));
+  }
+  const std::uint64_t total = stats_.completed;
+  line("hearth_invocation_latency_seconds_bucket{le=\"+Inf\"} " + std::to_string(total));
+  line("hearth_invocation_latency_seconds_sum " + std::to_string(latency_sum_s_));
+  line("hearth_invocation_latency_seconds_count " + std::to_string(total));
+  return out;
 }
 
 std::vector<int> LocalDispatcher::idle_per_invoker() {

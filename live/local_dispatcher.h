@@ -38,7 +38,7 @@ struct LocalDispatcherConfig {
 
 // Counters for /metrics and tests.
 struct DispatcherStats {
-  std::uint64_t invocations = 0, cold = 0, warm = 0, errors = 0, evictions = 0, expirations = 0;
+  std::uint64_t invocations = 0, completed = 0, cold = 0, warm = 0, errors = 0, evictions = 0, expirations = 0;
 };
 
 class LocalDispatcher final : public Dispatcher, public model::ClusterView {
@@ -56,6 +56,9 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   DispatcherStats stats();
   // Idle containers per invoker, for tests and /metrics.
   std::vector<int> idle_per_invoker();
+  // Prometheus text: invocations by start kind, errors, evictions, expirations, containers per state
+  // per invoker, and an invocation latency histogram.
+  std::string prometheus_metrics();
   void stop();
 
  private:
@@ -87,6 +90,8 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   std::unique_ptr<policy::KeepAlivePolicy> keepalive_;
   std::vector<std::unique_ptr<Worker>> workers_;  // one per invoker
   DispatcherStats stats_;
+  std::vector<std::uint64_t> latency_buckets_;  // cumulative count per kLatencyBucketsUs bound
+  double latency_sum_s_ = 0;
   std::uint32_t next_container_ = 1;
   bool stopping_ = false;
   std::thread reaper_;

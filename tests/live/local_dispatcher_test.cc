@@ -141,6 +141,11 @@ TEST(LocalDispatcher, ConcurrentInvocationsAllComplete) {
   for (auto& f : finished) f.wait();
   EXPECT_EQ(done.load(), 200);
   EXPECT_EQ(d.stats().invocations, 200u);
+  EXPECT_EQ(d.stats().completed, 200u);
+  const std::string metrics = d.prometheus_metrics();
+  EXPECT_NE(metrics.find("hearth_invocations_total 200"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("hearth_invocation_latency_seconds_count 200"), std::string::npos);
+  EXPECT_NE(metrics.find("hearth_containers{invoker=\"invoker0\",state=\"idle\"}"), std::string::npos);
 }
 
 TEST(LocalDispatcher, BadPolicyNamesFailAtConstruction) {
