@@ -1,0 +1,70 @@
+// Platform overhead of the HTTP API on loopback, without a function: a blocking invoke through the
+// Beast server, basic auth, the SQLite store (activation record written) and a dispatcher that answers
+// at once — against the baseline of a GET /healthz round trip on the same server and connection.
+//   build/api_bench
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+#include "live/http_client.h"
+#include "live/http_server.h"
+
+namespace {
+
+using namespace hearth::live;
+
+class InstantDispatcher final : public Dispatcher {
+ public:
+  void dispatch(InvocationRequest req, std::function<void(ActivationRecord)> done) override {
+    ActivationRecord r;
+    r.id = req.activation_id;
+    r.ns = req.action.ns;
+    r.action = req.action.name;
+    r.status = "success";
+    r.result_json = req.params_json;
+    done(r);
+  }
+};
+
+struct Platform {
+  Store store{":memory:"};
+  InstantDispatcher dispatcher;
+  Api api{store, dispatcher};
+  HttpServer server{api, HttpServerConfig{}};
+  Platform() {
+    store.put_namespace("guest", "uuid", "key");
+    ActionRecord a{"guest", "noop", "native", ""};
+    store.put_action(a, false);
+  }
+};
+
+void run(benchmark::State& state, const HttpRequest& request) {
+  Platform p;
+  HttpClient client("127.0.0.1", p.server.port());
+  std::vector<double> us;
+  us.reserve(100000);
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = client.send(request);
+    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    if (r.status != 200) state.SkipWithError("non-200 answer");
+  }
+  std::sort(us.begin(), us.end());
+  state.counters["p50_us"] = us[us.size() / 2];
+  state.counters["p99_us"] = us[std::min(us.size() - 1, us.size() * 99 / 100)];
+  state.counters["requests_per_second"] = benchmark::Counter(static_cast<double>(us.size()), benchmark::Counter::kIsRate);
+}
+
+void BM_HealthzRoundTrip(benchmark::State& state) { run(state, HttpRequest{"GET", "/healthz", "", ""}); }
+void BM_BlockingInvokeNoFunction(benchmark::State& state) {
+  run(state, HttpRequest{"POST", "/api/v1/namespaces/_/actions/noop?blocking=true&result=true", basic_auth("uuid", "key"),
+                         R"({"x":1})"});
+}
+
+}  // namespace
+
+BENCHMARK(BM_HealthzRoundTrip)->Iterations(20000)->UseRealTime();
+BENCHMARK(BM_BlockingInvokeNoFunction)->Iterations(20000)->UseRealTime();
+BENCHMARK_MAIN();
