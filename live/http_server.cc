@@ -52,7 +52,13 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     auto req = std::make_shared<http::request<http::string_body>>(parser_->release());
-    // The handler may block (a blocking invoke): run it on the worker pool, write from the socket's executor.
+    if (!may_block(*req)) {  // answered at once: no thread hop
+      HttpRequest in{std::string(req->method_string()), std::string(req->target()),
+                     std::string((*req)[http::field::authorization]), std::move(req->body())};
+      write(api_.handle(in), req->keep_alive(), req->version());
+      return;
+    }
+    // A blocking invoke waits for its function: run it on the worker pool, write from the socket's executor.
     asio::post(workers_, [self = shared_from_this(), req] {
       HttpRequest in{std::string(req->method_string()), std::string(req->target()),
                      std::string((*req)[http::field::authorization]), std::move(req->body())};
@@ -61,6 +67,10 @@ class Session : public std::enable_shared_from_this<Session> {
         self->write(out, req->keep_alive(), req->version());
       });
     });
+  }
+
+  static bool may_block(const http::request<http::string_body>& req) {
+    return req.method() == http::verb::post && req.target().find("blocking=true") != beast::string_view::npos;
   }
 
   void write(const HttpResponse& r, bool keep_alive, unsigned version) {

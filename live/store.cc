@@ -121,16 +121,19 @@ void Store::exec(const char* sql, const char* what) {
 
 void Store::put_namespace(const std::string& ns, const std::string& uuid, const std::string& key) {
   std::lock_guard lock(mu_);
+  auth_cache_.clear();
   Statement s(db_, "INSERT OR REPLACE INTO namespaces (ns, uuid, key) VALUES (?, ?, ?)", "put namespace");
   s.bind(1, ns).bind(2, uuid).bind(3, key).step();
 }
 
 std::optional<std::string> Store::authenticate(const std::string& uuid, const std::string& key) {
   std::lock_guard lock(mu_);
+  const std::string cache_key = uuid + "\n" + key;
+  if (const auto it = auth_cache_.find(cache_key); it != auth_cache_.end()) return it->second;
   Statement s(db_, "SELECT ns FROM namespaces WHERE uuid = ? AND key = ?", "authenticate");
   s.bind(1, uuid).bind(2, key);
   if (!s.step()) return std::nullopt;
-  return s.text(0);
+  return auth_cache_.emplace(cache_key, s.text(0)).first->second;
 }
 
 std::vector<std::string> Store::namespaces() {

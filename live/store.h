@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -79,6 +80,7 @@ class Store {
   void exec(const char* sql, const char* what);
   sqlite3* db_ = nullptr;
   std::mutex mu_;
+  std::map<std::string, std::string> auth_cache_;  // "uuid\nkey" → namespace; cleared by put_namespace
 };
 
 }  // namespace hearth::live
