@@ -1,0 +1,90 @@
+"""Hearth's Python runtime: one persistent process per container (OpenWhisk init/run semantics).
+
+Protocol (docs/runtimes.md): frames of a 4-byte little-endian length followed by UTF-8 JSON, requests on
+fd 3, responses on fd 4 (stdout/stderr stay free for the function and are captured into its logs).
+  {"op": "init", "path": "/code/main.py", "main": "main"}  -> {"ok": true} | {"ok": false, "error": ...}
+  {"op": "run", "args": {...}}                             -> {"ok": bool, "result"|"error": ..., "logs": [...]}
+"""
+import io
+import json
+import os
+import struct
+import sys
+import traceback
+
+LOG_LIMIT = 64 * 1024  # bytes of captured output per activation
+
+
+def read_frame(fd):
+    header = b""
+    while len(header) < 4:
+        chunk = os.read(fd, 4 - len(header))
+        if not chunk:
+            return None
+        header += chunk
+    (length,) = struct.unpack("<I", header)
+    data = bytearray()
+    while len(data) < length:
+        chunk = os.read(fd, min(length - len(data), 1 << 20))
+        if not chunk:
+            return None
+        data += chunk
+    return json.loads(data)
+
+
+def write_frame(fd, obj):
+    data = json.dumps(obj).encode()
+    view = memoryview(struct.pack("<I", len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def bounded_logs(text):
+    if len(text) > LOG_LIMIT:
+        text = text[:LOG_LIMIT] + "\n[hearth: logs truncated at %d bytes]" % LOG_LIMIT
+    return [line for line in text.split("\n") if line]
+
+
+def main():
+    entry = None
+    while True:
+        request = read_frame(3)
+        if request is None:
+            return
+        op = request.get("op")
+        if op == "init":
+            try:
+                scope = {"__name__": "__hearth_action__"}
+                with open(request["path"]) as f:
+                    exec(compile(f.read(), request["path"], "exec"), scope)
+                entry = scope.get(request.get("main") or "main")
+                if not callable(entry):
+                    raise NameError("the code defines no function '%s'" % (request.get("main") or "main"))
+                write_frame(4, {"ok": True})
+            except BaseException:
+                write_frame(4, {"ok": False, "error": traceback.format_exc(limit=5)})
+        elif op == "run":
+            captured = io.StringIO()
+            sys.stdout, sys.stderr = captured, captured
+            try:
+                result = entry(request.get("args") or {})
+                if result is None:
+                    result = {}
+                if not isinstance(result, dict):
+                    raise TypeError("main must return a dict, not %s" % type(result).__name__)
+                reply = {"ok": True, "result": result}
+            except BaseException:
+                reply = {"ok": False, "error": traceback.format_exc(limit=5)}
+            finally:
+                sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+            reply["logs"] = bounded_logs(captured.getvalue())
+            try:
+                write_frame(4, reply)
+            except (TypeError, ValueError) as e:  # a result that is not JSON-serialisable
+                write_frame(4, {"ok": False, "error": "result is not JSON: %s" % e, "logs": reply["logs"]})
+        else:
+            write_frame(4, {"ok": False, "error": "unknown op %r" % op})
+
+
+if __name__ == "__main__":
+    main()

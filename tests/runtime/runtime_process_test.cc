@@ -1,0 +1,136 @@
+#include "runtime/runtime_process.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/trace/temp_dir.h"
+
+namespace hearth::runtime {
+namespace {
+
+using nlohmann::json;
+
+struct RuntimeFixture : ::testing::Test {
+  hearth::testing::TempDir dir;
+  std::string code(const std::string& name, const std::string& text) {
+    dir.write(name, text);
+    return dir.str() + "/" + name;
+  }
+};
+
+TEST_F(RuntimeFixture, PythonInitOnceRunMany) {
+  RuntimeProcess p(Language::kPython);
+  const auto init = p.init(code("main.py", "def main(args):\n    print('hello', args.get('n'))\n    return {'n': args.get('n', 0) + 1}\n"),
+                           "main", 5000);
+  ASSERT_TRUE(init.ok) << init.error;
+  for (int i = 0; i < 5; ++i) {
+    const auto r = p.run(json{{"n", i}}.dump(), 5000);
+    ASSERT_TRUE(r.ok) << r.error;
+    EXPECT_EQ(json::parse(r.result_json)["n"], i + 1);
+    ASSERT_EQ(r.logs.size(), 1u);
+    EXPECT_EQ(r.logs[0], "hello " + std::to_string(i));
+  }
+}
+
+TEST_F(RuntimeFixture, PythonExceptionsAreErrorsAndTheProcessStaysUsable) {
+  RuntimeProcess p(Language::kPython);
+  ASSERT_TRUE(p.init(code("main.py", "def main(a):\n    if a.get('fail'):\n        raise ValueError('nope')\n    return {}\n"), "main", 5000).ok);
+  const auto bad = p.run(R"({"fail":true})", 5000);
+  EXPECT_FALSE(bad.ok);
+  EXPECT_NE(bad.error.find("ValueError: nope"), std::string::npos) << bad.error;
+  EXPECT_FALSE(p.broken());
+  EXPECT_TRUE(p.run("{}", 5000).ok);
+}
+
+TEST_F(RuntimeFixture, PythonInitErrorsAreReported) {
+  RuntimeProcess p(Language::kPython);
+  const auto r = p.init(code("main.py", "def main(a:\n"), "main", 5000);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("SyntaxError"), std::string::npos) << r.error;
+  RuntimeProcess q(Language::kPython);
+  EXPECT_FALSE(q.init(code("other.py", "x = 1\n"), "main", 5000).ok);  // no main
+}
+
+TEST_F(RuntimeFixture, CrashIsDetected) {
+  RuntimeProcess p(Language::kPython);
+  ASSERT_TRUE(p.init(code("main.py", "import os\ndef main(a):\n    os._exit(3)\n"), "main", 5000).ok);
+  const auto r = p.run("{}", 5000);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.crashed);
+  EXPECT_TRUE(p.broken());
+  EXPECT_FALSE(p.run("{}", 5000).ok);
+}
+
+TEST_F(RuntimeFixture, TimeoutKillsTheRuntime) {
+  RuntimeProcess p(Language::kPython);
+  ASSERT_TRUE(p.init(code("main.py", "import time\ndef main(a):\n    time.sleep(30)\n"), "main", 5000).ok);
+  const pid_t pid = p.pid();
+  const auto r = p.run("{}", 200);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_TRUE(p.broken());
+  EXPECT_NE(r.error.find("time limit of 200 ms"), std::string::npos);
+  EXPECT_NE(::kill(pid, 0), 0);  // the process is gone
+}
+
+TEST_F(RuntimeFixture, LogsAreBounded) {
+  RuntimeProcess p(Language::kPython);
+  ASSERT_TRUE(p.init(code("main.py", "def main(a):\n    print('x' * 200000)\n    return {}\n"), "main", 5000).ok);
+  const auto r = p.run("{}", 5000);
+  ASSERT_TRUE(r.ok);
+  std::size_t total = 0;
+  for (const auto& l : r.logs) total += l.size();
+  EXPECT_LE(total, 70'000u);
+  EXPECT_NE(r.logs.back().find("truncated"), std::string::npos);
+}
+
+TEST_F(RuntimeFixture, BigPayloadsRoundTrip) {
+  RuntimeProcess p(Language::kPython);
+  ASSERT_TRUE(p.init(code("main.py", "def main(a):\n    return a\n"), "main", 5000).ok);
+  const std::string big(3 << 20, 'z');
+  const auto r = p.run(json{{"s", big}}.dump(), 10000);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(json::parse(r.result_json)["s"].get<std::string>().size(), big.size());
+}
+
+TEST_F(RuntimeFixture, NodeSyncAndAsync) {
+  RuntimeProcess p(Language::kNodejs);
+  ASSERT_TRUE(p.init(code("main.js", "function main(params) { console.log('hi', params.n); return { n: params.n * 2 }; }"), "main", 5000).ok);
+  auto r = p.run(R"({"n":21})", 5000);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(json::parse(r.result_json)["n"], 42);
+  EXPECT_EQ(r.logs, std::vector<std::string>{"hi 21"});
+  RuntimeProcess q(Language::kNodejs);
+  ASSERT_TRUE(q.init(code("async.js", "async function main(p) { await new Promise(r => setTimeout(r, 10)); if (p.fail) throw new Error('async nope'); return { ok: true }; }"), "main", 5000).ok);
+  r = q.run("{}", 5000);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(json::parse(r.result_json)["ok"], true);
+  r = q.run(R"({"fail":1})", 5000);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("async nope"), std::string::npos);
+  EXPECT_TRUE(q.run("{}", 5000).ok);
+}
+
+TEST_F(RuntimeFixture, NativeEchoAndCrash) {
+  RuntimeProcess p(Language::kNative);
+  ASSERT_TRUE(p.init(HEARTH_NATIVE_NOOP, "main", 5000).ok);
+  auto r = p.run(R"({"log":1,"v":"x"})", 5000);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(json::parse(r.result_json)["v"], "x");
+  EXPECT_EQ(r.logs, std::vector<std::string>{"native noop called"});
+  r = p.run(R"({"crash":1})", 5000);
+  EXPECT_TRUE(r.crashed);
+  RuntimeProcess q(Language::kNative);
+  EXPECT_FALSE(q.init("/nonexistent.so", "main", 5000).ok);
+}
+
+TEST(Language, FromKind) {
+  EXPECT_EQ(language_of("python:3"), Language::kPython);
+  EXPECT_EQ(language_of("nodejs:20"), Language::kNodejs);
+  EXPECT_EQ(language_of("native"), Language::kNative);
+  EXPECT_THROW(language_of("cobol"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace hearth::runtime
