@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   hearth::cli::Action trace = hearth::cli::add_trace_command(app);
   hearth::cli::Action action = hearth::cli::add_action_command(app);
   hearth::cli::Action activation = hearth::cli::add_activation_command(app);
+  hearth::cli::Action up = hearth::cli::add_up_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("trace")) return trace();
     if (app.got_subcommand("action")) return action();
     if (app.got_subcommand("activation")) return activation();
+    if (app.got_subcommand("up")) return up();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hearth: %s\n", e.what());
     return 1;

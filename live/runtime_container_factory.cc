@@ -1,0 +1,104 @@
+#include "live/runtime_container_factory.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <stdexcept>
+
+#include "runtime/runtime_process.h"
+
+namespace hearth::live {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool base64_decode(const std::string& in, std::string* out) {
+  static constexpr const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  out->clear();
+  for (char c : in) {
+    if (c == '=' || c == '\n' || c == '\r') continue;
+    const char* p = std::char_traits<char>::find(kAlphabet, 64, c);
+    if (!p) return false;
+    buffer = (buffer << 6) | static_cast<std::uint32_t>(p - kAlphabet);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out->push_back(static_cast<char>((buffer >> bits) & 0xff));
+    }
+  }
+  return true;
+}
+
+class RuntimeContainer final : public LiveContainer {
+ public:
+  RuntimeContainer(std::unique_ptr<runtime::RuntimeProcess> process, std::string id)
+      : process_(std::move(process)), id_(std::move(id)) {}
+  RunOutcome run(const std::string& params_json, std::int64_t timeout_ms) override {
+    const runtime::RunResult r = process_->run(params_json, timeout_ms);
+    RunOutcome o;
+    o.status = r.ok ? "success" : (r.crashed || r.timed_out ? "developer error" : "application error");
+    o.result_json = r.result_json;
+    o.logs = r.logs;
+    o.run_us = r.duration_us;
+    o.container_broken = process_->broken();
+    return o;
+  }
+  const std::string& id() const override { return id_; }
+
+ private:
+  std::unique_ptr<runtime::RuntimeProcess> process_;
+  std::string id_;
+};
+
+}  // namespace
+
+RuntimeContainerFactory::RuntimeContainerFactory(std::string code_dir) : code_dir_(std::move(code_dir)) {}
+
+std::string RuntimeContainerFactory::materialise(const ActionRecord& a) {
+  static std::mutex mu;  // two cold starts of a new version may race to write the same file
+  const runtime::Language language = runtime::language_of(a.kind);
+  const char* file = language == runtime::Language::kPython   ? "main.py"
+                     : language == runtime::Language::kNodejs ? "main.js"
+                                                              : "main.so";
+  const fs::path dir = fs::path(code_dir_) / a.ns / a.name / std::to_string(a.version);
+  const fs::path path = dir / file;
+  std::lock_guard lock(mu);
+  if (fs::exists(path)) return path.string();
+  fs::create_directories(dir);
+  std::string bytes = a.code;
+  if (language == runtime::Language::kNative && !base64_decode(a.code, &bytes))
+    throw std::runtime_error("native code is not valid base64");
+  const fs::path tmp = dir / (std::string(file) + ".tmp");
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, path);
+  return path.string();
+}
+
+std::unique_ptr<LiveContainer> RuntimeContainerFactory::create(const ActionRecord& action, std::int64_t* init_us,
+                                                               std::string* error) {
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    const std::string path = materialise(action);
+    auto process = std::make_unique<runtime::RuntimeProcess>(runtime::language_of(action.kind));
+    const runtime::RunResult r = process->init(path, action.entry, std::min<std::int64_t>(action.timeout_ms, 60'000));
+    *init_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+    if (!r.ok) {
+      *error = "Initialization has failed: " + r.error;
+      return nullptr;
+    }
+    return std::make_unique<RuntimeContainer>(std::move(process), "c" + std::to_string(next_id_++));
+  } catch (const std::exception& e) {
+    *init_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+    *error = std::string("Initialization has failed: ") + e.what();
+    return nullptr;
+  }
+}
+
+}  // namespace hearth::live
