@@ -1,0 +1,145 @@
+// Warm and cold paths of the live platform, against the naive reference in the same run.
+//   build/runtime_bench
+// - RuntimeWarm/<lang>: one run on an initialised persistent runtime (pipe round trip + runtime work).
+// - PlatformWarmNativeNoop: a blocking invoke of a native no-op through HTTP on loopback, the REST API,
+//   the SQLite store and the invoker pool (client-observed latency; p50/p99 counters).
+// - PythonColdStart: start the interpreter + init (what a cold start costs without a sandbox).
+// - NaiveProcessPerRequest: one fresh `python3` per request running the function once (OpenFaaS's
+//   classic forking watchdog); the ratio to RuntimeWarm/python is the "≥ 50× faster" check.
+#include <benchmark/benchmark.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include "live/http_client.h"
+#include "live/http_server.h"
+#include "live/local_dispatcher.h"
+#include "live/runtime_container_factory.h"
+#include "runtime/runtime_process.h"
+
+namespace {
+
+using namespace hearth;
+
+struct CodeDir {
+  std::filesystem::path path = std::filesystem::temp_directory_path() / ("hearth_bench_" + std::to_string(getpid()));
+  CodeDir() {
+    std::filesystem::create_directories(path);
+    std::ofstream(path / "noop.py") << "def main(args):\n    return args\n";
+    std::ofstream(path / "noop.js") << "function main(params) { return params; }\n";
+  }
+  ~CodeDir() { std::filesystem::remove_all(path); }
+};
+
+void counters(benchmark::State& state, std::vector<double>& us) {
+  std::sort(us.begin(), us.end());
+  state.counters["p50_us"] = us[us.size() / 2];
+  state.counters["p99_us"] = us[std::min(us.size() - 1, us.size() * 99 / 100)];
+}
+
+void RuntimeWarm(benchmark::State& state, runtime::Language lang) {
+  CodeDir dir;
+  runtime::RuntimeProcess p(lang);
+  const std::string code = lang == runtime::Language::kPython   ? (dir.path / "noop.py").string()
+                           : lang == runtime::Language::kNodejs ? (dir.path / "noop.js").string()
+                                                                : std::string(HEARTH_NATIVE_NOOP);
+  if (!p.init(code, "main", 10000).ok) {
+    state.SkipWithError("init failed");
+    return;
+  }
+  std::vector<double> us;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = p.run("{}", 10000);
+    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    if (!r.ok) state.SkipWithError("run failed");
+  }
+  counters(state, us);
+}
+
+void PythonColdStart(benchmark::State& state) {
+  CodeDir dir;
+  std::vector<double> us;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    runtime::RuntimeProcess p(runtime::Language::kPython);
+    const bool ok = p.init((dir.path / "noop.py").string(), "main", 10000).ok && p.run("{}", 10000).ok;
+    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    if (!ok) state.SkipWithError("cold start failed");
+  }
+  counters(state, us);
+}
+
+void NaiveProcessPerRequest(benchmark::State& state) {
+  CodeDir dir;
+  const std::string script = "import json,sys; exec(open('" + (dir.path / "noop.py").string() +
+                             "').read()); print(json.dumps(main(json.loads('{}'))))";
+  std::vector<double> us;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    const pid_t pid = fork();
+    if (pid == 0) {
+      freopen("/dev/null", "w", stdout);
+      execl("/usr/bin/python3", "python3", "-c", script.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) state.SkipWithError("python3 failed");
+  }
+  counters(state, us);
+}
+
+void PlatformWarmNativeNoop(benchmark::State& state) {
+  CodeDir dir;
+  live::Store store(":memory:");
+  store.put_namespace("guest", "uuid", "key");
+  std::ifstream so(HEARTH_NATIVE_NOOP, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(so)), {});
+  static constexpr const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string b64;
+  std::uint32_t buf = 0;
+  int bits = 0;
+  for (unsigned char c : bytes) {
+    buf = (buf << 8) | c;
+    bits += 8;
+    while (bits >= 6) b64.push_back(kAlphabet[(buf >> (bits -= 6)) & 0x3f]);
+  }
+  if (bits) b64.push_back(kAlphabet[(buf << (6 - bits)) & 0x3f]);
+  live::ActionRecord a{"guest", "noop", "native", b64};
+  store.put_action(a, false);
+  live::RuntimeContainerFactory factory(dir.path.string());
+  live::LocalDispatcherConfig dc;
+  dc.keepalive = "ttl:10m";
+  live::LocalDispatcher dispatcher(factory, dc);
+  live::Api api(store, dispatcher);
+  live::HttpServer server(api, live::HttpServerConfig{});
+  live::HttpClient client("127.0.0.1", server.port());
+  const live::HttpRequest req{"POST", "/api/v1/namespaces/_/actions/noop?blocking=true&result=true",
+                              live::basic_auth("uuid", "key"), "{}"};
+  client.send(req);  // the cold start
+  std::vector<double> us;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = client.send(req);
+    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    if (r.status != 200) state.SkipWithError("invoke failed");
+  }
+  counters(state, us);
+}
+
+}  // namespace
+
+BENCHMARK_CAPTURE(RuntimeWarm, native, runtime::Language::kNative)->Iterations(20000)->UseRealTime();
+BENCHMARK_CAPTURE(RuntimeWarm, python, runtime::Language::kPython)->Iterations(20000)->UseRealTime();
+BENCHMARK_CAPTURE(RuntimeWarm, nodejs, runtime::Language::kNodejs)->Iterations(20000)->UseRealTime();
+BENCHMARK(PlatformWarmNativeNoop)->Iterations(10000)->UseRealTime();
+BENCHMARK(PythonColdStart)->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(NaiveProcessPerRequest)->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_MAIN();
