@@ -16,6 +16,7 @@
 #include <fstream>
 #include <vector>
 
+#include "live/base64.h"
 #include "live/http_client.h"
 #include "live/http_server.h"
 #include "live/local_dispatcher.h"
@@ -102,16 +103,7 @@ void PlatformWarmNativeNoop(benchmark::State& state) {
   store.put_namespace("guest", "uuid", "key");
   std::ifstream so(HEARTH_NATIVE_NOOP, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(so)), {});
-  static constexpr const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string b64;
-  std::uint32_t buf = 0;
-  int bits = 0;
-  for (unsigned char c : bytes) {
-    buf = (buf << 8) | c;
-    bits += 8;
-    while (bits >= 6) b64.push_back(kAlphabet[(buf >> (bits -= 6)) & 0x3f]);
-  }
-  if (bits) b64.push_back(kAlphabet[(buf << (6 - bits)) & 0x3f]);
+  const std::string b64 = live::base64_encode(bytes);
   live::ActionRecord a{"guest", "noop", "native", b64};
   store.put_action(a, false);
   live::RuntimeContainerFactory factory(dir.path.string());

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "live/base64.h"
 #include "live/http_client.h"
 
 namespace hearth::cli {
@@ -73,28 +74,13 @@ std::string kind_for(const std::string& file, const std::string& kind) {
   throw std::invalid_argument("cannot tell the kind of '" + file + "': use --kind python:3|nodejs:20|native");
 }
 
-std::string base64(const std::string& in) {
-  static constexpr const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    buffer = (buffer << 8) | c;
-    bits += 8;
-    while (bits >= 6) out.push_back(kAlphabet[(buffer >> (bits -= 6)) & 0x3f]);
-  }
-  if (bits > 0) out.push_back(kAlphabet[(buffer << (6 - bits)) & 0x3f]);
-  while (out.size() % 4) out.push_back('=');
-  return out;
-}
-
 int put_action(const ActionFlags& f, bool overwrite) {
   std::ifstream in(f.file, std::ios::binary);
   if (!in) throw std::invalid_argument(f.file + ": cannot read");
   std::stringstream code;
   code << in.rdbuf();
   const std::string kind = kind_for(f.file, f.kind);
-  json body = {{"exec", {{"kind", kind}, {"code", kind == "native" ? base64(code.str()) : code.str()}, {"main", f.main}}}};
+  json body = {{"exec", {{"kind", kind}, {"code", kind == "native" ? live::base64_encode(code.str()) : code.str()}, {"main", f.main}}}};
   if (f.memory) body["limits"]["memory"] = f.memory;
   if (f.timeout) body["limits"]["timeout"] = f.timeout;
   Connection c = connect(f.client);

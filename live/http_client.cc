@@ -1,5 +1,7 @@
 #include "live/http_client.h"
 
+#include "live/base64.h"
+
 #include <optional>
 #include <utility>  // before Boost 1.74 asio, which uses std::exchange without including it
 
@@ -73,22 +75,7 @@ HttpClient::~HttpClient() = default;
 HttpResponse HttpClient::send(const HttpRequest& request) { return impl_->exchange(request, true); }
 
 std::string basic_auth(const std::string& user, const std::string& password) {
-  static constexpr const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  const std::string in = user + ":" + password;
-  std::string out = "Basic ";
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    buffer = (buffer << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kAlphabet[(buffer >> bits) & 0x3f]);
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(buffer << (6 - bits)) & 0x3f]);
-  while ((out.size() - 6) % 4) out.push_back('=');
-  return out;
+  return "Basic " + base64_encode(user + ":" + password);
 }
 
 }  // namespace hearth::live

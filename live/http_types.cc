@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "live/base64.h"
+
 namespace hearth::live {
 namespace {
 
@@ -24,25 +26,6 @@ std::string url_decode(const std::string& s) {
     }
   }
   return out;
-}
-
-bool base64_decode(const std::string& in, std::string* out) {
-  static constexpr const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  out->clear();
-  for (char c : in) {
-    if (c == '=') break;
-    const char* p = std::char_traits<char>::find(kAlphabet, 64, c);
-    if (!p) return false;
-    buffer = (buffer << 6) | static_cast<std::uint32_t>(p - kAlphabet);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out->push_back(static_cast<char>((buffer >> bits) & 0xff));
-    }
-  }
-  return true;
 }
 
 }  // namespace

@@ -6,31 +6,13 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "live/base64.h"
 #include "runtime/runtime_process.h"
 
 namespace hearth::live {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool base64_decode(const std::string& in, std::string* out) {
-  static constexpr const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  out->clear();
-  for (char c : in) {
-    if (c == '=' || c == '\n' || c == '\r') continue;
-    const char* p = std::char_traits<char>::find(kAlphabet, 64, c);
-    if (!p) return false;
-    buffer = (buffer << 6) | static_cast<std::uint32_t>(p - kAlphabet);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out->push_back(static_cast<char>((buffer >> bits) & 0xff));
-    }
-  }
-  return true;
-}
 
 class RuntimeContainer final : public LiveContainer {
  public:

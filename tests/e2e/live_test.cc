@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "live/base64.h"
 #include "live/http_client.h"
 #include "tests/trace/temp_dir.h"
 
@@ -69,21 +70,6 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
-std::string base64(const std::string& in) {
-  static constexpr const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::uint32_t buf = 0;
-  int bits = 0;
-  for (unsigned char c : in) {
-    buf = (buf << 8) | c;
-    bits += 8;
-    while (bits >= 6) out.push_back(kAlphabet[(buf >> (bits -= 6)) & 0x3f]);
-  }
-  if (bits) out.push_back(kAlphabet[(buf << (6 - bits)) & 0x3f]);
-  while (out.size() % 4) out.push_back('=');
-  return out;
-}
-
 struct LiveFixture : ::testing::Test {
   hearth::testing::TempDir dir;
   std::unique_ptr<Platform> platform = std::make_unique<Platform>(dir.str() + "/data", "--max-payload-bytes 100000");
@@ -105,7 +91,7 @@ TEST_F(LiveFixture, PythonNodeAndNativeColdThenWarm) {
   ASSERT_NE(platform->port(), 0);
   ASSERT_EQ(put("py", "python:3", "def main(a):\n    print('py log')\n    return {'twice': a['n'] * 2}\n").status, 200);
   ASSERT_EQ(put("js", "nodejs:20", "async function main(p) { return { twice: p.n * 2 }; }").status, 200);
-  ASSERT_EQ(put("so", "native", base64(slurp(HEARTH_NATIVE_NOOP))).status, 200);
+  ASSERT_EQ(put("so", "native", hearth::live::base64_encode(slurp(HEARTH_NATIVE_NOOP))).status, 200);
   for (const char* name : {"py", "js"}) {
     const json cold = invoke(name, {{"n", 21}});
     EXPECT_EQ(cold["response"]["result"]["twice"], 42) << cold.dump();
