@@ -1,0 +1,127 @@
+#include "sandbox/cgroup.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace hearth::sandbox {
+namespace {
+
+const std::string kRoot = "/sys/fs/cgroup";
+
+void write_file(const std::string& path, const std::string& value) {
+  std::ofstream out(path);
+  out << value;
+  out.flush();
+  if (!out) throw std::runtime_error("cgroup: cannot write '" + value + "' to " + path + ": " + std::strerror(errno));
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void make_dir(const std::string& path) {
+  if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST)
+    throw std::runtime_error("cgroup: cannot create " + path + ": " + std::strerror(errno));
+}
+
+std::int64_t field(const std::string& text, const std::string& key) {
+  std::istringstream in(text);
+  std::string k;
+  std::int64_t v;
+  while (in >> k >> v)
+    if (k == key) return v;
+  return 0;
+}
+
+}  // namespace
+
+bool Cgroup::unified() { return access((kRoot + "/cgroup.controllers").c_str(), F_OK) == 0; }
+
+Cgroup::Cgroup(const std::string& name, const CgroupLimits& limits) : v2_(unified()) {
+  if (v2_) {
+    make_dir(kRoot + "/hearth");
+    write_file(kRoot + "/cgroup.subtree_control", "+memory +cpu +pids");
+    write_file(kRoot + "/hearth/cgroup.subtree_control", "+memory +cpu +pids");
+    dirs_.push_back(kRoot + "/hearth/" + name);
+    make_dir(dirs_[0]);
+    write_file(dirs_[0] + "/memory.max", std::to_string(limits.memory_mb << 20));
+    if (access((dirs_[0] + "/memory.swap.max").c_str(), F_OK) == 0) write_file(dirs_[0] + "/memory.swap.max", "0");
+    write_file(dirs_[0] + "/pids.max", std::to_string(limits.pids_max));
+  } else {
+    for (const char* controller : {"memory", "cpu", "pids"}) {
+      make_dir(kRoot + "/" + controller + "/hearth");
+      dirs_.push_back(kRoot + "/" + controller + "/hearth/" + name);
+      make_dir(dirs_.back());
+    }
+    write_file(dirs_[0] + "/memory.limit_in_bytes", std::to_string(limits.memory_mb << 20));
+    if (access((dirs_[0] + "/memory.memsw.limit_in_bytes").c_str(), F_OK) == 0)
+      write_file(dirs_[0] + "/memory.memsw.limit_in_bytes", std::to_string(limits.memory_mb << 20));
+    write_file(dirs_[1] + "/cpu.cfs_period_us", "100000");
+    write_file(dirs_[2] + "/pids.max", std::to_string(limits.pids_max));
+  }
+  set_cpu_quota(limits.cpu_millicores);
+}
+
+Cgroup::~Cgroup() {
+  try {
+    kill_all();
+  } catch (...) {
+  }
+  for (const std::string& d : dirs_) {
+    for (int i = 0; i < 100 && rmdir(d.c_str()) != 0 && errno == EBUSY; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+void Cgroup::add(pid_t pid) {
+  for (const std::string& d : dirs_) write_file(d + "/cgroup.procs", std::to_string(pid));
+}
+
+void Cgroup::set_cpu_quota(std::int64_t millicores) {
+  const std::int64_t quota = millicores * 100;  // µs per 100 ms period
+  if (v2_) write_file(dirs_[0] + "/cpu.max", std::to_string(quota) + " 100000");
+  else write_file(dirs_[1] + "/cpu.cfs_quota_us", std::to_string(quota));
+}
+
+std::int64_t Cgroup::cpu_quota_millicores() const {
+  if (v2_) {
+    std::istringstream in(read_file(dirs_[0] + "/cpu.max"));
+    std::int64_t quota = 0;
+    in >> quota;
+    return quota / 100;
+  }
+  return std::stoll(read_file(dirs_[1] + "/cpu.cfs_quota_us")) / 100;
+}
+
+bool Cgroup::oom_killed() const {
+  if (v2_) return field(read_file(dirs_[0] + "/memory.events"), "oom_kill") > 0;
+  const std::string oom = read_file(dirs_[0] + "/memory.oom_control");
+  return field(oom, "oom_kill") > 0;
+}
+
+void Cgroup::kill_all() {
+  for (int round = 0; round < 200; ++round) {
+    bool any = false;
+    std::istringstream in(read_file(dirs_[v2_ ? 0 : 2] + "/cgroup.procs"));
+    for (pid_t pid; in >> pid;) {
+      any = true;
+      ::kill(pid, SIGKILL);
+    }
+    if (!any) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+}  // namespace hearth::sandbox

@@ -1,0 +1,43 @@
+// Cgroup: one container's resource limits — memory, CPU quota, PIDs — on cgroup v1 hosts (separate
+// memory/cpu/pids hierarchies under /sys/fs/cgroup, as on these machines) and v2 hosts (unified
+// hierarchy), detected at run time. Groups live under hearth/<name>. The CPU quota can change while the
+// container runs (HyperFaaS-style vertical scaling). The destructor kills every process left in the
+// group and removes it. Errors throw std::runtime_error naming the file.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hearth::sandbox {
+
+struct CgroupLimits {
+  std::int64_t memory_mb = 256;
+  std::int64_t cpu_millicores = 1000;  // 1000 = one core
+  std::int64_t pids_max = 64;
+};
+
+class Cgroup {
+ public:
+  Cgroup(const std::string& name, const CgroupLimits& limits);
+  ~Cgroup();
+  Cgroup(const Cgroup&) = delete;
+  Cgroup& operator=(const Cgroup&) = delete;
+
+  static bool unified();  // cgroup v2 host?
+  void add(pid_t pid);
+  void set_cpu_quota(std::int64_t millicores);
+  std::int64_t cpu_quota_millicores() const;
+  // True once the kernel's OOM killer has killed a process of this group.
+  bool oom_killed() const;
+  // Kills every process in the group (SIGKILL) and waits until it is empty (bounded).
+  void kill_all();
+
+ private:
+  std::vector<std::string> dirs_;  // v1: memory, cpu, pids group dirs; v2: one dir
+  bool v2_ = false;
+};
+
+}  // namespace hearth::sandbox
