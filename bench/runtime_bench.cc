@@ -106,7 +106,7 @@ void PlatformWarmNativeNoop(benchmark::State& state) {
   const std::string b64 = live::base64_encode(bytes);
   live::ActionRecord a{"guest", "noop", "native", b64};
   store.put_action(a, false);
-  live::RuntimeContainerFactory factory(dir.path.string());
+  live::RuntimeContainerFactory factory(dir.path.string(), /*sandboxed=*/false);
   live::LocalDispatcherConfig dc;
   dc.keepalive = "ttl:10m";
   live::LocalDispatcher dispatcher(factory, dc);

@@ -13,6 +13,7 @@
 #include "live/local_dispatcher.h"
 #include "live/runtime_container_factory.h"
 #include "policy/registry.h"
+#include "sandbox/sandbox.h"
 
 namespace hearth::cli {
 namespace {
@@ -29,6 +30,7 @@ struct UpFlags {
   std::string placement, keepalive;
   live::LocalDispatcherConfig dispatcher;
   std::size_t max_payload_bytes = 1 << 20;
+  std::string sandbox = "auto";  // auto | on | off
 };
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -42,16 +44,20 @@ int run(const UpFlags& f) {
   live::LocalDispatcherConfig dc = f.dispatcher;
   dc.placement = f.placement.empty() ? preset->placement : f.placement;
   dc.keepalive = f.keepalive.empty() ? preset->keepalive : f.keepalive;
-  live::RuntimeContainerFactory factory((std::filesystem::path(f.data_dir) / "code").string());
+  std::string why;
+  const bool can_sandbox = sandbox::Sandbox::supported(&why);
+  if (f.sandbox == "on" && !can_sandbox) throw std::invalid_argument("--sandbox on: " + why);
+  const bool sandboxed = f.sandbox == "on" || (f.sandbox == "auto" && can_sandbox);
+  live::RuntimeContainerFactory factory((std::filesystem::path(f.data_dir) / "code").string(), sandboxed);
   live::LocalDispatcher dispatcher(factory, dc);
   live::ApiConfig api_config;
   api_config.max_payload_bytes = f.max_payload_bytes;
   live::Api api(store, dispatcher, api_config);
   api.set_metrics_source([&dispatcher] { return dispatcher.prometheus_metrics(); });
   live::HttpServer server(api, live::HttpServerConfig{.address = f.address, .port = f.port});
-  std::printf("hearth up: http://%s:%u  (placement %s, keep-alive %s, %d invoker(s) of %lld MB)\n", f.address.c_str(),
-              server.port(), dc.placement.c_str(), dc.keepalive.c_str(), dc.invokers,
-              static_cast<long long>(dc.invoker_memory_mb));
+  std::printf("hearth up: http://%s:%u  (placement %s, keep-alive %s, %d invoker(s) of %lld MB, %s)\n",
+              f.address.c_str(), server.port(), dc.placement.c_str(), dc.keepalive.c_str(), dc.invokers,
+              static_cast<long long>(dc.invoker_memory_mb), sandboxed ? "sandboxed" : ("NOT sandboxed: " + why).c_str());
   std::printf("export HEARTH_APIHOST=%s:%u HEARTH_AUTH=%s:%s\n", f.address.c_str(), server.port(), kGuestUuid, kGuestKey);
   std::fflush(stdout);
   std::signal(SIGINT, [](int) { g_stop = 1; });
@@ -77,6 +83,8 @@ Action add_up_command(CLI::App& app) {
   cmd->add_option("--preset", f->preset, "Policy preset (as in hearth sim)");
   cmd->add_option("--placement", f->placement, "Placement policy spec");
   cmd->add_option("--keepalive", f->keepalive, "Keep-alive policy spec");
+  cmd->add_option("--sandbox", f->sandbox, "Run functions in sandboxes: auto (when root with cgroups), on, off")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
   cmd->add_option("--max-payload-bytes", f->max_payload_bytes, "Invocation payload limit (413 above)");
   return [f] {
     try {

@@ -6,6 +6,8 @@
 #include <mutex>
 #include <stdexcept>
 
+#include <unistd.h>
+
 #include "live/base64.h"
 #include "runtime/runtime_process.h"
 
@@ -37,7 +39,8 @@ class RuntimeContainer final : public LiveContainer {
 
 }  // namespace
 
-RuntimeContainerFactory::RuntimeContainerFactory(std::string code_dir) : code_dir_(std::move(code_dir)) {}
+RuntimeContainerFactory::RuntimeContainerFactory(std::string code_dir, bool sandboxed)
+    : code_dir_(std::move(code_dir)), sandboxed_(sandboxed) {}
 
 std::string RuntimeContainerFactory::materialise(const ActionRecord& a) {
   static std::mutex mu;  // two cold starts of a new version may race to write the same file
@@ -68,14 +71,20 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::create(const ActionRecor
   const auto start = std::chrono::steady_clock::now();
   try {
     const std::string path = materialise(action);
-    auto process = std::make_unique<runtime::RuntimeProcess>(runtime::language_of(action.kind));
+    const std::uint64_t id = next_id_++;
+    runtime::ProcessOptions options;
+    options.sandboxed = sandboxed_;
+    options.name = "hearth-" + std::to_string(getpid()) + "-c" + std::to_string(id);
+    options.limits.memory_mb = action.memory_mb;
+    options.read_only_paths = {fs::path(path).parent_path().string()};
+    auto process = std::make_unique<runtime::RuntimeProcess>(runtime::language_of(action.kind), options);
     const runtime::RunResult r = process->init(path, action.entry, std::min<std::int64_t>(action.timeout_ms, 60'000));
     *init_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
     if (!r.ok) {
       *error = "Initialization has failed: " + r.error;
       return nullptr;
     }
-    return std::make_unique<RuntimeContainer>(std::move(process), "c" + std::to_string(next_id_++));
+    return std::make_unique<RuntimeContainer>(std::move(process), "c" + std::to_string(id));
   } catch (const std::exception& e) {
     *init_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
     *error = std::string("Initialization has failed: ") + e.what();

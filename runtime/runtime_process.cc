@@ -74,7 +74,7 @@ std::string native_runtime_path() {
   return HEARTH_NATIVE_RUNTIME;
 }
 
-RuntimeProcess::RuntimeProcess(Language language) {
+RuntimeProcess::RuntimeProcess(Language language, const ProcessOptions& options) {
   int down[2], up[2];  // down: parent → child (child's fd 3); up: child → parent (child's fd 4)
   if (pipe2(down, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
   if (pipe2(up, O_CLOEXEC) != 0) {
@@ -87,6 +87,29 @@ RuntimeProcess::RuntimeProcess(Language language) {
     case Language::kPython: argv = {"/usr/bin/python3", "-u", "-S", "-E", runtime_dir() + "/python/hearth_runtime.py"}; break;
     case Language::kNodejs: argv = {"/usr/bin/node", runtime_dir() + "/node/hearth_runtime.js"}; break;
     case Language::kNative: argv = {native_runtime_path()}; break;
+  }
+  signal(SIGPIPE, SIG_IGN);  // a dead runtime must surface as an error, not kill the platform
+  if (options.sandboxed) {
+    sandbox::SandboxSpec spec;
+    spec.name = options.name;
+    spec.argv = argv;
+    spec.limits = options.limits;
+    spec.read_only_paths = options.read_only_paths;
+    spec.read_only_paths.push_back(runtime_dir());
+    if (language == Language::kNative) spec.read_only_paths.push_back(native_runtime_path());
+    spec.fds = {{down[0], 3}, {up[1], 4}};
+    try {
+      sandbox_ = std::make_unique<sandbox::Sandbox>(spec);
+    } catch (...) {
+      for (int fd : {down[0], down[1], up[0], up[1]}) close(fd);
+      throw;
+    }
+    close(down[0]);
+    close(up[1]);
+    pid_ = sandbox_->pid();
+    to_child_ = down[1];
+    from_child_ = up[0];
+    return;
   }
   std::vector<char*> cargv;
   for (auto& a : argv) cargv.push_back(a.data());
@@ -108,7 +131,6 @@ RuntimeProcess::RuntimeProcess(Language language) {
   pid_ = pid;
   to_child_ = down[1];
   from_child_ = up[0];
-  signal(SIGPIPE, SIG_IGN);  // a dead runtime must surface as an error, not kill the platform
 }
 
 RuntimeProcess::~RuntimeProcess() {
@@ -118,6 +140,12 @@ RuntimeProcess::~RuntimeProcess() {
 }
 
 void RuntimeProcess::kill_and_reap() {
+  if (sandbox_) {
+    sandbox_->kill();
+    sandbox_->wait();
+    pid_ = -1;
+    return;
+  }
   if (pid_ <= 0) return;
   ::kill(pid_, SIGKILL);
   while (waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
@@ -162,11 +190,11 @@ RunResult RuntimeProcess::exchange(const std::string& request, std::int64_t time
     broken_ = true;
     r.timed_out = timed_out;
     r.crashed = !timed_out;
-    int status = 0;
     kill_and_reap();
-    (void)status;
-    r.error = timed_out ? "The action exceeded its time limit of " + std::to_string(timeout_ms) + " ms."
-                        : "The action did not produce a valid response and exited unexpectedly.";
+    r.oom_killed = sandbox_ && sandbox_->wait().oom_killed;
+    r.error = timed_out      ? "The action exceeded its time limit of " + std::to_string(timeout_ms) + " ms."
+              : r.oom_killed ? "The action exceeded its memory limit and was killed."
+                             : "The action did not produce a valid response and exited unexpectedly.";
     r.result_json = json{{"error", r.error}}.dump();
     return r;
   }

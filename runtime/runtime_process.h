@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "sandbox/sandbox.h"
+
 namespace hearth::runtime {
 
 enum class Language { kPython, kNodejs, kNative };
@@ -27,13 +29,23 @@ struct RunResult {
   std::int64_t duration_us = 0;
   bool timed_out = false;
   bool crashed = false;
+  bool oom_killed = false;  // the sandbox's memory limit killed the runtime
+};
+
+// How to start the runtime: a plain child process, or inside a sandbox (sandbox/) with these limits and
+// these host paths visible read-only (the code directory; the runtime files are added automatically).
+struct ProcessOptions {
+  bool sandboxed = false;
+  std::string name;  // unique per live runtime (the sandbox's cgroup name)
+  sandbox::CgroupLimits limits;
+  std::vector<std::string> read_only_paths;
 };
 
 class RuntimeProcess {
  public:
   // Starts the runtime for `language` (the interpreter or native shim only: no code yet).
   // Throws std::runtime_error if it cannot be started.
-  explicit RuntimeProcess(Language language);
+  explicit RuntimeProcess(Language language, const ProcessOptions& options = {});
   ~RuntimeProcess();
   RuntimeProcess(const RuntimeProcess&) = delete;
   RuntimeProcess& operator=(const RuntimeProcess&) = delete;
@@ -49,6 +61,7 @@ class RuntimeProcess {
   RunResult exchange(const std::string& request, std::int64_t timeout_ms);
   void kill_and_reap();
 
+  std::unique_ptr<sandbox::Sandbox> sandbox_;  // set when sandboxed: it owns the process
   pid_t pid_ = -1;
   int to_child_ = -1;
   int from_child_ = -1;

@@ -133,6 +133,25 @@ TEST_F(LiveFixture, TimeLimitCrashAndErrorsLeaveThePlatformUp) {
   EXPECT_EQ(client->send({"GET", "/healthz", "", ""}).status, 200);
 }
 
+TEST_F(LiveFixture, MemoryLimitAndIsolation) {
+  if (geteuid() != 0) GTEST_SKIP() << "hearth up sandboxes functions only as root";
+  ASSERT_EQ(put("hog", "python:3", "def main(a):\n    x = bytearray(300 * 1024 * 1024)\n    return {'n': len(x)}\n",
+                R"({"memory": 64})").status, 200);
+  int status = 0;
+  const json hog = invoke("hog", json::object(), &status);
+  EXPECT_EQ(status, 502);
+  EXPECT_NE(hog["response"]["result"]["error"].get<std::string>().find("memory limit"), std::string::npos) << hog.dump();
+  dir.write("host-secret", "s3cr3t");
+  ASSERT_EQ(put("peek", "python:3",
+                "import os\ndef main(a):\n    try:\n        data = open(a['path']).read()\n    except OSError:\n        data = None\n"
+                "    return {'data': data, 'pid': os.getpid(), 'procs': len([p for p in os.listdir('/proc') if p.isdigit()])}\n")
+                .status, 200);
+  const json peek = invoke("peek", {{"path", dir.str() + "/host-secret"}});
+  EXPECT_TRUE(peek["response"]["result"]["data"].is_null()) << peek.dump();
+  EXPECT_EQ(peek["response"]["result"]["pid"], 1);     // its own PID namespace
+  EXPECT_LE(peek["response"]["result"]["procs"], 2);   // sees no platform processes
+}
+
 TEST_F(LiveFixture, RestartKeepsActionsAndActivations) {
   ASSERT_EQ(put("keep", "python:3", "def main(a):\n    return {'ok': True}\n").status, 200);
   const json first = invoke("keep", json::object());

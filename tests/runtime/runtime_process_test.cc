@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -130,6 +132,68 @@ TEST(Language, FromKind) {
   EXPECT_EQ(language_of("nodejs:20"), Language::kNodejs);
   EXPECT_EQ(language_of("native"), Language::kNative);
   EXPECT_THROW(language_of("cobol"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace hearth::runtime
+
+namespace hearth::runtime {
+namespace {
+
+// The same runtimes inside a sandbox (root + writable cgroups needed; skipped elsewhere with the reason).
+struct SandboxedRuntime : RuntimeFixture {
+  void SetUp() override {
+    std::string why;
+    if (!sandbox::Sandbox::supported(&why)) GTEST_SKIP() << "sandboxes unsupported here: " << why;
+    ::chmod(dir.str().c_str(), 0755);
+  }
+  ProcessOptions options(std::int64_t memory_mb = 128) {
+    ProcessOptions o;
+    o.sandboxed = true;
+    o.name = "rt-test-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+    o.limits.memory_mb = memory_mb;
+    o.read_only_paths = {dir.str()};
+    return o;
+  }
+  int counter = 0;
+};
+
+TEST_F(SandboxedRuntime, PythonRunsIsolated) {
+  hearth::testing::TempDir host;
+  host.write("secret", "s3cr3t");
+  RuntimeProcess p(Language::kPython, options());
+  const std::string secret_path = host.str() + "/secret";
+  ASSERT_TRUE(p.init(code("main.py", "import os, socket\ndef main(a):\n"
+                                     "    try:\n        leaked = open(a['path']).read()\n    except OSError:\n        leaked = None\n"
+                                     "    return {'pid': os.getpid(), 'uid': os.getuid(), 'leaked': leaked, 'host': socket.gethostname()}\n"),
+                     "main", 10000).ok);
+  const auto r = p.run(json{{"path", secret_path}}.dump(), 10000);
+  ASSERT_TRUE(r.ok) << r.error;
+  const json j = json::parse(r.result_json);
+  EXPECT_EQ(j["pid"], 1);
+  EXPECT_EQ(j["uid"], 65534);
+  EXPECT_TRUE(j["leaked"].is_null());
+  EXPECT_EQ(j["host"], "hearth");
+}
+
+TEST_F(SandboxedRuntime, MemoryLimitIsReported) {
+  RuntimeProcess p(Language::kPython, options(64));
+  ASSERT_TRUE(p.init(code("main.py", "def main(a):\n    x = bytearray(300 * 1024 * 1024)\n    return {'n': len(x)}\n"), "main", 10000).ok);
+  const auto r = p.run("{}", 10000);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.oom_killed) << r.error;
+  EXPECT_NE(r.error.find("memory limit"), std::string::npos);
+}
+
+TEST_F(SandboxedRuntime, NodeAndNativeRunInside) {
+  RuntimeProcess js(Language::kNodejs, options());
+  ASSERT_TRUE(js.init(code("main.js", "function main(p) { return { ok: process.getuid() }; }"), "main", 10000).ok);
+  EXPECT_EQ(json::parse(js.run("{}", 10000).result_json)["ok"], 65534);
+  auto o = options();
+  o.read_only_paths.push_back(HEARTH_NATIVE_NOOP);
+  RuntimeProcess so(Language::kNative, o);
+  ASSERT_TRUE(so.init(HEARTH_NATIVE_NOOP, "main", 10000).ok);
+  EXPECT_EQ(json::parse(so.run(R"({"v":1})", 10000).result_json)["v"], 1);
 }
 
 }  // namespace
