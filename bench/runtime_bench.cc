@@ -3,7 +3,8 @@
 // - RuntimeWarm/<lang>: one run on an initialised persistent runtime (pipe round trip + runtime work).
 // - PlatformWarmNativeNoop: a blocking invoke of a native no-op through HTTP on loopback, the REST API,
 //   the SQLite store and the invoker pool (client-observed latency; p50/p99 counters).
-// - PythonColdStart: start the interpreter + init (what a cold start costs without a sandbox).
+// - PythonColdStart/plain|sandboxed: start the interpreter + init + first run, as a plain child process
+//   and inside a sandbox (namespaces, new root, seccomp, cgroups): the sandbox's share of a cold start.
 // - NaiveProcessPerRequest: one fresh `python3` per request running the function once (OpenFaaS's
 //   classic forking watchdog); the ratio to RuntimeWarm/python is the "≥ 50× faster" check.
 #include <benchmark/benchmark.h>
@@ -63,12 +64,25 @@ void RuntimeWarm(benchmark::State& state, runtime::Language lang) {
   counters(state, us);
 }
 
-void PythonColdStart(benchmark::State& state) {
+void PythonColdStart(benchmark::State& state, bool sandboxed) {
   CodeDir dir;
+  std::string why;
+  if (sandboxed && !sandbox::Sandbox::supported(&why)) {
+    state.SkipWithError(("sandboxes unsupported: " + why).c_str());
+    return;
+  }
+  std::filesystem::permissions(dir.path, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                                             std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                                             std::filesystem::perms::others_exec);
   std::vector<double> us;
+  int n = 0;
   for (auto _ : state) {
+    runtime::ProcessOptions options;
+    options.sandboxed = sandboxed;
+    options.name = "bench-" + std::to_string(getpid()) + "-" + std::to_string(n++);
+    options.read_only_paths = {dir.path.string()};
     const auto start = std::chrono::steady_clock::now();
-    runtime::RuntimeProcess p(runtime::Language::kPython);
+    runtime::RuntimeProcess p(runtime::Language::kPython, options);
     const bool ok = p.init((dir.path / "noop.py").string(), "main", 10000).ok && p.run("{}", 10000).ok;
     us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
     if (!ok) state.SkipWithError("cold start failed");
@@ -132,6 +146,7 @@ BENCHMARK_CAPTURE(RuntimeWarm, native, runtime::Language::kNative)->Iterations(2
 BENCHMARK_CAPTURE(RuntimeWarm, python, runtime::Language::kPython)->Iterations(20000)->UseRealTime();
 BENCHMARK_CAPTURE(RuntimeWarm, nodejs, runtime::Language::kNodejs)->Iterations(20000)->UseRealTime();
 BENCHMARK(PlatformWarmNativeNoop)->Iterations(10000)->UseRealTime();
-BENCHMARK(PythonColdStart)->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PythonColdStart, plain, false)->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PythonColdStart, sandboxed, true)->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(NaiveProcessPerRequest)->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();
