@@ -27,7 +27,7 @@ struct UpFlags {
   std::string address = "127.0.0.1";
   std::uint16_t port = 3233;
   std::string preset = "openwhisk";
-  std::string placement, keepalive;
+  std::string placement, keepalive, prewarm;
   live::LocalDispatcherConfig dispatcher;
   std::size_t max_payload_bytes = 1 << 20;
   std::string sandbox = "auto";  // auto | on | off
@@ -44,6 +44,7 @@ int run(const UpFlags& f) {
   live::LocalDispatcherConfig dc = f.dispatcher;
   dc.placement = f.placement.empty() ? preset->placement : f.placement;
   dc.keepalive = f.keepalive.empty() ? preset->keepalive : f.keepalive;
+  dc.prewarm = f.prewarm.empty() ? preset->prewarm : f.prewarm;
   std::string why;
   const bool can_sandbox = sandbox::Sandbox::supported(&why);
   if (f.sandbox == "on" && !can_sandbox) throw std::invalid_argument("--sandbox on: " + why);
@@ -55,8 +56,8 @@ int run(const UpFlags& f) {
   live::Api api(store, dispatcher, api_config);
   api.set_metrics_source([&dispatcher] { return dispatcher.prometheus_metrics(); });
   live::HttpServer server(api, live::HttpServerConfig{.address = f.address, .port = f.port});
-  std::printf("hearth up: http://%s:%u  (placement %s, keep-alive %s, %d invoker(s) of %lld MB, %s)\n",
-              f.address.c_str(), server.port(), dc.placement.c_str(), dc.keepalive.c_str(), dc.invokers,
+  std::printf("hearth up: http://%s:%u  (placement %s, keep-alive %s, prewarm %s, %d invoker(s) of %lld MB, %s)\n",
+              f.address.c_str(), server.port(), dc.placement.c_str(), dc.keepalive.c_str(), dc.prewarm.c_str(), dc.invokers,
               static_cast<long long>(dc.invoker_memory_mb), sandboxed ? "sandboxed" : ("NOT sandboxed: " + why).c_str());
   std::printf("export HEARTH_APIHOST=%s:%u HEARTH_AUTH=%s:%s\n", f.address.c_str(), server.port(), kGuestUuid, kGuestKey);
   std::fflush(stdout);
@@ -83,6 +84,7 @@ Action add_up_command(CLI::App& app) {
   cmd->add_option("--preset", f->preset, "Policy preset (as in hearth sim)");
   cmd->add_option("--placement", f->placement, "Placement policy spec");
   cmd->add_option("--keepalive", f->keepalive, "Keep-alive policy spec");
+  cmd->add_option("--prewarm", f->prewarm, "Prewarm policy spec (none, openwhisk stem cells)");
   cmd->add_option("--sandbox", f->sandbox, "Run functions in sandboxes: auto (when root with cgroups), on, off")
       ->check(CLI::IsMember({"auto", "on", "off"}));
   cmd->add_option("--max-payload-bytes", f->max_payload_bytes, "Invocation payload limit (413 above)");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "live/store.h"
+#include "model/function_spec.h"
 
 namespace hearth::live {
 
@@ -26,6 +27,12 @@ class LiveContainer {
   // Runs one invocation; one at a time per container.
   virtual RunOutcome run(const std::string& params_json, std::int64_t timeout_ms) = 0;
   virtual const std::string& id() const = 0;
+  // A generic (stem-cell) container loads `action`'s code; false with `error` if it cannot.
+  virtual bool specialise(const ActionRecord& action, std::int64_t* init_us, std::string* error) {
+    (void)action, (void)init_us;
+    *error = "this container cannot be specialised";
+    return false;
+  }
 };
 
 class ContainerFactory {
@@ -35,6 +42,12 @@ class ContainerFactory {
   // when the code fails to initialise.
   virtual std::unique_ptr<LiveContainer> create(const ActionRecord& action, std::int64_t* init_us,
                                                 std::string* error) = 0;
+  // Starts a generic runtime of `runtime` with `memory_mb` (stem-cell prewarming) before any code is
+  // known; nullptr if this factory or runtime cannot (native functions are not prewarmed).
+  virtual std::unique_ptr<LiveContainer> start_generic(model::RuntimeKind runtime, model::MegaBytes memory_mb) {
+    (void)runtime, (void)memory_mb;
+    return nullptr;
+  }
 };
 
 }  // namespace hearth::live

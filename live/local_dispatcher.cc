@@ -1,6 +1,7 @@
 #include "live/local_dispatcher.h"
 
 #include <chrono>
+#include <algorithm>
 #include <cstdio>
 #include <deque>
 #include <functional>
@@ -107,7 +108,10 @@ void LocalDispatcher::stop() {
   reaper_.join();
   workers_.clear();  // drains queued invocations
   std::lock_guard lock(mu_);
-  for (Pool& p : pools_) p.idle.clear();  // destroys idle containers
+  for (Pool& p : pools_) {  // destroys idle containers and stem cells
+    p.idle.clear();
+    p.stem_cells.clear();
+  }
 }
 
 Micros LocalDispatcher::now() const { return steady_us(); }
@@ -124,6 +128,7 @@ void LocalDispatcher::rebuild_policies() {
   ctx.functions = functions_;
   placement_ = policy::make_placement(config_.placement, ctx);
   keepalive_ = policy::make_keepalive(config_.keepalive, ctx);
+  prewarm_ = policy::make_prewarm(config_.prewarm, ctx);
 }
 
 model::FunctionId LocalDispatcher::function_for(const ActionRecord& a) {
@@ -205,6 +210,7 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
 
   std::unique_ptr<LiveContainer> container;
   model::Container meta;
+  bool specialise = false;
   std::vector<std::unique_ptr<LiveContainer>> evicted;
   {
     std::unique_lock lock(mu_);
@@ -212,12 +218,27 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
     --ns.queued;
     ++ns.busy_cores;
     auto& idle = pools_[node].idle[fn];
+    auto& stems = pools_[node].stem_cells;
+    const auto stem = std::find_if(stems.begin(), stems.end(), [&](const StemCell& c) {
+      return c.runtime == functions_[fn].runtime && c.memory_mb >= req.action.memory_mb;
+    });
     if (!idle.empty()) {
       container = std::move(idle.back().container);
       meta = idle.back().meta;
       idle.pop_back();
       rec.start_kind = "warm";
       ++stats_.warm;
+    } else if (stem != stems.end()) {  // its memory is already held by the node
+      container = std::move(stem->container);
+      meta.id = next_container_++;
+      meta.node = node;
+      meta.function = fn;
+      meta.memory_mb = stem->memory_mb;
+      meta.created_us = now();
+      stems.erase(stem);
+      rec.start_kind = "prewarm";
+      specialise = true;
+      ++stats_.prewarm;
     } else {
       // Wait until this invoker can hold one more container (running ones release memory when done).
       memory_freed_.wait(lock, [&] { return stopping_ || make_room(node, req.action.memory_mb, evicted); });
@@ -231,12 +252,23 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
       ++stats_.cold;
     }
     meta.state = model::ContainerState::kBusy;
-    keepalive_->on_start(meta, functions_[fn],
-                         rec.start_kind == "warm" ? model::StartKind::kWarm : model::StartKind::kCold, now());
+    const model::StartKind kind = rec.start_kind == "warm"      ? model::StartKind::kWarm
+                                  : rec.start_kind == "prewarm" ? model::StartKind::kPrewarm
+                                                                : model::StartKind::kCold;
+    meta.runtime = functions_[fn].runtime;
+    keepalive_->on_start(meta, functions_[fn], kind, now());
+    if (prewarm_) prewarm_->on_start(meta, kind, now());
   }
   evicted.clear();  // destroy evicted containers outside the lock
 
-  if (!container) {
+  if (specialise) {
+    std::string error;
+    if (!container->specialise(req.action, &rec.init_us, &error)) {
+      container.reset();
+      rec.status = "developer error";
+      rec.result_json = nlohmann::json{{"error", error}}.dump();
+    }
+  } else if (!container) {
     std::string error;
     container = factory_.create(req.action, &rec.init_us, &error);
     if (!container) {
@@ -293,6 +325,10 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
 
 void LocalDispatcher::reap() {
   std::unique_lock lock(mu_);
+  if (prewarm_) {  // stem cells start at once, not one reap interval after the platform
+    next_prewarm_tick_ = now() + prewarm_->tick_interval();
+    prewarm_tick(lock);
+  }
   while (!stopping_) {
     reaper_wake_.wait_for(lock, std::chrono::milliseconds(config_.reap_interval_ms));
     if (stopping_) break;
@@ -310,6 +346,19 @@ void LocalDispatcher::reap() {
         }
       }
     }
+    for (std::size_t n = 0; n < pools_.size(); ++n) {
+      auto& stems = pools_[n].stem_cells;
+      for (std::size_t i = stems.size(); i-- > 0;) {
+        if (stems[i].expires_us > t) continue;
+        nodes_[n].used_mb -= stems[i].memory_mb;
+        expired.push_back(std::move(stems[i].container));
+        stems.erase(stems.begin() + static_cast<std::ptrdiff_t>(i));
+      }
+    }
+    if (prewarm_ && t >= next_prewarm_tick_) {
+      next_prewarm_tick_ = t + prewarm_->tick_interval();
+      prewarm_tick(lock);
+    }
     if (!expired.empty()) {
       lock.unlock();
       expired.clear();
@@ -317,6 +366,40 @@ void LocalDispatcher::reap() {
       lock.lock();
     }
   }
+}
+
+void LocalDispatcher::prewarm_tick(std::unique_lock<std::mutex>& lock) {
+  struct Start {
+    model::NodeId node;
+    model::RuntimeKind runtime;
+    model::MegaBytes memory_mb;
+    model::Micros ttl_us;
+  };
+  std::vector<Start> starts;
+  for (const policy::PrewarmTarget& t : prewarm_->on_tick(*this, now())) {
+    int have = 0;
+    for (const StemCell& c : pools_[t.node].stem_cells) have += c.runtime == t.runtime && c.memory_mb == t.memory_mb;
+    for (; have < t.desired && nodes_[t.node].free_mb() >= t.memory_mb; ++have) {
+      nodes_[t.node].used_mb += t.memory_mb;  // reserved now, released if the start fails
+      starts.push_back({t.node, t.runtime, t.memory_mb, t.ttl_us});
+    }
+  }
+  if (starts.empty()) return;
+  lock.unlock();
+  std::vector<std::unique_ptr<LiveContainer>> started;
+  for (const Start& s : starts) started.push_back(factory_.start_generic(s.runtime, s.memory_mb));
+  lock.lock();
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    const Start& s = starts[i];
+    if (!started[i] || stopping_) {
+      nodes_[s.node].used_mb -= s.memory_mb;
+      continue;
+    }
+    ++stats_.stem_cells_started;
+    const model::Micros expires = s.ttl_us == model::kNever ? model::kNever : now() + s.ttl_us;
+    pools_[s.node].stem_cells.push_back(StemCell{std::move(started[i]), s.runtime, s.memory_mb, expires});
+  }
+  memory_freed_.notify_all();
 }
 
 DispatcherStats LocalDispatcher::stats() {
@@ -333,7 +416,7 @@ std::string LocalDispatcher::prometheus_metrics() {
   line("# TYPE hearth_starts_total counter");
   line("hearth_starts_total{kind=\"cold\"} " + std::to_string(stats_.cold));
   line("hearth_starts_total{kind=\"warm\"} " + std::to_string(stats_.warm));
-  line("hearth_starts_total{kind=\"prewarm\"} 0");
+  line("hearth_starts_total{kind=\"prewarm\"} " + std::to_string(stats_.prewarm));
   line("# TYPE hearth_errors_total counter");
   line("hearth_errors_total " + std::to_string(stats_.errors));
   line("# TYPE hearth_evictions_total counter");
@@ -347,6 +430,7 @@ std::string LocalDispatcher::prometheus_metrics() {
     const std::string inv = "invoker=\"invoker" + std::to_string(n) + "\"";
     line("hearth_containers{" + inv + ",state=\"idle\"} " + std::to_string(idle));
     line("hearth_containers{" + inv + ",state=\"busy\"} " + std::to_string(nodes_[n].busy_cores));
+    line("hearth_containers{" + inv + ",state=\"prewarmed\"} " + std::to_string(pools_[n].stem_cells.size()));
     line("hearth_invoker_memory_used_mb{" + inv + "} " + std::to_string(nodes_[n].used_mb));
   }
   line("# TYPE hearth_invocation_latency_seconds histogram");

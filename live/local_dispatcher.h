@@ -1,6 +1,7 @@
 // LocalDispatcher: the platform's invocation path on one machine, driven by the same policy objects as
 // `hearth sim`: placement picks an invoker (through this object's ClusterView), the invoker's pool gives
-// an idle (warm) container of the action or starts a new one (cold), evicting idle containers in the
+// an idle (warm) container of the action, else a generic stem cell of its runtime specialised with its
+// code (prewarm; the prewarm policy's targets are topped up every tick), else starts a new one (cold), evicting idle containers in the
 // keep-alive policy's priority order when its memory is short, and the keep-alive policy decides each
 // idle container's expiry (a reaper destroys expired ones every `reap_interval_ms`).
 // Invokers here are in-process (each with `concurrency` worker threads); out-of-process invokers over the
@@ -23,6 +24,7 @@
 #include "model/cluster_view.h"
 #include "policy/keepalive.h"
 #include "policy/placement.h"
+#include "policy/prewarm.h"
 
 namespace hearth::live {
 
@@ -32,13 +34,14 @@ struct LocalDispatcherConfig {
   int concurrency = 8;  // worker threads per invoker
   std::string placement = "openwhisk";
   std::string keepalive = "openwhisk";
+  std::string prewarm = "none";  // "openwhisk": reactive stem cells (generic Python/Node.js runtimes)
   std::uint64_t seed = 1;
   std::int64_t reap_interval_ms = 1000;
 };
 
 // Counters for /metrics and tests.
 struct DispatcherStats {
-  std::uint64_t invocations = 0, completed = 0, cold = 0, warm = 0, errors = 0, evictions = 0, expirations = 0;
+  std::uint64_t invocations = 0, completed = 0, cold = 0, warm = 0, prewarm = 0, stem_cells_started = 0, errors = 0, evictions = 0, expirations = 0;
 };
 
 class LocalDispatcher final : public Dispatcher, public model::ClusterView {
@@ -66,8 +69,15 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
     std::unique_ptr<LiveContainer> container;
     model::Container meta;  // what the keep-alive policy sees
   };
+  struct StemCell {
+    std::unique_ptr<LiveContainer> container;
+    model::RuntimeKind runtime;
+    model::MegaBytes memory_mb;
+    model::Micros expires_us;
+  };
   struct Pool {
     std::map<model::FunctionId, std::vector<Idle>> idle;
+    std::vector<StemCell> stem_cells;
   };
   class Worker;
 
@@ -77,6 +87,8 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   // Frees memory on `node` by evicting idle containers (lock held); returns the evicted ones to destroy.
   bool make_room(model::NodeId node, model::MegaBytes need, std::vector<std::unique_ptr<LiveContainer>>& evicted);
   void reap();
+  // Runs the prewarm policy's tick (lock held on entry and exit; starts runtimes without it).
+  void prewarm_tick(std::unique_lock<std::mutex>& lock);
 
   ContainerFactory& factory_;
   LocalDispatcherConfig config_;
@@ -88,6 +100,8 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   std::map<std::string, model::FunctionId> function_ids_;
   std::unique_ptr<policy::PlacementPolicy> placement_;
   std::unique_ptr<policy::KeepAlivePolicy> keepalive_;
+  std::unique_ptr<policy::PrewarmPolicy> prewarm_;
+  model::Micros next_prewarm_tick_ = 0;
   std::vector<std::unique_ptr<Worker>> workers_;  // one per invoker
   DispatcherStats stats_;
   std::vector<std::uint64_t> latency_buckets_;  // cumulative count per kLatencyBucketsUs bound

@@ -31,6 +31,13 @@ class RuntimeContainer final : public LiveContainer {
     return o;
   }
   const std::string& id() const override { return id_; }
+  bool specialise(const ActionRecord& action, std::int64_t* init_us, std::string* error) override {
+    const auto start = std::chrono::steady_clock::now();
+    const runtime::RunResult r = process_->init_source(action.code, action.entry, std::min<std::int64_t>(action.timeout_ms, 60'000));
+    *init_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+    if (!r.ok) *error = "Initialization has failed: " + r.error;
+    return r.ok;
+  }
 
  private:
   std::unique_ptr<runtime::RuntimeProcess> process_;
@@ -66,18 +73,36 @@ std::string RuntimeContainerFactory::materialise(const ActionRecord& a) {
   return path.string();
 }
 
+runtime::ProcessOptions RuntimeContainerFactory::options(model::MegaBytes memory_mb, std::vector<std::string> paths) {
+  runtime::ProcessOptions o;
+  o.sandboxed = sandboxed_;
+  o.name = "hearth-" + std::to_string(getpid()) + "-c" + std::to_string(next_id_++);
+  o.limits.memory_mb = memory_mb;
+  o.read_only_paths = std::move(paths);
+  return o;
+}
+
+std::unique_ptr<LiveContainer> RuntimeContainerFactory::start_generic(model::RuntimeKind kind, model::MegaBytes memory_mb) {
+  if (kind == model::RuntimeKind::kNative) return nullptr;  // a shared object cannot arrive inline
+  const std::uint64_t id = next_id_;
+  try {
+    auto process = std::make_unique<runtime::RuntimeProcess>(
+        kind == model::RuntimeKind::kPython ? runtime::Language::kPython : runtime::Language::kNodejs,
+        options(memory_mb, {}));
+    return std::make_unique<RuntimeContainer>(std::move(process), "c" + std::to_string(id));
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
 std::unique_ptr<LiveContainer> RuntimeContainerFactory::create(const ActionRecord& action, std::int64_t* init_us,
                                                                std::string* error) {
   const auto start = std::chrono::steady_clock::now();
   try {
     const std::string path = materialise(action);
-    const std::uint64_t id = next_id_++;
-    runtime::ProcessOptions options;
-    options.sandboxed = sandboxed_;
-    options.name = "hearth-" + std::to_string(getpid()) + "-c" + std::to_string(id);
-    options.limits.memory_mb = action.memory_mb;
-    options.read_only_paths = {fs::path(path).parent_path().string()};
-    auto process = std::make_unique<runtime::RuntimeProcess>(runtime::language_of(action.kind), options);
+    const std::uint64_t id = next_id_;  // options() takes it
+    auto process = std::make_unique<runtime::RuntimeProcess>(
+        runtime::language_of(action.kind), options(action.memory_mb, {fs::path(path).parent_path().string()}));
     const runtime::RunResult r = process->init(path, action.entry, std::min<std::int64_t>(action.timeout_ms, 60'000));
     *init_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
     if (!r.ok) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "live/live_container.h"
+#include "runtime/runtime_process.h"
 
 namespace hearth::live {
 
@@ -15,10 +16,12 @@ class RuntimeContainerFactory final : public ContainerFactory {
  public:
   RuntimeContainerFactory(std::string code_dir, bool sandboxed);
   std::unique_ptr<LiveContainer> create(const ActionRecord& action, std::int64_t* init_us, std::string* error) override;
+  std::unique_ptr<LiveContainer> start_generic(model::RuntimeKind runtime, model::MegaBytes memory_mb) override;
 
  private:
   // The code file for `action` (written once per version); throws std::runtime_error on I/O errors.
   std::string materialise(const ActionRecord& action);
+  runtime::ProcessOptions options(model::MegaBytes memory_mb, std::vector<std::string> read_only_paths);
   std::string code_dir_;
   bool sandboxed_;
   std::atomic<std::uint64_t> next_id_{1};

@@ -157,6 +157,10 @@ RunResult RuntimeProcess::init(const std::string& code_path, const std::string& 
   return exchange(json{{"op", "init"}, {"path", code_path}, {"main", main}}.dump(), timeout_ms);
 }
 
+RunResult RuntimeProcess::init_source(const std::string& source, const std::string& main, std::int64_t timeout_ms) {
+  return exchange(json{{"op", "init"}, {"code", source}, {"main", main}}.dump(), timeout_ms);
+}
+
 RunResult RuntimeProcess::run(const std::string& args_json, std::int64_t timeout_ms) {
   json args = json::parse(args_json, nullptr, false);
   if (args.is_discarded()) args = json::object();

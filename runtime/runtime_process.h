@@ -52,6 +52,9 @@ class RuntimeProcess {
 
   // Loads the code at `code_path` (a .py / .js file, or a shared object) with entry point `main`.
   RunResult init(const std::string& code_path, const std::string& main, std::int64_t timeout_ms);
+  // Initialises with inline source (Python and Node.js only): how a generic stem-cell runtime, started
+  // before any code was known, is specialised to a function.
+  RunResult init_source(const std::string& source, const std::string& main, std::int64_t timeout_ms);
   RunResult run(const std::string& args_json, std::int64_t timeout_ms);
 
   bool broken() const { return broken_; }

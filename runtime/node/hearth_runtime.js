@@ -29,7 +29,7 @@ async function handle(request) {
   if (request.op === 'init') {
     try {
       const mod = { exports: {} };
-      const code = fs.readFileSync(request.path, 'utf8');
+      const code = request.code !== undefined ? request.code : fs.readFileSync(request.path, 'utf8');
       const fn = new Function('module', 'exports', 'require', code + '\n;return typeof main !== "undefined" ? main : undefined;');
       const local = fn(mod, mod.exports, require);
       const name = request.main || 'main';

@@ -3,6 +3,7 @@
 Protocol (docs/runtimes.md): frames of a 4-byte little-endian length followed by UTF-8 JSON, requests on
 fd 3, responses on fd 4 (stdout/stderr stay free for the function and are captured into its logs).
   {"op": "init", "path": "/code/main.py", "main": "main"}  -> {"ok": true} | {"ok": false, "error": ...}
+  {"op": "init", "code": "def main(a): ...", "main": "main"}  (inline source: stem-cell specialisation)
   {"op": "run", "args": {...}}                             -> {"ok": bool, "result"|"error": ..., "logs": [...]}
 """
 import io
@@ -55,8 +56,11 @@ def main():
         if op == "init":
             try:
                 scope = {"__name__": "__hearth_action__"}
-                with open(request["path"]) as f:
-                    exec(compile(f.read(), request["path"], "exec"), scope)
+                if "code" in request:  # a generic (stem-cell) runtime specialised with inline source
+                    exec(compile(request["code"], "<action>", "exec"), scope)
+                else:
+                    with open(request["path"]) as f:
+                        exec(compile(f.read(), request["path"], "exec"), scope)
                 entry = scope.get(request.get("main") or "main")
                 if not callable(entry):
                     raise NameError("the code defines no function '%s'" % (request.get("main") or "main"))

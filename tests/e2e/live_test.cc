@@ -72,7 +72,7 @@ std::string slurp(const std::string& path) {
 
 struct LiveFixture : ::testing::Test {
   hearth::testing::TempDir dir;
-  std::unique_ptr<Platform> platform = std::make_unique<Platform>(dir.str() + "/data", "--max-payload-bytes 100000");
+  std::unique_ptr<Platform> platform = std::make_unique<Platform>(dir.str() + "/data", "--max-payload-bytes 100000 --prewarm none");
   std::unique_ptr<HttpClient> client = std::make_unique<HttpClient>("127.0.0.1", platform->port());
 
   hearth::live::HttpResponse put(const std::string& name, const std::string& kind, const std::string& code,
@@ -106,6 +106,34 @@ TEST_F(LiveFixture, PythonNodeAndNativeColdThenWarm) {
   const json native = invoke("so", {{"v", "x"}});
   EXPECT_EQ(native["response"]["result"]["v"], "x");
   EXPECT_EQ(invoke("so", {{"v", "y"}})["hearth"]["start_kind"], "warm");
+}
+
+// The default preset (openwhisk) starts generic Python and Node.js runtimes with the platform; a first
+// invocation that fits one is a prewarm start: the stem cell is specialised with the code.
+TEST_F(LiveFixture, StemCellsServeFirstInvocations) {
+  client.reset();
+  platform = std::make_unique<Platform>(dir.str() + "/stem");
+  client = std::make_unique<HttpClient>("127.0.0.1", platform->port());
+  const auto prewarmed = [&] {
+    const std::string m = client->send({"GET", "/metrics", "", ""}).body;
+    const std::string key = "state=\"prewarmed\"} ";
+    const auto at = m.find(key);
+    return at == std::string::npos ? 0 : std::stoi(m.substr(at + key.size()));
+  };
+  for (int i = 0; i < 200 && prewarmed() < 4; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  ASSERT_EQ(prewarmed(), 4);  // 2 nodejs + 2 python, 256 MB each
+  ASSERT_EQ(put("py", "python:3", "def main(a):\n    return {'n': a['n'] + 1}\n").status, 200);
+  ASSERT_EQ(put("js", "nodejs:20", "function main(p) { return { n: p.n + 2 }; }").status, 200);
+  ASSERT_EQ(put("big", "python:3", "def main(a):\n    return {}\n", R"({"memory": 512})").status, 200);
+  const json py = invoke("py", {{"n", 1}});
+  EXPECT_EQ(py["response"]["result"]["n"], 2) << py.dump();
+  EXPECT_EQ(py["hearth"]["start_kind"], "prewarm");
+  const json js = invoke("js", {{"n", 1}});
+  EXPECT_EQ(js["response"]["result"]["n"], 3) << js.dump();
+  EXPECT_EQ(js["hearth"]["start_kind"], "prewarm");
+  EXPECT_EQ(invoke("py", {{"n", 2}})["hearth"]["start_kind"], "warm");
+  EXPECT_EQ(invoke("big", json::object())["hearth"]["start_kind"], "cold");  // larger than any stem cell
+  EXPECT_EQ(prewarmed(), 2);
 }
 
 TEST_F(LiveFixture, TimeLimitCrashAndErrorsLeaveThePlatformUp) {

@@ -23,6 +23,14 @@ class FakeContainer final : public LiveContainer {
     return o;
   }
   const std::string& id() const override { return id_; }
+  bool specialise(const ActionRecord& a, std::int64_t* init_us, std::string* error) override {
+    *init_us = 2;
+    if (a.code == "bad") {
+      *error = "SyntaxError: bad";
+      return false;
+    }
+    return true;
+  }
 
  private:
   std::string id_;
@@ -39,7 +47,12 @@ class FakeFactory final : public ContainerFactory {
     }
     return std::make_unique<FakeContainer>("c" + std::to_string(created.load()));
   }
+  std::unique_ptr<LiveContainer> start_generic(model::RuntimeKind, model::MegaBytes) override {
+    ++generic;
+    return std::make_unique<FakeContainer>("stem" + std::to_string(generic.load()));
+  }
   std::atomic<int> created{0};
+  std::atomic<int> generic{0};
 };
 
 ActionRecord action(const std::string& name, std::int64_t memory = 256, const std::string& code = "ok") {
@@ -146,6 +159,24 @@ TEST(LocalDispatcher, ConcurrentInvocationsAllComplete) {
   EXPECT_NE(metrics.find("hearth_invocations_total 200"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("hearth_invocation_latency_seconds_count 200"), std::string::npos);
   EXPECT_NE(metrics.find("hearth_containers{invoker=\"invoker0\",state=\"idle\"}"), std::string::npos);
+}
+
+TEST(LocalDispatcher, StemCellsGivePrewarmStarts) {
+  FakeFactory factory;
+  auto c = config(1);
+  c.prewarm = "openwhisk:runtimes=python,initial=2,memory=256,interval=10s";
+  LocalDispatcher d(factory, c);
+  for (int i = 0; i < 200 && factory.generic.load() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 100 && d.stats().stem_cells_started < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(d.stats().stem_cells_started, 2u);
+  const auto first = invoke(d, action("p", 128));  // a python function needing <= 256 MB
+  EXPECT_EQ(first.start_kind, "prewarm");
+  EXPECT_EQ(first.init_us, 2);
+  EXPECT_EQ(invoke(d, action("p", 128)).start_kind, "warm");
+  EXPECT_EQ(invoke(d, action("big", 512)).start_kind, "cold");  // too big for the stem cell
+  EXPECT_EQ(invoke(d, action("bad", 128, "bad")).status, "developer error");  // specialisation fails
+  EXPECT_EQ(factory.created.load(), 1);
+  EXPECT_NE(d.prometheus_metrics().find("hearth_starts_total{kind=\"prewarm\"} 2"), std::string::npos);
 }
 
 TEST(LocalDispatcher, BadPolicyNamesFailAtConstruction) {

@@ -55,6 +55,24 @@ TEST_F(RuntimeFixture, PythonInitErrorsAreReported) {
   EXPECT_FALSE(q.init(code("other.py", "x = 1\n"), "main", 5000).ok);  // no main
 }
 
+// A generic (stem-cell) runtime started before any code is known, then specialised with inline source.
+TEST_F(RuntimeFixture, GenericRuntimesSpecialiseWithInlineSource) {
+  RuntimeProcess py(Language::kPython);
+  ASSERT_TRUE(py.init_source("def main(a):\n    return {'py': a.get('x', 0) * 2}\n", "main", 5000).ok);
+  const auto r = py.run(R"({"x":21})", 5000);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(json::parse(r.result_json)["py"], 42);
+  RuntimeProcess js(Language::kNodejs);
+  ASSERT_TRUE(js.init_source("function main(p) { return {js: p.x + 1}; }", "main", 5000).ok);
+  const auto s = js.run(R"({"x":1})", 5000);
+  ASSERT_TRUE(s.ok) << s.error;
+  EXPECT_EQ(json::parse(s.result_json)["js"], 2);
+  RuntimeProcess bad(Language::kPython);
+  const auto e = bad.init_source("def main(a:\n", "main", 5000);
+  EXPECT_FALSE(e.ok);
+  EXPECT_NE(e.error.find("SyntaxError"), std::string::npos) << e.error;
+}
+
 TEST_F(RuntimeFixture, CrashIsDetected) {
   RuntimeProcess p(Language::kPython);
   ASSERT_TRUE(p.init(code("main.py", "import os\ndef main(a):\n    os._exit(3)\n"), "main", 5000).ok);
