@@ -63,18 +63,9 @@ Micros steady_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
 }
 
-constexpr std::int64_t kLatencyBucketsUs[] = {250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000,
-                                               250000, 500000, 1000000, 2500000, 5000000, 10000000};
-
 std::int64_t wall_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-model::RuntimeKind runtime_of(const std::string& kind) {
-  if (kind.starts_with("python")) return model::RuntimeKind::kPython;
-  if (kind.starts_with("nodejs")) return model::RuntimeKind::kNodejs;
-  return model::RuntimeKind::kNative;
 }
 
 }  // namespace
@@ -90,7 +81,6 @@ LocalDispatcher::LocalDispatcher(ContainerFactory& factory, LocalDispatcherConfi
     nodes_[i].cores = config_.concurrency;
     workers_.push_back(std::make_unique<Worker>(config_.concurrency));
   }
-  latency_buckets_.assign(std::size(kLatencyBucketsUs), 0);
   rebuild_policies();  // validates the specs now, not at the first invocation
   reaper_ = std::thread([this] { reap(); });
 }
@@ -125,30 +115,17 @@ void LocalDispatcher::rebuild_policies() {
   policy::PolicyContext ctx;
   ctx.seed = config_.seed;
   ctx.node_count = static_cast<std::uint32_t>(nodes_.size());
-  ctx.functions = functions_;
+  ctx.functions = functions_.specs();
   placement_ = policy::make_placement(config_.placement, ctx);
   keepalive_ = policy::make_keepalive(config_.keepalive, ctx);
   prewarm_ = policy::make_prewarm(config_.prewarm, ctx);
 }
 
 model::FunctionId LocalDispatcher::function_for(const ActionRecord& a) {
-  const std::string key = a.ns + "/" + a.name;
-  const auto it = function_ids_.find(key);
-  if (it != function_ids_.end()) {
-    model::FunctionSpec& f = functions_[it->second];
-    f.memory_mb = a.memory_mb;  // an update may change the limit
-    return it->second;
-  }
-  model::FunctionSpec f;
-  f.id = static_cast<model::FunctionId>(functions_.size());
-  f.app = f.id;
-  f.name = key;
-  f.memory_mb = a.memory_mb;
-  f.runtime = runtime_of(a.kind);
-  functions_.push_back(f);
-  function_ids_.emplace(key, f.id);
-  rebuild_policies();
-  return f.id;
+  bool added = false;
+  const model::FunctionId id = functions_.id_of(a, &added);
+  if (added) rebuild_policies();
+  return id;
 }
 
 void LocalDispatcher::dispatch(InvocationRequest req, std::function<void(ActivationRecord)> done) {
@@ -218,6 +195,14 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
     --ns.queued;
     ++ns.busy_cores;
     auto& idle = pools_[node].idle[fn];
+    for (std::size_t i = idle.size(); i-- > 0;) {  // containers of an older version of the code never run again
+      if (idle[i].version == req.action.version) continue;
+      keepalive_->on_evict(idle[i].meta, /*pressure=*/false, now());
+      ns.used_mb -= idle[i].meta.memory_mb;
+      ++stats_.expirations;
+      evicted.push_back(std::move(idle[i].container));
+      idle.erase(idle.begin() + static_cast<std::ptrdiff_t>(i));
+    }
     auto& stems = pools_[node].stem_cells;
     const auto stem = std::find_if(stems.begin(), stems.end(), [&](const StemCell& c) {
       return c.runtime == functions_[fn].runtime && c.memory_mb >= req.action.memory_mb;
@@ -297,9 +282,7 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
     ++stats_.completed;
     if (rec.status != "success") ++stats_.errors;
     const std::int64_t latency = std::max<std::int64_t>(0, wall_us() - req.arrival_us);
-    for (std::size_t b = 0; b < latency_buckets_.size(); ++b)
-      if (latency <= kLatencyBucketsUs[b]) ++latency_buckets_[b];
-    latency_sum_s_ += static_cast<double>(latency) / 1e6;
+    latency_.observe(latency);
     if (keep) {
       meta.last_used_us = now();
       meta.state = model::ContainerState::kIdle;
@@ -307,7 +290,7 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
       meta.priority = d.priority;
       meta.expires_us = d.expires_us;
       if (d.expires_us > now()) {
-        pools_[node].idle[fn].push_back(Idle{std::move(container), meta});
+        pools_[node].idle[fn].push_back(Idle{std::move(container), meta, req.action.version});
       } else {
         keepalive_->on_evict(meta, false, now());
         ++stats_.expirations;
@@ -433,16 +416,7 @@ std::string LocalDispatcher::prometheus_metrics() {
     line("hearth_containers{" + inv + ",state=\"prewarmed\"} " + std::to_string(pools_[n].stem_cells.size()));
     line("hearth_invoker_memory_used_mb{" + inv + "} " + std::to_string(nodes_[n].used_mb));
   }
-  line("# TYPE hearth_invocation_latency_seconds histogram");
-  for (std::size_t b = 0; b < latency_buckets_.size(); ++b) {
-    char bound[32];
-    std::snprintf(bound, sizeof bound, "%g", static_cast<double>(kLatencyBucketsUs[b]) / 1e6);
-    line("hearth_invocation_latency_seconds_bucket{le=\"" + std::string(bound) + "\"} " + std::to_string(latency_buckets_[b]));
-  }
-  const std::uint64_t total = stats_.completed;
-  line("hearth_invocation_latency_seconds_bucket{le=\"+Inf\"} " + std::to_string(total));
-  line("hearth_invocation_latency_seconds_sum " + std::to_string(latency_sum_s_));
-  line("hearth_invocation_latency_seconds_count " + std::to_string(total));
+  latency_.render("hearth_invocation_latency_seconds", out);
   return out;
 }
 
@@ -455,6 +429,22 @@ std::vector<int> LocalDispatcher::idle_per_invoker() {
     out.push_back(n);
   }
   return out;
+}
+
+}  // namespace hearth::live
+
+namespace hearth::live {
+
+InvokerState LocalDispatcher::state(model::NodeId node) {
+  std::lock_guard lock(mu_);
+  InvokerState s;
+  s.memory_mb = nodes_[node].capacity_mb;
+  s.used_mb = nodes_[node].used_mb;
+  s.busy = nodes_[node].busy_cores;
+  s.prewarmed = static_cast<std::int32_t>(pools_[node].stem_cells.size());
+  for (const auto& [fn, list] : pools_[node].idle)
+    if (!list.empty()) s.idle[functions_[fn].name] = static_cast<std::int32_t>(list.size());
+  return s;
 }
 
 }  // namespace hearth::live

@@ -4,8 +4,8 @@
 // code (prewarm; the prewarm policy's targets are topped up every tick), else starts a new one (cold), evicting idle containers in the
 // keep-alive policy's priority order when its memory is short, and the keep-alive policy decides each
 // idle container's expiry (a reaper destroys expired ones every `reap_interval_ms`).
-// Invokers here are in-process (each with `concurrency` worker threads); out-of-process invokers over the
-// wire protocol are the next step (issue 3). Policies are not thread-safe: one mutex guards them and the
+// Invokers here are in-process (each with `concurrency` worker threads); an out-of-process invoker
+// (`hearth invoker`, InvokerAgent) runs one LocalDispatcher of one invoker behind the wire protocol. Policies are not thread-safe: one mutex guards them and the
 // pools; code runs outside it. When a new action appears the function table grows and the policies are
 // rebuilt (their learned state is reset) — deploys are rare next to invocations.
 #pragma once
@@ -20,6 +20,9 @@
 #include <vector>
 
 #include "live/dispatcher.h"
+#include "live/function_table.h"
+#include "live/invoker_state.h"
+#include "live/latency_metric.h"
 #include "live/live_container.h"
 #include "model/cluster_view.h"
 #include "policy/keepalive.h"
@@ -59,6 +62,8 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   DispatcherStats stats();
   // Idle containers per invoker, for tests and /metrics.
   std::vector<int> idle_per_invoker();
+  // What invoker `node`'s pool holds now: the state report of the wire protocol.
+  InvokerState state(model::NodeId node);
   // Prometheus text: invocations by start kind, errors, evictions, expirations, containers per state
   // per invoker, and an invocation latency histogram.
   std::string prometheus_metrics();
@@ -68,6 +73,7 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   struct Idle {
     std::unique_ptr<LiveContainer> container;
     model::Container meta;  // what the keep-alive policy sees
+    std::int64_t version;   // of the action's code it runs: an update makes it stale
   };
   struct StemCell {
     std::unique_ptr<LiveContainer> container;
@@ -96,16 +102,14 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   std::condition_variable memory_freed_;
   std::vector<model::NodeState> nodes_;
   std::vector<Pool> pools_;
-  std::vector<model::FunctionSpec> functions_;
-  std::map<std::string, model::FunctionId> function_ids_;
+  FunctionTable functions_;
   std::unique_ptr<policy::PlacementPolicy> placement_;
   std::unique_ptr<policy::KeepAlivePolicy> keepalive_;
   std::unique_ptr<policy::PrewarmPolicy> prewarm_;
   model::Micros next_prewarm_tick_ = 0;
   std::vector<std::unique_ptr<Worker>> workers_;  // one per invoker
   DispatcherStats stats_;
-  std::vector<std::uint64_t> latency_buckets_;  // cumulative count per kLatencyBucketsUs bound
-  double latency_sum_s_ = 0;
+  LatencyMetric latency_;
   std::uint32_t next_container_ = 1;
   bool stopping_ = false;
   std::thread reaper_;

@@ -6,54 +6,10 @@
 #include <future>
 #include <thread>
 
+#include "tests/live/fake_factory.h"
+
 namespace hearth::live {
 namespace {
-
-class FakeContainer final : public LiveContainer {
- public:
-  explicit FakeContainer(std::string id) : id_(std::move(id)) {}
-  RunOutcome run(const std::string& params, std::int64_t) override {
-    RunOutcome o;
-    o.result_json = params;
-    o.run_us = 10;
-    if (params.find("crash") != std::string::npos) {
-      o.status = "developer error";
-      o.container_broken = true;
-    }
-    return o;
-  }
-  const std::string& id() const override { return id_; }
-  bool specialise(const ActionRecord& a, std::int64_t* init_us, std::string* error) override {
-    *init_us = 2;
-    if (a.code == "bad") {
-      *error = "SyntaxError: bad";
-      return false;
-    }
-    return true;
-  }
-
- private:
-  std::string id_;
-};
-
-class FakeFactory final : public ContainerFactory {
- public:
-  std::unique_ptr<LiveContainer> create(const ActionRecord& a, std::int64_t* init_us, std::string* error) override {
-    *init_us = 5;
-    ++created;
-    if (a.code == "bad") {
-      *error = "SyntaxError: bad";
-      return nullptr;
-    }
-    return std::make_unique<FakeContainer>("c" + std::to_string(created.load()));
-  }
-  std::unique_ptr<LiveContainer> start_generic(model::RuntimeKind, model::MegaBytes) override {
-    ++generic;
-    return std::make_unique<FakeContainer>("stem" + std::to_string(generic.load()));
-  }
-  std::atomic<int> created{0};
-  std::atomic<int> generic{0};
-};
 
 ActionRecord action(const std::string& name, std::int64_t memory = 256, const std::string& code = "ok") {
   ActionRecord a;
@@ -177,6 +133,22 @@ TEST(LocalDispatcher, StemCellsGivePrewarmStarts) {
   EXPECT_EQ(invoke(d, action("bad", 128, "bad")).status, "developer error");  // specialisation fails
   EXPECT_EQ(factory.created.load(), 1);
   EXPECT_NE(d.prometheus_metrics().find("hearth_starts_total{kind=\"prewarm\"} 2"), std::string::npos);
+}
+
+TEST(LocalDispatcher, AnUpdatedActionNeverRunsOnAContainerOfTheOldCode) {
+  FakeFactory factory;
+  LocalDispatcher d(factory, config(1));
+  auto a = action("f");
+  a.version = 1;
+  invoke(d, a);
+  EXPECT_EQ(invoke(d, a).start_kind, "warm");
+  a.version = 2;
+  const auto updated = invoke(d, a);
+  EXPECT_EQ(updated.start_kind, "cold");
+  EXPECT_EQ(factory.created.load(), 2);
+  EXPECT_EQ(d.idle_per_invoker(), std::vector<int>{1});  // the old container is gone, its memory freed
+  EXPECT_EQ(d.state(0).used_mb, 256);
+  EXPECT_EQ(invoke(d, a).start_kind, "warm");
 }
 
 TEST(LocalDispatcher, BadPolicyNamesFailAtConstruction) {
