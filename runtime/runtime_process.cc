@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -117,8 +118,10 @@ RuntimeProcess::RuntimeProcess(Language language, const ProcessOptions& options)
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
-    // Child: the channel on fds 3 and 4, stdin from /dev/null. Move both ends above 4 first, so that
+    // Child: dies with the thread that started it (a killed invoker leaves no runtime running; the
+    // platform starts runtimes from threads that live as long as its pools). Then the channel on fds 3 and 4, stdin from /dev/null. Move both ends above 4 first, so that
     // neither dup2 clobbers the other or is a no-op that leaves FD_CLOEXEC set.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     const int in = fcntl(down[0], F_DUPFD, 10), out = fcntl(up[1], F_DUPFD, 10);
     if (in < 0 || out < 0 || dup2(in, 3) < 0 || dup2(out, 4) < 0) _exit(127);
     const int devnull = open("/dev/null", O_RDONLY);

@@ -1,0 +1,114 @@
+#include "live/invoker_agent.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "live/wire.h"
+
+namespace hearth::live {
+
+using nlohmann::json;
+
+InvokerAgent::InvokerAgent(ContainerFactory& factory, InvokerAgentConfig config) : config_(std::move(config)) {
+  config_.pool.invokers = 1;
+  pool_ = std::make_unique<LocalDispatcher>(factory, config_.pool);  // validates the policy specs first
+  std::string host;
+  std::uint16_t port = 0;
+  wire::split_host_port(config_.controller, &host, &port);
+  fd_ = wire::connect_tcp(host, port);
+  send(json{{"type", "hello"}, {"name", config_.name}, {"pid", getpid()}, {"state", wire::to_json(pool_->state(0))}}.dump());
+  heartbeat_ = std::thread([this] { heartbeats(); });
+}
+
+InvokerAgent::~InvokerAgent() {
+  stop();
+  heartbeat_.join();
+  pool_->stop();  // finishes queued invocations (their results go nowhere if the controller is gone)
+  pool_.reset();
+  close(fd_);
+}
+
+void InvokerAgent::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  ::shutdown(fd_, SHUT_RDWR);  // unblocks serve()'s read; the descriptor stays valid until the destructor
+}
+
+void InvokerAgent::send(const std::string& frame) {
+  std::lock_guard lock(write_mu_);
+  wire::send_frame(fd_, frame);  // a failure surfaces as EOF in serve()
+}
+
+void InvokerAgent::heartbeats() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    wake_.wait_for(lock, std::chrono::milliseconds(config_.heartbeat_ms));
+    if (stopping_) break;
+    lock.unlock();
+    send(json{{"type", "heartbeat"}, {"state", wire::to_json(pool_->state(0))}}.dump());
+    lock.lock();
+  }
+}
+
+std::string InvokerAgent::serve() {
+  std::string payload, error;
+  while (wire::recv_frame(fd_, &payload, &error)) {
+    try {
+      handle_invoke(payload);
+    } catch (const std::exception& e) {  // a malformed message: say so, answer it if it can be, keep serving
+      std::fprintf(stderr, "hearth invoker %s: bad message from the controller: %s\n", config_.name.c_str(), e.what());
+      const json msg = json::parse(payload, nullptr, false);
+      if (msg.is_object() && msg.contains("seq") && msg["seq"].is_number_unsigned()) {
+        ActivationRecord rec;
+        if (msg.contains("activation_id") && msg["activation_id"].is_string()) rec.id = msg["activation_id"];
+        rec.invoker = config_.name;
+        rec.status = "whisk internal error";
+        rec.result_json = json{{"error", std::string("the invoker could not read the invocation: ") + e.what()}}.dump();
+        send(json{{"type", "result"}, {"seq", msg["seq"]}, {"activation", wire::to_json(rec)}, {"state", wire::to_json(pool_->state(0))}}.dump());
+      }
+    }
+  }
+  std::lock_guard lock(mu_);
+  return stopping_ ? "stopped" : error;
+}
+
+void InvokerAgent::handle_invoke(const std::string& payload) {
+  const json msg = json::parse(payload);
+  if (msg.at("type") != "invoke") throw std::invalid_argument("unknown message type " + msg.at("type").dump());
+  const std::uint64_t seq = msg.at("seq").get<std::uint64_t>();
+  ActionRecord action = wire::action_from_json(msg.at("action"));
+  const std::string key = action.ns + "/" + action.name;
+  if (msg.at("action").contains("code")) {
+    actions_[key] = action;
+  } else {
+    const auto it = actions_.find(key);
+    if (it == actions_.end() || it->second.version != action.version) {  // a controller bug, not the user's
+      ActivationRecord rec;
+      rec.id = msg.at("activation_id").get<std::string>();
+      rec.ns = action.ns;
+      rec.action = action.name;
+      rec.invoker = config_.name;
+      rec.status = "whisk internal error";
+      rec.result_json = json{{"error", "invoker " + config_.name + " has no code for " + key + " version " +
+                                           std::to_string(action.version)}}.dump();
+      send(json{{"type", "result"}, {"seq", seq}, {"activation", wire::to_json(rec)}, {"state", wire::to_json(pool_->state(0))}}.dump());
+      return;
+    }
+    action.code = it->second.code;
+  }
+  InvocationRequest req{std::move(action), msg.at("params").get<std::string>(), msg.at("activation_id").get<std::string>(),
+                        msg.at("arrival_us").get<std::int64_t>()};
+  pool_->dispatch(std::move(req), [this, seq](ActivationRecord rec) {
+    rec.invoker = config_.name;
+    send(json{{"type", "result"}, {"seq", seq}, {"activation", wire::to_json(rec)}, {"state", wire::to_json(pool_->state(0))}}.dump());
+  });
+}
+
+}  // namespace hearth::live

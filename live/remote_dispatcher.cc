@@ -1,0 +1,445 @@
+#include "live/remote_dispatcher.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <optional>
+#include <cstdio>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "live/function_table.h"
+#include "live/wire.h"
+#include "policy/registry.h"
+
+namespace hearth::live {
+
+using nlohmann::json;
+
+struct RemoteDispatcher::Invoker {
+  std::string name;
+  int pid = 0;
+  bool up = false;
+  std::uint64_t generation = 0;  // of the current connection
+  std::int64_t last_seen_us = 0;
+  InvokerState state;
+  std::map<model::FunctionId, std::int32_t> idle;  // state.idle resolved to function ids
+  std::int64_t in_flight = 0;
+  // Guarded by write_mu (set together with `generation` under both locks):
+  std::mutex write_mu;
+  int fd = -1;
+  std::map<std::string, std::int64_t> code_sent;  // "ns/name" → version whose code this connection has
+};
+
+namespace {
+
+std::int64_t wall_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::int64_t steady_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+RemoteDispatcher::RemoteDispatcher(RemoteDispatcherConfig config) : config_(std::move(config)) {
+  rebuild_placement();  // validates the spec before anything listens
+  listen_fd_ = wire::listen_tcp(config_.address, config_.port, &port_);
+  acceptor_ = std::thread([this] { accept_loop(); });
+  monitor_ = std::thread([this] { monitor_loop(); });
+}
+
+RemoteDispatcher::~RemoteDispatcher() { stop(); }
+
+void RemoteDispatcher::stop() {
+  std::vector<std::pair<Pending, std::string>> failed;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    for (std::size_t n = 0; n < invokers_.size(); ++n)
+      mark_down(static_cast<model::NodeId>(n), invokers_[n]->generation, "the controller is stopping", failed);
+  }
+  changed_.notify_all();
+  ::shutdown(listen_fd_, SHUT_RDWR);
+  acceptor_.join();
+  monitor_.join();
+  close(listen_fd_);
+  std::vector<std::thread> readers;
+  {
+    std::lock_guard lock(mu_);
+    readers.swap(readers_);
+  }
+  for (auto& t : readers) t.join();
+  for (auto& [p, why] : failed) {
+    ActivationRecord rec = p.stub;
+    finish(std::move(p), std::move(rec));
+  }
+}
+
+model::Micros RemoteDispatcher::now() const { return steady_us(); }
+
+std::int32_t RemoteDispatcher::idle_containers(model::NodeId node, model::FunctionId fn) const {
+  const auto& idle = invokers_[node]->idle;
+  const auto it = idle.find(fn);
+  return it == idle.end() ? 0 : it->second;
+}
+
+void RemoteDispatcher::rebuild_placement() {
+  policy::PolicyContext ctx;
+  ctx.seed = config_.seed;
+  ctx.node_count = static_cast<std::uint32_t>(std::max<std::size_t>(1, nodes_.size()));
+  ctx.functions = functions_.specs();
+  placement_ = policy::make_placement(config_.placement, ctx);
+}
+
+model::FunctionId RemoteDispatcher::function_for(const ActionRecord& a) {
+  bool added = false;
+  const model::FunctionId id = functions_.id_of(a, &added);
+  if (added) rebuild_placement();
+  return id;
+}
+
+void RemoteDispatcher::accept_loop() {
+  while (true) {
+    const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      std::lock_guard lock(mu_);
+      if (!stopping_) std::fprintf(stderr, "hearth controller: accept failed: %s\n", std::strerror(errno));
+      return;
+    }
+    const int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      close(fd);
+      return;
+    }
+    readers_.emplace_back([this, fd] { read_loop(fd); });
+  }
+}
+
+void RemoteDispatcher::read_loop(int fd) {
+  std::string payload, error;
+  model::NodeId node = 0;
+  std::uint64_t generation = 0;
+  std::vector<std::pair<Pending, std::string>> failed;
+  // Hello: who this is.
+  try {
+    if (!wire::recv_frame(fd, &payload, &error)) throw std::runtime_error(error);
+    const json hello = json::parse(payload);
+    if (hello.at("type") != "hello") throw std::runtime_error("expected hello, got " + hello.at("type").dump());
+    const std::string name = hello.at("name").get<std::string>();
+    const InvokerState state = wire::state_from_json(hello.at("state"));
+    std::lock_guard lock(mu_);
+    if (stopping_) throw std::runtime_error("the controller is stopping");
+    std::size_t slot = 0;
+    while (slot < invokers_.size() && invokers_[slot]->name != name) ++slot;
+    if (slot == invokers_.size()) {  // a new invoker: a new node for placement
+      invokers_.push_back(std::make_unique<Invoker>());
+      invokers_.back()->name = name;
+      model::NodeState ns;
+      ns.id = static_cast<model::NodeId>(slot);
+      nodes_.push_back(ns);
+      rebuild_placement();
+    } else {  // the same name again: the old connection is dead even if not yet noticed
+      mark_down(static_cast<model::NodeId>(slot), invokers_[slot]->generation, "invoker " + name + " reconnected", failed);
+    }
+    node = static_cast<model::NodeId>(slot);
+    Invoker& inv = *invokers_[slot];
+    {
+      std::lock_guard w(inv.write_mu);
+      inv.fd = fd;
+      inv.code_sent.clear();
+      inv.generation = generation = next_generation_++;
+    }
+    inv.pid = hello.value("pid", 0);
+    inv.up = true;
+    inv.last_seen_us = steady_us();
+    inv.state = state;
+    inv.idle.clear();
+    inv.in_flight = 0;
+    model::NodeState& ns = nodes_[slot];
+    ns.capacity_mb = state.memory_mb;
+    ns.used_mb = state.used_mb;
+    ns.reserved_mb = 0;
+    ns.busy_cores = state.busy;
+    ns.healthy = true;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "hearth controller: rejected an invoker connection: %s\n", e.what());
+    close(fd);
+    return;
+  }
+  changed_.notify_all();
+  for (auto& [p, why] : failed) {
+    ActivationRecord rec = p.stub;
+    rec.result_json = json{{"error", why}}.dump();
+    finish(std::move(p), std::move(rec));
+  }
+  failed.clear();
+
+  // Results and heartbeats until the connection ends.
+  std::string why;
+  while (true) {
+    if (!wire::recv_frame(fd, &payload, &error)) {
+      why = error;
+      break;
+    }
+    std::optional<Pending> done;
+    ActivationRecord rec;
+    try {
+      const json msg = json::parse(payload);
+      const std::string type = msg.at("type").get<std::string>();
+      if (type != "result" && type != "heartbeat") throw std::runtime_error("unknown message type '" + type + "'");
+      const InvokerState state = wire::state_from_json(msg.at("state"));
+      if (type == "result") rec = wire::activation_from_json(msg.at("activation"));
+      std::lock_guard lock(mu_);
+      Invoker& inv = *invokers_[node];
+      if (inv.generation != generation || !inv.up) break;  // superseded or declared dead: ignore it
+      inv.last_seen_us = steady_us();
+      inv.state = state;
+      inv.idle.clear();
+      for (const auto& [key, count] : state.idle)
+        if (const long id = functions_.find(key); id >= 0) inv.idle[static_cast<model::FunctionId>(id)] = count;
+      nodes_[node].capacity_mb = state.memory_mb;
+      nodes_[node].used_mb = state.used_mb;
+      nodes_[node].busy_cores = state.busy;
+      if (type == "result") {
+        const auto it = pending_.find(msg.at("seq").get<std::uint64_t>());
+        if (it != pending_.end() && it->second.generation == generation) {
+          done = std::move(it->second);
+          pending_.erase(it);
+          nodes_[node].reserved_mb -= done->memory_mb;
+          --inv.in_flight;
+        }
+      }
+    } catch (const std::exception& e) {
+      why = std::string("malformed message: ") + e.what();
+      break;
+    }
+    if (done) finish(std::move(*done), std::move(rec));
+  }
+  {
+    std::lock_guard lock(mu_);
+    mark_down(node, generation, why, failed);
+  }
+  {
+    Invoker& inv = *invokers_[node];  // slots are never removed
+    std::lock_guard w(inv.write_mu);
+    if (inv.fd == fd) inv.fd = -1;
+    close(fd);
+  }
+  changed_.notify_all();
+  for (auto& [p, reason] : failed) {
+    ActivationRecord r = p.stub;
+    r.result_json = json{{"error", reason}}.dump();
+    finish(std::move(p), std::move(r));
+  }
+}
+
+void RemoteDispatcher::mark_down(model::NodeId node, std::uint64_t generation, const std::string& why,
+                                 std::vector<std::pair<Pending, std::string>>& failed) {
+  Invoker& inv = *invokers_[node];
+  if (inv.generation != generation || !inv.up) return;
+  inv.up = false;
+  nodes_[node].healthy = false;
+  nodes_[node].reserved_mb = 0;
+  inv.in_flight = 0;
+  ::shutdown(inv.fd, SHUT_RDWR);  // its reader sees EOF and closes the descriptor
+  const std::string reason = "The invoker running this activation (" + inv.name + ") went away: " + why;
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->second.node == node && it->second.generation == generation) {
+      Pending p = std::move(it->second);
+      it = pending_.erase(it);
+      p.stub.result_json = json{{"error", reason}}.dump();
+      failed.emplace_back(std::move(p), reason);
+    } else {
+      ++it;
+    }
+  }
+  if (!stopping_) std::fprintf(stderr, "hearth controller: invoker %s is down: %s\n", inv.name.c_str(), why.c_str());
+}
+
+void RemoteDispatcher::monitor_loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    changed_.wait_for(lock, std::chrono::milliseconds(100));
+    if (stopping_) break;
+    std::vector<std::pair<Pending, std::string>> failed;
+    const std::int64_t t = steady_us();
+    for (std::size_t n = 0; n < invokers_.size(); ++n) {
+      Invoker& inv = *invokers_[n];
+      if (inv.up && t - inv.last_seen_us > config_.heartbeat_timeout_ms * 1000)
+        mark_down(static_cast<model::NodeId>(n), inv.generation,
+                  "no heartbeat for " + std::to_string((t - inv.last_seen_us) / 1000) + " ms", failed);
+    }
+    if (failed.empty()) continue;
+    lock.unlock();
+    for (auto& [p, why] : failed) {
+      ActivationRecord rec = p.stub;
+      finish(std::move(p), std::move(rec));
+    }
+    lock.lock();
+  }
+}
+
+void RemoteDispatcher::finish(Pending p, ActivationRecord rec) {
+  if (rec.end_us == 0) rec.end_us = wall_us();
+  if (rec.start_us == 0) rec.start_us = p.arrival_us;
+  {
+    std::lock_guard lock(mu_);
+    if (rec.start_kind == "cold") ++cold_;
+    else if (rec.start_kind == "warm") ++warm_;
+    else if (rec.start_kind == "prewarm") ++prewarm_;
+    if (rec.status != "success") ++errors_;
+    if (rec.status == "whisk internal error") ++lost_;
+    latency_.observe(std::max<std::int64_t>(0, wall_us() - p.arrival_us));
+  }
+  p.done(std::move(rec));
+}
+
+void RemoteDispatcher::dispatch(InvocationRequest req, std::function<void(ActivationRecord)> done) {
+  Pending p;
+  p.stub.id = req.activation_id;
+  p.stub.ns = req.action.ns;
+  p.stub.action = req.action.name;
+  p.stub.status = "whisk internal error";
+  p.arrival_us = req.arrival_us;
+  p.memory_mb = req.action.memory_mb;
+  p.done = std::move(done);
+  Invoker* inv = nullptr;
+  std::uint64_t seq = 0, generation = 0;
+  model::NodeId node = 0;
+  {
+    std::lock_guard lock(mu_);
+    ++invocations_;
+    const model::FunctionId fn = function_for(req.action);
+    model::Invocation invocation;
+    invocation.function = fn;
+    invocation.arrival_us = now();
+    std::optional<model::NodeId> placed =
+        stopping_ || nodes_.empty() ? std::nullopt : placement_->place(invocation, functions_[fn], *this);
+    if (placed && !invokers_[*placed]->up) placed.reset();
+    if (!placed && !stopping_) {  // the policy found none: any invoker that is up, most memory free first
+      long best = -1;
+      for (std::size_t n = 0; n < invokers_.size(); ++n)
+        if (invokers_[n]->up && (best < 0 || nodes_[n].unreserved_mb() > nodes_[static_cast<std::size_t>(best)].unreserved_mb()))
+          best = static_cast<long>(n);
+      if (best >= 0) placed = static_cast<model::NodeId>(best);
+    }
+    if (placed) {
+      node = *placed;
+      inv = invokers_[node].get();
+      generation = inv->generation;
+      p.node = node;
+      p.generation = generation;
+      p.stub.invoker = inv->name;
+      nodes_[node].reserved_mb += p.memory_mb;
+      ++inv->in_flight;
+      seq = next_seq_++;
+      pending_.emplace(seq, std::move(p));
+    }
+  }
+  if (!inv) {
+    p.stub.result_json = json{{"error", "No invoker is available to run this activation."}}.dump();
+    ActivationRecord rec = p.stub;
+    finish(std::move(p), std::move(rec));
+    return;
+  }
+  bool sent = false;
+  {
+    std::lock_guard w(inv->write_mu);
+    if (inv->fd >= 0 && inv->generation == generation) {
+      const std::string key = req.action.ns + "/" + req.action.name;
+      auto& known = inv->code_sent[key];
+      const bool with_code = known != req.action.version || req.action.version == 0;
+      known = req.action.version;
+      const json msg = {{"type", "invoke"},
+                        {"seq", seq},
+                        {"action", wire::to_json(req.action, with_code)},
+                        {"params", req.params_json},
+                        {"activation_id", req.activation_id},
+                        {"arrival_us", req.arrival_us}};
+      sent = wire::send_frame(inv->fd, msg.dump());
+    }
+  }
+  if (sent) return;
+  std::vector<std::pair<Pending, std::string>> failed;
+  {
+    std::lock_guard lock(mu_);
+    mark_down(node, generation, "sending to it failed", failed);
+  }
+  for (auto& [q, why] : failed) {
+    ActivationRecord rec = q.stub;
+    finish(std::move(q), std::move(rec));
+  }
+}
+
+int RemoteDispatcher::wait_for_invokers(int n, std::int64_t timeout_ms) {
+  std::unique_lock lock(mu_);
+  const auto count = [&] {
+    int up = 0;
+    for (const auto& inv : invokers_) up += inv->up;
+    return up;
+  };
+  changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return count() >= n; });
+  return count();
+}
+
+std::vector<InvokerInfo> RemoteDispatcher::invokers() {
+  std::lock_guard lock(mu_);
+  std::vector<InvokerInfo> out;
+  for (const auto& inv : invokers_) {
+    InvokerInfo i;
+    i.name = inv->name;
+    i.up = inv->up;
+    i.pid = inv->pid;
+    i.memory_mb = inv->state.memory_mb;
+    i.used_mb = inv->state.used_mb;
+    i.busy = inv->state.busy;
+    for (const auto& [key, count] : inv->state.idle) i.idle += count;
+    i.prewarmed = inv->state.prewarmed;
+    i.in_flight = inv->in_flight;
+    out.push_back(i);
+  }
+  return out;
+}
+
+std::string RemoteDispatcher::prometheus_metrics() {
+  const std::vector<InvokerInfo> infos = invokers();
+  std::lock_guard lock(mu_);
+  std::string out;
+  const auto line = [&out](const std::string& s) { out += s + "\n"; };
+  line("# TYPE hearth_invocations_total counter");
+  line("hearth_invocations_total " + std::to_string(invocations_));
+  line("# TYPE hearth_starts_total counter");
+  line("hearth_starts_total{kind=\"cold\"} " + std::to_string(cold_));
+  line("hearth_starts_total{kind=\"warm\"} " + std::to_string(warm_));
+  line("hearth_starts_total{kind=\"prewarm\"} " + std::to_string(prewarm_));
+  line("# TYPE hearth_errors_total counter");
+  line("hearth_errors_total " + std::to_string(errors_));
+  line("# TYPE hearth_lost_activations_total counter");
+  line("hearth_lost_activations_total " + std::to_string(lost_));
+  line("# TYPE hearth_invoker_up gauge");
+  for (const InvokerInfo& i : infos) line("hearth_invoker_up{invoker=\"" + i.name + "\"} " + (i.up ? "1" : "0"));
+  line("# TYPE hearth_containers gauge");
+  for (const InvokerInfo& i : infos) {
+    const std::string inv = "invoker=\"" + i.name + "\"";
+    line("hearth_containers{" + inv + ",state=\"idle\"} " + std::to_string(i.idle));
+    line("hearth_containers{" + inv + ",state=\"busy\"} " + std::to_string(i.busy));
+    line("hearth_containers{" + inv + ",state=\"prewarmed\"} " + std::to_string(i.prewarmed));
+    line("hearth_invoker_memory_used_mb{" + inv + "} " + std::to_string(i.used_mb));
+  }
+  latency_.render("hearth_invocation_latency_seconds", out);
+  return out;
+}
+
+}  // namespace hearth::live

@@ -1,0 +1,113 @@
+// RemoteDispatcher: the controller end of the wire protocol (live/wire.h). It listens for invokers
+// (`hearth invoker` processes, on this host or others), keeps each one's state from the reports
+// piggy-backed on results and heartbeats, and places every invocation with the same placement policy
+// object as `hearth sim` over that state (this object is the policy's ClusterView: capacity, memory
+// reserved by invocations in flight — OpenWhisk's per-invoker semaphore —, used memory, idle containers
+// per function). An invoker is down when its connection closes or no frame arrived for
+// `heartbeat_timeout_ms` (1.5 s, checked every 100 ms): placement skips it and its invocations in flight end as
+// "whisk internal error"; one that reconnects under the same name gets its slot back.
+// Thread model: an accept thread, a reader thread per connection, a monitor thread; one mutex guards the
+// state and the placement policy; frames to one invoker are written under that invoker's own mutex.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "live/dispatcher.h"
+#include "live/function_table.h"
+#include "live/latency_metric.h"
+#include "model/cluster_view.h"
+#include "model/function_spec.h"
+#include "policy/placement.h"
+
+namespace hearth::live {
+
+struct RemoteDispatcherConfig {
+  std::string address = "127.0.0.1";  // where invokers connect
+  std::uint16_t port = 0;              // 0 = any free port (see port())
+  std::string placement = "openwhisk";
+  std::uint64_t seed = 1;
+  std::int64_t heartbeat_timeout_ms = 1500;  // 3 missed heartbeats: a hang is noticed within 1.6 s
+};
+
+// One invoker as the controller sees it (GET /invokers, tests).
+struct InvokerInfo {
+  std::string name;
+  bool up = false;
+  int pid = 0;
+  std::int64_t memory_mb = 0, used_mb = 0;
+  std::int32_t busy = 0, idle = 0, prewarmed = 0;
+  std::int64_t in_flight = 0;
+};
+
+class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
+ public:
+  // Binds the listener and starts accepting; throws std::runtime_error if it cannot bind.
+  explicit RemoteDispatcher(RemoteDispatcherConfig config);
+  ~RemoteDispatcher() override;
+
+  std::uint16_t port() const { return port_; }
+  void dispatch(InvocationRequest request, std::function<void(ActivationRecord)> done) override;
+
+  // ClusterView (called by the placement policy with the lock held).
+  std::span<const model::NodeState> nodes() const override { return nodes_; }
+  std::int32_t idle_containers(model::NodeId node, model::FunctionId fn) const override;
+  model::Micros now() const override;
+
+  // Waits until at least `n` invokers are up or `timeout_ms` passes; returns how many are up.
+  int wait_for_invokers(int n, std::int64_t timeout_ms);
+  std::vector<InvokerInfo> invokers();
+  // Prometheus text: invocations, starts by kind, errors, invokers up, containers per state per invoker,
+  // latency histogram.
+  std::string prometheus_metrics();
+  void stop();
+
+ private:
+  struct Invoker;
+  struct Pending {
+    model::NodeId node;
+    std::uint64_t generation;
+    model::MegaBytes memory_mb;
+    ActivationRecord stub;  // id, namespace, action: what a failure record needs
+    std::int64_t arrival_us;
+    std::function<void(ActivationRecord)> done;
+  };
+
+  void accept_loop();
+  void read_loop(int fd);
+  void monitor_loop();
+  // Marks `node` down if still on connection `generation` and fails its invocations in flight (lock held;
+  // the failed callbacks are appended to `failed` to be called without it).
+  void mark_down(model::NodeId node, std::uint64_t generation, const std::string& why,
+                 std::vector<std::pair<Pending, std::string>>& failed);
+  void finish(Pending p, ActivationRecord rec);
+  model::FunctionId function_for(const ActionRecord& a);
+  void rebuild_placement();
+
+  RemoteDispatcherConfig config_;
+  int listen_fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::vector<std::unique_ptr<Invoker>> invokers_;  // slot = NodeId
+  std::vector<model::NodeState> nodes_;
+  FunctionTable functions_;
+  std::unique_ptr<policy::PlacementPolicy> placement_;
+  std::unordered_map<std::uint64_t, Pending> pending_;
+  std::uint64_t next_seq_ = 1, next_generation_ = 1;
+  std::uint64_t invocations_ = 0, cold_ = 0, warm_ = 0, prewarm_ = 0, errors_ = 0, lost_ = 0;
+  LatencyMetric latency_;
+  bool stopping_ = false;
+  std::thread acceptor_, monitor_;
+  std::vector<std::thread> readers_;
+};
+
+}  // namespace hearth::live

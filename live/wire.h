@@ -1,0 +1,43 @@
+// The controller ↔ invoker wire protocol (docs/wire-protocol.md). One TCP connection per invoker, opened
+// by the invoker; both directions carry frames of a 4-byte little-endian length followed by that many
+// bytes of UTF-8 JSON, one message per frame:
+//   invoker → controller  hello {name, pid, state}, heartbeat {state} every 500 ms,
+//                         result {seq, activation, state}
+//   controller → invoker  invoke {seq, action (code only the first time this connection sees the
+//                         version), params, activation_id, arrival_us}
+// This file holds the blocking socket and frame primitives and the JSON forms of the records; the
+// endpoints are RemoteDispatcher (controller) and InvokerAgent (invoker). Sockets are TCP_NODELAY.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+
+#include "live/invoker_state.h"
+#include "live/store.h"
+
+namespace hearth::live::wire {
+
+constexpr std::uint32_t kMaxFrameBytes = 64u << 20;
+
+// Writes one frame; false if the peer is gone. Callers serialise writers on one socket.
+bool send_frame(int fd, const std::string& payload);
+// Reads one frame; false on EOF or error, with `error` saying which (a frame over kMaxFrameBytes is an
+// error: the stream cannot be trusted after it).
+bool recv_frame(int fd, std::string* payload, std::string* error);
+
+// A listening TCP socket on address:port (port 0 = any; *bound gets the port). Throws std::runtime_error.
+int listen_tcp(const std::string& address, std::uint16_t port, std::uint16_t* bound);
+// A connected TCP socket to host:port (numeric IPv4 or a resolvable name). Throws std::runtime_error.
+int connect_tcp(const std::string& host, std::uint16_t port);
+// "host:port" → parts; throws std::invalid_argument naming the text if it is not of that shape.
+void split_host_port(const std::string& text, std::string* host, std::uint16_t* port);
+
+nlohmann::json to_json(const InvokerState& s);
+InvokerState state_from_json(const nlohmann::json& j);
+nlohmann::json to_json(const ActivationRecord& a);
+ActivationRecord activation_from_json(const nlohmann::json& j);
+nlohmann::json to_json(const ActionRecord& a, bool with_code);
+ActionRecord action_from_json(const nlohmann::json& j);
+
+}  // namespace hearth::live::wire

@@ -1,0 +1,174 @@
+// The controller (RemoteDispatcher) and invokers (InvokerAgent) over the real wire protocol on
+// 127.0.0.1, with fake containers: placement over reported state, code shipped once, failure detection.
+#include "live/remote_dispatcher.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <future>
+#include <thread>
+
+#include "live/invoker_agent.h"
+#include "live/wire.h"
+#include "tests/live/fake_factory.h"
+
+namespace hearth::live {
+namespace {
+
+// An InvokerAgent serving on its own thread; stop() or destruction ends it.
+class Agent {
+ public:
+  Agent(std::uint16_t controller_port, const std::string& name, int heartbeat_ms = 100) {
+    InvokerAgentConfig c;
+    c.controller = "127.0.0.1:" + std::to_string(controller_port);
+    c.name = name;
+    c.pool.invoker_memory_mb = 1024;
+    c.pool.concurrency = 2;
+    c.pool.keepalive = "ttl:10m";
+    c.heartbeat_ms = heartbeat_ms;
+    agent = std::make_unique<InvokerAgent>(factory, c);
+    thread = std::thread([this] { why = agent->serve(); });
+  }
+  ~Agent() { stop(); }
+  void stop() {
+    if (!agent) return;
+    agent->stop();
+    thread.join();
+    agent.reset();
+  }
+  FakeFactory factory;
+  std::unique_ptr<InvokerAgent> agent;
+  std::thread thread;
+  std::string why;
+};
+
+ActionRecord action(const std::string& name, std::int64_t version = 1, std::int64_t memory = 256) {
+  ActionRecord a;
+  a.ns = "guest";
+  a.name = name;
+  a.kind = "python:3";
+  a.code = "ok";
+  a.memory_mb = memory;
+  a.version = version;
+  return a;
+}
+
+std::future<ActivationRecord> start(RemoteDispatcher& d, const ActionRecord& a, const std::string& params = "{}") {
+  auto p = std::make_shared<std::promise<ActivationRecord>>();
+  auto f = p->get_future();
+  d.dispatch(InvocationRequest{a, params, "id-" + a.name, 0}, [p](ActivationRecord r) { p->set_value(std::move(r)); });
+  return f;
+}
+
+ActivationRecord invoke(RemoteDispatcher& d, const ActionRecord& a, const std::string& params = "{}") {
+  return start(d, a, params).get();
+}
+
+RemoteDispatcherConfig config(std::int64_t heartbeat_timeout_ms = 1500) {
+  RemoteDispatcherConfig c;
+  c.heartbeat_timeout_ms = heartbeat_timeout_ms;
+  return c;
+}
+
+TEST(RemoteDispatcher, ColdThenWarmOnTheSameInvokerWithCodeShippedOnce) {
+  RemoteDispatcher d(config());
+  Agent a(d.port(), "a"), b(d.port(), "b");
+  ASSERT_EQ(d.wait_for_invokers(2, 5000), 2);
+  const auto first = invoke(d, action("f"), R"({"n":1})");
+  EXPECT_EQ(first.status, "success");
+  EXPECT_EQ(first.result_json, R"({"n":1})");
+  EXPECT_EQ(first.start_kind, "cold");
+  const auto second = invoke(d, action("f"));
+  EXPECT_EQ(second.start_kind, "warm");  // the idle container reported with the first result
+  EXPECT_EQ(second.invoker, first.invoker);
+  EXPECT_EQ(second.container, first.container);
+  EXPECT_EQ(a.factory.created.load() + b.factory.created.load(), 1);
+  // A new version is shipped again and the invoker runs it (a new container: the code changed).
+  const auto updated = invoke(d, action("f", 2));
+  EXPECT_EQ(updated.status, "success");
+  EXPECT_EQ(updated.start_kind, "cold");
+  const std::string m = d.prometheus_metrics();
+  EXPECT_NE(m.find("hearth_starts_total{kind=\"cold\"} 2"), std::string::npos) << m;
+  EXPECT_NE(m.find("hearth_invoker_up{invoker=\"a\"} 1"), std::string::npos) << m;
+  EXPECT_NE(m.find("hearth_invocation_latency_seconds_count 3"), std::string::npos) << m;
+}
+
+TEST(RemoteDispatcher, NoInvokerMeansAnInternalErrorNotAHang) {
+  RemoteDispatcher d(config());
+  const auto r = invoke(d, action("f"));
+  EXPECT_EQ(r.status, "whisk internal error");
+  EXPECT_NE(r.result_json.find("No invoker"), std::string::npos) << r.result_json;
+}
+
+TEST(RemoteDispatcher, AGoneInvokerFailsItsInFlightWorkAndOthersTakeOver) {
+  RemoteDispatcher d(config());
+  auto a = std::make_unique<Agent>(d.port(), "a");
+  ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
+  Agent b(d.port(), "b");
+  ASSERT_EQ(d.wait_for_invokers(2, 5000), 2);
+  // Put work on both invokers: functions hash to different homes.
+  std::vector<std::future<ActivationRecord>> running;
+  for (int i = 0; i < 6; ++i) running.push_back(start(d, action("f" + std::to_string(i)), R"({"sleep":1})"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  a->stop();  // closes its connection while invocations run there
+  a.reset();
+  int lost = 0, ok = 0;
+  for (auto& f : running) {
+    const auto r = f.get();
+    if (r.status == "success") ++ok;
+    if (r.status == "whisk internal error") {
+      ++lost;
+      EXPECT_EQ(r.invoker, "a");
+      EXPECT_NE(r.result_json.find("went away"), std::string::npos) << r.result_json;
+    }
+  }
+  EXPECT_EQ(ok + lost, 6);
+  EXPECT_EQ(d.wait_for_invokers(2, 0), 1);
+  for (int i = 0; i < 6; ++i) {
+    const auto r = invoke(d, action("f" + std::to_string(i)));
+    EXPECT_EQ(r.status, "success");
+    EXPECT_EQ(r.invoker, "b");
+  }
+  EXPECT_NE(d.prometheus_metrics().find("hearth_invoker_up{invoker=\"a\"} 0"), std::string::npos);
+}
+
+TEST(RemoteDispatcher, ASilentInvokerIsDeclaredDownByHeartbeatTimeout) {
+  RemoteDispatcher d(config(/*heartbeat_timeout_ms=*/300));
+  Agent quiet(d.port(), "quiet", /*heartbeat_ms=*/60'000);  // connected, but never sends a heartbeat
+  ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
+  const auto t0 = std::chrono::steady_clock::now();
+  while (d.wait_for_invokers(1, 0) == 1 && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5))
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(d.wait_for_invokers(1, 0), 0);
+  EXPECT_EQ(invoke(d, action("f")).status, "whisk internal error");
+}
+
+TEST(RemoteDispatcher, AReconnectingInvokerGetsItsSlotBack) {
+  RemoteDispatcher d(config());
+  auto a = std::make_unique<Agent>(d.port(), "a");
+  ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
+  EXPECT_EQ(invoke(d, action("f")).start_kind, "cold");
+  a.reset();
+  for (int i = 0; i < 100 && d.wait_for_invokers(1, 0) == 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  a = std::make_unique<Agent>(d.port(), "a");
+  ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
+  const auto r = invoke(d, action("f"));  // the new process has no code yet: it is shipped again
+  EXPECT_EQ(r.status, "success") << r.result_json;
+  EXPECT_EQ(r.start_kind, "cold");
+  EXPECT_EQ(d.invokers().size(), 1u);
+}
+
+TEST(RemoteDispatcher, GarbageOnTheWireIsRejected) {
+  RemoteDispatcher d(config());
+  const int fd = wire::connect_tcp("127.0.0.1", d.port());
+  ASSERT_TRUE(wire::send_frame(fd, "{not json"));
+  std::string payload, error;
+  EXPECT_FALSE(wire::recv_frame(fd, &payload, &error));  // the controller closed it
+  close(fd);
+  Agent a(d.port(), "a");  // and still accepts real invokers
+  ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
+  EXPECT_EQ(invoke(d, action("f")).status, "success");
+}
+
+}  // namespace
+}  // namespace hearth::live

@@ -1,0 +1,129 @@
+#include "live/wire.h"
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+namespace hearth::live::wire {
+namespace {
+
+struct SocketPair {
+  int fd[2];
+  SocketPair() { EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fd), 0); }
+  ~SocketPair() {
+    for (int f : fd)
+      if (f >= 0) close(f);
+  }
+};
+
+TEST(Wire, FramesRoundTripInOrder) {
+  SocketPair s;
+  const std::string big(1 << 20, 'x');  // larger than a socket buffer: the reader must loop
+  std::thread writer([&] {
+    EXPECT_TRUE(send_frame(s.fd[0], "hello"));
+    EXPECT_TRUE(send_frame(s.fd[0], ""));
+    EXPECT_TRUE(send_frame(s.fd[0], big));
+  });
+  std::string payload, error;
+  ASSERT_TRUE(recv_frame(s.fd[1], &payload, &error)) << error;
+  EXPECT_EQ(payload, "hello");
+  ASSERT_TRUE(recv_frame(s.fd[1], &payload, &error)) << error;
+  EXPECT_EQ(payload, "");
+  ASSERT_TRUE(recv_frame(s.fd[1], &payload, &error)) << error;
+  EXPECT_EQ(payload, big);
+  writer.join();
+  close(s.fd[0]);
+  s.fd[0] = -1;
+  EXPECT_FALSE(recv_frame(s.fd[1], &payload, &error));
+  EXPECT_EQ(error, "connection closed by peer");
+}
+
+TEST(Wire, OversizedAndTruncatedFramesAreErrors) {
+  SocketPair s;
+  const unsigned char huge[4] = {0xff, 0xff, 0xff, 0xff};
+  ASSERT_EQ(write(s.fd[0], huge, 4), 4);
+  std::string payload, error;
+  EXPECT_FALSE(recv_frame(s.fd[1], &payload, &error));
+  EXPECT_NE(error.find("exceeds"), std::string::npos) << error;
+  SocketPair t;
+  const unsigned char ten[4] = {10, 0, 0, 0};
+  ASSERT_EQ(write(t.fd[0], ten, 4), 4);
+  ASSERT_EQ(write(t.fd[0], "abc", 3), 3);
+  close(t.fd[0]);
+  t.fd[0] = -1;
+  EXPECT_FALSE(recv_frame(t.fd[1], &payload, &error));
+  EXPECT_EQ(error, "connection closed in the middle of a frame");
+}
+
+TEST(Wire, RecordsRoundTripThroughJson) {
+  ActivationRecord a;
+  a.id = "abc";
+  a.ns = "guest";
+  a.action = "f";
+  a.start_us = 1;
+  a.end_us = 2;
+  a.wait_us = 3;
+  a.init_us = 4;
+  a.run_us = 5;
+  a.start_kind = "prewarm";
+  a.invoker = "invoker1";
+  a.container = "c7";
+  a.status = "success";
+  a.result_json = R"({"x":1})";
+  a.logs = {"one", "two"};
+  const ActivationRecord b = activation_from_json(nlohmann::json::parse(to_json(a).dump()));
+  EXPECT_EQ(to_json(b), to_json(a));
+
+  ActionRecord f;
+  f.ns = "guest";
+  f.name = "f";
+  f.kind = "nodejs:20";
+  f.code = "function main() {}";
+  f.version = 3;
+  EXPECT_EQ(action_from_json(to_json(f, true)).code, f.code);
+  EXPECT_EQ(action_from_json(to_json(f, false)).code, "");
+  EXPECT_EQ(action_from_json(to_json(f, false)).version, 3);
+
+  InvokerState s;
+  s.memory_mb = 2048;
+  s.used_mb = 512;
+  s.busy = 1;
+  s.prewarmed = 2;
+  s.idle = {{"guest/f", 2}};
+  EXPECT_EQ(to_json(state_from_json(to_json(s))), to_json(s));
+  EXPECT_THROW(state_from_json(nlohmann::json::parse(R"({"memory_mb": 1})")), std::exception);
+}
+
+TEST(Wire, HostPortParsing) {
+  std::string host;
+  std::uint16_t port = 0;
+  split_host_port("127.0.0.1:4000", &host, &port);
+  EXPECT_EQ(host, "127.0.0.1");
+  EXPECT_EQ(port, 4000);
+  split_host_port("http://ctl.example:80", &host, &port);
+  EXPECT_EQ(host, "ctl.example");
+  for (const char* bad : {"nohost", ":80", "h:", "h:0", "h:99999", "h:8x"})
+    EXPECT_THROW(split_host_port(bad, &host, &port), std::invalid_argument) << bad;
+}
+
+TEST(Wire, ListenAndConnectOnLoopback) {
+  std::uint16_t port = 0;
+  const int listener = listen_tcp("127.0.0.1", 0, &port);
+  ASSERT_GT(port, 0);
+  const int client = connect_tcp("127.0.0.1", port);
+  const int server = accept(listener, nullptr, nullptr);
+  ASSERT_GE(server, 0);
+  ASSERT_TRUE(send_frame(client, "ping"));
+  std::string payload, error;
+  ASSERT_TRUE(recv_frame(server, &payload, &error));
+  EXPECT_EQ(payload, "ping");
+  for (int fd : {client, server, listener}) close(fd);
+  EXPECT_THROW(listen_tcp("not-an-ip", 0, &port), std::runtime_error);
+  EXPECT_THROW(connect_tcp("127.0.0.1", port), std::runtime_error);  // nobody listens there now
+}
+
+}  // namespace
+}  // namespace hearth::live::wire
