@@ -18,5 +18,6 @@ Action add_trace_command(CLI::App& app);
 Action add_action_command(CLI::App& app);      // hearth action ...
 Action add_activation_command(CLI::App& app);  // hearth activation ...
 Action add_up_command(CLI::App& app);          // hearth up
+Action add_invoker_command(CLI::App& app);     // hearth invoker
 
 }  // namespace hearth::cli

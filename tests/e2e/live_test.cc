@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
+#include <map>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -44,6 +46,8 @@ class Platform {
       const std::string s(line);
       const auto colon = s.find(':', s.find("127.0.0.1"));
       port_ = static_cast<std::uint16_t>(std::stoi(s.substr(colon + 1)));
+      if (const auto wire = s.find("wire 127.0.0.1:"); wire != std::string::npos)
+        wire_port_ = static_cast<std::uint16_t>(std::stoi(s.substr(wire + 15)));
     }
     out_ = f;
   }
@@ -56,10 +60,26 @@ class Platform {
     if (out_) fclose(out_);
   }
   std::uint16_t port() const { return port_; }
+  std::uint16_t wire_port() const { return wire_port_; }
+  // The invoker processes it spawned, by name ("invoker0", ...), from their command lines.
+  std::map<std::string, pid_t> invokers() const {
+    std::map<std::string, pid_t> out;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid_) + "/task")) {
+      std::ifstream children(task.path() / "children");
+      for (pid_t child; children >> child;) {
+        std::ifstream cmdline("/proc/" + std::to_string(child) + "/cmdline");
+        std::vector<std::string> args;
+        for (std::string arg; std::getline(cmdline, arg, '\0');) args.push_back(arg);
+        for (std::size_t i = 0; i + 1 < args.size(); ++i)
+          if (args[i] == "--name") out[args[i + 1]] = child;
+      }
+    }
+    return out;
+  }
 
  private:
   pid_t pid_ = -1;
-  std::uint16_t port_ = 0;
+  std::uint16_t port_ = 0, wire_port_ = 0;
   FILE* out_ = nullptr;
 };
 
@@ -212,6 +232,117 @@ TEST_F(LiveFixture, BoundedLoadLosesNothing) {
   EXPECT_EQ(ok.load(), kThreads * kEach);
   const auto list = client->send({"GET", "/api/v1/namespaces/_/activations?name=echo&limit=1000", kAuth, ""});
   EXPECT_EQ(json::parse(list.body).size(), static_cast<std::size_t>(kThreads * kEach));
+}
+
+}  // namespace
+
+namespace {
+
+// Invokers as separate processes (`hearth up --invokers 3`): one killed mid-run, one hung; the controller
+// notices both (EOF at once, missing heartbeats within 2 s) and new invocations succeed on the third.
+TEST(MultiInvoker, KilledAndHungInvokersAreNoticedAndTheOthersServe) {
+  hearth::testing::TempDir dir;
+  // Unsandboxed: a SIGKILLed invoker cannot remove its sandboxes' cgroups, and this test must leave none.
+  Platform platform(dir.str() + "/data", "--invokers 3 --prewarm none --sandbox off");
+  HttpClient client("127.0.0.1", platform.port());
+  const auto invokers = platform.invokers();
+  ASSERT_EQ(invokers.size(), 3u);
+  struct ResumeAll {  // a stopped invoker must be able to take the platform's SIGTERM, also on failure
+    std::map<std::string, pid_t> pids;
+    ~ResumeAll() {
+      for (const auto& [name, pid] : pids) kill(pid, SIGCONT);
+    }
+  } resume{invokers};
+  const auto invoke = [&](const std::string& name, double seconds) {
+    const auto r = client.send({"POST", "/api/v1/namespaces/_/actions/" + name + "?blocking=true", kAuth,
+                                json{{"s", seconds}}.dump()});
+    return std::make_pair(r.status, json::parse(r.body));
+  };
+  const auto is_up = [&](const std::string& name) {
+    const std::string m = client.send({"GET", "/metrics", "", ""}).body;
+    return m.find("hearth_invoker_up{invoker=\"" + name + "\"} 1") != std::string::npos;
+  };
+  std::map<std::string, std::string> home;  // function → invoker
+  for (int i = 0; i < 6; ++i) {
+    const std::string f = "f" + std::to_string(i);
+    ASSERT_EQ(client.send({"PUT", "/api/v1/namespaces/_/actions/" + f, kAuth,
+                           json{{"exec", {{"kind", "python:3"}, {"code", "import time\ndef main(a):\n    time.sleep(a['s'])\n    return {}\n"}}}}.dump()})
+                  .status, 200);
+    const auto [status, body] = invoke(f, 0);
+    ASSERT_EQ(status, 200) << body.dump();
+    home[f] = body["hearth"]["invoker"];
+  }
+  const std::string victim = home["f0"];
+
+  // Kill the invoker running f0 while f0 runs: the activation fails as an internal error, quickly.
+  std::thread killer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    kill(invokers.at(victim), SIGKILL);
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto [status, body] = invoke("f0", 5);
+  const auto lost_after = std::chrono::steady_clock::now() - t0;
+  killer.join();
+  EXPECT_EQ(status, 502);
+  EXPECT_EQ(body["response"]["status"], "whisk internal error") << body.dump();
+  EXPECT_LT(lost_after, std::chrono::seconds(2));
+  EXPECT_FALSE(is_up(victim));
+
+  // Hang another one (SIGSTOP: its connection stays open, its heartbeats stop).
+  std::string hung;
+  for (const auto& [name, pid] : invokers)
+    if (name != victim && hung.empty()) hung = name;
+  kill(invokers.at(hung), SIGSTOP);
+  const auto t1 = std::chrono::steady_clock::now();
+  while (is_up(hung) && std::chrono::steady_clock::now() - t1 < std::chrono::seconds(5))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(is_up(hung));
+  EXPECT_LE(std::chrono::steady_clock::now() - t1, std::chrono::milliseconds(2000));
+
+  // Everything now runs on the one invoker left.
+  for (int i = 0; i < 6; ++i) {
+    const auto [s, b] = invoke("f" + std::to_string(i), 0);
+    EXPECT_EQ(s, 200) << b.dump();
+    EXPECT_NE(b["hearth"]["invoker"], victim);
+    EXPECT_NE(b["hearth"]["invoker"], hung);
+  }
+}
+
+// `hearth up --invokers 0` waits for invokers started elsewhere (`hearth invoker --controller`).
+TEST(MultiInvoker, AnInvokerStartedByHandJoinsTheController) {
+  hearth::testing::TempDir dir;
+  Platform platform(dir.str() + "/data", "--invokers 0 --prewarm none --sandbox off");
+  ASSERT_NE(platform.wire_port(), 0);
+  HttpClient client("127.0.0.1", platform.port());
+  ASSERT_EQ(client.send({"PUT", "/api/v1/namespaces/_/actions/hi", kAuth,
+                         json{{"exec", {{"kind", "nodejs:20"}, {"code", "function main(p) { return {hi: p.who}; }"}}}}.dump()})
+                .status, 200);
+  const auto none = client.send({"POST", "/api/v1/namespaces/_/actions/hi?blocking=true", kAuth, "{}"});
+  EXPECT_EQ(none.status, 502);  // no invoker yet: an error, not a hang
+  const pid_t invoker = fork();
+  if (invoker == 0) {
+    const std::string cmd = std::string(HEARTH_BINARY) + " invoker --controller 127.0.0.1:" +
+                            std::to_string(platform.wire_port()) + " --name remote1 --memory-mb 512 --sandbox off" +
+                            " --prewarm none --data-dir " + dir.str() + "/remote1";
+    execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  struct Reap {
+    pid_t pid;
+    ~Reap() {
+      kill(pid, SIGTERM);
+      waitpid(pid, nullptr, 0);
+    }
+  } reap{invoker};
+  hearth::live::HttpResponse r;
+  for (int i = 0; i < 100; ++i) {
+    r = client.send({"POST", "/api/v1/namespaces/_/actions/hi?blocking=true", kAuth, R"({"who":"there"})"});
+    if (r.status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["response"]["result"]["hi"], "there");
+  EXPECT_EQ(json::parse(r.body)["hearth"]["invoker"], "remote1");
 }
 
 }  // namespace

@@ -1,0 +1,91 @@
+// `hearth invoker --controller HOST:PORT`: one invoker process — a container pool with its keep-alive
+// and prewarm policies, running functions in sandboxes — joined to a controller over the wire protocol
+// (docs/wire-protocol.md). `hearth up` spawns these; on another host, point one at the controller's
+// wire address. Serves until SIGINT/SIGTERM or until the controller goes away (exit code 1).
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <thread>
+
+#include "cli/commands.h"
+#include "cli/pool_flags.h"
+#include "live/invoker_agent.h"
+#include "live/runtime_container_factory.h"
+
+namespace hearth::cli {
+namespace {
+
+struct InvokerFlags {
+  std::string controller;
+  std::string name;
+  std::string data_dir = ".hearth-invoker";
+  PoolFlags pool;
+};
+
+int run(const InvokerFlags& f) {
+  const ResolvedPool pool = resolve(f.pool);
+  // SIGINT/SIGTERM are taken by a thread below, not delivered to whichever thread runs.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::filesystem::create_directories(f.data_dir);
+  live::RuntimeContainerFactory factory((std::filesystem::path(f.data_dir) / "code").string(), pool.sandboxed);
+  live::InvokerAgentConfig config;
+  config.controller = f.controller;
+  config.name = f.name.empty() ? "invoker-" + std::to_string(getpid()) : f.name;
+  config.pool = pool.config;
+  live::InvokerAgent agent(factory, config);
+  std::fprintf(stderr, "hearth invoker %s: joined %s (%lld MB, concurrency %d, keep-alive %s, prewarm %s, %s)\n",
+               config.name.c_str(), f.controller.c_str(), static_cast<long long>(pool.config.invoker_memory_mb),
+               pool.config.concurrency, pool.config.keepalive.c_str(), pool.config.prewarm.c_str(),
+               pool.sandboxed ? "sandboxed" : ("NOT sandboxed: " + pool.why_not_sandboxed).c_str());
+
+  std::atomic<bool> served{false};
+  std::thread signal_thread([&] {
+    const timespec tick{0, 100'000'000};
+    while (!served) {
+      if (sigtimedwait(&signals, nullptr, &tick) > 0) {
+        agent.stop();
+        return;
+      }
+    }
+  });
+  const std::string why = agent.serve();
+  served = true;
+  signal_thread.join();
+  if (why == "stopped") return 0;
+  std::fprintf(stderr, "hearth invoker %s: the controller went away: %s\n", config.name.c_str(), why.c_str());
+  return 1;
+}
+
+}  // namespace
+
+Action add_invoker_command(CLI::App& app) {
+  auto f = std::make_shared<InvokerFlags>();
+  CLI::App* cmd = app.add_subcommand("invoker", "Run one invoker and join a controller (hearth up's wire address)");
+  cmd->add_option("--controller", f->controller, "The controller's wire address HOST:PORT")->required();
+  cmd->add_option("--name", f->name, "Invoker name, unique per controller (default invoker-PID)");
+  cmd->add_option("--data-dir", f->data_dir, "Where this invoker keeps the code it runs");
+  add_pool_flags(*cmd, f->pool);
+  return [f] {
+    try {
+      return run(*f);
+    } catch (const std::invalid_argument& e) {
+      std::fprintf(stderr, "hearth invoker: %s\n", e.what());
+      return 2;
+    } catch (const std::runtime_error& e) {
+      std::fprintf(stderr, "hearth invoker: %s\n", e.what());
+      return 1;
+    }
+  };
+}
+
+}  // namespace hearth::cli

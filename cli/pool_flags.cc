@@ -1,0 +1,45 @@
+#include "cli/pool_flags.h"
+
+#include <CLI/CLI.hpp>
+
+#include "policy/registry.h"
+#include "sandbox/sandbox.h"
+
+namespace hearth::cli {
+
+void add_pool_flags(CLI::App& cmd, PoolFlags& f) {
+  cmd.add_option("--invoker-memory-mb,--memory-mb", f.memory_mb, "Memory per invoker, MB")->check(CLI::PositiveNumber);
+  cmd.add_option("--concurrency", f.concurrency, "Concurrent invocations per invoker")->check(CLI::Range(1, 1024));
+  cmd.add_option("--preset", f.preset, "Policy preset (as in hearth sim)");
+  cmd.add_option("--placement", f.placement, "Placement policy spec");
+  cmd.add_option("--keepalive", f.keepalive, "Keep-alive policy spec");
+  cmd.add_option("--prewarm", f.prewarm, "Prewarm policy spec (none, openwhisk stem cells)");
+  cmd.add_option("--sandbox", f.sandbox, "Run functions in sandboxes: auto (when root with cgroups), on, off")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
+}
+
+ResolvedPool resolve(const PoolFlags& f) {
+  const policy::Preset* preset = policy::find_preset(f.preset);
+  if (!preset) throw std::invalid_argument("unknown preset '" + f.preset + "' (hearth policies lists them)");
+  ResolvedPool r;
+  r.config.invoker_memory_mb = f.memory_mb;
+  r.config.concurrency = f.concurrency;
+  r.config.placement = f.placement.empty() ? preset->placement : f.placement;
+  r.config.keepalive = f.keepalive.empty() ? preset->keepalive : f.keepalive;
+  r.config.prewarm = f.prewarm.empty() ? preset->prewarm : f.prewarm;
+  const bool can = sandbox::Sandbox::supported(&r.why_not_sandboxed);
+  if (f.sandbox == "on" && !can) throw std::invalid_argument("--sandbox on: " + r.why_not_sandboxed);
+  r.sandboxed = f.sandbox == "on" || (f.sandbox == "auto" && can);
+  if (f.sandbox == "off") r.why_not_sandboxed = "--sandbox off";
+  return r;
+}
+
+std::vector<std::string> invoker_args(const PoolFlags& f) {
+  std::vector<std::string> a = {"--memory-mb", std::to_string(f.memory_mb), "--concurrency", std::to_string(f.concurrency),
+                                "--preset", f.preset, "--sandbox", f.sandbox};
+  if (!f.keepalive.empty()) a.insert(a.end(), {"--keepalive", f.keepalive});
+  if (!f.prewarm.empty()) a.insert(a.end(), {"--prewarm", f.prewarm});
+  return a;
+}
+
+}  // namespace hearth::cli

@@ -1,0 +1,37 @@
+// The flags that configure one invoker's container pool, shared by `hearth up` (its in-process or
+// spawned invokers) and `hearth invoker`: memory, concurrency, policy specs (a preset or explicit
+// --keepalive / --prewarm, the same strings as `hearth sim`) and whether functions run sandboxed.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "live/local_dispatcher.h"
+
+namespace CLI {
+class App;
+}
+
+namespace hearth::cli {
+
+struct PoolFlags {
+  std::int64_t memory_mb = 4096;
+  int concurrency = 8;
+  std::string preset = "openwhisk";
+  std::string placement, keepalive, prewarm;  // empty: the preset's
+  std::string sandbox = "auto";               // auto | on | off
+};
+
+void add_pool_flags(CLI::App& cmd, PoolFlags& f);
+
+struct ResolvedPool {
+  live::LocalDispatcherConfig config;  // placement, keep-alive, prewarm resolved from the preset
+  bool sandboxed = false;
+  std::string why_not_sandboxed;  // when !sandboxed
+};
+// Throws std::invalid_argument for an unknown preset or --sandbox on where sandboxes cannot work.
+ResolvedPool resolve(const PoolFlags& f);
+// The flags that make a spawned `hearth invoker` use the same pool settings.
+std::vector<std::string> invoker_args(const PoolFlags& f);
+
+}  // namespace hearth::cli
