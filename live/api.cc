@@ -117,11 +117,32 @@ std::string activation_json(const ActivationRecord& a) {
 Api::Api(Store& store, Dispatcher& dispatcher, ApiConfig config)
     : store_(store), dispatcher_(dispatcher), config_(config) {}
 
+bool PendingReply::send(HttpResponse response) {
+  std::function<void(HttpResponse)> deliver;
+  {
+    std::lock_guard lock(mu_);
+    deliver.swap(deliver_);
+  }
+  if (!deliver) return false;
+  deliver(std::move(response));
+  return true;
+}
+
 HttpResponse Api::handle(const HttpRequest& request) {
+  auto promise = std::make_shared<std::promise<HttpResponse>>();
+  auto future = promise->get_future();
+  AsyncAnswer a = handle_async(request, [promise](HttpResponse r) { promise->set_value(std::move(r)); });
+  if (a.now) return std::move(*a.now);
+  if (future.wait_for(std::chrono::milliseconds(a.wait_ms)) != std::future_status::ready)
+    a.pending->send(std::move(a.timeout));  // no-op if the completion won the race
+  return future.get();
+}
+
+AsyncAnswer Api::handle_async(const HttpRequest& request, std::function<void(HttpResponse)> deliver) {
   char id[24];
   std::snprintf(id, sizeof id, "req-%llu", static_cast<unsigned long long>(next_request_++));
   try {
-    return route(request, id);
+    return route(request, id, deliver);
   } catch (const StoreError& e) {
     return error(500, e.what(), id);
   } catch (const std::exception& e) {
@@ -129,7 +150,7 @@ HttpResponse Api::handle(const HttpRequest& request) {
   }
 }
 
-HttpResponse Api::route(const HttpRequest& req, const std::string& rid) {
+AsyncAnswer Api::route(const HttpRequest& req, const std::string& rid, std::function<void(HttpResponse)>& deliver) {
   const ParsedTarget target = parse_target(req.target);
   const std::vector<std::string> parts = split_path(target.path);
   if (parts.size() == 1 && parts[0] == "healthz") return ok_json({{"status", "ok"}});
@@ -231,21 +252,25 @@ HttpResponse Api::route(const HttpRequest& req, const std::string& rid) {
     const std::string id = inv.activation_id;
     Store* store = &store_;
     if (!flag(target.query, "blocking")) {
-      dispatcher_.dispatch(std::move(inv), [store](ActivationRecord r) { store->put_activation(r); });
+      dispatcher_.dispatch(std::move(inv), [store](ActivationRecord r) { store->put_activation(std::move(r)); });
       return ok_json({{"activationId", id}}, 202);
     }
-    auto promise = std::make_shared<std::promise<ActivationRecord>>();
-    auto future = promise->get_future();
-    dispatcher_.dispatch(std::move(inv), [store, promise](ActivationRecord r) {
-      store->put_activation(r);
-      promise->set_value(std::move(r));
+    // Blocking: the completion stores the record (visible to reads before the response is sent) and
+    // answers; no thread waits for the function.
+    auto reply = std::make_shared<PendingReply>(std::move(deliver));
+    const bool result_only = flag(target.query, "result");
+    dispatcher_.dispatch(std::move(inv), [store, reply, result_only](ActivationRecord r) {
+      const bool success = r.status == "success";
+      HttpResponse response = result_only ? ok_json(parse_result(r.result_json), success ? 200 : 502)
+                                          : HttpResponse{success ? 200 : 502, "application/json", activation_json(r)};
+      try {
+        store->put_activation(std::move(r));
+      } catch (const StoreError& e) {
+        response = HttpResponse{500, "application/json", json{{"error", e.what()}}.dump()};
+      }
+      reply->send(std::move(response));
     });
-    if (future.wait_for(std::chrono::milliseconds(config_.blocking_wait_ms)) != std::future_status::ready)
-      return ok_json({{"activationId", id}}, 202);
-    const ActivationRecord r = future.get();
-    const bool success = r.status == "success";
-    if (flag(target.query, "result")) return ok_json(parse_result(r.result_json), success ? 200 : 502);
-    return HttpResponse{success ? 200 : 502, "application/json", activation_json(r)};
+    return AsyncAnswer(reply, config_.blocking_wait_ms, ok_json({{"activationId", id}}, 202));
   }
 
   if (collection == "activations") {

@@ -11,12 +11,18 @@
 // {"error": message, "code": request id} with OpenWhisk's status codes: 400 malformed, 401 bad auth,
 // 403 another namespace, 404 missing, 405 method, 409 exists, 413 payload over the limit, 502 function
 // error (blocking invokes), 202 when a blocking invoke outlives its wait (the activation id is returned).
-// Thread-safe: handle() may run concurrently on several server threads.
+// Thread-safe: handle() and handle_async() may run concurrently on several server threads.
+// handle_async() answers every request at once except blocking invokes, whose response is delivered
+// later from the dispatcher's completion (no thread waits for the function), so a server needs no
+// worker thread per in-flight invoke; handle() is the synchronous form (tests, simple callers).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "live/dispatcher.h"
@@ -33,15 +39,45 @@ struct ApiConfig {
   std::int64_t max_timeout_ms = 300'000;
 };
 
+// A response that arrives later (a blocking invoke): the invocation's completion and the wait's deadline
+// race to send it; the first send() delivers, later ones are ignored. Thread-safe.
+class PendingReply {
+ public:
+  explicit PendingReply(std::function<void(HttpResponse)> deliver) : deliver_(std::move(deliver)) {}
+  // Delivers `response` unless a response was delivered already; true if this call delivered it.
+  bool send(HttpResponse response);
+
+ private:
+  std::mutex mu_;
+  std::function<void(HttpResponse)> deliver_;  // released once delivered
+};
+
+// handle_async's answer: either `now`, or a pending reply that delivers the completion's response,
+// unless `wait_ms` passes first: then the caller sends `timeout` (202 with the activation id) through it.
+struct AsyncAnswer {
+  AsyncAnswer(HttpResponse response) : now(std::move(response)) {}  // NOLINT: routes return responses
+  AsyncAnswer(std::shared_ptr<PendingReply> reply, std::int64_t wait, HttpResponse on_timeout)
+      : pending(std::move(reply)), wait_ms(wait), timeout(std::move(on_timeout)) {}
+  std::optional<HttpResponse> now;
+  std::shared_ptr<PendingReply> pending;
+  std::int64_t wait_ms = 0;
+  HttpResponse timeout;
+};
+
 class Api {
  public:
   Api(Store& store, Dispatcher& dispatcher, ApiConfig config = {});
+  // Waits for a blocking invoke's completion (at most blocking_wait_ms, then 202).
   HttpResponse handle(const HttpRequest& request);
+  // Answers at once (`now`; `deliver` is never called), or later through `deliver`, called exactly once,
+  // possibly on another thread and possibly before this returns (see AsyncAnswer).
+  AsyncAnswer handle_async(const HttpRequest& request, std::function<void(HttpResponse)> deliver);
   // Where /metrics text comes from (the platform's dispatcher); unset = 404. Call before serving.
   void set_metrics_source(std::function<std::string()> source) { metrics_ = std::move(source); }
 
  private:
-  HttpResponse route(const HttpRequest& request, const std::string& request_id);
+  AsyncAnswer route(const HttpRequest& request, const std::string& request_id,
+                    std::function<void(HttpResponse)>& deliver);
   Store& store_;
   Dispatcher& dispatcher_;
   ApiConfig config_;

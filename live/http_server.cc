@@ -6,6 +6,9 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -17,10 +20,33 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+// Counts responses still owed to clients (blocking invokes in flight), so stop() can wait for them while
+// the I/O threads still run.
+class Outstanding {
+ public:
+  void add() {
+    std::lock_guard lock(mu_);
+    ++n_;
+  }
+  void done() {
+    std::lock_guard lock(mu_);
+    if (--n_ == 0) cv_.notify_all();
+  }
+  void wait_zero() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return n_ == 0; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  long n_ = 0;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Api& api, asio::thread_pool& workers, std::size_t max_body)
-      : stream_(std::move(socket)), api_(api), workers_(workers), max_body_(max_body) {}
+  Session(tcp::socket socket, Api& api, Outstanding& outstanding, std::size_t max_body)
+      : stream_(std::move(socket)), timer_(stream_.get_executor()), api_(api), outstanding_(outstanding), max_body_(max_body) {}
 
   void start() { read(); }
 
@@ -51,36 +77,43 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       return;
     }
-    auto req = std::make_shared<http::request<http::string_body>>(parser_->release());
-    if (!may_block(*req)) {  // answered at once: no thread hop
-      HttpRequest in{std::string(req->method_string()), std::string(req->target()),
-                     std::string((*req)[http::field::authorization]), std::move(req->body())};
-      write(api_.handle(in), req->keep_alive(), req->version());
+    http::request<http::string_body> req = parser_->release();
+    const bool keep_alive = req.keep_alive();
+    const unsigned version = req.version();
+    HttpRequest in{std::string(req.method_string()), std::string(req.target()),
+                   std::string(req[http::field::authorization]), std::move(req.body())};
+    // Every request is handled on this I/O thread; a blocking invoke's response comes later from the
+    // dispatcher's completion, posted back to this connection's strand (no thread waits for a function).
+    outstanding_.add();
+    AsyncAnswer answer = api_.handle_async(in, [self = shared_from_this(), keep_alive, version](HttpResponse r) mutable {
+      // The response is owed until its write completes (outstanding_.done() then): stop() waits for it
+      // while the I/O threads still run.
+      const auto executor = self->stream_.get_executor();
+      asio::post(executor, [self = std::move(self), keep_alive, version, r = std::move(r)] {
+        self->timer_.cancel();
+        self->write(r, keep_alive, version, /*owed=*/true);
+      });
+    });
+    if (answer.now) {
+      outstanding_.done();  // `deliver` is never called
+      write(*answer.now, keep_alive, version);
       return;
     }
-    // A blocking invoke waits for its function: run it on the worker pool, write from the socket's executor.
-    asio::post(workers_, [self = shared_from_this(), req] {
-      HttpRequest in{std::string(req->method_string()), std::string(req->target()),
-                     std::string((*req)[http::field::authorization]), std::move(req->body())};
-      HttpResponse out = self->api_.handle(in);
-      asio::post(self->stream_.get_executor(), [self, req, out = std::move(out)] {
-        self->write(out, req->keep_alive(), req->version());
-      });
+    timer_.expires_after(std::chrono::milliseconds(answer.wait_ms));
+    timer_.async_wait([pending = answer.pending, timeout = std::move(answer.timeout)](beast::error_code ec) mutable {
+      if (!ec) pending->send(std::move(timeout));  // the function outlived the wait: 202 + activation id
     });
   }
 
-  static bool may_block(const http::request<http::string_body>& req) {
-    return req.method() == http::verb::post && req.target().find("blocking=true") != beast::string_view::npos;
-  }
-
-  void write(const HttpResponse& r, bool keep_alive, unsigned version) {
+  void write(const HttpResponse& r, bool keep_alive, unsigned version, bool owed = false) {
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version);
     res->set(http::field::server, "hearth");
     res->set(http::field::content_type, r.content_type);
     res->keep_alive(keep_alive);
     res->body() = r.body;
     res->prepare_payload();
-    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+    http::async_write(stream_, *res, [self = shared_from_this(), res, owed](beast::error_code ec, std::size_t) {
+      if (owed) self->outstanding_.done();
       if (ec || !res->keep_alive()) {
         self->close();
         return;
@@ -96,10 +129,11 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
+  asio::steady_timer timer_;  // a blocking invoke's wait
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Api& api_;
-  asio::thread_pool& workers_;
+  Outstanding& outstanding_;
   std::size_t max_body_;
 };
 
@@ -110,7 +144,6 @@ struct HttpServer::Impl {
       : api(api),
         config(std::move(c)),
         io(config.io_threads),
-        workers(static_cast<std::size_t>(config.worker_threads)),
         acceptor(io) {
     const tcp::endpoint endpoint(asio::ip::make_address(config.address), config.port);
     acceptor.open(endpoint.protocol());
@@ -125,7 +158,7 @@ struct HttpServer::Impl {
     acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
       if (ec) return;  // acceptor closed
       socket.set_option(tcp::no_delay(true));
-      std::make_shared<Session>(std::move(socket), api, workers, config.max_body_bytes)->start();
+      std::make_shared<Session>(std::move(socket), api, outstanding, config.max_body_bytes)->start();
       accept();
     });
   }
@@ -137,7 +170,7 @@ struct HttpServer::Impl {
       beast::error_code ignored;
       acceptor.close(ignored);
     });
-    workers.join();
+    outstanding.wait_zero();  // blocking invokes in flight get their responses (or their 202)
     io.stop();
     for (auto& t : threads) t.join();
   }
@@ -145,7 +178,7 @@ struct HttpServer::Impl {
   Api& api;
   HttpServerConfig config;
   asio::io_context io;
-  asio::thread_pool workers;
+  Outstanding outstanding;
   tcp::acceptor acceptor;
   std::vector<std::thread> threads;
   bool stopped = false;

@@ -1,9 +1,11 @@
 // HttpServer: HTTP/1.1 with keep-alive on Boost.Beast, serving an Api. Connections are handled
-// asynchronously on `io_threads` threads (one io_context each would be the next step; one shared
-// io_context with a thread per core today); each request's handler runs on a worker pool of
-// `worker_threads`, because a blocking invoke may wait for its function. Requests whose body exceeds
-// `max_body_bytes` are answered 413 without reading the body. Binds only where told (tests: 127.0.0.1).
-// stop() closes the acceptor and open connections and joins every thread; the destructor calls it.
+// asynchronously on `io_threads` threads sharing one io_context (one strand per connection). Every
+// request is handled on its I/O thread through Api::handle_async: a blocking invoke's response is written
+// when the dispatcher's completion delivers it (posted back to the connection's strand), so no thread
+// waits for a function and there is no hop to a worker pool. Requests whose body exceeds `max_body_bytes`
+// are answered 413 without reading the body. Binds only where told (tests: 127.0.0.1).
+// stop() closes the acceptor, waits until every blocking invoke in flight has been answered (its
+// response or its 202), then closes the connections and joins every thread; the destructor calls it.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +20,7 @@ struct HttpServerConfig {
   std::string address = "127.0.0.1";
   std::uint16_t port = 0;  // 0 = any free port (see HttpServer::port())
   int io_threads = 2;
-  int worker_threads = 16;
+  int worker_threads = 16;  // unused since handlers no longer block; kept for source compatibility
   std::size_t max_body_bytes = 50 << 20;
 };
 

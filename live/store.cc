@@ -2,18 +2,23 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 namespace hearth::live {
 namespace {
 
-// A prepared statement bound positionally; finalised on scope exit.
+// A cached prepared statement bound positionally; reset (bindings cleared) on scope exit.
 class Statement {
  public:
-  Statement(sqlite3* db, const char* sql, const char* what) : db_(db), what_(what) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) fail();
+  Statement(sqlite3* db, sqlite3_stmt* stmt, const char* what) : db_(db), what_(what), stmt_(stmt) {}
+  ~Statement() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
   }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
   Statement& bind(int i, const std::string& s) {
     check(sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT));
     return *this;
@@ -87,9 +92,9 @@ ActivationRecord activation_from(const Statement& s) {
 
 }  // namespace
 
-Store::Store(const std::string& path) {
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                      nullptr) != SQLITE_OK) {
+Store::Store(const std::string& path, StoreOptions options) : options_(options) {
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
     const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     throw StoreError("store: cannot open " + path + ": " + msg);
@@ -106,9 +111,26 @@ Store::Store(const std::string& path) {
       " invoker TEXT, container TEXT, status TEXT, result_json TEXT, logs_json TEXT);"
       "CREATE INDEX IF NOT EXISTS activations_by_ns ON activations (ns, start_us DESC);",
       "create schema");
+  if (options_.async_activations) writer_ = std::thread([this] { writer_loop(); });
 }
 
-Store::~Store() { sqlite3_close(db_); }
+Store::~Store() {
+  if (writer_.joinable()) {
+    {
+      std::lock_guard lock(pending_mu_);
+      stopping_ = true;
+    }
+    pending_cv_.notify_all();
+    writer_.join();
+  }
+  try {
+    flush();  // whatever was queued after the writer's last batch
+  } catch (const StoreError& e) {
+    std::fprintf(stderr, "hearth: %s\n", e.what());
+  }
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
 
 void Store::exec(const char* sql, const char* what) {
   char* err = nullptr;
@@ -119,10 +141,21 @@ void Store::exec(const char* sql, const char* what) {
   }
 }
 
+sqlite3_stmt* Store::prepared(const char* sql, const char* what) {
+  auto it = statements_.find(sql);
+  if (it != statements_.end()) return it->second;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK)
+    throw StoreError(std::string("store: ") + what + ": " + sqlite3_errmsg(db_));
+  statements_.emplace(sql, stmt);
+  return stmt;
+}
+
 void Store::put_namespace(const std::string& ns, const std::string& uuid, const std::string& key) {
   std::lock_guard lock(mu_);
   auth_cache_.clear();
-  Statement s(db_, "INSERT OR REPLACE INTO namespaces (ns, uuid, key) VALUES (?, ?, ?)", "put namespace");
+  Statement s(db_, prepared("INSERT OR REPLACE INTO namespaces (ns, uuid, key) VALUES (?, ?, ?)", "put namespace"),
+              "put namespace");
   s.bind(1, ns).bind(2, uuid).bind(3, key).step();
 }
 
@@ -130,7 +163,7 @@ std::optional<std::string> Store::authenticate(const std::string& uuid, const st
   std::lock_guard lock(mu_);
   const std::string cache_key = uuid + "\n" + key;
   if (const auto it = auth_cache_.find(cache_key); it != auth_cache_.end()) return it->second;
-  Statement s(db_, "SELECT ns FROM namespaces WHERE uuid = ? AND key = ?", "authenticate");
+  Statement s(db_, prepared("SELECT ns FROM namespaces WHERE uuid = ? AND key = ?", "authenticate"), "authenticate");
   s.bind(1, uuid).bind(2, key);
   if (!s.step()) return std::nullopt;
   return auth_cache_.emplace(cache_key, s.text(0)).first->second;
@@ -138,7 +171,7 @@ std::optional<std::string> Store::authenticate(const std::string& uuid, const st
 
 std::vector<std::string> Store::namespaces() {
   std::lock_guard lock(mu_);
-  Statement s(db_, "SELECT ns FROM namespaces ORDER BY ns", "list namespaces");
+  Statement s(db_, prepared("SELECT ns FROM namespaces ORDER BY ns", "list namespaces"), "list namespaces");
   std::vector<std::string> out;
   while (s.step()) out.push_back(s.text(0));
   return out;
@@ -146,11 +179,13 @@ std::vector<std::string> Store::namespaces() {
 
 bool Store::put_action(ActionRecord& a, bool overwrite) {
   std::lock_guard lock(mu_);
+  action_cache_.clear();
   exec("BEGIN IMMEDIATE", "begin put action");
   try {
     std::int64_t version = 0;
     {
-      Statement q(db_, "SELECT version FROM actions WHERE ns = ? AND name = ?", "read action version");
+      Statement q(db_, prepared("SELECT version FROM actions WHERE ns = ? AND name = ?", "read action version"),
+                  "read action version");
       q.bind(1, a.ns).bind(2, a.name);
       if (q.step()) version = q.integer(0);
     }
@@ -159,12 +194,15 @@ bool Store::put_action(ActionRecord& a, bool overwrite) {
       return false;
     }
     a.version = version + 1;
-    Statement s(db_,
-                "INSERT OR REPLACE INTO actions (ns, name, kind, code, entry, memory_mb, timeout_ms, version, updated_us)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                "put action");
-    s.bind(1, a.ns).bind(2, a.name).bind(3, a.kind).bind(4, a.code).bind(5, a.entry).bind(6, a.memory_mb);
-    s.bind(7, a.timeout_ms).bind(8, a.version).bind(9, a.updated_us).step();
+    {
+      Statement s(db_,
+                  prepared("INSERT OR REPLACE INTO actions (ns, name, kind, code, entry, memory_mb, timeout_ms, version,"
+                           " updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           "put action"),
+                  "put action");
+      s.bind(1, a.ns).bind(2, a.name).bind(3, a.kind).bind(4, a.code).bind(5, a.entry).bind(6, a.memory_mb);
+      s.bind(7, a.timeout_ms).bind(8, a.version).bind(9, a.updated_us).step();
+    }
     exec("COMMIT", "commit put action");
     return true;
   } catch (...) {
@@ -174,20 +212,22 @@ bool Store::put_action(ActionRecord& a, bool overwrite) {
 }
 
 std::optional<ActionRecord> Store::get_action(const std::string& ns, const std::string& name) {
+  static const std::string sql = std::string("SELECT ") + kActionColumns + " FROM actions WHERE ns = ? AND name = ?";
   std::lock_guard lock(mu_);
-  Statement s(db_, (std::string("SELECT ") + kActionColumns + " FROM actions WHERE ns = ? AND name = ?").c_str(),
-              "get action");
+  auto key = std::make_pair(ns, name);
+  if (const auto it = action_cache_.find(key); it != action_cache_.end()) return it->second;
+  Statement s(db_, prepared(sql.c_str(), "get action"), "get action");
   s.bind(1, ns).bind(2, name);
   if (!s.step()) return std::nullopt;
-  return action_from(s);
+  if (action_cache_.size() >= 10'000) action_cache_.clear();  // bounded: a cache, not a copy of the table
+  return action_cache_.emplace(std::move(key), action_from(s)).first->second;
 }
 
 std::vector<ActionRecord> Store::list_actions(const std::string& ns, int limit, int skip) {
+  static const std::string sql =
+      std::string("SELECT ") + kActionColumns + " FROM actions WHERE ns = ? ORDER BY name LIMIT ? OFFSET ?";
   std::lock_guard lock(mu_);
-  Statement s(db_,
-              (std::string("SELECT ") + kActionColumns + " FROM actions WHERE ns = ? ORDER BY name LIMIT ? OFFSET ?")
-                  .c_str(),
-              "list actions");
+  Statement s(db_, prepared(sql.c_str(), "list actions"), "list actions");
   s.bind(1, ns).bind(2, std::int64_t{limit}).bind(3, std::int64_t{skip});
   std::vector<ActionRecord> out;
   while (s.step()) out.push_back(action_from(s));
@@ -196,27 +236,87 @@ std::vector<ActionRecord> Store::list_actions(const std::string& ns, int limit, 
 
 bool Store::delete_action(const std::string& ns, const std::string& name) {
   std::lock_guard lock(mu_);
-  Statement s(db_, "DELETE FROM actions WHERE ns = ? AND name = ?", "delete action");
+  action_cache_.clear();
+  Statement s(db_, prepared("DELETE FROM actions WHERE ns = ? AND name = ?", "delete action"), "delete action");
   s.bind(1, ns).bind(2, name).step();
   return s.changes() > 0;
 }
 
-void Store::put_activation(const ActivationRecord& a) {
+void Store::put_activation(const ActivationRecord& a) { put_activation(ActivationRecord(a)); }
+
+void Store::put_activation(ActivationRecord&& a) {
+  if (!options_.async_activations) {
+    std::lock_guard lock(mu_);
+    {
+      std::lock_guard pending(pending_mu_);
+      pending_.push_back(std::move(a));
+    }
+    write_pending();
+    return;
+  }
+  bool was_empty;
+  {
+    std::lock_guard lock(pending_mu_);
+    was_empty = pending_.empty();
+    pending_.push_back(std::move(a));
+  }
+  if (was_empty) pending_cv_.notify_one();  // the writer sleeps only while nothing is queued
+}
+
+void Store::write_pending() {
+  static const std::string sql = std::string("INSERT OR REPLACE INTO activations (") + kActivationColumns +
+                                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  std::vector<ActivationRecord> batch;
+  {
+    std::lock_guard lock(pending_mu_);
+    batch.swap(pending_);
+  }
+  if (batch.empty()) return;
+  const bool transaction = batch.size() > 1;
+  if (transaction) exec("BEGIN IMMEDIATE", "begin activation batch");
+  try {
+    sqlite3_stmt* stmt = prepared(sql.c_str(), "put activation");
+    for (const ActivationRecord& a : batch) {
+      Statement s(db_, stmt, "put activation");
+      s.bind(1, a.id).bind(2, a.ns).bind(3, a.action).bind(4, a.start_us).bind(5, a.end_us).bind(6, a.wait_us);
+      s.bind(7, a.init_us).bind(8, a.run_us).bind(9, a.start_kind).bind(10, a.invoker).bind(11, a.container);
+      s.bind(12, a.status).bind(13, a.result_json).bind(14, nlohmann::json(a.logs).dump()).step();
+    }
+    if (transaction) exec("COMMIT", "commit activation batch");
+  } catch (...) {
+    if (transaction) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+void Store::flush() {
   std::lock_guard lock(mu_);
-  Statement s(db_,
-              (std::string("INSERT OR REPLACE INTO activations (") + kActivationColumns +
-               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                  .c_str(),
-              "put activation");
-  s.bind(1, a.id).bind(2, a.ns).bind(3, a.action).bind(4, a.start_us).bind(5, a.end_us).bind(6, a.wait_us);
-  s.bind(7, a.init_us).bind(8, a.run_us).bind(9, a.start_kind).bind(10, a.invoker).bind(11, a.container);
-  s.bind(12, a.status).bind(13, a.result_json).bind(14, nlohmann::json(a.logs).dump()).step();
+  write_pending();
+}
+
+void Store::writer_loop() {
+  std::unique_lock lock(pending_mu_);
+  while (true) {
+    pending_cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+    if (stopping_) return;  // the destructor flushes the rest
+    // Gather a batch: under load many records arrive while the previous batch is being written anyway.
+    pending_cv_.wait_for(lock, std::chrono::milliseconds(options_.activation_flush_ms), [this] { return stopping_; });
+    lock.unlock();
+    try {
+      flush();
+    } catch (const StoreError& e) {
+      std::fprintf(stderr, "hearth: activation records lost: %s\n", e.what());
+    }
+    lock.lock();
+  }
 }
 
 std::optional<ActivationRecord> Store::get_activation(const std::string& ns, const std::string& id) {
+  static const std::string sql =
+      std::string("SELECT ") + kActivationColumns + " FROM activations WHERE ns = ? AND id = ?";
   std::lock_guard lock(mu_);
-  Statement s(db_, (std::string("SELECT ") + kActivationColumns + " FROM activations WHERE ns = ? AND id = ?").c_str(),
-              "get activation");
+  write_pending();
+  Statement s(db_, prepared(sql.c_str(), "get activation"), "get activation");
   s.bind(1, ns).bind(2, id);
   if (!s.step()) return std::nullopt;
   return activation_from(s);
@@ -224,12 +324,12 @@ std::optional<ActivationRecord> Store::get_activation(const std::string& ns, con
 
 std::vector<ActivationRecord> Store::list_activations(const std::string& ns, const std::string& action, int limit,
                                                       int skip) {
+  static const std::string sql =
+      std::string("SELECT ") + kActivationColumns +
+      " FROM activations WHERE ns = ? AND (? = '' OR action = ?) ORDER BY start_us DESC, id LIMIT ? OFFSET ?";
   std::lock_guard lock(mu_);
-  Statement s(db_,
-              (std::string("SELECT ") + kActivationColumns +
-               " FROM activations WHERE ns = ? AND (? = '' OR action = ?) ORDER BY start_us DESC, id LIMIT ? OFFSET ?")
-                  .c_str(),
-              "list activations");
+  write_pending();
+  Statement s(db_, prepared(sql.c_str(), "list activations"), "list activations");
   s.bind(1, ns).bind(2, action).bind(3, action).bind(4, std::int64_t{limit}).bind(5, std::int64_t{skip});
   std::vector<ActivationRecord> out;
   while (s.step()) out.push_back(activation_from(s));

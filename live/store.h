@@ -1,10 +1,17 @@
-// Store: the controller's durable state in SQLite (WAL mode) under the data directory — namespaces with
-// their API keys, actions (deployed functions) and activation records — so a restart keeps both.
-// One Store per process; calls are serialised by an internal mutex (SQLite in serialized mode would do
-// the same); each write is one transaction. Errors throw StoreError with the SQLite message and the
-// statement's purpose. Cost: one prepared statement per call, O(log n) index lookups.
+// Store: the controller's durable state in SQLite (WAL mode, synchronous=NORMAL) under the data directory
+// — namespaces with their API keys, actions (deployed functions) and activation records — so a restart
+// keeps both. Calls are serialised by an internal mutex; prepared statements are cached per connection.
+// Activation records are written asynchronously by default: put_activation() only queues the record
+// (O(1), no I/O) and a writer thread inserts everything queued in one transaction per batch (it waits up
+// to `activation_flush_ms` after the first queued record to gather a batch). Every read of activations
+// first writes what is queued, so a record is visible to get/list as soon as put_activation() returns;
+// flush() forces it to disk (the WAL) and the destructor flushes, so a clean shutdown loses nothing (a
+// crash may lose the last batch window). Errors throw StoreError with the SQLite message and the
+// statement's purpose; a failed batch write is reported on stderr. Actions are cached in memory (cleared
+// by every action write), so an invoke's lookup costs no SQLite call.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -12,9 +19,11 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace hearth::live {
 
@@ -49,10 +58,15 @@ struct ActivationRecord {
   std::vector<std::string> logs;
 };
 
+struct StoreOptions {
+  bool async_activations = true;      // false: put_activation() writes before returning
+  std::int64_t activation_flush_ms = 2;  // how long the writer gathers a batch after the first record
+};
+
 class Store {
  public:
   // Opens (creating if needed) `path`; ":memory:" for tests.
-  explicit Store(const std::string& path);
+  explicit Store(const std::string& path, StoreOptions options = {});
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -70,7 +84,11 @@ class Store {
   std::vector<ActionRecord> list_actions(const std::string& ns, int limit, int skip);
   bool delete_action(const std::string& ns, const std::string& name);
 
+  // Queues (or, without async_activations, writes) the record; visible to reads at once.
   void put_activation(const ActivationRecord& a);
+  void put_activation(ActivationRecord&& a);
+  // Writes every queued activation record now (one transaction).
+  void flush();
   std::optional<ActivationRecord> get_activation(const std::string& ns, const std::string& id);
   // Newest first; `action` empty = all actions of the namespace.
   std::vector<ActivationRecord> list_activations(const std::string& ns, const std::string& action, int limit,
@@ -78,9 +96,24 @@ class Store {
 
  private:
   void exec(const char* sql, const char* what);
+  // The cached prepared statement for `sql` (mu_ held).
+  sqlite3_stmt* prepared(const char* sql, const char* what);
+  // Writes queued activations (mu_ held).
+  void write_pending();
+  void writer_loop();
+
+  StoreOptions options_;
   sqlite3* db_ = nullptr;
-  std::mutex mu_;
+  std::mutex mu_;  // the connection, the statement cache, the action cache
   std::map<std::string, std::string> auth_cache_;  // "uuid\nkey" → namespace; cleared by put_namespace
+  std::map<std::string, sqlite3_stmt*> statements_;
+  std::map<std::pair<std::string, std::string>, ActionRecord> action_cache_;  // (ns, name) → action
+  // Queued activation records (taken only with or without mu_, never mu_ after it: mu_ first).
+  std::mutex pending_mu_;
+  std::condition_variable pending_cv_;
+  std::vector<ActivationRecord> pending_;
+  bool stopping_ = false;
+  std::thread writer_;
 };
 
 }  // namespace hearth::live

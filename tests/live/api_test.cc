@@ -2,21 +2,32 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
 
 namespace hearth::live {
 namespace {
 
 using nlohmann::json;
 
+// A successful record whose result echoes the request's parameters.
+ActivationRecord echo_record(const InvocationRequest& req) {
+  ActivationRecord r;
+  r.id = req.activation_id;
+  r.ns = req.action.ns;
+  r.action = req.action.name;
+  r.status = "success";
+  r.result_json = req.params_json;
+  return r;
+}
+
 // Echoes params as the result; a param "fail" gives an application error.
 class EchoDispatcher final : public Dispatcher {
  public:
   void dispatch(InvocationRequest req, std::function<void(ActivationRecord)> done) override {
-    ActivationRecord r;
-    r.id = req.activation_id;
-    r.ns = req.action.ns;
-    r.action = req.action.name;
+    ActivationRecord r = echo_record(req);
     r.start_us = req.arrival_us;
     r.end_us = req.arrival_us + 1500;
     r.run_us = 1000;
@@ -127,6 +138,97 @@ TEST_F(ApiFixture, NonBlockingInvokeReturnsAnActivationId) {
   EXPECT_EQ(json::parse(call("GET", "/api/v1/namespaces/_/activations/" + id + "/logs").body)["logs"].size(), 1u);
   EXPECT_EQ(json::parse(call("GET", "/api/v1/namespaces/_/activations?name=hello").body).size(), 1u);
   EXPECT_EQ(call("GET", "/api/v1/namespaces/_/activations/nope").status, 404);
+}
+
+// Keeps each invocation's completion for the test to call later, from another thread.
+class DeferredDispatcher final : public Dispatcher {
+ public:
+  void dispatch(InvocationRequest req, std::function<void(ActivationRecord)> done) override {
+    std::lock_guard lock(mu);
+    pending.emplace_back(echo_record(req), std::move(done));
+  }
+  void complete_all() {
+    std::vector<std::pair<ActivationRecord, std::function<void(ActivationRecord)>>> now;
+    {
+      std::lock_guard lock(mu);
+      now.swap(pending);
+    }
+    std::thread([&now] {
+      for (auto& [r, done] : now) done(r);
+    }).join();
+  }
+  std::mutex mu;
+  std::vector<std::pair<ActivationRecord, std::function<void(ActivationRecord)>>> pending;
+};
+
+struct AsyncApiFixture : ::testing::Test {
+  Store store{":memory:"};
+  DeferredDispatcher dispatcher;
+  Api api{store, dispatcher};
+  AsyncApiFixture() {
+    store.put_namespace("guest", "uuid", "key");
+    ActionRecord a{"guest", "hello", "python:3", "def main(a): return a"};
+    store.put_action(a, false);
+  }
+};
+
+TEST_F(AsyncApiFixture, BlockingInvokeIsAnsweredByItsCompletion) {
+  std::vector<HttpResponse> got;
+  std::string stored_when_answered;
+  AsyncAnswer a = api.handle_async(
+      HttpRequest{"POST", "/api/v1/namespaces/_/actions/hello?blocking=true", kAuth, R"({"x":1})"},
+      [&](HttpResponse r) {
+        const std::string id = json::parse(r.body)["activationId"];
+        stored_when_answered = store.get_activation("guest", id) ? id : "";
+        got.push_back(std::move(r));
+      });
+  ASSERT_FALSE(a.now.has_value());
+  ASSERT_TRUE(a.pending);
+  EXPECT_EQ(a.wait_ms, ApiConfig{}.blocking_wait_ms);
+  EXPECT_EQ(a.timeout.status, 202);
+  EXPECT_TRUE(got.empty());  // nothing until the function completes
+  dispatcher.complete_all();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].status, 200);
+  EXPECT_EQ(json::parse(got[0].body)["response"]["result"], (json{{"x", 1}}));
+  EXPECT_FALSE(stored_when_answered.empty());  // the record is readable before the response goes out
+  EXPECT_FALSE(a.pending->send(a.timeout));    // a late deadline is ignored
+  EXPECT_EQ(got.size(), 1u);
+}
+
+TEST_F(AsyncApiFixture, DeadlineFirstAnswers202AndTheLateCompletionOnlyStoresTheRecord) {
+  std::vector<HttpResponse> got;
+  AsyncAnswer a = api.handle_async(
+      HttpRequest{"POST", "/api/v1/namespaces/_/actions/hello?blocking=true&result=true", kAuth, "{}"},
+      [&](HttpResponse r) { got.push_back(std::move(r)); });
+  ASSERT_TRUE(a.pending);
+  const std::string id = json::parse(a.timeout.body)["activationId"];
+  EXPECT_TRUE(a.pending->send(a.timeout));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].status, 202);
+  dispatcher.complete_all();
+  EXPECT_EQ(got.size(), 1u);
+  EXPECT_TRUE(store.get_activation("guest", id).has_value());
+}
+
+TEST_F(AsyncApiFixture, OtherRequestsAreAnsweredAtOnce) {
+  bool called = false;
+  AsyncAnswer a = api.handle_async(HttpRequest{"GET", "/healthz", "", ""}, [&](HttpResponse) { called = true; });
+  ASSERT_TRUE(a.now.has_value());
+  EXPECT_EQ(a.now->status, 200);
+  a = api.handle_async(HttpRequest{"POST", "/api/v1/namespaces/_/actions/hello", kAuth, "{}"}, [&](HttpResponse) { called = true; });
+  ASSERT_TRUE(a.now.has_value());
+  EXPECT_EQ(a.now->status, 202);
+  dispatcher.complete_all();
+  EXPECT_FALSE(called);
+}
+
+TEST_F(AsyncApiFixture, HandleWaitsAtMostTheBlockingWait) {
+  Api impatient{store, dispatcher, ApiConfig{.blocking_wait_ms = 20}};
+  const auto r = impatient.handle(HttpRequest{"POST", "/api/v1/namespaces/_/actions/hello?blocking=true", kAuth, "{}"});
+  EXPECT_EQ(r.status, 202);
+  EXPECT_EQ(json::parse(r.body)["activationId"].get<std::string>().size(), 32u);
+  dispatcher.complete_all();  // the late completion still stores the record, and answers no one
 }
 
 TEST_F(ApiFixture, InvokeErrors) {

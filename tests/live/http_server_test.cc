@@ -5,6 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
@@ -17,17 +21,20 @@ namespace {
 
 using nlohmann::json;
 
+// A successful record whose result echoes the request's parameters.
+ActivationRecord echo_record(const InvocationRequest& req) {
+  ActivationRecord r;
+  r.id = req.activation_id;
+  r.ns = req.action.ns;
+  r.action = req.action.name;
+  r.status = "success";
+  r.result_json = req.params_json;
+  return r;
+}
+
 class EchoDispatcher final : public Dispatcher {
  public:
-  void dispatch(InvocationRequest req, std::function<void(ActivationRecord)> done) override {
-    ActivationRecord r;
-    r.id = req.activation_id;
-    r.ns = req.action.ns;
-    r.action = req.action.name;
-    r.status = "success";
-    r.result_json = req.params_json;
-    done(r);
-  }
+  void dispatch(InvocationRequest req, std::function<void(ActivationRecord)> done) override { done(echo_record(req)); }
 };
 
 struct ServerFixture : ::testing::Test {
@@ -102,6 +109,84 @@ TEST_F(ServerFixture, ConcurrentClientsLoseNothing) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), kClients * kEach);
   EXPECT_EQ(store.list_activations("guest", "echo", 10000, 0).size(), static_cast<std::size_t>(kClients * kEach));
+}
+
+// Completes each invocation `delay_ms` later on its own thread, as an invoker does.
+class SlowDispatcher final : public Dispatcher {
+ public:
+  explicit SlowDispatcher(int delay_ms) : delay_ms_(delay_ms) {}
+  std::atomic<int> calls{0};
+  ~SlowDispatcher() override {
+    for (auto& t : threads_) t.join();
+  }
+  void dispatch(InvocationRequest req, std::function<void(ActivationRecord)> done) override {
+    std::lock_guard lock(mu_);
+    ++calls;
+    threads_.emplace_back([this, req = std::move(req), done = std::move(done)] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
+      done(echo_record(req));
+    });
+  }
+
+ private:
+  int delay_ms_;
+  std::mutex mu_;
+  std::vector<std::thread> threads_;
+};
+
+TEST(HttpServerAsync, BlockingInvokesAreAnsweredFromTheCompletionThread) {
+  Store store{":memory:"};
+  SlowDispatcher dispatcher(30);
+  Api api{store, dispatcher, ApiConfig{.blocking_wait_ms = 5000}};
+  HttpServer server{api, HttpServerConfig{.io_threads = 1}};
+  store.put_namespace("guest", "uuid", "key");
+  ActionRecord a{"guest", "echo", "python:3", "def main(a): return a"};
+  store.put_action(a, false);
+  // More invokes in flight than I/O threads: none of them holds a thread while it waits.
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  const auto start = std::chrono::steady_clock::now();
+  for (int c = 0; c < 8; ++c)
+    clients.emplace_back([&, c] {
+      HttpClient client("127.0.0.1", server.port());
+      const auto r = client.send({"POST", "/api/v1/namespaces/_/actions/echo?blocking=true&result=true",
+                                  basic_auth("uuid", "key"), json{{"c", c}}.dump()});
+      if (r.status == 200 && json::parse(r.body) == json{{"c", c}}) ++ok;
+    });
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok.load(), 8);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));  // concurrent, not 8 × 30 ms serialised... nor hung
+}
+
+TEST(HttpServerAsync, AnInvokeOutlivingTheWaitGets202AndStopWaitsForInFlightInvokes) {
+  Store store{":memory:"};
+  SlowDispatcher dispatcher(300);
+  Api api{store, dispatcher, ApiConfig{.blocking_wait_ms = 50}};
+  auto server = std::make_unique<HttpServer>(api, HttpServerConfig{});
+  store.put_namespace("guest", "uuid", "key");
+  ActionRecord a{"guest", "echo", "python:3", "def main(a): return a"};
+  store.put_action(a, false);
+  HttpClient client("127.0.0.1", server->port());
+  const auto r = client.send({"POST", "/api/v1/namespaces/_/actions/echo?blocking=true", basic_auth("uuid", "key"), "{}"});
+  EXPECT_EQ(r.status, 202);
+  const std::string id = json::parse(r.body)["activationId"];
+  EXPECT_EQ(client.send({"GET", "/healthz", "", ""}).status, 200);  // the connection still serves
+
+  // An invoke in flight when the server stops is still answered; then stop() returns.
+  Api patient{store, dispatcher, ApiConfig{.blocking_wait_ms = 5000}};
+  HttpServer second{patient, HttpServerConfig{}};
+  std::atomic<int> status{0};
+  std::thread in_flight([&] {
+    HttpClient c("127.0.0.1", second.port());
+    status = c.send({"POST", "/api/v1/namespaces/_/actions/echo?blocking=true&result=true", basic_auth("uuid", "key"), "{}"}).status;
+  });
+  while (dispatcher.calls < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the invoke is in flight
+  second.stop();
+  in_flight.join();
+  EXPECT_EQ(status.load(), 200);
+  server.reset();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the first invoke's late completion
+  EXPECT_TRUE(store.get_activation("guest", id).has_value());
 }
 
 TEST(HttpClient, ConnectionRefusedIsAClearError) {

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+#include <vector>
+
 #include "tests/trace/temp_dir.h"
 
 namespace hearth::live {
@@ -95,6 +99,62 @@ TEST(Store, SurvivesARestart) {
   Store reopened(path);
   EXPECT_TRUE(reopened.get_action("guest", "hello").has_value());
   EXPECT_TRUE(reopened.get_activation("guest", "a1").has_value());
+}
+
+TEST(Store, QueuedActivationsAreVisibleAtOnceAndWrittenAtShutdown) {
+  hearth::testing::TempDir dir;
+  const std::string path = dir.str() + "/hearth.db";
+  {
+    // A flush delay far beyond the test: only reads, flush() and the destructor write the queue.
+    Store s(path, StoreOptions{.async_activations = true, .activation_flush_ms = 60'000});
+    s.put_activation(activation("first", "hello", 1));
+    ASSERT_TRUE(s.get_activation("guest", "first").has_value());  // a read writes what is queued
+    for (int i = 0; i < 1000; ++i) s.put_activation(activation("a" + std::to_string(i), "hello", 10 + i));
+    EXPECT_EQ(s.list_activations("guest", "hello", 5, 0).at(0).id, "a999");
+    for (int i = 1000; i < 2000; ++i) s.put_activation(activation("a" + std::to_string(i), "hello", 10 + i));
+  }  // clean shutdown: the destructor writes the 1000 still queued
+  Store reopened(path);
+  EXPECT_EQ(reopened.list_activations("guest", "hello", 5000, 0).size(), 2001u);
+  EXPECT_TRUE(reopened.get_activation("guest", "a1999").has_value());
+}
+
+TEST(Store, WriterThreadFlushesWithoutReads) {
+  hearth::testing::TempDir dir;
+  const std::string path = dir.str() + "/hearth.db";
+  Store s(path, StoreOptions{.async_activations = true, .activation_flush_ms = 1});
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 4; ++t)
+    writers.emplace_back([&s, t] {
+      for (int i = 0; i < 250; ++i) s.put_activation(activation("t" + std::to_string(t) + "-" + std::to_string(i), "hello", i));
+    });
+  for (auto& w : writers) w.join();
+  // A second connection sees only what the writer thread committed.
+  Store other(path, StoreOptions{.async_activations = false});
+  for (int tries = 0; tries < 500 && other.list_activations("guest", "", 2000, 0).size() < 1000; ++tries)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(other.list_activations("guest", "", 2000, 0).size(), 1000u);
+}
+
+TEST(Store, SynchronousActivationsWriteBeforeReturning) {
+  hearth::testing::TempDir dir;
+  const std::string path = dir.str() + "/hearth.db";
+  Store s(path, StoreOptions{.async_activations = false});
+  s.put_activation(activation("a1", "hello", 1));
+  Store other(path, StoreOptions{.async_activations = false});
+  EXPECT_TRUE(other.get_activation("guest", "a1").has_value());
+}
+
+TEST(Store, ActionCacheFollowsUpdatesAndDeletes) {
+  Store s(":memory:");
+  auto a = action("guest", "hello", "v1");
+  s.put_action(a, false);
+  EXPECT_EQ(s.get_action("guest", "hello")->code, "v1");  // now cached
+  auto b = action("guest", "hello", "v2");
+  s.put_action(b, true);
+  EXPECT_EQ(s.get_action("guest", "hello")->code, "v2");
+  EXPECT_EQ(s.get_action("guest", "hello")->version, 2);
+  s.delete_action("guest", "hello");
+  EXPECT_FALSE(s.get_action("guest", "hello").has_value());
 }
 
 TEST(Store, UnopenablePathIsAClearError) {
