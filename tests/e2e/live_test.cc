@@ -61,6 +61,7 @@ class Platform {
   }
   std::uint16_t port() const { return port_; }
   std::uint16_t wire_port() const { return wire_port_; }
+  pid_t pid() const { return pid_; }
   // The invoker processes it spawned, by name ("invoker0", ...), from their command lines.
   std::map<std::string, pid_t> invokers() const {
     std::map<std::string, pid_t> out;
@@ -198,6 +199,16 @@ TEST_F(LiveFixture, MemoryLimitAndIsolation) {
   EXPECT_TRUE(peek["response"]["result"]["data"].is_null()) << peek.dump();
   EXPECT_EQ(peek["response"]["result"]["pid"], 1);     // its own PID namespace
   EXPECT_LE(peek["response"]["result"]["procs"], 2);   // sees no platform processes
+  // Another function's /tmp is private to it, and no platform process can be signalled.
+  ASSERT_EQ(put("writer", "python:3", "def main(a):\n    open('/tmp/mine', 'w').write('x')\n    return {}\n").status, 200);
+  ASSERT_EQ(invoke("writer", json::object())["response"]["status"], "success");
+  EXPECT_TRUE(invoke("peek", {{"path", "/tmp/mine"}})["response"]["result"]["data"].is_null());
+  ASSERT_EQ(put("signal", "python:3",
+                "import os\ndef main(a):\n    try:\n        os.kill(a['pid'], 0)\n        return {'reached': True}\n"
+                "    except OSError as e:\n        return {'reached': False, 'errno': e.errno}\n").status, 200);
+  const json sig = invoke("signal", {{"pid", platform->pid()}});
+  EXPECT_EQ(sig["response"]["result"]["reached"], false) << sig.dump();
+  EXPECT_EQ(sig["response"]["result"]["errno"], ESRCH);  // not even visible
 }
 
 TEST_F(LiveFixture, RestartKeepsActionsAndActivations) {
