@@ -46,8 +46,13 @@ class RuntimeContainer final : public LiveContainer {
 
 }  // namespace
 
-RuntimeContainerFactory::RuntimeContainerFactory(std::string code_dir, bool sandboxed)
-    : code_dir_(std::move(code_dir)), sandboxed_(sandboxed) {}
+RuntimeContainerFactory::RuntimeContainerFactory(std::string code_dir, bool sandboxed, int pool_size)
+    : code_dir_(std::move(code_dir)), sandboxed_(sandboxed) {
+  if (sandboxed_ && pool_size > 0)
+    pool_ = std::make_unique<sandbox::SandboxPool>("hearth-" + std::to_string(getpid()) + "-pool", pool_size);
+}
+
+RuntimeContainerFactory::~RuntimeContainerFactory() = default;
 
 std::string RuntimeContainerFactory::materialise(const ActionRecord& a) {
   static std::mutex mu;  // two cold starts of a new version may race to write the same file
@@ -76,6 +81,7 @@ std::string RuntimeContainerFactory::materialise(const ActionRecord& a) {
 runtime::ProcessOptions RuntimeContainerFactory::options(model::MegaBytes memory_mb, std::vector<std::string> paths) {
   runtime::ProcessOptions o;
   o.sandboxed = sandboxed_;
+  o.pool = pool_.get();
   o.name = "hearth-" + std::to_string(getpid()) + "-c" + std::to_string(next_id_++);
   o.limits.memory_mb = memory_mb;
   o.read_only_paths = std::move(paths);

@@ -1,10 +1,12 @@
 // RuntimeContainerFactory: containers backed by real runtime processes (runtime/RuntimeProcess):
 // writes the action's code under <code_dir>/<ns>/<name>/<version>/ (native code arrives base64), starts
 // the language runtime — inside a sandbox (sandbox/: namespaces, read-only root, seccomp, cgroup limits
-// with the action's memory) when `sandboxed` — and initialises it.
+// with the action's memory) when `sandboxed` — and initialises it. Sandboxed factories keep a
+// SandboxPool of `pool_size` pre-attached shells so a cold start does not wait for the cgroup attach.
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <string>
 
 #include "live/live_container.h"
@@ -14,7 +16,8 @@ namespace hearth::live {
 
 class RuntimeContainerFactory final : public ContainerFactory {
  public:
-  RuntimeContainerFactory(std::string code_dir, bool sandboxed);
+  RuntimeContainerFactory(std::string code_dir, bool sandboxed, int pool_size = 4);
+  ~RuntimeContainerFactory() override;
   std::unique_ptr<LiveContainer> create(const ActionRecord& action, std::int64_t* init_us, std::string* error) override;
   std::unique_ptr<LiveContainer> start_generic(model::RuntimeKind runtime, model::MegaBytes memory_mb) override;
 
@@ -25,6 +28,7 @@ class RuntimeContainerFactory final : public ContainerFactory {
   std::string code_dir_;
   bool sandboxed_;
   std::atomic<std::uint64_t> next_id_{1};
+  std::unique_ptr<sandbox::SandboxPool> pool_;
 };
 
 }  // namespace hearth::live

@@ -100,7 +100,7 @@ RuntimeProcess::RuntimeProcess(Language language, const ProcessOptions& options)
     if (language == Language::kNative) spec.read_only_paths.push_back(native_runtime_path());
     spec.fds = {{down[0], 3}, {up[1], 4}};
     try {
-      sandbox_ = std::make_unique<sandbox::Sandbox>(spec);
+      sandbox_ = std::make_unique<sandbox::Sandbox>(spec, options.pool);
     } catch (...) {
       for (int fd : {down[0], down[1], up[0], up[1]}) close(fd);
       throw;

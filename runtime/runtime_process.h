@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "sandbox/sandbox.h"
+#include "sandbox/sandbox_pool.h"
 
 namespace hearth::runtime {
 
@@ -39,6 +40,7 @@ struct ProcessOptions {
   std::string name;  // unique per live runtime (the sandbox's cgroup name)
   sandbox::CgroupLimits limits;
   std::vector<std::string> read_only_paths;
+  sandbox::SandboxPool* pool = nullptr;  // pre-attached shells (sandbox/sandbox_pool.h); must outlive the process
 };
 
 class RuntimeProcess {

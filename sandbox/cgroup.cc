@@ -56,19 +56,29 @@ Cgroup::Cgroup(const std::string& name, const CgroupLimits& limits) : v2_(unifie
     write_file(kRoot + "/hearth/cgroup.subtree_control", "+memory +cpu +pids");
     dirs_.push_back(kRoot + "/hearth/" + name);
     make_dir(dirs_[0]);
-    write_file(dirs_[0] + "/memory.max", std::to_string(limits.memory_mb << 20));
     if (access((dirs_[0] + "/memory.swap.max").c_str(), F_OK) == 0) write_file(dirs_[0] + "/memory.swap.max", "0");
-    write_file(dirs_[0] + "/pids.max", std::to_string(limits.pids_max));
   } else {
     for (const char* controller : {"memory", "cpu", "pids"}) {
       make_dir(kRoot + "/" + controller + "/hearth");
       dirs_.push_back(kRoot + "/" + controller + "/hearth/" + name);
       make_dir(dirs_.back());
     }
-    write_file(dirs_[0] + "/memory.limit_in_bytes", std::to_string(limits.memory_mb << 20));
-    if (access((dirs_[0] + "/memory.memsw.limit_in_bytes").c_str(), F_OK) == 0)
-      write_file(dirs_[0] + "/memory.memsw.limit_in_bytes", std::to_string(limits.memory_mb << 20));
     write_file(dirs_[1] + "/cpu.cfs_period_us", "100000");
+  }
+  set_limits(limits);
+}
+
+void Cgroup::set_limits(const CgroupLimits& limits) {
+  const std::string memory = std::to_string(limits.memory_mb << 20);
+  if (v2_) {
+    write_file(dirs_[0] + "/memory.max", memory);
+    write_file(dirs_[0] + "/pids.max", std::to_string(limits.pids_max));
+  } else {
+    // memory+swap may never be below memory: lift it, set memory, then bring it down to memory (no swap).
+    const bool memsw = access((dirs_[0] + "/memory.memsw.limit_in_bytes").c_str(), F_OK) == 0;
+    if (memsw) write_file(dirs_[0] + "/memory.memsw.limit_in_bytes", "-1");
+    write_file(dirs_[0] + "/memory.limit_in_bytes", memory);
+    if (memsw) write_file(dirs_[0] + "/memory.memsw.limit_in_bytes", memory);
     write_file(dirs_[2] + "/pids.max", std::to_string(limits.pids_max));
   }
   set_cpu_quota(limits.cpu_millicores);
@@ -116,6 +126,7 @@ void Cgroup::kill_all() {
     bool any = false;
     std::istringstream in(read_file(dirs_[v2_ ? 0 : 2] + "/cgroup.procs"));
     for (pid_t pid; in >> pid;) {
+      if (pid == getpid()) continue;  // a defect elsewhere must not take the platform down with the group
       any = true;
       ::kill(pid, SIGKILL);
     }

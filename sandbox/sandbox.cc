@@ -12,9 +12,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
+
+#include "sandbox/sandbox_pool.h"
 
 namespace hearth::sandbox {
 namespace {
@@ -140,37 +144,75 @@ bool Sandbox::supported(std::string* why) {
   return true;
 }
 
-Sandbox::Sandbox(const SandboxSpec& spec) {
+[[noreturn]] void supervise(const SandboxSpec& spec) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Requested fds: move above every target first so the dup2s cannot clobber each other, then close
+  // everything else this process inherited from the platform (other containers' pipes, sockets).
+  std::vector<std::pair<int, int>> moved;
+  int highest = 2;
+  for (const auto& [from, to] : spec.fds) {
+    moved.emplace_back(fcntl(from, F_DUPFD, 100), to);
+    highest = std::max(highest, to);
+  }
+  for (const auto& [from, to] : moved)
+    if (from < 0 || dup2(from, to) < 0) die("dup2");
+  for (int fd = 3; fd <= highest; ++fd) {
+    bool wanted = false;
+    for (const auto& [from, to] : spec.fds) wanted = wanted || to == fd;
+    if (!wanted) close(fd);
+  }
+  close_range(static_cast<unsigned>(highest) + 1, ~0U, 0);
+  check(unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID), "unshare");
+  const pid_t init = fork();
+  if (init < 0) die("fork");
+  if (init == 0) run_program(spec);
+  int status = 0;
+  while (waitpid(init, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(status)) {
+    signal(WTERMSIG(status), SIG_DFL);
+    prctl(PR_SET_PDEATHSIG, 0);
+    ::kill(getpid(), WTERMSIG(status));
+  }
+  _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 123);
+}
+
+Sandbox::Sandbox(const SandboxSpec& spec, SandboxPool* pool) {
   if (spec.argv.empty()) throw std::invalid_argument("sandbox: empty argv");
+  if (pool) {
+    if (std::optional<ParkedShell> shell = pool->take()) {
+      cgroup_ = std::move(shell->cgroup);
+      pid_ = shell->pid;
+      try {
+        cgroup_->set_limits(spec.limits);
+      } catch (...) {
+        close(shell->socket);
+        kill();
+        wait();
+        throw;
+      }
+      const bool sent = send_spec(shell->socket, spec);
+      close(shell->socket);
+      if (!sent) {
+        kill();
+        wait();
+        throw std::runtime_error("sandbox: cannot hand the spec to a pooled shell");
+      }
+      return;
+    }
+  }
   cgroup_ = std::make_unique<Cgroup>(spec.name, spec.limits);
   int sync[2];
   if (pipe2(sync, O_CLOEXEC) != 0) throw std::runtime_error(std::string("sandbox: pipe: ") + std::strerror(errno));
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error(std::string("sandbox: fork: ") + std::strerror(errno));
   if (pid_ == 0) {
-    // Supervisor: wait until the parent has put us in the cgroup, enter new namespaces, fork PID 1.
+    // Supervisor: wait until the parent has put us in the cgroup, then enter new namespaces, fork PID 1.
     close(sync[1]);
     char go;
     if (read(sync[0], &go, 1) != 1) _exit(122);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    // Requested fds: move above every target first so the dup2s cannot clobber each other.
-    std::vector<std::pair<int, int>> moved;
-    for (const auto& [from, to] : spec.fds) moved.emplace_back(fcntl(from, F_DUPFD, 100), to);
-    for (const auto& [from, to] : moved)
-      if (from < 0 || dup2(from, to) < 0) die("dup2");
-    check(unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID), "unshare");
-    const pid_t init = fork();
-    if (init < 0) die("fork");
-    if (init == 0) run_program(spec);
-    int status = 0;
-    while (waitpid(init, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (WIFSIGNALED(status)) {
-      signal(WTERMSIG(status), SIG_DFL);
-      prctl(PR_SET_PDEATHSIG, 0);
-      ::kill(getpid(), WTERMSIG(status));
-    }
-    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 123);
+    close(sync[0]);
+    supervise(spec);
   }
   close(sync[0]);
   try {

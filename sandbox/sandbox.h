@@ -38,10 +38,14 @@ struct ExitInfo {
   bool oom_killed = false;
 };
 
+class SandboxPool;
+
 class Sandbox {
  public:
-  // Starts the program; throws std::runtime_error if the sandbox cannot be set up.
-  explicit Sandbox(const SandboxSpec& spec);
+  // Starts the program; throws std::runtime_error if the sandbox cannot be set up. With a `pool` that has
+  // a shell ready, the process and its cgroup come from it (no cgroup attach on this path) and the
+  // cgroup's name is the pool's, not `spec.name`.
+  explicit Sandbox(const SandboxSpec& spec, SandboxPool* pool = nullptr);
   ~Sandbox();
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;
@@ -60,5 +64,10 @@ class Sandbox {
   bool reaped_ = false;
   ExitInfo exit_;
 };
+
+// The supervisor's work, in a process already in its cgroup: keep only `spec.fds` (at their numbers),
+// enter new namespaces, fork PID 1 to build the root and exec the program, wait for it and exit with its
+// status. For Sandbox and SandboxPool's parked shells; never returns.
+[[noreturn]] void supervise(const SandboxSpec& spec);
 
 }  // namespace hearth::sandbox

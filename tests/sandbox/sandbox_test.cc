@@ -2,6 +2,8 @@
 // on the same kind of machine); elsewhere they are skipped with the reason.
 #include "sandbox/sandbox.h"
 
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 #include <fstream>
 #include <string>
 
+#include "sandbox/sandbox_pool.h"
 #include "tests/trace/temp_dir.h"
 
 namespace hearth::sandbox {
@@ -22,7 +25,8 @@ struct Result {
 };
 
 // Runs `script` with /bin/sh in a sandbox; captures stdout+stderr.
-Result sh(const std::string& script, CgroupLimits limits = {}, std::vector<std::string> ro = {}) {
+Result sh(const std::string& script, CgroupLimits limits = {}, std::vector<std::string> ro = {},
+          SandboxPool* pool = nullptr) {
   int out[2];
   EXPECT_EQ(pipe(out), 0);
   SandboxSpec spec;
@@ -33,7 +37,7 @@ Result sh(const std::string& script, CgroupLimits limits = {}, std::vector<std::
   spec.read_only_paths = std::move(ro);
   Result r;
   {
-    Sandbox box(spec);
+    Sandbox box(spec, pool);
     close(out[1]);
     char buf[4096];
     ssize_t n;
@@ -128,6 +132,65 @@ TEST_F(SandboxTest, CpuQuotaChangesAtRunTime) {
   EXPECT_EQ(box.cgroup().cpu_quota_millicores(), 1500);
   box.kill();
   EXPECT_EQ(box.wait().signal, SIGKILL);
+}
+
+// Sandboxes from pre-attached shells: the same isolation, the spec's limits, descriptors passed, and
+// nothing else of the platform's open files inherited.
+TEST_F(SandboxTest, PooledShellsGiveTheSameSandbox) {
+  SandboxPool pool("test-pool-" + std::to_string(getpid()), 2);
+  ASSERT_EQ(pool.wait_ready(2, 5000), 2);
+  const int stray = open("/dev/null", O_RDONLY);  // inherited by the parked shells (no O_CLOEXEC)
+  ASSERT_GE(stray, 3);
+  const Result r = sh("echo pid=$$; id -u; ls /proc/self/fd | tr '\\n' ' '", {}, {}, &pool);
+  EXPECT_EQ(r.exit.code, 0) << r.out;
+  EXPECT_NE(r.out.find("pid=1\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("65534\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(" " + std::to_string(stray) + " "), std::string::npos) << r.out;  // closed
+  CgroupLimits limits;
+  limits.memory_mb = 48;
+  const Result oom = sh("exec /usr/bin/python3 -c 'x = bytearray(400 * 1024 * 1024); print(len(x))'", limits, {}, &pool);
+  EXPECT_TRUE(oom.exit.oom_killed) << oom.out;
+  close(stray);
+  EXPECT_EQ(pool.hits(), 2u);
+  EXPECT_EQ(pool.wait_ready(2, 5000), 2);  // refilled in the background
+  // An empty pool falls back to fork + attach.
+  SandboxPool empty("test-empty-" + std::to_string(getpid()), 0);
+  EXPECT_EQ(sh("echo ok", {}, {}, &empty).out, "ok\n");
+  EXPECT_EQ(empty.misses(), 1u);
+}
+
+TEST(SandboxSpecWire, RoundTripsOverASocket) {
+  int pair[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair), 0);
+  int pipefd[2];
+  ASSERT_EQ(pipe(pipefd), 0);
+  SandboxSpec spec;
+  spec.argv = {"/usr/bin/python3", "-c", "print('a b')", ""};
+  spec.read_only_paths = {"/opt/code dir"};
+  spec.fds = {{pipefd[0], 3}, {pipefd[1], 4}};
+  spec.tmp_mb = 32;
+  spec.hostname = "h";
+  ASSERT_TRUE(send_spec(pair[0], spec));
+  SandboxSpec got;
+  ASSERT_TRUE(receive_spec(pair[1], &got));
+  EXPECT_EQ(got.argv, spec.argv);
+  EXPECT_EQ(got.read_only_paths, spec.read_only_paths);
+  EXPECT_EQ(got.tmp_mb, 32);
+  EXPECT_EQ(got.hostname, "h");
+  ASSERT_EQ(got.fds.size(), 2u);
+  EXPECT_EQ(got.fds[0].second, 3);
+  EXPECT_EQ(got.fds[1].second, 4);
+  ASSERT_EQ(write(got.fds[1].first, "x", 1), 1);  // the received descriptors are the pipe's ends
+  char c = 0;
+  ASSERT_EQ(read(pipefd[0], &c, 1), 1);
+  EXPECT_EQ(c, 'x');
+  for (int fd : {pair[0], pair[1], pipefd[0], pipefd[1], got.fds[0].first, got.fds[1].first}) close(fd);
+  int bad[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, bad), 0);
+  ASSERT_EQ(write(bad[0], "junk", 4), 4);
+  EXPECT_FALSE(receive_spec(bad[1], &got));
+  close(bad[0]);
+  close(bad[1]);
 }
 
 }  // namespace
