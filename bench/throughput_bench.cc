@@ -1,5 +1,5 @@
 // Warm throughput of the live platform on loopback, against a bare HTTP round trip in the same run.
-//   build/throughput_bench [--requests N] [--connections C] [--concurrency K]
+//   build/throughput_bench [--requests N] [--connections C] [--concurrency K] [--only SUBSTRING]
 // The platform runs in-process as `hearth up` wires it (Store + RuntimeContainerFactory, unsandboxed +
 // LocalDispatcher with one invoker of K execution slots + Api + HttpServer on 127.0.0.1). A small asio
 // client drives a bounded number of blocking invokes (`?blocking=true&result=true`) from C keep-alive
@@ -148,6 +148,12 @@ std::string invoke_bytes(const std::string& action, const std::string& auth) {
   return request_bytes("POST", "/api/v1/namespaces/_/actions/" + action + "?blocking=true&result=true", auth, "{}");
 }
 
+const char* string_arg(int argc, char** argv, const char* name, const char* fallback) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
+  return fallback;
+}
+
 long arg(int argc, char** argv, const char* name, long fallback) {
   for (int i = 1; i + 1 < argc; ++i)
     if (std::strcmp(argv[i], name) == 0) return std::strtol(argv[i + 1], nullptr, 10);
@@ -160,6 +166,7 @@ int main(int argc, char** argv) {
   const std::size_t requests = static_cast<std::size_t>(arg(argc, argv, "--requests", 30000));
   const int connections = static_cast<int>(arg(argc, argv, "--connections", 16));
   const int concurrency = static_cast<int>(arg(argc, argv, "--concurrency", 4));
+  const std::string only = string_arg(argc, argv, "--only", "");  // cases to run besides the baseline
 
   const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("hearth_tput_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
@@ -199,6 +206,7 @@ int main(int argc, char** argv) {
     std::printf("%-16s %10s %8s %10s %10s %8s %7s\n", "case", "inv/s", "ratio", "p50 us", "p99 us", "failed", "cold");
     double baseline = 0;
     const auto run_case = [&](const std::string& name, const std::vector<std::string>& reqs, int conns, std::size_t n) {
+      if (baseline != 0 && name.find(only) == std::string::npos) return;
       // Warm-up: each distinct request once, sequentially (a cold start per function), then a short
       // concurrent burst so every execution slot has its container.
       drive(port, reqs, reqs.size(), 1);
