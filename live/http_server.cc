@@ -100,9 +100,29 @@ class Session : public std::enable_shared_from_this<Session> {
       write(*answer.now, keep_alive, version);
       return;
     }
-    timer_.expires_after(std::chrono::milliseconds(answer.wait_ms));
-    timer_.async_wait([pending = answer.pending, timeout = std::move(answer.timeout)](beast::error_code ec) mutable {
-      if (!ec) pending->send(std::move(timeout));  // the function outlived the wait: 202 + activation id
+    // The wait's deadline. One lazily armed timer per connection, not one per invoke: deadlines on a
+    // connection only grow, so an armed timer fires no later than the newest one and re-arms for it.
+    pending_ = std::move(answer.pending);
+    timeout_ = std::move(answer.timeout);
+    deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(answer.wait_ms);
+    if (!timer_armed_) arm_timer();
+  }
+
+  void arm_timer() {
+    timer_armed_ = true;
+    timer_.expires_at(deadline_);
+    timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      const auto self = weak.lock();
+      if (!self) return;
+      self->timer_armed_ = false;
+      if (ec || !self->pending_) return;
+      if (std::chrono::steady_clock::now() < self->deadline_) {
+        self->arm_timer();  // a newer invoke's deadline
+        return;
+      }
+      // The function outlived the wait: 202 + activation id (a no-op if its response went out already).
+      std::shared_ptr<PendingReply> pending = std::move(self->pending_);
+      pending->send(std::move(self->timeout_));
     });
   }
 
@@ -110,8 +130,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // connection is idle meanwhile — its next read starts only after this response — so when the socket
   // takes the whole response at once it is written right here and the next read is started, with no hop
   // to an I/O thread (true: written). Otherwise (a full socket buffer, an error) the rest is written
-  // asynchronously on the connection's strand, which settles the debt (false). The armed wait timer is
-  // left alone: it is only ever touched on the strand, and its late expiry finds the reply sent.
+  // asynchronously on the connection's strand, which settles the debt (false). The wait's timer is left
+  // alone: it is only ever touched on the strand, and its late expiry finds the reply sent.
   bool deliver(const HttpResponse& r, bool keep_alive, unsigned version) {
     std::string bytes = version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
     bytes += std::to_string(r.status);
@@ -174,7 +194,13 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
-  asio::steady_timer timer_;  // a blocking invoke's wait
+  // The last blocking invoke's wait: its reply, the 202 to send at its deadline, and the timer. Touched
+  // only on the connection's strand (the completing thread uses the reply object alone).
+  asio::steady_timer timer_;
+  bool timer_armed_ = false;
+  std::shared_ptr<PendingReply> pending_;
+  HttpResponse timeout_;
+  std::chrono::steady_clock::time_point deadline_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Api& api_;
