@@ -243,12 +243,12 @@ AsyncAnswer Api::route(const HttpRequest& req, const std::string& rid, std::func
     if (req.body.size() > config_.max_payload_bytes)
       return error(413, "The request content was malformed:\nrequest entity too large (" + std::to_string(req.body.size()) +
                             " bytes > " + std::to_string(config_.max_payload_bytes) + ")", rid);
-    const auto action = store_.get_action(*ns, name);
+    auto action = store_.get_action(*ns, name);
     if (!action) return error(404, "The requested resource does not exist.", rid);
     json params = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
     if (params.is_discarded() || !params.is_object())
       return error(400, "The request content was malformed:\nparameters must be a JSON object", rid);
-    InvocationRequest inv{*action, params.dump(), new_activation_id(), wall_us()};
+    InvocationRequest inv{std::move(*action), params.dump(), new_activation_id(), wall_us()};  // no copy of the code
     const std::string id = inv.activation_id;
     Store* store = &store_;
     if (!flag(target.query, "blocking")) {

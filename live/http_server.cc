@@ -1,6 +1,9 @@
 #include "live/http_server.h"
 
+#include <sys/socket.h>
+
 #include <optional>
+#include <string>
 #include <utility>  // before Boost 1.74 asio, which uses std::exchange without including it
 
 #include <boost/asio.hpp>
@@ -83,37 +86,99 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpRequest in{std::string(req.method_string()), std::string(req.target()),
                    std::string(req[http::field::authorization]), std::move(req.body())};
     // Every request is handled on this I/O thread; a blocking invoke's response comes later from the
-    // dispatcher's completion, posted back to this connection's strand (no thread waits for a function).
+    // dispatcher's completion (no thread waits for a function). The response is owed until it is written
+    // (outstanding_.done() then): stop() waits for it while the I/O threads still run.
     outstanding_.add();
     AsyncAnswer answer = api_.handle_async(in, [self = shared_from_this(), keep_alive, version](HttpResponse r) mutable {
-      // The response is owed until its write completes (outstanding_.done() then): stop() waits for it
-      // while the I/O threads still run.
-      const auto executor = self->stream_.get_executor();
-      asio::post(executor, [self = std::move(self), keep_alive, version, r = std::move(r)] {
-        self->timer_.cancel();
-        self->write(r, keep_alive, version, /*owed=*/true);
-      });
+      Outstanding& outstanding = self->outstanding_;  // the server's: outlives every session
+      const bool written = self->deliver(r, keep_alive, version);
+      self.reset();  // before done(): once stop() may finish, nothing here holds the session
+      if (written) outstanding.done();
     });
     if (answer.now) {
       outstanding_.done();  // `deliver` is never called
       write(*answer.now, keep_alive, version);
       return;
     }
-    timer_.expires_after(std::chrono::milliseconds(answer.wait_ms));
-    timer_.async_wait([pending = answer.pending, timeout = std::move(answer.timeout)](beast::error_code ec) mutable {
-      if (!ec) pending->send(std::move(timeout));  // the function outlived the wait: 202 + activation id
+    // The wait's deadline. One lazily armed timer per connection, not one per invoke: deadlines on a
+    // connection only grow, so an armed timer fires no later than the newest one and re-arms for it.
+    pending_ = std::move(answer.pending);
+    timeout_ = std::move(answer.timeout);
+    deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(answer.wait_ms);
+    if (!timer_armed_) arm_timer();
+  }
+
+  void arm_timer() {
+    timer_armed_ = true;
+    timer_.expires_at(deadline_);
+    timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+      const auto self = weak.lock();
+      if (!self) return;
+      self->timer_armed_ = false;
+      if (ec || !self->pending_) return;
+      if (std::chrono::steady_clock::now() < self->deadline_) {
+        self->arm_timer();  // a newer invoke's deadline
+        return;
+      }
+      // The function outlived the wait: 202 + activation id (a no-op if its response went out already).
+      std::shared_ptr<PendingReply> pending = std::move(self->pending_);
+      pending->send(std::move(self->timeout_));
     });
   }
 
-  void write(const HttpResponse& r, bool keep_alive, unsigned version, bool owed = false) {
+  // Sends a blocking invoke's response from whichever thread completes it (the invoker's, usually): the
+  // connection is idle meanwhile — its next read starts only after this response — so when the socket
+  // takes the whole response at once it is written right here and the next read is started, with no hop
+  // to an I/O thread (true: written). Otherwise (a full socket buffer, an error) the rest is written
+  // asynchronously on the connection's strand, which settles the debt (false). The wait's timer is left
+  // alone: it is only ever touched on the strand, and its late expiry finds the reply sent.
+  bool deliver(const HttpResponse& r, bool keep_alive, unsigned version) {
+    std::string bytes = version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    bytes += std::to_string(r.status);
+    bytes += ' ';
+    const beast::string_view reason = http::obsolete_reason(static_cast<http::status>(r.status));
+    bytes.append(reason.data(), reason.size());
+    bytes += "\r\nServer: hearth\r\nContent-Type: ";
+    bytes += r.content_type;
+    bytes += "\r\nContent-Length: ";
+    bytes += std::to_string(r.body.size());
+    if (version == 10 && keep_alive) bytes += "\r\nConnection: keep-alive";
+    if (version != 10 && !keep_alive) bytes += "\r\nConnection: close";
+    bytes += "\r\n\r\n";
+    bytes += r.body;
+    const ssize_t n = ::send(stream_.socket().native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n == static_cast<ssize_t>(bytes.size())) {
+      if (keep_alive) {
+        read();
+      } else {
+        close();
+      }
+      return true;
+    }
+    const std::size_t sent = n > 0 ? static_cast<std::size_t>(n) : 0;
+    asio::post(stream_.get_executor(), [self = shared_from_this(), bytes = std::move(bytes), sent, keep_alive]() mutable {
+      auto data = std::make_shared<std::string>(std::move(bytes));
+      asio::async_write(self->stream_, asio::buffer(*data) + sent,
+                        [self, data, keep_alive](beast::error_code ec, std::size_t) {
+                          self->outstanding_.done();
+                          if (ec || !keep_alive) {
+                            self->close();
+                            return;
+                          }
+                          self->read();
+                        });
+    });
+    return false;
+  }
+
+  void write(const HttpResponse& r, bool keep_alive, unsigned version) {
     auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(r.status), version);
     res->set(http::field::server, "hearth");
     res->set(http::field::content_type, r.content_type);
     res->keep_alive(keep_alive);
     res->body() = r.body;
     res->prepare_payload();
-    http::async_write(stream_, *res, [self = shared_from_this(), res, owed](beast::error_code ec, std::size_t) {
-      if (owed) self->outstanding_.done();
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
       if (ec || !res->keep_alive()) {
         self->close();
         return;
@@ -129,7 +194,13 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
-  asio::steady_timer timer_;  // a blocking invoke's wait
+  // The last blocking invoke's wait: its reply, the 202 to send at its deadline, and the timer. Touched
+  // only on the connection's strand (the completing thread uses the reply object alone).
+  asio::steady_timer timer_;
+  bool timer_armed_ = false;
+  std::shared_ptr<PendingReply> pending_;
+  HttpResponse timeout_;
+  std::chrono::steady_clock::time_point deadline_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   Api& api_;

@@ -1,8 +1,9 @@
 // HttpServer: HTTP/1.1 with keep-alive on Boost.Beast, serving an Api. Connections are handled
 // asynchronously on `io_threads` threads sharing one io_context (one strand per connection). Every
 // request is handled on its I/O thread through Api::handle_async: a blocking invoke's response is written
-// when the dispatcher's completion delivers it (posted back to the connection's strand), so no thread
-// waits for a function and there is no hop to a worker pool. Requests whose body exceeds `max_body_bytes`
+// by the thread that completes it (the invoker's; the connection is idle meanwhile) when the socket takes
+// it whole, else on the connection's strand, so no thread waits for a function and a warm invoke costs
+// no hop to a worker pool nor back to an I/O thread. Requests whose body exceeds `max_body_bytes`
 // are answered 413 without reading the body. Binds only where told (tests: 127.0.0.1).
 // stop() closes the acceptor, waits until every blocking invoke in flight has been answered (its
 // response or its 202), then closes the connections and joins every thread; the destructor calls it.

@@ -153,19 +153,26 @@ sqlite3_stmt* Store::prepared(const char* sql, const char* what) {
 
 void Store::put_namespace(const std::string& ns, const std::string& uuid, const std::string& key) {
   std::lock_guard lock(mu_);
-  auth_cache_.clear();
+  {
+    std::lock_guard cache(cache_mu_);
+    auth_cache_.clear();
+  }
   Statement s(db_, prepared("INSERT OR REPLACE INTO namespaces (ns, uuid, key) VALUES (?, ?, ?)", "put namespace"),
               "put namespace");
   s.bind(1, ns).bind(2, uuid).bind(3, key).step();
 }
 
 std::optional<std::string> Store::authenticate(const std::string& uuid, const std::string& key) {
-  std::lock_guard lock(mu_);
   const std::string cache_key = uuid + "\n" + key;
-  if (const auto it = auth_cache_.find(cache_key); it != auth_cache_.end()) return it->second;
+  {
+    std::lock_guard cache(cache_mu_);
+    if (const auto it = auth_cache_.find(cache_key); it != auth_cache_.end()) return it->second;
+  }
+  std::lock_guard lock(mu_);
   Statement s(db_, prepared("SELECT ns FROM namespaces WHERE uuid = ? AND key = ?", "authenticate"), "authenticate");
   s.bind(1, uuid).bind(2, key);
   if (!s.step()) return std::nullopt;
+  std::lock_guard cache(cache_mu_);
   return auth_cache_.emplace(cache_key, s.text(0)).first->second;
 }
 
@@ -179,7 +186,10 @@ std::vector<std::string> Store::namespaces() {
 
 bool Store::put_action(ActionRecord& a, bool overwrite) {
   std::lock_guard lock(mu_);
-  action_cache_.clear();
+  {
+    std::lock_guard cache(cache_mu_);
+    action_cache_.clear();
+  }
   exec("BEGIN IMMEDIATE", "begin put action");
   try {
     std::int64_t version = 0;
@@ -213,14 +223,20 @@ bool Store::put_action(ActionRecord& a, bool overwrite) {
 
 std::optional<ActionRecord> Store::get_action(const std::string& ns, const std::string& name) {
   static const std::string sql = std::string("SELECT ") + kActionColumns + " FROM actions WHERE ns = ? AND name = ?";
-  std::lock_guard lock(mu_);
   auto key = std::make_pair(ns, name);
-  if (const auto it = action_cache_.find(key); it != action_cache_.end()) return it->second;
+  {
+    std::lock_guard cache(cache_mu_);
+    if (const auto it = action_cache_.find(key); it != action_cache_.end()) return it->second;
+  }
+  std::lock_guard lock(mu_);
   Statement s(db_, prepared(sql.c_str(), "get action"), "get action");
   s.bind(1, ns).bind(2, name);
   if (!s.step()) return std::nullopt;
+  ActionRecord a = action_from(s);
+  std::lock_guard cache(cache_mu_);
   if (action_cache_.size() >= 10'000) action_cache_.clear();  // bounded: a cache, not a copy of the table
-  return action_cache_.emplace(std::move(key), action_from(s)).first->second;
+  action_cache_.insert_or_assign(std::move(key), a);
+  return a;
 }
 
 std::vector<ActionRecord> Store::list_actions(const std::string& ns, int limit, int skip) {
@@ -236,7 +252,10 @@ std::vector<ActionRecord> Store::list_actions(const std::string& ns, int limit, 
 
 bool Store::delete_action(const std::string& ns, const std::string& name) {
   std::lock_guard lock(mu_);
-  action_cache_.clear();
+  {
+    std::lock_guard cache(cache_mu_);
+    action_cache_.clear();
+  }
   Statement s(db_, prepared("DELETE FROM actions WHERE ns = ? AND name = ?", "delete action"), "delete action");
   s.bind(1, ns).bind(2, name).step();
   return s.changes() > 0;

@@ -104,9 +104,12 @@ class Store {
 
   StoreOptions options_;
   sqlite3* db_ = nullptr;
-  std::mutex mu_;  // the connection, the statement cache, the action cache
-  std::map<std::string, std::string> auth_cache_;  // "uuid\nkey" → namespace; cleared by put_namespace
+  std::mutex mu_;  // the connection and the statement cache
   std::map<std::string, sqlite3_stmt*> statements_;
+  // The caches have their own lock, so a hit never waits behind a batch of activation writes; they are
+  // filled and cleared with mu_ held too (mu_ first), so a fill never races an update into staleness.
+  std::mutex cache_mu_;
+  std::map<std::string, std::string> auth_cache_;  // "uuid\nkey" → namespace; cleared by put_namespace
   std::map<std::pair<std::string, std::string>, ActionRecord> action_cache_;  // (ns, name) → action
   // Queued activation records (taken only with or without mu_, never mu_ after it: mu_ first).
   std::mutex pending_mu_;

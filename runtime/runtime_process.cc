@@ -35,23 +35,47 @@ bool write_all(int fd, const char* p, std::size_t n) {
   return true;
 }
 
-// Reads exactly n bytes before `deadline`; false on EOF, error or timeout (sets *timed_out).
-bool read_all(int fd, char* p, std::size_t n, Clock::time_point deadline, bool* timed_out) {
-  while (n) {
+// Waits until `fd` is readable or `deadline` passes; false on timeout (sets *timed_out) or error.
+bool wait_readable(int fd, Clock::time_point deadline, bool* timed_out) {
+  while (true) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) {
       *timed_out = true;
       return false;
     }
     pollfd pfd{fd, POLLIN, 0};
-    const int rc = ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left, 1 << 30)));
+    const int rc = ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left + 1, 1 << 30)));
     if (rc < 0 && errno == EINTR) continue;
-    if (rc == 0) continue;  // re-check the deadline
-    const ssize_t r = ::read(fd, p, n);
+    if (rc < 0) return false;
+    if (rc > 0) return true;
+  }
+}
+
+// Reads one frame (4-byte little-endian length + body) into *body before `deadline`, taking as much as
+// the pipe holds per read() so that a small reply costs one poll and one read; false on EOF, error,
+// timeout (sets *timed_out) or bytes beyond the frame (a runtime answers one request with one frame).
+bool read_frame(int fd, std::string* body, Clock::time_point deadline, bool* timed_out) {
+  char buf[16384];
+  std::size_t have = 0;
+  while (have < 4) {
+    if (!wait_readable(fd, deadline, timed_out)) return false;
+    const ssize_t r = ::read(fd, buf + have, sizeof buf - have);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) return false;
-    p += r;
-    n -= static_cast<std::size_t>(r);
+    have += static_cast<std::size_t>(r);
+  }
+  std::uint32_t size = 0;
+  std::memcpy(&size, buf, 4);
+  if (have - 4 > size) return false;
+  body->resize(size);
+  std::memcpy(body->data(), buf + 4, have - 4);
+  std::size_t got = have - 4;
+  while (got < size) {
+    if (!wait_readable(fd, deadline, timed_out)) return false;
+    const ssize_t r = ::read(fd, body->data() + got, size - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    got += static_cast<std::size_t>(r);
   }
   return true;
 }
@@ -165,9 +189,11 @@ RunResult RuntimeProcess::init_source(const std::string& source, const std::stri
 }
 
 RunResult RuntimeProcess::run(const std::string& args_json, std::int64_t timeout_ms) {
-  json args = json::parse(args_json, nullptr, false);
-  if (args.is_discarded()) args = json::object();
-  return exchange(json{{"op", "run"}, {"args", args}}.dump(), timeout_ms);
+  // The arguments go into the request verbatim when they are a JSON object (checked without building a
+  // DOM); anything else becomes {}.
+  const bool object = args_json.find_first_not_of(" \t\r\n") != std::string::npos &&
+                      args_json[args_json.find_first_not_of(" \t\r\n")] == '{' && json::accept(args_json);
+  return exchange(std::string(R"({"op":"run","args":)") + (object ? args_json : std::string("{}")) + "}", timeout_ms);
 }
 
 RunResult RuntimeProcess::exchange(const std::string& request, std::int64_t timeout_ms) {
@@ -180,18 +206,13 @@ RunResult RuntimeProcess::exchange(const std::string& request, std::int64_t time
     return r;
   }
   const std::uint32_t n = static_cast<std::uint32_t>(request.size());
-  std::string frame(reinterpret_cast<const char*>(&n), 4);
-  frame += request;
+  std::string frame;
+  frame.reserve(4 + request.size());
+  frame.append(reinterpret_cast<const char*>(&n), 4).append(request);
   const auto deadline = start + std::chrono::milliseconds(timeout_ms);
-  std::uint32_t reply_size = 0;
   std::string reply;
   bool timed_out = false;
-  bool ok = write_all(to_child_, frame.data(), frame.size()) &&
-            read_all(from_child_, reinterpret_cast<char*>(&reply_size), 4, deadline, &timed_out);
-  if (ok) {
-    reply.resize(reply_size);
-    ok = read_all(from_child_, reply.data(), reply_size, deadline, &timed_out);
-  }
+  const bool ok = write_all(to_child_, frame.data(), frame.size()) && read_frame(from_child_, &reply, deadline, &timed_out);
   r.duration_us = since_us(start);
   if (!ok) {
     broken_ = true;

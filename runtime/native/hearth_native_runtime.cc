@@ -48,8 +48,10 @@ void write_frame(const json& j) {
   }
 }
 
+// The output written since the last reset_logs() (the memfd is fds 1 and 2, sharing one file offset).
 std::vector<std::string> captured_logs(int fd) {
-  const off_t size = lseek(fd, 0, SEEK_END);
+  const off_t size = lseek(fd, 0, SEEK_CUR);
+  if (size <= 0) return {};
   std::string text(static_cast<std::size_t>(std::min<off_t>(size, kLogLimit)), '\0');
   if (pread(fd, text.data(), text.size(), 0) < 0) text.clear();
   if (size > static_cast<off_t>(kLogLimit)) text += "\n[hearth: logs truncated at 65536 bytes]";
@@ -69,7 +71,10 @@ std::vector<std::string> captured_logs(int fd) {
 int main() {
   HearthMain entry = nullptr;
   std::vector<char> out(kResultCapacity);
-  const int saved_out = dup(1), saved_err = dup(2);
+  // The function's stdout/stderr go to one memfd for the runtime's whole life (nothing else writes
+  // there); each run starts it empty, so a run costs no fd juggling.
+  const int logs = memfd_create("hearth-logs", 0);
+  if (logs < 0 || dup2(logs, 1) < 0 || dup2(logs, 2) < 0) return 1;
   while (true) {
     std::uint32_t n = 0;
     if (!read_all(3, &n, 4)) return 0;
@@ -92,14 +97,13 @@ int main() {
       write_frame({{"ok", true}});
     } else if (op == "run" && entry) {
       const std::string args = req.contains("args") ? req["args"].dump() : "{}";
-      const int logs = memfd_create("hearth-logs", 0);
-      fflush(stdout);
-      dup2(logs, 1);
-      dup2(logs, 2);
+      if (lseek(logs, 0, SEEK_CUR) != 0) {  // the previous run wrote something
+        lseek(logs, 0, SEEK_SET);
+        if (ftruncate(logs, 0) != 0) return 1;
+      }
       const long len = entry(args.c_str(), out.data(), out.size());
       fflush(stdout);
-      dup2(saved_out, 1);
-      dup2(saved_err, 2);
+      fflush(stderr);
       json reply;
       if (len < 0) {
         reply = {{"ok", false}, {"error", std::string(out.data(), strnlen(out.data(), out.size()))}};
@@ -110,7 +114,6 @@ int main() {
                                    : json{{"ok", false}, {"error", "hearth_main did not write a JSON object"}};
       }
       reply["logs"] = captured_logs(logs);
-      close(logs);
       write_frame(reply);
     } else {
       write_frame({{"ok", false}, {"error", entry ? "unknown op '" + op + "'" : "run before a successful init"}});

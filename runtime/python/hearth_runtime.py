@@ -17,20 +17,23 @@ LOG_LIMIT = 64 * 1024  # bytes of captured output per activation
 
 
 def read_frame(fd):
-    header = b""
-    while len(header) < 4:
-        chunk = os.read(fd, 4 - len(header))
-        if not chunk:
-            return None
-        header += chunk
-    (length,) = struct.unpack("<I", header)
-    data = bytearray()
-    while len(data) < length:
-        chunk = os.read(fd, min(length - len(data), 1 << 20))
+    # One request at a time: whatever the pipe holds belongs to this frame, so a small one costs one read.
+    data = b""
+    while len(data) < 4:
+        chunk = os.read(fd, 65536)
         if not chunk:
             return None
         data += chunk
-    return json.loads(data)
+    (length,) = struct.unpack_from("<I", data)
+    if len(data) - 4 < length:
+        buf = bytearray(data)
+        while len(buf) - 4 < length:
+            chunk = os.read(fd, min(length + 4 - len(buf), 1 << 20))
+            if not chunk:
+                return None
+            buf += chunk
+        data = bytes(buf)
+    return json.loads(data[4:4 + length])
 
 
 def write_frame(fd, obj):

@@ -158,6 +158,25 @@ TEST(HttpServerAsync, BlockingInvokesAreAnsweredFromTheCompletionThread) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));  // concurrent, not 8 × 30 ms serialised... nor hung
 }
 
+TEST(HttpServerAsync, AResponseBiggerThanTheSocketBufferIsFinishedOnTheStrand) {
+  Store store{":memory:"};
+  SlowDispatcher dispatcher(1);
+  Api api{store, dispatcher, ApiConfig{.max_payload_bytes = 32 << 20}};
+  HttpServer server{api, HttpServerConfig{}};
+  store.put_namespace("guest", "uuid", "key");
+  ActionRecord a{"guest", "echo", "python:3", "def main(a): return a"};
+  store.put_action(a, false);
+  HttpClient client("127.0.0.1", server.port());
+  const std::string big(8 << 20, 'b');  // more than a loopback socket takes at once
+  for (int i = 0; i < 2; ++i) {
+    const auto r = client.send({"POST", "/api/v1/namespaces/_/actions/echo?blocking=true&result=true",
+                                basic_auth("uuid", "key"), json{{"s", big}}.dump()});
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(json::parse(r.body)["s"].get<std::string>().size(), big.size());
+  }
+  EXPECT_EQ(client.send({"GET", "/healthz", "", ""}).status, 200);  // and the connection goes on
+}
+
 TEST(HttpServerAsync, AnInvokeOutlivingTheWaitGets202AndStopWaitsForInFlightInvokes) {
   Store store{":memory:"};
   SlowDispatcher dispatcher(300);

@@ -145,6 +145,32 @@ TEST_F(RuntimeFixture, NativeEchoAndCrash) {
   EXPECT_FALSE(q.init("/nonexistent.so", "main", 5000).ok);
 }
 
+TEST_F(RuntimeFixture, NativeLogsBelongToTheirOwnRun) {
+  RuntimeProcess p(Language::kNative);
+  ASSERT_TRUE(p.init(HEARTH_NATIVE_NOOP, "main", 5000).ok);
+  for (int i = 0; i < 3; ++i) {
+    auto r = p.run(R"({"log":1})", 5000);
+    ASSERT_TRUE(r.ok) << r.error;
+    EXPECT_EQ(r.logs, std::vector<std::string>{"native noop called"});  // one line per run, never accumulated
+    r = p.run("{}", 5000);
+    ASSERT_TRUE(r.ok) << r.error;
+    EXPECT_TRUE(r.logs.empty());
+  }
+}
+
+TEST_F(RuntimeFixture, ArgumentsThatAreNotAnObjectBecomeEmpty) {
+  RuntimeProcess p(Language::kPython);
+  ASSERT_TRUE(p.init(code("main.py", "def main(a):\n    return {'args': a}\n"), "main", 5000).ok);
+  for (const char* bad : {"", "[1,2]", "{bad", "42", "  "}) {
+    const auto r = p.run(bad, 5000);
+    ASSERT_TRUE(r.ok) << bad << ": " << r.error;
+    EXPECT_EQ(json::parse(r.result_json)["args"], json::object()) << bad;
+  }
+  const auto r = p.run(R"(  {"k": [1, {"x": "y"}]} )", 5000);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(json::parse(r.result_json)["args"], json::parse(R"({"k": [1, {"x": "y"}]})"));
+}
+
 TEST(Language, FromKind) {
   EXPECT_EQ(language_of("python:3"), Language::kPython);
   EXPECT_EQ(language_of("nodejs:20"), Language::kNodejs);
