@@ -9,6 +9,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -130,8 +131,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // connection is idle meanwhile — its next read starts only after this response — so when the socket
   // takes the whole response at once it is written right here and the next read is started, with no hop
   // to an I/O thread (true: written). Otherwise (a full socket buffer, an error) the rest is written
-  // asynchronously on the connection's strand, which settles the debt (false). The wait's timer is left
-  // alone: it is only ever touched on the strand, and its late expiry finds the reply sent.
+  // asynchronously on the connection's I/O thread, which settles the debt (false). The wait's timer is
+  // left alone: it is only ever touched on that thread, and its late expiry finds the reply sent.
   bool deliver(const HttpResponse& r, bool keep_alive, unsigned version) {
     std::string bytes = version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
     bytes += std::to_string(r.status);
@@ -195,7 +196,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   // The last blocking invoke's wait: its reply, the 202 to send at its deadline, and the timer. Touched
-  // only on the connection's strand (the completing thread uses the reply object alone).
+  // only on the connection's I/O thread (the completing thread uses the reply object alone).
   asio::steady_timer timer_;
   bool timer_armed_ = false;
   std::shared_ptr<PendingReply> pending_;
@@ -210,23 +211,27 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
+// One io_context per I/O thread (each run by that thread alone, so no handler ever hands the reactor to
+// another thread, which on a shared io_context costs a futex wake per event); connections are spread
+// over them round-robin and stay on theirs, which serialises each connection's handlers.
 struct HttpServer::Impl {
-  Impl(Api& api, HttpServerConfig c)
-      : api(api),
-        config(std::move(c)),
-        io(config.io_threads),
-        acceptor(io) {
+  Impl(Api& api, HttpServerConfig c) : api(api), config(std::move(c)) {
+    const int n = std::max(1, config.io_threads);
+    for (int i = 0; i < n; ++i) ios.push_back(std::make_unique<asio::io_context>(1));
+    acceptor.emplace(*ios[0]);
     const tcp::endpoint endpoint(asio::ip::make_address(config.address), config.port);
-    acceptor.open(endpoint.protocol());
-    acceptor.set_option(asio::socket_base::reuse_address(true));
-    acceptor.bind(endpoint);
-    acceptor.listen(asio::socket_base::max_listen_connections);
+    acceptor->open(endpoint.protocol());
+    acceptor->set_option(asio::socket_base::reuse_address(true));
+    acceptor->bind(endpoint);
+    acceptor->listen(asio::socket_base::max_listen_connections);
+    for (auto& io : ios) guards.emplace_back(asio::make_work_guard(*io));  // run() until stop()
     accept();
-    for (int i = 0; i < config.io_threads; ++i) threads.emplace_back([this] { io.run(); });
+    for (auto& io : ios) threads.emplace_back([io = io.get()] { io->run(); });
   }
 
   void accept() {
-    acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+    asio::io_context& io = *ios[next_io++ % ios.size()];
+    acceptor->async_accept(io, [this](beast::error_code ec, tcp::socket socket) {
       if (ec) return;  // acceptor closed
       socket.set_option(tcp::no_delay(true));
       std::make_shared<Session>(std::move(socket), api, outstanding, config.max_body_bytes)->start();
@@ -237,27 +242,29 @@ struct HttpServer::Impl {
   void stop() {
     if (stopped) return;
     stopped = true;
-    asio::post(io, [this] {
+    asio::post(*ios[0], [this] {
       beast::error_code ignored;
-      acceptor.close(ignored);
+      acceptor->close(ignored);
     });
     outstanding.wait_zero();  // blocking invokes in flight get their responses (or their 202)
-    io.stop();
+    for (auto& io : ios) io->stop();
     for (auto& t : threads) t.join();
   }
 
   Api& api;
   HttpServerConfig config;
-  asio::io_context io;
+  std::vector<std::unique_ptr<asio::io_context>> ios;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   Outstanding outstanding;
-  tcp::acceptor acceptor;
+  std::optional<tcp::acceptor> acceptor;
+  std::size_t next_io = 0;  // touched only by the accept chain (on ios[0])
   std::vector<std::thread> threads;
   bool stopped = false;
 };
 
 HttpServer::HttpServer(Api& api, HttpServerConfig config) : impl_(std::make_unique<Impl>(api, std::move(config))) {}
 HttpServer::~HttpServer() { stop(); }
-std::uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+std::uint16_t HttpServer::port() const { return impl_->acceptor->local_endpoint().port(); }
 void HttpServer::stop() { impl_->stop(); }
 
 }  // namespace hearth::live

@@ -1,8 +1,9 @@
 // HttpServer: HTTP/1.1 with keep-alive on Boost.Beast, serving an Api. Connections are handled
-// asynchronously on `io_threads` threads sharing one io_context (one strand per connection). Every
+// asynchronously on `io_threads` threads, each running its own io_context (connections are assigned
+// round-robin and stay on theirs, so a connection's handlers never run concurrently). Every
 // request is handled on its I/O thread through Api::handle_async: a blocking invoke's response is written
 // by the thread that completes it (the invoker's; the connection is idle meanwhile) when the socket takes
-// it whole, else on the connection's strand, so no thread waits for a function and a warm invoke costs
+// it whole, else on the connection's I/O thread, so no thread waits for a function and a warm invoke costs
 // no hop to a worker pool nor back to an I/O thread. Requests whose body exceeds `max_body_bytes`
 // are answered 413 without reading the body. Binds only where told (tests: 127.0.0.1).
 // stop() closes the acceptor, waits until every blocking invoke in flight has been answered (its
