@@ -14,7 +14,9 @@
 //   native latency     one connection, sequential: the warm path's latency (the overhead target:
 //                      a native no-op's own run time is ~1 µs, so this is the platform's overhead)
 // `ratio` is the case's throughput over its baseline's (healthz for the concurrent cases, healthz latency
-// for the sequential one); `cold` counts cold starts during the measured phase.
+// for the sequential one); `cold` counts cold starts during the measured phase; `wait p50` and `run p50`
+// are the medians of the newest activation records' wait_us (API to the invoker's thread, queueing
+// included) and run_us (the runtime round trip, the function's own time included).
 #include <unistd.h>
 
 #include <algorithm>
@@ -206,7 +208,8 @@ int main(int argc, char** argv) {
 
     std::printf("throughput_bench: %zu requests per case, %d connections, 1 invoker x %d slots, %ld cores\n", requests,
                 connections, concurrency, sysconf(_SC_NPROCESSORS_ONLN));
-    std::printf("%-16s %10s %8s %10s %10s %8s %7s\n", "case", "inv/s", "ratio", "p50 us", "p99 us", "failed", "cold");
+    std::printf("%-16s %10s %8s %10s %10s %8s %7s %9s %9s\n", "case", "inv/s", "ratio", "p50 us", "p99 us", "failed", "cold",
+                "wait p50", "run p50");
     double baseline = 0, latency_baseline = 0;
     const auto run_case = [&](const std::string& name, const std::vector<std::string>& reqs, int conns, std::size_t n) {
       const bool is_baseline = name.starts_with("healthz");
@@ -220,8 +223,21 @@ int main(int argc, char** argv) {
       const double rate = static_cast<double>(r.ok) / r.seconds;
       double& base = conns == 1 ? latency_baseline : baseline;
       if (is_baseline) base = rate;
-      std::printf("%-16s %10.0f %8.3f %10.0f %10.0f %8zu %7llu\n", name.c_str(), rate, rate / base, r.p50_us, r.p99_us,
-                  r.failed, static_cast<unsigned long long>(dispatcher.stats().cold - cold_before));
+      // Where an invoke's time goes, from the case's newest activation records (platform-side clocks):
+      // wait = API to the invoker's thread (queueing included), run = the runtime round trip.
+      std::vector<std::int64_t> wait, run;
+      if (!is_baseline)
+        for (const auto& a : store.list_activations("guest", "", static_cast<int>(std::min<std::size_t>(n, 5000)), 0)) {
+          wait.push_back(a.wait_us);
+          run.push_back(a.run_us);
+        }
+      const auto median = [](std::vector<std::int64_t>& v) {
+        std::sort(v.begin(), v.end());
+        return v.empty() ? 0LL : static_cast<long long>(v[v.size() / 2]);
+      };
+      std::printf("%-16s %10.0f %8.3f %10.0f %10.0f %8zu %7llu %9lld %9lld\n", name.c_str(), rate, rate / base, r.p50_us,
+                  r.p99_us, r.failed, static_cast<unsigned long long>(dispatcher.stats().cold - cold_before), median(wait),
+                  median(run));
       std::fflush(stdout);
       results.emplace_back(name, r);
     };
@@ -237,20 +253,6 @@ int main(int argc, char** argv) {
     run_case("python x100", pythons, connections, requests);
     run_case("healthz latency", {request_bytes("GET", "/healthz", "", "")}, 1, std::min<std::size_t>(requests, 10000));
     run_case("native latency", {invoke_bytes("native", auth)}, 1, std::min<std::size_t>(requests, 10000));
-    if (std::string("native latency").find(only) != std::string::npos) {
-      // Where the sequential invoke's time goes, from its activation records (platform-side clocks).
-      std::vector<std::int64_t> wait, run;
-      for (const auto& a : store.list_activations("guest", "native", 5000, 0)) {
-        wait.push_back(a.wait_us);
-        run.push_back(a.run_us);
-      }
-      std::sort(wait.begin(), wait.end());
-      std::sort(run.begin(), run.end());
-      if (!wait.empty())
-        std::printf("  native latency: activation records' p50 wait %lld us (API to invoker thread), run %lld us "
-                    "(runtime round trip)\n",
-                    static_cast<long long>(wait[wait.size() / 2]), static_cast<long long>(run[run.size() / 2]));
-    }
     server.stop();
     dispatcher.stop();
   }
