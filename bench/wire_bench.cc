@@ -5,7 +5,8 @@
 // protocol and sockets are the real ones; a separate process would add only scheduling noise).
 //   build/wire_bench
 // Counters: p50_us / p99_us client-observed per invoke (one keep-alive connection, sequential), and
-// wire_hop_p50_us = this case's p50 minus the in-process p50 measured just before it.
+// wire_hop_p50_us = this case's p50 minus the in-process p50 measured just before it; then how fast a
+// down invoker is noticed (DetectDownInvoker/closed|silent).
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
 
@@ -25,6 +27,7 @@
 #include "live/local_dispatcher.h"
 #include "live/remote_dispatcher.h"
 #include "live/runtime_container_factory.h"
+#include "live/wire.h"
 
 namespace {
 
@@ -96,8 +99,34 @@ void OverWire(benchmark::State& state) {
   std::filesystem::remove_all(code_dir("_wire"));
 }
 
+// How long the controller takes to declare an invoker down: "closed" — its connection closes (a killed
+// process); "silent" — it stops sending frames (a hung process or host: heartbeat timeout 1.5 s, checked
+// every 100 ms). Timed from the last frame the invoker sent to the moment placement stops using it.
+void DetectDownInvoker(benchmark::State& state, bool silent) {
+  live::RemoteDispatcher controller(live::RemoteDispatcherConfig{});
+  std::vector<double> ms;
+  int n = 0;
+  for (auto _ : state) {
+    const int fd = live::wire::connect_tcp("127.0.0.1", controller.port());
+    const std::string name = "probe" + std::to_string(n++);
+    live::wire::send_frame(fd, nlohmann::json{{"type", "hello"}, {"name", name}, {"pid", 0},
+                                              {"state", live::wire::to_json(live::InvokerState{4096, 0, 0, 0, {}})}}.dump());
+    controller.wait_for_invokers(1, 5000);
+    const auto last_frame = std::chrono::steady_clock::now();
+    if (!silent) close(fd);
+    while (controller.wait_for_invokers(1, 0) == 1) std::this_thread::sleep_for(std::chrono::microseconds(200));
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - last_frame).count());
+    if (silent) close(fd);
+  }
+  std::sort(ms.begin(), ms.end());
+  state.counters["p50_ms"] = ms[ms.size() / 2];
+  state.counters["max_ms"] = ms.back();
+}
+
 BENCHMARK(InProcess)->Iterations(20000)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(OverWire)->Iterations(20000)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(DetectDownInvoker, closed, false)->Iterations(20)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(DetectDownInvoker, silent, true)->Iterations(5)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
