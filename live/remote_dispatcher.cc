@@ -68,6 +68,10 @@ void RemoteDispatcher::stop() {
       mark_down(static_cast<model::NodeId>(n), invokers_[n]->generation, "the controller is stopping", failed);
   }
   changed_.notify_all();
+  {
+    std::lock_guard lock(mu_);
+    for (int fd : connections_) ::shutdown(fd, SHUT_RDWR);  // also ones that never said hello
+  }
   ::shutdown(listen_fd_, SHUT_RDWR);
   acceptor_.join();
   monitor_.join();
@@ -123,6 +127,7 @@ void RemoteDispatcher::accept_loop() {
       close(fd);
       return;
     }
+    connections_.insert(fd);
     readers_.emplace_back([this, fd] { read_loop(fd); });
   }
 }
@@ -175,6 +180,8 @@ void RemoteDispatcher::read_loop(int fd) {
     ns.healthy = true;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hearth controller: rejected an invoker connection: %s\n", e.what());
+    std::lock_guard lock(mu_);
+    connections_.erase(fd);
     close(fd);
     return;
   }
@@ -230,11 +237,10 @@ void RemoteDispatcher::read_loop(int fd) {
   {
     std::lock_guard lock(mu_);
     mark_down(node, generation, why, failed);
-  }
-  {
     Invoker& inv = *invokers_[node];  // slots are never removed
     std::lock_guard w(inv.write_mu);
     if (inv.fd == fd) inv.fd = -1;
+    connections_.erase(fd);
     close(fd);
   }
   changed_.notify_all();

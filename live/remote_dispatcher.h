@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -108,6 +109,7 @@ class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
   bool stopping_ = false;
   std::thread acceptor_, monitor_;
   std::vector<std::thread> readers_;
+  std::set<int> connections_;  // accepted sockets not yet closed
 };
 
 }  // namespace hearth::live

@@ -158,6 +158,15 @@ TEST(RemoteDispatcher, AReconnectingInvokerGetsItsSlotBack) {
   EXPECT_EQ(d.invokers().size(), 1u);
 }
 
+TEST(RemoteDispatcher, StopsWhileAConnectionNeverSaidHello) {
+  auto d = std::make_unique<RemoteDispatcher>(config());
+  const int fd = wire::connect_tcp("127.0.0.1", d->port());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // accepted, its reader waits for hello
+  d->stop();  // must not wait for that reader forever
+  d.reset();
+  close(fd);
+}
+
 TEST(RemoteDispatcher, GarbageOnTheWireIsRejected) {
   RemoteDispatcher d(config());
   const int fd = wire::connect_tcp("127.0.0.1", d.port());
