@@ -1,7 +1,8 @@
 // `hearth invoker --controller HOST:PORT`: one invoker process — a container pool with its keep-alive
 // and prewarm policies, running functions in sandboxes — joined to a controller over the wire protocol
 // (docs/wire-protocol.md). `hearth up` spawns these; on another host, point one at the controller's
-// wire address. Serves until SIGINT/SIGTERM or until the controller goes away (exit code 1).
+// wire address. Serves until SIGINT/SIGTERM; when the controller goes away it keeps its containers and
+// reconnects until the controller is back, unless --exit-with-controller (then exit code 1).
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -24,6 +25,7 @@ struct InvokerFlags {
   std::string controller;
   std::string name;
   std::string data_dir = ".hearth-invoker";
+  bool exit_with_controller = false;
   PoolFlags pool;
 };
 
@@ -42,6 +44,7 @@ int run(const InvokerFlags& f) {
   config.controller = f.controller;
   config.name = f.name.empty() ? "invoker-" + std::to_string(getpid()) : f.name;
   config.pool = pool.config;
+  config.reconnect = !f.exit_with_controller;
   live::InvokerAgent agent(factory, config);
   std::fprintf(stderr, "hearth invoker %s: joined %s (%lld MB, concurrency %d, keep-alive %s, prewarm %s, %s)\n",
                config.name.c_str(), f.controller.c_str(), static_cast<long long>(pool.config.invoker_memory_mb),
@@ -74,6 +77,8 @@ Action add_invoker_command(CLI::App& app) {
   cmd->add_option("--controller", f->controller, "The controller's wire address HOST:PORT")->required();
   cmd->add_option("--name", f->name, "Invoker name, unique per controller (default invoker-PID)");
   cmd->add_option("--data-dir", f->data_dir, "Where this invoker keeps the code it runs");
+  cmd->add_flag("--exit-with-controller", f->exit_with_controller,
+                "Exit when the controller goes away instead of reconnecting (hearth up's own invokers)");
   add_pool_flags(*cmd, f->pool);
   return [f] {
     try {

@@ -121,7 +121,8 @@ int run(const UpFlags& f) {
     const std::string wire = f.wire_address + ":" + std::to_string(remote->port());
     for (int i = 0; i < f.invokers; ++i) {
       std::vector<std::string> args = {"invoker", "--controller", wire, "--name", "invoker" + std::to_string(i),
-                                       "--data-dir", (data / ("invoker" + std::to_string(i))).string()};
+                                       "--data-dir", (data / ("invoker" + std::to_string(i))).string(),
+                                       "--exit-with-controller"};
       for (const std::string& a : invoker_args(f.pool)) args.push_back(a);
       children.spawn(args, signals);
     }

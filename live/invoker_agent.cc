@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -16,11 +17,7 @@ using nlohmann::json;
 InvokerAgent::InvokerAgent(ContainerFactory& factory, InvokerAgentConfig config) : config_(std::move(config)) {
   config_.pool.invokers = 1;
   pool_ = std::make_unique<LocalDispatcher>(factory, config_.pool);  // validates the policy specs first
-  std::string host;
-  std::uint16_t port = 0;
-  wire::split_host_port(config_.controller, &host, &port);
-  fd_ = wire::connect_tcp(host, port);
-  send(json{{"type", "hello"}, {"name", config_.name}, {"pid", getpid()}, {"state", wire::to_json(pool_->state(0))}}.dump());
+  connect();
   heartbeat_ = std::thread([this] { heartbeats(); });
 }
 
@@ -30,6 +27,22 @@ InvokerAgent::~InvokerAgent() {
   pool_->stop();  // finishes queued invocations (their results go nowhere if the controller is gone)
   pool_.reset();
   close(fd_);
+  for (int fd : retired_) close(fd);
+}
+
+void InvokerAgent::connect() {
+  std::string host;
+  std::uint16_t port = 0;
+  wire::split_host_port(config_.controller, &host, &port);
+  const int fd = wire::connect_tcp(host, port);
+  {
+    // The old descriptor stays open (retired) until the destructor, so stop() can never shut down a
+    // reused descriptor number.
+    std::lock_guard lock(write_mu_);
+    if (fd_ >= 0) retired_.push_back(fd_);
+    fd_ = fd;
+  }
+  send(json{{"type", "hello"}, {"name", config_.name}, {"pid", getpid()}, {"state", wire::to_json(pool_->state(0))}}.dump());
 }
 
 void InvokerAgent::stop() {
@@ -38,7 +51,7 @@ void InvokerAgent::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  ::shutdown(fd_, SHUT_RDWR);  // unblocks serve()'s read; the descriptor stays valid until the destructor
+  ::shutdown(fd_, SHUT_RDWR);  // unblocks serve()'s read
 }
 
 void InvokerAgent::send(const std::string& frame) {
@@ -58,8 +71,37 @@ void InvokerAgent::heartbeats() {
 }
 
 std::string InvokerAgent::serve() {
+  while (true) {
+    const std::string why = serve_connection();
+    if (!config_.reconnect) {
+      std::lock_guard lock(mu_);
+      return stopping_ ? "stopped" : why;
+    }
+    std::fprintf(stderr, "hearth invoker %s: lost the controller (%s); reconnecting\n", config_.name.c_str(), why.c_str());
+    for (int delay_ms = 100;; delay_ms = std::min(delay_ms * 2, 2000)) {
+      {
+        std::unique_lock lock(mu_);
+        wake_.wait_for(lock, std::chrono::milliseconds(delay_ms), [this] { return stopping_; });
+        if (stopping_) return "stopped";
+      }
+      try {
+        connect();
+        std::fprintf(stderr, "hearth invoker %s: rejoined %s\n", config_.name.c_str(), config_.controller.c_str());
+        break;
+      } catch (const std::exception&) {  // the controller is not back yet
+      }
+    }
+  }
+}
+
+std::string InvokerAgent::serve_connection() {
   std::string payload, error;
-  while (wire::recv_frame(fd_, &payload, &error)) {
+  const int fd = fd_;  // only connect() changes it, on this thread
+  {
+    std::lock_guard lock(mu_);  // a stop() before the new descriptor was in place did not shut it down
+    if (stopping_) return "stopped";
+  }
+  while (wire::recv_frame(fd, &payload, &error)) {
     try {
       handle_invoke(payload);
     } catch (const std::exception& e) {  // a malformed message: say so, answer it if it can be, keep serving

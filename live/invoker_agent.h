@@ -3,10 +3,12 @@
 // on its own container pool — a LocalDispatcher of one invoker, so warm → prewarm → cold → evict by
 // the same keep-alive and prewarm policy objects as `hearth sim` — and answers each with the activation
 // record and a state report; a heartbeat carrying the state goes out every `heartbeat_ms`. Action code
-// arrives once per version and is cached here. serve() returns when the controller goes away or stop()
-// is called (from any thread); the destructor drains running invocations and destroys the containers.
+// arrives once per version and is cached here. serve() returns when stop() is called (from any thread)
+// or, unless `reconnect`, when the controller goes away; the destructor drains running invocations and
+// destroys the containers.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -14,6 +16,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "live/live_container.h"
 #include "live/local_dispatcher.h"
@@ -25,6 +28,9 @@ struct InvokerAgentConfig {
   std::string name = "invoker0";  // unique per controller; a restarted invoker reuses its name
   LocalDispatcherConfig pool;  // `invokers` is forced to 1
   int heartbeat_ms = 500;
+  // When the controller goes away: reconnect (every 0.1 s, backing off to 2 s; the pool, its warm
+  // containers and the code cache are kept) instead of returning from serve().
+  bool reconnect = false;
 };
 
 class InvokerAgent {
@@ -40,12 +46,16 @@ class InvokerAgent {
   void stop();
 
  private:
+  // Opens a connection to the controller and says hello; throws if it cannot.
+  void connect();
+  std::string serve_connection();  // until this connection ends; why it ended
   void send(const std::string& frame);
   void handle_invoke(const std::string& payload);
   void heartbeats();
 
   InvokerAgentConfig config_;
-  int fd_ = -1;
+  std::atomic<int> fd_{-1};  // written by connect() under write_mu_, read by stop() without it
+  std::vector<int> retired_;  // descriptors of earlier connections, closed by the destructor
   std::unique_ptr<LocalDispatcher> pool_;
   std::mutex write_mu_;
   std::map<std::string, ActionRecord> actions_;  // "ns/name" → latest version received (reader thread only)

@@ -18,7 +18,7 @@ namespace {
 // An InvokerAgent serving on its own thread; stop() or destruction ends it.
 class Agent {
  public:
-  Agent(std::uint16_t controller_port, const std::string& name, int heartbeat_ms = 100) {
+  Agent(std::uint16_t controller_port, const std::string& name, int heartbeat_ms = 100, bool reconnect = false) {
     InvokerAgentConfig c;
     c.controller = "127.0.0.1:" + std::to_string(controller_port);
     c.name = name;
@@ -26,6 +26,7 @@ class Agent {
     c.pool.concurrency = 2;
     c.pool.keepalive = "ttl:10m";
     c.heartbeat_ms = heartbeat_ms;
+    c.reconnect = reconnect;
     agent = std::make_unique<InvokerAgent>(factory, c);
     thread = std::thread([this] { why = agent->serve(); });
   }
@@ -156,6 +157,23 @@ TEST(RemoteDispatcher, AReconnectingInvokerGetsItsSlotBack) {
   EXPECT_EQ(r.status, "success") << r.result_json;
   EXPECT_EQ(r.start_kind, "cold");
   EXPECT_EQ(d.invokers().size(), 1u);
+}
+
+TEST(RemoteDispatcher, AnInvokerRejoinsARestartedControllerWithItsWarmContainers) {
+  auto d = std::make_unique<RemoteDispatcher>(config());
+  const std::uint16_t port = d->port();
+  Agent a(port, "a", 100, /*reconnect=*/true);
+  ASSERT_EQ(d->wait_for_invokers(1, 5000), 1);
+  EXPECT_EQ(invoke(*d, action("f")).start_kind, "cold");
+  d.reset();  // the controller goes away; the invoker keeps its pool and retries
+  RemoteDispatcherConfig again = config();
+  again.port = port;
+  d = std::make_unique<RemoteDispatcher>(again);
+  ASSERT_EQ(d->wait_for_invokers(1, 5000), 1);
+  const auto r = invoke(*d, action("f"));  // code is shipped again; the container is still warm
+  EXPECT_EQ(r.status, "success") << r.result_json;
+  EXPECT_EQ(r.start_kind, "warm");
+  EXPECT_EQ(a.factory.created.load(), 1);
 }
 
 TEST(RemoteDispatcher, StopsWhileAConnectionNeverSaidHello) {
