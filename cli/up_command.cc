@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "cli/commands.h"
@@ -137,6 +138,16 @@ int run(const UpFlags& f) {
   api_config.max_payload_bytes = f.max_payload_bytes;
   live::Api api(store, dispatcher, api_config);
   api.set_metrics_source([&] { return local ? local->prometheus_metrics() : remote->prometheus_metrics(); });
+  api.set_invokers_source([&] {  // OpenWhisk's shape: {"name/index": "up" | "down"}
+    nlohmann::json out = nlohmann::json::object();
+    if (local) {
+      for (int i = 0; i < std::max(1, f.invokers); ++i) out["invoker" + std::to_string(i) + "/" + std::to_string(i)] = "up";
+    } else {
+      const auto all = remote->invokers();
+      for (std::size_t i = 0; i < all.size(); ++i) out[all[i].name + "/" + std::to_string(i)] = all[i].up ? "up" : "down";
+    }
+    return out.dump();
+  });
   live::HttpServer server(api, live::HttpServerConfig{.address = f.address, .port = f.port});
   std::printf("hearth up: http://%s:%u  (placement %s, keep-alive %s, prewarm %s, %s of %lld MB, %s)\n",
               f.address.c_str(), server.port(), pool.config.placement.c_str(), pool.config.keepalive.c_str(),

@@ -155,6 +155,7 @@ AsyncAnswer Api::route(const HttpRequest& req, const std::string& rid, std::func
   const std::vector<std::string> parts = split_path(target.path);
   if (parts.size() == 1 && parts[0] == "healthz") return ok_json({{"status", "ok"}});
   if (parts.size() == 1 && parts[0] == "metrics" && metrics_) return HttpResponse{200, "text/plain; version=0.0.4", metrics_()};
+  if (parts.size() == 1 && parts[0] == "invokers" && invokers_) return HttpResponse{200, "application/json", invokers_()};
   if (parts.size() < 3 || parts[0] != "api" || parts[1] != "v1" || parts[2] != "namespaces")
     return error(404, "The requested resource does not exist.", rid);
 

@@ -7,6 +7,7 @@
 //   GET    /api/v1/namespaces/{ns}/activations/{id}[/logs|/result]
 //   GET    /healthz
 //   GET    /metrics   Prometheus text (from the metrics source set with set_metrics_source)
+//   GET    /invokers  OpenWhisk's invoker health map, {"invoker0/0": "up", ...} (set_invokers_source)
 // Authentication: HTTP Basic uuid:key per namespace; "_" means the caller's namespace. Errors are JSON
 // {"error": message, "code": request id} with OpenWhisk's status codes: 400 malformed, 401 bad auth,
 // 403 another namespace, 404 missing, 405 method, 409 exists, 413 payload over the limit, 502 function
@@ -74,6 +75,8 @@ class Api {
   AsyncAnswer handle_async(const HttpRequest& request, std::function<void(HttpResponse)> deliver);
   // Where /metrics text comes from (the platform's dispatcher); unset = 404. Call before serving.
   void set_metrics_source(std::function<std::string()> source) { metrics_ = std::move(source); }
+  // Where /invokers' JSON comes from; unset = 404. Call before serving.
+  void set_invokers_source(std::function<std::string()> source) { invokers_ = std::move(source); }
 
  private:
   AsyncAnswer route(const HttpRequest& request, const std::string& request_id,
@@ -83,6 +86,7 @@ class Api {
   ApiConfig config_;
   std::atomic<std::uint64_t> next_request_{1};
   std::function<std::string()> metrics_;
+  std::function<std::string()> invokers_;
 };
 
 // A new 32-hex-character activation id (random, as OpenWhisk's).

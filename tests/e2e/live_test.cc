@@ -310,6 +310,12 @@ TEST(MultiInvoker, KilledAndHungInvokersAreNoticedAndTheOthersServe) {
   EXPECT_FALSE(is_up(hung));
   EXPECT_LE(std::chrono::steady_clock::now() - t1, std::chrono::milliseconds(2000));
 
+  const json health = json::parse(client.send({"GET", "/invokers", "", ""}).body);  // OpenWhisk's shape
+  EXPECT_EQ(health.size(), 3u) << health.dump();
+  int up = 0;
+  for (const auto& [key, state] : health.items()) up += state == "up";
+  EXPECT_EQ(up, 1) << health.dump();
+
   // Everything now runs on the one invoker left.
   for (int i = 0; i < 6; ++i) {
     const auto [s, b] = invoke("f" + std::to_string(i), 0);
