@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 
 #include "model/container.h"
@@ -37,6 +38,13 @@ class ClusterView {
   // Idle (warm, paused or function-specific prewarmed) containers of `fn` on `node`.
   virtual std::int32_t idle_containers(NodeId node, FunctionId fn) const = 0;
   virtual Micros now() const = 0;
+  // Calls `visit(node)` once per idle container of `fn` (a node holding several is visited several
+  // times). The default scans every node with idle_containers(); engines with a per-function index
+  // override it to cost O(idle containers of fn).
+  virtual void for_each_idle(FunctionId fn, const std::function<void(NodeId)>& visit) const {
+    for (const NodeState& s : nodes())
+      for (std::int32_t i = idle_containers(s.id, fn); i > 0; --i) visit(s.id);
+  }
 };
 
 }  // namespace hearth::model

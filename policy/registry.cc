@@ -8,6 +8,7 @@
 #include "policy/openwhisk_placement.h"
 #include "policy/openwhisk_prewarm.h"
 #include "policy/simple_placement.h"
+#include "policy/sophon_placement.h"
 #include "policy/ttl_keepalive.h"
 
 namespace hearth::policy {
@@ -80,6 +81,11 @@ const std::vector<PolicyInfo>& all_policies() {
        {}},
       {PolicyKind::kPlacement, "random", "uniformly random healthy node", {}},
       {PolicyKind::kPlacement, "max-memory", "healthy node with the most unreserved memory", {}},
+      {PolicyKind::kPlacement, "sophon",
+       "Sophon container-grained: WARM rule among nodes with an idle container (MA most available memory, "
+       "SR first on the sticky sequence), else COLD rule (MA most available memory among sampled nodes)",
+       {{"rules", PT::kString, "MA/MA", "WARM/COLD: MA or SR / MA (MC: not yet)"},
+        {"sample", PT::kInt, "10", "nodes sampled by the cold rule (0 = all)"}}},
       {PolicyKind::kKeepAlive, "ttl", "fixed time-to-live after last use; LRU eviction under pressure",
        {{"ttl", PT::kDuration, "10m", "idle time before an idle container is destroyed"}}},
       {PolicyKind::kKeepAlive, "lru", "keep forever; least recently used evicted under memory pressure", {}},
@@ -117,6 +123,23 @@ std::unique_ptr<PlacementPolicy> make_placement(std::string_view text, const Pol
   const PolicySpec spec = parse(PolicyKind::kPlacement, text);
   if (spec.name == "openwhisk") return std::make_unique<OpenWhiskPlacement>(ctx);
   if (spec.name == "random") return std::make_unique<RandomPlacement>(ctx.seed);
+  if (spec.name == "sophon") {
+    const std::string& rules = spec.params.get_string("rules");
+    const auto slash = rules.find('/');
+    const std::string warm = rules.substr(0, slash), cold = slash == std::string::npos ? "" : rules.substr(slash + 1);
+    if (warm != "MA" && warm != "SR")
+      throw std::invalid_argument("placement 'sophon': warm rule '" + warm + "' in '" + rules + "' is not MA or SR");
+    if (cold == "MC")
+      throw std::invalid_argument("placement 'sophon': cold rule MC needs each node's eviction order, which the "
+                                  "engines do not expose yet (docs/policies.md); use MA");
+    if (cold != "MA")
+      throw std::invalid_argument("placement 'sophon': cold rule '" + cold + "' in '" + rules + "' is not MA");
+    const std::int64_t sample = spec.params.get_int("sample");
+    if (sample < 0) throw std::invalid_argument("placement 'sophon': sample must be 0 (all) or positive");
+    return std::make_unique<SophonPlacement>(
+        ctx, warm == "MA" ? SophonPlacement::WarmRule::kMaxAvailable : SophonPlacement::WarmRule::kStickyRoute,
+        SophonPlacement::ColdRule::kMaxAvailable, static_cast<std::uint32_t>(sample));
+  }
   return std::make_unique<MaxMemoryPlacement>();
 }
 

@@ -26,6 +26,9 @@ class Cluster final : public model::ClusterView {
   // ClusterView
   std::span<const model::NodeState> nodes() const override { return nodes_; }
   std::int32_t idle_containers(model::NodeId node, model::FunctionId fn) const override;
+  void for_each_idle(model::FunctionId fn, const std::function<void(model::NodeId)>& visit) const override {
+    for (const IdleRef& r : idle_by_function_[fn]) visit(r.node);
+  }
   model::Micros now() const override { return now_; }
 
   void set_now(model::Micros now) { now_ = now; }

@@ -1,0 +1,128 @@
+// Sophon placement: hand-worked cases for each rule, and the properties every rule keeps.
+#include "policy/sophon_placement.h"
+
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include "policy/registry.h"
+#include "tests/policy/fake_cluster.h"
+
+namespace hearth::policy {
+namespace {
+
+using testing::FakeCluster;
+using testing::fn;
+
+struct SophonFixture : ::testing::Test {
+  std::vector<model::FunctionSpec> functions{fn(0, 100), fn(1, 100)};
+  PolicyContext ctx(std::uint32_t nodes) {
+    PolicyContext c;
+    c.node_count = nodes;
+    c.functions = functions;
+    c.seed = 7;
+    return c;
+  }
+};
+
+TEST_F(SophonFixture, AvailableMemoryIsWhatNeitherContainersNorPlacedWorkHold) {
+  model::NodeState s;
+  s.capacity_mb = 1000;
+  s.used_mb = 300;
+  s.reserved_mb = 100;
+  EXPECT_EQ(SophonPlacement::available_mb(s), 700);
+  s.reserved_mb = 600;  // placed work not yet in containers
+  EXPECT_EQ(SophonPlacement::available_mb(s), 400);
+}
+
+TEST_F(SophonFixture, WarmMaxAvailablePicksTheRoomiestHolder) {
+  FakeCluster c(4);
+  c.set_idle(1, 0, 1);
+  c.set_idle(3, 0, 2);
+  c.node(1).used_mb = 200;  // available 800
+  c.node(3).used_mb = 500;  // available 500
+  c.node(2).used_mb = 0;    // roomiest, but holds no idle container of fn 0
+  auto p = make_placement("sophon:MA/MA", ctx(4));
+  EXPECT_EQ(p->place({}, functions[0], c), 1u);
+  c.node(1).reserved_mb = 900;  // now available 100
+  EXPECT_EQ(p->place({}, functions[0], c), 3u);
+  c.node(3).healthy = false;
+  EXPECT_EQ(p->place({}, functions[0], c), 1u);  // unhealthy holders are skipped
+}
+
+TEST_F(SophonFixture, WarmStickyRouteTakesTheFirstHolderOnTheStickySequence) {
+  const PolicyContext context = ctx(5);
+  OpenWhiskPlacement sticky(context);
+  const std::uint32_t home = sticky.home(0), step = sticky.step(0);
+  const std::uint32_t second = (home + step) % 5, third = (home + 2 * step) % 5;
+  FakeCluster c(5);
+  c.set_idle(third, 0, 1);
+  c.set_idle(second, 0, 1);
+  c.node(third).used_mb = 0;
+  c.node(second).used_mb = 900;  // fuller, but earlier on the sequence
+  auto p = make_placement("sophon:SR/MA", context);
+  EXPECT_EQ(p->place({}, functions[0], c), second);
+  c.set_idle(home, 0, 1);
+  EXPECT_EQ(p->place({}, functions[0], c), home);
+}
+
+TEST_F(SophonFixture, ColdMaxAvailableOverAllNodesWhenNotSampling) {
+  FakeCluster c(4);
+  for (model::NodeId n = 0; n < 4; ++n) c.node(n).used_mb = 100 * (4 - n);  // node 3 is the emptiest
+  c.set_idle(0, 1, 1);  // an idle container of another function changes nothing for fn 0
+  auto p = make_placement("sophon:MA/MA,sample=0", ctx(4));
+  EXPECT_EQ(p->place({}, functions[0], c), 3u);
+  c.node(3).healthy = false;
+  EXPECT_EQ(p->place({}, functions[0], c), 2u);
+}
+
+TEST_F(SophonFixture, SpecsAreValidated) {
+  EXPECT_THROW(make_placement("sophon:MC/MA", ctx(2)), std::invalid_argument);
+  EXPECT_THROW(make_placement("sophon:MA/XX", ctx(2)), std::invalid_argument);
+  EXPECT_THROW(make_placement("sophon:MA/MA,sample=-1", ctx(2)), std::invalid_argument);
+  try {
+    make_placement("sophon:MA/MC", ctx(2));
+    FAIL() << "MC accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("eviction order"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(make_placement("sophon", ctx(2)));  // MA/MA, sample 10
+}
+
+// Properties: the answer is a healthy node (nullopt only when none is); with an idle container on a
+// healthy node the warm rules answer a holder; a sampled cold MA never beats the unsampled one.
+RC_GTEST_PROP(SophonProperties, HealthyHoldersAndSampling, ()) {
+  const auto n = *rc::gen::inRange<std::uint32_t>(1, 12);
+  std::vector<model::FunctionSpec> functions{fn(0, 100)};
+  PolicyContext ctx;
+  ctx.node_count = n;
+  ctx.functions = functions;
+  ctx.seed = *rc::gen::arbitrary<std::uint32_t>();
+  FakeCluster c(n);
+  bool any_healthy = false, healthy_holder = false;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    c.node(i).healthy = *rc::gen::arbitrary<bool>();
+    c.node(i).used_mb = *rc::gen::inRange(0, 1000);
+    c.node(i).reserved_mb = *rc::gen::inRange(0, 1200);
+    const int idle = *rc::gen::inRange(0, 3) == 0 ? 1 : 0;
+    c.set_idle(i, 0, idle);
+    any_healthy = any_healthy || c.node(i).healthy;
+    healthy_holder = healthy_holder || (idle && c.node(i).healthy);
+  }
+  model::MegaBytes best_available = -1000000;
+  for (const auto& s : c.nodes())
+    if (s.healthy) best_available = std::max(best_available, SophonPlacement::available_mb(s));
+  for (const char* spec : {"sophon:MA/MA", "sophon:SR/MA", "sophon:MA/MA,sample=2", "sophon:MA/MA,sample=0"}) {
+    auto p = make_placement(spec, ctx);
+    const auto node = p->place({}, functions[0], c);
+    RC_ASSERT(node.has_value() == any_healthy);
+    if (!node) continue;
+    RC_ASSERT(c.nodes()[*node].healthy);
+    if (healthy_holder) RC_ASSERT(c.idle_containers(*node, 0) > 0);
+    else RC_ASSERT(SophonPlacement::available_mb(c.nodes()[*node]) <= best_available);
+    if (!healthy_holder && std::string(spec) == "sophon:MA/MA,sample=0")
+      RC_ASSERT(SophonPlacement::available_mb(c.nodes()[*node]) == best_available);
+  }
+}
+
+}  // namespace
+}  // namespace hearth::policy
