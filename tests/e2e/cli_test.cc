@@ -126,8 +126,17 @@ TEST(CliE2E, MissingTraceAndBadPolicyAreRejected) {
 TEST(CliE2E, PoliciesListsEveryBaseline) {
   const CliRun r = hearth("policies");
   ASSERT_EQ(r.exit_code, 0);
-  for (const char* name : {"openwhisk", "random", "max-memory", "ttl", "lru", "greedy-dual", "hybrid-histogram"})
+  for (const char* name : {"openwhisk", "random", "max-memory", "sophon", "ttl", "lru", "greedy-dual", "hybrid-histogram"})
     EXPECT_NE(r.out.find(name), std::string::npos) << name;
+}
+
+TEST(CliE2E, SophonRunsInTheSimulatorAndRefusesWhatItLacks) {
+  const CliRun ok = hearth("sim --placement sophon:SR/MA,sample=3 --minutes 10 --json --quiet");
+  ASSERT_EQ(ok.exit_code, 0) << ok.out;
+  EXPECT_NE(ok.out.find("\"invocations\""), std::string::npos) << ok.out;
+  const CliRun mc = hearth("sim --placement sophon:MA/MC --quiet");
+  EXPECT_EQ(mc.exit_code, 2);
+  EXPECT_NE(mc.out.find("eviction order"), std::string::npos) << mc.out;  // stderr is appended to out
 }
 
 }  // namespace
