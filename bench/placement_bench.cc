@@ -50,6 +50,7 @@ void Decide(benchmark::State& state, const std::string& spec) {
 BENCHMARK_CAPTURE(Decide, random_baseline, std::string("random"));
 BENCHMARK_CAPTURE(Decide, openwhisk, std::string("openwhisk"));
 BENCHMARK_CAPTURE(Decide, max_memory, std::string("max-memory"));
+BENCHMARK_CAPTURE(Decide, sticky_ma, std::string("sticky-ma"));
 BENCHMARK_CAPTURE(Decide, sophon_MA_MA_sample10, std::string("sophon:MA/MA"));
 BENCHMARK_CAPTURE(Decide, sophon_SR_MA_sample10, std::string("sophon:SR/MA"));
 BENCHMARK_CAPTURE(Decide, sophon_MA_MA_all, std::string("sophon:MA/MA,sample=0"));

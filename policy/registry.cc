@@ -9,6 +9,7 @@
 #include "policy/openwhisk_prewarm.h"
 #include "policy/simple_placement.h"
 #include "policy/sophon_placement.h"
+#include "policy/sticky_max_available_placement.h"
 #include "policy/ttl_keepalive.h"
 
 namespace hearth::policy {
@@ -86,6 +87,9 @@ const std::vector<PolicyInfo>& all_policies() {
        "SR first on the sticky sequence), else COLD rule (MA most available memory among sampled nodes)",
        {{"rules", PT::kString, "MA/MA", "WARM/COLD: MA or SR / MA (MC: not yet)"},
         {"sample", PT::kInt, "10", "nodes sampled by the cold rule (0 = all)"}}},
+      {PolicyKind::kPlacement, "sticky-ma",
+       "Sticky-Max Available: minimise alpha x sticky-sequence position / n + (1 - alpha) x memory load",
+       {{"alpha", PT::kDouble, "0.3", "weight of stickiness against load, in [0, 1]"}}},
       {PolicyKind::kKeepAlive, "ttl", "fixed time-to-live after last use; LRU eviction under pressure",
        {{"ttl", PT::kDuration, "10m", "idle time before an idle container is destroyed"}}},
       {PolicyKind::kKeepAlive, "lru", "keep forever; least recently used evicted under memory pressure", {}},
@@ -123,6 +127,11 @@ std::unique_ptr<PlacementPolicy> make_placement(std::string_view text, const Pol
   const PolicySpec spec = parse(PolicyKind::kPlacement, text);
   if (spec.name == "openwhisk") return std::make_unique<OpenWhiskPlacement>(ctx);
   if (spec.name == "random") return std::make_unique<RandomPlacement>(ctx.seed);
+  if (spec.name == "sticky-ma") {
+    const double alpha = spec.params.get_double("alpha");
+    if (alpha < 0 || alpha > 1) throw std::invalid_argument("placement 'sticky-ma': alpha must be in [0, 1]");
+    return std::make_unique<StickyMaxAvailablePlacement>(ctx, alpha);
+  }
   if (spec.name == "sophon") {
     const std::string& rules = spec.params.get_string("rules");
     const auto slash = rules.find('/');

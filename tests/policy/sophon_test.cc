@@ -88,6 +88,25 @@ TEST_F(SophonFixture, SpecsAreValidated) {
   EXPECT_NO_THROW(make_placement("sophon", ctx(2)));  // MA/MA, sample 10
 }
 
+TEST_F(SophonFixture, StickyMaxAvailableTradesStickinessAgainstLoad) {
+  const PolicyContext context = ctx(5);
+  OpenWhiskPlacement sticky(context);
+  const std::uint32_t home = sticky.home(0), second = (home + sticky.step(0)) % 5;
+  FakeCluster c(5);  // 1000 MB each
+  for (model::NodeId n = 0; n < 5; ++n) c.node(n).used_mb = 900;  // load 0.9 everywhere...
+  c.node(second).used_mb = 0;                                     // ...but the second node is empty
+  // alpha 0.3: home scores 0.7 x 0.9 = 0.63; second scores 0.3 x 1/5 + 0 = 0.06.
+  EXPECT_EQ(make_placement("sticky-ma", context)->place({}, functions[0], c), second);
+  // alpha 1: stickiness only, the home node.
+  EXPECT_EQ(make_placement("sticky-ma:alpha=1", context)->place({}, functions[0], c), home);
+  // Equal load everywhere: the home node (d = 0) wins at any alpha > 0.
+  c.node(second).used_mb = 900;
+  EXPECT_EQ(make_placement("sticky-ma", context)->place({}, functions[0], c), home);
+  c.node(home).healthy = false;
+  EXPECT_EQ(make_placement("sticky-ma", context)->place({}, functions[0], c), second);
+  EXPECT_THROW(make_placement("sticky-ma:alpha=1.5", context), std::invalid_argument);
+}
+
 // Properties: the answer is a healthy node (nullopt only when none is); with an idle container on a
 // healthy node the warm rules answer a holder; a sampled cold MA never beats the unsampled one.
 RC_GTEST_PROP(SophonProperties, HealthyHoldersAndSampling, ()) {
