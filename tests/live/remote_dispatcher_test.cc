@@ -94,6 +94,30 @@ TEST(RemoteDispatcher, ColdThenWarmOnTheSameInvokerWithCodeShippedOnce) {
   EXPECT_NE(m.find("hearth_invocation_latency_seconds_count 3"), std::string::npos) << m;
 }
 
+// Sophon over the wire with 3 invokers: a cold start goes to the emptiest invoker, and a later invocation
+// goes to the invoker its reports say holds an idle container, even when another invoker is emptier.
+TEST(RemoteDispatcher, SophonPlacesOnTheReportedIdleContainer) {
+  RemoteDispatcherConfig c = config();
+  c.placement = "sophon:MA/MA,sample=0";
+  RemoteDispatcher d(c);
+  Agent a(d.port(), "a"), b(d.port(), "b"), x(d.port(), "x");
+  ASSERT_EQ(d.wait_for_invokers(3, 5000), 3);
+  const auto first = invoke(d, action("f", 1, 512));
+  EXPECT_EQ(first.start_kind, "cold");
+  const std::string holder = first.invoker;
+  // Two more functions land cold on the two other (emptier) invokers.
+  const auto g = invoke(d, action("g", 1, 128));
+  const auto h = invoke(d, action("h", 1, 128));
+  EXPECT_NE(g.invoker, holder);
+  EXPECT_NE(h.invoker, holder);
+  EXPECT_NE(g.invoker, h.invoker);
+  // The holder now has the least available memory (512 MB held), yet f goes back to its idle container.
+  const auto again = invoke(d, action("f", 1, 512));
+  EXPECT_EQ(again.start_kind, "warm");
+  EXPECT_EQ(again.invoker, holder);
+  EXPECT_EQ(again.container, first.container);
+}
+
 TEST(RemoteDispatcher, NoInvokerMeansAnInternalErrorNotAHang) {
   RemoteDispatcher d(config());
   const auto r = invoke(d, action("f"));
