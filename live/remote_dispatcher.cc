@@ -59,7 +59,7 @@ RemoteDispatcher::RemoteDispatcher(RemoteDispatcherConfig config) : config_(std:
 RemoteDispatcher::~RemoteDispatcher() { stop(); }
 
 void RemoteDispatcher::stop() {
-  std::vector<std::pair<Pending, std::string>> failed;
+  std::vector<Pending> failed;
   {
     std::lock_guard lock(mu_);
     if (stopping_) return;
@@ -82,10 +82,7 @@ void RemoteDispatcher::stop() {
     readers.swap(readers_);
   }
   for (auto& t : readers) t.join();
-  for (auto& [p, why] : failed) {
-    ActivationRecord rec = p.stub;
-    finish(std::move(p), std::move(rec));
-  }
+  fail_all(failed);
 }
 
 model::Micros RemoteDispatcher::now() const { return steady_us(); }
@@ -136,7 +133,7 @@ void RemoteDispatcher::read_loop(int fd) {
   std::string payload, error;
   model::NodeId node = 0;
   std::uint64_t generation = 0;
-  std::vector<std::pair<Pending, std::string>> failed;
+  std::vector<Pending> failed;
   // Hello: who this is.
   try {
     if (!wire::recv_frame(fd, &payload, &error)) throw std::runtime_error(error);
@@ -186,12 +183,7 @@ void RemoteDispatcher::read_loop(int fd) {
     return;
   }
   changed_.notify_all();
-  for (auto& [p, why] : failed) {
-    ActivationRecord rec = p.stub;
-    rec.result_json = json{{"error", why}}.dump();
-    finish(std::move(p), std::move(rec));
-  }
-  failed.clear();
+  fail_all(failed);
 
   // Results and heartbeats until the connection ends.
   std::string why;
@@ -244,15 +236,11 @@ void RemoteDispatcher::read_loop(int fd) {
     close(fd);
   }
   changed_.notify_all();
-  for (auto& [p, reason] : failed) {
-    ActivationRecord r = p.stub;
-    r.result_json = json{{"error", reason}}.dump();
-    finish(std::move(p), std::move(r));
-  }
+  fail_all(failed);
 }
 
 void RemoteDispatcher::mark_down(model::NodeId node, std::uint64_t generation, const std::string& why,
-                                 std::vector<std::pair<Pending, std::string>>& failed) {
+                                 std::vector<Pending>& failed) {
   Invoker& inv = *invokers_[node];
   if (inv.generation != generation || !inv.up) return;
   inv.up = false;
@@ -266,7 +254,7 @@ void RemoteDispatcher::mark_down(model::NodeId node, std::uint64_t generation, c
       Pending p = std::move(it->second);
       it = pending_.erase(it);
       p.stub.result_json = json{{"error", reason}}.dump();
-      failed.emplace_back(std::move(p), reason);
+      failed.push_back(std::move(p));
     } else {
       ++it;
     }
@@ -279,7 +267,7 @@ void RemoteDispatcher::monitor_loop() {
   while (!stopping_) {
     changed_.wait_for(lock, std::chrono::milliseconds(100));
     if (stopping_) break;
-    std::vector<std::pair<Pending, std::string>> failed;
+    std::vector<Pending> failed;
     const std::int64_t t = steady_us();
     for (std::size_t n = 0; n < invokers_.size(); ++n) {
       Invoker& inv = *invokers_[n];
@@ -289,12 +277,17 @@ void RemoteDispatcher::monitor_loop() {
     }
     if (failed.empty()) continue;
     lock.unlock();
-    for (auto& [p, why] : failed) {
-      ActivationRecord rec = p.stub;
-      finish(std::move(p), std::move(rec));
-    }
+    fail_all(failed);
     lock.lock();
   }
+}
+
+void RemoteDispatcher::fail_all(std::vector<Pending>& failed) {
+  for (Pending& p : failed) {
+    ActivationRecord rec = p.stub;  // mark_down wrote why into its result
+    finish(std::move(p), std::move(rec));
+  }
+  failed.clear();
 }
 
 void RemoteDispatcher::finish(Pending p, ActivationRecord rec) {
@@ -378,15 +371,12 @@ void RemoteDispatcher::dispatch(InvocationRequest req, std::function<void(Activa
     }
   }
   if (sent) return;
-  std::vector<std::pair<Pending, std::string>> failed;
+  std::vector<Pending> failed;
   {
     std::lock_guard lock(mu_);
     mark_down(node, generation, "sending to it failed", failed);
   }
-  for (auto& [q, why] : failed) {
-    ActivationRecord rec = q.stub;
-    finish(std::move(q), std::move(rec));
-  }
+  fail_all(failed);
 }
 
 int RemoteDispatcher::wait_for_invokers(int n, std::int64_t timeout_ms) {

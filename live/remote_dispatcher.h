@@ -88,7 +88,9 @@ class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
   // Marks `node` down if still on connection `generation` and fails its invocations in flight (lock held;
   // the failed callbacks are appended to `failed` to be called without it).
   void mark_down(model::NodeId node, std::uint64_t generation, const std::string& why,
-                 std::vector<std::pair<Pending, std::string>>& failed);
+                 std::vector<Pending>& failed);
+  // Ends each failed invocation with its stub record (called without the lock).
+  void fail_all(std::vector<Pending>& failed);
   void finish(Pending p, ActivationRecord rec);
   model::FunctionId function_for(const ActionRecord& a);
   void rebuild_placement();
