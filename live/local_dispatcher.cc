@@ -111,6 +111,22 @@ std::int32_t LocalDispatcher::idle_containers(model::NodeId node, model::Functio
   return it == pools_[node].idle.end() ? 0 : static_cast<std::int32_t>(it->second.size());
 }
 
+std::vector<const model::Container*> LocalDispatcher::eviction_order(model::NodeId node) const {
+  std::vector<const model::Container*> order;
+  for (const auto& [f, list] : pools_[node].idle)
+    for (const Idle& i : list) order.push_back(&i.meta);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const model::Container* a, const model::Container* b) { return a->priority < b->priority; });
+  return order;
+}
+
+bool LocalDispatcher::for_each_eviction_candidate(model::NodeId node,
+                                                  const std::function<bool(const model::Container&)>& visit) const {
+  for (const model::Container* c : eviction_order(node))
+    if (!visit(*c)) break;
+  return true;
+}
+
 void LocalDispatcher::rebuild_policies() {
   policy::PolicyContext ctx;
   ctx.seed = config_.seed;
@@ -444,6 +460,11 @@ InvokerState LocalDispatcher::state(model::NodeId node) {
   s.prewarmed = static_cast<std::int32_t>(pools_[node].stem_cells.size());
   for (const auto& [fn, list] : pools_[node].idle)
     if (!list.empty()) s.idle[functions_[fn].name] = static_cast<std::int32_t>(list.size());
+  const Micros t = now();
+  for (const model::Container* c : eviction_order(node)) {
+    if (s.evictable.size() == InvokerState::kMaxEvictable) break;
+    s.evictable.push_back({functions_[c->function].name, c->memory_mb, std::max<Micros>(0, t - c->last_used_us) / 1000});
+  }
   return s;
 }
 

@@ -58,6 +58,8 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   std::span<const model::NodeState> nodes() const override { return nodes_; }
   std::int32_t idle_containers(model::NodeId node, model::FunctionId fn) const override;
   model::Micros now() const override;
+  bool for_each_eviction_candidate(model::NodeId node,
+                                   const std::function<bool(const model::Container&)>& visit) const override;
 
   DispatcherStats stats();
   // Idle containers per invoker, for tests and /metrics.
@@ -87,6 +89,8 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   };
   class Worker;
 
+  // The idle containers of `node` in make_room's eviction order (lock held).
+  std::vector<const model::Container*> eviction_order(model::NodeId node) const;
   model::FunctionId function_for(const ActionRecord& a);
   void rebuild_policies();
   void execute(model::NodeId node, InvocationRequest req, model::FunctionId fn, std::function<void(ActivationRecord)> done);

@@ -28,6 +28,7 @@ struct RemoteDispatcher::Invoker {
   std::int64_t last_seen_us = 0;
   InvokerState state;
   std::map<model::FunctionId, std::int32_t> idle;  // state.idle resolved to function ids
+  std::vector<model::Container> evictable;         // state.evictable in controller time
   std::int64_t in_flight = 0;
   // Guarded by write_mu (set together with `generation` under both locks):
   std::mutex write_mu;
@@ -91,6 +92,13 @@ std::int32_t RemoteDispatcher::idle_containers(model::NodeId node, model::Functi
   const auto& idle = invokers_[node]->idle;
   const auto it = idle.find(fn);
   return it == idle.end() ? 0 : it->second;
+}
+
+bool RemoteDispatcher::for_each_eviction_candidate(model::NodeId node,
+                                                   const std::function<bool(const model::Container&)>& visit) const {
+  for (const model::Container& c : invokers_[node]->evictable)
+    if (!visit(c)) break;
+  return true;
 }
 
 void RemoteDispatcher::rebuild_placement() {
@@ -168,6 +176,7 @@ void RemoteDispatcher::read_loop(int fd) {
     inv.last_seen_us = steady_us();
     inv.state = state;
     inv.idle.clear();
+    inv.evictable.clear();  // filled from the next report, once the controller knows the functions
     inv.in_flight = 0;
     model::NodeState& ns = nodes_[slot];
     ns.capacity_mb = state.memory_mb;
@@ -208,6 +217,16 @@ void RemoteDispatcher::read_loop(int fd) {
       inv.idle.clear();
       for (const auto& [key, count] : state.idle)
         if (const long id = functions_.find(key); id >= 0) inv.idle[static_cast<model::FunctionId>(id)] = count;
+      inv.evictable.clear();
+      for (const EvictableContainer& e : state.evictable) {
+        model::Container c;
+        c.node = node;
+        const long id = functions_.find(e.action);
+        c.function = id >= 0 ? static_cast<model::FunctionId>(id) : model::kNoFunction;
+        c.memory_mb = e.memory_mb;
+        c.last_used_us = inv.last_seen_us - e.idle_ms * 1000;
+        inv.evictable.push_back(c);
+      }
       nodes_[node].capacity_mb = state.memory_mb;
       nodes_[node].used_mb = state.used_mb;
       nodes_[node].busy_cores = state.busy;

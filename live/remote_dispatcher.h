@@ -3,7 +3,7 @@
 // piggy-backed on results and heartbeats, and places every invocation with the same placement policy
 // object as `hearth sim` over that state (this object is the policy's ClusterView: capacity, memory
 // reserved by invocations in flight — OpenWhisk's per-invoker semaphore —, used memory, idle containers
-// per function). An invoker is down when its connection closes or no frame arrived for
+// per function, the first idle containers it would evict and how long each has been idle). An invoker is down when its connection closes or no frame arrived for
 // `heartbeat_timeout_ms` (1.5 s, checked every 100 ms): placement skips it and its invocations in flight end as
 // "whisk internal error"; one that reconnects under the same name gets its slot back.
 // Thread model: an accept thread, a reader thread per connection, a monitor thread; one mutex guards the
@@ -62,6 +62,9 @@ class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
   std::span<const model::NodeState> nodes() const override { return nodes_; }
   std::int32_t idle_containers(model::NodeId node, model::FunctionId fn) const override;
   model::Micros now() const override;
+  // From the invoker's last report (InvokerState::evictable: its first 32 victims).
+  bool for_each_eviction_candidate(model::NodeId node,
+                                   const std::function<bool(const model::Container&)>& visit) const override;
 
   // Waits until at least `n` invokers are up or `timeout_ms` passes; returns how many are up.
   int wait_for_invokers(int n, std::int64_t timeout_ms);

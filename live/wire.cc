@@ -138,7 +138,10 @@ void split_host_port(const std::string& text, std::string* host, std::uint16_t* 
 }
 
 json to_json(const InvokerState& s) {
-  return {{"memory_mb", s.memory_mb}, {"used_mb", s.used_mb}, {"busy", s.busy}, {"prewarmed", s.prewarmed}, {"idle", s.idle}};
+  json evictable = json::array();
+  for (const EvictableContainer& c : s.evictable) evictable.push_back(json::array({c.action, c.memory_mb, c.idle_ms}));
+  return {{"memory_mb", s.memory_mb}, {"used_mb", s.used_mb}, {"busy", s.busy},
+          {"prewarmed", s.prewarmed}, {"idle", s.idle}, {"evictable", std::move(evictable)}};
 }
 
 InvokerState state_from_json(const json& j) {
@@ -148,6 +151,9 @@ InvokerState state_from_json(const json& j) {
   s.busy = j.at("busy").get<std::int32_t>();
   s.prewarmed = j.at("prewarmed").get<std::int32_t>();
   s.idle = j.at("idle").get<std::map<std::string, std::int32_t>>();
+  if (const auto it = j.find("evictable"); it != j.end())  // optional: older invokers do not send it
+    for (const json& c : *it)
+      s.evictable.push_back({c.at(0).get<std::string>(), c.at(1).get<std::int64_t>(), c.at(2).get<std::int64_t>()});
   return s;
 }
 

@@ -1,6 +1,6 @@
 // ClusterView: the read-only picture of the cluster that placement policies decide on.
 // Both engines implement it: sim/ from its modelled nodes, live/ from invoker state reports.
-// Cost: every accessor is O(1).
+// Cost: every accessor is O(1) except the visitors, whose cost each engine states.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +44,16 @@ class ClusterView {
   virtual void for_each_idle(FunctionId fn, const std::function<void(NodeId)>& visit) const {
     for (const NodeState& s : nodes())
       for (std::int32_t i = idle_containers(s.id, fn); i > 0; --i) visit(s.id);
+  }
+  // Calls `visit(container)` for the idle containers and stem cells of `node` in the order the node
+  // would evict them under memory pressure (lowest keep-alive priority first), until `visit` returns
+  // false. A visited container carries at least function, memory_mb and last_used_us (when it turned
+  // idle). Returns false, visiting nothing, if this view does not know the node's eviction order.
+  virtual bool for_each_eviction_candidate(NodeId node,
+                                           const std::function<bool(const Container&)>& visit) const {
+    (void)node;
+    (void)visit;
+    return false;
   }
 };
 

@@ -84,9 +84,11 @@ const std::vector<PolicyInfo>& all_policies() {
       {PolicyKind::kPlacement, "max-memory", "healthy node with the most unreserved memory", {}},
       {PolicyKind::kPlacement, "sophon",
        "Sophon container-grained: WARM rule among nodes with an idle container (MA most available memory, "
-       "SR first on the sticky sequence), else COLD rule (MA most available memory among sampled nodes)",
-       {{"rules", PT::kString, "MA/MA", "WARM/COLD: MA or SR / MA (MC: not yet)"},
-        {"sample", PT::kInt, "10", "nodes sampled by the cold rule (0 = all)"}}},
+       "SR first on the sticky sequence), else COLD rule among sampled nodes (MA most available memory, "
+       "MC minimum eviction cost)",
+       {{"rules", PT::kString, "MA/MA", "WARM/COLD: MA or SR / MA or MC"},
+        {"sample", PT::kInt, "10", "nodes sampled by the cold rule (0 = all)"},
+        {"lambda", PT::kDouble, "0.3", "MC: a victim idle for t seconds costs exp(-lambda t)"}}},
       {PolicyKind::kPlacement, "sticky-ma",
        "Sticky-Max Available: minimise alpha x sticky-sequence position / n + (1 - alpha) x memory load",
        {{"alpha", PT::kDouble, "0.3", "weight of stickiness against load, in [0, 1]"}}},
@@ -138,16 +140,16 @@ std::unique_ptr<PlacementPolicy> make_placement(std::string_view text, const Pol
     const std::string warm = rules.substr(0, slash), cold = slash == std::string::npos ? "" : rules.substr(slash + 1);
     if (warm != "MA" && warm != "SR")
       throw std::invalid_argument("placement 'sophon': warm rule '" + warm + "' in '" + rules + "' is not MA or SR");
-    if (cold == "MC")
-      throw std::invalid_argument("placement 'sophon': cold rule MC needs each node's eviction order, which the "
-                                  "engines do not expose yet (docs/policies.md); use MA");
-    if (cold != "MA")
-      throw std::invalid_argument("placement 'sophon': cold rule '" + cold + "' in '" + rules + "' is not MA");
+    if (cold != "MA" && cold != "MC")
+      throw std::invalid_argument("placement 'sophon': cold rule '" + cold + "' in '" + rules + "' is not MA or MC");
     const std::int64_t sample = spec.params.get_int("sample");
     if (sample < 0) throw std::invalid_argument("placement 'sophon': sample must be 0 (all) or positive");
+    const double lambda = spec.params.get_double("lambda");
+    if (!(lambda >= 0)) throw std::invalid_argument("placement 'sophon': lambda must be 0 or positive");
     return std::make_unique<SophonPlacement>(
         ctx, warm == "MA" ? SophonPlacement::WarmRule::kMaxAvailable : SophonPlacement::WarmRule::kStickyRoute,
-        SophonPlacement::ColdRule::kMaxAvailable, static_cast<std::uint32_t>(sample));
+        cold == "MA" ? SophonPlacement::ColdRule::kMaxAvailable : SophonPlacement::ColdRule::kMinCost,
+        static_cast<std::uint32_t>(sample), lambda);
   }
   return std::make_unique<MaxMemoryPlacement>();
 }

@@ -8,10 +8,15 @@
 //   cold rule — no idle container anywhere:
 //     MA  the node with the most available memory among `sample` healthy nodes drawn at random
 //         (seeded; sample=0 or ≥ the healthy nodes: all of them).
-//   MC (minimum eviction cost) needs each node's eviction order, which ClusterView does not expose yet
-//   (docs/policies.md, "the plan"); asking for it is an error that says so.
+//     MC  the node with the minimum eviction cost among the same sample: the containers the node would
+//         evict, in its eviction order, until its available memory covers the function's, each costing
+//         exp(−λ·idle seconds) (λ = 0.3, `lambda`): a container idle for long is cheap to lose, a
+//         recently used one dear. Cost 0 if nothing must go; a node whose idle containers cannot free
+//         enough is out. Ties: the most available memory, then the lowest id. If every sampled node is
+//         out (or the view does not know eviction order), MA decides.
 // Unhealthy nodes are never chosen; with no healthy node the answer is nullopt.
-// Cost: warm O(idle containers of the function) (+ O(n) for SR's probe), cold O(sample).
+// Cost: warm O(idle containers of the function) (+ O(n) for SR's probe), cold O(sample) for MA and
+// O(sample × victims walked) for MC.
 #pragma once
 
 #include <cstdint>
@@ -27,22 +32,28 @@ namespace hearth::policy {
 class SophonPlacement final : public PlacementPolicy {
  public:
   enum class WarmRule { kMaxAvailable, kStickyRoute };
-  enum class ColdRule { kMaxAvailable };
-  SophonPlacement(const PolicyContext& ctx, WarmRule warm, ColdRule cold, std::uint32_t sample);
+  enum class ColdRule { kMaxAvailable, kMinCost };
+  SophonPlacement(const PolicyContext& ctx, WarmRule warm, ColdRule cold, std::uint32_t sample,
+                  double lambda = 0.3);
   std::string_view name() const override { return "sophon"; }
   std::optional<model::NodeId> place(const model::Invocation& inv, const model::FunctionSpec& fn,
                                      const model::ClusterView& view) override;
 
   // The memory neither containers nor placed work hold on `s`.
   static model::MegaBytes available_mb(const model::NodeState& s);
+  // MC's eviction cost of placing `memory_mb` on `node` now; +infinity if evicting every idle container
+  // would not free enough, NaN if the view does not know the node's eviction order.
+  static double eviction_cost(const model::ClusterView& view, model::NodeId node, model::MegaBytes memory_mb,
+                              double lambda);
 
  private:
   std::optional<model::NodeId> warm(const model::FunctionSpec& fn, const model::ClusterView& view);
-  std::optional<model::NodeId> cold(const model::ClusterView& view);
+  std::optional<model::NodeId> cold(const model::FunctionSpec& fn, const model::ClusterView& view);
 
   WarmRule warm_;
   ColdRule cold_;
   std::uint32_t sample_;
+  double lambda_;
   OpenWhiskPlacement sticky_;       // the home and step of each function's sticky sequence
   std::vector<char> holds_;         // per node: holds an idle container of the function being placed
   std::vector<model::NodeId> pool_;  // healthy node ids, partially shuffled per cold decision

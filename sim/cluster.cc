@@ -125,21 +125,15 @@ void Cluster::put_idle(ContainerId id, ContainerState state, double priority) {
   idle_total_ += s.c.memory_mb;
   idle_mb_[node] += s.c.memory_mb;
   ++idle_count_[node];
-  eviction_[node].push(HeapEntry{priority, s.idle_epoch, id});
+  eviction_[node].push_back(HeapEntry{priority, s.idle_epoch, id});
+  std::push_heap(eviction_[node].begin(), eviction_[node].end(), std::greater<HeapEntry>());
   if (eviction_[node].size() > 2 * static_cast<std::size_t>(idle_count_[node]) + 64) compact_heap(node);
 }
 
 void Cluster::compact_heap(NodeId node) {
-  std::vector<HeapEntry> live;
-  live.reserve(idle_count_[node]);
   MinHeap& heap = eviction_[node];
-  while (!heap.empty()) {
-    const HeapEntry& e = heap.top();
-    const Slot& s = slots_[e.id];
-    if (s.indexed && s.idle_epoch == e.epoch) live.push_back(e);
-    heap.pop();
-  }
-  heap = MinHeap(std::greater<HeapEntry>(), std::move(live));
+  heap.erase(std::remove_if(heap.begin(), heap.end(), [&](const HeapEntry& e) { return !live(e); }), heap.end());
+  std::make_heap(heap.begin(), heap.end(), std::greater<HeapEntry>());
 }
 
 std::optional<ContainerId> Cluster::take_idle(NodeId node, FunctionId fn) {
@@ -175,12 +169,33 @@ void Cluster::set_busy(ContainerId id) {
 std::optional<ContainerId> Cluster::eviction_candidate(NodeId node) {
   MinHeap& heap = eviction_[node];
   while (!heap.empty()) {
-    const HeapEntry e = heap.top();
-    const Slot& s = slots_[e.id];
-    if (s.indexed && s.idle_epoch == e.epoch) return e.id;
-    heap.pop();
+    if (live(heap.front())) return heap.front().id;
+    std::pop_heap(heap.begin(), heap.end(), std::greater<HeapEntry>());
+    heap.pop_back();
   }
   return std::nullopt;
+}
+
+bool Cluster::for_each_eviction_candidate(NodeId node,
+                                          const std::function<bool(const model::Container&)>& visit) const {
+  // Best-first over the heap's tree: the frontier holds indices whose parents were visited; the smallest
+  // entry on it is the next in eviction order. Stale entries are skipped but open their children.
+  const MinHeap& heap = eviction_[node];
+  const auto later = [&](std::uint32_t a, std::uint32_t b) { return heap[a] > heap[b]; };
+  walk_.clear();
+  if (!heap.empty()) walk_.push_back(0);
+  while (!walk_.empty()) {
+    std::pop_heap(walk_.begin(), walk_.end(), later);
+    const std::uint32_t i = walk_.back();
+    walk_.pop_back();
+    for (const std::uint32_t child : {2 * i + 1, 2 * i + 2}) {
+      if (child >= heap.size()) continue;
+      walk_.push_back(child);
+      std::push_heap(walk_.begin(), walk_.end(), later);
+    }
+    if (live(heap[i]) && !visit(slots_[heap[i].id].c)) break;
+  }
+  return true;
 }
 
 int Cluster::stem_cells(NodeId node, model::RuntimeKind runtime, MegaBytes memory_mb) const {

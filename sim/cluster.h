@@ -3,12 +3,12 @@
 // stem cells per node, and per-node eviction order (a lazily-cleaned min-heap on keep-alive priority).
 // It implements ClusterView for placement policies. It decides nothing: the Engine drives it.
 // Memory integrals (total and idle MB·µs) are exact: every state change settles them at its instant.
-// Cost: take/put idle O(1) amortised; eviction O(log idle) per evicted container.
+// Cost: take/put idle O(1) amortised; eviction O(log idle) per evicted container; walking the eviction
+// order (for_each_eviction_candidate) O(v log v) for v heap entries visited, stale ones included.
 #pragma once
 
 #include <cstdint>
 #include <optional>
-#include <queue>
 #include <span>
 #include <vector>
 
@@ -30,6 +30,8 @@ class Cluster final : public model::ClusterView {
     for (const IdleRef& r : idle_by_function_[fn]) visit(r.node);
   }
   model::Micros now() const override { return now_; }
+  bool for_each_eviction_candidate(model::NodeId node,
+                                   const std::function<bool(const model::Container&)>& visit) const override;
 
   void set_now(model::Micros now) { now_ = now; }
   model::NodeState& node(model::NodeId id) { return nodes_[id]; }
@@ -90,7 +92,10 @@ class Cluster final : public model::ClusterView {
       return priority != o.priority ? priority > o.priority : epoch > o.epoch;
     }
   };
-  using MinHeap = std::priority_queue<HeapEntry, std::vector<HeapEntry>, std::greater<HeapEntry>>;
+  // A min-heap kept with std::push_heap/pop_heap and std::greater, so its layout is the standard's
+  // (children of i at 2i+1 and 2i+2) and for_each_eviction_candidate can walk it best-first in place.
+  using MinHeap = std::vector<HeapEntry>;
+  bool live(const HeapEntry& e) const { return slots_[e.id].indexed && slots_[e.id].idle_epoch == e.epoch; }
 
   void unindex(model::ContainerId id);
   void compact_heap(model::NodeId node);
@@ -104,6 +109,7 @@ class Cluster final : public model::ClusterView {
   std::vector<std::vector<IdleRef>> idle_by_function_;        // function → idle containers (any node)
   std::vector<std::vector<model::ContainerId>> stem_cells_;   // node → stem cells
   std::vector<MinHeap> eviction_;                             // node → idle containers by priority
+  mutable std::vector<std::uint32_t> walk_;                   // scratch: heap indices still to visit
   std::vector<std::uint32_t> idle_count_;                     // node → idle containers (heap live entries)
   std::vector<model::MegaBytes> idle_mb_;                     // node → idle memory
   std::uint64_t next_epoch_ = 1;

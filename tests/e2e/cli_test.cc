@@ -130,13 +130,15 @@ TEST(CliE2E, PoliciesListsEveryBaseline) {
     EXPECT_NE(r.out.find(name), std::string::npos) << name;
 }
 
-TEST(CliE2E, SophonRunsInTheSimulatorAndRefusesWhatItLacks) {
-  const CliRun ok = hearth("sim --placement sophon:SR/MA,sample=3 --minutes 10 --json --quiet");
-  ASSERT_EQ(ok.exit_code, 0) << ok.out;
-  EXPECT_NE(ok.out.find("\"invocations\""), std::string::npos) << ok.out;
-  const CliRun mc = hearth("sim --placement sophon:MA/MC --quiet");
-  EXPECT_EQ(mc.exit_code, 2);
-  EXPECT_NE(mc.out.find("eviction order"), std::string::npos) << mc.out;  // stderr is appended to out
+TEST(CliE2E, SophonRunsInTheSimulatorAndRejectsUnknownRules) {
+  for (const char* spec : {"sophon:SR/MA,sample=3", "sophon:MA/MC"}) {
+    const CliRun ok = hearth(std::string("sim --placement ") + spec + " --minutes 10 --json --quiet");
+    ASSERT_EQ(ok.exit_code, 0) << spec << ": " << ok.out;
+    EXPECT_NE(ok.out.find("\"invocations\""), std::string::npos) << ok.out;
+  }
+  const CliRun bad = hearth("sim --placement sophon:MA/XY --quiet");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.out.find("cold rule 'XY'"), std::string::npos) << bad.out;  // stderr is appended to out
 }
 
 }  // namespace

@@ -151,6 +151,27 @@ TEST(LocalDispatcher, AnUpdatedActionNeverRunsOnAContainerOfTheOldCode) {
   EXPECT_EQ(invoke(d, a).start_kind, "warm");
 }
 
+// The state report lists idle containers in the order make_room evicts them (LRU under ttl), which is
+// what Sophon's MC rule prices on the controller.
+TEST(LocalDispatcher, TheReportedEvictionOrderIsTheOneMakeRoomFollows) {
+  FakeFactory factory;
+  LocalDispatcher d(factory, config(1));  // 1024 MB
+  for (const char* f : {"f", "g", "h", "f"}) invoke(d, action(f));
+  const auto names = [&] {
+    std::vector<std::string> out;
+    for (const EvictableContainer& c : d.state(0).evictable) {
+      EXPECT_EQ(c.memory_mb, c.action == "guest/big" ? 512 : 256);
+      EXPECT_GE(c.idle_ms, 0);
+      out.push_back(c.action);
+    }
+    return out;
+  };
+  EXPECT_EQ(names(), (std::vector<std::string>{"guest/g", "guest/h", "guest/f"}));
+  EXPECT_EQ(invoke(d, action("big", 512)).start_kind, "cold");  // 256 MB free, needs 512: evicts g
+  EXPECT_EQ(d.stats().evictions, 1u);
+  EXPECT_EQ(names(), (std::vector<std::string>{"guest/h", "guest/f", "guest/big"}));
+}
+
 TEST(LocalDispatcher, BadPolicyNamesFailAtConstruction) {
   FakeFactory factory;
   auto c = config(1);

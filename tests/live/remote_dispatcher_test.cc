@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <future>
+#include <map>
 #include <thread>
 
 #include "live/invoker_agent.h"
@@ -96,9 +97,12 @@ TEST(RemoteDispatcher, ColdThenWarmOnTheSameInvokerWithCodeShippedOnce) {
 
 // Sophon over the wire with 3 invokers: a cold start goes to the emptiest invoker, and a later invocation
 // goes to the invoker its reports say holds an idle container, even when another invoker is emptier.
-TEST(RemoteDispatcher, SophonPlacesOnTheReportedIdleContainer) {
+class SophonOverTheWire : public ::testing::TestWithParam<const char*> {};
+INSTANTIATE_TEST_SUITE_P(Rules, SophonOverTheWire, ::testing::Values("MA/MA", "MA/MC"));
+
+TEST_P(SophonOverTheWire, PlacesOnTheReportedIdleContainer) {
   RemoteDispatcherConfig c = config();
-  c.placement = "sophon:MA/MA,sample=0";
+  c.placement = std::string("sophon:") + GetParam() + ",sample=0";
   RemoteDispatcher d(c);
   Agent a(d.port(), "a"), b(d.port(), "b"), x(d.port(), "x");
   ASSERT_EQ(d.wait_for_invokers(3, 5000), 3);
@@ -116,6 +120,37 @@ TEST(RemoteDispatcher, SophonPlacesOnTheReportedIdleContainer) {
   EXPECT_EQ(again.start_kind, "warm");
   EXPECT_EQ(again.invoker, holder);
   EXPECT_EQ(again.container, first.container);
+}
+
+// MC over the wire: three full invokers (two idle 512 MB containers each). Containers on two of them are
+// used again after a second; a new function then goes where the victim has been idle longest — the
+// invoker MA's tie-break (lowest slot) would not pick.
+TEST(RemoteDispatcher, SophonMinCostEvictsTheLongestIdleFromReports) {
+  RemoteDispatcherConfig c = config();
+  c.placement = "sophon:MA/MC,sample=0";
+  RemoteDispatcher d(c);
+  Agent a(d.port(), "a"), b(d.port(), "b"), x(d.port(), "x");  // 1024 MB each, LRU eviction
+  ASSERT_EQ(d.wait_for_invokers(3, 5000), 3);
+  std::map<std::string, std::vector<std::string>> held;  // invoker → functions idle there
+  for (int i = 0; i < 6; ++i) {
+    const std::string f = "f" + std::to_string(i);
+    const auto r = invoke(d, action(f, 1, 512));
+    ASSERT_EQ(r.start_kind, "cold");
+    held[r.invoker].push_back(f);
+  }
+  ASSERT_EQ(held.size(), 3u);
+  const std::string old = d.invokers()[2].name;  // slot 2: never MA's tie-break
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  for (const auto& [invoker, fs] : held)
+    if (invoker != old) {
+      for (const auto& f : fs) ASSERT_EQ(invoke(d, action(f, 1, 512)).start_kind, "warm");
+    }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a heartbeat refreshes every report
+  const auto z = invoke(d, action("z", 1, 512));
+  EXPECT_EQ(z.start_kind, "cold");
+  EXPECT_EQ(z.invoker, old);
+  // Under MA the same state goes to the lowest slot: the full invokers tie on available memory.
+  EXPECT_NE(d.invokers()[0].name, old);
 }
 
 TEST(RemoteDispatcher, NoInvokerMeansAnInternalErrorNotAHang) {

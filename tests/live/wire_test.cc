@@ -93,7 +93,12 @@ TEST(Wire, RecordsRoundTripThroughJson) {
   s.busy = 1;
   s.prewarmed = 2;
   s.idle = {{"guest/f", 2}};
+  s.evictable = {{"guest/f", 256, 1500}, {"guest/g", 128, 20}};
+  EXPECT_EQ(state_from_json(to_json(s)).evictable, s.evictable);
   EXPECT_EQ(to_json(state_from_json(to_json(s))), to_json(s));
+  nlohmann::json old = to_json(s);  // an invoker that does not report eviction order
+  old.erase("evictable");
+  EXPECT_TRUE(state_from_json(old).evictable.empty());
   EXPECT_THROW(state_from_json(nlohmann::json::parse(R"({"memory_mb": 1})")), std::exception);
 }
 

@@ -1,4 +1,5 @@
-// Test helper: a ClusterView over explicit node states and idle-container counts.
+// Test helper: a ClusterView over explicit node states, idle-container counts and (optionally) each
+// node's eviction order.
 #pragma once
 
 #include <map>
@@ -26,13 +27,36 @@ class FakeCluster final : public model::ClusterView {
     return it == idle_.end() ? 0 : it->second;
   }
   model::Micros now() const override { return now_; }
+  bool for_each_eviction_candidate(model::NodeId node,
+                                   const std::function<bool(const model::Container&)>& visit) const override {
+    if (!knows_eviction_order_) return false;
+    const auto it = victims_.find(node);
+    if (it != victims_.end())
+      for (const model::Container& c : it->second)
+        if (!visit(c)) break;
+    return true;
+  }
 
   model::NodeState& node(model::NodeId i) { return nodes_[i]; }
   void set_idle(model::NodeId node, model::FunctionId fn, int n) { idle_[{node, fn}] = n; }
+  void set_now(model::Micros t) { now_ = t; }
+  // Appends an idle container to `node`'s eviction order: `memory` MB, idle since `since_us`.
+  void add_victim(model::NodeId node, model::MegaBytes memory, model::Micros since_us) {
+    model::Container c;
+    c.node = node;
+    c.function = 0;
+    c.memory_mb = memory;
+    c.last_used_us = since_us;
+    victims_[node].push_back(c);
+    knows_eviction_order_ = true;
+  }
+  void set_knows_eviction_order(bool known) { knows_eviction_order_ = known; }
 
  private:
   std::vector<model::NodeState> nodes_;
   std::map<std::pair<model::NodeId, model::FunctionId>, int> idle_;
+  std::map<model::NodeId, std::vector<model::Container>> victims_;
+  bool knows_eviction_order_ = false;
   model::Micros now_ = 0;
 };
 

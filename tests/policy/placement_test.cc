@@ -99,7 +99,7 @@ RC_GTEST_PROP(PlacementProperty, AlwaysAHealthyNodeWhenOneExists, ()) {
     cluster.node(i).reserved_mb = *rc::gen::inRange(0, 1200);
     any_healthy = any_healthy || cluster.node(i).healthy;
   }
-  for (const char* name : {"openwhisk", "random", "max-memory", "sophon:MA/MA", "sophon:SR/MA,sample=2", "sticky-ma"}) {
+  for (const char* name : {"openwhisk", "random", "max-memory", "sophon:MA/MA", "sophon:SR/MA,sample=2", "sophon:MA/MC", "sophon:SR/MC,sample=0", "sticky-ma"}) {
     auto p = make_placement(name, ctx);
     for (const auto& f : functions) {
       const auto node = p->place({}, f, cluster);
