@@ -1,8 +1,10 @@
 // `hearth sim`: replay a trace (or the embedded synthetic default) under one policy combination, or
-// several presets side by side with --compare (table + CSV + plots in --out).
+// several side by side: presets with --compare, placements with --compare-placements (table + CSV +
+// plots in --out).
 #include <CLI/CLI.hpp>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <sstream>
@@ -26,6 +28,7 @@ struct SimFlags {
   std::string preset;
   std::string placement, keepalive, prewarm;
   std::string compare;
+  std::vector<std::string> compare_placements;  // one run per placement spec, the rest as resolved
   std::string out;
   sim::SimConfig config;
   std::string semantics = "hearth";  // hearth | faascache (sim/faascache_engine.h)
@@ -97,7 +100,17 @@ int run(const SimFlags& f) {
   if (f.semantics == "faascache" && f.nodes_given && f.config.nodes > 1)
     throw std::invalid_argument("--semantics faascache models one memory pool: use --nodes 1 (pool = --node-memory-mb)");
   std::vector<RunSpec> specs;
-  if (!f.compare.empty()) {
+  if (!f.compare_placements.empty()) {
+    if (!f.compare.empty() || !f.placement.empty())
+      throw std::invalid_argument("--compare-placements runs one placement per column: drop --compare and --placement");
+    for (const std::string& placement : f.compare_placements) {
+      RunSpec spec = resolve(f.preset, f);
+      spec.placement = placement;
+      spec.name = placement;  // also a CSV field and a gnuplot title: no commas
+      std::replace(spec.name.begin(), spec.name.end(), ',', ' ');
+      specs.push_back(spec);
+    }
+  } else if (!f.compare.empty()) {
     for (const std::string& name : split_commas(f.compare)) specs.push_back(resolve(name, f));
   } else {
     specs.push_back(resolve(f.preset, f));
@@ -154,6 +167,9 @@ Action add_sim_command(CLI::App& app) {
   cmd->add_option("--keepalive", flags->keepalive, "Keep-alive policy spec");
   cmd->add_option("--prewarm", flags->prewarm, "Prewarm policy spec (none, openwhisk)");
   cmd->add_option("--compare", flags->compare, "Comma-separated presets to run side by side");
+  cmd->add_option("--compare-placements", flags->compare_placements,
+                  "Placement specs to run side by side (space-separated; keep-alive and prewarm from --preset "
+                  "or their flags), e.g. openwhisk sophon:MA/MC,sample=10");
   cmd->add_option("--out", flags->out, "Directory for CSV files and plots");
   CLI::Option* nodes =
       cmd->add_option("--nodes", flags->config.nodes, "Nodes (invokers)")->default_val(8)->check(CLI::Range(1, 100000));

@@ -130,6 +130,16 @@ TEST(CliE2E, PoliciesListsEveryBaseline) {
     EXPECT_NE(r.out.find(name), std::string::npos) << name;
 }
 
+TEST(CliE2E, ComparePlacementsRunsOneColumnPerPlacement) {
+  const CliRun r = hearth("sim --preset openwhisk --compare-placements openwhisk sophon:MA/MC,sample=3 --minutes 10 --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("\nopenwhisk "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nsophon:MA/MC sample=3 "), std::string::npos) << r.out;
+  const CliRun both = hearth("sim --placement random --compare-placements openwhisk --quiet");
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.out.find("--compare-placements"), std::string::npos) << both.out;
+}
+
 TEST(CliE2E, SophonRunsInTheSimulatorAndRejectsUnknownRules) {
   for (const char* spec : {"sophon:SR/MA,sample=3", "sophon:MA/MC"}) {
     const CliRun ok = hearth(std::string("sim --placement ") + spec + " --minutes 10 --json --quiet");
