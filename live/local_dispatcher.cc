@@ -111,13 +111,21 @@ std::int32_t LocalDispatcher::idle_containers(model::NodeId node, model::Functio
   return it == pools_[node].idle.end() ? 0 : static_cast<std::int32_t>(it->second.size());
 }
 
-std::vector<const model::Container*> LocalDispatcher::eviction_order(model::NodeId node) const {
-  std::vector<const model::Container*> order;
+std::vector<const model::Container*> LocalDispatcher::eviction_order(model::NodeId node, std::size_t limit) const {
+  std::vector<std::pair<const model::Container*, std::size_t>> order;  // (container, position in the pool)
   for (const auto& [f, list] : pools_[node].idle)
-    for (const Idle& i : list) order.push_back(&i.meta);
-  std::stable_sort(order.begin(), order.end(),
-                   [](const model::Container* a, const model::Container* b) { return a->priority < b->priority; });
-  return order;
+    for (const Idle& i : list) order.emplace_back(&i.meta, order.size());
+  // Lowest priority first, equal priorities in pool order: a total order, so the first `limit` are the
+  // same as a full stable sort's.
+  const auto first = [](const auto& a, const auto& b) {
+    return a.first->priority != b.first->priority ? a.first->priority < b.first->priority : a.second < b.second;
+  };
+  limit = std::min(limit, order.size());
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(limit), order.end(), first);
+  std::vector<const model::Container*> out;
+  out.reserve(limit);
+  for (std::size_t i = 0; i < limit; ++i) out.push_back(order[i].first);
+  return out;
 }
 
 bool LocalDispatcher::for_each_eviction_candidate(model::NodeId node,
@@ -168,26 +176,25 @@ void LocalDispatcher::dispatch(InvocationRequest req, std::function<void(Activat
 bool LocalDispatcher::make_room(model::NodeId node, model::MegaBytes need,
                                 std::vector<std::unique_ptr<LiveContainer>>& evicted) {
   model::NodeState& ns = nodes_[node];
-  while (ns.free_mb() < need) {
-    // The idle container with the lowest keep-alive priority.
-    Pool& pool = pools_[node];
-    std::vector<Idle>* best_list = nullptr;
-    std::size_t best = 0;
-    for (auto& [f, list] : pool.idle)
-      for (std::size_t i = 0; i < list.size(); ++i)
-        if (!best_list || list[i].meta.priority < (*best_list)[best].meta.priority) {
-          best_list = &list;
-          best = i;
-        }
-    if (!best_list) return false;
-    Idle victim = std::move((*best_list)[best]);
-    best_list->erase(best_list->begin() + static_cast<std::ptrdiff_t>(best));
+  // Victims in eviction_order (what the state report tells the controller), until enough is free.
+  std::vector<std::pair<model::FunctionId, model::ContainerId>> victims;
+  model::MegaBytes freed = 0;
+  for (const model::Container* c : eviction_order(node)) {
+    if (ns.free_mb() + freed >= need) break;
+    victims.emplace_back(c->function, c->id);
+    freed += c->memory_mb;
+  }
+  for (const auto& [fn, id] : victims) {
+    auto& list = pools_[node].idle[fn];
+    const auto it = std::find_if(list.begin(), list.end(), [id = id](const Idle& i) { return i.meta.id == id; });
+    Idle victim = std::move(*it);
+    list.erase(it);
     keepalive_->on_evict(victim.meta, /*pressure=*/true, now());
     ns.used_mb -= victim.meta.memory_mb;
     ++stats_.evictions;
     evicted.push_back(std::move(victim.container));
   }
-  return true;
+  return ns.free_mb() >= need;
 }
 
 void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::FunctionId fn,
@@ -461,10 +468,8 @@ InvokerState LocalDispatcher::state(model::NodeId node) {
   for (const auto& [fn, list] : pools_[node].idle)
     if (!list.empty()) s.idle[functions_[fn].name] = static_cast<std::int32_t>(list.size());
   const Micros t = now();
-  for (const model::Container* c : eviction_order(node)) {
-    if (s.evictable.size() == InvokerState::kMaxEvictable) break;
+  for (const model::Container* c : eviction_order(node, InvokerState::kMaxEvictable))
     s.evictable.push_back({functions_[c->function].name, c->memory_mb, std::max<Micros>(0, t - c->last_used_us) / 1000});
-  }
   return s;
 }
 

@@ -89,12 +89,14 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   };
   class Worker;
 
-  // The idle containers of `node` in make_room's eviction order (lock held).
-  std::vector<const model::Container*> eviction_order(model::NodeId node) const;
+  // The first `limit` idle containers of `node` in eviction order: lowest keep-alive priority first,
+  // equal priorities in pool order (lock held). make_room evicts in it; state() reports it.
+  std::vector<const model::Container*> eviction_order(model::NodeId node, std::size_t limit = SIZE_MAX) const;
   model::FunctionId function_for(const ActionRecord& a);
   void rebuild_policies();
   void execute(model::NodeId node, InvocationRequest req, model::FunctionId fn, std::function<void(ActivationRecord)> done);
-  // Frees memory on `node` by evicting idle containers (lock held); returns the evicted ones to destroy.
+  // Frees memory on `node` by evicting idle containers in eviction_order (lock held); returns the evicted
+  // ones to destroy. If even all of them are not enough, evicts them all and returns false.
   bool make_room(model::NodeId node, model::MegaBytes need, std::vector<std::unique_ptr<LiveContainer>>& evicted);
   void reap();
   // Runs the prewarm policy's tick (lock held on entry and exit; starts runtimes without it).
