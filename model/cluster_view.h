@@ -45,10 +45,11 @@ class ClusterView {
     for (const NodeState& s : nodes())
       for (std::int32_t i = idle_containers(s.id, fn); i > 0; --i) visit(s.id);
   }
-  // Calls `visit(container)` for the idle containers and stem cells of `node` in the order the node
-  // would evict them under memory pressure (lowest keep-alive priority first), until `visit` returns
-  // false. A visited container carries at least function, memory_mb and last_used_us (when it turned
-  // idle). Returns false, visiting nothing, if this view does not know the node's eviction order.
+  // Calls `visit(container)` for the containers `node` would evict under memory pressure (its idle
+  // ones, and stem cells where the engine evicts those: sim/), in that order (lowest keep-alive
+  // priority first), until `visit` returns false. A visited container carries at least function,
+  // memory_mb and last_used_us (when it turned idle). Returns false, visiting nothing, if this view
+  // does not know the node's eviction order.
   virtual bool for_each_eviction_candidate(NodeId node,
                                            const std::function<bool(const Container&)>& visit) const {
     (void)node;
