@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "policy/sophon_placement.h"
-
 namespace hearth::policy {
 
 StickyMaxAvailablePlacement::StickyMaxAvailablePlacement(const PolicyContext& ctx, double alpha)
@@ -21,8 +19,7 @@ std::optional<model::NodeId> StickyMaxAvailablePlacement::place(const model::Inv
     const model::NodeState& s = nodes[index];
     if (!s.healthy || s.capacity_mb <= 0) continue;
     const double d = static_cast<double>(position) / n;
-    const double available = static_cast<double>(std::max<model::MegaBytes>(0, SophonPlacement::available_mb(s)));
-    const double l = 1.0 - available / static_cast<double>(s.capacity_mb);
+    const double l = static_cast<double>(std::max<model::MegaBytes>(0, s.reserved_mb)) / static_cast<double>(s.capacity_mb);
     const double score = alpha_ * d + (1 - alpha_) * l;
     if (!best || score < best_score) {  // strict: ties keep the earlier position
       best = index;

@@ -1,9 +1,14 @@
 // Sticky-Max Available: the node-grained compromise Sophon compares against (issue 4). For each healthy
 // node, with the function's OpenWhisk sticky sequence (home, home+step, … mod n):
 //   d = the node's position in that sequence / n        (0 for the home node: stickiness, locality)
-//   l = 1 − available / capacity, available = capacity − max(used, reserved)   (the node's memory load)
+//   l = reserved / capacity   (the node's memory load as a node-grained balancer knows it: the memory of
+//        invocations placed there and not yet done, OpenWhisk's per-invoker semaphore; above 1 when work
+//        queues. Idle containers do not count: the invoker evicts them on demand, and a node-grained
+//        scheduler does not see them.)
 // and it picks the node minimising α·d + (1 − α)·l (α = `alpha`, default 0.3; ties: earlier in the
-// sequence). α = 1 is pure stickiness (the home node while healthy), α = 0 pure max-available.
+// sequence). α = 1 is pure stickiness (the home node while healthy), α = 0 least reserved memory.
+// (An earlier definition, l = 1 − available/capacity with idle containers counted as used, made every
+// node score l = 1 once keep-alive filled memory, so overload collapsed onto home nodes.)
 // Cost: O(n) per decision.
 #pragma once
 

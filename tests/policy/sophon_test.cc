@@ -149,15 +149,20 @@ TEST_F(SophonFixture, StickyMaxAvailableTradesStickinessAgainstLoad) {
   OpenWhiskPlacement sticky(context);
   const std::uint32_t home = sticky.home(0), second = (home + sticky.step(0)) % 5;
   FakeCluster c(5);  // 1000 MB each
-  for (model::NodeId n = 0; n < 5; ++n) c.node(n).used_mb = 900;  // load 0.9 everywhere...
-  c.node(second).used_mb = 0;                                     // ...but the second node is empty
+  for (model::NodeId n = 0; n < 5; ++n) c.node(n).reserved_mb = 900;  // load 0.9 everywhere...
+  c.node(second).reserved_mb = 0;                                     // ...but nothing runs on the second
+  c.node(second).used_mb = 1000;  // (its memory full of idle containers, which a node-grained view ignores)
   // alpha 0.3: home scores 0.7 x 0.9 = 0.63; second scores 0.3 x 1/5 + 0 = 0.06.
   EXPECT_EQ(make_placement("sticky-ma", context)->place({}, functions[0], c), second);
   // alpha 1: stickiness only, the home node.
   EXPECT_EQ(make_placement("sticky-ma:alpha=1", context)->place({}, functions[0], c), home);
   // Equal load everywhere: the home node (d = 0) wins at any alpha > 0.
-  c.node(second).used_mb = 900;
+  c.node(second).reserved_mb = 900;
   EXPECT_EQ(make_placement("sticky-ma", context)->place({}, functions[0], c), home);
+  // Work queued at home (reserved 1500 of 1000 MB): 0.7 x 1.5 = 1.05 against 0.3 x 1/5 + 0.7 x 0.9 = 0.69.
+  c.node(home).reserved_mb = 1500;
+  EXPECT_EQ(make_placement("sticky-ma", context)->place({}, functions[0], c), second);
+  c.node(home).reserved_mb = 900;
   c.node(home).healthy = false;
   EXPECT_EQ(make_placement("sticky-ma", context)->place({}, functions[0], c), second);
   EXPECT_THROW(make_placement("sticky-ma:alpha=1.5", context), std::invalid_argument);
