@@ -32,9 +32,22 @@ void add_workload_flags(CLI::App& cmd, WorkloadFlags& f) {
       ->check(CLI::Range(1u, 10'000'000u));
   cmd.add_option("--synth-minutes", f.synth_minutes, "Minutes of the synthetic default workload")
       ->check(CLI::PositiveNumber);
+  cmd.add_option("--window-minutes", f.window.minutes,
+                 "Replay only this many minutes, starting at --window-start-min (0 = the whole trace)")
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--window-start-min", f.window.start_minute, "First minute of the window")
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--rate", f.window.rate_per_s,
+                 "Draw the window's invocations at random and re-time them to this steady rate (invocations/s) "
+                 "after a slow-start ramp (Sophon's method); 0 keeps the window as it is")
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--ramp", f.window.ramp_fraction, "Share of the window spent ramping up to --rate")
+      ->check(CLI::Range(0.0, 1.0));
 }
 
-trace::Workload load_workload(const WorkloadFlags& f) {
+namespace {
+
+trace::Workload load_whole(const WorkloadFlags& f) {
   trace::TraceOptions opts = f.options;
   opts.spread = f.spread == "poisson" ? trace::Spread::kPoisson : trace::Spread::kUniform;
   opts.exec = f.exec_model == "sampled" ? trace::ExecModel::kSampled : trace::ExecModel::kAverage;
@@ -51,6 +64,21 @@ trace::Workload load_workload(const WorkloadFlags& f) {
   if (f.format == "azure2021") return trace::load_azure2021(f.trace, opts);
   if (f.format == "azure2019") return trace::load_azure2019(f.trace, opts);
   throw std::invalid_argument("unknown trace format '" + f.format + "' (azure2019, azure2021)");
+}
+
+}  // namespace
+
+trace::Workload load_workload(const WorkloadFlags& f) {
+  if (f.window.minutes == 0 && f.window.rate_per_s > 0)
+    throw std::invalid_argument("--rate re-times a window: give --window-minutes too (Sophon's method uses 10)");
+  trace::Workload workload = load_whole(f);
+  if (f.window.minutes > 0) {
+    trace::WindowOptions w = f.window;
+    w.spread = f.spread == "poisson" ? trace::Spread::kPoisson : trace::Spread::kUniform;
+    w.seed = f.options.seed;
+    trace::sample_window(workload, w);
+  }
+  return workload;
 }
 
 }  // namespace hearth::cli

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "trace/trace_options.h"
+#include "trace/window_sampler.h"
 #include "trace/workload.h"
 
 namespace CLI {
@@ -25,6 +26,8 @@ struct WorkloadFlags {
   double cold_per_mb_ms = 0.5;  // --cold-model linear
   std::uint32_t synth_functions = 2000;
   std::int64_t synth_minutes = 240;
+  // Sophon's workload method (trace/window_sampler.h): on when window.minutes > 0.
+  trace::WindowOptions window{.start_minute = 0, .minutes = 0};
 };
 
 void add_workload_flags(CLI::App& cmd, WorkloadFlags& flags);
