@@ -36,7 +36,17 @@ std::vector<std::string> write_plots(const std::vector<std::string>& names, cons
        << "set title 'Latency CDF'\nset xlabel 'latency (ms, log scale)'\nset ylabel 'fraction of invocations'\n"
        << "set logscale x\nset yrange [0:1]\n"
        << per_policy_plot(names, (base / "latency_cdf.csv").string(), 2, 3) << "unset logscale x\nset autoscale y\n";
+    gp << "set output '" << (base / "start_latency_cdf.png").string() << "'\n"
+       << "set title 'Start latency CDF (arrival to start of execution)'\n"
+       << "set xlabel 'start latency (ms, log scale)'\nset ylabel 'fraction of invocations'\n"
+       << "set logscale x\nset yrange [0:1]\n"
+       << per_policy_plot(names, (base / "start_latency_cdf.csv").string(), 2, 3)
+       << "unset logscale x\nset autoscale y\n";
     gp << "set key below\n";
+    gp << "set output '" << (base / "throughput.png").string() << "'\n"
+       << "set title 'Completions per second (10-second windows)'\nset xlabel 'second'\n"
+       << "set ylabel 'invocations/s'\n"
+       << per_policy_plot(names, (base / "throughput.csv").string(), 2, 3);
     gp << "set output '" << (base / "cold_start_ratio.png").string() << "'\n"
        << "set title 'Cold-start ratio per minute'\nset xlabel 'minute'\nset ylabel 'cold starts / starts'\n"
        << per_policy_plot(names, (base / "series.csv").string(), 2, 5);
@@ -49,7 +59,8 @@ std::vector<std::string> write_plots(const std::vector<std::string>& names, cons
     *error = "gnuplot failed or is not installed (see " + (base / "gnuplot.log").string() + "); CSV files are in " + dir;
     return {};
   }
-  return {(base / "latency_cdf.png").string(), (base / "cold_start_ratio.png").string(),
+  return {(base / "latency_cdf.png").string(), (base / "start_latency_cdf.png").string(),
+          (base / "throughput.png").string(), (base / "cold_start_ratio.png").string(),
           (base / "memory.png").string()};
 }
 

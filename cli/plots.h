@@ -1,6 +1,6 @@
-// Plots: renders the CSV files written by sim::write_csv into PNGs with gnuplot (latency CDF,
-// cold-start ratio over time, memory over time). Returns the PNG paths written; if gnuplot is missing
-// or fails, returns an empty list and sets `error` (the CSV files remain the primary output).
+// Plots: renders the CSV files written by sim::write_csv into PNGs with gnuplot (latency and start-latency
+// CDFs, throughput, cold-start ratio and memory over time). Returns the PNG paths written; if gnuplot is
+// missing or fails, returns an empty list and sets `error` (the CSV files remain the primary output).
 #pragma once
 
 #include <string>

@@ -3,6 +3,9 @@
 #include <algorithm>
 
 namespace hearth::sim {
+namespace {
+constexpr model::Micros kThroughputWindowUs = 10 * model::kMicrosPerSecond;
+}  // namespace
 
 Metrics::Metrics(std::size_t functions, model::Micros interval_us)
     : interval_us_(interval_us), functions_(functions) {}
@@ -26,6 +29,7 @@ void Metrics::record_start(const model::Invocation& inv, model::StartKind kind, 
   ++starts_[static_cast<int>(kind)];
   latency_.add(latency_us);
   wait_.add(wait_us);
+  start_latency_.add(wait_us + startup_us);
   FunctionStats& f = functions_[inv.function];
   ++f.invocations;
   const bool cold = kind == model::StartKind::kCold;
@@ -40,6 +44,15 @@ void Metrics::record_start(const model::Invocation& inv, model::StartKind kind, 
 void Metrics::record_completion(model::Micros at_us) {
   ++completed_;
   ++point(at_us).completed;
+  const auto window = static_cast<std::size_t>(std::max<model::Micros>(at_us, 0) / kThroughputWindowUs);
+  if (completed_per_10s_.size() <= window) completed_per_10s_.resize(window + 1, 0);
+  ++completed_per_10s_[window];
+}
+
+double Metrics::max_throughput_10s() const {
+  std::uint32_t best = 0;
+  for (std::uint32_t c : completed_per_10s_) best = std::max(best, c);
+  return static_cast<double>(best) * model::kMicrosPerSecond / static_cast<double>(kThroughputWindowUs);
 }
 
 void Metrics::record_drop(const model::Invocation& inv, model::DropReason reason) {

@@ -51,6 +51,12 @@ class Metrics {
   std::uint64_t completed() const { return completed_; }
   const LatencyHistogram& latency() const { return latency_; }
   const LatencyHistogram& wait() const { return wait_; }
+  // Arrival to start of execution (wait + startup): the latency Sophon's evaluation reports.
+  const LatencyHistogram& start_latency() const { return start_latency_; }
+  // The highest completion rate (per second) over aligned 10-second windows: Sophon's throughput measure.
+  double max_throughput_10s() const;
+  // Completions in each aligned 10-second window, from time 0.
+  const std::vector<std::uint32_t>& completed_per_10s() const { return completed_per_10s_; }
   const std::vector<FunctionStats>& per_function() const { return functions_; }
   const std::vector<SeriesPoint>& series() const { return series_; }
   model::Micros interval_us() const { return interval_us_; }
@@ -66,6 +72,8 @@ class Metrics {
   std::array<std::uint64_t, model::kDropReasonCount> drops_{};
   LatencyHistogram latency_;
   LatencyHistogram wait_;
+  LatencyHistogram start_latency_;
+  std::vector<std::uint32_t> completed_per_10s_;
   std::vector<FunctionStats> functions_;
   std::vector<SeriesPoint> series_;
 };

@@ -61,6 +61,11 @@ nlohmann::ordered_json to_json(const NamedResult& nr) {
                      {"p90", ms(lat.percentile(0.9))},       {"p99", ms(lat.percentile(0.99))},
                      {"p999", ms(lat.percentile(0.999))},    {"max", ms(lat.max())}};
   j["wait_ms"] = {{"mean", m.wait().mean() / 1000.0}, {"p99", ms(m.wait().percentile(0.99))}};
+  const LatencyHistogram& start = m.start_latency();
+  j["start_latency_ms"] = {{"mean", start.mean() / 1000.0},
+                           {"p50", ms(start.percentile(0.5))},
+                           {"p99", ms(start.percentile(0.99))}};
+  j["max_throughput_10s_per_s"] = m.max_throughput_10s();
   const Slowdown sd = slowdown(m);
   j["slowdown"] = {{"mean", sd.mean}, {"function_p50", sd.function_p50}, {"function_p99", sd.function_p99}};
   j["idle_memory_gb_s"] = r.idle_memory_gb_s;
@@ -80,6 +85,7 @@ nlohmann::ordered_json to_json(const NamedResult& nr) {
   j["simulated_seconds"] = static_cast<double>(r.end_us) / model::kMicrosPerSecond;
   j["wall_seconds"] = r.wall_seconds;
   if (nr.peak_rss_mb > 0) j["peak_rss_mb"] = nr.peak_rss_mb;
+  if (nr.max_sustained_rate >= 0) j["max_sustained_rate_per_s"] = nr.max_sustained_rate;
   j["invocations_per_second"] = r.wall_seconds > 0 ? static_cast<double>(m.invocations()) / r.wall_seconds : 0.0;
   return j;
 }
@@ -97,17 +103,19 @@ std::string result_json(const NamedResult& r, int indent) { return to_json(r).du
 std::string comparison_table(const std::vector<NamedResult>& results) {
   std::ostringstream out;
   char line[512];
-  std::snprintf(line, sizeof line, "%-18s %11s %8s %9s %9s %9s %10s %12s %8s %9s\n", "policy", "invocations",
-                "cold %", "mean ms", "p50 ms", "p99 ms", "p99.9 ms", "idle GB·s", "dropped", "inv/s");
+  std::snprintf(line, sizeof line, "%-18s %11s %8s %9s %9s %9s %10s %10s %10s %12s %8s %9s\n", "policy",
+                "invocations", "cold %", "mean ms", "p50 ms", "p99 ms", "p99.9 ms", "start p99", "max tput/s",
+                "idle GB·s", "dropped", "inv/s");
   out << line;
   for (const NamedResult& nr : results) {
     const SimResult& r = *nr.result;
     const Metrics& m = r.metrics;
     const LatencyHistogram& lat = m.latency();
-    std::snprintf(line, sizeof line, "%-18s %11llu %7.2f%% %9.1f %9.1f %9.1f %10.1f %12.0f %8llu %9.2e\n",
+    std::snprintf(line, sizeof line, "%-18s %11llu %7.2f%% %9.1f %9.1f %9.1f %10.1f %10.1f %10.1f %12.0f %8llu %9.2e\n",
                   nr.name.c_str(), static_cast<unsigned long long>(m.invocations()),
                   100.0 * ratio(m.cold_starts(), m.started()), lat.mean() / 1000.0, ms(lat.percentile(0.5)),
-                  ms(lat.percentile(0.99)), ms(lat.percentile(0.999)), r.idle_memory_gb_s,
+                  ms(lat.percentile(0.99)), ms(lat.percentile(0.999)), ms(m.start_latency().percentile(0.99)),
+                  m.max_throughput_10s(), r.idle_memory_gb_s,
                   static_cast<unsigned long long>(m.dropped()),
                   r.wall_seconds > 0 ? static_cast<double>(m.invocations()) / r.wall_seconds : 0.0);
     out << line;
@@ -125,7 +133,7 @@ void write_csv(const std::vector<NamedResult>& results, const std::string& dir) 
     auto out = open_out(base / "summary.csv");
     out << "policy,placement,keepalive,prewarm,invocations,cold_starts,cold_start_ratio,latency_mean_ms,"
            "latency_p50_ms,latency_p90_ms,latency_p99_ms,latency_p999_ms,idle_memory_gb_s,total_memory_gb_s,"
-           "peak_memory_mb,memory_balance_stddev,dropped,wall_seconds\n";
+           "peak_memory_mb,memory_balance_stddev,dropped,wall_seconds,start_latency_p99_ms,max_throughput_10s_per_s\n";
     for (const NamedResult& nr : results) {
       const SimResult& r = *nr.result;
       const Metrics& m = r.metrics;
@@ -134,7 +142,8 @@ void write_csv(const std::vector<NamedResult>& results, const std::string& dir) 
           << ',' << m.cold_starts() << ',' << ratio(m.cold_starts(), m.started()) << ',' << lat.mean() / 1000.0 << ','
           << ms(lat.percentile(0.5)) << ',' << ms(lat.percentile(0.9)) << ',' << ms(lat.percentile(0.99)) << ','
           << ms(lat.percentile(0.999)) << ',' << r.idle_memory_gb_s << ',' << r.total_memory_gb_s << ','
-          << r.peak_memory_mb << ',' << r.mean_memory_balance << ',' << m.dropped() << ',' << r.wall_seconds << '\n';
+          << r.peak_memory_mb << ',' << r.mean_memory_balance << ',' << m.dropped() << ',' << r.wall_seconds << ','
+          << ms(m.start_latency().percentile(0.99)) << ',' << m.max_throughput_10s() << '\n';
     }
   }
   {
@@ -144,6 +153,24 @@ void write_csv(const std::vector<NamedResult>& results, const std::string& dir) 
       nr.result->metrics.latency().for_each_bucket([&](std::int64_t value, double fraction) {
         out << nr.name << ',' << ms(value) << ',' << fraction << '\n';
       });
+    }
+  }
+  {
+    auto out = open_out(base / "start_latency_cdf.csv");
+    out << "policy,start_latency_ms,cumulative_fraction\n";
+    for (const NamedResult& nr : results) {
+      nr.result->metrics.start_latency().for_each_bucket([&](std::int64_t value, double fraction) {
+        out << nr.name << ',' << ms(value) << ',' << fraction << '\n';
+      });
+    }
+  }
+  {
+    auto out = open_out(base / "throughput.csv");
+    out << "policy,second,completed_per_s\n";
+    for (const NamedResult& nr : results) {
+      const auto& windows = nr.result->metrics.completed_per_10s();
+      for (std::size_t i = 0; i < windows.size(); ++i)
+        out << nr.name << ',' << 10 * i << ',' << windows[i] / 10.0 << '\n';
     }
   }
   {

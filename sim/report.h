@@ -14,6 +14,7 @@ struct NamedResult {
   std::string placement, keepalive, prewarm;
   const SimResult* result = nullptr;
   double peak_rss_mb = 0;  // the process's peak resident memory after the run, if measured (0 = not)
+  double max_sustained_rate = -1;  // from a rate search (sim/rate_search.h), the run being at that rate; -1 = none
 };
 
 // The --json object: invocations, cold_starts, cold_start_ratio, latency_ms {mean,p50,p90,p99,p999},
@@ -21,7 +22,9 @@ struct NamedResult {
 std::string result_json(const NamedResult& r, int indent = 2);
 // A fixed-width table, one row per result, for the terminal.
 std::string comparison_table(const std::vector<NamedResult>& results);
-// Writes summary.csv, latency_cdf.csv and series.csv into `dir` (created if missing).
+// Writes summary.csv, latency_cdf.csv (arrival to completion), start_latency_cdf.csv (arrival to start of
+// execution), throughput.csv (completions per second in 10-second windows) and series.csv into `dir`
+// (created if missing).
 // Throws std::runtime_error naming the file on an I/O error.
 void write_csv(const std::vector<NamedResult>& results, const std::string& dir);
 
