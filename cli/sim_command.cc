@@ -17,6 +17,7 @@
 #include "policy/registry.h"
 #include "sim/engine.h"
 #include "sim/faascache_engine.h"
+#include "sim/rate_search.h"
 #include "sim/report.h"
 #include "trace/trace_error.h"
 
@@ -35,6 +36,8 @@ struct SimFlags {
   bool nodes_given = false;          // --nodes on the command line (faascache refuses more than 1)
   bool json = false;
   bool quiet = false;
+  double find_max_rate = 0;  // > 0: search each run's max sustained rate up to this (needs a window)
+  double rate_precision = 0.01;
 };
 
 std::vector<std::string> split_commas(const std::string& s) {
@@ -94,6 +97,26 @@ sim::SimResult run_one(const SimFlags& f, const RunSpec& spec) {
   return sim::run_simulation(workload, config);
 }
 
+// Bisects --rate for `spec` between 1/s and --find-max-rate (sim/rate_search.h).
+sim::RateSearchResult search_rate(const SimFlags& f, const RunSpec& spec) {
+  SimFlags at = f;
+  at.quiet = true;
+  sim::RateSearch search;
+  search.high = f.find_max_rate;
+  search.precision = f.rate_precision;
+  const model::Micros window_us = f.workload.window.minutes * model::kMicrosPerMinute;
+  sim::RateSearchResult found = sim::find_max_sustained_rate(
+      [&](double rate) {
+        at.workload.window.rate_per_s = rate;
+        return run_one(at, spec);
+      },
+      window_us, search);
+  if (!f.quiet)
+    std::fprintf(stderr, "hearth sim: %s keeps up with %.1f/s (%d simulations)\n", spec.name.c_str(), found.rate,
+                 found.simulations);
+  return found;
+}
+
 int run(const SimFlags& f) {
   if (f.semantics != "hearth" && f.semantics != "faascache")
     throw std::invalid_argument("--semantics must be hearth or faascache, not '" + f.semantics + "'");
@@ -115,11 +138,19 @@ int run(const SimFlags& f) {
   } else {
     specs.push_back(resolve(f.preset, f));
   }
+  if (f.find_max_rate > 0 && f.workload.window.minutes == 0)
+    throw std::invalid_argument("--find-max-rate searches the rate of a window: give --window-minutes (and --rate is ignored)");
   std::vector<sim::SimResult> results;
-  std::vector<double> rss_mb;
+  std::vector<double> rss_mb, sustained;
   results.reserve(specs.size());
   for (const RunSpec& spec : specs) {
-    results.push_back(run_one(f, spec));
+    if (f.find_max_rate > 0) {
+      const sim::RateSearchResult found = search_rate(f, spec);
+      sustained.push_back(found.rate);
+      results.push_back(found.at_rate);
+    } else {
+      results.push_back(run_one(f, spec));
+    }
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
     rss_mb.push_back(static_cast<double>(usage.ru_maxrss) / 1024.0);  // cumulative peak of the process
@@ -127,7 +158,8 @@ int run(const SimFlags& f) {
 
   std::vector<sim::NamedResult> named;
   for (std::size_t i = 0; i < specs.size(); ++i)
-    named.push_back({specs[i].name, specs[i].placement, specs[i].keepalive, specs[i].prewarm, &results[i], rss_mb[i]});
+    named.push_back({specs[i].name, specs[i].placement, specs[i].keepalive, specs[i].prewarm, &results[i], rss_mb[i],
+                     sustained.empty() ? -1.0 : sustained[i]});
 
   if (f.json) {
     if (named.size() == 1) {
@@ -139,6 +171,13 @@ int run(const SimFlags& f) {
       std::printf("]\n");
     }
   } else {
+    if (!sustained.empty()) {
+      std::printf("%-18s %22s\n", "policy", "max sustained rate/s");
+      for (std::size_t i = 0; i < named.size(); ++i)
+        std::printf("%-18s %22.1f%s\n", named[i].name.c_str(), sustained[i],
+                    sustained[i] >= f.find_max_rate ? "  (the search's upper bound)" : "");
+      std::printf("\nat each policy's max sustained rate:\n");
+    }
     std::printf("%s", sim::comparison_table(named).c_str());
   }
   if (!f.out.empty()) {
@@ -147,11 +186,11 @@ int run(const SimFlags& f) {
     for (const auto& n : named) names.push_back(n.name);
     std::string error;
     const auto pngs = write_plots(names, f.out, &error);
-    std::fprintf(stderr, "wrote %s/{summary,latency_cdf,series}.csv", f.out.c_str());
+    std::fprintf(stderr, "wrote %s/*.csv", f.out.c_str());
     if (pngs.empty())
       std::fprintf(stderr, "\nplots: %s\n", error.c_str());
     else
-      std::fprintf(stderr, " and %zu plots (latency_cdf.png, cold_start_ratio.png, memory.png)\n", pngs.size());
+      std::fprintf(stderr, " and %zu plots in %s\n", pngs.size(), f.out.c_str());
   }
   return 0;
 }
@@ -182,6 +221,12 @@ Action add_sim_command(CLI::App& app) {
   cmd->add_option("--queue-limit", flags->config.queue_limit, "Per-node wait queue limit (0 = unbounded)");
   cmd->add_option("--semantics", flags->semantics,
                   "hearth (default) or faascache: FaasCache's simulator (one pool of --node-memory-mb, --nodes 1)");
+  cmd->add_option("--find-max-rate", flags->find_max_rate,
+                  "Search each run's max sustained rate (invocations/s) up to this bound: bisect --rate over the "
+                  "window until at least 99% of its invocations start within it")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--rate-precision", flags->rate_precision, "Relative precision of --find-max-rate")
+      ->check(CLI::Range(0.0001, 1.0));
   cmd->add_flag("--json", flags->json, "Print one JSON object per run");
   cmd->add_flag("--quiet", flags->quiet, "No progress on stderr");
   return [flags, nodes] {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -149,6 +150,38 @@ TEST(CliE2E, SophonRunsInTheSimulatorAndRejectsUnknownRules) {
   const CliRun bad = hearth("sim --placement sophon:MA/XY --quiet");
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.out.find("cold rule 'XY'"), std::string::npos) << bad.out;  // stderr is appended to out
+}
+
+// Sophon's workload method on the shared trace: a 10-minute window drawn at 50/s after a half-window
+// ramp is 50 · 600 · 0.75 = 22,500 invocations; the rate search reports a rate it kept up with.
+TEST(CliE2E, SophonWindowMethodAndMaxSustainedRate) {
+  const std::string window = "sim --trace " + kAzure2019 + " --window-start-min 120 --window-minutes 10 --quiet ";
+  const CliRun r = hearth(window + "--rate 50 --placement sophon:MA/MC --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = json_of(r);
+  EXPECT_EQ(j["invocations"].get<std::uint64_t>(), 22'500u);
+  EXPECT_LE(j["simulated_seconds"].get<double>(), 600 + 3600);  // the window, plus the longest execution
+  EXPECT_GT(j["max_throughput_10s_per_s"].get<double>(), 40.0);
+  EXPECT_LE(j["start_latency_ms"]["p99"].get<double>(), j["latency_ms"]["p99"].get<double>());
+
+  const CliRun search = hearth(window + "--nodes 2 --node-memory-mb 4096 --node-cores 8 --find-max-rate 400 "
+                                        "--rate-precision 0.05 --compare-placements openwhisk sophon:MA/MC --json");
+  ASSERT_EQ(search.exit_code, 0) << search.out;
+  const auto runs = json_of(search);
+  ASSERT_EQ(runs.size(), 2u);
+  for (const auto& run : runs) {
+    const double rate = run["max_sustained_rate_per_s"].get<double>();
+    EXPECT_GT(rate, 1.0) << run.dump();
+    EXPECT_LT(rate, 400.0) << "8 cores per node cannot keep up with 400/s: " << run.dump();
+    EXPECT_EQ(run["invocations"].get<std::uint64_t>(), static_cast<std::uint64_t>(std::llround(rate * 450)));
+  }
+
+  const CliRun no_window = hearth("sim --rate 50 --quiet");
+  EXPECT_EQ(no_window.exit_code, 2);
+  EXPECT_NE(no_window.out.find("--window-minutes"), std::string::npos) << no_window.out;
+  const CliRun empty = hearth("sim --trace " + kAzure2019 + " --window-start-min 100000 --window-minutes 10 --quiet");
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_NE(empty.out.find("no invocations in minutes [100000, 100010)"), std::string::npos) << empty.out;
 }
 
 }  // namespace
