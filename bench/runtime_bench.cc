@@ -6,6 +6,9 @@
 // - PythonColdStart/plain|sandboxed|sandboxed_pooled: start the interpreter + init + first run, as a plain
 //   child process, in a fresh sandbox, and in a sandbox from a pre-attached SandboxPool shell
 //   and inside a sandbox (namespaces, new root, seccomp, cgroups): the sandbox's share of a cold start.
+// - PythonScaleUp/worker|new_runtime: one more concurrent executor for an initialised Python function:
+//   add_workers (a fork of the initialised runtime, HyperFaaS's phase 1) and its first run on the new
+//   worker, against starting a new runtime + init + first run (a cold start) in the same run.
 // - NaiveProcessPerRequest: one fresh `python3` per request running the function once (OpenFaaS's
 //   classic forking watchdog); the ratio to RuntimeWarm/python is the "≥ 50× faster" check.
 #include <benchmark/benchmark.h>
@@ -16,6 +19,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <vector>
 
 #include "live/base64.h"
@@ -121,6 +125,40 @@ void PythonColdStart(benchmark::State& state, const std::string& mode) {
   if (pool) state.counters["pool_misses"] = static_cast<double>(pool->misses());
 }
 
+void PythonScaleUp(benchmark::State& state, bool worker) {
+  CodeDir dir;
+  const std::string code = (dir.path / "noop.py").string();
+  std::vector<double> us;
+  for (auto _ : state) {
+    state.PauseTiming();
+    runtime::ProcessOptions options;
+    options.max_workers = 2;
+    auto base = std::make_unique<runtime::RuntimeProcess>(runtime::Language::kPython, options);
+    if (!base->init(code, "main", 10000).ok || !base->add_workers(1, 10000).ok || !base->run("{}", 10000, 1).ok) {
+      state.SkipWithError("runtime failed");
+      return;
+    }
+    state.ResumeTiming();
+    const auto start = std::chrono::steady_clock::now();
+    bool ok = false;
+    if (worker) {
+      ok = base->add_workers(2, 10000).ok && base->run("{}", 10000, 2).ok;
+    } else {
+      runtime::RuntimeProcess fresh(runtime::Language::kPython);
+      ok = fresh.init(code, "main", 10000).ok && fresh.run("{}", 10000).ok;
+    }
+    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    state.PauseTiming();
+    base.reset();
+    state.ResumeTiming();
+    if (!ok) {
+      state.SkipWithError("scale-up failed");
+      return;
+    }
+  }
+  counters(state, us);
+}
+
 void NaiveProcessPerRequest(benchmark::State& state) {
   CodeDir dir;
   const std::string script = "import json,sys; exec(open('" + (dir.path / "noop.py").string() +
@@ -180,5 +218,7 @@ BENCHMARK(PlatformWarmNativeNoop)->Iterations(10000)->UseRealTime();
 BENCHMARK_CAPTURE(PythonColdStart, plain, std::string("plain"))->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(PythonColdStart, sandboxed, std::string("sandboxed"))->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(PythonColdStart, sandboxed_pooled, std::string("pooled"))->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PythonScaleUp, worker, true)->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(PythonScaleUp, new_runtime, false)->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(NaiveProcessPerRequest)->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

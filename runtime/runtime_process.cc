@@ -7,12 +7,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace hearth::runtime {
 namespace {
@@ -100,13 +103,36 @@ std::string native_runtime_path() {
 }
 
 RuntimeProcess::RuntimeProcess(Language language, const ProcessOptions& options) {
-  int down[2], up[2];  // down: parent → child (child's fd 3); up: child → parent (child's fd 4)
-  if (pipe2(down, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
-  if (pipe2(up, O_CLOEXEC) != 0) {
-    close(down[0]);
-    close(down[1]);
-    throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  if (options.max_workers < 1 || options.max_workers > kMaxWorkers)
+    throw std::invalid_argument("max_workers must be in [1, " + std::to_string(kMaxWorkers) + "]");
+  // Channel c: down (parent → child, the child's fd 3 + 2c) and up (child → parent, its fd 4 + 2c).
+  const int channels = options.max_workers > 1 ? options.max_workers + 1 : 1;
+  std::vector<int> down_r, down_w, up_r, up_w;
+  auto close_all = [&] {
+    for (auto* v : {&down_r, &down_w, &up_r, &up_w})
+      for (int fd : *v) close(fd);
+  };
+  for (int c = 0; c < channels; ++c) {
+    int down[2], up[2];
+    if (pipe2(down, O_CLOEXEC) != 0) {
+      close_all();
+      throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    }
+    if (pipe2(up, O_CLOEXEC) != 0) {
+      close(down[0]);
+      close(down[1]);
+      close_all();
+      throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    }
+    down_r.push_back(down[0]), down_w.push_back(down[1]), up_r.push_back(up[0]), up_w.push_back(up[1]);
   }
+  auto keep_parent_ends = [&] {
+    for (int c = 0; c < channels; ++c) {
+      close(down_r[c]);
+      close(up_w[c]);
+      channels_.push_back({down_w[c], up_r[c]});
+    }
+  };
   std::vector<std::string> argv;
   switch (language) {
     case Language::kPython: argv = {"/usr/bin/python3", "-u", "-S", "-E", runtime_dir() + "/python/hearth_runtime.py"}; break;
@@ -119,65 +145,105 @@ RuntimeProcess::RuntimeProcess(Language language, const ProcessOptions& options)
     spec.name = options.name;
     spec.argv = argv;
     spec.limits = options.limits;
+    spec.limits.pids_max = std::max<std::int64_t>(spec.limits.pids_max, 64 + options.max_workers);
     spec.read_only_paths = options.read_only_paths;
     spec.read_only_paths.push_back(runtime_dir());
     if (language == Language::kNative) spec.read_only_paths.push_back(native_runtime_path());
-    spec.fds = {{down[0], 3}, {up[1], 4}};
+    for (int c = 0; c < channels; ++c) {
+      spec.fds.push_back({down_r[c], 3 + 2 * c});
+      spec.fds.push_back({up_w[c], 4 + 2 * c});
+    }
     try {
       sandbox_ = std::make_unique<sandbox::Sandbox>(spec, options.pool);
     } catch (...) {
-      for (int fd : {down[0], down[1], up[0], up[1]}) close(fd);
+      close_all();
       throw;
     }
-    close(down[0]);
-    close(up[1]);
+    keep_parent_ends();
     pid_ = sandbox_->pid();
-    to_child_ = down[1];
-    from_child_ = up[0];
     return;
   }
   std::vector<char*> cargv;
   for (auto& a : argv) cargv.push_back(a.data());
   cargv.push_back(nullptr);
   const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (pid < 0) {
+    close_all();
+    throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  }
   if (pid == 0) {
-    // Child: dies with the thread that started it (a killed invoker leaves no runtime running; the
-    // platform starts runtimes from threads that live as long as its pools). Then the channel on fds 3 and 4, stdin from /dev/null. Move both ends above 4 first, so that
-    // neither dup2 clobbers the other or is a no-op that leaves FD_CLOEXEC set.
+    // Child: its own process group (so that killing the group also kills forked workers), dies with the
+    // thread that started it (a killed invoker leaves no runtime running; the platform starts runtimes
+    // from threads that live as long as its pools). Then the channels on fds 3, 4, 5, …, stdin from
+    // /dev/null. Move every end above the targets first, so that no dup2 clobbers another end or is a
+    // no-op that leaves FD_CLOEXEC set.
+    setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    const int in = fcntl(down[0], F_DUPFD, 10), out = fcntl(up[1], F_DUPFD, 10);
-    if (in < 0 || out < 0 || dup2(in, 3) < 0 || dup2(out, 4) < 0) _exit(127);
+    std::vector<int> moved;
+    for (int c = 0; c < channels; ++c) {
+      moved.push_back(fcntl(down_r[c], F_DUPFD, 64));
+      moved.push_back(fcntl(up_w[c], F_DUPFD, 64));
+    }
+    for (std::size_t i = 0; i < moved.size(); ++i)
+      if (moved[i] < 0 || dup2(moved[i], 3 + static_cast<int>(i)) < 0) _exit(127);
     const int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, 0);
     execv(cargv[0], cargv.data());
     _exit(127);
   }
-  close(down[0]);
-  close(up[1]);
+  keep_parent_ends();
   pid_ = pid;
-  to_child_ = down[1];
-  from_child_ = up[0];
 }
 
 RuntimeProcess::~RuntimeProcess() {
   kill_and_reap();
-  if (to_child_ >= 0) close(to_child_);
-  if (from_child_ >= 0) close(from_child_);
+  for (const Channel& c : channels_) {
+    close(c.to_child);
+    close(c.from_child);
+  }
 }
 
-void RuntimeProcess::kill_and_reap() {
+bool RuntimeProcess::kill_and_reap() {
+  std::lock_guard lock(kill_mu_);
+  if (pid_ <= 0) return oom_killed_;
   if (sandbox_) {
-    sandbox_->kill();
-    sandbox_->wait();
-    pid_ = -1;
-    return;
-  }
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGKILL);
-  while (waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+    sandbox_->kill();  // the whole cgroup: the runtime and its workers
+    oom_killed_ = sandbox_->wait().oom_killed;
+  } else {
+    ::kill(-pid_, SIGKILL);  // the process group: the runtime and its forked workers
+    ::kill(pid_, SIGKILL);
+    while (waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
   }
   pid_ = -1;
+  return oom_killed_;
+}
+
+bool RuntimeProcess::set_cpu_quota(std::int64_t millicores) {
+  if (!sandbox_ || broken_) return false;
+  sandbox_->cgroup().set_cpu_quota(millicores);
+  return true;
+}
+
+std::int64_t RuntimeProcess::cpu_quota_millicores() {
+  return sandbox_ ? sandbox_->cgroup().cpu_quota_millicores() : -1;
+}
+
+RunResult RuntimeProcess::add_workers(int count, std::int64_t timeout_ms) {
+  RunResult r;
+  if (count < 1 || count > max_workers() || max_workers() == 1) {
+    r.error = "add_workers(" + std::to_string(count) + "): this runtime has " + std::to_string(max_workers()) +
+              " worker channel(s)" + (max_workers() == 1 ? " (started with max_workers 1)" : "");
+    r.result_json = json{{"error", r.error}}.dump();
+    return r;
+  }
+  if (count <= workers_.load()) {
+    r.ok = true;
+    return r;
+  }
+  r = exchange(json{{"op", "workers"}, {"count", count}}.dump(), timeout_ms);
+  if (r.ok) workers_.store(std::max(workers_.load(), count));
+  return r;
 }
 
 RunResult RuntimeProcess::init(const std::string& code_path, const std::string& main, std::int64_t timeout_ms) {
@@ -188,18 +254,25 @@ RunResult RuntimeProcess::init_source(const std::string& source, const std::stri
   return exchange(json{{"op", "init"}, {"code", source}, {"main", main}}.dump(), timeout_ms);
 }
 
-RunResult RuntimeProcess::run(const std::string& args_json, std::int64_t timeout_ms) {
+RunResult RuntimeProcess::run(const std::string& args_json, std::int64_t timeout_ms, int worker) {
   // The arguments go into the request verbatim when they are a JSON object (checked without building a
   // DOM); anything else becomes {}.
   const bool object = args_json.find_first_not_of(" \t\r\n") != std::string::npos &&
                       args_json[args_json.find_first_not_of(" \t\r\n")] == '{' && json::accept(args_json);
-  return exchange(std::string(R"({"op":"run","args":)") + (object ? args_json : std::string("{}")) + "}", timeout_ms);
+  if (worker < 0 || worker > workers_.load()) {
+    RunResult r;
+    r.error = "no worker " + std::to_string(worker) + " (" + std::to_string(workers_.load()) + " started)";
+    r.result_json = json{{"error", r.error}}.dump();
+    return r;
+  }
+  return exchange(std::string(R"({"op":"run","args":)") + (object ? args_json : std::string("{}")) + "}", timeout_ms,
+                  worker);
 }
 
-RunResult RuntimeProcess::exchange(const std::string& request, std::int64_t timeout_ms) {
+RunResult RuntimeProcess::exchange(const std::string& request, std::int64_t timeout_ms, int channel) {
   RunResult r;
   const auto start = Clock::now();
-  if (broken_ || pid_ <= 0) {
+  if (broken_) {
     r.error = "runtime is not running";
     r.crashed = true;
     r.result_json = json{{"error", r.error}}.dump();
@@ -212,14 +285,14 @@ RunResult RuntimeProcess::exchange(const std::string& request, std::int64_t time
   const auto deadline = start + std::chrono::milliseconds(timeout_ms);
   std::string reply;
   bool timed_out = false;
-  const bool ok = write_all(to_child_, frame.data(), frame.size()) && read_frame(from_child_, &reply, deadline, &timed_out);
+  const Channel& ch = channels_[static_cast<std::size_t>(channel)];
+  const bool ok = write_all(ch.to_child, frame.data(), frame.size()) && read_frame(ch.from_child, &reply, deadline, &timed_out);
   r.duration_us = since_us(start);
   if (!ok) {
     broken_ = true;
     r.timed_out = timed_out;
     r.crashed = !timed_out;
-    kill_and_reap();
-    r.oom_killed = sandbox_ && sandbox_->wait().oom_killed;
+    r.oom_killed = kill_and_reap();
     r.error = timed_out      ? "The action exceeded its time limit of " + std::to_string(timeout_ms) + " ms."
               : r.oom_killed ? "The action exceeded its memory limit and was killed."
                              : "The action did not produce a valid response and exited unexpectedly.";

@@ -1,12 +1,19 @@
 // RuntimeProcess: one persistent language runtime (Python, Node.js or native) serving one function:
 // started once, initialised once with the function's code (OpenWhisk's /init), then running many
 // invocations (/run) over a pair of pipes with length-prefixed JSON frames (docs/runtimes.md).
-// One invocation at a time per process (callers serialise). A run that exceeds its time limit kills the
-// process; a crash (EOF on the channel) is reported; either way the process is then `broken()` and
-// must be replaced. The destructor kills and reaps the process.
+// One invocation at a time per channel (callers serialise per channel). A run that exceeds its time limit
+// kills the process; a crash (EOF on a channel) is reported; either way the process is then `broken()`
+// and must be replaced. The destructor kills and reaps the process (and its workers).
+// Workers (HyperFaaS's concurrency > 1 in one container): started with `max_workers` > 1, the process
+// gets that many extra channels; add_workers(k) (after init) makes the runtime serve channels 1..k with
+// the code already loaded (Python and native fork, Node.js serves them on its event loop), and runs on
+// different workers proceed concurrently. Channel 0 then carries only control requests.
 #pragma once
 
 #include <sys/types.h>
+
+#include <atomic>
+#include <mutex>
 
 #include <cstdint>
 #include <memory>
@@ -41,7 +48,10 @@ struct ProcessOptions {
   sandbox::CgroupLimits limits;
   std::vector<std::string> read_only_paths;
   sandbox::SandboxPool* pool = nullptr;  // pre-attached shells (sandbox/sandbox_pool.h); must outlive the process
+  int max_workers = 1;                    // > 1: worker channels for add_workers() (at most kMaxWorkers)
 };
+
+inline constexpr int kMaxWorkers = 16;
 
 class RuntimeProcess {
  public:
@@ -57,20 +67,37 @@ class RuntimeProcess {
   // Initialises with inline source (Python and Node.js only): how a generic stem-cell runtime, started
   // before any code was known, is specialised to a function.
   RunResult init_source(const std::string& source, const std::string& main, std::int64_t timeout_ms);
-  RunResult run(const std::string& args_json, std::int64_t timeout_ms);
+  // Runs on `worker` (0: the process itself, before any add_workers; 1..workers() after).
+  RunResult run(const std::string& args_json, std::int64_t timeout_ms, int worker = 0);
+  // Makes `count` workers serve (1 ≤ count ≤ max_workers; never fewer than already serve). Not
+  // concurrent with init on channel 0; concurrent with runs on workers.
+  RunResult add_workers(int count, std::int64_t timeout_ms);
+  int workers() const { return workers_.load(); }
+  int max_workers() const { return static_cast<int>(channels_.size()) - 1 > 0 ? static_cast<int>(channels_.size()) - 1 : 1; }
+  // Changes the container's CPU quota (its cgroup) while it runs; false when not sandboxed.
+  bool set_cpu_quota(std::int64_t millicores);
+  // The cgroup's CPU quota now (millicores), or -1 when not sandboxed.
+  std::int64_t cpu_quota_millicores();
 
-  bool broken() const { return broken_; }
+  bool broken() const { return broken_.load(); }
   pid_t pid() const { return pid_; }
 
  private:
-  RunResult exchange(const std::string& request, std::int64_t timeout_ms);
-  void kill_and_reap();
+  struct Channel {
+    int to_child = -1;    // the runtime's fd 3 + 2i
+    int from_child = -1;  // the runtime's fd 4 + 2i
+  };
+  RunResult exchange(const std::string& request, std::int64_t timeout_ms, int channel = 0);
+  // Kills the process (and its workers) once and reaps it; returns whether the OOM killer had killed it.
+  bool kill_and_reap();
 
   std::unique_ptr<sandbox::Sandbox> sandbox_;  // set when sandboxed: it owns the process
   pid_t pid_ = -1;
-  int to_child_ = -1;
-  int from_child_ = -1;
-  bool broken_ = false;
+  std::vector<Channel> channels_;
+  std::atomic<int> workers_{0};
+  std::atomic<bool> broken_{false};
+  std::mutex kill_mu_;  // two failing runs on different workers may both kill
+  bool oom_killed_ = false;
 };
 
 // Where the runtimes live (runtime/python/hearth_runtime.py, ...); HEARTH_RUNTIME_DIR overrides.

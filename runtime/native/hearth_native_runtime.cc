@@ -4,10 +4,16 @@
 // which writes a JSON object into `out` and returns its length, or returns a negative number with an
 // error message in `out`. Same framed protocol as the Python and Node runtimes (fd 3 in, fd 4 out);
 // the function's stdout/stderr during a run go to a memfd and come back as the activation's logs.
+// Workers: {"op":"workers","count":k} on channel 0 (after init) forks children serving channels 1..k
+// (fds 3+2i / 4+2i) with the library already loaded; each opens its own log memfd. The parent then only
+// answers control requests.
 #include <dlfcn.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -33,7 +39,7 @@ bool read_all(int fd, void* buf, std::size_t n) {
   return true;
 }
 
-void write_frame(const json& j) {
+void write_frame(int fd, const json& j) {
   const std::string data = j.dump(-1, ' ', false, json::error_handler_t::replace);
   const std::uint32_t n = static_cast<std::uint32_t>(data.size());
   std::string frame(reinterpret_cast<const char*>(&n), 4);
@@ -41,7 +47,7 @@ void write_frame(const json& j) {
   const char* p = frame.data();
   std::size_t left = frame.size();
   while (left) {
-    const ssize_t w = ::write(4, p, left);
+    const ssize_t w = ::write(fd, p, left);
     if (w <= 0) _exit(1);
     p += w;
     left -= static_cast<std::size_t>(w);
@@ -66,35 +72,65 @@ std::vector<std::string> captured_logs(int fd) {
   return lines;
 }
 
-}  // namespace
-
-int main() {
-  HearthMain entry = nullptr;
-  std::vector<char> out(kResultCapacity);
-  // The function's stdout/stderr go to one memfd for the runtime's whole life (nothing else writes
-  // there); each run starts it empty, so a run costs no fd juggling.
+// The function's stdout/stderr go to one memfd per process for its whole life (nothing else writes
+// there); each run starts it empty, so a run costs no fd juggling. Returns the memfd, or -1.
+int capture_output() {
   const int logs = memfd_create("hearth-logs", 0);
-  if (logs < 0 || dup2(logs, 1) < 0 || dup2(logs, 2) < 0) return 1;
+  if (logs < 0 || dup2(logs, 1) < 0 || dup2(logs, 2) < 0) return -1;
+  return logs;
+}
+
+int serve(int in, int out_fd, HearthMain entry, int logs);
+
+// Forks workers for channels served.size()+1 .. count (SIGCHLD ignored: the kernel reaps them).
+bool fork_workers(int count, std::vector<pid_t>& served, HearthMain entry) {
+  signal(SIGCHLD, SIG_IGN);
+  for (int channel = static_cast<int>(served.size()) + 1; channel <= count; ++channel) {
+    const pid_t pid = fork();
+    if (pid < 0) return false;
+    if (pid == 0) {
+      close(3);
+      close(4);
+      const int logs = capture_output();
+      _exit(logs < 0 ? 1 : serve(3 + 2 * channel, 4 + 2 * channel, entry, logs));
+    }
+    served.push_back(pid);
+  }
+  return true;
+}
+
+int serve(int in, int out_fd, HearthMain entry, int logs) {
+  std::vector<char> out(kResultCapacity);
+  std::vector<pid_t> served;  // workers, channel i at index i - 1
   while (true) {
     std::uint32_t n = 0;
-    if (!read_all(3, &n, 4)) return 0;
+    if (!read_all(in, &n, 4)) return 0;
     std::string body(n, '\0');
-    if (!read_all(3, body.data(), n)) return 0;
+    if (!read_all(in, body.data(), n)) return 0;
     const json req = json::parse(body, nullptr, false);
     const std::string op = req.is_object() ? req.value("op", "") : "";
-    if (op == "init") {
+    if (op == "workers" && in == 3) {
+      const int count = req.contains("count") && req["count"].is_number_integer() ? req["count"].get<int>() : 0;
+      if (!entry || count < 1) {
+        write_frame(out_fd, {{"ok", false}, {"error", "workers needs a successful init and a count >= 1"}});
+      } else if (!fork_workers(count, served, entry)) {
+        write_frame(out_fd, {{"ok", false}, {"error", std::string("cannot start workers: ") + std::strerror(errno)}});
+      } else {
+        write_frame(out_fd, {{"ok", true}, {"workers", std::max<int>(count, static_cast<int>(served.size()))}});
+      }
+    } else if (op == "init") {
       void* lib = dlopen(req.value("path", "").c_str(), RTLD_NOW | RTLD_LOCAL);
       if (!lib) {
-        write_frame({{"ok", false}, {"error", std::string("dlopen: ") + dlerror()}});
+        write_frame(out_fd, {{"ok", false}, {"error", std::string("dlopen: ") + dlerror()}});
         continue;
       }
       const std::string name = req.value("main", "main") == "main" ? "hearth_main" : req.value("main", "");
       entry = reinterpret_cast<HearthMain>(dlsym(lib, name.c_str()));
       if (!entry) {
-        write_frame({{"ok", false}, {"error", "the library exports no function '" + name + "'"}});
+        write_frame(out_fd, {{"ok", false}, {"error", "the library exports no function '" + name + "'"}});
         continue;
       }
-      write_frame({{"ok", true}});
+      write_frame(out_fd, {{"ok", true}});
     } else if (op == "run" && entry) {
       const std::string args = req.contains("args") ? req["args"].dump() : "{}";
       if (lseek(logs, 0, SEEK_CUR) != 0) {  // the previous run wrote something
@@ -114,9 +150,17 @@ int main() {
                                    : json{{"ok", false}, {"error", "hearth_main did not write a JSON object"}};
       }
       reply["logs"] = captured_logs(logs);
-      write_frame(reply);
+      write_frame(out_fd, reply);
     } else {
-      write_frame({{"ok", false}, {"error", entry ? "unknown op '" + op + "'" : "run before a successful init"}});
+      write_frame(out_fd, {{"ok", false}, {"error", entry ? "unknown op '" + op + "'" : "run before a successful init"}});
     }
   }
+}
+
+}  // namespace
+
+int main() {
+  const int logs = capture_output();
+  if (logs < 0) return 1;
+  return serve(3, 4, nullptr, logs);
 }

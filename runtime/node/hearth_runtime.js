@@ -1,22 +1,33 @@
 // Hearth's Node.js runtime: one persistent process per container (OpenWhisk init/run semantics).
 // Protocol (docs/runtimes.md): 4-byte little-endian length + UTF-8 JSON frames; requests on fd 3,
 // responses on fd 4. `main(params)` may return an object or a Promise of one. console.* output during a
-// run is captured into the activation's logs (64 KB bound).
+// run is captured into the activation's logs (64 KB bound), attributed to its run by AsyncLocalStorage.
+// Workers: {"op":"workers","count":k} on channel 0 (after init) starts serving channels 1..k (fds 3+2i /
+// 4+2i) in this process with the code already loaded: each channel takes one request at a time, and
+// channels run concurrently on the event loop (overlapping I/O-bound functions; CPU-bound ones share
+// the one thread). Channel 0 then only answers control requests.
 'use strict';
 const fs = require('fs');
+const { AsyncLocalStorage } = require('async_hooks');
 
 const LOG_LIMIT = 64 * 1024;
-let entry = null;
-let buffer = Buffer.alloc(0);
-let busy = Promise.resolve();
+const runLogs = new AsyncLocalStorage();
+const original = { log: console.log, error: console.error, warn: console.warn, info: console.info };
+for (const level of Object.keys(original)) {
+  console[level] = (...args) => {
+    const lines = runLogs.getStore();
+    if (!lines) return original[level](...args);
+    lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+  };
+}
 
-function writeFrame(obj) {
+function writeFrame(fd, obj) {
   const data = Buffer.from(JSON.stringify(obj));
   const header = Buffer.alloc(4);
   header.writeUInt32LE(data.length, 0);
   const frame = Buffer.concat([header, data]);
   let off = 0;
-  while (off < frame.length) off += fs.writeSync(4, frame, off, frame.length - off);
+  while (off < frame.length) off += fs.writeSync(fd, frame, off, frame.length - off);
 }
 
 function boundedLogs(lines) {
@@ -25,54 +36,78 @@ function boundedLogs(lines) {
   return text.split('\n').filter((l) => l.length > 0);
 }
 
-async function handle(request) {
-  if (request.op === 'init') {
-    try {
-      const mod = { exports: {} };
-      const code = request.code !== undefined ? request.code : fs.readFileSync(request.path, 'utf8');
-      const fn = new Function('module', 'exports', 'require', code + '\n;return typeof main !== "undefined" ? main : undefined;');
-      const local = fn(mod, mod.exports, require);
-      const name = request.main || 'main';
-      entry = (typeof mod.exports === 'function' ? mod.exports : mod.exports[name]) || (name === 'main' ? local : undefined);
-      if (typeof entry !== 'function') throw new Error(`the code defines no function '${name}'`);
-      writeFrame({ ok: true });
-    } catch (e) {
-      writeFrame({ ok: false, error: String(e && e.stack || e) });
-    }
-    return;
-  }
-  if (request.op === 'run') {
-    const lines = [];
-    const saved = { log: console.log, error: console.error, warn: console.warn, info: console.info };
-    const capture = (...args) => lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
-    console.log = console.error = console.warn = console.info = capture;
-    let reply;
-    try {
-      let result = await entry(request.args || {});
-      if (result === undefined || result === null) result = {};
-      if (typeof result !== 'object' || Array.isArray(result)) throw new TypeError('main must return an object');
-      reply = { ok: true, result };
-    } catch (e) {
-      reply = { ok: false, error: String(e && e.stack || e) };
-    } finally {
-      Object.assign(console, saved);
-    }
-    reply.logs = boundedLogs(lines);
-    writeFrame(reply);
-    return;
-  }
-  writeFrame({ ok: false, error: `unknown op ${request.op}` });
+function load(request) {
+  const mod = { exports: {} };
+  const code = request.code !== undefined ? request.code : fs.readFileSync(request.path, 'utf8');
+  const fn = new Function('module', 'exports', 'require', code + '\n;return typeof main !== "undefined" ? main : undefined;');
+  const local = fn(mod, mod.exports, require);
+  const name = request.main || 'main';
+  const entry = (typeof mod.exports === 'function' ? mod.exports : mod.exports[name]) || (name === 'main' ? local : undefined);
+  if (typeof entry !== 'function') throw new Error(`the code defines no function '${name}'`);
+  return entry;
 }
 
-const input = fs.createReadStream(null, { fd: 3, highWaterMark: 1 << 20 });
-input.on('data', (chunk) => {
-  buffer = Buffer.concat([buffer, chunk]);
-  while (buffer.length >= 4) {
-    const length = buffer.readUInt32LE(0);
-    if (buffer.length < 4 + length) break;
-    const request = JSON.parse(buffer.subarray(4, 4 + length).toString('utf8'));
-    buffer = buffer.subarray(4 + length);
-    busy = busy.then(() => handle(request));  // one request at a time, in order
+// One channel: its own frame buffer, its own loaded function, one request at a time in order.
+function serve(fdIn, fdOut, entry) {
+  const channel = { entry, workers: 0 };
+  let buffer = Buffer.alloc(0);
+  let busy = Promise.resolve();
+
+  async function handle(request) {
+    if (request.op === 'init') {
+      try {
+        channel.entry = load(request);
+        writeFrame(fdOut, { ok: true });
+      } catch (e) {
+        writeFrame(fdOut, { ok: false, error: String(e && e.stack || e) });
+      }
+      return;
+    }
+    if (request.op === 'workers' && fdIn === 3) {
+      const count = request.count;
+      if (!channel.entry || !Number.isInteger(count) || count < 1) {
+        writeFrame(fdOut, { ok: false, error: 'workers needs a successful init and a count >= 1' });
+        return;
+      }
+      try {
+        for (let i = channel.workers + 1; i <= count; i++, channel.workers++) serve(3 + 2 * i, 4 + 2 * i, channel.entry);
+        writeFrame(fdOut, { ok: true, workers: channel.workers });
+      } catch (e) {
+        writeFrame(fdOut, { ok: false, error: `cannot start workers: ${e}` });
+      }
+      return;
+    }
+    if (request.op === 'run' && channel.entry) {
+      const lines = [];
+      let reply;
+      try {
+        let result = await runLogs.run(lines, () => channel.entry(request.args || {}));
+        if (result === undefined || result === null) result = {};
+        if (typeof result !== 'object' || Array.isArray(result)) throw new TypeError('main must return an object');
+        reply = { ok: true, result };
+      } catch (e) {
+        reply = { ok: false, error: String(e && e.stack || e) };
+      }
+      reply.logs = boundedLogs(lines);
+      writeFrame(fdOut, reply);
+      return;
+    }
+    writeFrame(fdOut, { ok: false, error: channel.entry ? `unknown op ${request.op}` : 'run before a successful init' });
   }
-});
-input.on('end', () => process.exit(0));
+
+  const input = fs.createReadStream(null, { fd: fdIn, highWaterMark: 1 << 20 });
+  input.on('data', (chunk) => {
+    buffer = Buffer.concat([buffer, chunk]);
+    while (buffer.length >= 4) {
+      const length = buffer.readUInt32LE(0);
+      if (buffer.length < 4 + length) break;
+      const request = JSON.parse(buffer.subarray(4, 4 + length).toString('utf8'));
+      buffer = buffer.subarray(4 + length);
+      busy = busy.then(() => handle(request));  // one request at a time per channel, in order
+    }
+  });
+  if (fdIn === 3) input.on('end', () => process.exit(0));
+  input.on('error', () => {});  // a worker channel the platform never opened
+}
+
+serve(3, 4, null);

@@ -5,10 +5,16 @@ fd 3, responses on fd 4 (stdout/stderr stay free for the function and are captur
   {"op": "init", "path": "/code/main.py", "main": "main"}  -> {"ok": true} | {"ok": false, "error": ...}
   {"op": "init", "code": "def main(a): ...", "main": "main"}  (inline source: stem-cell specialisation)
   {"op": "run", "args": {...}}                             -> {"ok": bool, "result"|"error": ..., "logs": [...]}
+  {"op": "workers", "count": k}                            -> {"ok": true, "workers": k}
+Workers (concurrency > 1 in one container): a runtime started with more channels serves worker i on fds
+3 + 2i / 4 + 2i. "workers" (after init, on channel 0) forks children that serve channels 1..k with the
+code already loaded (copy-on-write: no second init), so scaling up costs a fork. The parent then only
+takes control requests and never runs the function, so it is single-threaded whenever it forks.
 """
 import io
 import json
 import os
+import signal
 import struct
 import sys
 import traceback
@@ -49,13 +55,39 @@ def bounded_logs(text):
     return [line for line in text.split("\n") if line]
 
 
-def main():
-    entry = None
+def fork_workers(count, served, entry):
+    """Forks workers for channels len(served)+1 .. count, appending their pids to `served`."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps exited workers
+    for channel in range(len(served) + 1, count + 1):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(3)
+                os.close(4)
+                serve(3 + 2 * channel, 4 + 2 * channel, entry)
+            finally:
+                os._exit(0)
+        served.append(pid)
+
+
+def serve(fd_in, fd_out, entry):
+    served = []  # worker pids, channel i at index i - 1
     while True:
-        request = read_frame(3)
+        request = read_frame(fd_in)
         if request is None:
             return
         op = request.get("op")
+        if op == "workers" and fd_in == 3:
+            count = request.get("count")
+            if entry is None or not isinstance(count, int) or count < 1:
+                write_frame(fd_out, {"ok": False, "error": "workers needs a successful init and a count >= 1"})
+                continue
+            try:
+                fork_workers(count, served, entry)
+                write_frame(fd_out, {"ok": True, "workers": max(count, len(served))})
+            except OSError as e:
+                write_frame(fd_out, {"ok": False, "error": "cannot start workers: %s" % e})
+            continue
         if op == "init":
             try:
                 scope = {"__name__": "__hearth_action__"}
@@ -67,9 +99,9 @@ def main():
                 entry = scope.get(request.get("main") or "main")
                 if not callable(entry):
                     raise NameError("the code defines no function '%s'" % (request.get("main") or "main"))
-                write_frame(4, {"ok": True})
+                write_frame(fd_out, {"ok": True})
             except BaseException:
-                write_frame(4, {"ok": False, "error": traceback.format_exc(limit=5)})
+                write_frame(fd_out, {"ok": False, "error": traceback.format_exc(limit=5)})
         elif op == "run":
             captured = io.StringIO()
             sys.stdout, sys.stderr = captured, captured
@@ -86,12 +118,12 @@ def main():
                 sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
             reply["logs"] = bounded_logs(captured.getvalue())
             try:
-                write_frame(4, reply)
+                write_frame(fd_out, reply)
             except (TypeError, ValueError) as e:  # a result that is not JSON-serialisable
-                write_frame(4, {"ok": False, "error": "result is not JSON: %s" % e, "logs": reply["logs"]})
+                write_frame(fd_out, {"ok": False, "error": "result is not JSON: %s" % e, "logs": reply["logs"]})
         else:
-            write_frame(4, {"ok": False, "error": "unknown op %r" % op})
+            write_frame(fd_out, {"ok": False, "error": "unknown op %r" % op})
 
 
 if __name__ == "__main__":
-    main()
+    serve(3, 4, None)

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "tests/trace/temp_dir.h"
 
@@ -227,6 +228,38 @@ TEST_F(SandboxedRuntime, MemoryLimitIsReported) {
   EXPECT_FALSE(r.ok);
   EXPECT_TRUE(r.oom_killed) << r.error;
   EXPECT_NE(r.error.find("memory limit"), std::string::npos);
+}
+
+// HyperFaaS's phase 1 inside one sandbox: two more workers (forked in the container, sharing its /tmp and
+// cgroup) and a larger CPU quota, both while the container runs.
+TEST_F(SandboxedRuntime, WorkersAndCpuQuotaScaleUpInPlace) {
+  auto o = options();
+  o.max_workers = 2;
+  o.limits.cpu_millicores = 1000;
+  RuntimeProcess p(Language::kPython, o);
+  ASSERT_TRUE(p.init(code("main.py", R"(import os, time
+def main(a):
+    os.makedirs('/tmp/b', exist_ok=True)
+    open('/tmp/b/%d' % os.getpid(), 'w').close()
+    deadline = time.time() + 10
+    while len(os.listdir('/tmp/b')) < 2:
+        if time.time() > deadline:
+            raise RuntimeError('not concurrent')
+        time.sleep(0.002)
+    return {'pid': os.getpid()}
+)"),
+                     "main", 10000).ok);
+  EXPECT_EQ(p.cpu_quota_millicores(), 1000);
+  ASSERT_TRUE(p.add_workers(2, 10000).ok);
+  ASSERT_TRUE(p.set_cpu_quota(2000));
+  EXPECT_EQ(p.cpu_quota_millicores(), 2000);
+  RunResult r1, r2;
+  std::thread t([&] { r1 = p.run("{}", 20000, 1); });
+  r2 = p.run("{}", 20000, 2);
+  t.join();
+  ASSERT_TRUE(r1.ok) << r1.error;
+  ASSERT_TRUE(r2.ok) << r2.error;
+  EXPECT_NE(json::parse(r1.result_json)["pid"], json::parse(r2.result_json)["pid"]);
 }
 
 TEST_F(SandboxedRuntime, NodeAndNativeRunInside) {

@@ -1,0 +1,174 @@
+// Workers: one runtime process serving several invocations at once (HyperFaaS's concurrency > 1 in one
+// container). Concurrency is proven with a barrier, not with timing: every run waits (bounded) until all
+// of them have started, so serialised runs would fail.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "runtime/runtime_process.h"
+#include "tests/trace/temp_dir.h"
+
+namespace hearth::runtime {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kPythonBarrier = R"(import os, time
+def main(a):
+    open(os.path.join(a['dir'], str(os.getpid()) + '-' + str(a['i'])), 'w').close()
+    deadline = time.time() + 10
+    while len(os.listdir(a['dir'])) < a['n']:
+        if time.time() > deadline:
+            raise RuntimeError('the other runs never started: not concurrent')
+        time.sleep(0.002)
+    print('run', a['i'])
+    return {'pid': os.getpid(), 'i': a['i']}
+)";
+
+constexpr const char* kNodeBarrier = R"(const fs = require('fs');
+const path = require('path');
+async function main(a) {
+  fs.writeFileSync(path.join(a.dir, String(a.i)), '');
+  const deadline = Date.now() + 10000;
+  while (fs.readdirSync(a.dir).length < a.n) {
+    if (Date.now() > deadline) throw new Error('the other runs never started: not concurrent');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  console.log('run', a.i);
+  return { pid: process.pid, i: a.i };
+}
+)";
+
+struct WorkersFixture : ::testing::Test {
+  hearth::testing::TempDir dir;
+  std::string code(const std::string& name, const std::string& text) {
+    dir.write(name, text);
+    return dir.str() + "/" + name;
+  }
+  // Runs `n` invocations at once, one per worker 1..n, all meeting at a barrier directory.
+  std::vector<RunResult> run_together(RuntimeProcess& p, int n) {
+    const std::string barrier = dir.str() + "/barrier";
+    std::filesystem::create_directories(barrier);
+    std::vector<RunResult> results(static_cast<std::size_t>(n));
+    std::vector<std::thread> threads;
+    for (int i = 1; i <= n; ++i)
+      threads.emplace_back([&, i] {
+        results[static_cast<std::size_t>(i - 1)] = p.run(json{{"dir", barrier}, {"n", n}, {"i", i}}.dump(), 20000, i);
+      });
+    for (auto& t : threads) t.join();
+    return results;
+  }
+};
+
+bool gone(pid_t pid) {
+  // Killed workers may linger as zombies until their reaper runs; either way they no longer run.
+  for (int i = 0; i < 200; ++i) {
+    if (::kill(pid, 0) != 0) return true;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string pid_field, comm, state;
+    stat >> pid_field >> comm >> state;
+    if (state == "Z" || state.empty()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+TEST_F(WorkersFixture, PythonWorkersAreForkedProcessesRunningConcurrently) {
+  ProcessOptions options;
+  options.max_workers = 3;
+  RuntimeProcess p(Language::kPython, options);
+  ASSERT_TRUE(p.init(code("main.py", kPythonBarrier), "main", 5000).ok);
+  EXPECT_EQ(p.workers(), 0);
+  const RunResult added = p.add_workers(3, 5000);
+  ASSERT_TRUE(added.ok) << added.error;
+  EXPECT_EQ(p.workers(), 3);
+  std::set<int> pids;
+  for (const RunResult& r : run_together(p, 3)) {
+    ASSERT_TRUE(r.ok) << r.error;
+    const json j = json::parse(r.result_json);
+    pids.insert(j["pid"].get<int>());
+    ASSERT_EQ(r.logs.size(), 1u);  // each worker captures only its own run's output
+    EXPECT_EQ(r.logs[0], "run " + std::to_string(j["i"].get<int>()));
+  }
+  EXPECT_EQ(pids.size(), 3u);
+  EXPECT_EQ(pids.count(p.pid()), 0u);  // workers are children, the parent only takes control requests
+  EXPECT_FALSE(p.broken());
+}
+
+TEST_F(WorkersFixture, NodeWorkersOverlapOnTheEventLoop) {
+  ProcessOptions options;
+  options.max_workers = 2;
+  RuntimeProcess p(Language::kNodejs, options);
+  ASSERT_TRUE(p.init(code("main.js", kNodeBarrier), "main", 10000).ok);
+  ASSERT_TRUE(p.add_workers(2, 5000).ok);
+  for (const RunResult& r : run_together(p, 2)) {
+    ASSERT_TRUE(r.ok) << r.error;
+    const json j = json::parse(r.result_json);
+    ASSERT_EQ(r.logs.size(), 1u);  // attributed to its own run although both ran at once
+    EXPECT_EQ(r.logs[0], "run " + std::to_string(j["i"].get<int>()));
+  }
+}
+
+TEST_F(WorkersFixture, NativeWorkersRunTheLoadedLibrary) {
+  ProcessOptions options;
+  options.max_workers = 2;
+  RuntimeProcess p(Language::kNative, options);
+  ASSERT_TRUE(p.init(HEARTH_NATIVE_NOOP, "main", 5000).ok);
+  ASSERT_TRUE(p.add_workers(2, 5000).ok);
+  for (int worker = 1; worker <= 2; ++worker) {
+    const RunResult r = p.run(R"({"x":1})", 5000, worker);
+    EXPECT_TRUE(r.ok) << r.error;
+  }
+}
+
+TEST_F(WorkersFixture, BadWorkerRequestsAreErrorsAndLeaveTheProcessUsable) {
+  RuntimeProcess single(Language::kPython);
+  ASSERT_TRUE(single.init(code("one.py", "def main(a):\n    return {}\n"), "main", 5000).ok);
+  const RunResult none = single.add_workers(2, 5000);
+  EXPECT_FALSE(none.ok);
+  EXPECT_NE(none.error.find("max_workers 1"), std::string::npos) << none.error;
+  EXPECT_FALSE(single.run("{}", 5000, 1).ok);  // no worker 1
+  EXPECT_TRUE(single.run("{}", 5000).ok);
+
+  ProcessOptions options;
+  options.max_workers = 2;
+  RuntimeProcess p(Language::kPython, options);
+  const RunResult early = p.add_workers(2, 5000);  // before init: nothing to fork
+  EXPECT_FALSE(early.ok);
+  EXPECT_NE(early.error.find("successful init"), std::string::npos) << early.error;
+  EXPECT_FALSE(p.broken());
+  EXPECT_FALSE(p.add_workers(3, 5000).ok);  // above max_workers
+  ProcessOptions too_many;
+  too_many.max_workers = kMaxWorkers + 1;
+  EXPECT_THROW(RuntimeProcess(Language::kPython, too_many), std::invalid_argument);
+}
+
+TEST_F(WorkersFixture, ATimedOutWorkerTakesTheWholeContainerDown) {
+  ProcessOptions options;
+  options.max_workers = 2;
+  RuntimeProcess p(Language::kPython, options);
+  ASSERT_TRUE(p.init(code("main.py", "import os, time\ndef main(a):\n    if a.get('sleep'):\n        time.sleep(30)\n"
+                                     "    return {'pid': os.getpid()}\n"),
+                     "main", 5000)
+                  .ok);
+  ASSERT_TRUE(p.add_workers(2, 5000).ok);
+  const RunResult other = p.run("{}", 5000, 2);
+  ASSERT_TRUE(other.ok) << other.error;
+  const pid_t worker2 = json::parse(other.result_json)["pid"].get<int>();
+  const RunResult slow = p.run(R"({"sleep":true})", 200, 1);
+  EXPECT_TRUE(slow.timed_out);
+  EXPECT_TRUE(p.broken());
+  EXPECT_TRUE(gone(worker2)) << "worker " << worker2 << " still runs after its container was killed";
+  EXPECT_FALSE(p.run("{}", 5000, 2).ok);
+}
+
+}  // namespace
+}  // namespace hearth::runtime
