@@ -351,10 +351,6 @@ void RemoteDispatcher::dispatch(InvocationRequest req, std::function<void(Activa
   p.arrival_us = req.arrival_us;
   p.memory_mb = req.action.memory_mb;
   p.done = std::move(done);
-  {
-    std::lock_guard lock(mu_);
-    ++invocations_;
-  }
   place_and_send(std::move(p), std::make_shared<const InvocationRequest>(std::move(req)));
 }
 
@@ -381,6 +377,7 @@ void RemoteDispatcher::place_and_send(Pending p, std::shared_ptr<const Invocatio
   p.stub.invoker.clear();
   {
     std::lock_guard lock(mu_);
+    if (p.replacements == 0) ++invocations_;
     const model::FunctionId fn = function_for(req->action);
     model::Invocation invocation;
     invocation.function = fn;
