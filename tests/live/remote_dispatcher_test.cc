@@ -7,6 +7,7 @@
 
 #include <future>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "live/invoker_agent.h"
@@ -270,6 +271,27 @@ TEST_P(StaleReplacementBound, AfterNStaleAnswersItStartsColdAndEndsOnce) {
   EXPECT_EQ(a.factory.created.load() + b.factory.created.load() + x.factory.created.load(), 4);  // ran once
   EXPECT_EQ(metric(d, "hearth_invocation_latency_seconds_count"), "4");
   EXPECT_EQ(metric(d, "hearth_invocations_total"), "4");
+}
+
+// A peer that answers stale to an invoke sent without the warm expectation breaks the protocol: the
+// controller kept nothing to place it again with, so the invocation ends, as an internal error.
+TEST(RemoteDispatcher, AStaleAnswerToAnInvokeNotExpectingWarmEndsIt) {
+  RemoteDispatcher d(config());
+  const int fd = wire::connect_tcp("127.0.0.1", d.port());
+  const nlohmann::json state = wire::to_json(InvokerState{1024, 0, 0, 0, {}, {}});
+  ASSERT_TRUE(wire::send_frame(fd, nlohmann::json{{"type", "hello"}, {"name", "raw"}, {"pid", 0}, {"state", state}}.dump()));
+  ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
+  auto running = start(d, action("f"));
+  std::string payload, error;
+  ASSERT_TRUE(wire::recv_frame(fd, &payload, &error)) << error;
+  const wire::InvokeMessage invoke = wire::invoke_from_json(nlohmann::json::parse(payload));
+  EXPECT_FALSE(invoke.expect_warm);  // no report has shown an idle container
+  ASSERT_TRUE(wire::send_frame(fd, nlohmann::json{{"type", "stale"}, {"seq", invoke.seq}, {"state", state}}.dump()));
+  const auto r = running.get();
+  EXPECT_EQ(r.status, "whisk internal error");
+  EXPECT_NE(r.result_json.find("answered stale"), std::string::npos) << r.result_json;
+  EXPECT_EQ(metric(d, "hearth_stale_replacements_total"), "0");
+  close(fd);
 }
 
 TEST(RemoteDispatcher, NoInvokerMeansAnInternalErrorNotAHang) {
