@@ -6,7 +6,8 @@
 //   build/wire_bench
 // Counters: p50_us / p99_us client-observed per invoke (one keep-alive connection, sequential), and
 // wire_hop_p50_us = this case's p50 minus the in-process p50 measured just before it; then how fast a
-// down invoker is noticed (DetectDownInvoker/closed|silent).
+// down invoker is noticed (DetectDownInvoker/closed|silent); then what a stale-state re-placement costs
+// (StaleReplacement: a warm invocation placed once against one answered stale and placed again).
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -123,10 +125,82 @@ void DetectDownInvoker(benchmark::State& state, bool silent) {
   state.counters["max_ms"] = ms.back();
 }
 
+// The cost of one stale-state re-placement (docs/wire-protocol.md), at the controller's dispatch (no
+// HTTP): invokers a and b (no heartbeats: reports come only with results) both hold an idle container
+// of a Python function, and sophon:MA/MA breaks their tie towards a. Each iteration, untimed, a 20 ms
+// invocation takes a's container; then, timed, `replaced`: the controller still sees it idle, sends the
+// next invocation to a expecting a warm start, a answers stale, and it runs warm on b. Once the 20 ms one
+// has ended (a's report shows its container idle again), timed, `direct`: an invocation placed on a that
+// runs warm there. Counters: p50 of each, their ratio and difference (interleaved: the same conditions).
+void StaleReplacement(benchmark::State& state) {
+  live::RemoteDispatcherConfig rc;
+  rc.placement = "sophon:MA/MA,sample=0";
+  rc.heartbeat_timeout_ms = 600'000;
+  live::RemoteDispatcher controller(rc);
+  std::vector<std::unique_ptr<live::RuntimeContainerFactory>> factories;  // outlive the agents
+  std::vector<std::unique_ptr<live::InvokerAgent>> agents;
+  std::vector<std::thread> serving;
+  for (const char* name : {"a", "b"}) {
+    live::InvokerAgentConfig config;
+    config.controller = "127.0.0.1:" + std::to_string(controller.port());
+    config.name = name;
+    config.pool = pool_config();
+    config.heartbeat_ms = 600'000;
+    factories.push_back(std::make_unique<live::RuntimeContainerFactory>(code_dir(name).string(), /*sandboxed=*/false));
+    agents.push_back(std::make_unique<live::InvokerAgent>(*factories.back(), config));
+    live::InvokerAgent* agent = agents.back().get();
+    serving.emplace_back([agent] { agent->serve(); });
+    controller.wait_for_invokers(static_cast<int>(agents.size()), 5000);  // slots: a, then b
+  }
+  live::ActionRecord f{"guest", "f", "python:3",
+                       "import time\ndef main(args):\n    time.sleep(args.get('sleep_ms', 0) / 1000)\n    return {}\n"};
+  f.version = 1;
+  const auto run = [&](const std::string& params) {
+    auto done = std::make_shared<std::promise<live::ActivationRecord>>();
+    auto result = done->get_future();
+    controller.dispatch(live::InvocationRequest{f, params, "bench", 0},
+                        [done](live::ActivationRecord r) { done->set_value(std::move(r)); });
+    return result;
+  };
+  const auto timed = [&](std::vector<double>& us, const std::string& expect_invoker) {
+    const auto start = std::chrono::steady_clock::now();
+    const live::ActivationRecord r = run("{}").get();
+    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    return r.start_kind == "warm" && r.invoker == expect_invoker;
+  };
+  // f cold on a, and while that runs, cold on b; then warm both up.
+  auto on_a = run(R"({"sleep_ms": 200})");
+  auto on_b = run("{}");
+  bool ok = on_a.get().invoker == "a" && on_b.get().invoker == "b";
+  std::vector<double> replaced_us, direct_us;
+  for (auto _ : state) {
+    auto holding = run(R"({"sleep_ms": 20})");  // takes a's container; the controller sees it idle
+    ok = timed(replaced_us, "b") && ok;
+    ok = holding.get().invoker == "a" && ok;
+    ok = timed(direct_us, "a") && ok;
+  }
+  const std::uint64_t stale_answers = controller.invokers()[0].stale_answers;
+  if (!ok || stale_answers != replaced_us.size()) state.SkipWithError("an invocation was not placed as the case assumes");
+  const auto p50 = [](std::vector<double>& v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  const double replaced = p50(replaced_us), direct = p50(direct_us);
+  state.counters["direct_p50_us"] = direct;
+  state.counters["replaced_p50_us"] = replaced;
+  state.counters["replaced_over_direct"] = replaced / direct;
+  state.counters["replacement_cost_us"] = replaced - direct;
+  for (auto& a : agents) a->stop();
+  for (auto& t : serving) t.join();
+  agents.clear();
+  for (const char* name : {"a", "b"}) std::filesystem::remove_all(code_dir(name));
+}
+
 BENCHMARK(InProcess)->Iterations(20000)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(OverWire)->Iterations(20000)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(DetectDownInvoker, closed, false)->Iterations(20)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(DetectDownInvoker, silent, true)->Iterations(5)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(StaleReplacement)->Iterations(300)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -41,6 +41,7 @@ struct UpFlags {
   std::string wire_address = "127.0.0.1";
   std::uint16_t wire_port = 0;
   std::size_t max_payload_bytes = 1 << 20;
+  int stale_replacements = live::RemoteDispatcherConfig{}.max_stale_replacements;
   PoolFlags pool;
 };
 
@@ -118,6 +119,7 @@ int run(const UpFlags& f) {
     rc.address = f.wire_address;
     rc.port = f.wire_port;
     rc.placement = pool.config.placement;
+    rc.max_stale_replacements = f.stale_replacements;
     remote = std::make_unique<live::RemoteDispatcher>(rc);
     const std::string wire = f.wire_address + ":" + std::to_string(remote->port());
     for (int i = 0; i < f.invokers; ++i) {
@@ -180,6 +182,10 @@ Action add_up_command(CLI::App& app) {
   cmd->add_option("--wire-address", f->wire_address, "Address invokers connect to");
   cmd->add_option("--wire-port", f->wire_port, "Port invokers connect to (0 = any free port)");
   cmd->add_option("--max-payload-bytes", f->max_payload_bytes, "Invocation payload limit (413 above)");
+  cmd->add_option("--stale-replacements", f->stale_replacements,
+                  "Times an invocation an invoker answers stale (no idle container left) is placed again; 0: never "
+                  "expect warm starts")
+      ->check(CLI::Range(0, 16));
   add_pool_flags(*cmd, f->pool);
   return [f] {
     try {

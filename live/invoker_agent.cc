@@ -124,16 +124,17 @@ std::string InvokerAgent::serve_connection() {
 void InvokerAgent::handle_invoke(const std::string& payload) {
   const json msg = json::parse(payload);
   if (msg.at("type") != "invoke") throw std::invalid_argument("unknown message type " + msg.at("type").dump());
-  const std::uint64_t seq = msg.at("seq").get<std::uint64_t>();
-  ActionRecord action = wire::action_from_json(msg.at("action"));
+  wire::InvokeMessage invoke = wire::invoke_from_json(msg);
+  const std::uint64_t seq = invoke.seq;
+  ActionRecord& action = invoke.request.action;
   const std::string key = action.ns + "/" + action.name;
-  if (msg.at("action").contains("code")) {
+  if (invoke.with_code) {
     actions_[key] = action;
   } else {
     const auto it = actions_.find(key);
     if (it == actions_.end() || it->second.version != action.version) {  // a controller bug, not the user's
       ActivationRecord rec;
-      rec.id = msg.at("activation_id").get<std::string>();
+      rec.id = invoke.request.activation_id;
       rec.ns = action.ns;
       rec.action = action.name;
       rec.invoker = config_.name;
@@ -145,12 +146,18 @@ void InvokerAgent::handle_invoke(const std::string& payload) {
     }
     action.code = it->second.code;
   }
-  InvocationRequest req{std::move(action), msg.at("params").get<std::string>(), msg.at("activation_id").get<std::string>(),
-                        msg.at("arrival_us").get<std::int64_t>()};
-  pool_->dispatch(std::move(req), [this, seq](ActivationRecord rec) {
+  auto done = [this, seq](ActivationRecord rec) {
     rec.invoker = config_.name;
     send(json{{"type", "result"}, {"seq", seq}, {"activation", wire::to_json(rec)}, {"state", wire::to_json(pool_->state(0))}}.dump());
-  });
+  };
+  if (!invoke.expect_warm) {
+    pool_->dispatch(std::move(invoke.request), std::move(done));
+    return;
+  }
+  // The controller placed it here for an idle container its last report showed: run it only if one is
+  // still free (claimed atomically by the pool), else say so with a fresh report and let it place again.
+  if (!pool_->dispatch_if_warm(std::move(invoke.request), std::move(done)))
+    send(json{{"type", "stale"}, {"seq", seq}, {"state", wire::to_json(pool_->state(0))}}.dump());
 }
 
 }  // namespace hearth::live

@@ -2,7 +2,9 @@
 // connects to a controller, says hello with its name and capacity, then runs every invoke it receives
 // on its own container pool — a LocalDispatcher of one invoker, so warm → prewarm → cold → evict by
 // the same keep-alive and prewarm policy objects as `hearth sim` — and answers each with the activation
-// record and a state report; a heartbeat carrying the state goes out every `heartbeat_ms`. Action code
+// record and a state report (an invoke sent `expect_warm` runs only if the pool can claim an idle
+// container for it at once; otherwise it is answered "stale" with a fresh report and does not run here);
+// a heartbeat carrying the state goes out every `heartbeat_ms`. Action code
 // arrives once per version and is cached here. serve() returns when stop() is called (from any thread)
 // or, unless `reconnect`, when the controller goes away; the destructor drains running invocations and
 // destroys the containers.

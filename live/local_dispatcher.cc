@@ -152,25 +152,74 @@ model::FunctionId LocalDispatcher::function_for(const ActionRecord& a) {
   return id;
 }
 
+model::NodeId LocalDispatcher::place(model::FunctionId fn) {
+  model::Invocation inv;
+  inv.function = fn;
+  inv.arrival_us = now();
+  const auto placed = placement_->place(inv, functions_[fn], *this);
+  return placed ? *placed : 0;
+}
+
+void LocalDispatcher::admit(model::NodeId node, model::FunctionId fn) {
+  keepalive_->on_arrival(functions_[fn], now());
+  nodes_[node].reserved_mb += functions_[fn].memory_mb;
+  ++nodes_[node].queued;
+  ++stats_.invocations;
+}
+
 void LocalDispatcher::dispatch(InvocationRequest req, std::function<void(ActivationRecord)> done) {
   model::NodeId node;
   model::FunctionId fn;
   {
     std::lock_guard lock(mu_);
     fn = function_for(req.action);
-    keepalive_->on_arrival(functions_[fn], now());
-    model::Invocation inv;
-    inv.function = fn;
-    inv.arrival_us = now();
-    const auto placed = placement_->place(inv, functions_[fn], *this);
-    node = placed ? *placed : 0;
-    nodes_[node].reserved_mb += functions_[fn].memory_mb;
-    ++nodes_[node].queued;
-    ++stats_.invocations;
+    node = place(fn);
+    admit(node, fn);
   }
   workers_[node]->post([this, node, fn, req = std::move(req), done = std::move(done)]() mutable {
-    execute(node, std::move(req), fn, std::move(done));
+    execute(node, std::move(req), fn, std::move(done), nullptr);
   });
+}
+
+bool LocalDispatcher::dispatch_if_warm(InvocationRequest req, std::function<void(ActivationRecord)> done) {
+  model::NodeId node;
+  model::FunctionId fn;
+  std::shared_ptr<Idle> claimed;  // shared: the queued task must be copyable
+  std::vector<std::unique_ptr<LiveContainer>> outdated;
+  {
+    std::lock_guard lock(mu_);
+    fn = function_for(req.action);
+    node = place(fn);
+    drop_outdated_idle(node, fn, req.action.version, outdated);
+    auto& idle = pools_[node].idle[fn];
+    if (!idle.empty()) {
+      claimed = std::make_shared<Idle>(std::move(idle.back()));
+      idle.pop_back();
+      admit(node, fn);
+    }
+  }
+  if (!outdated.empty()) {
+    outdated.clear();  // destroyed outside the lock
+    memory_freed_.notify_all();
+  }
+  if (!claimed) return false;
+  workers_[node]->post([this, node, fn, req = std::move(req), done = std::move(done), claimed]() mutable {
+    execute(node, std::move(req), fn, std::move(done), std::move(claimed));
+  });
+  return true;
+}
+
+void LocalDispatcher::drop_outdated_idle(model::NodeId node, model::FunctionId fn, std::int64_t version,
+                                         std::vector<std::unique_ptr<LiveContainer>>& dropped) {
+  auto& idle = pools_[node].idle[fn];
+  for (std::size_t i = idle.size(); i-- > 0;) {
+    if (idle[i].version == version) continue;
+    keepalive_->on_evict(idle[i].meta, /*pressure=*/false, now());
+    nodes_[node].used_mb -= idle[i].meta.memory_mb;
+    ++stats_.expirations;
+    dropped.push_back(std::move(idle[i].container));
+    idle.erase(idle.begin() + static_cast<std::ptrdiff_t>(i));
+  }
 }
 
 bool LocalDispatcher::make_room(model::NodeId node, model::MegaBytes need,
@@ -198,7 +247,7 @@ bool LocalDispatcher::make_room(model::NodeId node, model::MegaBytes need,
 }
 
 void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::FunctionId fn,
-                              std::function<void(ActivationRecord)> done) {
+                              std::function<void(ActivationRecord)> done, std::shared_ptr<Idle> claimed) {
   ActivationRecord rec;
   rec.id = req.activation_id;
   rec.ns = req.action.ns;
@@ -217,23 +266,19 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
     model::NodeState& ns = nodes_[node];
     --ns.queued;
     ++ns.busy_cores;
+    drop_outdated_idle(node, fn, req.action.version, evicted);
     auto& idle = pools_[node].idle[fn];
-    for (std::size_t i = idle.size(); i-- > 0;) {  // containers of an older version of the code never run again
-      if (idle[i].version == req.action.version) continue;
-      keepalive_->on_evict(idle[i].meta, /*pressure=*/false, now());
-      ns.used_mb -= idle[i].meta.memory_mb;
-      ++stats_.expirations;
-      evicted.push_back(std::move(idle[i].container));
-      idle.erase(idle.begin() + static_cast<std::ptrdiff_t>(i));
+    if (!claimed && !idle.empty()) {
+      claimed = std::make_shared<Idle>(std::move(idle.back()));
+      idle.pop_back();
     }
     auto& stems = pools_[node].stem_cells;
     const auto stem = std::find_if(stems.begin(), stems.end(), [&](const StemCell& c) {
       return c.runtime == functions_[fn].runtime && c.memory_mb >= req.action.memory_mb;
     });
-    if (!idle.empty()) {
-      container = std::move(idle.back().container);
-      meta = idle.back().meta;
-      idle.pop_back();
+    if (claimed) {
+      container = std::move(claimed->container);
+      meta = claimed->meta;
       rec.start_kind = "warm";
       ++stats_.warm;
     } else if (stem != stems.end()) {  // its memory is already held by the node

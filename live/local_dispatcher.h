@@ -53,6 +53,12 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   ~LocalDispatcher() override;
 
   void dispatch(InvocationRequest request, std::function<void(ActivationRecord)> done) override;
+  // Runs the invocation only if it starts warm: under the lock, on the invoker placement picks, takes an
+  // idle container of the action's current code version out of the pool (so no other invocation, expiry
+  // or eviction can take it before it runs) and queues the run with it; true. False if that invoker holds
+  // none: nothing runs, `done` is never called and no policy observes an arrival. What an invoker does
+  // with an invoke the controller sent expecting a warm start (docs/wire-protocol.md, "stale").
+  bool dispatch_if_warm(InvocationRequest request, std::function<void(ActivationRecord)> done);
 
   // ClusterView (call with the lock held: placement runs inside dispatch).
   std::span<const model::NodeState> nodes() const override { return nodes_; }
@@ -94,7 +100,17 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   std::vector<const model::Container*> eviction_order(model::NodeId node, std::size_t limit = SIZE_MAX) const;
   model::FunctionId function_for(const ActionRecord& a);
   void rebuild_policies();
-  void execute(model::NodeId node, InvocationRequest req, model::FunctionId fn, std::function<void(ActivationRecord)> done);
+  // The invoker placement picks for `fn` (lock held).
+  model::NodeId place(model::FunctionId fn);
+  // Counts the invocation in on `node` (lock held): keep-alive arrival, reservation, queue.
+  void admit(model::NodeId node, model::FunctionId fn);
+  // Takes idle containers of `fn` on `node` whose code is not `version` out of the pool (they never run
+  // again) into `dropped`, to destroy without the lock (lock held).
+  void drop_outdated_idle(model::NodeId node, model::FunctionId fn, std::int64_t version,
+                          std::vector<std::unique_ptr<LiveContainer>>& dropped);
+  // Runs the invocation on `node`: in `claimed` if given (dispatch_if_warm), else warm → prewarm → cold.
+  void execute(model::NodeId node, InvocationRequest req, model::FunctionId fn, std::function<void(ActivationRecord)> done,
+               std::shared_ptr<Idle> claimed);
   // Frees memory on `node` by evicting idle containers in eviction_order (lock held); returns the evicted
   // ones to destroy. If even all of them are not enough, evicts them all and returns false.
   bool make_room(model::NodeId node, model::MegaBytes need, std::vector<std::unique_ptr<LiveContainer>>& evicted);

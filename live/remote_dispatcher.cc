@@ -30,6 +30,7 @@ struct RemoteDispatcher::Invoker {
   std::map<model::FunctionId, std::int32_t> idle;  // state.idle resolved to function ids
   std::vector<model::Container> evictable;         // state.evictable in controller time
   std::int64_t in_flight = 0;
+  std::uint64_t stale_answers = 0;
   // Guarded by write_mu (set together with `generation` under both locks):
   std::mutex write_mu;
   int fd = -1;
@@ -55,6 +56,7 @@ RemoteDispatcher::RemoteDispatcher(RemoteDispatcherConfig config) : config_(std:
   listen_fd_ = wire::listen_tcp(config_.address, config_.port, &port_);
   acceptor_ = std::thread([this] { accept_loop(); });
   monitor_ = std::thread([this] { monitor_loop(); });
+  replacer_ = std::thread([this] { replace_loop(); });
 }
 
 RemoteDispatcher::~RemoteDispatcher() { stop(); }
@@ -69,6 +71,7 @@ void RemoteDispatcher::stop() {
       mark_down(static_cast<model::NodeId>(n), invokers_[n]->generation, "the controller is stopping", failed);
   }
   changed_.notify_all();
+  replace_wake_.notify_all();
   {
     std::lock_guard lock(mu_);
     for (int fd : connections_) ::shutdown(fd, SHUT_RDWR);  // also ones that never said hello
@@ -76,6 +79,7 @@ void RemoteDispatcher::stop() {
   ::shutdown(listen_fd_, SHUT_RDWR);
   acceptor_.join();
   monitor_.join();
+  replacer_.join();  // invocations it still held end with an error: every invoker is down now
   close(listen_fd_);
   std::vector<std::thread> readers;
   {
@@ -206,7 +210,8 @@ void RemoteDispatcher::read_loop(int fd) {
     try {
       const json msg = json::parse(payload);
       const std::string type = msg.at("type").get<std::string>();
-      if (type != "result" && type != "heartbeat") throw std::runtime_error("unknown message type '" + type + "'");
+      if (type != "result" && type != "heartbeat" && type != "stale")
+        throw std::runtime_error("unknown message type '" + type + "'");
       const InvokerState state = wire::state_from_json(msg.at("state"));
       if (type == "result") rec = wire::activation_from_json(msg.at("activation"));
       std::lock_guard lock(mu_);
@@ -230,13 +235,26 @@ void RemoteDispatcher::read_loop(int fd) {
       nodes_[node].capacity_mb = state.memory_mb;
       nodes_[node].used_mb = state.used_mb;
       nodes_[node].busy_cores = state.busy;
-      if (type == "result") {
+      if (type == "result" || type == "stale") {
         const auto it = pending_.find(msg.at("seq").get<std::uint64_t>());
         if (it != pending_.end() && it->second.generation == generation) {
           done = std::move(it->second);
           pending_.erase(it);
           nodes_[node].reserved_mb -= done->memory_mb;
           --inv.in_flight;
+        }
+      }
+      if (type == "stale") {  // it did not run: place it again on the report just applied
+        ++inv.stale_answers;
+        if (done && done->request) {
+          ++replacements_;
+          to_replace_.push_back(std::move(*done));
+          done.reset();
+          replace_wake_.notify_one();
+        } else if (done) {  // it was not sent expecting a warm start: the invoker broke the protocol
+          rec = done->stub;
+          rec.result_json = json{{"error", "invoker " + inv.name + " answered stale to an invocation sent without "
+                                           "expecting a warm start"}}.dump();
         }
       }
     } catch (const std::exception& e) {
@@ -333,13 +351,34 @@ void RemoteDispatcher::dispatch(InvocationRequest req, std::function<void(Activa
   p.arrival_us = req.arrival_us;
   p.memory_mb = req.action.memory_mb;
   p.done = std::move(done);
+  place_and_send(std::move(p), std::make_shared<const InvocationRequest>(std::move(req)));
+}
+
+void RemoteDispatcher::replace_loop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    replace_wake_.wait(lock, [this] { return stopping_ || !to_replace_.empty(); });
+    if (to_replace_.empty()) return;  // stopping, and nothing left to end
+    Pending p = std::move(to_replace_.front());
+    to_replace_.pop_front();
+    lock.unlock();
+    std::shared_ptr<const InvocationRequest> req = std::move(p.request);
+    ++p.replacements;
+    place_and_send(std::move(p), std::move(req));
+    lock.lock();
+  }
+}
+
+void RemoteDispatcher::place_and_send(Pending p, std::shared_ptr<const InvocationRequest> req) {
   Invoker* inv = nullptr;
   std::uint64_t seq = 0, generation = 0;
   model::NodeId node = 0;
+  bool expect_warm = false;
+  p.stub.invoker.clear();
   {
     std::lock_guard lock(mu_);
-    ++invocations_;
-    const model::FunctionId fn = function_for(req.action);
+    if (p.replacements == 0) ++invocations_;
+    const model::FunctionId fn = function_for(req->action);
     model::Invocation invocation;
     invocation.function = fn;
     invocation.arrival_us = now();
@@ -360,6 +399,9 @@ void RemoteDispatcher::dispatch(InvocationRequest req, std::function<void(Activa
       p.node = node;
       p.generation = generation;
       p.stub.invoker = inv->name;
+      // Placed where the view shows an idle container of the function: the invoker checks it still has one.
+      expect_warm = p.replacements < config_.max_stale_replacements && idle_containers(node, fn) > 0;
+      if (expect_warm) p.request = req;
       nodes_[node].reserved_mb += p.memory_mb;
       ++inv->in_flight;
       seq = next_seq_++;
@@ -376,17 +418,11 @@ void RemoteDispatcher::dispatch(InvocationRequest req, std::function<void(Activa
   {
     std::lock_guard w(inv->write_mu);
     if (inv->fd >= 0 && inv->generation == generation) {
-      const std::string key = req.action.ns + "/" + req.action.name;
+      const std::string key = req->action.ns + "/" + req->action.name;
       auto& known = inv->code_sent[key];
-      const bool with_code = known != req.action.version || req.action.version == 0;
-      known = req.action.version;
-      const json msg = {{"type", "invoke"},
-                        {"seq", seq},
-                        {"action", wire::to_json(req.action, with_code)},
-                        {"params", req.params_json},
-                        {"activation_id", req.activation_id},
-                        {"arrival_us", req.arrival_us}};
-      sent = wire::send_frame(inv->fd, msg.dump());
+      const bool with_code = known != req->action.version || req->action.version == 0;
+      known = req->action.version;
+      sent = wire::send_frame(inv->fd, wire::invoke_to_json(seq, *req, with_code, expect_warm).dump());
     }
   }
   if (sent) return;
@@ -423,6 +459,7 @@ std::vector<InvokerInfo> RemoteDispatcher::invokers() {
     for (const auto& [key, count] : inv->state.idle) i.idle += count;
     i.prewarmed = inv->state.prewarmed;
     i.in_flight = inv->in_flight;
+    i.stale_answers = inv->stale_answers;
     out.push_back(i);
   }
   return out;
@@ -443,6 +480,8 @@ std::string RemoteDispatcher::prometheus_metrics() {
   line("hearth_errors_total " + std::to_string(errors_));
   line("# TYPE hearth_lost_activations_total counter");
   line("hearth_lost_activations_total " + std::to_string(lost_));
+  line("# TYPE hearth_stale_replacements_total counter");
+  line("hearth_stale_replacements_total " + std::to_string(replacements_));
   line("# TYPE hearth_invoker_up gauge");
   for (const InvokerInfo& i : infos) line("hearth_invoker_up{invoker=\"" + i.name + "\"} " + (i.up ? "1" : "0"));
   line("# TYPE hearth_containers gauge");
@@ -452,6 +491,7 @@ std::string RemoteDispatcher::prometheus_metrics() {
     line("hearth_containers{" + inv + ",state=\"busy\"} " + std::to_string(i.busy));
     line("hearth_containers{" + inv + ",state=\"prewarmed\"} " + std::to_string(i.prewarmed));
     line("hearth_invoker_memory_used_mb{" + inv + "} " + std::to_string(i.used_mb));
+    line("hearth_invoker_stale_answers_total{" + inv + "} " + std::to_string(i.stale_answers));
   }
   latency_.render("hearth_invocation_latency_seconds", out);
   return out;

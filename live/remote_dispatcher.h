@@ -6,12 +6,20 @@
 // per function, the first idle containers it would evict and how long each has been idle). An invoker is down when its connection closes or no frame arrived for
 // `heartbeat_timeout_ms` (1.5 s, checked every 100 ms): placement skips it and its invocations in flight end as
 // "whisk internal error"; one that reconnects under the same name gets its slot back.
-// Thread model: an accept thread, a reader thread per connection, a monitor thread; one mutex guards the
-// state and the placement policy; frames to one invoker are written under that invoker's own mutex.
+// Stale state (Sophon, §4.5.1): an invocation placed on an invoker whose last report shows an idle
+// container of its function is sent expecting a warm start; an invoker that no longer has one (expired,
+// evicted or taken since that report) does not run it and answers "stale" with a fresh report, which is
+// applied, and the invocation is placed again on the corrected view — at most `max_stale_replacements`
+// times, the last without the expectation, so it then runs even if cold. Each invocation ends once.
+// Thread model: an accept thread, a reader thread per connection, a monitor thread, a replacer thread
+// (places stale-answered invocations again, so a reader never blocks writing to another invoker); one
+// mutex guards the state and the placement policy; frames to one invoker are written under that
+// invoker's own mutex.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -37,6 +45,9 @@ struct RemoteDispatcherConfig {
   std::string placement = "openwhisk";
   std::uint64_t seed = 1;
   std::int64_t heartbeat_timeout_ms = 1500;  // 3 missed heartbeats: a hang is noticed within 1.6 s
+  // How many times one invocation is placed again after "stale" answers; the last of them is sent
+  // without the warm expectation. 0: never expect a warm start (an invoker then just runs what it gets).
+  int max_stale_replacements = 2;
 };
 
 // One invoker as the controller sees it (GET /invokers, tests).
@@ -47,6 +58,7 @@ struct InvokerInfo {
   std::int64_t memory_mb = 0, used_mb = 0;
   std::int32_t busy = 0, idle = 0, prewarmed = 0;
   std::int64_t in_flight = 0;
+  std::uint64_t stale_answers = 0;  // invocations it sent back as "stale" since the controller started
 };
 
 class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
@@ -83,11 +95,17 @@ class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
     ActivationRecord stub;  // id, namespace, action: what a failure record needs
     std::int64_t arrival_us;
     std::function<void(ActivationRecord)> done;
+    int replacements = 0;  // times placed again after a stale answer
+    std::shared_ptr<const InvocationRequest> request;  // kept only while the invoker may answer stale
   };
 
   void accept_loop();
   void read_loop(int fd);
   void monitor_loop();
+  void replace_loop();
+  // Places `p` (new, or again after a stale answer) on the current view and sends it; ends it with an
+  // error if no invoker is up or the send fails (called without the lock).
+  void place_and_send(Pending p, std::shared_ptr<const InvocationRequest> req);
   // Marks `node` down if still on connection `generation` and fails its invocations in flight (lock held;
   // the failed callbacks are appended to `failed` to be called without it).
   void mark_down(model::NodeId node, std::uint64_t generation, const std::string& why,
@@ -109,10 +127,12 @@ class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
   std::unique_ptr<policy::PlacementPolicy> placement_;
   std::unordered_map<std::uint64_t, Pending> pending_;
   std::uint64_t next_seq_ = 1, next_generation_ = 1;
-  std::uint64_t invocations_ = 0, cold_ = 0, warm_ = 0, prewarm_ = 0, errors_ = 0, lost_ = 0;
+  std::uint64_t invocations_ = 0, cold_ = 0, warm_ = 0, prewarm_ = 0, errors_ = 0, lost_ = 0, replacements_ = 0;
+  std::deque<Pending> to_replace_;  // answered stale, waiting for the replacer
+  std::condition_variable replace_wake_;
   LatencyMetric latency_;
   bool stopping_ = false;
-  std::thread acceptor_, monitor_;
+  std::thread acceptor_, monitor_, replacer_;
   std::vector<std::thread> readers_;
   std::set<int> connections_;  // accepted sockets not yet closed
 };

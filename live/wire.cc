@@ -204,4 +204,27 @@ ActionRecord action_from_json(const json& j) {
   return a;
 }
 
+json invoke_to_json(std::uint64_t seq, const InvocationRequest& r, bool with_code, bool expect_warm) {
+  json j = {{"type", "invoke"},
+            {"seq", seq},
+            {"action", to_json(r.action, with_code)},
+            {"params", r.params_json},
+            {"activation_id", r.activation_id},
+            {"arrival_us", r.arrival_us}};
+  if (expect_warm) j["expect_warm"] = true;
+  return j;
+}
+
+InvokeMessage invoke_from_json(const json& j) {
+  InvokeMessage m;
+  m.seq = j.at("seq").get<std::uint64_t>();
+  m.request.action = action_from_json(j.at("action"));
+  m.with_code = j.at("action").contains("code");
+  m.request.params_json = j.at("params").get<std::string>();
+  m.request.activation_id = j.at("activation_id").get<std::string>();
+  m.request.arrival_us = j.at("arrival_us").get<std::int64_t>();
+  m.expect_warm = j.value("expect_warm", false);  // optional: older controllers do not send it
+  return m;
+}
+
 }  // namespace hearth::live::wire

@@ -3,8 +3,10 @@
 // bytes of UTF-8 JSON, one message per frame:
 //   invoker → controller  hello {name, pid, state}, heartbeat {state} every 500 ms,
 //                         result {seq, activation, state}
+//                         stale {seq, state}: an invoke that expected a warm start found no idle
+//                         container of its action; it did not run, the controller places it again
 //   controller → invoker  invoke {seq, action (code only the first time this connection sees the
-//                         version), params, activation_id, arrival_us}
+//                         version), params, activation_id, arrival_us, expect_warm (optional)}
 // This file holds the blocking socket and frame primitives and the JSON forms of the records; the
 // endpoints are RemoteDispatcher (controller) and InvokerAgent (invoker). Sockets are TCP_NODELAY.
 #pragma once
@@ -13,6 +15,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 
+#include "live/dispatcher.h"
 #include "live/invoker_state.h"
 #include "live/store.h"
 
@@ -39,5 +42,19 @@ nlohmann::json to_json(const ActivationRecord& a);
 ActivationRecord activation_from_json(const nlohmann::json& j);
 nlohmann::json to_json(const ActionRecord& a, bool with_code);
 ActionRecord action_from_json(const nlohmann::json& j);
+
+// The invoke message. `expect_warm` (the controller placed it there because its view says the invoker
+// holds an idle container of the action) is written only when true and read as false when absent, so
+// invokers and controllers that predate it still understand each other.
+struct InvokeMessage {
+  std::uint64_t seq = 0;
+  InvocationRequest request;  // request.action.code travels only when `with_code`
+  bool with_code = false;
+  bool expect_warm = false;
+};
+nlohmann::json invoke_to_json(std::uint64_t seq, const InvocationRequest& request, bool with_code, bool expect_warm);
+// Throws (nlohmann::json::exception) on a missing or mistyped field; `with_code` says whether the
+// action carried code.
+InvokeMessage invoke_from_json(const nlohmann::json& j);
 
 }  // namespace hearth::live::wire

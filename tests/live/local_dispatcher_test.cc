@@ -172,6 +172,38 @@ TEST(LocalDispatcher, TheReportedEvictionOrderIsTheOneMakeRoomFollows) {
   EXPECT_EQ(names(), (std::vector<std::string>{"guest/h", "guest/f", "guest/big"}));
 }
 
+// dispatch_if_warm runs an invocation only on an idle container it takes out of the pool at once: one
+// claimed by an earlier invocation (even one still queued) or one of older code does not count.
+TEST(LocalDispatcher, DispatchIfWarmRunsOnlyOnAnIdleContainerItClaims) {
+  FakeFactory factory;
+  LocalDispatcher d(factory, config(1));
+  ActionRecord a = action("f");
+  a.version = 1;
+  const auto cold = invoke(d, a);
+  ASSERT_EQ(cold.start_kind, "cold");
+  std::promise<ActivationRecord> held;
+  auto held_result = held.get_future();
+  ASSERT_TRUE(d.dispatch_if_warm(InvocationRequest{a, R"({"hold":1})", "held", 0},
+                                 [&held](ActivationRecord r) { held.set_value(std::move(r)); }));
+  std::atomic<int> refused_done{0};
+  EXPECT_FALSE(d.dispatch_if_warm(InvocationRequest{a, "{}", "refused", 0}, [&](ActivationRecord) { ++refused_done; }));
+  EXPECT_TRUE(d.state(0).idle.empty());
+  factory.gate.open();
+  const auto r = held_result.get();
+  EXPECT_EQ(r.start_kind, "warm");
+  EXPECT_EQ(r.container, cold.container);
+  ASSERT_EQ(d.state(0).idle.at("guest/f"), 1);  // back in the pool before its result was delivered
+  ActionRecord updated = a;
+  updated.version = 2;  // the idle container runs version 1: never again, so no warm start, and it goes
+  EXPECT_FALSE(d.dispatch_if_warm(InvocationRequest{updated, "{}", "new-code", 0}, [&](ActivationRecord) { ++refused_done; }));
+  EXPECT_TRUE(d.state(0).idle.empty());
+  EXPECT_EQ(factory.destroyed.load(), 1);
+  d.stop();
+  EXPECT_EQ(refused_done.load(), 0);
+  EXPECT_EQ(d.stats().invocations, 2u);  // refused invocations never arrived here
+  EXPECT_EQ(factory.created.load(), 1);
+}
+
 TEST(LocalDispatcher, BadPolicyNamesFailAtConstruction) {
   FakeFactory factory;
   auto c = config(1);

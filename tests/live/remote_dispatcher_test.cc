@@ -7,6 +7,7 @@
 
 #include <future>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "live/invoker_agent.h"
@@ -19,13 +20,15 @@ namespace {
 // An InvokerAgent serving on its own thread; stop() or destruction ends it.
 class Agent {
  public:
-  Agent(std::uint16_t controller_port, const std::string& name, int heartbeat_ms = 100, bool reconnect = false) {
+  Agent(std::uint16_t controller_port, const std::string& name, int heartbeat_ms = 100, bool reconnect = false,
+        const std::string& keepalive = "ttl:10m") {
     InvokerAgentConfig c;
     c.controller = "127.0.0.1:" + std::to_string(controller_port);
     c.name = name;
     c.pool.invoker_memory_mb = 1024;
     c.pool.concurrency = 2;
-    c.pool.keepalive = "ttl:10m";
+    c.pool.keepalive = keepalive;
+    c.pool.reap_interval_ms = 20;
     c.heartbeat_ms = heartbeat_ms;
     c.reconnect = reconnect;
     agent = std::make_unique<InvokerAgent>(factory, c);
@@ -151,6 +154,144 @@ TEST(RemoteDispatcher, SophonMinCostEvictsTheLongestIdleFromReports) {
   EXPECT_EQ(z.invoker, old);
   // Under MA the same state goes to the lowest slot: the full invokers tie on available memory.
   EXPECT_NE(d.invokers()[0].name, old);
+}
+
+// Stale state (Sophon §4.5.1). The invokers send no heartbeats, so the controller's view of each changes
+// only with that invoker's results and stale answers: the test decides when it is stale.
+constexpr int kNoHeartbeat = 60'000;
+
+// Opens the gates when the test ends, even early: an invocation held at a gate would block its agent's
+// destruction.
+struct OpenGatesAtExit {
+  std::vector<Agent*> agents;
+  ~OpenGatesAtExit() {
+    for (Agent* a : agents) a->factory.gate.open();
+  }
+};
+
+std::string metric(RemoteDispatcher& d, const std::string& name) {
+  const std::string m = d.prometheus_metrics();
+  const auto at = m.find("\n" + name + " ");
+  return at == std::string::npos ? "absent" : m.substr(at + name.size() + 2, m.find('\n', at + 1) - at - name.size() - 2);
+}
+
+// The reports show an idle container of f on a and on b; a's is then taken by an invocation still
+// running (no result, so no report yet). The next f goes to a (equal available memory: lowest slot)
+// expecting a warm start; a answers stale with a fresh report and the controller places it again, on
+// b, where it runs warm in b's container.
+class StaleStateOverTheWire : public ::testing::TestWithParam<const char*> {};
+INSTANTIATE_TEST_SUITE_P(Rules, StaleStateOverTheWire, ::testing::Values("MA/MA", "MA/MC"));
+
+TEST_P(StaleStateOverTheWire, ATakenContainerIsAnsweredStaleAndTheInvocationRunsWarmOnTheRealHolder) {
+  RemoteDispatcherConfig c = config(/*heartbeat_timeout_ms=*/kNoHeartbeat);
+  c.placement = std::string("sophon:") + GetParam() + ",sample=0";
+  RemoteDispatcher d(c);
+  Agent a(d.port(), "a", kNoHeartbeat);
+  ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);  // slots in this order: a, b, x
+  Agent b(d.port(), "b", kNoHeartbeat);
+  ASSERT_EQ(d.wait_for_invokers(2, 5000), 2);
+  Agent x(d.port(), "x", kNoHeartbeat);
+  ASSERT_EQ(d.wait_for_invokers(3, 5000), 3);
+  OpenGatesAtExit open_gates{{&a, &b, &x}};
+  // f cold on a, and while that runs (held), cold again on the emptiest other invoker, b.
+  auto on_a = start(d, action("f"), R"({"hold":1})");
+  auto on_b = start(d, action("f"), R"({"hold":1})");
+  a.factory.gate.open();
+  b.factory.gate.open();
+  const auto first_a = on_a.get(), first_b = on_b.get();
+  ASSERT_EQ(first_a.invoker, "a");
+  ASSERT_EQ(first_b.invoker, "b");
+  ASSERT_EQ(first_a.start_kind, "cold");
+  ASSERT_EQ(first_b.start_kind, "cold");
+  // An invocation takes a's idle container and stays running: the controller still sees it idle.
+  a.factory.gate.close();
+  auto taking = start(d, action("f"), R"({"hold":2})");
+  const auto replaced = invoke(d, action("f"), R"({"n":3})");
+  EXPECT_EQ(replaced.status, "success");
+  EXPECT_EQ(replaced.result_json, R"({"n":3})");
+  EXPECT_EQ(replaced.invoker, "b");
+  EXPECT_EQ(replaced.start_kind, "warm");
+  EXPECT_EQ(replaced.container, first_b.container);
+  EXPECT_EQ(metric(d, "hearth_stale_replacements_total"), "1");
+  EXPECT_EQ(metric(d, "hearth_invoker_stale_answers_total{invoker=\"a\"}"), "1");
+  EXPECT_EQ(metric(d, "hearth_invoker_stale_answers_total{invoker=\"b\"}"), "0");
+  a.factory.gate.open();
+  const auto took = taking.get();
+  EXPECT_EQ(took.invoker, "a");
+  EXPECT_EQ(took.start_kind, "warm");
+  EXPECT_EQ(took.container, first_a.container);
+  EXPECT_EQ(a.factory.created.load() + b.factory.created.load() + x.factory.created.load(), 2);
+  EXPECT_EQ(metric(d, "hearth_invocation_latency_seconds_count"), "4");  // each invocation ended once
+  for (const InvokerInfo& i : d.invokers()) EXPECT_EQ(i.in_flight, 0) << i.name;
+}
+
+// The bound: f's containers on a, b and x expire after their last report (the controller still sees all
+// three idle). With at most N re-placements, the first N holders it tries answer stale and the
+// (N+1)-th is sent without the warm expectation, so it starts cold there and the client gets one result.
+class StaleReplacementBound : public ::testing::TestWithParam<int> {};
+INSTANTIATE_TEST_SUITE_P(N, StaleReplacementBound, ::testing::Values(0, 1, 2));
+
+TEST_P(StaleReplacementBound, AfterNStaleAnswersItStartsColdAndEndsOnce) {
+  const int n = GetParam();
+  RemoteDispatcherConfig c = config(/*heartbeat_timeout_ms=*/kNoHeartbeat);
+  c.placement = "sophon:MA/MA,sample=0";
+  c.max_stale_replacements = n;
+  RemoteDispatcher d(c);
+  const std::string short_ttl = "ttl:100ms";
+  Agent a(d.port(), "a", kNoHeartbeat, false, short_ttl);
+  ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
+  Agent b(d.port(), "b", kNoHeartbeat, false, short_ttl);
+  ASSERT_EQ(d.wait_for_invokers(2, 5000), 2);
+  Agent x(d.port(), "x", kNoHeartbeat, false, short_ttl);
+  ASSERT_EQ(d.wait_for_invokers(3, 5000), 3);
+  std::vector<Agent*> agents{&a, &b, &x};
+  OpenGatesAtExit open_gates{agents};
+  std::vector<std::future<ActivationRecord>> first;  // held, so each lands cold on the next emptiest invoker
+  for (int i = 0; i < 3; ++i) first.push_back(start(d, action("f"), R"({"hold":1})"));
+  for (Agent* g : agents) g->factory.gate.open();
+  for (int i = 0; i < 3; ++i) {
+    const auto r = first[static_cast<std::size_t>(i)].get();
+    ASSERT_EQ(r.invoker, std::string(1, "abx"[i]));
+    ASSERT_EQ(r.start_kind, "cold");
+  }
+  // Wait (bounded) until every invoker has destroyed its expired container.
+  for (int i = 0; i < 500 && (a.factory.destroyed + b.factory.destroyed + x.factory.destroyed) < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(a.factory.destroyed + b.factory.destroyed + x.factory.destroyed, 3);
+  for (const InvokerInfo& i : d.invokers()) ASSERT_EQ(i.idle, 1) << i.name;  // the stale view
+
+  const auto r = invoke(d, action("f"), R"({"n":4})");
+  EXPECT_EQ(r.status, "success");
+  EXPECT_EQ(r.result_json, R"({"n":4})");
+  EXPECT_EQ(r.start_kind, "cold");
+  EXPECT_EQ(r.invoker, std::string(1, "abx"[n]));  // holders tried in order: equal memory, lowest slot
+  EXPECT_EQ(metric(d, "hearth_stale_replacements_total"), std::to_string(n));
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(metric(d, std::string("hearth_invoker_stale_answers_total{invoker=\"") + "abx"[i] + "\"}"), i < n ? "1" : "0");
+  EXPECT_EQ(a.factory.created.load() + b.factory.created.load() + x.factory.created.load(), 4);  // ran once
+  EXPECT_EQ(metric(d, "hearth_invocation_latency_seconds_count"), "4");
+  EXPECT_EQ(metric(d, "hearth_invocations_total"), "4");
+}
+
+// A peer that answers stale to an invoke sent without the warm expectation breaks the protocol: the
+// controller kept nothing to place it again with, so the invocation ends, as an internal error.
+TEST(RemoteDispatcher, AStaleAnswerToAnInvokeNotExpectingWarmEndsIt) {
+  RemoteDispatcher d(config());
+  const int fd = wire::connect_tcp("127.0.0.1", d.port());
+  const nlohmann::json state = wire::to_json(InvokerState{1024, 0, 0, 0, {}, {}});
+  ASSERT_TRUE(wire::send_frame(fd, nlohmann::json{{"type", "hello"}, {"name", "raw"}, {"pid", 0}, {"state", state}}.dump()));
+  ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
+  auto running = start(d, action("f"));
+  std::string payload, error;
+  ASSERT_TRUE(wire::recv_frame(fd, &payload, &error)) << error;
+  const wire::InvokeMessage invoke = wire::invoke_from_json(nlohmann::json::parse(payload));
+  EXPECT_FALSE(invoke.expect_warm);  // no report has shown an idle container
+  ASSERT_TRUE(wire::send_frame(fd, nlohmann::json{{"type", "stale"}, {"seq", invoke.seq}, {"state", state}}.dump()));
+  const auto r = running.get();
+  EXPECT_EQ(r.status, "whisk internal error");
+  EXPECT_NE(r.result_json.find("answered stale"), std::string::npos) << r.result_json;
+  EXPECT_EQ(metric(d, "hearth_stale_replacements_total"), "0");
+  close(fd);
 }
 
 TEST(RemoteDispatcher, NoInvokerMeansAnInternalErrorNotAHang) {

@@ -102,6 +102,49 @@ TEST(Wire, RecordsRoundTripThroughJson) {
   EXPECT_THROW(state_from_json(nlohmann::json::parse(R"({"memory_mb": 1})")), std::exception);
 }
 
+TEST(Wire, InvokeCarriesTheWarmExpectationOnlyWhenSet) {
+  InvocationRequest r;
+  r.action.ns = "guest";
+  r.action.name = "f";
+  r.action.kind = "python:3";
+  r.action.code = "def main(a): return a";
+  r.action.version = 4;
+  r.params_json = R"({"x":1})";
+  r.activation_id = "act-1";
+  r.arrival_us = 42;
+  const InvokeMessage warm = invoke_from_json(nlohmann::json::parse(invoke_to_json(7, r, true, true).dump()));
+  EXPECT_EQ(warm.seq, 7u);
+  EXPECT_TRUE(warm.expect_warm);
+  EXPECT_TRUE(warm.with_code);
+  EXPECT_EQ(to_json(warm.request.action, true), to_json(r.action, true));
+  EXPECT_EQ(warm.request.params_json, r.params_json);
+  EXPECT_EQ(warm.request.activation_id, "act-1");
+  EXPECT_EQ(warm.request.arrival_us, 42);
+  // Without the expectation the message is exactly the older one: older invokers see nothing new.
+  const nlohmann::json plain = invoke_to_json(8, r, false, false);
+  EXPECT_FALSE(plain.contains("expect_warm"));
+  const InvokeMessage m = invoke_from_json(plain);
+  EXPECT_FALSE(m.expect_warm);
+  EXPECT_FALSE(m.with_code);
+  EXPECT_EQ(m.request.action.code, "");
+  EXPECT_EQ(m.request.action.version, 4);
+}
+
+TEST(Wire, AnInvokeFromAnOlderControllerParsesAsNotExpectingWarm) {
+  nlohmann::json old = nlohmann::json::parse(R"({"type":"invoke","seq":3,"params":"{}","activation_id":"a1",
+    "arrival_us":5,"action":{"ns":"guest","name":"f","kind":"nodejs:20","entry":"main","memory_mb":256,
+    "timeout_ms":60000,"version":1,"updated_us":0,"code":"x"}})");
+  const InvokeMessage m = invoke_from_json(old);
+  EXPECT_EQ(m.seq, 3u);
+  EXPECT_FALSE(m.expect_warm);
+  EXPECT_TRUE(m.with_code);
+  old["expect_warm"] = "yes";  // present but not a boolean: an error, not a silent false
+  EXPECT_THROW(invoke_from_json(old), std::exception);
+  old.erase("expect_warm");
+  old.erase("seq");
+  EXPECT_THROW(invoke_from_json(old), std::exception);
+}
+
 TEST(Wire, HostPortParsing) {
   std::string host;
   std::uint16_t port = 0;
