@@ -46,6 +46,8 @@ class Cluster final : public model::ClusterView {
   // Most recently idled container of `fn` on `node` (warm, paused or prewarmed for fn), removed from the
   // idle indexes; nullopt if none.
   std::optional<model::ContainerId> take_idle(model::NodeId node, model::FunctionId fn);
+  // Removes this idle container from the idle indexes (the scaling path picks containers by id).
+  void take(model::ContainerId id) { unindex(id); }
   // A stem cell on `node` of `runtime` with at least `memory_mb`, removed from the indexes.
   std::optional<model::ContainerId> take_stem_cell(model::NodeId node, model::RuntimeKind runtime,
                                                    model::MegaBytes memory_mb);
