@@ -1,6 +1,6 @@
 // Burst report: how runs fared during a burst (docs/autoscaling.md): latency of the bursting
 // functions while the burst lasts, the worst 1-s p99, time to recover (sim/latency_timeline.h),
-// memory; as a terminal table and CSV (burst_summary.csv, burst_timeline.csv) for plots. Pure
+// memory held over the timeline's window (GB·s and peak; all functions); as a terminal table and CSV (burst_summary.csv, burst_timeline.csv) for plots. Pure
 // formatting over SimResult::timeline; needs runs made with SimConfig::timeline enabled.
 #pragma once
 

@@ -47,6 +47,10 @@ class Engine {
     if (scaling_) scaling_state_ = std::make_unique<ScalingState>(functions_.size());
     result_.metrics = Metrics(functions_.size(), config.series_interval_us);
     result_.timeline = LatencyTimeline(config.timeline, functions_.size());
+    if (result_.timeline.enabled()) {
+      window_marks_left_ = 2;
+      window_mark_ = config.timeline.from_us;
+    }
   }
 
   SimResult run() {
@@ -82,6 +86,7 @@ class Engine {
     end_ = std::max(end_, now_);
     advance(end_);
     cluster_.settle();
+    if (window_marks_left_ == 1) close_window();  // the window outlasts the run: count it up to the end
 
     result_.end_us = end_;
     result_.total_memory_gb_s = cluster_.used_mb_us() / 1024.0 / model::kMicrosPerSecond;
@@ -100,8 +105,30 @@ class Engine {
   };
 
   void advance(Micros t) {
+    if (window_marks_left_ > 0 && t >= window_mark_) cross_window_marks(t);
     if (t > now_) now_ = t;
     cluster_.set_now(now_);
+  }
+
+  // Memory over the timeline's window: memory is constant between events, so settling the cluster's
+  // integral at the window's edges (as time passes them) is exact.
+  void cross_window_marks(Micros t) {
+    for (; window_marks_left_ > 0 && t >= window_mark_; --window_marks_left_) {
+      cluster_.set_now(std::max(now_, window_mark_));
+      cluster_.settle();
+      if (window_marks_left_ == 2) {
+        window_start_mb_us_ = cluster_.used_mb_us();
+        cluster_.mark_peak();
+        window_mark_ = config_.timeline.to_us;
+      } else {
+        close_window();
+      }
+    }
+  }
+
+  void close_window() {
+    result_.window_memory_gb_s = (cluster_.used_mb_us() - window_start_mb_us_) / 1024.0 / model::kMicrosPerSecond;
+    result_.window_peak_memory_mb = cluster_.peak_used_since_mark_mb();
   }
 
   void run_events_until(Micros t) {
@@ -627,6 +654,9 @@ class Engine {
   std::vector<std::int32_t> starting_slots_;           // node → slots of containers starting there
   std::uint64_t waiting_ = 0;                          // buffered invocations + containers starting
   Micros last_tick_ = 0;
+  int window_marks_left_ = 0;  // timeline window edges not yet passed (2, 1, 0)
+  Micros window_mark_ = 0;     // the next one
+  double window_start_mb_us_ = 0;
   EventQueue events_;
   SimResult result_;
   Micros now_ = 0;

@@ -59,6 +59,8 @@ struct SimResult {
   std::array<std::uint64_t, 4> admissions_by_phase{};  // scaling path: invocations admitted, by policy phase
   std::int32_t max_slots_used = 0;   // scaling path: the most invocations one container ran at once
   LatencyTimeline timeline;          // filled when SimConfig::timeline is enabled
+  double window_memory_gb_s = 0;     // ∫ memory held by containers over the timeline's window
+  model::MegaBytes window_peak_memory_mb = 0;  // the most memory held at once in that window
   double wall_seconds = 0;
 };
 

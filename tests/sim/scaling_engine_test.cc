@@ -84,8 +84,13 @@ TEST(ScalingEngine, KnativeBuffersUntilTheAutoscalerAddsContainers) {
 TEST(ScalingEngine, KnativeColdStartFromZeroThenScalesToZero) {
   // One call at 0 with no container: the activator starts one (ready at 2 s), the call runs 2 s → 3 s.
   auto w = workload({function(0, 100, seconds(1), seconds(2))}, {call(0, 0, seconds(1))}, seconds(200));
-  const SimResult r = run_simulation(w, one_node("knative:target=1"));
+  SimConfig c = one_node("knative:target=1");
+  c.timeline.from_us = seconds(10);
+  c.timeline.to_us = seconds(60);
+  const SimResult r = run_simulation(w, c);
   EXPECT_EQ(r.metrics.cold_starts(), 1u);
+  EXPECT_NEAR(r.window_memory_gb_s, 100.0 * 50 / 1024.0, 1e-9);  // its container all through [10 s, 60 s)
+  EXPECT_EQ(r.window_peak_memory_mb, 100);
   EXPECT_EQ(r.metrics.latency().max(), seconds(3));
   EXPECT_EQ(r.metrics.wait().max(), seconds(2));
   // Concurrency was 1 over [0, 2 s) and 1 over [2 s, 3 s): the ticks at 2 s and 4 s saw it. The 30-tick
