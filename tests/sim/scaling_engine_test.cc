@@ -67,6 +67,9 @@ TEST(ScalingEngine, HyperFaaSOverTheWatermarkScalesOutWhileBuffering) {
   EXPECT_GT(r.admissions_by_phase[3], 0u);
   EXPECT_GT(r.containers_created, 1u);
   EXPECT_LE(r.max_slots_used, 10);
+  // Once the 30-s window has forgotten the burst, ticks reclaim the idle extra containers down to one.
+  EXPECT_EQ(r.retired, r.containers_created - 1);
+  EXPECT_EQ(r.expirations, 0u);
 }
 
 TEST(ScalingEngine, KnativeBuffersUntilTheAutoscalerAddsContainers) {
