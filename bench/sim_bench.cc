@@ -2,8 +2,11 @@
 // (about 3.04 M invocations, 500 functions, 8 hours), single-threaded.
 // Baseline in the same run: streaming the trace alone (reader + spreading, no simulation), so
 // `sim_over_stream` says how many times the trace read the simulation itself costs.
-//   build/sim_bench                       # all presets
+// Scaling cases: the openwhisk preset with each autoscaler (policy/scaling.h), against scaling none
+// (the same preset) in the same run.
+//   build/sim_bench                       # all presets and scaling policies
 //   build/sim_bench --benchmark_filter=ttl
+//   build/sim_bench --benchmark_filter=scaling
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
@@ -38,7 +41,7 @@ void BM_Stream(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(n) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
-void BM_Simulate(benchmark::State& state, const std::string& preset_name) {
+void BM_Simulate(benchmark::State& state, const std::string& preset_name, const std::string& scaling = "none") {
   const hearth::policy::Preset* preset = hearth::policy::find_preset(preset_name);
   if (!preset) {
     state.SkipWithError(("no preset " + preset_name).c_str());
@@ -51,6 +54,7 @@ void BM_Simulate(benchmark::State& state, const std::string& preset_name) {
   config.placement = preset->placement;
   config.keepalive = preset->keepalive;
   config.prewarm = preset->prewarm;
+  config.scaling = scaling;
   std::uint64_t invocations = 0;
   double sim_seconds = 0;
   for (auto _ : state) {
@@ -85,6 +89,19 @@ BENCHMARK_CAPTURE(BM_Simulate, hybrid_histogram, std::string("hybrid-histogram")
     ->Iterations(3)
     ->UseRealTime();
 BENCHMARK_CAPTURE(BM_Simulate, openwhisk, std::string("openwhisk"))
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
+
+BENCHMARK_CAPTURE(BM_Simulate, scaling_none, std::string("openwhisk"), std::string("none"))
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_Simulate, scaling_knative, std::string("openwhisk"), std::string("knative"))
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_Simulate, scaling_hyperfaas, std::string("openwhisk"), std::string("hyperfaas"))
     ->Unit(benchmark::kMillisecond)
     ->Iterations(3)
     ->UseRealTime();

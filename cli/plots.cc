@@ -18,7 +18,40 @@ std::string per_policy_plot(const std::vector<std::string>& names, const std::st
   return s + "\n";
 }
 
+// Runs gnuplot on `script`; on failure sets `error` (pointing at the log) and returns false.
+bool run_gnuplot(const std::filesystem::path& script, const std::string& dir, std::string* error) {
+  const std::filesystem::path log = std::filesystem::path(dir) / "gnuplot.log";
+  const std::string command = "gnuplot '" + script.string() + "' 2>'" + log.string() + "'";
+  if (std::system(command.c_str()) == 0) return true;
+  *error = "gnuplot failed or is not installed (see " + log.string() + "); CSV files are in " + dir;
+  return false;
+}
+
 }  // namespace
+
+std::vector<std::string> write_burst_plots(const std::vector<std::string>& names, const std::string& dir,
+                                           std::string* error) {
+  const std::filesystem::path base(dir);
+  const std::filesystem::path script = base / "burst_plots.gp";
+  const std::string csv = (base / "burst_timeline.csv").string();
+  {
+    std::ofstream gp(script);
+    if (!gp) {
+      *error = script.string() + ": cannot open for writing";
+      return {};
+    }
+    gp << "set datafile separator ','\nset key below\nset grid\nset terminal pngcairo size 900,560 noenhanced\n"
+       << "set xlabel 'arrival time (s since trace start)'\nset logscale y\n";
+    gp << "set output '" << (base / "latency_over_time.png").string() << "'\n"
+       << "set title 'p99 latency per second, bursting functions'\nset ylabel 'ms (log scale)'\n"
+       << per_policy_plot(names, csv, 2, 5);
+    gp << "set output '" << (base / "latency_p50_over_time.png").string() << "'\n"
+       << "set title 'p50 latency per second, bursting functions'\nset ylabel 'ms (log scale)'\n"
+       << per_policy_plot(names, csv, 2, 4);
+  }
+  if (!run_gnuplot(script, dir, error)) return {};
+  return {(base / "latency_over_time.png").string(), (base / "latency_p50_over_time.png").string()};
+}
 
 std::vector<std::string> write_plots(const std::vector<std::string>& names, const std::string& dir, std::string* error) {
   namespace fs = std::filesystem;
@@ -54,11 +87,7 @@ std::vector<std::string> write_plots(const std::vector<std::string>& names, cons
        << "set title 'Memory held by containers'\nset xlabel 'minute'\nset ylabel 'GB'\n"
        << per_policy_plot(names, (base / "series.csv").string(), 2, 7);
   }
-  const std::string command = "gnuplot '" + script.string() + "' 2>'" + (base / "gnuplot.log").string() + "'";
-  if (std::system(command.c_str()) != 0) {
-    *error = "gnuplot failed or is not installed (see " + (base / "gnuplot.log").string() + "); CSV files are in " + dir;
-    return {};
-  }
+  if (!run_gnuplot(script, dir, error)) return {};
   return {(base / "latency_cdf.png").string(), (base / "start_latency_cdf.png").string(),
           (base / "throughput.png").string(), (base / "cold_start_ratio.png").string(),
           (base / "memory.png").string()};

@@ -9,5 +9,9 @@
 namespace hearth::cli {
 
 std::vector<std::string> write_plots(const std::vector<std::string>& names, const std::string& dir, std::string* error);
+// Latency over time during a burst (burst_timeline.csv from sim::write_burst_csv): per-second p99 and
+// p50 of the bursting functions, one line per policy (latency_over_time.png, latency_p50_over_time.png).
+std::vector<std::string> write_burst_plots(const std::vector<std::string>& names, const std::string& dir,
+                                           std::string* error);
 
 }  // namespace hearth::cli

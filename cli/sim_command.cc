@@ -1,6 +1,7 @@
 // `hearth sim`: replay a trace (or the embedded synthetic default) under one policy combination, or
-// several side by side: presets with --compare, placements with --compare-placements (table + CSV +
-// plots in --out).
+// several side by side: presets with --compare, placements with --compare-placements, autoscalers with
+// --compare-scaling (table + CSV + plots in --out). --burst overlays steps and spikes on the workload
+// and adds a burst table (latency during the burst, time to recover, memory; docs/autoscaling.md).
 #include <CLI/CLI.hpp>
 #include <sys/resource.h>
 
@@ -15,10 +16,12 @@
 #include "cli/plots.h"
 #include "cli/workload_loader.h"
 #include "policy/registry.h"
+#include "sim/burst_report.h"
 #include "sim/engine.h"
 #include "sim/faascache_engine.h"
 #include "sim/rate_search.h"
 #include "sim/report.h"
+#include "trace/burst_workload.h"
 #include "trace/trace_error.h"
 
 namespace hearth::cli {
@@ -30,6 +33,10 @@ struct SimFlags {
   std::string placement, keepalive, prewarm;
   std::string compare;
   std::vector<std::string> compare_placements;  // one run per placement spec, the rest as resolved
+  std::string scaling = "none";
+  std::vector<std::string> compare_scaling;  // one run per scaling spec, the rest as resolved
+  std::string burst;                         // trace/burst_workload.h spec
+  double recover_ms = 100;
   std::string out;
   sim::SimConfig config;
   std::string semantics = "hearth";  // hearth | faascache (sim/faascache_engine.h)
@@ -51,6 +58,7 @@ std::vector<std::string> split_commas(const std::string& s) {
 // One run: a preset (or none) overridden by explicit --placement/--keepalive/--prewarm.
 struct RunSpec {
   std::string name, placement, keepalive, prewarm;
+  std::string scaling = "none";
 };
 
 RunSpec resolve(const std::string& preset_name, const SimFlags& f) {
@@ -69,15 +77,44 @@ RunSpec resolve(const std::string& preset_name, const SimFlags& f) {
   if (!f.keepalive.empty()) spec.keepalive = f.keepalive;
   if (!f.prewarm.empty()) spec.prewarm = f.prewarm;
   if (overridden) spec.name = preset_name.empty() ? spec.keepalive : preset_name + "*";
+  spec.scaling = f.scaling;
   return spec;
 }
 
-sim::SimResult run_one(const SimFlags& f, const RunSpec& spec) {
+// One run per value of the compared field (placement or scaling spec), the rest as resolved; each run is
+// named after its value (also a CSV field and a gnuplot title: no commas).
+std::vector<RunSpec> one_per_column(const std::vector<std::string>& values, const SimFlags& f,
+                                    std::string RunSpec::*field) {
+  std::vector<RunSpec> specs;
+  for (const std::string& value : values) {
+    RunSpec spec = resolve(f.preset, f);
+    spec.*field = value;
+    spec.name = value;
+    std::replace(spec.name.begin(), spec.name.end(), ',', ' ');
+    specs.push_back(spec);
+  }
+  return specs;
+}
+
+// The workload, with --burst overlaid; `window` gets the burst's extent.
+trace::Workload burst_workload(const SimFlags& f, sim::SimConfig& config, trace::BurstWindow* window) {
   trace::Workload workload = load_workload(f.workload);
+  if (f.burst.empty()) return workload;
+  const std::vector<trace::Burst> bursts = trace::parse_bursts(f.burst);
+  *window = trace::burst_window(workload, bursts);
+  config.timeline.from_us = std::max<model::Micros>(0, window->start_us - model::seconds(60));
+  config.timeline.to_us = window->end_us + model::seconds(300);
+  config.timeline.functions = trace::burst_functions(workload, bursts);
+  return trace::with_bursts(std::move(workload), bursts);
+}
+
+sim::SimResult run_one(const SimFlags& f, const RunSpec& spec, trace::BurstWindow* window) {
   sim::SimConfig config = f.config;
+  trace::Workload workload = burst_workload(f, config, window);
   config.placement = spec.placement;
   config.keepalive = spec.keepalive;
   config.prewarm = spec.prewarm;
+  config.scaling = spec.scaling;
   if (!f.quiet) {
     std::fprintf(stderr, "hearth sim: %s on %s\n", spec.name.c_str(), workload.description.c_str());
     config.progress = [name = spec.name](double fraction) {
@@ -108,7 +145,8 @@ sim::RateSearchResult search_rate(const SimFlags& f, const RunSpec& spec) {
   sim::RateSearchResult found = sim::find_max_sustained_rate(
       [&](double rate) {
         at.workload.window.rate_per_s = rate;
-        return run_one(at, spec);
+        trace::BurstWindow ignored;
+        return run_one(at, spec, &ignored);
       },
       window_us, search);
   if (!f.quiet)
@@ -120,19 +158,20 @@ sim::RateSearchResult search_rate(const SimFlags& f, const RunSpec& spec) {
 int run(const SimFlags& f) {
   if (f.semantics != "hearth" && f.semantics != "faascache")
     throw std::invalid_argument("--semantics must be hearth or faascache, not '" + f.semantics + "'");
+  if (f.semantics == "faascache" && (f.scaling != "none" || !f.compare_scaling.empty()))
+    throw std::invalid_argument("--semantics faascache has no autoscaler: drop --scaling and --compare-scaling");
   if (f.semantics == "faascache" && f.nodes_given && f.config.nodes > 1)
     throw std::invalid_argument("--semantics faascache models one memory pool: use --nodes 1 (pool = --node-memory-mb)");
   std::vector<RunSpec> specs;
-  if (!f.compare_placements.empty()) {
+  if (!f.compare_scaling.empty()) {
+    if (!f.compare.empty() || !f.compare_placements.empty() || f.scaling != "none")
+      throw std::invalid_argument(
+          "--compare-scaling runs one scaling policy per column: drop --compare, --compare-placements and --scaling");
+    specs = one_per_column(f.compare_scaling, f, &RunSpec::scaling);
+  } else if (!f.compare_placements.empty()) {
     if (!f.compare.empty() || !f.placement.empty())
       throw std::invalid_argument("--compare-placements runs one placement per column: drop --compare and --placement");
-    for (const std::string& placement : f.compare_placements) {
-      RunSpec spec = resolve(f.preset, f);
-      spec.placement = placement;
-      spec.name = placement;  // also a CSV field and a gnuplot title: no commas
-      std::replace(spec.name.begin(), spec.name.end(), ',', ' ');
-      specs.push_back(spec);
-    }
+    specs = one_per_column(f.compare_placements, f, &RunSpec::placement);
   } else if (!f.compare.empty()) {
     for (const std::string& name : split_commas(f.compare)) specs.push_back(resolve(name, f));
   } else {
@@ -142,6 +181,7 @@ int run(const SimFlags& f) {
     throw std::invalid_argument("--find-max-rate searches the rate of a window: give --window-minutes (and --rate is ignored)");
   std::vector<sim::SimResult> results;
   std::vector<double> rss_mb, sustained;
+  trace::BurstWindow window;
   results.reserve(specs.size());
   for (const RunSpec& spec : specs) {
     if (f.find_max_rate > 0) {
@@ -149,7 +189,7 @@ int run(const SimFlags& f) {
       sustained.push_back(found.rate);
       results.push_back(found.at_rate);
     } else {
-      results.push_back(run_one(f, spec));
+      results.push_back(run_one(f, spec, &window));
     }
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
@@ -159,7 +199,8 @@ int run(const SimFlags& f) {
   std::vector<sim::NamedResult> named;
   for (std::size_t i = 0; i < specs.size(); ++i)
     named.push_back({specs[i].name, specs[i].placement, specs[i].keepalive, specs[i].prewarm, &results[i], rss_mb[i],
-                     sustained.empty() ? -1.0 : sustained[i]});
+                     specs[i].scaling == "none" ? "" : specs[i].scaling, sustained.empty() ? -1.0 : sustained[i]});
+  sim::BurstReportConfig burst{window.start_us, window.end_us, static_cast<model::Micros>(f.recover_ms * 1000), 5};
 
   if (f.json) {
     if (named.size() == 1) {
@@ -179,6 +220,7 @@ int run(const SimFlags& f) {
       std::printf("\nat each policy's max sustained rate:\n");
     }
     std::printf("%s", sim::comparison_table(named).c_str());
+    if (!f.burst.empty()) std::printf("\n%s", sim::burst_table(named, burst).c_str());
   }
   if (!f.out.empty()) {
     sim::write_csv(named, f.out);
@@ -191,6 +233,12 @@ int run(const SimFlags& f) {
       std::fprintf(stderr, "\nplots: %s\n", error.c_str());
     else
       std::fprintf(stderr, " and %zu plots in %s\n", pngs.size(), f.out.c_str());
+    if (!f.burst.empty()) {
+      sim::write_burst_csv(named, burst, f.out);
+      const auto burst_pngs = write_burst_plots(names, f.out, &error);
+      std::fprintf(stderr, "wrote %s/{burst_summary,burst_timeline}.csv and %zu plots (latency_over_time.png, "
+                   "latency_p50_over_time.png)\n", f.out.c_str(), burst_pngs.size());
+    }
   }
   return 0;
 }
@@ -209,6 +257,16 @@ Action add_sim_command(CLI::App& app) {
   cmd->add_option("--compare-placements", flags->compare_placements,
                   "Placement specs to run side by side (space-separated; keep-alive and prewarm from --preset "
                   "or their flags), e.g. openwhisk sophon:MA/MC,sample=10");
+  cmd->add_option("--scaling", flags->scaling, "Autoscaler spec: none (OpenWhisk: a container per invocation), "
+                  "knative, hyperfaas (see `hearth policies`)");
+  cmd->add_option("--compare-scaling", flags->compare_scaling,
+                  "Scaling specs to run side by side (space-separated), e.g. none knative hyperfaas");
+  cmd->add_option("--burst", flags->burst,
+                  "Steps and spikes over the workload, e.g. 'spike:fn=F,at=120s,rate=200/s,for=10s;step:fn=F,at=5m,"
+                  "rate=50/s' (F: function name or id)");
+  cmd->add_option("--recover-ms", flags->recover_ms,
+                  "Time to recover: per-second p99 of wait + start-up of the bursting functions back under this")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--out", flags->out, "Directory for CSV files and plots");
   CLI::Option* nodes =
       cmd->add_option("--nodes", flags->config.nodes, "Nodes (invokers)")->default_val(8)->check(CLI::Range(1, 100000));

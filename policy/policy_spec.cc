@@ -79,25 +79,6 @@ const std::string& Params::get_string(std::string_view name) const { return raw(
 
 std::string spec_name(std::string_view text) { return trim(text.substr(0, text.find(':'))); }
 
-model::Micros parse_duration(std::string_view text, model::Micros default_unit) {
-  const std::string s = trim(text);
-  std::size_t split = s.size();
-  while (split > 0 && std::isalpha(static_cast<unsigned char>(s[split - 1]))) --split;
-  const std::string number = s.substr(0, split), unit = s.substr(split);
-  double value;
-  if (!parse_double(number, &value) || value < 0)
-    throw std::invalid_argument("'" + s + "' is not a duration");
-  double scale;
-  if (unit.empty()) scale = static_cast<double>(default_unit);
-  else if (unit == "us") scale = 1;
-  else if (unit == "ms") scale = model::kMicrosPerMilli;
-  else if (unit == "s") scale = model::kMicrosPerSecond;
-  else if (unit == "m" || unit == "min") scale = model::kMicrosPerMinute;
-  else if (unit == "h") scale = model::kMicrosPerHour;
-  else throw std::invalid_argument("'" + s + "' has an unknown unit '" + unit + "' (us, ms, s, m, h)");
-  return static_cast<model::Micros>(std::llround(value * scale));
-}
-
 PolicySpec parse_policy_spec(std::string_view text, const std::vector<ParamDef>& defs) {
   PolicySpec spec;
   spec.name = spec_name(text);

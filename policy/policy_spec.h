@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "model/duration.h"
 #include "model/time.h"
 
 namespace hearth::policy {
@@ -54,6 +55,6 @@ std::string spec_name(std::string_view text);
 PolicySpec parse_policy_spec(std::string_view text, const std::vector<ParamDef>& defs);
 // Parses a duration ("250ms", "10m", "4h", "1.5s"); `default_unit` applies to a bare number.
 // Throws std::invalid_argument on malformed input.
-model::Micros parse_duration(std::string_view text, model::Micros default_unit);
+using model::parse_duration;
 
 }  // namespace hearth::policy

@@ -1,9 +1,12 @@
 #include "policy/registry.h"
 
+#include <cmath>
 #include <stdexcept>
 
 #include "policy/greedy_dual_keepalive.h"
 #include "policy/hybrid_histogram_keepalive.h"
+#include "policy/hyperfaas_scaling.h"
+#include "policy/knative_scaling.h"
 #include "policy/openwhisk_keepalive.h"
 #include "policy/openwhisk_placement.h"
 #include "policy/openwhisk_prewarm.h"
@@ -31,7 +34,7 @@ PolicySpec parse(PolicyKind kind, std::string_view text) {
     std::string names;
     for (const PolicyInfo& p : all_policies())
       if (p.kind == kind) names += (names.empty() ? "" : ", ") + p.name;
-    if (kind == PolicyKind::kPrewarm) names += ", none";
+    if (kind == PolicyKind::kPrewarm || kind == PolicyKind::kScaling) names += ", none";
     throw std::invalid_argument(std::string("unknown ") + policy_kind_name(kind) + " policy '" + name + "' (" +
                                 names + ")");
   }
@@ -71,6 +74,7 @@ const char* policy_kind_name(PolicyKind k) {
     case PolicyKind::kPlacement: return "placement";
     case PolicyKind::kKeepAlive: return "keepalive";
     case PolicyKind::kPrewarm: return "prewarm";
+    case PolicyKind::kScaling: return "scaling";
   }
   return "policy";
 }
@@ -121,6 +125,28 @@ const std::vector<PolicyInfo>& all_policies() {
         {"increment", PT::kInt, "1", "stem cells added per threshold cold starts"},
         {"ttl", PT::kDuration, "2m", "unused stem cells are destroyed after this"},
         {"interval", PT::kDuration, "1m", "how often desired counts are recomputed"}}},
+      {PolicyKind::kScaling, "openwhisk",
+       "no autoscaler (same as none): one invocation per container, a cold start per excess invocation", {}},
+      {PolicyKind::kScaling, "knative",
+       "Knative KPA + activator: buffer while no container has a free slot; every tick desired = "
+       "ceil(mean concurrency over the stable window / target), panic window when over threshold",
+       {{"target", PT::kDouble, "10", "target concurrency per container"},
+        {"cc", PT::kInt, "0", "containerConcurrency, hard limit per container (0 = ceil(target))"},
+        {"stable", PT::kDuration, "60s", "stable window"},
+        {"panic", PT::kDuration, "6s", "panic window"},
+        {"threshold", PT::kDouble, "200", "panic when panic-window demand >= this % of ready capacity"},
+        {"tick", PT::kDuration, "2s", "autoscaler tick"},
+        {"grace", PT::kDuration, "30s", "scale-to-zero grace period"},
+        {"scale_down_rate", PT::kDouble, "2", "at most ready/rate containers removed per tick"}}},
+      {PolicyKind::kScaling, "hyperfaas",
+       "HyperFaaS multi-phase: 1 raise the container's slots under CPU/memory watermarks, 2 bounce to another "
+       "container with room, 3 start containers in the background while phase-1 containers buffer the burst",
+       {{"slots", PT::kInt, "10", "concurrency a container starts with and falls back to"},
+        {"max_slots", PT::kInt, "40", "phase-1 cap per container"},
+        {"cpu", PT::kDouble, "0.8", "CPU watermark: busy cores / cores"},
+        {"memory", PT::kDouble, "0.9", "memory watermark: used / capacity"},
+        {"window", PT::kDuration, "30s", "reclaim: keep ceil(peak concurrency over this window / slots)"},
+        {"tick", PT::kDuration, "2s", "how often slots fall back and idle containers are reclaimed"}}},
   };
   return policies;
 }
@@ -179,6 +205,36 @@ std::unique_ptr<PrewarmPolicy> make_prewarm(std::string_view text, const PolicyC
   const model::Micros interval = spec.params.get_duration("interval");
   if (interval <= 0) throw std::invalid_argument("prewarm 'openwhisk': interval must be positive");
   return std::make_unique<OpenWhiskPrewarm>(ctx.node_count, stem_cell_configs(spec.params), interval);
+}
+
+std::unique_ptr<ScalingPolicy> make_scaling(std::string_view text, const PolicyContext& ctx) {
+  (void)ctx;
+  if (spec_name(text) == "none") return nullptr;
+  const PolicySpec spec = parse(PolicyKind::kScaling, text);
+  const Params& p = spec.params;
+  if (spec.name == "openwhisk") return nullptr;
+  if (spec.name == "knative") {
+    KnativeParams k;
+    k.target = p.get_double("target");
+    const std::int64_t cc = p.get_int("cc");
+    if (cc < 0) throw std::invalid_argument("scaling 'knative': cc must be 0 (= ceil(target)) or positive");
+    k.container_concurrency = cc > 0 ? static_cast<std::int32_t>(cc) : static_cast<std::int32_t>(std::ceil(k.target));
+    k.stable_window_us = p.get_duration("stable");
+    k.panic_window_us = p.get_duration("panic");
+    k.panic_threshold = p.get_double("threshold") / 100.0;
+    k.tick_us = p.get_duration("tick");
+    k.scale_to_zero_grace_us = p.get_duration("grace");
+    k.max_scale_down_rate = p.get_double("scale_down_rate");
+    return std::make_unique<KnativeScaling>(k);
+  }
+  HyperFaaSParams h;
+  h.slots = static_cast<std::int32_t>(p.get_int("slots"));
+  h.max_slots = static_cast<std::int32_t>(p.get_int("max_slots"));
+  h.cpu_watermark = p.get_double("cpu");
+  h.memory_watermark = p.get_double("memory");
+  h.window_us = p.get_duration("window");
+  h.tick_us = p.get_duration("tick");
+  return std::make_unique<HyperFaaSScaling>(h);
 }
 
 const std::vector<Preset>& all_presets() {

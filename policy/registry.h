@@ -1,4 +1,4 @@
-// The policy registry: every placement, keep-alive and prewarm policy by name, with its parameters,
+// The policy registry: every placement, keep-alive, prewarm and scaling policy by name, with its parameters,
 // so both engines build policies from the same strings and `hearth policies` can list them.
 #pragma once
 
@@ -14,6 +14,7 @@
 #include "policy/placement.h"
 #include "policy/policy_spec.h"
 #include "policy/prewarm.h"
+#include "policy/scaling.h"
 
 namespace hearth::policy {
 
@@ -24,7 +25,7 @@ struct PolicyContext {
   std::span<const model::FunctionSpec> functions;  // indexed by FunctionId; outlives the policy
 };
 
-enum class PolicyKind { kPlacement, kKeepAlive, kPrewarm };
+enum class PolicyKind { kPlacement, kKeepAlive, kPrewarm, kScaling };
 const char* policy_kind_name(PolicyKind k);
 
 struct PolicyInfo {
@@ -42,6 +43,8 @@ std::unique_ptr<PlacementPolicy> make_placement(std::string_view spec, const Pol
 std::unique_ptr<KeepAlivePolicy> make_keepalive(std::string_view spec, const PolicyContext& ctx);
 // "none" gives nullptr.
 std::unique_ptr<PrewarmPolicy> make_prewarm(std::string_view spec, const PolicyContext& ctx);
+// "none" and "openwhisk" (no autoscaler: one invocation per container) give nullptr.
+std::unique_ptr<ScalingPolicy> make_scaling(std::string_view spec, const PolicyContext& ctx);
 
 // Presets: named bundles of the three specs (`--preset openwhisk`).
 struct Preset {

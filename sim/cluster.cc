@@ -44,6 +44,7 @@ void Cluster::change_used(NodeId node, MegaBytes delta) {
   nodes_[node].used_mb += delta;
   used_total_ += delta;
   peak_used_ = std::max(peak_used_, used_total_);
+  peak_since_mark_ = std::max(peak_since_mark_, used_total_);
   assert(nodes_[node].used_mb <= nodes_[node].capacity_mb && nodes_[node].used_mb >= 0);
 }
 

@@ -46,6 +46,8 @@ class Cluster final : public model::ClusterView {
   // Most recently idled container of `fn` on `node` (warm, paused or prewarmed for fn), removed from the
   // idle indexes; nullopt if none.
   std::optional<model::ContainerId> take_idle(model::NodeId node, model::FunctionId fn);
+  // Removes this idle container from the idle indexes (the scaling path picks containers by id).
+  void take(model::ContainerId id) { unindex(id); }
   // A stem cell on `node` of `runtime` with at least `memory_mb`, removed from the indexes.
   std::optional<model::ContainerId> take_stem_cell(model::NodeId node, model::RuntimeKind runtime,
                                                    model::MegaBytes memory_mb);
@@ -69,6 +71,9 @@ class Cluster final : public model::ClusterView {
   model::MegaBytes used_mb() const { return used_total_; }
   model::MegaBytes idle_mb() const { return idle_total_; }
   model::MegaBytes peak_used_mb() const { return peak_used_; }
+  // The highest used memory since mark_peak() (for a window of the run).
+  void mark_peak() { peak_since_mark_ = used_total_; }
+  model::MegaBytes peak_used_since_mark_mb() const { return peak_since_mark_; }
   double memory_balance() const;  // std-dev across nodes of used/capacity
   std::size_t live_containers() const { return slots_.size() - free_slots_.size(); }
 
@@ -116,6 +121,7 @@ class Cluster final : public model::ClusterView {
   model::MegaBytes used_total_ = 0;
   model::MegaBytes idle_total_ = 0;
   model::MegaBytes peak_used_ = 0;
+  model::MegaBytes peak_since_mark_ = 0;
   double used_mb_us_ = 0;
   double idle_mb_us_ = 0;
 };

@@ -10,6 +10,7 @@
 #include "policy/registry.h"
 #include "sim/cluster.h"
 #include "sim/event_queue.h"
+#include "sim/scaling_state.h"
 
 namespace hearth::sim {
 namespace {
@@ -42,7 +43,14 @@ class Engine {
     placement_ = policy::make_placement(config.placement, ctx);
     keepalive_ = policy::make_keepalive(config.keepalive, ctx);
     prewarm_ = policy::make_prewarm(config.prewarm, ctx);
+    scaling_ = policy::make_scaling(config.scaling, ctx);
+    if (scaling_) scaling_state_ = std::make_unique<ScalingState>(functions_.size());
     result_.metrics = Metrics(functions_.size(), config.series_interval_us);
+    result_.timeline = LatencyTimeline(config.timeline, functions_.size());
+    if (result_.timeline.enabled()) {
+      window_marks_left_ = 2;
+      window_mark_ = config.timeline.from_us;
+    }
   }
 
   SimResult run() {
@@ -50,6 +58,7 @@ class Engine {
     const Micros span = workload_.invocations->span_us();
     events_.push(0, EventType::kSample);
     if (prewarm_) events_.push(0, EventType::kPrewarmTick);
+    if (scaling_) events_.push(scaling_->tick_interval(), EventType::kScalingTick);
 
     std::vector<Invocation> batch;
     Micros last_progress = 0;
@@ -69,7 +78,7 @@ class Engine {
     end_ = std::max(span, now_);
     // Drain: run until the last invocation completes; periodic and keep-alive events past the end of
     // the trace are not run (idle memory is accounted up to the end).
-    while (!events_.empty() && (busy_ > 0 || events_.top().time <= end_)) {
+    while (!events_.empty() && (busy_ > 0 || waiting_ > 0 || events_.top().time <= end_)) {
       Event e = events_.pop();
       advance(e.time);
       handle(e);
@@ -77,6 +86,7 @@ class Engine {
     end_ = std::max(end_, now_);
     advance(end_);
     cluster_.settle();
+    if (window_marks_left_ == 1) close_window();  // the window outlasts the run: count it up to the end
 
     result_.end_us = end_;
     result_.total_memory_gb_s = cluster_.used_mb_us() / 1024.0 / model::kMicrosPerSecond;
@@ -95,8 +105,30 @@ class Engine {
   };
 
   void advance(Micros t) {
+    if (window_marks_left_ > 0 && t >= window_mark_) cross_window_marks(t);
     if (t > now_) now_ = t;
     cluster_.set_now(now_);
+  }
+
+  // Memory over the timeline's window: memory is constant between events, so settling the cluster's
+  // integral at the window's edges (as time passes them) is exact.
+  void cross_window_marks(Micros t) {
+    for (; window_marks_left_ > 0 && t >= window_mark_; --window_marks_left_) {
+      cluster_.set_now(std::max(now_, window_mark_));
+      cluster_.settle();
+      if (window_marks_left_ == 2) {
+        window_start_mb_us_ = cluster_.used_mb_us();
+        cluster_.mark_peak();
+        window_mark_ = config_.timeline.to_us;
+      } else {
+        close_window();
+      }
+    }
+  }
+
+  void close_window() {
+    result_.window_memory_gb_s = (cluster_.used_mb_us() - window_start_mb_us_) / 1024.0 / model::kMicrosPerSecond;
+    result_.window_peak_memory_mb = cluster_.peak_used_since_mark_mb();
   }
 
   void run_events_until(Micros t) {
@@ -115,6 +147,28 @@ class Engine {
                                "us: used " + std::to_string(n.used_mb) + "/" + std::to_string(n.capacity_mb) +
                                " MB, busy cores " + std::to_string(n.busy_cores) + "/" + std::to_string(n.cores));
     }
+    if (scaling_) check_scaling_invariants();
+  }
+
+  // Every tracked container runs at most its slots, and the nodes' busy cores are exactly the
+  // invocations running in containers.
+  void check_scaling_invariants() const {
+    std::vector<std::int32_t> running(cluster_.nodes().size(), 0);
+    for (model::FunctionId fn : scaling_state_->tracked_functions()) {
+      for (ContainerId id : scaling_state_->containers(fn)) {
+        const ScalingState::Slot& s = scaling_state_->slot(id);
+        if (s.active < 0 || s.active > s.slots || (!s.ready && s.active > 0))
+          throw std::logic_error("container " + std::to_string(id) + " at t=" + std::to_string(now_) + "us runs " +
+                                 std::to_string(s.active) + " invocations with " + std::to_string(s.slots) +
+                                 " slots" + (s.ready ? "" : " before it is ready"));
+        running[cluster_.container(id).node] += s.active;
+      }
+    }
+    for (const model::NodeState& n : cluster_.nodes())
+      if (running[n.id] != n.busy_cores)
+        throw std::logic_error("node " + std::to_string(n.id) + " at t=" + std::to_string(now_) + "us: " +
+                               std::to_string(n.busy_cores) + " busy cores but " + std::to_string(running[n.id]) +
+                               " invocations running in its containers");
   }
 
   void handle(const Event& e) {
@@ -124,6 +178,8 @@ class Engine {
       case EventType::kPrewarmLoad: prewarm_load(e.a, e.b, e.time2); break;
       case EventType::kPrewarmTick: prewarm_tick(); break;
       case EventType::kSample: sample(); break;
+      case EventType::kContainerReady: container_ready(e.a, e.b); break;
+      case EventType::kScalingTick: scaling_tick(); break;
     }
     if (config_.check_invariants) check_invariants();
   }
@@ -133,6 +189,10 @@ class Engine {
     keepalive_->on_arrival(fn, now_);
     if (fn.memory_mb > config_.node_memory_mb) {
       result_.metrics.record_drop(inv, model::DropReason::kTooLarge);
+      return;
+    }
+    if (scaling_) {
+      arrive_scaled(inv);
       return;
     }
     const auto node = placement_->place(inv, fn, cluster_);
@@ -185,7 +245,7 @@ class Engine {
     ++ns.busy_cores;
     ++busy_;
     const model::Container& c = cluster_.container(id);
-    result_.metrics.record_start(inv, kind, now_, startup);
+    record_start(inv, kind, startup);
     keepalive_->on_start(c, fn, kind, now_);
     if (prewarm_) prewarm_->on_start(c, kind, now_);
     events_.push(now_ + startup + inv.exec_us, EventType::kCompletion, id, c.generation);
@@ -202,13 +262,30 @@ class Engine {
       const auto victim = cluster_.eviction_candidate(node);
       if (!victim) return false;  // unreachable while evictable_mb is exact
       keepalive_->on_evict(cluster_.container(*victim), /*pressure=*/true, now_);
-      cluster_.destroy(*victim);
+      destroy(*victim);
       ++result_.evictions;
     }
     return true;
   }
 
+  void record_start(const Invocation& inv, StartKind kind, Micros startup) {
+    result_.metrics.record_start(inv, kind, now_, startup);
+    if (result_.timeline.enabled()) {
+      const Micros overhead = now_ - inv.arrival_us + startup;
+      result_.timeline.record(inv, overhead + inv.exec_us, overhead);
+    }
+  }
+
+  void destroy(ContainerId id) {
+    if (scaling_) scaling_state_->remove(id);
+    cluster_.destroy(id);
+  }
+
   void complete(ContainerId id) {
+    if (scaling_) {
+      complete_scaled(id);
+      return;
+    }
     model::Container& c = cluster_.container(id);
     const FunctionSpec& fn = functions_[c.function];
     const NodeId node = c.node;
@@ -220,7 +297,7 @@ class Engine {
     const policy::IdleDecision d = keepalive_->on_idle(c, fn, now_);
     if (d.expires_us <= now_) {
       keepalive_->on_evict(c, /*pressure=*/false, now_);
-      cluster_.destroy(id);
+      destroy(id);
       ++result_.expirations;
     } else {
       cluster_.put_idle(id, ContainerState::kIdle, d.priority);
@@ -264,7 +341,7 @@ class Engine {
     if (!idle) return;  // busy: its next idle period schedules again
     if (c.expires_us <= now_) {
       keepalive_->on_evict(c, /*pressure=*/false, now_);
-      cluster_.destroy(id);
+      destroy(id);
       ++result_.expirations;
     } else {
       schedule_expiry(id, c.expires_us);
@@ -305,6 +382,249 @@ class Engine {
       events_.push(now_ + prewarm_->tick_interval(), EventType::kPrewarmTick);
   }
 
+  // ---- Scaling path (a ScalingPolicy decides container counts and slots; policy/scaling.h) ----
+
+  // The invocation joins its function's buffer behind any earlier ones, then the buffer drains as far
+  // as the policy admits. Still waiting behind queue_limit others: dropped.
+  void arrive_scaled(const Invocation& inv) {
+    std::deque<Invocation>& buffer = scaling_state_->buffer(inv.function);
+    buffer.push_back(inv);
+    ++waiting_;
+    scaling_state_->change_concurrency(inv.function, +1, now_);
+    drain_scaled(inv.function);
+    if (config_.queue_limit && buffer.size() > config_.queue_limit) {
+      buffer.pop_back();
+      --waiting_;
+      scaling_state_->change_concurrency(inv.function, -1, now_);
+      result_.metrics.record_drop(inv, model::DropReason::kQueueFull);
+    }
+    if (!buffer.empty()) mark_starved(inv.function);
+  }
+
+  // Offers the oldest buffered invocation of `fn` to the policy until it keeps one buffered.
+  void drain_scaled(model::FunctionId fn) {
+    std::deque<Invocation>& buffer = scaling_state_->buffer(fn);
+    const FunctionSpec& spec = functions_[fn];
+    while (!buffer.empty()) {
+      scaling_state_->loads(fn, cluster_, loads_);
+      const policy::FunctionLoad load{fn, loads_, static_cast<std::int32_t>(buffer.size()) - 1};
+      const policy::Admission a = scaling_->admit(spec, load, cluster_, now_);
+      const Invocation front = buffer.front();
+      if (a.container) {  // first, so that scale-out cannot evict the container it names
+        buffer.pop_front();
+        --waiting_;
+        ++result_.admissions_by_phase[std::min<std::size_t>(a.phase, 3)];
+        run_in(*a.container, front, a.slots);
+      }
+      for (std::int32_t i = 0; i < a.scale_out; ++i)
+        if (!start_container(spec, front)) break;
+      if (!a.container) break;
+    }
+  }
+
+  // Capacity may have appeared (a core freed): offer it to every function with buffered invocations.
+  void drain_starved() {
+    for (std::size_t i = 0; i < starved_.size();) {
+      const model::FunctionId fn = starved_[i];
+      drain_scaled(fn);
+      if (scaling_state_->buffer(fn).empty()) {
+        starved_flag_[fn] = false;
+        starved_[i] = starved_.back();
+        starved_.pop_back();
+      } else {
+        ++i;
+      }
+    }
+  }
+
+  void mark_starved(model::FunctionId fn) {
+    if (starved_flag_.size() <= fn) starved_flag_.resize(functions_.size(), false);
+    if (starved_flag_[fn]) return;
+    starved_flag_[fn] = true;
+    starved_.push_back(fn);
+  }
+
+  // Cores of `node` not running invocations nor promised to containers starting there.
+  std::int32_t spare_cores(NodeId node) const {
+    const model::NodeState& n = cluster_.nodes()[node];
+    return n.cores - n.busy_cores - (node < starting_slots_.size() ? starting_slots_[node] : 0);
+  }
+
+  // Where a new container of `fn` with `slots` goes: the placement policy's node if it has cores to
+  // spare for them, else the healthy node with the most spare cores (ties: the placement's node, then
+  // the lowest id), as a CPU-request scheduler (Kubernetes) or HyperFaaS's global scheduler would.
+  std::optional<NodeId> container_node(const FunctionSpec& fn, const Invocation& inv, std::int32_t slots) {
+    const auto placed = placement_->place(inv, fn, cluster_);
+    if (!placed) return std::nullopt;
+    const std::int32_t need = std::min(slots, cluster_.node(*placed).cores);
+    if (spare_cores(*placed) >= need) return placed;
+    NodeId best = *placed;
+    for (const model::NodeState& n : cluster_.nodes())
+      if (n.healthy && spare_cores(n.id) > spare_cores(best)) best = n.id;
+    return best;
+  }
+
+  // Starts a container of `fn` in the background on container_node() (a stem cell if the node has one,
+  // else a cold start, evicting idle containers if memory is short).
+  bool start_container(const FunctionSpec& fn, const Invocation& inv) {
+    const std::int32_t slots = scaling_->initial_slots(fn);
+    const auto node = container_node(fn, inv, slots);
+    if (!node) return false;
+    ContainerId id;
+    Micros startup;
+    if (auto stem = cluster_.take_stem_cell(*node, fn.runtime, fn.memory_mb)) {
+      id = *stem;
+      cluster_.container(id).function = fn.id;
+      cluster_.container(id).state = ContainerState::kStarting;
+      startup = fn.init_us;
+    } else {
+      if (!make_room(*node, fn.memory_mb)) return false;
+      id = cluster_.create(*node, fn.id, fn.runtime, fn.memory_mb, ContainerState::kStarting);
+      ++result_.containers_created;
+      startup = fn.cold_start_us;
+    }
+    cluster_.node(*node).reserved_mb += fn.memory_mb;
+    if (starting_slots_.size() <= *node) starting_slots_.resize(cluster_.nodes().size(), 0);
+    starting_slots_[*node] += slots;
+    scaling_state_->add(fn.id, id, slots, now_ + startup);
+    ++waiting_;
+    events_.push(now_ + startup, EventType::kContainerReady, id, cluster_.container(id).generation);
+    return true;
+  }
+
+  void container_ready(ContainerId id, std::uint32_t generation) {
+    const model::Container& c = cluster_.container(id);
+    if (c.generation != generation || !scaling_state_->tracked(id) || scaling_state_->slot(id).ready) return;
+    scaling_state_->slot(id).ready = true;
+    starting_slots_[c.node] -= scaling_->initial_slots(functions_[c.function]);
+    --waiting_;
+    drain_scaled(c.function);
+    if (scaling_state_->slot(id).active == 0) go_idle_scaled(id);
+  }
+
+  // Runs `inv` in container `id` (ready, with a free slot once its slots are raised to `slots`, on a
+  // node with a free core: the policy's promise, checked here).
+  void run_in(ContainerId id, const Invocation& inv, std::int32_t slots) {
+    ScalingState::Slot& s = scaling_state_->slot(id);
+    model::Container& c = cluster_.container(id);
+    model::NodeState& ns = cluster_.node(c.node);
+    const FunctionSpec& fn = functions_[inv.function];
+    s.slots = std::max(s.slots, slots);
+    if (!scaling_state_->tracked(id) || c.function != inv.function || !s.ready || s.active >= s.slots ||
+        ns.busy_cores >= ns.cores)
+      throw std::logic_error(std::string("scaling policy '") + std::string(scaling_->name()) +
+                             "' admitted an invocation of function " + std::to_string(inv.function) +
+                             " to container " + std::to_string(id) + " without a free slot and core");
+    Micros startup = 0;
+    if (s.active == 0) {
+      // Idle (in the cluster's indexes), or just ready, or just finished its last invocation (busy).
+      if (c.state == ContainerState::kIdle || c.state == ContainerState::kPrewarmed ||
+          c.state == ContainerState::kPaused) {
+        cluster_.take(id);
+        if (c.uses > 0) startup = keepalive_->resume_cost(c, now_);
+        ns.reserved_mb += fn.memory_mb;
+      }
+      if (c.state == ContainerState::kBusy) ++c.uses;
+      else cluster_.set_busy(id);
+    } else {
+      ++c.uses;
+    }
+    StartKind kind = StartKind::kWarm;
+    if (c.uses == 1) kind = inv.arrival_us < s.ready_us ? StartKind::kCold : StartKind::kPrewarm;
+    ++s.active;
+    result_.max_slots_used = std::max(result_.max_slots_used, s.active);
+    ++ns.busy_cores;
+    ++busy_;
+    record_start(inv, kind, startup);
+    keepalive_->on_start(c, fn, kind, now_);
+    if (prewarm_) prewarm_->on_start(c, kind, now_);
+    events_.push(now_ + startup + inv.exec_us, EventType::kCompletion, id, c.generation);
+  }
+
+  void complete_scaled(ContainerId id) {
+    const model::Container& c = cluster_.container(id);
+    const model::FunctionId fn = c.function;
+    --cluster_.node(c.node).busy_cores;
+    --busy_;
+    result_.metrics.record_completion(now_);
+    --scaling_state_->slot(id).active;
+    scaling_state_->change_concurrency(fn, -1, now_);
+    drain_scaled(fn);
+    if (scaling_state_->slot(id).active == 0) go_idle_scaled(id);
+    drain_starved();
+  }
+
+  // A container with nothing running (after its last invocation, or ready with nothing to serve):
+  // the keep-alive policy decides its fate, as for any idle container. Pre-loading is not modelled here.
+  void go_idle_scaled(ContainerId id) {
+    model::Container& c = cluster_.container(id);
+    const FunctionSpec& fn = functions_[c.function];
+    cluster_.node(c.node).reserved_mb -= fn.memory_mb;
+    const policy::IdleDecision d = keepalive_->on_idle(c, fn, now_);
+    if (d.expires_us <= now_) {
+      keepalive_->on_evict(c, /*pressure=*/false, now_);
+      destroy(id);
+      ++result_.expirations;
+      return;
+    }
+    cluster_.put_idle(id, c.uses > 0 ? ContainerState::kIdle : ContainerState::kPrewarmed, d.priority);
+    schedule_expiry(id, d.expires_us);
+  }
+
+  void scaling_tick() {
+    tick_loads_.clear();
+    for (model::FunctionId fn : scaling_state_->tracked_functions()) {
+      policy::TickLoad l;
+      l.function = fn;
+      for (ContainerId id : scaling_state_->containers(fn)) {
+        const ScalingState::Slot& s = scaling_state_->slot(id);
+        (s.ready ? l.ready : l.starting) += 1;
+        l.in_flight += s.active;
+      }
+      l.buffered = static_cast<std::int32_t>(scaling_state_->buffer(fn).size());
+      l.mean_concurrency = scaling_state_->take_mean(fn, last_tick_, now_);
+      tick_loads_.push_back(l);
+    }
+    for (const policy::ScaleTarget& t : scaling_->on_tick(tick_loads_, now_)) reconcile(t);
+    scaling_state_->untrack_quiet();
+    last_tick_ = now_;
+    const Micros next = now_ + scaling_->tick_interval();
+    if (!arrivals_done_ || next <= end_ || waiting_ > 0) events_.push(next, EventType::kScalingTick);
+  }
+
+  // Moves `t.function` towards `t.desired` containers: starts missing ones in the background, retires
+  // idle ones (newest first) above it; never retires busy or starting ones. Buffered work always has
+  // at least one container.
+  void reconcile(const policy::ScaleTarget& t) {
+    const FunctionSpec& fn = functions_[t.function];
+    const std::vector<ContainerId> ids = scaling_state_->containers(t.function);  // copy: retiring edits it
+    const std::size_t buffered = scaling_state_->buffer(t.function).size();
+    const std::int32_t desired = std::max(t.desired, buffered > 0 ? 1 : 0);
+    auto live = static_cast<std::int32_t>(ids.size());
+    if (t.slots > 0)
+      for (ContainerId id : ids) {
+        ScalingState::Slot& s = scaling_state_->slot(id);
+        s.slots = std::max(t.slots, s.active);
+      }
+    if (desired > live) {
+      Invocation probe;
+      probe.function = fn.id;
+      probe.arrival_us = now_;
+      probe.exec_us = fn.warm_us;
+      for (; live < desired; ++live)
+        if (!start_container(fn, probe)) break;
+    }
+    for (auto it = ids.rbegin(); it != ids.rend() && live > desired; ++it) {
+      const ScalingState::Slot& s = scaling_state_->slot(*it);
+      if (!scaling_state_->tracked(*it) || !s.ready || s.active > 0) continue;
+      keepalive_->on_evict(cluster_.container(*it), /*pressure=*/false, now_);
+      destroy(*it);
+      ++result_.retired;
+      --live;
+    }
+    if (buffered > 0) drain_scaled(t.function);
+  }
+
   void sample() {
     const double balance = cluster_.memory_balance();
     result_.metrics.record_memory(now_, static_cast<double>(cluster_.used_mb()),
@@ -325,6 +645,18 @@ class Engine {
   std::unique_ptr<policy::PlacementPolicy> placement_;
   std::unique_ptr<policy::KeepAlivePolicy> keepalive_;
   std::unique_ptr<policy::PrewarmPolicy> prewarm_;
+  std::unique_ptr<policy::ScalingPolicy> scaling_;     // null: one invocation per container (OpenWhisk)
+  std::unique_ptr<ScalingState> scaling_state_;        // with scaling_ only
+  std::vector<policy::ContainerLoad> loads_;           // scratch for admissions
+  std::vector<policy::TickLoad> tick_loads_;           // scratch for ticks
+  std::vector<model::FunctionId> starved_;             // functions with buffered invocations
+  std::vector<bool> starved_flag_;
+  std::vector<std::int32_t> starting_slots_;           // node → slots of containers starting there
+  std::uint64_t waiting_ = 0;                          // buffered invocations + containers starting
+  Micros last_tick_ = 0;
+  int window_marks_left_ = 0;  // timeline window edges not yet passed (2, 1, 0)
+  Micros window_mark_ = 0;     // the next one
+  double window_start_mb_us_ = 0;
   EventQueue events_;
   SimResult result_;
   Micros now_ = 0;

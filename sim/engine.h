@@ -7,14 +7,20 @@
 // An invocation waits in its node's queue while the node has no free core, or too little memory even
 // after evicting every idle container. It is dropped (with a reason) only when its function needs more
 // memory than a node has, when no node is healthy, or when the node's queue is at queue_limit.
+// With a scaling policy (policy/scaling.h: knative, hyperfaas) containers run up to `slots` invocations
+// at once (each still holds one core of its node): invocations wait in a per-function buffer instead of
+// node queues, containers start in the background as the policy asks and are retired by its ticks
+// (docs/autoscaling.md). Without one (scaling "none"), the path above, unchanged.
 // Virtual time only; deterministic given the workload, the config and the seed.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
 
 #include "model/time.h"
+#include "sim/latency_timeline.h"
 #include "sim/metrics.h"
 #include "trace/workload.h"
 
@@ -28,8 +34,10 @@ struct SimConfig {
   std::string placement = "openwhisk";
   std::string keepalive = "openwhisk";
   std::string prewarm = "openwhisk";
+  std::string scaling = "none";  // autoscaler spec (policy/scaling.h); none = one invocation per container
   std::uint64_t seed = 1;
   model::Micros series_interval_us = model::kMicrosPerMinute;
+  TimelineConfig timeline;  // latency over time for a window of the run (disabled by default)
   // Verify after every event that no node holds more memory or runs more invocations than it has
   // (throws std::logic_error naming the node). For tests; costs O(nodes) per event.
   bool check_invariants = false;
@@ -47,6 +55,12 @@ struct SimResult {
   std::uint64_t containers_created = 0;
   std::uint64_t evictions = 0;       // destroyed under memory pressure
   std::uint64_t expirations = 0;     // destroyed by keep-alive expiry
+  std::uint64_t retired = 0;         // scaling path: idle containers removed by the policy's scale-down
+  std::array<std::uint64_t, 4> admissions_by_phase{};  // scaling path: invocations admitted, by policy phase
+  std::int32_t max_slots_used = 0;   // scaling path: the most invocations one container ran at once
+  LatencyTimeline timeline;          // filled when SimConfig::timeline is enabled
+  double window_memory_gb_s = 0;     // ∫ memory held by containers over the timeline's window
+  model::MegaBytes window_peak_memory_mb = 0;  // the most memory held at once in that window
   double wall_seconds = 0;
 };
 

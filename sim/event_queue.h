@@ -16,6 +16,8 @@ enum class EventType : std::uint8_t {
   kPrewarmLoad,  // a: node, b: function, time2: keep until
   kPrewarmTick,  // prewarm policy tick
   kSample,       // metrics series sample
+  kContainerReady,  // scaling path: a container's background start-up is done; a: container, b: generation
+  kScalingTick,     // scaling policy tick
 };
 
 struct Event {

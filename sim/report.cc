@@ -51,6 +51,12 @@ nlohmann::ordered_json to_json(const NamedResult& nr) {
   j["placement"] = nr.placement;
   j["keepalive"] = nr.keepalive;
   j["prewarm"] = nr.prewarm;
+  if (!nr.scaling.empty()) {
+    j["scaling"] = nr.scaling;
+    j["containers_retired"] = r.retired;
+    j["max_container_concurrency"] = r.max_slots_used;
+    j["admissions_by_phase"] = r.admissions_by_phase;
+  }
   j["invocations"] = m.invocations();
   j["completed"] = m.completed();
   j["cold_starts"] = m.cold_starts();
@@ -90,13 +96,13 @@ nlohmann::ordered_json to_json(const NamedResult& nr) {
   return j;
 }
 
+}  // namespace
+
 std::ofstream open_out(const std::filesystem::path& path) {
   std::ofstream out(path);
   if (!out) throw std::runtime_error(path.string() + ": cannot open for writing");
   return out;
 }
-
-}  // namespace
 
 std::string result_json(const NamedResult& r, int indent) { return to_json(r).dump(indent); }
 

@@ -2,6 +2,8 @@
 // CSV files (summary, latency CDF, series over time) for plots. Pure formatting; no simulation.
 #pragma once
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,7 @@ struct NamedResult {
   std::string placement, keepalive, prewarm;
   const SimResult* result = nullptr;
   double peak_rss_mb = 0;  // the process's peak resident memory after the run, if measured (0 = not)
+  std::string scaling{};   // autoscaler spec; empty when none
   double max_sustained_rate = -1;  // from a rate search (sim/rate_search.h), the run being at that rate; -1 = none
 };
 
@@ -27,5 +30,7 @@ std::string comparison_table(const std::vector<NamedResult>& results);
 // (created if missing).
 // Throws std::runtime_error naming the file on an I/O error.
 void write_csv(const std::vector<NamedResult>& results, const std::string& dir);
+// Opens `path` for writing; throws std::runtime_error naming it if it cannot.
+std::ofstream open_out(const std::filesystem::path& path);
 
 }  // namespace hearth::sim

@@ -184,4 +184,42 @@ TEST(CliE2E, SophonWindowMethodAndMaxSustainedRate) {
   EXPECT_NE(empty.out.find("no invocations in minutes [100000, 100010)"), std::string::npos) << empty.out;
 }
 
+TEST(CliE2E, CompareScalingOnABurstWritesTablesCsvAndPlots) {
+  TempDir dir;
+  const CliRun r = hearth("sim --synth-functions 50 --minutes 5 --compare-scaling none knative hyperfaas:slots=5 "
+                          "--burst 'spike:fn=0,at=60s,rate=100/s,for=10s' --quiet --out " + dir.path().string());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  for (const char* row : {"\nnone ", "\nknative ", "\nhyperfaas:slots=5 "})
+    EXPECT_NE(r.out.find(row), std::string::npos) << row << " in " << r.out;
+  EXPECT_NE(r.out.find("peak 1s p99"), std::string::npos) << r.out;  // the burst table
+  std::ifstream summary(dir.path() / "burst_summary.csv");
+  std::string header, line;
+  std::getline(summary, header);
+  EXPECT_NE(header.find("time_to_recover_s"), std::string::npos) << header;
+  int rows = 0;
+  while (std::getline(summary, line)) {
+    ++rows;
+    EXPECT_NE(line.find(",1000,"), std::string::npos) << line;  // 10 s x 100/s burst invocations each
+  }
+  EXPECT_EQ(rows, 3);
+  EXPECT_TRUE(fs::exists(dir.path() / "burst_timeline.csv"));
+  const CliRun json = hearth("sim --synth-functions 50 --minutes 5 --scaling hyperfaas --json --quiet");
+  ASSERT_EQ(json.exit_code, 0) << json.out;
+  const auto j = nlohmann::json::parse(json.out.substr(0, json.out.find("\n--stderr--")));
+  EXPECT_EQ(j["scaling"], "hyperfaas");
+  EXPECT_EQ(j["completed"].get<std::uint64_t>() + j["dropped"].get<std::uint64_t>(), j["invocations"].get<std::uint64_t>());
+}
+
+TEST(CliE2E, BadBurstAndScalingSpecsAreRejected) {
+  const CliRun bad = hearth("sim --minutes 5 --burst 'spike:fn=0,at=60s,rate=100/s' --quiet");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.out.find("burst 1 ('spike:fn=0,at=60s,rate=100/s'): a spike needs for="), std::string::npos) << bad.out;
+  const CliRun unknown = hearth("sim --minutes 5 --scaling kpa --quiet");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.out.find("unknown scaling policy 'kpa'"), std::string::npos) << unknown.out;
+  const CliRun both = hearth("sim --minutes 5 --scaling knative --compare-scaling none hyperfaas --quiet");
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.out.find("--compare-scaling"), std::string::npos) << both.out;
+}
+
 }  // namespace

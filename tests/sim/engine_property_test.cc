@@ -1,4 +1,4 @@
-// Invariants of the simulator over random small workloads and every preset.
+// Invariants of the simulator over random small workloads, every preset and every scaling policy.
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
@@ -48,15 +48,36 @@ RandomCase random_case() {
   return c;
 }
 
+// A random case under a random scaling policy (none, knative, hyperfaas) with random parameters.
+RandomCase random_scaling_case() {
+  RandomCase c = random_case();
+  const int kind = *rc::gen::inRange(0, 3);
+  const std::string tick = std::to_string(*rc::gen::inRange(1, 5)) + "s";
+  if (kind == 0) {
+    c.config.scaling = "none";
+  } else if (kind == 1) {
+    c.config.scaling = "knative:target=" + std::to_string(*rc::gen::inRange(1, 6)) + ",tick=" + tick +
+                       ",stable=20s,panic=4s,grace=" + std::to_string(*rc::gen::inRange(0, 30)) + "s";
+  } else {
+    const int slots = *rc::gen::inRange(1, 4);
+    c.config.scaling = "hyperfaas:slots=" + std::to_string(slots) +
+                       ",max_slots=" + std::to_string(slots + *rc::gen::inRange(0, 6)) +
+                       ",cpu=" + std::to_string(*rc::gen::inRange(1, 11) / 10.0) +
+                       ",memory=" + std::to_string(*rc::gen::inRange(1, 11) / 10.0) + ",tick=" + tick;
+  }
+  return c;
+}
+
 std::string run_json(const RandomCase& c) {
   auto w = workload(c.functions, c.calls, model::minutes(30));
   SimResult r = run_simulation(w, c.config);
   r.wall_seconds = 0;
-  return result_json(NamedResult{"x", c.config.placement, c.config.keepalive, c.config.prewarm, &r});
+  return result_json(NamedResult{"x", c.config.placement, c.config.keepalive, c.config.prewarm, &r, 0, c.config.scaling});
 }
 
-RC_GTEST_PROP(EngineProperty, EveryInvocationCompletesOrIsDroppedWithAReason, ()) {
-  const RandomCase c = random_case();
+// Runs `c` (check_invariants throws if a node ever exceeds its memory or cores) and checks that every
+// invocation completed or was dropped with a reason and that memory stayed within the cluster.
+void run_and_check_accounting(const RandomCase& c) {
   auto w = workload(c.functions, c.calls, model::minutes(30));
   const SimResult r = run_simulation(w, c.config);
   const Metrics& m = r.metrics;
@@ -65,12 +86,26 @@ RC_GTEST_PROP(EngineProperty, EveryInvocationCompletesOrIsDroppedWithAReason, ()
   RC_ASSERT(m.starts(model::StartKind::kWarm) + m.starts(model::StartKind::kPrewarm) + m.cold_starts() ==
             m.completed());
   RC_ASSERT(r.peak_memory_mb <= static_cast<model::MegaBytes>(c.config.nodes) * c.config.node_memory_mb);
+  RC_ASSERT(r.idle_memory_gb_s >= -1e-9);
   RC_ASSERT(r.idle_memory_gb_s <= r.total_memory_gb_s + 1e-9);
+}
+
+RC_GTEST_PROP(EngineProperty, EveryInvocationCompletesOrIsDroppedWithAReason, ()) {
+  run_and_check_accounting(random_case());
 }
 
 RC_GTEST_PROP(EngineProperty, SameSeedSameResults, ()) {
   const RandomCase c = random_case();
   RC_ASSERT(run_json(c) == run_json(c));
+}
+
+// check_invariants also verifies, under a scaling policy, that no container runs more invocations than
+// its slots (nor any before it is ready) and that busy cores equal the invocations running.
+RC_GTEST_PROP(EngineProperty, ScalingPoliciesKeepNodesWithinCapacityAndFinishEveryInvocation, ()) {
+  const RandomCase c = random_scaling_case();
+  RC_TAG(c.config.scaling.substr(0, c.config.scaling.find(':')));
+  run_and_check_accounting(c);
+  RC_ASSERT(run_json(c) == run_json(c));  // deterministic
 }
 
 }  // namespace

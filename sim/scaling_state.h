@@ -1,0 +1,118 @@
+// ScalingState: the simulator's bookkeeping for the scaling path (sim/engine.cc with a ScalingPolicy):
+// per container its running invocations, slots and ready time; per function its containers (oldest
+// first), its buffer of invocations waiting for a slot (FIFO), and the time integral of its
+// concurrency (running + buffered) for the policy's ticks; and the functions to report at a tick.
+// It decides nothing. Cost: O(1) per change except remove (O(containers of the function)).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "model/container.h"
+#include "model/invocation.h"
+#include "model/time.h"
+#include "policy/scaling.h"
+#include "sim/cluster.h"
+
+namespace hearth::sim {
+
+class ScalingState {
+ public:
+  struct Slot {
+    bool tracked = false;
+    model::FunctionId function = 0;
+    std::int32_t active = 0;
+    std::int32_t slots = 1;
+    model::Micros ready_us = 0;  // start-up done at this time
+    bool ready = false;
+  };
+
+  explicit ScalingState(std::size_t functions) : functions_(functions) {}
+
+  void add(model::FunctionId fn, model::ContainerId id, std::int32_t slots, model::Micros ready_us) {
+    if (slots_.size() <= id) slots_.resize(id + 1);
+    slots_[id] = Slot{true, fn, 0, slots, ready_us, false};
+    functions_[fn].containers.push_back(id);
+    track(fn);
+  }
+  // Forgets a destroyed container; a no-op for containers the scaling path does not track.
+  void remove(model::ContainerId id) {
+    if (id >= slots_.size() || !slots_[id].tracked) return;
+    auto& list = functions_[slots_[id].function].containers;
+    list.erase(std::find(list.begin(), list.end(), id));
+    slots_[id].tracked = false;
+  }
+  bool tracked(model::ContainerId id) const { return id < slots_.size() && slots_[id].tracked; }
+  Slot& slot(model::ContainerId id) { return slots_[id]; }
+  const std::vector<model::ContainerId>& containers(model::FunctionId fn) const { return functions_[fn].containers; }
+  std::deque<model::Invocation>& buffer(model::FunctionId fn) { return functions_[fn].buffer; }
+
+  // Concurrency (running + buffered) of `fn` changes by `delta` at `now`.
+  void change_concurrency(model::FunctionId fn, int delta, model::Micros now) {
+    Function& f = functions_[fn];
+    settle(f, now);
+    f.concurrency += delta;
+    track(fn);
+  }
+  // Time-weighted mean concurrency of `fn` since the previous call (or since `since`), and restart.
+  double take_mean(model::FunctionId fn, model::Micros since, model::Micros now) {
+    Function& f = functions_[fn];
+    settle(f, now);
+    const model::Micros from = std::max(since, f.window_start_us);
+    const double mean = now > from ? f.area / static_cast<double>(now - from) : static_cast<double>(f.concurrency);
+    f.area = 0;
+    f.window_start_us = now;
+    return mean;
+  }
+  std::int32_t concurrency(model::FunctionId fn) const { return functions_[fn].concurrency; }
+
+  // Functions with containers or work since they were last untracked, in first-tracked order.
+  const std::vector<model::FunctionId>& tracked_functions() const { return tracked_; }
+  // Drops functions with no container and no concurrency from the tracked list.
+  void untrack_quiet() {
+    std::erase_if(tracked_, [&](model::FunctionId fn) {
+      Function& f = functions_[fn];
+      const bool quiet = f.containers.empty() && f.concurrency == 0 && f.area == 0;
+      if (quiet) f.is_tracked = false;
+      return quiet;
+    });
+  }
+
+  // The function's containers as the policy sees them, into `out` (reused).
+  void loads(model::FunctionId fn, const Cluster& cluster, std::vector<policy::ContainerLoad>& out) const {
+    out.clear();
+    for (model::ContainerId id : functions_[fn].containers) {
+      const Slot& s = slots_[id];
+      out.push_back(policy::ContainerLoad{id, cluster.container(id).node, s.active, s.slots, s.ready});
+    }
+  }
+
+ private:
+  struct Function {
+    std::vector<model::ContainerId> containers;
+    std::deque<model::Invocation> buffer;
+    std::int32_t concurrency = 0;
+    double area = 0;  // ∫ concurrency dt (µs) since window_start_us
+    model::Micros settled_us = 0;
+    model::Micros window_start_us = 0;
+    bool is_tracked = false;
+  };
+  void settle(Function& f, model::Micros now) {
+    f.area += static_cast<double>(f.concurrency) * static_cast<double>(now - f.settled_us);
+    f.settled_us = now;
+  }
+  void track(model::FunctionId fn) {
+    Function& f = functions_[fn];
+    if (f.is_tracked) return;
+    f.is_tracked = true;
+    tracked_.push_back(fn);
+  }
+
+  std::vector<Function> functions_;
+  std::vector<Slot> slots_;
+  std::vector<model::FunctionId> tracked_;
+};
+
+}  // namespace hearth::sim
