@@ -9,6 +9,10 @@
 // - PythonScaleUp/worker|new_runtime: one more concurrent executor for an initialised Python function:
 //   add_workers (a fork of the initialised runtime, HyperFaaS's phase 1) and its first run on the new
 //   worker, against starting a new runtime + init + first run (a cold start) in the same run.
+// - LiveBurst/hyperfaas|none: a LocalDispatcher (1 invoker, 8 threads, real Python runtimes) with one
+//   warm container of a function gets 8 invocations at once; the time until all 8 are answered, under
+//   `--scaling hyperfaas` (phase 1 forks workers into the warm container) against none (OpenWhisk: 7 cold
+//   starts) in the same run.
 // - NaiveProcessPerRequest: one fresh `python3` per request running the function once (OpenFaaS's
 //   classic forking watchdog); the ratio to RuntimeWarm/python is the "≥ 50× faster" check.
 #include <benchmark/benchmark.h>
@@ -19,6 +23,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <vector>
 
@@ -209,6 +214,49 @@ void PlatformWarmNativeNoop(benchmark::State& state) {
   counters(state, us);
 }
 
+void LiveBurst(benchmark::State& state, const std::string& scaling) {
+  CodeDir dir;
+  live::ActionRecord a{"guest", "noop", "python:3", "def main(args):\n    return args\n"};
+  constexpr int kBurst = 8;
+  std::vector<double> us;
+  for (auto _ : state) {
+    state.PauseTiming();
+    live::RuntimeContainerFactory factory((dir.path / "code").string(), /*sandboxed=*/false, 0);
+    live::LocalDispatcherConfig dc;
+    dc.keepalive = "ttl:10m";
+    dc.scaling = scaling;
+    dc.max_workers = kBurst;
+    auto dispatcher = std::make_unique<live::LocalDispatcher>(factory, dc);
+    auto invoke_all = [&](int n) {
+      std::vector<std::future<live::ActivationRecord>> done;
+      for (int i = 0; i < n; ++i) {
+        auto p = std::make_shared<std::promise<live::ActivationRecord>>();
+        done.push_back(p->get_future());
+        dispatcher->dispatch(live::InvocationRequest{a, "{}", "b", 0}, [p](live::ActivationRecord r) { p->set_value(std::move(r)); });
+      }
+      bool ok = true;
+      for (auto& f : done) ok &= f.get().status == "success";
+      return ok;
+    };
+    if (!invoke_all(1)) {  // the warm container
+      state.SkipWithError("warm-up failed");
+      return;
+    }
+    state.ResumeTiming();
+    const auto start = std::chrono::steady_clock::now();
+    const bool ok = invoke_all(kBurst);
+    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    state.PauseTiming();
+    dispatcher.reset();
+    state.ResumeTiming();
+    if (!ok) {
+      state.SkipWithError("burst failed");
+      return;
+    }
+  }
+  counters(state, us);
+}
+
 }  // namespace
 
 BENCHMARK_CAPTURE(RuntimeWarm, native, runtime::Language::kNative)->Iterations(20000)->UseRealTime();
@@ -220,5 +268,7 @@ BENCHMARK_CAPTURE(PythonColdStart, sandboxed, std::string("sandboxed"))->Iterati
 BENCHMARK_CAPTURE(PythonColdStart, sandboxed_pooled, std::string("pooled"))->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(PythonScaleUp, worker, true)->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(PythonScaleUp, new_runtime, false)->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(LiveBurst, hyperfaas, std::string("hyperfaas:slots=1,max_slots=8"))->Iterations(30)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(LiveBurst, none, std::string("none"))->Iterations(30)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(NaiveProcessPerRequest)->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

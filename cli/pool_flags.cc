@@ -14,6 +14,9 @@ void add_pool_flags(CLI::App& cmd, PoolFlags& f) {
   cmd.add_option("--placement", f.placement, "Placement policy spec");
   cmd.add_option("--keepalive", f.keepalive, "Keep-alive policy spec");
   cmd.add_option("--prewarm", f.prewarm, "Prewarm policy spec (none, openwhisk stem cells)");
+  cmd.add_option("--scaling", f.scaling,
+                 "Scaling policy: none (one invocation per container, OpenWhisk), hyperfaas (containers run "
+                 "several workers, scaled up in place), knative");
   cmd.add_option("--sandbox", f.sandbox, "Run functions in sandboxes: auto (when root with cgroups), on, off")
       ->check(CLI::IsMember({"auto", "on", "off"}));
 }
@@ -27,6 +30,7 @@ ResolvedPool resolve(const PoolFlags& f) {
   r.config.placement = f.placement.empty() ? preset->placement : f.placement;
   r.config.keepalive = f.keepalive.empty() ? preset->keepalive : f.keepalive;
   r.config.prewarm = f.prewarm.empty() ? preset->prewarm : f.prewarm;
+  r.config.scaling = f.scaling;
   const bool can = sandbox::Sandbox::supported(&r.why_not_sandboxed);
   if (f.sandbox == "on" && !can) throw std::invalid_argument("--sandbox on: " + r.why_not_sandboxed);
   r.sandboxed = f.sandbox == "on" || (f.sandbox == "auto" && can);
@@ -36,7 +40,7 @@ ResolvedPool resolve(const PoolFlags& f) {
 
 std::vector<std::string> invoker_args(const PoolFlags& f) {
   std::vector<std::string> a = {"--memory-mb", std::to_string(f.memory_mb), "--concurrency", std::to_string(f.concurrency),
-                                "--preset", f.preset, "--sandbox", f.sandbox};
+                                "--preset", f.preset, "--sandbox", f.sandbox, "--scaling", f.scaling};
   if (!f.keepalive.empty()) a.insert(a.end(), {"--keepalive", f.keepalive});
   if (!f.prewarm.empty()) a.insert(a.end(), {"--prewarm", f.prewarm});
   return a;

@@ -20,6 +20,7 @@ struct PoolFlags {
   std::string preset = "openwhisk";
   std::string placement, keepalive, prewarm;  // empty: the preset's
   std::string sandbox = "auto";               // auto | on | off
+  std::string scaling = "none";               // a scaling policy spec (hyperfaas, knative) or none
 };
 
 void add_pool_flags(CLI::App& cmd, PoolFlags& f);

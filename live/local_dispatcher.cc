@@ -87,6 +87,8 @@ LocalDispatcher::LocalDispatcher(ContainerFactory& factory, LocalDispatcherConfi
 
 LocalDispatcher::~LocalDispatcher() { stop(); }
 
+void LocalDispatcher::post(model::NodeId node, std::function<void()> task) { workers_[node]->post(std::move(task)); }
+
 void LocalDispatcher::stop() {
   {
     std::lock_guard lock(mu_);
@@ -102,6 +104,7 @@ void LocalDispatcher::stop() {
     p.idle.clear();
     p.stem_cells.clear();
   }
+  scaled_.clear();  // scaling path: its containers (nothing runs any more)
 }
 
 Micros LocalDispatcher::now() const { return steady_us(); }
@@ -143,6 +146,7 @@ void LocalDispatcher::rebuild_policies() {
   placement_ = policy::make_placement(config_.placement, ctx);
   keepalive_ = policy::make_keepalive(config_.keepalive, ctx);
   prewarm_ = policy::make_prewarm(config_.prewarm, ctx);
+  scaling_ = policy::make_scaling(config_.scaling, ctx);
 }
 
 model::FunctionId LocalDispatcher::function_for(const ActionRecord& a) {
@@ -173,6 +177,7 @@ void LocalDispatcher::dispatch(InvocationRequest req, std::function<void(Activat
   {
     std::lock_guard lock(mu_);
     fn = function_for(req.action);
+    if (scaling_) return dispatch_scaled(std::move(req), std::move(done), fn);
     node = place(fn);
     admit(node, fn);
   }
@@ -189,6 +194,13 @@ bool LocalDispatcher::dispatch_if_warm(InvocationRequest req, std::function<void
   {
     std::lock_guard lock(mu_);
     fn = function_for(req.action);
+    if (scaling_) {  // warm: a ready container of the function, whose workers take it now or soon
+      const auto& cs = scaled_[fn].containers;
+      if (std::none_of(cs.begin(), cs.end(), [&](const auto& c) { return c->ready && c->version == req.action.version; }))
+        return false;
+      dispatch_scaled(std::move(req), std::move(done), fn);
+      return true;
+    }
     node = place(fn);
     drop_outdated_idle(node, fn, req.action.version, outdated);
     auto& idle = pools_[node].idle[fn];
@@ -331,13 +343,8 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
   }
   bool keep = false;
   if (container) {
-    RunOutcome out = container->run(req.params_json, req.action.timeout_ms);
     rec.container = container->id();
-    rec.status = out.status;
-    rec.result_json = std::move(out.result_json);
-    rec.logs = std::move(out.logs);
-    rec.run_us = out.run_us;
-    keep = !out.container_broken;
+    keep = record_outcome(container->run(req.params_json, req.action.timeout_ms), rec);
   }
   rec.end_us = wall_us();
 
@@ -410,9 +417,15 @@ void LocalDispatcher::reap() {
       next_prewarm_tick_ = t + prewarm_->tick_interval();
       prewarm_tick(lock);
     }
-    if (!expired.empty()) {
+    std::vector<std::shared_ptr<LiveContainer>> retired;
+    if (scaling_ && t >= next_scaling_tick_) {
+      next_scaling_tick_ = t + scaling_->tick_interval();
+      scaling_tick(retired);
+    }
+    if (!expired.empty() || !retired.empty()) {
       lock.unlock();
       expired.clear();
+      retired.clear();
       memory_freed_.notify_all();
       lock.lock();
     }
@@ -512,6 +525,9 @@ InvokerState LocalDispatcher::state(model::NodeId node) {
   s.prewarmed = static_cast<std::int32_t>(pools_[node].stem_cells.size());
   for (const auto& [fn, list] : pools_[node].idle)
     if (!list.empty()) s.idle[functions_[fn].name] = static_cast<std::int32_t>(list.size());
+  for (const auto& [fn, f] : scaled_)  // scaling path: ready containers with a free slot count as idle
+    for (const auto& c : f.containers)
+      if (c->node == node && c->ready && c->active < c->slots) ++s.idle[functions_[fn].name];
   const Micros t = now();
   for (const model::Container* c : eviction_order(node, InvokerState::kMaxEvictable))
     s.evictable.push_back({functions_[c->function].name, c->memory_mb, std::max<Micros>(0, t - c->last_used_us) / 1000});

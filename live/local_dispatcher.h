@@ -8,10 +8,17 @@
 // (`hearth invoker`, InvokerAgent) runs one LocalDispatcher of one invoker behind the wire protocol. Policies are not thread-safe: one mutex guards them and the
 // pools; code runs outside it. When a new action appears the function table grows and the policies are
 // rebuilt (their learned state is reset) — deploys are rare next to invocations.
+// With a scaling policy (`scaling`, policy/scaling.h: hyperfaas, knative) the path is the simulator's
+// scaling path instead (local_dispatcher_scaling.cc): invocations wait in a per-function buffer; the
+// policy admits each into a container with a free worker, raising the container's workers (more runtime
+// workers forked in place, and CPU quota `cpu_millicores_per_worker` per worker: HyperFaaS's phase 1)
+// or asking for containers to start in the background; its tick retires idle containers and lowers
+// workers' admission limits.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,6 +35,7 @@
 #include "policy/keepalive.h"
 #include "policy/placement.h"
 #include "policy/prewarm.h"
+#include "policy/scaling.h"
 
 namespace hearth::live {
 
@@ -40,11 +48,18 @@ struct LocalDispatcherConfig {
   std::string prewarm = "none";  // "openwhisk": reactive stem cells (generic Python/Node.js runtimes)
   std::uint64_t seed = 1;
   std::int64_t reap_interval_ms = 1000;
+  std::string scaling = "none";  // a ScalingPolicy spec (hyperfaas, knative) or none
+  int max_workers = 16;          // workers per container under a scaling policy (≤ runtime::kMaxWorkers)
+  std::int64_t cpu_millicores_per_worker = 1000;  // CPU quota a container gets per admitted worker
 };
 
 // Counters for /metrics and tests.
 struct DispatcherStats {
   std::uint64_t invocations = 0, completed = 0, cold = 0, warm = 0, prewarm = 0, stem_cells_started = 0, errors = 0, evictions = 0, expirations = 0;
+  // Scaling path: containers started, workers added to running containers (phase 1 scale-ups), and
+  // admissions by the policy's phase (HyperFaaS: 1 in-container, 2 re-placed, 3 burst buffer).
+  std::uint64_t scaled_containers = 0, workers_added = 0, retired = 0;
+  std::uint64_t admissions_by_phase[4] = {0, 0, 0, 0};
 };
 
 class LocalDispatcher final : public Dispatcher, public model::ClusterView {
@@ -94,6 +109,32 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
     std::vector<StemCell> stem_cells;
   };
   class Worker;
+  // Scaling path: a container that runs several invocations at once.
+  struct Scaled {
+    std::shared_ptr<LiveContainer> container;  // null while it starts
+    model::ContainerId id = 0;
+    model::NodeId node = 0;
+    std::int64_t version = 0;
+    std::int32_t slots = 1;    // admission limit (the policy's)
+    std::int32_t workers = 0;  // runtime workers started (≥ slots once ready; only grows)
+    std::int32_t active = 0;
+    std::vector<bool> busy;  // by worker index 1..max (index 0 unused)
+    bool ready = false;
+    bool multi = false;    // the runtime has worker channels (runs go to workers 1..n, never channel 0)
+    bool growing = false;  // add_workers in progress (control channel: one at a time)
+    model::Micros idle_since = 0;
+  };
+  struct Pending {
+    InvocationRequest req;
+    std::function<void(ActivationRecord)> done;
+    bool cold = false;  // no ready container of its function when it arrived
+  };
+  struct ScaledFunction {
+    std::vector<std::shared_ptr<Scaled>> containers;  // oldest first
+    std::deque<Pending> buffer;
+    double load_integral = 0;  // ∫ (running + buffered) dt since the last tick, in µs
+    model::Micros load_since = 0;
+  };
 
   // The first `limit` idle containers of `node` in eviction order: lowest keep-alive priority first,
   // equal priorities in pool order (lock held). make_room evicts in it; state() reports it.
@@ -115,6 +156,19 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   // ones to destroy. If even all of them are not enough, evicts them all and returns false.
   bool make_room(model::NodeId node, model::MegaBytes need, std::vector<std::unique_ptr<LiveContainer>>& evicted);
   void reap();
+  // Scaling path (local_dispatcher_scaling.cc; lock held unless stated).
+  void dispatch_scaled(InvocationRequest req, std::function<void(ActivationRecord)> done, model::FunctionId fn);
+  // Offers `fn`'s buffered invocations to the policy, oldest first, until it keeps one buffered.
+  void offer(model::FunctionId fn);
+  void start_scaled(model::FunctionId fn, const ActionRecord& action);
+  // Runs one admitted invocation on worker `worker` of `c` (without the lock; `grow` adds workers first).
+  void run_scaled(std::shared_ptr<Scaled> c, int worker, bool grow, std::int32_t slots, model::FunctionId fn,
+                  Pending p);
+  void account_load(ScaledFunction& f);
+  // Queues `task` on invoker `node`'s worker threads.
+  void post(model::NodeId node, std::function<void()> task);
+  // The policy's tick: retires idle containers above each target into `retired` (destroyed without the lock).
+  void scaling_tick(std::vector<std::shared_ptr<LiveContainer>>& retired);
   // Runs the prewarm policy's tick (lock held on entry and exit; starts runtimes without it).
   void prewarm_tick(std::unique_lock<std::mutex>& lock);
 
@@ -128,7 +182,11 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   std::unique_ptr<policy::PlacementPolicy> placement_;
   std::unique_ptr<policy::KeepAlivePolicy> keepalive_;
   std::unique_ptr<policy::PrewarmPolicy> prewarm_;
+  std::unique_ptr<policy::ScalingPolicy> scaling_;  // null: the OpenWhisk path
+  std::map<model::FunctionId, ScaledFunction> scaled_;
+  std::map<model::FunctionId, ActionRecord> scaled_actions_;  // the latest action record per function
   model::Micros next_prewarm_tick_ = 0;
+  model::Micros next_scaling_tick_ = 0;
   std::vector<std::unique_ptr<Worker>> workers_;  // one per invoker
   DispatcherStats stats_;
   LatencyMetric latency_;

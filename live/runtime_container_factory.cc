@@ -1,5 +1,6 @@
 #include "live/runtime_container_factory.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -21,7 +22,9 @@ class RuntimeContainer final : public LiveContainer {
   RuntimeContainer(std::unique_ptr<runtime::RuntimeProcess> process, std::string id)
       : process_(std::move(process)), id_(std::move(id)) {}
   RunOutcome run(const std::string& params_json, std::int64_t timeout_ms) override {
-    const runtime::RunResult r = process_->run(params_json, timeout_ms);
+    return outcome(process_->run(params_json, timeout_ms));
+  }
+  RunOutcome outcome(const runtime::RunResult& r) {
     RunOutcome o;
     o.status = r.ok ? "success" : (r.crashed || r.timed_out ? "developer error" : "application error");
     o.result_json = r.result_json;
@@ -31,6 +34,16 @@ class RuntimeContainer final : public LiveContainer {
     return o;
   }
   const std::string& id() const override { return id_; }
+  int max_workers() const override { return process_->max_workers(); }
+  bool add_workers(int count, std::string* error) override {
+    const runtime::RunResult r = process_->add_workers(count, 10'000);
+    if (!r.ok) *error = r.error;
+    return r.ok;
+  }
+  RunOutcome run_on(int worker, const std::string& params_json, std::int64_t timeout_ms) override {
+    return outcome(process_->run(params_json, timeout_ms, worker));
+  }
+  bool set_cpu_quota(std::int64_t millicores) override { return process_->set_cpu_quota(millicores); }
   bool specialise(const ActionRecord& action, std::int64_t* init_us, std::string* error) override {
     const auto start = std::chrono::steady_clock::now();
     const runtime::RunResult r = process_->init_source(action.code, action.entry, std::min<std::int64_t>(action.timeout_ms, 60'000));
@@ -78,11 +91,12 @@ std::string RuntimeContainerFactory::materialise(const ActionRecord& a) {
   return path.string();
 }
 
-runtime::ProcessOptions RuntimeContainerFactory::options(model::MegaBytes memory_mb, std::vector<std::string> paths) {
+runtime::ProcessOptions RuntimeContainerFactory::options(model::MegaBytes memory_mb, std::vector<std::string> paths,
+                                                         std::uint64_t id) {
   runtime::ProcessOptions o;
   o.sandboxed = sandboxed_;
   o.pool = pool_.get();
-  o.name = "hearth-" + std::to_string(getpid()) + "-c" + std::to_string(next_id_++);
+  o.name = "hearth-" + std::to_string(getpid()) + "-c" + std::to_string(id);
   o.limits.memory_mb = memory_mb;
   o.read_only_paths = std::move(paths);
   return o;
@@ -90,11 +104,11 @@ runtime::ProcessOptions RuntimeContainerFactory::options(model::MegaBytes memory
 
 std::unique_ptr<LiveContainer> RuntimeContainerFactory::start_generic(model::RuntimeKind kind, model::MegaBytes memory_mb) {
   if (kind == model::RuntimeKind::kNative) return nullptr;  // a shared object cannot arrive inline
-  const std::uint64_t id = next_id_;
+  const std::uint64_t id = next_id_++;  // one atomic step: concurrent starts get distinct ids
   try {
     auto process = std::make_unique<runtime::RuntimeProcess>(
         kind == model::RuntimeKind::kPython ? runtime::Language::kPython : runtime::Language::kNodejs,
-        options(memory_mb, {}));
+        options(memory_mb, {}, id));
     return std::make_unique<RuntimeContainer>(std::move(process), "c" + std::to_string(id));
   } catch (const std::exception&) {
     return nullptr;
@@ -103,12 +117,23 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::start_generic(model::Run
 
 std::unique_ptr<LiveContainer> RuntimeContainerFactory::create(const ActionRecord& action, std::int64_t* init_us,
                                                                std::string* error) {
+  return start(action, 1, init_us, error);
+}
+
+std::unique_ptr<LiveContainer> RuntimeContainerFactory::create_scalable(const ActionRecord& action, int max_workers,
+                                                                        std::int64_t* init_us, std::string* error) {
+  return start(action, std::clamp(max_workers, 1, runtime::kMaxWorkers), init_us, error);
+}
+
+std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const ActionRecord& action, int max_workers,
+                                                              std::int64_t* init_us, std::string* error) {
   const auto start = std::chrono::steady_clock::now();
   try {
     const std::string path = materialise(action);
-    const std::uint64_t id = next_id_;  // options() takes it
-    auto process = std::make_unique<runtime::RuntimeProcess>(
-        runtime::language_of(action.kind), options(action.memory_mb, {fs::path(path).parent_path().string()}));
+    const std::uint64_t id = next_id_++;  // one atomic step: concurrent cold starts get distinct ids
+    runtime::ProcessOptions o = options(action.memory_mb, {fs::path(path).parent_path().string()}, id);
+    o.max_workers = max_workers;
+    auto process = std::make_unique<runtime::RuntimeProcess>(runtime::language_of(action.kind), o);
     const runtime::RunResult r = process->init(path, action.entry, std::min<std::int64_t>(action.timeout_ms, 60'000));
     *init_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
     if (!r.ok) {

@@ -19,12 +19,17 @@ class RuntimeContainerFactory final : public ContainerFactory {
   RuntimeContainerFactory(std::string code_dir, bool sandboxed, int pool_size = 4);
   ~RuntimeContainerFactory() override;
   std::unique_ptr<LiveContainer> create(const ActionRecord& action, std::int64_t* init_us, std::string* error) override;
+  std::unique_ptr<LiveContainer> create_scalable(const ActionRecord& action, int max_workers, std::int64_t* init_us,
+                                                 std::string* error) override;
   std::unique_ptr<LiveContainer> start_generic(model::RuntimeKind runtime, model::MegaBytes memory_mb) override;
 
  private:
   // The code file for `action` (written once per version); throws std::runtime_error on I/O errors.
   std::string materialise(const ActionRecord& action);
-  runtime::ProcessOptions options(model::MegaBytes memory_mb, std::vector<std::string> read_only_paths);
+  // `id` names the container (c<id>) and its sandbox; take it with one next_id_++.
+  runtime::ProcessOptions options(model::MegaBytes memory_mb, std::vector<std::string> read_only_paths, std::uint64_t id);
+  std::unique_ptr<LiveContainer> start(const ActionRecord& action, int max_workers, std::int64_t* init_us,
+                                       std::string* error);
   std::string code_dir_;
   bool sandboxed_;
   std::atomic<std::uint64_t> next_id_{1};

@@ -254,6 +254,17 @@ RunResult RuntimeProcess::init_source(const std::string& source, const std::stri
   return exchange(json{{"op", "init"}, {"code", source}, {"main", main}}.dump(), timeout_ms);
 }
 
+RunResult RuntimeProcess::init_worker(int worker, const std::string& source, const std::string& main,
+                                      std::int64_t timeout_ms) {
+  if (worker < 1 || worker > workers_.load()) {
+    RunResult r;
+    r.error = "no worker " + std::to_string(worker) + " (" + std::to_string(workers_.load()) + " started)";
+    r.result_json = json{{"error", r.error}}.dump();
+    return r;
+  }
+  return exchange(json{{"op", "init"}, {"code", source}, {"main", main}}.dump(), timeout_ms, worker);
+}
+
 RunResult RuntimeProcess::run(const std::string& args_json, std::int64_t timeout_ms, int worker) {
   // The arguments go into the request verbatim when they are a JSON object (checked without building a
   // DOM); anything else becomes {}.

@@ -72,6 +72,10 @@ class RuntimeProcess {
   // Makes `count` workers serve (1 ≤ count ≤ max_workers; never fewer than already serve). Not
   // concurrent with init on channel 0; concurrent with runs on workers.
   RunResult add_workers(int count, std::int64_t timeout_ms);
+  // Loads another function's inline source into worker `worker` (1..workers(); Python and Node.js):
+  // HyperFaaS's container sharing, a worker of this container specialised to a second function. That
+  // worker then runs the new code; the others keep theirs.
+  RunResult init_worker(int worker, const std::string& source, const std::string& main, std::int64_t timeout_ms);
   int workers() const { return workers_.load(); }
   int max_workers() const { return static_cast<int>(channels_.size()) - 1 > 0 ? static_cast<int>(channels_.size()) - 1 : 1; }
   // Changes the container's CPU quota (its cgroup) while it runs; false when not sandboxed.

@@ -129,6 +129,29 @@ TEST_F(WorkersFixture, NativeWorkersRunTheLoadedLibrary) {
   }
 }
 
+// Container sharing: one worker of a Python container is specialised to a second function's source
+// and runs it, while the other workers keep running the first function.
+TEST_F(WorkersFixture, AWorkerCanBeSpecialisedToASecondFunction) {
+  for (Language language : {Language::kPython, Language::kNodejs}) {
+    ProcessOptions options;
+    options.max_workers = 2;
+    RuntimeProcess p(language, options);
+    const bool py = language == Language::kPython;
+    ASSERT_TRUE(p.init(code(py ? "a.py" : "a.js", py ? "def main(a):\n    return {'fn': 'a'}\n"
+                                                     : "function main(p) { return { fn: 'a' }; }\n"),
+                       "main", 10000)
+                    .ok);
+    ASSERT_TRUE(p.add_workers(2, 5000).ok);
+    const RunResult shared = p.init_worker(2, py ? "def main(a):\n    return {'fn': 'b'}\n"
+                                                 : "function main(p) { return { fn: 'b' }; }\n",
+                                           "main", 5000);
+    ASSERT_TRUE(shared.ok) << shared.error;
+    EXPECT_EQ(json::parse(p.run("{}", 5000, 1).result_json)["fn"], "a");
+    EXPECT_EQ(json::parse(p.run("{}", 5000, 2).result_json)["fn"], "b");
+    EXPECT_FALSE(p.init_worker(3, "x", "main", 5000).ok);  // no such worker
+  }
+}
+
 TEST_F(WorkersFixture, BadWorkerRequestsAreErrorsAndLeaveTheProcessUsable) {
   RuntimeProcess single(Language::kPython);
   ASSERT_TRUE(single.init(code("one.py", "def main(a):\n    return {}\n"), "main", 5000).ok);

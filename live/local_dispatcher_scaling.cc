@@ -1,0 +1,247 @@
+// LocalDispatcher's scaling path (see the header): the live counterpart of sim/engine.cc's scaling path,
+// driven by the same ScalingPolicy objects. Containers here are real runtimes with several workers
+// (runtime/RuntimeProcess: forked in place for Python and native, event-loop channels for Node.js);
+// raising a container's slots adds workers and CPU quota while it runs.
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "live/local_dispatcher.h"
+
+namespace hearth::live {
+
+using model::Micros;
+
+namespace {
+
+std::int64_t wall_now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+void LocalDispatcher::account_load(ScaledFunction& f) {
+  const Micros t = now();
+  std::int32_t running = 0;
+  for (const auto& c : f.containers) running += c->active;
+  f.load_integral += static_cast<double>(running + static_cast<std::int32_t>(f.buffer.size())) *
+                     static_cast<double>(t - f.load_since);
+  f.load_since = t;
+}
+
+void LocalDispatcher::dispatch_scaled(InvocationRequest req, std::function<void(ActivationRecord)> done,
+                                      model::FunctionId fn) {
+  ScaledFunction& f = scaled_[fn];
+  account_load(f);
+  keepalive_->on_arrival(functions_[fn], now());
+  ++stats_.invocations;
+  scaled_actions_[fn] = req.action;
+  const bool any_ready =
+      std::any_of(f.containers.begin(), f.containers.end(), [](const auto& c) { return c->ready; });
+  f.buffer.push_back(Pending{std::move(req), std::move(done), !any_ready});
+  offer(fn);
+}
+
+void LocalDispatcher::offer(model::FunctionId fn) {
+  ScaledFunction& f = scaled_[fn];
+  std::vector<policy::ContainerLoad> loads;
+  while (!f.buffer.empty() && !stopping_) {
+    loads.clear();
+    for (const auto& c : f.containers)
+      loads.push_back({c->id, c->node, c->active, c->slots, c->ready && !c->growing});
+    const policy::FunctionLoad load{fn, loads, static_cast<std::int32_t>(f.buffer.size()) - 1};
+    const policy::Admission a = scaling_->admit(functions_[fn], load, *this, now());
+    for (std::int32_t i = 0; i < a.scale_out; ++i) start_scaled(fn, scaled_actions_[fn]);
+    if (!a.container) return;
+    const auto it = std::find_if(f.containers.begin(), f.containers.end(),
+                                 [&](const auto& c) { return c->id == *a.container; });
+    if (it == f.containers.end()) return;  // the policy named a container we do not have: keep it buffered
+    std::shared_ptr<Scaled> c = *it;
+    const std::int32_t max = static_cast<std::int32_t>(c->busy.size()) - 1;
+    const std::int32_t slots = std::min(std::max(a.slots, c->slots), max);
+    if (c->ready && !c->growing && c->active >= max && a.slots > max) {
+      // The policy raised slots past this container's workers (a one-worker runtime, or max_workers):
+      // phase 1 is exhausted here, so start another container unless one is already starting; the
+      // invocation waits for it or for a completion.
+      if (std::none_of(f.containers.begin(), f.containers.end(), [](const auto& x) { return !x->ready; }))
+        start_scaled(fn, scaled_actions_[fn]);
+      return;
+    }
+    if (!c->ready || c->growing || c->active >= slots || nodes_[c->node].busy_cores >= nodes_[c->node].cores)
+      return;  // the container cannot take it now: wait for a completion, its growth or a new container
+    int worker = 1;
+    while (worker <= max && c->busy[static_cast<std::size_t>(worker)]) ++worker;
+    if (worker > max) return;
+    const bool grow = worker > c->workers;
+    c->slots = slots;
+    c->busy[static_cast<std::size_t>(worker)] = true;
+    c->growing = grow;
+    ++c->active;
+    ++nodes_[c->node].busy_cores;
+    ++stats_.admissions_by_phase[std::min<std::uint8_t>(a.phase, 3)];
+    Pending p = std::move(f.buffer.front());
+    f.buffer.pop_front();
+    account_load(f);
+    post(c->node, [this, c, worker, grow, slots, fn, p = std::move(p)]() mutable {
+      run_scaled(std::move(c), worker, grow, slots, fn, std::move(p));
+    });
+  }
+}
+
+void LocalDispatcher::start_scaled(model::FunctionId fn, const ActionRecord& action) {
+  auto c = std::make_shared<Scaled>();
+  c->id = next_container_++;
+  c->node = place(fn);
+  c->version = action.version;
+  c->slots = std::max<std::int32_t>(1, scaling_->initial_slots(functions_[fn]));
+  c->busy.assign(static_cast<std::size_t>(std::max(config_.max_workers, 1)) + 1, false);
+  std::vector<std::unique_ptr<LiveContainer>> evicted;
+  make_room(c->node, action.memory_mb, evicted);  // best effort: the container starts either way
+  nodes_[c->node].used_mb += action.memory_mb;
+  nodes_[c->node].reserved_mb += action.memory_mb;
+  ++stats_.scaled_containers;
+  scaled_[fn].containers.push_back(c);
+  post(c->node, [this, c, fn, action, evicted = std::make_shared<decltype(evicted)>(std::move(evicted))] {
+    evicted->clear();
+    std::int64_t init_us = 0;
+    std::string error;
+    std::shared_ptr<LiveContainer> container = factory_.create_scalable(action, config_.max_workers, &init_us, &error);
+    const std::int32_t workers = std::min<std::int32_t>(c->slots, static_cast<std::int32_t>(c->busy.size()) - 1);
+    if (container && container->max_workers() > 1 && !container->add_workers(workers, &error)) container.reset();
+    if (container) container->set_cpu_quota(config_.cpu_millicores_per_worker * workers);
+    std::deque<Pending> failed;
+    {
+      std::lock_guard lock(mu_);
+      ScaledFunction& f = scaled_[fn];
+      if (container) {
+        c->container = std::move(container);
+        c->multi = c->container->max_workers() > 1;
+        c->workers = c->multi ? workers : 1;
+        if (!c->multi) {  // a one-worker container: slot 1 only
+          c->busy.resize(2);
+          c->slots = 1;
+        }
+        c->ready = true;
+        c->idle_since = now();
+      } else {
+        std::erase(f.containers, c);
+        nodes_[c->node].used_mb -= action.memory_mb;
+        nodes_[c->node].reserved_mb -= action.memory_mb;
+        if (f.containers.empty()) failed.swap(f.buffer);  // nothing will ever run them
+        ++stats_.errors;
+      }
+      offer(fn);
+    }
+    for (Pending& p : failed) {
+      ActivationRecord rec;
+      rec.id = p.req.activation_id;
+      rec.ns = p.req.action.ns;
+      rec.action = p.req.action.name;
+      rec.status = "developer error";
+      rec.result_json = nlohmann::json{{"error", error}}.dump();
+      rec.start_us = rec.end_us = wall_now_us();
+      p.done(std::move(rec));
+    }
+    memory_freed_.notify_all();
+  });
+}
+
+void LocalDispatcher::run_scaled(std::shared_ptr<Scaled> c, int worker, bool grow, std::int32_t slots,
+                                 model::FunctionId fn, Pending p) {
+  ActivationRecord rec;
+  rec.id = p.req.activation_id;
+  rec.ns = p.req.action.ns;
+  rec.action = p.req.action.name;
+  rec.invoker = "invoker" + std::to_string(c->node);
+  rec.container = c->container->id();
+  rec.start_us = wall_now_us();
+  rec.wait_us = std::max<std::int64_t>(0, rec.start_us - p.req.arrival_us);
+  rec.start_kind = p.cold ? "cold" : "warm";
+  bool keep = true;
+  if (grow) {  // phase 1: more workers forked in place, and the CPU quota for them
+    const auto start = std::chrono::steady_clock::now();
+    std::string error;
+    keep = c->container->add_workers(slots, &error);
+    c->container->set_cpu_quota(config_.cpu_millicores_per_worker * slots);
+    rec.init_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+    if (!keep) {
+      rec.status = "whisk internal error";
+      rec.result_json = nlohmann::json{{"error", "cannot add workers: " + error}}.dump();
+    }
+    std::lock_guard lock(mu_);
+    c->growing = false;
+    if (keep) {
+      c->workers = std::max(c->workers, slots);
+      ++stats_.workers_added;
+      offer(fn);  // the new workers can take buffered invocations now, not after this run
+    }
+  }
+  if (keep) {
+    keep = record_outcome(c->container->run_on(c->multi ? worker : 0, p.req.params_json, p.req.action.timeout_ms), rec);
+  }
+  rec.end_us = wall_now_us();
+  std::shared_ptr<LiveContainer> destroy;
+  {
+    std::lock_guard lock(mu_);
+    ScaledFunction& f = scaled_[fn];
+    account_load(f);
+    --nodes_[c->node].busy_cores;
+    --c->active;
+    c->busy[static_cast<std::size_t>(worker)] = false;
+    if (c->active == 0) c->idle_since = now();
+    ++stats_.completed;
+    p.cold ? ++stats_.cold : ++stats_.warm;
+    if (rec.status != "success") ++stats_.errors;
+    latency_.observe(std::max<std::int64_t>(0, wall_now_us() - p.req.arrival_us));
+    if (!keep && std::find(f.containers.begin(), f.containers.end(), c) != f.containers.end()) {
+      std::erase(f.containers, c);  // broken: never reused (running invocations on it fail on their own)
+      nodes_[c->node].used_mb -= p.req.action.memory_mb;
+      nodes_[c->node].reserved_mb -= p.req.action.memory_mb;
+      if (c->active == 0) destroy = c->container;
+    }
+    offer(fn);
+  }
+  memory_freed_.notify_all();
+  destroy.reset();
+  p.done(std::move(rec));
+}
+
+void LocalDispatcher::scaling_tick(std::vector<std::shared_ptr<LiveContainer>>& retired) {
+  const Micros t = now();
+  const double span = static_cast<double>(std::max<Micros>(1, scaling_->tick_interval()));
+  std::vector<policy::TickLoad> loads;
+  for (auto& [fn, f] : scaled_) {
+    if (f.containers.empty() && f.buffer.empty() && f.load_integral == 0) continue;
+    account_load(f);
+    policy::TickLoad l;
+    l.function = fn;
+    for (const auto& c : f.containers) {
+      (c->ready ? l.ready : l.starting) += 1;
+      l.in_flight += c->active;
+    }
+    l.buffered = static_cast<std::int32_t>(f.buffer.size());
+    l.mean_concurrency = f.load_integral / span;
+    f.load_integral = 0;
+    loads.push_back(l);
+  }
+  for (const policy::ScaleTarget& target : scaling_->on_tick(loads, t)) {
+    ScaledFunction& f = scaled_[target.function];
+    for (const auto& c : f.containers)
+      if (target.slots > 0) c->slots = std::max(target.slots, c->active);  // workers stay; admission limit falls
+    std::int32_t alive = static_cast<std::int32_t>(f.containers.size());
+    for (std::size_t i = f.containers.size(); i-- > 0 && alive > target.desired;) {  // newest first
+      const std::shared_ptr<Scaled> c = f.containers[i];
+      if (!c->ready || c->active > 0) continue;
+      const model::MegaBytes memory = functions_[target.function].memory_mb;
+      nodes_[c->node].used_mb -= memory;
+      nodes_[c->node].reserved_mb -= memory;
+      retired.push_back(c->container);
+      f.containers.erase(f.containers.begin() + static_cast<std::ptrdiff_t>(i));
+      --alive;
+      ++stats_.retired;
+    }
+  }
+  for (auto& [fn, f] : scaled_) offer(fn);  // capacity a tick may have freed (a lower limit never adds any)
+}
+
+}  // namespace hearth::live
