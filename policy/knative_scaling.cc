@@ -7,7 +7,9 @@
 namespace hearth::policy {
 namespace {
 
+// (Runs in the constructor's initialisers, before the tick is validated: a tick <= 0 gives 1.)
 std::size_t window_ticks(model::Micros window, model::Micros tick) {
+  if (tick <= 0) return 1;
   return static_cast<std::size_t>(std::max<model::Micros>(1, (window + tick - 1) / tick));
 }
 

@@ -186,6 +186,15 @@ TEST(HyperFaaSScaling, TickLowersSlotsAndReclaimsToThePeakOfTheWindow) {
   EXPECT_EQ(t[0].desired, 1);  // peak 3 → 1 (never below one: the last is the keep-alive policy's)
 }
 
+TEST(ScalingRegistry, AZeroTickIsAClearErrorNotADivisionByZero) {
+  PolicyContext ctx;
+  EXPECT_THROW(make_scaling("knative:tick=0", ctx), std::invalid_argument);
+  EXPECT_THROW(make_scaling("hyperfaas:tick=0", ctx), std::invalid_argument);
+  KnativeParams p;
+  p.tick_us = 0;
+  EXPECT_THROW(KnativeScaling{p}, std::invalid_argument);
+}
+
 TEST(ScalingRegistry, BuildsByNameAndRejectsBadParameters) {
   PolicyContext ctx;
   EXPECT_EQ(make_scaling("none", ctx), nullptr);
