@@ -186,8 +186,10 @@ RuntimeProcess::RuntimeProcess(Language language, const ProcessOptions& options)
     }
     for (std::size_t i = 0; i < moved.size(); ++i)
       if (moved[i] < 0 || dup2(moved[i], 3 + static_cast<int>(i)) < 0) _exit(127);
+    for (int fd : moved) close(fd);  // no stray copy of a channel end: a runtime or worker that dies is EOF
     const int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, 0);
+    if (devnull > 0) close(devnull);
     execv(cargv[0], cargv.data());
     _exit(127);
   }

@@ -170,5 +170,36 @@ TEST_F(WorkersFixture, ATimedOutWorkerTakesTheWholeContainerDown) {
   EXPECT_FALSE(p.run("{}", 5000, 2).ok);
 }
 
+// A worker that dies is a crash, seen at once as EOF on its channel: no other process of the runtime
+// (the parent, a sibling worker, a stray copy from the start) may hold that channel's write end, or the
+// run waits out its whole time limit and is reported as a timeout.
+TEST_F(WorkersFixture, APythonWorkerThatDiesIsACrashNotATimeout) {
+  ProcessOptions options;
+  options.max_workers = 2;
+  RuntimeProcess p(Language::kPython, options);
+  ASSERT_TRUE(p.init(code("main.py", "import os\ndef main(a):\n    if a.get('die'):\n        os._exit(3)\n"
+                                     "    return {}\n"),
+                     "main", 5000)
+                  .ok);
+  ASSERT_TRUE(p.add_workers(2, 5000).ok);
+  const RunResult r = p.run(R"({"die":true})", 8000, 1);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.crashed) << r.error;
+  EXPECT_FALSE(r.timed_out) << r.error;
+  EXPECT_TRUE(p.broken());
+}
+
+TEST_F(WorkersFixture, ANativeWorkerThatCrashesIsACrashNotATimeout) {
+  ProcessOptions options;
+  options.max_workers = 2;
+  RuntimeProcess p(Language::kNative, options);
+  ASSERT_TRUE(p.init(HEARTH_NATIVE_NOOP, "main", 5000).ok);
+  ASSERT_TRUE(p.add_workers(2, 5000).ok);
+  const RunResult r = p.run(R"({"crash":1})", 8000, 2);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.crashed) << r.error;
+  EXPECT_FALSE(r.timed_out) << r.error;
+}
+
 }  // namespace
 }  // namespace hearth::runtime
