@@ -100,6 +100,7 @@ bool fork_workers(int count, std::vector<pid_t>& served, HearthMain entry) {
     const pid_t pid = fork();
     if (pid < 0) return false;
     if (pid == 0) {
+      signal(SIGCHLD, SIG_DFL);  // the function's own children report their status
       for (int other = 0; other < g_channels; ++other) {
         if (other == channel) continue;
         close(3 + 2 * other);  // EBADF for channels already handed to earlier workers: harmless

@@ -80,6 +80,7 @@ def fork_workers(count, served, entry):
         pid = os.fork()
         if pid == 0:
             try:
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the function's own children report their status
                 for other in range(CHANNELS):
                     if other != channel:
                         for fd in (3 + 2 * other, 4 + 2 * other):

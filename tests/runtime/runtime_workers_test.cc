@@ -201,5 +201,24 @@ TEST_F(WorkersFixture, ANativeWorkerThatCrashesIsACrashNotATimeout) {
   EXPECT_FALSE(r.timed_out) << r.error;
 }
 
+// A function in a worker sees its own child processes' exit statuses, as it would in the runtime itself
+// (the parent ignores SIGCHLD to have the kernel reap workers; the workers must not inherit that).
+TEST_F(WorkersFixture, APythonWorkerSeesItsChildrensExitStatus) {
+  ProcessOptions options;
+  options.max_workers = 1 + 1;
+  RuntimeProcess p(Language::kPython, options);
+  ASSERT_TRUE(p.init(code("main.py", "import subprocess\ndef main(a):\n"
+                                     "    return {'rc': subprocess.run(['/bin/sh', '-c', 'exit 3']).returncode}\n"),
+                     "main", 5000)
+                  .ok);
+  const RunResult direct = p.run("{}", 5000);
+  ASSERT_TRUE(direct.ok) << direct.error;
+  EXPECT_EQ(json::parse(direct.result_json)["rc"], 3);
+  ASSERT_TRUE(p.add_workers(1, 5000).ok);
+  const RunResult r = p.run("{}", 5000, 1);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(json::parse(r.result_json)["rc"], 3);
+}
+
 }  // namespace
 }  // namespace hearth::runtime
