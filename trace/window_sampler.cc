@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -113,6 +114,10 @@ void sample_window(Workload& workload, const WindowOptions& o) {
     throw std::invalid_argument("window rate must be a finite number >= 0 invocations/s");
   if (!(o.ramp_fraction >= 0 && o.ramp_fraction <= 1))
     throw std::invalid_argument("window ramp fraction must be in [0, 1]");
+  constexpr std::int64_t kMaxMinutes = std::numeric_limits<Micros>::max() / model::kMicrosPerMinute;
+  if (o.start_minute > kMaxMinutes || o.minutes > kMaxMinutes - o.start_minute)
+    throw std::invalid_argument("window minutes [" + std::to_string(o.start_minute) + ", +" + std::to_string(o.minutes) +
+                                ") end past int64 microseconds (" + std::to_string(kMaxMinutes) + " minutes)");
   const Micros start_us = o.start_minute * model::kMicrosPerMinute;
   const Micros span_us = o.minutes * model::kMicrosPerMinute;
   Micros last_seen = 0;
