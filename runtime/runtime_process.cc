@@ -261,9 +261,12 @@ RunResult RuntimeProcess::run(const std::string& args_json, std::int64_t timeout
   // DOM); anything else becomes {}.
   const bool object = args_json.find_first_not_of(" \t\r\n") != std::string::npos &&
                       args_json[args_json.find_first_not_of(" \t\r\n")] == '{' && json::accept(args_json);
-  if (worker < 0 || worker > workers_.load()) {
+  const int workers = workers_.load();
+  if (worker < 0 || worker > workers || (worker == 0 && workers > 0)) {
     RunResult r;
-    r.error = "no worker " + std::to_string(worker) + " (" + std::to_string(workers_.load()) + " started)";
+    r.error = worker == 0 ? "worker 0 takes only control requests once workers serve (" + std::to_string(workers) +
+                                " started): run on 1.." + std::to_string(workers)
+                          : "no worker " + std::to_string(worker) + " (" + std::to_string(workers) + " started)";
     r.result_json = json{{"error", r.error}}.dump();
     return r;
   }

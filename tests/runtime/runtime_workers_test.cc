@@ -220,5 +220,25 @@ TEST_F(WorkersFixture, APythonWorkerSeesItsChildrensExitStatus) {
   EXPECT_EQ(json::parse(r.result_json)["rc"], 3);
 }
 
+// Once workers serve, channel 0 carries only control requests (runtime_process.h): a run there would
+// execute the function in the parent, which then forks later workers and ignores SIGCHLD.
+TEST_F(WorkersFixture, ARunOnChannelZeroAfterWorkersStartedIsRefused) {
+  ProcessOptions options;
+  options.max_workers = 2;
+  RuntimeProcess p(Language::kPython, options);
+  ASSERT_TRUE(p.init(code("main.py", "import os\ndef main(a):\n    return {'pid': os.getpid()}\n"), "main", 5000).ok);
+  ASSERT_TRUE(p.run("{}", 5000, 0).ok);  // before any worker: the process itself runs it
+  ASSERT_TRUE(p.add_workers(1, 5000).ok);
+  const RunResult refused = p.run("{}", 5000, 0);
+  EXPECT_FALSE(refused.ok);
+  EXPECT_FALSE(refused.crashed);
+  EXPECT_NE(refused.error.find("worker 0"), std::string::npos) << refused.error;
+  EXPECT_FALSE(p.broken());
+  const RunResult in_worker = p.run("{}", 5000, 1);
+  ASSERT_TRUE(in_worker.ok) << in_worker.error;
+  EXPECT_NE(json::parse(in_worker.result_json)["pid"].get<int>(), p.pid());
+  EXPECT_TRUE(p.add_workers(2, 5000).ok);  // channel 0 still takes control requests
+}
+
 }  // namespace
 }  // namespace hearth::runtime
