@@ -262,6 +262,22 @@ def main(a):
   EXPECT_NE(json::parse(r1.result_json)["pid"], json::parse(r2.result_json)["pid"]);
 }
 
+// A worker that dies inside a sandbox is a crash seen at once (EOF on its channel), as outside one: no
+// process of the sandbox (its supervisor included) may keep the worker's channel open.
+TEST_F(SandboxedRuntime, AWorkerThatDiesIsACrashNotATimeout) {
+  auto o = options();
+  o.max_workers = 2;
+  RuntimeProcess p(Language::kPython, o);
+  ASSERT_TRUE(p.init(code("main.py", "import os\ndef main(a):\n    if a.get('die'):\n        os._exit(3)\n    return {}\n"),
+                     "main", 10000)
+                  .ok);
+  ASSERT_TRUE(p.add_workers(2, 10000).ok);
+  const RunResult r = p.run(R"({"die":true})", 8000, 1);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.crashed) << r.error;
+  EXPECT_FALSE(r.timed_out) << r.error;
+}
+
 TEST_F(SandboxedRuntime, NodeAndNativeRunInside) {
   RuntimeProcess js(Language::kNodejs, options());
   ASSERT_TRUE(js.init(code("main.js", "function main(p) { return { ok: process.getuid() }; }"), "main", 10000).ok);
