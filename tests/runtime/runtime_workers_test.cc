@@ -240,5 +240,30 @@ TEST_F(WorkersFixture, ARunOnChannelZeroAfterWorkersStartedIsRefused) {
   EXPECT_TRUE(p.add_workers(2, 5000).ok);  // channel 0 still takes control requests
 }
 
+// A result JSON cannot encode (a BigInt, a cycle) is that run's error, as in the Python runtime: it must
+// not take down the process, and with it the runs of every other worker on the event loop.
+TEST_F(WorkersFixture, ANodeResultThatIsNotJsonIsAnErrorNotACrash) {
+  ProcessOptions options;
+  options.max_workers = 2;
+  RuntimeProcess p(Language::kNodejs, options);
+  ASSERT_TRUE(p.init(code("main.js", "function main(a) { console.log('made', a.i); if (a.big) return { n: 1n };\n"
+                                     "  if (a.cycle) { const o = {}; o.self = o; return o; } return { i: a.i }; }"),
+                     "main", 10000)
+                  .ok);
+  ASSERT_TRUE(p.add_workers(2, 5000).ok);
+  const RunResult big = p.run(R"({"big":true,"i":1})", 5000, 1);
+  EXPECT_FALSE(big.ok);
+  EXPECT_FALSE(big.crashed) << big.error;
+  EXPECT_NE(big.error.find("not JSON"), std::string::npos) << big.error;
+  EXPECT_EQ(big.logs, std::vector<std::string>{"made 1"});
+  const RunResult cycle = p.run(R"({"cycle":true,"i":2})", 5000, 2);
+  EXPECT_FALSE(cycle.ok);
+  EXPECT_FALSE(cycle.crashed) << cycle.error;
+  EXPECT_FALSE(p.broken());
+  const RunResult fine = p.run(R"({"i":3})", 5000, 1);
+  ASSERT_TRUE(fine.ok) << fine.error;
+  EXPECT_EQ(json::parse(fine.result_json)["i"], 3);
+}
+
 }  // namespace
 }  // namespace hearth::runtime
