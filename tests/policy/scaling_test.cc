@@ -195,6 +195,16 @@ TEST(ScalingRegistry, AZeroTickIsAClearErrorNotADivisionByZero) {
   EXPECT_THROW(KnativeScaling{p}, std::invalid_argument);
 }
 
+TEST(ScalingRegistry, CountsBeyondInt32AreErrorsNotTruncated) {
+  PolicyContext ctx;
+  // 2^32 + 1 truncated to int32 is 1: the policy must not silently run with 1 slot.
+  EXPECT_THROW(make_scaling("hyperfaas:slots=4294967297,max_slots=4294967297", ctx), std::invalid_argument);
+  EXPECT_THROW(make_scaling("hyperfaas:max_slots=4294967306", ctx), std::invalid_argument);
+  EXPECT_THROW(make_scaling("knative:cc=4294967297", ctx), std::invalid_argument);
+  EXPECT_THROW(make_scaling("knative:target=1e10", ctx), std::invalid_argument);  // cc = ceil(target)
+  EXPECT_EQ(make_scaling("knative:target=1e10,cc=100", ctx)->initial_slots({}), 100);
+}
+
 TEST(ScalingRegistry, BuildsByNameAndRejectsBadParameters) {
   PolicyContext ctx;
   EXPECT_EQ(make_scaling("none", ctx), nullptr);
