@@ -265,7 +265,7 @@ Action add_sim_command(CLI::App& app) {
                   "rate=50/s' (F: function name or id)");
   cmd->add_option("--recover-ms", flags->recover_ms,
                   "Time to recover: per-second p99 of wait + start-up of the bursting functions back under this")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0.0, 1e12));  // ms; converted to int64 microseconds
   cmd->add_option("--out", flags->out, "Directory for CSV files and plots");
   CLI::Option* nodes =
       cmd->add_option("--nodes", flags->config.nodes, "Nodes (invokers)")->default_val(8)->check(CLI::Range(1, 100000));

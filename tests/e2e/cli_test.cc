@@ -240,6 +240,10 @@ TEST(CliE2E, BadBurstAndScalingSpecsAreRejected) {
   const CliRun unknown = hearth("sim --minutes 5 --scaling kpa --quiet");
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.out.find("unknown scaling policy 'kpa'"), std::string::npos) << unknown.out;
+  // 1e300 ms is past int64 microseconds: rejected, not converted (UB) into a garbage threshold.
+  const CliRun huge = hearth("sim --minutes 5 --recover-ms 1e300 --quiet");
+  EXPECT_EQ(huge.exit_code, 2) << huge.out;
+  EXPECT_NE(huge.out.find("--recover-ms"), std::string::npos) << huge.out;
   const CliRun both = hearth("sim --minutes 5 --scaling knative --compare-scaling none hyperfaas --quiet");
   EXPECT_EQ(both.exit_code, 2);
   EXPECT_NE(both.out.find("--compare-scaling"), std::string::npos) << both.out;
