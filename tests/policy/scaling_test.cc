@@ -1,6 +1,9 @@
 // Hand-worked decisions of the scaling policies (policy/knative_scaling.h, policy/hyperfaas_scaling.h).
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
+
 #include "policy/hyperfaas_scaling.h"
 #include "policy/knative_scaling.h"
 #include "policy/registry.h"
@@ -44,6 +47,13 @@ TEST(KnativeScaling, DesiredIsStableWindowMeanOverTarget) {
   // Half of the window at 25, half at 5: mean 15 → 2 containers (scale-down by at most ready / 2 = 1).
   for (int i = 31; i <= 45; ++i) desired = tick(k, seconds(2 * i), 3, 5);
   EXPECT_EQ(desired, 2);
+}
+
+TEST(KnativeScaling, ADemandBeyondInt32ContainersIsTheMostNotNone) {
+  KnativeParams p = knative_defaults();
+  p.target = 1e-9;  // concurrency 10 over this target: 1e10 containers, past int32
+  KnativeScaling k(p);
+  EXPECT_EQ(tick(k, seconds(2), 1, 10.0), std::numeric_limits<std::int32_t>::max());
 }
 
 TEST(KnativeScaling, PanicStartsAtTwiceTheReadyCapacity) {
