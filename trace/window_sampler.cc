@@ -136,6 +136,13 @@ void sample_window(Workload& workload, const WindowOptions& o) {
   } else {
     const double seconds = static_cast<double>(o.minutes) * 60.0;
     const double area = o.rate_per_s * seconds * (1 - o.ramp_fraction / 2);  // Λ over the window
+    // Draws are buffered (and counted per invocation in 32 bits): past that, an error rather than an
+    // unspecified llround or an allocation that cannot succeed.
+    constexpr double kMaxDraws = std::numeric_limits<std::uint32_t>::max();
+    if (!(area <= kMaxDraws))
+      throw std::invalid_argument("window rate " + std::to_string(o.rate_per_s) + "/s offers " + std::to_string(area) +
+                                  " invocations over " + std::to_string(o.minutes) + " minutes, more than the " +
+                                  std::to_string(std::numeric_limits<std::uint32_t>::max()) + " a window can draw");
     const auto n = static_cast<std::uint64_t>(std::llround(area));
     if (n == 0) throw std::invalid_argument("window rate " + std::to_string(o.rate_per_s) + "/s offers no invocation");
     std::mt19937_64 rng(o.seed ^ 0x5a3b1e5ULL);

@@ -130,6 +130,19 @@ TEST(WindowSampler, RejectsAWindowPastInt64TimeInsteadOfWrappingIt) {
                std::invalid_argument);  // each fits, their end does not
 }
 
+TEST(WindowSampler, ARateOfferingMoreDrawsThanAWindowHoldsIsAClearError) {
+  // 1e300/s: N = rate · D · 0.75 is past int64 (llround's result unspecified) and past any memory.
+  Workload w = evenly_spaced(10, kMicrosPerSecond);
+  try {
+    sample_window(w, WindowOptions{.minutes = 1, .rate_per_s = 1e300});
+    FAIL() << "expected an error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("offers"), std::string::npos) << e.what();
+  }
+  Workload v = evenly_spaced(10, kMicrosPerSecond);
+  EXPECT_THROW(sample_window(v, WindowOptions{.minutes = 10, .rate_per_s = 1e12}), std::invalid_argument);
+}
+
 // For any window size, rate and ramp: N = round(rate · D · (1 − ramp/2)) draws, ids consecutive, arrivals
 // nondecreasing within [0, D], every window invocation drawn ⌊N/W⌋ or ⌈N/W⌉ times, in the window's order.
 RC_GTEST_PROP(WindowSamplerProperty, DrawsTheProfilesCountInOrder, ()) {
