@@ -134,8 +134,8 @@ sim::SimResult run_one(const SimFlags& f, const RunSpec& spec, trace::BurstWindo
   return sim::run_simulation(workload, config);
 }
 
-// Bisects --rate for `spec` between 1/s and --find-max-rate (sim/rate_search.h).
-sim::RateSearchResult search_rate(const SimFlags& f, const RunSpec& spec) {
+// Bisects --rate for `spec` between 1/s and --find-max-rate (sim/rate_search.h); `window` gets the burst's extent.
+sim::RateSearchResult search_rate(const SimFlags& f, const RunSpec& spec, trace::BurstWindow* window) {
   SimFlags at = f;
   at.quiet = true;
   sim::RateSearch search;
@@ -145,8 +145,7 @@ sim::RateSearchResult search_rate(const SimFlags& f, const RunSpec& spec) {
   sim::RateSearchResult found = sim::find_max_sustained_rate(
       [&](double rate) {
         at.workload.window.rate_per_s = rate;
-        trace::BurstWindow ignored;
-        return run_one(at, spec, &ignored);
+        return run_one(at, spec, window);  // the burst report needs the burst's extent
       },
       window_us, search);
   if (!f.quiet)
@@ -185,7 +184,7 @@ int run(const SimFlags& f) {
   results.reserve(specs.size());
   for (const RunSpec& spec : specs) {
     if (f.find_max_rate > 0) {
-      const sim::RateSearchResult found = search_rate(f, spec);
+      const sim::RateSearchResult found = search_rate(f, spec, &window);
       sustained.push_back(found.rate);
       results.push_back(found.at_rate);
     } else {
@@ -266,7 +265,7 @@ Action add_sim_command(CLI::App& app) {
                   "rate=50/s' (F: function name or id)");
   cmd->add_option("--recover-ms", flags->recover_ms,
                   "Time to recover: per-second p99 of wait + start-up of the bursting functions back under this")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0.0, 1e12));  // ms; converted to int64 microseconds
   cmd->add_option("--out", flags->out, "Directory for CSV files and plots");
   CLI::Option* nodes =
       cmd->add_option("--nodes", flags->config.nodes, "Nodes (invokers)")->default_val(8)->check(CLI::Range(1, 100000));

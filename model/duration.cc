@@ -28,7 +28,11 @@ Micros parse_duration(std::string_view text, Micros default_unit) {
   else if (unit == "m" || unit == "min") scale = kMicrosPerMinute;
   else if (unit == "h") scale = kMicrosPerHour;
   else throw std::invalid_argument("'" + s + "' has an unknown unit '" + unit + "' (us, ms, s, m, h)");
-  return static_cast<Micros>(std::llround(value * scale));
+  const double us = value * scale;
+  // 2^63 us: llround of anything from there on is unspecified (in practice a negative time).
+  if (!(us < 9223372036854775808.0))
+    throw std::invalid_argument("'" + s + "' is too long a duration (at most about 292,000 years in microseconds)");
+  return static_cast<Micros>(std::llround(us));
 }
 
 }  // namespace hearth::model

@@ -2,16 +2,25 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <stdexcept>
 
 namespace hearth::policy {
 namespace {
 
+// (Runs in the constructor's initialisers, before the tick is validated: a tick <= 0 gives 1.)
 std::size_t window_ticks(model::Micros window, model::Micros tick) {
+  if (tick <= 0) return 1;
   return static_cast<std::size_t>(std::max<model::Micros>(1, (window + tick - 1) / tick));
 }
 
-std::int32_t ceil_count(double x) { return static_cast<std::int32_t>(std::ceil(x - 1e-9)); }
+// A container count: at most int32's maximum (a tiny target makes demand / target overflow the cast).
+std::int32_t ceil_count(double x) {
+  const double c = std::ceil(x - 1e-9);
+  if (!(c < static_cast<double>(std::numeric_limits<std::int32_t>::max()))) return std::numeric_limits<std::int32_t>::max();
+  return static_cast<std::int32_t>(c);
+}
 
 }  // namespace
 

@@ -1,6 +1,8 @@
 #include "policy/registry.h"
 
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <stdexcept>
 
 #include "policy/greedy_dual_keepalive.h"
@@ -65,6 +67,16 @@ std::vector<StemCellConfig> stem_cell_configs(const Params& p) {
     start = plus + 1;
   }
   return configs;
+}
+
+// A count parameter of scaling policy `policy` as the int32 the policies take; throws if it does not fit
+// (a cast would truncate 2^32 + 1 to 1).
+std::int32_t int32_param(const Params& p, const std::string& name, const char* policy) {
+  const std::int64_t v = p.get_int(name);
+  if (v < std::numeric_limits<std::int32_t>::min() || v > std::numeric_limits<std::int32_t>::max())
+    throw std::invalid_argument(std::string("scaling '") + policy + "': " + name + " " + std::to_string(v) +
+                                " is out of range");
+  return static_cast<std::int32_t>(v);
 }
 
 }  // namespace
@@ -216,9 +228,12 @@ std::unique_ptr<ScalingPolicy> make_scaling(std::string_view text, const PolicyC
   if (spec.name == "knative") {
     KnativeParams k;
     k.target = p.get_double("target");
-    const std::int64_t cc = p.get_int("cc");
+    const std::int32_t cc = int32_param(p, "cc", "knative");
     if (cc < 0) throw std::invalid_argument("scaling 'knative': cc must be 0 (= ceil(target)) or positive");
-    k.container_concurrency = cc > 0 ? static_cast<std::int32_t>(cc) : static_cast<std::int32_t>(std::ceil(k.target));
+    if (cc == 0 && !(std::ceil(k.target) <= std::numeric_limits<std::int32_t>::max()))
+      throw std::invalid_argument("scaling 'knative': target " + std::to_string(k.target) +
+                                  " is too large for cc = ceil(target): give cc");
+    k.container_concurrency = cc > 0 ? cc : static_cast<std::int32_t>(std::ceil(k.target));
     k.stable_window_us = p.get_duration("stable");
     k.panic_window_us = p.get_duration("panic");
     k.panic_threshold = p.get_double("threshold") / 100.0;
@@ -228,8 +243,8 @@ std::unique_ptr<ScalingPolicy> make_scaling(std::string_view text, const PolicyC
     return std::make_unique<KnativeScaling>(k);
   }
   HyperFaaSParams h;
-  h.slots = static_cast<std::int32_t>(p.get_int("slots"));
-  h.max_slots = static_cast<std::int32_t>(p.get_int("max_slots"));
+  h.slots = int32_param(p, "slots", "hyperfaas");
+  h.max_slots = int32_param(p, "max_slots", "hyperfaas");
   h.cpu_watermark = p.get_double("cpu");
   h.memory_watermark = p.get_double("memory");
   h.window_us = p.get_duration("window");

@@ -186,8 +186,10 @@ RuntimeProcess::RuntimeProcess(Language language, const ProcessOptions& options)
     }
     for (std::size_t i = 0; i < moved.size(); ++i)
       if (moved[i] < 0 || dup2(moved[i], 3 + static_cast<int>(i)) < 0) _exit(127);
+    for (int fd : moved) close(fd);  // no stray copy of a channel end: a runtime or worker that dies is EOF
     const int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, 0);
+    if (devnull > 0) close(devnull);
     execv(cargv[0], cargv.data());
     _exit(127);
   }
@@ -270,9 +272,12 @@ RunResult RuntimeProcess::run(const std::string& args_json, std::int64_t timeout
   // DOM); anything else becomes {}.
   const bool object = args_json.find_first_not_of(" \t\r\n") != std::string::npos &&
                       args_json[args_json.find_first_not_of(" \t\r\n")] == '{' && json::accept(args_json);
-  if (worker < 0 || worker > workers_.load()) {
+  const int workers = workers_.load();
+  if (worker < 0 || worker > workers || (worker == 0 && workers > 0)) {
     RunResult r;
-    r.error = "no worker " + std::to_string(worker) + " (" + std::to_string(workers_.load()) + " started)";
+    r.error = worker == 0 ? "worker 0 takes only control requests once workers serve (" + std::to_string(workers) +
+                                " started): run on 1.." + std::to_string(workers)
+                          : "no worker " + std::to_string(worker) + " (" + std::to_string(workers) + " started)";
     r.result_json = json{{"error", r.error}}.dump();
     return r;
   }

@@ -166,6 +166,9 @@ bool Sandbox::supported(std::string* why) {
   const pid_t init = fork();
   if (init < 0) die("fork");
   if (init == 0) run_program(spec);
+  // The supervisor only waits: the requested fds are the program's alone, so that a process of it that
+  // dies (a runtime's worker) is EOF on its channel at once, not when the whole sandbox ends.
+  for (const auto& [from, to] : spec.fds) close(to);
   int status = 0;
   while (waitpid(init, &status, 0) < 0 && errno == EINTR) {
   }

@@ -18,7 +18,7 @@ namespace hearth::sandbox {
 namespace {
 
 constexpr std::size_t kMaxSpecBytes = 256 * 1024;
-constexpr int kMaxFds = 16;
+constexpr int kMaxFds = 64;  // channels of a runtime with the most workers (2 x 17) fit; SCM_MAX_FD is 253
 constexpr int kQuietMs = 100;  // no refill for this long after a take
 
 void put(std::string& out, const std::string& s) {

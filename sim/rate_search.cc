@@ -42,6 +42,7 @@ RateSearchResult find_max_sustained_rate(const std::function<SimResult(double)>&
   double lower = s.low, upper = s.high;
   while (upper - lower > s.precision * lower) {
     const double mid = (lower + upper) / 2;
+    if (!(mid > lower && mid < upper)) break;  // adjacent doubles: no finer precision exists
     if (attempt(mid, &best))
       lower = mid;
     else

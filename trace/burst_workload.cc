@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <stdexcept>
 
 #include "model/duration.h"
@@ -73,6 +74,8 @@ Burst parse_item(std::string_view item) {
   if (!has_rate) throw std::invalid_argument("missing rate=");
   if (b.kind == Burst::Kind::kSpike && !has_for) throw std::invalid_argument("a spike needs for=");
   if (has_for && b.duration_us <= 0) throw std::invalid_argument("for= must be positive");
+  if (has_for && b.at_us > std::numeric_limits<model::Micros>::max() - b.duration_us)
+    throw std::invalid_argument("at= + for= is past the end of time (int64 microseconds)");
   return b;
 }
 
@@ -103,8 +106,13 @@ class BurstSource final : public InvocationSource {
     model::Micros start, end, exec;
     double interval_us;
     std::int64_t next = 0;  // index of the next arrival
+    // Only for a stream not done(): its offset then lies within [0, end - start) and fits an int64.
     model::Micros time() const { return start + static_cast<model::Micros>(std::llround(next * interval_us)); }
-    bool done() const { return time() >= end; }
+    bool done() const {
+      // Compared in double first: at a tiny rate next × interval is past int64, where llround is unspecified.
+      if (static_cast<double>(next) * interval_us >= static_cast<double>(end - start)) return true;
+      return time() >= end;
+    }
   };
 
   BurstSource(std::unique_ptr<InvocationSource> inner, std::vector<Stream> streams, model::Micros span)

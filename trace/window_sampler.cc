@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -113,6 +114,10 @@ void sample_window(Workload& workload, const WindowOptions& o) {
     throw std::invalid_argument("window rate must be a finite number >= 0 invocations/s");
   if (!(o.ramp_fraction >= 0 && o.ramp_fraction <= 1))
     throw std::invalid_argument("window ramp fraction must be in [0, 1]");
+  constexpr std::int64_t kMaxMinutes = std::numeric_limits<Micros>::max() / model::kMicrosPerMinute;
+  if (o.start_minute > kMaxMinutes || o.minutes > kMaxMinutes - o.start_minute)
+    throw std::invalid_argument("window minutes [" + std::to_string(o.start_minute) + ", +" + std::to_string(o.minutes) +
+                                ") end past int64 microseconds (" + std::to_string(kMaxMinutes) + " minutes)");
   const Micros start_us = o.start_minute * model::kMicrosPerMinute;
   const Micros span_us = o.minutes * model::kMicrosPerMinute;
   Micros last_seen = 0;
@@ -131,6 +136,13 @@ void sample_window(Workload& workload, const WindowOptions& o) {
   } else {
     const double seconds = static_cast<double>(o.minutes) * 60.0;
     const double area = o.rate_per_s * seconds * (1 - o.ramp_fraction / 2);  // Λ over the window
+    // Draws are buffered (and counted per invocation in 32 bits): past that, an error rather than an
+    // unspecified llround or an allocation that cannot succeed.
+    constexpr double kMaxDraws = std::numeric_limits<std::uint32_t>::max();
+    if (!(area <= kMaxDraws))
+      throw std::invalid_argument("window rate " + std::to_string(o.rate_per_s) + "/s offers " + std::to_string(area) +
+                                  " invocations over " + std::to_string(o.minutes) + " minutes, more than the " +
+                                  std::to_string(std::numeric_limits<std::uint32_t>::max()) + " a window can draw");
     const auto n = static_cast<std::uint64_t>(std::llround(area));
     if (n == 0) throw std::invalid_argument("window rate " + std::to_string(o.rate_per_s) + "/s offers no invocation");
     std::mt19937_64 rng(o.seed ^ 0x5a3b1e5ULL);

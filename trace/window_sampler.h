@@ -9,8 +9,8 @@
 // distinct ones (a balanced draw with replacement; the description says so).
 // Times: the k-th draw (k = 0..N−1) arrives at Λ⁻¹((k + ½)·A/N), Λ(t) = ∫₀ᵗ rate(s) ds, A = Λ(D) (uniform
 // spread), or at N points of a Poisson process of that intensity given its count (poisson spread).
-// Memory: the window's invocations and the N draws are buffered (one Invocation each); the source is read
-// only up to the window's end. Deterministic given the seed.
+// Memory: the window's invocations and the N draws are buffered (one Invocation each; N < 2^32); the source
+// is read only up to the window's end. Deterministic given the seed.
 #pragma once
 
 #include <cstdint>

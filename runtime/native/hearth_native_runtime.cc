@@ -8,6 +8,7 @@
 // (fds 3+2i / 4+2i) with the library already loaded; each opens its own log memfd. The parent then only
 // answers control requests.
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <signal.h>
 #include <unistd.h>
@@ -82,19 +83,37 @@ int capture_output() {
 
 int serve(int in, int out_fd, HearthMain entry, int logs);
 
-// Forks workers for channels served.size()+1 .. count (SIGCHLD ignored: the kernel reaps them).
+// How many channels the platform opened (fd pairs 3 + 2i / 4 + 2i), counted before anything else opens.
+int g_channels = 0;
+int open_channels() {
+  int channels = 0;
+  while (fcntl(3 + 2 * channels, F_GETFD) >= 0 && fcntl(4 + 2 * channels, F_GETFD) >= 0) ++channels;
+  return channels;
+}
+
+// Forks workers for channels served.size()+1 .. count (SIGCHLD ignored: the kernel reaps them). Each
+// channel's ends live in its worker alone (the worker closes every other channel, the parent closes the
+// worker's), so a worker that dies is EOF on its channel at once: a crash, not a timeout.
 bool fork_workers(int count, std::vector<pid_t>& served, HearthMain entry) {
   signal(SIGCHLD, SIG_IGN);
   for (int channel = static_cast<int>(served.size()) + 1; channel <= count; ++channel) {
     const pid_t pid = fork();
     if (pid < 0) return false;
     if (pid == 0) {
-      close(3);
-      close(4);
+      signal(SIGCHLD, SIG_DFL);  // the function's own children report their status
+      for (int other = 0; other < g_channels; ++other) {
+        if (other == channel) continue;
+        close(3 + 2 * other);  // EBADF for channels already handed to earlier workers: harmless
+        close(4 + 2 * other);
+      }
       const int logs = capture_output();
       _exit(logs < 0 ? 1 : serve(3 + 2 * channel, 4 + 2 * channel, entry, logs));
     }
     served.push_back(pid);
+    if (channel < g_channels) {
+      close(3 + 2 * channel);
+      close(4 + 2 * channel);
+    }
   }
   return true;
 }
@@ -160,6 +179,7 @@ int serve(int in, int out_fd, HearthMain entry, int logs) {
 }  // namespace
 
 int main() {
+  g_channels = open_channels();
   const int logs = capture_output();
   if (logs < 0) return 1;
   return serve(3, 4, nullptr, logs);

@@ -22,7 +22,10 @@ for (const level of Object.keys(original)) {
 }
 
 function writeFrame(fd, obj) {
-  const data = Buffer.from(JSON.stringify(obj));
+  writeData(fd, Buffer.from(JSON.stringify(obj)));
+}
+
+function writeData(fd, data) {
   const header = Buffer.alloc(4);
   header.writeUInt32LE(data.length, 0);
   const frame = Buffer.concat([header, data]);
@@ -89,7 +92,13 @@ function serve(fdIn, fdOut, entry) {
         reply = { ok: false, error: String(e && e.stack || e) };
       }
       reply.logs = boundedLogs(lines);
-      writeFrame(fdOut, reply);
+      let data;
+      try {
+        data = Buffer.from(JSON.stringify(reply));
+      } catch (e) {  // a result JSON cannot encode (a BigInt, a cycle): this run's error, as in Python
+        data = Buffer.from(JSON.stringify({ ok: false, error: `result is not JSON: ${e}`, logs: reply.logs }));
+      }
+      writeData(fdOut, data);
       return;
     }
     writeFrame(fdOut, { ok: false, error: channel.entry ? `unknown op ${request.op}` : 'run before a successful init' });

@@ -55,19 +55,46 @@ def bounded_logs(text):
     return [line for line in text.split("\n") if line]
 
 
+def open_channels():
+    """How many channels the platform opened (fd pairs 3 + 2i / 4 + 2i), counted before any code runs."""
+    channels = 0
+    while True:
+        try:
+            os.fstat(3 + 2 * channels)
+            os.fstat(4 + 2 * channels)
+        except OSError:
+            return channels
+        channels += 1
+
+
+CHANNELS = open_channels()
+
+
 def fork_workers(count, served, entry):
-    """Forks workers for channels len(served)+1 .. count, appending their pids to `served`."""
+    """Forks workers for channels len(served)+1 .. count, appending their pids to `served`.
+
+    Each channel's ends live in its worker alone: the worker closes every other channel and the parent
+    closes the worker's, so a worker that dies is EOF on its channel at once (a crash, not a timeout)."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps exited workers
     for channel in range(len(served) + 1, count + 1):
         pid = os.fork()
         if pid == 0:
             try:
-                os.close(3)
-                os.close(4)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the function's own children report their status
+                for other in range(CHANNELS):
+                    if other != channel:
+                        for fd in (3 + 2 * other, 4 + 2 * other):
+                            try:
+                                os.close(fd)
+                            except OSError:
+                                pass  # already handed to an earlier worker and closed here
                 serve(3 + 2 * channel, 4 + 2 * channel, entry)
             finally:
                 os._exit(0)
         served.append(pid)
+        if channel < CHANNELS:
+            os.close(3 + 2 * channel)
+            os.close(4 + 2 * channel)
 
 
 def serve(fd_in, fd_out, entry):

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
+#include <vector>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -210,6 +212,27 @@ TEST(CliE2E, CompareScalingOnABurstWritesTablesCsvAndPlots) {
   EXPECT_EQ(j["completed"].get<std::uint64_t>() + j["dropped"].get<std::uint64_t>(), j["invocations"].get<std::uint64_t>());
 }
 
+// A burst over a rate-searched window: the burst report must measure the burst (its start, its
+// invocations), not an empty window at 0.
+TEST(CliE2E, BurstReportOfARateSearchCoversTheBurst) {
+  TempDir dir;
+  const CliRun r = hearth("sim --synth-functions 50 --minutes 5 --window-minutes 3 --find-max-rate 40 "
+                          "--rate-precision 0.5 --scaling hyperfaas --burst 'spike:fn=0,at=60s,rate=20/s,for=10s' "
+                          "--quiet --out " + dir.path().string());
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::ifstream summary(dir.path() / "burst_summary.csv");
+  std::string header, line;
+  std::getline(summary, header);
+  ASSERT_TRUE(std::getline(summary, line)) << header;
+  std::vector<std::string> fields;
+  std::stringstream row(line);
+  for (std::string f; std::getline(row, f, ',');) fields.push_back(f);
+  ASSERT_GE(fields.size(), 4u) << line;
+  EXPECT_EQ(fields[1], "60") << line;   // burst_start_s
+  EXPECT_EQ(fields[2], "70") << line;   // burst_end_s
+  EXPECT_GE(std::stoull(fields[3]), 200u) << line;  // burst_invocations: 10 s x 20/s of fn 0, at least
+}
+
 TEST(CliE2E, BadBurstAndScalingSpecsAreRejected) {
   const CliRun bad = hearth("sim --minutes 5 --burst 'spike:fn=0,at=60s,rate=100/s' --quiet");
   EXPECT_EQ(bad.exit_code, 2);
@@ -217,6 +240,10 @@ TEST(CliE2E, BadBurstAndScalingSpecsAreRejected) {
   const CliRun unknown = hearth("sim --minutes 5 --scaling kpa --quiet");
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.out.find("unknown scaling policy 'kpa'"), std::string::npos) << unknown.out;
+  // 1e300 ms is past int64 microseconds: rejected, not converted (UB) into a garbage threshold.
+  const CliRun huge = hearth("sim --minutes 5 --recover-ms 1e300 --quiet");
+  EXPECT_EQ(huge.exit_code, 2) << huge.out;
+  EXPECT_NE(huge.out.find("--recover-ms"), std::string::npos) << huge.out;
   const CliRun both = hearth("sim --minutes 5 --scaling knative --compare-scaling none hyperfaas --quiet");
   EXPECT_EQ(both.exit_code, 2);
   EXPECT_NE(both.out.find("--compare-scaling"), std::string::npos) << both.out;

@@ -46,6 +46,14 @@ TEST(PolicySpec, Durations) {
   EXPECT_THROW(parse_duration("-1s", 1), std::invalid_argument);
 }
 
+TEST(PolicySpec, DurationsBeyondInt64MicrosecondsAreErrorsNotGarbage) {
+  // 1e13 hours is 3.6e22 us: no int64 holds it; it must not come back as a negative or wrapped time.
+  EXPECT_THROW(parse_duration("1e13h", 1), std::invalid_argument);
+  EXPECT_THROW(parse_duration("1e300s", 1), std::invalid_argument);
+  EXPECT_THROW(parse_duration("1e19", 1), std::invalid_argument);
+  EXPECT_EQ(parse_duration("1000000h", 1), 1'000'000 * model::kMicrosPerHour);  // large but representable
+}
+
 TEST(PolicySpec, ErrorsNameTheSpecAndThePart) {
   EXPECT_NE(error_of("ttl:abc").find("parameter ttl: 'abc' is not a duration"), std::string::npos);
   EXPECT_NE(error_of("ttl:count=x").find("parameter count: 'x' is not an integer"), std::string::npos);

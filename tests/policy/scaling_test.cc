@@ -1,6 +1,9 @@
 // Hand-worked decisions of the scaling policies (policy/knative_scaling.h, policy/hyperfaas_scaling.h).
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
+
 #include "policy/hyperfaas_scaling.h"
 #include "policy/knative_scaling.h"
 #include "policy/registry.h"
@@ -44,6 +47,13 @@ TEST(KnativeScaling, DesiredIsStableWindowMeanOverTarget) {
   // Half of the window at 25, half at 5: mean 15 → 2 containers (scale-down by at most ready / 2 = 1).
   for (int i = 31; i <= 45; ++i) desired = tick(k, seconds(2 * i), 3, 5);
   EXPECT_EQ(desired, 2);
+}
+
+TEST(KnativeScaling, ADemandBeyondInt32ContainersIsTheMostNotNone) {
+  KnativeParams p = knative_defaults();
+  p.target = 1e-9;  // concurrency 10 over this target: 1e10 containers, past int32
+  KnativeScaling k(p);
+  EXPECT_EQ(tick(k, seconds(2), 1, 10.0), std::numeric_limits<std::int32_t>::max());
 }
 
 TEST(KnativeScaling, PanicStartsAtTwiceTheReadyCapacity) {
@@ -184,6 +194,25 @@ TEST(HyperFaaSScaling, TickLowersSlotsAndReclaimsToThePeakOfTheWindow) {
   EXPECT_EQ(t[0].desired, 4);  // 35 still in the window
   t = h.on_tick(std::span<const TickLoad>(&l, 1), seconds(32));
   EXPECT_EQ(t[0].desired, 1);  // peak 3 → 1 (never below one: the last is the keep-alive policy's)
+}
+
+TEST(ScalingRegistry, AZeroTickIsAClearErrorNotADivisionByZero) {
+  PolicyContext ctx;
+  EXPECT_THROW(make_scaling("knative:tick=0", ctx), std::invalid_argument);
+  EXPECT_THROW(make_scaling("hyperfaas:tick=0", ctx), std::invalid_argument);
+  KnativeParams p;
+  p.tick_us = 0;
+  EXPECT_THROW(KnativeScaling{p}, std::invalid_argument);
+}
+
+TEST(ScalingRegistry, CountsBeyondInt32AreErrorsNotTruncated) {
+  PolicyContext ctx;
+  // 2^32 + 1 truncated to int32 is 1: the policy must not silently run with 1 slot.
+  EXPECT_THROW(make_scaling("hyperfaas:slots=4294967297,max_slots=4294967297", ctx), std::invalid_argument);
+  EXPECT_THROW(make_scaling("hyperfaas:max_slots=4294967306", ctx), std::invalid_argument);
+  EXPECT_THROW(make_scaling("knative:cc=4294967297", ctx), std::invalid_argument);
+  EXPECT_THROW(make_scaling("knative:target=1e10", ctx), std::invalid_argument);  // cc = ceil(target)
+  EXPECT_EQ(make_scaling("knative:target=1e10,cc=100", ctx)->initial_slots({}), 100);
 }
 
 TEST(ScalingRegistry, BuildsByNameAndRejectsBadParameters) {

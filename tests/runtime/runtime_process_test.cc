@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "sandbox/sandbox_pool.h"
 #include "tests/trace/temp_dir.h"
 
 namespace hearth::runtime {
@@ -260,6 +261,38 @@ def main(a):
   ASSERT_TRUE(r1.ok) << r1.error;
   ASSERT_TRUE(r2.ok) << r2.error;
   EXPECT_NE(json::parse(r1.result_json)["pid"], json::parse(r2.result_json)["pid"]);
+}
+
+// A worker that dies inside a sandbox is a crash seen at once (EOF on its channel), as outside one: no
+// process of the sandbox (its supervisor included) may keep the worker's channel open.
+TEST_F(SandboxedRuntime, AWorkerThatDiesIsACrashNotATimeout) {
+  auto o = options();
+  o.max_workers = 2;
+  RuntimeProcess p(Language::kPython, o);
+  ASSERT_TRUE(p.init(code("main.py", "import os\ndef main(a):\n    if a.get('die'):\n        os._exit(3)\n    return {}\n"),
+                     "main", 10000)
+                  .ok);
+  ASSERT_TRUE(p.add_workers(2, 10000).ok);
+  const RunResult r = p.run(R"({"die":true})", 8000, 1);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.crashed) << r.error;
+  EXPECT_FALSE(r.timed_out) << r.error;
+}
+
+// From a pool of pre-started shells too, up to kMaxWorkers: every channel's fds (2 per channel) must
+// travel to the shell.
+TEST_F(SandboxedRuntime, APooledShellTakesTheMostWorkers) {
+  sandbox::SandboxPool pool("rt-pool-" + std::to_string(getpid()), 1);
+  ASSERT_EQ(pool.wait_ready(1, 10000), 1);
+  auto o = options();
+  o.max_workers = kMaxWorkers;
+  o.pool = &pool;
+  RuntimeProcess p(Language::kPython, o);
+  EXPECT_EQ(pool.hits(), 1u);
+  ASSERT_TRUE(p.init(code("main.py", "import os\ndef main(a):\n    return {'pid': os.getpid()}\n"), "main", 10000).ok);
+  ASSERT_TRUE(p.add_workers(kMaxWorkers, 10000).ok);
+  const RunResult last = p.run("{}", 10000, kMaxWorkers);
+  ASSERT_TRUE(last.ok) << last.error;
 }
 
 TEST_F(SandboxedRuntime, NodeAndNativeRunInside) {

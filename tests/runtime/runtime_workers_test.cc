@@ -193,5 +193,100 @@ TEST_F(WorkersFixture, ATimedOutWorkerTakesTheWholeContainerDown) {
   EXPECT_FALSE(p.run("{}", 5000, 2).ok);
 }
 
+// A worker that dies is a crash, seen at once as EOF on its channel: no other process of the runtime
+// (the parent, a sibling worker, a stray copy from the start) may hold that channel's write end, or the
+// run waits out its whole time limit and is reported as a timeout.
+TEST_F(WorkersFixture, APythonWorkerThatDiesIsACrashNotATimeout) {
+  ProcessOptions options;
+  options.max_workers = 2;
+  RuntimeProcess p(Language::kPython, options);
+  ASSERT_TRUE(p.init(code("main.py", "import os\ndef main(a):\n    if a.get('die'):\n        os._exit(3)\n"
+                                     "    return {}\n"),
+                     "main", 5000)
+                  .ok);
+  ASSERT_TRUE(p.add_workers(2, 5000).ok);
+  const RunResult r = p.run(R"({"die":true})", 8000, 1);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.crashed) << r.error;
+  EXPECT_FALSE(r.timed_out) << r.error;
+  EXPECT_TRUE(p.broken());
+}
+
+TEST_F(WorkersFixture, ANativeWorkerThatCrashesIsACrashNotATimeout) {
+  ProcessOptions options;
+  options.max_workers = 2;
+  RuntimeProcess p(Language::kNative, options);
+  ASSERT_TRUE(p.init(HEARTH_NATIVE_NOOP, "main", 5000).ok);
+  ASSERT_TRUE(p.add_workers(2, 5000).ok);
+  const RunResult r = p.run(R"({"crash":1})", 8000, 2);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.crashed) << r.error;
+  EXPECT_FALSE(r.timed_out) << r.error;
+}
+
+// A function in a worker sees its own child processes' exit statuses, as it would in the runtime itself
+// (the parent ignores SIGCHLD to have the kernel reap workers; the workers must not inherit that).
+TEST_F(WorkersFixture, APythonWorkerSeesItsChildrensExitStatus) {
+  ProcessOptions options;
+  options.max_workers = 1 + 1;
+  RuntimeProcess p(Language::kPython, options);
+  ASSERT_TRUE(p.init(code("main.py", "import subprocess\ndef main(a):\n"
+                                     "    return {'rc': subprocess.run(['/bin/sh', '-c', 'exit 3']).returncode}\n"),
+                     "main", 5000)
+                  .ok);
+  const RunResult direct = p.run("{}", 5000);
+  ASSERT_TRUE(direct.ok) << direct.error;
+  EXPECT_EQ(json::parse(direct.result_json)["rc"], 3);
+  ASSERT_TRUE(p.add_workers(1, 5000).ok);
+  const RunResult r = p.run("{}", 5000, 1);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(json::parse(r.result_json)["rc"], 3);
+}
+
+// Once workers serve, channel 0 carries only control requests (runtime_process.h): a run there would
+// execute the function in the parent, which then forks later workers and ignores SIGCHLD.
+TEST_F(WorkersFixture, ARunOnChannelZeroAfterWorkersStartedIsRefused) {
+  ProcessOptions options;
+  options.max_workers = 2;
+  RuntimeProcess p(Language::kPython, options);
+  ASSERT_TRUE(p.init(code("main.py", "import os\ndef main(a):\n    return {'pid': os.getpid()}\n"), "main", 5000).ok);
+  ASSERT_TRUE(p.run("{}", 5000, 0).ok);  // before any worker: the process itself runs it
+  ASSERT_TRUE(p.add_workers(1, 5000).ok);
+  const RunResult refused = p.run("{}", 5000, 0);
+  EXPECT_FALSE(refused.ok);
+  EXPECT_FALSE(refused.crashed);
+  EXPECT_NE(refused.error.find("worker 0"), std::string::npos) << refused.error;
+  EXPECT_FALSE(p.broken());
+  const RunResult in_worker = p.run("{}", 5000, 1);
+  ASSERT_TRUE(in_worker.ok) << in_worker.error;
+  EXPECT_NE(json::parse(in_worker.result_json)["pid"].get<int>(), p.pid());
+  EXPECT_TRUE(p.add_workers(2, 5000).ok);  // channel 0 still takes control requests
+}
+
+// A result JSON cannot encode (a BigInt, a cycle) is that run's error, as in the Python runtime: it must
+// not take down the process, and with it the runs of every other worker on the event loop.
+TEST_F(WorkersFixture, ANodeResultThatIsNotJsonIsAnErrorNotACrash) {
+  ProcessOptions options;
+  options.max_workers = 2;
+  RuntimeProcess p(Language::kNodejs, options);
+  ASSERT_TRUE(p.init(code("main.js", "function main(a) { console.log('made', a.i); if (a.big) return { n: 1n };\n"
+                                     "  if (a.cycle) { const o = {}; o.self = o; return o; } return { i: a.i }; }"),
+                     "main", 10000)
+                  .ok);
+  ASSERT_TRUE(p.add_workers(2, 5000).ok);
+  const RunResult big = p.run(R"({"big":true,"i":1})", 5000, 1);
+  EXPECT_FALSE(big.ok);
+  EXPECT_FALSE(big.crashed) << big.error;
+  EXPECT_NE(big.error.find("not JSON"), std::string::npos) << big.error;
+  EXPECT_EQ(big.logs, std::vector<std::string>{"made 1"});
+  const RunResult cycle = p.run(R"({"cycle":true,"i":2})", 5000, 2);
+  EXPECT_FALSE(cycle.ok);
+  EXPECT_FALSE(cycle.crashed) << cycle.error;
+  EXPECT_FALSE(p.broken());
+  const RunResult fine = p.run(R"({"i":3})", 5000, 1);
+  ASSERT_TRUE(fine.ok) << fine.error;
+  EXPECT_EQ(json::parse(fine.result_json)["i"], 3);
+}
+
 }  // namespace
 }  // namespace hearth::runtime

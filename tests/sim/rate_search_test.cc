@@ -77,6 +77,21 @@ TEST(RateSearch, ReportsTheBoundsWhenTheAnswerIsOutsideThem) {
   EXPECT_EQ(none.at_rate.metrics.invocations(), 1000u);  // the run at `low`, for the record
 }
 
+TEST(RateSearch, APrecisionFinerThanADoubleStopsAtAdjacentRates) {
+  // 1e-300 of ~437 is far below a double's spacing there: the bisection must stop once the midpoint
+  // equals a bound, not run forever re-simulating the same rate.
+  FakeCluster cluster{437};
+  RateSearch s;
+  s.low = 10;
+  s.high = 2000;
+  s.precision = 1e-300;
+  s.keep_up = 1.0;
+  const RateSearchResult found = find_max_sustained_rate(std::ref(cluster), kWindow, s);
+  EXPECT_LE(found.rate, 437);
+  EXPECT_GE(found.rate, 436.9);
+  EXPECT_LE(found.simulations, 2 + 80);
+}
+
 TEST(RateSearch, RejectsABadRange) {
   FakeCluster c{10};
   RateSearch s;

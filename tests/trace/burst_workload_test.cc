@@ -141,5 +141,30 @@ TEST(BurstWorkload, RejectsUnknownFunctions) {
                std::invalid_argument);  // ids are 0..2
 }
 
+TEST(BurstWorkload, ATinyRateGivesOneArrivalNotAnOverflowedTime) {
+  // 1e-14/s: one arrival every 1e20 us, past int64. The spike holds only its first arrival; the second
+  // must not come back from the time arithmetic as a wrapped (negative) time that never ends the stream.
+  Workload w = with_bursts(background(seconds(1), seconds(10)), parse_bursts("spike:fn=1,at=2s,rate=1e-14/s,for=5s"));
+  const auto all = drain(w);
+  ASSERT_EQ(all.size(), 10u + 1u);
+  std::size_t burst = 0;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    EXPECT_GE(all[i].arrival_us, 0) << i;
+    if (i) {
+      EXPECT_LE(all[i - 1].arrival_us, all[i].arrival_us) << i;
+    }
+    if (all[i].function == 1) {
+      EXPECT_EQ(all[i].arrival_us, seconds(2));
+      ++burst;
+    }
+  }
+  EXPECT_EQ(burst, 1u);
+}
+
+TEST(BurstSpec, RejectsABurstEndingPastInt64Time) {
+  // at + for overflows int64 microseconds: an error, not a negative end.
+  EXPECT_THROW(parse_bursts("spike:fn=0,at=1500000000h,rate=1,for=1500000000h"), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace hearth::trace

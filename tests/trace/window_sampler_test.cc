@@ -4,6 +4,8 @@
 #include <rapidcheck/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <stdexcept>
 #include <vector>
@@ -113,6 +115,32 @@ TEST(WindowSampler, RejectsAnEmptyWindowAndBadOptionsWithClearMessages) {
   EXPECT_THROW(sample_window(v, WindowOptions{.minutes = 0}), std::invalid_argument);
   EXPECT_THROW(sample_window(v, WindowOptions{.minutes = 1, .ramp_fraction = 1.5}), std::invalid_argument);
   EXPECT_THROW(sample_window(v, WindowOptions{.minutes = 1, .rate_per_s = -1}), std::invalid_argument);
+}
+
+TEST(WindowSampler, RejectsAWindowPastInt64TimeInsteadOfWrappingIt) {
+  // 2^56 + 1 minutes is 2^64 · 234375 + 60 s in microseconds: wrapped, it would be a 1-minute window.
+  Workload w = evenly_spaced(10, kMicrosPerSecond);
+  EXPECT_THROW(sample_window(w, WindowOptions{.minutes = (std::int64_t{1} << 56) + 1}), std::invalid_argument);
+  Workload v = evenly_spaced(10, kMicrosPerSecond);
+  EXPECT_THROW(sample_window(v, WindowOptions{.start_minute = (std::int64_t{1} << 56) + 1, .minutes = 1}),
+               std::invalid_argument);
+  Workload u = evenly_spaced(10, kMicrosPerSecond);
+  EXPECT_THROW(sample_window(u, WindowOptions{.start_minute = std::numeric_limits<std::int64_t>::max() / model::kMicrosPerMinute,
+                                              .minutes = 2}),
+               std::invalid_argument);  // each fits, their end does not
+}
+
+TEST(WindowSampler, ARateOfferingMoreDrawsThanAWindowHoldsIsAClearError) {
+  // 1e300/s: N = rate · D · 0.75 is past int64 (llround's result unspecified) and past any memory.
+  Workload w = evenly_spaced(10, kMicrosPerSecond);
+  try {
+    sample_window(w, WindowOptions{.minutes = 1, .rate_per_s = 1e300});
+    FAIL() << "expected an error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("offers"), std::string::npos) << e.what();
+  }
+  Workload v = evenly_spaced(10, kMicrosPerSecond);
+  EXPECT_THROW(sample_window(v, WindowOptions{.minutes = 10, .rate_per_s = 1e12}), std::invalid_argument);
 }
 
 // For any window size, rate and ramp: N = round(rate · D · (1 − ramp/2)) draws, ids consecutive, arrivals
