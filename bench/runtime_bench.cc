@@ -13,6 +13,9 @@
 //   warm container of a function gets 8 invocations at once; the time until all 8 are answered, under
 //   `--scaling hyperfaas` (phase 1 forks workers into the warm container) against none (OpenWhisk: 7 cold
 //   starts) in the same run.
+// - LiveFirstInvoke/shared|cold: under hyperfaas scaling with a warm container of function A, the first
+//   invocation of function B: with --share-containers it borrows a worker of A's container (a fork plus
+//   loading B's code), without it B cold-starts a runtime of its own; same run.
 // - NaiveProcessPerRequest: one fresh `python3` per request running the function once (OpenFaaS's
 //   classic forking watchdog); the ratio to RuntimeWarm/python is the "≥ 50× faster" check.
 #include <benchmark/benchmark.h>
@@ -52,6 +55,20 @@ void counters(benchmark::State& state, std::vector<double>& us) {
   std::sort(us.begin(), us.end());
   state.counters["p50_us"] = us[us.size() / 2];
   state.counters["p99_us"] = us[std::min(us.size() - 1, us.size() * 99 / 100)];
+}
+
+// One iteration's timed part: runs `body` (true on success) and records its duration; then `teardown`
+// (untimed). False, after SkipWithError(`what`), if the body failed.
+template <class Body, class Teardown>
+bool timed(benchmark::State& state, std::vector<double>& us, Body body, Teardown teardown, const char* what) {
+  const auto start = std::chrono::steady_clock::now();
+  const bool ok = body();
+  us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+  state.PauseTiming();
+  teardown();
+  state.ResumeTiming();
+  if (!ok) state.SkipWithError(what);
+  return ok;
 }
 
 void RuntimeWarm(benchmark::State& state, runtime::Language lang) {
@@ -144,22 +161,12 @@ void PythonScaleUp(benchmark::State& state, bool worker) {
       return;
     }
     state.ResumeTiming();
-    const auto start = std::chrono::steady_clock::now();
-    bool ok = false;
-    if (worker) {
-      ok = base->add_workers(2, 10000).ok && base->run("{}", 10000, 2).ok;
-    } else {
+    const auto body = [&] {
+      if (worker) return base->add_workers(2, 10000).ok && base->run("{}", 10000, 2).ok;
       runtime::RuntimeProcess fresh(runtime::Language::kPython);
-      ok = fresh.init(code, "main", 10000).ok && fresh.run("{}", 10000).ok;
-    }
-    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
-    state.PauseTiming();
-    base.reset();
-    state.ResumeTiming();
-    if (!ok) {
-      state.SkipWithError("scale-up failed");
-      return;
-    }
+      return fresh.init(code, "main", 10000).ok && fresh.run("{}", 10000).ok;
+    };
+    if (!timed(state, us, body, [&] { base.reset(); }, "scale-up failed")) return;
   }
   counters(state, us);
 }
@@ -243,16 +250,32 @@ void LiveBurst(benchmark::State& state, const std::string& scaling) {
       return;
     }
     state.ResumeTiming();
-    const auto start = std::chrono::steady_clock::now();
-    const bool ok = invoke_all(kBurst);
-    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    if (!timed(state, us, [&] { return invoke_all(kBurst); }, [&] { dispatcher.reset(); }, "burst failed")) return;
+  }
+  counters(state, us);
+}
+
+void LiveFirstInvoke(benchmark::State& state, bool share) {
+  CodeDir dir;
+  std::vector<double> us;
+  for (auto _ : state) {
     state.PauseTiming();
-    dispatcher.reset();
+    live::RuntimeContainerFactory factory((dir.path / "code").string(), /*sandboxed=*/false, 0);
+    live::LocalDispatcherConfig dc;
+    dc.keepalive = "ttl:10m";
+    dc.scaling = "hyperfaas:slots=1,max_slots=4";
+    dc.share_containers = share;
+    dc.max_workers = 4;
+    auto dispatcher = std::make_unique<live::LocalDispatcher>(factory, dc);
+    auto invoke = [&](const char* name) {
+      live::ActionRecord a{"guest", name, "python:3", "def main(args):\n    return args\n"};
+      std::promise<live::ActivationRecord> p;
+      dispatcher->dispatch(live::InvocationRequest{a, "{}", name, 0}, [&p](live::ActivationRecord r) { p.set_value(std::move(r)); });
+      return p.get_future().get().status == "success";
+    };
+    const bool warm = invoke("a");
     state.ResumeTiming();
-    if (!ok) {
-      state.SkipWithError("burst failed");
-      return;
-    }
+    if (!timed(state, us, [&] { return warm && invoke("b"); }, [&] { dispatcher.reset(); }, "invoke failed")) return;
   }
   counters(state, us);
 }
@@ -270,5 +293,7 @@ BENCHMARK_CAPTURE(PythonScaleUp, worker, true)->Iterations(50)->UseRealTime()->U
 BENCHMARK_CAPTURE(PythonScaleUp, new_runtime, false)->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(LiveBurst, hyperfaas, std::string("hyperfaas:slots=1,max_slots=8"))->Iterations(30)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(LiveBurst, none, std::string("none"))->Iterations(30)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(LiveFirstInvoke, shared, true)->Iterations(30)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(LiveFirstInvoke, cold, false)->Iterations(30)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(NaiveProcessPerRequest)->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

@@ -17,6 +17,9 @@ void add_pool_flags(CLI::App& cmd, PoolFlags& f) {
   cmd.add_option("--scaling", f.scaling,
                  "Scaling policy: none (one invocation per container, OpenWhisk), hyperfaas (containers run "
                  "several workers, scaled up in place), knative");
+  cmd.add_flag("--share-containers", f.share_containers,
+               "With a scaling policy: a function needing a new container first borrows a spare worker of "
+               "another function's container and loads its code there (HyperFaaS container sharing)");
   cmd.add_option("--sandbox", f.sandbox, "Run functions in sandboxes: auto (when root with cgroups), on, off")
       ->check(CLI::IsMember({"auto", "on", "off"}));
 }
@@ -31,6 +34,7 @@ ResolvedPool resolve(const PoolFlags& f) {
   r.config.keepalive = f.keepalive.empty() ? preset->keepalive : f.keepalive;
   r.config.prewarm = f.prewarm.empty() ? preset->prewarm : f.prewarm;
   r.config.scaling = f.scaling;
+  r.config.share_containers = f.share_containers;
   const bool can = sandbox::Sandbox::supported(&r.why_not_sandboxed);
   if (f.sandbox == "on" && !can) throw std::invalid_argument("--sandbox on: " + r.why_not_sandboxed);
   r.sandboxed = f.sandbox == "on" || (f.sandbox == "auto" && can);
@@ -41,6 +45,7 @@ ResolvedPool resolve(const PoolFlags& f) {
 std::vector<std::string> invoker_args(const PoolFlags& f) {
   std::vector<std::string> a = {"--memory-mb", std::to_string(f.memory_mb), "--concurrency", std::to_string(f.concurrency),
                                 "--preset", f.preset, "--sandbox", f.sandbox, "--scaling", f.scaling};
+  if (f.share_containers) a.push_back("--share-containers");
   if (!f.keepalive.empty()) a.insert(a.end(), {"--keepalive", f.keepalive});
   if (!f.prewarm.empty()) a.insert(a.end(), {"--prewarm", f.prewarm});
   return a;

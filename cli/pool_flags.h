@@ -21,6 +21,7 @@ struct PoolFlags {
   std::string placement, keepalive, prewarm;  // empty: the preset's
   std::string sandbox = "auto";               // auto | on | off
   std::string scaling = "none";               // a scaling policy spec (hyperfaas, knative) or none
+  bool share_containers = false;              // HyperFaaS container sharing (with a scaling policy)
 };
 
 void add_pool_flags(CLI::App& cmd, PoolFlags& f);

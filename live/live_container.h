@@ -55,6 +55,13 @@ class LiveContainer {
     (void)millicores;
     return false;
   }
+  // Container sharing (HyperFaaS): loads `action`'s code into worker `worker` (started by add_workers),
+  // which then runs that function while the other workers keep theirs; false with `error` if it cannot.
+  virtual bool specialise_worker(int worker, const ActionRecord& action, std::int64_t* init_us, std::string* error) {
+    (void)worker, (void)action, (void)init_us;
+    *error = "this container cannot share its workers";
+    return false;
+  }
   // A generic (stem-cell) container loads `action`'s code; false with `error` if it cannot.
   virtual bool specialise(const ActionRecord& action, std::int64_t* init_us, std::string* error) {
     (void)action, (void)init_us;

@@ -51,6 +51,9 @@ struct LocalDispatcherConfig {
   std::string scaling = "none";  // a ScalingPolicy spec (hyperfaas, knative) or none
   int max_workers = 16;          // workers per container under a scaling policy (≤ runtime::kMaxWorkers)
   std::int64_t cpu_millicores_per_worker = 1000;  // CPU quota a container gets per admitted worker
+  // Container sharing (HyperFaaS): a function that needs a new container first tries a spare worker of
+  // another function's ready container (same runtime, at least its memory), specialised with its code.
+  bool share_containers = false;
 };
 
 // Counters for /metrics and tests.
@@ -58,7 +61,7 @@ struct DispatcherStats {
   std::uint64_t invocations = 0, completed = 0, cold = 0, warm = 0, prewarm = 0, stem_cells_started = 0, errors = 0, evictions = 0, expirations = 0;
   // Scaling path: containers started, workers added to running containers (phase 1 scale-ups), and
   // admissions by the policy's phase (HyperFaaS: 1 in-container, 2 re-placed, 3 burst buffer).
-  std::uint64_t scaled_containers = 0, workers_added = 0, retired = 0;
+  std::uint64_t scaled_containers = 0, workers_added = 0, retired = 0, shared_workers = 0;
   std::uint64_t admissions_by_phase[4] = {0, 0, 0, 0};
 };
 
@@ -122,6 +125,12 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
     bool ready = false;
     bool multi = false;    // the runtime has worker channels (runs go to workers 1..n, never channel 0)
     bool growing = false;  // add_workers in progress (control channel: one at a time)
+    // Container sharing: a guest is one worker (`guest_worker`) of another function's container (the
+    // host's LiveContainer; its memory stays the host's); a host lends at most one worker at a time.
+    bool guest = false;
+    std::int32_t guest_worker = 0;
+    bool hosting = false;
+    model::MegaBytes memory_mb = 0;
     model::Micros idle_since = 0;
   };
   struct Pending {
@@ -160,7 +169,11 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   void dispatch_scaled(InvocationRequest req, std::function<void(ActivationRecord)> done, model::FunctionId fn);
   // Offers `fn`'s buffered invocations to the policy, oldest first, until it keeps one buffered.
   void offer(model::FunctionId fn);
-  void start_scaled(model::FunctionId fn, const ActionRecord& action);
+  // Starts a container for `fn` in the background (first trying a shared worker when `share`).
+  void start_scaled(model::FunctionId fn, const ActionRecord& action, bool share = true);
+  // Container sharing: specialises a spare worker of another function's container for `fn`; false if no
+  // container can lend one.
+  bool share_worker(model::FunctionId fn, const ActionRecord& action);
   // Runs one admitted invocation on worker `worker` of `c` (without the lock; `grow` adds workers first).
   void run_scaled(std::shared_ptr<Scaled> c, int worker, bool grow, std::int32_t slots, model::FunctionId fn,
                   Pending p);

@@ -57,7 +57,7 @@ void LocalDispatcher::offer(model::FunctionId fn) {
                                  [&](const auto& c) { return c->id == *a.container; });
     if (it == f.containers.end()) return;  // the policy named a container we do not have: keep it buffered
     std::shared_ptr<Scaled> c = *it;
-    const std::int32_t max = static_cast<std::int32_t>(c->busy.size()) - 1;
+    const std::int32_t max = c->guest ? 1 : static_cast<std::int32_t>(c->busy.size()) - 1;
     const std::int32_t slots = std::min(std::max(a.slots, c->slots), max);
     if (c->ready && !c->growing && c->active >= max && a.slots > max) {
       // The policy raised slots past this container's workers (a one-worker runtime, or max_workers):
@@ -69,9 +69,11 @@ void LocalDispatcher::offer(model::FunctionId fn) {
     }
     if (!c->ready || c->growing || c->active >= slots || nodes_[c->node].busy_cores >= nodes_[c->node].cores)
       return;  // the container cannot take it now: wait for a completion, its growth or a new container
-    int worker = 1;
-    while (worker <= max && c->busy[static_cast<std::size_t>(worker)]) ++worker;
-    if (worker > max) return;
+    int worker = c->guest ? c->guest_worker : 1;
+    if (!c->guest) {
+      while (worker <= max && c->busy[static_cast<std::size_t>(worker)]) ++worker;
+      if (worker > max) return;
+    }
     const bool grow = worker > c->workers;
     c->slots = slots;
     c->busy[static_cast<std::size_t>(worker)] = true;
@@ -88,12 +90,65 @@ void LocalDispatcher::offer(model::FunctionId fn) {
   }
 }
 
-void LocalDispatcher::start_scaled(model::FunctionId fn, const ActionRecord& action) {
+bool LocalDispatcher::share_worker(model::FunctionId fn, const ActionRecord& action) {
+  std::shared_ptr<Scaled> host;
+  for (auto& [other, f] : scaled_) {
+    if (other == fn || functions_[other].runtime != functions_[fn].runtime) continue;
+    for (const auto& c : f.containers)
+      if (c->ready && c->multi && !c->guest && !c->growing && !c->hosting && c->memory_mb >= action.memory_mb &&
+          c->workers < static_cast<std::int32_t>(c->busy.size()) - 1) {
+        host = c;
+        break;
+      }
+    if (host) break;
+  }
+  if (!host) return false;
+  auto g = std::make_shared<Scaled>();
+  g->id = next_container_++;
+  g->node = host->node;
+  g->version = action.version;
+  g->container = host->container;
+  g->multi = true;
+  g->guest = true;
+  g->guest_worker = host->workers + 1;
+  g->busy.assign(static_cast<std::size_t>(g->guest_worker) + 1, false);
+  host->busy[static_cast<std::size_t>(g->guest_worker)] = true;  // lent: the host never admits on it
+  host->hosting = true;
+  host->growing = true;  // its control channel forks the lent worker
+  ++stats_.shared_workers;
+  scaled_[fn].containers.push_back(g);
+  post(g->node, [this, g, host, fn, action] {
+    std::string error;
+    std::int64_t init_us = 0;
+    const bool ok = host->container->add_workers(g->guest_worker, &error) &&
+                    host->container->specialise_worker(g->guest_worker, action, &init_us, &error);
+    std::lock_guard lock(mu_);
+    host->growing = false;
+    host->workers = std::max(host->workers, g->guest_worker);
+    ScaledFunction& f = scaled_[fn];
+    if (ok) {
+      g->ready = true;
+      g->workers = g->guest_worker;
+      g->idle_since = now();
+    } else {  // the host could not lend it: a container of the function's own instead
+      std::erase(f.containers, g);
+      start_scaled(fn, action, /*share=*/false);
+    }
+    offer(fn);
+    for (auto& [other, of] : scaled_)
+      if (std::find(of.containers.begin(), of.containers.end(), host) != of.containers.end()) offer(other);
+  });
+  return true;
+}
+
+void LocalDispatcher::start_scaled(model::FunctionId fn, const ActionRecord& action, bool share) {
+  if (share && config_.share_containers && share_worker(fn, action)) return;
   auto c = std::make_shared<Scaled>();
   c->id = next_container_++;
   c->node = place(fn);
   c->version = action.version;
   c->slots = std::max<std::int32_t>(1, scaling_->initial_slots(functions_[fn]));
+  c->memory_mb = action.memory_mb;
   c->busy.assign(static_cast<std::size_t>(std::max(config_.max_workers, 1)) + 1, false);
   std::vector<std::unique_ptr<LiveContainer>> evicted;
   make_room(c->node, action.memory_mb, evicted);  // best effort: the container starts either way
@@ -156,7 +211,7 @@ void LocalDispatcher::run_scaled(std::shared_ptr<Scaled> c, int worker, bool gro
   rec.container = c->container->id();
   rec.start_us = wall_now_us();
   rec.wait_us = std::max<std::int64_t>(0, rec.start_us - p.req.arrival_us);
-  rec.start_kind = p.cold ? "cold" : "warm";
+  rec.start_kind = !p.cold ? "warm" : c->guest ? "prewarm" : "cold";  // a lent worker: a generic one specialised
   bool keep = true;
   if (grow) {  // phase 1: more workers forked in place, and the CPU quota for them
     const auto start = std::chrono::steady_clock::now();
@@ -190,13 +245,15 @@ void LocalDispatcher::run_scaled(std::shared_ptr<Scaled> c, int worker, bool gro
     c->busy[static_cast<std::size_t>(worker)] = false;
     if (c->active == 0) c->idle_since = now();
     ++stats_.completed;
-    p.cold ? ++stats_.cold : ++stats_.warm;
+    ++(rec.start_kind == "warm" ? stats_.warm : rec.start_kind == "prewarm" ? stats_.prewarm : stats_.cold);
     if (rec.status != "success") ++stats_.errors;
     latency_.observe(std::max<std::int64_t>(0, wall_now_us() - p.req.arrival_us));
     if (!keep && std::find(f.containers.begin(), f.containers.end(), c) != f.containers.end()) {
       std::erase(f.containers, c);  // broken: never reused (running invocations on it fail on their own)
-      nodes_[c->node].used_mb -= p.req.action.memory_mb;
-      nodes_[c->node].reserved_mb -= p.req.action.memory_mb;
+      if (!c->guest) {  // a guest's memory is its host's
+        nodes_[c->node].used_mb -= c->memory_mb;
+        nodes_[c->node].reserved_mb -= c->memory_mb;
+      }
       if (c->active == 0) destroy = c->container;
     }
     offer(fn);
@@ -232,9 +289,10 @@ void LocalDispatcher::scaling_tick(std::vector<std::shared_ptr<LiveContainer>>& 
     for (std::size_t i = f.containers.size(); i-- > 0 && alive > target.desired;) {  // newest first
       const std::shared_ptr<Scaled> c = f.containers[i];
       if (!c->ready || c->active > 0) continue;
-      const model::MegaBytes memory = functions_[target.function].memory_mb;
-      nodes_[c->node].used_mb -= memory;
-      nodes_[c->node].reserved_mb -= memory;
+      if (!c->guest) {  // a guest's memory is its host's
+        nodes_[c->node].used_mb -= c->memory_mb;
+        nodes_[c->node].reserved_mb -= c->memory_mb;
+      }
       retired.push_back(c->container);
       f.containers.erase(f.containers.begin() + static_cast<std::ptrdiff_t>(i));
       --alive;

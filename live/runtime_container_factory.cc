@@ -44,6 +44,14 @@ class RuntimeContainer final : public LiveContainer {
     return outcome(process_->run(params_json, timeout_ms, worker));
   }
   bool set_cpu_quota(std::int64_t millicores) override { return process_->set_cpu_quota(millicores); }
+  bool specialise_worker(int worker, const ActionRecord& action, std::int64_t* init_us, std::string* error) override {
+    const auto start = std::chrono::steady_clock::now();
+    const runtime::RunResult r =
+        process_->init_worker(worker, action.code, action.entry, std::min<std::int64_t>(action.timeout_ms, 60'000));
+    *init_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+    if (!r.ok) *error = "Initialization has failed: " + r.error;
+    return r.ok;
+  }
   bool specialise(const ActionRecord& action, std::int64_t* init_us, std::string* error) override {
     const auto start = std::chrono::steady_clock::now();
     const runtime::RunResult r = process_->init_source(action.code, action.entry, std::min<std::int64_t>(action.timeout_ms, 60'000));

@@ -143,5 +143,44 @@ TEST_P(HyperFaaSLive, ABurstOnAWarmFunction) {
   }
 }
 
+// Container sharing: a function that has never run borrows a spare worker of another function's warm
+// container (its code loaded into that worker) instead of cold-starting a runtime of its own.
+TEST(HyperFaaSSharing, ANewFunctionBorrowsAWorkerOfAWarmContainer) {
+  hearth::testing::TempDir dir;
+  RuntimeContainerFactory factory(dir.str() + "/code", /*sandboxed=*/false, 0);
+  LocalDispatcherConfig c;
+  c.keepalive = "ttl:10m";
+  c.scaling = "hyperfaas:slots=1,max_slots=4";
+  c.share_containers = true;
+  c.max_workers = 4;
+  LocalDispatcher d(factory, c);
+  auto invoke = [&](const std::string& name, const std::string& code) {
+    ActionRecord a;
+    a.ns = "guest";
+    a.name = name;
+    a.kind = "python:3";
+    a.code = code;
+    a.memory_mb = 256;
+    a.version = 1;
+    std::promise<ActivationRecord> p;
+    d.dispatch(InvocationRequest{a, "{}", name, 0}, [&p](ActivationRecord r) { p.set_value(std::move(r)); });
+    return p.get_future().get();
+  };
+  const ActivationRecord a1 = invoke("a", "import os\ndef main(x):\n    return {'fn': 'a', 'pid': os.getpid()}\n");
+  ASSERT_EQ(a1.status, "success") << a1.result_json;
+  EXPECT_EQ(a1.start_kind, "cold");
+  const ActivationRecord b1 = invoke("b", "import os\ndef main(x):\n    return {'fn': 'b', 'pid': os.getpid()}\n");
+  ASSERT_EQ(b1.status, "success") << b1.result_json;
+  EXPECT_EQ(b1.start_kind, "prewarm");     // a generic worker specialised, not a new runtime
+  EXPECT_EQ(b1.container, a1.container);  // inside a's container
+  const json a = json::parse(a1.result_json), b = json::parse(b1.result_json);
+  EXPECT_EQ(b["fn"], "b");
+  EXPECT_NE(b["pid"], a["pid"]);  // its own worker process
+  const ActivationRecord a2 = invoke("a", "import os\ndef main(x):\n    return {'fn': 'a', 'pid': os.getpid()}\n");
+  EXPECT_EQ(json::parse(a2.result_json)["fn"], "a");  // the host's own workers still run a
+  EXPECT_EQ(d.stats().shared_workers, 1u);
+  EXPECT_EQ(d.stats().scaled_containers, 1u);  // one runtime for both functions
+}
+
 }  // namespace
 }  // namespace hearth::live
