@@ -194,10 +194,8 @@ bool LocalDispatcher::dispatch_if_warm(InvocationRequest req, std::function<void
   {
     std::lock_guard lock(mu_);
     fn = function_for(req.action);
-    if (scaling_) {  // warm: a ready container of the function, whose workers take it now or soon
-      const auto& cs = scaled_[fn].containers;
-      if (std::none_of(cs.begin(), cs.end(), [&](const auto& c) { return c->ready && c->version == req.action.version; }))
-        return false;
+    if (scaling_) {  // hierarchical scheduling: run only what a container admits at once, else bounce
+      if (!admits_now(fn, req.action.version)) return false;
       dispatch_scaled(std::move(req), std::move(done), fn);
       return true;
     }

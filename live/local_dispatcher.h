@@ -167,6 +167,10 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   void reap();
   // Scaling path (local_dispatcher_scaling.cc; lock held unless stated).
   void dispatch_scaled(InvocationRequest req, std::function<void(ActivationRecord)> done, model::FunctionId fn);
+  // Whether an invocation of `fn` (code `version`) arriving now would run at once: nothing of `fn` waits
+  // and the policy admits it into a ready container of that version that can take it (asks the policy,
+  // changes nothing). The in-container scheduler's test before it bounces work back to the controller.
+  bool admits_now(model::FunctionId fn, std::int64_t version);
   // Offers `fn`'s buffered invocations to the policy, oldest first, until it keeps one buffered.
   void offer(model::FunctionId fn);
   // Starts a container for `fn` in the background (first trying a shared worker when `share`).

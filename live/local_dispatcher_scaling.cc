@@ -42,13 +42,30 @@ void LocalDispatcher::dispatch_scaled(InvocationRequest req, std::function<void(
   offer(fn);
 }
 
+bool LocalDispatcher::admits_now(model::FunctionId fn, std::int64_t version) {
+  ScaledFunction& f = scaled_[fn];
+  if (!f.buffer.empty()) return false;
+  std::vector<policy::ContainerLoad> loads;
+  for (const auto& c : f.containers) loads.push_back({c->id, c->node, c->active, c->slots, c->ready});
+  const policy::Admission a = scaling_->admit(functions_[fn], policy::FunctionLoad{fn, loads, 0}, *this, now());
+  if (!a.container) return false;
+  for (const auto& c : f.containers) {
+    if (c->id != *a.container) continue;
+    const std::int32_t max = c->guest ? 1 : static_cast<std::int32_t>(c->busy.size()) - 1;
+    // A growing container takes it as soon as its new workers are up (offered again then).
+    return c->ready && c->version == version && nodes_[c->node].busy_cores < nodes_[c->node].cores &&
+           (c->growing || c->active < std::min(std::max(a.slots, c->slots), max));
+  }
+  return false;
+}
+
 void LocalDispatcher::offer(model::FunctionId fn) {
   ScaledFunction& f = scaled_[fn];
   std::vector<policy::ContainerLoad> loads;
   while (!f.buffer.empty() && !stopping_) {
     loads.clear();
     for (const auto& c : f.containers)
-      loads.push_back({c->id, c->node, c->active, c->slots, c->ready && !c->growing});
+      loads.push_back({c->id, c->node, c->active, c->slots, c->ready});  // growing: ready, admits once grown
     const policy::FunctionLoad load{fn, loads, static_cast<std::int32_t>(f.buffer.size()) - 1};
     const policy::Admission a = scaling_->admit(functions_[fn], load, *this, now());
     for (std::int32_t i = 0; i < a.scale_out; ++i) start_scaled(fn, scaled_actions_[fn]);

@@ -21,13 +21,14 @@ namespace {
 class Agent {
  public:
   Agent(std::uint16_t controller_port, const std::string& name, int heartbeat_ms = 100, bool reconnect = false,
-        const std::string& keepalive = "ttl:10m") {
+        const std::string& keepalive = "ttl:10m", const std::string& scaling = "none") {
     InvokerAgentConfig c;
     c.controller = "127.0.0.1:" + std::to_string(controller_port);
     c.name = name;
     c.pool.invoker_memory_mb = 1024;
     c.pool.concurrency = 2;
     c.pool.keepalive = keepalive;
+    c.pool.scaling = scaling;
     c.pool.reap_interval_ms = 20;
     c.heartbeat_ms = heartbeat_ms;
     c.reconnect = reconnect;
@@ -222,6 +223,48 @@ TEST_P(StaleStateOverTheWire, ATakenContainerIsAnsweredStaleAndTheInvocationRuns
   EXPECT_EQ(took.container, first_a.container);
   EXPECT_EQ(a.factory.created.load() + b.factory.created.load() + x.factory.created.load(), 2);
   EXPECT_EQ(metric(d, "hearth_invocation_latency_seconds_count"), "4");  // each invocation ended once
+  for (const InvokerInfo& i : d.invokers()) EXPECT_EQ(i.in_flight, 0) << i.name;
+}
+
+// HyperFaaS's hierarchical scheduling over the wire: the controller (global scheduler) places on a's
+// container, which its last report shows with a free slot; a's in-container scheduler finds it busy
+// (one slot, no phase-1 growth at max_slots=1) and bounces the invocation back with a fresh report; the
+// controller re-places it on b, whose container takes it at once.
+TEST(HierarchicalScheduling, AnInvokerBouncesWhatItsContainersCannotAdmitAndTheControllerReplacesIt) {
+  RemoteDispatcherConfig c = config(/*heartbeat_timeout_ms=*/kNoHeartbeat);
+  c.placement = "sophon:MA/MA,sample=0";
+  RemoteDispatcher d(c);
+  const std::string scaling = "hyperfaas:slots=1,max_slots=1";
+  Agent a(d.port(), "a", kNoHeartbeat, false, "ttl:10m", scaling);
+  ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
+  Agent b(d.port(), "b", kNoHeartbeat, false, "ttl:10m", scaling);
+  ASSERT_EQ(d.wait_for_invokers(2, 5000), 2);
+  Agent x(d.port(), "x", kNoHeartbeat, false, "ttl:10m", scaling);
+  ASSERT_EQ(d.wait_for_invokers(3, 5000), 3);
+  OpenGatesAtExit open_gates{{&a, &b, &x}};
+  // f gets a container on a and, while that one is held, another on b.
+  auto on_a = start(d, action("f"), R"({"hold":1})");
+  auto on_b = start(d, action("f"), R"({"hold":1})");
+  a.factory.gate.open();
+  b.factory.gate.open();
+  const auto first_a = on_a.get(), first_b = on_b.get();
+  ASSERT_EQ(first_a.invoker, "a");
+  ASSERT_EQ(first_b.invoker, "b");
+  // A second invocation occupies a's container; the controller still sees its slot free.
+  a.factory.gate.close();
+  auto taking = start(d, action("f"), R"({"hold":2})");
+  const auto bounced = invoke(d, action("f"), R"({"n":3})");
+  EXPECT_EQ(bounced.status, "success");
+  EXPECT_EQ(bounced.invoker, "b");
+  EXPECT_EQ(bounced.start_kind, "warm");
+  EXPECT_EQ(bounced.container, first_b.container);
+  EXPECT_EQ(metric(d, "hearth_invoker_stale_answers_total{invoker=\"a\"}"), "1");
+  a.factory.gate.open();
+  const auto took = taking.get();
+  EXPECT_EQ(took.invoker, "a");
+  EXPECT_EQ(took.container, first_a.container);
+  EXPECT_EQ(a.factory.created.load(), 1);  // the bounce started nothing on a
+  EXPECT_EQ(b.factory.created.load(), 1);
   for (const InvokerInfo& i : d.invokers()) EXPECT_EQ(i.in_flight, 0) << i.name;
 }
 
