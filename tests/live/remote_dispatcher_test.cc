@@ -180,6 +180,16 @@ std::string metric(RemoteDispatcher& d, const std::string& name) {
 // running (no result, so no report yet). The next f goes to a (equal available memory: lowest slot)
 // expecting a warm start; a answers stale with a fresh report and the controller places it again, on
 // b, where it runs warm in b's container.
+// f cold on a and, while that runs (held), cold again on the emptiest other invoker, b: afterwards each
+// holds one idle container of f. Returns the two activations.
+std::pair<ActivationRecord, ActivationRecord> warm_f_on_a_and_b(RemoteDispatcher& d, Agent& a, Agent& b) {
+  auto on_a = start(d, action("f"), R"({"hold":1})");
+  auto on_b = start(d, action("f"), R"({"hold":1})");
+  a.factory.gate.open();
+  b.factory.gate.open();
+  return {on_a.get(), on_b.get()};
+}
+
 class StaleStateOverTheWire : public ::testing::TestWithParam<const char*> {};
 INSTANTIATE_TEST_SUITE_P(Rules, StaleStateOverTheWire, ::testing::Values("MA/MA", "MA/MC"));
 
@@ -194,12 +204,7 @@ TEST_P(StaleStateOverTheWire, ATakenContainerIsAnsweredStaleAndTheInvocationRuns
   Agent x(d.port(), "x", kNoHeartbeat);
   ASSERT_EQ(d.wait_for_invokers(3, 5000), 3);
   OpenGatesAtExit open_gates{{&a, &b, &x}};
-  // f cold on a, and while that runs (held), cold again on the emptiest other invoker, b.
-  auto on_a = start(d, action("f"), R"({"hold":1})");
-  auto on_b = start(d, action("f"), R"({"hold":1})");
-  a.factory.gate.open();
-  b.factory.gate.open();
-  const auto first_a = on_a.get(), first_b = on_b.get();
+  const auto [first_a, first_b] = warm_f_on_a_and_b(d, a, b);
   ASSERT_EQ(first_a.invoker, "a");
   ASSERT_EQ(first_b.invoker, "b");
   ASSERT_EQ(first_a.start_kind, "cold");
@@ -242,12 +247,7 @@ TEST(HierarchicalScheduling, AnInvokerBouncesWhatItsContainersCannotAdmitAndTheC
   Agent x(d.port(), "x", kNoHeartbeat, false, "ttl:10m", scaling);
   ASSERT_EQ(d.wait_for_invokers(3, 5000), 3);
   OpenGatesAtExit open_gates{{&a, &b, &x}};
-  // f gets a container on a and, while that one is held, another on b.
-  auto on_a = start(d, action("f"), R"({"hold":1})");
-  auto on_b = start(d, action("f"), R"({"hold":1})");
-  a.factory.gate.open();
-  b.factory.gate.open();
-  const auto first_a = on_a.get(), first_b = on_b.get();
+  const auto [first_a, first_b] = warm_f_on_a_and_b(d, a, b);
   ASSERT_EQ(first_a.invoker, "a");
   ASSERT_EQ(first_b.invoker, "b");
   // A second invocation occupies a's container; the controller still sees its slot free.
