@@ -132,6 +132,7 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
     bool hosting = false;
     model::MegaBytes memory_mb = 0;
     model::Micros idle_since = 0;
+    model::Micros expires_us = model::kNever;  // while idle: the keep-alive policy's expiry
   };
   struct Pending {
     InvocationRequest req;
@@ -182,6 +183,8 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   void run_scaled(std::shared_ptr<Scaled> c, int worker, bool grow, std::int32_t slots, model::FunctionId fn,
                   Pending p);
   void account_load(ScaledFunction& f);
+  // `c` of `fn` just became idle: its keep-alive expiry from the keep-alive policy.
+  void became_idle(Scaled& c, model::FunctionId fn);
   // Queues `task` on invoker `node`'s worker threads.
   void post(model::NodeId node, std::function<void()> task);
   // The policy's tick: retires idle containers above each target into `retired` (destroyed without the lock).

@@ -29,6 +29,18 @@ void LocalDispatcher::account_load(ScaledFunction& f) {
   f.load_since = t;
 }
 
+void LocalDispatcher::became_idle(Scaled& c, model::FunctionId fn) {
+  model::Container meta;
+  meta.id = c.id;
+  meta.node = c.node;
+  meta.function = fn;
+  meta.runtime = functions_[fn].runtime;
+  meta.memory_mb = c.memory_mb;
+  meta.state = model::ContainerState::kIdle;
+  meta.last_used_us = c.idle_since = now();
+  c.expires_us = keepalive_->on_idle(meta, functions_[fn], now()).expires_us;
+}
+
 void LocalDispatcher::dispatch_scaled(InvocationRequest req, std::function<void(ActivationRecord)> done,
                                       model::FunctionId fn) {
   ScaledFunction& f = scaled_[fn];
@@ -146,7 +158,7 @@ bool LocalDispatcher::share_worker(model::FunctionId fn, const ActionRecord& act
     if (ok) {
       g->ready = true;
       g->workers = g->guest_worker;
-      g->idle_since = now();
+      became_idle(*g, fn);
     } else {  // the host could not lend it: a container of the function's own instead
       std::erase(f.containers, g);
       start_scaled(fn, action, /*share=*/false);
@@ -194,7 +206,7 @@ void LocalDispatcher::start_scaled(model::FunctionId fn, const ActionRecord& act
           c->slots = 1;
         }
         c->ready = true;
-        c->idle_since = now();
+        became_idle(*c, fn);
       } else {
         std::erase(f.containers, c);
         nodes_[c->node].used_mb -= action.memory_mb;
@@ -260,7 +272,7 @@ void LocalDispatcher::run_scaled(std::shared_ptr<Scaled> c, int worker, bool gro
     --nodes_[c->node].busy_cores;
     --c->active;
     c->busy[static_cast<std::size_t>(worker)] = false;
-    if (c->active == 0) c->idle_since = now();
+    if (c->active == 0) became_idle(*c, fn);
     ++stats_.completed;
     ++(rec.start_kind == "warm" ? stats_.warm : rec.start_kind == "prewarm" ? stats_.prewarm : stats_.cold);
     if (rec.status != "success") ++stats_.errors;
@@ -298,24 +310,32 @@ void LocalDispatcher::scaling_tick(std::vector<std::shared_ptr<LiveContainer>>& 
     f.load_integral = 0;
     loads.push_back(l);
   }
+  const auto retire = [&](ScaledFunction& f, std::size_t i) {
+    const std::shared_ptr<Scaled> c = f.containers[i];
+    if (!c->guest) {  // a guest's memory is its host's
+      nodes_[c->node].used_mb -= c->memory_mb;
+      nodes_[c->node].reserved_mb -= c->memory_mb;
+    }
+    retired.push_back(c->container);
+    f.containers.erase(f.containers.begin() + static_cast<std::ptrdiff_t>(i));
+    ++stats_.retired;
+  };
   for (const policy::ScaleTarget& target : scaling_->on_tick(loads, t)) {
     ScaledFunction& f = scaled_[target.function];
     for (const auto& c : f.containers)
       if (target.slots > 0) c->slots = std::max(target.slots, c->active);  // workers stay; admission limit falls
     std::int32_t alive = static_cast<std::int32_t>(f.containers.size());
     for (std::size_t i = f.containers.size(); i-- > 0 && alive > target.desired;) {  // newest first
-      const std::shared_ptr<Scaled> c = f.containers[i];
-      if (!c->ready || c->active > 0) continue;
-      if (!c->guest) {  // a guest's memory is its host's
-        nodes_[c->node].used_mb -= c->memory_mb;
-        nodes_[c->node].reserved_mb -= c->memory_mb;
-      }
-      retired.push_back(c->container);
-      f.containers.erase(f.containers.begin() + static_cast<std::ptrdiff_t>(i));
+      if (!f.containers[i]->ready || f.containers[i]->active > 0) continue;
+      retire(f, i);
       --alive;
-      ++stats_.retired;
     }
   }
+  // Idle past the keep-alive policy's expiry (the last container is the keep-alive policy's, as in the
+  // simulator).
+  for (auto& [fn, f] : scaled_)
+    for (std::size_t i = f.containers.size(); i-- > 0;)
+      if (f.containers[i]->ready && f.containers[i]->active == 0 && f.containers[i]->expires_us <= t) retire(f, i);
   for (auto& [fn, f] : scaled_) offer(fn);  // capacity a tick may have freed (a lower limit never adds any)
 }
 

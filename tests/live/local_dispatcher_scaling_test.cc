@@ -77,6 +77,16 @@ TEST(LocalDispatcherScaling, OneWorkerContainersScaleOutForABurst) {
   EXPECT_EQ(start(d, action(), "{}").get().start_kind, "warm");  // the one left serves the next
 }
 
+TEST(LocalDispatcherScaling, TheLastContainerExpiresByTheKeepAlivePolicy) {
+  FakeFactory factory;
+  LocalDispatcherConfig c = scaled("hyperfaas:tick=10ms");
+  c.keepalive = "ttl:50ms";
+  LocalDispatcher d(factory, c);
+  EXPECT_EQ(start(d, action(), "{}").get().status, "success");
+  ASSERT_TRUE(eventually([&] { return factory.destroyed.load() == 1; }));  // idle past 50 ms: gone
+  EXPECT_EQ(start(d, action(), "{}").get().start_kind, "cold");
+}
+
 TEST(LocalDispatcherScaling, AFailedStartAnswersTheInvocationsWaitingForIt) {
   FakeFactory factory;
   LocalDispatcher d(factory, scaled("hyperfaas"));
