@@ -256,6 +256,9 @@ Action add_sim_command(CLI::App& app) {
   cmd->add_option("--compare-placements", flags->compare_placements,
                   "Placement specs to run side by side (space-separated; keep-alive and prewarm from --preset "
                   "or their flags), e.g. openwhisk sophon:MA/MC,sample=10");
+  cmd->add_flag("--share-containers", flags->config.share_containers,
+                "With a scaling policy: a container the policy asks for first borrows a worker of another "
+                "function's ready container (HyperFaaS container sharing)");
   cmd->add_option("--scaling", flags->scaling, "Autoscaler spec: none (OpenWhisk: a container per invocation), "
                   "knative, hyperfaas (see `hearth policies`)");
   cmd->add_option("--compare-scaling", flags->compare_scaling,

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <deque>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -277,7 +278,11 @@ class Engine {
   }
 
   void destroy(ContainerId id) {
-    if (scaling_) scaling_state_->remove(id);
+    if (scaling_) {
+      scaling_state_->remove(id);
+      guest_host_.erase(id);  // a guest gone: its host may lend again
+      std::erase_if(guest_host_, [id](const auto& gh) { return gh.second == id; });  // a host gone: so are its guests' claims
+    }
     cluster_.destroy(id);
   }
 
@@ -466,13 +471,40 @@ class Engine {
 
   // Starts a container of `fn` in the background on container_node() (a stem cell if the node has one,
   // else a cold start, evicting idle containers if memory is short).
+  // A ready container of another function that can lend `fn` a worker (see SimConfig::share_containers).
+  std::optional<ContainerId> share_host(const FunctionSpec& fn) const {
+    for (model::FunctionId other : scaling_state_->tracked_functions()) {
+      if (other == fn.id || functions_[other].runtime != fn.runtime) continue;
+      for (ContainerId id : scaling_state_->containers(other)) {
+        const model::Container& c = cluster_.container(id);
+        if (scaling_state_->slot(id).ready && !hosting(id) && guest_host_.count(id) == 0 &&
+            c.memory_mb >= fn.memory_mb && spare_cores(c.node) > 0)
+          return id;
+      }
+    }
+    return std::nullopt;
+  }
+  bool hosting(ContainerId id) const {
+    for (const auto& [guest, host] : guest_host_)
+      if (host == id) return true;
+    return false;
+  }
+
   bool start_container(const FunctionSpec& fn, const Invocation& inv) {
     const std::int32_t slots = scaling_->initial_slots(fn);
-    const auto node = container_node(fn, inv, slots);
+    std::optional<NodeId> node;
+    std::optional<ContainerId> host;
+    if (config_.share_containers && (host = share_host(fn))) node = cluster_.container(*host).node;
+    else node = container_node(fn, inv, slots);
     if (!node) return false;
     ContainerId id;
     Micros startup;
-    if (auto stem = cluster_.take_stem_cell(*node, fn.runtime, fn.memory_mb)) {
+    if (host) {  // a worker of the host's container, specialised: its init only, no memory of its own
+      id = cluster_.create(*node, fn.id, fn.runtime, 0, ContainerState::kStarting);
+      guest_host_[id] = *host;
+      ++result_.shared_starts;
+      startup = fn.init_us;
+    } else if (auto stem = cluster_.take_stem_cell(*node, fn.runtime, fn.memory_mb)) {
       id = *stem;
       cluster_.container(id).function = fn.id;
       cluster_.container(id).state = ContainerState::kStarting;
@@ -646,6 +678,7 @@ class Engine {
   std::unique_ptr<policy::KeepAlivePolicy> keepalive_;
   std::unique_ptr<policy::PrewarmPolicy> prewarm_;
   std::unique_ptr<policy::ScalingPolicy> scaling_;     // null: one invocation per container (OpenWhisk)
+  std::map<ContainerId, ContainerId> guest_host_;      // share_containers: guest container → its host
   std::unique_ptr<ScalingState> scaling_state_;        // with scaling_ only
   std::vector<policy::ContainerLoad> loads_;           // scratch for admissions
   std::vector<policy::TickLoad> tick_loads_;           // scratch for ticks

@@ -35,6 +35,11 @@ struct SimConfig {
   std::string keepalive = "openwhisk";
   std::string prewarm = "openwhisk";
   std::string scaling = "none";  // autoscaler spec (policy/scaling.h); none = one invocation per container
+  // Scaling path, HyperFaaS container sharing: a container the policy asks for first borrows a worker of
+  // another function's ready container (same runtime, at least its memory, one guest per host) on a
+  // node with a spare core: it starts after the function's init only (a generic worker specialised),
+  // holds no memory of its own (the host's cgroup has it) and counts as a prewarm start.
+  bool share_containers = false;
   std::uint64_t seed = 1;
   model::Micros series_interval_us = model::kMicrosPerMinute;
   TimelineConfig timeline;  // latency over time for a window of the run (disabled by default)
@@ -58,6 +63,7 @@ struct SimResult {
   std::uint64_t retired = 0;         // scaling path: idle containers removed by the policy's scale-down
   std::array<std::uint64_t, 4> admissions_by_phase{};  // scaling path: invocations admitted, by policy phase
   std::int32_t max_slots_used = 0;   // scaling path: the most invocations one container ran at once
+  std::uint64_t shared_starts = 0;   // scaling path: containers started on a borrowed worker (share_containers)
   LatencyTimeline timeline;          // filled when SimConfig::timeline is enabled
   double window_memory_gb_s = 0;     // ∫ memory held by containers over the timeline's window
   model::MegaBytes window_peak_memory_mb = 0;  // the most memory held at once in that window

@@ -56,6 +56,7 @@ nlohmann::ordered_json to_json(const NamedResult& nr) {
     j["containers_retired"] = r.retired;
     j["max_container_concurrency"] = r.max_slots_used;
     j["admissions_by_phase"] = r.admissions_by_phase;
+    j["shared_starts"] = r.shared_starts;
   }
   j["invocations"] = m.invocations();
   j["completed"] = m.completed();

@@ -233,6 +233,15 @@ TEST(CliE2E, BurstReportOfARateSearchCoversTheBurst) {
   EXPECT_GE(std::stoull(fields[3]), 200u) << line;  // burst_invocations: 10 s x 20/s of fn 0, at least
 }
 
+TEST(CliE2E, ContainerSharingRunsUnderHyperFaaS) {
+  const CliRun r = hearth("sim --synth-functions 200 --minutes 10 --scaling hyperfaas --share-containers "
+                          "--burst 'spike:fn=0,at=120s,rate=100/s,for=10s' --json --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = json_of(r);
+  EXPECT_GT(j["shared_starts"].get<std::uint64_t>(), 0u) << j.dump();
+  EXPECT_EQ(j["completed"].get<std::uint64_t>() + j["dropped"].get<std::uint64_t>(), j["invocations"].get<std::uint64_t>());
+}
+
 TEST(CliE2E, BadBurstAndScalingSpecsAreRejected) {
   const CliRun bad = hearth("sim --minutes 5 --burst 'spike:fn=0,at=60s,rate=100/s' --quiet");
   EXPECT_EQ(bad.exit_code, 2);

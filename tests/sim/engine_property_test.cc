@@ -65,6 +65,7 @@ RandomCase random_scaling_case() {
                        ",cpu=" + std::to_string(*rc::gen::inRange(1, 11) / 10.0) +
                        ",memory=" + std::to_string(*rc::gen::inRange(1, 11) / 10.0) + ",tick=" + tick;
   }
+  c.config.share_containers = *rc::gen::arbitrary<bool>();  // container sharing (scaling path only)
   return c;
 }
 

@@ -57,6 +57,30 @@ TEST(ScalingEngine, Phase1AbsorbsABurstThatOpenWhiskColdStarts) {
   EXPECT_EQ(hyper.metrics.completed(), 51u);
 }
 
+// Container sharing: function 0 has a ready container when function 1 first arrives. With sharing,
+// 1's container is a worker borrowed from 0's: it starts after 1's init (1 s) instead of a cold start
+// (2 s), holds no memory of its own and creates no container.
+TEST(ScalingEngine, SharingLendsAWorkerOfAnotherFunctionsContainer) {
+  auto run = [](bool share) {
+    auto w = workload({function(0, 100, seconds(1), seconds(2)), function(1, 100, seconds(1), seconds(2))},
+                      {call(0, 0, seconds(1)), call(1, seconds(10), seconds(1))}, seconds(100));
+    SimConfig c = one_node("hyperfaas:slots=1");
+    c.share_containers = share;
+    return run_simulation(w, c);
+  };
+  const SimResult alone = run(false), shared = run(true);
+  EXPECT_EQ(alone.containers_created, 2u);
+  EXPECT_EQ(alone.metrics.cold_starts(), 2u);
+  EXPECT_EQ(alone.shared_starts, 0u);
+  EXPECT_EQ(shared.containers_created, 1u);
+  EXPECT_EQ(shared.shared_starts, 1u);
+  EXPECT_EQ(shared.metrics.cold_starts(), 2u);  // 1 waited for its (shared) start: cold by the engine's rule
+  EXPECT_EQ(shared.metrics.latency().max(), seconds(3));   // 0's own cold start: 2 s + 1 s
+  EXPECT_LT(shared.metrics.latency().mean(), alone.metrics.latency().mean());  // 1: 1 s + 1 s, not 3 s
+  EXPECT_EQ(shared.peak_memory_mb, 100);  // one container's memory
+  EXPECT_EQ(alone.peak_memory_mb, 200);
+}
+
 TEST(ScalingEngine, HyperFaaSOverTheWatermarkScalesOutWhileBuffering) {
   // 10 cores, CPU watermark 0.5: the primary rises to 5 slots; calls 6..10 run over the watermark
   // (burst buffer, up to max_slots 10) while new containers start; nothing waits in the buffer.
