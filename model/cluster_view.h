@@ -3,9 +3,11 @@
 // Cost: every accessor is O(1) except the visitors, whose cost each engine states.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <vector>
 
 #include "model/container.h"
 #include "model/function_spec.h"
@@ -44,6 +46,16 @@ class ClusterView {
   virtual void for_each_idle(FunctionId fn, const std::function<void(NodeId)>& visit) const {
     for (const NodeState& s : nodes())
       for (std::int32_t i = idle_containers(s.id, fn); i > 0; --i) visit(s.id);
+  }
+  // Calls `visit(node)` once per node holding at least one idle container of `fn` (any order). The
+  // default dedupes for_each_idle; engines with a per-function node index override it to cost
+  // O(nodes holding one).
+  virtual void for_each_idle_node(FunctionId fn, const std::function<void(NodeId)>& visit) const {
+    std::vector<NodeId> seen;
+    for_each_idle(fn, [&](NodeId n) {
+      if (std::find(seen.begin(), seen.end(), n) == seen.end()) seen.push_back(n);
+    });
+    for (NodeId n : seen) visit(n);
   }
   // Calls `visit(container)` for the containers `node` would evict under memory pressure (its idle
   // ones, and stem cells where the engine evicts those: sim/), in that order (lowest keep-alive

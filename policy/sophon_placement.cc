@@ -40,7 +40,7 @@ std::optional<model::NodeId> SophonPlacement::warm(const model::FunctionSpec& fn
   const auto nodes = view.nodes();
   if (warm_ == WarmRule::kMaxAvailable) {
     std::optional<model::NodeId> best;
-    view.for_each_idle(fn.id, [&](model::NodeId n) {
+    view.for_each_idle_node(fn.id, [&](model::NodeId n) {
       const model::NodeState& s = nodes[n];
       if (!s.healthy) return;
       if (!best || available_mb(s) > available_mb(nodes[*best]) ||
@@ -51,7 +51,7 @@ std::optional<model::NodeId> SophonPlacement::warm(const model::FunctionSpec& fn
   }
   holds_.assign(nodes.size(), 0);
   bool any = false;
-  view.for_each_idle(fn.id, [&](model::NodeId n) {
+  view.for_each_idle_node(fn.id, [&](model::NodeId n) {
     if (nodes[n].healthy) holds_[n] = 1, any = true;
   });
   if (!any) return std::nullopt;

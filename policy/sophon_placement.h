@@ -15,7 +15,8 @@
 //         enough is out. Ties: the most available memory, then the lowest id. If every sampled node is
 //         out (or the view does not know eviction order), MA decides.
 // Unhealthy nodes are never chosen; with no healthy node the answer is nullopt.
-// Cost: warm O(idle containers of the function) (+ O(n) for SR's probe), cold O(sample) for MA and
+// Cost: warm O(nodes holding an idle container of the function) in the simulator (its per-function node
+// index; views without one: O(idle containers of it)) (+ O(n) for SR's probe), cold O(sample) for MA and
 // O(sample × victims walked) for MC.
 #pragma once
 

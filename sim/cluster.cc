@@ -15,6 +15,7 @@ using model::NodeId;
 Cluster::Cluster(std::uint32_t nodes, MegaBytes memory_mb, std::int32_t cores, std::size_t functions)
     : nodes_(nodes),
       idle_by_function_(functions),
+      idle_nodes_by_function_(functions),
       stem_cells_(nodes),
       eviction_(nodes),
       idle_count_(nodes, 0),
@@ -27,9 +28,9 @@ Cluster::Cluster(std::uint32_t nodes, MegaBytes memory_mb, std::int32_t cores, s
 }
 
 std::int32_t Cluster::idle_containers(NodeId node, FunctionId fn) const {
-  std::int32_t n = 0;
-  for (const IdleRef& r : idle_by_function_[fn]) n += r.node == node;
-  return n;
+  for (const NodeCount& n : idle_nodes_by_function_[fn])
+    if (n.node == node) return n.idle;
+  return 0;
 }
 
 void Cluster::settle() {
@@ -98,6 +99,10 @@ void Cluster::unindex(ContainerId id) {
         break;
       }
     }
+    auto& counts = idle_nodes_by_function_[s.c.function];
+    const auto it = std::find_if(counts.begin(), counts.end(), [node](const NodeCount& n) { return n.node == node; });
+    assert(it != counts.end());
+    if (--it->idle == 0) counts.erase(it);
   }
   settle();
   idle_total_ -= s.c.memory_mb;
@@ -121,6 +126,10 @@ void Cluster::put_idle(ContainerId id, ContainerState state, double priority) {
     stem_cells_[node].push_back(id);
   } else {
     idle_by_function_[s.c.function].push_back(IdleRef{node, id});
+    auto& counts = idle_nodes_by_function_[s.c.function];
+    const auto it = std::find_if(counts.begin(), counts.end(), [node](const NodeCount& n) { return n.node == node; });
+    if (it == counts.end()) counts.push_back(NodeCount{node, 1});
+    else ++it->idle;
   }
   settle();
   idle_total_ += s.c.memory_mb;

@@ -1,9 +1,10 @@
 // Cluster: the simulator's modelled nodes and containers, and the indexes the invocation path needs:
-// idle containers per function (cluster-wide, so "which nodes hold an idle container of f" is cheap),
+// idle containers per function (cluster-wide) and, per function, the nodes holding them with counts (so
+// "which nodes hold an idle container of f" costs O(those nodes)),
 // stem cells per node, and per-node eviction order (a lazily-cleaned min-heap on keep-alive priority).
 // It implements ClusterView for placement policies. It decides nothing: the Engine drives it.
 // Memory integrals (total and idle MB·µs) are exact: every state change settles them at its instant.
-// Cost: take/put idle O(1) amortised; eviction O(log idle) per evicted container; walking the eviction
+// Cost: take/put idle O(idle of the function + nodes holding it); eviction O(log idle) per evicted container; walking the eviction
 // order (for_each_eviction_candidate) O(v log v) for v heap entries visited, stale ones included.
 #pragma once
 
@@ -28,6 +29,9 @@ class Cluster final : public model::ClusterView {
   std::int32_t idle_containers(model::NodeId node, model::FunctionId fn) const override;
   void for_each_idle(model::FunctionId fn, const std::function<void(model::NodeId)>& visit) const override {
     for (const IdleRef& r : idle_by_function_[fn]) visit(r.node);
+  }
+  void for_each_idle_node(model::FunctionId fn, const std::function<void(model::NodeId)>& visit) const override {
+    for (const NodeCount& n : idle_nodes_by_function_[fn]) visit(n.node);
   }
   model::Micros now() const override { return now_; }
   bool for_each_eviction_candidate(model::NodeId node,
@@ -112,6 +116,11 @@ class Cluster final : public model::ClusterView {
   std::vector<Slot> slots_;
   std::vector<model::ContainerId> free_slots_;
   std::vector<std::vector<IdleRef>> idle_by_function_;        // function → idle containers (any node)
+  struct NodeCount {
+    model::NodeId node;
+    std::int32_t idle;
+  };
+  std::vector<std::vector<NodeCount>> idle_nodes_by_function_;  // function → nodes holding idle ones, counts
   std::vector<std::vector<model::ContainerId>> stem_cells_;   // node → stem cells
   std::vector<MinHeap> eviction_;                             // node → idle containers by priority
   mutable std::vector<std::uint32_t> walk_;                   // scratch: heap indices still to visit

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <map>
 #include <vector>
 
 namespace hearth::sim {
@@ -65,24 +66,31 @@ TEST(Cluster, EvictionWalkFollowsEvictionOrderAndStops) {
 
 // Property: after any sequence of idles, reuses and destructions, the walk visits exactly the live idle
 // containers, in the order repeated eviction (eviction_candidate + destroy) would take them.
-RC_GTEST_PROP(ClusterProperties, EvictionWalkMatchesRepeatedEviction, ()) {
-  Cluster c(1, 1'000'000, 4, 4);
+// Up to 200 random creates, idles (random priority), takes and evictions on `nodes` nodes and
+// `functions` functions.
+void random_operations(Cluster& c, model::NodeId nodes, model::FunctionId functions) {
   std::vector<model::ContainerId> busy;
   const int steps = *rc::gen::inRange(0, 200);
   for (int i = 0; i < steps; ++i) {
     const int op = *rc::gen::inRange(0, 4);
-    const auto fn = *rc::gen::inRange<model::FunctionId>(0, 4);
+    const auto fn = *rc::gen::inRange<model::FunctionId>(0, functions);
+    const auto node = *rc::gen::inRange<model::NodeId>(0, nodes);
     if (op == 0 || busy.empty()) {
-      busy.push_back(c.create(0, fn, model::RuntimeKind::kNodejs, 10, ContainerState::kBusy));
+      busy.push_back(c.create(node, fn, model::RuntimeKind::kNodejs, 10, ContainerState::kBusy));
     } else if (op == 1) {
       c.put_idle(busy.back(), ContainerState::kIdle, *rc::gen::inRange(0, 8));
       busy.pop_back();
     } else if (op == 2) {
-      if (const auto id = c.take_idle(0, fn)) busy.push_back(*id);
-    } else if (const auto victim = c.eviction_candidate(0)) {
+      if (const auto id = c.take_idle(node, fn)) busy.push_back(*id);
+    } else if (const auto victim = c.eviction_candidate(node)) {
       c.destroy(*victim);
     }
   }
+}
+
+RC_GTEST_PROP(ClusterProperties, EvictionWalkMatchesRepeatedEviction, ()) {
+  Cluster c(1, 1'000'000, 4, 4);
+  random_operations(c, 1, 4);
   std::vector<model::ContainerId> walked;
   c.for_each_eviction_candidate(0, [&](const model::Container& k) {
     walked.push_back(k.id);
@@ -94,6 +102,24 @@ RC_GTEST_PROP(ClusterProperties, EvictionWalkMatchesRepeatedEviction, ()) {
     c.destroy(*victim);
   }
   RC_ASSERT(walked == evicted);
+}
+
+// The per-function node index agrees with the idle containers themselves after any sequence of puts,
+// takes and evictions on 3 nodes: for_each_idle_node visits each node holding one exactly once, and
+// idle_containers counts them.
+RC_GTEST_PROP(ClusterProperties, IdleNodeIndexMatchesTheIdleContainers, ()) {
+  Cluster c(3, 1'000'000, 4, 3);
+  random_operations(c, 3, 3);
+  for (model::FunctionId fn = 0; fn < 3; ++fn) {
+    std::map<model::NodeId, int> expected, visited;
+    c.for_each_idle(fn, [&](model::NodeId n) { ++expected[n]; });
+    c.for_each_idle_node(fn, [&](model::NodeId n) { ++visited[n]; });
+    RC_ASSERT(visited.size() == expected.size());
+    for (const auto& [n, count] : expected) {
+      RC_ASSERT(visited[n] == 1);
+      RC_ASSERT(c.idle_containers(n, fn) == count);
+    }
+  }
 }
 
 TEST(Cluster, MemoryIntegralsAreExact) {
