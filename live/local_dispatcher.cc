@@ -63,11 +63,6 @@ Micros steady_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
 }
 
-std::int64_t wall_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 LocalDispatcher::LocalDispatcher(ContainerFactory& factory, LocalDispatcherConfig config)
@@ -88,6 +83,19 @@ LocalDispatcher::LocalDispatcher(ContainerFactory& factory, LocalDispatcherConfi
 LocalDispatcher::~LocalDispatcher() { stop(); }
 
 void LocalDispatcher::post(model::NodeId node, std::function<void()> task) { workers_[node]->post(std::move(task)); }
+
+std::int64_t LocalDispatcher::wall_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ActivationRecord LocalDispatcher::record_for(const InvocationRequest& req) {
+  ActivationRecord rec;
+  rec.id = req.activation_id;
+  rec.ns = req.action.ns;
+  rec.action = req.action.name;
+  return rec;
+}
 
 void LocalDispatcher::stop() {
   {
@@ -258,10 +266,7 @@ bool LocalDispatcher::make_room(model::NodeId node, model::MegaBytes need,
 
 void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::FunctionId fn,
                               std::function<void(ActivationRecord)> done, std::shared_ptr<Idle> claimed) {
-  ActivationRecord rec;
-  rec.id = req.activation_id;
-  rec.ns = req.action.ns;
-  rec.action = req.action.name;
+  ActivationRecord rec = record_for(req);
   rec.invoker = "invoker" + std::to_string(node);
   const std::int64_t start_wall = wall_us();
   rec.start_us = start_wall;

@@ -140,6 +140,7 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
     bool cold = false;  // no ready container of its function when it arrived
   };
   struct ScaledFunction {
+    ActionRecord action;  // the latest action record (what new containers start)
     std::vector<std::shared_ptr<Scaled>> containers;  // oldest first
     std::deque<Pending> buffer;
     double load_integral = 0;  // ∫ (running + buffered) dt since the last tick, in µs
@@ -183,10 +184,19 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   void run_scaled(std::shared_ptr<Scaled> c, int worker, bool grow, std::int32_t slots, model::FunctionId fn,
                   Pending p);
   void account_load(ScaledFunction& f);
+  // What the policy sees of `f`'s containers (into `out`): their loads, each capped at its workers.
+  void container_loads(const ScaledFunction& f, std::vector<policy::ContainerLoad>& out) const;
+  // The invocations `c` can run at once: its worker channels (a guest: its one lent worker).
+  static std::int32_t worker_cap(const Scaled& c);
+  // Gives back the node memory `c` holds (a guest holds none: its host's memory is its).
+  void release_memory(const Scaled& c);
   // `c` of `fn` just became idle: its keep-alive expiry from the keep-alive policy.
   void became_idle(Scaled& c, model::FunctionId fn);
   // Queues `task` on invoker `node`'s worker threads.
   void post(model::NodeId node, std::function<void()> task);
+  // An activation record for `req` (id, namespace, action); the caller fills in the rest.
+  static ActivationRecord record_for(const InvocationRequest& req);
+  static std::int64_t wall_us();  // wall-clock µs since the epoch (activation records' times)
   // The policy's tick: retires idle containers above each target into `retired` (destroyed without the lock).
   void scaling_tick(std::vector<std::shared_ptr<LiveContainer>>& retired);
   // Runs the prewarm policy's tick (lock held on entry and exit; starts runtimes without it).
@@ -204,7 +214,6 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   std::unique_ptr<policy::PrewarmPolicy> prewarm_;
   std::unique_ptr<policy::ScalingPolicy> scaling_;  // null: the OpenWhisk path
   std::map<model::FunctionId, ScaledFunction> scaled_;
-  std::map<model::FunctionId, ActionRecord> scaled_actions_;  // the latest action record per function
   model::Micros next_prewarm_tick_ = 0;
   model::Micros next_scaling_tick_ = 0;
   std::vector<std::unique_ptr<Worker>> workers_;  // one per invoker

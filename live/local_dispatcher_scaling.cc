@@ -11,14 +11,21 @@ namespace hearth::live {
 
 using model::Micros;
 
-namespace {
-
-std::int64_t wall_now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+std::int32_t LocalDispatcher::worker_cap(const Scaled& c) {
+  return c.guest ? 1 : static_cast<std::int32_t>(c.busy.size()) - 1;
 }
 
-}  // namespace
+void LocalDispatcher::container_loads(const ScaledFunction& f, std::vector<policy::ContainerLoad>& out) const {
+  out.clear();
+  for (const auto& c : f.containers)  // growing: ready (admits once grown)
+    out.push_back({c->id, c->node, c->active, c->slots, c->ready, worker_cap(*c)});
+}
+
+void LocalDispatcher::release_memory(const Scaled& c) {
+  if (c.guest) return;
+  nodes_[c.node].used_mb -= c.memory_mb;
+  nodes_[c.node].reserved_mb -= c.memory_mb;
+}
 
 void LocalDispatcher::account_load(ScaledFunction& f) {
   const Micros t = now();
@@ -47,7 +54,7 @@ void LocalDispatcher::dispatch_scaled(InvocationRequest req, std::function<void(
   account_load(f);
   keepalive_->on_arrival(functions_[fn], now());
   ++stats_.invocations;
-  scaled_actions_[fn] = req.action;
+  f.action = req.action;
   const bool any_ready =
       std::any_of(f.containers.begin(), f.containers.end(), [](const auto& c) { return c->ready; });
   f.buffer.push_back(Pending{std::move(req), std::move(done), !any_ready});
@@ -58,12 +65,12 @@ bool LocalDispatcher::admits_now(model::FunctionId fn, std::int64_t version) {
   ScaledFunction& f = scaled_[fn];
   if (!f.buffer.empty()) return false;
   std::vector<policy::ContainerLoad> loads;
-  for (const auto& c : f.containers) loads.push_back({c->id, c->node, c->active, c->slots, c->ready});
+  container_loads(f, loads);
   const policy::Admission a = scaling_->admit(functions_[fn], policy::FunctionLoad{fn, loads, 0}, *this, now());
   if (!a.container) return false;
   for (const auto& c : f.containers) {
     if (c->id != *a.container) continue;
-    const std::int32_t max = c->guest ? 1 : static_cast<std::int32_t>(c->busy.size()) - 1;
+    const std::int32_t max = worker_cap(*c);
     // A growing container takes it as soon as its new workers are up (offered again then).
     return c->ready && c->version == version && nodes_[c->node].busy_cores < nodes_[c->node].cores &&
            (c->growing || c->active < std::min(std::max(a.slots, c->slots), max));
@@ -75,27 +82,17 @@ void LocalDispatcher::offer(model::FunctionId fn) {
   ScaledFunction& f = scaled_[fn];
   std::vector<policy::ContainerLoad> loads;
   while (!f.buffer.empty() && !stopping_) {
-    loads.clear();
-    for (const auto& c : f.containers)
-      loads.push_back({c->id, c->node, c->active, c->slots, c->ready});  // growing: ready, admits once grown
+    container_loads(f, loads);
     const policy::FunctionLoad load{fn, loads, static_cast<std::int32_t>(f.buffer.size()) - 1};
     const policy::Admission a = scaling_->admit(functions_[fn], load, *this, now());
-    for (std::int32_t i = 0; i < a.scale_out; ++i) start_scaled(fn, scaled_actions_[fn]);
+    for (std::int32_t i = 0; i < a.scale_out; ++i) start_scaled(fn, f.action);
     if (!a.container) return;
     const auto it = std::find_if(f.containers.begin(), f.containers.end(),
                                  [&](const auto& c) { return c->id == *a.container; });
     if (it == f.containers.end()) return;  // the policy named a container we do not have: keep it buffered
     std::shared_ptr<Scaled> c = *it;
-    const std::int32_t max = c->guest ? 1 : static_cast<std::int32_t>(c->busy.size()) - 1;
-    const std::int32_t slots = std::min(std::max(a.slots, c->slots), max);
-    if (c->ready && !c->growing && c->active >= max && a.slots > max) {
-      // The policy raised slots past this container's workers (a one-worker runtime, or max_workers):
-      // phase 1 is exhausted here, so start another container unless one is already starting; the
-      // invocation waits for it or for a completion.
-      if (std::none_of(f.containers.begin(), f.containers.end(), [](const auto& x) { return !x->ready; }))
-        start_scaled(fn, scaled_actions_[fn]);
-      return;
-    }
+    const std::int32_t max = worker_cap(*c);
+    const std::int32_t slots = std::min(std::max(a.slots, c->slots), max);  // the policy stays within max
     if (!c->ready || c->growing || c->active >= slots || nodes_[c->node].busy_cores >= nodes_[c->node].cores)
       return;  // the container cannot take it now: wait for a completion, its growth or a new container
     int worker = c->guest ? c->guest_worker : 1;
@@ -125,7 +122,7 @@ bool LocalDispatcher::share_worker(model::FunctionId fn, const ActionRecord& act
     if (other == fn || functions_[other].runtime != functions_[fn].runtime) continue;
     for (const auto& c : f.containers)
       if (c->ready && c->multi && !c->guest && !c->growing && !c->hosting && c->memory_mb >= action.memory_mb &&
-          c->workers < static_cast<std::int32_t>(c->busy.size()) - 1) {
+          c->workers < worker_cap(*c)) {
         host = c;
         break;
       }
@@ -176,21 +173,21 @@ void LocalDispatcher::start_scaled(model::FunctionId fn, const ActionRecord& act
   c->id = next_container_++;
   c->node = place(fn);
   c->version = action.version;
-  c->slots = std::max<std::int32_t>(1, scaling_->initial_slots(functions_[fn]));
   c->memory_mb = action.memory_mb;
   c->busy.assign(static_cast<std::size_t>(std::max(config_.max_workers, 1)) + 1, false);
+  c->slots = std::clamp<std::int32_t>(scaling_->initial_slots(functions_[fn]), 1, worker_cap(*c));
   std::vector<std::unique_ptr<LiveContainer>> evicted;
   make_room(c->node, action.memory_mb, evicted);  // best effort: the container starts either way
   nodes_[c->node].used_mb += action.memory_mb;
   nodes_[c->node].reserved_mb += action.memory_mb;
   ++stats_.scaled_containers;
   scaled_[fn].containers.push_back(c);
-  post(c->node, [this, c, fn, action, evicted = std::make_shared<decltype(evicted)>(std::move(evicted))] {
+  const std::int32_t workers = c->slots;  // read here, under the lock: a tick may lower c->slots meanwhile
+  post(c->node, [this, c, fn, action, workers, evicted = std::make_shared<decltype(evicted)>(std::move(evicted))] {
     evicted->clear();
     std::int64_t init_us = 0;
     std::string error;
     std::shared_ptr<LiveContainer> container = factory_.create_scalable(action, config_.max_workers, &init_us, &error);
-    const std::int32_t workers = std::min<std::int32_t>(c->slots, static_cast<std::int32_t>(c->busy.size()) - 1);
     if (container && container->max_workers() > 1 && !container->add_workers(workers, &error)) container.reset();
     if (container) container->set_cpu_quota(config_.cpu_millicores_per_worker * workers);
     std::deque<Pending> failed;
@@ -209,21 +206,17 @@ void LocalDispatcher::start_scaled(model::FunctionId fn, const ActionRecord& act
         became_idle(*c, fn);
       } else {
         std::erase(f.containers, c);
-        nodes_[c->node].used_mb -= action.memory_mb;
-        nodes_[c->node].reserved_mb -= action.memory_mb;
+        release_memory(*c);
         if (f.containers.empty()) failed.swap(f.buffer);  // nothing will ever run them
         ++stats_.errors;
       }
       offer(fn);
     }
     for (Pending& p : failed) {
-      ActivationRecord rec;
-      rec.id = p.req.activation_id;
-      rec.ns = p.req.action.ns;
-      rec.action = p.req.action.name;
+      ActivationRecord rec = record_for(p.req);
       rec.status = "developer error";
       rec.result_json = nlohmann::json{{"error", error}}.dump();
-      rec.start_us = rec.end_us = wall_now_us();
+      rec.start_us = rec.end_us = wall_us();
       p.done(std::move(rec));
     }
     memory_freed_.notify_all();
@@ -232,13 +225,10 @@ void LocalDispatcher::start_scaled(model::FunctionId fn, const ActionRecord& act
 
 void LocalDispatcher::run_scaled(std::shared_ptr<Scaled> c, int worker, bool grow, std::int32_t slots,
                                  model::FunctionId fn, Pending p) {
-  ActivationRecord rec;
-  rec.id = p.req.activation_id;
-  rec.ns = p.req.action.ns;
-  rec.action = p.req.action.name;
+  ActivationRecord rec = record_for(p.req);
   rec.invoker = "invoker" + std::to_string(c->node);
   rec.container = c->container->id();
-  rec.start_us = wall_now_us();
+  rec.start_us = wall_us();
   rec.wait_us = std::max<std::int64_t>(0, rec.start_us - p.req.arrival_us);
   rec.start_kind = !p.cold ? "warm" : c->guest ? "prewarm" : "cold";  // a lent worker: a generic one specialised
   bool keep = true;
@@ -263,7 +253,7 @@ void LocalDispatcher::run_scaled(std::shared_ptr<Scaled> c, int worker, bool gro
   if (keep) {
     keep = record_outcome(c->container->run_on(c->multi ? worker : 0, p.req.params_json, p.req.action.timeout_ms), rec);
   }
-  rec.end_us = wall_now_us();
+  rec.end_us = wall_us();
   std::shared_ptr<LiveContainer> destroy;
   {
     std::lock_guard lock(mu_);
@@ -276,13 +266,10 @@ void LocalDispatcher::run_scaled(std::shared_ptr<Scaled> c, int worker, bool gro
     ++stats_.completed;
     ++(rec.start_kind == "warm" ? stats_.warm : rec.start_kind == "prewarm" ? stats_.prewarm : stats_.cold);
     if (rec.status != "success") ++stats_.errors;
-    latency_.observe(std::max<std::int64_t>(0, wall_now_us() - p.req.arrival_us));
+    latency_.observe(std::max<std::int64_t>(0, wall_us() - p.req.arrival_us));
     if (!keep && std::find(f.containers.begin(), f.containers.end(), c) != f.containers.end()) {
       std::erase(f.containers, c);  // broken: never reused (running invocations on it fail on their own)
-      if (!c->guest) {  // a guest's memory is its host's
-        nodes_[c->node].used_mb -= c->memory_mb;
-        nodes_[c->node].reserved_mb -= c->memory_mb;
-      }
+      release_memory(*c);
       if (c->active == 0) destroy = c->container;
     }
     offer(fn);
@@ -312,10 +299,7 @@ void LocalDispatcher::scaling_tick(std::vector<std::shared_ptr<LiveContainer>>& 
   }
   const auto retire = [&](ScaledFunction& f, std::size_t i) {
     const std::shared_ptr<Scaled> c = f.containers[i];
-    if (!c->guest) {  // a guest's memory is its host's
-      nodes_[c->node].used_mb -= c->memory_mb;
-      nodes_[c->node].reserved_mb -= c->memory_mb;
-    }
+    release_memory(*c);
     retired.push_back(c->container);
     f.containers.erase(f.containers.begin() + static_cast<std::ptrdiff_t>(i));
     ++stats_.retired;

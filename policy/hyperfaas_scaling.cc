@@ -35,7 +35,7 @@ Admission HyperFaaSScaling::admit(const model::FunctionSpec&, const FunctionLoad
     return a;
   };
   const auto raisable = [&](const ContainerLoad& c) {
-    return c.slots < params_.max_slots && under_watermarks(cluster, c.node);
+    return c.slots < std::min(params_.max_slots, c.max_slots) && under_watermarks(cluster, c.node);
   };
   const ContainerLoad* primary = nullptr;
   for (const ContainerLoad& c : load.containers)
@@ -62,7 +62,7 @@ Admission HyperFaaSScaling::admit(const model::FunctionSpec&, const FunctionLoad
       continue;
     }
     overflow += std::max(0, c.active - params_.slots);
-    if (!buffer && c.active < params_.max_slots && has_free_core(cluster, c.node)) buffer = &c;
+    if (!buffer && c.active < std::min(params_.max_slots, c.max_slots) && has_free_core(cluster, c.node)) buffer = &c;
   }
   const std::int32_t demand = overflow + load.buffered + 1;
   const std::int32_t needed = (demand + params_.slots - 1) / params_.slots;

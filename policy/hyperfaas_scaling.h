@@ -4,7 +4,7 @@
 //   phase 1 (scale up, in-container scheduler): the global scheduler sends the invocation to the
 //     function's primary container (its oldest ready one); if that has a free slot, it runs there; if
 //     not and its node is under the watermarks, its slots rise by one at once (more CPU quota, up to
-//     `max_slots`) and it runs there.
+//     `max_slots` and the container's own ContainerLoad::max_slots) and it runs there.
 //   phase 2 (bounce and re-place): otherwise the global scheduler takes the first other ready container
 //     with a free slot, else the first whose node is under the watermarks (raising its slots by one).
 //   phase 3 (scale out, burst buffer): otherwise new containers start in the background so that

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -38,6 +39,9 @@ struct ContainerLoad {
   std::int32_t active = 0;  // invocations running in it
   std::int32_t slots = 1;   // concurrency limit now
   bool ready = false;       // false while its start-up runs in the background
+  // The most slots the engine can give this container (a live runtime's worker channels); a policy
+  // never raises slots past it. The simulator has no such limit.
+  std::int32_t max_slots = std::numeric_limits<std::int32_t>::max();
 };
 
 // One function at an admission: its containers (oldest first) and the invocations waiting behind the

@@ -145,6 +145,26 @@ TEST(HyperFaaSScaling, Phase1RaisesTheContainerUnderTheWatermarks) {
   EXPECT_EQ(a.scale_out, 0);
 }
 
+// A container whose engine can give it no more slots (a live runtime at its worker channels) is never
+// raised past them: the same load as above, with the primary capped at 2, goes to phase 2.
+TEST(HyperFaaSScaling, NeverRaisesAContainerPastItsOwnMaxSlots) {
+  HyperFaaSScaling h(hyper(2, 4));
+  FakeCluster cluster = ten_core_nodes(2);
+  cluster.node(0).busy_cores = 2;
+  const ContainerLoad containers[] = {{1, 0, 2, 2, true, 2}, {2, 1, 0, 2, true}};
+  const Admission a = h.admit({}, FunctionLoad{0, containers, 0}, cluster, 0);
+  ASSERT_TRUE(a.container.has_value());
+  EXPECT_EQ(*a.container, 2u);
+  EXPECT_EQ(a.slots, 2);
+  EXPECT_EQ(a.phase, 2);
+  // Both at their caps and busy: no phase-1 buffer either; one container starts.
+  const ContainerLoad capped[] = {{1, 0, 2, 2, true, 2}, {2, 1, 1, 1, true, 1}};
+  const Admission b = h.admit({}, FunctionLoad{0, capped, 0}, cluster, 0);
+  EXPECT_FALSE(b.container.has_value());
+  EXPECT_EQ(b.phase, 3);
+  EXPECT_EQ(b.scale_out, 1);
+}
+
 TEST(HyperFaaSScaling, BouncesToAnotherContainerOverTheWatermarks) {
   HyperFaaSScaling h(hyper(2, 4));
   FakeCluster cluster = ten_core_nodes(2);
