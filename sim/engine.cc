@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <deque>
-#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -278,10 +277,12 @@ class Engine {
   }
 
   void destroy(ContainerId id) {
-    if (scaling_) {
+    if (scaling_ && scaling_state_->tracked(id)) {
+      // A guest gone: its host (if it is still the one that lent to it) may lend again.
+      const std::optional<ContainerId> host = scaling_state_->slot(id).host;
+      if (host && scaling_state_->tracked(*host) && scaling_state_->slot(*host).lent_to == id)
+        scaling_state_->slot(*host).lent_to.reset();
       scaling_state_->remove(id);
-      guest_host_.erase(id);  // a guest gone: its host may lend again
-      std::erase_if(guest_host_, [id](const auto& gh) { return gh.second == id; });  // a host gone: so are its guests' claims
     }
     cluster_.destroy(id);
   }
@@ -469,27 +470,23 @@ class Engine {
     return best;
   }
 
-  // Starts a container of `fn` in the background on container_node() (a stem cell if the node has one,
-  // else a cold start, evicting idle containers if memory is short).
-  // A ready container of another function that can lend `fn` a worker (see SimConfig::share_containers).
+  // A ready container of another function that can lend `fn` a worker (see SimConfig::share_containers):
+  // neither a guest itself nor lending already.
   std::optional<ContainerId> share_host(const FunctionSpec& fn) const {
     for (model::FunctionId other : scaling_state_->tracked_functions()) {
       if (other == fn.id || functions_[other].runtime != fn.runtime) continue;
       for (ContainerId id : scaling_state_->containers(other)) {
         const model::Container& c = cluster_.container(id);
-        if (scaling_state_->slot(id).ready && !hosting(id) && guest_host_.count(id) == 0 &&
-            c.memory_mb >= fn.memory_mb && spare_cores(c.node) > 0)
-          return id;
+        const ScalingState::Slot& s = scaling_state_->slot(id);
+        if (s.ready && !s.lent_to && !s.host && c.memory_mb >= fn.memory_mb && spare_cores(c.node) > 0) return id;
       }
     }
     return std::nullopt;
   }
-  bool hosting(ContainerId id) const {
-    for (const auto& [guest, host] : guest_host_)
-      if (host == id) return true;
-    return false;
-  }
 
+  // Starts a container of `fn` in the background on container_node() (a stem cell if the node has one,
+  // else a cold start, evicting idle containers if memory is short), or on a worker borrowed from
+  // share_host() with sharing on.
   bool start_container(const FunctionSpec& fn, const Invocation& inv) {
     const std::int32_t slots = scaling_->initial_slots(fn);
     std::optional<NodeId> node;
@@ -501,7 +498,6 @@ class Engine {
     Micros startup;
     if (host) {  // a worker of the host's container, specialised: its init only, no memory of its own
       id = cluster_.create(*node, fn.id, fn.runtime, 0, ContainerState::kStarting);
-      guest_host_[id] = *host;
       ++result_.shared_starts;
       startup = fn.init_us;
     } else if (auto stem = cluster_.take_stem_cell(*node, fn.runtime, fn.memory_mb)) {
@@ -519,6 +515,10 @@ class Engine {
     if (starting_slots_.size() <= *node) starting_slots_.resize(cluster_.nodes().size(), 0);
     starting_slots_[*node] += slots;
     scaling_state_->add(fn.id, id, slots, now_ + startup);
+    if (host) {
+      scaling_state_->slot(id).host = host;
+      scaling_state_->slot(*host).lent_to = id;
+    }
     ++waiting_;
     events_.push(now_ + startup, EventType::kContainerReady, id, cluster_.container(id).generation);
     return true;
@@ -678,7 +678,6 @@ class Engine {
   std::unique_ptr<policy::KeepAlivePolicy> keepalive_;
   std::unique_ptr<policy::PrewarmPolicy> prewarm_;
   std::unique_ptr<policy::ScalingPolicy> scaling_;     // null: one invocation per container (OpenWhisk)
-  std::map<ContainerId, ContainerId> guest_host_;      // share_containers: guest container → its host
   std::unique_ptr<ScalingState> scaling_state_;        // with scaling_ only
   std::vector<policy::ContainerLoad> loads_;           // scratch for admissions
   std::vector<policy::TickLoad> tick_loads_;           // scratch for ticks

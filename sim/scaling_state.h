@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <vector>
 
 #include "model/container.h"
@@ -27,13 +28,15 @@ class ScalingState {
     std::int32_t slots = 1;
     model::Micros ready_us = 0;  // start-up done at this time
     bool ready = false;
+    // Container sharing (SimConfig::share_containers): a guest's host, and the guest a host lends to.
+    std::optional<model::ContainerId> host, lent_to;
   };
 
   explicit ScalingState(std::size_t functions) : functions_(functions) {}
 
   void add(model::FunctionId fn, model::ContainerId id, std::int32_t slots, model::Micros ready_us) {
     if (slots_.size() <= id) slots_.resize(id + 1);
-    slots_[id] = Slot{true, fn, 0, slots, ready_us, false};
+    slots_[id] = Slot{true, fn, 0, slots, ready_us, false, std::nullopt, std::nullopt};
     functions_[fn].containers.push_back(id);
     track(fn);
   }
