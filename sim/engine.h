@@ -26,6 +26,9 @@
 
 namespace hearth::sim {
 
+// k of the cold-start contention model, calibrated on this project's sandboxes (docs/calibration.md).
+inline constexpr double kDefaultColdContention = 0.0;
+
 struct SimConfig {
   std::uint32_t nodes = 1;
   model::MegaBytes node_memory_mb = 64 * 1024;
@@ -40,6 +43,23 @@ struct SimConfig {
   // node with a spare core: it starts after the function's init only (a generic worker specialised),
   // holds no memory of its own (the host's cgroup has it) and counts as a prewarm start.
   bool share_containers = false;
+  // How a node's cores run its invocations (docs/architecture.md, "One invocation", steps 4-5):
+  //  kShares: processor sharing. Every invocation a node starts runs at once (as many as its memory
+  //    holds, as OpenWhisk's per-invoker memory semaphore admits them); when more run than the node has
+  //    cores, each progresses at cores/running of a core (never faster than one core), so executions
+  //    stretch instead of queueing (sim/processor_sharing.h). Start-up (cold, init, resume) is not CPU
+  //    work: it elapses at wall speed. The scaling path keeps its policies' own limit (a slot per core).
+  //  kFifo: one core per running invocation; an invocation waits in its node's FIFO queue while all
+  //    cores are busy, then runs for its trace duration.
+  enum class CpuModel : std::uint8_t { kShares, kFifo };
+  CpuModel cpu_model = CpuModel::kShares;
+  // kShares only: the share of a trace duration that is CPU work subject to sharing; the rest is waiting
+  // (I/O) that elapses at wall speed before the CPU part and slows nobody. 0 < cpu_fraction <= 1.
+  double cpu_fraction = 1.0;
+  // Cold-start contention (sim/cold_contention.h): a cold start beginning while N-1 others are in progress
+  // on its node costs cold_start_us · (1 + k·(N−1)). 0 disables. Default calibrated on Hearth's
+  // sandboxes (docs/calibration.md).
+  double cold_contention = kDefaultColdContention;
   std::uint64_t seed = 1;
   model::Micros series_interval_us = model::kMicrosPerMinute;
   TimelineConfig timeline;  // latency over time for a window of the run (disabled by default)
