@@ -1,8 +1,10 @@
 #include "sim/engine.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <stdexcept>
@@ -44,8 +46,7 @@ class Engine {
       throw std::invalid_argument("--cpu-fraction must be in (0, 1] (got " + std::to_string(config.cpu_fraction) + ")");
     if (shares()) {
       cpu_.assign(config.nodes, ProcessorSharing(config.node_cores));
-      cpu_armed_.assign(config.nodes, model::kNever);
-      cpu_generation_.assign(config.nodes, 0);
+      cpu_pending_.assign(config.nodes, {});
     }
     if (config.series_interval_us <= 0) throw std::invalid_argument("series interval must be positive");
     policy::PolicyContext ctx;
@@ -209,7 +210,7 @@ class Engine {
       case EventType::kContainerReady: container_ready(e.a, e.b); break;
       case EventType::kScalingTick: scaling_tick(); break;
       case EventType::kCpuEnter: cpu_enter(e.a); break;
-      case EventType::kCpuDone: cpu_done(e.a, e.b); break;
+      case EventType::kCpuDone: cpu_done(e.a); break;
     }
     if (config_.check_invariants) check_invariants();
   }
@@ -318,23 +319,29 @@ class Engine {
     arm_cpu(node);
   }
 
-  // One pending kCpuDone event per node: a new one only when the node's next finish moves earlier; a
-  // later one (the node got busier) is found when the pending event fires and finishes nobody.
+  // A node's kCpuDone events only make it look at its CPU again, so any of them is valid: a new one is
+  // needed only when the node's next finish comes before every event it has pending. One that fires early
+  // (the node got busier since) finishes nobody and arms again; an earlier finish (the node got less busy)
+  // adds an event and leaves the later ones to fire harmlessly. Mostly one event per invocation.
   void arm_cpu(NodeId node) {
+    if (node == cpu_draining_) return;  // cpu_done arms once, after its loop
     const Micros next = cpu_[node].next_finish();
-    if (next >= cpu_armed_[node]) return;
-    cpu_armed_[node] = next;
-    events_.push(next, EventType::kCpuDone, node, ++cpu_generation_[node]);
+    std::vector<Micros>& pending = cpu_pending_[node];
+    if (next == model::kNever || (!pending.empty() && pending.front() <= next)) return;
+    pending.push_back(next);
+    std::push_heap(pending.begin(), pending.end(), std::greater<>());
+    events_.push(next, EventType::kCpuDone, node);
   }
 
-  void cpu_done(NodeId node, std::uint32_t generation) {
-    if (generation != cpu_generation_[node]) return;
-    // Jobs that start while finished ones complete do not arm: the node arms once, after the loop.
-    cpu_armed_[node] = std::numeric_limits<Micros>::min();
+  void cpu_done(NodeId node) {
+    std::vector<Micros>& pending = cpu_pending_[node];
+    std::pop_heap(pending.begin(), pending.end(), std::greater<>());  // this event: the node's earliest
+    pending.pop_back();
     ProcessorSharing& cpu = cpu_[node];
     cpu.advance(now_);
+    cpu_draining_ = node;
     while (const auto job = cpu.pop_done()) finish_job(*job);
-    cpu_armed_[node] = model::kNever;
+    cpu_draining_ = kNoNode;
     arm_cpu(node);
   }
 
@@ -777,8 +784,9 @@ class Engine {
   std::vector<std::uint32_t> pending_gen_;
   ColdContention contention_;
   std::vector<ProcessorSharing> cpu_;          // node → its CPU (kShares only)
-  std::vector<Micros> cpu_armed_;              // node → instant of its pending kCpuDone event, or kNever
-  std::vector<std::uint32_t> cpu_generation_;  // node → generation of that event
+  std::vector<std::vector<Micros>> cpu_pending_;  // node → min-heap of its pending kCpuDone instants
+  static constexpr NodeId kNoNode = std::numeric_limits<NodeId>::max();
+  NodeId cpu_draining_ = kNoNode;                 // the node whose finished jobs cpu_done is completing
   std::vector<Job> jobs_;                      // invocations running under processor sharing
   std::vector<std::uint32_t> free_jobs_;
   std::unique_ptr<policy::PlacementPolicy> placement_;

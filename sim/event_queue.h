@@ -19,7 +19,7 @@ enum class EventType : std::uint8_t {
   kContainerReady,  // scaling path: a container's background start-up is done; a: container, b: generation
   kScalingTick,     // scaling policy tick
   kCpuEnter,        // processor sharing: a job's start-up and waiting are over; a: job
-  kCpuDone,         // processor sharing: a node's next job finishes; a: node, b: generation
+  kCpuDone,         // processor sharing: a node's next job may finish; a: node
 };
 
 struct Event {

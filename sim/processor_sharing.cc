@@ -28,7 +28,7 @@ void ProcessorSharing::advance(model::Micros now) {
 
 void ProcessorSharing::add(std::uint32_t job, model::Micros work_us) {
   if (heap_.empty()) virtual_ = 0;
-  heap_.push_back(Tag{virtual_ + static_cast<double>(work_us), next_seq_++, job});
+  heap_.push_back(Tag{virtual_ + static_cast<double>(work_us), job});
   std::push_heap(heap_.begin(), heap_.end(), std::greater<>());
 }
 

@@ -27,7 +27,7 @@ class ProcessorSharing {
   // A job with `work_us` µs of CPU work joins at the current instant (after advance()).
   void add(std::uint32_t job, model::Micros work_us);
   // A job whose work is done at the current instant, removed; nullopt if none. Jobs that finish together
-  // come out in the order they were added.
+  // come out in the order of their ids.
   std::optional<std::uint32_t> pop_done();
   // The instant the next job finishes at the current rate; model::kNever if none runs.
   model::Micros next_finish() const;
@@ -36,17 +36,15 @@ class ProcessorSharing {
   double rate() const;
 
  private:
-  struct Tag {
-    double finish;      // virtual work at which the job is done
-    std::uint64_t seq;  // ties: the job added first
+  struct Tag {  // 16 bytes: four to a cache line
+    double finish;  // virtual work at which the job is done
     std::uint32_t job;
-    bool operator>(const Tag& o) const { return finish != o.finish ? finish > o.finish : seq > o.seq; }
+    bool operator>(const Tag& o) const { return finish != o.finish ? finish > o.finish : job > o.job; }
   };
 
   std::int32_t cores_;
   model::Micros at_ = 0;  // the instant virtual_ is for
   double virtual_ = 0;
-  std::uint64_t next_seq_ = 0;
   std::vector<Tag> heap_;  // min-heap (std::push_heap with std::greater)
 };
 
