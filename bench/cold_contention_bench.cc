@@ -4,7 +4,9 @@
 // constructor (sandbox + interpreter start) + init (load the code) + the first run, as PythonColdStart
 // measures one alone in bench/runtime_bench.cc. Per N: the mean and p50 creation latency over every
 // creation of every iteration, and `vs_n1`, the mean divided by the N = 1 case's mean measured in the
-// same run (the first case). These calibrate the simulator's --cold-contention k (docs/calibration.md).
+// same run (the first case), and `k_fit`, the least-squares k of cold_cost(N) = base · (1 + k·(N − 1)) over
+// the cases so far (the N = 16 row's is the run's calibration of the simulator's --cold-contention k:
+// docs/calibration.md).
 //   build/cold_contention_bench                    # needs root (sandboxes)
 //   build/cold_contention_bench --benchmark_format=csv
 #include <benchmark/benchmark.h>
@@ -42,6 +44,7 @@ struct CodeDir {
 };
 
 double n1_mean_us = 0;  // the N = 1 case of this run, the baseline of vs_n1
+double fit_xy = 0, fit_xx = 0;  // least squares through the origin of vs_n1 − 1 on N − 1, cases so far
 
 void ConcurrentColdStarts(benchmark::State& state) {
   const auto n = static_cast<int>(state.range(0));
@@ -100,7 +103,15 @@ void ConcurrentColdStarts(benchmark::State& state) {
   state.counters["mean_us"] = mean;
   state.counters["p50_us"] = all_us[all_us.size() / 2];
   state.counters["max_us"] = all_us.back();
-  if (n1_mean_us > 0) state.counters["vs_n1"] = mean / n1_mean_us;
+  if (n1_mean_us > 0) {
+    // The model cold_cost(N) = base · (1 + k·(N − 1)): k fitted on every case of this run up to this one
+    // (the last row's k_fit is the calibration).
+    const double ratio = mean / n1_mean_us;
+    state.counters["vs_n1"] = ratio;
+    fit_xy += (n - 1) * (ratio - 1);
+    fit_xx += static_cast<double>((n - 1) * (n - 1));
+    if (fit_xx > 0) state.counters["k_fit"] = fit_xy / fit_xx;
+  }
 }
 
 BENCHMARK(ConcurrentColdStarts)

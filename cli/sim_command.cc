@@ -292,10 +292,23 @@ Action add_sim_command(CLI::App& app) {
       ->default_val(1.0)
       ->check(CLI::Range(1e-9, 1.0));
   cmd->add_option("--cold-contention", flags->config.cold_contention,
-                  "k of the cold-start contention model: a cold start beginning beside N-1 others on its node "
-                  "costs (1 + k(N-1)) times its cold-start time; 0 disables (docs/calibration.md)")
-      ->default_val(sim::kDefaultColdContention)
+                  "Cold-start contention, relative: a cold start beginning beside N-1 others on its node costs "
+                  "(1 + K(N-1)) times its cold-start time (K scaled like --cold-contention-ms; docs/calibration.md)")
+      ->default_val(0.0)
       ->check(CLI::Range(0.0, 1e6));
+  cmd->add_option_function<double>(
+         "--cold-contention-ms",
+         [flags](double ms) { flags->config.cold_contention_us = static_cast<model::Micros>(ms * 1000.0); },
+         "Cold-start contention, additive: each of the N-1 other creations in progress on the node adds this "
+         "to a cold start (ms, on a machine of --cold-contention-cores; 0 disables; default: calibrated on "
+         "Hearth's sandboxes, docs/calibration.md)")
+      ->default_str(std::to_string(sim::kDefaultColdContentionUs / 1000))
+      ->check(CLI::Range(0.0, 1e9));
+  cmd->add_option("--cold-contention-cores", flags->config.cold_contention_cores,
+                  "Cores of the machine the contention figures were measured on; a node of --node-cores sees "
+                  "them scaled by this / --node-cores (set it to --node-cores to apply them unscaled)")
+      ->default_val(sim::kColdContentionCalibrationCores)
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--queue-limit", flags->config.queue_limit, "Per-node wait queue limit (0 = unbounded)");
   cmd->add_option("--semantics", flags->semantics,
                   "hearth (default) or faascache: FaasCache's simulator (one pool of --node-memory-mb, --nodes 1)");

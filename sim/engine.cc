@@ -29,6 +29,17 @@ using model::Micros;
 using model::NodeId;
 using model::StartKind;
 
+// The contention model of `config`, scaled from the calibration machine's cores to the node's.
+ColdContention make_contention(const SimConfig& config) {
+  if (config.cold_contention_cores <= 0)
+    throw std::invalid_argument("--cold-contention-cores must be positive (got " +
+                                std::to_string(config.cold_contention_cores) + ")");
+  const double scale =
+      static_cast<double>(config.cold_contention_cores) / static_cast<double>(std::max(config.node_cores, 1));
+  return ColdContention(config.nodes, config.cold_contention * scale,
+                        static_cast<Micros>(std::llround(static_cast<double>(config.cold_contention_us) * scale)));
+}
+
 class Engine {
  public:
   Engine(trace::Workload& workload, const SimConfig& config)
@@ -38,7 +49,7 @@ class Engine {
         cluster_(config.nodes, config.node_memory_mb, config.node_cores, functions_.size()),
         queues_(config.nodes),
         pending_expiry_(),
-        contention_(config.nodes, config.cold_contention) {
+        contention_(make_contention(config)) {
     if (config.nodes == 0) throw std::invalid_argument("--nodes must be at least 1");
     if (config.node_memory_mb <= 0) throw std::invalid_argument("--node-memory-mb must be positive");
     if (config.node_cores <= 0) throw std::invalid_argument("--node-cores must be positive");

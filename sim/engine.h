@@ -26,8 +26,11 @@
 
 namespace hearth::sim {
 
-// k of the cold-start contention model, calibrated on this project's sandboxes (docs/calibration.md).
-inline constexpr double kDefaultColdContention = 0.0;
+// d of the cold-start contention model (time each concurrent creation adds to a cold start): the median
+// slope of five calibration runs of build/cold_contention_bench on the project's 2-core machine
+// (docs/calibration.md, "Cold-start contention").
+inline constexpr model::Micros kDefaultColdContentionUs = 110 * model::kMicrosPerMilli;
+inline constexpr std::int32_t kColdContentionCalibrationCores = 2;  // that machine's cores
 
 struct SimConfig {
   std::uint32_t nodes = 1;
@@ -57,9 +60,13 @@ struct SimConfig {
   // (I/O) that elapses at wall speed before the CPU part and slows nobody. 0 < cpu_fraction <= 1.
   double cpu_fraction = 1.0;
   // Cold-start contention (sim/cold_contention.h): a cold start beginning while N-1 others are in progress
-  // on its node costs cold_start_us · (1 + k·(N−1)). 0 disables. Default calibrated on Hearth's
-  // sandboxes (docs/calibration.md).
-  double cold_contention = kDefaultColdContention;
+  // on its node costs cold_start_us · (1 + k·(N−1)) + d·(N−1), with k = cold_contention and
+  // d = cold_contention_us as measured on a machine of cold_contention_cores cores, scaled to the node
+  // by cold_contention_cores / node_cores (creations share the node's cores: twice the cores, half the
+  // slow-down). k = d = 0 disables. Default: d calibrated on Hearth's sandboxes (docs/calibration.md).
+  double cold_contention = 0;
+  model::Micros cold_contention_us = kDefaultColdContentionUs;
+  std::int32_t cold_contention_cores = kColdContentionCalibrationCores;
   std::uint64_t seed = 1;
   model::Micros series_interval_us = model::kMicrosPerMinute;
   TimelineConfig timeline;  // latency over time for a window of the run (disabled by default)

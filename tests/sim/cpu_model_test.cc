@@ -20,7 +20,7 @@ SimConfig node(int cores, model::MegaBytes memory = 1000) {
   c.placement = "max-memory";
   c.keepalive = "ttl:10m";
   c.prewarm = "none";
-  c.cold_contention = 0;
+  c.cold_contention_us = 0;
   c.check_invariants = true;
   return c;
 }
@@ -137,6 +137,47 @@ TEST(ColdContention, ConcurrentColdStartsOnANodeCostMore) {
   EXPECT_EQ(on.metrics.start_latency().min(), seconds(1));
   EXPECT_EQ(on.metrics.start_latency().max(), millis(1500));
   EXPECT_EQ(on.metrics.latency().max(), millis(2500));
+}
+
+TEST(ColdContention, EachConcurrentCreationAddsAFixedTime) {
+  // d = 300 ms: three cold starts of 1 s begin together: 1 s, 1.3 s, 1.6 s (4 cores: no CPU sharing).
+  auto w = workload({function(0, 100, seconds(1), seconds(1)), function(1, 100, seconds(1), seconds(1)),
+                     function(2, 100, seconds(1), seconds(1))},
+                    {call(0, 0, seconds(1)), call(1, 0, seconds(1)), call(2, 0, seconds(1))});
+  SimConfig c = node(4);
+  c.cold_contention_us = millis(300);
+  c.cold_contention_cores = 4;  // measured on a machine like the node: unscaled
+  const SimResult r = run_simulation(w, c);
+  EXPECT_EQ(r.metrics.start_latency().min(), seconds(1));
+  EXPECT_EQ(r.metrics.start_latency().max(), millis(1600));
+  EXPECT_EQ(r.end_us, millis(2600));
+}
+
+TEST(ColdContention, ScalesFromTheCalibrationMachineToTheNodesCores) {
+  // The same 300 ms measured on 2 cores: a 4-core node sees 150 ms per concurrent creation.
+  auto w = workload({function(0, 100, seconds(1), seconds(1)), function(1, 100, seconds(1), seconds(1)),
+                     function(2, 100, seconds(1), seconds(1))},
+                    {call(0, 0, seconds(1)), call(1, 0, seconds(1)), call(2, 0, seconds(1))});
+  SimConfig c = node(4);
+  c.cold_contention_us = millis(300);
+  c.cold_contention_cores = 2;
+  const SimResult r = run_simulation(w, c);
+  EXPECT_EQ(r.metrics.start_latency().max(), millis(1300));
+}
+
+TEST(ColdContention, RejectsNegativeParameters) {
+  auto w = workload({instant(0)}, {call(0, 0, seconds(1))});
+  SimConfig c = node(1);
+  c.cold_contention = -1;
+  EXPECT_THROW(run_simulation(w, c), std::invalid_argument);
+  auto w2 = workload({instant(0)}, {call(0, 0, seconds(1))});
+  c.cold_contention = 0;
+  c.cold_contention_us = -1;
+  EXPECT_THROW(run_simulation(w2, c), std::invalid_argument);
+  auto w3 = workload({instant(0)}, {call(0, 0, seconds(1))});
+  c.cold_contention_us = 0;
+  c.cold_contention_cores = 0;
+  EXPECT_THROW(run_simulation(w3, c), std::invalid_argument);
 }
 
 TEST(ColdContention, CreationsOnOtherNodesOrAlreadyOverDoNotCount) {

@@ -49,6 +49,7 @@ RandomCase random_case() {
   c.config.cpu_model = *rc::gen::arbitrary<bool>() ? SimConfig::CpuModel::kShares : SimConfig::CpuModel::kFifo;
   c.config.cpu_fraction = *rc::gen::inRange(1, 11) / 10.0;
   c.config.cold_contention = *rc::gen::inRange(0, 3) * 0.5;
+  c.config.cold_contention_us = *rc::gen::inRange(0, 3) * model::millis(100);
   // Throws if memory (or, where the model binds them, cores) ever exceed a node's capacity, if a node's
   // CPU runs jobs it does not count, or if an invocation runs faster than one core.
   c.config.check_invariants = true;
