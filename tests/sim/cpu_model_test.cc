@@ -139,11 +139,16 @@ TEST(ColdContention, ConcurrentColdStartsOnANodeCostMore) {
   EXPECT_EQ(on.metrics.latency().max(), millis(2500));
 }
 
+// Three functions with a cold start of 1 s and a run of 1 s, called together.
+trace::Workload three_cold_starts() {
+  return workload({function(0, 100, seconds(1), seconds(1)), function(1, 100, seconds(1), seconds(1)),
+                   function(2, 100, seconds(1), seconds(1))},
+                  {call(0, 0, seconds(1)), call(1, 0, seconds(1)), call(2, 0, seconds(1))});
+}
+
 TEST(ColdContention, EachConcurrentCreationAddsAFixedTime) {
   // d = 300 ms: three cold starts of 1 s begin together: 1 s, 1.3 s, 1.6 s (4 cores: no CPU sharing).
-  auto w = workload({function(0, 100, seconds(1), seconds(1)), function(1, 100, seconds(1), seconds(1)),
-                     function(2, 100, seconds(1), seconds(1))},
-                    {call(0, 0, seconds(1)), call(1, 0, seconds(1)), call(2, 0, seconds(1))});
+  auto w = three_cold_starts();
   SimConfig c = node(4);
   c.cold_contention_us = millis(300);
   c.cold_contention_cores = 4;  // measured on a machine like the node: unscaled
@@ -155,9 +160,7 @@ TEST(ColdContention, EachConcurrentCreationAddsAFixedTime) {
 
 TEST(ColdContention, ScalesFromTheCalibrationMachineToTheNodesCores) {
   // The same 300 ms measured on 2 cores: a 4-core node sees 150 ms per concurrent creation.
-  auto w = workload({function(0, 100, seconds(1), seconds(1)), function(1, 100, seconds(1), seconds(1)),
-                     function(2, 100, seconds(1), seconds(1))},
-                    {call(0, 0, seconds(1)), call(1, 0, seconds(1)), call(2, 0, seconds(1))});
+  auto w = three_cold_starts();
   SimConfig c = node(4);
   c.cold_contention_us = millis(300);
   c.cold_contention_cores = 2;
