@@ -297,7 +297,7 @@ class Engine {
   // under the fifo model, as its node's CPU is shared under processor sharing.
   void begin_run(ContainerId id, const Invocation& inv, StartKind kind, Micros startup) {
     if (!shares()) {
-      record_start(inv, kind, startup, inv.exec_us);
+      record_start(inv, kind, now_, startup, inv.exec_us);
       events_.push(now_ + startup + inv.exec_us, EventType::kCompletion, id, cluster_.container(id).generation);
       return;
     }
@@ -363,12 +363,7 @@ class Engine {
       throw std::logic_error("invocation " + std::to_string(job.inv.id) + " ran " + std::to_string(job.inv.exec_us) +
                              "us of work in " + std::to_string(now_ - job.start_us - job.startup_us) +
                              "us: faster than one core");
-    result_.metrics.record_start(job.inv, job.kind, job.start_us, job.startup_us,
-                                 now_ - job.start_us - job.startup_us);
-    if (result_.timeline.enabled()) {
-      const Micros overhead = job.start_us - job.inv.arrival_us + job.startup_us;
-      result_.timeline.record(job.inv, now_ - job.inv.arrival_us, overhead);
-    }
+    record_start(job.inv, job.kind, job.start_us, job.startup_us, now_ - job.start_us - job.startup_us);
     complete(job.container);
   }
 
@@ -388,10 +383,11 @@ class Engine {
     return true;
   }
 
-  void record_start(const Invocation& inv, StartKind kind, Micros startup, Micros run) {
-    result_.metrics.record_start(inv, kind, now_, startup, run);
+  // `inv` started at `start` after `startup` and ran for `run`.
+  void record_start(const Invocation& inv, StartKind kind, Micros start, Micros startup, Micros run) {
+    result_.metrics.record_start(inv, kind, start, startup, run);
     if (result_.timeline.enabled()) {
-      const Micros overhead = now_ - inv.arrival_us + startup;
+      const Micros overhead = start - inv.arrival_us + startup;
       result_.timeline.record(inv, overhead + run, overhead);
     }
   }
