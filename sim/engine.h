@@ -2,14 +2,17 @@
 // DESIGN.md, driven by policy objects chosen by name:
 //   arrival → keepalive.on_arrival → placement.place → node queue (FIFO) → the node's containers give a
 //   warm (idle of the function), prewarmed (stem cell or pre-loaded) or new container, evicting idle
-//   containers in keep-alive priority order when memory is short → run (startup + exec, one core) →
-//   completion → keepalive.on_idle decides the container's fate → the node's queue drains.
-// An invocation waits in its node's queue while the node has no free core, or too little memory even
-// after evicting every idle container. It is dropped (with a reason) only when its function needs more
-// memory than a node has, when no node is healthy, or when the node's queue is at queue_limit.
+//   containers in keep-alive priority order when memory is short → run (startup + exec; the node's cores
+//   shared by its running invocations, or one core each: SimConfig::cpu_model) → completion →
+//   keepalive.on_idle decides the container's fate → the node's queue drains.
+// An invocation waits in its node's queue while the node has too little memory even after evicting every
+// idle container (and, under the fifo CPU model, while it has no free core). It is dropped (with a
+// reason) only when its function needs more memory than a node has, when no node is healthy, or when the
+// node's queue is at queue_limit.
 // With a scaling policy (policy/scaling.h: knative, hyperfaas) containers run up to `slots` invocations
-// at once (each still holds one core of its node): invocations wait in a per-function buffer instead of
-// node queues, containers start in the background as the policy asks and are retired by its ticks
+// at once (each counts against one core of its node, the policies' limit; under processor sharing each
+// is a job of the node's CPU): invocations wait in a per-function buffer instead of node queues,
+// containers start in the background as the policy asks and are retired by its ticks
 // (docs/autoscaling.md). Without one (scaling "none"), the path above, unchanged.
 // Virtual time only; deterministic given the workload, the config and the seed.
 #pragma once
