@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -273,8 +274,38 @@ Action add_sim_command(CLI::App& app) {
   cmd->add_option("--node-memory-mb", flags->config.node_memory_mb, "Memory per node, MB")
       ->default_val(16384)
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--node-cores", flags->config.node_cores, "Cores per node (one running invocation each)")
+  cmd->add_option("--node-cores", flags->config.node_cores,
+                  "Cores per node (shared by its running invocations; with --cpu-model fifo one each)")
       ->default_val(64)
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--cpu-model", flags->config.cpu_model,
+                  "shares: a node's invocations share its cores (processor sharing, at most one core each; "
+                  "as many run as memory holds); fifo: one core each, the rest wait in the node's queue")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, sim::SimConfig::CpuModel>{{"shares", sim::SimConfig::CpuModel::kShares},
+                                                          {"fifo", sim::SimConfig::CpuModel::kFifo}}));
+  cmd->add_option("--cpu-fraction", flags->config.cpu_fraction,
+                  "With --cpu-model shares: share of a trace duration that is CPU work (shared); the rest is "
+                  "waiting (I/O) at wall speed that slows nobody")
+      ->default_val(1.0)
+      ->check(CLI::Range(1e-9, 1.0));
+  cmd->add_option("--cold-contention", flags->config.cold_contention,
+                  "Cold-start contention, relative: a cold start beginning beside N-1 others on its node costs "
+                  "(1 + K(N-1)) times its cold-start time (K scaled like --cold-contention-ms; docs/calibration.md)")
+      ->default_val(0.0)
+      ->check(CLI::Range(0.0, 1e6));
+  cmd->add_option_function<double>(
+         "--cold-contention-ms",
+         [flags](double ms) { flags->config.cold_contention_us = static_cast<model::Micros>(ms * 1000.0); },
+         "Cold-start contention, additive: each of the N-1 other creations in progress on the node adds this "
+         "to a cold start (ms, on a machine of --cold-contention-cores; 0 disables; default: calibrated on "
+         "Hearth's sandboxes, docs/calibration.md)")
+      ->default_str(std::to_string(sim::kDefaultColdContentionUs / 1000))
+      ->check(CLI::Range(0.0, 1e9));
+  cmd->add_option("--cold-contention-cores", flags->config.cold_contention_cores,
+                  "Cores of the machine the contention figures were measured on; a node of --node-cores sees "
+                  "them scaled by this / --node-cores (set it to --node-cores to apply them unscaled)")
+      ->default_val(sim::kColdContentionCalibrationCores)
       ->check(CLI::PositiveNumber);
   cmd->add_option("--queue-limit", flags->config.queue_limit, "Per-node wait queue limit (0 = unbounded)");
   cmd->add_option("--semantics", flags->semantics,

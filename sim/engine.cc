@@ -1,7 +1,11 @@
 #include "sim/engine.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <deque>
+#include <functional>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -9,7 +13,9 @@
 
 #include "policy/registry.h"
 #include "sim/cluster.h"
+#include "sim/cold_contention.h"
 #include "sim/event_queue.h"
+#include "sim/processor_sharing.h"
 #include "sim/scaling_state.h"
 
 namespace hearth::sim {
@@ -23,6 +29,17 @@ using model::Micros;
 using model::NodeId;
 using model::StartKind;
 
+// The contention model of `config`, scaled from the calibration machine's cores to the node's.
+ColdContention make_contention(const SimConfig& config) {
+  if (config.cold_contention_cores <= 0)
+    throw std::invalid_argument("--cold-contention-cores must be positive (got " +
+                                std::to_string(config.cold_contention_cores) + ")");
+  const double scale =
+      static_cast<double>(config.cold_contention_cores) / static_cast<double>(std::max(config.node_cores, 1));
+  return ColdContention(config.nodes, config.cold_contention * scale,
+                        static_cast<Micros>(std::llround(static_cast<double>(config.cold_contention_us) * scale)));
+}
+
 class Engine {
  public:
   Engine(trace::Workload& workload, const SimConfig& config)
@@ -31,10 +48,17 @@ class Engine {
         functions_(workload.functions),
         cluster_(config.nodes, config.node_memory_mb, config.node_cores, functions_.size()),
         queues_(config.nodes),
-        pending_expiry_() {
+        pending_expiry_(),
+        contention_(make_contention(config)) {
     if (config.nodes == 0) throw std::invalid_argument("--nodes must be at least 1");
     if (config.node_memory_mb <= 0) throw std::invalid_argument("--node-memory-mb must be positive");
     if (config.node_cores <= 0) throw std::invalid_argument("--node-cores must be positive");
+    if (!(config.cpu_fraction > 0 && config.cpu_fraction <= 1))
+      throw std::invalid_argument("--cpu-fraction must be in (0, 1] (got " + std::to_string(config.cpu_fraction) + ")");
+    if (shares()) {
+      cpu_.assign(config.nodes, ProcessorSharing(config.node_cores));
+      cpu_pending_.assign(config.nodes, {});
+    }
     if (config.series_interval_us <= 0) throw std::invalid_argument("series interval must be positive");
     policy::PolicyContext ctx;
     ctx.seed = config.seed;
@@ -104,6 +128,19 @@ class Engine {
     Invocation inv;
   };
 
+  // An invocation running under processor sharing (SimConfig::CpuModel::kShares): start-up and waiting
+  // elapse first, then its CPU work joins its node's ProcessorSharing; its latency is recorded when it
+  // completes.
+  struct Job {
+    Invocation inv;
+    ContainerId container = 0;
+    StartKind kind = StartKind::kWarm;
+    Micros start_us = 0;
+    Micros startup_us = 0;
+  };
+
+  bool shares() const { return config_.cpu_model == SimConfig::CpuModel::kShares; }
+
   void advance(Micros t) {
     if (window_marks_left_ > 0 && t >= window_mark_) cross_window_marks(t);
     if (t > now_) now_ = t;
@@ -141,11 +178,14 @@ class Engine {
 
   void check_invariants() const {
     for (const model::NodeState& n : cluster_.nodes()) {
-      if (n.used_mb > n.capacity_mb || n.used_mb < 0 || n.busy_cores > n.cores || n.busy_cores < 0 ||
-          n.reserved_mb < 0)
+      // Under processor sharing (scaling path aside) a node runs as many invocations as its memory holds.
+      const bool core_bound = !shares() || scaling_;
+      if (n.used_mb > n.capacity_mb || n.used_mb < 0 || (core_bound && n.busy_cores > n.cores) ||
+          n.busy_cores < 0 || n.reserved_mb < 0 || (shares() && cpu_[n.id].running() > n.busy_cores))
         throw std::logic_error("node " + std::to_string(n.id) + " at t=" + std::to_string(now_) +
                                "us: used " + std::to_string(n.used_mb) + "/" + std::to_string(n.capacity_mb) +
-                               " MB, busy cores " + std::to_string(n.busy_cores) + "/" + std::to_string(n.cores));
+                               " MB, busy cores " + std::to_string(n.busy_cores) + "/" + std::to_string(n.cores) +
+                               (shares() ? ", " + std::to_string(cpu_[n.id].running()) + " computing" : ""));
     }
     if (scaling_) check_scaling_invariants();
   }
@@ -180,6 +220,8 @@ class Engine {
       case EventType::kSample: sample(); break;
       case EventType::kContainerReady: container_ready(e.a, e.b); break;
       case EventType::kScalingTick: scaling_tick(); break;
+      case EventType::kCpuEnter: cpu_enter(e.a); break;
+      case EventType::kCpuDone: cpu_done(e.a); break;
     }
     if (config_.check_invariants) check_invariants();
   }
@@ -215,7 +257,7 @@ class Engine {
   // Starts `inv` on `node` now if a core and a container (or the memory for one) are available.
   bool try_start(NodeId node, const Invocation& inv) {
     model::NodeState& ns = cluster_.node(node);
-    if (ns.busy_cores >= ns.cores) return false;
+    if (!shares() && ns.busy_cores >= ns.cores) return false;
     const FunctionSpec& fn = functions_[inv.function];
     StartKind kind;
     Micros startup = 0;
@@ -239,17 +281,90 @@ class Engine {
       id = cluster_.create(node, fn.id, fn.runtime, fn.memory_mb, ContainerState::kStarting);
       ++result_.containers_created;
       kind = StartKind::kCold;
-      startup = fn.cold_start_us;
+      startup = contention_.begin(node, now_, fn.cold_start_us);
     }
     cluster_.set_busy(id);
     ++ns.busy_cores;
     ++busy_;
     const model::Container& c = cluster_.container(id);
-    record_start(inv, kind, startup);
     keepalive_->on_start(c, fn, kind, now_);
     if (prewarm_) prewarm_->on_start(c, kind, now_);
-    events_.push(now_ + startup + inv.exec_us, EventType::kCompletion, id, c.generation);
+    begin_run(id, inv, kind, startup);
     return true;
+  }
+
+  // `inv` starts in container `id` now and completes after `startup` plus its execution: at once known
+  // under the fifo model, as its node's CPU is shared under processor sharing.
+  void begin_run(ContainerId id, const Invocation& inv, StartKind kind, Micros startup) {
+    if (!shares()) {
+      record_start(inv, kind, now_, startup, inv.exec_us);
+      events_.push(now_ + startup + inv.exec_us, EventType::kCompletion, id, cluster_.container(id).generation);
+      return;
+    }
+    std::uint32_t job;
+    if (free_jobs_.empty()) {
+      job = static_cast<std::uint32_t>(jobs_.size());
+      jobs_.emplace_back();
+    } else {
+      job = free_jobs_.back();
+      free_jobs_.pop_back();
+    }
+    jobs_[job] = Job{inv, id, kind, now_, startup};
+    const Micros enter = now_ + startup + (inv.exec_us - cpu_work(inv));
+    if (enter > now_) events_.push(enter, EventType::kCpuEnter, job);
+    else cpu_enter(job);
+  }
+
+  // The part of `inv`'s duration that is CPU work (SimConfig::cpu_fraction).
+  Micros cpu_work(const Invocation& inv) const {
+    if (config_.cpu_fraction >= 1) return inv.exec_us;
+    return static_cast<Micros>(std::llround(config_.cpu_fraction * static_cast<double>(inv.exec_us)));
+  }
+
+  // A job's start-up and waiting are over: its CPU work joins its node's processor sharing.
+  void cpu_enter(std::uint32_t job) {
+    const NodeId node = cluster_.container(jobs_[job].container).node;
+    ProcessorSharing& cpu = cpu_[node];
+    cpu.advance(now_);
+    cpu.add(job, cpu_work(jobs_[job].inv));
+    arm_cpu(node);
+  }
+
+  // A node's kCpuDone events only make it look at its CPU again, so any of them is valid: a new one is
+  // needed only when the node's next finish comes before every event it has pending. One that fires early
+  // (the node got busier since) finishes nobody and arms again; an earlier finish (the node got less busy)
+  // adds an event and leaves the later ones to fire harmlessly. Mostly one event per invocation.
+  void arm_cpu(NodeId node) {
+    if (node == cpu_draining_) return;  // cpu_done arms once, after its loop
+    const Micros next = cpu_[node].next_finish();
+    std::vector<Micros>& pending = cpu_pending_[node];
+    if (next == model::kNever || (!pending.empty() && pending.front() <= next)) return;
+    pending.push_back(next);
+    std::push_heap(pending.begin(), pending.end(), std::greater<>());
+    events_.push(next, EventType::kCpuDone, node);
+  }
+
+  void cpu_done(NodeId node) {
+    std::vector<Micros>& pending = cpu_pending_[node];
+    std::pop_heap(pending.begin(), pending.end(), std::greater<>());  // this event: the node's earliest
+    pending.pop_back();
+    ProcessorSharing& cpu = cpu_[node];
+    cpu.advance(now_);
+    cpu_draining_ = node;
+    while (const auto job = cpu.pop_done()) finish_job(*job);
+    cpu_draining_ = kNoNode;
+    arm_cpu(node);
+  }
+
+  void finish_job(std::uint32_t job_id) {
+    const Job job = jobs_[job_id];
+    free_jobs_.push_back(job_id);
+    if (config_.check_invariants && now_ - job.start_us - job.startup_us < job.inv.exec_us)
+      throw std::logic_error("invocation " + std::to_string(job.inv.id) + " ran " + std::to_string(job.inv.exec_us) +
+                             "us of work in " + std::to_string(now_ - job.start_us - job.startup_us) +
+                             "us: faster than one core");
+    record_start(job.inv, job.kind, job.start_us, job.startup_us, now_ - job.start_us - job.startup_us);
+    complete(job.container);
   }
 
   // Evicts idle containers on `node` in keep-alive priority order until `need` MB are free.
@@ -268,11 +383,12 @@ class Engine {
     return true;
   }
 
-  void record_start(const Invocation& inv, StartKind kind, Micros startup) {
-    result_.metrics.record_start(inv, kind, now_, startup);
+  // `inv` started at `start` after `startup` and ran for `run`.
+  void record_start(const Invocation& inv, StartKind kind, Micros start, Micros startup, Micros run) {
+    result_.metrics.record_start(inv, kind, start, startup, run);
     if (result_.timeline.enabled()) {
-      const Micros overhead = now_ - inv.arrival_us + startup;
-      result_.timeline.record(inv, overhead + inv.exec_us, overhead);
+      const Micros overhead = start - inv.arrival_us + startup;
+      result_.timeline.record(inv, overhead + run, overhead);
     }
   }
 
@@ -509,7 +625,7 @@ class Engine {
       if (!make_room(*node, fn.memory_mb)) return false;
       id = cluster_.create(*node, fn.id, fn.runtime, fn.memory_mb, ContainerState::kStarting);
       ++result_.containers_created;
-      startup = fn.cold_start_us;
+      startup = contention_.begin(*node, now_, fn.cold_start_us);
     }
     cluster_.node(*node).reserved_mb += fn.memory_mb;
     if (starting_slots_.size() <= *node) starting_slots_.resize(cluster_.nodes().size(), 0);
@@ -567,10 +683,9 @@ class Engine {
     result_.max_slots_used = std::max(result_.max_slots_used, s.active);
     ++ns.busy_cores;
     ++busy_;
-    record_start(inv, kind, startup);
     keepalive_->on_start(c, fn, kind, now_);
     if (prewarm_) prewarm_->on_start(c, kind, now_);
-    events_.push(now_ + startup + inv.exec_us, EventType::kCompletion, id, c.generation);
+    begin_run(id, inv, kind, startup);
   }
 
   void complete_scaled(ContainerId id) {
@@ -674,6 +789,13 @@ class Engine {
   std::vector<std::deque<Queued>> queues_;
   std::vector<Micros> pending_expiry_;
   std::vector<std::uint32_t> pending_gen_;
+  ColdContention contention_;
+  std::vector<ProcessorSharing> cpu_;          // node → its CPU (kShares only)
+  std::vector<std::vector<Micros>> cpu_pending_;  // node → min-heap of its pending kCpuDone instants
+  static constexpr NodeId kNoNode = std::numeric_limits<NodeId>::max();
+  NodeId cpu_draining_ = kNoNode;                 // the node whose finished jobs cpu_done is completing
+  std::vector<Job> jobs_;                      // invocations running under processor sharing
+  std::vector<std::uint32_t> free_jobs_;
   std::unique_ptr<policy::PlacementPolicy> placement_;
   std::unique_ptr<policy::KeepAlivePolicy> keepalive_;
   std::unique_ptr<policy::PrewarmPolicy> prewarm_;

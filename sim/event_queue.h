@@ -18,6 +18,8 @@ enum class EventType : std::uint8_t {
   kSample,       // metrics series sample
   kContainerReady,  // scaling path: a container's background start-up is done; a: container, b: generation
   kScalingTick,     // scaling policy tick
+  kCpuEnter,        // processor sharing: a job's start-up and waiting are over; a: job
+  kCpuDone,         // processor sharing: a node's next job may finish; a: node
 };
 
 struct Event {
