@@ -92,6 +92,8 @@ void RemoteDispatcher::stop() {
 
 model::Micros RemoteDispatcher::now() const { return steady_us(); }
 
+model::MegaBytes RemoteDispatcher::busy_mb(model::NodeId node) const { return invokers_[node]->state.busy_mb; }
+
 std::int32_t RemoteDispatcher::idle_containers(model::NodeId node, model::FunctionId fn) const {
   const auto& idle = invokers_[node]->idle;
   const auto it = idle.find(fn);
@@ -384,7 +386,8 @@ void RemoteDispatcher::place_and_send(Pending p, std::shared_ptr<const Invocatio
     invocation.arrival_us = now();
     std::optional<model::NodeId> placed =
         stopping_ || nodes_.empty() ? std::nullopt : placement_->place(invocation, functions_[fn], *this);
-    if (placed && !invokers_[*placed]->up) placed.reset();
+    // Non-forced scheduling is not implemented live: a held answer is forced like "none found" below.
+    if (placed && (*placed == policy::kHoldAtController || !invokers_[*placed]->up)) placed.reset();
     if (!placed && !stopping_) {  // the policy found none: any invoker that is up, most memory free first
       long best = -1;
       for (std::size_t n = 0; n < invokers_.size(); ++n)

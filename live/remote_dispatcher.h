@@ -74,6 +74,7 @@ class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
   std::span<const model::NodeState> nodes() const override { return nodes_; }
   std::int32_t idle_containers(model::NodeId node, model::FunctionId fn) const override;
   model::Micros now() const override;
+  model::MegaBytes busy_mb(model::NodeId node) const override;
   // From the invoker's last report (InvokerState::evictable: its first 32 victims).
   bool for_each_eviction_candidate(model::NodeId node,
                                    const std::function<bool(const model::Container&)>& visit) const override;

@@ -4,6 +4,9 @@
 //   warm (idle of the function), prewarmed (stem cell or pre-loaded) or new container, evicting idle
 //   containers in keep-alive priority order when memory is short → run (startup + exec, one core) →
 //   completion → keepalive.on_idle decides the container's fate → the node's queue drains.
+// A placement answering kHoldAtController (non-forced scheduling, `openwhisk:overload=wait`) holds the
+// invocation in one controller FIFO; after every completion the oldest held invocations are placed again
+// until one is held again.
 // An invocation waits in its node's queue while the node has no free core, or too little memory even
 // after evicting every idle container. It is dropped (with a reason) only when its function needs more
 // memory than a node has, when no node is healthy, or when the node's queue is at queue_limit.
@@ -40,6 +43,10 @@ struct SimConfig {
   // node with a spare core: it starts after the function's init only (a generic worker specialised),
   // holds no memory of its own (the host's cgroup has it) and counts as a prewarm start.
   bool share_containers = false;
+  // Action memory limits (OpenWhisk's whisk.memory min/max, preset openwhisk-2020): each function's
+  // memory is clamped to [min, max] for placement and its containers alike. 0 = no limit.
+  model::MegaBytes memory_min_mb = 0;
+  model::MegaBytes memory_max_mb = 0;
   std::uint64_t seed = 1;
   model::Micros series_interval_us = model::kMicrosPerMinute;
   TimelineConfig timeline;  // latency over time for a window of the run (disabled by default)
