@@ -330,6 +330,64 @@ TEST_P(StaleReplacementBound, AfterNStaleAnswersItStartsColdAndEndsOnce) {
 
 // A peer that answers stale to an invoke sent without the warm expectation breaks the protocol: the
 // controller kept nothing to place it again with, so the invocation ends, as an internal error.
+// Non-forced scheduling over the wire (`openwhisk:overload=wait`): one 1024 MB invoker holds four
+// 256 MB invocations (held at its gate), so its semaphore is full; a fifth is held at the controller —
+// not sent — until one of them completes, then sent and run. Forced (OpenWhisk's default), the fifth is
+// sent at once and waits at the invoker.
+void fill_then_one_more(const std::string& placement, bool expect_held) {
+  RemoteDispatcherConfig c = config();
+  c.placement = placement;
+  RemoteDispatcher d(c);
+  Agent a(d.port(), "a");
+  ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
+  OpenGatesAtExit open_gates{{&a}};
+  a.factory.gate.close();
+  std::vector<std::future<ActivationRecord>> full;
+  for (int i = 0; i < 4; ++i) full.push_back(start(d, action("f" + std::to_string(i)), R"({"hold":1})"));
+  auto fifth = start(d, action("g"), R"({"n":5})");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(d.invokers()[0].in_flight, expect_held ? 4 : 5);
+  EXPECT_EQ(fifth.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);  // held either way
+  a.factory.gate.open();
+  for (auto& f : full) EXPECT_EQ(f.get().status, "success");
+  const ActivationRecord r = fifth.get();
+  EXPECT_EQ(r.status, "success");
+  EXPECT_EQ(r.result_json, R"({"n":5})");
+  EXPECT_EQ(r.invoker, "a");
+  EXPECT_EQ(metric(d, "hearth_invocation_latency_seconds_count"), "5");
+  for (const InvokerInfo& i : d.invokers()) EXPECT_EQ(i.in_flight, 0) << i.name;
+}
+
+TEST(NonForcedScheduling, HeldAtTheControllerUntilTheSemaphoreHasRoom) {
+  fill_then_one_more("openwhisk:overload=wait", true);
+}
+
+TEST(NonForcedScheduling, ForcedIsSentAtOnce) { fill_then_one_more("openwhisk", false); }
+
+// Held invocations end with an error when the controller stops.
+TEST(NonForcedScheduling, HeldInvocationsEndWhenTheControllerStops) {
+  RemoteDispatcherConfig c = config();
+  c.placement = "openwhisk:overload=wait";
+  RemoteDispatcher d(c);
+  Agent a(d.port(), "a");
+  ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
+  OpenGatesAtExit open_gates{{&a}};
+  a.factory.gate.close();
+  std::vector<std::future<ActivationRecord>> full;
+  for (int i = 0; i < 4; ++i) full.push_back(start(d, action("f" + std::to_string(i)), R"({"hold":1})"));
+  auto fifth = start(d, action("g"));
+  auto sixth = start(d, action("h"));  // queued behind the fifth
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  d.stop();
+  for (auto* f : {&fifth, &sixth}) {
+    const ActivationRecord r = f->get();
+    EXPECT_EQ(r.status, "whisk internal error");
+    EXPECT_NE(r.result_json.find("waited for memory"), std::string::npos) << r.result_json;
+  }
+  a.factory.gate.open();
+  for (auto& f : full) EXPECT_EQ(f.get().status, "whisk internal error");  // the controller went away
+}
+
 TEST(RemoteDispatcher, AStaleAnswerToAnInvokeNotExpectingWarmEndsIt) {
   RemoteDispatcher d(config());
   const int fd = wire::connect_tcp("127.0.0.1", d.port());
