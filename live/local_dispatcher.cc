@@ -305,8 +305,10 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
       idle.pop_back();
     }
     auto& stems = pools_[node].stem_cells;
+    const bool exact = prewarm_ && prewarm_->exact_memory();  // OpenWhisk 2020: kind and memory equal
     const auto stem = std::find_if(stems.begin(), stems.end(), [&](const StemCell& c) {
-      return c.runtime == functions_[fn].runtime && c.memory_mb >= req.action.memory_mb;
+      return c.runtime == functions_[fn].runtime &&
+             (exact ? c.memory_mb == req.action.memory_mb : c.memory_mb >= req.action.memory_mb);
     });
     if (claimed) {
       container = std::move(claimed->container);
@@ -319,8 +321,13 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
       meta.node = node;
       meta.function = fn;
       meta.memory_mb = stem->memory_mb;
+      meta.runtime = stem->runtime;
       meta.created_us = now();
       stems.erase(stem);
+      if (prewarm_ && prewarm_->on_use(meta, now())) {  // replace it at once: the reaper ticks now
+        next_prewarm_tick_ = now();
+        reaper_wake_.notify_one();
+      }
       rec.start_kind = "prewarm";
       specialise = true;
       ++stats_.prewarm;

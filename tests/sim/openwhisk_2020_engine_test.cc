@@ -2,6 +2,7 @@
 // the controller), action memory limits, and OpenWhisk's static stem cells (exact match, refilled at
 // once, never evicted).
 #include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
 
 #include "sim/engine.h"
 #include "tests/sim/fixed_workload.h"
@@ -146,6 +147,39 @@ TEST(StaticStemCells, NeverEvicted) {
   const SimResult reactive = run_simulation(v, nodes(1, 1000, "openwhisk", "openwhisk:runtimes=nodejs,initial=2,min=0"));
   EXPECT_EQ(reactive.evictions, 3u);
   EXPECT_EQ(reactive.metrics.starts(StartKind::kPrewarm), 0u);
+}
+
+// Property: with non-forced scheduling, static stem cells and memory limits in any mix, every invocation
+// completes (none is held forever, none is lost) or is dropped with a reason, and no node ever holds more
+// memory or runs more invocations than it has (check_invariants).
+RC_GTEST_PROP(OpenWhisk2020Property, EveryInvocationCompletesOrIsDropped, ()) {
+  std::vector<model::FunctionSpec> functions;
+  const int nfun = *rc::gen::inRange(1, 8);
+  for (int i = 0; i < nfun; ++i) {
+    auto f = function(static_cast<model::FunctionId>(i), *rc::gen::element<model::MegaBytes>(6, 128, 256, 300, 700),
+                      seconds(1), *rc::gen::inRange<model::Micros>(0, seconds(2)));
+    f.runtime = static_cast<model::RuntimeKind>(*rc::gen::inRange(0, 3));
+    functions.push_back(f);
+  }
+  std::vector<model::Invocation> calls;
+  for (int i = *rc::gen::inRange(0, 150); i > 0; --i)
+    calls.push_back(call(static_cast<model::FunctionId>(*rc::gen::inRange(0, nfun)),
+                         *rc::gen::inRange<model::Micros>(0, model::minutes(5)),
+                         *rc::gen::inRange<model::Micros>(0, seconds(20))));
+  const auto n = calls.size();
+  SimConfig c = nodes(*rc::gen::inRange(1u, 5u), *rc::gen::inRange<model::MegaBytes>(300, 2000),
+                      *rc::gen::element("openwhisk:overload=wait", "openwhisk:managed=0.9,overload=wait",
+                                        "openwhisk:managed=0.9"),
+                      *rc::gen::element("none", "openwhisk-static", "openwhisk-static:runtimes=nodejs+python,count=3"));
+  c.node_cores = *rc::gen::inRange(1, 4);
+  c.keepalive = *rc::gen::element("openwhisk:pause=50ms", "ttl:1m", "lru");
+  if (*rc::gen::arbitrary<bool>()) c.memory_min_mb = 128, c.memory_max_mb = 512;
+  c.seed = *rc::gen::inRange<std::uint64_t>(1, 1000);
+  auto w = workload(functions, calls, model::minutes(5));
+  const SimResult r = run_simulation(w, c);
+  RC_ASSERT(r.metrics.invocations() == n);
+  RC_ASSERT(r.metrics.completed() + r.metrics.dropped() == n);
+  RC_ASSERT(r.metrics.dropped(model::DropReason::kNoNode) == 0u);
 }
 
 }  // namespace
