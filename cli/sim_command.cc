@@ -61,6 +61,7 @@ std::vector<std::string> split_commas(const std::string& s) {
 struct RunSpec {
   std::string name, placement, keepalive, prewarm;
   std::string scaling = "none";
+  model::MegaBytes memory_min_mb = 0, memory_max_mb = 0;  // the preset's action memory limits
 };
 
 RunSpec resolve(const std::string& preset_name, const SimFlags& f) {
@@ -73,6 +74,8 @@ RunSpec resolve(const std::string& preset_name, const SimFlags& f) {
       throw std::invalid_argument("unknown preset '" + preset_name + "' (presets: " + names + ")");
     }
     spec = RunSpec{p->name, p->placement, p->keepalive, p->prewarm};
+    spec.memory_min_mb = p->memory_min_mb;
+    spec.memory_max_mb = p->memory_max_mb;
   }
   const bool overridden = !f.placement.empty() || !f.keepalive.empty() || !f.prewarm.empty();
   if (!f.placement.empty()) spec.placement = f.placement;
@@ -117,6 +120,8 @@ sim::SimResult run_one(const SimFlags& f, const RunSpec& spec, trace::BurstWindo
   config.keepalive = spec.keepalive;
   config.prewarm = spec.prewarm;
   config.scaling = spec.scaling;
+  config.memory_min_mb = spec.memory_min_mb;
+  config.memory_max_mb = spec.memory_max_mb;
   if (!f.quiet) {
     std::fprintf(stderr, "hearth sim: %s on %s\n", spec.name.c_str(), workload.description.c_str());
     config.progress = terminal_progress(spec.name);

@@ -40,12 +40,26 @@ ColdContention make_contention(const SimConfig& config) {
                         static_cast<Micros>(std::llround(static_cast<double>(config.cold_contention_us) * scale)));
 }
 
+// The workload's functions with memory clamped to [min, max] (0: that side unlimited).
+std::vector<FunctionSpec> clamp_memory(const std::vector<FunctionSpec>& functions, model::MegaBytes min,
+                                       model::MegaBytes max) {
+  std::vector<FunctionSpec> out = functions;
+  for (FunctionSpec& f : out) {
+    if (min > 0) f.memory_mb = std::max(f.memory_mb, min);
+    if (max > 0) f.memory_mb = std::min(f.memory_mb, max);
+  }
+  return out;
+}
+
 class Engine {
  public:
   Engine(trace::Workload& workload, const SimConfig& config)
       : workload_(workload),
         config_(config),
-        functions_(workload.functions),
+        clamped_(config.memory_min_mb > 0 || config.memory_max_mb > 0
+                     ? clamp_memory(workload.functions, config.memory_min_mb, config.memory_max_mb)
+                     : std::vector<FunctionSpec>{}),
+        functions_(config.memory_min_mb > 0 || config.memory_max_mb > 0 ? clamped_ : workload.functions),
         cluster_(config.nodes, config.node_memory_mb, config.node_cores, functions_.size()),
         queues_(config.nodes),
         pending_expiry_(),
@@ -60,6 +74,10 @@ class Engine {
       cpu_pending_.assign(config.nodes, {});
     }
     if (config.series_interval_us <= 0) throw std::invalid_argument("series interval must be positive");
+    if (config.memory_min_mb < 0 || config.memory_max_mb < 0 ||
+        (config.memory_max_mb > 0 && config.memory_min_mb > config.memory_max_mb))
+      throw std::invalid_argument("action memory limits: min " + std::to_string(config.memory_min_mb) + " MB, max " +
+                                  std::to_string(config.memory_max_mb) + " MB are not 0 <= min <= max");
     policy::PolicyContext ctx;
     ctx.seed = config.seed;
     ctx.node_count = config.nodes;
@@ -237,21 +255,41 @@ class Engine {
       arrive_scaled(inv);
       return;
     }
+    if (held_.empty() && dispatch(inv)) return;  // the controller's FIFO: nobody overtakes a held one
+    held_.push_back(inv);
+    ++waiting_;
+  }
+
+  // Places `inv` and queues or starts it on its node; false if the placement holds it at the controller.
+  bool dispatch(const Invocation& inv) {
+    const FunctionSpec& fn = functions_[inv.function];
     const auto node = placement_->place(inv, fn, cluster_);
     if (!node) {
       result_.metrics.record_drop(inv, model::DropReason::kNoNode);
-      return;
+      return true;
     }
+    if (*node == policy::kHoldAtController) return false;
     std::deque<Queued>& queue = queues_[*node];
     if (!queue.empty() || !try_start(*node, inv)) {
       if (config_.queue_limit && queue.size() >= config_.queue_limit) {
         result_.metrics.record_drop(inv, model::DropReason::kQueueFull);
-        return;
+        return true;
       }
       queue.push_back(Queued{inv});
       ++cluster_.node(*node).queued;
     }
     cluster_.node(*node).reserved_mb += fn.memory_mb;
+    return true;
+  }
+
+  // Non-forced scheduling: memory freed, so the oldest held invocations are placed again, in order,
+  // until the placement holds one again.
+  void dispatch_held() {
+    while (!held_.empty()) {
+      if (!dispatch(held_.front())) return;
+      held_.pop_front();
+      --waiting_;
+    }
   }
 
   // Starts `inv` on `node` now if a core and a container (or the memory for one) are available.
@@ -271,9 +309,8 @@ class Engine {
         kind = StartKind::kWarm;
         startup = keepalive_->resume_cost(c, now_);
       }
-    } else if (auto stem = cluster_.take_stem_cell(node, fn.runtime, fn.memory_mb)) {
+    } else if (auto stem = take_stem_cell(node, fn)) {
       id = *stem;
-      cluster_.container(id).function = fn.id;
       kind = StartKind::kPrewarm;
       startup = fn.init_us;
     } else {
@@ -367,15 +404,18 @@ class Engine {
     complete(job.container);
   }
 
-  // Evicts idle containers on `node` in keep-alive priority order until `need` MB are free.
-  // Evicts nothing and returns false if even evicting every idle container would not be enough.
+  // Evicts idle containers on `node` in keep-alive priority order until `need` MB are free; pinned stem
+  // cells (never evicted in favour of anything idle) go last, only if the run cannot fit otherwise:
+  // OpenWhisk keeps its prewarmed containers outside the pool's memory, so they never block a run there.
+  // Evicts nothing and returns false if even evicting all of them would not be enough.
   bool make_room(NodeId node, model::MegaBytes need) {
     const model::NodeState& ns = cluster_.node(node);
     if (ns.free_mb() >= need) return true;
-    if (ns.free_mb() + cluster_.evictable_mb(node) < need) return false;
+    if (ns.free_mb() + cluster_.evictable_mb(node) + cluster_.pinned_mb(node) < need) return false;
     while (ns.free_mb() < need) {
-      const auto victim = cluster_.eviction_candidate(node);
-      if (!victim) return false;  // unreachable while evictable_mb is exact
+      auto victim = cluster_.eviction_candidate(node);
+      if (!victim) victim = cluster_.pinned_stem_cell(node);
+      if (!victim) return false;  // unreachable while evictable_mb and pinned_mb are exact
       keepalive_->on_evict(cluster_.container(*victim), /*pressure=*/true, now_);
       destroy(*victim);
       ++result_.evictions;
@@ -429,6 +469,7 @@ class Engine {
       events_.push(std::max(d.prewarm_at_us, now_), EventType::kPrewarmLoad, node, fn.id, d.prewarm_expires_us);
     }
     drain(node);
+    dispatch_held();
   }
 
   void drain(NodeId node) {
@@ -489,17 +530,32 @@ class Engine {
     schedule_expiry(id, keep_until);
   }
 
-  void prewarm_tick() {
-    for (const policy::PrewarmTarget& t : prewarm_->on_tick(cluster_, now_)) {
-      int have = cluster_.stem_cells(t.node, t.runtime, t.memory_mb);
-      for (; have < t.desired && cluster_.node(t.node).free_mb() >= t.memory_mb; ++have) {
-        const ContainerId id =
-            cluster_.create(t.node, model::kNoFunction, t.runtime, t.memory_mb, ContainerState::kPrewarmed);
-        ++result_.containers_created;
-        cluster_.put_idle(id, ContainerState::kPrewarmed, static_cast<double>(now_));
-        schedule_expiry(id, t.ttl_us == model::kNever ? model::kNever : now_ + t.ttl_us);
-      }
+  // A stem cell on `node` that serves `fn` (the prewarm policy says whether memory must match exactly),
+  // specialised to `fn`; the policy may ask for its replacement at once.
+  std::optional<ContainerId> take_stem_cell(NodeId node, const FunctionSpec& fn) {
+    if (!prewarm_) return std::nullopt;
+    const auto stem = cluster_.take_stem_cell(node, fn.runtime, fn.memory_mb, prewarm_->exact_memory());
+    if (!stem) return std::nullopt;
+    model::Container& c = cluster_.container(*stem);
+    c.function = fn.id;
+    if (const auto refill = prewarm_->on_use(c, now_)) top_up(*refill);
+    return stem;
+  }
+
+  // Starts stem cells on the target's node until it holds `desired` of its kind or memory runs short.
+  void top_up(const policy::PrewarmTarget& t) {
+    int have = cluster_.stem_cells(t.node, t.runtime, t.memory_mb);
+    for (; have < t.desired && cluster_.node(t.node).free_mb() >= t.memory_mb; ++have) {
+      const ContainerId id =
+          cluster_.create(t.node, model::kNoFunction, t.runtime, t.memory_mb, ContainerState::kPrewarmed);
+      ++result_.containers_created;
+      cluster_.put_idle(id, ContainerState::kPrewarmed, static_cast<double>(now_), t.pinned);
+      schedule_expiry(id, t.ttl_us == model::kNever ? model::kNever : now_ + t.ttl_us);
     }
+  }
+
+  void prewarm_tick() {
+    for (const policy::PrewarmTarget& t : prewarm_->on_tick(cluster_, now_)) top_up(t);
     if (!arrivals_done_ || now_ + prewarm_->tick_interval() <= end_)
       events_.push(now_ + prewarm_->tick_interval(), EventType::kPrewarmTick);
   }
@@ -576,8 +632,9 @@ class Engine {
   // spare for them, else the healthy node with the most spare cores (ties: the placement's node, then
   // the lowest id), as a CPU-request scheduler (Kubernetes) or HyperFaaS's global scheduler would.
   std::optional<NodeId> container_node(const FunctionSpec& fn, const Invocation& inv, std::int32_t slots) {
-    const auto placed = placement_->place(inv, fn, cluster_);
+    auto placed = placement_->place(inv, fn, cluster_);
     if (!placed) return std::nullopt;
+    if (*placed == policy::kHoldAtController) placed = 0;  // no controller FIFO here: no preference
     const std::int32_t need = std::min(slots, cluster_.node(*placed).cores);
     if (spare_cores(*placed) >= need) return placed;
     NodeId best = *placed;
@@ -616,7 +673,7 @@ class Engine {
       id = cluster_.create(*node, fn.id, fn.runtime, 0, ContainerState::kStarting);
       ++result_.shared_starts;
       startup = fn.init_us;
-    } else if (auto stem = cluster_.take_stem_cell(*node, fn.runtime, fn.memory_mb)) {
+    } else if (auto stem = take_stem_cell(*node, fn)) {
       id = *stem;
       cluster_.container(id).function = fn.id;
       cluster_.container(id).state = ContainerState::kStarting;
@@ -784,9 +841,11 @@ class Engine {
 
   trace::Workload& workload_;
   const SimConfig& config_;
+  std::vector<FunctionSpec> clamped_;  // the functions with memory limits applied (empty without limits)
   const std::vector<FunctionSpec>& functions_;
   Cluster cluster_;
   std::vector<std::deque<Queued>> queues_;
+  std::deque<Invocation> held_;  // non-forced scheduling: invocations held at the controller, FIFO
   std::vector<Micros> pending_expiry_;
   std::vector<std::uint32_t> pending_gen_;
   ColdContention contention_;

@@ -5,6 +5,9 @@
 //   containers in keep-alive priority order when memory is short → run (startup + exec; the node's cores
 //   shared by its running invocations, or one core each: SimConfig::cpu_model) → completion →
 //   keepalive.on_idle decides the container's fate → the node's queue drains.
+// A placement answering kHoldAtController (non-forced scheduling, `openwhisk:overload=wait`) holds the
+// invocation in one controller FIFO; after every completion the oldest held invocations are placed again
+// until one is held again.
 // An invocation waits in its node's queue while the node has too little memory even after evicting every
 // idle container (and, under the fifo CPU model, while it has no free core). It is dropped (with a
 // reason) only when its function needs more memory than a node has, when no node is healthy, or when the
@@ -70,6 +73,10 @@ struct SimConfig {
   double cold_contention = 0;
   model::Micros cold_contention_us = kDefaultColdContentionUs;
   std::int32_t cold_contention_cores = kColdContentionCalibrationCores;
+  // Action memory limits (OpenWhisk's whisk.memory min/max, preset openwhisk-2020): each function's
+  // memory is clamped to [min, max] for placement and its containers alike. 0 = no limit.
+  model::MegaBytes memory_min_mb = 0;
+  model::MegaBytes memory_max_mb = 0;
   std::uint64_t seed = 1;
   model::Micros series_interval_us = model::kMicrosPerMinute;
   TimelineConfig timeline;  // latency over time for a window of the run (disabled by default)

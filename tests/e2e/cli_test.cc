@@ -141,7 +141,7 @@ TEST(CliE2E, MissingTraceAndBadPolicyAreRejected) {
 TEST(CliE2E, PoliciesListsEveryBaseline) {
   const CliRun r = hearth("policies");
   ASSERT_EQ(r.exit_code, 0);
-  for (const char* name : {"openwhisk", "random", "max-memory", "sophon", "sticky-ma", "ttl", "lru", "greedy-dual", "hybrid-histogram"})
+  for (const char* name : {"openwhisk", "random", "max-memory", "sophon", "sticky-ma", "ttl", "lru", "greedy-dual", "hybrid-histogram", "openwhisk-static", "openwhisk-2020"})
     EXPECT_NE(r.out.find(name), std::string::npos) << name;
 }
 
