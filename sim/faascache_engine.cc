@@ -85,6 +85,8 @@ class FaasCacheEngine {
       const Micros run_us = f.warm_us + f.cold_start_us;
       fn.warm_us = config.whole_ms ? f.warm_us / model::kMicrosPerMilli * model::kMicrosPerMilli : f.warm_us;
       fn.run_us = config.whole_ms ? run_us / model::kMicrosPerMilli * model::kMicrosPerMilli : run_us;
+      fn.warm_ms = to_ms(fn.warm_us);
+      fn.run_ms = to_ms(fn.run_us);
       // GD's cost is in FaasCache's unit (ms) so that priorities and the clock match its floats.
       fn.cost_per_mb = to_ms(fn.run_us - fn.warm_us) / static_cast<double>(f.memory_mb);
       fns_.push_back(fn);
@@ -98,11 +100,17 @@ class FaasCacheEngine {
     std::vector<model::Invocation> batch;
     Micros last_progress = 0;
     while (workload_.invocations->next_batch(batch)) {
-      for (const model::Invocation& inv : batch) {
+      const std::vector<double>* exact_ms = workload_.invocations->faascache_arrival_ms();
+      if (exact_ms != nullptr && exact_ms->size() != batch.size()) exact_ms = nullptr;
+      for (std::size_t k = 0; k < batch.size(); ++k) {
+        const model::Invocation& inv = batch[k];
         if (inv.function >= fns_.size())
           throw std::invalid_argument("faascache: invocation of unknown function " + std::to_string(inv.function));
-        if (inv.arrival_us < now_) throw std::invalid_argument("faascache: invocations out of arrival order");
+        const double t_ms = exact_ms != nullptr ? (*exact_ms)[k] : to_ms(inv.arrival_us);
+        if (inv.arrival_us < now_ || t_ms < now_ms_)
+          throw std::invalid_argument("faascache: invocations out of arrival order");
         advance(inv.arrival_us);
+        now_ms_ = t_ms;
         activate(inv);
         if (config_.check_invariants) check_invariants();
       }
@@ -128,15 +136,18 @@ class FaasCacheEngine {
     MegaBytes memory_mb = 0;
     Micros warm_us = 0;  // a hit runs this long (Average)
     Micros run_us = 0;   // a miss runs this long (Maximum)
+    double warm_ms = 0;  // the same in FaasCache's float ms
+    double run_ms = 0;
     double cost_per_mb = 0;
   };
   // One container (FaasCache's Container). Index into boxes_; reused after removal.
   struct Box {
     FunctionId fn = 0;
-    Micros last_access_us = 0;
+    double last_access_ms = 0;    // FaasCache's last_access_t
     double priority = 0;
     std::uint64_t frequency = 0;  // runs served by this container
-    Micros finish_us = 0;
+    double finish_ms = 0;         // when its run ends, FaasCache's fin_t
+    Micros finish_us = 0;         // the same in Hearth's clock (metrics)
     bool running = false;
     std::uint32_t member_pos = 0;  // position in members_[fn]
   };
@@ -169,11 +180,12 @@ class FaasCacheEngine {
     cleanup_finished();
     if (keepalive_.policy == FaasCachePolicy::kHistogram) {
       prewarm();
-      hist_.observe(f, now_);
+      hist_.observe(f, now_ms_);
     }
     std::uint32_t id = find_container(f);
     model::StartKind kind = model::StartKind::kWarm;
     Micros duration = fns_[f].warm_us;
+    double duration_ms = fns_[f].warm_ms;
     if (id == kNone) {
       id = cache_miss(f);
       if (id == kNone) {
@@ -182,12 +194,14 @@ class FaasCacheEngine {
       }
       kind = model::StartKind::kCold;
       duration = fns_[f].run_us;
+      duration_ms = fns_[f].run_ms;
     }
     Box& box = boxes_[id];
     ++box.frequency;
     ++freq_sum_[f];
     box.running = true;
     box.finish_us = now_ + duration;
+    box.finish_ms = now_ms_ + duration_ms;
     running_.push_back(id);
     last_finish_ = std::max(last_finish_, box.finish_us);
     busy_mb_us_ += static_cast<double>(fns_[f].memory_mb) * static_cast<double>(duration);
@@ -197,7 +211,7 @@ class FaasCacheEngine {
     result_.metrics.record_start(record, kind, now_, duration - fns_[f].warm_us);
     result_.metrics.record_completion(box.finish_us);
 
-    box.last_access_us = now_;
+    box.last_access_ms = now_ms_;
     const double priority = calc_priority(id);
     for (std::uint32_t clone : members_[f]) boxes_[clone].priority = priority;
     heapify();
@@ -208,7 +222,7 @@ class FaasCacheEngine {
     std::vector<std::uint32_t> finished;
     std::size_t keep = 0;
     for (std::uint32_t id : running_) {
-      if (now_ >= boxes_[id].finish_us)
+      if (now_ms_ >= boxes_[id].finish_ms)
         finished.push_back(id);
       else
         running_[keep++] = id;
@@ -226,9 +240,8 @@ class FaasCacheEngine {
 
   // FaasCache's PreWarmContainers: load one container of every function predicted to arrive from now on.
   void prewarm() {
-    const double now_ms = to_ms(now_);
     for (FunctionId f : hist_.prewarming()) {
-      if (hist_.prewarm_ms(f) + to_ms(hist_.last_seen_us(f)) >= now_ms) add_to_pool(f);
+      if (hist_.prewarm_ms(f) + hist_.last_seen_ms(f) >= now_ms_) add_to_pool(f);
     }
   }
 
@@ -239,12 +252,12 @@ class FaasCacheEngine {
       if (boxes_[id].fn == f && !boxes_[id].running) candidates.push_back(id);
     if (candidates.empty()) return kNone;
     if (keepalive_.policy == FaasCachePolicy::kTtl) {
-      candidates = purge(candidates, [&](const Box& b) { return b.last_access_us + keepalive_.ttl_us < now_; });
+      const double ttl_ms = to_ms(keepalive_.ttl_us);
+      candidates = purge(candidates, [&](const Box& b) { return b.last_access_ms + ttl_ms < now_ms_; });
       heapify();
     } else if (keepalive_.policy == FaasCachePolicy::kHistogram) {
-      const double now_ms = to_ms(now_);
       const double ttl_ms = hist_.ttl_ms(f);
-      candidates = purge(candidates, [&](const Box& b) { return to_ms(b.last_access_us) + ttl_ms < now_ms; });
+      candidates = purge(candidates, [&](const Box& b) { return b.last_access_ms + ttl_ms < now_ms_; });
     }
     return candidates.empty() ? kNone : candidates.front();
   }
@@ -310,7 +323,7 @@ class FaasCacheEngine {
     Box& box = boxes_[id];
     box = Box{};
     box.fn = f;
-    box.last_access_us = now_;
+    box.last_access_ms = now_ms_;
     box.priority = calc_priority(id);  // before joining members_: its clones are the others
     box.member_pos = static_cast<std::uint32_t>(members_[f].size());
     members_[f].push_back(id);
@@ -345,7 +358,7 @@ class FaasCacheEngine {
     const Box& box = boxes_[id];
     if (keepalive_.policy == FaasCachePolicy::kGreedyDual)
       return clock_ + static_cast<double>(freq_sum_[box.fn]) * fns_[box.fn].cost_per_mb;
-    return static_cast<double>(box.last_access_us);
+    return box.last_access_ms;
   }
 
   void check_invariants() const {
@@ -379,6 +392,7 @@ class FaasCacheEngine {
   MegaBytes used_mb_ = 0;
   MegaBytes peak_mb_ = 0;
   Micros now_ = 0;
+  double now_ms_ = 0;  // FaasCache's wall_time (float ms): the clock every decision compares with
   Micros next_sample_ = 0;
   Micros last_finish_ = 0;
   double used_mb_us_ = 0;
