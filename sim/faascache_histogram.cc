@@ -77,11 +77,9 @@ void FaasCacheHistogram::observe(model::FunctionId fn, double now_ms) {
   }
 }
 
-std::vector<model::FunctionId> FaasCacheHistogram::prewarming() const {
-  std::vector<model::FunctionId> out;
-  out.reserve(prewarming_.size());
+void FaasCacheHistogram::prewarming(std::vector<model::FunctionId>& out) const {
+  out.clear();
   for (const auto& [rank, fn] : prewarming_) out.push_back(fn);
-  return out;
 }
 
 }  // namespace hearth::sim

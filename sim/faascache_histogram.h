@@ -38,7 +38,7 @@ class FaasCacheHistogram {
   double prewarm_ms(model::FunctionId fn) const { return state_[fn].prewarm_ms; }
   // Functions whose prewarm is non-zero, in the order they were first seen (FaasCache iterates its
   // histPrewarm dict, which keeps first-insertion order).
-  std::vector<model::FunctionId> prewarming() const;
+  void prewarming(std::vector<model::FunctionId>& out) const;
 
  private:
   static constexpr std::uint32_t kUnseen = UINT32_MAX;
