@@ -103,7 +103,10 @@ std::vector<RunSpec> one_per_column(const std::vector<std::string>& values, cons
 
 // The workload, with --burst overlaid; `window` gets the burst's extent.
 trace::Workload burst_workload(const SimFlags& f, sim::SimConfig& config, trace::BurstWindow* window) {
-  trace::Workload workload = load_workload(f.workload);
+  WorkloadFlags workload_flags = f.workload;
+  // FaasCache's semantics replay the trace as FaasCache's converter builds it (trace/trace_options.h).
+  workload_flags.options.faascache = f.semantics == "faascache";
+  trace::Workload workload = load_workload(workload_flags);
   if (f.burst.empty()) return workload;
   const std::vector<trace::Burst> bursts = trace::parse_bursts(f.burst);
   *window = trace::burst_window(workload, bursts);
