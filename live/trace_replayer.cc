@@ -74,6 +74,7 @@ struct Run {
         json{{"us", inv.exec_us}, {"cpu", options.cpu_fraction}, {"mb", hold}}.dump();
     rec->function = inv.function;
     rec->scheduled_us = inv.arrival_us;
+    rec->exec_us = inv.exec_us;
     rec->sent_us = since(start);
     try {
       HttpResponse r = client.send({"POST", kActions + f.action + "?blocking=true", endpoint.authorization, params});

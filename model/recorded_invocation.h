@@ -12,6 +12,7 @@ namespace hearth::model {
 struct RecordedInvocation {
   FunctionId function = 0;
   Micros scheduled_us = 0;  // the trace's arrival time
+  Micros exec_us = 0;       // the execution time asked of the function (the scaled trace's)
   Micros sent_us = 0;       // when the request left (sent_us - scheduled_us: the replayer's lag)
   Micros latency_us = 0;    // request sent to response received, measured by the client
   StartKind kind = StartKind::kCold;  // the activation record's start kind

@@ -43,10 +43,12 @@ SimResult recorded_result(const RecordedRunInput& in) {
 MeasuredCosts measure_costs(const std::vector<model::RecordedInvocation>& records,
                             const std::vector<model::MegaBytes>& memory_mb) {
   MeasuredCosts c;
-  std::vector<double> cold_init, warm_overhead, lag;
+  std::vector<double> cold_init, warm_overhead, lag, run_over_exec;
   double sx = 0, sy = 0, sxx = 0, sxy = 0;
   for (const auto& rec : records) {
     lag.push_back(static_cast<double>(rec.sent_us - rec.scheduled_us));
+    if (rec.exec_us >= model::kMicrosPerMilli)
+      run_over_exec.push_back(static_cast<double>(rec.run_us) / static_cast<double>(rec.exec_us));
     if (rec.kind == model::StartKind::kCold) {
       const double x = rec.function < memory_mb.size() ? static_cast<double>(memory_mb[rec.function]) : 0.0;
       const double y = static_cast<double>(rec.init_us);
@@ -75,6 +77,8 @@ MeasuredCosts measure_costs(const std::vector<model::RecordedInvocation>& record
   c.send_lag_p50_ms = ms(quantile(lag, 0.5));
   c.send_lag_p99_ms = ms(quantile(lag, 0.99));
   c.send_lag_max_ms = lag.empty() ? 0 : ms(lag.back());
+  c.run_over_exec_p50 = quantile(run_over_exec, 0.5);
+  c.run_over_exec_p99 = quantile(run_over_exec, 0.99);
   return c;
 }
 

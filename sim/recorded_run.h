@@ -43,6 +43,9 @@ struct MeasuredCosts {
   double warm_overhead_p50_ms = 0;
   // Send lag (sent − scheduled) over all records: how closely the replayer kept the trace's timing.
   double send_lag_p50_ms = 0, send_lag_p99_ms = 0, send_lag_max_ms = 0;
+  // The record's run time over the execution time asked for (invocations asking >= 1 ms): how closely
+  // the function body kept its duration.
+  double run_over_exec_p50 = 0, run_over_exec_p99 = 0;
 };
 
 // `memory_mb[f]`: function f's memory (its action's limit).

@@ -75,10 +75,15 @@ TEST(ReplayE2E, TinyTraceAgainstHearthUp) {
   ASSERT_EQ(list.status, 200);
   std::map<std::string, int> kinds;
   std::map<std::string, int> per_action;
+  const std::map<std::string, long> asked_us = {{"replay-0", 50'000}, {"replay-1", 100'000}, {"replay-2", 20'000}};
   for (const json& a : json::parse(list.body)) {
     ++kinds[a["hearth"]["start_kind"].get<std::string>()];
-    ++per_action[a["name"].get<std::string>()];
+    const std::string name = a["name"].get<std::string>();
+    ++per_action[name];
     EXPECT_TRUE(a["response"]["success"].get<bool>()) << a.dump();
+    const long run_us = a["hearth"]["run_us"].get<long>();
+    EXPECT_GE(run_us, asked_us.at(name)) << a.dump();
+    EXPECT_LT(run_us, asked_us.at(name) + 200'000) << a.dump();  // generous: a loaded 2-core machine
   }
   EXPECT_EQ(kinds["cold"], 3);
   EXPECT_EQ(kinds["warm"], 17);

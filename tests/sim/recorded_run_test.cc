@@ -12,7 +12,7 @@ using model::StartKind;
 
 RecordedInvocation rec(model::FunctionId f, model::Micros scheduled, model::Micros sent, model::Micros latency,
                        StartKind kind, model::Micros wait, model::Micros init, model::Micros run) {
-  return RecordedInvocation{f, scheduled, sent, latency, kind, wait, init, run, true};
+  return RecordedInvocation{f, scheduled, run, sent, latency, kind, wait, init, run, true};
 }
 
 TEST(RecordedRun, LatencyIsTheClientsAndStartKindsTheRecords) {
@@ -80,6 +80,22 @@ TEST(RecordedRun, CostsFitColdInitAgainstMemory) {
   // Send lags 0.1, 0.2, 0.3, 1.0, 0.4, 0 ms: median (nearest rank of 6) 0.3 ms, max 1 ms.
   EXPECT_NEAR(c.send_lag_p50_ms, 0.3, 1e-12);
   EXPECT_NEAR(c.send_lag_max_ms, 1.0, 1e-12);
+  // Every run equals its asked-for time here.
+  EXPECT_DOUBLE_EQ(c.run_over_exec_p50, 1.0);
+}
+
+TEST(RecordedRun, RunTimeAccuracyIsRunOverAskedFor) {
+  auto with_exec = [](model::Micros exec, model::Micros run) {
+    RecordedInvocation r = rec(0, 0, 0, run, StartKind::kWarm, 0, 0, run);
+    r.exec_us = exec;
+    return r;
+  };
+  // Ratios 1.0, 1.01, 1.02, 1.5; a 0.5 ms request is left out (timer granularity dominates it).
+  const MeasuredCosts c = measure_costs({with_exec(100'000, 100'000), with_exec(100'000, 101'000),
+                                         with_exec(50'000, 51'000), with_exec(2'000, 3'000), with_exec(500, 5'000)},
+                                        {128});
+  EXPECT_NEAR(c.run_over_exec_p50, 1.02, 1e-12);  // nearest rank of 4 at 0.5: index 2 (rounded 1.5)
+  EXPECT_NEAR(c.run_over_exec_p99, 1.5, 1e-12);
 }
 
 TEST(RecordedRun, OneMemorySizeOrANegativeSlopeFallsBackToTheMean) {
