@@ -10,7 +10,9 @@
 // measured on the same request. An invocation that is due while every worker is busy is not sent and is
 // counted (`unsent`): the replay never queues, which would shift the trace's timing. A blocking invoke
 // that outlives the API's wait (202) is finished by fetching its record. Each send's lag behind its
-// schedule is kept in the record.
+// schedule is kept in the record. The time the body spent building the memory its container holds
+// (`hold_us` in its result: a container's first call) is moved from the record's run time to its init
+// time: a real function builds its heap while it initialises, and the simulator's cold start covers it.
 // Threads: 1 scheduler + max_in_flight workers; memory O(invocations). Throws std::runtime_error when an
 // action cannot be deployed (naming it and the platform's answer).
 #pragma once
