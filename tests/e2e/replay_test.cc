@@ -101,6 +101,30 @@ TEST(ReplayE2E, TinyTraceAgainstHearthUp) {
   EXPECT_EQ(lines(std::filesystem::path(out) / "summary.csv"), 2u);
 }
 
+// The in-flight bound: three invocations due within 20 ms, each running 300 ms. With room for three all
+// are sent; with room for one, the two due while it runs are not sent, and are counted, not queued.
+TEST(ReplayE2E, InvocationsBeyondTheInFlightBoundAreCountedNotQueued) {
+  TempDir dir;
+  dir.write("trace.csv", "app,func,end_timestamp,duration\napp,f,0.3,0.3\napp,f,0.31,0.3\napp,f,0.32,0.3\n");
+  Platform platform(dir.str() + "/data", "--prewarm none");
+  ASSERT_NE(platform.port(), 0);
+  const std::string base = "replay --trace " + dir.str() + "/trace.csv --format azure2021 --memory-scale 0.25 --json "
+                           "--apihost 127.0.0.1:" + std::to_string(platform.port()) + " --auth " + kGuestAuth;
+  CliRun r = hearth(base + " --max-in-flight 3");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  json j = json_of(r);
+  EXPECT_EQ(j["replay"]["unsent"], 0);
+  EXPECT_EQ(j["completed"], 3);
+  r = hearth(base + " --max-in-flight 1");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  j = json_of(r);
+  EXPECT_EQ(j["replay"]["unsent"], 2);
+  EXPECT_EQ(j["completed"], 1);
+  EXPECT_EQ(j["invocations"], 3);
+  EXPECT_EQ(j["dropped"], 2);
+  EXPECT_EQ(j["dropped_by_reason"]["queue_full"], 2);
+}
+
 TEST(ReplayE2E, BadInputIsRefusedBeforeAnythingIsSent) {
   TempDir dir;
   dir.write("trace.csv", tiny_trace());
