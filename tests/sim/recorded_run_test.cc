@@ -3,6 +3,9 @@
 #include "sim/recorded_run.h"
 
 #include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <algorithm>
 
 namespace hearth::sim {
 namespace {
@@ -111,6 +114,32 @@ TEST(RecordedRun, OneMemorySizeOrANegativeSlopeFallsBackToTheMean) {
   const MeasuredCosts none = measure_costs({}, memory);
   EXPECT_EQ(none.cold_samples, 0u);
   EXPECT_EQ(none.cold_base_ms, 0.0);
+}
+
+// Any records: every one is started and completed once, with its own start kind, and its latency is the
+// client's unless that is shorter than init + run.
+RC_GTEST_PROP(RecordedRun, EveryRecordCountsOnceWithItsKind, ()) {
+  const auto n = *rc::gen::inRange<std::size_t>(0, 60);
+  RecordedRunInput in;
+  in.functions = 4;
+  std::array<std::uint64_t, 3> kinds{};
+  double latency_sum = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto kind = static_cast<StartKind>(*rc::gen::inRange(0, 3));
+    const auto init = *rc::gen::inRange<model::Micros>(0, 500'000);
+    const auto run = *rc::gen::inRange<model::Micros>(0, 2'000'000);
+    const auto latency = *rc::gen::inRange<model::Micros>(0, 3'000'000);
+    const auto sent = *rc::gen::inRange<model::Micros>(0, 600'000'000);
+    in.records.push_back(rec(*rc::gen::inRange(0, 4), sent, sent, latency, kind, 0, init, run));
+    ++kinds[static_cast<int>(kind)];
+    latency_sum += static_cast<double>(std::max(latency, init + run));
+  }
+  const SimResult r = recorded_result(in);
+  RC_ASSERT(r.metrics.started() == n);
+  RC_ASSERT(r.metrics.completed() == n);
+  RC_ASSERT(r.metrics.dropped() == 0u);
+  for (int k = 0; k < 3; ++k) RC_ASSERT(r.metrics.starts(static_cast<StartKind>(k)) == kinds[k]);
+  if (n > 0) RC_ASSERT(std::abs(r.metrics.latency().mean() * static_cast<double>(n) - latency_sum) < 1e-3 * (latency_sum + 1));
 }
 
 }  // namespace
