@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -65,11 +66,15 @@ std::vector<live::ReplayFunction> actions_for(const ReplayFlags& f, const trace:
     live::ReplayFunction& a = out[i];
     a.action = f.prefix + std::to_string(i);
     a.memory_mb = w.functions[i].memory_mb;
-    a.timeout_ms = f.timeout_ms > 0 ? f.timeout_ms : 2 * longest / model::kMicrosPerMilli + 10'000;
-    if (a.timeout_ms > kMaxTimeoutMs)
-      throw std::invalid_argument("function '" + w.functions[i].name + "' runs up to " +
-                                  std::to_string(longest / model::kMicrosPerMilli) +
-                                  " ms, beyond the platform's 300 s time limit: cap it with --max-exec-ms or --time-scale");
+    const std::int64_t longest_ms = longest / model::kMicrosPerMilli;
+    if (longest_ms + 10'000 > kMaxTimeoutMs)
+      throw std::invalid_argument("function '" + w.functions[i].name + "' runs up to " + std::to_string(longest_ms) +
+                                  " ms, too close to the platform's 300 s time limit: cap it with --max-exec-ms or "
+                                  "--time-scale");
+    if (f.timeout_ms > 0 && f.timeout_ms <= longest_ms)
+      throw std::invalid_argument("--timeout-ms " + std::to_string(f.timeout_ms) + " is not above the longest run of function '" +
+                                  w.functions[i].name + "' (" + std::to_string(longest_ms) + " ms)");
+    a.timeout_ms = f.timeout_ms > 0 ? f.timeout_ms : std::min(kMaxTimeoutMs, 2 * longest_ms + 10'000);
   }
   return out;
 }
@@ -195,7 +200,7 @@ Action add_replay_command(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--headroom-mb", f->headroom_mb, "The body holds its function's memory minus this (the runtime's own)")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--timeout-ms", f->timeout_ms, "Actions' time limit (0 = twice the function's longest run + 10 s)")
+  cmd->add_option("--timeout-ms", f->timeout_ms, "Actions' time limit (0 = twice the function's longest run + 10 s, at most 300 s)")
       ->check(CLI::Range(std::int64_t{0}, kMaxTimeoutMs));
   cmd->add_flag("--keep-actions", f->keep_actions, "Leave the actions deployed after the replay");
   cmd->add_option("--out", f->out, "Directory for CSV files (as hearth sim's, plus invocations.csv)");

@@ -140,6 +140,15 @@ TEST(ReplayE2E, BadInputIsRefusedBeforeAnythingIsSent) {
   EXPECT_NE(r.out.find("more than 10 invocations"), std::string::npos) << r.out;
   r = hearth("replay --trace " + dir.str() + "/trace.csv --format azure2021 --time-scale 0 --apihost 127.0.0.1:9 --auth a:b");
   EXPECT_EQ(r.exit_code, 2) << r.out;
+  // Runs the platform's time limits cannot hold: 100 ms × 3000 = 300 s; a time limit below a run.
+  r = hearth("replay --trace " + dir.str() + "/trace.csv --format azure2021 --memory-scale 0.25 --time-scale 3000 "
+             "--apihost 127.0.0.1:9 --auth a:b");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("function 'f1' runs up to 300000 ms"), std::string::npos) << r.out;
+  r = hearth("replay --trace " + dir.str() + "/trace.csv --format azure2021 --memory-scale 0.25 --timeout-ms 100 "
+             "--apihost 127.0.0.1:9 --auth a:b");
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.out.find("--timeout-ms 100 is not above the longest run of function 'f1' (100 ms)"), std::string::npos) << r.out;
   // A platform that is not there: a runtime failure naming the address.
   r = hearth("replay --trace " + dir.str() + "/trace.csv --format azure2021 --memory-scale 0.25 --apihost 127.0.0.1:9 --auth a:b");
   EXPECT_EQ(r.exit_code, 1) << r.out;
