@@ -102,6 +102,11 @@ Result run_outside(const std::vector<std::string>& argv, bool as_nobody, bool wi
 
 Result sh_outside(const std::string& script, bool as_nobody) { return run_outside({"/bin/sh", "-c", script}, as_nobody); }
 
+// Starts 30 background sleeps, prints how many started, stops them.
+const std::string kForkThirty =
+    "for i in $(seq 30); do sleep 5 & done 2>/dev/null; jobs -p > /tmp/jobs.$$; wc -l < /tmp/jobs.$$; "
+    "kill $(cat /tmp/jobs.$$) 2>/dev/null; rm -f /tmp/jobs.$$";
+
 // "name errno" lines of `sandbox_probe syscalls`.
 std::map<std::string, int> syscall_results(const Result& r) {
   EXPECT_EQ(r.exit.code, 0) << r.out;
@@ -298,9 +303,10 @@ TEST_F(SandboxTest, MemoryLimitKillsAndIsReported) {
 }
 
 TEST_F(SandboxTest, PidsLimitStopsForkBombs) {
+  EXPECT_EQ(sh_outside(kForkThirty, /*as_nobody=*/true).out, "30\n");
   CgroupLimits limits;
   limits.pids_max = 8;
-  const Result r = sh("n=0; for i in $(seq 30); do sleep 2 & n=$((n+1)); done 2>/dev/null; jobs -p | wc -l", limits);
+  const Result r = sh(kForkThirty, limits);
   // The shell could not start all 30 sleeps; the sandbox then kills what is left on exit.
   EXPECT_NE(r.out, "30\n") << r.out;
 }
@@ -341,6 +347,123 @@ TEST_F(SandboxTest, PooledShellsGiveTheSameSandbox) {
   SandboxPool empty("test-empty-" + std::to_string(getpid()), 0);
   EXPECT_EQ(sh("echo ok", {}, {}, &empty).out, "ok\n");
   EXPECT_EQ(empty.misses(), 1u);
+}
+
+// The user-namespace mode, as an operator who is not root gets it: this binary re-run as nobody (no
+// supplementary groups) with HEARTH_ROOTLESS_CHILD=1 runs RootlessChild.*, which skip otherwise.
+TEST(SandboxRootless, AsNobodySandboxesUseAUserNamespace) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to become nobody";
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], 1);
+    dup2(out[1], 2);
+    close(out[0]);
+    close(out[1]);
+    setenv("HEARTH_ROOTLESS_CHILD", "1", 1);
+    if (setgroups(0, nullptr) != 0 || setgid(kNobody) != 0 || setuid(kNobody) != 0) _exit(120);
+    execl("/proc/self/exe", "sandbox_tests", "--gtest_filter=RootlessChild.*", nullptr);
+    _exit(127);
+  }
+  close(out[1]);
+  std::string text;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(out[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
+  close(out[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text;
+  EXPECT_NE(text.find("[  PASSED  ] 5 tests"), std::string::npos) << text;
+  EXPECT_EQ(text.find("SKIPPED"), std::string::npos) << text;
+}
+
+class RootlessChild : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::getenv("HEARTH_ROOTLESS_CHILD")) GTEST_SKIP() << "run by SandboxRootless as nobody";
+    ASSERT_NE(geteuid(), 0u);
+  }
+};
+
+TEST_F(RootlessChild, PrivilegeIsTheUserNamespaceWhereTheKernelAllowsIt) {
+  std::string why;
+  const std::optional<Privilege> p = Sandbox::privilege(&why);
+  std::ifstream clone_sysctl("/proc/sys/kernel/unprivileged_userns_clone");
+  int allowed = 1;
+  if (clone_sysctl) clone_sysctl >> allowed;
+  if (allowed == 0) {
+    EXPECT_FALSE(p) << "the kernel forbids unprivileged user namespaces";
+    EXPECT_NE(why.find("unprivileged_userns_clone"), std::string::npos) << why;
+    SandboxSpec spec;
+    spec.argv = {"/bin/true"};
+    EXPECT_THROW(Sandbox box(spec), std::runtime_error);
+    return;
+  }
+  ASSERT_EQ(p, Privilege::kUserNamespace) << why;
+}
+
+TEST_F(RootlessChild, IsolatedLikeTheRootMode) {
+  if (!Sandbox::supported(nullptr)) GTEST_SKIP() << "no unprivileged user namespaces";
+  SandboxPool pool("rootless", 2);  // nothing to pool without cgroups: every take falls back
+  const Result r = sh("echo pid=$$; id -u; id -un; hostname; cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '; "
+                      "test -e /etc/shadow && echo shadow; echo done",
+                      {}, {}, &pool);
+  EXPECT_EQ(r.exit.code, 0) << r.out;
+  EXPECT_EQ(r.out, "pid=1\n65534\nnobody\nhearth\nlo\ndone\n");
+  EXPECT_EQ(pool.misses(), 1u);
+  SandboxSpec spec;
+  spec.argv = {"/bin/true"};
+  Sandbox box(spec);
+  EXPECT_EQ(box.cgroup(), nullptr);
+  EXPECT_EQ(box.wait().code, 0);
+}
+
+TEST_F(RootlessChild, SeccompCapabilitiesAndProcAsInTheRootMode) {
+  if (!Sandbox::supported(nullptr)) GTEST_SKIP() << "no unprivileged user namespaces";
+  // This process is nobody already: the outside probes run as it.
+  const auto outside = syscall_results(run_outside({kProbe, "syscalls"}, /*as_nobody=*/false));
+  const auto inside = syscall_results(run_inside({kProbe, "syscalls"}, {}, {kProbe}));
+  expect_denied(outside, inside);
+  EXPECT_TRUE(reached(outside.at("unshare_user")));
+  EXPECT_EQ(inside.at("unshare_user"), EPERM);
+  const Result caps = sh("grep -E '^(CapBnd|CapEff|CapPrm|NoNewPrivs|Seccomp):' /proc/self/status | tr -d '\\t' | tr '\\n' ' '");
+  EXPECT_EQ(caps.out, "CapPrm:0000000000000000 CapEff:0000000000000000 CapBnd:0000000000000000 NoNewPrivs:1 Seccomp:2 ");
+  const Result ro = sh("touch /proc/sys/probe 2>/dev/null; echo rc=$?; head -c 16 /proc/timer_list | wc -c");
+  EXPECT_EQ(ro.out, "rc=1\n0\n") << ro.out;
+}
+
+// Without cgroups the limits are rlimits: RLIMIT_NPROC (counted in the sandbox's own user namespace) and
+// RLIMIT_DATA. The same scripts run outside, as this same user, are not limited.
+TEST_F(RootlessChild, RlimitsBoundProcessesAndMemory) {
+  if (!Sandbox::supported(nullptr)) GTEST_SKIP() << "no unprivileged user namespaces";
+  EXPECT_EQ(sh_outside(kForkThirty, false).out, "30\n");
+  const std::string forks = kForkThirty;
+  CgroupLimits limits;
+  limits.pids_max = 8;
+  const Result r = sh(forks, limits);
+  EXPECT_NE(r.out, "30\n") << r.out;
+  const std::string alloc = "exec /usr/bin/python3 -S -c 'x = bytearray(160 * 1024 * 1024); print(len(x))'";
+  const Result big = sh_outside(alloc, false);
+  EXPECT_EQ(big.out, "167772160\n");
+  limits = {};
+  limits.memory_mb = 48;
+  const Result capped = sh(alloc, limits);
+  EXPECT_NE(capped.exit.code, 0) << capped.out;
+  EXPECT_NE(capped.out.find("MemoryError"), std::string::npos) << capped.out;
+  EXPECT_FALSE(capped.exit.oom_killed);  // no cgroup to report it
+}
+
+TEST_F(RootlessChild, HostFilesAndTheOperatorsProcessesAreOutOfReach) {
+  if (!Sandbox::supported(nullptr)) GTEST_SKIP() << "no unprivileged user namespaces";
+  hearth::testing::TempDir host;  // this user's own files
+  host.write("secret.txt", "top secret");
+  const std::string probe = "cat " + host.str() + "/secret.txt; echo; kill -0 " + std::to_string(getpid()) + " 2>/dev/null; echo rc=$?";
+  EXPECT_EQ(sh_outside(probe, false).out, "top secret\nrc=0\n");
+  const Result r = sh(probe);
+  EXPECT_EQ(r.out.find("top secret"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("rc=1"), std::string::npos) << r.out;
 }
 
 TEST(SandboxSpecWire, RoundTripsOverASocket) {
