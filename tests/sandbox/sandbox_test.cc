@@ -69,8 +69,10 @@ Result sh(const std::string& script, CgroupLimits limits = {}, std::vector<std::
 }
 
 // The same probes outside any sandbox: a plain child of this process, as nobody when `as_nobody`
-// (no supplementary groups), with the seccomp profile loaded first when `with_profile`.
-Result run_outside(const std::vector<std::string>& argv, bool as_nobody, bool with_profile = false) {
+// (no supplementary groups), with the seccomp profile loaded first when `with_profile`, with the
+// environment variable `env` ("NAME=value") set when given.
+Result run_outside(const std::vector<std::string>& argv, bool as_nobody, bool with_profile = false,
+                   const char* env = nullptr) {
   int out[2];
   EXPECT_EQ(pipe(out), 0);
   const pid_t pid = fork();
@@ -79,6 +81,7 @@ Result run_outside(const std::vector<std::string>& argv, bool as_nobody, bool wi
     dup2(out[1], 2);
     close(out[0]);
     close(out[1]);
+    if (env) putenv(const_cast<char*>(env));
     if (as_nobody && (setgroups(0, nullptr) != 0 || setgid(kNobody) != 0 || setuid(kNobody) != 0)) _exit(120);
     if (with_profile && install_seccomp_profile() != 0) _exit(121);
     std::vector<char*> args;
@@ -353,28 +356,10 @@ TEST_F(SandboxTest, PooledShellsGiveTheSameSandbox) {
 // supplementary groups) with HEARTH_ROOTLESS_CHILD=1 runs RootlessChild.*, which skip otherwise.
 TEST(SandboxRootless, AsNobodySandboxesUseAUserNamespace) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to become nobody";
-  int out[2];
-  ASSERT_EQ(pipe(out), 0);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out[1], 1);
-    dup2(out[1], 2);
-    close(out[0]);
-    close(out[1]);
-    setenv("HEARTH_ROOTLESS_CHILD", "1", 1);
-    if (setgroups(0, nullptr) != 0 || setgid(kNobody) != 0 || setuid(kNobody) != 0) _exit(120);
-    execl("/proc/self/exe", "sandbox_tests", "--gtest_filter=RootlessChild.*", nullptr);
-    _exit(127);
-  }
-  close(out[1]);
-  std::string text;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(out[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
-  close(out[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text;
+  const Result r = run_outside({"/proc/self/exe", "--gtest_filter=RootlessChild.*"}, /*as_nobody=*/true,
+                               /*with_profile=*/false, "HEARTH_ROOTLESS_CHILD=1");
+  const std::string& text = r.out;
+  EXPECT_EQ(r.exit.code, 0) << text;
   EXPECT_NE(text.find("[  PASSED  ] 5 tests"), std::string::npos) << text;
   EXPECT_EQ(text.find("SKIPPED"), std::string::npos) << text;
 }
