@@ -63,7 +63,9 @@ const std::vector<const char*>& allowed_syscalls() {
 int install_seccomp_profile() {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
   if (!ctx) return -ENOMEM;
-  int rc = 0;
+  // A binary tree over the syscall numbers instead of ~300 comparisons in a row (calls allowed without
+  // argument checks are moreover cached by the kernel's seccomp action cache and skip the filter).
+  int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
   auto add = [&](int action, int nr, unsigned count, const scmp_arg_cmp* args) {
     if (rc == 0) rc = seccomp_rule_add_array(ctx, action, nr, count, args);
   };
