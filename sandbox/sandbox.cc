@@ -318,6 +318,9 @@ std::optional<Privilege> Sandbox::privilege(std::string* why) {
 
 Sandbox::Sandbox(const SandboxSpec& spec, SandboxPool* pool) {
   if (spec.argv.empty()) throw std::invalid_argument("sandbox: empty argv");
+  // Compiled once here, in the platform's process: the supervisor forked below only loads it.
+  if (const int rc = prepare_seccomp_profile(); rc != 0)
+    throw std::runtime_error(std::string("sandbox: cannot compile the seccomp profile: ") + std::strerror(-rc));
   if (pool) {
     if (std::optional<ParkedShell> shell = pool->take()) {
       cgroup_ = std::move(shell->cgroup);

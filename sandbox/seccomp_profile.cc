@@ -1,8 +1,13 @@
 #include "sandbox/seccomp_profile.h"
 
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -60,9 +65,16 @@ const std::vector<const char*>& allowed_syscalls() {
   return names;
 }
 
-int install_seccomp_profile() {
+namespace {
+
+// Compiles the profile with libseccomp into a classic BPF program (what seccomp_load would hand the
+// kernel); an empty program and `*error` (a negative errno) on failure.
+std::vector<sock_filter> compile(int* error) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-  if (!ctx) return -ENOMEM;
+  if (!ctx) {
+    *error = -ENOMEM;
+    return {};
+  }
   // A binary tree over the syscall numbers instead of ~300 comparisons in a row (calls allowed without
   // argument checks are moreover cached by the kernel's seccomp action cache and skip the filter).
   int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
@@ -87,9 +99,51 @@ int install_seccomp_profile() {
     const scmp_arg_cmp eq[] = {SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, family)};  // an int
     add(SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, eq);
   }
-  if (rc == 0) rc = seccomp_load(ctx);
+  // libseccomp 2.5 exports only to a descriptor: through a memfd.
+  std::vector<sock_filter> program;
+  const int fd = rc == 0 ? memfd_create("hearth-seccomp", MFD_CLOEXEC) : -1;
+  if (rc == 0 && fd < 0) rc = -errno;
+  if (rc == 0) rc = seccomp_export_bpf(ctx, fd);
   seccomp_release(ctx);
-  return rc;
+  if (rc == 0) {
+    const off_t size = lseek(fd, 0, SEEK_END);
+    program.resize(static_cast<std::size_t>(size) / sizeof(sock_filter));
+    const auto bytes = static_cast<ssize_t>(program.size() * sizeof(sock_filter));
+    if (size <= 0 || size % sizeof(sock_filter) != 0 || pread(fd, program.data(), bytes, 0) != bytes) {
+      rc = -EIO;
+      program.clear();
+    }
+  }
+  if (fd >= 0) close(fd);
+  *error = rc;
+  return program;
+}
+
+struct Compiled {
+  std::vector<sock_filter> program;
+  int error = 0;
+};
+
+const Compiled& compiled() {
+  static const Compiled c = [] {
+    Compiled out;
+    out.program = compile(&out.error);
+    return out;
+  }();
+  return c;
+}
+
+}  // namespace
+
+int prepare_seccomp_profile() { return compiled().error; }
+
+int install_seccomp_profile(bool fresh) {
+  Compiled now;
+  if (fresh) now.program = compile(&now.error);
+  const Compiled& c = fresh ? now : compiled();
+  if (c.error != 0) return c.error;
+  sock_fprog prog{static_cast<unsigned short>(c.program.size()), const_cast<sock_filter*>(c.program.data())};
+  return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0 ? 0 : -errno;
 }
 
 }  // namespace hearth::sandbox
