@@ -56,7 +56,7 @@ ResolvedPool resolve(const PoolFlags& f) {
   r.sandboxed = true;
   r.sandbox_mode = *privilege == sandbox::Privilege::kRoot
                        ? "sandboxed"
-                       : "sandboxed in user namespaces (not root: memory and processes limited by rlimits, "
+                       : "sandboxed in user namespaces (no writable cgroups: memory and processes limited by rlimits, "
                          "no CPU quota, no OOM report)";
   return r;
 }

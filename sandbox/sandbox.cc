@@ -198,6 +198,9 @@ bool in_user_namespace_mode() {
   check(setgid(65534), "setgid");
   check(setuid(65534), "setuid");
   clear_capabilities();
+  // A uid change clears the parent-death signal: set it again, so the program dies with its supervisor
+  // (in the user-namespace mode there is no cgroup to kill it by).
+  check(prctl(PR_SET_PDEATHSIG, SIGKILL), "parent-death signal");
   check(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs");
   std::vector<char*> argv;
   for (const std::string& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
@@ -233,12 +236,21 @@ long read_sysctl(const char* path, long fallback) {
 // Enters a new user namespace in which the caller's uid and gid (the only ones an unprivileged process
 // may map) are 65534, as bubblewrap does; the process then holds every capability inside it, enough to
 // create the other namespaces and build the root.
+// Root without writable cgroups first becomes nobody, so that the one id the namespace maps is nobody's,
+// never the host's root. That uid change makes the process non-dumpable, which hands its /proc/self files
+// to root: it is made dumpable while it writes its maps, and not after.
 bool enter_user_namespace() {
+  const bool was_root = geteuid() == 0;
+  if (was_root && (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0 ||
+                   prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || prctl(PR_SET_DUMPABLE, 1) != 0))
+    return false;
   const uid_t uid = geteuid();
   const gid_t gid = getegid();
   if (unshare(CLONE_NEWUSER) != 0) return false;
-  return write_proc_self("setgroups", "deny") && write_proc_self("uid_map", "65534 " + std::to_string(uid) + " 1") &&
-         write_proc_self("gid_map", "65534 " + std::to_string(gid) + " 1");
+  const bool mapped = write_proc_self("setgroups", "deny") &&
+                      write_proc_self("uid_map", "65534 " + std::to_string(uid) + " 1") &&
+                      write_proc_self("gid_map", "65534 " + std::to_string(gid) + " 1");
+  return mapped && (!was_root || prctl(PR_SET_DUMPABLE, 0) == 0);
 }
 
 }  // namespace

@@ -360,7 +360,7 @@ TEST(SandboxRootless, AsNobodySandboxesUseAUserNamespace) {
                                /*with_profile=*/false, "HEARTH_ROOTLESS_CHILD=1");
   const std::string& text = r.out;
   EXPECT_EQ(r.exit.code, 0) << text;
-  EXPECT_NE(text.find("[  PASSED  ] 5 tests"), std::string::npos) << text;
+  EXPECT_NE(text.find("[  PASSED  ] 6 tests"), std::string::npos) << text;
   EXPECT_EQ(text.find("SKIPPED"), std::string::npos) << text;
 }
 
@@ -438,6 +438,42 @@ TEST_F(RootlessChild, RlimitsBoundProcessesAndMemory) {
   EXPECT_NE(capped.exit.code, 0) << capped.out;
   EXPECT_NE(capped.out.find("MemoryError"), std::string::npos) << capped.out;
   EXPECT_FALSE(capped.exit.oom_killed);  // no cgroup to report it
+}
+
+// Without a cgroup to kill, killing the supervisor must still end every process of the sandbox (PID 1
+// dies with it by PR_SET_PDEATHSIG, and the kernel kills the rest of its PID namespace).
+TEST_F(RootlessChild, KillingTheSandboxEndsItsWholeTree) {
+  if (!Sandbox::supported(nullptr)) GTEST_SKIP() << "no unprivileged user namespaces";
+  int out[2];
+  ASSERT_EQ(pipe(out), 0);
+  SandboxSpec spec;
+  spec.argv = {"/bin/sh", "-c", "sleep 30 & sleep 30 & echo started; wait"};
+  spec.fds = {{out[1], 1}};
+  Sandbox box(spec);
+  close(out[1]);
+  char buf[16] = {};
+  ASSERT_GT(read(out[0], buf, sizeof buf), 0);
+  close(out[0]);
+  // The host pids of the tree: the supervisor's child (PID 1, the shell) and the shell's children.
+  auto children = [](const std::string& pid) {
+    std::ifstream in("/proc/" + pid + "/task/" + pid + "/children");
+    std::vector<std::string> v;
+    for (std::string c; in >> c;) v.push_back(c);
+    return v;
+  };
+  std::vector<std::string> tree = children(std::to_string(box.pid()));
+  ASSERT_EQ(tree.size(), 1u);
+  for (const std::string& c : children(tree[0])) tree.push_back(c);
+  ASSERT_EQ(tree.size(), 3u);  // sh and two sleeps
+  box.kill();
+  box.wait();
+  for (int i = 0; i < 200; ++i) {  // bounded: 2 s
+    bool any = false;
+    for (const std::string& pid : tree) any = any || ::kill(std::stoi(pid), 0) == 0;
+    if (!any) break;
+    usleep(10'000);
+  }
+  for (const std::string& pid : tree) EXPECT_NE(::kill(std::stoi(pid), 0), 0) << pid << " outlived its sandbox";
 }
 
 TEST_F(RootlessChild, HostFilesAndTheOperatorsProcessesAreOutOfReach) {
