@@ -196,12 +196,19 @@ TEST_F(SandboxTest, EtcIsMinimal) {
 
 // A host process of the same user (nobody) is signalable from the host, not from a sandbox.
 TEST_F(SandboxTest, CannotSeeOrSignalHostProcesses) {
+  int exec_done[2];  // close-on-exec: EOF once the sleeper runs as nobody
+  ASSERT_EQ(pipe2(exec_done, O_CLOEXEC), 0);
   const pid_t sleeper = fork();
   if (sleeper == 0) {
     if (setgroups(0, nullptr) != 0 || setgid(kNobody) != 0 || setuid(kNobody) != 0) _exit(120);
     execl("/bin/sleep", "sleep", "30", nullptr);
     _exit(127);
   }
+  close(exec_done[1]);
+  char c;
+  while (read(exec_done[0], &c, 1) < 0 && errno == EINTR) {
+  }
+  close(exec_done[0]);
   ASSERT_GT(sleeper, 0);
   struct Reap {
     pid_t pid;
