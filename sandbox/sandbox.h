@@ -103,9 +103,10 @@ class Sandbox {
   ExitInfo exit_;
 };
 
-// The supervisor's work, in a process already in its cgroup: keep only `spec.fds` (at their numbers),
-// enter new namespaces, fork PID 1 to build the root and exec the program, wait for it and exit with its
-// status. For Sandbox and SandboxPool's parked shells; never returns.
+// The supervisor's work, in a process already in its cgroup (as root): keep only `spec.fds` (at their
+// numbers), enter a user namespace first in the kUserNamespace mode, then new namespaces, fork PID 1 to
+// build the root and exec the program, wait for it and exit with its status. For Sandbox and
+// SandboxPool's parked shells; never returns.
 [[noreturn]] void supervise(const SandboxSpec& spec);
 
 }  // namespace hearth::sandbox
