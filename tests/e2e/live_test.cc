@@ -266,6 +266,16 @@ TEST_F(LiveFixture, AcceptedInvocationsResolveAfterTheControllerIsKilled) {
   platform.reset();  // reaps the killed controller
   platform = std::make_unique<Platform>(dir.str() + "/data", "--prewarm none");
   client = std::make_unique<HttpClient>("127.0.0.1", platform->port());
+  // The killed invoker's containers' cgroups (hearth-<pid>-*) are gone: the new invoker removed them.
+  for (const auto& [name, pid] : invokers) {
+    for (const char* root : {"/sys/fs/cgroup/memory/hearth", "/sys/fs/cgroup/hearth"}) {
+      if (!std::filesystem::is_directory(root)) continue;
+      for (const auto& group : std::filesystem::directory_iterator(root)) {
+        EXPECT_NE(group.path().filename().string().rfind("hearth-" + std::to_string(pid) + "-", 0), 0u)
+            << group.path() << " of the killed invoker " << pid << " is still there";
+      }
+    }
+  }
   for (const std::string& id : ids) {
     const auto r = client->send({"GET", "/api/v1/namespaces/_/activations/" + id, kAuth, ""});
     ASSERT_EQ(r.status, 200) << id << ": " << r.body;
