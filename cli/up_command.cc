@@ -90,6 +90,11 @@ class InvokerProcesses {
   std::vector<pid_t> pids_;
 };
 
+std::int64_t wall_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 int run(const UpFlags& f) {
   const ResolvedPool pool = resolve(f.pool);
   // SIGINT/SIGTERM are collected by sigwait below (all threads inherit this mask; children unblock).
@@ -103,6 +108,11 @@ int run(const UpFlags& f) {
   std::filesystem::create_directories(data);
   live::Store store((data / "hearth.db").string());
   store.put_namespace("guest", kGuestUuid, kGuestKey);
+  // Invocations accepted before a crash or kill and never recorded: each gets a record that says so.
+  if (const std::size_t n = store.end_unfinished(
+          "The controller stopped (killed or crashed) before this activation ended; it may have run in part.", wall_us()))
+    std::fprintf(stderr, "hearth up: %zu accepted activation(s) had not ended when the platform last stopped: "
+                 "recorded as ended by that stop\n", n);
 
   std::unique_ptr<live::RuntimeContainerFactory> factory;
   std::unique_ptr<live::LocalDispatcher> local;
@@ -140,7 +150,9 @@ int run(const UpFlags& f) {
   live::ApiConfig api_config;
   api_config.max_payload_bytes = f.max_payload_bytes;
   live::Api api(store, dispatcher, api_config);
-  api.set_metrics_source([&] { return local ? local->prometheus_metrics() : remote->prometheus_metrics(); });
+  api.set_metrics_source([&] {
+    return (local ? local->prometheus_metrics() : remote->prometheus_metrics()) + store.prometheus_metrics();
+  });
   api.set_invokers_source([&] {  // OpenWhisk's shape: {"name/index": "up" | "down"}
     nlohmann::json out = nlohmann::json::object();
     if (local) {
@@ -166,6 +178,8 @@ int run(const UpFlags& f) {
   children.terminate();  // invokers finish what they run and leave before the controller closes the wire
   if (local) local->stop();
   if (remote) remote->stop();
+  // What the invokers did not finish within their drain is recorded as ended by this stop.
+  store.end_unfinished("Hearth was stopped before this activation ended.", wall_us());
   return 0;
 }
 

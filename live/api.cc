@@ -252,10 +252,31 @@ AsyncAnswer Api::route(const HttpRequest& req, const std::string& rid, std::func
     InvocationRequest inv{std::move(*action), params.dump(), new_activation_id(), wall_us()};  // no copy of the code
     const std::string id = inv.activation_id;
     Store* store = &store_;
+    AcceptedInvocation journal{id, *ns, name, inv.arrival_us};
     if (!flag(target.query, "blocking")) {
-      dispatcher_.dispatch(std::move(inv), [store](ActivationRecord r) { store->put_activation(std::move(r)); });
-      return ok_json({{"activationId", id}}, 202);
+      // Durable before the 202: the invocation runs, and is answered, once its journal row is committed;
+      // if it cannot be written it is refused and nothing runs (Store::accept).
+      auto reply = std::make_shared<PendingReply>(std::move(deliver));
+      Dispatcher* dispatcher = &dispatcher_;
+      store_.accept(std::move(journal), [store, dispatcher, reply, rid, inv = std::move(inv)](bool committed) mutable {
+        if (!committed) {
+          reply->send(error(503, "The invocation could not be recorded; it was not run. Try again later.", rid));
+          return;
+        }
+        if (!reply->send(ok_json({{"activationId", inv.activation_id}}, 202))) {
+          // The client was told it did not run (the wait ran out first): it does not, and says so.
+          ActivationRecord r = record_for(inv);
+          r.status = "whisk internal error";
+          r.result_json = json{{"error", "The invocation was recorded too late and was not run."}}.dump();
+          store->put_activation(std::move(r));
+          return;
+        }
+        dispatcher->dispatch(std::move(inv), [store](ActivationRecord r) { store->put_activation(std::move(r)); });
+      });
+      return AsyncAnswer(reply, config_.blocking_wait_ms,
+                         error(503, "The invocation could not be recorded in time; it was not run.", rid));
     }
+    store_.accept(std::move(journal), nullptr);  // a blocking invoke that outlives its wait answers 202 too
     // Blocking: the completion stores the record (visible to reads before the response is sent) and
     // answers; no thread waits for the function.
     auto reply = std::make_shared<PendingReply>(std::move(deliver));

@@ -18,6 +18,15 @@ struct InvocationRequest {
   std::int64_t arrival_us = 0;  // wall-clock µs since the epoch
 };
 
+// The record of `request` before it ran: its id, namespace and action, nothing else filled in.
+inline ActivationRecord record_for(const InvocationRequest& request) {
+  ActivationRecord rec;
+  rec.id = request.activation_id;
+  rec.ns = request.action.ns;
+  rec.action = request.action.name;
+  return rec;
+}
+
 class Dispatcher {
  public:
   virtual ~Dispatcher() = default;

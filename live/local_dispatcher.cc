@@ -89,14 +89,6 @@ std::int64_t LocalDispatcher::wall_us() {
       .count();
 }
 
-ActivationRecord LocalDispatcher::record_for(const InvocationRequest& req) {
-  ActivationRecord rec;
-  rec.id = req.activation_id;
-  rec.ns = req.action.ns;
-  rec.action = req.action.name;
-  return rec;
-}
-
 void LocalDispatcher::stop() {
   {
     std::lock_guard lock(mu_);

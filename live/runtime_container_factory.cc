@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "runtime/runtime_process.h"
+#include "sandbox/cgroup.h"
 
 namespace hearth::live {
 namespace {
@@ -66,6 +67,8 @@ class RuntimeContainer final : public LiveContainer {
 
 RuntimeContainerFactory::RuntimeContainerFactory(std::string code_dir, bool sandboxed, int pool_size)
     : code_files_(std::move(code_dir)), sandboxed_(sandboxed) {
+  // A killed invoker never removed its containers' cgroups: the next one to start on this host does.
+  if (sandboxed_) sandbox::Cgroup::remove_orphans();
   if (sandboxed_ && pool_size > 0)
     pool_ = std::make_unique<sandbox::SandboxPool>("hearth-" + std::to_string(getpid()) + "-pool", pool_size);
 }

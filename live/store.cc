@@ -2,8 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 namespace hearth::live {
@@ -101,7 +103,7 @@ Store::Store(const std::string& path, StoreOptions options) : options_(options) 
     sqlite3_close(db_);
     throw StoreError("store: cannot open " + path + ": " + msg);
   }
-  sqlite3_busy_timeout(db_, 5000);
+  sqlite3_busy_timeout(db_, options_.busy_timeout_ms);
   exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "enable WAL");
   exec(
       "CREATE TABLE IF NOT EXISTS namespaces (ns TEXT PRIMARY KEY, uuid TEXT UNIQUE NOT NULL, key TEXT NOT NULL);"
@@ -113,7 +115,9 @@ Store::Store(const std::string& path, StoreOptions options) : options_(options) 
       "CREATE TABLE IF NOT EXISTS activations (id TEXT PRIMARY KEY, ns TEXT NOT NULL, action TEXT NOT NULL,"
       " start_us INTEGER, end_us INTEGER, wait_us INTEGER, init_us INTEGER, run_us INTEGER, start_kind TEXT,"
       " invoker TEXT, container TEXT, status TEXT, result_json TEXT, logs_json TEXT);"
-      "CREATE INDEX IF NOT EXISTS activations_by_ns ON activations (ns, start_us DESC);",
+      "CREATE INDEX IF NOT EXISTS activations_by_ns ON activations (ns, start_us DESC);"
+      "CREATE TABLE IF NOT EXISTS accepted (id TEXT PRIMARY KEY, ns TEXT NOT NULL, action TEXT NOT NULL,"
+      " arrival_us INTEGER NOT NULL);",
       "create schema");
   migrate_revisions();
   if (options_.async_activations) writer_ = std::thread([this] { writer_loop(); });
@@ -289,70 +293,242 @@ bool Store::delete_action(const std::string& ns, const std::string& name) {
   return s.changes() > 0;
 }
 
+namespace {
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Runs callbacks when it goes out of scope: declared before a lock, it runs them after the lock is released.
+struct RunAfter {
+  std::vector<std::function<void()>> callbacks;
+  ~RunAfter() {
+    for (auto& c : callbacks) c();
+  }
+};
+
+}  // namespace
+
 void Store::put_activation(const ActivationRecord& a) { put_activation(ActivationRecord(a)); }
 
 void Store::put_activation(ActivationRecord&& a) {
   if (!options_.async_activations) {
+    RunAfter after;
     std::lock_guard lock(mu_);
     {
       std::lock_guard pending(pending_mu_);
       pending_.push_back(std::move(a));
     }
-    write_pending();
+    after.callbacks = write_pending();
     return;
   }
   bool was_empty;
   {
     std::lock_guard lock(pending_mu_);
-    was_empty = pending_.empty();
+    if (pending_.size() + pending_accepts_.size() >= options_.max_pending) {
+      ++records_dropped_;  // counted in /metrics; its journal row (if any) ends it at the next start
+      std::fprintf(stderr, "hearth: activation record %s dropped: %zu records wait for the store\n", a.id.c_str(),
+                   pending_.size());
+      return;
+    }
+    was_empty = pending_.empty() && pending_accepts_.empty();
     pending_.push_back(std::move(a));
   }
   if (was_empty) pending_cv_.notify_one();  // the writer sleeps only while nothing is queued
 }
 
-void Store::write_pending() {
-  static const std::string sql = std::string("INSERT OR REPLACE INTO activations (") + kActivationColumns +
-                                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+void Store::accept(AcceptedInvocation invocation, std::function<void(bool)> committed) {
+  PendingAccept p{std::move(invocation), std::move(committed), steady_ms()};
+  if (!options_.async_activations) {
+    RunAfter after;
+    std::lock_guard lock(mu_);
+    {
+      std::lock_guard pending(pending_mu_);
+      pending_accepts_.push_back(std::move(p));
+    }
+    try {
+      after.callbacks = write_pending();
+    } catch (const StoreError&) {  // nobody retries here: refuse what waits (this one included)
+      std::lock_guard pending(pending_mu_);
+      for (PendingAccept& q : pending_accepts_) {
+        ++accepts_refused_;
+        if (q.committed) after.callbacks.push_back([f = std::move(q.committed)] { f(false); });
+      }
+      pending_accepts_.clear();
+    }
+    return;
+  }
+  bool refused = false, was_empty = false;
+  {
+    std::lock_guard lock(pending_mu_);
+    refused = pending_.size() + pending_accepts_.size() >= options_.max_pending;
+    if (!refused) {
+      was_empty = pending_.empty() && pending_accepts_.empty();
+      pending_accepts_.push_back(std::move(p));
+    }
+  }
+  if (refused) {
+    ++accepts_refused_;
+    if (p.committed) p.committed(false);
+    return;
+  }
+  if (was_empty) pending_cv_.notify_one();
+}
+
+Store::Callbacks Store::write_pending() {
+  static const std::string record_sql = std::string("INSERT OR REPLACE INTO activations (") + kActivationColumns +
+                                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   std::vector<ActivationRecord> batch;
+  std::vector<PendingAccept> accepts;
   {
     std::lock_guard lock(pending_mu_);
     batch.swap(pending_);
+    accepts.swap(pending_accepts_);
+    writing_ = batch.size() + accepts.size();
   }
-  if (batch.empty()) return;
-  const bool transaction = batch.size() > 1;
-  if (transaction) exec("BEGIN IMMEDIATE", "begin activation batch");
+  if (batch.empty() && accepts.empty()) return {};
   try {
-    sqlite3_stmt* stmt = prepared(sql.c_str(), "put activation");
-    for (const ActivationRecord& a : batch) {
-      Statement s(db_, stmt, "put activation");
-      s.bind(1, a.id).bind(2, a.ns).bind(3, a.action).bind(4, a.start_us).bind(5, a.end_us).bind(6, a.wait_us);
-      s.bind(7, a.init_us).bind(8, a.run_us).bind(9, a.start_kind).bind(10, a.invoker).bind(11, a.container);
-      s.bind(12, a.status).bind(13, a.result_json).bind(14, nlohmann::json(a.logs).dump()).step();
+    exec("BEGIN IMMEDIATE", "begin activation batch");
+    try {
+      sqlite3_stmt* journal = prepared("INSERT OR REPLACE INTO accepted (id, ns, action, arrival_us) VALUES (?, ?, ?, ?)",
+                                       "journal invocation");
+      for (const PendingAccept& p : accepts) {
+        Statement s(db_, journal, "journal invocation");
+        s.bind(1, p.invocation.id).bind(2, p.invocation.ns).bind(3, p.invocation.action).bind(4, p.invocation.arrival_us);
+        s.step();
+      }
+      sqlite3_stmt* record = prepared(record_sql.c_str(), "put activation");
+      sqlite3_stmt* done = prepared("DELETE FROM accepted WHERE id = ?", "end journaled invocation");
+      for (const ActivationRecord& a : batch) {
+        {
+          Statement s(db_, record, "put activation");
+          s.bind(1, a.id).bind(2, a.ns).bind(3, a.action).bind(4, a.start_us).bind(5, a.end_us).bind(6, a.wait_us);
+          s.bind(7, a.init_us).bind(8, a.run_us).bind(9, a.start_kind).bind(10, a.invoker).bind(11, a.container);
+          s.bind(12, a.status).bind(13, a.result_json).bind(14, nlohmann::json(a.logs).dump()).step();
+        }
+        Statement d(db_, done, "end journaled invocation");
+        d.bind(1, a.id).step();
+      }
+      exec("COMMIT", "commit activation batch");
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
     }
-    if (transaction) exec("COMMIT", "commit activation batch");
-  } catch (...) {
-    if (transaction) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  } catch (const StoreError&) {
+    ++write_failures_;
+    std::lock_guard lock(pending_mu_);  // back in front, in order: nothing is dropped
+    writing_ = 0;
+    batch.insert(batch.end(), std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.end()));
+    pending_.swap(batch);
+    accepts.insert(accepts.end(), std::make_move_iterator(pending_accepts_.begin()),
+                   std::make_move_iterator(pending_accepts_.end()));
+    pending_accepts_.swap(accepts);
     throw;
+  }
+  writing_ = 0;
+  Callbacks out;
+  for (PendingAccept& p : accepts)
+    if (p.committed) out.push_back([f = std::move(p.committed)] { f(true); });
+  return out;
+}
+
+Store::Callbacks Store::write_pending_for_read() {
+  try {
+    return write_pending();
+  } catch (const StoreError&) {
+    return {};  // the writer retries; the read shows what is on disk
   }
 }
 
-void Store::flush() {
+Store::Callbacks Store::refuse_stale_accepts() {
+  const std::int64_t now = steady_ms();
+  Callbacks out;
+  std::lock_guard lock(pending_mu_);
+  for (std::size_t i = 0; i < pending_accepts_.size();) {
+    PendingAccept& p = pending_accepts_[i];
+    if (now - p.queued_ms < options_.accept_timeout_ms) {
+      ++i;
+      continue;
+    }
+    ++accepts_refused_;
+    if (p.committed) out.push_back([f = std::move(p.committed)] { f(false); });
+    pending_accepts_.erase(pending_accepts_.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+  return out;
+}
+
+std::size_t Store::end_unfinished(const std::string& why, std::int64_t now_us) {
+  flush();
+  std::vector<ActivationRecord> ended;
+  {
+    std::lock_guard lock(mu_);
+    Statement s(db_,
+                prepared("SELECT id, ns, action, arrival_us FROM accepted WHERE id NOT IN (SELECT id FROM activations)",
+                         "read unfinished invocations"),
+                "read unfinished invocations");
+    while (s.step()) {
+      ActivationRecord a;
+      a.id = s.text(0);
+      a.ns = s.text(1);
+      a.action = s.text(2);
+      a.start_us = s.integer(3);
+      a.end_us = now_us;
+      a.wait_us = std::max<std::int64_t>(0, now_us - a.start_us);
+      a.status = "whisk internal error";
+      a.result_json = nlohmann::json{{"error", why}}.dump();
+      ended.push_back(std::move(a));
+    }
+  }
+  const std::size_t n = ended.size();
+  {
+    std::lock_guard pending(pending_mu_);
+    for (ActivationRecord& a : ended) pending_.push_back(std::move(a));
+  }
+  flush();
   std::lock_guard lock(mu_);
-  write_pending();
+  exec("DELETE FROM accepted WHERE id IN (SELECT id FROM activations)", "clear ended journal rows");
+  return n;
+}
+
+std::string Store::prometheus_metrics() const {
+  std::size_t pending;
+  {
+    std::lock_guard lock(pending_mu_);
+    pending = pending_.size() + pending_accepts_.size() + writing_.load();
+  }
+  return "# TYPE hearth_store_write_failures_total counter\nhearth_store_write_failures_total " +
+         std::to_string(write_failures_.load()) +
+         "\n# TYPE hearth_store_pending gauge\nhearth_store_pending " + std::to_string(pending) +
+         "\n# TYPE hearth_store_records_dropped_total counter\nhearth_store_records_dropped_total " +
+         std::to_string(records_dropped_.load()) +
+         "\n# TYPE hearth_store_accepts_refused_total counter\nhearth_store_accepts_refused_total " +
+         std::to_string(accepts_refused_.load()) + "\n";
+}
+
+void Store::flush() {
+  RunAfter after;
+  std::lock_guard lock(mu_);
+  after.callbacks = write_pending();
 }
 
 void Store::writer_loop() {
   std::unique_lock lock(pending_mu_);
+  std::int64_t backoff_ms = 0;  // after a failed batch: 10 ms, doubling to 2 s
   while (true) {
-    pending_cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+    pending_cv_.wait(lock, [this] { return stopping_ || !pending_.empty() || !pending_accepts_.empty(); });
     if (stopping_) return;  // the destructor flushes the rest
     // Gather a batch: under load many records arrive while the previous batch is being written anyway.
-    pending_cv_.wait_for(lock, std::chrono::milliseconds(options_.activation_flush_ms), [this] { return stopping_; });
+    pending_cv_.wait_for(lock, std::chrono::milliseconds(std::max(options_.activation_flush_ms, backoff_ms)),
+                         [this] { return stopping_; });
     lock.unlock();
     try {
       flush();
+      backoff_ms = 0;
     } catch (const StoreError& e) {
-      std::fprintf(stderr, "hearth: activation records lost: %s\n", e.what());
+      if (backoff_ms == 0) std::fprintf(stderr, "hearth: activation records not written yet, retrying: %s\n", e.what());
+      backoff_ms = std::min<std::int64_t>(2'000, std::max<std::int64_t>(10, 2 * backoff_ms));
+      for (auto& refuse : refuse_stale_accepts()) refuse();
     }
     lock.lock();
   }
@@ -361,8 +537,9 @@ void Store::writer_loop() {
 std::optional<ActivationRecord> Store::get_activation(const std::string& ns, const std::string& id) {
   static const std::string sql =
       std::string("SELECT ") + kActivationColumns + " FROM activations WHERE ns = ? AND id = ?";
+  RunAfter after;
   std::lock_guard lock(mu_);
-  write_pending();
+  after.callbacks = write_pending_for_read();
   Statement s(db_, prepared(sql.c_str(), "get activation"), "get activation");
   s.bind(1, ns).bind(2, id);
   if (!s.step()) return std::nullopt;
@@ -374,8 +551,9 @@ std::vector<ActivationRecord> Store::list_activations(const std::string& ns, con
   static const std::string sql =
       std::string("SELECT ") + kActivationColumns +
       " FROM activations WHERE ns = ? AND (? = '' OR action = ?) ORDER BY start_us DESC, id LIMIT ? OFFSET ?";
+  RunAfter after;
   std::lock_guard lock(mu_);
-  write_pending();
+  after.callbacks = write_pending_for_read();
   Statement s(db_, prepared(sql.c_str(), "list activations"), "list activations");
   s.bind(1, ns).bind(2, action).bind(3, action).bind(4, std::int64_t{limit}).bind(5, std::int64_t{skip});
   std::vector<ActivationRecord> out;

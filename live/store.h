@@ -5,14 +5,24 @@
 // (O(1), no I/O) and a writer thread inserts everything queued in one transaction per batch (it waits up
 // to `activation_flush_ms` after the first queued record to gather a batch). Every read of activations
 // first writes what is queued, so a record is visible to get/list as soon as put_activation() returns;
-// flush() forces it to disk (the WAL) and the destructor flushes, so a clean shutdown loses nothing (a
-// crash may lose the last batch window). Errors throw StoreError with the SQLite message and the
-// statement's purpose; a failed batch write is reported on stderr. Actions are cached in memory (cleared
-// by every action write), so an invoke's lookup costs no SQLite call.
+// flush() forces it to disk (the WAL) and the destructor flushes, so a clean shutdown loses nothing.
+// Accepted invocations are journaled: accept() queues a journal row (id, namespace, action, arrival) on
+// the same writer, and its callback runs once that row is committed, so the API answers 202 only for an
+// invocation a crash cannot lose (WAL with synchronous=NORMAL survives a killed process; a power loss
+// may take the last commits). An activation record deletes its journal row in the same transaction; on
+// the next start, end_unfinished() turns the rows left (accepted, never recorded) into records that say
+// so. A failed batch is never dropped: it goes back to the queue and is retried with back-off, counted
+// in prometheus_metrics(); a journal row that cannot be written within `accept_timeout_ms` is refused
+// (its callback gets false: the API answers 503 and runs nothing), and the queue is bounded
+// (`max_pending` records: past it put_activation drops and counts). Errors throw StoreError with the
+// SQLite message and the statement's purpose. Actions are cached in memory (cleared by every action
+// write), so an invoke's lookup costs no SQLite call.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -62,9 +72,20 @@ struct ActivationRecord {
   std::vector<std::string> logs;
 };
 
+// An invocation the API accepted, journaled before it is answered (Store::accept).
+struct AcceptedInvocation {
+  std::string id;  // the activation id
+  std::string ns;
+  std::string action;
+  std::int64_t arrival_us = 0;  // wall-clock µs since the epoch
+};
+
 struct StoreOptions {
-  bool async_activations = true;      // false: put_activation() writes before returning
+  bool async_activations = true;      // false: put_activation() and accept() write before returning
   std::int64_t activation_flush_ms = 2;  // how long the writer gathers a batch after the first record
+  std::int64_t accept_timeout_ms = 5'000;  // a journal row not written by then is refused
+  std::size_t max_pending = 100'000;       // records and journal rows waiting for the writer
+  int busy_timeout_ms = 5'000;             // how long a statement waits for another connection's lock
 };
 
 class Store {
@@ -89,9 +110,20 @@ class Store {
   std::vector<ActionRecord> list_actions(const std::string& ns, int limit, int skip);
   bool delete_action(const std::string& ns, const std::string& name);
 
-  // Queues (or, without async_activations, writes) the record; visible to reads at once.
+  // Queues (or, without async_activations, writes) the record; visible to reads at once. It ends the
+  // journal row of its id, if any.
   void put_activation(const ActivationRecord& a);
   void put_activation(ActivationRecord&& a);
+  // Journals an accepted invocation; `committed` (may be empty) is called once, without the store's
+  // locks held, with true when the row is on disk, false when it could not be written (see above).
+  void accept(AcceptedInvocation invocation, std::function<void(bool committed)> committed);
+  // Records every journaled invocation without an activation record as ended with `why` (status
+  // "whisk internal error"); returns how many. Called at start (a crash or kill left them) and at the end
+  // of a clean stop (they outlived the drain).
+  std::size_t end_unfinished(const std::string& why, std::int64_t now_us);
+  // Prometheus text: hearth_store_write_failures_total, hearth_store_pending, hearth_store_records_dropped_total,
+  // hearth_store_accepts_refused_total.
+  std::string prometheus_metrics() const;
   // Writes every queued activation record now (one transaction).
   void flush();
   std::optional<ActivationRecord> get_activation(const std::string& ns, const std::string& id);
@@ -105,8 +137,19 @@ class Store {
   void migrate_revisions();
   // The cached prepared statement for `sql` (mu_ held).
   sqlite3_stmt* prepared(const char* sql, const char* what);
-  // Writes queued activations (mu_ held).
-  void write_pending();
+  struct PendingAccept {
+    AcceptedInvocation invocation;
+    std::function<void(bool)> committed;
+    std::int64_t queued_ms = 0;  // steady clock
+  };
+  using Callbacks = std::vector<std::function<void()>>;
+  // Writes queued journal rows and activations in one transaction (mu_ held); returns the accept
+  // callbacks to run once mu_ is released. On failure puts the batch back in front and throws.
+  Callbacks write_pending();
+  // write_pending for a read: a failure leaves the batch queued for the writer instead of failing the read.
+  Callbacks write_pending_for_read();
+  // Refuses queued journal rows older than accept_timeout_ms (the writer keeps failing).
+  Callbacks refuse_stale_accepts();
   void writer_loop();
 
   StoreOptions options_;
@@ -119,10 +162,13 @@ class Store {
   std::map<std::string, std::string> auth_cache_;  // "uuid\nkey" → namespace; cleared by put_namespace
   std::map<std::pair<std::string, std::string>, ActionRecord> action_cache_;  // (ns, name) → action
   // Queued activation records (taken only with or without mu_, never mu_ after it: mu_ first).
-  std::mutex pending_mu_;
+  mutable std::mutex pending_mu_;
   std::condition_variable pending_cv_;
   std::vector<ActivationRecord> pending_;
+  std::vector<PendingAccept> pending_accepts_;
   bool stopping_ = false;
+  std::atomic<std::uint64_t> write_failures_{0}, records_dropped_{0}, accepts_refused_{0};
+  std::atomic<std::size_t> writing_{0};  // records and rows of the batch being written now
   std::thread writer_;
 };
 

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -119,6 +120,64 @@ bool Cgroup::oom_killed() const {
   if (v2_) return field(read_file(dirs_[0] + "/memory.events"), "oom_kill") > 0;
   const std::string oom = read_file(dirs_[0] + "/memory.oom_control");
   return field(oom, "oom_kill") > 0;
+}
+
+namespace {
+
+// The pid in a group name "hearth-<pid>-...", or 0 when the name is not of that shape.
+pid_t owner_of(const std::string& name) {
+  static const std::string prefix = "hearth-";
+  if (name.compare(0, prefix.size(), prefix) != 0) return 0;
+  const std::size_t dash = name.find('-', prefix.size());
+  if (dash == std::string::npos || dash == prefix.size()) return 0;
+  pid_t pid = 0;
+  for (std::size_t i = prefix.size(); i < dash; ++i) {
+    if (name[i] < '0' || name[i] > '9' || pid > 100'000'000) return 0;
+    pid = pid * 10 + (name[i] - '0');
+  }
+  return pid;
+}
+
+// Whether `pid` is a running process: not gone, and not a zombie its parent has yet to reap (a killed
+// invoker whose parent died too is one for a moment).
+bool running(pid_t pid) {
+  if (::kill(pid, 0) != 0 && errno == ESRCH) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const std::size_t paren = line.rfind(')');
+  return paren == std::string::npos || paren + 2 >= line.size() || (line[paren + 2] != 'Z' && line[paren + 2] != 'X');
+}
+
+}  // namespace
+
+std::size_t Cgroup::remove_orphans() {
+  std::vector<std::string> parents;
+  if (unified()) parents.push_back(kRoot + "/hearth");
+  else
+    for (const char* controller : {"memory", "cpu", "pids"}) parents.push_back(kRoot + "/" + controller + "/hearth");
+  std::size_t removed = 0;
+  for (const std::string& parent : parents) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(parent, ec)) {
+      if (!entry.is_directory()) continue;
+      const pid_t owner = owner_of(entry.path().filename().string());
+      if (owner <= 0 || running(owner)) continue;  // not a platform group, or its owner runs
+      const std::string dir = entry.path().string();
+      for (int round = 0; round < 200; ++round) {
+        std::istringstream in(read_file(dir + "/cgroup.procs"));
+        bool any = false;
+        for (pid_t pid; in >> pid;) {
+          any = true;
+          ::kill(pid, SIGKILL);
+        }
+        if (!any || rmdir(dir.c_str()) == 0) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      if (rmdir(dir.c_str()) == 0 || errno == ENOENT) ++removed;
+    }
+  }
+  return removed;
 }
 
 void Cgroup::kill_all() {

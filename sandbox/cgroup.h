@@ -39,6 +39,12 @@ class Cgroup {
   // Kills every process in the group (SIGKILL) and waits until it is empty (bounded).
   void kill_all();
 
+  // Removes the groups a dead process left behind (a killed invoker never ran its destructors): every
+  // hearth/hearth-<pid>-* group whose <pid> is no longer a process (or a zombie), after killing what
+  // still runs in it.
+  // Groups of live processes are untouched. Returns how many group directories were removed.
+  static std::size_t remove_orphans();
+
  private:
   std::vector<std::string> dirs_;  // v1: memory, cpu, pids group dirs; v2: one dir
   bool v2_ = false;

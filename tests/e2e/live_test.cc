@@ -188,6 +188,44 @@ TEST_F(LiveFixture, ARecreatedActionRunsItsNewCode) {
   EXPECT_EQ(invoke("f", json::object())["response"]["result"]["v"], 3);
 }
 
+// Non-blocking invocations are journaled before their 202: after the controller and its invoker are
+// killed mid-run and the platform restarts on the same data, every accepted id resolves (before the
+// journal: 404 for good), here as ended by the kill.
+TEST_F(LiveFixture, AcceptedInvocationsResolveAfterTheControllerIsKilled) {
+  ASSERT_EQ(put("slow", "python:3", "import time\ndef main(a):\n    time.sleep(2)\n    return {'ok': True}\n").status, 200);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    const auto r = client->send({"POST", "/api/v1/namespaces/_/actions/slow", kAuth, "{}"});
+    ASSERT_EQ(r.status, 202) << r.body;
+    ids.push_back(json::parse(r.body)["activationId"]);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto invokers = platform->invokers();
+  kill(platform->pid(), SIGKILL);
+  for (const auto& [name, pid] : invokers) kill(pid, SIGKILL);
+  client.reset();
+  platform.reset();  // reaps the killed controller
+  platform = std::make_unique<Platform>(dir.str() + "/data", "--prewarm none");
+  client = std::make_unique<HttpClient>("127.0.0.1", platform->port());
+  // The killed invoker's containers' cgroups (hearth-<pid>-*) are gone: the new invoker removed them.
+  for (const auto& [name, pid] : invokers) {
+    for (const char* root : {"/sys/fs/cgroup/memory/hearth", "/sys/fs/cgroup/hearth"}) {
+      if (!std::filesystem::is_directory(root)) continue;
+      for (const auto& group : std::filesystem::directory_iterator(root)) {
+        EXPECT_NE(group.path().filename().string().rfind("hearth-" + std::to_string(pid) + "-", 0), 0u)
+            << group.path() << " of the killed invoker " << pid << " is still there";
+      }
+    }
+  }
+  for (const std::string& id : ids) {
+    const auto r = client->send({"GET", "/api/v1/namespaces/_/activations/" + id, kAuth, ""});
+    ASSERT_EQ(r.status, 200) << id << ": " << r.body;
+    const json a = json::parse(r.body);
+    EXPECT_EQ(a["response"]["status"], "whisk internal error") << a.dump();
+    EXPECT_NE(a["response"]["result"]["error"].get<std::string>().find("killed"), std::string::npos) << a.dump();
+  }
+}
+
 TEST_F(LiveFixture, BoundedLoadLosesNothing) {
   ASSERT_EQ(put("echo", "python:3", "def main(a):\n    return a\n").status, 200);
   constexpr int kThreads = 4, kEach = 100;

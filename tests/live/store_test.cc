@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <future>
 #include <thread>
 #include <vector>
 
@@ -225,6 +226,71 @@ TEST(Store, UnopenablePathIsAClearError) {
   } catch (const StoreError& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/dir/hearth.db"), std::string::npos) << e.what();
   }
+}
+
+}  // namespace
+}  // namespace hearth::live
+
+namespace hearth::live {
+namespace {
+
+using hearth::testing::TempDir;
+
+// An accepted invocation that never got its record (the controller was killed) is still there after a
+// restart and is ended with an explicit error; one that got its record leaves nothing behind.
+TEST(StoreJournal, AcceptedInvocationsSurviveARestartAndEndWithAnError) {
+  TempDir dir;
+  const std::string path = dir.str() + "/hearth.db";
+  {
+    Store s(path);
+    std::promise<bool> a_done, b_done;
+    s.accept({"a1", "guest", "slow", 100}, [&](bool ok) { a_done.set_value(ok); });
+    s.accept({"b2", "guest", "fast", 200}, [&](bool ok) { b_done.set_value(ok); });
+    ASSERT_TRUE(a_done.get_future().get());
+    ASSERT_TRUE(b_done.get_future().get());
+    auto b = activation("b2", "fast", 200);
+    s.put_activation(b);
+    s.flush();
+    EXPECT_FALSE(s.get_activation("guest", "a1").has_value());  // the probe: not recorded (yet)
+  }  // a clean close does not end it: only end_unfinished does
+  Store s(path);
+  EXPECT_EQ(s.end_unfinished("killed", 5'000), 1u);
+  const auto a = s.get_activation("guest", "a1");
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->status, "whisk internal error");
+  EXPECT_EQ(a->action, "slow");
+  EXPECT_EQ(a->start_us, 100);
+  EXPECT_NE(a->result_json.find("killed"), std::string::npos);
+  EXPECT_EQ(s.get_activation("guest", "b2")->status, "success");  // its real record, untouched
+  EXPECT_EQ(s.end_unfinished("again", 6'000), 0u);
+}
+
+// While another connection holds the database's write lock, batches fail: records are kept and retried
+// (counted in the metrics, never dropped), and a journal row that cannot be written in time is refused.
+TEST(StoreJournal, FailedWritesAreRetriedAndCountedNotDropped) {
+  TempDir dir;
+  const std::string path = dir.str() + "/hearth.db";
+  StoreOptions options;
+  options.busy_timeout_ms = 20;
+  options.accept_timeout_ms = 300;
+  Store s(path, options);
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  s.put_activation(activation("r1", "f", 1));
+  std::promise<bool> accepted;
+  s.accept({"j1", "guest", "f", 2}, [&](bool ok) { accepted.set_value(ok); });
+  EXPECT_FALSE(accepted.get_future().get());  // refused within accept_timeout_ms, never "accepted"
+  const std::string metrics = s.prometheus_metrics();
+  EXPECT_EQ(metrics.find("hearth_store_write_failures_total 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("hearth_store_pending 1\n"), std::string::npos) << metrics;  // r1 waits
+  EXPECT_NE(metrics.find("hearth_store_accepts_refused_total 1\n"), std::string::npos) << metrics;
+  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  for (int i = 0; i < 300 && !s.get_activation("guest", "r1"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(s.get_activation("guest", "r1").has_value()) << "the record was retried and written";
+  EXPECT_EQ(s.end_unfinished("x", 0), 0u);  // the refused invocation left no journal row
 }
 
 }  // namespace
