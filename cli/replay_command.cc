@@ -207,6 +207,6 @@ Action add_replay_command(CLI::App& app) {
   cmd->add_flag("--json", f->json, "Print one JSON object (hearth sim's fields plus a replay section)");
   cmd->add_flag("--quiet", f->quiet, "No progress or messages on stderr");
   return [f] { return run_reporting_errors("hearth replay", [&] { return run(*f); }); };
-}}
+}
 
 }  // namespace hearth::cli
