@@ -18,6 +18,7 @@ enum class EventType : std::uint8_t {
   kSample,       // metrics series sample
   kContainerReady,  // scaling path: a container's background start-up is done; a: container, b: generation
   kScalingTick,     // scaling policy tick
+  kCpuCompletion,   // scaling path: the first job of a container with a CPU quota ends; a: container, b: epoch
 };
 
 struct Event {

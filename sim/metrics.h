@@ -34,9 +34,11 @@ class Metrics {
  public:
   Metrics(std::size_t functions, model::Micros interval_us);
 
-  // An invocation started on a container at `start_us`; its latency is fully determined now.
+  // An invocation started on a container at `start_us`; its latency is wait + startup + exec + stretch,
+  // where `stretch_us` is the time it ran slower than a full core (CPU shared inside its container: the
+  // scaling path records such invocations when they complete).
   void record_start(const model::Invocation& inv, model::StartKind kind, model::Micros start_us,
-                    model::Micros startup_us);
+                    model::Micros startup_us, model::Micros stretch_us = 0);
   void record_completion(model::Micros at_us);
   void record_drop(const model::Invocation& inv, model::DropReason reason);
   // Snapshot of cluster memory for the series at time `at_us`.
