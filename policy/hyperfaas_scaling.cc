@@ -56,12 +56,19 @@ Admission HyperFaaSScaling::admit(const model::FunctionSpec& fn, const FunctionL
   const auto raisable = [&](const ContainerLoad& c) {
     return c.slots < cap(c) && under_watermarks(cluster, c, /*worker=*/true);
   };
+  // The global scheduler's choice: the oldest ready container with CPU quota to spare (below its cores,
+  // on a node with a free core), else the least stretched one (lowest running / cores).
   const ContainerLoad* primary = nullptr;
   for (const ContainerLoad& c : load.containers)
-    if (c.ready) {
+    if (c.ready && c.active < c.cores && has_free_core(cluster, c.node)) {
       primary = &c;
       break;
     }
+  if (!primary)
+    for (const ContainerLoad& c : load.containers)
+      if (c.ready && (!primary || static_cast<std::int64_t>(c.active) * primary->cores <
+                                      static_cast<std::int64_t>(primary->active) * c.cores))
+        primary = &c;
   // Phase 1: the primary container's in-container scheduler admits, adding a worker if needed.
   if (primary && can_run(cluster, *primary)) {
     if (primary->active < primary->slots) return run(*primary, primary->slots, 1);

@@ -6,7 +6,9 @@
 //   when the cores c would then hold keep the node's busy cores <= `cpu` x cores and the worker's memory
 //   keeps its used memory <= `memory` x capacity.
 //   phase 1 (scale up, in-container scheduler): the global scheduler sends the invocation to the
-//     function's primary container (its oldest ready one); if that has a free slot it runs there; if not
+//     function's primary container: its oldest ready one with quota to spare (running < cores, on a node
+//     with a free core), else the least stretched (lowest running / cores); if that has a free slot it
+//     runs there; if not
 //     and its node is under the watermarks, it gains a worker (slots + 1, up to `max_slots` and the
 //     container's own ContainerLoad::max_slots) and runs there, sharing the container's quota.
 //   phase 2 (bounce, re-place and multiplex, global scheduler): otherwise the first other ready container
