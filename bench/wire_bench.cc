@@ -154,7 +154,7 @@ void StaleReplacement(benchmark::State& state) {
   }
   live::ActionRecord f{"guest", "f", "python:3",
                        "import time\ndef main(args):\n    time.sleep(args.get('sleep_ms', 0) / 1000)\n    return {}\n"};
-  f.version = 1;
+  f.revision = 1;
   const auto run = [&](const std::string& params) {
     auto done = std::make_shared<std::promise<live::ActivationRecord>>();
     auto result = done->get_future();

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/command_errors.h"
 #include "cli/commands.h"
 #include "live/base64.h"
 #include "live/http_client.h"
@@ -128,7 +129,7 @@ Action add_action_command(CLI::App& app) {
   invoke->add_flag("--blocking,-b", f->blocking, "Wait for the result");
   invoke->add_flag("--result,-r", f->result, "Print only the result (implies --blocking)");
   return [f, which] {
-    try {
+    return run_reporting_errors("hearth action", [&] {
       if (*which == "create" || *which == "update") return put_action(*f, *which == "update");
       Connection c = connect(f->client);
       const std::string base = "/api/v1/namespaces/_/actions";
@@ -139,10 +140,7 @@ Action add_action_command(CLI::App& app) {
       const bool blocking = f->blocking || f->result;
       const std::string query = blocking ? (f->result ? "?blocking=true&result=true" : "?blocking=true") : "";
       return print(c.client->send({"POST", base + "/" + f->name + query, c.authorization, params_object(f->params).dump()}));
-    } catch (const std::invalid_argument& e) {
-      std::fprintf(stderr, "hearth action: %s\n", e.what());
-      return 2;
-    }
+    });
   };
 }
 
@@ -164,7 +162,7 @@ Action add_activation_command(CLI::App& app) {
     v->callback([which, name] { *which = name; });
   }
   return [f, which] {
-    try {
+    return run_reporting_errors("hearth activation", [&] {
       Connection c = connect(f->client);
       const std::string base = "/api/v1/namespaces/_/activations";
       if (*which == "list")
@@ -172,10 +170,7 @@ Action add_activation_command(CLI::App& app) {
                                      c.authorization, ""}));
       const std::string suffix = *which == "get" ? "" : "/" + *which;
       return print(c.client->send({"GET", base + "/" + f->name + suffix, c.authorization, ""}));
-    } catch (const std::invalid_argument& e) {
-      std::fprintf(stderr, "hearth activation: %s\n", e.what());
-      return 2;
-    }
+    });
   };
 }
 

@@ -13,6 +13,7 @@
 #include <memory>
 #include <thread>
 
+#include "cli/command_errors.h"
 #include "cli/commands.h"
 #include "cli/pool_flags.h"
 #include "live/invoker_agent.h"
@@ -81,15 +82,7 @@ Action add_invoker_command(CLI::App& app) {
                 "Exit when the controller goes away instead of reconnecting (hearth up's own invokers)");
   add_pool_flags(*cmd, f->pool);
   return [f] {
-    try {
-      return run(*f);
-    } catch (const std::invalid_argument& e) {
-      std::fprintf(stderr, "hearth invoker: %s\n", e.what());
-      return 2;
-    } catch (const std::runtime_error& e) {
-      std::fprintf(stderr, "hearth invoker: %s\n", e.what());
-      return 1;
-    }
+    return run_reporting_errors("hearth invoker", [&] { return run(*f); });
   };
 }
 

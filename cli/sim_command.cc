@@ -12,8 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "cli/command_errors.h"
 #include "cli/commands.h"
 #include "cli/plots.h"
+#include "cli/terminal_progress.h"
 #include "cli/workload_loader.h"
 #include "policy/registry.h"
 #include "sim/burst_report.h"
@@ -22,7 +24,6 @@
 #include "sim/rate_search.h"
 #include "sim/report.h"
 #include "trace/burst_workload.h"
-#include "trace/trace_error.h"
 
 namespace hearth::cli {
 namespace {
@@ -117,10 +118,7 @@ sim::SimResult run_one(const SimFlags& f, const RunSpec& spec, trace::BurstWindo
   config.scaling = spec.scaling;
   if (!f.quiet) {
     std::fprintf(stderr, "hearth sim: %s on %s\n", spec.name.c_str(), workload.description.c_str());
-    config.progress = [name = spec.name](double fraction) {
-      std::fprintf(stderr, "\r  %-18s %5.1f%%", name.c_str(), 100.0 * fraction);
-      if (fraction >= 1.0) std::fprintf(stderr, "\n");
-    };
+    config.progress = terminal_progress(spec.name);
   }
   if (f.semantics == "faascache") {
     sim::FaasCacheConfig fc;
@@ -292,15 +290,7 @@ Action add_sim_command(CLI::App& app) {
   return [flags, nodes] {
     flags->nodes_given = nodes->count() > 0;
     flags->config.seed = flags->workload.options.seed;
-    try {
-      return run(*flags);
-    } catch (const trace::TraceError& e) {
-      std::fprintf(stderr, "hearth sim: %s\n", e.what());
-      return 2;
-    } catch (const std::invalid_argument& e) {
-      std::fprintf(stderr, "hearth sim: %s\n", e.what());
-      return 2;
-    }
+    return run_reporting_errors("hearth sim", [&] { return run(*flags); });
   };
 }
 

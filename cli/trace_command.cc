@@ -6,10 +6,10 @@
 #include <memory>
 #include <vector>
 
+#include "cli/command_errors.h"
 #include "cli/commands.h"
 #include "cli/workload_loader.h"
 #include "trace/synth.h"
-#include "trace/trace_error.h"
 
 namespace hearth::cli {
 namespace {
@@ -51,7 +51,7 @@ Action add_trace_command(CLI::App& app) {
   CLI::App* st = cmd->add_subcommand("stats", "Stream a trace and summarise it");
   add_workload_flags(*st, flags->workload);
   return [flags, synth, st] {
-    try {
+    return run_reporting_errors("hearth trace", [&] {
       if (synth->parsed()) {
         trace::write_synth_azure2019(flags->synth, flags->out);
         std::printf("wrote %u functions x %lld minutes to %s\n", static_cast<unsigned>(flags->synth.functions),
@@ -59,14 +59,8 @@ Action add_trace_command(CLI::App& app) {
         return 0;
       }
       if (st->parsed()) return stats(*flags);
-    } catch (const trace::TraceError& e) {
-      std::fprintf(stderr, "hearth trace: %s\n", e.what());
       return 2;
-    } catch (const std::invalid_argument& e) {
-      std::fprintf(stderr, "hearth trace: %s\n", e.what());
-      return 2;
-    }
-    return 2;
+    });
   };
 }
 

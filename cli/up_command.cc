@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cli/command_errors.h"
 #include "cli/commands.h"
 #include "cli/pool_flags.h"
 #include "live/api.h"
@@ -188,15 +189,7 @@ Action add_up_command(CLI::App& app) {
       ->check(CLI::Range(0, 16));
   add_pool_flags(*cmd, f->pool);
   return [f] {
-    try {
-      return run(*f);
-    } catch (const std::invalid_argument& e) {
-      std::fprintf(stderr, "hearth up: %s\n", e.what());
-      return 2;
-    } catch (const std::runtime_error& e) {
-      std::fprintf(stderr, "hearth up: %s\n", e.what());
-      return 1;
-    }
+    return run_reporting_errors("hearth up", [&] { return run(*f); });
   };
 }
 

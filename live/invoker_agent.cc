@@ -132,15 +132,15 @@ void InvokerAgent::handle_invoke(const std::string& payload) {
     actions_[key] = action;
   } else {
     const auto it = actions_.find(key);
-    if (it == actions_.end() || it->second.version != action.version) {  // a controller bug, not the user's
+    if (it == actions_.end() || it->second.revision != action.revision) {  // a controller bug, not the user's
       ActivationRecord rec;
       rec.id = invoke.request.activation_id;
       rec.ns = action.ns;
       rec.action = action.name;
       rec.invoker = config_.name;
       rec.status = "whisk internal error";
-      rec.result_json = json{{"error", "invoker " + config_.name + " has no code for " + key + " version " +
-                                           std::to_string(action.version)}}.dump();
+      rec.result_json = json{{"error", "invoker " + config_.name + " has no code for " + key + " revision " +
+                                           std::to_string(action.revision)}}.dump();
       send(json{{"type", "result"}, {"seq", seq}, {"activation", wire::to_json(rec)}, {"state", wire::to_json(pool_->state(0))}}.dump());
       return;
     }

@@ -5,7 +5,7 @@
 // record and a state report (an invoke sent `expect_warm` runs only if the pool can claim an idle
 // container for it at once; otherwise it is answered "stale" with a fresh report and does not run here);
 // a heartbeat carrying the state goes out every `heartbeat_ms`. Action code
-// arrives once per version and is cached here. serve() returns when stop() is called (from any thread)
+// arrives once per revision and is cached here. serve() returns when stop() is called (from any thread)
 // or, unless `reconnect`, when the controller goes away; the destructor drains running invocations and
 // destroys the containers.
 #pragma once
@@ -60,7 +60,7 @@ class InvokerAgent {
   std::vector<int> retired_;  // descriptors of earlier connections, closed by the destructor
   std::unique_ptr<LocalDispatcher> pool_;
   std::mutex write_mu_;
-  std::map<std::string, ActionRecord> actions_;  // "ns/name" → latest version received (reader thread only)
+  std::map<std::string, ActionRecord> actions_;  // "ns/name" → latest revision received (reader thread only)
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;

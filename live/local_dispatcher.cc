@@ -203,12 +203,12 @@ bool LocalDispatcher::dispatch_if_warm(InvocationRequest req, std::function<void
     std::lock_guard lock(mu_);
     fn = function_for(req.action);
     if (scaling_) {  // hierarchical scheduling: run only what a container admits at once, else bounce
-      if (!admits_now(fn, req.action.version)) return false;
+      if (!admits_now(fn, req.action.revision)) return false;
       dispatch_scaled(std::move(req), std::move(done), fn);
       return true;
     }
     node = place(fn);
-    drop_outdated_idle(node, fn, req.action.version, outdated);
+    drop_outdated_idle(node, fn, req.action.revision, outdated);
     auto& idle = pools_[node].idle[fn];
     if (!idle.empty()) {
       claimed = std::make_shared<Idle>(std::move(idle.back()));
@@ -227,11 +227,11 @@ bool LocalDispatcher::dispatch_if_warm(InvocationRequest req, std::function<void
   return true;
 }
 
-void LocalDispatcher::drop_outdated_idle(model::NodeId node, model::FunctionId fn, std::int64_t version,
+void LocalDispatcher::drop_outdated_idle(model::NodeId node, model::FunctionId fn, std::int64_t revision,
                                          std::vector<std::unique_ptr<LiveContainer>>& dropped) {
   auto& idle = pools_[node].idle[fn];
   for (std::size_t i = idle.size(); i-- > 0;) {
-    if (idle[i].version == version) continue;
+    if (idle[i].revision == revision) continue;
     keepalive_->on_evict(idle[i].meta, /*pressure=*/false, now());
     nodes_[node].used_mb -= idle[i].meta.memory_mb;
     ++stats_.expirations;
@@ -281,7 +281,7 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
     model::NodeState& ns = nodes_[node];
     --ns.queued;
     ++ns.busy_cores;
-    drop_outdated_idle(node, fn, req.action.version, evicted);
+    drop_outdated_idle(node, fn, req.action.revision, evicted);
     auto& idle = pools_[node].idle[fn];
     if (!claimed && !idle.empty()) {
       claimed = std::make_shared<Idle>(std::move(idle.back()));
@@ -368,7 +368,7 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
       meta.priority = d.priority;
       meta.expires_us = d.expires_us;
       if (d.expires_us > now()) {
-        pools_[node].idle[fn].push_back(Idle{std::move(container), meta, req.action.version});
+        pools_[node].idle[fn].push_back(Idle{std::move(container), meta, req.action.revision});
       } else {
         keepalive_->on_evict(meta, false, now());
         ++stats_.expirations;

@@ -72,7 +72,7 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
 
   void dispatch(InvocationRequest request, std::function<void(ActivationRecord)> done) override;
   // Runs the invocation only if it starts warm: under the lock, on the invoker placement picks, takes an
-  // idle container of the action's current code version out of the pool (so no other invocation, expiry
+  // idle container of the action's current code revision out of the pool (so no other invocation, expiry
   // or eviction can take it before it runs) and queues the run with it; true. False if that invoker holds
   // none: nothing runs, `done` is never called and no policy observes an arrival. What an invoker does
   // with an invoke the controller sent expecting a warm start (docs/wire-protocol.md, "stale").
@@ -99,7 +99,7 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   struct Idle {
     std::unique_ptr<LiveContainer> container;
     model::Container meta;  // what the keep-alive policy sees
-    std::int64_t version;   // of the action's code it runs: an update makes it stale
+    std::int64_t revision;  // of the action's code it runs (ActionRecord::revision): an update makes it stale
   };
   struct StemCell {
     std::unique_ptr<LiveContainer> container;
@@ -117,7 +117,7 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
     std::shared_ptr<LiveContainer> container;  // null while it starts
     model::ContainerId id = 0;
     model::NodeId node = 0;
-    std::int64_t version = 0;
+    std::int64_t revision = 0;
     std::int32_t slots = 1;    // admission limit (the policy's)
     std::int32_t workers = 0;  // runtime workers started (≥ slots once ready; only grows)
     std::int32_t active = 0;
@@ -157,9 +157,9 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   model::NodeId place(model::FunctionId fn);
   // Counts the invocation in on `node` (lock held): keep-alive arrival, reservation, queue.
   void admit(model::NodeId node, model::FunctionId fn);
-  // Takes idle containers of `fn` on `node` whose code is not `version` out of the pool (they never run
+  // Takes idle containers of `fn` on `node` whose code is not `revision` out of the pool (they never run
   // again) into `dropped`, to destroy without the lock (lock held).
-  void drop_outdated_idle(model::NodeId node, model::FunctionId fn, std::int64_t version,
+  void drop_outdated_idle(model::NodeId node, model::FunctionId fn, std::int64_t revision,
                           std::vector<std::unique_ptr<LiveContainer>>& dropped);
   // Runs the invocation on `node`: in `claimed` if given (dispatch_if_warm), else warm → prewarm → cold.
   void execute(model::NodeId node, InvocationRequest req, model::FunctionId fn, std::function<void(ActivationRecord)> done,
@@ -170,10 +170,10 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   void reap();
   // Scaling path (local_dispatcher_scaling.cc; lock held unless stated).
   void dispatch_scaled(InvocationRequest req, std::function<void(ActivationRecord)> done, model::FunctionId fn);
-  // Whether an invocation of `fn` (code `version`) arriving now would run at once: nothing of `fn` waits
-  // and the policy admits it into a ready container of that version that can take it (asks the policy,
+  // Whether an invocation of `fn` (code `revision`) arriving now would run at once: nothing of `fn` waits
+  // and the policy admits it into a ready container of that revision that can take it (asks the policy,
   // changes nothing). The in-container scheduler's test before it bounces work back to the controller.
-  bool admits_now(model::FunctionId fn, std::int64_t version);
+  bool admits_now(model::FunctionId fn, std::int64_t revision);
   // Offers `fn`'s buffered invocations to the policy, oldest first, until it keeps one buffered.
   void offer(model::FunctionId fn);
   // Starts a container for `fn` in the background (first trying a shared worker when `share`).

@@ -62,7 +62,7 @@ void LocalDispatcher::dispatch_scaled(InvocationRequest req, std::function<void(
   offer(fn);
 }
 
-bool LocalDispatcher::admits_now(model::FunctionId fn, std::int64_t version) {
+bool LocalDispatcher::admits_now(model::FunctionId fn, std::int64_t revision) {
   ScaledFunction& f = scaled_[fn];
   if (!f.buffer.empty()) return false;
   std::vector<policy::ContainerLoad> loads;
@@ -73,7 +73,7 @@ bool LocalDispatcher::admits_now(model::FunctionId fn, std::int64_t version) {
     if (c->id != *a.container) continue;
     const std::int32_t max = worker_cap(*c);
     // A growing container takes it as soon as its new workers are up (offered again then).
-    return c->ready && c->version == version && nodes_[c->node].busy_cores < nodes_[c->node].cores &&
+    return c->ready && c->revision == revision && nodes_[c->node].busy_cores < nodes_[c->node].cores &&
            (c->growing || c->active < std::min(std::max(a.slots, c->slots), max));
   }
   return false;
@@ -133,7 +133,7 @@ bool LocalDispatcher::share_worker(model::FunctionId fn, const ActionRecord& act
   auto g = std::make_shared<Scaled>();
   g->id = next_container_++;
   g->node = host->node;
-  g->version = action.version;
+  g->revision = action.revision;
   g->container = host->container;
   g->multi = true;
   g->guest = true;
@@ -173,7 +173,7 @@ void LocalDispatcher::start_scaled(model::FunctionId fn, const ActionRecord& act
   auto c = std::make_shared<Scaled>();
   c->id = next_container_++;
   c->node = place(fn);
-  c->version = action.version;
+  c->revision = action.revision;
   c->memory_mb = action.memory_mb;
   c->busy.assign(static_cast<std::size_t>(std::max(config_.max_workers, 1)) + 1, false);
   c->slots = std::clamp<std::int32_t>(scaling_->initial_slots(functions_[fn]), 1, worker_cap(*c));

@@ -34,7 +34,7 @@ struct RemoteDispatcher::Invoker {
   // Guarded by write_mu (set together with `generation` under both locks):
   std::mutex write_mu;
   int fd = -1;
-  std::map<std::string, std::int64_t> code_sent;  // "ns/name" → version whose code this connection has
+  std::map<std::string, std::int64_t> code_sent;  // "ns/name" → revision whose code this connection has
 };
 
 namespace {
@@ -420,8 +420,8 @@ void RemoteDispatcher::place_and_send(Pending p, std::shared_ptr<const Invocatio
     if (inv->fd >= 0 && inv->generation == generation) {
       const std::string key = req->action.ns + "/" + req->action.name;
       auto& known = inv->code_sent[key];
-      const bool with_code = known != req->action.version || req->action.version == 0;
-      known = req->action.version;
+      const bool with_code = known != req->action.revision || req->action.revision == 0;
+      known = req->action.revision;
       sent = wire::send_frame(inv->fd, wire::invoke_to_json(seq, *req, with_code, expect_warm).dump());
     }
   }

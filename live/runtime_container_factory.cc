@@ -3,13 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <mutex>
 #include <stdexcept>
 
 #include <unistd.h>
 
-#include "live/base64.h"
 #include "runtime/runtime_process.h"
 
 namespace hearth::live {
@@ -68,36 +65,12 @@ class RuntimeContainer final : public LiveContainer {
 }  // namespace
 
 RuntimeContainerFactory::RuntimeContainerFactory(std::string code_dir, bool sandboxed, int pool_size)
-    : code_dir_(std::move(code_dir)), sandboxed_(sandboxed) {
+    : code_files_(std::move(code_dir)), sandboxed_(sandboxed) {
   if (sandboxed_ && pool_size > 0)
     pool_ = std::make_unique<sandbox::SandboxPool>("hearth-" + std::to_string(getpid()) + "-pool", pool_size);
 }
 
 RuntimeContainerFactory::~RuntimeContainerFactory() = default;
-
-std::string RuntimeContainerFactory::materialise(const ActionRecord& a) {
-  static std::mutex mu;  // two cold starts of a new version may race to write the same file
-  const runtime::Language language = runtime::language_of(a.kind);
-  const char* file = language == runtime::Language::kPython   ? "main.py"
-                     : language == runtime::Language::kNodejs ? "main.js"
-                                                              : "main.so";
-  const fs::path dir = fs::path(code_dir_) / a.ns / a.name / std::to_string(a.version);
-  const fs::path path = dir / file;
-  std::lock_guard lock(mu);
-  if (fs::exists(path)) return path.string();
-  fs::create_directories(dir);
-  std::string bytes = a.code;
-  if (language == runtime::Language::kNative && !base64_decode(a.code, &bytes))
-    throw std::runtime_error("native code is not valid base64");
-  const fs::path tmp = dir / (std::string(file) + ".tmp");
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
-  }
-  fs::rename(tmp, path);
-  return path.string();
-}
 
 runtime::ProcessOptions RuntimeContainerFactory::options(model::MegaBytes memory_mb, std::vector<std::string> paths,
                                                          std::uint64_t id) {
@@ -137,7 +110,8 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const ActionRecord
                                                               std::int64_t* init_us, std::string* error) {
   const auto start = std::chrono::steady_clock::now();
   try {
-    const std::string path = materialise(action);
+    const CodeFiles::Lease code = code_files_.acquire(action);  // on disk until the runtime has loaded it
+    const std::string& path = code.path();
     const std::uint64_t id = next_id_++;  // one atomic step: concurrent cold starts get distinct ids
     runtime::ProcessOptions o = options(action.memory_mb, {fs::path(path).parent_path().string()}, id);
     o.max_workers = max_workers;

@@ -1,5 +1,5 @@
 // RuntimeContainerFactory: containers backed by real runtime processes (runtime/RuntimeProcess):
-// writes the action's code under <code_dir>/<ns>/<name>/<version>/ (native code arrives base64), starts
+// writes the action's code into a content-addressed directory of <code_dir> (live/code_files.h), starts
 // the language runtime — inside a sandbox (sandbox/: namespaces, read-only root, seccomp, cgroup limits
 // with the action's memory) when `sandboxed` — and initialises it. Sandboxed factories keep a
 // SandboxPool of `pool_size` pre-attached shells so a cold start does not wait for the cgroup attach.
@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "live/code_files.h"
 #include "live/live_container.h"
 #include "runtime/runtime_process.h"
 
@@ -24,13 +25,11 @@ class RuntimeContainerFactory final : public ContainerFactory {
   std::unique_ptr<LiveContainer> start_generic(model::RuntimeKind runtime, model::MegaBytes memory_mb) override;
 
  private:
-  // The code file for `action` (written once per version); throws std::runtime_error on I/O errors.
-  std::string materialise(const ActionRecord& action);
   // `id` names the container (c<id>) and its sandbox; take it with one next_id_++.
   runtime::ProcessOptions options(model::MegaBytes memory_mb, std::vector<std::string> read_only_paths, std::uint64_t id);
   std::unique_ptr<LiveContainer> start(const ActionRecord& action, int max_workers, std::int64_t* init_us,
                                        std::string* error);
-  std::string code_dir_;
+  CodeFiles code_files_;
   bool sandboxed_;
   std::atomic<std::uint64_t> next_id_{1};
   std::unique_ptr<sandbox::SandboxPool> pool_;

@@ -52,7 +52,8 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-constexpr const char* kActionColumns = "ns, name, kind, code, entry, memory_mb, timeout_ms, version, updated_us";
+constexpr const char* kActionColumns =
+    "ns, name, kind, code, entry, memory_mb, timeout_ms, version, updated_us, revision";
 constexpr const char* kActivationColumns =
     "id, ns, action, start_us, end_us, wait_us, init_us, run_us, start_kind, invoker, container, status, "
     "result_json, logs_json";
@@ -68,6 +69,7 @@ ActionRecord action_from(const Statement& s) {
   a.timeout_ms = s.integer(6);
   a.version = s.integer(7);
   a.updated_us = s.integer(8);
+  a.revision = s.integer(9);
   return a;
 }
 
@@ -105,12 +107,15 @@ Store::Store(const std::string& path, StoreOptions options) : options_(options) 
       "CREATE TABLE IF NOT EXISTS namespaces (ns TEXT PRIMARY KEY, uuid TEXT UNIQUE NOT NULL, key TEXT NOT NULL);"
       "CREATE TABLE IF NOT EXISTS actions (ns TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL,"
       " entry TEXT NOT NULL, memory_mb INTEGER NOT NULL, timeout_ms INTEGER NOT NULL, version INTEGER NOT NULL,"
-      " updated_us INTEGER NOT NULL, PRIMARY KEY (ns, name));"
+      " updated_us INTEGER NOT NULL, revision INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (ns, name));"
+      "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+      "INSERT OR IGNORE INTO meta (key, value) VALUES ('revision', 0);"
       "CREATE TABLE IF NOT EXISTS activations (id TEXT PRIMARY KEY, ns TEXT NOT NULL, action TEXT NOT NULL,"
       " start_us INTEGER, end_us INTEGER, wait_us INTEGER, init_us INTEGER, run_us INTEGER, start_kind TEXT,"
       " invoker TEXT, container TEXT, status TEXT, result_json TEXT, logs_json TEXT);"
       "CREATE INDEX IF NOT EXISTS activations_by_ns ON activations (ns, start_us DESC);",
       "create schema");
+  migrate_revisions();
   if (options_.async_activations) writer_ = std::thread([this] { writer_loop(); });
 }
 
@@ -130,6 +135,22 @@ Store::~Store() {
   }
   for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
   sqlite3_close(db_);
+}
+
+void Store::migrate_revisions() {
+  bool has_column = false;
+  {
+    Statement s(db_, prepared("PRAGMA table_info(actions)", "read actions schema"), "read actions schema");
+    while (s.step()) has_column = has_column || s.text(1) == "revision";
+  }
+  // A data directory from before revisions: its actions get fresh ones, above any the store handed out.
+  if (!has_column) exec("ALTER TABLE actions ADD COLUMN revision INTEGER NOT NULL DEFAULT 0", "add revision column");
+  exec("BEGIN IMMEDIATE;"
+       "UPDATE meta SET value = max(value, (SELECT coalesce(max(revision), 0) FROM actions)) WHERE key = 'revision';"
+       "UPDATE actions SET revision = (SELECT value FROM meta WHERE key = 'revision') + rowid WHERE revision = 0;"
+       "UPDATE meta SET value = max(value, (SELECT coalesce(max(revision), 0) FROM actions)) WHERE key = 'revision';"
+       "COMMIT;",
+       "assign revisions");
 }
 
 void Store::exec(const char* sql, const char* what) {
@@ -205,13 +226,20 @@ bool Store::put_action(ActionRecord& a, bool overwrite) {
     }
     a.version = version + 1;
     {
+      Statement bump(db_, prepared("UPDATE meta SET value = value + 1 WHERE key = 'revision' RETURNING value",
+                                   "next revision"),
+                     "next revision");
+      if (!bump.step()) throw StoreError("store: next revision: the meta table has no revision counter");
+      a.revision = bump.integer(0);
+    }
+    {
       Statement s(db_,
                   prepared("INSERT OR REPLACE INTO actions (ns, name, kind, code, entry, memory_mb, timeout_ms, version,"
-                           " updated_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           " updated_us, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            "put action"),
                   "put action");
       s.bind(1, a.ns).bind(2, a.name).bind(3, a.kind).bind(4, a.code).bind(5, a.entry).bind(6, a.memory_mb);
-      s.bind(7, a.timeout_ms).bind(8, a.version).bind(9, a.updated_us).step();
+      s.bind(7, a.timeout_ms).bind(8, a.version).bind(9, a.updated_us).bind(10, a.revision).step();
     }
     exec("COMMIT", "commit put action");
     return true;

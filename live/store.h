@@ -40,7 +40,11 @@ struct ActionRecord {
   std::string entry = "main";
   std::int64_t memory_mb = 256;
   std::int64_t timeout_ms = 60'000;
-  std::int64_t version = 0;     // bumped on every update
+  std::int64_t version = 0;     // OpenWhisk's semver patch: 1 when created, bumped on every update
+  // The code's identity for caches and containers: store-wide and never repeated, not even after the
+  // action is deleted and created again (version restarts at 1 then, as OpenWhisk's does), nor across
+  // restarts. Every put gets a new one, so anything keyed on it never runs another put's code.
+  std::int64_t revision = 0;
   std::int64_t updated_us = 0;  // wall-clock µs since the epoch
 };
 
@@ -78,7 +82,8 @@ class Store {
   std::vector<std::string> namespaces();
 
   // Inserts, or replaces when `overwrite`; returns false (and changes nothing) if the action exists and
-  // !overwrite. The stored version is 1 for a new action, previous + 1 on overwrite.
+  // !overwrite. The stored version is 1 for a new action, previous + 1 on overwrite; the revision is the
+  // store's next (ActionRecord::revision).
   bool put_action(ActionRecord& action, bool overwrite);
   std::optional<ActionRecord> get_action(const std::string& ns, const std::string& name);
   std::vector<ActionRecord> list_actions(const std::string& ns, int limit, int skip);
@@ -96,6 +101,8 @@ class Store {
 
  private:
   void exec(const char* sql, const char* what);
+  // Adds the revision column to a store written before it and gives its actions fresh revisions.
+  void migrate_revisions();
   // The cached prepared statement for `sql` (mu_ held).
   sqlite3_stmt* prepared(const char* sql, const char* what);
   // Writes queued activations (mu_ held).

@@ -185,7 +185,8 @@ ActivationRecord activation_from_json(const json& j) {
 
 json to_json(const ActionRecord& a, bool with_code) {
   json j = {{"ns", a.ns},           {"name", a.name},           {"kind", a.kind},       {"entry", a.entry},
-            {"memory_mb", a.memory_mb}, {"timeout_ms", a.timeout_ms}, {"version", a.version}, {"updated_us", a.updated_us}};
+            {"memory_mb", a.memory_mb}, {"timeout_ms", a.timeout_ms}, {"version", a.version}, {"updated_us", a.updated_us},
+            {"revision", a.revision}};
   if (with_code) j["code"] = a.code;
   return j;
 }
@@ -200,6 +201,7 @@ ActionRecord action_from_json(const json& j) {
   a.timeout_ms = j.at("timeout_ms").get<std::int64_t>();
   a.version = j.at("version").get<std::int64_t>();
   a.updated_us = j.at("updated_us").get<std::int64_t>();
+  a.revision = j.at("revision").get<std::int64_t>();
   if (j.contains("code")) a.code = j.at("code").get<std::string>();
   return a;
 }

@@ -6,7 +6,7 @@
 //                         stale {seq, state}: an invoke that expected a warm start found no idle
 //                         container of its action; it did not run, the controller places it again
 //   controller → invoker  invoke {seq, action (code only the first time this connection sees the
-//                         version), params, activation_id, arrival_us, expect_warm (optional)}
+//                         revision), params, activation_id, arrival_us, expect_warm (optional)}
 // This file holds the blocking socket and frame primitives and the JSON forms of the records; the
 // endpoints are RemoteDispatcher (controller) and InvokerAgent (invoker). Sockets are TCP_NODELAY.
 #pragma once

@@ -104,6 +104,17 @@ TEST(CliE2E, EmbeddedSyntheticDefaultRuns) {
   EXPECT_GT(json_of(r)["invocations"].get<std::uint64_t>(), 0u);
 }
 
+// stderr is a file here, not a terminal: the run names itself once and writes no per-step progress
+// (no '\r'-rewritten percentages filling a log), without --quiet.
+TEST(CliE2E, NoProgressWhenStderrIsNotATerminal) {
+  const CliRun r = hearth("sim --synth-functions 200 --synth-minutes 30 --compare ttl,openwhisk");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const std::string err = r.out.substr(r.out.find("\n--stderr--\n"));
+  EXPECT_NE(err.find("hearth sim: ttl on"), std::string::npos) << err;
+  EXPECT_EQ(err.find('\r'), std::string::npos) << err;
+  EXPECT_EQ(err.find('%'), std::string::npos) << err;
+}
+
 TEST(CliE2E, MalformedTraceFailsWithFileAndLine) {
   TempDir dir;
   fs::copy(kAzure2019 + "/durations.csv", dir.path() / "durations.csv");
@@ -116,6 +127,7 @@ TEST(CliE2E, MalformedTraceFailsWithFileAndLine) {
   }
   const CliRun r = hearth("sim --trace " + dir.path().string() + " --quiet");
   EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("hearth sim: "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("invocations.csv:3:"), std::string::npos) << r.out;
 }
 

@@ -224,6 +224,29 @@ TEST_F(LiveFixture, RestartKeepsActionsAndActivations) {
   EXPECT_EQ(invoke("keep", json::object())["response"]["result"]["ok"], true);
 }
 
+// Deleting an action and creating it again under the same name with other code runs the new code: on
+// the idle container of the old code it did not (versions restart at 1), nor after a restart from the
+// code file the old one left on disk.
+TEST_F(LiveFixture, ARecreatedActionRunsItsNewCode) {
+  const auto recreate = [&](int v) {
+    client->send({"DELETE", "/api/v1/namespaces/_/actions/f", kAuth, ""});
+    ASSERT_EQ(put("f", "python:3", "def main(a):\n    return {'v': " + std::to_string(v) + "}\n").status, 200);
+  };
+  recreate(1);
+  EXPECT_EQ(invoke("f", json::object())["response"]["result"]["v"], 1);
+  EXPECT_EQ(invoke("f", json::object())["hearth"]["start_kind"], "warm");
+  recreate(2);
+  const json second = invoke("f", json::object());
+  EXPECT_EQ(second["response"]["result"]["v"], 2) << second.dump();
+  EXPECT_EQ(second["hearth"]["start_kind"], "cold");
+  client.reset();
+  platform.reset();
+  platform = std::make_unique<Platform>(dir.str() + "/data", "--prewarm none");
+  client = std::make_unique<HttpClient>("127.0.0.1", platform->port());
+  recreate(3);
+  EXPECT_EQ(invoke("f", json::object())["response"]["result"]["v"], 3);
+}
+
 TEST_F(LiveFixture, BoundedLoadLosesNothing) {
   ASSERT_EQ(put("echo", "python:3", "def main(a):\n    return a\n").status, 200);
   constexpr int kThreads = 4, kEach = 100;

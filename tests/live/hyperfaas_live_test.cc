@@ -72,7 +72,7 @@ ActionRecord barrier_action() {
   a.kind = "python:3";
   a.code = kBarrier;
   a.memory_mb = 256;
-  a.version = 1;
+  a.revision = 1;
   a.timeout_ms = 30000;
   return a;
 }
@@ -161,7 +161,7 @@ TEST(HyperFaaSSharing, ANewFunctionBorrowsAWorkerOfAWarmContainer) {
     a.kind = "python:3";
     a.code = code;
     a.memory_mb = 256;
-    a.version = 1;
+    a.revision = 1;
     std::promise<ActivationRecord> p;
     d.dispatch(InvocationRequest{a, "{}", name, 0}, [&p](ActivationRecord r) { p.set_value(std::move(r)); });
     return p.get_future().get();

@@ -139,10 +139,10 @@ TEST(LocalDispatcher, AnUpdatedActionNeverRunsOnAContainerOfTheOldCode) {
   FakeFactory factory;
   LocalDispatcher d(factory, config(1));
   auto a = action("f");
-  a.version = 1;
+  a.revision = 1;
   invoke(d, a);
   EXPECT_EQ(invoke(d, a).start_kind, "warm");
-  a.version = 2;
+  a.revision = 2;
   const auto updated = invoke(d, a);
   EXPECT_EQ(updated.start_kind, "cold");
   EXPECT_EQ(factory.created.load(), 2);
@@ -178,7 +178,7 @@ TEST(LocalDispatcher, DispatchIfWarmRunsOnlyOnAnIdleContainerItClaims) {
   FakeFactory factory;
   LocalDispatcher d(factory, config(1));
   ActionRecord a = action("f");
-  a.version = 1;
+  a.revision = 1;
   const auto cold = invoke(d, a);
   ASSERT_EQ(cold.start_kind, "cold");
   std::promise<ActivationRecord> held;
@@ -194,7 +194,7 @@ TEST(LocalDispatcher, DispatchIfWarmRunsOnlyOnAnIdleContainerItClaims) {
   EXPECT_EQ(r.container, cold.container);
   ASSERT_EQ(d.state(0).idle.at("guest/f"), 1);  // back in the pool before its result was delivered
   ActionRecord updated = a;
-  updated.version = 2;  // the idle container runs version 1: never again, so no warm start, and it goes
+  updated.revision = 2;  // the idle container runs revision 1: never again, so no warm start, and it goes
   EXPECT_FALSE(d.dispatch_if_warm(InvocationRequest{updated, "{}", "new-code", 0}, [&](ActivationRecord) { ++refused_done; }));
   EXPECT_TRUE(d.state(0).idle.empty());
   EXPECT_EQ(factory.destroyed.load(), 1);

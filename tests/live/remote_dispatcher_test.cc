@@ -48,14 +48,14 @@ class Agent {
   std::string why;
 };
 
-ActionRecord action(const std::string& name, std::int64_t version = 1, std::int64_t memory = 256) {
+ActionRecord action(const std::string& name, std::int64_t revision = 1, std::int64_t memory = 256) {
   ActionRecord a;
   a.ns = "guest";
   a.name = name;
   a.kind = "python:3";
   a.code = "ok";
   a.memory_mb = memory;
-  a.version = version;
+  a.revision = revision;
   return a;
 }
 
@@ -89,7 +89,7 @@ TEST(RemoteDispatcher, ColdThenWarmOnTheSameInvokerWithCodeShippedOnce) {
   EXPECT_EQ(second.invoker, first.invoker);
   EXPECT_EQ(second.container, first.container);
   EXPECT_EQ(a.factory.created.load() + b.factory.created.load(), 1);
-  // A new version is shipped again and the invoker runs it (a new container: the code changed).
+  // A new revision is shipped again and the invoker runs it (a new container: the code changed).
   const auto updated = invoke(d, action("f", 2));
   EXPECT_EQ(updated.status, "success");
   EXPECT_EQ(updated.start_kind, "cold");

@@ -1,6 +1,7 @@
 #include "live/store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <chrono>
 #include <thread>
@@ -10,6 +11,8 @@
 
 namespace hearth::live {
 namespace {
+
+using hearth::testing::TempDir;
 
 ActionRecord action(const std::string& ns, const std::string& name, const std::string& code = "def main(a): return a") {
   ActionRecord a;
@@ -33,6 +36,64 @@ ActivationRecord activation(const std::string& id, const std::string& act, std::
   a.result_json = R"({"ok":true})";
   a.logs = {"line 1", "line \"2\""};
   return a;
+}
+
+// Deleting and creating an action again restarts its OpenWhisk version at 1 (the same key as the old
+// code's, which is why nothing may be keyed on it), but never its revision, not even across a reopen.
+TEST(Store, RevisionsNeverRepeatAcrossDeleteRecreateAndRestart) {
+  TempDir dir;
+  const std::string path = dir.str() + "/hearth.db";
+  std::int64_t first_revision = 0, second_revision = 0;
+  {
+    Store s(path);
+    auto a = action("guest", "f", "def main(a): return {'v': 1}");
+    ASSERT_TRUE(s.put_action(a, false));
+    first_revision = a.revision;
+    EXPECT_GT(first_revision, 0);
+    ASSERT_TRUE(s.delete_action("guest", "f"));
+    auto b = action("guest", "f", "def main(a): return {'v': 2}");
+    ASSERT_TRUE(s.put_action(b, false));
+    EXPECT_EQ(b.version, a.version);  // the probe: by version the two codes look the same
+    second_revision = b.revision;
+    EXPECT_GT(second_revision, first_revision);
+    EXPECT_EQ(s.get_action("guest", "f")->revision, second_revision);
+  }
+  Store reopened(path);
+  ASSERT_TRUE(reopened.delete_action("guest", "f"));
+  auto c = action("guest", "f", "def main(a): return {'v': 3}");
+  ASSERT_TRUE(reopened.put_action(c, false));
+  EXPECT_EQ(c.version, 1);
+  EXPECT_GT(c.revision, second_revision);
+  auto other = action("other", "f");
+  ASSERT_TRUE(reopened.put_action(other, false));
+  EXPECT_GT(other.revision, c.revision);  // store-wide, not per namespace
+}
+
+// A data directory written before revisions existed: its actions get distinct revisions on open.
+TEST(Store, ActionsOfAStoreWithoutRevisionsGetDistinctOnes) {
+  TempDir dir;
+  const std::string path = dir.str() + "/old.db";
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE TABLE actions (ns TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT "
+                           "NULL, entry TEXT NOT NULL, memory_mb INTEGER NOT NULL, timeout_ms INTEGER NOT NULL, version "
+                           "INTEGER NOT NULL, updated_us INTEGER NOT NULL, PRIMARY KEY (ns, name));"
+                           "INSERT INTO actions VALUES ('guest', 'f', 'python:3', 'x', 'main', 256, 60000, 1, 0);"
+                           "INSERT INTO actions VALUES ('guest', 'g', 'python:3', 'y', 'main', 256, 60000, 1, 0);",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  Store s(path);
+  const std::int64_t f = s.get_action("guest", "f")->revision, g = s.get_action("guest", "g")->revision;
+  EXPECT_GT(f, 0);
+  EXPECT_GT(g, 0);
+  EXPECT_NE(f, g);
+  auto h = action("guest", "h");
+  ASSERT_TRUE(s.put_action(h, false));
+  EXPECT_GT(h.revision, std::max(f, g));
 }
 
 TEST(Store, ActionsCreateConflictUpdateDelete) {

@@ -83,9 +83,11 @@ TEST(Wire, RecordsRoundTripThroughJson) {
   f.kind = "nodejs:20";
   f.code = "function main() {}";
   f.version = 3;
+  f.revision = 17;
   EXPECT_EQ(action_from_json(to_json(f, true)).code, f.code);
   EXPECT_EQ(action_from_json(to_json(f, false)).code, "");
   EXPECT_EQ(action_from_json(to_json(f, false)).version, 3);
+  EXPECT_EQ(action_from_json(to_json(f, false)).revision, 17);
 
   InvokerState s;
   s.memory_mb = 2048;
@@ -108,7 +110,7 @@ TEST(Wire, InvokeCarriesTheWarmExpectationOnlyWhenSet) {
   r.action.name = "f";
   r.action.kind = "python:3";
   r.action.code = "def main(a): return a";
-  r.action.version = 4;
+  r.action.revision = 4;
   r.params_json = R"({"x":1})";
   r.activation_id = "act-1";
   r.arrival_us = 42;
@@ -127,13 +129,13 @@ TEST(Wire, InvokeCarriesTheWarmExpectationOnlyWhenSet) {
   EXPECT_FALSE(m.expect_warm);
   EXPECT_FALSE(m.with_code);
   EXPECT_EQ(m.request.action.code, "");
-  EXPECT_EQ(m.request.action.version, 4);
+  EXPECT_EQ(m.request.action.revision, 4);
 }
 
 TEST(Wire, AnInvokeFromAnOlderControllerParsesAsNotExpectingWarm) {
   nlohmann::json old = nlohmann::json::parse(R"({"type":"invoke","seq":3,"params":"{}","activation_id":"a1",
     "arrival_us":5,"action":{"ns":"guest","name":"f","kind":"nodejs:20","entry":"main","memory_mb":256,
-    "timeout_ms":60000,"version":1,"updated_us":0,"code":"x"}})");
+    "timeout_ms":60000,"version":1,"updated_us":0,"revision":1,"code":"x"}})");
   const InvokeMessage m = invoke_from_json(old);
   EXPECT_EQ(m.seq, 3u);
   EXPECT_FALSE(m.expect_warm);
@@ -141,6 +143,11 @@ TEST(Wire, AnInvokeFromAnOlderControllerParsesAsNotExpectingWarm) {
   old["expect_warm"] = "yes";  // present but not a boolean: an error, not a silent false
   EXPECT_THROW(invoke_from_json(old), std::exception);
   old.erase("expect_warm");
+  // Without a revision the invoker could not tell a re-created action's code from the old one's: such a
+  // controller (from before revisions) is refused, not served stale code.
+  nlohmann::json no_revision = old;
+  no_revision["action"].erase("revision");
+  EXPECT_THROW(invoke_from_json(no_revision), std::exception);
   old.erase("seq");
   EXPECT_THROW(invoke_from_json(old), std::exception);
 }
