@@ -1,5 +1,6 @@
 #include "sim/engine.h"
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -509,6 +510,9 @@ class Engine {
   // worker is one worker (slots 1, capped there) with one core of quota and no memory of its own.
   bool start_container(const FunctionSpec& fn, const Invocation& inv, Start how = Start::kAny) {
     std::int32_t slots = scaling_->initial_slots(fn);
+    if (const model::MegaBytes per_worker = scaling_->worker_mb(fn); per_worker > 0)  // as many as fit a node
+      slots = static_cast<std::int32_t>(
+          std::clamp<model::MegaBytes>((config_.node_memory_mb - fn.memory_mb) / per_worker + 1, 1, slots));
     std::int32_t cores = scaling_->container_cores(fn);
     std::optional<NodeId> node;
     std::optional<ContainerId> host;
