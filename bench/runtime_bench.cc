@@ -16,6 +16,9 @@
 // - LiveFirstInvoke/shared|cold: under hyperfaas scaling with a warm container of function A, the first
 //   invocation of function B: with --share-containers it borrows a worker of A's container (a fork plus
 //   loading B's code), without it B cold-starts a runtime of its own; same run.
+// - SeccompProfileLoad/compile_and_load|precompiled: installing the sandbox's seccomp allow list
+//   (sandbox/seccomp_profile.h), timed inside a forked child (a filter cannot be unloaded): compiled by
+//   libseccomp in the child, against compiled once in this process before the forks (what Sandbox does).
 // - NaiveProcessPerRequest: one fresh `python3` per request running the function once (OpenFaaS's
 //   classic forking watchdog); the ratio to RuntimeWarm/python is the issue's "≥ 50× faster" check.
 #include <benchmark/benchmark.h>
@@ -36,6 +39,7 @@
 #include "live/local_dispatcher.h"
 #include "live/runtime_container_factory.h"
 #include "runtime/runtime_process.h"
+#include "sandbox/seccomp_profile.h"
 
 namespace {
 
@@ -171,6 +175,41 @@ void PythonScaleUp(benchmark::State& state, bool worker) {
   counters(state, us);
 }
 
+void SeccompProfileLoad(benchmark::State& state, bool precompiled) {
+  if (precompiled && sandbox::prepare_seccomp_profile() != 0) {
+    state.SkipWithError("cannot compile the profile");
+    return;
+  }
+  std::vector<double> us;
+  for (auto _ : state) {
+    int p[2];
+    if (pipe(p) != 0) {
+      state.SkipWithError("pipe");
+      break;
+    }
+    const pid_t child = fork();
+    if (child == 0) {
+      const auto start = std::chrono::steady_clock::now();
+      const int rc = sandbox::install_seccomp_profile(/*fresh=*/!precompiled);
+      const double took = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+      const double out = rc == 0 ? took : -1;
+      _exit(write(p[1], &out, sizeof out) == sizeof out ? 0 : 1);
+    }
+    close(p[1]);
+    double took = -1;
+    const bool got = read(p[0], &took, sizeof took) == sizeof took;
+    close(p[0]);
+    waitpid(child, nullptr, 0);
+    if (!got || took < 0) {
+      state.SkipWithError("loading the profile failed");
+      break;
+    }
+    us.push_back(took);
+    state.SetIterationTime(took / 1e6);
+  }
+  if (!us.empty()) counters(state, us);
+}
+
 void NaiveProcessPerRequest(benchmark::State& state) {
   CodeDir dir;
   const std::string script = "import json,sys; exec(open('" + (dir.path / "noop.py").string() +
@@ -295,5 +334,7 @@ BENCHMARK_CAPTURE(LiveBurst, hyperfaas, std::string("hyperfaas:slots=1,max_slots
 BENCHMARK_CAPTURE(LiveBurst, none, std::string("none"))->Iterations(30)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(LiveFirstInvoke, shared, true)->Iterations(30)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(LiveFirstInvoke, cold, false)->Iterations(30)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(SeccompProfileLoad, compile_and_load, false)->Iterations(200)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(SeccompProfileLoad, precompiled, true)->Iterations(200)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(NaiveProcessPerRequest)->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

@@ -5,7 +5,7 @@
 // Scaling cases: the openwhisk preset with each autoscaler (policy/scaling.h), against scaling none
 // (the same preset) in the same run.
 //   build/sim_bench                       # all presets and scaling policies
-//   build/sim_bench --benchmark_filter=ttl
+//   build/sim_bench --benchmark_filter=ttl        # ttl (default CPU model) against ttl_fifo: issue 10's cost
 //   build/sim_bench --benchmark_filter=scaling
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
@@ -41,7 +41,15 @@ void BM_Stream(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(n) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
-void BM_Simulate(benchmark::State& state, const std::string& preset_name, const std::string& scaling = "none") {
+// The engine's CPU models (sim/engine.h): processor sharing (default) or the FIFO queue behind cores,
+// with cold-start contention (default) or without.
+struct CpuModel {
+  hearth::sim::SimConfig::CpuModel model = hearth::sim::SimConfig::CpuModel::kShares;
+  bool contention = true;
+};
+
+void BM_Simulate(benchmark::State& state, const std::string& preset_name, const std::string& scaling = "none",
+                 CpuModel cpu = {}) {
   const hearth::policy::Preset* preset = hearth::policy::find_preset(preset_name);
   if (!preset) {
     state.SkipWithError(("no preset " + preset_name).c_str());
@@ -55,6 +63,8 @@ void BM_Simulate(benchmark::State& state, const std::string& preset_name, const 
   config.keepalive = preset->keepalive;
   config.prewarm = preset->prewarm;
   config.scaling = scaling;
+  config.cpu_model = cpu.model;
+  if (!cpu.contention) config.cold_contention_us = 0;
   std::uint64_t invocations = 0;
   double sim_seconds = 0;
   for (auto _ : state) {
@@ -79,6 +89,18 @@ void BM_Simulate(benchmark::State& state, const std::string& preset_name, const 
 
 BENCHMARK(BM_Stream)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Simulate, ttl, std::string("ttl"))->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+// The cost of processor sharing: ttl under the FIFO model without contention (the engine before issue 10),
+// under processor sharing without contention, and the default (both), in the same run.
+BENCHMARK_CAPTURE(BM_Simulate, ttl_fifo, std::string("ttl"), std::string("none"),
+                  CpuModel{hearth::sim::SimConfig::CpuModel::kFifo, false})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_Simulate, ttl_shares_no_contention, std::string("ttl"), std::string("none"),
+                  CpuModel{hearth::sim::SimConfig::CpuModel::kShares, false})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_Simulate, lru, std::string("lru"))->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Simulate, faascache, std::string("faascache"))
     ->Unit(benchmark::kMillisecond)

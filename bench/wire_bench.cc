@@ -112,7 +112,7 @@ void DetectDownInvoker(benchmark::State& state, bool silent) {
     const int fd = live::wire::connect_tcp("127.0.0.1", controller.port());
     const std::string name = "probe" + std::to_string(n++);
     live::wire::send_frame(fd, nlohmann::json{{"type", "hello"}, {"name", name}, {"pid", 0},
-                                              {"state", live::wire::to_json(live::InvokerState{4096, 0, 0, 0, {}, {}})}}.dump());
+                                              {"state", live::wire::to_json(live::InvokerState{4096, 0, 0, 0, 0, {}, {}})}}.dump());
     controller.wait_for_invokers(1, 5000);
     const auto last_frame = std::chrono::steady_clock::now();
     if (!silent) close(fd);

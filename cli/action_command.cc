@@ -9,20 +9,15 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/client_flags.h"
 #include "cli/command_errors.h"
 #include "cli/commands.h"
 #include "live/base64.h"
-#include "live/http_client.h"
 
 namespace hearth::cli {
 namespace {
 
 using nlohmann::json;
-
-struct ClientFlags {
-  std::string apihost;
-  std::string auth;
-};
 
 struct ActionFlags {
   ClientFlags client;
@@ -35,30 +30,6 @@ struct ActionFlags {
   bool blocking = false, result = false;
   int limit = 30;
 };
-
-void add_client_flags(CLI::App& cmd, ClientFlags& f) {
-  cmd.add_option("--apihost", f.apihost, "API host:port (default $HEARTH_APIHOST or 127.0.0.1:3233)");
-  cmd.add_option("--auth,-u", f.auth, "uuid:key (default $HEARTH_AUTH)");
-}
-
-struct Connection {
-  std::unique_ptr<live::HttpClient> client;
-  std::string authorization;
-};
-
-Connection connect(const ClientFlags& f) {
-  std::string host = f.apihost;
-  if (host.empty() && std::getenv("HEARTH_APIHOST")) host = std::getenv("HEARTH_APIHOST");
-  if (host.empty()) host = "127.0.0.1:3233";
-  std::string auth = f.auth;
-  if (auth.empty() && std::getenv("HEARTH_AUTH")) auth = std::getenv("HEARTH_AUTH");
-  const auto colon = host.rfind(':');
-  if (colon == std::string::npos) throw std::invalid_argument("--apihost must be HOST:PORT, got '" + host + "'");
-  const auto at = auth.find(':');
-  if (at == std::string::npos) throw std::invalid_argument("--auth must be UUID:KEY (or set HEARTH_AUTH)");
-  return {std::make_unique<live::HttpClient>(host.substr(0, colon), static_cast<std::uint16_t>(std::stoi(host.substr(colon + 1)))),
-          live::basic_auth(auth.substr(0, at), auth.substr(at + 1))};
-}
 
 // Prints the body (pretty JSON when it is JSON); exit code 0 for 2xx, 1 otherwise.
 int print(const live::HttpResponse& r) {

@@ -19,5 +19,6 @@ Action add_action_command(CLI::App& app);      // hearth action ...
 Action add_activation_command(CLI::App& app);  // hearth activation ...
 Action add_up_command(CLI::App& app);          // hearth up
 Action add_invoker_command(CLI::App& app);     // hearth invoker
+Action add_replay_command(CLI::App& app);      // hearth replay
 
 }  // namespace hearth::cli

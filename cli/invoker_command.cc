@@ -50,7 +50,7 @@ int run(const InvokerFlags& f) {
   std::fprintf(stderr, "hearth invoker %s: joined %s (%lld MB, concurrency %d, keep-alive %s, prewarm %s, %s)\n",
                config.name.c_str(), f.controller.c_str(), static_cast<long long>(pool.config.invoker_memory_mb),
                pool.config.concurrency, pool.config.keepalive.c_str(), pool.config.prewarm.c_str(),
-               pool.sandboxed ? "sandboxed" : ("NOT sandboxed: " + pool.why_not_sandboxed).c_str());
+               (pool.sandboxed ? pool.sandbox_mode : "NOT sandboxed: " + pool.why_not_sandboxed).c_str());
 
   std::atomic<bool> served{false};
   std::thread signal_thread([&] {

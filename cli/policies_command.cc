@@ -24,9 +24,13 @@ Action add_policies_command(CLI::App& app) {
         std::printf("      %-14s default %-10s %s\n", d.name.c_str(), d.default_value.c_str(), d.help.c_str());
     }
     std::printf("\npresets (--preset NAME)\n");
-    for (const policy::Preset& p : policy::all_presets())
-      std::printf("  %-18s placement=%s keepalive=%s prewarm=%s\n      %s\n", p.name.c_str(), p.placement.c_str(),
-                  p.keepalive.c_str(), p.prewarm.c_str(), p.summary.c_str());
+    for (const policy::Preset& p : policy::all_presets()) {
+      std::printf("  %-18s placement=%s keepalive=%s prewarm=%s", p.name.c_str(), p.placement.c_str(),
+                  p.keepalive.c_str(), p.prewarm.c_str());
+      if (p.memory_min_mb > 0 || p.memory_max_mb > 0)
+        std::printf(" memory=%lld-%lldMB", static_cast<long long>(p.memory_min_mb), static_cast<long long>(p.memory_max_mb));
+      std::printf("\n      %s\n", p.summary.c_str());
+    }
     return 0;
   };
 }

@@ -1,5 +1,7 @@
 #include "cli/pool_flags.h"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 
 #include "policy/registry.h"
@@ -20,7 +22,9 @@ void add_pool_flags(CLI::App& cmd, PoolFlags& f) {
   cmd.add_flag("--share-containers", f.share_containers,
                "With a scaling policy: a function needing a new container first borrows a spare worker of "
                "another function's container and loads its code there (HyperFaaS container sharing)");
-  cmd.add_option("--sandbox", f.sandbox, "Run functions in sandboxes: auto (when root with cgroups), on, off")
+  cmd.add_option("--sandbox", f.sandbox,
+                 "Run functions in sandboxes: auto/on (as root: namespaces + cgroups; otherwise unprivileged user "
+                 "namespaces with rlimits; refuses to start where neither works), off (plain processes of this user)")
       ->check(CLI::IsMember({"auto", "on", "off"}));
 }
 
@@ -35,10 +39,25 @@ ResolvedPool resolve(const PoolFlags& f) {
   r.config.prewarm = f.prewarm.empty() ? preset->prewarm : f.prewarm;
   r.config.scaling = f.scaling;
   r.config.share_containers = f.share_containers;
-  const bool can = sandbox::Sandbox::supported(&r.why_not_sandboxed);
-  if (f.sandbox == "on" && !can) throw std::invalid_argument("--sandbox on: " + r.why_not_sandboxed);
-  r.sandboxed = f.sandbox == "on" || (f.sandbox == "auto" && can);
-  if (f.sandbox == "off") r.why_not_sandboxed = "--sandbox off";
+  const std::string unsandboxed =
+      "functions run as plain processes of user " + std::to_string(geteuid()) +
+      ": they read and write whatever it can, see its environment, the host's processes and network, "
+      "and have no memory, CPU or process limits";
+  if (f.sandbox == "off") {
+    r.why_not_sandboxed = "--sandbox off: " + unsandboxed;
+    return r;
+  }
+  std::string why;
+  const std::optional<sandbox::Privilege> privilege = sandbox::Sandbox::privilege(&why);
+  if (!privilege)
+    throw std::invalid_argument("cannot sandbox functions here: " + why +
+                                ". Run as root, allow unprivileged user namespaces, or pass --sandbox off (then " +
+                                unsandboxed + ")");
+  r.sandboxed = true;
+  r.sandbox_mode = *privilege == sandbox::Privilege::kRoot
+                       ? "sandboxed"
+                       : "sandboxed in user namespaces (no writable cgroups: memory and processes limited by rlimits, "
+                         "no CPU quota, no OOM report)";
   return r;
 }
 

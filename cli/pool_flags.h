@@ -29,9 +29,11 @@ void add_pool_flags(CLI::App& cmd, PoolFlags& f);
 struct ResolvedPool {
   live::LocalDispatcherConfig config;  // placement, keep-alive, prewarm resolved from the preset
   bool sandboxed = false;
-  std::string why_not_sandboxed;  // when !sandboxed
+  std::string sandbox_mode;       // when sandboxed: how (as root, or in unprivileged user namespaces)
+  std::string why_not_sandboxed;  // when !sandboxed: --sandbox off and what that means
 };
-// Throws std::invalid_argument for an unknown preset or --sandbox on where sandboxes cannot work.
+// Throws std::invalid_argument for an unknown preset, or when functions cannot be sandboxed here and
+// --sandbox is not off (`auto` and `on` both insist: a platform never runs unsandboxed unless told to).
 ResolvedPool resolve(const PoolFlags& f);
 // The flags that make a spawned `hearth invoker` use the same pool settings.
 std::vector<std::string> invoker_args(const PoolFlags& f);

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -60,6 +61,7 @@ std::vector<std::string> split_commas(const std::string& s) {
 struct RunSpec {
   std::string name, placement, keepalive, prewarm;
   std::string scaling = "none";
+  model::MegaBytes memory_min_mb = 0, memory_max_mb = 0;  // the preset's action memory limits
 };
 
 RunSpec resolve(const std::string& preset_name, const SimFlags& f) {
@@ -72,6 +74,8 @@ RunSpec resolve(const std::string& preset_name, const SimFlags& f) {
       throw std::invalid_argument("unknown preset '" + preset_name + "' (presets: " + names + ")");
     }
     spec = RunSpec{p->name, p->placement, p->keepalive, p->prewarm};
+    spec.memory_min_mb = p->memory_min_mb;
+    spec.memory_max_mb = p->memory_max_mb;
   }
   const bool overridden = !f.placement.empty() || !f.keepalive.empty() || !f.prewarm.empty();
   if (!f.placement.empty()) spec.placement = f.placement;
@@ -99,7 +103,10 @@ std::vector<RunSpec> one_per_column(const std::vector<std::string>& values, cons
 
 // The workload, with --burst overlaid; `window` gets the burst's extent.
 trace::Workload burst_workload(const SimFlags& f, sim::SimConfig& config, trace::BurstWindow* window) {
-  trace::Workload workload = load_workload(f.workload);
+  WorkloadFlags workload_flags = f.workload;
+  // FaasCache's semantics replay the trace as FaasCache's converter builds it (trace/trace_options.h).
+  workload_flags.options.faascache = f.semantics == "faascache";
+  trace::Workload workload = load_workload(workload_flags);
   if (f.burst.empty()) return workload;
   const std::vector<trace::Burst> bursts = trace::parse_bursts(f.burst);
   *window = trace::burst_window(workload, bursts);
@@ -116,6 +123,8 @@ sim::SimResult run_one(const SimFlags& f, const RunSpec& spec, trace::BurstWindo
   config.keepalive = spec.keepalive;
   config.prewarm = spec.prewarm;
   config.scaling = spec.scaling;
+  config.memory_min_mb = spec.memory_min_mb;
+  config.memory_max_mb = spec.memory_max_mb;
   if (!f.quiet) {
     std::fprintf(stderr, "hearth sim: %s on %s\n", spec.name.c_str(), workload.description.c_str());
     config.progress = terminal_progress(spec.name);
@@ -273,8 +282,38 @@ Action add_sim_command(CLI::App& app) {
   cmd->add_option("--node-memory-mb", flags->config.node_memory_mb, "Memory per node, MB")
       ->default_val(16384)
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--node-cores", flags->config.node_cores, "Cores per node (one running invocation each)")
+  cmd->add_option("--node-cores", flags->config.node_cores,
+                  "Cores per node (shared by its running invocations; with --cpu-model fifo one each)")
       ->default_val(64)
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--cpu-model", flags->config.cpu_model,
+                  "shares: a node's invocations share its cores (processor sharing, at most one core each; "
+                  "as many run as memory holds); fifo: one core each, the rest wait in the node's queue")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, sim::SimConfig::CpuModel>{{"shares", sim::SimConfig::CpuModel::kShares},
+                                                          {"fifo", sim::SimConfig::CpuModel::kFifo}}));
+  cmd->add_option("--cpu-fraction", flags->config.cpu_fraction,
+                  "With --cpu-model shares: share of a trace duration that is CPU work (shared); the rest is "
+                  "waiting (I/O) at wall speed that slows nobody")
+      ->default_val(1.0)
+      ->check(CLI::Range(1e-9, 1.0));
+  cmd->add_option("--cold-contention", flags->config.cold_contention,
+                  "Cold-start contention, relative: a cold start beginning beside N-1 others on its node costs "
+                  "(1 + K(N-1)) times its cold-start time (K scaled like --cold-contention-ms; docs/calibration.md)")
+      ->default_val(0.0)
+      ->check(CLI::Range(0.0, 1e6));
+  cmd->add_option_function<double>(
+         "--cold-contention-ms",
+         [flags](double ms) { flags->config.cold_contention_us = static_cast<model::Micros>(ms * 1000.0); },
+         "Cold-start contention, additive: each of the N-1 other creations in progress on the node adds this "
+         "to a cold start (ms, on a machine of --cold-contention-cores; 0 disables; default: calibrated on "
+         "Hearth's sandboxes, docs/calibration.md)")
+      ->default_str(std::to_string(sim::kDefaultColdContentionUs / 1000))
+      ->check(CLI::Range(0.0, 1e9));
+  cmd->add_option("--cold-contention-cores", flags->config.cold_contention_cores,
+                  "Cores of the machine the contention figures were measured on; a node of --node-cores sees "
+                  "them scaled by this / --node-cores (set it to --node-cores to apply them unscaled)")
+      ->default_val(sim::kColdContentionCalibrationCores)
       ->check(CLI::PositiveNumber);
   cmd->add_option("--queue-limit", flags->config.queue_limit, "Per-node wait queue limit (0 = unbounded)");
   cmd->add_option("--semantics", flags->semantics,

@@ -155,7 +155,7 @@ int run(const UpFlags& f) {
   std::printf("hearth up: http://%s:%u  (placement %s, keep-alive %s, prewarm %s, %s of %lld MB, %s)\n",
               f.address.c_str(), server.port(), pool.config.placement.c_str(), pool.config.keepalive.c_str(),
               pool.config.prewarm.c_str(), topology.c_str(), static_cast<long long>(pool.config.invoker_memory_mb),
-              pool.sandboxed ? "sandboxed" : ("NOT sandboxed: " + pool.why_not_sandboxed).c_str());
+              (pool.sandboxed ? pool.sandbox_mode : "NOT sandboxed: " + pool.why_not_sandboxed).c_str());
   std::printf("export HEARTH_APIHOST=%s:%u HEARTH_AUTH=%s:%s\n", f.address.c_str(), server.port(), kGuestUuid, kGuestKey);
   std::fflush(stdout);
   int sig = 0;

@@ -43,6 +43,17 @@ void add_workload_flags(CLI::App& cmd, WorkloadFlags& f) {
       ->check(CLI::NonNegativeNumber);
   cmd.add_option("--ramp", f.window.ramp_fraction, "Share of the window spent ramping up to --rate")
       ->check(CLI::Range(0.0, 1.0));
+  cmd.add_option("--time-scale", f.scale.time_scale,
+                 "Multiply every execution time (and the trace's cold-start costs) by this; arrivals unchanged")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--max-exec-ms", f.max_exec_ms, "Cap every execution time at this after --time-scale (0 = no cap)")
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--memory-scale", f.scale.memory_scale, "Multiply every function's memory by this (rounded up)")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--min-memory-mb", f.scale.min_memory_mb, "Raise every function's memory to at least this (0 = no floor)")
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--max-memory-mb", f.scale.max_memory_mb, "Cap every function's memory at this (0 = no cap)")
+      ->check(CLI::NonNegativeNumber);
 }
 
 namespace {
@@ -78,6 +89,9 @@ trace::Workload load_workload(const WorkloadFlags& f) {
     w.seed = f.options.seed;
     trace::sample_window(workload, w);
   }
+  trace::ScaleOptions scale = f.scale;
+  scale.max_exec_us = static_cast<model::Micros>(f.max_exec_ms * model::kMicrosPerMilli);
+  trace::scale_workload(workload, scale);
   return workload;
 }
 

@@ -7,6 +7,7 @@
 
 #include "trace/trace_options.h"
 #include "trace/window_sampler.h"
+#include "trace/workload_scaling.h"
 #include "trace/workload.h"
 
 namespace CLI {
@@ -28,6 +29,9 @@ struct WorkloadFlags {
   std::int64_t synth_minutes = 240;
   // Sophon's workload method (trace/window_sampler.h): on when window.minutes > 0.
   trace::WindowOptions window{.start_minute = 0, .minutes = 0};
+  // Shrinks execution times and memory (trace/workload_scaling.h), after the window; identity by default.
+  trace::ScaleOptions scale;
+  double max_exec_ms = 0;  // --max-exec-ms, into scale.max_exec_us
 };
 
 void add_workload_flags(CLI::App& cmd, WorkloadFlags& flags);

@@ -27,6 +27,13 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
+// Where a platform's REST API is and the credentials to use with it.
+struct ApiEndpoint {
+  std::string host;
+  std::uint16_t port = 0;
+  std::string authorization;  // "Basic ..."
+};
+
 // "Basic " + base64(user:password).
 std::string basic_auth(const std::string& user, const std::string& password);
 

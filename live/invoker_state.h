@@ -21,6 +21,7 @@ struct EvictableContainer {
 struct InvokerState {
   std::int64_t memory_mb = 0;  // the invoker's capacity
   std::int64_t used_mb = 0;    // held by busy, idle and prewarmed containers
+  std::int64_t busy_mb = 0;    // held by containers running or starting an invocation (ClusterView::busy_mb)
   std::int32_t busy = 0;       // invocations running now
   std::int32_t prewarmed = 0;  // generic stem cells ready
   std::map<std::string, std::int32_t> idle;  // "namespace/action" → idle (warm) containers

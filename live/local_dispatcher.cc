@@ -117,6 +117,17 @@ void LocalDispatcher::stop() {
 
 Micros LocalDispatcher::now() const { return steady_us(); }
 
+model::MegaBytes LocalDispatcher::busy_mb(model::NodeId node) const {
+  model::MegaBytes idle = 0;  // idle containers and stem cells; the rest of used_mb runs or starts work
+  for (const auto& [fn, list] : pools_[node].idle)
+    for (const Idle& i : list) idle += i.meta.memory_mb;
+  for (const StemCell& s : pools_[node].stem_cells) idle += s.memory_mb;
+  for (const auto& [fn, f] : scaled_)  // scaling path: a ready container running nothing is idle
+    for (const auto& c : f.containers)
+      if (c->node == node && c->ready && c->active == 0) idle += c->memory_mb;
+  return nodes_[node].used_mb - idle;
+}
+
 std::int32_t LocalDispatcher::idle_containers(model::NodeId node, model::FunctionId fn) const {
   const auto it = pools_[node].idle.find(fn);
   return it == pools_[node].idle.end() ? 0 : static_cast<std::int32_t>(it->second.size());
@@ -169,6 +180,12 @@ model::NodeId LocalDispatcher::place(model::FunctionId fn) {
   inv.function = fn;
   inv.arrival_us = now();
   const auto placed = placement_->place(inv, functions_[fn], *this);
+  if (placed && *placed == policy::kHoldAtController) {  // not held live: forced, the most unreserved node
+    model::NodeId best = 0;
+    for (const model::NodeState& s : nodes_)
+      if (s.unreserved_mb() > nodes_[best].unreserved_mb()) best = s.id;
+    return best;
+  }
   return placed ? *placed : 0;
 }
 
@@ -288,8 +305,10 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
       idle.pop_back();
     }
     auto& stems = pools_[node].stem_cells;
+    const bool exact = prewarm_ && prewarm_->exact_memory();  // OpenWhisk 2020: kind and memory equal
     const auto stem = std::find_if(stems.begin(), stems.end(), [&](const StemCell& c) {
-      return c.runtime == functions_[fn].runtime && c.memory_mb >= req.action.memory_mb;
+      return c.runtime == functions_[fn].runtime &&
+             (exact ? c.memory_mb == req.action.memory_mb : c.memory_mb >= req.action.memory_mb);
     });
     if (claimed) {
       container = std::move(claimed->container);
@@ -302,8 +321,13 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
       meta.node = node;
       meta.function = fn;
       meta.memory_mb = stem->memory_mb;
+      meta.runtime = stem->runtime;
       meta.created_us = now();
       stems.erase(stem);
+      if (prewarm_ && prewarm_->on_use(meta, now())) {  // replace it at once: the reaper ticks now
+        next_prewarm_tick_ = now();
+        reaper_wake_.notify_one();
+      }
       rec.start_kind = "prewarm";
       specialise = true;
       ++stats_.prewarm;
@@ -524,6 +548,7 @@ InvokerState LocalDispatcher::state(model::NodeId node) {
   InvokerState s;
   s.memory_mb = nodes_[node].capacity_mb;
   s.used_mb = nodes_[node].used_mb;
+  s.busy_mb = busy_mb(node);
   s.busy = nodes_[node].busy_cores;
   s.prewarmed = static_cast<std::int32_t>(pools_[node].stem_cells.size());
   for (const auto& [fn, list] : pools_[node].idle)

@@ -82,6 +82,7 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   std::span<const model::NodeState> nodes() const override { return nodes_; }
   std::int32_t idle_containers(model::NodeId node, model::FunctionId fn) const override;
   model::Micros now() const override;
+  model::MegaBytes busy_mb(model::NodeId node) const override;
   bool for_each_eviction_candidate(model::NodeId node,
                                    const std::function<bool(const model::Container&)>& visit) const override;
 

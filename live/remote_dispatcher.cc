@@ -80,6 +80,15 @@ void RemoteDispatcher::stop() {
   acceptor_.join();
   monitor_.join();
   replacer_.join();  // invocations it still held end with an error: every invoker is down now
+  {
+    std::lock_guard lock(mu_);
+    for (Pending& p : held_) {  // held at the controller: never sent
+      p.stub.result_json = json{{"error", "The controller stopped while this activation waited for memory."}}.dump();
+      failed.push_back(std::move(p));
+    }
+    held_.clear();
+    holding_ = 0;
+  }
   close(listen_fd_);
   std::vector<std::thread> readers;
   {
@@ -91,6 +100,8 @@ void RemoteDispatcher::stop() {
 }
 
 model::Micros RemoteDispatcher::now() const { return steady_us(); }
+
+model::MegaBytes RemoteDispatcher::busy_mb(model::NodeId node) const { return invokers_[node]->state.busy_mb; }
 
 std::int32_t RemoteDispatcher::idle_containers(model::NodeId node, model::FunctionId fn) const {
   const auto& idle = invokers_[node]->idle;
@@ -188,6 +199,10 @@ void RemoteDispatcher::read_loop(int fd) {
     ns.reserved_mb = 0;
     ns.busy_cores = state.busy;
     ns.healthy = true;
+    if (!held_.empty()) {  // a new invoker: room for held invocations
+      release_held_ = true;
+      replace_wake_.notify_one();
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hearth controller: rejected an invoker connection: %s\n", e.what());
     std::lock_guard lock(mu_);
@@ -242,6 +257,10 @@ void RemoteDispatcher::read_loop(int fd) {
           pending_.erase(it);
           nodes_[node].reserved_mb -= done->memory_mb;
           --inv.in_flight;
+          if (!held_.empty()) {  // semaphore memory freed: held invocations may fit now
+            release_held_ = true;
+            replace_wake_.notify_one();
+          }
         }
       }
       if (type == "stale") {  // it did not run: place it again on the report just applied
@@ -351,25 +370,73 @@ void RemoteDispatcher::dispatch(InvocationRequest req, std::function<void(Activa
   p.arrival_us = req.arrival_us;
   p.memory_mb = req.action.memory_mb;
   p.done = std::move(done);
-  place_and_send(std::move(p), std::make_shared<const InvocationRequest>(std::move(req)));
+  auto request = std::make_shared<const InvocationRequest>(std::move(req));
+  {
+    std::lock_guard lock(mu_);
+    if (holding_ > 0 && !stopping_) {  // non-forced scheduling: behind the invocations already held
+      p.request = std::move(request);
+      held_.push_back(std::move(p));
+      ++holding_;
+      return;
+    }
+  }
+  if (place_and_send(p, request)) return;
+  std::lock_guard lock(mu_);
+  p.request = std::move(request);
+  held_.push_back(std::move(p));
+  ++holding_;
+  release_held_ = true;  // memory may have freed between the placement and now
+  replace_wake_.notify_one();
+}
+
+void RemoteDispatcher::drain_held(std::unique_lock<std::mutex>& lock) {
+  release_held_ = false;
+  std::deque<Pending> batch;
+  batch.swap(held_);  // holding_ still counts them: new arrivals queue behind
+  while (!batch.empty()) {
+    Pending p = std::move(batch.front());
+    batch.pop_front();
+    lock.unlock();
+    std::shared_ptr<const InvocationRequest> req = std::move(p.request);
+    const bool placed = place_and_send(p, req);
+    lock.lock();
+    if (placed) {
+      --holding_;
+      continue;
+    }
+    p.request = std::move(req);
+    batch.push_front(std::move(p));  // held again: it and the rest go back before later arrivals
+    for (auto it = batch.rbegin(); it != batch.rend(); ++it) held_.push_front(std::move(*it));
+    return;
+  }
 }
 
 void RemoteDispatcher::replace_loop() {
   std::unique_lock lock(mu_);
   while (true) {
-    replace_wake_.wait(lock, [this] { return stopping_ || !to_replace_.empty(); });
-    if (to_replace_.empty()) return;  // stopping, and nothing left to end
+    replace_wake_.wait(lock, [this] { return stopping_ || !to_replace_.empty() || (release_held_ && !held_.empty()); });
+    if (stopping_ && to_replace_.empty()) return;  // stopping, and nothing left to end (stop() ends the held)
+    if (to_replace_.empty()) {
+      drain_held(lock);
+      continue;
+    }
     Pending p = std::move(to_replace_.front());
     to_replace_.pop_front();
     lock.unlock();
     std::shared_ptr<const InvocationRequest> req = std::move(p.request);
     ++p.replacements;
-    place_and_send(std::move(p), std::move(req));
+    if (!place_and_send(p, req)) {  // held at the controller: behind the others
+      lock.lock();
+      p.request = std::move(req);
+      held_.push_back(std::move(p));
+      ++holding_;
+      continue;
+    }
     lock.lock();
   }
 }
 
-void RemoteDispatcher::place_and_send(Pending p, std::shared_ptr<const InvocationRequest> req) {
+bool RemoteDispatcher::place_and_send(Pending& p, std::shared_ptr<const InvocationRequest> req) {
   Invoker* inv = nullptr;
   std::uint64_t seq = 0, generation = 0;
   model::NodeId node = 0;
@@ -377,13 +444,17 @@ void RemoteDispatcher::place_and_send(Pending p, std::shared_ptr<const Invocatio
   p.stub.invoker.clear();
   {
     std::lock_guard lock(mu_);
-    if (p.replacements == 0) ++invocations_;
+    if (!p.counted) {
+      p.counted = true;
+      ++invocations_;
+    }
     const model::FunctionId fn = function_for(req->action);
     model::Invocation invocation;
     invocation.function = fn;
     invocation.arrival_us = now();
     std::optional<model::NodeId> placed =
         stopping_ || nodes_.empty() ? std::nullopt : placement_->place(invocation, functions_[fn], *this);
+    if (placed && *placed == policy::kHoldAtController) return false;  // non-forced: the caller holds it
     if (placed && !invokers_[*placed]->up) placed.reset();
     if (!placed && !stopping_) {  // the policy found none: any invoker that is up, most memory free first
       long best = -1;
@@ -412,7 +483,7 @@ void RemoteDispatcher::place_and_send(Pending p, std::shared_ptr<const Invocatio
     p.stub.result_json = json{{"error", "No invoker is available to run this activation."}}.dump();
     ActivationRecord rec = p.stub;
     finish(std::move(p), std::move(rec));
-    return;
+    return true;
   }
   bool sent = false;
   {
@@ -425,13 +496,14 @@ void RemoteDispatcher::place_and_send(Pending p, std::shared_ptr<const Invocatio
       sent = wire::send_frame(inv->fd, wire::invoke_to_json(seq, *req, with_code, expect_warm).dump());
     }
   }
-  if (sent) return;
+  if (sent) return true;
   std::vector<Pending> failed;
   {
     std::lock_guard lock(mu_);
     mark_down(node, generation, "sending to it failed", failed);
   }
   fail_all(failed);
+  return true;
 }
 
 int RemoteDispatcher::wait_for_invokers(int n, std::int64_t timeout_ms) {

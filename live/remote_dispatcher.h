@@ -11,8 +11,12 @@
 // evicted or taken since that report) does not run it and answers "stale" with a fresh report, which is
 // applied, and the invocation is placed again on the corrected view — at most `max_stale_replacements`
 // times, the last without the expectation, so it then runs even if cold. Each invocation ends once.
+// Non-forced scheduling: an invocation the placement holds (policy::kHoldAtController) waits in a
+// controller FIFO, is not sent, and is placed again, oldest first, after each result and when an invoker
+// joins; new arrivals queue behind held ones; stopping ends them with an error.
 // Thread model: an accept thread, a reader thread per connection, a monitor thread, a replacer thread
-// (places stale-answered invocations again, so a reader never blocks writing to another invoker); one
+// (places stale-answered and held invocations again, so a reader never blocks writing to another
+// invoker); one
 // mutex guards the state and the placement policy; frames to one invoker are written under that
 // invoker's own mutex.
 #pragma once
@@ -74,6 +78,7 @@ class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
   std::span<const model::NodeState> nodes() const override { return nodes_; }
   std::int32_t idle_containers(model::NodeId node, model::FunctionId fn) const override;
   model::Micros now() const override;
+  model::MegaBytes busy_mb(model::NodeId node) const override;
   // From the invoker's last report (InvokerState::evictable: its first 32 victims).
   bool for_each_eviction_candidate(model::NodeId node,
                                    const std::function<bool(const model::Container&)>& visit) const override;
@@ -96,6 +101,7 @@ class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
     std::int64_t arrival_us;
     std::function<void(ActivationRecord)> done;
     int replacements = 0;  // times placed again after a stale answer
+    bool counted = false;  // counted in invocations_ (once, however often it is placed)
     std::shared_ptr<const InvocationRequest> request;  // kept only while the invoker may answer stale
   };
 
@@ -103,9 +109,13 @@ class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
   void read_loop(int fd);
   void monitor_loop();
   void replace_loop();
-  // Places `p` (new, or again after a stale answer) on the current view and sends it; ends it with an
-  // error if no invoker is up or the send fails (called without the lock).
-  void place_and_send(Pending p, std::shared_ptr<const InvocationRequest> req);
+  // Places `p` (new, held, or again after a stale answer) on the current view and sends it; ends it with
+  // an error if no invoker is up or the send fails (called without the lock). Returns false, leaving `p`
+  // as it was, when the placement holds it at the controller (non-forced scheduling): the caller holds it.
+  bool place_and_send(Pending& p, std::shared_ptr<const InvocationRequest> req);
+  // Non-forced scheduling: places held invocations again, oldest first, until one is held again (the
+  // replacer thread, after release_held_ was set by a completion or a new invoker).
+  void drain_held(std::unique_lock<std::mutex>& lock);
   // Marks `node` down if still on connection `generation` and fails its invocations in flight (lock held;
   // the failed callbacks are appended to `failed` to be called without it).
   void mark_down(model::NodeId node, std::uint64_t generation, const std::string& why,
@@ -129,6 +139,12 @@ class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
   std::uint64_t next_seq_ = 1, next_generation_ = 1;
   std::uint64_t invocations_ = 0, cold_ = 0, warm_ = 0, prewarm_ = 0, errors_ = 0, lost_ = 0, replacements_ = 0;
   std::deque<Pending> to_replace_;  // answered stale, waiting for the replacer
+  // Non-forced scheduling (placement answers kHoldAtController): invocations held at the controller,
+  // FIFO, each with its request in Pending::request; `holding_` counts them and any being drained, so a
+  // new arrival queues behind them. release_held_: memory may have freed, the replacer drains.
+  std::deque<Pending> held_;
+  std::size_t holding_ = 0;
+  bool release_held_ = false;
   std::condition_variable replace_wake_;
   LatencyMetric latency_;
   bool stopping_ = false;

@@ -140,7 +140,7 @@ void split_host_port(const std::string& text, std::string* host, std::uint16_t* 
 json to_json(const InvokerState& s) {
   json evictable = json::array();
   for (const EvictableContainer& c : s.evictable) evictable.push_back(json::array({c.action, c.memory_mb, c.idle_ms}));
-  return {{"memory_mb", s.memory_mb}, {"used_mb", s.used_mb}, {"busy", s.busy},
+  return {{"memory_mb", s.memory_mb}, {"used_mb", s.used_mb}, {"busy_mb", s.busy_mb}, {"busy", s.busy},
           {"prewarmed", s.prewarmed}, {"idle", s.idle}, {"evictable", std::move(evictable)}};
 }
 
@@ -148,6 +148,8 @@ InvokerState state_from_json(const json& j) {
   InvokerState s;
   s.memory_mb = j.at("memory_mb").get<std::int64_t>();
   s.used_mb = j.at("used_mb").get<std::int64_t>();
+  // optional: an older invoker does not send it; all its memory then counts as busy (the safe side)
+  s.busy_mb = j.contains("busy_mb") ? j.at("busy_mb").get<std::int64_t>() : s.used_mb;
   s.busy = j.at("busy").get<std::int32_t>();
   s.prewarmed = j.at("prewarmed").get<std::int32_t>();
   s.idle = j.at("idle").get<std::map<std::string, std::int32_t>>();

@@ -40,6 +40,10 @@ class ClusterView {
   // Idle (warm, paused or function-specific prewarmed) containers of `fn` on `node`.
   virtual std::int32_t idle_containers(NodeId node, FunctionId fn) const = 0;
   virtual Micros now() const = 0;
+  // Memory of `node`'s active containers: those running or starting an invocation (every container's
+  // memory but idle ones' and stem cells'). Sophon's "available" memory is capacity − this. O(1) in the
+  // simulator and the remote controller; O(containers of the node) in the local dispatcher.
+  virtual MegaBytes busy_mb(NodeId node) const = 0;
   // Calls `visit(node)` once per idle container of `fn` (a node holding several is visited several
   // times). The default scans every node with idle_containers(); engines with a per-function index
   // override it to cost O(idle containers of fn).

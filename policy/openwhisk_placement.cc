@@ -1,8 +1,10 @@
 #include "policy/openwhisk_placement.h"
 
+#include <algorithm>
+#include <cmath>
 #include <numeric>
 
-#include "model/stable_hash.h"
+#include "policy/openwhisk_hash.h"
 
 namespace hearth::policy {
 
@@ -17,37 +19,66 @@ std::vector<std::uint32_t> pairwise_coprime_numbers_until(std::uint32_t n) {
   return primes;
 }
 
-OpenWhiskPlacement::OpenWhiskPlacement(const PolicyContext& ctx)
-    : n_(ctx.node_count), home_(ctx.functions.size()), step_(ctx.functions.size()), rng_(ctx.seed) {
-  const std::vector<std::uint32_t> steps = pairwise_coprime_numbers_until(n_);
-  for (const model::FunctionSpec& f : ctx.functions) {
-    const std::uint64_t h = model::stable_hash(f.name);
-    home_[f.id] = static_cast<std::uint32_t>(h % n_);
-    step_[f.id] = steps.empty() ? 1 : steps[h % steps.size()];
-  }
+std::uint32_t managed_invokers(std::uint32_t n, double managed_fraction) {
+  const double managed = std::ceil(static_cast<double>(n) * managed_fraction);
+  return std::max<std::uint32_t>(1, static_cast<std::uint32_t>(managed));
 }
 
-std::optional<model::NodeId> OpenWhiskPlacement::place(const model::Invocation&, const model::FunctionSpec& fn,
-                                                        const model::ClusterView& view) {
-  const auto nodes = view.nodes();
-  const std::uint32_t n = static_cast<std::uint32_t>(nodes.size());
-  if (n == 0) return std::nullopt;
-  std::uint32_t index = home_[fn.id] % n;
-  const std::uint32_t step = step_[fn.id];
-  for (std::uint32_t probe = 0; probe < n; ++probe) {
-    const model::NodeState& s = nodes[index];
-    if (s.healthy && s.unreserved_mb() >= fn.memory_mb) return s.id;
-    index = (index + step) % n;
+StickySequence::StickySequence(const PolicyContext& ctx) : hash_(ctx.functions.size()) {
+  for (const model::FunctionSpec& f : ctx.functions) hash_[f.id] = openwhisk_function_hash(f.name);
+}
+
+bool StickySequence::over(model::FunctionId fn, std::uint32_t n, std::uint32_t* home, std::uint32_t* step) {
+  if (n == 0) return false;
+  if (steps_for_ != n) {
+    steps_ = pairwise_coprime_numbers_until(n);
+    steps_for_ = n;
   }
+  // Java's % truncates toward zero, as C++'s does: only Int.MinValue gives a negative remainder.
+  const std::int32_t h = hash_[fn];
+  const std::int32_t home_index = h % static_cast<std::int32_t>(n);
+  const std::int32_t step_index = h % static_cast<std::int32_t>(steps_.size());
+  if (home_index < 0 || step_index < 0) return false;
+  *home = static_cast<std::uint32_t>(home_index);
+  *step = steps_[static_cast<std::size_t>(step_index)];
+  return true;
+}
+
+std::optional<model::NodeId> random_healthy_node(const model::ClusterView& view, std::uint32_t pool,
+                                                 std::mt19937_64& rng) {
+  const auto nodes = view.nodes().first(std::min<std::size_t>(pool, view.nodes().size()));
   std::uint32_t healthy = 0;
   for (const auto& s : nodes) healthy += s.healthy;
   if (healthy == 0) return std::nullopt;
-  std::uint32_t pick = std::uniform_int_distribution<std::uint32_t>(0, healthy - 1)(rng_);
+  std::uint32_t pick = std::uniform_int_distribution<std::uint32_t>(0, healthy - 1)(rng);
   for (const auto& s : nodes) {
     if (!s.healthy) continue;
     if (pick-- == 0) return s.id;
   }
   return std::nullopt;
+}
+
+OpenWhiskPlacement::OpenWhiskPlacement(const PolicyContext& ctx, double managed_fraction, Overload overload)
+    : managed_(managed_fraction), overload_(overload), sequence_(ctx), rng_(ctx.seed) {}
+
+std::optional<model::NodeId> OpenWhiskPlacement::place(const model::Invocation&, const model::FunctionSpec& fn,
+                                                        const model::ClusterView& view) {
+  const auto nodes = view.nodes();
+  if (nodes.empty()) return std::nullopt;
+  const std::uint32_t pool = managed_invokers(static_cast<std::uint32_t>(nodes.size()), managed_);
+  std::uint32_t index = 0, step = 1;
+  if (!sequence_.over(fn.id, pool, &index, &step)) return std::nullopt;
+  for (std::uint32_t probe = 0; probe < pool; ++probe) {
+    const model::NodeState& s = nodes[index];
+    if (s.healthy && s.unreserved_mb() >= fn.memory_mb) return s.id;
+    index = (index + step) % pool;
+  }
+  if (overload_ == Overload::kWait) {
+    for (std::uint32_t i = 0; i < pool; ++i)
+      if (nodes[i].healthy) return kHoldAtController;
+    return std::nullopt;
+  }
+  return random_healthy_node(view, pool, rng_);
 }
 
 }  // namespace hearth::policy

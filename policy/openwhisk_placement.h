@@ -1,11 +1,17 @@
-// OpenWhisk's ShardingContainerPoolBalancer placement, as users run it.
-// home = hash(function) mod n; step sizes = the numbers in 1..n coprime with n and pairwise coprime with
-// each other (OpenWhisk's pairwiseCoprimeNumbersUntil); step = stepSizes[hash mod |stepSizes|]. Probe
-// home, home+step, ... (mod n) for n probes and take the first healthy node whose memory semaphore
-// has room (unreserved_mb ≥ the function's memory: reserved = memory of invocations placed and not yet
-// completed). If none has room, a random healthy node (OpenWhisk then force-acquires and the invoker
-// queues). OpenWhisk hashes namespace/action with MurmurHash3; Hearth uses FNV-1a of the function name.
-// Cost: O(n) worst case, O(1) typical; precomputed per function.
+// OpenWhisk's ShardingContainerPoolBalancer placement (docs/policies.md cites each rule to its source).
+//   hash  = (namespace.hashCode() ^ action.hashCode()).abs  (policy/openwhisk_hash.h: Java String.hashCode)
+//   pool  = the managed invokers: the first max(1, ceil(n × managed)) nodes (blackbox actions would use the
+//           last max(1, floor(n × (1 − managed))); no Hearth function is blackbox, see docs/policies.md)
+//   home  = hash mod |pool|; step = stepSizes[hash mod |stepSizes|], stepSizes = the numbers in 1..|pool|
+//           coprime with |pool| and pairwise coprime with each other (pairwiseCoprimeNumbersUntil)
+// Probe home, home+step, … (mod |pool|) and take the first healthy node whose memory semaphore has room
+// (unreserved_mb ≥ the function's memory: reserved = memory of invocations placed and not yet completed).
+// If none has room: `overload=force` (OpenWhisk) a uniformly random healthy node of the pool (seeded; the
+// invoker then queues), `overload=wait` the answer kHoldAtController (non-forced scheduling: the engine
+// holds the invocation at the controller until memory frees).
+// A hash of Int.MinValue (abs stays negative) makes OpenWhisk index out of bounds and fail the activation:
+// such a function gets nullopt (the engine drops it with kNoNode).
+// Cost: O(|pool|) worst case, O(1) typical; hashes precomputed per function.
 #pragma once
 
 #include <cstdint>
@@ -20,20 +26,42 @@ namespace hearth::policy {
 // OpenWhisk's pairwiseCoprimeNumbersUntil(n): e.g. n=10 → {1, 3, 7}.
 std::vector<std::uint32_t> pairwise_coprime_numbers_until(std::uint32_t n);
 
+// OpenWhisk's managed invoker count for n invokers and managed fraction f: max(1, ceil(n·f)) in doubles.
+std::uint32_t managed_invokers(std::uint32_t n, double managed_fraction);
+
+// A function's OpenWhisk probe sequence over `n` nodes (home, home+step, …). Shared by the sticky variants.
+class StickySequence {
+ public:
+  explicit StickySequence(const PolicyContext& ctx);
+  // Home and step over n nodes; false when the function's hash is Int.MinValue and n makes its index
+  // negative (OpenWhisk fails such an activation).
+  bool over(model::FunctionId fn, std::uint32_t n, std::uint32_t* home, std::uint32_t* step);
+  std::int32_t hash(model::FunctionId fn) const { return hash_[fn]; }
+
+ private:
+  std::vector<std::int32_t> hash_;
+  std::uint32_t steps_for_ = 0;
+  std::vector<std::uint32_t> steps_;
+};
+
 class OpenWhiskPlacement final : public PlacementPolicy {
  public:
-  explicit OpenWhiskPlacement(const PolicyContext& ctx);
+  enum class Overload { kForce, kWait };
+  explicit OpenWhiskPlacement(const PolicyContext& ctx, double managed_fraction = 1.0,
+                              Overload overload = Overload::kForce);
   std::string_view name() const override { return "openwhisk"; }
   std::optional<model::NodeId> place(const model::Invocation& inv, const model::FunctionSpec& fn,
                                      const model::ClusterView& view) override;
 
-  std::uint32_t home(model::FunctionId fn) const { return home_[fn]; }
-  std::uint32_t step(model::FunctionId fn) const { return step_[fn]; }
-
  private:
-  std::uint32_t n_;
-  std::vector<std::uint32_t> home_, step_;
+  double managed_;
+  Overload overload_;
+  StickySequence sequence_;
   std::mt19937_64 rng_;
 };
+
+// OpenWhisk's forced fallback: a uniformly random healthy node among nodes[0, pool); nullopt if none.
+std::optional<model::NodeId> random_healthy_node(const model::ClusterView& view, std::uint32_t pool,
+                                                 std::mt19937_64& rng);
 
 }  // namespace hearth::policy

@@ -12,12 +12,18 @@
 
 namespace hearth::policy {
 
+// A placement's answer meaning "no node has room now: hold the invocation at the controller" (non-forced
+// scheduling, e.g. `openwhisk:overload=wait`). The engine keeps such invocations in one controller FIFO
+// and asks again, oldest first, whenever a completion frees memory.
+inline constexpr model::NodeId kHoldAtController = 0xfffffffeu;
+
 class PlacementPolicy {
  public:
   virtual ~PlacementPolicy() = default;
   virtual std::string_view name() const = 0;
   // The node to run `inv` on, or nullopt when no healthy node exists (the engine drops it with kNoNode).
-  // A node without room is a valid answer: the engine queues the invocation there.
+  // A node without room is a valid answer: the engine queues the invocation there. kHoldAtController:
+  // the engine holds it at the controller (see above).
   virtual std::optional<model::NodeId> place(const model::Invocation& inv, const model::FunctionSpec& fn,
                                              const model::ClusterView& view) = 0;
 };

@@ -4,6 +4,7 @@
 // Function-specific pre-loading (hybrid histogram) is a KeepAlivePolicy decision, not this.
 #pragma once
 
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -20,6 +21,7 @@ struct PrewarmTarget {
   model::MegaBytes memory_mb = 256;  // a stem cell serves functions of this runtime needing <= memory_mb
   int desired = 0;                   // stem cells of this kind the node should hold
   model::Micros ttl_us = model::kNever;  // an unused stem cell is destroyed after this long
+  bool pinned = false;  // never evicted under memory pressure (OpenWhisk ≤ 2020's prewarmed pool)
 };
 
 class PrewarmPolicy {
@@ -33,6 +35,16 @@ class PrewarmPolicy {
   }
   // The stem cells each node should hold from now on. Called at time 0 and then every tick_interval().
   virtual std::vector<PrewarmTarget> on_tick(const model::ClusterView& view, model::Micros now) = 0;
+  // Stem cell `used` (already specialised, `used.node`) was just taken by an invocation: a target to top
+  // its node up to at once (OpenWhisk ≤ 2020 starts a replacement as it hands one out), or nullopt to
+  // wait for the next tick.
+  virtual std::optional<PrewarmTarget> on_use(const model::Container& used, model::Micros now) {
+    (void)used, (void)now;
+    return std::nullopt;
+  }
+  // A stem cell serves a function of its runtime needing exactly its memory (true: OpenWhisk's
+  // ContainerPool matches kind and memory) or at most its memory (false).
+  virtual bool exact_memory() const { return false; }
 };
 
 }  // namespace hearth::policy

@@ -13,6 +13,7 @@
 #include "policy/openwhisk_keepalive.h"
 #include "policy/openwhisk_placement.h"
 #include "policy/openwhisk_prewarm.h"
+#include "policy/openwhisk_static_prewarm.h"
 #include "policy/simple_placement.h"
 #include "policy/sophon_placement.h"
 #include "policy/sticky_max_available_placement.h"
@@ -44,18 +45,29 @@ PolicySpec parse(PolicyKind kind, std::string_view text) {
   return parse_policy_spec(text, info->params);
 }
 
-std::vector<StemCellConfig> stem_cell_configs(const Params& p) {
-  std::vector<StemCellConfig> configs;
-  const std::string& runtimes = p.get_string("runtimes");
+// "nodejs+python" → the runtimes, for prewarm policy `policy`.
+std::vector<model::RuntimeKind> parse_runtimes(const std::string& runtimes, const char* policy) {
+  std::vector<model::RuntimeKind> out;
   std::size_t start = 0;
   while (start <= runtimes.size()) {
     const auto plus = runtimes.find('+', start);
     const std::string r = runtimes.substr(start, plus == std::string::npos ? std::string::npos : plus - start);
+    if (r == "nodejs") out.push_back(model::RuntimeKind::kNodejs);
+    else if (r == "python") out.push_back(model::RuntimeKind::kPython);
+    else if (r == "native") out.push_back(model::RuntimeKind::kNative);
+    else throw std::invalid_argument(std::string("prewarm '") + policy + "': runtimes: unknown runtime '" + r +
+                                     "' (nodejs, python, native)");
+    if (plus == std::string::npos) break;
+    start = plus + 1;
+  }
+  return out;
+}
+
+std::vector<StemCellConfig> stem_cell_configs(const Params& p) {
+  std::vector<StemCellConfig> configs;
+  for (model::RuntimeKind r : parse_runtimes(p.get_string("runtimes"), "openwhisk")) {
     StemCellConfig c;
-    if (r == "nodejs") c.runtime = model::RuntimeKind::kNodejs;
-    else if (r == "python") c.runtime = model::RuntimeKind::kPython;
-    else if (r == "native") c.runtime = model::RuntimeKind::kNative;
-    else throw std::invalid_argument("prewarm 'openwhisk': runtimes: unknown runtime '" + r + "' (nodejs, python, native)");
+    c.runtime = r;
     c.memory_mb = p.get_int("memory");
     c.initial_count = static_cast<int>(p.get_int("initial"));
     c.min_count = static_cast<int>(p.get_int("min"));
@@ -64,8 +76,6 @@ std::vector<StemCellConfig> stem_cell_configs(const Params& p) {
     c.increment = static_cast<int>(p.get_int("increment"));
     c.ttl_us = p.get_duration("ttl");
     configs.push_back(c);
-    if (plus == std::string::npos) break;
-    start = plus + 1;
   }
   return configs;
 }
@@ -95,8 +105,10 @@ const char* policy_kind_name(PolicyKind k) {
 const std::vector<PolicyInfo>& all_policies() {
   static const std::vector<PolicyInfo> policies = {
       {PolicyKind::kPlacement, "openwhisk",
-       "OpenWhisk ShardingContainerPoolBalancer: hash home invoker, co-prime step probing, random if all full",
-       {}},
+       "OpenWhisk ShardingContainerPoolBalancer: Java-hashCode home invoker among the managed invokers, "
+       "co-prime step probing for memory-semaphore room; if none has room, random (force) or wait at the controller",
+       {{"managed", PT::kDouble, "1", "fraction of invokers for managed actions (OpenWhisk: 0.9; 1 = all)"},
+        {"overload", PT::kString, "force", "no invoker has room: force (a random one, OpenWhisk) or wait"}}},
       {PolicyKind::kPlacement, "random", "uniformly random healthy node", {}},
       {PolicyKind::kPlacement, "max-memory", "healthy node with the most unreserved memory", {}},
       {PolicyKind::kPlacement, "sophon",
@@ -104,8 +116,9 @@ const std::vector<PolicyInfo>& all_policies() {
        "SR first on the sticky sequence), else COLD rule among sampled nodes (MA most available memory, "
        "MC minimum eviction cost)",
        {{"rules", PT::kString, "MA/MA", "WARM/COLD: MA or SR / MA or MC"},
-        {"sample", PT::kInt, "10", "nodes sampled by the cold rule (0 = all)"},
-        {"lambda", PT::kDouble, "0.3", "MC: a victim idle for t seconds costs exp(-lambda t)"}}},
+        {"sample", PT::kInt, "10", "candidates sampled by the MA and MC rules (0 = all)"},
+        {"lambda", PT::kDouble, "0.3", "MC: a victim idle for t seconds costs exp(-lambda t)"},
+        {"ties", PT::kString, "random", "equally good nodes: random (seeded) or lowest (node id)"}}},
       {PolicyKind::kPlacement, "sticky-ma",
        "Sticky-Max Available: minimise alpha x sticky-sequence position / n + (1 - alpha) x memory load",
        {{"alpha", PT::kDouble, "0.3", "weight of stickiness against load, in [0, 1]"}}},
@@ -138,6 +151,13 @@ const std::vector<PolicyInfo>& all_policies() {
         {"increment", PT::kInt, "1", "stem cells added per threshold cold starts"},
         {"ttl", PT::kDuration, "2m", "unused stem cells are destroyed after this"},
         {"interval", PT::kDuration, "1m", "how often desired counts are recomputed"}}},
+      {PolicyKind::kPrewarm, "openwhisk-static",
+       "OpenWhisk <= 2020 static stem cells: count per runtime and node, matched on runtime and exact memory, "
+       "replaced at once after use, never evicted",
+       {{"runtimes", PT::kString, "nodejs", "stem-cell runtimes, joined with +"},
+        {"memory", PT::kInt, "256", "stem-cell memory (MB); serves functions needing exactly this"},
+        {"count", PT::kInt, "2", "stem cells per runtime and node"},
+        {"interval", PT::kDuration, "1m", "how often a replacement that did not fit is retried"}}},
       {PolicyKind::kScaling, "openwhisk",
        "no autoscaler (same as none): one invocation per container, a cold start per excess invocation", {}},
       {PolicyKind::kScaling, "knative",
@@ -185,7 +205,15 @@ const std::vector<PolicyInfo>& all_policies() {
 
 std::unique_ptr<PlacementPolicy> make_placement(std::string_view text, const PolicyContext& ctx) {
   const PolicySpec spec = parse(PolicyKind::kPlacement, text);
-  if (spec.name == "openwhisk") return std::make_unique<OpenWhiskPlacement>(ctx);
+  if (spec.name == "openwhisk") {
+    const double managed = spec.params.get_double("managed");
+    if (!(managed > 0 && managed <= 1)) throw std::invalid_argument("placement 'openwhisk': managed must be in (0, 1]");
+    const std::string& overload = spec.params.get_string("overload");
+    if (overload != "force" && overload != "wait")
+      throw std::invalid_argument("placement 'openwhisk': overload '" + overload + "' is not force or wait");
+    return std::make_unique<OpenWhiskPlacement>(
+        ctx, managed, overload == "wait" ? OpenWhiskPlacement::Overload::kWait : OpenWhiskPlacement::Overload::kForce);
+  }
   if (spec.name == "random") return std::make_unique<RandomPlacement>(ctx.seed);
   if (spec.name == "sticky-ma") {
     const double alpha = spec.params.get_double("alpha");
@@ -204,10 +232,14 @@ std::unique_ptr<PlacementPolicy> make_placement(std::string_view text, const Pol
     if (sample < 0) throw std::invalid_argument("placement 'sophon': sample must be 0 (all) or positive");
     const double lambda = spec.params.get_double("lambda");
     if (!(lambda >= 0)) throw std::invalid_argument("placement 'sophon': lambda must be 0 or positive");
+    const std::string& ties = spec.params.get_string("ties");
+    if (ties != "random" && ties != "lowest")
+      throw std::invalid_argument("placement 'sophon': ties '" + ties + "' is not random or lowest");
     return std::make_unique<SophonPlacement>(
         ctx, warm == "MA" ? SophonPlacement::WarmRule::kMaxAvailable : SophonPlacement::WarmRule::kStickyRoute,
         cold == "MA" ? SophonPlacement::ColdRule::kMaxAvailable : SophonPlacement::ColdRule::kMinCost,
-        static_cast<std::uint32_t>(sample), lambda);
+        static_cast<std::uint32_t>(sample), lambda,
+        ties == "random" ? SophonPlacement::Ties::kRandom : SophonPlacement::Ties::kLowestId);
   }
   return std::make_unique<MaxMemoryPlacement>();
 }
@@ -235,7 +267,14 @@ std::unique_ptr<PrewarmPolicy> make_prewarm(std::string_view text, const PolicyC
   if (spec_name(text) == "none") return nullptr;
   const PolicySpec spec = parse(PolicyKind::kPrewarm, text);
   const model::Micros interval = spec.params.get_duration("interval");
-  if (interval <= 0) throw std::invalid_argument("prewarm 'openwhisk': interval must be positive");
+  if (interval <= 0) throw std::invalid_argument("prewarm '" + spec.name + "': interval must be positive");
+  if (spec.name == "openwhisk-static") {
+    const std::int64_t count = spec.params.get_int("count"), memory = spec.params.get_int("memory");
+    if (count < 0 || count > 1'000'000) throw std::invalid_argument("prewarm 'openwhisk-static': count must be in [0, 1000000]");
+    if (memory <= 0) throw std::invalid_argument("prewarm 'openwhisk-static': memory must be positive");
+    return std::make_unique<OpenWhiskStaticPrewarm>(parse_runtimes(spec.params.get_string("runtimes"), "openwhisk-static"),
+                                                    memory, static_cast<int>(count), interval);
+  }
   return std::make_unique<OpenWhiskPrewarm>(ctx.node_count, stem_cell_configs(spec.params), interval);
 }
 
@@ -295,6 +334,10 @@ const std::vector<Preset>& all_presets() {
   static const std::vector<Preset> presets = {
       {"openwhisk", "OpenWhisk as users run it: sharding balancer, pause/destroy pool, reactive stem cells",
        "openwhisk", "openwhisk", "openwhisk"},
+      {"openwhisk-2020",
+       "the Sophon chapter's OpenWhisk (commit 18bbac5): 90% managed invokers, pause after 50 ms, 2 static "
+       "Node.js 256 MB stem cells; action memory clamped to 128-512 MB (docs/policies.md)",
+       "openwhisk:managed=0.9", "openwhisk:pause=50ms", "openwhisk-static", 128, 512},
       {"ttl", "fixed 10-minute keep-alive (the common industry default), OpenWhisk placement", "openwhisk", "ttl:10m",
        "none"},
       {"faascache", "FaasCache Greedy-Dual keep-alive, OpenWhisk placement", "openwhisk", "greedy-dual", "none"},

@@ -53,6 +53,10 @@ struct Preset {
   std::string placement;
   std::string keepalive;
   std::string prewarm;
+  // Action memory limits (OpenWhisk's whisk.memory min/max): every function's memory is clamped to
+  // [min, max] for the semaphore and the container alike; 0 = no limit.
+  model::MegaBytes memory_min_mb = 0;
+  model::MegaBytes memory_max_mb = 0;
 };
 const std::vector<Preset>& all_presets();
 const Preset* find_preset(std::string_view name);

@@ -7,16 +7,23 @@
 namespace hearth::policy {
 
 SophonPlacement::SophonPlacement(const PolicyContext& ctx, WarmRule warm, ColdRule cold, std::uint32_t sample,
-                                 double lambda)
-    : warm_(warm), cold_(cold), sample_(sample), lambda_(lambda), sticky_(ctx), rng_(ctx.seed) {}
+                                 double lambda, Ties ties)
+    : warm_(warm), cold_(cold), sample_(sample), lambda_(lambda), ties_(ties), sticky_(ctx), rng_(ctx.seed) {}
 
-model::MegaBytes SophonPlacement::available_mb(const model::NodeState& s) {
-  return s.capacity_mb - std::max(s.used_mb, s.reserved_mb);
+bool SophonPlacement::take_tie(model::NodeId candidate, model::NodeId current, std::uint64_t& tied) {
+  if (ties_ == Ties::kLowestId) return candidate < current;
+  // Reservoir choice: after t tied nodes each has been kept with probability 1/t.
+  return std::uniform_int_distribution<std::uint64_t>(0, tied++)(rng_) == 0;
+}
+
+model::MegaBytes SophonPlacement::available_mb(const model::ClusterView& view, model::NodeId node) {
+  const model::NodeState& s = view.nodes()[node];
+  return s.capacity_mb - std::max(view.busy_mb(node), s.reserved_mb);
 }
 
 double SophonPlacement::eviction_cost(const model::ClusterView& view, model::NodeId node, model::MegaBytes memory_mb,
                                       double lambda) {
-  model::MegaBytes shortfall = memory_mb - available_mb(view.nodes()[node]);
+  model::MegaBytes shortfall = memory_mb - view.nodes()[node].free_mb();
   if (shortfall <= 0) return 0;
   double cost = 0;
   const model::Micros now = view.now();
@@ -36,28 +43,51 @@ std::optional<model::NodeId> SophonPlacement::place(const model::Invocation&, co
   return cold(fn, view);
 }
 
+std::size_t SophonPlacement::draw_sample() {
+  const std::size_t k = sample_ == 0 ? pool_.size() : std::min<std::size_t>(sample_, pool_.size());
+  if (k < pool_.size())  // partial Fisher–Yates: pool_[i] becomes a uniform draw from the rest
+    for (std::size_t i = 0; i < k; ++i)
+      std::swap(pool_[i], pool_[std::uniform_int_distribution<std::size_t>(i, pool_.size() - 1)(rng_)]);
+  return k;
+}
+
+model::NodeId SophonPlacement::most_available(const model::ClusterView& view, std::size_t k) {
+  model::NodeId best = pool_[0];
+  model::MegaBytes best_mb = available_mb(view, best);
+  std::uint64_t ties = 1;
+  for (std::size_t i = 1; i < k; ++i) {
+    const model::MegaBytes a = available_mb(view, pool_[i]);
+    if (a > best_mb) {
+      best = pool_[i], best_mb = a, ties = 1;
+    } else if (a == best_mb && take_tie(pool_[i], best, ties)) {
+      best = pool_[i];
+    }
+  }
+  return best;
+}
+
 std::optional<model::NodeId> SophonPlacement::warm(const model::FunctionSpec& fn, const model::ClusterView& view) {
   const auto nodes = view.nodes();
+  const auto fits = [&](model::NodeId n) { return nodes[n].healthy && available_mb(view, n) >= fn.memory_mb; };
   if (warm_ == WarmRule::kMaxAvailable) {
-    std::optional<model::NodeId> best;
+    pool_.clear();
     view.for_each_idle_node(fn.id, [&](model::NodeId n) {
-      const model::NodeState& s = nodes[n];
-      if (!s.healthy) return;
-      if (!best || available_mb(s) > available_mb(nodes[*best]) ||
-          (available_mb(s) == available_mb(nodes[*best]) && n < *best))
-        best = n;
+      if (fits(n)) pool_.push_back(n);
     });
-    return best;
+    if (pool_.empty()) return std::nullopt;
+    std::sort(pool_.begin(), pool_.end());  // the visit order is the view's; the draw must not depend on it
+    return most_available(view, draw_sample());
   }
   holds_.assign(nodes.size(), 0);
   bool any = false;
   view.for_each_idle_node(fn.id, [&](model::NodeId n) {
-    if (nodes[n].healthy) holds_[n] = 1, any = true;
+    if (fits(n)) holds_[n] = 1, any = true;
   });
   if (!any) return std::nullopt;
   const auto n = static_cast<std::uint32_t>(nodes.size());
-  std::uint32_t index = sticky_.home(fn.id) % n;
-  for (std::uint32_t probe = 0; probe < n; ++probe, index = (index + sticky_.step(fn.id)) % n)
+  std::uint32_t index = 0, step = 1;
+  if (!sticky_.over(fn.id, n, &index, &step)) index = 0, step = 1;  // Int.MinValue hash: scan in id order
+  for (std::uint32_t probe = 0; probe < n; ++probe, index = (index + step) % n)
     if (holds_[index]) return index;
   return std::nullopt;  // unreachable: the probe visits every node when step is coprime with n
 }
@@ -66,28 +96,33 @@ std::optional<model::NodeId> SophonPlacement::cold(const model::FunctionSpec& fn
   const auto nodes = view.nodes();
   pool_.clear();
   for (const model::NodeState& s : nodes)
-    if (s.healthy) pool_.push_back(s.id);
-  if (pool_.empty()) return std::nullopt;
-  const std::size_t k = sample_ == 0 ? pool_.size() : std::min<std::size_t>(sample_, pool_.size());
-  std::optional<model::NodeId> best;       // MA's choice
-  std::optional<model::NodeId> cheapest;   // MC's choice
+    if (s.healthy && available_mb(view, s.id) >= fn.memory_mb) pool_.push_back(s.id);
+  if (pool_.empty()) {  // nothing fits: the healthy node where the invocation waits least
+    for (const model::NodeState& s : nodes)
+      if (s.healthy) pool_.push_back(s.id);
+    if (pool_.empty()) return std::nullopt;
+    return most_available(view, pool_.size());
+  }
+  const std::size_t k = draw_sample();
+  const model::NodeId roomiest = most_available(view, k);
+  if (cold_ != ColdRule::kMinCost) return roomiest;
+  // MC: the cheapest sampled node; among equal costs the most available; among those, uniformly.
+  std::optional<model::NodeId> cheapest;
   double cheapest_cost = std::numeric_limits<double>::infinity();
-  const auto roomier = [&](model::NodeId a, model::NodeId b) {
-    return available_mb(nodes[a]) > available_mb(nodes[b]) || (available_mb(nodes[a]) == available_mb(nodes[b]) && a < b);
-  };
+  model::MegaBytes cheapest_mb = 0;
+  std::uint64_t ties = 1;
   for (std::size_t i = 0; i < k; ++i) {
-    if (k < pool_.size())  // partial Fisher–Yates: pool_[i] becomes a uniform draw from the rest
-      std::swap(pool_[i], pool_[std::uniform_int_distribution<std::size_t>(i, pool_.size() - 1)(rng_)]);
     const model::NodeId n = pool_[i];
-    if (!best || roomier(n, *best)) best = n;
-    if (cold_ != ColdRule::kMinCost) continue;
     const double cost = eviction_cost(view, n, fn.memory_mb, lambda_);  // NaN and +inf never win
-    if (cost < cheapest_cost || (cost == cheapest_cost && cheapest && roomier(n, *cheapest))) {
+    if (!(cost <= cheapest_cost) || std::isinf(cost)) continue;
+    const model::MegaBytes a = available_mb(view, n);
+    if (!cheapest || cost < cheapest_cost || a > cheapest_mb) {
+      cheapest = n, cheapest_cost = cost, cheapest_mb = a, ties = 1;
+    } else if (a == cheapest_mb && take_tie(n, *cheapest, ties)) {
       cheapest = n;
-      cheapest_cost = cost;
     }
   }
-  return cheapest ? cheapest : best;
+  return cheapest ? cheapest : roomiest;
 }
 
 }  // namespace hearth::policy

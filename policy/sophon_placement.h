@@ -1,23 +1,32 @@
 // Sophon's container-grained placement (Chapter 4 of ../shared/seeds/001_c77367b513bd7e3f.txt), spec
-// `sophon:WARM/COLD[,sample=k]`. A node's *available* memory here is capacity − max(used, reserved):
-// what neither containers nor placed work hold.
-//   warm rule — some node holds an idle container of the function:
-//     MA  the holder with the most available memory (ties: lowest id);
+// `sophon:WARM/COLD[,sample=k]`. As the chapter defines them (§4.3.1, §4.4.1):
+//   available(node) = capacity − memory of its *active* containers: max(ClusterView::busy_mb, reserved_mb)
+//                     — the containers running an invocation, or, if more, the invocations the scheduler
+//                     placed there and not yet done (each holds or waits for an active container; a live
+//                     controller knows them before the invoker's next report). Idle keep-alive containers
+//                     and stem cells do not count: the invoker evicts them on demand;
+//   a node is a candidate only if the invocation fits: healthy and available ≥ the function's memory
+//                     ("an Invoker needs to have at least the memory required by the invocation").
+//   warm rule — some candidate holds an idle container of the function:
+//     MA  the holder with the most available memory among `sample` holders drawn at random;
 //     SR  the first holder along the function's sticky sequence (OpenWhisk's home invoker and co-prime
-//         step, as `openwhisk` placement probes), so a function keeps returning to the same nodes;
-//   cold rule — no idle container anywhere:
-//     MA  the node with the most available memory among `sample` healthy nodes drawn at random
-//         (seeded; sample=0 or ≥ the healthy nodes: all of them).
-//     MC  the node with the minimum eviction cost among the same sample: the containers the node would
-//         evict, in its eviction order, until its available memory covers the function's, each costing
-//         exp(−λ·idle seconds) (λ = 0.3, `lambda`): a container idle for long is cheap to lose, a
-//         recently used one dear. Cost 0 if nothing must go; a node whose idle containers cannot free
-//         enough is out. Ties: the most available memory, then the lowest id. If every sampled node is
-//         out (or the view does not know eviction order), MA decides.
-// Unhealthy nodes are never chosen; with no healthy node the answer is nullopt.
-// Cost: warm O(nodes holding an idle container of the function) in the simulator (its per-function node
-// index; views without one: O(idle containers of it)) (+ O(n) for SR's probe), cold O(sample) for MA and
-// O(sample × victims walked) for MC.
+//         step), never sampled (§4.4.3: "Sticky-Random policy does not need to sample");
+//   cold rule — no candidate holds one:
+//     MA  the candidate with the most available memory among `sample` candidates drawn at random;
+//     MC  the one with the minimum eviction cost among the same sample: the containers the node would
+//         evict, in its eviction order, until its free memory (capacity − used) covers the function's,
+//         each costing exp(−λ·idle seconds) (λ = 0.3, `lambda`). Cost 0 if nothing must go; a node that
+//         cannot free enough is out; ties go to the most available memory. If every sampled node is out
+//         (or the view does not know eviction order), MA decides.
+//   sample: k = 10 as the chapter's implementation (§4.4.3); 0 or ≥ the candidates: all of them. The draw
+//   is uniform without replacement (seeded partial Fisher–Yates).
+//   ties (equal available memory, equal cost): `ties=random` (default) a seeded uniform choice among the
+//   tied nodes, so a cluster of equally loaded nodes is not always resolved to node 0; `ties=lowest`
+//   the lowest node id (reproducible by hand: the live tests use it to know where an invocation lands).
+// No candidate at all (no healthy node fits): the healthy node with the most available memory (ties as
+// above), where the invocation waits least. No healthy node: nullopt.
+// Cost: warm O(nodes holding an idle container of the function) (+ O(n) for SR's probe), cold O(n) to
+// collect the candidates + O(sample) for MA, O(sample × victims walked) for MC.
 #pragma once
 
 #include <cstdint>
@@ -34,14 +43,15 @@ class SophonPlacement final : public PlacementPolicy {
  public:
   enum class WarmRule { kMaxAvailable, kStickyRoute };
   enum class ColdRule { kMaxAvailable, kMinCost };
+  enum class Ties { kRandom, kLowestId };
   SophonPlacement(const PolicyContext& ctx, WarmRule warm, ColdRule cold, std::uint32_t sample,
-                  double lambda = 0.3);
+                  double lambda = 0.3, Ties ties = Ties::kRandom);
   std::string_view name() const override { return "sophon"; }
   std::optional<model::NodeId> place(const model::Invocation& inv, const model::FunctionSpec& fn,
                                      const model::ClusterView& view) override;
 
-  // The memory neither containers nor placed work hold on `s`.
-  static model::MegaBytes available_mb(const model::NodeState& s);
+  // Capacity minus the memory of active containers on `node` (see above).
+  static model::MegaBytes available_mb(const model::ClusterView& view, model::NodeId node);
   // MC's eviction cost of placing `memory_mb` on `node` now; +infinity if evicting every idle container
   // would not free enough, NaN if the view does not know the node's eviction order.
   static double eviction_cost(const model::ClusterView& view, model::NodeId node, model::MegaBytes memory_mb,
@@ -50,14 +60,21 @@ class SophonPlacement final : public PlacementPolicy {
  private:
   std::optional<model::NodeId> warm(const model::FunctionSpec& fn, const model::ClusterView& view);
   std::optional<model::NodeId> cold(const model::FunctionSpec& fn, const model::ClusterView& view);
+  // Draws min(sample, |pool_|) of pool_ into its front (uniformly, without replacement); returns how many.
+  std::size_t draw_sample();
+  // The node of pool_[0, k) with the most available memory, ties broken by ties_.
+  model::NodeId most_available(const model::ClusterView& view, std::size_t k);
+  // Whether tied `candidate` replaces `current` (`tied`: nodes tied so far, for the random rule).
+  bool take_tie(model::NodeId candidate, model::NodeId current, std::uint64_t& tied);
 
   WarmRule warm_;
   ColdRule cold_;
   std::uint32_t sample_;
   double lambda_;
-  OpenWhiskPlacement sticky_;       // the home and step of each function's sticky sequence
+  Ties ties_;
+  StickySequence sticky_;           // the home and step of each function's sticky sequence
   std::vector<char> holds_;         // per node: holds an idle container of the function being placed
-  std::vector<model::NodeId> pool_;  // healthy node ids, partially shuffled per cold decision
+  std::vector<model::NodeId> pool_;  // candidate node ids, partially shuffled per decision
   std::mt19937_64 rng_;
 };
 

@@ -5,19 +5,19 @@
 namespace hearth::policy {
 
 StickyMaxAvailablePlacement::StickyMaxAvailablePlacement(const PolicyContext& ctx, double alpha)
-    : alpha_(alpha), sticky_(ctx) {}
+    : alpha_(alpha), sticky_(ctx), rng_(ctx.seed) {}
 
 std::optional<model::NodeId> StickyMaxAvailablePlacement::place(const model::Invocation&, const model::FunctionSpec& fn,
                                                                  const model::ClusterView& view) {
   const auto nodes = view.nodes();
   const auto n = static_cast<std::uint32_t>(nodes.size());
-  if (n == 0) return std::nullopt;
+  std::uint32_t index = 0, step = 1;
+  if (!sticky_.over(fn.id, n, &index, &step)) return std::nullopt;
   std::optional<model::NodeId> best;
   double best_score = 0;
-  std::uint32_t index = sticky_.home(fn.id) % n;
-  for (std::uint32_t position = 0; position < n; ++position, index = (index + sticky_.step(fn.id)) % n) {
+  for (std::uint32_t position = 0; position < n; ++position, index = (index + step) % n) {
     const model::NodeState& s = nodes[index];
-    if (!s.healthy || s.capacity_mb <= 0) continue;
+    if (!s.healthy || s.capacity_mb <= 0 || s.unreserved_mb() < fn.memory_mb) continue;
     const double d = static_cast<double>(position) / n;
     const double l = static_cast<double>(std::max<model::MegaBytes>(0, s.reserved_mb)) / static_cast<double>(s.capacity_mb);
     const double score = alpha_ * d + (1 - alpha_) * l;
@@ -26,7 +26,8 @@ std::optional<model::NodeId> StickyMaxAvailablePlacement::place(const model::Inv
       best_score = score;
     }
   }
-  return best;
+  if (best) return best;
+  return random_healthy_node(view, n, rng_);
 }
 
 }  // namespace hearth::policy

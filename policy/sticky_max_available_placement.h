@@ -1,17 +1,18 @@
-// Sticky-Max Available: the node-grained compromise Sophon compares against (issue 4). For each healthy
-// node, with the function's OpenWhisk sticky sequence (home, home+step, … mod n):
+// Sticky-Max Available: the node-grained compromise of Sophon's chapter (§4.3.1). With the function's
+// OpenWhisk sticky sequence (home, home+step, … mod n), over the healthy nodes whose memory semaphore has
+// room for the function (unreserved_mb ≥ its memory, as OpenWhisk's balancer checks every invoker):
 //   d = the node's position in that sequence / n        (0 for the home node: stickiness, locality)
 //   l = reserved / capacity   (the node's memory load as a node-grained balancer knows it: the memory of
-//        invocations placed there and not yet done, OpenWhisk's per-invoker semaphore; above 1 when work
-//        queues. Idle containers do not count: the invoker evicts them on demand, and a node-grained
-//        scheduler does not see them.)
-// and it picks the node minimising α·d + (1 − α)·l (α = `alpha`, default 0.3; ties: earlier in the
-// sequence). α = 1 is pure stickiness (the home node while healthy), α = 0 least reserved memory.
-// (An earlier definition, l = 1 − available/capacity with idle containers counted as used, made every
-// node score l = 1 once keep-alive filled memory, so overload collapsed onto home nodes.)
+//        invocations placed there and not yet done, OpenWhisk's per-invoker semaphore)
+// it picks the node minimising α·d + (1 − α)·l (α = `alpha`, default 0.3; ties: earlier in the sequence).
+// If no node has room, OpenWhisk's fallback: a uniformly random healthy node (seeded, the same draw as
+// `openwhisk`). So α = 1 is exactly Sticky-Random (`openwhisk`: the first node along the sequence with
+// room; tests/policy/placement_test.cc proves it), as the chapter says; α = 0 is least reserved memory
+// among the nodes with room.
 // Cost: O(n) per decision.
 #pragma once
 
+#include <random>
 #include <vector>
 
 #include "policy/openwhisk_placement.h"
@@ -29,7 +30,8 @@ class StickyMaxAvailablePlacement final : public PlacementPolicy {
 
  private:
   double alpha_;
-  OpenWhiskPlacement sticky_;
+  StickySequence sticky_;
+  std::mt19937_64 rng_;
 };
 
 }  // namespace hearth::policy

@@ -222,13 +222,13 @@ bool RuntimeProcess::kill_and_reap() {
 }
 
 bool RuntimeProcess::set_cpu_quota(std::int64_t millicores) {
-  if (!sandbox_ || broken_) return false;
-  sandbox_->cgroup().set_cpu_quota(millicores);
+  if (!sandbox_ || !sandbox_->cgroup() || broken_) return false;
+  sandbox_->cgroup()->set_cpu_quota(millicores);
   return true;
 }
 
 std::int64_t RuntimeProcess::cpu_quota_millicores() {
-  return sandbox_ ? sandbox_->cgroup().cpu_quota_millicores() : -1;
+  return sandbox_ && sandbox_->cgroup() ? sandbox_->cgroup()->cpu_quota_millicores() : -1;
 }
 
 RunResult RuntimeProcess::add_workers(int count, std::int64_t timeout_ms) {

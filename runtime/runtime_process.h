@@ -78,9 +78,10 @@ class RuntimeProcess {
   RunResult init_worker(int worker, const std::string& source, const std::string& main, std::int64_t timeout_ms);
   int workers() const { return workers_.load(); }
   int max_workers() const { return static_cast<int>(channels_.size()) - 1 > 0 ? static_cast<int>(channels_.size()) - 1 : 1; }
-  // Changes the container's CPU quota (its cgroup) while it runs; false when not sandboxed.
+  // Changes the container's CPU quota (its cgroup) while it runs; false when it has no cgroup (not
+  // sandboxed, or sandboxed in the user-namespace mode).
   bool set_cpu_quota(std::int64_t millicores);
-  // The cgroup's CPU quota now (millicores), or -1 when not sandboxed.
+  // The cgroup's CPU quota now (millicores), or -1 when it has no cgroup.
   std::int64_t cpu_quota_millicores();
 
   bool broken() const { return broken_.load(); }

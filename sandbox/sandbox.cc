@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <sched.h>
-#include <seccomp.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,10 +17,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <optional>
 #include <stdexcept>
 
 #include "sandbox/sandbox_pool.h"
+#include "sandbox/seccomp_profile.h"
 
 namespace hearth::sandbox {
 namespace {
@@ -43,6 +47,20 @@ void mkdirs(const std::string& path) {
   }
 }
 
+// Remounts a bind mount read-only, keeping the flags it has (in a user namespace the kernel refuses a
+// remount that would clear a flag inherited from the parent namespace, such as nodev or relatime).
+void remount_read_only(const std::string& path) {
+  struct statvfs vfs {};
+  unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV;
+  if (statvfs(path.c_str(), &vfs) == 0) {
+    if (vfs.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+    if (vfs.f_flag & ST_NOATIME) flags |= MS_NOATIME;
+    if (vfs.f_flag & ST_NODIRATIME) flags |= MS_NODIRATIME;
+    if (vfs.f_flag & ST_RELATIME) flags |= MS_RELATIME;
+  }
+  check(mount(nullptr, path.c_str(), nullptr, flags, nullptr), ("remount read-only " + path).c_str());
+}
+
 void bind_read_only(const std::string& src, const std::string& root) {
   struct stat st {};
   if (stat(src.c_str(), &st) != 0) return;  // nothing to show
@@ -55,27 +73,70 @@ void bind_read_only(const std::string& src, const std::string& root) {
     if (fd >= 0) close(fd);
   }
   check(mount(src.c_str(), dst.c_str(), nullptr, MS_BIND | MS_REC, nullptr), ("bind " + src).c_str());
-  check(mount(nullptr, dst.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr),
-        ("remount read-only " + src).c_str());
+  remount_read_only(dst);
 }
 
-void install_seccomp() {
-  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-  if (!ctx) die("seccomp_init");
-  const int denied[] = {SCMP_SYS(mount),        SCMP_SYS(umount2),      SCMP_SYS(pivot_root),   SCMP_SYS(ptrace),
-                        SCMP_SYS(kexec_load),   SCMP_SYS(init_module),  SCMP_SYS(finit_module), SCMP_SYS(delete_module),
-                        SCMP_SYS(reboot),       SCMP_SYS(swapon),       SCMP_SYS(swapoff),      SCMP_SYS(bpf),
-                        SCMP_SYS(perf_event_open), SCMP_SYS(unshare),   SCMP_SYS(setns),        SCMP_SYS(keyctl),
-                        SCMP_SYS(add_key),      SCMP_SYS(request_key),  SCMP_SYS(open_by_handle_at),
-                        SCMP_SYS(clock_settime), SCMP_SYS(settimeofday), SCMP_SYS(chroot),      SCMP_SYS(acct)};
-  for (int sys : denied)
-    if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), sys, 0) != 0) die("seccomp_rule_add");
-  if (seccomp_load(ctx) != 0) die("seccomp_load");
-  seccomp_release(ctx);
+void write_file(const std::string& path, const std::string& content) {
+  const int fd = open(path.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) die(("create " + path).c_str());
+  if (write(fd, content.data(), content.size()) != static_cast<ssize_t>(content.size())) die(("write " + path).c_str());
+  close(fd);
+}
+
+// The minimal /etc (sandbox.h, kEtcFiles) in the new root's tmpfs.
+void make_etc(const std::string& root, const std::string& hostname) {
+  mkdirs(root + "/etc");
+  for (const EtcFile& f : kEtcFiles) {
+    std::string content = f.content;
+    for (std::size_t at; (at = content.find("{hostname}")) != std::string::npos;)
+      content.replace(at, 10, hostname);
+    write_file(root + "/etc/" + f.name, content);
+  }
+  bind_read_only("/etc/ld.so.cache", root);
+  check(symlink("/usr/share/zoneinfo/Etc/UTC", (root + "/etc/localtime").c_str()), "symlink /etc/localtime");
+}
+
+// /proc as runc masks it (sandbox.h): files under /dev/null, directories under an empty read-only tmpfs,
+// the read-only paths bound onto themselves read-only. Entries this kernel does not have are skipped.
+void mask_proc() {
+  for (const char* path : kMaskedProcPaths) {
+    struct stat st {};
+    if (lstat(path, &st) != 0) continue;
+    if (S_ISDIR(st.st_mode))
+      check(mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555"), path);
+    else
+      check(mount("/dev/null", path, nullptr, MS_BIND, nullptr), path);
+  }
+  for (const char* path : kReadOnlyProcPaths) {
+    if (access(path, F_OK) != 0) continue;
+    check(mount(path, path, nullptr, MS_BIND | MS_REC, nullptr), path);
+    remount_read_only(path);
+  }
+}
+
+// Empties every capability set: bounding (needs CAP_SETPCAP, so before giving up root), ambient, then
+// after the uid change inheritable, permitted and effective.
+void drop_bounding_and_ambient() {
+  for (int cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; ++cap)
+    check(prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), "drop from the bounding set");
+  check(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "clear ambient capabilities");
+}
+
+void clear_capabilities() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  check(static_cast<int>(syscall(SYS_capset, &header, data)), "capset");
+}
+
+
+// Whether this process sandboxes through an unprivileged user namespace (decided once, see privilege()).
+bool in_user_namespace_mode() {
+  static const bool v = Sandbox::privilege(nullptr) == Privilege::kUserNamespace;
+  return v;
 }
 
 // PID 1 of the new PID namespace: builds the root, drops privileges, execs the program.
-[[noreturn]] void run_program(const SandboxSpec& spec) {
+[[noreturn]] void run_program(const SandboxSpec& spec, bool user_namespace) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   check(sethostname(spec.hostname.data(), spec.hostname.size()), "sethostname");
   check(mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "make mounts private");
@@ -83,7 +144,8 @@ void install_seccomp() {
   const std::string root = "/mnt";
   if (access(root.c_str(), F_OK) != 0) mkdirs(root);
   check(mount("tmpfs", root.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=0755"), "mount root tmpfs");
-  for (const char* dir : {"/usr", "/etc"}) bind_read_only(dir, root);
+  bind_read_only("/usr", root);
+  make_etc(root, spec.hostname);
   for (const char* link : {"bin", "lib", "lib64", "sbin"}) {
     char target[256];
     const ssize_t n = readlink(("/" + std::string(link)).c_str(), target, sizeof target - 1);
@@ -106,42 +168,126 @@ void install_seccomp() {
     if (fd >= 0) close(fd);
     check(mount(dev, dst.c_str(), nullptr, MS_BIND, nullptr), "bind device");
   }
+  // /proc before pivot_root: in a user namespace the kernel mounts a new proc only while a fully visible
+  // one is in the mount namespace (the host's, until the old root is detached).
   mkdirs(root + "/proc");
+  check(mount("proc", (root + "/proc").c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr), "mount /proc");
   mkdirs(root + "/.old");
   check(static_cast<int>(syscall(SYS_pivot_root, root.c_str(), (root + "/.old").c_str())), "pivot_root");
   check(chdir("/"), "chdir /");
   check(umount2("/.old", MNT_DETACH), "detach the host root");
   rmdir("/.old");
-  check(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr), "mount /proc");
+  mask_proc();
   check(mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr), "read-only root");
-  // Privileges: nobody, no supplementary groups, no new privileges.
-  check(setgroups(0, nullptr), "setgroups");
+  if (user_namespace) {
+    // No cgroups here: the limits that remain are rlimits. RLIMIT_NPROC counts the processes of this
+    // uid in this sandbox's own user namespace, so it bounds the sandbox's processes alone.
+    const auto limit = [](int resource, rlim_t value, const char* what) {
+      const rlimit r{value, value};
+      check(setrlimit(resource, &r), what);
+    };
+    limit(RLIMIT_DATA, static_cast<rlim_t>(spec.limits.memory_mb) << 20, "RLIMIT_DATA");
+    limit(RLIMIT_NPROC, static_cast<rlim_t>(spec.limits.pids_max), "RLIMIT_NPROC");
+  }
+  const rlimit no_core{0, 0};
+  check(setrlimit(RLIMIT_CORE, &no_core), "RLIMIT_CORE");
+  // Privileges: no capabilities at all, nobody, no supplementary groups (in a user namespace setgroups is
+  // denied and 65534 is the only id mapped), no new privileges.
+  drop_bounding_and_ambient();
+  if (!user_namespace) check(setgroups(0, nullptr), "setgroups");
   check(setgid(65534), "setgid");
   check(setuid(65534), "setuid");
+  clear_capabilities();
+  // A uid change clears the parent-death signal: set it again, so the program dies with its supervisor
+  // (in the user-namespace mode there is no cgroup to kill it by).
+  check(prctl(PR_SET_PDEATHSIG, SIGKILL), "parent-death signal");
   check(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs");
-  install_seccomp();
   std::vector<char*> argv;
   for (const std::string& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   char env_path[] = "PATH=/usr/local/bin:/usr/bin:/bin";
   char env_home[] = "HOME=/tmp";
   char* envp[] = {env_path, env_home, nullptr};
+  if (const int rc = install_seccomp_profile(); rc != 0) {
+    errno = -rc;
+    die("seccomp profile");
+  }
   execve(argv[0], argv.data(), envp);
   die(("exec " + spec.argv[0]).c_str());
 }
 
+// Writes one line to a /proc/self file (user namespace maps).
+bool write_proc_self(const char* file, const std::string& line) {
+  const int fd = open((std::string("/proc/self/") + file).c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  close(fd);
+  return ok;
+}
+
+// Reads a number from a /proc/sys file; `fallback` when it is absent.
+long read_sysctl(const char* path, long fallback) {
+  std::ifstream in(path);
+  long v = fallback;
+  if (in && !(in >> v)) v = fallback;
+  return v;
+}
+
+// Enters a new user namespace in which the caller's uid and gid (the only ones an unprivileged process
+// may map) are 65534, as bubblewrap does; the process then holds every capability inside it, enough to
+// create the other namespaces and build the root.
+// Root without writable cgroups first becomes nobody, so that the one id the namespace maps is nobody's,
+// never the host's root. That uid change makes the process non-dumpable, which hands its /proc/self files
+// to root: it is made dumpable while it writes its maps, and not after.
+bool enter_user_namespace() {
+  const bool was_root = geteuid() == 0;
+  if (was_root && (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0 ||
+                   prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || prctl(PR_SET_DUMPABLE, 1) != 0))
+    return false;
+  const uid_t uid = geteuid();
+  const gid_t gid = getegid();
+  if (unshare(CLONE_NEWUSER) != 0) return false;
+  const bool mapped = write_proc_self("setgroups", "deny") &&
+                      write_proc_self("uid_map", "65534 " + std::to_string(uid) + " 1") &&
+                      write_proc_self("gid_map", "65534 " + std::to_string(gid) + " 1");
+  return mapped && (!was_root || prctl(PR_SET_DUMPABLE, 0) == 0);
+}
+
 }  // namespace
 
-bool Sandbox::supported(std::string* why) {
-  if (geteuid() != 0) {
-    *why = "not root";
-    return false;
-  }
-  if (access("/sys/fs/cgroup", W_OK) != 0) {
-    *why = "/sys/fs/cgroup is not writable";
-    return false;
-  }
-  return true;
+std::optional<Privilege> Sandbox::privilege(std::string* why) {
+  static const std::pair<std::optional<Privilege>, std::string> decided = [] {
+    std::pair<std::optional<Privilege>, std::string> d;
+    if (geteuid() == 0 && access("/sys/fs/cgroup", W_OK) == 0) {
+      d.first = Privilege::kRoot;
+      return d;
+    }
+    const std::string not_root = geteuid() == 0 ? "/sys/fs/cgroup is not writable" : "not root";
+    if (read_sysctl("/proc/sys/kernel/unprivileged_userns_clone", 1) == 0) {
+      d.second = not_root + " and kernel.unprivileged_userns_clone is 0 (no unprivileged user namespaces)";
+      return d;
+    }
+    if (read_sysctl("/proc/sys/user/max_user_namespaces", 1) <= 0) {
+      d.second = not_root + " and user.max_user_namespaces is 0 (no user namespaces)";
+      return d;
+    }
+    // Other restrictions (AppArmor's apparmor_restrict_unprivileged_userns, seccomp of a container this
+    // runs in, a full namespace count): try it, in a child that does exactly what a supervisor does.
+    const pid_t child = fork();
+    if (child == 0) _exit(enter_user_namespace() && unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET) == 0 ? 0 : 1);
+    int status = 1;
+    if (child > 0)
+      while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+      }
+    if (child > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+      d.first = Privilege::kUserNamespace;
+    } else {
+      d.second = not_root + " and this process cannot create a user namespace";
+    }
+    return d;
+  }();
+  if (why && !decided.first) *why = decided.second;
+  return decided.first;
 }
 
 [[noreturn]] void supervise(const SandboxSpec& spec) {
@@ -162,10 +308,12 @@ bool Sandbox::supported(std::string* why) {
     if (!wanted) close(fd);
   }
   close_range(static_cast<unsigned>(highest) + 1, ~0U, 0);
+  const bool user_namespace = in_user_namespace_mode();
+  if (user_namespace && !enter_user_namespace()) die("enter a user namespace");
   check(unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID), "unshare");
   const pid_t init = fork();
   if (init < 0) die("fork");
-  if (init == 0) run_program(spec);
+  if (init == 0) run_program(spec, user_namespace);
   // The supervisor only waits: the requested fds are the program's alone, so that a process of it that
   // dies (a runtime's worker) is EOF on its channel at once, not when the whole sandbox ends.
   for (const auto& [from, to] : spec.fds) close(to);
@@ -182,6 +330,9 @@ bool Sandbox::supported(std::string* why) {
 
 Sandbox::Sandbox(const SandboxSpec& spec, SandboxPool* pool) {
   if (spec.argv.empty()) throw std::invalid_argument("sandbox: empty argv");
+  // Compiled once here, in the platform's process: the supervisor forked below only loads it.
+  if (const int rc = prepare_seccomp_profile(); rc != 0)
+    throw std::runtime_error(std::string("sandbox: cannot compile the seccomp profile: ") + std::strerror(-rc));
   if (pool) {
     if (std::optional<ParkedShell> shell = pool->take()) {
       cgroup_ = std::move(shell->cgroup);
@@ -204,13 +355,19 @@ Sandbox::Sandbox(const SandboxSpec& spec, SandboxPool* pool) {
       return;
     }
   }
-  cgroup_ = std::make_unique<Cgroup>(spec.name, spec.limits);
+  const bool user_namespace = in_user_namespace_mode();
+  if (!user_namespace) {
+    std::string why;
+    if (!privilege(&why)) throw std::runtime_error("sandbox: cannot sandbox here: " + why);
+    cgroup_ = std::make_unique<Cgroup>(spec.name, spec.limits);
+  }
   int sync[2];
   if (pipe2(sync, O_CLOEXEC) != 0) throw std::runtime_error(std::string("sandbox: pipe: ") + std::strerror(errno));
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error(std::string("sandbox: fork: ") + std::strerror(errno));
   if (pid_ == 0) {
-    // Supervisor: wait until the parent has put us in the cgroup, then enter new namespaces, fork PID 1.
+    // Supervisor: wait until the parent has put us in the cgroup (if any), then enter new namespaces,
+    // fork PID 1.
     close(sync[1]);
     char go;
     if (read(sync[0], &go, 1) != 1) _exit(122);
@@ -219,7 +376,7 @@ Sandbox::Sandbox(const SandboxSpec& spec, SandboxPool* pool) {
   }
   close(sync[0]);
   try {
-    cgroup_->add(pid_);
+    if (cgroup_) cgroup_->add(pid_);
   } catch (...) {
     ::kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
@@ -253,7 +410,7 @@ ExitInfo Sandbox::wait() {
   exit_.exited = WIFEXITED(status);
   exit_.code = exit_.exited ? WEXITSTATUS(status) : 0;
   exit_.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-  exit_.oom_killed = cgroup_->oom_killed();
+  exit_.oom_killed = cgroup_ && cgroup_->oom_killed();
   return exit_;
 }
 

@@ -1,18 +1,25 @@
 // Sandbox: runs one container's process tree isolated from the host and from other containers:
 //   - new mount, PID, IPC, UTS and network namespaces (the network has only a loopback device, down);
-//   - a fresh root: a tmpfs with read-only bind mounts of /usr and /etc (Debian's /bin, /lib, ... are
-//     symlinks into /usr), of each `read_only_paths` entry at the same path (runtime scripts, the code
-//     directory), a private size-limited tmpfs /tmp, a new /proc, and /dev/{null,zero,urandom};
-//   - cgroup limits (memory, CPU quota, PIDs) on v1 or v2 hosts, joined before the program runs;
-//   - an unprivileged user (nobody, 65534) with no capabilities, and a seccomp filter denying mount,
-//     namespace, ptrace, module, reboot, keyring, clock and bpf/perf system calls (EPERM);
+//   - a fresh root: a tmpfs with a read-only bind mount of /usr (Debian's /bin, /lib, ... are symlinks
+//     into /usr), each `read_only_paths` entry at the same path (runtime scripts, the code directory), a
+//     minimal /etc written for the sandbox (kEtcFiles: its users, localhost, no resolver), a private
+//     size-limited tmpfs /tmp, /dev/{null,zero,urandom}, and a new /proc masked as container runtimes mask
+//     it (kMaskedProcPaths hidden, kReadOnlyProcPaths read-only);
+//   - an unprivileged user (nobody, 65534) with every capability set empty (bounding, ambient,
+//     inheritable, permitted, effective), no_new_privs, and the seccomp allow list of seccomp_profile.h;
 // then execs `argv`. Parent fds listed in `fds` appear at the given numbers in the program.
+// Two privilege modes (Sandbox::privilege): as root with writable cgroups, limits are cgroups (memory,
+// CPU quota, PIDs) joined before the program runs; otherwise, where the kernel allows unprivileged user
+// namespaces, the supervisor first enters a new user namespace mapping only the caller's uid/gid (to 65534
+// inside), as bubblewrap does, and the limits are rlimits (RLIMIT_DATA = memory, RLIMIT_NPROC = PIDs,
+// counted per sandbox since each has its own user namespace; no CPU quota, no OOM report).
 // The Sandbox object owns the process: the destructor kills and reaps it and removes its cgroup.
 #pragma once
 
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,6 +47,33 @@ struct ExitInfo {
 
 class SandboxPool;
 
+// /proc entries a sandbox hides (files: /dev/null bound over them; directories: an empty read-only
+// tmpfs), as runc/containerd/Docker's default maskedPaths, and the ones it makes read-only (readonlyPaths).
+inline constexpr const char* kMaskedProcPaths[] = {
+    "/proc/kcore",      "/proc/keys",       "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+    "/proc/sched_debug", "/proc/interrupts", "/proc/acpi",          "/proc/asound",     "/proc/scsi"};
+inline constexpr const char* kReadOnlyProcPaths[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                                                     "/proc/sysrq-trigger"};
+// The files of a sandbox's /etc besides ld.so.cache (bound read-only from the host: the dynamic linker's
+// index of /usr/lib) and localtime (a link to UTC). "{hostname}" is replaced by the spec's hostname.
+struct EtcFile {
+  const char* name;
+  const char* content;
+};
+inline constexpr EtcFile kEtcFiles[] = {
+    {"passwd", "root:x:0:0:root:/root:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/tmp:/usr/sbin/nologin\n"},
+    {"group", "root:x:0:\nnogroup:x:65534:\n"},
+    {"hosts", "127.0.0.1\tlocalhost {hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n"},
+    {"hostname", "{hostname}\n"},
+    {"resolv.conf", "# no name servers: a sandbox has only a loopback network\n"},
+    {"nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\nhosts: files\n"},
+};
+
+enum class Privilege {
+  kRoot,           // root with writable cgroups: cgroup limits, pooled shells
+  kUserNamespace,  // unprivileged user namespaces: rlimits, no cgroups
+};
+
 class Sandbox {
  public:
   // Starts the program; throws std::runtime_error if the sandbox cannot be set up. With a `pool` that has
@@ -51,12 +85,16 @@ class Sandbox {
   Sandbox& operator=(const Sandbox&) = delete;
 
   pid_t pid() const { return pid_; }  // the host pid of the sandbox's supervisor process
-  Cgroup& cgroup() { return *cgroup_; }
+  Cgroup* cgroup() { return cgroup_.get(); }  // null in the user-namespace mode
   ExitInfo wait();  // blocks until the program exits
   void kill();
 
-  // Whether this host can run sandboxes (root, namespaces, cgroups); `why` says what is missing.
-  static bool supported(std::string* why);
+  // How this process can run sandboxes: kRoot (euid 0 and /sys/fs/cgroup writable), else
+  // kUserNamespace when the kernel lets it create a user namespace (kernel.unprivileged_userns_clone,
+  // user.max_user_namespaces, tried once by a child), else nullopt and `why` (may be null) says why.
+  // Decided once per process.
+  static std::optional<Privilege> privilege(std::string* why);
+  static bool supported(std::string* why) { return privilege(why).has_value(); }
 
  private:
   std::unique_ptr<Cgroup> cgroup_;
@@ -65,9 +103,10 @@ class Sandbox {
   ExitInfo exit_;
 };
 
-// The supervisor's work, in a process already in its cgroup: keep only `spec.fds` (at their numbers),
-// enter new namespaces, fork PID 1 to build the root and exec the program, wait for it and exit with its
-// status. For Sandbox and SandboxPool's parked shells; never returns.
+// The supervisor's work, in a process already in its cgroup (as root): keep only `spec.fds` (at their
+// numbers), enter a user namespace first in the kUserNamespace mode, then new namespaces, fork PID 1 to
+// build the root and exec the program, wait for it and exit with its status. For Sandbox and
+// SandboxPool's parked shells; never returns.
 [[noreturn]] void supervise(const SandboxSpec& spec);
 
 }  // namespace hearth::sandbox

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sandbox/sandbox.h"
+#include "sandbox/seccomp_profile.h"
 
 namespace hearth::sandbox {
 namespace {
@@ -132,6 +133,11 @@ bool receive_spec(int socket, SandboxSpec* spec) {
 }
 
 SandboxPool::SandboxPool(std::string prefix, int size) : prefix_(std::move(prefix)), size_(size) {
+  // Shells exist to take the cgroup attach off the path: without cgroups (user-namespace mode) there is
+  // nothing to pool and every take() falls back to a fresh supervisor. Deciding here, before any fork,
+  // also keeps the shells from evaluating it themselves.
+  if (Sandbox::privilege(nullptr) != Privilege::kRoot) size_ = 0;
+  prepare_seccomp_profile();  // shells forked from here find it compiled
   refiller_ = std::thread([this] { refill(); });
 }
 

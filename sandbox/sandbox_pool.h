@@ -37,7 +37,8 @@ struct ParkedShell {
 
 class SandboxPool {
  public:
-  // Starts filling `size` shells in the background; cgroups are named `prefix`-sN.
+  // Starts filling `size` shells in the background; cgroups are named `prefix`-sN. Without cgroups
+  // (Privilege::kUserNamespace) the pool stays empty.
   SandboxPool(std::string prefix, int size);
   ~SandboxPool();  // kills and reaps unused shells, removes their cgroups
   SandboxPool(const SandboxPool&) = delete;

@@ -19,7 +19,8 @@ Cluster::Cluster(std::uint32_t nodes, MegaBytes memory_mb, std::int32_t cores, s
       stem_cells_(nodes),
       eviction_(nodes),
       idle_count_(nodes, 0),
-      idle_mb_(nodes, 0) {
+      idle_mb_(nodes, 0),
+      pinned_mb_(nodes, 0) {
   for (NodeId i = 0; i < nodes; ++i) {
     nodes_[i].id = i;
     nodes_[i].capacity_mb = memory_mb;
@@ -118,15 +119,21 @@ void Cluster::unindex(ContainerId id) {
   }
   settle();
   idle_total_ -= s.c.memory_mb;
-  idle_mb_[node] -= s.c.memory_mb;
-  --idle_count_[node];
+  if (s.pinned) {
+    pinned_mb_[node] -= s.c.memory_mb;
+  } else {
+    idle_mb_[node] -= s.c.memory_mb;
+    --idle_count_[node];
+  }
   s.indexed = false;
+  s.pinned = false;
   ++s.idle_epoch;  // invalidates its heap entry
 }
 
-void Cluster::put_idle(ContainerId id, ContainerState state, double priority) {
+void Cluster::put_idle(ContainerId id, ContainerState state, double priority, bool pinned) {
   Slot& s = slots_[id];
   assert(!s.indexed);
+  assert(!pinned || s.c.function == model::kNoFunction);
   const NodeId node = s.c.node;
   s.c.state = state;
   s.c.priority = priority;
@@ -145,6 +152,11 @@ void Cluster::put_idle(ContainerId id, ContainerState state, double priority) {
   }
   settle();
   idle_total_ += s.c.memory_mb;
+  if (pinned) {
+    s.pinned = true;
+    pinned_mb_[node] += s.c.memory_mb;
+    return;
+  }
   idle_mb_[node] += s.c.memory_mb;
   ++idle_count_[node];
   eviction_[node].push_back(HeapEntry{priority, s.idle_epoch, id});
@@ -170,10 +182,11 @@ std::optional<ContainerId> Cluster::take_idle(NodeId node, FunctionId fn) {
   return std::nullopt;
 }
 
-std::optional<ContainerId> Cluster::take_stem_cell(NodeId node, model::RuntimeKind runtime, MegaBytes memory_mb) {
+std::optional<ContainerId> Cluster::take_stem_cell(NodeId node, model::RuntimeKind runtime, MegaBytes memory_mb,
+                                                  bool exact) {
   for (ContainerId id : stem_cells_[node]) {
     const model::Container& c = slots_[id].c;
-    if (c.runtime == runtime && c.memory_mb >= memory_mb) {
+    if (c.runtime == runtime && (exact ? c.memory_mb == memory_mb : c.memory_mb >= memory_mb)) {
       unindex(id);
       return id;
     }
@@ -218,6 +231,12 @@ bool Cluster::for_each_eviction_candidate(NodeId node,
     if (live(heap[i]) && !visit(slots_[heap[i].id].c)) break;
   }
   return true;
+}
+
+std::optional<ContainerId> Cluster::pinned_stem_cell(NodeId node) const {
+  for (ContainerId id : stem_cells_[node])
+    if (slots_[id].pinned) return id;
+  return std::nullopt;
 }
 
 int Cluster::stem_cells(NodeId node, model::RuntimeKind runtime, MegaBytes memory_mb) const {

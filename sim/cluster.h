@@ -34,6 +34,9 @@ class Cluster final : public model::ClusterView {
     for (const NodeCount& n : idle_nodes_by_function_[fn]) visit(n.node);
   }
   model::Micros now() const override { return now_; }
+  model::MegaBytes busy_mb(model::NodeId node) const override {
+    return nodes_[node].used_mb - idle_mb_[node] - pinned_mb_[node];
+  }
   bool for_each_eviction_candidate(model::NodeId node,
                                    const std::function<bool(const model::Container&)>& visit) const override;
 
@@ -54,19 +57,26 @@ class Cluster final : public model::ClusterView {
   std::optional<model::ContainerId> take_idle(model::NodeId node, model::FunctionId fn);
   // Removes this idle container from the idle indexes (the scaling path picks containers by id).
   void take(model::ContainerId id) { unindex(id); }
-  // A stem cell on `node` of `runtime` with at least `memory_mb`, removed from the indexes.
+  // A stem cell on `node` of `runtime` with at least `memory_mb` (exactly `memory_mb` when `exact`),
+  // removed from the indexes.
   std::optional<model::ContainerId> take_stem_cell(model::NodeId node, model::RuntimeKind runtime,
-                                                   model::MegaBytes memory_mb);
+                                                   model::MegaBytes memory_mb, bool exact = false);
   // Marks a container idle (function-specific) or prewarmed (function-specific or stem cell) with the
-  // given eviction priority; adds it to the indexes.
-  void put_idle(model::ContainerId id, model::ContainerState state, double priority);
+  // given eviction priority; adds it to the indexes. A `pinned` stem cell is never an eviction candidate
+  // (OpenWhisk ≤ 2020 never removes prewarmed containers): it is in neither the eviction order nor
+  // evictable_mb, and counts as idle memory.
+  void put_idle(model::ContainerId id, model::ContainerState state, double priority, bool pinned = false);
   // Marks an idle container busy without going through the indexes (after take_*).
   void set_busy(model::ContainerId id);
 
-  // Memory an eviction could free on `node` (sum of its idle containers and stem cells).
+  // Memory an eviction could free on `node` (sum of its idle containers and unpinned stem cells).
   model::MegaBytes evictable_mb(model::NodeId node) const { return idle_mb_[node]; }
   // The idle container on `node` with the lowest priority (ties: the older idle period), or nullopt.
   std::optional<model::ContainerId> eviction_candidate(model::NodeId node);
+  // Pinned stem cells: their memory on `node`, and one of them (nullopt if none). The engine destroys
+  // one only when a run cannot fit otherwise (see Engine::make_room).
+  model::MegaBytes pinned_mb(model::NodeId node) const { return pinned_mb_[node]; }
+  std::optional<model::ContainerId> pinned_stem_cell(model::NodeId node) const;
   // Stem cells on `node` of this runtime and exact memory size.
   int stem_cells(model::NodeId node, model::RuntimeKind runtime, model::MegaBytes memory_mb) const;
 
@@ -90,6 +100,7 @@ class Cluster final : public model::ClusterView {
     std::uint64_t idle_epoch = 0;   // changes every time the container enters the idle indexes
     model::Micros idle_since = 0;
     bool indexed = false;
+    bool pinned = false;  // a stem cell never evicted (indexed in stem_cells_ only)
   };
   struct IdleRef {
     model::NodeId node;
@@ -127,7 +138,8 @@ class Cluster final : public model::ClusterView {
   std::vector<MinHeap> eviction_;                             // node → idle containers by priority
   mutable std::vector<std::uint32_t> walk_;                   // scratch: heap indices still to visit
   std::vector<std::uint32_t> idle_count_;                     // node → idle containers (heap live entries)
-  std::vector<model::MegaBytes> idle_mb_;                     // node → idle memory
+  std::vector<model::MegaBytes> idle_mb_;                     // node → evictable idle memory
+  std::vector<model::MegaBytes> pinned_mb_;                   // node → pinned stem cells' memory
   std::uint64_t next_epoch_ = 1;
   model::MegaBytes used_total_ = 0;
   model::MegaBytes idle_total_ = 0;

@@ -2,17 +2,23 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <deque>
+#include <functional>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "policy/registry.h"
 #include "sim/cluster.h"
+#include "sim/cold_contention.h"
 #include "sim/container_cpu.h"
 #include "sim/event_queue.h"
+#include "sim/processor_sharing.h"
 #include "sim/scaling_state.h"
 
 namespace hearth::sim {
@@ -26,19 +32,55 @@ using model::Micros;
 using model::NodeId;
 using model::StartKind;
 
+// The contention model of `config`, scaled from the calibration machine's cores to the node's.
+ColdContention make_contention(const SimConfig& config) {
+  if (config.cold_contention_cores <= 0)
+    throw std::invalid_argument("--cold-contention-cores must be positive (got " +
+                                std::to_string(config.cold_contention_cores) + ")");
+  const double scale =
+      static_cast<double>(config.cold_contention_cores) / static_cast<double>(std::max(config.node_cores, 1));
+  return ColdContention(config.nodes, config.cold_contention * scale,
+                        static_cast<Micros>(std::llround(static_cast<double>(config.cold_contention_us) * scale)));
+}
+
+// The workload's functions with memory clamped to [min, max] (0: that side unlimited).
+std::vector<FunctionSpec> clamp_memory(const std::vector<FunctionSpec>& functions, model::MegaBytes min,
+                                       model::MegaBytes max) {
+  std::vector<FunctionSpec> out = functions;
+  for (FunctionSpec& f : out) {
+    if (min > 0) f.memory_mb = std::max(f.memory_mb, min);
+    if (max > 0) f.memory_mb = std::min(f.memory_mb, max);
+  }
+  return out;
+}
+
 class Engine {
  public:
   Engine(trace::Workload& workload, const SimConfig& config)
       : workload_(workload),
         config_(config),
-        functions_(workload.functions),
+        clamped_(config.memory_min_mb > 0 || config.memory_max_mb > 0
+                     ? clamp_memory(workload.functions, config.memory_min_mb, config.memory_max_mb)
+                     : std::vector<FunctionSpec>{}),
+        functions_(config.memory_min_mb > 0 || config.memory_max_mb > 0 ? clamped_ : workload.functions),
         cluster_(config.nodes, config.node_memory_mb, config.node_cores, functions_.size()),
         queues_(config.nodes),
-        pending_expiry_() {
+        pending_expiry_(),
+        contention_(make_contention(config)) {
     if (config.nodes == 0) throw std::invalid_argument("--nodes must be at least 1");
     if (config.node_memory_mb <= 0) throw std::invalid_argument("--node-memory-mb must be positive");
     if (config.node_cores <= 0) throw std::invalid_argument("--node-cores must be positive");
+    if (!(config.cpu_fraction > 0 && config.cpu_fraction <= 1))
+      throw std::invalid_argument("--cpu-fraction must be in (0, 1] (got " + std::to_string(config.cpu_fraction) + ")");
+    if (shares()) {
+      cpu_.assign(config.nodes, ProcessorSharing(config.node_cores));
+      cpu_pending_.assign(config.nodes, {});
+    }
     if (config.series_interval_us <= 0) throw std::invalid_argument("series interval must be positive");
+    if (config.memory_min_mb < 0 || config.memory_max_mb < 0 ||
+        (config.memory_max_mb > 0 && config.memory_min_mb > config.memory_max_mb))
+      throw std::invalid_argument("action memory limits: min " + std::to_string(config.memory_min_mb) + " MB, max " +
+                                  std::to_string(config.memory_max_mb) + " MB are not 0 <= min <= max");
     policy::PolicyContext ctx;
     ctx.seed = config.seed;
     ctx.node_count = config.nodes;
@@ -107,6 +149,19 @@ class Engine {
     Invocation inv;
   };
 
+  // An invocation running under processor sharing (SimConfig::CpuModel::kShares): start-up and waiting
+  // elapse first, then its CPU work joins its node's ProcessorSharing; its latency is recorded when it
+  // completes.
+  struct Job {
+    Invocation inv;
+    ContainerId container = 0;
+    StartKind kind = StartKind::kWarm;
+    Micros start_us = 0;
+    Micros startup_us = 0;
+  };
+
+  bool shares() const { return config_.cpu_model == SimConfig::CpuModel::kShares; }
+
   void advance(Micros t) {
     if (window_marks_left_ > 0 && t >= window_mark_) cross_window_marks(t);
     if (t > now_) now_ = t;
@@ -144,11 +199,14 @@ class Engine {
 
   void check_invariants() const {
     for (const model::NodeState& n : cluster_.nodes()) {
-      if (n.used_mb > n.capacity_mb || n.used_mb < 0 || n.busy_cores > n.cores || n.busy_cores < 0 ||
-          n.reserved_mb < 0)
+      // Under processor sharing (scaling path aside) a node runs as many invocations as its memory holds.
+      const bool core_bound = !shares() || scaling_;
+      if (n.used_mb > n.capacity_mb || n.used_mb < 0 || (core_bound && n.busy_cores > n.cores) ||
+          n.busy_cores < 0 || n.reserved_mb < 0 || (shares() && cpu_[n.id].running() > n.busy_cores))
         throw std::logic_error("node " + std::to_string(n.id) + " at t=" + std::to_string(now_) +
                                "us: used " + std::to_string(n.used_mb) + "/" + std::to_string(n.capacity_mb) +
-                               " MB, busy cores " + std::to_string(n.busy_cores) + "/" + std::to_string(n.cores));
+                               " MB, busy cores " + std::to_string(n.busy_cores) + "/" + std::to_string(n.cores) +
+                               (shares() ? ", " + std::to_string(cpu_[n.id].running()) + " computing" : ""));
     }
     if (scaling_) check_scaling_invariants();
   }
@@ -183,7 +241,9 @@ class Engine {
       case EventType::kSample: sample(); break;
       case EventType::kContainerReady: container_ready(e.a, e.b); break;
       case EventType::kScalingTick: scaling_tick(); break;
-      case EventType::kCpuCompletion: cpu_complete(e.a, e.b); break;
+      case EventType::kContainerCpuCompletion: container_cpu_complete(e.a, e.b); break;
+      case EventType::kCpuEnter: cpu_enter(e.a); break;
+      case EventType::kCpuDone: cpu_done(e.a); break;
     }
     if (config_.check_invariants) check_invariants();
   }
@@ -199,27 +259,47 @@ class Engine {
       arrive_scaled(inv);
       return;
     }
+    if (held_.empty() && dispatch(inv)) return;  // the controller's FIFO: nobody overtakes a held one
+    held_.push_back(inv);
+    ++waiting_;
+  }
+
+  // Places `inv` and queues or starts it on its node; false if the placement holds it at the controller.
+  bool dispatch(const Invocation& inv) {
+    const FunctionSpec& fn = functions_[inv.function];
     const auto node = placement_->place(inv, fn, cluster_);
     if (!node) {
       result_.metrics.record_drop(inv, model::DropReason::kNoNode);
-      return;
+      return true;
     }
+    if (*node == policy::kHoldAtController) return false;
     std::deque<Queued>& queue = queues_[*node];
     if (!queue.empty() || !try_start(*node, inv)) {
       if (config_.queue_limit && queue.size() >= config_.queue_limit) {
         result_.metrics.record_drop(inv, model::DropReason::kQueueFull);
-        return;
+        return true;
       }
       queue.push_back(Queued{inv});
       ++cluster_.node(*node).queued;
     }
     cluster_.node(*node).reserved_mb += fn.memory_mb;
+    return true;
+  }
+
+  // Non-forced scheduling: memory freed, so the oldest held invocations are placed again, in order,
+  // until the placement holds one again.
+  void dispatch_held() {
+    while (!held_.empty()) {
+      if (!dispatch(held_.front())) return;
+      held_.pop_front();
+      --waiting_;
+    }
   }
 
   // Starts `inv` on `node` now if a core and a container (or the memory for one) are available.
   bool try_start(NodeId node, const Invocation& inv) {
     model::NodeState& ns = cluster_.node(node);
-    if (ns.busy_cores >= ns.cores) return false;
+    if (!shares() && ns.busy_cores >= ns.cores) return false;
     const FunctionSpec& fn = functions_[inv.function];
     StartKind kind;
     Micros startup = 0;
@@ -233,9 +313,8 @@ class Engine {
         kind = StartKind::kWarm;
         startup = keepalive_->resume_cost(c, now_);
       }
-    } else if (auto stem = cluster_.take_stem_cell(node, fn.runtime, fn.memory_mb)) {
+    } else if (auto stem = take_stem_cell(node, fn)) {
       id = *stem;
-      cluster_.container(id).function = fn.id;
       kind = StartKind::kPrewarm;
       startup = fn.init_us;
     } else {
@@ -243,28 +322,109 @@ class Engine {
       id = cluster_.create(node, fn.id, fn.runtime, fn.memory_mb, ContainerState::kStarting);
       ++result_.containers_created;
       kind = StartKind::kCold;
-      startup = fn.cold_start_us;
+      startup = contention_.begin(node, now_, fn.cold_start_us);
     }
     cluster_.set_busy(id);
     ++ns.busy_cores;
     ++busy_;
     const model::Container& c = cluster_.container(id);
-    record_start(inv, kind, startup);
     keepalive_->on_start(c, fn, kind, now_);
     if (prewarm_) prewarm_->on_start(c, kind, now_);
-    events_.push(now_ + startup + inv.exec_us, EventType::kCompletion, id, c.generation);
+    begin_run(id, inv, kind, startup);
     return true;
   }
 
-  // Evicts idle containers on `node` in keep-alive priority order until `need` MB are free.
-  // Evicts nothing and returns false if even evicting every idle container would not be enough.
+  // `inv` starts in container `id` now and completes after `startup` plus its execution: at once known
+  // under the fifo model, as its node's CPU is shared under processor sharing.
+  void begin_run(ContainerId id, const Invocation& inv, StartKind kind, Micros startup) {
+    if (!shares()) {
+      record_start(inv, kind, now_, startup, inv.exec_us);
+      events_.push(now_ + startup + inv.exec_us, EventType::kCompletion, id, cluster_.container(id).generation);
+      return;
+    }
+    const std::uint32_t job = store_job(jobs_, free_jobs_, Job{inv, id, kind, now_, startup});
+    const Micros enter = now_ + startup + (inv.exec_us - cpu_work(inv));
+    if (enter > now_) events_.push(enter, EventType::kCpuEnter, job);
+    else cpu_enter(job);
+  }
+
+  // Stores `job` in a free entry of `jobs` (listed in `free`) or a new one; returns its number.
+  template <class T>
+  static std::uint32_t store_job(std::vector<T>& jobs, std::vector<std::uint32_t>& free, T job) {
+    if (free.empty()) {
+      jobs.push_back(std::move(job));
+      return static_cast<std::uint32_t>(jobs.size() - 1);
+    }
+    const std::uint32_t n = free.back();
+    free.pop_back();
+    jobs[n] = std::move(job);
+    return n;
+  }
+
+  // The part of `inv`'s duration that is CPU work (SimConfig::cpu_fraction).
+  Micros cpu_work(const Invocation& inv) const {
+    if (config_.cpu_fraction >= 1) return inv.exec_us;
+    return static_cast<Micros>(std::llround(config_.cpu_fraction * static_cast<double>(inv.exec_us)));
+  }
+
+  // A job's start-up and waiting are over: its CPU work joins its node's processor sharing.
+  void cpu_enter(std::uint32_t job) {
+    const NodeId node = cluster_.container(jobs_[job].container).node;
+    ProcessorSharing& cpu = cpu_[node];
+    cpu.advance(now_);
+    cpu.add(job, cpu_work(jobs_[job].inv));
+    arm_cpu(node);
+  }
+
+  // A node's kCpuDone events only make it look at its CPU again, so any of them is valid: a new one is
+  // needed only when the node's next finish comes before every event it has pending. One that fires early
+  // (the node got busier since) finishes nobody and arms again; an earlier finish (the node got less busy)
+  // adds an event and leaves the later ones to fire harmlessly. Mostly one event per invocation.
+  void arm_cpu(NodeId node) {
+    if (node == cpu_draining_) return;  // cpu_done arms once, after its loop
+    const Micros next = cpu_[node].next_finish();
+    std::vector<Micros>& pending = cpu_pending_[node];
+    if (next == model::kNever || (!pending.empty() && pending.front() <= next)) return;
+    pending.push_back(next);
+    std::push_heap(pending.begin(), pending.end(), std::greater<>());
+    events_.push(next, EventType::kCpuDone, node);
+  }
+
+  void cpu_done(NodeId node) {
+    std::vector<Micros>& pending = cpu_pending_[node];
+    std::pop_heap(pending.begin(), pending.end(), std::greater<>());  // this event: the node's earliest
+    pending.pop_back();
+    ProcessorSharing& cpu = cpu_[node];
+    cpu.advance(now_);
+    cpu_draining_ = node;
+    while (const auto job = cpu.pop_done()) finish_job(*job);
+    cpu_draining_ = kNoNode;
+    arm_cpu(node);
+  }
+
+  void finish_job(std::uint32_t job_id) {
+    const Job job = jobs_[job_id];
+    free_jobs_.push_back(job_id);
+    if (config_.check_invariants && now_ - job.start_us - job.startup_us < job.inv.exec_us)
+      throw std::logic_error("invocation " + std::to_string(job.inv.id) + " ran " + std::to_string(job.inv.exec_us) +
+                             "us of work in " + std::to_string(now_ - job.start_us - job.startup_us) +
+                             "us: faster than one core");
+    record_start(job.inv, job.kind, job.start_us, job.startup_us, now_ - job.start_us - job.startup_us);
+    complete(job.container);
+  }
+
+  // Evicts idle containers on `node` in keep-alive priority order until `need` MB are free; pinned stem
+  // cells (never evicted in favour of anything idle) go last, only if the run cannot fit otherwise:
+  // OpenWhisk keeps its prewarmed containers outside the pool's memory, so they never block a run there.
+  // Evicts nothing and returns false if even evicting all of them would not be enough.
   bool make_room(NodeId node, model::MegaBytes need) {
     const model::NodeState& ns = cluster_.node(node);
     if (ns.free_mb() >= need) return true;
-    if (ns.free_mb() + cluster_.evictable_mb(node) < need) return false;
+    if (ns.free_mb() + cluster_.evictable_mb(node) + cluster_.pinned_mb(node) < need) return false;
     while (ns.free_mb() < need) {
-      const auto victim = cluster_.eviction_candidate(node);
-      if (!victim) return false;  // unreachable while evictable_mb is exact
+      auto victim = cluster_.eviction_candidate(node);
+      if (!victim) victim = cluster_.pinned_stem_cell(node);
+      if (!victim) return false;  // unreachable while evictable_mb and pinned_mb are exact
       keepalive_->on_evict(cluster_.container(*victim), /*pressure=*/true, now_);
       destroy(*victim);
       ++result_.evictions;
@@ -272,13 +432,13 @@ class Engine {
     return true;
   }
 
-  // `stretch`: how much longer it ran than on a full core (CPU shared in its container); it counts as
-  // overhead in the timeline.
-  void record_start(const Invocation& inv, StartKind kind, Micros startup, Micros start = -1, Micros stretch = 0) {
-    if (start < 0) start = now_;
-    result_.metrics.record_start(inv, kind, start, startup, stretch);
+  // `inv` started at `start` after `startup` and ran for `run` (its trace duration, or longer where it
+  // shared a CPU: its node's or its container's quota). The timeline's overhead is latency − trace
+  // duration (sim/latency_timeline.h): wait + start-up + stretch (run − exec).
+  void record_start(const Invocation& inv, StartKind kind, Micros start, Micros startup, Micros run) {
+    result_.metrics.record_start(inv, kind, start, startup, run);
     if (result_.timeline.enabled()) {
-      const Micros overhead = start - inv.arrival_us + startup + stretch;
+      const Micros overhead = start - inv.arrival_us + startup + (run - inv.exec_us);
       result_.timeline.record(inv, overhead + inv.exec_us, overhead);
     }
   }
@@ -320,6 +480,7 @@ class Engine {
       events_.push(std::max(d.prewarm_at_us, now_), EventType::kPrewarmLoad, node, fn.id, d.prewarm_expires_us);
     }
     drain(node);
+    dispatch_held();
   }
 
   void drain(NodeId node) {
@@ -380,17 +541,32 @@ class Engine {
     schedule_expiry(id, keep_until);
   }
 
-  void prewarm_tick() {
-    for (const policy::PrewarmTarget& t : prewarm_->on_tick(cluster_, now_)) {
-      int have = cluster_.stem_cells(t.node, t.runtime, t.memory_mb);
-      for (; have < t.desired && cluster_.node(t.node).free_mb() >= t.memory_mb; ++have) {
-        const ContainerId id =
-            cluster_.create(t.node, model::kNoFunction, t.runtime, t.memory_mb, ContainerState::kPrewarmed);
-        ++result_.containers_created;
-        cluster_.put_idle(id, ContainerState::kPrewarmed, static_cast<double>(now_));
-        schedule_expiry(id, t.ttl_us == model::kNever ? model::kNever : now_ + t.ttl_us);
-      }
+  // A stem cell on `node` that serves `fn` (the prewarm policy says whether memory must match exactly),
+  // specialised to `fn`; the policy may ask for its replacement at once.
+  std::optional<ContainerId> take_stem_cell(NodeId node, const FunctionSpec& fn) {
+    if (!prewarm_) return std::nullopt;
+    const auto stem = cluster_.take_stem_cell(node, fn.runtime, fn.memory_mb, prewarm_->exact_memory());
+    if (!stem) return std::nullopt;
+    model::Container& c = cluster_.container(*stem);
+    c.function = fn.id;
+    if (const auto refill = prewarm_->on_use(c, now_)) top_up(*refill);
+    return stem;
+  }
+
+  // Starts stem cells on the target's node until it holds `desired` of its kind or memory runs short.
+  void top_up(const policy::PrewarmTarget& t) {
+    int have = cluster_.stem_cells(t.node, t.runtime, t.memory_mb);
+    for (; have < t.desired && cluster_.node(t.node).free_mb() >= t.memory_mb; ++have) {
+      const ContainerId id =
+          cluster_.create(t.node, model::kNoFunction, t.runtime, t.memory_mb, ContainerState::kPrewarmed);
+      ++result_.containers_created;
+      cluster_.put_idle(id, ContainerState::kPrewarmed, static_cast<double>(now_), t.pinned);
+      schedule_expiry(id, t.ttl_us == model::kNever ? model::kNever : now_ + t.ttl_us);
     }
+  }
+
+  void prewarm_tick() {
+    for (const policy::PrewarmTarget& t : prewarm_->on_tick(cluster_, now_)) top_up(t);
     if (!arrivals_done_ || now_ + prewarm_->tick_interval() <= end_)
       events_.push(now_ + prewarm_->tick_interval(), EventType::kPrewarmTick);
   }
@@ -469,8 +645,9 @@ class Engine {
   // cores to spare, else the healthy node with the most spare cores (ties: the placement's node, then
   // the lowest id), as a CPU-request scheduler (Kubernetes) or HyperFaaS's global scheduler would.
   std::optional<NodeId> container_node(const FunctionSpec& fn, const Invocation& inv, std::int32_t cores) {
-    const auto placed = placement_->place(inv, fn, cluster_);
+    auto placed = placement_->place(inv, fn, cluster_);
     if (!placed) return std::nullopt;
+    if (*placed == policy::kHoldAtController) placed = 0;  // no controller FIFO here: no preference
     const std::int32_t need = std::min(cores, cluster_.node(*placed).cores);
     if (spare_cores(*placed) >= need) return placed;
     NodeId best = *placed;
@@ -533,9 +710,8 @@ class Engine {
       id = cluster_.create(*node, fn.id, fn.runtime, 0, ContainerState::kStarting);
       ++result_.shared_starts;
       startup = fn.init_us;
-    } else if (auto stem = workers_mb == 0 || make_room(*node, workers_mb)
-                               ? cluster_.take_stem_cell(*node, fn.runtime, fn.memory_mb)
-                               : std::nullopt) {
+    } else if (auto stem = workers_mb == 0 || make_room(*node, workers_mb) ? take_stem_cell(*node, fn)
+                                                                            : std::nullopt) {
       id = *stem;
       cluster_.container(id).function = fn.id;
       cluster_.container(id).state = ContainerState::kStarting;
@@ -546,7 +722,7 @@ class Engine {
       if (!make_room(*node, mb)) return false;
       id = cluster_.create(*node, fn.id, fn.runtime, mb, ContainerState::kStarting);
       ++result_.containers_created;
-      startup = fn.cold_start_us;
+      startup = contention_.begin(*node, now_, fn.cold_start_us);
     }
     cluster_.node(*node).reserved_mb += fn.memory_mb;
     if (starting_slots_.size() <= *node) starting_slots_.resize(cluster_.nodes().size(), 0);
@@ -624,39 +800,32 @@ class Engine {
     ++busy_;
     keepalive_->on_start(c, fn, kind, now_);
     if (prewarm_) prewarm_->on_start(c, kind, now_);
-    if (s.cores == policy::kUnlimitedCores) {  // a core per invocation: its latency is known now
-      record_start(inv, kind, startup);
-      events_.push(now_ + startup + inv.exec_us, EventType::kCompletion, id, c.generation);
+    if (s.cores == policy::kUnlimitedCores) {  // no quota: a job of its node (processor sharing or fifo)
+      begin_run(id, inv, kind, startup);
       return;
     }
-    // Processor sharing in the container: recorded when it completes.
-    std::uint32_t job;
-    if (free_jobs_.empty()) {
-      job = static_cast<std::uint32_t>(jobs_.size());
-      jobs_.emplace_back();
-    } else {
-      job = free_jobs_.back();
-      free_jobs_.pop_back();
-    }
-    jobs_[job] = RunningJob{inv, now_, startup, kind};
-    cpu_.add(id, s.cores, now_, startup + inv.exec_us, job);
-    arm_cpu(id);
+    // Processor sharing in the container's quota: recorded when it completes. Its node's processor
+    // sharing does not see it (nested sharing is not modelled: docs/autoscaling.md).
+    const std::uint32_t job =
+        store_job(container_jobs_, free_container_jobs_, RunningJob{inv, now_, startup, kind});
+    container_cpu_.add(id, s.cores, now_, startup + inv.exec_us, job);
+    arm_container_cpu(id);
   }
 
   // (Re)schedules the completion event of the container's first job to finish.
-  void arm_cpu(ContainerId id) {
-    if (cpu_.running(id) == 0) return;
-    events_.push(cpu_.next_finish(id), EventType::kCpuCompletion, id, cpu_.arm(id));
+  void arm_container_cpu(ContainerId id) {
+    if (container_cpu_.running(id) == 0) return;
+    events_.push(container_cpu_.next_finish(id), EventType::kContainerCpuCompletion, id, container_cpu_.arm(id));
   }
 
-  void cpu_complete(ContainerId id, std::uint32_t epoch) {
-    if (!cpu_.armed(id, epoch)) return;  // the container's jobs changed since: a later event stands
-    const std::uint32_t job = cpu_.pop(id, now_);
-    const RunningJob& j = jobs_[job];
-    const Micros stretch = std::max<Micros>(0, now_ - j.start_us - j.startup_us - j.inv.exec_us);
-    record_start(j.inv, j.kind, j.startup_us, j.start_us, stretch);
-    free_jobs_.push_back(job);
-    arm_cpu(id);
+  void container_cpu_complete(ContainerId id, std::uint32_t epoch) {
+    if (!container_cpu_.armed(id, epoch)) return;  // the container's jobs changed since: a later event stands
+    const std::uint32_t job = container_cpu_.pop(id, now_);
+    const RunningJob& j = container_jobs_[job];
+    const Micros run = std::max<Micros>(j.inv.exec_us, now_ - j.start_us - j.startup_us);  // exec + stretch
+    record_start(j.inv, j.kind, j.start_us, j.startup_us, run);
+    free_container_jobs_.push_back(job);
+    arm_container_cpu(id);
     complete_scaled(id);
   }
 
@@ -767,11 +936,20 @@ class Engine {
 
   trace::Workload& workload_;
   const SimConfig& config_;
+  std::vector<FunctionSpec> clamped_;  // the functions with memory limits applied (empty without limits)
   const std::vector<FunctionSpec>& functions_;
   Cluster cluster_;
   std::vector<std::deque<Queued>> queues_;
+  std::deque<Invocation> held_;  // non-forced scheduling: invocations held at the controller, FIFO
   std::vector<Micros> pending_expiry_;
   std::vector<std::uint32_t> pending_gen_;
+  ColdContention contention_;
+  std::vector<ProcessorSharing> cpu_;          // node → its CPU (kShares only)
+  std::vector<std::vector<Micros>> cpu_pending_;  // node → min-heap of its pending kCpuDone instants
+  static constexpr NodeId kNoNode = std::numeric_limits<NodeId>::max();
+  NodeId cpu_draining_ = kNoNode;                 // the node whose finished jobs cpu_done is completing
+  std::vector<Job> jobs_;                      // invocations running under processor sharing
+  std::vector<std::uint32_t> free_jobs_;
   std::unique_ptr<policy::PlacementPolicy> placement_;
   std::unique_ptr<policy::KeepAlivePolicy> keepalive_;
   std::unique_ptr<policy::PrewarmPolicy> prewarm_;
@@ -784,9 +962,9 @@ class Engine {
     Micros start_us = 0, startup_us = 0;
     StartKind kind = StartKind::kWarm;
   };
-  ContainerCpu cpu_;
-  std::vector<RunningJob> jobs_;
-  std::vector<std::uint32_t> free_jobs_;
+  ContainerCpu container_cpu_;
+  std::vector<RunningJob> container_jobs_;
+  std::vector<std::uint32_t> free_container_jobs_;
   std::vector<policy::TickLoad> tick_loads_;           // scratch for ticks
   std::vector<model::FunctionId> starved_;             // functions with buffered invocations
   std::vector<bool> starved_flag_;

@@ -2,14 +2,21 @@
 // DESIGN.md, driven by policy objects chosen by name:
 //   arrival → keepalive.on_arrival → placement.place → node queue (FIFO) → the node's containers give a
 //   warm (idle of the function), prewarmed (stem cell or pre-loaded) or new container, evicting idle
-//   containers in keep-alive priority order when memory is short → run (startup + exec, one core) →
-//   completion → keepalive.on_idle decides the container's fate → the node's queue drains.
-// An invocation waits in its node's queue while the node has no free core, or too little memory even
-// after evicting every idle container. It is dropped (with a reason) only when its function needs more
-// memory than a node has, when no node is healthy, or when the node's queue is at queue_limit.
+//   containers in keep-alive priority order when memory is short → run (startup + exec; the node's cores
+//   shared by its running invocations, or one core each: SimConfig::cpu_model) → completion →
+//   keepalive.on_idle decides the container's fate → the node's queue drains.
+// A placement answering kHoldAtController (non-forced scheduling, `openwhisk:overload=wait`) holds the
+// invocation in one controller FIFO; after every completion the oldest held invocations are placed again
+// until one is held again.
+// An invocation waits in its node's queue while the node has too little memory even after evicting every
+// idle container (and, under the fifo CPU model, while it has no free core). It is dropped (with a
+// reason) only when its function needs more memory than a node has, when no node is healthy, or when the
+// node's queue is at queue_limit.
 // With a scaling policy (policy/scaling.h: knative, hyperfaas) containers run up to `slots` invocations
-// at once (each still holds one core of its node): invocations wait in a per-function buffer instead of
-// node queues, containers start in the background as the policy asks and are retired by its ticks
+// at once (each counts against one core of its node, the policies' limit; in a container with a CPU
+// quota they share the quota, sim/container_cpu.h; otherwise, under processor sharing, each is a job of
+// the node's CPU): invocations wait in a per-function buffer instead of node queues,
+// containers start in the background as the policy asks and are retired by its ticks
 // (docs/autoscaling.md). Without one (scaling "none"), the path above, unchanged.
 // Virtual time only; deterministic given the workload, the config and the seed.
 #pragma once
@@ -26,6 +33,12 @@
 
 namespace hearth::sim {
 
+// d of the cold-start contention model (time each concurrent creation adds to a cold start): the median
+// slope of five calibration runs of build/cold_contention_bench on the project's 2-core machine
+// (docs/calibration.md, "Cold-start contention").
+inline constexpr model::Micros kDefaultColdContentionUs = 110 * model::kMicrosPerMilli;
+inline constexpr std::int32_t kColdContentionCalibrationCores = 2;  // that machine's cores
+
 struct SimConfig {
   std::uint32_t nodes = 1;
   model::MegaBytes node_memory_mb = 64 * 1024;
@@ -40,6 +53,31 @@ struct SimConfig {
   // node with a spare core: it starts after the function's init only (a generic worker specialised),
   // holds no memory of its own (the host's cgroup has it) and counts as a prewarm start.
   bool share_containers = false;
+  // How a node's cores run its invocations (docs/architecture.md, "One invocation", steps 4-5):
+  //  kShares: processor sharing. Every invocation a node starts runs at once (as many as its memory
+  //    holds, as OpenWhisk's per-invoker memory semaphore admits them); when more run than the node has
+  //    cores, each progresses at cores/running of a core (never faster than one core), so executions
+  //    stretch instead of queueing (sim/processor_sharing.h). Start-up (cold, init, resume) is not CPU
+  //    work: it elapses at wall speed. The scaling path keeps its policies' own limit (a slot per core).
+  //  kFifo: one core per running invocation; an invocation waits in its node's FIFO queue while all
+  //    cores are busy, then runs for its trace duration.
+  enum class CpuModel : std::uint8_t { kShares, kFifo };
+  CpuModel cpu_model = CpuModel::kShares;
+  // kShares only: the share of a trace duration that is CPU work subject to sharing; the rest is waiting
+  // (I/O) that elapses at wall speed before the CPU part and slows nobody. 0 < cpu_fraction <= 1.
+  double cpu_fraction = 1.0;
+  // Cold-start contention (sim/cold_contention.h): a cold start beginning while N-1 others are in progress
+  // on its node costs cold_start_us · (1 + k·(N−1)) + d·(N−1), with k = cold_contention and
+  // d = cold_contention_us as measured on a machine of cold_contention_cores cores, scaled to the node
+  // by cold_contention_cores / node_cores (creations share the node's cores: twice the cores, half the
+  // slow-down). k = d = 0 disables. Default: d calibrated on Hearth's sandboxes (docs/calibration.md).
+  double cold_contention = 0;
+  model::Micros cold_contention_us = kDefaultColdContentionUs;
+  std::int32_t cold_contention_cores = kColdContentionCalibrationCores;
+  // Action memory limits (OpenWhisk's whisk.memory min/max, preset openwhisk-2020): each function's
+  // memory is clamped to [min, max] for placement and its containers alike. 0 = no limit.
+  model::MegaBytes memory_min_mb = 0;
+  model::MegaBytes memory_max_mb = 0;
   std::uint64_t seed = 1;
   model::Micros series_interval_us = model::kMicrosPerMinute;
   TimelineConfig timeline;  // latency over time for a window of the run (disabled by default)

@@ -29,19 +29,19 @@ void FaasCacheHistogram::set_prewarm(model::FunctionId fn, double prewarm_ms) {
   if (prewarm_ms != 0) prewarming_.insert({s.rank, fn});
 }
 
-void FaasCacheHistogram::observe(model::FunctionId fn, model::Micros now_us) {
+void FaasCacheHistogram::observe(model::FunctionId fn, double now_ms) {
   State& s = state_[fn];
   if (s.rank == kUnseen) {
     s.rank = next_rank_++;
-    s.last_seen_us = now_us;
+    s.last_seen_ms = now_ms;
     s.buckets.assign(kBuckets, 0);
     s.ttl_ms = kDefaultTtlMs;
     set_prewarm(fn, 0);
     return;
   }
-  const model::Micros idle_us = now_us - s.last_seen_us;
-  s.last_seen_us = now_us;
-  const std::int64_t minute = idle_us / model::kMicrosPerMinute;  // floor: idle_us >= 0
+  const double idle_ms = now_ms - s.last_seen_ms;
+  s.last_seen_ms = now_ms;
+  const auto minute = static_cast<std::int64_t>(std::floor(idle_ms / (60.0 * 1000.0)));  // FaasCache's floor
   if (minute >= kBuckets) return;
 
   // Welford's online update, in FaasCache's operation order.
@@ -77,11 +77,9 @@ void FaasCacheHistogram::observe(model::FunctionId fn, model::Micros now_us) {
   }
 }
 
-std::vector<model::FunctionId> FaasCacheHistogram::prewarming() const {
-  std::vector<model::FunctionId> out;
-  out.reserve(prewarming_.size());
+void FaasCacheHistogram::prewarming(std::vector<model::FunctionId>& out) const {
+  out.clear();
   for (const auto& [rank, fn] : prewarming_) out.push_back(fn);
-  return out;
 }
 
 }  // namespace hearth::sim

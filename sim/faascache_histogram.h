@@ -29,22 +29,22 @@ class FaasCacheHistogram {
 
   explicit FaasCacheHistogram(std::size_t functions);
 
-  // An invocation of `fn` at `now_us` (FaasCache's track_activation).
-  void observe(model::FunctionId fn, model::Micros now_us);
+  // An invocation of `fn` at `now_ms` (FaasCache's track_activation; its wall_time, float ms).
+  void observe(model::FunctionId fn, double now_ms);
 
   bool seen(model::FunctionId fn) const { return state_[fn].rank != kUnseen; }
-  model::Micros last_seen_us(model::FunctionId fn) const { return state_[fn].last_seen_us; }
+  double last_seen_ms(model::FunctionId fn) const { return state_[fn].last_seen_ms; }
   double ttl_ms(model::FunctionId fn) const { return state_[fn].ttl_ms; }
   double prewarm_ms(model::FunctionId fn) const { return state_[fn].prewarm_ms; }
   // Functions whose prewarm is non-zero, in the order they were first seen (FaasCache iterates its
   // histPrewarm dict, which keeps first-insertion order).
-  std::vector<model::FunctionId> prewarming() const;
+  void prewarming(std::vector<model::FunctionId>& out) const;
 
  private:
   static constexpr std::uint32_t kUnseen = UINT32_MAX;
   struct State {
     std::uint32_t rank = kUnseen;  // order of first sight
-    model::Micros last_seen_us = 0;
+    double last_seen_ms = 0;
     double ttl_ms = kDefaultTtlMs;
     double prewarm_ms = 0;
     std::uint64_t count = 0;  // Welford aggregate of idle minutes

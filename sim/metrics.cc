@@ -21,9 +21,9 @@ SeriesPoint& Metrics::point(model::Micros at_us) {
 }
 
 void Metrics::record_start(const model::Invocation& inv, model::StartKind kind, model::Micros start_us,
-                           model::Micros startup_us, model::Micros stretch_us) {
+                           model::Micros startup_us, model::Micros run_us) {
   const model::Micros wait_us = start_us - inv.arrival_us;
-  const model::Micros latency_us = wait_us + startup_us + inv.exec_us + stretch_us;
+  const model::Micros latency_us = wait_us + startup_us + run_us;
   ++invocations_;
   ++started_;
   ++starts_[static_cast<int>(kind)];

@@ -34,11 +34,14 @@ class Metrics {
  public:
   Metrics(std::size_t functions, model::Micros interval_us);
 
-  // An invocation started on a container at `start_us`; its latency is wait + startup + exec + stretch,
-  // where `stretch_us` is the time it ran slower than a full core (CPU shared inside its container: the
-  // scaling path records such invocations when they complete).
+  // An invocation started at `start_us` after `startup_us` of start-up and ran for `run_us` (its trace
+  // duration, or longer where it shared the CPU); the 4-argument form runs for inv.exec_us.
   void record_start(const model::Invocation& inv, model::StartKind kind, model::Micros start_us,
-                    model::Micros startup_us, model::Micros stretch_us = 0);
+                    model::Micros startup_us, model::Micros run_us);
+  void record_start(const model::Invocation& inv, model::StartKind kind, model::Micros start_us,
+                    model::Micros startup_us) {
+    record_start(inv, kind, start_us, startup_us, inv.exec_us);
+  }
   void record_completion(model::Micros at_us);
   void record_drop(const model::Invocation& inv, model::DropReason reason);
   // Snapshot of cluster memory for the series at time `at_us`.

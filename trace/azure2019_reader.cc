@@ -1,6 +1,7 @@
 #include "trace/azure2019_reader.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <random>
 #include <unordered_map>
@@ -148,6 +149,8 @@ class Azure2019Source final : public InvocationSource {
     return m * model::kMicrosPerMinute;
   }
 
+  const std::vector<double>* faascache_arrival_ms() const override { return faascache_ms_ ? &arrival_ms_ : nullptr; }
+
  private:
   void load_day(const DayFiles& day) {
     CsvReader r(day.invocations);
@@ -168,26 +171,63 @@ class Azure2019Source final : public InvocationSource {
   void emit_minute(const std::vector<std::pair<model::FunctionId, std::uint32_t>>& cells,
                    std::vector<model::Invocation>& out) {
     const Micros start = global_minute_ * model::kMicrosPerMinute;
+    arrival_ms_.clear();
     for (const auto& [fn, n] : cells) {
       for (std::uint32_t i = 0; i < n; ++i) {
         model::Invocation inv;
         inv.function = fn;
         if (opts_.spread == Spread::kUniform) {
           inv.arrival_us = start + static_cast<Micros>(i) * model::kMicrosPerMinute / n;
+          if (faascache_ms_) arrival_ms_.push_back(faascache_ms(n, i));
         } else {
           inv.arrival_us = start + std::uniform_int_distribution<Micros>(0, model::kMicrosPerMinute - 1)(rng_);
         }
         out.push_back(inv);
       }
     }
-    std::stable_sort(out.begin(), out.end(), [](const model::Invocation& a, const model::Invocation& b) {
-      return a.arrival_us != b.arrival_us ? a.arrival_us < b.arrival_us : a.function < b.function;
-    });
+    if (faascache_ms_) {
+      sort_faascache(out);
+    } else {
+      std::stable_sort(out.begin(), out.end(), [](const model::Invocation& a, const model::Invocation& b) {
+        return a.arrival_us != b.arrival_us ? a.arrival_us < b.arrival_us : a.function < b.function;
+      });
+    }
     for (model::Invocation& inv : out) {
       inv.id = next_id_++;
       inv.exec_us = opts_.exec == ExecModel::kSampled ? sample_exec_us(catalog_->durations[inv.function], rng_)
                                                       : catalog_->functions[inv.function].warm_us;
     }
+  }
+
+  // FaasCache's converter: a minute's n invocations at start + i * every, every = 60000 / n (a Python
+  // float), n = 1 at the minute's start; evaluated in the same operation order, so bit for bit.
+  double faascache_ms(std::uint32_t n, std::uint32_t i) const {
+    const double start_ms = static_cast<double>(global_minute_ * 60 * 1000);
+    if (n == 1) return start_ms;
+    const double every = 60000.0 / static_cast<double>(n);
+    const double offset = static_cast<double>(i) * every;  // a separate statement: no fused multiply-add
+    return start_ms + offset;
+  }
+
+  // FaasCache sorts the concatenated per-function traces stably by float time, so simultaneous arrivals
+  // keep function (row) order; by arrival_us first, which the float never contradicts (distinct
+  // arrivals in one minute lie more than 1 µs apart unless two counts both exceed ~7,700 a minute).
+  void sort_faascache(std::vector<model::Invocation>& out) {
+    order_.resize(out.size());
+    for (std::size_t k = 0; k < order_.size(); ++k) order_[k] = static_cast<std::uint32_t>(k);
+    std::stable_sort(order_.begin(), order_.end(), [&](std::uint32_t a, std::uint32_t b) {
+      if (out[a].arrival_us != out[b].arrival_us) return out[a].arrival_us < out[b].arrival_us;
+      if (arrival_ms_[a] != arrival_ms_[b]) return arrival_ms_[a] < arrival_ms_[b];
+      return out[a].function < out[b].function;
+    });
+    sorted_.clear();
+    sorted_ms_.clear();
+    for (std::uint32_t k : order_) {
+      sorted_.push_back(out[k]);
+      sorted_ms_.push_back(arrival_ms_[k]);
+    }
+    out.swap(sorted_);
+    arrival_ms_.swap(sorted_ms_);
   }
 
   std::vector<DayFiles> days_;
@@ -200,6 +240,11 @@ class Azure2019Source final : public InvocationSource {
   std::size_t minute_in_day_ = 0;
   std::int64_t global_minute_ = 0;
   model::InvocationId next_id_ = 0;
+  bool faascache_ms_ = opts_.faascache && opts_.spread == Spread::kUniform;
+  std::vector<double> arrival_ms_;  // faascache_ms_: FaasCache's float ms of each invocation of the batch
+  std::vector<std::uint32_t> order_;
+  std::vector<model::Invocation> sorted_;
+  std::vector<double> sorted_ms_;
 };
 
 }  // namespace
@@ -256,7 +301,9 @@ Workload load_azure2019(const std::string& dir, const TraceOptions& opts) {
     spec.app = apps.try_emplace(key2(row.owner, row.app), static_cast<model::AppId>(apps.size())).first->second;
     spec.name = row.fn;
     spec.trigger = row.trigger;
-    spec.memory_mb = std::max<model::MegaBytes>(1, std::llround(mem));
+    // FaasCache's converter rounds memory up (int(ceil(...))); Hearth rounds to nearest by default.
+    spec.memory_mb = std::max<model::MegaBytes>(1, opts.faascache ? static_cast<model::MegaBytes>(std::ceil(mem))
+                                                                  : std::llround(mem));
     apply_function_model(d->second, opts, spec);
     catalog->by_key.emplace(k, spec.id);
     catalog->functions.push_back(spec);

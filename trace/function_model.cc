@@ -17,9 +17,12 @@ model::RuntimeKind assumed_runtime(const std::string& name) {
 static model::Micros ms_to_us(double ms) { return static_cast<model::Micros>(std::llround(std::max(0.0, ms) * 1000.0)); }
 
 void apply_function_model(const DurationStats& d, const TraceOptions& opts, model::FunctionSpec& spec) {
-  spec.warm_us = ms_to_us(d.average_ms);
+  // FaasCache's converter takes int(Average) and int(Maximum): whole ms, truncated.
+  const double average_ms = opts.faascache ? std::trunc(d.average_ms) : d.average_ms;
+  const double maximum_ms = opts.faascache ? std::trunc(d.maximum_ms) : d.maximum_ms;
+  spec.warm_us = ms_to_us(average_ms);
   if (opts.cold == ColdModel::kMaximum) {
-    spec.cold_start_us = ms_to_us(d.maximum_ms - d.average_ms);
+    spec.cold_start_us = ms_to_us(maximum_ms - average_ms);
   } else {
     spec.cold_start_us = opts.cold_base_us + opts.cold_per_mb_us * spec.memory_mb;
   }

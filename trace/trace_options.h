@@ -26,6 +26,11 @@ struct TraceOptions {
   std::int64_t minutes = 0;             // read at most this many minutes (0 = all)
   std::uint64_t seed = 1;
   model::MegaBytes default_memory_mb = 256;  // for traces without memory (Azure 2021)
+  // Build the workload as FaasCache's trace converter does (`--semantics faascache`): memory =
+  // ceil(AverageAllocatedMb) instead of rounded, Average and Maximum truncated to whole ms (its int()),
+  // and, with the uniform spread, each invocation's arrival also as FaasCache's float milliseconds
+  // (InvocationSource::faascache_arrival_ms), simultaneous arrivals ordered by that float.
+  bool faascache = false;
 };
 
 }  // namespace hearth::trace

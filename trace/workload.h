@@ -23,6 +23,11 @@ class InvocationSource {
   virtual bool next_batch(std::vector<model::Invocation>& out) = 0;
   // Virtual time the trace spans (for progress reports); 0 when unknown.
   virtual model::Micros span_us() const { return 0; }
+  // FaasCache's own float arrival time, in ms, of each invocation of the last batch (same order and
+  // size), when the source computes it (Azure 2019 with TraceOptions::faascache and the uniform spread:
+  // start + i·(60000/n) as Python evaluates it, so ties and the float clock match FaasCache's simulator
+  // to the bit); nullptr otherwise (then arrival_us / 1000 stands in).
+  virtual const std::vector<double>* faascache_arrival_ms() const { return nullptr; }
 };
 
 struct Workload {

@@ -12,44 +12,19 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "tests/e2e/run_hearth.h"
 #include "tests/trace/temp_dir.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using hearth::testing::TempDir;
+using hearth::testing::CliRun;
+using hearth::testing::hearth;
+using hearth::testing::json_of;
 
 const std::string kShared = HEARTH_SHARED_DIR;
-const std::string kHearth = HEARTH_BINARY;
 const std::string kAzure2019 = kShared + "/traces/azure2019-500";
-
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-};
-
-// Runs `hearth ARGS`, capturing stdout (stderr goes to a file whose text is appended after "\n--stderr--\n").
-CliRun hearth(const std::string& args) {
-  const fs::path err = fs::temp_directory_path() / ("hearth_e2e_" + std::to_string(::getpid()) + ".err");
-  const std::string cmd = kHearth + " " + args + " 2>" + err.string();
-  CliRun r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream e(err);
-  r.out += "\n--stderr--\n" + std::string(std::istreambuf_iterator<char>(e), {});
-  fs::remove(err);
-  return r;
-}
-
-nlohmann::json json_of(const CliRun& r) {
-  const auto end = r.out.find("\n--stderr--\n");
-  return nlohmann::json::parse(r.out.substr(0, end));
-}
 
 TEST(CliE2E, TtlPresetOnAzure2019ReportsEveryInvocation) {
   const CliRun r = hearth("sim --trace " + kAzure2019 + " --preset ttl --json --quiet");
@@ -141,7 +116,7 @@ TEST(CliE2E, MissingTraceAndBadPolicyAreRejected) {
 TEST(CliE2E, PoliciesListsEveryBaseline) {
   const CliRun r = hearth("policies");
   ASSERT_EQ(r.exit_code, 0);
-  for (const char* name : {"openwhisk", "random", "max-memory", "sophon", "sticky-ma", "ttl", "lru", "greedy-dual", "hybrid-histogram"})
+  for (const char* name : {"openwhisk", "random", "max-memory", "sophon", "sticky-ma", "ttl", "lru", "greedy-dual", "hybrid-histogram", "openwhisk-static", "openwhisk-2020"})
     EXPECT_NE(r.out.find(name), std::string::npos) << name;
 }
 

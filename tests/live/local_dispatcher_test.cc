@@ -135,6 +135,23 @@ TEST(LocalDispatcher, StemCellsGivePrewarmStarts) {
   EXPECT_NE(d.prometheus_metrics().find("hearth_starts_total{kind=\"prewarm\"} 2"), std::string::npos);
 }
 
+// OpenWhisk 2020's static stem cells live: one python 256 MB stem cell; a 128 MB function does not match
+// (memory must be equal) and starts cold; a 256 MB one takes the stem cell, which is replaced at once (the
+// interval is an hour: only the replacement on use can start it).
+TEST(LocalDispatcher, StaticStemCellsMatchExactMemoryAndAreReplacedAtOnce) {
+  FakeFactory factory;
+  auto c = config(1, "ttl:10m", 4096);
+  c.prewarm = "openwhisk-static:runtimes=python,memory=256,count=1,interval=1h";
+  LocalDispatcher d(factory, c);
+  for (int i = 0; i < 200 && d.stats().stem_cells_started < 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(d.stats().stem_cells_started, 1u);
+  EXPECT_EQ(invoke(d, action("small", 128)).start_kind, "cold");
+  EXPECT_EQ(invoke(d, action("exact", 256)).start_kind, "prewarm");
+  for (int i = 0; i < 200 && d.stats().stem_cells_started < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(d.stats().stem_cells_started, 2u);
+  EXPECT_EQ(invoke(d, action("other", 256)).start_kind, "prewarm");  // the replacement
+}
+
 TEST(LocalDispatcher, AnUpdatedActionNeverRunsOnAContainerOfTheOldCode) {
   FakeFactory factory;
   LocalDispatcher d(factory, config(1));

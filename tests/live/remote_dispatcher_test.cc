@@ -99,39 +99,41 @@ TEST(RemoteDispatcher, ColdThenWarmOnTheSameInvokerWithCodeShippedOnce) {
   EXPECT_NE(m.find("hearth_invocation_latency_seconds_count 3"), std::string::npos) << m;
 }
 
-// Sophon over the wire with 3 invokers: a cold start goes to the emptiest invoker, and a later invocation
-// goes to the invoker its reports say holds an idle container, even when another invoker is emptier.
+// Sophon over the wire with 3 invokers: a later invocation goes to the invoker its reports say holds an
+// idle container, even when other invokers are emptier.
 class SophonOverTheWire : public ::testing::TestWithParam<const char*> {};
 INSTANTIATE_TEST_SUITE_P(Rules, SophonOverTheWire, ::testing::Values("MA/MA", "MA/MC"));
 
 TEST_P(SophonOverTheWire, PlacesOnTheReportedIdleContainer) {
   RemoteDispatcherConfig c = config();
-  c.placement = std::string("sophon:") + GetParam() + ",sample=0";
+  c.placement = std::string("sophon:") + GetParam() + ",sample=0,ties=lowest";
   RemoteDispatcher d(c);
   Agent a(d.port(), "a"), b(d.port(), "b"), x(d.port(), "x");
   ASSERT_EQ(d.wait_for_invokers(3, 5000), 3);
   const auto first = invoke(d, action("f", 1, 512));
   EXPECT_EQ(first.start_kind, "cold");
   const std::string holder = first.invoker;
-  // Two more functions land cold on the two other (emptier) invokers.
+  // Two more functions start cold. Idle containers do not count against available memory (Sophon's
+  // definition), so every invoker ties at 1024 MB and the lowest slot, the holder, takes them too (it
+  // has room without evicting: 512 + 128 + 128 MB).
   const auto g = invoke(d, action("g", 1, 128));
   const auto h = invoke(d, action("h", 1, 128));
-  EXPECT_NE(g.invoker, holder);
-  EXPECT_NE(h.invoker, holder);
-  EXPECT_NE(g.invoker, h.invoker);
-  // The holder now has the least available memory (512 MB held), yet f goes back to its idle container.
+  EXPECT_EQ(g.invoker, holder);
+  EXPECT_EQ(h.invoker, holder);
+  // The holder is now the fullest invoker (768 MB held), yet f goes back to its idle container.
   const auto again = invoke(d, action("f", 1, 512));
   EXPECT_EQ(again.start_kind, "warm");
   EXPECT_EQ(again.invoker, holder);
   EXPECT_EQ(again.container, first.container);
 }
 
-// MC over the wire: three full invokers (two idle 512 MB containers each). Containers on two of them are
-// used again after a second; a new function then goes where the victim has been idle longest — the
-// invoker MA's tie-break (lowest slot) would not pick.
+// MC over the wire: three full invokers (two idle 512 MB containers each: each cold start goes to the
+// lowest slot where it fits without eviction). Containers on two of them are used again after a second; a
+// new function then goes where the victim has been idle longest — the invoker MA's tie-break (lowest
+// slot) would not pick.
 TEST(RemoteDispatcher, SophonMinCostEvictsTheLongestIdleFromReports) {
   RemoteDispatcherConfig c = config();
-  c.placement = "sophon:MA/MC,sample=0";
+  c.placement = "sophon:MA/MC,sample=0,ties=lowest";
   RemoteDispatcher d(c);
   Agent a(d.port(), "a"), b(d.port(), "b"), x(d.port(), "x");  // 1024 MB each, LRU eviction
   ASSERT_EQ(d.wait_for_invokers(3, 5000), 3);
@@ -177,9 +179,10 @@ std::string metric(RemoteDispatcher& d, const std::string& name) {
 }
 
 // The reports show an idle container of f on a and on b; a's is then taken by an invocation still
-// running (no result, so no report yet). The next f goes to a (equal available memory: lowest slot)
-// expecting a warm start; a answers stale with a fresh report and the controller places it again, on
-// b, where it runs warm in b's container.
+// running (no result, so no report yet), and a held invocation of g lands cold on b, so that both have
+// 256 MB placed and in flight. The next f goes to a (equal available memory: lowest slot) expecting a
+// warm start; a answers stale with a fresh report and the controller places it again, on b, where it
+// runs warm in b's container.
 // f cold on a and, while that runs (held), cold again on the emptiest other invoker, b: afterwards each
 // holds one idle container of f. Returns the two activations.
 std::pair<ActivationRecord, ActivationRecord> warm_f_on_a_and_b(RemoteDispatcher& d, Agent& a, Agent& b) {
@@ -195,7 +198,7 @@ INSTANTIATE_TEST_SUITE_P(Rules, StaleStateOverTheWire, ::testing::Values("MA/MA"
 
 TEST_P(StaleStateOverTheWire, ATakenContainerIsAnsweredStaleAndTheInvocationRunsWarmOnTheRealHolder) {
   RemoteDispatcherConfig c = config(/*heartbeat_timeout_ms=*/kNoHeartbeat);
-  c.placement = std::string("sophon:") + GetParam() + ",sample=0";
+  c.placement = std::string("sophon:") + GetParam() + ",sample=0,ties=lowest";
   RemoteDispatcher d(c);
   Agent a(d.port(), "a", kNoHeartbeat);
   ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);  // slots in this order: a, b, x
@@ -212,6 +215,8 @@ TEST_P(StaleStateOverTheWire, ATakenContainerIsAnsweredStaleAndTheInvocationRuns
   // An invocation takes a's idle container and stays running: the controller still sees it idle.
   a.factory.gate.close();
   auto taking = start(d, action("f"), R"({"hold":2})");
+  b.factory.gate.close();
+  auto other = start(d, action("g"), R"({"hold":3})");  // cold on b: a has less available memory
   const auto replaced = invoke(d, action("f"), R"({"n":3})");
   EXPECT_EQ(replaced.status, "success");
   EXPECT_EQ(replaced.result_json, R"({"n":3})");
@@ -226,18 +231,21 @@ TEST_P(StaleStateOverTheWire, ATakenContainerIsAnsweredStaleAndTheInvocationRuns
   EXPECT_EQ(took.invoker, "a");
   EXPECT_EQ(took.start_kind, "warm");
   EXPECT_EQ(took.container, first_a.container);
-  EXPECT_EQ(a.factory.created.load() + b.factory.created.load() + x.factory.created.load(), 2);
-  EXPECT_EQ(metric(d, "hearth_invocation_latency_seconds_count"), "4");  // each invocation ended once
+  b.factory.gate.open();
+  EXPECT_EQ(other.get().invoker, "b");
+  EXPECT_EQ(a.factory.created.load() + b.factory.created.load() + x.factory.created.load(), 3);  // f, f, g
+  EXPECT_EQ(metric(d, "hearth_invocation_latency_seconds_count"), "5");  // each invocation ended once
   for (const InvokerInfo& i : d.invokers()) EXPECT_EQ(i.in_flight, 0) << i.name;
 }
 
 // HyperFaaS's hierarchical scheduling over the wire: the controller (global scheduler) places on a's
-// container, which its last report shows with a free slot; a's in-container scheduler finds it busy
+// container, which its last report shows with a free slot (a held g on b evens out the memory in flight,
+// as in the stale-state test above); a's in-container scheduler finds it busy
 // (one slot, no phase-1 growth at max_slots=1) and bounces the invocation back with a fresh report; the
 // controller re-places it on b, whose container takes it at once.
 TEST(HierarchicalScheduling, AnInvokerBouncesWhatItsContainersCannotAdmitAndTheControllerReplacesIt) {
   RemoteDispatcherConfig c = config(/*heartbeat_timeout_ms=*/kNoHeartbeat);
-  c.placement = "sophon:MA/MA,sample=0";
+  c.placement = "sophon:MA/MA,sample=0,ties=lowest";
   RemoteDispatcher d(c);
   const std::string scaling = "hyperfaas:slots=1,max_slots=1";
   Agent a(d.port(), "a", kNoHeartbeat, false, "ttl:10m", scaling);
@@ -253,6 +261,8 @@ TEST(HierarchicalScheduling, AnInvokerBouncesWhatItsContainersCannotAdmitAndTheC
   // A second invocation occupies a's container; the controller still sees its slot free.
   a.factory.gate.close();
   auto taking = start(d, action("f"), R"({"hold":2})");
+  b.factory.gate.close();
+  auto other = start(d, action("g"), R"({"hold":3})");
   const auto bounced = invoke(d, action("f"), R"({"n":3})");
   EXPECT_EQ(bounced.status, "success");
   EXPECT_EQ(bounced.invoker, "b");
@@ -263,8 +273,10 @@ TEST(HierarchicalScheduling, AnInvokerBouncesWhatItsContainersCannotAdmitAndTheC
   const auto took = taking.get();
   EXPECT_EQ(took.invoker, "a");
   EXPECT_EQ(took.container, first_a.container);
+  b.factory.gate.open();
+  EXPECT_EQ(other.get().invoker, "b");
   EXPECT_EQ(a.factory.created.load(), 1);  // the bounce started nothing on a
-  EXPECT_EQ(b.factory.created.load(), 1);
+  EXPECT_EQ(b.factory.created.load(), 2);  // f's and g's
   for (const InvokerInfo& i : d.invokers()) EXPECT_EQ(i.in_flight, 0) << i.name;
 }
 
@@ -277,7 +289,7 @@ INSTANTIATE_TEST_SUITE_P(N, StaleReplacementBound, ::testing::Values(0, 1, 2));
 TEST_P(StaleReplacementBound, AfterNStaleAnswersItStartsColdAndEndsOnce) {
   const int n = GetParam();
   RemoteDispatcherConfig c = config(/*heartbeat_timeout_ms=*/kNoHeartbeat);
-  c.placement = "sophon:MA/MA,sample=0";
+  c.placement = "sophon:MA/MA,sample=0,ties=lowest";
   c.max_stale_replacements = n;
   RemoteDispatcher d(c);
   const std::string short_ttl = "ttl:100ms";
@@ -318,10 +330,68 @@ TEST_P(StaleReplacementBound, AfterNStaleAnswersItStartsColdAndEndsOnce) {
 
 // A peer that answers stale to an invoke sent without the warm expectation breaks the protocol: the
 // controller kept nothing to place it again with, so the invocation ends, as an internal error.
+// Non-forced scheduling over the wire (`openwhisk:overload=wait`): one 1024 MB invoker holds four
+// 256 MB invocations (held at its gate), so its semaphore is full; a fifth is held at the controller —
+// not sent — until one of them completes, then sent and run. Forced (OpenWhisk's default), the fifth is
+// sent at once and waits at the invoker.
+void fill_then_one_more(const std::string& placement, bool expect_held) {
+  RemoteDispatcherConfig c = config();
+  c.placement = placement;
+  RemoteDispatcher d(c);
+  Agent a(d.port(), "a");
+  ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
+  OpenGatesAtExit open_gates{{&a}};
+  a.factory.gate.close();
+  std::vector<std::future<ActivationRecord>> full;
+  for (int i = 0; i < 4; ++i) full.push_back(start(d, action("f" + std::to_string(i)), R"({"hold":1})"));
+  auto fifth = start(d, action("g"), R"({"n":5})");
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(d.invokers()[0].in_flight, expect_held ? 4 : 5);
+  EXPECT_EQ(fifth.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);  // held either way
+  a.factory.gate.open();
+  for (auto& f : full) EXPECT_EQ(f.get().status, "success");
+  const ActivationRecord r = fifth.get();
+  EXPECT_EQ(r.status, "success");
+  EXPECT_EQ(r.result_json, R"({"n":5})");
+  EXPECT_EQ(r.invoker, "a");
+  EXPECT_EQ(metric(d, "hearth_invocation_latency_seconds_count"), "5");
+  for (const InvokerInfo& i : d.invokers()) EXPECT_EQ(i.in_flight, 0) << i.name;
+}
+
+TEST(NonForcedScheduling, HeldAtTheControllerUntilTheSemaphoreHasRoom) {
+  fill_then_one_more("openwhisk:overload=wait", true);
+}
+
+TEST(NonForcedScheduling, ForcedIsSentAtOnce) { fill_then_one_more("openwhisk", false); }
+
+// Held invocations end with an error when the controller stops.
+TEST(NonForcedScheduling, HeldInvocationsEndWhenTheControllerStops) {
+  RemoteDispatcherConfig c = config();
+  c.placement = "openwhisk:overload=wait";
+  RemoteDispatcher d(c);
+  Agent a(d.port(), "a");
+  ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
+  OpenGatesAtExit open_gates{{&a}};
+  a.factory.gate.close();
+  std::vector<std::future<ActivationRecord>> full;
+  for (int i = 0; i < 4; ++i) full.push_back(start(d, action("f" + std::to_string(i)), R"({"hold":1})"));
+  auto fifth = start(d, action("g"));
+  auto sixth = start(d, action("h"));  // queued behind the fifth
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  d.stop();
+  for (auto* f : {&fifth, &sixth}) {
+    const ActivationRecord r = f->get();
+    EXPECT_EQ(r.status, "whisk internal error");
+    EXPECT_NE(r.result_json.find("waited for memory"), std::string::npos) << r.result_json;
+  }
+  a.factory.gate.open();
+  for (auto& f : full) EXPECT_EQ(f.get().status, "whisk internal error");  // the controller went away
+}
+
 TEST(RemoteDispatcher, AStaleAnswerToAnInvokeNotExpectingWarmEndsIt) {
   RemoteDispatcher d(config());
   const int fd = wire::connect_tcp("127.0.0.1", d.port());
-  const nlohmann::json state = wire::to_json(InvokerState{1024, 0, 0, 0, {}, {}});
+  const nlohmann::json state = wire::to_json(InvokerState{1024, 0, 0, 0, 0, {}, {}});
   ASSERT_TRUE(wire::send_frame(fd, nlohmann::json{{"type", "hello"}, {"name", "raw"}, {"pid", 0}, {"state", state}}.dump()));
   ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
   auto running = start(d, action("f"));

@@ -92,6 +92,7 @@ TEST(Wire, RecordsRoundTripThroughJson) {
   InvokerState s;
   s.memory_mb = 2048;
   s.used_mb = 512;
+  s.busy_mb = 128;
   s.busy = 1;
   s.prewarmed = 2;
   s.idle = {{"guest/f", 2}};
@@ -101,6 +102,9 @@ TEST(Wire, RecordsRoundTripThroughJson) {
   nlohmann::json old = to_json(s);  // an invoker that does not report eviction order
   old.erase("evictable");
   EXPECT_TRUE(state_from_json(old).evictable.empty());
+  EXPECT_EQ(state_from_json(to_json(s)).busy_mb, 128);
+  old.erase("busy_mb");  // an invoker that does not report busy memory: all it holds counts as busy
+  EXPECT_EQ(state_from_json(old).busy_mb, 512);
   EXPECT_THROW(state_from_json(nlohmann::json::parse(R"({"memory_mb": 1})")), std::exception);
 }
 

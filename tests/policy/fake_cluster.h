@@ -27,6 +27,16 @@ class FakeCluster final : public model::ClusterView {
     return it == idle_.end() ? 0 : it->second;
   }
   model::Micros now() const override { return now_; }
+  // Busy memory as set_busy gave it; by default used − the memory of the node's victims (its idle
+  // containers), as a consistent cluster would report.
+  model::MegaBytes busy_mb(model::NodeId node) const override {
+    if (const auto it = busy_.find(node); it != busy_.end()) return it->second;
+    model::MegaBytes busy = nodes_[node].used_mb;
+    if (const auto it = victims_.find(node); it != victims_.end())
+      for (const model::Container& c : it->second) busy -= c.memory_mb;
+    return busy;
+  }
+  void set_busy(model::NodeId node, model::MegaBytes mb) { busy_[node] = mb; }
   bool for_each_eviction_candidate(model::NodeId node,
                                    const std::function<bool(const model::Container&)>& visit) const override {
     if (!knows_eviction_order_) return false;
@@ -56,6 +66,7 @@ class FakeCluster final : public model::ClusterView {
   std::vector<model::NodeState> nodes_;
   std::map<std::pair<model::NodeId, model::FunctionId>, int> idle_;
   std::map<model::NodeId, std::vector<model::Container>> victims_;
+  std::map<model::NodeId, model::MegaBytes> busy_;
   bool knows_eviction_order_ = false;
   model::Micros now_ = 0;
 };

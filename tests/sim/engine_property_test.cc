@@ -1,4 +1,5 @@
-// Invariants of the simulator over random small workloads, every preset and every scaling policy.
+// Invariants of the simulator over random small workloads, every preset and every scaling policy, both
+// CPU models.
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
@@ -44,7 +45,14 @@ RandomCase random_case() {
   c.config.node_cores = *rc::gen::inRange(1, 4);
   c.config.queue_limit = *rc::gen::inRange<std::size_t>(0, 5);
   c.config.seed = *rc::gen::inRange<std::uint64_t>(1, 1000);
-  c.config.check_invariants = true;  // throws if memory or cores ever exceed a node's capacity
+  // Either CPU model, part of each duration as waiting, cold-start contention on or off.
+  c.config.cpu_model = *rc::gen::arbitrary<bool>() ? SimConfig::CpuModel::kShares : SimConfig::CpuModel::kFifo;
+  c.config.cpu_fraction = *rc::gen::inRange(1, 11) / 10.0;
+  c.config.cold_contention = *rc::gen::inRange(0, 3) * 0.5;
+  c.config.cold_contention_us = *rc::gen::inRange(0, 3) * model::millis(100);
+  // Throws if memory (or, where the model binds them, cores) ever exceed a node's capacity, if a node's
+  // CPU runs jobs it does not count, or if an invocation runs faster than one core.
+  c.config.check_invariants = true;
   return c;
 }
 

@@ -62,7 +62,9 @@ TEST(Engine, LruEvictsLeastRecentlyUsedUnderPressure) {
 TEST(Engine, QueuesWhenCoresAreBusy) {
   auto w = workload({function(0, 100, seconds(1), millis(500)), function(1, 100, seconds(1), millis(500))},
                     {call(0, 0, seconds(1)), call(1, 0, seconds(1))});
-  const SimResult r = run_simulation(w, one_node("ttl:10m", 1000, /*cores=*/1));
+  SimConfig c = one_node("ttl:10m", 1000, /*cores=*/1);
+  c.cpu_model = SimConfig::CpuModel::kFifo;  // the FIFO queue behind cores (processor sharing: cpu_model_test)
+  const SimResult r = run_simulation(w, c);
   EXPECT_EQ(r.metrics.completed(), 2u);
   EXPECT_EQ(r.metrics.wait().max(), millis(1500));          // waits for the first cold run
   EXPECT_EQ(r.metrics.latency().max(), millis(1500 + 1500));  // then its own cold run
@@ -88,6 +90,7 @@ TEST(Engine, QueueLimitDropsWithReason) {
   auto w = workload({function(0, 100, seconds(1), 0)},
                     {call(0, 0, seconds(1)), call(0, 0, seconds(1)), call(0, 0, seconds(1))});
   SimConfig c = one_node("ttl:10m", 1000, 1);
+  c.cpu_model = SimConfig::CpuModel::kFifo;  // a queue forms behind the one core
   c.queue_limit = 1;
   const SimResult r = run_simulation(w, c);
   EXPECT_EQ(r.metrics.completed(), 2u);

@@ -1,0 +1,85 @@
+// Test helper: a running `hearth up` on 127.0.0.1 (any free port), SIGTERM and reaped on destruction
+// (also when a test fails), and the guest credentials it creates.
+#pragma once
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "live/http_client.h"
+
+namespace hearth::testing {
+
+inline const std::string kGuestAuth =
+    "23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP";
+inline const std::string kAuth = hearth::live::basic_auth("23bc46b1-71f6-4ed5-8c54-816aa4f8c502",
+                                                          "123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP");
+
+// A running `hearth up`; SIGTERM and reap on destruction (also when a test fails).
+class Platform {
+ public:
+  explicit Platform(const std::string& data_dir, const std::string& extra = "") {
+    int out[2];
+    EXPECT_EQ(pipe(out), 0);
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      const std::string cmd = std::string(HEARTH_BINARY) + " up --port 0 --data-dir " + data_dir + " " + extra;
+      execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    FILE* f = fdopen(out[0], "r");
+    char line[512] = {0};
+    if (fgets(line, sizeof line, f)) {
+      const std::string s(line);
+      const auto colon = s.find(':', s.find("127.0.0.1"));
+      port_ = static_cast<std::uint16_t>(std::stoi(s.substr(colon + 1)));
+      if (const auto wire = s.find("wire 127.0.0.1:"); wire != std::string::npos)
+        wire_port_ = static_cast<std::uint16_t>(std::stoi(s.substr(wire + 15)));
+    }
+    out_ = f;
+  }
+  ~Platform() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      int status;
+      waitpid(pid_, &status, 0);
+    }
+    if (out_) fclose(out_);
+  }
+  std::uint16_t port() const { return port_; }
+  std::uint16_t wire_port() const { return wire_port_; }
+  pid_t pid() const { return pid_; }
+  // The invoker processes it spawned, by name ("invoker0", ...), from their command lines.
+  std::map<std::string, pid_t> invokers() const {
+    std::map<std::string, pid_t> out;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid_) + "/task")) {
+      std::ifstream children(task.path() / "children");
+      for (pid_t child; children >> child;) {
+        std::ifstream cmdline("/proc/" + std::to_string(child) + "/cmdline");
+        std::vector<std::string> args;
+        for (std::string arg; std::getline(cmdline, arg, '\0');) args.push_back(arg);
+        for (std::size_t i = 0; i + 1 < args.size(); ++i)
+          if (args[i] == "--name") out[args[i + 1]] = child;
+      }
+    }
+    return out;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0, wire_port_ = 0;
+  FILE* out_ = nullptr;
+};
+
+}  // namespace hearth::testing
