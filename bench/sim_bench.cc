@@ -127,5 +127,9 @@ BENCHMARK_CAPTURE(BM_Simulate, scaling_hyperfaas, std::string("openwhisk"), std:
     ->Unit(benchmark::kMillisecond)
     ->Iterations(3)
     ->UseRealTime();
+BENCHMARK_CAPTURE(BM_Simulate, scaling_hpa, std::string("openwhisk"), std::string("hpa"))
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
 
 BENCHMARK_MAIN();

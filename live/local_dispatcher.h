@@ -145,6 +145,7 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
     std::vector<std::shared_ptr<Scaled>> containers;  // oldest first
     std::deque<Pending> buffer;
     double load_integral = 0;  // ∫ (running + buffered) dt since the last tick, in µs
+    double cpu_integral = 0;   // ∫ running dt (a worker has a core: its quota grows per worker), in µs
     model::Micros load_since = 0;
   };
 

@@ -33,6 +33,7 @@ void LocalDispatcher::account_load(ScaledFunction& f) {
   for (const auto& c : f.containers) running += c->active;
   f.load_integral += static_cast<double>(running + static_cast<std::int32_t>(f.buffer.size())) *
                      static_cast<double>(t - f.load_since);
+  f.cpu_integral += static_cast<double>(running) * static_cast<double>(t - f.load_since);
   f.load_since = t;
 }
 
@@ -294,7 +295,9 @@ void LocalDispatcher::scaling_tick(std::vector<std::shared_ptr<LiveContainer>>& 
     }
     l.buffered = static_cast<std::int32_t>(f.buffer.size());
     l.mean_concurrency = f.load_integral / span;
+    l.mean_cores_used = f.cpu_integral / span;
     f.load_integral = 0;
+    f.cpu_integral = 0;
     loads.push_back(l);
   }
   const auto retire = [&](ScaledFunction& f, std::size_t i) {

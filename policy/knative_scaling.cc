@@ -15,13 +15,6 @@ std::size_t window_ticks(model::Micros window, model::Micros tick) {
   return static_cast<std::size_t>(std::max<model::Micros>(1, (window + tick - 1) / tick));
 }
 
-// A container count: at most int32's maximum (a tiny target makes demand / target overflow the cast).
-std::int32_t ceil_count(double x) {
-  const double c = std::ceil(x - 1e-9);
-  if (!(c < static_cast<double>(std::numeric_limits<std::int32_t>::max()))) return std::numeric_limits<std::int32_t>::max();
-  return static_cast<std::int32_t>(c);
-}
-
 }  // namespace
 
 KnativeScaling::KnativeScaling(const KnativeParams& params)
@@ -39,20 +32,7 @@ KnativeScaling::KnativeScaling(const KnativeParams& params)
 
 Admission KnativeScaling::admit(const model::FunctionSpec&, const FunctionLoad& load,
                                 const model::ClusterView& cluster, model::Micros) {
-  const ContainerLoad* best = nullptr;
-  for (const ContainerLoad& c : load.containers) {
-    if (!c.ready || c.active >= c.slots || !has_free_core(cluster, c.node)) continue;
-    if (!best || c.active < best->active) best = &c;
-  }
-  Admission a;
-  if (best) {
-    a.container = best->id;
-    a.slots = best->slots;
-    a.phase = 1;
-  } else if (load.containers.empty()) {
-    a.scale_out = 1;  // the activator asks for the first container at once
-  }
-  return a;
+  return admit_least_loaded(load, cluster);
 }
 
 std::vector<ScaleTarget> KnativeScaling::on_tick(std::span<const TickLoad> loads, model::Micros now) {

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "policy/greedy_dual_keepalive.h"
+#include "policy/hpa_scaling.h"
 #include "policy/hybrid_histogram_keepalive.h"
 #include "policy/hyperfaas_scaling.h"
 #include "policy/knative_scaling.h"
@@ -171,14 +172,33 @@ const std::vector<PolicyInfo>& all_policies() {
         {"grace", PT::kDuration, "30s", "scale-to-zero grace period"},
         {"scale_down_rate", PT::kDouble, "2", "at most ready/rate containers removed per tick"}}},
       {PolicyKind::kScaling, "hyperfaas",
-       "HyperFaaS multi-phase: 1 raise the container's slots under CPU/memory watermarks, 2 bounce to another "
-       "container with room, 3 start containers in the background while phase-1 containers buffer the burst",
-       {{"slots", PT::kInt, "10", "concurrency a container starts with and falls back to"},
+       "HyperFaaS multi-phase: 1 add a worker to the container (sharing its CPU quota) under CPU/memory "
+       "watermarks, 2 bounce to another container with room or borrow a worker of an under-utilised one, "
+       "3 once the overload persists, start containers in the background while phase-1 containers buffer",
+       {{"slots", PT::kInt, "10", "workers a container starts with and falls back to"},
         {"max_slots", PT::kInt, "40", "phase-1 cap per container"},
+        {"cores", PT::kInt, "10", "CPU quota of a container (cores), shared by its running invocations"},
+        {"worker_mb", PT::kInt, "2", "memory per worker beyond the first (MB)"},
         {"cpu", PT::kDouble, "0.8", "CPU watermark: busy cores / cores"},
         {"memory", PT::kDouble, "0.9", "memory watermark: used / capacity"},
+        {"persist", PT::kDouble, "1", "phase 3 once the overload lasted this x the function's cold start"},
+        {"low", PT::kDouble, "0.5", "phase 2 borrows workers of containers running <= low x cores (0: off)"},
         {"window", PT::kDuration, "30s", "reclaim: keep ceil(peak concurrency over this window / slots)"},
         {"tick", PT::kDuration, "2s", "how often slots fall back and idle containers are reclaimed"}}},
+      {PolicyKind::kScaling, "hpa",
+       "Kubernetes HPA on CPU (OpenFaaS on Kubernetes): every sync desired = ceil(pods x utilisation / "
+       "target) outside the tolerance, scale-down stabilised over a window, scale-up +100 % or +4 per period",
+       {{"target", PT::kDouble, "0.8", "target CPU utilisation (used / requested)"},
+        {"tolerance", PT::kDouble, "0.1", "no change while |utilisation / target - 1| <= this"},
+        {"cores", PT::kInt, "1", "CPU request (= limit) of a pod, cores"},
+        {"cc", PT::kInt, "0", "invocations a pod runs at once (0 = unlimited)"},
+        {"min", PT::kInt, "1", "minReplicas"},
+        {"max", PT::kInt, "20", "maxReplicas"},
+        {"sync", PT::kDuration, "15s", "sync period (--horizontal-pod-autoscaler-sync-period)"},
+        {"down", PT::kDuration, "300s", "scale-down stabilisation window"},
+        {"period", PT::kDuration, "15s", "scale-up policy period"},
+        {"up_percent", PT::kDouble, "100", "scale-up policy: at most this % more pods per period"},
+        {"up_pods", PT::kInt, "4", "scale-up policy: or this many more pods per period (the larger wins)"}}},
   };
   return policies;
 }
@@ -281,9 +301,28 @@ std::unique_ptr<ScalingPolicy> make_scaling(std::string_view text, const PolicyC
     k.max_scale_down_rate = p.get_double("scale_down_rate");
     return std::make_unique<KnativeScaling>(k);
   }
+  if (spec.name == "hpa") {
+    HpaParams k;
+    k.target = p.get_double("target");
+    k.tolerance = p.get_double("tolerance");
+    k.cores = int32_param(p, "cores", "hpa");
+    k.container_concurrency = int32_param(p, "cc", "hpa");
+    k.min_replicas = int32_param(p, "min", "hpa");
+    k.max_replicas = int32_param(p, "max", "hpa");
+    k.sync_us = p.get_duration("sync");
+    k.down_window_us = p.get_duration("down");
+    k.up_period_us = p.get_duration("period");
+    k.up_percent = p.get_double("up_percent");
+    k.up_pods = int32_param(p, "up_pods", "hpa");
+    return std::make_unique<HpaScaling>(k);
+  }
   HyperFaaSParams h;
   h.slots = int32_param(p, "slots", "hyperfaas");
   h.max_slots = int32_param(p, "max_slots", "hyperfaas");
+  h.cores = int32_param(p, "cores", "hyperfaas");
+  h.worker_mb = p.get_int("worker_mb");
+  h.persist = p.get_double("persist");
+  h.low = p.get_double("low");
   h.cpu_watermark = p.get_double("cpu");
   h.memory_watermark = p.get_double("memory");
   h.window_us = p.get_duration("window");

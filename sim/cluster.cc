@@ -85,6 +85,18 @@ void Cluster::destroy(ContainerId id) {
   free_slots_.push_back(id);
 }
 
+void Cluster::resize(ContainerId id, MegaBytes memory_mb) {
+  Slot& s = slots_[id];
+  const MegaBytes delta = memory_mb - s.c.memory_mb;
+  if (delta == 0) return;
+  change_used(s.c.node, delta);  // settles first
+  if (s.indexed) {
+    idle_total_ += delta;
+    idle_mb_[s.c.node] += delta;
+  }
+  s.c.memory_mb = memory_mb;
+}
+
 void Cluster::unindex(ContainerId id) {
   Slot& s = slots_[id];
   assert(s.indexed);

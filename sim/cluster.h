@@ -49,6 +49,8 @@ class Cluster final : public model::ClusterView {
   model::ContainerId create(model::NodeId node, model::FunctionId fn, model::RuntimeKind runtime,
                             model::MegaBytes memory_mb, model::ContainerState state);
   void destroy(model::ContainerId id);
+  // Changes the memory a container holds (a worker added or gone; the caller checked growth fits).
+  void resize(model::ContainerId id, model::MegaBytes memory_mb);
 
   // Most recently idled container of `fn` on `node` (warm, paused or prewarmed for fn), removed from the
   // idle indexes; nullopt if none.

@@ -9,11 +9,14 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "policy/registry.h"
 #include "sim/cluster.h"
 #include "sim/cold_contention.h"
+#include "sim/container_cpu.h"
 #include "sim/event_queue.h"
 #include "sim/processor_sharing.h"
 #include "sim/scaling_state.h"
@@ -208,8 +211,8 @@ class Engine {
     if (scaling_) check_scaling_invariants();
   }
 
-  // Every tracked container runs at most its slots, and the nodes' busy cores are exactly the
-  // invocations running in containers.
+  // Every tracked container runs at most its slots, and the nodes' busy cores are exactly the cores
+  // their containers hold (min(running, quota) each).
   void check_scaling_invariants() const {
     std::vector<std::int32_t> running(cluster_.nodes().size(), 0);
     for (model::FunctionId fn : scaling_state_->tracked_functions()) {
@@ -219,7 +222,7 @@ class Engine {
           throw std::logic_error("container " + std::to_string(id) + " at t=" + std::to_string(now_) + "us runs " +
                                  std::to_string(s.active) + " invocations with " + std::to_string(s.slots) +
                                  " slots" + (s.ready ? "" : " before it is ready"));
-        running[cluster_.container(id).node] += s.active;
+        running[cluster_.container(id).node] += s.held();
       }
     }
     for (const model::NodeState& n : cluster_.nodes())
@@ -238,6 +241,7 @@ class Engine {
       case EventType::kSample: sample(); break;
       case EventType::kContainerReady: container_ready(e.a, e.b); break;
       case EventType::kScalingTick: scaling_tick(); break;
+      case EventType::kContainerCpuCompletion: container_cpu_complete(e.a, e.b); break;
       case EventType::kCpuEnter: cpu_enter(e.a); break;
       case EventType::kCpuDone: cpu_done(e.a); break;
     }
@@ -338,18 +342,23 @@ class Engine {
       events_.push(now_ + startup + inv.exec_us, EventType::kCompletion, id, cluster_.container(id).generation);
       return;
     }
-    std::uint32_t job;
-    if (free_jobs_.empty()) {
-      job = static_cast<std::uint32_t>(jobs_.size());
-      jobs_.emplace_back();
-    } else {
-      job = free_jobs_.back();
-      free_jobs_.pop_back();
-    }
-    jobs_[job] = Job{inv, id, kind, now_, startup};
+    const std::uint32_t job = store_job(jobs_, free_jobs_, Job{inv, id, kind, now_, startup});
     const Micros enter = now_ + startup + (inv.exec_us - cpu_work(inv));
     if (enter > now_) events_.push(enter, EventType::kCpuEnter, job);
     else cpu_enter(job);
+  }
+
+  // Stores `job` in a free entry of `jobs` (listed in `free`) or a new one; returns its number.
+  template <class T>
+  static std::uint32_t store_job(std::vector<T>& jobs, std::vector<std::uint32_t>& free, T job) {
+    if (free.empty()) {
+      jobs.push_back(std::move(job));
+      return static_cast<std::uint32_t>(jobs.size() - 1);
+    }
+    const std::uint32_t n = free.back();
+    free.pop_back();
+    jobs[n] = std::move(job);
+    return n;
   }
 
   // The part of `inv`'s duration that is CPU work (SimConfig::cpu_fraction).
@@ -423,12 +432,14 @@ class Engine {
     return true;
   }
 
-  // `inv` started at `start` after `startup` and ran for `run`.
+  // `inv` started at `start` after `startup` and ran for `run` (its trace duration, or longer where it
+  // shared a CPU: its node's or its container's quota). The timeline's overhead is latency − trace
+  // duration (sim/latency_timeline.h): wait + start-up + stretch (run − exec).
   void record_start(const Invocation& inv, StartKind kind, Micros start, Micros startup, Micros run) {
     result_.metrics.record_start(inv, kind, start, startup, run);
     if (result_.timeline.enabled()) {
-      const Micros overhead = start - inv.arrival_us + startup;
-      result_.timeline.record(inv, overhead + run, overhead);
+      const Micros overhead = start - inv.arrival_us + startup + (run - inv.exec_us);
+      result_.timeline.record(inv, overhead + inv.exec_us, overhead);
     }
   }
 
@@ -594,6 +605,8 @@ class Engine {
         ++result_.admissions_by_phase[std::min<std::size_t>(a.phase, 3)];
         run_in(*a.container, front, a.slots);
       }
+      for (std::int32_t i = 0; i < a.multiplex; ++i)
+        if (!start_container(spec, front, Start::kBorrowOnly)) break;
       for (std::int32_t i = 0; i < a.scale_out; ++i)
         if (!start_container(spec, front)) break;
       if (!a.container) break;
@@ -628,14 +641,14 @@ class Engine {
     return n.cores - n.busy_cores - (node < starting_slots_.size() ? starting_slots_[node] : 0);
   }
 
-  // Where a new container of `fn` with `slots` goes: the placement policy's node if it has cores to
-  // spare for them, else the healthy node with the most spare cores (ties: the placement's node, then
+  // Where a new container of `fn` needing `cores` goes: the placement policy's node if it has those
+  // cores to spare, else the healthy node with the most spare cores (ties: the placement's node, then
   // the lowest id), as a CPU-request scheduler (Kubernetes) or HyperFaaS's global scheduler would.
-  std::optional<NodeId> container_node(const FunctionSpec& fn, const Invocation& inv, std::int32_t slots) {
+  std::optional<NodeId> container_node(const FunctionSpec& fn, const Invocation& inv, std::int32_t cores) {
     auto placed = placement_->place(inv, fn, cluster_);
     if (!placed) return std::nullopt;
     if (*placed == policy::kHoldAtController) placed = 0;  // no controller FIFO here: no preference
-    const std::int32_t need = std::min(slots, cluster_.node(*placed).cores);
+    const std::int32_t need = std::min(cores, cluster_.node(*placed).cores);
     if (spare_cores(*placed) >= need) return placed;
     NodeId best = *placed;
     for (const model::NodeState& n : cluster_.nodes())
@@ -643,53 +656,81 @@ class Engine {
     return best;
   }
 
-  // A ready container of another function that can lend `fn` a worker (see SimConfig::share_containers):
-  // neither a guest itself nor lending already.
+  // A ready container of another function that can lend `fn` a worker (see SimConfig::share_containers
+  // and policy::Admission::multiplex): neither a guest itself nor lending already, and one the policy
+  // lets lend (HyperFaaS: an under-utilised one).
   std::optional<ContainerId> share_host(const FunctionSpec& fn) const {
     for (model::FunctionId other : scaling_state_->tracked_functions()) {
       if (other == fn.id || functions_[other].runtime != fn.runtime) continue;
       for (ContainerId id : scaling_state_->containers(other)) {
         const model::Container& c = cluster_.container(id);
         const ScalingState::Slot& s = scaling_state_->slot(id);
-        if (s.ready && !s.lent_to && !s.host && c.memory_mb >= fn.memory_mb && spare_cores(c.node) > 0) return id;
+        if (!s.ready || s.lent_to || s.host || c.memory_mb < fn.memory_mb || spare_cores(c.node) <= 0) continue;
+        if (scaling_->lends(policy::ContainerLoad{id, c.node, s.active, s.slots, s.ready, s.max_slots, s.cores}))
+          return id;
       }
     }
     return std::nullopt;
   }
 
+  // Memory of a container of `fn` with `slots` workers: the function's, plus the policy's per-worker
+  // memory for each worker beyond the first.
+  model::MegaBytes container_mb(const FunctionSpec& fn, model::MegaBytes base, std::int32_t slots) const {
+    const model::MegaBytes per_worker = scaling_->worker_mb(fn);
+    return per_worker == 0 ? base : base + per_worker * (slots - 1);
+  }
+
+  enum class Start { kAny, kBorrowOnly };
   // Starts a container of `fn` in the background on container_node() (a stem cell if the node has one,
   // else a cold start, evicting idle containers if memory is short), or on a worker borrowed from
-  // share_host() with sharing on.
-  bool start_container(const FunctionSpec& fn, const Invocation& inv) {
-    const std::int32_t slots = scaling_->initial_slots(fn);
+  // share_host() with sharing on or when the policy multiplexes (kBorrowOnly: only that). A borrowed
+  // worker is one worker (slots 1, capped there) with one core of quota and no memory of its own.
+  bool start_container(const FunctionSpec& fn, const Invocation& inv, Start how = Start::kAny) {
+    std::int32_t slots = scaling_->initial_slots(fn);
+    if (const model::MegaBytes per_worker = scaling_->worker_mb(fn); per_worker > 0)  // as many as fit a node
+      slots = static_cast<std::int32_t>(
+          std::clamp<model::MegaBytes>((config_.node_memory_mb - fn.memory_mb) / per_worker + 1, 1, slots));
+    std::int32_t cores = scaling_->container_cores(fn);
     std::optional<NodeId> node;
     std::optional<ContainerId> host;
-    if (config_.share_containers && (host = share_host(fn))) node = cluster_.container(*host).node;
-    else node = container_node(fn, inv, slots);
+    if ((how == Start::kBorrowOnly || config_.share_containers) && (host = share_host(fn))) {
+      node = cluster_.container(*host).node;
+      slots = 1;
+      cores = 1;
+    } else if (how == Start::kBorrowOnly) {
+      return false;
+    } else {
+      node = container_node(fn, inv, std::min(slots, cores));
+    }
     if (!node) return false;
     ContainerId id;
     Micros startup;
-    if (host) {  // a worker of the host's container, specialised: its init only, no memory of its own
+    const model::MegaBytes workers_mb = container_mb(fn, 0, slots);
+    if (host) {  // a generic worker of the host's container, specialised: its init only, no memory of its own
       id = cluster_.create(*node, fn.id, fn.runtime, 0, ContainerState::kStarting);
       ++result_.shared_starts;
       startup = fn.init_us;
-    } else if (auto stem = take_stem_cell(*node, fn)) {
+    } else if (auto stem = workers_mb == 0 || make_room(*node, workers_mb) ? take_stem_cell(*node, fn)
+                                                                            : std::nullopt) {
       id = *stem;
       cluster_.container(id).function = fn.id;
       cluster_.container(id).state = ContainerState::kStarting;
+      cluster_.resize(id, container_mb(fn, cluster_.container(id).memory_mb, slots));
       startup = fn.init_us;
     } else {
-      if (!make_room(*node, fn.memory_mb)) return false;
-      id = cluster_.create(*node, fn.id, fn.runtime, fn.memory_mb, ContainerState::kStarting);
+      const model::MegaBytes mb = container_mb(fn, fn.memory_mb, slots);
+      if (!make_room(*node, mb)) return false;
+      id = cluster_.create(*node, fn.id, fn.runtime, mb, ContainerState::kStarting);
       ++result_.containers_created;
       startup = contention_.begin(*node, now_, fn.cold_start_us);
     }
     cluster_.node(*node).reserved_mb += fn.memory_mb;
     if (starting_slots_.size() <= *node) starting_slots_.resize(cluster_.nodes().size(), 0);
-    starting_slots_[*node] += slots;
-    scaling_state_->add(fn.id, id, slots, now_ + startup);
+    starting_slots_[*node] += std::min(slots, cores);
+    scaling_state_->add(fn.id, id, slots, cores, now_ + startup);
     if (host) {
       scaling_state_->slot(id).host = host;
+      scaling_state_->slot(id).max_slots = 1;
       scaling_state_->slot(*host).lent_to = id;
     }
     ++waiting_;
@@ -700,26 +741,33 @@ class Engine {
   void container_ready(ContainerId id, std::uint32_t generation) {
     const model::Container& c = cluster_.container(id);
     if (c.generation != generation || !scaling_state_->tracked(id) || scaling_state_->slot(id).ready) return;
-    scaling_state_->slot(id).ready = true;
-    starting_slots_[c.node] -= scaling_->initial_slots(functions_[c.function]);
+    ScalingState::Slot& ready = scaling_state_->slot(id);
+    ready.ready = true;
+    starting_slots_[c.node] -= std::min(ready.slots, ready.cores);
     --waiting_;
     drain_scaled(c.function);
     if (scaling_state_->slot(id).active == 0) go_idle_scaled(id);
   }
 
-  // Runs `inv` in container `id` (ready, with a free slot once its slots are raised to `slots`, on a
-  // node with a free core: the policy's promise, checked here).
+  // Runs `inv` in container `id` (ready, with a free slot once its slots are raised to `slots`, below
+  // its quota on a node with a free core or at its quota: the policy's promise, checked here). Raising
+  // slots adds workers, and their memory (evicting idle containers on the node if it is short).
   void run_in(ContainerId id, const Invocation& inv, std::int32_t slots) {
     ScalingState::Slot& s = scaling_state_->slot(id);
     model::Container& c = cluster_.container(id);
     model::NodeState& ns = cluster_.node(c.node);
     const FunctionSpec& fn = functions_[inv.function];
+    const auto broken = [&](const char* what) {
+      return std::logic_error(std::string("scaling policy '") + std::string(scaling_->name()) +
+                              "' admitted an invocation of function " + std::to_string(inv.function) +
+                              " to container " + std::to_string(id) + " " + what);
+    };
+    const std::int32_t old_slots = s.slots;
     s.slots = std::max(s.slots, slots);
     if (!scaling_state_->tracked(id) || c.function != inv.function || !s.ready || s.active >= s.slots ||
-        ns.busy_cores >= ns.cores)
-      throw std::logic_error(std::string("scaling policy '") + std::string(scaling_->name()) +
-                             "' admitted an invocation of function " + std::to_string(inv.function) +
-                             " to container " + std::to_string(id) + " without a free slot and core");
+        (s.active < s.cores && ns.busy_cores >= ns.cores))
+      throw broken("without a free slot and core");
+    if (s.slots > s.max_slots) throw broken("past the workers it can have");
     Micros startup = 0;
     if (s.active == 0) {
       // Idle (in the cluster's indexes), or just ready, or just finished its last invocation (busy).
@@ -734,24 +782,64 @@ class Engine {
     } else {
       ++c.uses;
     }
+    if (s.slots > old_slots && !s.host) {  // new workers (a borrowed worker has none)
+      const model::MegaBytes grown = container_mb(fn, c.memory_mb, s.slots - old_slots + 1);
+      if (grown > c.memory_mb) {
+        if (!make_room(c.node, grown - c.memory_mb)) throw broken("with no memory for its new workers");
+        cluster_.resize(id, grown);
+      }
+    }
     StartKind kind = StartKind::kWarm;
     if (c.uses == 1) kind = inv.arrival_us < s.ready_us ? StartKind::kCold : StartKind::kPrewarm;
+    if (s.active < s.cores) {  // below its quota: it takes a core of the node
+      ++ns.busy_cores;
+      scaling_state_->change_cores(fn.id, +1, now_);
+    }
     ++s.active;
     result_.max_slots_used = std::max(result_.max_slots_used, s.active);
-    ++ns.busy_cores;
     ++busy_;
     keepalive_->on_start(c, fn, kind, now_);
     if (prewarm_) prewarm_->on_start(c, kind, now_);
-    begin_run(id, inv, kind, startup);
+    if (s.cores == policy::kUnlimitedCores) {  // no quota: a job of its node (processor sharing or fifo)
+      begin_run(id, inv, kind, startup);
+      return;
+    }
+    // Processor sharing in the container's quota: recorded when it completes. Its node's processor
+    // sharing does not see it (nested sharing is not modelled: docs/autoscaling.md).
+    const std::uint32_t job =
+        store_job(container_jobs_, free_container_jobs_, RunningJob{inv, now_, startup, kind});
+    container_cpu_.add(id, s.cores, now_, startup + inv.exec_us, job);
+    arm_container_cpu(id);
+  }
+
+  // (Re)schedules the completion event of the container's first job to finish.
+  void arm_container_cpu(ContainerId id) {
+    if (container_cpu_.running(id) == 0) return;
+    events_.push(container_cpu_.next_finish(id), EventType::kContainerCpuCompletion, id, container_cpu_.arm(id));
+  }
+
+  void container_cpu_complete(ContainerId id, std::uint32_t epoch) {
+    if (!container_cpu_.armed(id, epoch)) return;  // the container's jobs changed since: a later event stands
+    const std::uint32_t job = container_cpu_.pop(id, now_);
+    const RunningJob& j = container_jobs_[job];
+    const Micros run = std::max<Micros>(j.inv.exec_us, now_ - j.start_us - j.startup_us);  // exec + stretch
+    record_start(j.inv, j.kind, j.start_us, j.startup_us, run);
+    free_container_jobs_.push_back(job);
+    arm_container_cpu(id);
+    complete_scaled(id);
   }
 
   void complete_scaled(ContainerId id) {
     const model::Container& c = cluster_.container(id);
     const model::FunctionId fn = c.function;
-    --cluster_.node(c.node).busy_cores;
+    ScalingState::Slot& done = scaling_state_->slot(id);
+    if (done.active <= done.cores) {  // it held a core
+      --cluster_.node(c.node).busy_cores;
+      scaling_state_->change_cores(fn, -1, now_);
+    }
     --busy_;
     result_.metrics.record_completion(now_);
-    --scaling_state_->slot(id).active;
+    --done.active;
     scaling_state_->change_concurrency(fn, -1, now_);
     drain_scaled(fn);
     if (scaling_state_->slot(id).active == 0) go_idle_scaled(id);
@@ -786,7 +874,7 @@ class Engine {
         l.in_flight += s.active;
       }
       l.buffered = static_cast<std::int32_t>(scaling_state_->buffer(fn).size());
-      l.mean_concurrency = scaling_state_->take_mean(fn, last_tick_, now_);
+      std::tie(l.mean_concurrency, l.mean_cores_used) = scaling_state_->take_means(fn, last_tick_, now_);
       tick_loads_.push_back(l);
     }
     for (const policy::ScaleTarget& t : scaling_->on_tick(tick_loads_, now_)) reconcile(t);
@@ -808,7 +896,14 @@ class Engine {
     if (t.slots > 0)
       for (ContainerId id : ids) {
         ScalingState::Slot& s = scaling_state_->slot(id);
-        s.slots = std::max(t.slots, s.active);
+        if (!s.ready) continue;  // starting with its initial workers
+        const std::int32_t lowered = std::max(t.slots, s.active);
+        if (lowered >= s.slots) continue;  // lowered only: workers are added at admission
+        if (!s.host) {                     // workers gone: their memory too
+          const model::MegaBytes per_worker = scaling_->worker_mb(fn);
+          cluster_.resize(id, cluster_.container(id).memory_mb - per_worker * (s.slots - lowered));
+        }
+        s.slots = lowered;
       }
     if (desired > live) {
       Invocation probe;
@@ -861,6 +956,15 @@ class Engine {
   std::unique_ptr<policy::ScalingPolicy> scaling_;     // null: one invocation per container (OpenWhisk)
   std::unique_ptr<ScalingState> scaling_state_;        // with scaling_ only
   std::vector<policy::ContainerLoad> loads_;           // scratch for admissions
+  // Invocations running in containers with a CPU quota, by job number (their latency is known at the end).
+  struct RunningJob {
+    Invocation inv;
+    Micros start_us = 0, startup_us = 0;
+    StartKind kind = StartKind::kWarm;
+  };
+  ContainerCpu container_cpu_;
+  std::vector<RunningJob> container_jobs_;
+  std::vector<std::uint32_t> free_container_jobs_;
   std::vector<policy::TickLoad> tick_loads_;           // scratch for ticks
   std::vector<model::FunctionId> starved_;             // functions with buffered invocations
   std::vector<bool> starved_flag_;

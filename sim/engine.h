@@ -13,8 +13,9 @@
 // reason) only when its function needs more memory than a node has, when no node is healthy, or when the
 // node's queue is at queue_limit.
 // With a scaling policy (policy/scaling.h: knative, hyperfaas) containers run up to `slots` invocations
-// at once (each counts against one core of its node, the policies' limit; under processor sharing each
-// is a job of the node's CPU): invocations wait in a per-function buffer instead of node queues,
+// at once (each counts against one core of its node, the policies' limit; in a container with a CPU
+// quota they share the quota, sim/container_cpu.h; otherwise, under processor sharing, each is a job of
+// the node's CPU): invocations wait in a per-function buffer instead of node queues,
 // containers start in the background as the policy asks and are retired by its ticks
 // (docs/autoscaling.md). Without one (scaling "none"), the path above, unchanged.
 // Virtual time only; deterministic given the workload, the config and the seed.

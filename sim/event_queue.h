@@ -18,6 +18,7 @@ enum class EventType : std::uint8_t {
   kSample,       // metrics series sample
   kContainerReady,  // scaling path: a container's background start-up is done; a: container, b: generation
   kScalingTick,     // scaling policy tick
+  kContainerCpuCompletion,  // scaling path: the first job of a container with a CPU quota ends; a: container, b: epoch
   kCpuEnter,        // processor sharing: a job's start-up and waiting are over; a: job
   kCpuDone,         // processor sharing: a node's next job may finish; a: node
 };

@@ -1,14 +1,17 @@
 // ScalingState: the simulator's bookkeeping for the scaling path (sim/engine.cc with a ScalingPolicy):
-// per container its running invocations, slots and ready time; per function its containers (oldest
-// first), its buffer of invocations waiting for a slot (FIFO), and the time integral of its
-// concurrency (running + buffered) for the policy's ticks; and the functions to report at a tick.
+// per container its running invocations, slots, CPU quota, worker cap and ready time; per function its
+// containers (oldest first), its buffer of invocations waiting for a slot (FIFO), and the time integrals
+// of its concurrency (running + buffered) and of the cores its containers hold (sum of min(active, cores))
+// for the policy's ticks; and the functions to report at a tick.
 // It decides nothing. Cost: O(1) per change except remove (O(containers of the function)).
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "model/container.h"
@@ -28,15 +31,25 @@ class ScalingState {
     std::int32_t slots = 1;
     model::Micros ready_us = 0;  // start-up done at this time
     bool ready = false;
+    std::int32_t cores = policy::kUnlimitedCores;  // CPU quota (policy::ScalingPolicy::container_cores)
+    std::int32_t max_slots = std::numeric_limits<std::int32_t>::max();  // 1 for a borrowed worker
+    // Cores of its node it holds: min(active, cores).
+    std::int32_t held() const { return std::min(active, cores); }
     // Container sharing (SimConfig::share_containers): a guest's host, and the guest a host lends to.
     std::optional<model::ContainerId> host, lent_to;
   };
 
   explicit ScalingState(std::size_t functions) : functions_(functions) {}
 
-  void add(model::FunctionId fn, model::ContainerId id, std::int32_t slots, model::Micros ready_us) {
+  void add(model::FunctionId fn, model::ContainerId id, std::int32_t slots, std::int32_t cores,
+           model::Micros ready_us) {
     if (slots_.size() <= id) slots_.resize(id + 1);
-    slots_[id] = Slot{true, fn, 0, slots, ready_us, false, std::nullopt, std::nullopt};
+    slots_[id] = Slot{};
+    slots_[id].tracked = true;
+    slots_[id].function = fn;
+    slots_[id].slots = slots;
+    slots_[id].ready_us = ready_us;
+    slots_[id].cores = cores;
     functions_[fn].containers.push_back(id);
     track(fn);
   }
@@ -59,15 +72,25 @@ class ScalingState {
     f.concurrency += delta;
     track(fn);
   }
-  // Time-weighted mean concurrency of `fn` since the previous call (or since `since`), and restart.
-  double take_mean(model::FunctionId fn, model::Micros since, model::Micros now) {
+  // Cores held by `fn`'s containers change by `delta` at `now`.
+  void change_cores(model::FunctionId fn, int delta, model::Micros now) {
+    Function& f = functions_[fn];
+    settle(f, now);
+    f.cores += delta;
+  }
+  // Time-weighted means of `fn`'s concurrency and cores held since the previous call (or since `since`),
+  // and restart.
+  std::pair<double, double> take_means(model::FunctionId fn, model::Micros since, model::Micros now) {
     Function& f = functions_[fn];
     settle(f, now);
     const model::Micros from = std::max(since, f.window_start_us);
-    const double mean = now > from ? f.area / static_cast<double>(now - from) : static_cast<double>(f.concurrency);
+    const auto span = static_cast<double>(now - from);
+    const double mean = now > from ? f.area / span : static_cast<double>(f.concurrency);
+    const double cores = now > from ? f.cores_area / span : static_cast<double>(f.cores);
     f.area = 0;
+    f.cores_area = 0;
     f.window_start_us = now;
-    return mean;
+    return {mean, cores};
   }
   std::int32_t concurrency(model::FunctionId fn) const { return functions_[fn].concurrency; }
 
@@ -77,7 +100,7 @@ class ScalingState {
   void untrack_quiet() {
     std::erase_if(tracked_, [&](model::FunctionId fn) {
       Function& f = functions_[fn];
-      const bool quiet = f.containers.empty() && f.concurrency == 0 && f.area == 0;
+      const bool quiet = f.containers.empty() && f.concurrency == 0 && f.area == 0 && f.cores_area == 0;
       if (quiet) f.is_tracked = false;
       return quiet;
     });
@@ -88,7 +111,8 @@ class ScalingState {
     out.clear();
     for (model::ContainerId id : functions_[fn].containers) {
       const Slot& s = slots_[id];
-      out.push_back(policy::ContainerLoad{id, cluster.container(id).node, s.active, s.slots, s.ready});
+      out.push_back(
+          policy::ContainerLoad{id, cluster.container(id).node, s.active, s.slots, s.ready, s.max_slots, s.cores});
     }
   }
 
@@ -97,13 +121,16 @@ class ScalingState {
     std::vector<model::ContainerId> containers;
     std::deque<model::Invocation> buffer;
     std::int32_t concurrency = 0;
-    double area = 0;  // ∫ concurrency dt (µs) since window_start_us
+    std::int32_t cores = 0;  // held by its containers
+    double area = 0;         // ∫ concurrency dt (µs) since window_start_us
+    double cores_area = 0;   // ∫ cores dt (µs) since window_start_us
     model::Micros settled_us = 0;
     model::Micros window_start_us = 0;
     bool is_tracked = false;
   };
   void settle(Function& f, model::Micros now) {
     f.area += static_cast<double>(f.concurrency) * static_cast<double>(now - f.settled_us);
+    f.cores_area += static_cast<double>(f.cores) * static_cast<double>(now - f.settled_us);
     f.settled_us = now;
   }
   void track(model::FunctionId fn) {

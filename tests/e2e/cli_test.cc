@@ -175,10 +175,10 @@ TEST(CliE2E, SophonWindowMethodAndMaxSustainedRate) {
 
 TEST(CliE2E, CompareScalingOnABurstWritesTablesCsvAndPlots) {
   TempDir dir;
-  const CliRun r = hearth("sim --synth-functions 50 --minutes 5 --compare-scaling none knative hyperfaas:slots=5 "
+  const CliRun r = hearth("sim --synth-functions 50 --minutes 5 --compare-scaling none knative hyperfaas:slots=5 hpa "
                           "--burst 'spike:fn=0,at=60s,rate=100/s,for=10s' --quiet --out " + dir.path().string());
   ASSERT_EQ(r.exit_code, 0) << r.out;
-  for (const char* row : {"\nnone ", "\nknative ", "\nhyperfaas:slots=5 "})
+  for (const char* row : {"\nnone ", "\nknative ", "\nhyperfaas:slots=5 ", "\nhpa "})
     EXPECT_NE(r.out.find(row), std::string::npos) << row << " in " << r.out;
   EXPECT_NE(r.out.find("peak 1s p99"), std::string::npos) << r.out;  // the burst table
   std::ifstream summary(dir.path() / "burst_summary.csv");
@@ -190,7 +190,7 @@ TEST(CliE2E, CompareScalingOnABurstWritesTablesCsvAndPlots) {
     ++rows;
     EXPECT_NE(line.find(",1000,"), std::string::npos) << line;  // 10 s x 100/s burst invocations each
   }
-  EXPECT_EQ(rows, 3);
+  EXPECT_EQ(rows, 4);
   EXPECT_TRUE(fs::exists(dir.path() / "burst_timeline.csv"));
   const CliRun json = hearth("sim --synth-functions 50 --minutes 5 --scaling hyperfaas --json --quiet");
   ASSERT_EQ(json.exit_code, 0) << json.out;

@@ -56,22 +56,31 @@ RandomCase random_case() {
   return c;
 }
 
-// A random case under a random scaling policy (none, knative, hyperfaas) with random parameters.
+// A random case under a random scaling policy (none, knative, hyperfaas, hpa) with random parameters.
 RandomCase random_scaling_case() {
   RandomCase c = random_case();
-  const int kind = *rc::gen::inRange(0, 3);
+  const int kind = *rc::gen::inRange(0, 4);
   const std::string tick = std::to_string(*rc::gen::inRange(1, 5)) + "s";
   if (kind == 0) {
     c.config.scaling = "none";
   } else if (kind == 1) {
     c.config.scaling = "knative:target=" + std::to_string(*rc::gen::inRange(1, 6)) + ",tick=" + tick +
                        ",stable=20s,panic=4s,grace=" + std::to_string(*rc::gen::inRange(0, 30)) + "s";
-  } else {
+  } else if (kind == 2) {
     const int slots = *rc::gen::inRange(1, 4);
     c.config.scaling = "hyperfaas:slots=" + std::to_string(slots) +
                        ",max_slots=" + std::to_string(slots + *rc::gen::inRange(0, 6)) +
+                       ",cores=" + std::to_string(*rc::gen::inRange(1, 5)) +
+                       ",worker_mb=" + std::to_string(*rc::gen::inRange(0, 50)) +
+                       ",persist=" + std::to_string(*rc::gen::inRange(0, 3)) +
+                       ",low=" + std::to_string(*rc::gen::inRange(0, 11) / 10.0) +
                        ",cpu=" + std::to_string(*rc::gen::inRange(1, 11) / 10.0) +
                        ",memory=" + std::to_string(*rc::gen::inRange(1, 11) / 10.0) + ",tick=" + tick;
+  } else {
+    c.config.scaling = "hpa:target=" + std::to_string(*rc::gen::inRange(1, 11) / 10.0) +
+                       ",cores=" + std::to_string(*rc::gen::inRange(1, 4)) +
+                       ",cc=" + std::to_string(*rc::gen::inRange(0, 4)) +
+                       ",max=" + std::to_string(*rc::gen::inRange(1, 8)) + ",sync=" + tick + ",down=30s";
   }
   c.config.share_containers = *rc::gen::arbitrary<bool>();  // container sharing (scaling path only)
   return c;

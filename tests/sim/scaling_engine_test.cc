@@ -42,11 +42,12 @@ SimResult run_burst(const std::string& scaling) {
 
 TEST(ScalingEngine, Phase1AbsorbsABurstThatOpenWhiskColdStarts) {
   const SimResult none = run_burst("none");
-  const SimResult hyper = run_burst("hyperfaas:slots=1,max_slots=64,cpu=1");
+  const SimResult hyper = run_burst("hyperfaas:slots=1,max_slots=64,cpu=1,cores=64");
   // OpenWhisk: the warm container serves one, the other 49 each cold-start (2 s + 1 s).
   EXPECT_EQ(none.metrics.cold_starts(), 50u);
   EXPECT_EQ(none.timeline.summary(seconds(10), seconds(11)).p99_us, seconds(3));
-  // HyperFaaS phase 1: the warm container's slots rise to 50 at once; every burst call runs in 1 s.
+  // HyperFaaS phase 1: the warm container gains 49 workers at once; with a quota of 64 cores each burst
+  // call has a core and runs in 1 s.
   EXPECT_EQ(hyper.metrics.cold_starts(), 1u);
   EXPECT_EQ(hyper.containers_created, 1u);
   EXPECT_EQ(hyper.max_slots_used, 50);
@@ -58,28 +59,91 @@ TEST(ScalingEngine, Phase1AbsorbsABurstThatOpenWhiskColdStarts) {
   EXPECT_EQ(hyper.metrics.completed(), 51u);
 }
 
-// Container sharing: function 0 has a ready container when function 1 first arrives. With sharing,
-// 1's container is a worker borrowed from 0's: it starts after 1's init (1 s) instead of a cold start
-// (2 s), holds no memory of its own and creates no container.
-TEST(ScalingEngine, SharingLendsAWorkerOfAnotherFunctionsContainer) {
-  auto run = [](bool share) {
-    auto w = workload({function(0, 100, seconds(1), seconds(2)), function(1, 100, seconds(1), seconds(2))},
-                      {call(0, 0, seconds(1)), call(1, seconds(10), seconds(1))}, seconds(100));
-    SimConfig c = one_node("hyperfaas:slots=1");
-    c.share_containers = share;
-    return run_simulation(w, c);
-  };
-  const SimResult alone = run(false), shared = run(true);
-  EXPECT_EQ(alone.containers_created, 2u);
-  EXPECT_EQ(alone.metrics.cold_starts(), 2u);
-  EXPECT_EQ(alone.shared_starts, 0u);
+// Phase 1 is not free: the container's 50 workers share its 10-core quota, so each 1-s call takes 5 s
+// (50 / 10), and each worker beyond the first holds 2 MB: 100 + 49 x 2 = 198 MB at the peak. The tick
+// after the burst (16 s) removes the workers and their memory.
+TEST(ScalingEngine, Phase1WorkersShareTheContainersCpuAndEachHoldsMemory) {
+  const SimResult shared = run_burst("hyperfaas:slots=1,max_slots=64,cpu=1,cores=10,worker_mb=2");
+  const SimResult free_workers = run_burst("hyperfaas:slots=1,max_slots=64,cpu=1,cores=64,worker_mb=0");
   EXPECT_EQ(shared.containers_created, 1u);
-  EXPECT_EQ(shared.shared_starts, 1u);
-  EXPECT_EQ(shared.metrics.cold_starts(), 2u);  // 1 waited for its (shared) start: cold by the engine's rule
-  EXPECT_EQ(shared.metrics.latency().max(), seconds(3));   // 0's own cold start: 2 s + 1 s
-  EXPECT_LT(shared.metrics.latency().mean(), alone.metrics.latency().mean());  // 1: 1 s + 1 s, not 3 s
-  EXPECT_EQ(shared.peak_memory_mb, 100);  // one container's memory
-  EXPECT_EQ(alone.peak_memory_mb, 200);
+  EXPECT_EQ(shared.max_slots_used, 50);
+  const TimelinePoint burst = shared.timeline.summary(seconds(10), seconds(11));
+  EXPECT_EQ(burst.count, 50u);
+  EXPECT_EQ(burst.p50_us, seconds(5));
+  EXPECT_EQ(burst.p99_us, seconds(5));
+  EXPECT_EQ(shared.metrics.latency().max(), seconds(5));
+  EXPECT_EQ(shared.peak_memory_mb, 198);
+  EXPECT_EQ(free_workers.peak_memory_mb, 100);
+  EXPECT_EQ(free_workers.timeline.summary(seconds(10), seconds(11)).p99_us, seconds(1));
+  // Memory: 100 MB over [0, 10 s), 198 MB over [10 s, 16 s), 100 MB from the 16-s tick to the end (200 s).
+  EXPECT_NEAR(shared.total_memory_gb_s, (100.0 * 10 + 198.0 * 6 + 100.0 * 184) / 1024.0, 1e-6);
+}
+
+// Processor sharing inside a container is exact: two 1-s calls share a 1-core pod for 2 s; a third,
+// arriving when the first two have had 0.5 s of CPU each, stretches them (3 on 1 core) until they finish.
+TEST(ScalingEngine, ContainerQuotaIsProcessorShared) {
+  // A pod of 1 core, unlimited concurrency, already warm (a call at 0: cold 2 s + 1 s).
+  auto w = workload({function(0, 100, seconds(1), seconds(2))},
+                    {call(0, 0, seconds(1)), call(0, seconds(10), seconds(1)), call(0, seconds(10), seconds(1)),
+                     call(0, seconds(11), seconds(1))},
+                    seconds(100));
+  SimConfig c = one_node("hpa:cores=1");
+  const SimResult r = run_simulation(w, c);
+  EXPECT_EQ(r.metrics.completed(), 4u);
+  EXPECT_EQ(r.containers_created, 1u);
+  // [10, 11): two jobs at 1/2 → 0.5 s each. [11, t): three at 1/3: the first two need 0.5 s more → 1.5 s,
+  // done at 12.5 s (latency 2.5 s); the third has had 0.5 s then, alone for its last 0.5 s: done at 13 s.
+  EXPECT_EQ(r.metrics.latency().max(), seconds(3));  // the cold call at 0
+  EXPECT_EQ(r.metrics.latency().count(), 4u);
+  EXPECT_EQ(r.metrics.latency().mean(), 2500000.0);  // (3 + 2.5 + 2.5 + 2) / 4 s
+  EXPECT_EQ(r.metrics.latency().min(), seconds(2));  // the third: 11 s → 13 s
+}
+
+// Phase 3 waits for the overload to persist for the function's cold start (2 s). A short burst (8 calls
+// at once at 10 s into a container capped at 4 workers) waits in the buffer for 1 s and starts nothing;
+// the same burst with persist=0 starts containers at once (the probe works without the protection).
+// A sustained 8/s for 5 s (capacity 4/s) overloads for longer than 2 s and scales out.
+TEST(ScalingEngine, AShortSpikeDoesNotScaleOutAPersistentOneDoes) {
+  auto burst = [](int calls, model::Micros every) {
+    std::vector<model::Invocation> v{call(0, 0, seconds(1))};
+    for (int i = 0; i < calls; ++i) v.push_back(call(0, seconds(10) + i * every, seconds(1)));
+    return workload({function(0, 100, seconds(1), seconds(2))}, v, seconds(200));
+  };
+  const std::string base = "hyperfaas:slots=1,max_slots=4,cores=4,cpu=1,low=0";
+  auto run = [&](trace::Workload w, const std::string& spec) { return run_simulation(w, one_node(spec)); };
+  const SimResult short_spike = run(burst(8, 0), base);
+  EXPECT_EQ(short_spike.containers_created, 1u);
+  EXPECT_EQ(short_spike.metrics.completed(), 9u);
+  EXPECT_EQ(short_spike.metrics.latency().max(), seconds(3));  // the cold call; the last 4 burst calls wait 1 s: 2 s
+  const SimResult eager = run(burst(8, 0), base + ",persist=0");
+  EXPECT_GT(eager.containers_created, 1u);
+  const SimResult persistent = run(burst(40, 125000), base);
+  EXPECT_GT(persistent.containers_created, 1u);
+  EXPECT_EQ(persistent.metrics.completed(), 41u);
+}
+
+// Phase 2 multiplexes: function 0's only container is at its worker cap when a second 5-s call arrives at
+// 10 s; the global scheduler borrows the generic worker of function 1's idle container (ready after
+// function 0's init, 1 s) and the call runs there from 11 s (latency 6 s). With low=0 it waits: the
+// tick at 12 s finds the overload 2 s old (the cold start: it persists) and starts a container, ready
+// at 14 s (latency 9 s).
+TEST(ScalingEngine, Phase2BorrowsAWorkerOfAnUnderUtilisedContainerOfAnotherFunction) {
+  auto run = [](const std::string& spec) {
+    auto w = workload({function(0, 100, seconds(1), seconds(2)), function(1, 100, seconds(1), seconds(2))},
+                      {call(0, 0, seconds(1)), call(1, 0, seconds(1)), call(0, seconds(10), seconds(5)),
+                       call(0, seconds(10), seconds(5))},
+                      seconds(100));
+    return run_simulation(w, one_node(spec));
+  };
+  const SimResult multiplexed = run("hyperfaas:slots=1,max_slots=1,cores=1");
+  EXPECT_EQ(multiplexed.shared_starts, 1u);
+  EXPECT_EQ(multiplexed.containers_created, 2u);
+  EXPECT_EQ(multiplexed.admissions_by_phase[2], 0u);  // once ready, the borrowed worker is where phase 1 sends it
+  EXPECT_EQ(multiplexed.metrics.latency().max(), seconds(6));
+  const SimResult alone = run("hyperfaas:slots=1,max_slots=1,cores=1,low=0");
+  EXPECT_EQ(alone.shared_starts, 0u);
+  EXPECT_EQ(alone.containers_created, 3u);
+  EXPECT_EQ(alone.metrics.latency().max(), seconds(9));
 }
 
 TEST(ScalingEngine, HyperFaaSOverTheWatermarkScalesOutWhileBuffering) {
