@@ -20,6 +20,7 @@ enum class EventType : std::uint8_t {
   kScalingTick,     // scaling policy tick
   kCpuEnter,        // processor sharing: a job's start-up and waiting are over; a: job
   kCpuDone,         // processor sharing: a node's next job may finish; a: node
+  kActiveSample,    // per-second sample of the nodes' active memory
 };
 
 struct Event {
