@@ -324,6 +324,13 @@ Action add_sim_command(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--rate-precision", flags->rate_precision, "Relative precision of --find-max-rate")
       ->check(CLI::Range(0.0001, 1.0));
+  cmd->add_option("--hash-namespace", flags->config.hash_namespace,
+                  "OpenWhisk namespace of trace functions in the sticky placements' hash (default guest); "
+                  "another namespace draws another assignment of functions to home invokers")
+      ->check([](const std::string& ns) {
+        return ns.empty() || ns.find('/') != std::string::npos ? std::string("a non-empty name without '/'")
+                                                               : std::string();
+      });
   cmd->add_flag("--json", flags->json, "Print one JSON object per run");
   cmd->add_flag("--quiet", flags->quiet, "No progress on stderr");
   return [flags, nodes] {

@@ -67,10 +67,10 @@ std::int32_t openwhisk_action_hash(std::string_view ns, std::string_view fully_q
   return x >= 0 ? x : static_cast<std::int32_t>(0u - static_cast<std::uint32_t>(x));
 }
 
-std::int32_t openwhisk_function_hash(std::string_view name) {
+std::int32_t openwhisk_function_hash(std::string_view name, std::string_view default_namespace) {
   const auto slash = name.find('/');
   if (slash != std::string_view::npos) return openwhisk_action_hash(name.substr(0, slash), name);
-  return openwhisk_action_hash("guest", "guest/" + std::string(name));
+  return openwhisk_action_hash(default_namespace, std::string(default_namespace) + "/" + std::string(name));
 }
 
 }  // namespace hearth::policy

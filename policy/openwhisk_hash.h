@@ -4,7 +4,8 @@
 // Scala's Int.abs, under which Int.MinValue stays Int.MinValue (negative).
 // A Hearth function is an OpenWhisk action as follows: a name "ns/action" (the live platform's functions)
 // is namespace "ns" and fully qualified name "ns/action"; a name without '/' (trace functions: hashes)
-// is action `name` in OpenWhisk's default namespace "guest", fully qualified "guest/name".
+// is action `name` in OpenWhisk's default namespace "guest", fully qualified "guest/name" (or in
+// `default_namespace` where given: Sophon's experiment varies it to draw other hash assignments).
 // Cost: O(length of the name).
 #pragma once
 
@@ -21,6 +22,6 @@ std::int32_t java_string_hash(std::string_view utf8);
 std::int32_t openwhisk_action_hash(std::string_view ns, std::string_view fully_qualified_name);
 
 // generateHash of a Hearth function name (the namespace rule above).
-std::int32_t openwhisk_function_hash(std::string_view function_name);
+std::int32_t openwhisk_function_hash(std::string_view function_name, std::string_view default_namespace = "guest");
 
 }  // namespace hearth::policy

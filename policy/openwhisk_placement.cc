@@ -25,7 +25,7 @@ std::uint32_t managed_invokers(std::uint32_t n, double managed_fraction) {
 }
 
 StickySequence::StickySequence(const PolicyContext& ctx) : hash_(ctx.functions.size()) {
-  for (const model::FunctionSpec& f : ctx.functions) hash_[f.id] = openwhisk_function_hash(f.name);
+  for (const model::FunctionSpec& f : ctx.functions) hash_[f.id] = openwhisk_function_hash(f.name, ctx.hash_namespace);
 }
 
 bool StickySequence::over(model::FunctionId fn, std::uint32_t n, std::uint32_t* home, std::uint32_t* step) {

@@ -23,6 +23,8 @@ struct PolicyContext {
   std::uint64_t seed = 1;
   std::uint32_t node_count = 1;
   std::span<const model::FunctionSpec> functions;  // indexed by FunctionId; outlives the policy
+  // The namespace of functions named without '/' in OpenWhisk's hash (policy/openwhisk_hash.h).
+  std::string hash_namespace = "guest";
 };
 
 enum class PolicyKind { kPlacement, kKeepAlive, kPrewarm, kScaling };

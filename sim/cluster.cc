@@ -261,4 +261,19 @@ double Cluster::memory_balance() const {
   return std::sqrt(std::max(0.0, sum_sq / count - mean * mean));
 }
 
+void Cluster::active_memory(double* mean, double* stddev) const {
+  *mean = *stddev = 0;
+  if (nodes_.empty()) return;
+  double sum = 0, sum_sq = 0;
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const auto cap = nodes_[i].capacity_mb;
+    const double f = cap ? static_cast<double>(busy_mb(static_cast<NodeId>(i))) / static_cast<double>(cap) : 0;
+    sum += f;
+    sum_sq += f * f;
+  }
+  const double count = static_cast<double>(nodes_.size());
+  *mean = sum / count;
+  *stddev = std::sqrt(std::max(0.0, sum_sq / count - *mean * *mean));
+}
+
 }  // namespace hearth::sim

@@ -91,6 +91,9 @@ class Cluster final : public model::ClusterView {
   void mark_peak() { peak_since_mark_ = used_total_; }
   model::MegaBytes peak_used_since_mark_mb() const { return peak_since_mark_; }
   double memory_balance() const;  // std-dev across nodes of used/capacity
+  // Across nodes, busy_mb/capacity (active memory: containers running or starting an invocation): mean
+  // and population std-dev, into *mean and *stddev. O(nodes).
+  void active_memory(double* mean, double* stddev) const;
   std::size_t live_containers() const { return slots_.size() - free_slots_.size(); }
 
  private:

@@ -84,6 +84,7 @@ class Engine {
     policy::PolicyContext ctx;
     ctx.seed = config.seed;
     ctx.node_count = config.nodes;
+    ctx.hash_namespace = config.hash_namespace;
     ctx.functions = functions_;
     placement_ = policy::make_placement(config.placement, ctx);
     keepalive_ = policy::make_keepalive(config.keepalive, ctx);
@@ -102,6 +103,7 @@ class Engine {
     const auto wall_start = std::chrono::steady_clock::now();
     const Micros span = workload_.invocations->span_us();
     events_.push(0, EventType::kSample);
+    events_.push(0, EventType::kActiveSample);
     if (prewarm_) events_.push(0, EventType::kPrewarmTick);
     if (scaling_) events_.push(scaling_->tick_interval(), EventType::kScalingTick);
 
@@ -239,6 +241,7 @@ class Engine {
       case EventType::kPrewarmLoad: prewarm_load(e.a, e.b, e.time2); break;
       case EventType::kPrewarmTick: prewarm_tick(); break;
       case EventType::kSample: sample(); break;
+      case EventType::kActiveSample: sample_active(); break;
       case EventType::kContainerReady: container_ready(e.a, e.b); break;
       case EventType::kScalingTick: scaling_tick(); break;
       case EventType::kContainerCpuCompletion: container_cpu_complete(e.a, e.b); break;
@@ -932,6 +935,16 @@ class Engine {
     ++balance_samples_;
     if (!arrivals_done_ || now_ + config_.series_interval_us <= end_)
       events_.push(now_ + config_.series_interval_us, EventType::kSample);
+  }
+
+  // Every second from 0 to the end of the trace (the workload's duration, as §4.6.1 averages it).
+  void sample_active() {
+    if (arrivals_done_ && now_ > end_) return;  // popped during the drain, past the trace
+    double mean = 0, stddev = 0;
+    cluster_.active_memory(&mean, &stddev);
+    result_.metrics.record_active_memory(mean, stddev);
+    if (!arrivals_done_ || now_ + model::kMicrosPerSecond <= end_)
+      events_.push(now_ + model::kMicrosPerSecond, EventType::kActiveSample);
   }
 
   trace::Workload& workload_;

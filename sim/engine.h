@@ -79,6 +79,9 @@ struct SimConfig {
   model::MegaBytes memory_min_mb = 0;
   model::MegaBytes memory_max_mb = 0;
   std::uint64_t seed = 1;
+  // OpenWhisk's namespace for trace functions (names without '/') in the sticky placements' hash
+  // (policy/openwhisk_hash.h): another namespace is another hash assignment of functions to home invokers.
+  std::string hash_namespace = "guest";
   model::Micros series_interval_us = model::kMicrosPerMinute;
   TimelineConfig timeline;  // latency over time for a window of the run (disabled by default)
   // Verify after every event that no node holds more memory or runs more invocations than it has

@@ -21,6 +21,7 @@ enum class EventType : std::uint8_t {
   kContainerCpuCompletion,  // scaling path: the first job of a container with a CPU quota ends; a: container, b: epoch
   kCpuEnter,        // processor sharing: a job's start-up and waiting are over; a: job
   kCpuDone,         // processor sharing: a node's next job may finish; a: node
+  kActiveSample,    // per-second sample of the nodes' active memory
 };
 
 struct Event {

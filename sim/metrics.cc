@@ -34,6 +34,7 @@ void Metrics::record_start(const model::Invocation& inv, model::StartKind kind, 
   ++f.invocations;
   const bool cold = kind == model::StartKind::kCold;
   f.cold_starts += cold;
+  if (cold) cold_startup_us_sum_ += static_cast<double>(startup_us);
   f.slowdown_sum += static_cast<double>(latency_us) /
                     static_cast<double>(std::max<model::Micros>(inv.exec_us, model::kMicrosPerMilli));
   SeriesPoint& p = point(start_us);
@@ -66,6 +67,25 @@ void Metrics::record_memory(model::Micros at_us, double used_mb, double idle_mb,
   p.used_memory_mb = used_mb;
   p.idle_memory_mb = idle_mb;
   p.memory_balance = balance;
+}
+
+void Metrics::record_active_memory(double mean_fraction, double stddev) {
+  active_fraction_sum_ += mean_fraction;
+  active_stddev_sum_ += stddev;
+  ++active_samples_;
+}
+
+double Metrics::mean_cold_start_delay_us() const {
+  const std::uint64_t cold = cold_starts();
+  return cold ? cold_startup_us_sum_ / static_cast<double>(cold) : 0.0;
+}
+
+double Metrics::mean_active_memory_fraction() const {
+  return active_samples_ ? active_fraction_sum_ / static_cast<double>(active_samples_) : 0.0;
+}
+
+double Metrics::mean_active_memory_balance() const {
+  return active_samples_ ? active_stddev_sum_ / static_cast<double>(active_samples_) : 0.0;
 }
 
 std::uint64_t Metrics::dropped() const {

@@ -46,6 +46,9 @@ class Metrics {
   void record_drop(const model::Invocation& inv, model::DropReason reason);
   // Snapshot of cluster memory for the series at time `at_us`.
   void record_memory(model::Micros at_us, double used_mb, double idle_mb, double balance);
+  // One per-second sample of the nodes' active memory (memory of busy containers / node capacity, the
+  // chapter's "memory usage", §4.2 and Fig. 4.15): their mean and their population std-dev across nodes.
+  void record_active_memory(double mean_fraction, double stddev);
 
   std::uint64_t invocations() const { return invocations_; }
   std::uint64_t started() const { return started_; }
@@ -62,6 +65,13 @@ class Metrics {
   double max_throughput_10s() const;
   // Completions in each aligned 10-second window, from time 0.
   const std::vector<std::uint32_t>& completed_per_10s() const { return completed_per_10s_; }
+  // Mean container start-up of the cold starts (creation, contention included), µs; 0 without cold starts:
+  // the "average delay of cold starts" of Figs. 4.13-4.14.
+  double mean_cold_start_delay_us() const;
+  // Means over the active-memory samples (Fig. 4.15: bars = mean usage, error bars = mean std-dev).
+  double mean_active_memory_fraction() const;
+  double mean_active_memory_balance() const;
+  std::uint64_t active_memory_samples() const { return active_samples_; }
   const std::vector<FunctionStats>& per_function() const { return functions_; }
   const std::vector<SeriesPoint>& series() const { return series_; }
   model::Micros interval_us() const { return interval_us_; }
@@ -79,6 +89,10 @@ class Metrics {
   LatencyHistogram wait_;
   LatencyHistogram start_latency_;
   std::vector<std::uint32_t> completed_per_10s_;
+  double cold_startup_us_sum_ = 0;
+  double active_fraction_sum_ = 0;
+  double active_stddev_sum_ = 0;
+  std::uint64_t active_samples_ = 0;
   std::vector<FunctionStats> functions_;
   std::vector<SeriesPoint> series_;
 };

@@ -73,6 +73,10 @@ nlohmann::ordered_json to_json(const NamedResult& nr) {
                            {"p50", ms(start.percentile(0.5))},
                            {"p99", ms(start.percentile(0.99))}};
   j["max_throughput_10s_per_s"] = m.max_throughput_10s();
+  j["cold_start_delay_ms"] = m.mean_cold_start_delay_us() / 1000.0;
+  j["active_memory"] = {{"mean_fraction", m.mean_active_memory_fraction()},
+                        {"balance_stddev", m.mean_active_memory_balance()},
+                        {"samples", m.active_memory_samples()}};
   const Slowdown sd = slowdown(m);
   j["slowdown"] = {{"mean", sd.mean}, {"function_p50", sd.function_p50}, {"function_p99", sd.function_p99}};
   j["idle_memory_gb_s"] = r.idle_memory_gb_s;

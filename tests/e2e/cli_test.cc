@@ -173,6 +173,27 @@ TEST(CliE2E, SophonWindowMethodAndMaxSustainedRate) {
   EXPECT_NE(empty.out.find("no invocations in minutes [100000, 100010)"), std::string::npos) << empty.out;
 }
 
+// scripts/sophon-experiment's quick form (the README's main job), cut to 2 seeds and a low ramp to stay short:
+// it runs and prints the chapter's metrics as mean±sd columns.
+TEST(CliE2E, SophonExperimentQuickPrintsTheChaptersMetrics) {
+  TempDir dir;
+  const std::string cmd = "HEARTH_BINARY=" + kHearth + " " + std::string(HEARTH_SOURCE_DIR) +
+                          "/scripts/sophon-experiment --quick --seeds 2 --ramp-max 150 --out " +
+                          dir.path().string() + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = pclose(p);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
+  for (const char* column : {"peak 10-s throughput", "x ow-2020", "chapter x", "cold delay ms", "active sd",
+                             "start p99 ms", "ranking by peak", "sophon:MA/MC", "ow-2020", "openwhisk"})
+    EXPECT_NE(out.find(column), std::string::npos) << column << " missing in:\n" << out;
+  EXPECT_NE(out.find("±"), std::string::npos) << "no mean±sd over seeds:\n" << out;
+}
+
 TEST(CliE2E, CompareScalingOnABurstWritesTablesCsvAndPlots) {
   TempDir dir;
   const CliRun r = hearth("sim --synth-functions 50 --minutes 5 --compare-scaling none knative hyperfaas:slots=5 hpa "

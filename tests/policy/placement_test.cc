@@ -54,6 +54,13 @@ TEST(OpenWhiskHash, ActionHash) {
   EXPECT_EQ(openwhisk_function_hash("/wzqjv\u4918\ud7ed"), INT32_MIN);
 }
 
+// Sophon's experiment draws other hash assignments by the namespace of trace functions (--hash-namespace).
+TEST(OpenWhiskHash, DefaultNamespaceOfTraceFunctions) {
+  EXPECT_EQ(openwhisk_function_hash("fn0", "guest"), 820230551);
+  EXPECT_EQ(openwhisk_function_hash("fn0", "guest2"), 579057513);  // |-1234989734 ^ -1797244365|
+  EXPECT_EQ(openwhisk_function_hash("guest/hello", "guest2"), 13198339);  // a namespaced name keeps its own
+}
+
 TEST(OpenWhiskManaged, CountsAsOpenWhiskComputesThem) {
   EXPECT_EQ(managed_invokers(10, 0.9), 9u);   // ceil(9.0)
   EXPECT_EQ(managed_invokers(7, 0.9), 7u);    // ceil(6.3)
