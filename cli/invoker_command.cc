@@ -40,6 +40,7 @@ int run(const InvokerFlags& f) {
 
   std::filesystem::create_directories(f.data_dir);
   live::RuntimeContainerFactory factory((std::filesystem::path(f.data_dir) / "code").string(), pool.sandboxed);
+  factory.set_max_result_bytes(pool.max_result_bytes);
   live::InvokerAgentConfig config;
   config.controller = f.controller;
   config.name = f.name.empty() ? "invoker-" + std::to_string(getpid()) : f.name;

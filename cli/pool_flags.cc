@@ -22,6 +22,10 @@ void add_pool_flags(CLI::App& cmd, PoolFlags& f) {
                "another function's container and loads its code there (HyperFaaS container sharing)");
   cmd.add_option("--sandbox", f.sandbox, "Run functions in sandboxes: auto (when root with cgroups), on, off")
       ->check(CLI::IsMember({"auto", "on", "off"}));
+  cmd.add_option("--max-result-kb", f.max_result_kb,
+                 "Largest result an action may return, KiB (OpenWhisk's 1 MB); a longer one ends its activation "
+                 "with \"The action produced a response that exceeded the allowed length\"")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{8192}));  // escaped ×6 it stays under the wire's 64 MiB frames
 }
 
 ResolvedPool resolve(const PoolFlags& f) {
@@ -39,12 +43,14 @@ ResolvedPool resolve(const PoolFlags& f) {
   if (f.sandbox == "on" && !can) throw std::invalid_argument("--sandbox on: " + r.why_not_sandboxed);
   r.sandboxed = f.sandbox == "on" || (f.sandbox == "auto" && can);
   if (f.sandbox == "off") r.why_not_sandboxed = "--sandbox off";
+  r.max_result_bytes = static_cast<std::size_t>(f.max_result_kb) * 1024;
   return r;
 }
 
 std::vector<std::string> invoker_args(const PoolFlags& f) {
   std::vector<std::string> a = {"--memory-mb", std::to_string(f.memory_mb), "--concurrency", std::to_string(f.concurrency),
-                                "--preset", f.preset, "--sandbox", f.sandbox, "--scaling", f.scaling};
+                                "--preset", f.preset, "--sandbox", f.sandbox, "--scaling", f.scaling,
+                                "--max-result-kb", std::to_string(f.max_result_kb)};
   if (f.share_containers) a.push_back("--share-containers");
   if (!f.keepalive.empty()) a.insert(a.end(), {"--keepalive", f.keepalive});
   if (!f.prewarm.empty()) a.insert(a.end(), {"--prewarm", f.prewarm});

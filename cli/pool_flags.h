@@ -22,6 +22,7 @@ struct PoolFlags {
   std::string sandbox = "auto";               // auto | on | off
   std::string scaling = "none";               // a scaling policy spec (hyperfaas, knative) or none
   bool share_containers = false;              // HyperFaaS container sharing (with a scaling policy)
+  std::int64_t max_result_kb = 1024;          // result limit (OpenWhisk's 1 MB); over it: the activation fails
 };
 
 void add_pool_flags(CLI::App& cmd, PoolFlags& f);
@@ -30,6 +31,7 @@ struct ResolvedPool {
   live::LocalDispatcherConfig config;  // placement, keep-alive, prewarm resolved from the preset
   bool sandboxed = false;
   std::string why_not_sandboxed;  // when !sandboxed
+  std::size_t max_result_bytes = 1 << 20;
 };
 // Throws std::invalid_argument for an unknown preset or --sandbox on where sandboxes cannot work.
 ResolvedPool resolve(const PoolFlags& f);

@@ -95,13 +95,15 @@ std::string InvokerAgent::serve() {
 }
 
 std::string InvokerAgent::serve_connection() {
-  std::string payload, error;
+  std::string_view payload;
+  std::string error;
+  runtime::FrameReader reader(wire::kMaxFrameBytes);
   const int fd = fd_;  // only connect() changes it, on this thread
   {
     std::lock_guard lock(mu_);  // a stop() before the new descriptor was in place did not shut it down
     if (stopping_) return "stopped";
   }
-  while (wire::recv_frame(fd, &payload, &error)) {
+  while (wire::recv_frame(fd, reader, &payload, &error)) {
     try {
       handle_invoke(payload);
     } catch (const std::exception& e) {  // a malformed message: say so, answer it if it can be, keep serving
@@ -121,7 +123,7 @@ std::string InvokerAgent::serve_connection() {
   return stopping_ ? "stopped" : error;
 }
 
-void InvokerAgent::handle_invoke(const std::string& payload) {
+void InvokerAgent::handle_invoke(std::string_view payload) {
   const json msg = json::parse(payload);
   if (msg.at("type") != "invoke") throw std::invalid_argument("unknown message type " + msg.at("type").dump());
   wire::InvokeMessage invoke = wire::invoke_from_json(msg);

@@ -52,7 +52,7 @@ class InvokerAgent {
   void connect();
   std::string serve_connection();  // until this connection ends; why it ended
   void send(const std::string& frame);
-  void handle_invoke(const std::string& payload);
+  void handle_invoke(std::string_view payload);
   void heartbeats();
 
   InvokerAgentConfig config_;

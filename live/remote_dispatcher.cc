@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <optional>
@@ -121,14 +122,25 @@ model::FunctionId RemoteDispatcher::function_for(const ActionRecord& a) {
 }
 
 void RemoteDispatcher::accept_loop() {
+  std::int64_t backoff_ms = 0;
   while (true) {
     const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      std::lock_guard lock(mu_);
-      if (!stopping_) std::fprintf(stderr, "hearth controller: accept failed: %s\n", std::strerror(errno));
-      return;
+      const int err = errno;
+      std::unique_lock lock(mu_);
+      if (stopping_) return;
+      // EMFILE, ENFILE, ENOBUFS, …: the listener is fine, the moment is not. Back off (10 ms doubling to
+      // 1 s) and accept again; stop() wakes this wait.
+      backoff_ms = std::clamp<std::int64_t>(backoff_ms * 2, 10, 1000);
+      ++accept_errors_;
+      std::fprintf(stderr, "hearth controller: accept failed: %s; retrying in %lld ms\n", std::strerror(err),
+                   static_cast<long long>(backoff_ms));
+      changed_.wait_for(lock, std::chrono::milliseconds(backoff_ms), [this] { return stopping_; });
+      if (stopping_) return;
+      continue;
     }
+    backoff_ms = 0;
     const int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     std::lock_guard lock(mu_);
@@ -142,13 +154,16 @@ void RemoteDispatcher::accept_loop() {
 }
 
 void RemoteDispatcher::read_loop(int fd) {
-  std::string payload, error;
+  std::string_view payload;
+  std::string error;
+  runtime::FrameReader reader(wire::kMaxHelloBytes);  // raised to kMaxFrameBytes once it said hello
   model::NodeId node = 0;
   std::uint64_t generation = 0;
   std::vector<Pending> failed;
   // Hello: who this is.
   try {
-    if (!wire::recv_frame(fd, &payload, &error)) throw std::runtime_error(error);
+    const auto hello_by = runtime::FrameClock::now() + std::chrono::milliseconds(wire::kHelloTimeoutMs);
+    if (!wire::recv_frame(fd, reader, &payload, &error, hello_by)) throw std::runtime_error("hello: " + error);
     const json hello = json::parse(payload);
     if (hello.at("type") != "hello") throw std::runtime_error("expected hello, got " + hello.at("type").dump());
     const std::string name = hello.at("name").get<std::string>();
@@ -197,11 +212,12 @@ void RemoteDispatcher::read_loop(int fd) {
   }
   changed_.notify_all();
   fail_all(failed);
+  reader.set_max_payload(wire::kMaxFrameBytes);
 
   // Results and heartbeats until the connection ends.
   std::string why;
   while (true) {
-    if (!wire::recv_frame(fd, &payload, &error)) {
+    if (!wire::recv_frame(fd, reader, &payload, &error)) {
       why = error;
       break;
     }
@@ -482,6 +498,8 @@ std::string RemoteDispatcher::prometheus_metrics() {
   line("hearth_lost_activations_total " + std::to_string(lost_));
   line("# TYPE hearth_stale_replacements_total counter");
   line("hearth_stale_replacements_total " + std::to_string(replacements_));
+  line("# TYPE hearth_wire_accept_errors_total counter");
+  line("hearth_wire_accept_errors_total " + std::to_string(accept_errors_));
   line("# TYPE hearth_invoker_up gauge");
   for (const InvokerInfo& i : infos) line("hearth_invoker_up{invoker=\"" + i.name + "\"} " + (i.up ? "1" : "0"));
   line("# TYPE hearth_containers gauge");

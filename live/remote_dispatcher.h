@@ -11,6 +11,7 @@
 // evicted or taken since that report) does not run it and answers "stale" with a fresh report, which is
 // applied, and the invocation is placed again on the corrected view — at most `max_stale_replacements`
 // times, the last without the expectation, so it then runs even if cold. Each invocation ends once.
+// Accept errors (EMFILE…) are retried with a backoff; a connection must say hello within 10 s.
 // Thread model: an accept thread, a reader thread per connection, a monitor thread, a replacer thread
 // (places stale-answered invocations again, so a reader never blocks writing to another invoker); one
 // mutex guards the state and the placement policy; frames to one invoker are written under that
@@ -127,6 +128,7 @@ class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
   std::unique_ptr<policy::PlacementPolicy> placement_;
   std::unordered_map<std::uint64_t, Pending> pending_;
   std::uint64_t next_seq_ = 1, next_generation_ = 1;
+  std::uint64_t accept_errors_ = 0;  // failed accepts, each retried after a backoff
   std::uint64_t invocations_ = 0, cold_ = 0, warm_ = 0, prewarm_ = 0, errors_ = 0, lost_ = 0, replacements_ = 0;
   std::deque<Pending> to_replace_;  // answered stale, waiting for the replacer
   std::condition_variable replace_wake_;

@@ -5,11 +5,13 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include <unistd.h>
 
 #include "live/base64.h"
+#include "live/entity_name.h"
 #include "runtime/runtime_process.h"
 
 namespace hearth::live {
@@ -22,7 +24,21 @@ class RuntimeContainer final : public LiveContainer {
   RuntimeContainer(std::unique_ptr<runtime::RuntimeProcess> process, std::string id)
       : process_(std::move(process)), id_(std::move(id)) {}
   RunOutcome run(const std::string& params_json, std::int64_t timeout_ms) override {
-    return outcome(process_->run(params_json, timeout_ms));
+    return guarded([&] { return process_->run(params_json, timeout_ms); });
+  }
+  // A run that throws (only resource exhaustion can: RuntimeProcess turns every byte the runtime sends
+  // into a RunResult) ends its activation and breaks the container instead of the worker thread.
+  template <typename Run>
+  RunOutcome guarded(Run run) {
+    try {
+      return outcome(run());
+    } catch (const std::exception& e) {
+      RunOutcome o;
+      o.status = "whisk internal error";
+      o.result_json = nlohmann::json{{"error", std::string("the invoker could not run the action: ") + e.what()}}.dump();
+      o.container_broken = true;
+      return o;
+    }
   }
   RunOutcome outcome(const runtime::RunResult& r) {
     RunOutcome o;
@@ -41,7 +57,7 @@ class RuntimeContainer final : public LiveContainer {
     return r.ok;
   }
   RunOutcome run_on(int worker, const std::string& params_json, std::int64_t timeout_ms) override {
-    return outcome(process_->run(params_json, timeout_ms, worker));
+    return guarded([&] { return process_->run(params_json, timeout_ms, worker); });
   }
   bool set_cpu_quota(std::int64_t millicores) override { return process_->set_cpu_quota(millicores); }
   bool specialise_worker(int worker, const ActionRecord& action, std::int64_t* init_us, std::string* error) override {
@@ -81,6 +97,9 @@ std::string RuntimeContainerFactory::materialise(const ActionRecord& a) {
   const char* file = language == runtime::Language::kPython   ? "main.py"
                      : language == runtime::Language::kNodejs ? "main.js"
                                                               : "main.so";
+  // The names become directories: only entity names (never "." or "..") may, whoever sent them.
+  for (const auto& [what, name] : {std::pair{"namespace", &a.ns}, std::pair{"action name", &a.name}})
+    if (!valid_entity_name(*name)) throw std::runtime_error(entity_name_error(what, *name));
   const fs::path dir = fs::path(code_dir_) / a.ns / a.name / std::to_string(a.version);
   const fs::path path = dir / file;
   std::lock_guard lock(mu);
@@ -106,6 +125,7 @@ runtime::ProcessOptions RuntimeContainerFactory::options(model::MegaBytes memory
   o.pool = pool_.get();
   o.name = "hearth-" + std::to_string(getpid()) + "-c" + std::to_string(id);
   o.limits.memory_mb = memory_mb;
+  o.max_result_bytes = max_result_bytes_;
   o.read_only_paths = std::move(paths);
   return o;
 }

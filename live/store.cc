@@ -109,7 +109,8 @@ Store::Store(const std::string& path, StoreOptions options) : options_(options) 
       "CREATE TABLE IF NOT EXISTS activations (id TEXT PRIMARY KEY, ns TEXT NOT NULL, action TEXT NOT NULL,"
       " start_us INTEGER, end_us INTEGER, wait_us INTEGER, init_us INTEGER, run_us INTEGER, start_kind TEXT,"
       " invoker TEXT, container TEXT, status TEXT, result_json TEXT, logs_json TEXT);"
-      "CREATE INDEX IF NOT EXISTS activations_by_ns ON activations (ns, start_us DESC);",
+      "CREATE INDEX IF NOT EXISTS activations_by_ns ON activations (ns, start_us DESC);"
+      "CREATE INDEX IF NOT EXISTS activations_by_start ON activations (start_us);",
       "create schema");
   if (options_.async_activations) writer_ = std::thread([this] { writer_loop(); });
 }
@@ -339,6 +340,15 @@ std::optional<ActivationRecord> Store::get_activation(const std::string& ns, con
   s.bind(1, ns).bind(2, id);
   if (!s.step()) return std::nullopt;
   return activation_from(s);
+}
+
+std::int64_t Store::prune_activations(std::int64_t before_us) {
+  std::lock_guard lock(mu_);
+  write_pending();
+  Statement s(db_, prepared("DELETE FROM activations WHERE start_us < ?", "prune activations"), "prune activations");
+  s.bind(1, before_us);
+  s.step();
+  return s.changes();
 }
 
 std::vector<ActivationRecord> Store::list_activations(const std::string& ns, const std::string& action, int limit,

@@ -90,6 +90,9 @@ class Store {
   // Writes every queued activation record now (one transaction).
   void flush();
   std::optional<ActivationRecord> get_activation(const std::string& ns, const std::string& id);
+  // Deletes the activation records that started before `before_us` (wall-clock µs since the epoch), in
+  // every namespace; returns how many (the retention of `hearth up --activation-retention`).
+  std::int64_t prune_activations(std::int64_t before_us);
   // Newest first; `action` empty = all actions of the namespace.
   std::vector<ActivationRecord> list_activations(const std::string& ns, const std::string& action, int limit,
                                                  int skip);

@@ -18,16 +18,25 @@
 #include "live/dispatcher.h"
 #include "live/invoker_state.h"
 #include "live/store.h"
+#include "runtime/frame_codec.h"
 
 namespace hearth::live::wire {
 
+// Frames are runtime/frame_codec.h's (the runtime channel's framing). Results are bounded by the result
+// limit (1 MB by default) plus logs, so 64 MiB is far above any honest message.
 constexpr std::uint32_t kMaxFrameBytes = 64u << 20;
+// The first frame of a connection (hello, before the peer is known) is held to 1 MiB and must arrive
+// within kHelloTimeoutMs of the connection.
+constexpr std::uint32_t kMaxHelloBytes = 1u << 20;
+constexpr std::int64_t kHelloTimeoutMs = 10'000;
 
 // Writes one frame; false if the peer is gone. Callers serialise writers on one socket.
 bool send_frame(int fd, const std::string& payload);
-// Reads one frame; false on EOF or error, with `error` saying which (a frame over kMaxFrameBytes is an
-// error: the stream cannot be trusted after it).
-bool recv_frame(int fd, std::string* payload, std::string* error);
+// Reads one frame with `reader` (one per connection, capped at kMaxFrameBytes; the payload views its
+// buffer until the next call); false on EOF or error, with `error` saying which (a frame over the cap is
+// an error: the stream cannot be trusted after it).
+bool recv_frame(int fd, runtime::FrameReader& reader, std::string_view* payload, std::string* error,
+                runtime::FrameClock::time_point deadline = runtime::kNoDeadline);
 
 // A listening TCP socket on address:port (port 0 = any; *bound gets the port). Throws std::runtime_error.
 int listen_tcp(const std::string& address, std::uint16_t port, std::uint16_t* bound);

@@ -7,21 +7,12 @@
 #include <thread>
 #include <vector>
 
+#include "tests/live/echo_dispatcher.h"
+
 namespace hearth::live {
 namespace {
 
 using nlohmann::json;
-
-// A successful record whose result echoes the request's parameters.
-ActivationRecord echo_record(const InvocationRequest& req) {
-  ActivationRecord r;
-  r.id = req.activation_id;
-  r.ns = req.action.ns;
-  r.action = req.action.name;
-  r.status = "success";
-  r.result_json = req.params_json;
-  return r;
-}
 
 // Echoes params as the result; a param "fail" gives an application error.
 class EchoDispatcher final : public Dispatcher {
@@ -106,7 +97,9 @@ TEST_F(ApiFixture, MalformedActionsAreRejectedWithReasons) {
   const auto r = call("PUT", "/api/v1/namespaces/_/actions/x", R"({"exec":{"kind":"python:3","code":"x"},"limits":{"memory":1}})");
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(json::parse(r.body)["error"].get<std::string>().find("limits.memory"), std::string::npos);
-  EXPECT_EQ(call("PUT", "/api/v1/namespaces/_/actions/bad%20name", R"({"exec":{"kind":"python:3","code":"x"}})").status, 400);
+  // OpenWhisk's entity names allow inner spaces, not a trailing one nor "!"
+  EXPECT_EQ(call("PUT", "/api/v1/namespaces/_/actions/bad%21name", R"({"exec":{"kind":"python:3","code":"x"}})").status, 400);
+  EXPECT_EQ(call("PUT", "/api/v1/namespaces/_/actions/bad%20", R"({"exec":{"kind":"python:3","code":"x"}})").status, 400);
   EXPECT_EQ(call("PATCH", "/api/v1/namespaces/_/actions/x").status, 405);
 }
 
@@ -137,7 +130,8 @@ TEST_F(ApiFixture, NonBlockingInvokeReturnsAnActivationId) {
   EXPECT_EQ(json::parse(call("GET", "/api/v1/namespaces/_/activations/" + id + "/result").body)["result"], (json{{"x", 2}}));
   EXPECT_EQ(json::parse(call("GET", "/api/v1/namespaces/_/activations/" + id + "/logs").body)["logs"].size(), 1u);
   EXPECT_EQ(json::parse(call("GET", "/api/v1/namespaces/_/activations?name=hello").body).size(), 1u);
-  EXPECT_EQ(call("GET", "/api/v1/namespaces/_/activations/nope").status, 404);
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/_/activations/nope").status, 400);  // not an activation id
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/_/activations/" + std::string(32, 'f')).status, 404);
 }
 
 // Keeps each invocation's completion for the test to call later, from another thread.

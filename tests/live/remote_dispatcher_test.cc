@@ -325,8 +325,10 @@ TEST(RemoteDispatcher, AStaleAnswerToAnInvokeNotExpectingWarmEndsIt) {
   ASSERT_TRUE(wire::send_frame(fd, nlohmann::json{{"type", "hello"}, {"name", "raw"}, {"pid", 0}, {"state", state}}.dump()));
   ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
   auto running = start(d, action("f"));
-  std::string payload, error;
-  ASSERT_TRUE(wire::recv_frame(fd, &payload, &error)) << error;
+  std::string_view payload;
+  std::string error;
+  runtime::FrameReader reader(wire::kMaxFrameBytes);
+  ASSERT_TRUE(wire::recv_frame(fd, reader, &payload, &error)) << error;
   const wire::InvokeMessage invoke = wire::invoke_from_json(nlohmann::json::parse(payload));
   EXPECT_FALSE(invoke.expect_warm);  // no report has shown an idle container
   ASSERT_TRUE(wire::send_frame(fd, nlohmann::json{{"type", "stale"}, {"seq", invoke.seq}, {"state", state}}.dump()));
@@ -432,8 +434,10 @@ TEST(RemoteDispatcher, GarbageOnTheWireIsRejected) {
   RemoteDispatcher d(config());
   const int fd = wire::connect_tcp("127.0.0.1", d.port());
   ASSERT_TRUE(wire::send_frame(fd, "{not json"));
-  std::string payload, error;
-  EXPECT_FALSE(wire::recv_frame(fd, &payload, &error));  // the controller closed it
+  std::string_view payload;
+  std::string error;
+  runtime::FrameReader reader(wire::kMaxFrameBytes);
+  EXPECT_FALSE(wire::recv_frame(fd, reader, &payload, &error));  // the controller closed it
   close(fd);
   Agent a(d.port(), "a");  // and still accepts real invokers
   ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
