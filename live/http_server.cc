@@ -230,14 +230,13 @@ class Session : public std::enable_shared_from_this<Session> {
     bytes += r.body;
     const ssize_t n = ::send(stream_.socket().native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n == static_cast<ssize_t>(bytes.size())) {
-      // The next read arms the stream's timer, which only the connection's I/O thread may touch.
-      asio::post(stream_.get_executor(), [self = shared_from_this(), keep_alive] {
-        if (keep_alive) {
-          self->read();
-        } else {
-          self->close();
-        }
-      });
+      // The next read (and its idle timer) starts right here: nothing else touches the stream meanwhile
+      // (on_read disarmed its timer before the invoke, and a cancelled timer's handler touches nothing).
+      if (keep_alive) {
+        read();
+      } else {
+        close();
+      }
       return true;
     }
     const std::size_t sent = n > 0 ? static_cast<std::size_t>(n) : 0;
