@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <condition_variable>
@@ -60,21 +61,50 @@ struct Shared {
   std::atomic<std::uint64_t> accepted{0}, refused_over_cap{0}, accept_errors{0}, timed_out{0}, bodies_refused{0};
 };
 
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+constexpr std::int64_t kNoDeadlineNs = INT64_MAX;
+
+class Session;
+// The sessions of one I/O thread, swept by that thread's timer for passed deadlines: a deadline is an
+// atomic store per phase (no timer, no syscall per request); a connection is closed at most one sweep
+// period after its deadline.
+struct SessionRegistry {
+  std::mutex mu;
+  std::vector<std::weak_ptr<Session>> sessions;
+};
+
 std::string error_body(const std::string& message) { return nlohmann::json{{"error", message}}.dump(); }
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Shared& shared)
+  Session(tcp::socket socket, Shared& shared, SessionRegistry& registry)
       : stream_(std::move(socket)), timer_(stream_.get_executor()), api_(shared.api), outstanding_(shared.outstanding),
-        shared_(shared) {
+        shared_(shared), registry_(registry) {
     ++shared_.open;
   }
   ~Session() { --shared_.open; }
 
-  void start() { read(); }
+  void start() {
+    {
+      std::lock_guard lock(registry_.mu);
+      registry_.sessions.push_back(weak_from_this());
+    }
+    read();
+  }
+  bool overdue(std::int64_t now) const { return now > deadline_ns_.load(std::memory_order_relaxed); }
+  // Called by the sweep on the session's I/O thread.
+  void expire() {
+    if (deadline_ns_.load(std::memory_order_relaxed) == kNoDeadlineNs) return;
+    ++shared_.timed_out;
+    close();
+  }
 
  private:
-  static std::chrono::milliseconds ms(std::int64_t v) { return std::chrono::milliseconds(v); }
+  void arm(std::int64_t ms) { deadline_ns_.store(now_ns() + ms * 1'000'000, std::memory_order_relaxed); }
+  void disarm() { deadline_ns_.store(kNoDeadlineNs, std::memory_order_relaxed); }
 
   // The next request: wait (idle timeout) for its first byte unless bytes are already buffered, then its
   // header (header timeout), then — within the limit for that request — its body (body timeout).
@@ -86,7 +116,7 @@ class Session : public std::enable_shared_from_this<Session> {
       read_header();
       return;
     }
-    stream_.expires_after(ms(shared_.config.idle_timeout_ms));
+    arm(shared_.config.idle_timeout_ms);
     stream_.async_read_some(buffer_.prepare(16 * 1024), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
       self->buffer_.commit(n);
       if (ec) {
@@ -98,7 +128,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_header() {
-    stream_.expires_after(ms(shared_.config.header_timeout_ms));
+    arm(shared_.config.header_timeout_ms);
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
   }
@@ -132,18 +162,13 @@ class Session : public std::enable_shared_from_this<Session> {
       on_read({});
       return;
     }
-    stream_.expires_after(ms(shared_.config.body_timeout_ms));
+    arm(shared_.config.body_timeout_ms);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
-    stream_.expires_never();  // a blocking invoke may wait for its function now; its own timer bounds that
-    if (ec == beast::error::timeout) {
-      ++shared_.timed_out;
-      close();
-      return;
-    }
+    disarm();  // a blocking invoke may wait for its function now; its own timer bounds that
     if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::operation_aborted) {
       close();
       return;
@@ -242,7 +267,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const std::size_t sent = n > 0 ? static_cast<std::size_t>(n) : 0;
     asio::post(stream_.get_executor(), [self = shared_from_this(), bytes = std::move(bytes), sent, keep_alive]() mutable {
       auto data = std::make_shared<std::string>(std::move(bytes));
-      self->stream_.expires_after(ms(self->shared_.config.body_timeout_ms));  // a client that stops reading
+      self->arm(self->shared_.config.body_timeout_ms);  // a client that stops reading
       asio::async_write(self->stream_, asio::buffer(*data) + sent,
                         [self, data, keep_alive](beast::error_code ec, std::size_t) {
                           self->outstanding_.done();
@@ -263,7 +288,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive);
     res->body() = r.body;
     res->prepare_payload();
-    stream_.expires_after(ms(shared_.config.body_timeout_ms));  // a client that stops reading
+    arm(shared_.config.body_timeout_ms);  // a client that stops reading
     http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
       if (ec || !res->keep_alive()) {
         self->close();
@@ -292,6 +317,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Api& api_;
   Outstanding& outstanding_;
   Shared& shared_;
+  SessionRegistry& registry_;
+  std::atomic<std::int64_t> deadline_ns_{kNoDeadlineNs};
 };
 
 // Answers 503 on a connection past the cap without a session: one non-blocking send, then close.
@@ -325,13 +352,47 @@ struct HttpServer::Impl {
     acceptor->bind(endpoint);
     acceptor->listen(asio::socket_base::max_listen_connections);
     for (auto& io : ios) guards.emplace_back(asio::make_work_guard(*io));  // run() until stop()
+    const std::int64_t shortest = std::min({config.idle_timeout_ms, config.header_timeout_ms, config.body_timeout_ms});
+    sweep_every = std::chrono::milliseconds(std::clamp<std::int64_t>(shortest / 4, 10, 1000));
+    for (auto& io : ios) {
+      registries.push_back(std::make_unique<SessionRegistry>());
+      sweepers.push_back(std::make_unique<asio::steady_timer>(*io));
+    }
+    for (std::size_t i = 0; i < ios.size(); ++i) sweep(i);
     accept();
     for (auto& io : ios) threads.emplace_back([io = io.get()] { io->run(); });
   }
 
+  // Closes the sessions of I/O thread `i` whose deadline passed, then again in sweep_every.
+  void sweep(std::size_t i) {
+    sweepers[i]->expires_after(sweep_every);
+    sweepers[i]->async_wait([this, i](beast::error_code ec) {
+      if (ec) return;  // stopping
+      std::vector<std::shared_ptr<Session>> overdue;
+      const std::int64_t now = now_ns();
+      {
+        SessionRegistry& r = *registries[i];
+        std::lock_guard lock(r.mu);
+        for (std::size_t k = 0; k < r.sessions.size();) {
+          auto s = r.sessions[k].lock();
+          if (!s) {
+            r.sessions[k] = std::move(r.sessions.back());
+            r.sessions.pop_back();
+            continue;
+          }
+          if (s->overdue(now)) overdue.push_back(std::move(s));
+          ++k;
+        }
+      }
+      for (auto& s : overdue) s->expire();
+      sweep(i);
+    });
+  }
+
   void accept() {
-    asio::io_context& io = *ios[next_io++ % ios.size()];
-    acceptor->async_accept(io, [this](beast::error_code ec, tcp::socket socket) {
+    const std::size_t index = next_io++ % ios.size();
+    asio::io_context& io = *ios[index];
+    acceptor->async_accept(io, [this, index](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;  // stopping
       if (ec) {  // EMFILE, ENFILE, ENOBUFS, …: the listener is fine, the moment is not. Back off, retry.
         ++shared.accept_errors;
@@ -351,7 +412,7 @@ struct HttpServer::Impl {
         refuse(socket);
       } else {
         socket.set_option(tcp::no_delay(true));
-        std::make_shared<Session>(std::move(socket), shared)->start();
+        std::make_shared<Session>(std::move(socket), shared, *registries[index])->start();
       }
       accept();
     });
@@ -365,6 +426,7 @@ struct HttpServer::Impl {
       acceptor->close(ignored);
       retry->cancel();
     });
+    for (std::size_t i = 0; i < ios.size(); ++i) asio::post(*ios[i], [this, i] { sweepers[i]->cancel(); });
     shared.outstanding.wait_zero();  // blocking invokes in flight get their responses (or their 202)
     for (auto& io : ios) io->stop();
     for (auto& t : threads) t.join();
@@ -376,6 +438,9 @@ struct HttpServer::Impl {
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   std::optional<tcp::acceptor> acceptor;
   std::optional<asio::steady_timer> retry;  // the accept backoff (on ios[0], as the accept chain)
+  std::vector<std::unique_ptr<SessionRegistry>> registries;  // per I/O thread
+  std::vector<std::unique_ptr<asio::steady_timer>> sweepers;   // per I/O thread
+  std::chrono::milliseconds sweep_every{1000};
   std::int64_t backoff_ms = 0;              // touched only by the accept chain
   std::size_t next_io = 0;                  // touched only by the accept chain (on ios[0])
   std::vector<std::thread> threads;
