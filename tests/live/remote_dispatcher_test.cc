@@ -3,6 +3,8 @@
 #include "live/remote_dispatcher.h"
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <future>
@@ -440,6 +442,34 @@ TEST(RemoteDispatcher, GarbageOnTheWireIsRejected) {
   EXPECT_FALSE(wire::recv_frame(fd, reader, &payload, &error));  // the controller closed it
   close(fd);
   Agent a(d.port(), "a");  // and still accepts real invokers
+  ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
+  EXPECT_EQ(invoke(d, action("f")).status, "success");
+}
+
+// The wire's acceptor used to stop for good on its first accept error: run the process out of descriptors
+// (accept fails with EMFILE), free them, and an invoker still joins and serves.
+TEST(RemoteDispatcher, AcceptErrorsBackOffAndInvokersStillJoin) {
+  RemoteDispatcher d(config());
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  int open_now = 0;
+  for (int fd = 0; fd < 4096; ++fd) open_now += fcntl(fd, F_GETFD) != -1;
+  rlimit low = saved;
+  low.rlim_cur = static_cast<rlim_t>(open_now + 16);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  std::vector<int> held;
+  for (int i = 0; i < 64; ++i) {
+    try {
+      held.push_back(wire::connect_tcp("127.0.0.1", d.port()));
+    } catch (const std::exception&) {
+      break;  // this side ran out
+    }
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the acceptor meets EMFILE meanwhile
+  for (int fd : held) close(fd);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_EQ(d.prometheus_metrics().find("hearth_wire_accept_errors_total 0\n"), std::string::npos);
+  Agent a(d.port(), "late");
   ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
   EXPECT_EQ(invoke(d, action("f")).status, "success");
 }
