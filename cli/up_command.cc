@@ -1,8 +1,10 @@
 // `hearth up`: a single-machine platform on an embedded default — the controller (REST API, SQLite
 // store under --data-dir, placement) plus --invokers invoker processes (`hearth invoker`, spawned here
-// and joined over the wire protocol on --wire-port) whose pools run the same policy specs as
+// and joined over the wire protocol on --wire-port, authenticated by the token in DATA_DIR/wire.token,
+// whose path — not the token — is on their command line) whose pools run the same policy specs as
 // `hearth sim`. --invokers 0 waits for invokers started elsewhere; --in-process runs the invokers as
-// threads of this process instead (no wire hop). Prints the API host and the guest credentials, then
+// threads of this process instead (no wire hop). Prints the API host and the default namespace's
+// credentials (a random key per data directory: cli/default_namespace.h), then
 // serves until SIGINT/SIGTERM and stops everything it started.
 #include <signal.h>
 #include <sys/prctl.h>
@@ -18,19 +20,18 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/default_namespace.h"
 #include "cli/pool_flags.h"
 #include "live/api.h"
 #include "live/http_server.h"
 #include "live/local_dispatcher.h"
 #include "live/remote_dispatcher.h"
 #include "live/runtime_container_factory.h"
+#include "live/secrets.h"
+#include "live/wire_auth.h"
 
 namespace hearth::cli {
 namespace {
-
-// OpenWhisk's well-known default guest credentials, so `wsk` and its SDKs work out of the box.
-constexpr const char* kGuestUuid = "23bc46b1-71f6-4ed5-8c54-816aa4f8c502";
-constexpr const char* kGuestKey = "123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP";
 
 struct UpFlags {
   std::string data_dir = ".hearth";
@@ -101,7 +102,7 @@ int run(const UpFlags& f) {
   const std::filesystem::path data(f.data_dir);
   std::filesystem::create_directories(data);
   live::Store store((data / "hearth.db").string());
-  store.put_namespace("guest", kGuestUuid, kGuestKey);
+  const live::Credentials guest = default_namespace(store, data);
 
   std::unique_ptr<live::RuntimeContainerFactory> factory;
   std::unique_ptr<live::LocalDispatcher> local;
@@ -116,6 +117,11 @@ int run(const UpFlags& f) {
     topology = std::to_string(dc.invokers) + " in-process invoker(s)";
   } else {
     live::RemoteDispatcherConfig rc;
+    // The invokers' shared secret: made on first start, kept (mode 0600) so restarted and hand-started
+    // invokers (`hearth invoker --token-file DATA_DIR/wire.token`) can rejoin.
+    const std::string token_file = (data / "wire.token").string();
+    if (!std::filesystem::exists(token_file)) live::secrets::write_secret_file(token_file, live::wire::new_token());
+    rc.token = live::secrets::read_secret_file(token_file);
     rc.address = f.wire_address;
     rc.port = f.wire_port;
     rc.placement = pool.config.placement;
@@ -125,7 +131,7 @@ int run(const UpFlags& f) {
     for (int i = 0; i < f.invokers; ++i) {
       std::vector<std::string> args = {"invoker", "--controller", wire, "--name", "invoker" + std::to_string(i),
                                        "--data-dir", (data / ("invoker" + std::to_string(i))).string(),
-                                       "--exit-with-controller"};
+                                       "--token-file", token_file, "--exit-with-controller"};
       for (const std::string& a : invoker_args(f.pool)) args.push_back(a);
       children.spawn(args, signals);
     }
@@ -155,7 +161,7 @@ int run(const UpFlags& f) {
               f.address.c_str(), server.port(), pool.config.placement.c_str(), pool.config.keepalive.c_str(),
               pool.config.prewarm.c_str(), topology.c_str(), static_cast<long long>(pool.config.invoker_memory_mb),
               pool.sandboxed ? "sandboxed" : ("NOT sandboxed: " + pool.why_not_sandboxed).c_str());
-  std::printf("export HEARTH_APIHOST=%s:%u HEARTH_AUTH=%s:%s\n", f.address.c_str(), server.port(), kGuestUuid, kGuestKey);
+  std::printf("export HEARTH_APIHOST=%s:%u HEARTH_AUTH=%s\n", f.address.c_str(), server.port(), guest.pair().c_str());
   std::fflush(stdout);
   int sig = 0;
   sigwait(&signals, &sig);

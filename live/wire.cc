@@ -60,7 +60,7 @@ bool send_frame(int fd, const std::string& payload) {
   return write_all(fd, frame.data(), frame.size());
 }
 
-bool recv_frame(int fd, std::string* payload, std::string* error) {
+bool recv_frame(int fd, std::string* payload, std::string* error, std::uint32_t max_bytes) {
   unsigned char header[4];
   const int h = read_all(fd, reinterpret_cast<char*>(header), 4);
   if (h <= 0) {
@@ -68,8 +68,8 @@ bool recv_frame(int fd, std::string* payload, std::string* error) {
     return false;
   }
   const std::uint32_t n = header[0] | header[1] << 8 | header[2] << 16 | static_cast<std::uint32_t>(header[3]) << 24;
-  if (n > kMaxFrameBytes) {
-    *error = "frame of " + std::to_string(n) + " bytes exceeds the " + std::to_string(kMaxFrameBytes) + "-byte limit";
+  if (n > max_bytes) {
+    *error = "frame of " + std::to_string(n) + " bytes exceeds the " + std::to_string(max_bytes) + "-byte limit";
     return false;
   }
   payload->resize(n);

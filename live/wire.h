@@ -1,7 +1,8 @@
 // The controller ↔ invoker wire protocol (docs/wire-protocol.md). One TCP connection per invoker, opened
 // by the invoker; both directions carry frames of a 4-byte little-endian length followed by that many
-// bytes of UTF-8 JSON, one message per frame:
-//   invoker → controller  hello {name, pid, state}, heartbeat {state} every 500 ms,
+// bytes of UTF-8 JSON, one message per frame. A connection starts with the authenticating handshake of
+// live/wire_auth.h (challenge, hello, welcome); then:
+//   invoker → controller  heartbeat {state} every 500 ms,
 //                         result {seq, activation, state}
 //                         stale {seq, state}: an invoke that expected a warm start found no idle
 //                         container of its action; it did not run, the controller places it again
@@ -25,9 +26,9 @@ constexpr std::uint32_t kMaxFrameBytes = 64u << 20;
 
 // Writes one frame; false if the peer is gone. Callers serialise writers on one socket.
 bool send_frame(int fd, const std::string& payload);
-// Reads one frame; false on EOF or error, with `error` saying which (a frame over kMaxFrameBytes is an
-// error: the stream cannot be trusted after it).
-bool recv_frame(int fd, std::string* payload, std::string* error);
+// Reads one frame; false on EOF or error, with `error` saying which (a frame over `max_bytes` is an
+// error, detected from its header before anything is allocated: the stream cannot be trusted after it).
+bool recv_frame(int fd, std::string* payload, std::string* error, std::uint32_t max_bytes = kMaxFrameBytes);
 
 // A listening TCP socket on address:port (port 0 = any; *bound gets the port). Throws std::runtime_error.
 int listen_tcp(const std::string& address, std::uint16_t port, std::uint16_t* bound);

@@ -13,6 +13,7 @@
 #include "live/invoker_agent.h"
 #include "live/wire.h"
 #include "tests/live/fake_factory.h"
+#include "tests/live/raw_invoker.h"
 
 namespace hearth::live {
 namespace {
@@ -24,6 +25,7 @@ class Agent {
         const std::string& keepalive = "ttl:10m", const std::string& scaling = "none") {
     InvokerAgentConfig c;
     c.controller = "127.0.0.1:" + std::to_string(controller_port);
+    c.token = testing::kToken;
     c.name = name;
     c.pool.invoker_memory_mb = 1024;
     c.pool.concurrency = 2;
@@ -72,6 +74,7 @@ ActivationRecord invoke(RemoteDispatcher& d, const ActionRecord& a, const std::s
 
 RemoteDispatcherConfig config(std::int64_t heartbeat_timeout_ms = 1500) {
   RemoteDispatcherConfig c;
+  c.token = testing::kToken;
   c.heartbeat_timeout_ms = heartbeat_timeout_ms;
   return c;
 }
@@ -320,9 +323,10 @@ TEST_P(StaleReplacementBound, AfterNStaleAnswersItStartsColdAndEndsOnce) {
 // controller kept nothing to place it again with, so the invocation ends, as an internal error.
 TEST(RemoteDispatcher, AStaleAnswerToAnInvokeNotExpectingWarmEndsIt) {
   RemoteDispatcher d(config());
-  const int fd = wire::connect_tcp("127.0.0.1", d.port());
+  std::string answer;
+  const int fd = testing::raw_invoker(d.port(), "raw", testing::kToken, &answer);
+  ASSERT_NE(answer.find("welcome"), std::string::npos) << answer;
   const nlohmann::json state = wire::to_json(InvokerState{1024, 0, 0, 0, {}, {}});
-  ASSERT_TRUE(wire::send_frame(fd, nlohmann::json{{"type", "hello"}, {"name", "raw"}, {"pid", 0}, {"state", state}}.dump()));
   ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
   auto running = start(d, action("f"));
   std::string payload, error;
@@ -431,8 +435,9 @@ TEST(RemoteDispatcher, StopsWhileAConnectionNeverSaidHello) {
 TEST(RemoteDispatcher, GarbageOnTheWireIsRejected) {
   RemoteDispatcher d(config());
   const int fd = wire::connect_tcp("127.0.0.1", d.port());
-  ASSERT_TRUE(wire::send_frame(fd, "{not json"));
   std::string payload, error;
+  ASSERT_TRUE(wire::recv_frame(fd, &payload, &error)) << error;  // the challenge
+  ASSERT_TRUE(wire::send_frame(fd, "{not json"));
   EXPECT_FALSE(wire::recv_frame(fd, &payload, &error));  // the controller closed it
   close(fd);
   Agent a(d.port(), "a");  // and still accepts real invokers
