@@ -67,13 +67,12 @@ std::string new_key() {
 }
 
 std::string salted_sha256_hex(const std::string& salt, const std::string& secret) {
+  // Fetched once: OpenSSL 3's implicit fetch (EVP_sha256() per call) costs a lookup under a lock.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  const bool ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr) == 1 &&
-                  EVP_DigestUpdate(ctx, salt.data(), salt.size()) == 1 &&
-                  EVP_DigestUpdate(ctx, secret.data(), secret.size()) == 1 && EVP_DigestFinal_ex(ctx, digest, nullptr) == 1;
-  EVP_MD_CTX_free(ctx);
-  if (!ok) throw std::runtime_error("SHA-256 failed (libcrypto)");
+  const std::string input = salt + secret;
+  if (!sha256 || EVP_Digest(input.data(), input.size(), digest, nullptr, sha256, nullptr) != 1)
+    throw std::runtime_error("SHA-256 failed (libcrypto)");
   return to_hex(std::string(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
