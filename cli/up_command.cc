@@ -100,7 +100,8 @@ int run(const UpFlags& f) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const std::filesystem::path data(f.data_dir);
-  std::filesystem::create_directories(data);
+  if (std::filesystem::create_directories(data))  // a new data directory holds keys and code: owner only
+    std::filesystem::permissions(data, std::filesystem::perms::owner_all);
   live::Store store((data / "hearth.db").string());
   const live::Credentials guest = default_namespace(store, data);
 
@@ -126,6 +127,10 @@ int run(const UpFlags& f) {
     rc.port = f.wire_port;
     rc.placement = pool.config.placement;
     rc.max_stale_replacements = f.stale_replacements;
+    if (f.wire_address != "127.0.0.1")
+      std::fprintf(stderr, "hearth up: the wire on %s is authenticated but not encrypted: code, parameters and results "
+                   "cross it in clear text; use a trusted network or a tunnel (docs/wire-protocol.md)\n",
+                   f.wire_address.c_str());
     remote = std::make_unique<live::RemoteDispatcher>(rc);
     const std::string wire = f.wire_address + ":" + std::to_string(remote->port());
     for (int i = 0; i < f.invokers; ++i) {

@@ -454,6 +454,9 @@ TEST(Auth, KeysAreRandomHashedRotatableAndPerNamespace) {
   EXPECT_NE(bytes.find("ON-DISK-7c1"), std::string::npos);
   for (const std::string& key : {platform.auth_pair().substr(37), rotated.substr(37), t2.substr(37)})
     EXPECT_EQ(bytes.find(key), std::string::npos) << key;
+  struct stat dir_st {};
+  ASSERT_EQ(stat(data.c_str(), &dir_st), 0);
+  EXPECT_EQ(dir_st.st_mode & 077, 0u);  // a new data directory is the owner's only
   for (const char* file : {"/auth.guest", "/wire.token"}) {
     struct stat st {};
     ASSERT_EQ(stat((data + file).c_str(), &st), 0) << file;
