@@ -1,17 +1,21 @@
 // `hearth action create|update|get|list|delete|invoke` and `hearth activation list|get|logs|result`:
 // OpenWhisk `wsk`-shaped verbs over the REST API (--apihost HOST:PORT, --auth UUID:KEY, or the
-// HEARTH_APIHOST / HEARTH_AUTH environment variables).
+// HEARTH_APIHOST / HEARTH_AUTH environment variables; without either key, that of ./.hearth — `hearth
+// up`'s default data directory — if there is one).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/default_namespace.h"
 #include "live/base64.h"
 #include "live/http_client.h"
+#include "live/secrets.h"
 
 namespace hearth::cli {
 namespace {
@@ -37,7 +41,7 @@ struct ActionFlags {
 
 void add_client_flags(CLI::App& cmd, ClientFlags& f) {
   cmd.add_option("--apihost", f.apihost, "API host:port (default $HEARTH_APIHOST or 127.0.0.1:3233)");
-  cmd.add_option("--auth,-u", f.auth, "uuid:key (default $HEARTH_AUTH)");
+  cmd.add_option("--auth,-u", f.auth, "uuid:key (default $HEARTH_AUTH, else .hearth/auth.guest)");
 }
 
 struct Connection {
@@ -51,10 +55,13 @@ Connection connect(const ClientFlags& f) {
   if (host.empty()) host = "127.0.0.1:3233";
   std::string auth = f.auth;
   if (auth.empty() && std::getenv("HEARTH_AUTH")) auth = std::getenv("HEARTH_AUTH");
+  if (auth.empty() && std::filesystem::exists(default_key_file(".hearth")))  // `hearth up`'s default data dir
+    auth = live::secrets::read_secret_file(default_key_file(".hearth").string());
   const auto colon = host.rfind(':');
   if (colon == std::string::npos) throw std::invalid_argument("--apihost must be HOST:PORT, got '" + host + "'");
   const auto at = auth.find(':');
-  if (at == std::string::npos) throw std::invalid_argument("--auth must be UUID:KEY (or set HEARTH_AUTH)");
+  if (at == std::string::npos)
+    throw std::invalid_argument("--auth must be UUID:KEY (or set HEARTH_AUTH; `hearth auth --data-dir DIR` prints it)");
   return {std::make_unique<live::HttpClient>(host.substr(0, colon), static_cast<std::uint16_t>(std::stoi(host.substr(colon + 1)))),
           live::basic_auth(auth.substr(0, at), auth.substr(at + 1))};
 }
@@ -63,6 +70,9 @@ Connection connect(const ClientFlags& f) {
 int print(const live::HttpResponse& r) {
   const json j = json::parse(r.body, nullptr, false);
   std::printf("%s\n", j.is_discarded() ? r.body.c_str() : j.dump(2).c_str());
+  if (r.status == 401)
+    std::fprintf(stderr, "hearth: the key was refused; `hearth auth --data-dir DIR` prints the current one (keys are "
+                         "random per data directory and may have been rotated)\n");
   return r.status >= 200 && r.status < 300 ? 0 : 1;
 }
 

@@ -1,8 +1,10 @@
 // `hearth up`: a single-machine platform on an embedded default — the controller (REST API, SQLite
 // store under --data-dir, placement) plus --invokers invoker processes (`hearth invoker`, spawned here
-// and joined over the wire protocol on --wire-port) whose pools run the same policy specs as
+// and joined over the wire protocol on --wire-port, authenticated by the token in DATA_DIR/wire.token,
+// whose path — not the token — is on their command line) whose pools run the same policy specs as
 // `hearth sim`. --invokers 0 waits for invokers started elsewhere; --in-process runs the invokers as
-// threads of this process instead (no wire hop). Prints the API host and the guest credentials, then
+// threads of this process instead (no wire hop). Prints the API host and the default namespace's
+// credentials (a random key per data directory: cli/default_namespace.h), then
 // serves until SIGINT/SIGTERM and stops everything it started.
 #include <signal.h>
 #include <sys/resource.h>
@@ -24,6 +26,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/default_namespace.h"
 #include "cli/pool_flags.h"
 #include "live/api.h"
 #include "live/http_server.h"
@@ -31,13 +34,11 @@
 #include "live/remote_dispatcher.h"
 #include "live/runtime_container_factory.h"
 #include "model/duration.h"
+#include "live/secrets.h"
+#include "live/wire_auth.h"
 
 namespace hearth::cli {
 namespace {
-
-// OpenWhisk's well-known default guest credentials, so `wsk` and its SDKs work out of the box.
-constexpr const char* kGuestUuid = "23bc46b1-71f6-4ed5-8c54-816aa4f8c502";
-constexpr const char* kGuestKey = "123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP";
 
 struct UpFlags {
   std::string data_dir = ".hearth";
@@ -244,9 +245,10 @@ int run(const UpFlags& f) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const std::filesystem::path data(f.data_dir);
-  std::filesystem::create_directories(data);
+  if (std::filesystem::create_directories(data))  // a new data directory holds keys and code: owner only
+    std::filesystem::permissions(data, std::filesystem::perms::owner_all);
   live::Store store((data / "hearth.db").string());
-  store.put_namespace("guest", kGuestUuid, kGuestKey);
+  const live::Credentials guest = default_namespace(store, data);
 
   std::unique_ptr<live::RuntimeContainerFactory> factory;
   std::unique_ptr<live::LocalDispatcher> local;
@@ -262,16 +264,25 @@ int run(const UpFlags& f) {
     topology = std::to_string(dc.invokers) + " in-process invoker(s)";
   } else {
     live::RemoteDispatcherConfig rc;
+    // The invokers' shared secret: made on first start, kept (mode 0600) so restarted and hand-started
+    // invokers (`hearth invoker --token-file DATA_DIR/wire.token`) can rejoin.
+    const std::string token_file = (data / "wire.token").string();
+    if (!std::filesystem::exists(token_file)) live::secrets::write_secret_file(token_file, live::wire::new_token());
+    rc.token = live::secrets::read_secret_file(token_file);
     rc.address = f.wire_address;
     rc.port = f.wire_port;
     rc.placement = pool.config.placement;
     rc.max_stale_replacements = f.stale_replacements;
+    if (f.wire_address != "127.0.0.1")
+      std::fprintf(stderr, "hearth up: the wire on %s is authenticated but not encrypted: code, parameters and results "
+                   "cross it in clear text; use a trusted network or a tunnel (docs/wire-protocol.md)\n",
+                   f.wire_address.c_str());
     remote = std::make_unique<live::RemoteDispatcher>(rc);
     const std::string wire = f.wire_address + ":" + std::to_string(remote->port());
     for (int i = 0; i < f.invokers; ++i) {
       std::vector<std::string> args = {"invoker", "--controller", wire, "--name", "invoker" + std::to_string(i),
                                        "--data-dir", (data / ("invoker" + std::to_string(i))).string(),
-                                       "--exit-with-controller"};
+                                       "--token-file", token_file, "--exit-with-controller"};
       for (const std::string& a : invoker_args(f.pool)) args.push_back(a);
       children.spawn("invoker" + std::to_string(i), args, signals);
     }
@@ -303,7 +314,7 @@ int run(const UpFlags& f) {
               f.address.c_str(), server.port(), pool.config.placement.c_str(), pool.config.keepalive.c_str(),
               pool.config.prewarm.c_str(), topology.c_str(), static_cast<long long>(pool.config.invoker_memory_mb),
               pool.sandboxed ? "sandboxed" : ("NOT sandboxed: " + pool.why_not_sandboxed).c_str());
-  std::printf("export HEARTH_APIHOST=%s:%u HEARTH_AUTH=%s:%s\n", f.address.c_str(), server.port(), kGuestUuid, kGuestKey);
+  std::printf("export HEARTH_APIHOST=%s:%u HEARTH_AUTH=%s\n", f.address.c_str(), server.port(), guest.pair().c_str());
   std::fflush(stdout);
   int sig = 0;
   sigwait(&signals, &sig);

@@ -8,9 +8,10 @@
 #include <string_view>
 
 #include "live/wire.h"
+#include "live/wire_auth.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  hearth::runtime::FrameReader reader(hearth::live::wire::kMaxHelloBytes);
+  hearth::runtime::FrameReader reader(hearth::live::wire::kMaxHandshakeFrameBytes);
   reader.feed(std::string_view(reinterpret_cast<const char*>(data), size));
   std::string_view payload;
   while (reader.next(&payload) == hearth::runtime::FrameReader::Next::kFrame) {

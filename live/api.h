@@ -11,7 +11,9 @@
 // Names: every namespace and action segment follows OpenWhisk's entity-name rule (live/entity_name.h; "."
 // and ".." are refused with 400), activation ids are 32 hex digits; `limit` is 0..200 (0 = 200, default
 // 30) and `skip` >= 0, else 400 with OpenWhisk's messages.
-// Authentication: HTTP Basic uuid:key per namespace; "_" means the caller's namespace. Errors are JSON
+// Authentication: HTTP Basic uuid:key per namespace, checked against the store on every request
+// (Store::authenticate: salted hash, constant-time compare, no cache, so a rotated key fails at once);
+// "_" means the caller's namespace, and a key reaches only its own namespace's entities. Errors are JSON
 // {"error": message, "code": request id} with OpenWhisk's status codes: 400 malformed, 401 bad auth,
 // 403 another namespace, 404 missing, 405 method, 409 exists, 413 payload over the limit, 502 function
 // error (blocking invokes), 202 when a blocking invoke outlives its wait (the activation id is returned).

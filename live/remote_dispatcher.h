@@ -11,7 +11,12 @@
 // evicted or taken since that report) does not run it and answers "stale" with a fresh report, which is
 // applied, and the invocation is placed again on the corrected view — at most `max_stale_replacements`
 // times, the last without the expectation, so it then runs even if cold. Each invocation ends once.
-// Accept errors (EMFILE…) are retried with a backoff; a connection must say hello within 10 s.
+// Accept errors (EMFILE…) are retried with a backoff.
+// Authentication (live/wire_auth.h): a connection must complete the HMAC challenge–response within
+// `handshake_timeout_ms`, in frames of at most 4 KiB, before it can claim a name or receive anything;
+// a refused one never touches the invoker table. An authenticated invoker's result ends only an
+// activation sent to it on that connection (others are dropped and counted), and the record keeps the
+// controller's activation id, namespace and action whatever the invoker's copy says.
 // Thread model: an accept thread, a reader thread per connection, a monitor thread, a replacer thread
 // (places stale-answered invocations again, so a reader never blocks writing to another invoker); one
 // mutex guards the state and the placement policy; frames to one invoker are written under that
@@ -31,16 +36,23 @@
 #include <unordered_map>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "live/dispatcher.h"
 #include "live/function_table.h"
 #include "live/latency_metric.h"
 #include "model/cluster_view.h"
 #include "model/function_spec.h"
 #include "policy/placement.h"
+#include "runtime/frame_codec.h"
 
 namespace hearth::live {
 
 struct RemoteDispatcherConfig {
+  // The shared secret invokers prove they hold (live/wire_auth.h); required, at least 32 characters.
+  std::string token;
+  // A connection that has not completed the handshake by then is closed (checked every 100 ms).
+  std::int64_t handshake_timeout_ms = 2000;
   std::string address = "127.0.0.1";  // where invokers connect
   std::uint16_t port = 0;              // 0 = any free port (see port())
   std::string placement = "openwhisk";
@@ -64,7 +76,8 @@ struct InvokerInfo {
 
 class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
  public:
-  // Binds the listener and starts accepting; throws std::runtime_error if it cannot bind.
+  // Binds the listener and starts accepting; throws std::runtime_error if it cannot bind,
+  // std::invalid_argument if the token is too short.
   explicit RemoteDispatcher(RemoteDispatcherConfig config);
   ~RemoteDispatcher() override;
 
@@ -102,6 +115,7 @@ class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
 
   void accept_loop();
   void read_loop(int fd);
+  nlohmann::json authenticate(int fd, runtime::FrameReader& reader, runtime::FrameClock::time_point deadline);
   void monitor_loop();
   void replace_loop();
   // Places `p` (new, or again after a stale answer) on the current view and sends it; ends it with an
@@ -136,7 +150,10 @@ class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
   bool stopping_ = false;
   std::thread acceptor_, monitor_, replacer_;
   std::vector<std::thread> readers_;
-  std::set<int> connections_;  // accepted sockets not yet closed
+  // Accepted sockets not yet closed → the steady µs by which the handshake must end (0: authenticated).
+  std::map<int, std::int64_t> connections_;
+  std::uint64_t auth_failures_ = 0;     // connections refused or dropped during the handshake
+  std::uint64_t rejected_results_ = 0;  // results/stale answers for activations not sent on that connection
 };
 
 }  // namespace hearth::live

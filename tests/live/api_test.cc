@@ -1,4 +1,5 @@
 #include "live/api.h"
+#include "live/http_client.h"
 
 #include <gtest/gtest.h>
 
@@ -64,6 +65,27 @@ TEST_F(ApiFixture, RejectsMissingOrWrongCredentials) {
   const auto r = call("GET", "/api/v1/namespaces/guest/actions", "", kOtherAuth);
   EXPECT_EQ(r.status, 403);
   EXPECT_TRUE(json::parse(r.body).contains("code"));
+}
+
+// A namespace made with a random key (hearth namespace create) reaches its own actions and activations
+// and none of another's: the same requests with the owner's key succeed.
+TEST_F(ApiFixture, ANamespacesKeyReachesOnlyItsOwnEntities) {
+  const Credentials t = store.create_namespace("tenant");
+  const std::string tenant = basic_auth(t.uuid, t.key);
+  create_hello();
+  const auto ran = call("POST", "/api/v1/namespaces/_/actions/hello?blocking=true", "{}");
+  ASSERT_EQ(ran.status, 200);
+  const std::string id = json::parse(ran.body)["activationId"];
+  const std::string activation = "/api/v1/namespaces/guest/activations/" + id;
+  for (const std::string& path : {std::string("/api/v1/namespaces/guest/actions/hello"), activation}) {
+    EXPECT_EQ(call("GET", path).status, 200) << path;              // the owner
+    EXPECT_EQ(call("GET", path, "", tenant).status, 403) << path;  // named explicitly: forbidden
+  }
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/_/actions/hello", "", tenant).status, 404);  // not in its own
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/_/activations/" + id, "", tenant).status, 404);
+  EXPECT_EQ(call("POST", "/api/v1/namespaces/guest/actions/hello?blocking=true", "{}", tenant).status, 403);
+  EXPECT_EQ(json::parse(call("GET", "/api/v1/namespaces/_/activations", "", tenant).body).size(), 0u);
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/_/actions", "", basic_auth(t.uuid, "key")).status, 401);  // guest's key, tenant's uuid
 }
 
 TEST_F(ApiFixture, NamespacesAndHealth) {

@@ -15,6 +15,7 @@
 #include "live/invoker_agent.h"
 #include "live/wire.h"
 #include "tests/live/fake_factory.h"
+#include "tests/live/raw_invoker.h"
 
 namespace hearth::live {
 namespace {
@@ -26,6 +27,7 @@ class Agent {
         const std::string& keepalive = "ttl:10m", const std::string& scaling = "none") {
     InvokerAgentConfig c;
     c.controller = "127.0.0.1:" + std::to_string(controller_port);
+    c.token = testing::kToken;
     c.name = name;
     c.pool.invoker_memory_mb = 1024;
     c.pool.concurrency = 2;
@@ -74,6 +76,7 @@ ActivationRecord invoke(RemoteDispatcher& d, const ActionRecord& a, const std::s
 
 RemoteDispatcherConfig config(std::int64_t heartbeat_timeout_ms = 1500) {
   RemoteDispatcherConfig c;
+  c.token = testing::kToken;
   c.heartbeat_timeout_ms = heartbeat_timeout_ms;
   return c;
 }
@@ -322,15 +325,14 @@ TEST_P(StaleReplacementBound, AfterNStaleAnswersItStartsColdAndEndsOnce) {
 // controller kept nothing to place it again with, so the invocation ends, as an internal error.
 TEST(RemoteDispatcher, AStaleAnswerToAnInvokeNotExpectingWarmEndsIt) {
   RemoteDispatcher d(config());
-  const int fd = wire::connect_tcp("127.0.0.1", d.port());
+  std::string answer;
+  const int fd = testing::raw_invoker(d.port(), "raw", testing::kToken, &answer);
+  ASSERT_NE(answer.find("welcome"), std::string::npos) << answer;
   const nlohmann::json state = wire::to_json(InvokerState{1024, 0, 0, 0, {}, {}});
-  ASSERT_TRUE(wire::send_frame(fd, nlohmann::json{{"type", "hello"}, {"name", "raw"}, {"pid", 0}, {"state", state}}.dump()));
   ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
   auto running = start(d, action("f"));
-  std::string_view payload;
-  std::string error;
-  runtime::FrameReader reader(wire::kMaxFrameBytes);
-  ASSERT_TRUE(wire::recv_frame(fd, reader, &payload, &error)) << error;
+  std::string payload, error;
+  ASSERT_TRUE(testing::recv_frame(fd, &payload, &error)) << error;
   const wire::InvokeMessage invoke = wire::invoke_from_json(nlohmann::json::parse(payload));
   EXPECT_FALSE(invoke.expect_warm);  // no report has shown an idle container
   ASSERT_TRUE(wire::send_frame(fd, nlohmann::json{{"type", "stale"}, {"seq", invoke.seq}, {"state", state}}.dump()));
@@ -435,10 +437,11 @@ TEST(RemoteDispatcher, StopsWhileAConnectionNeverSaidHello) {
 TEST(RemoteDispatcher, GarbageOnTheWireIsRejected) {
   RemoteDispatcher d(config());
   const int fd = wire::connect_tcp("127.0.0.1", d.port());
-  ASSERT_TRUE(wire::send_frame(fd, "{not json"));
   std::string_view payload;
   std::string error;
-  runtime::FrameReader reader(wire::kMaxFrameBytes);
+  runtime::FrameReader reader(wire::kMaxHandshakeFrameBytes);
+  ASSERT_TRUE(wire::recv_frame(fd, reader, &payload, &error)) << error;  // the challenge
+  ASSERT_TRUE(wire::send_frame(fd, "{not json"));
   EXPECT_FALSE(wire::recv_frame(fd, reader, &payload, &error));  // the controller closed it
   close(fd);
   Agent a(d.port(), "a");  // and still accepts real invokers
