@@ -13,6 +13,7 @@
 #include "live/invoker_agent.h"
 #include "live/remote_dispatcher.h"
 #include "live/runtime_container_factory.h"
+#include "tests/live/raw_invoker.h"
 #include "tests/trace/temp_dir.h"
 
 namespace hearth::live {
@@ -38,9 +39,12 @@ ActivationRecord invoke(RemoteDispatcher& d, const ActionRecord& a) {
 
 TEST(InvokerHostile, AnInvokerSurvivesAnyBytesAFunctionWritesToItsChannel) {
   hearth::testing::TempDir dir;
-  RemoteDispatcher d(RemoteDispatcherConfig{});
+  RemoteDispatcherConfig dc;
+  dc.token = testing::kToken;
+  RemoteDispatcher d(dc);
   RuntimeContainerFactory factory(dir.str() + "/code", /*sandboxed=*/false, 0);
   InvokerAgentConfig c;
+  c.token = testing::kToken;
   c.controller = "127.0.0.1:" + std::to_string(d.port());
   c.name = "victim";
   c.pool.invoker_memory_mb = 1024;
