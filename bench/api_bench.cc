@@ -1,15 +1,23 @@
 // Platform overhead of the HTTP API on loopback, without a function: a blocking invoke through the
 // Beast server, basic auth, the SQLite store (activation record written) and a dispatcher that answers
 // at once — against the baseline of a GET /healthz round trip on the same server and connection.
+// BM_Authenticate times the key check alone (Store::authenticate on a store file, as `hearth up` has it:
+// one read by uuid on the read-only connection, a salted SHA-256, a constant-time compare), against
+// BM_ActionLookup, the cached action lookup every invoke also does; BM_SaltedSha256 is its hashing part.
 //   build/api_bench
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <memory>
 #include <chrono>
 #include <vector>
 
 #include "live/http_client.h"
 #include "live/http_server.h"
+#include "live/secrets.h"
 
 namespace {
 
@@ -57,6 +65,43 @@ void run(benchmark::State& state, const HttpRequest& request) {
   state.counters["requests_per_second"] = benchmark::Counter(static_cast<double>(us.size()), benchmark::Counter::kIsRate);
 }
 
+// A store file in a fresh temporary directory with one namespace and one action; removed at the end.
+struct StoreFile {
+  std::string dir = [] {
+    std::string t = "/tmp/hearth_api_bench_XXXXXX";
+    return std::string(::mkdtemp(t.data()));
+  }();
+  std::unique_ptr<Store> store = std::make_unique<Store>(dir + "/hearth.db");
+  Credentials guest = store->create_namespace("guest");
+  StoreFile() {
+    ActionRecord a{"guest", "noop", "native", ""};
+    store->put_action(a, false);
+  }
+  ~StoreFile() {
+    store.reset();
+    for (const char* f : {"/hearth.db", "/hearth.db-wal", "/hearth.db-shm"}) std::remove((dir + f).c_str());
+    ::rmdir(dir.c_str());
+  }
+};
+
+void BM_Authenticate(benchmark::State& state) {
+  StoreFile f;
+  for (auto _ : state)
+    if (!f.store->authenticate(f.guest.uuid, f.guest.key)) state.SkipWithError("refused");
+}
+
+// The hashing part of BM_Authenticate alone.
+void BM_SaltedSha256(benchmark::State& state) {
+  const std::string salt = secrets::random_hex(16), key = secrets::new_key();
+  for (auto _ : state) benchmark::DoNotOptimize(secrets::salted_sha256_hex(salt, key));
+}
+
+void BM_ActionLookup(benchmark::State& state) {
+  StoreFile f;
+  for (auto _ : state)
+    if (!f.store->get_action("guest", "noop")) state.SkipWithError("no action");
+}
+
 void BM_HealthzRoundTrip(benchmark::State& state) { run(state, HttpRequest{"GET", "/healthz", "", ""}); }
 void BM_BlockingInvokeNoFunction(benchmark::State& state) {
   run(state, HttpRequest{"POST", "/api/v1/namespaces/_/actions/noop?blocking=true&result=true", basic_auth("uuid", "key"),
@@ -65,6 +110,9 @@ void BM_BlockingInvokeNoFunction(benchmark::State& state) {
 
 }  // namespace
 
+BENCHMARK(BM_Authenticate)->Iterations(200000);
+BENCHMARK(BM_SaltedSha256)->Iterations(200000);
+BENCHMARK(BM_ActionLookup)->Iterations(200000);
 BENCHMARK(BM_HealthzRoundTrip)->Iterations(20000)->UseRealTime();
 BENCHMARK(BM_BlockingInvokeNoFunction)->Iterations(20000)->UseRealTime();
 BENCHMARK_MAIN();

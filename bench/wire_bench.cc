@@ -30,6 +30,7 @@
 #include "live/remote_dispatcher.h"
 #include "live/runtime_container_factory.h"
 #include "live/wire.h"
+#include "tests/live/raw_invoker.h"
 
 namespace {
 
@@ -86,10 +87,13 @@ void InProcess(benchmark::State& state) {
 }
 
 void OverWire(benchmark::State& state) {
-  live::RemoteDispatcher controller(live::RemoteDispatcherConfig{});
+  live::RemoteDispatcherConfig rc;
+  rc.token = live::testing::kToken;
+  live::RemoteDispatcher controller(rc);
   live::RuntimeContainerFactory factory(code_dir("_wire").string(), /*sandboxed=*/false);
   live::InvokerAgentConfig config;
   config.controller = "127.0.0.1:" + std::to_string(controller.port());
+  config.token = live::testing::kToken;
   config.pool = pool_config();
   live::InvokerAgent agent(factory, config);
   std::thread serving([&] { agent.serve(); });
@@ -105,14 +109,15 @@ void OverWire(benchmark::State& state) {
 // process); "silent" — it stops sending frames (a hung process or host: heartbeat timeout 1.5 s, checked
 // every 100 ms). Timed from the last frame the invoker sent to the moment placement stops using it.
 void DetectDownInvoker(benchmark::State& state, bool silent) {
-  live::RemoteDispatcher controller(live::RemoteDispatcherConfig{});
+  live::RemoteDispatcherConfig rc;
+  rc.token = live::testing::kToken;
+  live::RemoteDispatcher controller(rc);
   std::vector<double> ms;
   int n = 0;
   for (auto _ : state) {
-    const int fd = live::wire::connect_tcp("127.0.0.1", controller.port());
-    const std::string name = "probe" + std::to_string(n++);
-    live::wire::send_frame(fd, nlohmann::json{{"type", "hello"}, {"name", name}, {"pid", 0},
-                                              {"state", live::wire::to_json(live::InvokerState{4096, 0, 0, 0, 0, {}, {}})}}.dump());
+    std::string answer;
+    const int fd = live::testing::raw_invoker(controller.port(), "probe" + std::to_string(n++), live::testing::kToken,
+                                              &answer, live::InvokerState{4096, 0, 0, 0, 0, {}, {}});
     controller.wait_for_invokers(1, 5000);
     const auto last_frame = std::chrono::steady_clock::now();
     if (!silent) close(fd);
@@ -134,6 +139,7 @@ void DetectDownInvoker(benchmark::State& state, bool silent) {
 // runs warm there. Counters: p50 of each, their ratio and difference (interleaved: the same conditions).
 void StaleReplacement(benchmark::State& state) {
   live::RemoteDispatcherConfig rc;
+  rc.token = live::testing::kToken;
   rc.placement = "sophon:MA/MA,sample=0";
   rc.heartbeat_timeout_ms = 600'000;
   live::RemoteDispatcher controller(rc);
@@ -143,6 +149,7 @@ void StaleReplacement(benchmark::State& state) {
   for (const char* name : {"a", "b"}) {
     live::InvokerAgentConfig config;
     config.controller = "127.0.0.1:" + std::to_string(controller.port());
+    config.token = live::testing::kToken;
     config.name = name;
     config.pool = pool_config();
     config.heartbeat_ms = 600'000;

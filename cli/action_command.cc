@@ -1,9 +1,11 @@
 // `hearth action create|update|get|list|delete|invoke` and `hearth activation list|get|logs|result`:
 // OpenWhisk `wsk`-shaped verbs over the REST API (--apihost HOST:PORT, --auth UUID:KEY, or the
-// HEARTH_APIHOST / HEARTH_AUTH environment variables).
+// HEARTH_APIHOST / HEARTH_AUTH environment variables; without either key, that of ./.hearth — `hearth
+// up`'s default data directory — if there is one).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -12,6 +14,7 @@
 #include "cli/client_flags.h"
 #include "cli/command_errors.h"
 #include "cli/commands.h"
+#include "cli/default_namespace.h"
 #include "live/base64.h"
 
 namespace hearth::cli {
@@ -35,6 +38,9 @@ struct ActionFlags {
 int print(const live::HttpResponse& r) {
   const json j = json::parse(r.body, nullptr, false);
   std::printf("%s\n", j.is_discarded() ? r.body.c_str() : j.dump(2).c_str());
+  if (r.status == 401)
+    std::fprintf(stderr, "hearth: the key was refused; `hearth auth --data-dir DIR` prints the current one (keys are "
+                         "random per data directory and may have been rotated)\n");
   return r.status >= 200 && r.status < 300 ? 0 : 1;
 }
 

@@ -20,5 +20,7 @@ Action add_activation_command(CLI::App& app);  // hearth activation ...
 Action add_up_command(CLI::App& app);          // hearth up
 Action add_invoker_command(CLI::App& app);     // hearth invoker
 Action add_replay_command(CLI::App& app);      // hearth replay
+Action add_auth_command(CLI::App& app);        // hearth auth [rotate]
+Action add_namespace_command(CLI::App& app);   // hearth namespace create|list
 
 }  // namespace hearth::cli

@@ -1,8 +1,9 @@
 // `hearth invoker --controller HOST:PORT`: one invoker process — a container pool with its keep-alive
 // and prewarm policies, running functions in sandboxes — joined to a controller over the wire protocol
-// (docs/wire-protocol.md). `hearth up` spawns these; on another host, point one at the controller's
-// wire address. Serves until SIGINT/SIGTERM; when the controller goes away it keeps its containers and
-// reconnects until the controller is back, unless --exit-with-controller (then exit code 1).
+// (docs/wire-protocol.md), authenticated with the token in --token-file. `hearth up` spawns these; on
+// another host, point one at the controller's wire address and give it a copy of DATA_DIR/wire.token.
+// Serves until SIGINT/SIGTERM; when the controller goes away it keeps its containers and reconnects
+// until the controller is back, unless --exit-with-controller (then exit code 1).
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -18,6 +19,7 @@
 #include "cli/pool_flags.h"
 #include "live/invoker_agent.h"
 #include "live/runtime_container_factory.h"
+#include "live/secrets.h"
 
 namespace hearth::cli {
 namespace {
@@ -26,6 +28,7 @@ struct InvokerFlags {
   std::string controller;
   std::string name;
   std::string data_dir = ".hearth-invoker";
+  std::string token_file;
   bool exit_with_controller = false;
   PoolFlags pool;
 };
@@ -41,8 +44,10 @@ int run(const InvokerFlags& f) {
 
   std::filesystem::create_directories(f.data_dir);
   live::RuntimeContainerFactory factory((std::filesystem::path(f.data_dir) / "code").string(), pool.sandboxed);
+  factory.set_max_result_bytes(pool.max_result_bytes);
   live::InvokerAgentConfig config;
   config.controller = f.controller;
+  config.token = live::secrets::read_secret_file(f.token_file);
   config.name = f.name.empty() ? "invoker-" + std::to_string(getpid()) : f.name;
   config.pool = pool.config;
   config.reconnect = !f.exit_with_controller;
@@ -78,6 +83,9 @@ Action add_invoker_command(CLI::App& app) {
   cmd->add_option("--controller", f->controller, "The controller's wire address HOST:PORT")->required();
   cmd->add_option("--name", f->name, "Invoker name, unique per controller (default invoker-PID)");
   cmd->add_option("--data-dir", f->data_dir, "Where this invoker keeps the code it runs");
+  cmd->add_option("--token-file", f->token_file,
+                  "File holding the controller's wire token (hearth up's DATA_DIR/wire.token, mode 0600)")
+      ->required();
   cmd->add_flag("--exit-with-controller", f->exit_with_controller,
                 "Exit when the controller goes away instead of reconnecting (hearth up's own invokers)");
   add_pool_flags(*cmd, f->pool);

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   hearth::cli::Action up = hearth::cli::add_up_command(app);
   hearth::cli::Action invoker = hearth::cli::add_invoker_command(app);
   hearth::cli::Action replay = hearth::cli::add_replay_command(app);
+  hearth::cli::Action auth = hearth::cli::add_auth_command(app);
+  hearth::cli::Action ns = hearth::cli::add_namespace_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -31,6 +33,8 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("up")) return up();
     if (app.got_subcommand("invoker")) return invoker();
     if (app.got_subcommand("replay")) return replay();
+    if (app.got_subcommand("auth")) return auth();
+    if (app.got_subcommand("namespace")) return ns();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hearth: %s\n", e.what());
     return 1;

@@ -26,6 +26,10 @@ void add_pool_flags(CLI::App& cmd, PoolFlags& f) {
                  "Run functions in sandboxes: auto/on (as root: namespaces + cgroups; otherwise unprivileged user "
                  "namespaces with rlimits; refuses to start where neither works), off (plain processes of this user)")
       ->check(CLI::IsMember({"auto", "on", "off"}));
+  cmd.add_option("--max-result-kb", f.max_result_kb,
+                 "Largest result an action may return, KiB (OpenWhisk's 1 MB); a longer one ends its activation "
+                 "with \"The action produced a response that exceeded the allowed length\"")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{8192}));  // escaped ×6 it stays under the wire's 64 MiB frames
 }
 
 ResolvedPool resolve(const PoolFlags& f) {
@@ -58,12 +62,14 @@ ResolvedPool resolve(const PoolFlags& f) {
                        ? "sandboxed"
                        : "sandboxed in user namespaces (no writable cgroups: memory and processes limited by rlimits, "
                          "no CPU quota, no OOM report)";
+  r.max_result_bytes = static_cast<std::size_t>(f.max_result_kb) * 1024;
   return r;
 }
 
 std::vector<std::string> invoker_args(const PoolFlags& f) {
   std::vector<std::string> a = {"--memory-mb", std::to_string(f.memory_mb), "--concurrency", std::to_string(f.concurrency),
-                                "--preset", f.preset, "--sandbox", f.sandbox, "--scaling", f.scaling};
+                                "--preset", f.preset, "--sandbox", f.sandbox, "--scaling", f.scaling,
+                                "--max-result-kb", std::to_string(f.max_result_kb)};
   if (f.share_containers) a.push_back("--share-containers");
   if (!f.keepalive.empty()) a.insert(a.end(), {"--keepalive", f.keepalive});
   if (!f.prewarm.empty()) a.insert(a.end(), {"--prewarm", f.prewarm});

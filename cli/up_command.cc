@@ -1,16 +1,24 @@
 // `hearth up`: a single-machine platform on an embedded default — the controller (REST API, SQLite
 // store under --data-dir, placement) plus --invokers invoker processes (`hearth invoker`, spawned here
-// and joined over the wire protocol on --wire-port) whose pools run the same policy specs as
+// and joined over the wire protocol on --wire-port, authenticated by the token in DATA_DIR/wire.token,
+// whose path — not the token — is on their command line) whose pools run the same policy specs as
 // `hearth sim`. --invokers 0 waits for invokers started elsewhere; --in-process runs the invokers as
-// threads of this process instead (no wire hop). Prints the API host and the guest credentials, then
+// threads of this process instead (no wire hop). Prints the API host and the default namespace's
+// credentials (a random key per data directory: cli/default_namespace.h), then
 // serves until SIGINT/SIGTERM and stops everything it started.
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -19,19 +27,19 @@
 
 #include "cli/command_errors.h"
 #include "cli/commands.h"
+#include "cli/default_namespace.h"
 #include "cli/pool_flags.h"
 #include "live/api.h"
 #include "live/http_server.h"
 #include "live/local_dispatcher.h"
 #include "live/remote_dispatcher.h"
 #include "live/runtime_container_factory.h"
+#include "model/duration.h"
+#include "live/secrets.h"
+#include "live/wire_auth.h"
 
 namespace hearth::cli {
 namespace {
-
-// OpenWhisk's well-known default guest credentials, so `wsk` and its SDKs work out of the box.
-constexpr const char* kGuestUuid = "23bc46b1-71f6-4ed5-8c54-816aa4f8c502";
-constexpr const char* kGuestKey = "123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP";
 
 struct UpFlags {
   std::string data_dir = ".hearth";
@@ -43,14 +51,64 @@ struct UpFlags {
   std::uint16_t wire_port = 0;
   std::size_t max_payload_bytes = 1 << 20;
   int stale_replacements = live::RemoteDispatcherConfig{}.max_stale_replacements;
+  bool restart_invokers = true;
+  std::string activation_retention = "7d";  // activation records older than this are deleted; 0 = never
+  std::string idle_timeout = "60s", header_timeout = "10s";
+  int max_connections = live::HttpServerConfig{}.max_connections;
   PoolFlags pool;
 };
 
 // Invoker processes spawned by this controller: SIGTERM on destruction, SIGKILL after 3 s. Each child
-// also gets SIGTERM if this process dies first (PR_SET_PDEATHSIG).
+// also gets SIGTERM if this process dies first (PR_SET_PDEATHSIG). With `restart`, a supervisor thread
+// starts again an invoker that exits while the platform runs (killed, crashed): after 100 ms, doubling
+// to 5 s while it keeps dying within 30 s of its start; each death and restart is logged on stderr. The
+// new process says hello under the same name and takes its slot back (docs/wire-protocol.md).
 class InvokerProcesses {
  public:
-  void spawn(const std::vector<std::string>& args, const sigset_t& unblock) {
+  void spawn(const std::string& name, const std::vector<std::string>& args, const sigset_t& unblock) {
+    std::lock_guard lock(mu_);
+    children_.push_back(Child{name, args, start(args, unblock), std::chrono::steady_clock::now()});
+    unblock_ = unblock;
+  }
+  // Starts supervising (after the first spawns, so a child that cannot start at all fails `hearth up`).
+  void supervise() {
+    supervisor_ = std::thread([this] { supervise_loop(); });
+  }
+  ~InvokerProcesses() { terminate(); }
+  void terminate() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (supervisor_.joinable()) supervisor_.join();
+    for (const Child& c : children_)
+      if (c.pid > 0) kill(c.pid, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    for (const Child& c : children_) {
+      if (c.pid <= 0) continue;
+      while (waitpid(c.pid, nullptr, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() > deadline) {
+          kill(c.pid, SIGKILL);
+          waitpid(c.pid, nullptr, 0);
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+    children_.clear();
+  }
+
+ private:
+  struct Child {
+    std::string name;
+    std::vector<std::string> args;
+    pid_t pid = -1;  // -1: waiting to be started again at `restart_at`
+    std::chrono::steady_clock::time_point started, restart_at{};
+    std::int64_t backoff_ms = 0;
+  };
+
+  static pid_t start(const std::vector<std::string>& args, const sigset_t& unblock) {
     std::vector<char*> argv;
     std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
     argv.push_back(self.data());
@@ -59,35 +117,101 @@ class InvokerProcesses {
     argv.push_back(nullptr);
     const pid_t parent = getpid();
     const pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid < 0) throw std::runtime_error(std::string("cannot start an invoker: fork: ") + std::strerror(errno));
     if (pid == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      prctl(PR_SET_PDEATHSIG, SIGTERM);  // the forking thread lives as long as the platform serves
       if (getppid() != parent) _exit(1);
       pthread_sigmask(SIG_UNBLOCK, &unblock, nullptr);
       execv(argv[0], argv.data());
       _exit(127);
     }
-    pids_.push_back(pid);
+    return pid;
   }
-  ~InvokerProcesses() { terminate(); }
-  void terminate() {
-    for (pid_t p : pids_) kill(p, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-    for (pid_t p : pids_) {
-      while (waitpid(p, nullptr, WNOHANG) == 0) {
-        if (std::chrono::steady_clock::now() > deadline) {
-          kill(p, SIGKILL);
-          waitpid(p, nullptr, 0);
-          break;
+
+  static std::string how(int status) {
+    if (WIFSIGNALED(status)) return std::string("killed by signal ") + std::to_string(WTERMSIG(status));
+    return "exited with status " + std::to_string(WEXITSTATUS(status));
+  }
+
+  void supervise_loop() {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      wake_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stopping_; });
+      if (stopping_) break;
+      const auto now = std::chrono::steady_clock::now();
+      for (Child& c : children_) {
+        int status = 0;
+        if (c.pid > 0 && waitpid(c.pid, &status, WNOHANG) == c.pid) {
+          const bool stable = now - c.started > std::chrono::seconds(30);
+          c.backoff_ms = stable ? 100 : std::clamp<std::int64_t>(c.backoff_ms * 2, 100, 5000);
+          std::fprintf(stderr, "hearth up: invoker %s (pid %d) %s; restarting it in %lld ms\n", c.name.c_str(),
+                       static_cast<int>(c.pid), how(status).c_str(), static_cast<long long>(c.backoff_ms));
+          c.pid = -1;
+          c.restart_at = now + std::chrono::milliseconds(c.backoff_ms);
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (c.pid < 0 && now >= c.restart_at) {
+          try {
+            c.pid = start(c.args, unblock_);
+            c.started = now;
+            std::fprintf(stderr, "hearth up: invoker %s restarted (pid %d)\n", c.name.c_str(), static_cast<int>(c.pid));
+          } catch (const std::exception& e) {
+            c.backoff_ms = std::clamp<std::int64_t>(c.backoff_ms * 2, 100, 5000);
+            c.restart_at = now + std::chrono::milliseconds(c.backoff_ms);
+            std::fprintf(stderr, "hearth up: %s; trying again in %lld ms\n", e.what(), static_cast<long long>(c.backoff_ms));
+          }
+        }
       }
     }
-    pids_.clear();
+  }
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::vector<Child> children_;
+  sigset_t unblock_{};
+  bool stopping_ = false;
+  std::thread supervisor_;
+};
+
+// Deletes activation records older than the retention, at start and then every retention/10 (between
+// 1 s and 1 h); a retention of 0 keeps them for ever. Failures are reported on stderr and retried.
+class ActivationPruner {
+ public:
+  ActivationPruner(live::Store& store, model::Micros retention) : store_(store), retention_(retention) {
+    if (retention_ > 0) thread_ = std::thread([this] { loop(); });
+  }
+  ~ActivationPruner() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
   }
 
  private:
-  std::vector<pid_t> pids_;
+  void loop() {
+    const auto every = std::chrono::microseconds(std::clamp<model::Micros>(retention_ / 10, model::kMicrosPerSecond,
+                                                                          model::kMicrosPerHour));
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      lock.unlock();
+      try {
+        const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+        store_.prune_activations(now - retention_);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "hearth up: pruning old activation records failed: %s\n", e.what());
+      }
+      lock.lock();
+      wake_.wait_for(lock, every, [this] { return stopping_; });
+    }
+  }
+  live::Store& store_;
+  model::Micros retention_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
 };
 
 std::int64_t wall_us() {
@@ -97,6 +221,28 @@ std::int64_t wall_us() {
 
 int run(const UpFlags& f) {
   const ResolvedPool pool = resolve(f.pool);
+  live::HttpServerConfig http{.address = f.address, .port = f.port};
+  const auto duration = [](const char* flag, const std::string& text) {
+    try {
+      return model::parse_duration(text, model::kMicrosPerSecond);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string(flag) + ": " + e.what());
+    }
+  };
+  http.idle_timeout_ms = duration("--idle-timeout", f.idle_timeout) / 1000;
+  http.header_timeout_ms = duration("--header-timeout", f.header_timeout) / 1000;
+  http.max_connections = f.max_connections;
+  const model::Micros retention = duration("--activation-retention", f.activation_retention);
+  // Connections are descriptors: take the hard limit, and say when it cannot hold --max-connections.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+    if (files.rlim_cur != RLIM_INFINITY && files.rlim_cur < static_cast<rlim_t>(f.max_connections) + 256)
+      std::fprintf(stderr, "hearth up: the open-file limit (%llu) is below --max-connections %d + 256: past it, "
+                   "accepts fail and are retried\n", static_cast<unsigned long long>(files.rlim_cur), f.max_connections);
+  }
+
   // SIGINT/SIGTERM are collected by sigwait below (all threads inherit this mask; children unblock).
   sigset_t signals;
   sigemptyset(&signals);
@@ -105,9 +251,10 @@ int run(const UpFlags& f) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const std::filesystem::path data(f.data_dir);
-  std::filesystem::create_directories(data);
+  if (std::filesystem::create_directories(data))  // a new data directory holds keys and code: owner only
+    std::filesystem::permissions(data, std::filesystem::perms::owner_all);
   live::Store store((data / "hearth.db").string());
-  store.put_namespace("guest", kGuestUuid, kGuestKey);
+  const live::Credentials guest = default_namespace(store, data);
   // Invocations accepted before a crash or kill and never recorded: each gets a record that says so.
   if (const std::size_t n = store.end_unfinished(
           "The controller stopped (killed or crashed) before this activation ended; it may have run in part.", wall_us()))
@@ -123,28 +270,39 @@ int run(const UpFlags& f) {
     live::LocalDispatcherConfig dc = pool.config;
     dc.invokers = std::max(1, f.invokers);
     factory = std::make_unique<live::RuntimeContainerFactory>((data / "code").string(), pool.sandboxed);
+    factory->set_max_result_bytes(pool.max_result_bytes);
     local = std::make_unique<live::LocalDispatcher>(*factory, dc);
     topology = std::to_string(dc.invokers) + " in-process invoker(s)";
   } else {
     live::RemoteDispatcherConfig rc;
+    // The invokers' shared secret: made on first start, kept (mode 0600) so restarted and hand-started
+    // invokers (`hearth invoker --token-file DATA_DIR/wire.token`) can rejoin.
+    const std::string token_file = (data / "wire.token").string();
+    if (!std::filesystem::exists(token_file)) live::secrets::write_secret_file(token_file, live::wire::new_token());
+    rc.token = live::secrets::read_secret_file(token_file);
     rc.address = f.wire_address;
     rc.port = f.wire_port;
     rc.placement = pool.config.placement;
     rc.max_stale_replacements = f.stale_replacements;
+    if (f.wire_address != "127.0.0.1")
+      std::fprintf(stderr, "hearth up: the wire on %s is authenticated but not encrypted: code, parameters and results "
+                   "cross it in clear text; use a trusted network or a tunnel (docs/wire-protocol.md)\n",
+                   f.wire_address.c_str());
     remote = std::make_unique<live::RemoteDispatcher>(rc);
     const std::string wire = f.wire_address + ":" + std::to_string(remote->port());
     for (int i = 0; i < f.invokers; ++i) {
       std::vector<std::string> args = {"invoker", "--controller", wire, "--name", "invoker" + std::to_string(i),
                                        "--data-dir", (data / ("invoker" + std::to_string(i))).string(),
-                                       "--exit-with-controller"};
+                                       "--token-file", token_file, "--exit-with-controller"};
       for (const std::string& a : invoker_args(f.pool)) args.push_back(a);
-      children.spawn(args, signals);
+      children.spawn("invoker" + std::to_string(i), args, signals);
     }
     const int up = remote->wait_for_invokers(f.invokers, 15'000);
     if (up < f.invokers)
       throw std::runtime_error("only " + std::to_string(up) + " of " + std::to_string(f.invokers) +
                                " invokers joined within 15 s (see their messages above)");
     topology = std::to_string(f.invokers) + " invoker process(es), wire " + wire;
+    if (f.restart_invokers) children.supervise();
   }
   live::Dispatcher& dispatcher = local ? static_cast<live::Dispatcher&>(*local) : *remote;
   live::ApiConfig api_config;
@@ -163,12 +321,13 @@ int run(const UpFlags& f) {
     }
     return out.dump();
   });
-  live::HttpServer server(api, live::HttpServerConfig{.address = f.address, .port = f.port});
+  ActivationPruner pruner(store, retention);
+  live::HttpServer server(api, http);
   std::printf("hearth up: http://%s:%u  (placement %s, keep-alive %s, prewarm %s, %s of %lld MB, %s)\n",
               f.address.c_str(), server.port(), pool.config.placement.c_str(), pool.config.keepalive.c_str(),
               pool.config.prewarm.c_str(), topology.c_str(), static_cast<long long>(pool.config.invoker_memory_mb),
               (pool.sandboxed ? pool.sandbox_mode : "NOT sandboxed: " + pool.why_not_sandboxed).c_str());
-  std::printf("export HEARTH_APIHOST=%s:%u HEARTH_AUTH=%s:%s\n", f.address.c_str(), server.port(), kGuestUuid, kGuestKey);
+  std::printf("export HEARTH_APIHOST=%s:%u HEARTH_AUTH=%s\n", f.address.c_str(), server.port(), guest.pair().c_str());
   std::fflush(stdout);
   int sig = 0;
   sigwait(&signals, &sig);
@@ -201,6 +360,19 @@ Action add_up_command(CLI::App& app) {
                   "Times an invocation an invoker answers stale (no idle container left) is placed again; 0: never "
                   "expect warm starts")
       ->check(CLI::Range(0, 16));
+  cmd->add_option("--activation-retention", f->activation_retention,
+                  "Delete activation records older than this (e.g. 7d, 12h; 0 keeps them for ever)")
+      ->capture_default_str();
+  cmd->add_option("--idle-timeout", f->idle_timeout, "Close a keep-alive HTTP connection idle this long")
+      ->capture_default_str();
+  cmd->add_option("--header-timeout", f->header_timeout,
+                  "Close an HTTP connection whose request header takes longer than this to arrive")
+      ->capture_default_str();
+  cmd->add_option("--max-connections", f->max_connections, "Open HTTP connections; past it a new one gets 503")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  cmd->add_flag("!--no-invoker-restart", f->restart_invokers,
+                "Do not start again an invoker process that dies (by default it is restarted, with a backoff)");
   add_pool_flags(*cmd, f->pool);
   return [f] {
     return run_reporting_errors("hearth up", [&] { return run(*f); });

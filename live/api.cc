@@ -1,12 +1,17 @@
 #include "live/api.h"
 
+#include <algorithm>
 #include <chrono>
+#include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <future>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <vector>
+
+#include "live/entity_name.h"
 
 namespace hearth::live {
 namespace {
@@ -36,26 +41,43 @@ std::vector<std::string> split_path(const std::string& path) {
   return parts;
 }
 
-int int_param(const std::map<std::string, std::string>& q, const std::string& key, int fallback) {
-  auto it = q.find(key);
-  if (it == q.end()) return fallback;
+// OpenWhisk's list bounds (Collection.scala, whisk.query-limit): limit 1..200 (0 = the maximum, absent =
+// 30), skip >= 0; anything else is a 400 with OpenWhisk's messages. False with *error set.
+bool list_param(const std::map<std::string, std::string>& q, const std::string& key, const std::string& collection,
+                int* value, std::string* error) {
+  const auto it = q.find(key);
+  if (it == q.end()) return true;
+  long long n = 0;
+  std::size_t used = 0;
   try {
-    return std::max(0, std::stoi(it->second));
+    n = std::stoll(it->second, &used);
   } catch (...) {
-    return fallback;
+    used = 0;
   }
+  if (used == 0 || used != it->second.size() || n < INT32_MIN || n > INT32_MAX) {
+    *error = "The value '" + it->second + "' is not an integer for " + collection + ".";
+    return false;
+  }
+  if (key == "limit") {
+    if (n < 0 || n > kMaxListLimit) {
+      *error = "The value '" + std::to_string(n) + "' is not in the range of 0 to " + std::to_string(kMaxListLimit) +
+               " for " + collection + ".";
+      return false;
+    }
+    *value = n == 0 ? kMaxListLimit : static_cast<int>(n);
+    return true;
+  }
+  if (n < 0) {
+    *error = "The value '" + std::to_string(n) + "' is not greater than or equal to 0 for " + collection + ".";
+    return false;
+  }
+  *value = static_cast<int>(n);
+  return true;
 }
 
 bool flag(const std::map<std::string, std::string>& q, const std::string& key) {
   auto it = q.find(key);
   return it != q.end() && (it->second == "true" || it->second.empty());
-}
-
-bool valid_name(const std::string& s) {
-  if (s.empty() || s.size() > 256) return false;
-  for (char c : s)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == '@')) return false;
-  return true;
 }
 
 json action_json(const ActionRecord& a, bool with_code) {
@@ -138,6 +160,20 @@ HttpResponse Api::handle(const HttpRequest& request) {
   return future.get();
 }
 
+std::size_t Api::body_limit(const std::string& method, const std::string& target) const {
+  const std::vector<std::string> parts = split_path(target.substr(0, target.find('?')));
+  if (parts.size() == 6 && parts[4] == "actions") {
+    if (method == "POST") return std::max(kSmallBodyBytes, config_.max_payload_bytes);
+    if (method == "PUT") return std::max(kSmallBodyBytes, config_.max_action_bytes);
+  }
+  return kSmallBodyBytes;
+}
+
+bool Api::authenticates(const std::string& authorization) {
+  std::string user, key;
+  return decode_basic_auth(authorization, &user, &key) && store_.authenticate(user, key).has_value();
+}
+
 AsyncAnswer Api::handle_async(const HttpRequest& request, std::function<void(HttpResponse)> deliver) {
   char id[24];
   std::snprintf(id, sizeof id, "req-%llu", static_cast<unsigned long long>(next_request_++));
@@ -168,6 +204,7 @@ AsyncAnswer Api::route(const HttpRequest& req, const std::string& rid, std::func
     if (req.method != "GET") return error(405, "Method not allowed.", rid);
     return ok_json(json::array({*ns}));
   }
+  if (parts[3] != "_" && !valid_entity_name(parts[3])) return error(400, entity_name_error("namespace", parts[3]), rid);
   const std::string& path_ns = parts[3] == "_" ? *ns : parts[3];
   if (path_ns != *ns) return error(403, "The supplied authentication is not authorized to access '" + parts[3] + "'.", rid);
   if (parts.size() < 5) return error(404, "The requested resource does not exist.", rid);
@@ -176,14 +213,18 @@ AsyncAnswer Api::route(const HttpRequest& req, const std::string& rid, std::func
   if (collection == "actions") {
     if (parts.size() == 5) {
       if (req.method != "GET") return error(405, "Method not allowed.", rid);
+      int limit = kDefaultListLimit, skip = 0;
+      std::string bad;
+      if (!list_param(target.query, "limit", "actions", &limit, &bad) || !list_param(target.query, "skip", "actions", &skip, &bad))
+        return error(400, bad, rid);
       json list = json::array();
-      for (const auto& a : store_.list_actions(*ns, int_param(target.query, "limit", 30), int_param(target.query, "skip", 0)))
+      for (const auto& a : store_.list_actions(*ns, limit, skip))
         list.push_back(action_json(a, false));
       return ok_json(list);
     }
     if (parts.size() != 6) return error(404, "The requested resource does not exist.", rid);
     const std::string& name = parts[5];
-    if (!valid_name(name)) return error(400, "The action name '" + name + "' is not valid.", rid);
+    if (!valid_entity_name(name)) return error(400, entity_name_error("action name", name), rid);
 
     if (req.method == "GET") {
       const auto a = store_.get_action(*ns, name);
@@ -298,13 +339,18 @@ AsyncAnswer Api::route(const HttpRequest& req, const std::string& rid, std::func
   if (collection == "activations") {
     if (req.method != "GET") return error(405, "Method not allowed.", rid);
     if (parts.size() == 5) {
+      int limit = kDefaultListLimit, skip = 0;
+      std::string bad;
+      if (!list_param(target.query, "limit", "activations", &limit, &bad) ||
+          !list_param(target.query, "skip", "activations", &skip, &bad))
+        return error(400, bad, rid);
       json list = json::array();
       const auto it = target.query.find("name");
-      for (const auto& a : store_.list_activations(*ns, it == target.query.end() ? "" : it->second,
-                                                   int_param(target.query, "limit", 30), int_param(target.query, "skip", 0)))
+      for (const auto& a : store_.list_activations(*ns, it == target.query.end() ? "" : it->second, limit, skip))
         list.push_back(json::parse(activation_json(a)));
       return ok_json(list);
     }
+    if (!valid_activation_id(parts[5])) return error(400, "The activation id is not valid.", rid);
     const auto a = store_.get_activation(*ns, parts[5]);
     if (!a) return error(404, "The requested resource does not exist.", rid);
     if (parts.size() == 6) return HttpResponse{200, "application/json", activation_json(*a)};

@@ -8,7 +8,12 @@
 //   GET    /healthz
 //   GET    /metrics   Prometheus text (from the metrics source set with set_metrics_source)
 //   GET    /invokers  OpenWhisk's invoker health map, {"invoker0/0": "up", ...} (set_invokers_source)
-// Authentication: HTTP Basic uuid:key per namespace; "_" means the caller's namespace. Errors are JSON
+// Names: every namespace and action segment follows OpenWhisk's entity-name rule (live/entity_name.h; "."
+// and ".." are refused with 400), activation ids are 32 hex digits; `limit` is 0..200 (0 = 200, default
+// 30) and `skip` >= 0, else 400 with OpenWhisk's messages.
+// Authentication: HTTP Basic uuid:key per namespace, checked against the store on every request
+// (Store::authenticate: salted hash, constant-time compare, no cache, so a rotated key fails at once);
+// "_" means the caller's namespace, and a key reaches only its own namespace's entities. Errors are JSON
 // {"error": message, "code": request id} with OpenWhisk's status codes: 400 malformed, 401 bad auth,
 // 403 another namespace, 404 missing, 405 method, 409 exists, 413 payload over the limit, 502 function
 // error (blocking invokes), 202 when a blocking invoke outlives its wait (the activation id is returned).
@@ -31,6 +36,11 @@
 #include "live/store.h"
 
 namespace hearth::live {
+
+// OpenWhisk's whisk.query-limit: list operations return 30 entries unless `limit` says (at most 200).
+inline constexpr int kDefaultListLimit = 30;
+inline constexpr int kMaxListLimit = 200;
+inline constexpr std::size_t kSmallBodyBytes = 64 * 1024;  // what any request may carry
 
 struct ApiConfig {
   std::size_t max_payload_bytes = 1 << 20;     // invoke parameters (OpenWhisk default 1 MB)
@@ -73,6 +83,12 @@ class Api {
   // Answers at once (`now`; `deliver` is never called), or later through `deliver`, called exactly once,
   // possibly on another thread and possibly before this returns (see AsyncAnswer).
   AsyncAnswer handle_async(const HttpRequest& request, std::function<void(HttpResponse)> deliver);
+  // The largest body this request may carry, from its method and target alone (the server enforces it
+  // while reading, before buffering): an invoke max_payload_bytes, an action PUT max_action_bytes,
+  // anything else kSmallBodyBytes. Limits above kSmallBodyBytes are for authenticated callers only: the
+  // server asks authenticates() before reading more than that.
+  std::size_t body_limit(const std::string& method, const std::string& target) const;
+  bool authenticates(const std::string& authorization);
   // Where /metrics text comes from (the platform's dispatcher); unset = 404. Call before serving.
   void set_metrics_source(std::function<std::string()> source) { metrics_ = std::move(source); }
   // Where /invokers' JSON comes from; unset = 404. Call before serving.

@@ -1,6 +1,7 @@
 #include "live/invoker_agent.h"
 
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,13 +9,18 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "live/secrets.h"
 #include "live/wire.h"
+#include "live/wire_auth.h"
 
 namespace hearth::live {
 
 using nlohmann::json;
 
 InvokerAgent::InvokerAgent(ContainerFactory& factory, InvokerAgentConfig config) : config_(std::move(config)) {
+  wire::check_token(config_.token);
+  if (config_.name.empty() || config_.name.size() > wire::kMaxInvokerNameBytes)
+    throw std::invalid_argument("invoker name '" + config_.name + "' must have 1 to 128 characters");
   config_.pool.invokers = 1;
   pool_ = std::make_unique<LocalDispatcher>(factory, config_.pool);  // validates the policy specs first
   connect();
@@ -30,11 +36,52 @@ InvokerAgent::~InvokerAgent() {
   for (int fd : retired_) close(fd);
 }
 
+namespace {
+
+// The invoker's half of the handshake (live/wire_auth.h) on a fresh connection; throws if refused.
+// `reader` (capped at kMaxHandshakeFrameBytes) keeps whatever follows the welcome for serve_connection().
+void handshake(int fd, runtime::FrameReader& reader, const InvokerAgentConfig& config, const InvokerState& state) {
+  const auto deadline = runtime::FrameClock::now() + std::chrono::seconds(5);  // a controller that says nothing is not one
+  std::string_view payload;
+  std::string error;
+  if (!wire::recv_frame(fd, reader, &payload, &error, deadline))
+    throw std::runtime_error("no challenge from the controller: " + error);
+  const json challenge = json::parse(payload);
+  if (challenge.value("type", "") != "challenge")
+    throw std::runtime_error("the controller at " + config.controller + " sent no challenge (an older controller?)");
+  const std::string nc = challenge.at("nonce").get<std::string>();
+  const std::string ni = wire::new_nonce();
+  InvokerState compact = state;  // the handshake frame is small; the full report follows the welcome
+  compact.idle.clear();
+  compact.evictable.clear();
+  if (!wire::send_frame(fd, json{{"type", "hello"}, {"name", config.name}, {"pid", getpid()}, {"state", wire::to_json(compact)},
+                                 {"nonce", ni}, {"proof", wire::invoker_proof(config.token, nc, ni, config.name)}}.dump()))
+    throw std::runtime_error("the controller closed the connection during the handshake");
+  if (!wire::recv_frame(fd, reader, &payload, &error, deadline))
+    throw std::runtime_error("the controller closed the connection during the handshake: " + error);
+  const json answer = json::parse(payload);
+  if (answer.value("type", "") == "refused")
+    throw std::runtime_error("the controller refused this invoker: " + answer.value("error", std::string("no reason")));
+  if (answer.value("type", "") != "welcome" || !answer.contains("proof") || !answer["proof"].is_string() ||
+      !secrets::equal_constant_time(answer["proof"].get<std::string>(), wire::controller_proof(config.token, nc, ni, config.name)))
+    throw std::runtime_error("the peer at " + config.controller + " did not prove it holds the wire token: not our controller");
+  reader.set_max_payload(wire::kMaxFrameBytes);
+}
+
+}  // namespace
+
 void InvokerAgent::connect() {
   std::string host;
   std::uint16_t port = 0;
   wire::split_host_port(config_.controller, &host, &port);
   const int fd = wire::connect_tcp(host, port);
+  auto reader = std::make_unique<runtime::FrameReader>(wire::kMaxHandshakeFrameBytes);
+  try {
+    handshake(fd, *reader, config_, pool_->state(0));
+  } catch (...) {
+    close(fd);
+    throw;
+  }
   {
     // The old descriptor stays open (retired) until the destructor, so stop() can never shut down a
     // reused descriptor number.
@@ -42,7 +89,8 @@ void InvokerAgent::connect() {
     if (fd_ >= 0) retired_.push_back(fd_);
     fd_ = fd;
   }
-  send(json{{"type", "hello"}, {"name", config_.name}, {"pid", getpid()}, {"state", wire::to_json(pool_->state(0))}}.dump());
+  reader_ = std::move(reader);
+  send(json{{"type", "heartbeat"}, {"state", wire::to_json(pool_->state(0))}}.dump());
 }
 
 void InvokerAgent::stop() {
@@ -78,6 +126,7 @@ std::string InvokerAgent::serve() {
       return stopping_ ? "stopped" : why;
     }
     std::fprintf(stderr, "hearth invoker %s: lost the controller (%s); reconnecting\n", config_.name.c_str(), why.c_str());
+    std::string last_error;
     for (int delay_ms = 100;; delay_ms = std::min(delay_ms * 2, 2000)) {
       {
         std::unique_lock lock(mu_);
@@ -88,20 +137,24 @@ std::string InvokerAgent::serve() {
         connect();
         std::fprintf(stderr, "hearth invoker %s: rejoined %s\n", config_.name.c_str(), config_.controller.c_str());
         break;
-      } catch (const std::exception&) {  // the controller is not back yet
+      } catch (const std::exception& e) {  // the controller is not back yet, or refused us: say so once
+        if (last_error != e.what()) std::fprintf(stderr, "hearth invoker %s: %s\n", config_.name.c_str(), e.what());
+        last_error = e.what();
       }
     }
   }
 }
 
 std::string InvokerAgent::serve_connection() {
-  std::string payload, error;
+  std::string_view payload;
+  std::string error;
+  runtime::FrameReader& reader = *reader_;  // the handshake's, raised to kMaxFrameBytes
   const int fd = fd_;  // only connect() changes it, on this thread
   {
     std::lock_guard lock(mu_);  // a stop() before the new descriptor was in place did not shut it down
     if (stopping_) return "stopped";
   }
-  while (wire::recv_frame(fd, &payload, &error)) {
+  while (wire::recv_frame(fd, reader, &payload, &error)) {
     try {
       handle_invoke(payload);
     } catch (const std::exception& e) {  // a malformed message: say so, answer it if it can be, keep serving
@@ -121,7 +174,7 @@ std::string InvokerAgent::serve_connection() {
   return stopping_ ? "stopped" : error;
 }
 
-void InvokerAgent::handle_invoke(const std::string& payload) {
+void InvokerAgent::handle_invoke(std::string_view payload) {
   const json msg = json::parse(payload);
   if (msg.at("type") != "invoke") throw std::invalid_argument("unknown message type " + msg.at("type").dump());
   wire::InvokeMessage invoke = wire::invoke_from_json(msg);

@@ -1,5 +1,6 @@
 // InvokerAgent: the invoker end of the wire protocol (live/wire.h), what `hearth invoker` runs. It
-// connects to a controller, says hello with its name and capacity, then runs every invoke it receives
+// connects to a controller, authenticates (both ends prove they hold the wire token) and says hello
+// with its name and capacity, then runs every invoke it receives
 // on its own container pool — a LocalDispatcher of one invoker, so warm → prewarm → cold → evict by
 // the same keep-alive and prewarm policy objects as `hearth sim` — and answers each with the activation
 // record and a state report (an invoke sent `expect_warm` runs only if the pool can claim an idle
@@ -22,11 +23,13 @@
 
 #include "live/live_container.h"
 #include "live/local_dispatcher.h"
+#include "runtime/frame_codec.h"
 
 namespace hearth::live {
 
 struct InvokerAgentConfig {
   std::string controller;      // HOST:PORT of the controller's wire listener
+  std::string token;           // the controller's wire token (live/wire_auth.h); required
   std::string name = "invoker0";  // unique per controller; a restarted invoker reuses its name
   LocalDispatcherConfig pool;  // `invokers` is forced to 1
   int heartbeat_ms = 500;
@@ -37,7 +40,8 @@ struct InvokerAgentConfig {
 
 class InvokerAgent {
  public:
-  // Connects and sends hello; throws std::runtime_error (or std::invalid_argument for a bad address).
+  // Connects and authenticates; throws std::runtime_error (the controller refused it, or did not prove
+  // it holds the token, or cannot be reached) or std::invalid_argument (a bad address or token).
   InvokerAgent(ContainerFactory& factory, InvokerAgentConfig config);
   ~InvokerAgent();
   InvokerAgent(const InvokerAgent&) = delete;
@@ -48,16 +52,18 @@ class InvokerAgent {
   void stop();
 
  private:
-  // Opens a connection to the controller and says hello; throws if it cannot.
+  // Opens a connection to the controller and completes the handshake (challenge, hello with proof,
+  // welcome with the controller's proof), then sends a full state report; throws if it cannot.
   void connect();
   std::string serve_connection();  // until this connection ends; why it ended
   void send(const std::string& frame);
-  void handle_invoke(const std::string& payload);
+  void handle_invoke(std::string_view payload);
   void heartbeats();
 
   InvokerAgentConfig config_;
   std::atomic<int> fd_{-1};  // written by connect() under write_mu_, read by stop() without it
   std::vector<int> retired_;  // descriptors of earlier connections, closed by the destructor
+  std::unique_ptr<runtime::FrameReader> reader_;  // of the current connection (connect() and the reader thread)
   std::unique_ptr<LocalDispatcher> pool_;
   std::mutex write_mu_;
   std::map<std::string, ActionRecord> actions_;  // "ns/name" → latest revision received (reader thread only)

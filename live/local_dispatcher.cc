@@ -46,7 +46,15 @@ class LocalDispatcher::Worker {
         task = std::move(tasks_.front());
         tasks_.pop_front();
       }
-      task();
+      // No exception may end a worker thread (std::terminate would take the invoker down with every
+      // invocation it runs); the run path catches its own, so this is the last line, and it says so.
+      try {
+        task();
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "hearth invoker: a worker task failed: %s\n", e.what());
+      } catch (...) {
+        std::fprintf(stderr, "hearth invoker: a worker task failed with an unknown exception\n");
+      }
     }
   }
   std::mutex mu_;

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <optional>
@@ -13,7 +14,9 @@
 #include <nlohmann/json.hpp>
 
 #include "live/function_table.h"
+#include "live/secrets.h"
 #include "live/wire.h"
+#include "live/wire_auth.h"
 #include "policy/registry.h"
 
 namespace hearth::live {
@@ -52,6 +55,7 @@ std::int64_t steady_us() {
 }  // namespace
 
 RemoteDispatcher::RemoteDispatcher(RemoteDispatcherConfig config) : config_(std::move(config)) {
+  wire::check_token(config_.token);
   rebuild_placement();  // validates the spec before anything listens
   listen_fd_ = wire::listen_tcp(config_.address, config_.port, &port_);
   acceptor_ = std::thread([this] { accept_loop(); });
@@ -74,7 +78,7 @@ void RemoteDispatcher::stop() {
   replace_wake_.notify_all();
   {
     std::lock_guard lock(mu_);
-    for (int fd : connections_) ::shutdown(fd, SHUT_RDWR);  // also ones that never said hello
+    for (const auto& [fd, deadline] : connections_) ::shutdown(fd, SHUT_RDWR);  // also ones that never said hello
   }
   ::shutdown(listen_fd_, SHUT_RDWR);
   acceptor_.join();
@@ -132,14 +136,25 @@ model::FunctionId RemoteDispatcher::function_for(const ActionRecord& a) {
 }
 
 void RemoteDispatcher::accept_loop() {
+  std::int64_t backoff_ms = 0;
   while (true) {
     const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      std::lock_guard lock(mu_);
-      if (!stopping_) std::fprintf(stderr, "hearth controller: accept failed: %s\n", std::strerror(errno));
-      return;
+      const int err = errno;
+      std::unique_lock lock(mu_);
+      if (stopping_) return;
+      // EMFILE, ENFILE, ENOBUFS, …: the listener is fine, the moment is not. Back off (10 ms doubling to
+      // 1 s) and accept again; stop() wakes this wait.
+      backoff_ms = std::clamp<std::int64_t>(backoff_ms * 2, 10, 1000);
+      ++accept_errors_;
+      std::fprintf(stderr, "hearth controller: accept failed: %s; retrying in %lld ms\n", std::strerror(err),
+                   static_cast<long long>(backoff_ms));
+      changed_.wait_for(lock, std::chrono::milliseconds(backoff_ms), [this] { return stopping_; });
+      if (stopping_) return;
+      continue;
     }
+    backoff_ms = 0;
     const int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     std::lock_guard lock(mu_);
@@ -147,25 +162,61 @@ void RemoteDispatcher::accept_loop() {
       close(fd);
       return;
     }
-    connections_.insert(fd);
+    connections_.emplace(fd, steady_us() + config_.handshake_timeout_ms * 1000);
     readers_.emplace_back([this, fd] { read_loop(fd); });
   }
 }
 
+// The controller's half of the handshake (live/wire_auth.h): the peer's hello if it proved it holds the
+// token, after answering it welcome; otherwise throws, having answered refused when the peer got as far
+// as a hello. Frames are at most kMaxHandshakeFrameBytes; the monitor ends a connection still here at
+// its deadline.
+json RemoteDispatcher::authenticate(int fd, runtime::FrameReader& reader, runtime::FrameClock::time_point deadline) {
+  const std::string nonce = wire::new_nonce();
+  if (!wire::send_frame(fd, json{{"type", "challenge"}, {"nonce", nonce}}.dump()))
+    throw std::runtime_error("the peer left before the challenge");
+  std::string_view payload;
+  std::string error;
+  if (!wire::recv_frame(fd, reader, &payload, &error, deadline)) throw std::runtime_error("no hello: " + error);
+  json hello = json::parse(payload);
+  if (!hello.is_object() || hello.value("type", "") != "hello")
+    throw std::runtime_error("expected hello, got " + std::string(payload.substr(0, 64)));
+  const std::string name = hello.at("name").get<std::string>();
+  const auto refuse = [&](const std::string& why) {
+    wire::send_frame(fd, json{{"type", "refused"}, {"error", why}}.dump());
+    return std::runtime_error("invoker '" + name.substr(0, wire::kMaxInvokerNameBytes) + "' refused: " + why);
+  };
+  if (name.empty() || name.size() > wire::kMaxInvokerNameBytes) throw refuse("the name must have 1 to 128 characters");
+  const json* peer_nonce = hello.contains("nonce") && hello["nonce"].is_string() ? &hello["nonce"] : nullptr;
+  const json* proof = hello.contains("proof") && hello["proof"].is_string() ? &hello["proof"] : nullptr;
+  if (!peer_nonce || !proof || peer_nonce->get_ref<const std::string&>().size() < 16)
+    throw refuse("no proof of the wire token (start the invoker with --token-file)");
+  const std::string& ni = peer_nonce->get_ref<const std::string&>();
+  if (!secrets::equal_constant_time(wire::invoker_proof(config_.token, nonce, ni, name), proof->get_ref<const std::string&>()))
+    throw refuse("wrong wire token");
+  if (!wire::send_frame(fd, json{{"type", "welcome"}, {"proof", wire::controller_proof(config_.token, nonce, ni, name)}}.dump()))
+    throw std::runtime_error("invoker '" + name + "' left before the welcome");
+  return hello;
+}
+
 void RemoteDispatcher::read_loop(int fd) {
-  std::string payload, error;
+  std::string_view payload;
+  std::string error;
+  runtime::FrameReader reader(wire::kMaxHandshakeFrameBytes);  // raised to kMaxFrameBytes once authenticated
   model::NodeId node = 0;
   std::uint64_t generation = 0;
   std::vector<Pending> failed;
-  // Hello: who this is.
+  // Handshake, then hello: who this is.
+  bool authenticated = false;
   try {
-    if (!wire::recv_frame(fd, &payload, &error)) throw std::runtime_error(error);
-    const json hello = json::parse(payload);
-    if (hello.at("type") != "hello") throw std::runtime_error("expected hello, got " + hello.at("type").dump());
+    const auto handshake_by = runtime::FrameClock::now() + std::chrono::milliseconds(config_.handshake_timeout_ms);
+    const json hello = authenticate(fd, reader, handshake_by);
+    authenticated = true;
     const std::string name = hello.at("name").get<std::string>();
     const InvokerState state = wire::state_from_json(hello.at("state"));
     std::lock_guard lock(mu_);
     if (stopping_) throw std::runtime_error("the controller is stopping");
+    connections_[fd] = 0;  // authenticated: no deadline
     std::size_t slot = 0;
     while (slot < invokers_.size() && invokers_[slot]->name != name) ++slot;
     if (slot == invokers_.size()) {  // a new invoker: a new node for placement
@@ -175,7 +226,8 @@ void RemoteDispatcher::read_loop(int fd) {
       ns.id = static_cast<model::NodeId>(slot);
       nodes_.push_back(ns);
       rebuild_placement();
-    } else {  // the same name again: the old connection is dead even if not yet noticed
+    } else {  // the same name, authenticated: a restarted invoker (the old connection is dead even if not
+              // yet noticed)
       mark_down(static_cast<model::NodeId>(slot), invokers_[slot]->generation, "invoker " + name + " reconnected", failed);
     }
     node = static_cast<model::NodeId>(slot);
@@ -204,19 +256,21 @@ void RemoteDispatcher::read_loop(int fd) {
       replace_wake_.notify_one();
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "hearth controller: rejected an invoker connection: %s\n", e.what());
     std::lock_guard lock(mu_);
+    if (!stopping_) std::fprintf(stderr, "hearth controller: rejected an invoker connection: %s\n", e.what());
+    if (!authenticated) ++auth_failures_;
     connections_.erase(fd);
     close(fd);
     return;
   }
   changed_.notify_all();
   fail_all(failed);
+  reader.set_max_payload(wire::kMaxFrameBytes);
 
   // Results and heartbeats until the connection ends.
   std::string why;
   while (true) {
-    if (!wire::recv_frame(fd, &payload, &error)) {
+    if (!wire::recv_frame(fd, reader, &payload, &error)) {
       why = error;
       break;
     }
@@ -251,6 +305,8 @@ void RemoteDispatcher::read_loop(int fd) {
       nodes_[node].used_mb = state.used_mb;
       nodes_[node].busy_cores = state.busy;
       if (type == "result" || type == "stale") {
+        // Only an activation this controller sent on this connection ends here; any other seq (never
+        // sent, sent to another invoker, or already ended) is dropped and counted.
         const auto it = pending_.find(msg.at("seq").get<std::uint64_t>());
         if (it != pending_.end() && it->second.generation == generation) {
           done = std::move(it->second);
@@ -261,6 +317,13 @@ void RemoteDispatcher::read_loop(int fd) {
             release_held_ = true;
             replace_wake_.notify_one();
           }
+          // The record is filed under the controller's id, namespace and action, never the invoker's.
+          rec.id = done->stub.id;
+          rec.ns = done->stub.ns;
+          rec.action = done->stub.action;
+          rec.invoker = inv.name;
+        } else {
+          ++rejected_results_;
         }
       }
       if (type == "stale") {  // it did not run: place it again on the report just applied
@@ -325,6 +388,8 @@ void RemoteDispatcher::monitor_loop() {
     if (stopping_) break;
     std::vector<Pending> failed;
     const std::int64_t t = steady_us();
+    for (const auto& [fd, deadline] : connections_)  // its reader sees EOF, closes it and counts it
+      if (deadline != 0 && t > deadline) ::shutdown(fd, SHUT_RDWR);
     for (std::size_t n = 0; n < invokers_.size(); ++n) {
       Invoker& inv = *invokers_[n];
       if (inv.up && t - inv.last_seen_us > config_.heartbeat_timeout_ms * 1000)
@@ -554,6 +619,12 @@ std::string RemoteDispatcher::prometheus_metrics() {
   line("hearth_lost_activations_total " + std::to_string(lost_));
   line("# TYPE hearth_stale_replacements_total counter");
   line("hearth_stale_replacements_total " + std::to_string(replacements_));
+  line("# TYPE hearth_wire_accept_errors_total counter");
+  line("hearth_wire_accept_errors_total " + std::to_string(accept_errors_));
+  line("# TYPE hearth_wire_auth_failures_total counter");
+  line("hearth_wire_auth_failures_total " + std::to_string(auth_failures_));
+  line("# TYPE hearth_wire_rejected_results_total counter");
+  line("hearth_wire_rejected_results_total " + std::to_string(rejected_results_));
   line("# TYPE hearth_invoker_up gauge");
   for (const InvokerInfo& i : infos) line("hearth_invoker_up{invoker=\"" + i.name + "\"} " + (i.up ? "1" : "0"));
   line("# TYPE hearth_containers gauge");

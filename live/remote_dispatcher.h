@@ -14,6 +14,12 @@
 // Non-forced scheduling: an invocation the placement holds (policy::kHoldAtController) waits in a
 // controller FIFO, is not sent, and is placed again, oldest first, after each result and when an invoker
 // joins; new arrivals queue behind held ones; stopping ends them with an error.
+// Accept errors (EMFILE…) are retried with a backoff.
+// Authentication (live/wire_auth.h): a connection must complete the HMAC challenge–response within
+// `handshake_timeout_ms`, in frames of at most 4 KiB, before it can claim a name or receive anything;
+// a refused one never touches the invoker table. An authenticated invoker's result ends only an
+// activation sent to it on that connection (others are dropped and counted), and the record keeps the
+// controller's activation id, namespace and action whatever the invoker's copy says.
 // Thread model: an accept thread, a reader thread per connection, a monitor thread, a replacer thread
 // (places stale-answered and held invocations again, so a reader never blocks writing to another
 // invoker); one
@@ -34,16 +40,23 @@
 #include <unordered_map>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "live/dispatcher.h"
 #include "live/function_table.h"
 #include "live/latency_metric.h"
 #include "model/cluster_view.h"
 #include "model/function_spec.h"
 #include "policy/placement.h"
+#include "runtime/frame_codec.h"
 
 namespace hearth::live {
 
 struct RemoteDispatcherConfig {
+  // The shared secret invokers prove they hold (live/wire_auth.h); required, at least 32 characters.
+  std::string token;
+  // A connection that has not completed the handshake by then is closed (checked every 100 ms).
+  std::int64_t handshake_timeout_ms = 2000;
   std::string address = "127.0.0.1";  // where invokers connect
   std::uint16_t port = 0;              // 0 = any free port (see port())
   std::string placement = "openwhisk";
@@ -67,7 +80,8 @@ struct InvokerInfo {
 
 class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
  public:
-  // Binds the listener and starts accepting; throws std::runtime_error if it cannot bind.
+  // Binds the listener and starts accepting; throws std::runtime_error if it cannot bind,
+  // std::invalid_argument if the token is too short.
   explicit RemoteDispatcher(RemoteDispatcherConfig config);
   ~RemoteDispatcher() override;
 
@@ -107,6 +121,7 @@ class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
 
   void accept_loop();
   void read_loop(int fd);
+  nlohmann::json authenticate(int fd, runtime::FrameReader& reader, runtime::FrameClock::time_point deadline);
   void monitor_loop();
   void replace_loop();
   // Places `p` (new, held, or again after a stale answer) on the current view and sends it; ends it with
@@ -137,6 +152,7 @@ class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
   std::unique_ptr<policy::PlacementPolicy> placement_;
   std::unordered_map<std::uint64_t, Pending> pending_;
   std::uint64_t next_seq_ = 1, next_generation_ = 1;
+  std::uint64_t accept_errors_ = 0;  // failed accepts, each retried after a backoff
   std::uint64_t invocations_ = 0, cold_ = 0, warm_ = 0, prewarm_ = 0, errors_ = 0, lost_ = 0, replacements_ = 0;
   std::deque<Pending> to_replace_;  // answered stale, waiting for the replacer
   // Non-forced scheduling (placement answers kHoldAtController): invocations held at the controller,
@@ -150,7 +166,10 @@ class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
   bool stopping_ = false;
   std::thread acceptor_, monitor_, replacer_;
   std::vector<std::thread> readers_;
-  std::set<int> connections_;  // accepted sockets not yet closed
+  // Accepted sockets not yet closed → the steady µs by which the handshake must end (0: authenticated).
+  std::map<int, std::int64_t> connections_;
+  std::uint64_t auth_failures_ = 0;     // connections refused or dropped during the handshake
+  std::uint64_t rejected_results_ = 0;  // results/stale answers for activations not sent on that connection
 };
 
 }  // namespace hearth::live

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include <unistd.h>
@@ -20,7 +21,21 @@ class RuntimeContainer final : public LiveContainer {
   RuntimeContainer(std::unique_ptr<runtime::RuntimeProcess> process, std::string id)
       : process_(std::move(process)), id_(std::move(id)) {}
   RunOutcome run(const std::string& params_json, std::int64_t timeout_ms) override {
-    return outcome(process_->run(params_json, timeout_ms));
+    return guarded([&] { return process_->run(params_json, timeout_ms); });
+  }
+  // A run that throws (only resource exhaustion can: RuntimeProcess turns every byte the runtime sends
+  // into a RunResult) ends its activation and breaks the container instead of the worker thread.
+  template <typename Run>
+  RunOutcome guarded(Run run) {
+    try {
+      return outcome(run());
+    } catch (const std::exception& e) {
+      RunOutcome o;
+      o.status = "whisk internal error";
+      o.result_json = nlohmann::json{{"error", std::string("the invoker could not run the action: ") + e.what()}}.dump();
+      o.container_broken = true;
+      return o;
+    }
   }
   RunOutcome outcome(const runtime::RunResult& r) {
     RunOutcome o;
@@ -39,7 +54,7 @@ class RuntimeContainer final : public LiveContainer {
     return r.ok;
   }
   RunOutcome run_on(int worker, const std::string& params_json, std::int64_t timeout_ms) override {
-    return outcome(process_->run(params_json, timeout_ms, worker));
+    return guarded([&] { return process_->run(params_json, timeout_ms, worker); });
   }
   bool set_cpu_quota(std::int64_t millicores) override { return process_->set_cpu_quota(millicores); }
   bool specialise_worker(int worker, const ActionRecord& action, std::int64_t* init_us, std::string* error) override {
@@ -82,6 +97,7 @@ runtime::ProcessOptions RuntimeContainerFactory::options(model::MegaBytes memory
   o.pool = pool_.get();
   o.name = "hearth-" + std::to_string(getpid()) + "-c" + std::to_string(id);
   o.limits.memory_mb = memory_mb;
+  o.max_result_bytes = max_result_bytes_;
   o.read_only_paths = std::move(paths);
   return o;
 }

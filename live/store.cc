@@ -8,6 +8,8 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "live/secrets.h"
+
 namespace hearth::live {
 namespace {
 
@@ -106,7 +108,8 @@ Store::Store(const std::string& path, StoreOptions options) : options_(options) 
   sqlite3_busy_timeout(db_, options_.busy_timeout_ms);
   exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "enable WAL");
   exec(
-      "CREATE TABLE IF NOT EXISTS namespaces (ns TEXT PRIMARY KEY, uuid TEXT UNIQUE NOT NULL, key TEXT NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS namespaces (ns TEXT PRIMARY KEY, uuid TEXT UNIQUE NOT NULL, salt TEXT NOT NULL,"
+      " key_hash TEXT NOT NULL);"
       "CREATE TABLE IF NOT EXISTS actions (ns TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL,"
       " entry TEXT NOT NULL, memory_mb INTEGER NOT NULL, timeout_ms INTEGER NOT NULL, version INTEGER NOT NULL,"
       " updated_us INTEGER NOT NULL, revision INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (ns, name));"
@@ -117,9 +120,27 @@ Store::Store(const std::string& path, StoreOptions options) : options_(options) 
       " invoker TEXT, container TEXT, status TEXT, result_json TEXT, logs_json TEXT);"
       "CREATE INDEX IF NOT EXISTS activations_by_ns ON activations (ns, start_us DESC);"
       "CREATE TABLE IF NOT EXISTS accepted (id TEXT PRIMARY KEY, ns TEXT NOT NULL, action TEXT NOT NULL,"
-      " arrival_us INTEGER NOT NULL);",
+      " arrival_us INTEGER NOT NULL); "
+      "CREATE INDEX IF NOT EXISTS activations_by_start ON activations (start_us);",
       "create schema");
   migrate_revisions();
+  migrate_plaintext_keys();
+  auth_db_ = db_;
+  if (path != ":memory:" &&
+      sqlite3_open_v2(path.c_str(), &auth_db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    const std::string msg = auth_db_ ? sqlite3_errmsg(auth_db_) : "out of memory";
+    sqlite3_close(auth_db_);
+    sqlite3_close(db_);
+    throw StoreError("store: cannot open " + path + " for key checks: " + msg);
+  }
+  sqlite3_busy_timeout(auth_db_, 5000);
+  if (sqlite3_prepare_v3(auth_db_, "SELECT ns, salt, key_hash FROM namespaces WHERE uuid = ?", -1,
+                         SQLITE_PREPARE_PERSISTENT, &auth_stmt_, nullptr) != SQLITE_OK) {
+    const std::string msg = sqlite3_errmsg(auth_db_);
+    if (auth_db_ != db_) sqlite3_close(auth_db_);
+    sqlite3_close(db_);
+    throw StoreError("store: prepare key check: " + msg);
+  }
   if (options_.async_activations) writer_ = std::thread([this] { writer_loop(); });
 }
 
@@ -138,6 +159,8 @@ Store::~Store() {
     std::fprintf(stderr, "hearth: %s\n", e.what());
   }
   for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  sqlite3_finalize(auth_stmt_);
+  if (auth_db_ != db_) sqlite3_close(auth_db_);
   sqlite3_close(db_);
 }
 
@@ -176,29 +199,96 @@ sqlite3_stmt* Store::prepared(const char* sql, const char* what) {
   return stmt;
 }
 
+void Store::migrate_plaintext_keys() {
+  // Before keys were hashed the table was (ns, uuid, key): move every row to the hashed form.
+  bool plaintext = false;
+  {
+    Statement cols(db_, prepared("PRAGMA table_info(namespaces)", "read namespace columns"), "read namespace columns");
+    while (cols.step()) plaintext = plaintext || cols.text(1) == "key";
+  }
+  if (!plaintext) return;
+  exec("BEGIN IMMEDIATE", "begin key migration");
+  try {
+    std::vector<Credentials> old;
+    {
+      Statement q(db_, prepared("SELECT ns, uuid, key FROM namespaces", "read plaintext keys"), "read plaintext keys");
+      while (q.step()) old.push_back({q.text(0), q.text(1), q.text(2)});
+    }
+    exec("ALTER TABLE namespaces RENAME TO namespaces_plaintext;"
+         "CREATE TABLE namespaces (ns TEXT PRIMARY KEY, uuid TEXT UNIQUE NOT NULL, salt TEXT NOT NULL,"
+         " key_hash TEXT NOT NULL);",
+         "migrate keys");
+    for (const Credentials& c : old) {
+      const std::string salt = secrets::random_hex(16);
+      Statement s(db_, prepared("INSERT INTO namespaces (ns, uuid, salt, key_hash) VALUES (?, ?, ?, ?)", "put namespace"),
+                  "put namespace");
+      s.bind(1, c.ns).bind(2, c.uuid).bind(3, salt).bind(4, secrets::salted_sha256_hex(salt, c.key)).step();
+    }
+    exec("DROP TABLE namespaces_plaintext", "drop plaintext keys");
+    exec("COMMIT", "commit key migration");
+    migrated_ = static_cast<int>(old.size());
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  // Statements prepared on the old table are stale; the plaintext may linger in free pages: wipe them.
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  statements_.clear();
+  exec("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);", "vacuum after key migration");
+}
+
 void Store::put_namespace(const std::string& ns, const std::string& uuid, const std::string& key) {
   std::lock_guard lock(mu_);
-  {
-    std::lock_guard cache(cache_mu_);
-    auth_cache_.clear();
-  }
-  Statement s(db_, prepared("INSERT OR REPLACE INTO namespaces (ns, uuid, key) VALUES (?, ?, ?)", "put namespace"),
+  const std::string salt = secrets::random_hex(16);
+  Statement s(db_,
+              prepared("INSERT OR REPLACE INTO namespaces (ns, uuid, salt, key_hash) VALUES (?, ?, ?, ?)", "put namespace"),
               "put namespace");
-  s.bind(1, ns).bind(2, uuid).bind(3, key).step();
+  s.bind(1, ns).bind(2, uuid).bind(3, salt).bind(4, secrets::salted_sha256_hex(salt, key)).step();
+}
+
+Credentials Store::create_namespace(const std::string& ns) {
+  Credentials c{ns, secrets::new_uuid(), secrets::new_key()};
+  const std::string salt = secrets::random_hex(16);
+  std::lock_guard lock(mu_);
+  Statement s(db_, prepared("INSERT OR IGNORE INTO namespaces (ns, uuid, salt, key_hash) VALUES (?, ?, ?, ?)",
+                            "create namespace"),
+              "create namespace");
+  s.bind(1, ns).bind(2, c.uuid).bind(3, salt).bind(4, secrets::salted_sha256_hex(salt, c.key)).step();
+  if (s.changes() == 0) throw StoreError("store: namespace '" + ns + "' already exists");
+  return c;
+}
+
+Credentials Store::rotate_key(const std::string& ns) {
+  Credentials c{ns, "", secrets::new_key()};
+  const std::string salt = secrets::random_hex(16);
+  std::lock_guard lock(mu_);
+  {
+    Statement s(db_, prepared("UPDATE namespaces SET salt = ?, key_hash = ? WHERE ns = ?", "rotate key"), "rotate key");
+    s.bind(1, salt).bind(2, secrets::salted_sha256_hex(salt, c.key)).bind(3, ns).step();
+    if (s.changes() == 0) throw StoreError("store: no namespace '" + ns + "'");
+  }
+  Statement q(db_, prepared("SELECT uuid FROM namespaces WHERE ns = ?", "read namespace uuid"), "read namespace uuid");
+  q.bind(1, ns);
+  if (q.step()) c.uuid = q.text(0);
+  return c;
 }
 
 std::optional<std::string> Store::authenticate(const std::string& uuid, const std::string& key) {
-  const std::string cache_key = uuid + "\n" + key;
+  std::string ns, salt, stored;
   {
-    std::lock_guard cache(cache_mu_);
-    if (const auto it = auth_cache_.find(cache_key); it != auth_cache_.end()) return it->second;
+    std::lock_guard lock(auth_mu());
+    Statement s(auth_db_, auth_stmt_, "authenticate");
+    s.bind(1, uuid);
+    if (s.step()) {
+      ns = s.text(0);
+      salt = s.text(1);
+      stored = s.text(2);
+    }
   }
-  std::lock_guard lock(mu_);
-  Statement s(db_, prepared("SELECT ns FROM namespaces WHERE uuid = ? AND key = ?", "authenticate"), "authenticate");
-  s.bind(1, uuid).bind(2, key);
-  if (!s.step()) return std::nullopt;
-  std::lock_guard cache(cache_mu_);
-  return auth_cache_.emplace(cache_key, s.text(0)).first->second;
+  // An unknown uuid costs the same hash, so timing does not tell which uuids exist.
+  const std::string digest = secrets::salted_sha256_hex(salt, key);
+  if (stored.empty() || !secrets::equal_constant_time(digest, stored)) return std::nullopt;
+  return ns;
 }
 
 std::vector<std::string> Store::namespaces() {
@@ -544,6 +634,15 @@ std::optional<ActivationRecord> Store::get_activation(const std::string& ns, con
   s.bind(1, ns).bind(2, id);
   if (!s.step()) return std::nullopt;
   return activation_from(s);
+}
+
+std::int64_t Store::prune_activations(std::int64_t before_us) {
+  std::lock_guard lock(mu_);
+  write_pending();
+  Statement s(db_, prepared("DELETE FROM activations WHERE start_us < ?", "prune activations"), "prune activations");
+  s.bind(1, before_us);
+  s.step();
+  return s.changes();
 }
 
 std::vector<ActivationRecord> Store::list_activations(const std::string& ns, const std::string& action, int limit,

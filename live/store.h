@@ -1,5 +1,6 @@
 // Store: the controller's durable state in SQLite (WAL mode, synchronous=NORMAL) under the data directory
-// — namespaces with their API keys, actions (deployed functions) and activation records — so a restart
+// — namespaces with their API keys (only a salted SHA-256 of each key is stored: see authenticate()),
+// actions (deployed functions) and activation records — so a restart
 // keeps both. Calls are serialised by an internal mutex; prepared statements are cached per connection.
 // Activation records are written asynchronously by default: put_activation() only queues the record
 // (O(1), no I/O) and a writer thread inserts everything queued in one transaction per batch (it waits up
@@ -16,7 +17,11 @@
 // (its callback gets false: the API answers 503 and runs nothing), and the queue is bounded
 // (`max_pending` records: past it put_activation drops and counts). Errors throw StoreError with the
 // SQLite message and the statement's purpose. Actions are cached in memory (cleared by every action
-// write), so an invoke's lookup costs no SQLite call.
+// write), so an invoke's lookup costs no SQLite call. Keys are never cached: every
+// authenticate() reads the namespace's row (on a second, read-only connection to the same file, so it
+// never waits behind activation writes), so a key rotated by another process (`hearth auth rotate` on the
+// data directory) stops working at the next request. A database written before keys were hashed (a
+// plaintext `key` column) is migrated when opened: each key is re-hashed (plaintext_keys_migrated()).
 #pragma once
 
 #include <atomic>
@@ -80,6 +85,12 @@ struct AcceptedInvocation {
   std::int64_t arrival_us = 0;  // wall-clock µs since the epoch
 };
 
+// A namespace's API key: OpenWhisk's basic-auth pair uuid:key.
+struct Credentials {
+  std::string ns, uuid, key;
+  std::string pair() const { return uuid + ":" + key; }
+};
+
 struct StoreOptions {
   bool async_activations = true;      // false: put_activation() and accept() write before returning
   std::int64_t activation_flush_ms = 2;  // how long the writer gathers a batch after the first record
@@ -96,11 +107,23 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // Namespaces and API keys (OpenWhisk's uuid:key basic-auth pair).
+  // Namespaces and API keys (OpenWhisk's uuid:key basic-auth pair). Keys are stored as hex
+  // SHA-256(salt ‖ key) with a random 16-byte salt per key: the keys are 64 random characters (~381
+  // bits), so a slow KDF would add nothing against guessing; the salt keeps equal keys from having
+  // equal hashes. Creates or replaces `ns` with this pair (tests, benchmarks, migration).
   void put_namespace(const std::string& ns, const std::string& uuid, const std::string& key);
-  // The namespace the uuid/key pair authenticates, or nullopt.
+  // A new namespace with a random uuid and key (secrets::new_uuid/new_key); throws StoreError naming it
+  // if it exists. The key is returned once and kept nowhere in plain text.
+  Credentials create_namespace(const std::string& ns);
+  // A new random key for `ns` (same uuid); the old key fails from the next authenticate(). Throws
+  // StoreError if there is no such namespace.
+  Credentials rotate_key(const std::string& ns);
+  // The namespace the uuid/key pair authenticates, or nullopt: one indexed read by uuid, a SHA-256 and a
+  // constant-time compare of the digests (CRYPTO_memcmp).
   std::optional<std::string> authenticate(const std::string& uuid, const std::string& key);
   std::vector<std::string> namespaces();
+  // How many plaintext keys opening this database re-hashed (0 unless it predates hashed keys).
+  int plaintext_keys_migrated() const { return migrated_; }
 
   // Inserts, or replaces when `overwrite`; returns false (and changes nothing) if the action exists and
   // !overwrite. The stored version is 1 for a new action, previous + 1 on overwrite; the revision is the
@@ -127,6 +150,9 @@ class Store {
   // Writes every queued activation record now (one transaction).
   void flush();
   std::optional<ActivationRecord> get_activation(const std::string& ns, const std::string& id);
+  // Deletes the activation records that started before `before_us` (wall-clock µs since the epoch), in
+  // every namespace; returns how many (the retention of `hearth up --activation-retention`).
+  std::int64_t prune_activations(std::int64_t before_us);
   // Newest first; `action` empty = all actions of the namespace.
   std::vector<ActivationRecord> list_activations(const std::string& ns, const std::string& action, int limit,
                                                  int skip);
@@ -135,6 +161,9 @@ class Store {
   void exec(const char* sql, const char* what);
   // Adds the revision column to a store written before it and gives its actions fresh revisions.
   void migrate_revisions();
+  void migrate_plaintext_keys();
+  // The lock of the connection authenticate() reads on (mu_ when that is the main one: ":memory:").
+  std::mutex& auth_mu() { return auth_db_ == db_ ? mu_ : auth_only_mu_; }
   // The cached prepared statement for `sql` (mu_ held).
   sqlite3_stmt* prepared(const char* sql, const char* what);
   struct PendingAccept {
@@ -156,10 +185,13 @@ class Store {
   sqlite3* db_ = nullptr;
   std::mutex mu_;  // the connection and the statement cache
   std::map<std::string, sqlite3_stmt*> statements_;
-  // The caches have their own lock, so a hit never waits behind a batch of activation writes; they are
+  sqlite3* auth_db_ = nullptr;  // read-only second connection (db_ itself for ":memory:")
+  sqlite3_stmt* auth_stmt_ = nullptr;
+  std::mutex auth_only_mu_;
+  int migrated_ = 0;
+  // The action cache has its own lock, so a hit never waits behind a batch of activation writes; they are
   // filled and cleared with mu_ held too (mu_ first), so a fill never races an update into staleness.
   std::mutex cache_mu_;
-  std::map<std::string, std::string> auth_cache_;  // "uuid\nkey" → namespace; cleared by put_namespace
   std::map<std::pair<std::string, std::string>, ActionRecord> action_cache_;  // (ns, name) → action
   // Queued activation records (taken only with or without mu_, never mu_ after it: mu_ first).
   mutable std::mutex pending_mu_;

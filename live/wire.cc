@@ -17,31 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-bool write_all(int fd, const char* p, std::size_t n) {
-  while (n) {
-    const ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
-}
-
-// 1 = read all, 0 = EOF before the first byte, -1 = error or EOF mid-way.
-int read_all(int fd, char* p, std::size_t n) {
-  const std::size_t want = n;
-  while (n) {
-    const ssize_t r = ::recv(fd, p, n, 0);
-    if (r < 0 && errno == EINTR) continue;
-    if (r == 0) return n == want ? 0 : -1;
-    if (r < 0) return -1;
-    p += r;
-    n -= static_cast<std::size_t>(r);
-  }
-  return 1;
-}
-
 void no_delay(int fd) {
   const int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -50,34 +25,15 @@ void no_delay(int fd) {
 }  // namespace
 
 bool send_frame(int fd, const std::string& payload) {
-  const std::uint32_t n = static_cast<std::uint32_t>(payload.size());
-  char header[4] = {static_cast<char>(n & 0xff), static_cast<char>((n >> 8) & 0xff), static_cast<char>((n >> 16) & 0xff),
-                    static_cast<char>((n >> 24) & 0xff)};
-  std::string frame;
-  frame.reserve(4 + payload.size());
-  frame.append(header, 4);
-  frame += payload;
-  return write_all(fd, frame.data(), frame.size());
+  return runtime::write_frame(fd, payload, runtime::FdKind::kSocket) == runtime::FrameStatus::kOk;
 }
 
-bool recv_frame(int fd, std::string* payload, std::string* error) {
-  unsigned char header[4];
-  const int h = read_all(fd, reinterpret_cast<char*>(header), 4);
-  if (h <= 0) {
-    *error = h == 0 ? "connection closed by peer" : std::string("read failed: ") + std::strerror(errno);
-    return false;
-  }
-  const std::uint32_t n = header[0] | header[1] << 8 | header[2] << 16 | static_cast<std::uint32_t>(header[3]) << 24;
-  if (n > kMaxFrameBytes) {
-    *error = "frame of " + std::to_string(n) + " bytes exceeds the " + std::to_string(kMaxFrameBytes) + "-byte limit";
-    return false;
-  }
-  payload->resize(n);
-  if (read_all(fd, payload->data(), n) != 1) {
-    *error = "connection closed in the middle of a frame";
-    return false;
-  }
-  return true;
+bool recv_frame(int fd, runtime::FrameReader& reader, std::string_view* payload, std::string* error,
+                runtime::FrameClock::time_point deadline) {
+  const runtime::FrameStatus s = reader.read(fd, payload, deadline);
+  if (s == runtime::FrameStatus::kOk) return true;
+  *error = reader.describe(s);
+  return false;
 }
 
 int listen_tcp(const std::string& address, std::uint16_t port, std::uint16_t* bound) {

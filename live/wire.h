@@ -1,7 +1,8 @@
 // The controller ↔ invoker wire protocol (docs/wire-protocol.md). One TCP connection per invoker, opened
 // by the invoker; both directions carry frames of a 4-byte little-endian length followed by that many
-// bytes of UTF-8 JSON, one message per frame:
-//   invoker → controller  hello {name, pid, state}, heartbeat {state} every 500 ms,
+// bytes of UTF-8 JSON, one message per frame. A connection starts with the authenticating handshake of
+// live/wire_auth.h (challenge, hello, welcome); then:
+//   invoker → controller  heartbeat {state} every 500 ms,
 //                         result {seq, activation, state}
 //                         stale {seq, state}: an invoke that expected a warm start found no idle
 //                         container of its action; it did not run, the controller places it again
@@ -18,16 +19,24 @@
 #include "live/dispatcher.h"
 #include "live/invoker_state.h"
 #include "live/store.h"
+#include "runtime/frame_codec.h"
 
 namespace hearth::live::wire {
 
+// Frames are runtime/frame_codec.h's (the runtime channel's framing). Results are bounded by the result
+// limit (1 MB by default) plus logs, so 64 MiB is far above any honest message.
 constexpr std::uint32_t kMaxFrameBytes = 64u << 20;
+// Until the handshake of live/wire_auth.h is done, frames are held to kMaxHandshakeFrameBytes (4 KiB) and
+// the handshake must end within the controller's handshake_timeout_ms (2 s by default); a connection's
+// FrameReader starts with that cap and is raised to kMaxFrameBytes once the peer has proved who it is.
 
 // Writes one frame; false if the peer is gone. Callers serialise writers on one socket.
 bool send_frame(int fd, const std::string& payload);
-// Reads one frame; false on EOF or error, with `error` saying which (a frame over kMaxFrameBytes is an
-// error: the stream cannot be trusted after it).
-bool recv_frame(int fd, std::string* payload, std::string* error);
+// Reads one frame with `reader` (one per connection, capped at its max_payload; the payload views its
+// buffer until the next call); false on EOF or error, with `error` saying which (a frame over the cap is
+// an error: the stream cannot be trusted after it).
+bool recv_frame(int fd, runtime::FrameReader& reader, std::string_view* payload, std::string* error,
+                runtime::FrameClock::time_point deadline = runtime::kNoDeadline);
 
 // A listening TCP socket on address:port (port 0 = any; *bound gets the port). Throws std::runtime_error.
 int listen_tcp(const std::string& address, std::uint16_t port, std::uint16_t* bound);

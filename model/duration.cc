@@ -27,7 +27,8 @@ Micros parse_duration(std::string_view text, Micros default_unit) {
   else if (unit == "s") scale = kMicrosPerSecond;
   else if (unit == "m" || unit == "min") scale = kMicrosPerMinute;
   else if (unit == "h") scale = kMicrosPerHour;
-  else throw std::invalid_argument("'" + s + "' has an unknown unit '" + unit + "' (us, ms, s, m, h)");
+  else if (unit == "d") scale = 24.0 * kMicrosPerHour;
+  else throw std::invalid_argument("'" + s + "' has an unknown unit '" + unit + "' (us, ms, s, m, h, d)");
   const double us = value * scale;
   // 2^63 us: llround of anything from there on is unspecified (in practice a negative time).
   if (!(us < 9223372036854775808.0))

@@ -1,5 +1,7 @@
 #include "runtime/runtime_process.h"
 
+#include "runtime/frame_codec.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -25,62 +27,6 @@ using Clock = std::chrono::steady_clock;
 
 std::int64_t since_us(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
-}
-
-bool write_all(int fd, const char* p, std::size_t n) {
-  while (n) {
-    const ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
-}
-
-// Waits until `fd` is readable or `deadline` passes; false on timeout (sets *timed_out) or error.
-bool wait_readable(int fd, Clock::time_point deadline, bool* timed_out) {
-  while (true) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) {
-      *timed_out = true;
-      return false;
-    }
-    pollfd pfd{fd, POLLIN, 0};
-    const int rc = ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left + 1, 1 << 30)));
-    if (rc < 0 && errno == EINTR) continue;
-    if (rc < 0) return false;
-    if (rc > 0) return true;
-  }
-}
-
-// Reads one frame (4-byte little-endian length + body) into *body before `deadline`, taking as much as
-// the pipe holds per read() so that a small reply costs one poll and one read; false on EOF, error,
-// timeout (sets *timed_out) or bytes beyond the frame (a runtime answers one request with one frame).
-bool read_frame(int fd, std::string* body, Clock::time_point deadline, bool* timed_out) {
-  char buf[16384];
-  std::size_t have = 0;
-  while (have < 4) {
-    if (!wait_readable(fd, deadline, timed_out)) return false;
-    const ssize_t r = ::read(fd, buf + have, sizeof buf - have);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    have += static_cast<std::size_t>(r);
-  }
-  std::uint32_t size = 0;
-  std::memcpy(&size, buf, 4);
-  if (have - 4 > size) return false;
-  body->resize(size);
-  std::memcpy(body->data(), buf + 4, have - 4);
-  std::size_t got = have - 4;
-  while (got < size) {
-    if (!wait_readable(fd, deadline, timed_out)) return false;
-    const ssize_t r = ::read(fd, body->data() + got, size - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    got += static_cast<std::size_t>(r);
-  }
-  return true;
 }
 
 }  // namespace
@@ -126,11 +72,14 @@ RuntimeProcess::RuntimeProcess(Language language, const ProcessOptions& options)
     }
     down_r.push_back(down[0]), down_w.push_back(down[1]), up_r.push_back(up[0]), up_w.push_back(up[1]);
   }
+  max_result_bytes_ = options.max_result_bytes;
   auto keep_parent_ends = [&] {
     for (int c = 0; c < channels; ++c) {
       close(down_r[c]);
       close(up_w[c]);
-      channels_.push_back({down_w[c], up_r[c]});
+      // Only this end is non-blocking (the runtime's read end is its own file description).
+      fcntl(down_w[c], F_SETFL, fcntl(down_w[c], F_GETFL) | O_NONBLOCK);
+      channels_.push_back({down_w[c], up_r[c], FrameReader(options.max_result_bytes + kLogAllowanceBytes)});
     }
   };
   std::vector<std::string> argv;
@@ -285,6 +234,11 @@ RunResult RuntimeProcess::run(const std::string& args_json, std::int64_t timeout
                   worker);
 }
 
+std::string response_too_long(std::uint64_t length, std::uint64_t max_length) {
+  return "The action produced a response that exceeded the allowed length: " + std::to_string(length) + " > " +
+         std::to_string(max_length) + " bytes.";
+}
+
 RunResult RuntimeProcess::exchange(const std::string& request, std::int64_t timeout_ms, int channel) {
   RunResult r;
   const auto start = Clock::now();
@@ -294,43 +248,55 @@ RunResult RuntimeProcess::exchange(const std::string& request, std::int64_t time
     r.result_json = json{{"error", r.error}}.dump();
     return r;
   }
-  const std::uint32_t n = static_cast<std::uint32_t>(request.size());
-  std::string frame;
-  frame.reserve(4 + request.size());
-  frame.append(reinterpret_cast<const char*>(&n), 4).append(request);
-  const auto deadline = start + std::chrono::milliseconds(timeout_ms);
-  std::string reply;
-  bool timed_out = false;
-  const Channel& ch = channels_[static_cast<std::size_t>(channel)];
-  const bool ok = write_all(ch.to_child, frame.data(), frame.size()) && read_frame(ch.from_child, &reply, deadline, &timed_out);
-  r.duration_us = since_us(start);
-  if (!ok) {
+  // Ends the run as a crash or timeout of the container: it is killed and never reused.
+  const auto fail = [&](bool timed_out, std::string why) {
     broken_ = true;
+    r.ok = false;
     r.timed_out = timed_out;
     r.crashed = !timed_out;
     r.oom_killed = kill_and_reap();
+    r.logs.clear();
     r.error = timed_out      ? "The action exceeded its time limit of " + std::to_string(timeout_ms) + " ms."
               : r.oom_killed ? "The action exceeded its memory limit and was killed."
-                             : "The action did not produce a valid response and exited unexpectedly.";
-    r.result_json = json{{"error", r.error}}.dump();
+                             : std::move(why);
+    r.result_json = json{{"error", r.error}}.dump(-1, ' ', false, json::error_handler_t::replace);
+    r.duration_us = since_us(start);
     return r;
-  }
-  const json j = json::parse(reply, nullptr, false);
-  if (!j.is_object()) {
-    broken_ = true;
-    r.crashed = true;
-    r.error = "the runtime sent a malformed response";
-    r.result_json = json{{"error", r.error}}.dump();
-    return r;
-  }
-  r.ok = j.value("ok", false);
-  if (j.contains("logs") && j["logs"].is_array())
-    for (const auto& line : j["logs"]) r.logs.push_back(line.is_string() ? line.get<std::string>() : line.dump());
-  if (r.ok) {
-    r.result_json = j.contains("result") ? j["result"].dump() : "{}";
-  } else {
-    r.error = j.value("error", "unknown error");
-    r.result_json = json{{"error", r.error}}.dump();
+  };
+  constexpr const char* kAbnormal = "The action did not produce a valid response and exited unexpectedly.";
+  const auto deadline = start + std::chrono::milliseconds(timeout_ms);
+  Channel& ch = channels_[static_cast<std::size_t>(channel)];
+  const FrameStatus sent = write_frame(ch.to_child, request, FdKind::kPipe, deadline);
+  if (sent != FrameStatus::kOk) return fail(sent == FrameStatus::kTimeout, kAbnormal);
+  std::string_view reply;
+  const FrameStatus got = ch.reader.read(ch.from_child, &reply, deadline);
+  r.duration_us = since_us(start);
+  if (got == FrameStatus::kOversized) return fail(false, response_too_long(ch.reader.announced(), max_result_bytes_));
+  if (got != FrameStatus::kOk) return fail(got == FrameStatus::kTimeout, kAbnormal);
+  // A runtime answers one request with one frame: anything after it was written by someone else.
+  if (ch.reader.buffered() != 0) return fail(false, "the runtime sent bytes beyond its response");
+  try {
+    const json j = json::parse(reply, nullptr, false);
+    if (!j.is_object()) return fail(false, "the runtime sent a malformed response");
+    const auto ok = j.find("ok");
+    r.ok = ok != j.end() && ok->is_boolean() && ok->get<bool>();
+    if (const auto logs = j.find("logs"); logs != j.end() && logs->is_array())
+      for (const auto& line : *logs) r.logs.push_back(line.is_string() ? line.get<std::string>() : line.dump());
+    if (r.ok) {
+      const auto result = j.find("result");
+      r.result_json = result != j.end() ? result->dump() : "{}";
+      if (r.result_json.size() > max_result_bytes_) {  // OpenWhisk's limit; the container itself is fine
+        r.ok = false;
+        r.error = response_too_long(r.result_json.size(), max_result_bytes_);
+        r.result_json = json{{"error", r.error}}.dump();
+      }
+    } else {
+      const auto error = j.find("error");
+      r.error = error == j.end() ? "unknown error" : error->is_string() ? error->get<std::string>() : error->dump();
+      r.result_json = json{{"error", r.error}}.dump();
+    }
+  } catch (const std::exception& e) {  // e.g. a reply too deep to parse, or no memory for it
+    return fail(false, std::string("the runtime sent a response that cannot be read: ") + e.what());
   }
   return r;
 }

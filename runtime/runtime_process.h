@@ -3,7 +3,11 @@
 // invocations (/run) over a pair of pipes with length-prefixed JSON frames (docs/runtimes.md).
 // One invocation at a time per channel (callers serialise per channel). A run that exceeds its time limit
 // kills the process; a crash (EOF on a channel) is reported; either way the process is then `broken()`
-// and must be replaced. The destructor kills and reaps the process (and its workers).
+// and must be replaced. Whatever bytes the runtime (or the function, which can write to its channel)
+// sends, the caller gets a RunResult, never an exception or an allocation beyond the frame cap
+// (runtime/frame_codec.h): a malformed, truncated or oversized reply breaks the container. Writes to the
+// runtime share the run's deadline, so a runtime that stops reading cannot block the caller.
+// The destructor kills and reaps the process (and its workers).
 // Workers (HyperFaaS's concurrency > 1 in one container): started with `max_workers` > 1, the process
 // gets that many extra channels; add_workers(k) (after init) makes the runtime serve channels 1..k with
 // the code already loaded (Python and native fork, Node.js serves them on its event loop), and runs on
@@ -20,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/frame_codec.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/sandbox_pool.h"
 
@@ -40,6 +45,11 @@ struct RunResult {
   bool oom_killed = false;  // the sandbox's memory limit killed the runtime
 };
 
+inline constexpr std::size_t kDefaultMaxResultBytes = 1 << 20;
+inline constexpr std::size_t kLogAllowanceBytes = 1 << 20;  // logs (64 KB, JSON-escaped) + the envelope
+// OpenWhisk's message for a result over the limit (Messages.truncatedResponse).
+std::string response_too_long(std::uint64_t length, std::uint64_t max_length);
+
 // How to start the runtime: a plain child process, or inside a sandbox (sandbox/) with these limits and
 // these host paths visible read-only (the code directory; the runtime files are added automatically).
 struct ProcessOptions {
@@ -49,6 +59,11 @@ struct ProcessOptions {
   std::vector<std::string> read_only_paths;
   sandbox::SandboxPool* pool = nullptr;  // pre-attached shells (sandbox/sandbox_pool.h); must outlive the process
   int max_workers = 1;                    // > 1: worker channels for add_workers() (at most kMaxWorkers)
+  // A run whose result (compact JSON) is longer ends with OpenWhisk's "The action produced a response
+  // that exceeded the allowed length: N > M bytes." (OpenWhisk's whisk.activation.payload.max, 1 MB).
+  // A reply frame longer than this plus kLogAllowanceBytes is not read at all: a protocol error of the
+  // container, which is killed (docs/runtimes.md).
+  std::size_t max_result_bytes = kDefaultMaxResultBytes;
 };
 
 inline constexpr int kMaxWorkers = 16;
@@ -89,8 +104,9 @@ class RuntimeProcess {
 
  private:
   struct Channel {
-    int to_child = -1;    // the runtime's fd 3 + 2i
+    int to_child = -1;    // the runtime's fd 3 + 2i (O_NONBLOCK here: writes have the run's deadline)
     int from_child = -1;  // the runtime's fd 4 + 2i
+    FrameReader reader;   // capped at max_result_bytes + kLogAllowanceBytes
   };
   RunResult exchange(const std::string& request, std::int64_t timeout_ms, int channel = 0);
   // Kills the process (and its workers) once and reaps it; returns whether the OOM killer had killed it.
@@ -103,6 +119,7 @@ class RuntimeProcess {
   std::atomic<bool> broken_{false};
   std::mutex kill_mu_;  // two failing runs on different workers may both kill
   bool oom_killed_ = false;
+  std::size_t max_result_bytes_ = kDefaultMaxResultBytes;
 };
 
 // Where the runtimes live (runtime/python/hearth_runtime.py, ...); HEARTH_RUNTIME_DIR overrides.

@@ -9,6 +9,9 @@
 #include <map>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
 #include <sstream>
 #include <thread>
 
@@ -22,14 +25,33 @@ namespace {
 using nlohmann::json;
 using hearth::live::HttpClient;
 using hearth::live::HttpRequest;
-using hearth::testing::kAuth;
 using hearth::testing::Platform;
+
+// OpenWhisk's published guest key, which `hearth up` installed before keys were random.
+const std::string kPublicGuestAuth = hearth::live::basic_auth(
+    "23bc46b1-71f6-4ed5-8c54-816aa4f8c502", "123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP");
+
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  return s;
+}
+
+// Runs `hearth ARGS` to completion (bounded by `timeout`); its stdout.
+std::string run_hearth(const std::string& args) {
+  FILE* p = popen(("timeout 30 " + std::string(HEARTH_BINARY) + " " + args).c_str(), "r");
+  std::string out;
+  char buf[512];
+  while (p && fgets(buf, sizeof buf, p)) out += buf;
+  if (p) pclose(p);
+  return out;
 }
 
 struct LiveFixture : ::testing::Test {
@@ -39,11 +61,11 @@ struct LiveFixture : ::testing::Test {
 
   hearth::live::HttpResponse put(const std::string& name, const std::string& kind, const std::string& code,
                                  const std::string& limits = "{}") {
-    return client->send({"PUT", "/api/v1/namespaces/_/actions/" + name, kAuth,
+    return client->send({"PUT", "/api/v1/namespaces/_/actions/" + name, platform->auth(),
                          json{{"exec", {{"kind", kind}, {"code", code}}}, {"limits", json::parse(limits)}}.dump()});
   }
   json invoke(const std::string& name, const json& params, int* status = nullptr) {
-    const auto r = client->send({"POST", "/api/v1/namespaces/_/actions/" + name + "?blocking=true", kAuth, params.dump()});
+    const auto r = client->send({"POST", "/api/v1/namespaces/_/actions/" + name + "?blocking=true", platform->auth(), params.dump()});
     if (status) *status = r.status;
     return json::parse(r.body);
   }
@@ -115,10 +137,10 @@ TEST_F(LiveFixture, TimeLimitCrashAndErrorsLeaveThePlatformUp) {
   EXPECT_EQ(status, 502);
   EXPECT_EQ(bad["response"]["status"], "developer error");
   // Malformed and oversized requests.
-  EXPECT_EQ(client->send({"POST", "/api/v1/namespaces/_/actions/slow?blocking=true", kAuth, "{oops"}).status, 400);
-  EXPECT_EQ(client->send({"POST", "/api/v1/namespaces/_/actions/slow?blocking=true", kAuth,
+  EXPECT_EQ(client->send({"POST", "/api/v1/namespaces/_/actions/slow?blocking=true", platform->auth(), "{oops"}).status, 400);
+  EXPECT_EQ(client->send({"POST", "/api/v1/namespaces/_/actions/slow?blocking=true", platform->auth(),
                           json{{"big", std::string(200000, 'x')}}.dump()}).status, 413);
-  EXPECT_EQ(client->send({"GET", "/api/v1/namespaces/_/actions/nope", kAuth, ""}).status, 404);
+  EXPECT_EQ(client->send({"GET", "/api/v1/namespaces/_/actions/nope", platform->auth(), ""}).status, 404);
   EXPECT_EQ(client->send({"GET", "/api/v1/namespaces/_/actions", "Basic bm86bm8=", ""}).status, 401);
   EXPECT_EQ(client->send({"GET", "/healthz", "", ""}).status, 200);
 }
@@ -160,8 +182,8 @@ TEST_F(LiveFixture, RestartKeepsActionsAndActivations) {
   platform.reset();
   platform = std::make_unique<Platform>(dir.str() + "/data");
   client = std::make_unique<HttpClient>("127.0.0.1", platform->port());
-  EXPECT_EQ(client->send({"GET", "/api/v1/namespaces/_/actions/keep", kAuth, ""}).status, 200);
-  EXPECT_EQ(client->send({"GET", "/api/v1/namespaces/_/activations/" + id, kAuth, ""}).status, 200);
+  EXPECT_EQ(client->send({"GET", "/api/v1/namespaces/_/actions/keep", platform->auth(), ""}).status, 200);
+  EXPECT_EQ(client->send({"GET", "/api/v1/namespaces/_/activations/" + id, platform->auth(), ""}).status, 200);
   EXPECT_EQ(invoke("keep", json::object())["response"]["result"]["ok"], true);
 }
 
@@ -170,7 +192,7 @@ TEST_F(LiveFixture, RestartKeepsActionsAndActivations) {
 // code file the old one left on disk.
 TEST_F(LiveFixture, ARecreatedActionRunsItsNewCode) {
   const auto recreate = [&](int v) {
-    client->send({"DELETE", "/api/v1/namespaces/_/actions/f", kAuth, ""});
+    client->send({"DELETE", "/api/v1/namespaces/_/actions/f", platform->auth(), ""});
     ASSERT_EQ(put("f", "python:3", "def main(a):\n    return {'v': " + std::to_string(v) + "}\n").status, 200);
   };
   recreate(1);
@@ -195,7 +217,7 @@ TEST_F(LiveFixture, AcceptedInvocationsResolveAfterTheControllerIsKilled) {
   ASSERT_EQ(put("slow", "python:3", "import time\ndef main(a):\n    time.sleep(2)\n    return {'ok': True}\n").status, 200);
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) {
-    const auto r = client->send({"POST", "/api/v1/namespaces/_/actions/slow", kAuth, "{}"});
+    const auto r = client->send({"POST", "/api/v1/namespaces/_/actions/slow", platform->auth(), "{}"});
     ASSERT_EQ(r.status, 202) << r.body;
     ids.push_back(json::parse(r.body)["activationId"]);
   }
@@ -218,7 +240,7 @@ TEST_F(LiveFixture, AcceptedInvocationsResolveAfterTheControllerIsKilled) {
     }
   }
   for (const std::string& id : ids) {
-    const auto r = client->send({"GET", "/api/v1/namespaces/_/activations/" + id, kAuth, ""});
+    const auto r = client->send({"GET", "/api/v1/namespaces/_/activations/" + id, platform->auth(), ""});
     ASSERT_EQ(r.status, 200) << id << ": " << r.body;
     const json a = json::parse(r.body);
     EXPECT_EQ(a["response"]["status"], "whisk internal error") << a.dump();
@@ -235,7 +257,7 @@ TEST_F(LiveFixture, BoundedLoadLosesNothing) {
     threads.emplace_back([&, t] {
       HttpClient c("127.0.0.1", platform->port());
       for (int i = 0; i < kEach; ++i) {
-        const auto r = c.send({"POST", "/api/v1/namespaces/_/actions/echo?blocking=true&result=true", kAuth,
+        const auto r = c.send({"POST", "/api/v1/namespaces/_/actions/echo?blocking=true&result=true", platform->auth(),
                                json{{"t", t}, {"i", i}}.dump()});
         if (r.status == 200 && json::parse(r.body) == json{{"t", t}, {"i", i}}) ++ok;
       }
@@ -243,8 +265,16 @@ TEST_F(LiveFixture, BoundedLoadLosesNothing) {
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(ok.load(), kThreads * kEach);
-  const auto list = client->send({"GET", "/api/v1/namespaces/_/activations?name=echo&limit=1000", kAuth, ""});
-  EXPECT_EQ(json::parse(list.body).size(), static_cast<std::size_t>(kThreads * kEach));
+  std::size_t listed = 0;  // pages of at most 200, OpenWhisk's bound
+  for (int skip = 0;; skip += 200) {
+    const auto page = client->send({"GET", "/api/v1/namespaces/_/activations?name=echo&limit=200&skip=" +
+                                               std::to_string(skip), platform->auth(), ""});
+    ASSERT_EQ(page.status, 200) << page.body;
+    const std::size_t n = json::parse(page.body).size();
+    listed += n;
+    if (n < 200) break;
+  }
+  EXPECT_EQ(listed, static_cast<std::size_t>(kThreads * kEach));
 }
 
 }  // namespace
@@ -256,7 +286,7 @@ namespace {
 TEST(MultiInvoker, KilledAndHungInvokersAreNoticedAndTheOthersServe) {
   hearth::testing::TempDir dir;
   // Unsandboxed: a SIGKILLed invoker cannot remove its sandboxes' cgroups, and this test must leave none.
-  Platform platform(dir.str() + "/data", "--invokers 3 --prewarm none --sandbox off");
+  Platform platform(dir.str() + "/data", "--invokers 3 --prewarm none --sandbox off --no-invoker-restart");
   HttpClient client("127.0.0.1", platform.port());
   const auto invokers = platform.invokers();
   ASSERT_EQ(invokers.size(), 3u);
@@ -267,7 +297,7 @@ TEST(MultiInvoker, KilledAndHungInvokersAreNoticedAndTheOthersServe) {
     }
   } resume{invokers};
   const auto invoke = [&](const std::string& name, double seconds) {
-    const auto r = client.send({"POST", "/api/v1/namespaces/_/actions/" + name + "?blocking=true", kAuth,
+    const auto r = client.send({"POST", "/api/v1/namespaces/_/actions/" + name + "?blocking=true", platform.auth(),
                                 json{{"s", seconds}}.dump()});
     return std::make_pair(r.status, json::parse(r.body));
   };
@@ -278,7 +308,7 @@ TEST(MultiInvoker, KilledAndHungInvokersAreNoticedAndTheOthersServe) {
   std::map<std::string, std::string> home;  // function → invoker
   for (int i = 0; i < 6; ++i) {
     const std::string f = "f" + std::to_string(i);
-    ASSERT_EQ(client.send({"PUT", "/api/v1/namespaces/_/actions/" + f, kAuth,
+    ASSERT_EQ(client.send({"PUT", "/api/v1/namespaces/_/actions/" + f, platform.auth(),
                            json{{"exec", {{"kind", "python:3"}, {"code", "import time\ndef main(a):\n    time.sleep(a['s'])\n    return {}\n"}}}}.dump()})
                   .status, 200);
     const auto [status, body] = invoke(f, 0);
@@ -327,21 +357,59 @@ TEST(MultiInvoker, KilledAndHungInvokersAreNoticedAndTheOthersServe) {
   }
 }
 
+// An invoker process that dies is started again by `hearth up` (issue 11): it rejoins under its name and
+// serves. The probe: with --no-invoker-restart the same kill leaves it down (the test above).
+TEST(MultiInvoker, AKilledInvokerIsRestarted) {
+  hearth::testing::TempDir dir;
+  Platform platform(dir.str() + "/data", "--invokers 1 --prewarm none --sandbox off");
+  HttpClient client("127.0.0.1", platform.port());
+  ASSERT_EQ(client.send({"PUT", "/api/v1/namespaces/_/actions/f", platform.auth(),
+                         json{{"exec", {{"kind", "python:3"}, {"code", "def main(a):\n    return {'ok': 1}\n"}}}}.dump()})
+                .status, 200);
+  const auto invoke = [&] {
+    return client.send({"POST", "/api/v1/namespaces/_/actions/f?blocking=true&result=true", platform.auth(), "{}"}).status;
+  };
+  ASSERT_EQ(invoke(), 200);
+  const pid_t first = platform.invokers().at("invoker0");
+  ASSERT_EQ(kill(first, SIGKILL), 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  pid_t second = 0;
+  int status = 0;
+  while (std::chrono::steady_clock::now() - t0 < std::chrono::seconds(15)) {
+    const auto now = platform.invokers();
+    if (now.count("invoker0") && now.at("invoker0") != first) second = now.at("invoker0");
+    if (second && (status = invoke()) == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(second, 0);
+  EXPECT_EQ(status, 200);
+  const std::string m = client.send({"GET", "/metrics", "", ""}).body;
+  EXPECT_NE(m.find("hearth_invoker_up{invoker=\"invoker0\"} 1"), std::string::npos) << m;
+}
+
 // `hearth up --invokers 0` waits for invokers started elsewhere (`hearth invoker --controller`).
 TEST(MultiInvoker, AnInvokerStartedByHandJoinsTheController) {
   hearth::testing::TempDir dir;
   Platform platform(dir.str() + "/data", "--invokers 0 --prewarm none --sandbox off");
   ASSERT_NE(platform.wire_port(), 0);
   HttpClient client("127.0.0.1", platform.port());
-  ASSERT_EQ(client.send({"PUT", "/api/v1/namespaces/_/actions/hi", kAuth,
+  ASSERT_EQ(client.send({"PUT", "/api/v1/namespaces/_/actions/hi", platform.auth(),
                          json{{"exec", {{"kind", "nodejs:20"}, {"code", "function main(p) { return {hi: p.who}; }"}}}}.dump()})
                 .status, 200);
-  const auto none = client.send({"POST", "/api/v1/namespaces/_/actions/hi?blocking=true", kAuth, "{}"});
+  const auto none = client.send({"POST", "/api/v1/namespaces/_/actions/hi?blocking=true", platform.auth(), "{}"});
   EXPECT_EQ(none.status, 502);  // no invoker yet: an error, not a hang
+  // Without the controller's token an invoker is refused and exits; with it (below) it joins.
+  std::ofstream(dir.str() + "/wrong.token") << std::string(64, 'x') << "\n";
+  std::filesystem::permissions(dir.str() + "/wrong.token", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  const std::string wrong = run_hearth("invoker --controller 127.0.0.1:" + std::to_string(platform.wire_port()) +
+                                       " --name remote1 --sandbox off --prewarm none --data-dir " + dir.str() +
+                                       "/wrong --token-file " + dir.str() + "/wrong.token 2>&1");
+  EXPECT_NE(wrong.find("refused this invoker: wrong wire token"), std::string::npos) << wrong;
   const pid_t invoker = fork();
   if (invoker == 0) {
     const std::string cmd = std::string(HEARTH_BINARY) + " invoker --controller 127.0.0.1:" +
                             std::to_string(platform.wire_port()) + " --name remote1 --memory-mb 512 --sandbox off" +
+                            " --token-file " + dir.str() + "/data/wire.token" +
                             " --prewarm none --data-dir " + dir.str() + "/remote1";
     execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
     _exit(127);
@@ -355,13 +423,114 @@ TEST(MultiInvoker, AnInvokerStartedByHandJoinsTheController) {
   } reap{invoker};
   hearth::live::HttpResponse r;
   for (int i = 0; i < 100; ++i) {
-    r = client.send({"POST", "/api/v1/namespaces/_/actions/hi?blocking=true", kAuth, R"({"who":"there"})"});
+    r = client.send({"POST", "/api/v1/namespaces/_/actions/hi?blocking=true", platform.auth(), R"({"who":"there"})"});
     if (r.status == 200) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(json::parse(r.body)["response"]["result"]["hi"], "there");
   EXPECT_EQ(json::parse(r.body)["hearth"]["invoker"], "remote1");
+}
+
+// Every byte of the store's files.
+std::string store_bytes(const std::string& data_dir) {
+  return slurp(data_dir + "/hearth.db") + slurp(data_dir + "/hearth.db-wal");
+}
+
+// Keys: random per data directory (not OpenWhisk's public guest key), shown by `hearth auth`, stored only
+// hashed, rotatable while the platform serves, and one namespace's key reaches only its own entities.
+TEST(Auth, KeysAreRandomHashedRotatableAndPerNamespace) {
+  hearth::testing::TempDir dir;
+  const std::string data = dir.str() + "/data";
+  Platform platform(data, "--prewarm none --sandbox off");
+  HttpClient client("127.0.0.1", platform.port());
+  const std::string list = "/api/v1/namespaces/_/actions";
+  ASSERT_EQ(client.send({"GET", list, platform.auth(), ""}).status, 200);  // the export line's key works
+  EXPECT_EQ(client.send({"GET", list, kPublicGuestAuth, ""}).status, 401);
+  EXPECT_EQ(client.send({"GET", list, hearth::live::basic_auth(platform.auth_pair().substr(0, 36), "wrong"), ""}).status, 401);
+  EXPECT_EQ(trim(run_hearth("auth --data-dir " + data)), platform.auth_pair());
+  EXPECT_NE(trim(run_hearth("auth --data-dir " + dir.str() + "/elsewhere")), platform.auth_pair());  // per installation
+
+  // Another tenant.
+  const std::string t2 = trim(run_hearth("namespace create t2 --data-dir " + data));
+  ASSERT_EQ(t2.size(), 36u + 1 + 64) << t2;
+  const std::string t2_auth = hearth::live::basic_auth(t2.substr(0, 36), t2.substr(37));
+  ASSERT_EQ(client.send({"PUT", list + "/mine", platform.auth(),
+                         json{{"exec", {{"kind", "python:3"}, {"code", "def main(a):\n    return {'PROBE': 'ON-DISK-7c1'}\n"}}}}.dump()})
+                .status, 200);
+  const auto ran = client.send({"POST", list + "/mine?blocking=true", platform.auth(), "{}"});
+  ASSERT_EQ(ran.status, 200) << ran.body;
+  const std::string id = json::parse(ran.body)["activationId"];
+  EXPECT_EQ(client.send({"GET", list + "/mine", platform.auth(), ""}).status, 200);  // the owner reaches it
+  EXPECT_EQ(client.send({"GET", list + "/mine", t2_auth, ""}).status, 404);           // t2's own namespace has none
+  EXPECT_EQ(client.send({"GET", "/api/v1/namespaces/guest/actions/mine", t2_auth, ""}).status, 403);
+  EXPECT_EQ(client.send({"POST", "/api/v1/namespaces/guest/actions/mine?blocking=true", t2_auth, "{}"}).status, 403);
+  EXPECT_EQ(client.send({"GET", "/api/v1/namespaces/_/activations/" + id, platform.auth(), ""}).status, 200);
+  EXPECT_EQ(client.send({"GET", "/api/v1/namespaces/_/activations/" + id, t2_auth, ""}).status, 404);
+  EXPECT_EQ(client.send({"GET", "/api/v1/namespaces/guest/activations/" + id, t2_auth, ""}).status, 403);
+  EXPECT_EQ(json::parse(client.send({"GET", "/api/v1/namespaces", t2_auth, ""}).body), json::array({"t2"}));
+
+  // Rotation while it serves: the old key fails at once, the new one works.
+  const std::string old_auth = platform.auth();
+  const std::string rotated = trim(run_hearth("auth rotate --data-dir " + data));
+  ASSERT_EQ(rotated.size(), 36u + 1 + 64) << rotated;
+  EXPECT_EQ(rotated.substr(0, 36), platform.auth_pair().substr(0, 36));
+  EXPECT_EQ(client.send({"GET", list, old_auth, ""}).status, 401);
+  EXPECT_EQ(client.send({"GET", list, hearth::live::basic_auth(rotated.substr(0, 36), rotated.substr(37)), ""}).status, 200);
+  EXPECT_EQ(trim(run_hearth("auth --data-dir " + data)), rotated);
+  EXPECT_EQ(client.send({"GET", list, t2_auth, ""}).status, 200);  // other namespaces keep theirs
+
+  // On disk: the probe finds the action's code, never a key; secrets are mode 0600.
+  const std::string bytes = store_bytes(data);
+  EXPECT_NE(bytes.find("ON-DISK-7c1"), std::string::npos);
+  for (const std::string& key : {platform.auth_pair().substr(37), rotated.substr(37), t2.substr(37)})
+    EXPECT_EQ(bytes.find(key), std::string::npos) << key;
+  struct stat dir_st {};
+  ASSERT_EQ(stat(data.c_str(), &dir_st), 0);
+  EXPECT_EQ(dir_st.st_mode & 077, 0u);  // a new data directory is the owner's only
+  for (const char* file : {"/auth.guest", "/wire.token"}) {
+    struct stat st {};
+    ASSERT_EQ(stat((data + file).c_str(), &st), 0) << file;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << file;
+  }
+  // The invoker hearth up spawned got the token's path, not the token, on its command line.
+  const std::string token = trim(slurp(data + "/wire.token"));
+  const auto invokers = platform.invokers();
+  ASSERT_EQ(invokers.size(), 1u);
+  const std::string cmdline = slurp("/proc/" + std::to_string(invokers.begin()->second) + "/cmdline");
+  EXPECT_NE(cmdline.find("--token-file"), std::string::npos);
+  EXPECT_EQ(cmdline.find(token), std::string::npos);
+}
+
+// A data directory from before keys were random: its namespaces table holds OpenWhisk's public guest
+// key in plain text. `hearth up` re-hashes it, then replaces that public key with a random one; the
+// namespace's actions stay.
+TEST(Auth, ALegacyDataDirectoryLosesThePublicGuestKeyAndKeepsItsActions) {
+  hearth::testing::TempDir dir;
+  const std::string data = dir.str() + "/data";
+  std::filesystem::create_directories(data);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((data + "/hearth.db").c_str(), &db), SQLITE_OK);
+    const char* sql =
+        "PRAGMA journal_mode=WAL;"
+        "CREATE TABLE namespaces (ns TEXT PRIMARY KEY, uuid TEXT UNIQUE NOT NULL, key TEXT NOT NULL);"
+        "INSERT INTO namespaces VALUES ('guest', '23bc46b1-71f6-4ed5-8c54-816aa4f8c502',"
+        " '123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP');"
+        "CREATE TABLE actions (ns TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL,"
+        " entry TEXT NOT NULL, memory_mb INTEGER NOT NULL, timeout_ms INTEGER NOT NULL, version INTEGER NOT NULL,"
+        " updated_us INTEGER NOT NULL, PRIMARY KEY (ns, name));"
+        "INSERT INTO actions VALUES ('guest', 'old', 'python:3', 'def main(a): return a', 'main', 256, 60000, 1, 0);";
+    ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  Platform platform(data, "--prewarm none --sandbox off");
+  HttpClient client("127.0.0.1", platform.port());
+  ASSERT_FALSE(platform.auth_pair().empty());
+  EXPECT_EQ(client.send({"GET", "/api/v1/namespaces/_/actions/old", kPublicGuestAuth, ""}).status, 401);
+  EXPECT_EQ(client.send({"GET", "/api/v1/namespaces/_/actions/old", platform.auth(), ""}).status, 200);
+  EXPECT_EQ(platform.auth_pair().substr(0, 36), "23bc46b1-71f6-4ed5-8c54-816aa4f8c502");  // same uuid, new key
+  EXPECT_EQ(store_bytes(data).find("123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP"), std::string::npos);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // Test helper: a running `hearth up` on 127.0.0.1 (any free port), SIGTERM and reaped on destruction
-// (also when a test fails), and the guest credentials it creates.
+// (also when a test fails), and the default namespace's key it prints (random per data directory).
 #pragma once
 
 #include <signal.h>
@@ -17,11 +17,6 @@
 #include "live/http_client.h"
 
 namespace hearth::testing {
-
-inline const std::string kGuestAuth =
-    "23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP";
-inline const std::string kAuth = hearth::live::basic_auth("23bc46b1-71f6-4ed5-8c54-816aa4f8c502",
-                                                          "123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP");
 
 // A running `hearth up`; SIGTERM and reap on destruction (also when a test fails).
 class Platform {
@@ -47,6 +42,11 @@ class Platform {
       if (const auto wire = s.find("wire 127.0.0.1:"); wire != std::string::npos)
         wire_port_ = static_cast<std::uint16_t>(std::stoi(s.substr(wire + 15)));
     }
+    if (fgets(line, sizeof line, f)) {  // export HEARTH_APIHOST=… HEARTH_AUTH=UUID:KEY
+      std::string s(line);
+      while (!s.empty() && s.back() == '\n') s.pop_back();
+      if (const auto at = s.find("HEARTH_AUTH="); at != std::string::npos) auth_pair_ = s.substr(at + 12);
+    }
     out_ = f;
   }
   ~Platform() {
@@ -58,6 +58,12 @@ class Platform {
     if (out_) fclose(out_);
   }
   std::uint16_t port() const { return port_; }
+  // The default namespace's key, from the export line: "UUID:KEY", and as an Authorization header.
+  const std::string& auth_pair() const { return auth_pair_; }
+  std::string auth() const {
+    const auto colon = auth_pair_.find(':');
+    return colon == std::string::npos ? "" : hearth::live::basic_auth(auth_pair_.substr(0, colon), auth_pair_.substr(colon + 1));
+  }
   std::uint16_t wire_port() const { return wire_port_; }
   pid_t pid() const { return pid_; }
   // The invoker processes it spawned, by name ("invoker0", ...), from their command lines.
@@ -79,6 +85,7 @@ class Platform {
  private:
   pid_t pid_ = -1;
   std::uint16_t port_ = 0, wire_port_ = 0;
+  std::string auth_pair_;
   FILE* out_ = nullptr;
 };
 

@@ -17,8 +17,6 @@ namespace {
 using hearth::testing::CliRun;
 using hearth::testing::hearth;
 using hearth::testing::json_of;
-using hearth::testing::kAuth;
-using hearth::testing::kGuestAuth;
 using hearth::testing::Platform;
 using hearth::testing::TempDir;
 using nlohmann::json;
@@ -53,7 +51,7 @@ TEST(ReplayE2E, TinyTraceAgainstHearthUp) {
   ASSERT_NE(platform.port(), 0);
   const std::string out = dir.str() + "/out";
   const CliRun r = hearth("replay --trace " + dir.str() + "/trace.csv --format azure2021 --memory-scale 0.25 --apihost 127.0.0.1:" +
-                          std::to_string(platform.port()) + " --auth " + kGuestAuth + " --keep-actions --json --out " + out);
+                          std::to_string(platform.port()) + " --auth " + platform.auth_pair() + " --keep-actions --json --out " + out);
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const json j = json_of(r);
   EXPECT_EQ(j["invocations"], 20);
@@ -71,7 +69,7 @@ TEST(ReplayE2E, TinyTraceAgainstHearthUp) {
   EXPECT_EQ(j["replay"]["measured_costs"]["cold_samples"], 3);
   // The platform's own activation records agree, and each ran about its trace duration.
   hearth::live::HttpClient client("127.0.0.1", platform.port());
-  const auto list = client.send({"GET", "/api/v1/namespaces/_/activations?limit=200", kAuth, ""});
+  const auto list = client.send({"GET", "/api/v1/namespaces/_/activations?limit=200", platform.auth(), ""});
   ASSERT_EQ(list.status, 200);
   std::map<std::string, int> kinds;
   std::map<std::string, int> per_action;
@@ -92,7 +90,7 @@ TEST(ReplayE2E, TinyTraceAgainstHearthUp) {
   EXPECT_EQ(kinds["warm"], 17);
   EXPECT_EQ(per_action, (std::map<std::string, int>{{"replay-0", 7}, {"replay-1", 7}, {"replay-2", 6}}));
   // Memory: 256 MB (Azure 2021 has none: the reader's default) × 0.25.
-  const auto action = client.send({"GET", "/api/v1/namespaces/_/actions/replay-0", kAuth, ""});
+  const auto action = client.send({"GET", "/api/v1/namespaces/_/actions/replay-0", platform.auth(), ""});
   EXPECT_EQ(json::parse(action.body)["limits"]["memory"], 64);
   // The same CSV files as hearth sim, plus one row per invocation.
   for (const char* file : {"summary.csv", "latency_cdf.csv", "start_latency_cdf.csv", "throughput.csv", "series.csv"})
@@ -109,7 +107,7 @@ TEST(ReplayE2E, InvocationsBeyondTheInFlightBoundAreCountedNotQueued) {
   Platform platform(dir.str() + "/data", "--prewarm none");
   ASSERT_NE(platform.port(), 0);
   const std::string base = "replay --trace " + dir.str() + "/trace.csv --format azure2021 --memory-scale 0.25 --json "
-                           "--apihost 127.0.0.1:" + std::to_string(platform.port()) + " --auth " + kGuestAuth;
+                           "--apihost 127.0.0.1:" + std::to_string(platform.port()) + " --auth " + platform.auth_pair();
   CliRun r = hearth(base + " --max-in-flight 3");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   json j = json_of(r);

@@ -1,4 +1,5 @@
 #include "live/api.h"
+#include "live/http_client.h"
 
 #include <gtest/gtest.h>
 
@@ -7,21 +8,12 @@
 #include <thread>
 #include <vector>
 
+#include "tests/live/echo_dispatcher.h"
+
 namespace hearth::live {
 namespace {
 
 using nlohmann::json;
-
-// A successful record whose result echoes the request's parameters.
-ActivationRecord echo_record(const InvocationRequest& req) {
-  ActivationRecord r;
-  r.id = req.activation_id;
-  r.ns = req.action.ns;
-  r.action = req.action.name;
-  r.status = "success";
-  r.result_json = req.params_json;
-  return r;
-}
 
 // Echoes params as the result; a param "fail" gives an application error.
 class EchoDispatcher final : public Dispatcher {
@@ -75,6 +67,27 @@ TEST_F(ApiFixture, RejectsMissingOrWrongCredentials) {
   EXPECT_TRUE(json::parse(r.body).contains("code"));
 }
 
+// A namespace made with a random key (hearth namespace create) reaches its own actions and activations
+// and none of another's: the same requests with the owner's key succeed.
+TEST_F(ApiFixture, ANamespacesKeyReachesOnlyItsOwnEntities) {
+  const Credentials t = store.create_namespace("tenant");
+  const std::string tenant = basic_auth(t.uuid, t.key);
+  create_hello();
+  const auto ran = call("POST", "/api/v1/namespaces/_/actions/hello?blocking=true", "{}");
+  ASSERT_EQ(ran.status, 200);
+  const std::string id = json::parse(ran.body)["activationId"];
+  const std::string activation = "/api/v1/namespaces/guest/activations/" + id;
+  for (const std::string& path : {std::string("/api/v1/namespaces/guest/actions/hello"), activation}) {
+    EXPECT_EQ(call("GET", path).status, 200) << path;              // the owner
+    EXPECT_EQ(call("GET", path, "", tenant).status, 403) << path;  // named explicitly: forbidden
+  }
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/_/actions/hello", "", tenant).status, 404);  // not in its own
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/_/activations/" + id, "", tenant).status, 404);
+  EXPECT_EQ(call("POST", "/api/v1/namespaces/guest/actions/hello?blocking=true", "{}", tenant).status, 403);
+  EXPECT_EQ(json::parse(call("GET", "/api/v1/namespaces/_/activations", "", tenant).body).size(), 0u);
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/_/actions", "", basic_auth(t.uuid, "key")).status, 401);  // guest's key, tenant's uuid
+}
+
 TEST_F(ApiFixture, NamespacesAndHealth) {
   EXPECT_EQ(json::parse(call("GET", "/api/v1/namespaces").body), json::array({"guest"}));
   EXPECT_EQ(call("GET", "/healthz", "", "").status, 200);
@@ -106,7 +119,9 @@ TEST_F(ApiFixture, MalformedActionsAreRejectedWithReasons) {
   const auto r = call("PUT", "/api/v1/namespaces/_/actions/x", R"({"exec":{"kind":"python:3","code":"x"},"limits":{"memory":1}})");
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(json::parse(r.body)["error"].get<std::string>().find("limits.memory"), std::string::npos);
-  EXPECT_EQ(call("PUT", "/api/v1/namespaces/_/actions/bad%20name", R"({"exec":{"kind":"python:3","code":"x"}})").status, 400);
+  // OpenWhisk's entity names allow inner spaces, not a trailing one nor "!"
+  EXPECT_EQ(call("PUT", "/api/v1/namespaces/_/actions/bad%21name", R"({"exec":{"kind":"python:3","code":"x"}})").status, 400);
+  EXPECT_EQ(call("PUT", "/api/v1/namespaces/_/actions/bad%20", R"({"exec":{"kind":"python:3","code":"x"}})").status, 400);
   EXPECT_EQ(call("PATCH", "/api/v1/namespaces/_/actions/x").status, 405);
 }
 
@@ -137,7 +152,8 @@ TEST_F(ApiFixture, NonBlockingInvokeReturnsAnActivationId) {
   EXPECT_EQ(json::parse(call("GET", "/api/v1/namespaces/_/activations/" + id + "/result").body)["result"], (json{{"x", 2}}));
   EXPECT_EQ(json::parse(call("GET", "/api/v1/namespaces/_/activations/" + id + "/logs").body)["logs"].size(), 1u);
   EXPECT_EQ(json::parse(call("GET", "/api/v1/namespaces/_/activations?name=hello").body).size(), 1u);
-  EXPECT_EQ(call("GET", "/api/v1/namespaces/_/activations/nope").status, 404);
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/_/activations/nope").status, 400);  // not an activation id
+  EXPECT_EQ(call("GET", "/api/v1/namespaces/_/activations/" + std::string(32, 'f')).status, 404);
 }
 
 // Keeps each invocation's completion for the test to call later, from another thread.

@@ -15,27 +15,12 @@
 
 #include "live/http_client.h"
 #include "live/http_server.h"
+#include "tests/live/echo_dispatcher.h"
 
 namespace hearth::live {
 namespace {
 
 using nlohmann::json;
-
-// A successful record whose result echoes the request's parameters.
-ActivationRecord echo_record(const InvocationRequest& req) {
-  ActivationRecord r;
-  r.id = req.activation_id;
-  r.ns = req.action.ns;
-  r.action = req.action.name;
-  r.status = "success";
-  r.result_json = req.params_json;
-  return r;
-}
-
-class EchoDispatcher final : public Dispatcher {
- public:
-  void dispatch(InvocationRequest req, std::function<void(ActivationRecord)> done) override { done(echo_record(req)); }
-};
 
 struct ServerFixture : ::testing::Test {
   Store store{":memory:"};

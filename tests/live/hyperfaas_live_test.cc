@@ -25,6 +25,8 @@ namespace {
 
 using nlohmann::json;
 
+const std::string kToken(64, 't');
+
 constexpr const char* kBarrier = R"(import os, time
 def main(a):
     os.makedirs(a['dir'], exist_ok=True)
@@ -44,6 +46,7 @@ class RealAgent {
       : factory(code_dir, /*sandboxed=*/false, 0) {
     InvokerAgentConfig c;
     c.controller = "127.0.0.1:" + std::to_string(controller_port);
+    c.token = kToken;
     c.name = name;
     c.pool.invoker_memory_mb = 4096;
     c.pool.concurrency = 8;
@@ -117,7 +120,7 @@ INSTANTIATE_TEST_SUITE_P(Scaling, HyperFaaSLive, ::testing::Values("hyperfaas:sl
 TEST_P(HyperFaaSLive, ABurstOnAWarmFunction) {
   const std::string scaling = GetParam();
   hearth::testing::TempDir dir;
-  RemoteDispatcher d(RemoteDispatcherConfig{});
+  RemoteDispatcher d(RemoteDispatcherConfig{.token = kToken});
   RealAgent a(d.port(), "a", scaling, dir.str() + "/code-a"), b(d.port(), "b", scaling, dir.str() + "/code-b"),
       c(d.port(), "c", scaling, dir.str() + "/code-c");
   ASSERT_EQ(d.wait_for_invokers(3, 5000), 3);

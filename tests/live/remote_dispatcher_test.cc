@@ -3,6 +3,8 @@
 #include "live/remote_dispatcher.h"
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <future>
@@ -13,6 +15,7 @@
 #include "live/invoker_agent.h"
 #include "live/wire.h"
 #include "tests/live/fake_factory.h"
+#include "tests/live/raw_invoker.h"
 
 namespace hearth::live {
 namespace {
@@ -24,6 +27,7 @@ class Agent {
         const std::string& keepalive = "ttl:10m", const std::string& scaling = "none") {
     InvokerAgentConfig c;
     c.controller = "127.0.0.1:" + std::to_string(controller_port);
+    c.token = testing::kToken;
     c.name = name;
     c.pool.invoker_memory_mb = 1024;
     c.pool.concurrency = 2;
@@ -72,6 +76,7 @@ ActivationRecord invoke(RemoteDispatcher& d, const ActionRecord& a, const std::s
 
 RemoteDispatcherConfig config(std::int64_t heartbeat_timeout_ms = 1500) {
   RemoteDispatcherConfig c;
+  c.token = testing::kToken;
   c.heartbeat_timeout_ms = heartbeat_timeout_ms;
   return c;
 }
@@ -390,13 +395,14 @@ TEST(NonForcedScheduling, HeldInvocationsEndWhenTheControllerStops) {
 
 TEST(RemoteDispatcher, AStaleAnswerToAnInvokeNotExpectingWarmEndsIt) {
   RemoteDispatcher d(config());
-  const int fd = wire::connect_tcp("127.0.0.1", d.port());
+  std::string answer;
+  const int fd = testing::raw_invoker(d.port(), "raw", testing::kToken, &answer);
+  ASSERT_NE(answer.find("welcome"), std::string::npos) << answer;
   const nlohmann::json state = wire::to_json(InvokerState{1024, 0, 0, 0, 0, {}, {}});
-  ASSERT_TRUE(wire::send_frame(fd, nlohmann::json{{"type", "hello"}, {"name", "raw"}, {"pid", 0}, {"state", state}}.dump()));
   ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
   auto running = start(d, action("f"));
   std::string payload, error;
-  ASSERT_TRUE(wire::recv_frame(fd, &payload, &error)) << error;
+  ASSERT_TRUE(testing::recv_frame(fd, &payload, &error)) << error;
   const wire::InvokeMessage invoke = wire::invoke_from_json(nlohmann::json::parse(payload));
   EXPECT_FALSE(invoke.expect_warm);  // no report has shown an idle container
   ASSERT_TRUE(wire::send_frame(fd, nlohmann::json{{"type", "stale"}, {"seq", invoke.seq}, {"state", state}}.dump()));
@@ -501,11 +507,42 @@ TEST(RemoteDispatcher, StopsWhileAConnectionNeverSaidHello) {
 TEST(RemoteDispatcher, GarbageOnTheWireIsRejected) {
   RemoteDispatcher d(config());
   const int fd = wire::connect_tcp("127.0.0.1", d.port());
+  std::string_view payload;
+  std::string error;
+  runtime::FrameReader reader(wire::kMaxHandshakeFrameBytes);
+  ASSERT_TRUE(wire::recv_frame(fd, reader, &payload, &error)) << error;  // the challenge
   ASSERT_TRUE(wire::send_frame(fd, "{not json"));
-  std::string payload, error;
-  EXPECT_FALSE(wire::recv_frame(fd, &payload, &error));  // the controller closed it
+  EXPECT_FALSE(wire::recv_frame(fd, reader, &payload, &error));  // the controller closed it
   close(fd);
   Agent a(d.port(), "a");  // and still accepts real invokers
+  ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
+  EXPECT_EQ(invoke(d, action("f")).status, "success");
+}
+
+// The wire's acceptor used to stop for good on its first accept error: run the process out of descriptors
+// (accept fails with EMFILE), free them, and an invoker still joins and serves.
+TEST(RemoteDispatcher, AcceptErrorsBackOffAndInvokersStillJoin) {
+  RemoteDispatcher d(config());
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  int open_now = 0;
+  for (int fd = 0; fd < 4096; ++fd) open_now += fcntl(fd, F_GETFD) != -1;
+  rlimit low = saved;
+  low.rlim_cur = static_cast<rlim_t>(open_now + 16);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  std::vector<int> held;
+  for (int i = 0; i < 64; ++i) {
+    try {
+      held.push_back(wire::connect_tcp("127.0.0.1", d.port()));
+    } catch (const std::exception&) {
+      break;  // this side ran out
+    }
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the acceptor meets EMFILE meanwhile
+  for (int fd : held) close(fd);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_EQ(d.prometheus_metrics().find("hearth_wire_accept_errors_total 0\n"), std::string::npos);
+  Agent a(d.port(), "late");
   ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
   EXPECT_EQ(invoke(d, action("f")).status, "success");
 }

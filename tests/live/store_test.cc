@@ -4,7 +4,9 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <fstream>
 #include <future>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -127,6 +129,100 @@ TEST(Store, NamespacesAuthenticateByUuidAndKey) {
   EXPECT_FALSE(s.authenticate("23bc46b1-71f6-4ed5-8c54-816aa4f8c502", "wrong").has_value());
   EXPECT_FALSE(s.authenticate("x", "secret").has_value());
   EXPECT_EQ(s.namespaces(), std::vector<std::string>{"guest"});
+}
+
+// Every byte the store has on disk (database, WAL, shared memory).
+std::string on_disk(const std::filesystem::path& db) {
+  std::string all;
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::ifstream in(db.string() + suffix, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    all += s.str();
+  }
+  return all;
+}
+
+TEST(Store, RotationIssuesANewKeyAndTheOldOneFails) {
+  Store s(":memory:");
+  const Credentials c = s.create_namespace("guest");
+  EXPECT_EQ(c.uuid.size(), 36u);
+  EXPECT_EQ(c.key.size(), 64u);
+  EXPECT_EQ(s.authenticate(c.uuid, c.key), "guest");
+  const Credentials r = s.rotate_key("guest");
+  EXPECT_EQ(r.uuid, c.uuid);
+  EXPECT_NE(r.key, c.key);
+  EXPECT_FALSE(s.authenticate(c.uuid, c.key).has_value());
+  EXPECT_EQ(s.authenticate(r.uuid, r.key), "guest");
+  EXPECT_THROW(s.rotate_key("nobody"), StoreError);
+  EXPECT_THROW(s.create_namespace("guest"), StoreError);  // exists: its key is not replaced
+  EXPECT_EQ(s.authenticate(r.uuid, r.key), "guest");
+  const Credentials t = s.create_namespace("tenant");
+  EXPECT_NE(t.uuid, c.uuid);
+  EXPECT_EQ(s.authenticate(t.uuid, t.key), "tenant");
+  EXPECT_FALSE(s.authenticate(t.uuid, r.key).has_value());  // guest's key under tenant's uuid
+}
+
+// The probe (is this text anywhere in the files?) finds what the store keeps in plain text — the action
+// code — but not the key.
+TEST(Store, KeysAreNotOnDiskInPlainText) {
+  hearth::testing::TempDir dir;
+  const auto db = dir.path() / "hearth.db";
+  Credentials c;
+  {
+    Store s(db.string());
+    c = s.create_namespace("guest");
+    auto a = action("guest", "f", "def main(a): return {'marker': 'PLAINTEXT-PROBE-7f3a'}");
+    s.put_action(a, false);
+    s.flush();
+    const std::string bytes = on_disk(db);
+    EXPECT_NE(bytes.find("PLAINTEXT-PROBE-7f3a"), std::string::npos);  // the probe works
+    EXPECT_EQ(bytes.find(c.key), std::string::npos);
+  }
+  EXPECT_EQ(on_disk(db).find(c.key), std::string::npos);
+  Store again(db.string());
+  EXPECT_EQ(again.authenticate(c.uuid, c.key), "guest");
+}
+
+// Another process (`hearth auth rotate`) changes a key while the platform serves: no cache keeps the
+// old one alive.
+TEST(Store, AKeyRotatedThroughAnotherConnectionFailsAtOnce) {
+  hearth::testing::TempDir dir;
+  const auto db = (dir.path() / "hearth.db").string();
+  Store serving(db);
+  const Credentials c = serving.create_namespace("guest");
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(serving.authenticate(c.uuid, c.key), "guest");
+  const Credentials r = Store(db).rotate_key("guest");
+  EXPECT_FALSE(serving.authenticate(c.uuid, c.key).has_value());
+  EXPECT_EQ(serving.authenticate(r.uuid, r.key), "guest");
+  EXPECT_EQ(Store(db).create_namespace("t2").ns, "t2");
+  EXPECT_EQ(serving.namespaces(), (std::vector<std::string>{"guest", "t2"}));
+}
+
+// A data directory from before keys were hashed: (ns, uuid, key) in plain text. Opening it re-hashes
+// every key; the keys still work and their text is gone from the files.
+TEST(Store, PlaintextKeysAreMigratedToHashes) {
+  hearth::testing::TempDir dir;
+  const auto db = dir.path() / "hearth.db";
+  const std::string key = "OLDPLAINTEXTKEY0123456789abcdefOLDPLAINTEXTKEY0123456789abcdef00";
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(db.string().c_str(), &raw), SQLITE_OK);
+    const std::string sql = "PRAGMA journal_mode=WAL;"
+                            "CREATE TABLE namespaces (ns TEXT PRIMARY KEY, uuid TEXT UNIQUE NOT NULL, key TEXT NOT NULL);"
+                            "INSERT INTO namespaces VALUES ('guest', 'u-1', '" + key + "');"
+                            "INSERT INTO namespaces VALUES ('t2', 'u-2', 'other-key');";
+    ASSERT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  ASSERT_NE(on_disk(db).find(key), std::string::npos);  // the probe sees the old plaintext
+  Store s(db.string());
+  EXPECT_EQ(s.plaintext_keys_migrated(), 2);
+  EXPECT_EQ(s.authenticate("u-1", key), "guest");
+  EXPECT_EQ(s.authenticate("u-2", "other-key"), "t2");
+  EXPECT_FALSE(s.authenticate("u-1", "other-key").has_value());
+  EXPECT_EQ(on_disk(db).find(key), std::string::npos);
+  EXPECT_EQ(Store(db.string()).plaintext_keys_migrated(), 0);  // once
 }
 
 TEST(Store, ActivationsRoundTripNewestFirst) {

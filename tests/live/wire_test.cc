@@ -27,17 +27,19 @@ TEST(Wire, FramesRoundTripInOrder) {
     EXPECT_TRUE(send_frame(s.fd[0], ""));
     EXPECT_TRUE(send_frame(s.fd[0], big));
   });
-  std::string payload, error;
-  ASSERT_TRUE(recv_frame(s.fd[1], &payload, &error)) << error;
+  std::string_view payload;
+  std::string error;
+  runtime::FrameReader reader(kMaxFrameBytes);
+  ASSERT_TRUE(recv_frame(s.fd[1], reader, &payload, &error)) << error;
   EXPECT_EQ(payload, "hello");
-  ASSERT_TRUE(recv_frame(s.fd[1], &payload, &error)) << error;
+  ASSERT_TRUE(recv_frame(s.fd[1], reader, &payload, &error)) << error;
   EXPECT_EQ(payload, "");
-  ASSERT_TRUE(recv_frame(s.fd[1], &payload, &error)) << error;
+  ASSERT_TRUE(recv_frame(s.fd[1], reader, &payload, &error)) << error;
   EXPECT_EQ(payload, big);
   writer.join();
   close(s.fd[0]);
   s.fd[0] = -1;
-  EXPECT_FALSE(recv_frame(s.fd[1], &payload, &error));
+  EXPECT_FALSE(recv_frame(s.fd[1], reader, &payload, &error));
   EXPECT_EQ(error, "connection closed by peer");
 }
 
@@ -45,8 +47,10 @@ TEST(Wire, OversizedAndTruncatedFramesAreErrors) {
   SocketPair s;
   const unsigned char huge[4] = {0xff, 0xff, 0xff, 0xff};
   ASSERT_EQ(write(s.fd[0], huge, 4), 4);
-  std::string payload, error;
-  EXPECT_FALSE(recv_frame(s.fd[1], &payload, &error));
+  std::string_view payload;
+  std::string error;
+  runtime::FrameReader reader(kMaxFrameBytes);
+  EXPECT_FALSE(recv_frame(s.fd[1], reader, &payload, &error));
   EXPECT_NE(error.find("exceeds"), std::string::npos) << error;
   SocketPair t;
   const unsigned char ten[4] = {10, 0, 0, 0};
@@ -54,7 +58,8 @@ TEST(Wire, OversizedAndTruncatedFramesAreErrors) {
   ASSERT_EQ(write(t.fd[0], "abc", 3), 3);
   close(t.fd[0]);
   t.fd[0] = -1;
-  EXPECT_FALSE(recv_frame(t.fd[1], &payload, &error));
+  runtime::FrameReader fresh(kMaxFrameBytes);
+  EXPECT_FALSE(recv_frame(t.fd[1], fresh, &payload, &error));
   EXPECT_EQ(error, "connection closed in the middle of a frame");
 }
 
@@ -176,8 +181,10 @@ TEST(Wire, ListenAndConnectOnLoopback) {
   const int server = accept(listener, nullptr, nullptr);
   ASSERT_GE(server, 0);
   ASSERT_TRUE(send_frame(client, "ping"));
-  std::string payload, error;
-  ASSERT_TRUE(recv_frame(server, &payload, &error));
+  std::string_view payload;
+  std::string error;
+  runtime::FrameReader reader(kMaxFrameBytes);
+  ASSERT_TRUE(recv_frame(server, reader, &payload, &error));
   EXPECT_EQ(payload, "ping");
   for (int fd : {client, server, listener}) close(fd);
   EXPECT_THROW(listen_tcp("not-an-ip", 0, &port), std::runtime_error);

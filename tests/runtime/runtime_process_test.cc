@@ -108,7 +108,9 @@ TEST_F(RuntimeFixture, LogsAreBounded) {
 }
 
 TEST_F(RuntimeFixture, BigPayloadsRoundTrip) {
-  RuntimeProcess p(Language::kPython);
+  ProcessOptions o;
+  o.max_result_bytes = 4 << 20;  // the default (OpenWhisk's 1 MB) refuses this result
+  RuntimeProcess p(Language::kPython, o);
   ASSERT_TRUE(p.init(code("main.py", "def main(a):\n    return a\n"), "main", 5000).ok);
   const std::string big(3 << 20, 'z');
   const auto r = p.run(json{{"s", big}}.dump(), 10000);

@@ -1,0 +1,28 @@
+// libFuzzer target: the wire protocol's decoding as the controller and the invoker do it (live/wire.h):
+// frames from the codec, each parsed as JSON and read as a hello/result/heartbeat/stale (controller side)
+// or an invoke (invoker side). A malformed message may throw (both ends catch and drop or answer it); any
+// other failure — a crash, an escape of another exception type — is a finding.
+#include <cstddef>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "live/wire.h"
+#include "live/wire_auth.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  hearth::runtime::FrameReader reader(hearth::live::wire::kMaxHandshakeFrameBytes);
+  reader.feed(std::string_view(reinterpret_cast<const char*>(data), size));
+  std::string_view payload;
+  while (reader.next(&payload) == hearth::runtime::FrameReader::Next::kFrame) {
+    const nlohmann::json msg = nlohmann::json::parse(payload, nullptr, false);
+    if (msg.is_discarded()) continue;
+    try {
+      if (msg.contains("state")) (void)hearth::live::wire::state_from_json(msg.at("state"));
+      if (msg.contains("activation")) (void)hearth::live::wire::activation_from_json(msg.at("activation"));
+      (void)hearth::live::wire::invoke_from_json(msg);
+    } catch (const nlohmann::json::exception&) {
+    }
+  }
+  return 0;
+}
