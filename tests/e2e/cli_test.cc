@@ -177,7 +177,7 @@ TEST(CliE2E, SophonWindowMethodAndMaxSustainedRate) {
 // it runs and prints the chapter's metrics as mean±sd columns.
 TEST(CliE2E, SophonExperimentQuickPrintsTheChaptersMetrics) {
   TempDir dir;
-  const std::string cmd = "HEARTH_BINARY=" + kHearth + " " + std::string(HEARTH_SOURCE_DIR) +
+  const std::string cmd = "HEARTH_BINARY=" + std::string(HEARTH_BINARY) + " " + std::string(HEARTH_SOURCE_DIR) +
                           "/scripts/sophon-experiment --quick --seeds 2 --ramp-max 150 --out " +
                           dir.path().string() + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");

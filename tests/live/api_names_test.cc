@@ -7,8 +7,8 @@
 #include <string>
 
 #include "live/api.h"
+#include "live/code_files.h"
 #include "live/entity_name.h"
-#include "live/runtime_container_factory.h"
 #include "tests/live/echo_dispatcher.h"
 #include "tests/trace/temp_dir.h"
 
@@ -50,9 +50,10 @@ TEST(EntityName, FollowsOpenWhisksRegex) {
   EXPECT_FALSE(valid_activation_id(std::string(32, 'G')));
 }
 
-// The probe: code files live at <code_dir>/<namespace>/<name>/<version>, so an action named ".." in any
-// namespace maps onto the same file as ".." in every other — alice's and bob's version 1 are one path.
-// With the rule, the API refuses the name in both namespaces and the invoker's factory refuses to write it.
+// The probe: with code files at <code_dir>/<namespace>/<name>/<version>, an action named ".." in any
+// namespace mapped onto the same file as ".." in every other — alice's and bob's version 1 were one path.
+// With the rule, the API refuses the name in both namespaces; and code files are content-addressed now
+// (live/code_files.h), so no name reaches a path at all: two actions' code never share a file by name.
 TEST_F(Names, DotDotWouldMapAcrossNamespacesAndIsRefused) {
   namespace fs = std::filesystem;
   const fs::path code = "/data/code";
@@ -68,13 +69,12 @@ TEST_F(Names, DotDotWouldMapAcrossNamespacesAndIsRefused) {
   EXPECT_TRUE(store.list_actions("alice", 30, 0).empty());
 
   hearth::testing::TempDir dir;
-  RuntimeContainerFactory factory(dir.str() + "/code", /*sandboxed=*/false, 0);
-  ActionRecord a{"alice", "..", "python:3", "def main(a):\n    return {}\n"};
-  std::int64_t init_us = 0;
-  std::string error;
-  EXPECT_EQ(factory.create(a, &init_us, &error), nullptr);
-  EXPECT_NE(error.find("'..' contains illegal characters"), std::string::npos) << error;
-  EXPECT_FALSE(fs::exists(dir.str() + "/1"));
+  CodeFiles files(dir.str() + "/code");
+  const auto alice = files.acquire(ActionRecord{"alice", "..", "python:3", "def main(a):\n    return {'who': 'alice'}\n"});
+  const auto bob = files.acquire(ActionRecord{"bob", "..", "python:3", "def main(a):\n    return {'who': 'bob'}\n"});
+  EXPECT_NE(alice.path(), bob.path());
+  for (const auto* lease : {&alice, &bob})
+    EXPECT_EQ(fs::path(lease->path()).parent_path().parent_path(), fs::path(dir.str() + "/code")) << lease->path();
 }
 
 TEST_F(Names, EveryPathSegmentIsChecked) {

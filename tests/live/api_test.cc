@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -232,11 +234,17 @@ TEST_F(AsyncApiFixture, OtherRequestsAreAnsweredAtOnce) {
   AsyncAnswer a = api.handle_async(HttpRequest{"GET", "/healthz", "", ""}, [&](HttpResponse) { called = true; });
   ASSERT_TRUE(a.now.has_value());
   EXPECT_EQ(a.now->status, 200);
-  a = api.handle_async(HttpRequest{"POST", "/api/v1/namespaces/_/actions/hello", kAuth, "{}"}, [&](HttpResponse) { called = true; });
-  ASSERT_TRUE(a.now.has_value());
-  EXPECT_EQ(a.now->status, 202);
-  dispatcher.complete_all();
   EXPECT_FALSE(called);
+  // A non-blocking invoke is answered 202 once its journal row is written (Store::accept), not before:
+  // through `deliver`, before the function completes.
+  std::atomic<int> status{0};  // set on the store's writer thread
+  a = api.handle_async(HttpRequest{"POST", "/api/v1/namespaces/_/actions/hello", kAuth, "{}"},
+                       [&](HttpResponse r) { status = r.status; });
+  EXPECT_FALSE(a.now.has_value());
+  ASSERT_TRUE(a.pending);
+  for (int i = 0; i < 200 && status == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(status, 202);
+  dispatcher.complete_all();
 }
 
 TEST_F(AsyncApiFixture, HandleWaitsAtMostTheBlockingWait) {

@@ -44,7 +44,7 @@ inline int connect_wire(std::uint16_t port) {
 // at all). Returns the socket; *answer gets the controller's reply ("welcome" or "refused" frame, or
 // the read error when it closed without one).
 inline int raw_invoker(std::uint16_t port, const std::string& name, const std::string& token, std::string* answer,
-                       const InvokerState& state = InvokerState{1024, 0, 0, 0, {}, {}}) {
+                       const InvokerState& state = InvokerState{1024, 0, 0, 0, 0, {}, {}}) {
   const int fd = connect_wire(port);
   std::string payload, error;
   if (!recv_frame(fd, &payload, &error)) {

@@ -64,7 +64,7 @@ std::string next_frame(int fd, int timeout_ms = 300) {
 
 json result_frame(std::uint64_t seq, const ActivationRecord& rec) {
   return {{"type", "result"}, {"seq", seq}, {"activation", wire::to_json(rec)},
-          {"state", wire::to_json(InvokerState{1024, 0, 0, 0, {}, {}})}};
+          {"state", wire::to_json(InvokerState{1024, 0, 0, 0, 0, {}, {}})}};
 }
 
 TEST(WireAuth, TheRightTokenIsWelcomedAndReceivesCodeAndParameters) {
@@ -214,7 +214,7 @@ TEST(WireAuth, AResultEndsOnlyAnActivationSentToThatInvokerAndKeepsTheController
 // allocated for it); after it, a larger frame (a heartbeat with many idle actions) is read normally.
 TEST(WireAuth, FramesBeforeAuthenticationAreBoundedTo4KiB) {
   RemoteDispatcher d(config());
-  InvokerState big{1024, 0, 0, 0, {}, {}};
+  InvokerState big{1024, 0, 0, 0, 0, {}, {}};
   for (int i = 0; i < 400; ++i) big.idle["guest/a-rather-long-action-name-" + std::to_string(i)] = 1;
   const std::string heartbeat = json{{"type", "heartbeat"}, {"state", wire::to_json(big)}}.dump();
   ASSERT_GT(heartbeat.size(), 4096u);
