@@ -214,11 +214,6 @@ class ActivationPruner {
   std::thread thread_;
 };
 
-std::int64_t wall_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 int run(const UpFlags& f) {
   const ResolvedPool pool = resolve(f.pool);
   live::HttpServerConfig http{.address = f.address, .port = f.port};
@@ -257,7 +252,7 @@ int run(const UpFlags& f) {
   const live::Credentials guest = default_namespace(store, data);
   // Invocations accepted before a crash or kill and never recorded: each gets a record that says so.
   if (const std::size_t n = store.end_unfinished(
-          "The controller stopped (killed or crashed) before this activation ended; it may have run in part.", wall_us()))
+          "The controller stopped (killed or crashed) before this activation ended; it may have run in part.", live::wall_us()))
     std::fprintf(stderr, "hearth up: %zu accepted activation(s) had not ended when the platform last stopped: "
                  "recorded as ended by that stop\n", n);
 
@@ -338,7 +333,7 @@ int run(const UpFlags& f) {
   if (local) local->stop();
   if (remote) remote->stop();
   // What the invokers did not finish within their drain is recorded as ended by this stop.
-  store.end_unfinished("Hearth was stopped before this activation ended.", wall_us());
+  store.end_unfinished("Hearth was stopped before this activation ended.", live::wall_us());
   return 0;
 }
 

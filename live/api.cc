@@ -18,11 +18,6 @@ namespace {
 
 using nlohmann::json;
 
-std::int64_t wall_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 HttpResponse error(int status, const std::string& message, const std::string& request_id) {
   return HttpResponse{status, "application/json", json{{"error", message}, {"code", request_id}}.dump()};
 }

@@ -3,6 +3,7 @@
 // start kind, invoker, container, status, result and logs.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -17,6 +18,12 @@ struct InvocationRequest {
   std::string activation_id;
   std::int64_t arrival_us = 0;  // wall-clock µs since the epoch
 };
+
+// Wall-clock µs since the epoch: the clock of activation records and of InvocationRequest::arrival_us.
+inline std::int64_t wall_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // The record of `request` before it ran: its id, namespace and action, nothing else filled in.
 inline ActivationRecord record_for(const InvocationRequest& request) {

@@ -92,11 +92,6 @@ LocalDispatcher::~LocalDispatcher() { stop(); }
 
 void LocalDispatcher::post(model::NodeId node, std::function<void()> task) { workers_[node]->post(std::move(task)); }
 
-std::int64_t LocalDispatcher::wall_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 void LocalDispatcher::stop() {
   {
     std::lock_guard lock(mu_);

@@ -196,7 +196,6 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   void became_idle(Scaled& c, model::FunctionId fn);
   // Queues `task` on invoker `node`'s worker threads.
   void post(model::NodeId node, std::function<void()> task);
-  static std::int64_t wall_us();  // wall-clock µs since the epoch (activation records' times)
   // The policy's tick: retires idle containers above each target into `retired` (destroyed without the lock).
   void scaling_tick(std::vector<std::shared_ptr<LiveContainer>>& retired);
   // Runs the prewarm policy's tick (lock held on entry and exit; starts runtimes without it).

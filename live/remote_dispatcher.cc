@@ -42,11 +42,6 @@ struct RemoteDispatcher::Invoker {
 
 namespace {
 
-std::int64_t wall_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::int64_t steady_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
@@ -428,9 +423,7 @@ void RemoteDispatcher::finish(Pending p, ActivationRecord rec) {
 
 void RemoteDispatcher::dispatch(InvocationRequest req, std::function<void(ActivationRecord)> done) {
   Pending p;
-  p.stub.id = req.activation_id;
-  p.stub.ns = req.action.ns;
-  p.stub.action = req.action.name;
+  p.stub = record_for(req);
   p.stub.status = "whisk internal error";
   p.arrival_us = req.arrival_us;
   p.memory_mb = req.action.memory_mb;

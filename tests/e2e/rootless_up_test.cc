@@ -10,29 +10,19 @@
 #include <cstdio>
 #include <string>
 
+#include "tests/e2e/run_hearth.h"
 #include "tests/trace/temp_dir.h"
 
 namespace {
 
+using hearth::testing::CliRun;
+using hearth::testing::run_shell;
+
 const std::string kHearth = HEARTH_BINARY;
 const std::string kAsNobody = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
 
-struct ShellRun {
-  int exit_code = -1;
-  std::string out;
-};
-
-ShellRun shell(const std::string& cmd) {
-  ShellRun r;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+// `cmd` with its stderr in its output.
+CliRun shell(const std::string& cmd) { return run_shell(cmd + " 2>&1"); }
 
 class RootlessUp : public ::testing::Test {
  protected:
@@ -50,20 +40,20 @@ class RootlessUp : public ::testing::Test {
 };
 
 TEST_F(RootlessUp, SandboxesInUserNamespacesAsNobody) {
-  const ShellRun r = shell(kAsNobody + up(""));
+  const CliRun r = shell(kAsNobody + up(""));
   EXPECT_NE(r.out.find("sandboxed in user namespaces"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("NOT sandboxed"), std::string::npos) << r.out;
 }
 
 TEST_F(RootlessUp, RefusesWithoutUserNamespacesUnlessSandboxOff) {
   const std::string no_userns = kAsNobody + "unshare -U -r sh -c 'echo 0 > /proc/sys/user/max_user_namespaces && exec ";
-  const ShellRun refused = shell(no_userns + up("") + "'");
+  const CliRun refused = shell(no_userns + up("") + "'");
   EXPECT_EQ(refused.exit_code, 2) << refused.out;
   EXPECT_NE(refused.out.find("cannot sandbox functions here"), std::string::npos) << refused.out;
   EXPECT_NE(refused.out.find("max_user_namespaces is 0"), std::string::npos) << refused.out;
   EXPECT_NE(refused.out.find("--sandbox off"), std::string::npos) << refused.out;
   EXPECT_EQ(refused.out.find("hearth up: http"), std::string::npos) << refused.out;
-  const ShellRun off = shell(no_userns + up("--sandbox off") + "'");
+  const CliRun off = shell(no_userns + up("--sandbox off") + "'");
   EXPECT_NE(off.out.find("hearth up: http"), std::string::npos) << off.out;
   EXPECT_NE(off.out.find("NOT sandboxed: --sandbox off: functions run as plain processes"), std::string::npos) << off.out;
 }
