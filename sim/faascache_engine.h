@@ -19,14 +19,18 @@
 //   6. the container's run count goes up; the priority of every container of the function becomes
 //      GD: clock + (sum of run counts of the function's live containers)·(Maximum − Average)/memory,
 //      LRU/TTL/HIST: the last access time.
-// The pool is kept as FaasCache keeps it, a Python list re-heapified after each step (sim/py_heap.h),
+// The pool is kept as FaasCache keeps it, a Python list re-heapified after each step (sim/py_heap_list.h),
 // so equal priorities are broken exactly as FaasCache breaks them. That costs O(pool) per invocation,
 // as in FaasCache; the exact eviction semantics live here, not in policy/ (whose Greedy-Dual, TTL and
 // histogram policies model Hearth's richer platform and differ on purpose: see docs/faascache.md).
 //
-// Durations are whole milliseconds when whole_ms (FaasCache truncates Average and Maximum with int()):
-// a hit takes FunctionSpec::warm_us, a miss warm_us + cold_start_us (= Maximum under
-// trace::ColdModel::kMaximum, the default). Deterministic; no randomness.
+// Clock: every decision compares FaasCache's float milliseconds, not Hearth's µs: an invocation's time
+// is InvocationSource::faascache_arrival_ms when the source gives it (the Azure 2019 reader with
+// TraceOptions::faascache: bit for bit the float FaasCache's converter computes), else arrival_us / 1000.
+// Runs end at that time + the duration in ms; TTL, histogram idle minutes, LRU priorities all use it.
+// Metrics (latency, memory series) stay in µs. Durations are whole milliseconds when whole_ms (FaasCache
+// truncates Average and Maximum with int()): a hit takes FunctionSpec::warm_us, a miss warm_us +
+// cold_start_us (= Maximum under trace::ColdModel::kMaximum, the default). Deterministic; no randomness.
 #pragma once
 
 #include <functional>

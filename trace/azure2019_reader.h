@@ -6,6 +6,9 @@
 // split evenly over the app's functions). Functions without a durations or memory row are skipped, as
 // FaasCache does. Invocation files stream one minute at a time; per-minute counts are stored sparsely,
 // one day file at a time, so memory is proportional to functions × minutes-per-file nonzero cells.
+// With TraceOptions::faascache (`--semantics faascache`) the workload is the one FaasCache's converter
+// builds: memory ceil(AverageAllocatedMb), whole-ms Average/Maximum, and with the uniform spread each
+// invocation's float-ms time (InvocationSource::faascache_arrival_ms), simultaneous arrivals in its order.
 // Errors: TraceError "file:line: what".
 #pragma once
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -75,6 +76,55 @@ TEST(Azure2019Reader, UniformSpreadingFollowsFaasCache) {
   EXPECT_EQ(inv[6].arrival_us, 160'000'000);
   for (std::size_t i = 0; i < inv.size(); ++i) EXPECT_EQ(inv[i].id, i);
   EXPECT_EQ(inv[4].exec_us, 100'000);
+}
+
+// FaasCache's converter (../shared/reference/faascache-sim/convert_azure500.py), checked with python3:
+// int(ceil(128.4)) == 129, int(100.7) == 100, int(1000.9) == 1000; a minute's 2 invocations at
+// 0 + i * (60000 / 2) and 14 at 0 + i * (60000 / 14): 1 * 30000.0 == 30000.0 but
+// 7 * (60000 / 14) == 29999.999999999996, so its stable sort puts f2's 8th before f1's 2nd, although
+// both are at 30,000,000 µs and f1 comes first in the file (Hearth's default order).
+TEST(Azure2019Reader, FaasCacheConversionKeepsItsMemoryDurationsAndFloatOrder) {
+  TempDir d;
+  d.write("invocations.csv", "HashOwner,HashApp,HashFunction,Trigger,1\no1,a1,f1,http,2\no1,a1,f2,http,14\n");
+  d.write("durations.csv", std::string(kDurationsHeader) + "o1,a1,f1,100.7,5,10,1000.9,10,20,50,100,200,900,1000\n"
+                                                           "o1,a1,f2,20,5,10,50,10,10,20,20,30,40,50\n");
+  d.write("memory.csv", std::string(kMemoryHeader) + "f1,o1,a1,3,128.4\nf2,o1,a1,3,64\n");
+  const auto position_at_30s = [](const std::vector<model::Invocation>& calls, model::FunctionId f) {
+    for (std::size_t k = 0; k < calls.size(); ++k)
+      if (calls[k].function == f && calls[k].arrival_us == model::seconds(30)) return k;
+    return calls.size();
+  };
+
+  Workload plain = load_azure2019(d.str(), TraceOptions{});
+  EXPECT_EQ(plain.functions[0].memory_mb, 128);
+  EXPECT_EQ(plain.functions[0].warm_us, 100'700);
+  const std::vector<model::Invocation> hearth_order = all(plain);
+  EXPECT_EQ(plain.invocations->faascache_arrival_ms(), nullptr);
+  EXPECT_LT(position_at_30s(hearth_order, 0), position_at_30s(hearth_order, 1));
+
+  TraceOptions opts;
+  opts.faascache = true;
+  Workload fc = load_azure2019(d.str(), opts);
+  EXPECT_EQ(fc.functions[0].memory_mb, 129);
+  EXPECT_EQ(fc.functions[0].warm_us, 100'000);
+  EXPECT_EQ(fc.functions[0].cold_start_us, 900'000);
+  std::vector<model::Invocation> batch;
+  ASSERT_TRUE(fc.invocations->next_batch(batch));
+  ASSERT_EQ(batch.size(), 16u);
+  const std::vector<double>* ms = fc.invocations->faascache_arrival_ms();
+  ASSERT_NE(ms, nullptr);
+  ASSERT_EQ(ms->size(), batch.size());
+  const std::size_t f1 = position_at_30s(batch, 0), f2 = position_at_30s(batch, 1);
+  EXPECT_EQ(f2 + 1, f1);
+  EXPECT_EQ((*ms)[f1], 30000.0);
+  EXPECT_EQ((*ms)[f2], 29999.999999999996);
+  for (std::size_t k = 0; k < batch.size(); ++k) {
+    EXPECT_EQ(batch[k].id, k);
+    if (k > 0) {
+      EXPECT_LE((*ms)[k - 1], (*ms)[k]);
+    }
+    EXPECT_LT(std::abs((*ms)[k] * 1000 - static_cast<double>(batch[k].arrival_us)), 1.0) << k;  // same instant
+  }
 }
 
 TEST(Azure2019Reader, PoissonSpreadingIsSeededAndStaysInItsMinute) {
