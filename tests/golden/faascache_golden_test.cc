@@ -55,6 +55,13 @@ TEST_P(FaasCacheGolden, MatchesTheReferenceSimulator) {
   EXPECT_EQ(r.metrics.dropped(model::DropReason::kNoMemory), g.dropped);
 }
 
+// First 10 minutes, 63,139 invocations: scripts/faascache-parity --tags m10 (the reference's RESULT lines,
+// 2026-11-26). About a second each.
+INSTANTIATE_TEST_SUITE_P(First10Minutes, FaasCacheGolden,
+                         ::testing::Values(Golden{"GD", 16000, 10, 8891, 19095, 35153},
+                                           Golden{"LRU", 16000, 10, 8974, 19272, 34893}),
+                         [](const auto& info) { return name(info.param); });
+
 // ../shared/reference/faascache-sim/README.md: first 60 minutes, 366,494 invocations.
 INSTANTIATE_TEST_SUITE_P(First60Minutes, FaasCacheGolden,
                          ::testing::Values(Golden{"LRU", 16000, 60, 53790, 97554, 215150},
