@@ -44,6 +44,19 @@ TEST(CliE2E, TtlPresetOnAzure2019ReportsEveryInvocation) {
   EXPECT_TRUE(j.contains("wall_seconds"));
 }
 
+TEST(CliE2E, FaasCacheSemanticsReproduceTheReferenceSimulator) {
+  // FaasCache's simulator (../shared/reference/faascache-sim, GD, 16,000 MB, first 10 minutes, run by
+  // scripts/faascache-parity): 8,891 cold / 19,095 warm / 35,153 dropped. The CLI must build the
+  // workload as FaasCache's converter does (--semantics faascache), or these drift.
+  const CliRun r = hearth("sim --trace " + kAzure2019 +
+                          " --semantics faascache --nodes 1 --node-memory-mb 16000 --keepalive gd --minutes 10 --json --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const auto j = json_of(r);
+  EXPECT_EQ(j["cold_starts"].get<std::uint64_t>(), 8891u);
+  EXPECT_EQ(j["warm_starts"].get<std::uint64_t>(), 19095u);
+  EXPECT_EQ(j["dropped"].get<std::uint64_t>(), 35153u);
+}
+
 TEST(CliE2E, SameSeedGivesIdenticalResults) {
   const std::string args = "sim --trace " + kAzure2019 + " --preset openwhisk --minutes 60 --spread poisson --seed 7 --json --quiet";
   auto a = json_of(hearth(args));
