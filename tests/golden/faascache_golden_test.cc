@@ -59,7 +59,9 @@ TEST_P(FaasCacheGolden, MatchesTheReferenceSimulator) {
 // 2026-11-26). About a second each.
 INSTANTIATE_TEST_SUITE_P(First10Minutes, FaasCacheGolden,
                          ::testing::Values(Golden{"GD", 16000, 10, 8891, 19095, 35153},
-                                           Golden{"LRU", 16000, 10, 8974, 19272, 34893}),
+                                           Golden{"LRU", 16000, 10, 8974, 19272, 34893},
+                                           Golden{"TTL", 16000, 10, 8974, 19272, 34893},
+                                           Golden{"HIST", 16000, 10, 9377, 18259, 35503}),
                          [](const auto& info) { return name(info.param); });
 
 // ../shared/reference/faascache-sim/README.md: first 60 minutes, 366,494 invocations.
