@@ -1,5 +1,5 @@
 // Hand-worked runs of the FaasCache-compatible engine (sim/faascache_engine.h), one behaviour of
-// FaasCache's LambdaScheduler.py each, plus Python heapq layouts and a golden run on azure2019-500.
+// FaasCache's LambdaScheduler.py each, plus Python heapq layouts (golden runs: tests/golden/faascache_golden_test.cc).
 #include "sim/faascache_engine.h"
 
 #include <gtest/gtest.h>
