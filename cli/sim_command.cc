@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -286,12 +285,15 @@ Action add_sim_command(CLI::App& app) {
                   "Cores per node (shared by its running invocations; with --cpu-model fifo one each)")
       ->default_val(64)
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--cpu-model", flags->config.cpu_model,
-                  "shares: a node's invocations share its cores (processor sharing, at most one core each; "
-                  "as many run as memory holds); fifo: one core each, the rest wait in the node's queue")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, sim::SimConfig::CpuModel>{{"shares", sim::SimConfig::CpuModel::kShares},
-                                                          {"fifo", sim::SimConfig::CpuModel::kFifo}}));
+  cmd->add_option_function<std::string>(
+         "--cpu-model",
+         [flags](const std::string& m) {
+           flags->config.cpu_model = m == "fifo" ? sim::SimConfig::CpuModel::kFifo : sim::SimConfig::CpuModel::kShares;
+         },
+         "shares: a node's invocations share its cores (processor sharing, at most one core each; as many run "
+         "as memory holds); fifo: one core each, the rest wait in the node's queue")
+      ->default_str("shares")
+      ->check(CLI::IsMember({"shares", "fifo"}));
   cmd->add_option("--cpu-fraction", flags->config.cpu_fraction,
                   "With --cpu-model shares: share of a trace duration that is CPU work (shared); the rest is "
                   "waiting (I/O) at wall speed that slows nobody")
