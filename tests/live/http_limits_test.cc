@@ -197,6 +197,10 @@ int open_fds() {
 // The acceptor used to stop for good on its first accept error. Run the process out of descriptors so
 // accept fails with EMFILE, free them, and the server answers again.
 TEST_F(Limits, AcceptErrorsBackOffAndTheServerAnswersAgain) {
+#ifdef HEARTH_SANITIZED
+  GTEST_SKIP() << "exhausts file descriptors, where UBSan's pipe-based memory probe reports false invalid vptrs; "
+                  "the Release pass runs it";
+#endif
   HttpServer server{api, HttpServerConfig{.io_threads = 1}};
   {
     HttpClient before("127.0.0.1", server.port());

@@ -522,6 +522,10 @@ TEST(RemoteDispatcher, GarbageOnTheWireIsRejected) {
 // The wire's acceptor used to stop for good on its first accept error: run the process out of descriptors
 // (accept fails with EMFILE), free them, and an invoker still joins and serves.
 TEST(RemoteDispatcher, AcceptErrorsBackOffAndInvokersStillJoin) {
+#ifdef HEARTH_SANITIZED
+  GTEST_SKIP() << "exhausts file descriptors, where UBSan's pipe-based memory probe reports false invalid vptrs; "
+                  "the Release pass runs it";
+#endif
   RemoteDispatcher d(config());
   rlimit saved{};
   ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
