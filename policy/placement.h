@@ -3,8 +3,10 @@
 // Cost per call: stated by each implementation (OpenWhisk sharding: O(probes)).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "model/cluster_view.h"
 #include "model/function_spec.h"
@@ -17,6 +19,12 @@ namespace hearth::policy {
 // and asks again, oldest first, whenever a completion frees memory.
 inline constexpr model::NodeId kHoldAtController = 0xfffffffeu;
 
+// How many decisions of one kind a policy took (kinds are the policy's own; for diagnosis).
+struct DecisionCount {
+  std::string_view name;
+  std::uint64_t count = 0;
+};
+
 class PlacementPolicy {
  public:
   virtual ~PlacementPolicy() = default;
@@ -26,6 +34,9 @@ class PlacementPolicy {
   // the engine holds it at the controller (see above).
   virtual std::optional<model::NodeId> place(const model::Invocation& inv, const model::FunctionSpec& fn,
                                              const model::ClusterView& view) = 0;
+  // The policy's decisions so far, by kind (`hearth sim --json` prints them as "placement_decisions");
+  // empty for a policy that does not count. O(kinds).
+  virtual std::vector<DecisionCount> decision_counts() const { return {}; }
 };
 
 }  // namespace hearth::policy

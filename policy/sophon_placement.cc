@@ -39,8 +39,19 @@ double SophonPlacement::eviction_cost(const model::ClusterView& view, model::Nod
 
 std::optional<model::NodeId> SophonPlacement::place(const model::Invocation&, const model::FunctionSpec& fn,
                                                      const model::ClusterView& view) {
-  if (const auto node = warm(fn, view)) return node;
+  if (const auto node = warm(fn, view)) return ++counts_.warm, node;
+  ++counts_.cold;
   return cold(fn, view);
+}
+
+std::vector<DecisionCount> SophonPlacement::decision_counts() const {
+  return {{"warm", counts_.warm},
+          {"cold", counts_.cold},
+          {"cold_no_candidate", counts_.no_candidate},
+          {"cold_no_eviction", counts_.no_eviction},
+          {"cold_must_evict", counts_.must_evict},
+          {"cold_mc_elsewhere", counts_.mc_elsewhere},
+          {"cold_mc_elsewhere_recent", counts_.mc_elsewhere_recent}};
 }
 
 std::size_t SophonPlacement::draw_sample() {
@@ -101,9 +112,14 @@ std::optional<model::NodeId> SophonPlacement::cold(const model::FunctionSpec& fn
     for (const model::NodeState& s : nodes)
       if (s.healthy) pool_.push_back(s.id);
     if (pool_.empty()) return std::nullopt;
+    ++counts_.no_candidate;
     return most_available(view, pool_.size());
   }
   const std::size_t k = draw_sample();
+  const bool must_evict =
+      std::any_of(pool_.begin(), pool_.begin() + static_cast<std::ptrdiff_t>(k),
+                  [&](model::NodeId n) { return nodes[n].free_mb() < fn.memory_mb; });
+  ++(must_evict ? counts_.must_evict : counts_.no_eviction);
   const model::NodeId roomiest = most_available(view, k);
   if (cold_ != ColdRule::kMinCost) return roomiest;
   // MC: the cheapest sampled node; among equal costs the most available; among those, uniformly.
@@ -122,7 +138,13 @@ std::optional<model::NodeId> SophonPlacement::cold(const model::FunctionSpec& fn
       cheapest = n;
     }
   }
-  return cheapest ? cheapest : roomiest;
+  if (!cheapest) return roomiest;
+  if (available_mb(view, *cheapest) < available_mb(view, roomiest)) {
+    ++counts_.mc_elsewhere;
+    if (eviction_cost(view, roomiest, fn.memory_mb, lambda_) >= std::exp(-lambda_ * 60.0))
+      ++counts_.mc_elsewhere_recent;
+  }
+  return cheapest;
 }
 
 }  // namespace hearth::policy

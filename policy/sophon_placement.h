@@ -25,6 +25,14 @@
 //   the lowest node id (reproducible by hand: the live tests use it to know where an invocation lands).
 // No candidate at all (no healthy node fits): the healthy node with the most available memory (ties as
 // above), where the invocation waits least. No healthy node: nullopt.
+// Decision counts (decision_counts(), for diagnosis; docs/sophon.md): `warm`; `cold`, split into
+// `cold_no_candidate` (no node fits: both cold rules take the most available node), `cold_no_eviction`
+// (every sampled candidate has free memory for the function: MC's costs are all 0 and its tie rule is
+// MA's) and `cold_must_evict` (some sampled candidate must evict: the only regime where MC and MA can
+// differ); under MC, `cold_mc_elsewhere` (MC chose a node with less available memory than the roomiest
+// sampled one, which MA would take) and `cold_mc_elsewhere_recent` (of those, the roomiest node's eviction
+// cost was at least e^(−λ·60 s), one container idle for a minute: MC spared recently used containers).
+// A cold decision with no healthy node counts in `cold` only.
 // Cost: warm O(nodes holding an idle container of the function) (+ O(n) for SR's probe), cold O(n) to
 // collect the candidates + O(sample) for MA, O(sample × victims walked) for MC.
 #pragma once
@@ -49,6 +57,7 @@ class SophonPlacement final : public PlacementPolicy {
   std::string_view name() const override { return "sophon"; }
   std::optional<model::NodeId> place(const model::Invocation& inv, const model::FunctionSpec& fn,
                                      const model::ClusterView& view) override;
+  std::vector<DecisionCount> decision_counts() const override;
 
   // Capacity minus the memory of active containers on `node` (see above).
   static model::MegaBytes available_mb(const model::ClusterView& view, model::NodeId node);
@@ -76,6 +85,10 @@ class SophonPlacement final : public PlacementPolicy {
   std::vector<char> holds_;         // per node: holds an idle container of the function being placed
   std::vector<model::NodeId> pool_;  // candidate node ids, partially shuffled per decision
   std::mt19937_64 rng_;
+  struct Counts {
+    std::uint64_t warm = 0, cold = 0, no_candidate = 0, no_eviction = 0, must_evict = 0, mc_elsewhere = 0,
+                  mc_elsewhere_recent = 0;
+  } counts_;
 };
 
 }  // namespace hearth::policy

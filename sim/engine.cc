@@ -140,6 +140,8 @@ class Engine {
     result_.idle_memory_gb_s = cluster_.idle_mb_us() / 1024.0 / model::kMicrosPerSecond;
     result_.peak_memory_mb = cluster_.peak_used_mb();
     result_.mean_memory_balance = balance_samples_ ? balance_sum_ / static_cast<double>(balance_samples_) : 0;
+    for (const policy::DecisionCount& d : placement_->decision_counts())
+      result_.placement_decisions.emplace_back(std::string(d.name), d.count);
     result_.wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     if (config_.progress) config_.progress(1.0);

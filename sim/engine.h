@@ -25,6 +25,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "model/time.h"
 #include "sim/latency_timeline.h"
@@ -105,6 +107,8 @@ struct SimResult {
   std::array<std::uint64_t, 4> admissions_by_phase{};  // scaling path: invocations admitted, by policy phase
   std::int32_t max_slots_used = 0;   // scaling path: the most invocations one container ran at once
   std::uint64_t shared_starts = 0;   // scaling path: containers started on a borrowed worker (share_containers)
+  // The placement policy's decision counts by kind (PlacementPolicy::decision_counts; empty if it keeps none).
+  std::vector<std::pair<std::string, std::uint64_t>> placement_decisions;
   LatencyTimeline timeline;          // filled when SimConfig::timeline is enabled
   double window_memory_gb_s = 0;     // ∫ memory held by containers over the timeline's window
   model::MegaBytes window_peak_memory_mb = 0;  // the most memory held at once in that window

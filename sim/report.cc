@@ -58,6 +58,10 @@ nlohmann::ordered_json to_json(const NamedResult& nr) {
     j["admissions_by_phase"] = r.admissions_by_phase;
     j["shared_starts"] = r.shared_starts;
   }
+  if (!r.placement_decisions.empty()) {
+    nlohmann::ordered_json& d = j["placement_decisions"] = nlohmann::ordered_json::object();
+    for (const auto& [kind, count] : r.placement_decisions) d[kind] = count;
+  }
   j["invocations"] = m.invocations();
   j["completed"] = m.completed();
   j["cold_starts"] = m.cold_starts();

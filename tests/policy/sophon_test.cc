@@ -226,6 +226,79 @@ TEST_F(SophonFixture, ColdMinCostFallsBackToMaxAvailable) {
   EXPECT_EQ(make_placement("sophon:MA/MC,sample=0", context)->place({}, fs[0], c), 1u);
 }
 
+// Why MA/MC and MA/MA give the same results under the synthetic workload (docs/sophon.md): the cold
+// rules can differ only in one of three regimes. By hand, λ = 0.3, now = 100 s, the function needs
+// 300 MB, capacity 1000 MB, two nodes:
+//   1. nothing must be evicted: node 0 busy 400 (free 600), node 1 busy 200 with 300 MB idle since 99 s
+//      (used 500, free 500): every cost is 0, MC's tie rule (most available) is MA's rule → node 1 both;
+//   2. a candidate must evict: node 0 used 1000 = busy 200 + 800 MB idle since 99 s (cost e^−0.3 = 0.74),
+//      node 1 used 1000 = busy 400 + 600 MB idle since 0 s (cost e^−30): MA takes the roomier node 0
+//      (available 800 > 600), MC the cheaper node 1, sparing a container used a second ago;
+//   3. no candidate: busy 900 and 800, the function fits nowhere: both take the most available, node 1.
+// The decision counts name the regime of every cold decision (`hearth sim --json`: placement_decisions).
+TEST_F(SophonFixture, ColdRulesDifferOnlyWhenACandidateMustEvict) {
+  const model::Micros s = 1'000'000;
+  std::vector<model::FunctionSpec> fs{fn(0, 300)};
+  PolicyContext context = ctx(2);
+  context.functions = fs;
+  auto ma = make_placement("sophon:MA/MA,sample=0,ties=lowest", context);
+  auto mc = make_placement("sophon:MA/MC,sample=0,ties=lowest", context);
+  const auto count = [](const PlacementPolicy& p, std::string_view name) {
+    for (const DecisionCount& d : p.decision_counts())
+      if (d.name == name) return d.count;
+    ADD_FAILURE() << "no decision count named " << name;
+    return std::uint64_t{0};
+  };
+  {
+    FakeCluster c(2);
+    c.set_now(100 * s);
+    c.node(0).used_mb = 400;
+    c.node(1).used_mb = 500;
+    c.add_victim(1, 300, 99 * s);
+    EXPECT_EQ(SophonPlacement::eviction_cost(c, 0, 300, 0.3), 0.0);
+    EXPECT_EQ(SophonPlacement::eviction_cost(c, 1, 300, 0.3), 0.0);
+    EXPECT_EQ(ma->place({}, fs[0], c), 1u);
+    EXPECT_EQ(mc->place({}, fs[0], c), 1u);
+  }
+  {
+    FakeCluster c(2);
+    c.set_now(100 * s);
+    c.node(0).used_mb = 1000;
+    c.add_victim(0, 800, 99 * s);
+    c.node(1).used_mb = 1000;
+    c.add_victim(1, 600, 0);
+    EXPECT_NEAR(SophonPlacement::eviction_cost(c, 0, 300, 0.3), std::exp(-0.3), 1e-9);
+    EXPECT_NEAR(SophonPlacement::eviction_cost(c, 1, 300, 0.3), std::exp(-30.0), 1e-18);
+    EXPECT_EQ(ma->place({}, fs[0], c), 0u);
+    EXPECT_EQ(mc->place({}, fs[0], c), 1u);
+  }
+  {
+    FakeCluster c(2);
+    c.node(0).used_mb = 900;
+    c.node(1).used_mb = 800;
+    EXPECT_EQ(ma->place({}, fs[0], c), 1u);
+    EXPECT_EQ(mc->place({}, fs[0], c), 1u);
+  }
+  for (const PlacementPolicy* p : {ma.get(), mc.get()}) {
+    EXPECT_EQ(count(*p, "warm"), 0u);
+    EXPECT_EQ(count(*p, "cold"), 3u);
+    EXPECT_EQ(count(*p, "cold_no_eviction"), 1u);
+    EXPECT_EQ(count(*p, "cold_must_evict"), 1u);
+    EXPECT_EQ(count(*p, "cold_no_candidate"), 1u);
+  }
+  // Only MC can move a decision away from the roomiest node; here it spared a container idle 1 s (at
+  // least as costly as one idle a minute, e^−18: "recent").
+  EXPECT_EQ(count(*mc, "cold_mc_elsewhere"), 1u);
+  EXPECT_EQ(count(*mc, "cold_mc_elsewhere_recent"), 1u);
+  EXPECT_EQ(count(*ma, "cold_mc_elsewhere"), 0u);
+  // A warm decision is counted as such.
+  FakeCluster c(2);
+  c.set_idle(0, 0, 1);
+  EXPECT_EQ(mc->place({}, fs[0], c), 0u);
+  EXPECT_EQ(count(*mc, "warm"), 1u);
+  EXPECT_EQ(count(*mc, "cold"), 3u);
+}
+
 TEST_F(SophonFixture, StickyMaxAvailableTradesStickinessAgainstLoad) {
   const PolicyContext context = ctx(5);
   StickySequence sticky(context);

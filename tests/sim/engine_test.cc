@@ -59,6 +59,30 @@ TEST(Engine, LruEvictsLeastRecentlyUsedUnderPressure) {
   EXPECT_EQ(r.peak_memory_mb, 200);
 }
 
+// The placement's decision counts reach the result (`hearth sim --json`: placement_decisions). The run
+// above under sophon:MA/MC on its one node: 0, 1 cold with room, 2, 0 cold evicting, 2 warm, 1 cold
+// evicting.
+TEST(Engine, ReportsThePlacementsDecisionCounts) {
+  const auto w = [] {
+    return workload({function(0, 100, seconds(1), seconds(1)), function(1, 100, seconds(1), seconds(1)),
+                     function(2, 100, seconds(1), seconds(1))},
+                    {call(0, 0, seconds(1)), call(1, seconds(10), seconds(1)), call(2, seconds(20), seconds(1)),
+                     call(0, seconds(30), seconds(1)), call(2, seconds(40), seconds(1)),
+                     call(1, seconds(50), seconds(1))});
+  };
+  SimConfig c = one_node("lru", 200);
+  c.placement = "sophon:MA/MC";
+  auto sophon = w();
+  const SimResult r = run_simulation(sophon, c);
+  EXPECT_EQ(r.metrics.cold_starts(), 5u);
+  const std::vector<std::pair<std::string, std::uint64_t>> expected{
+      {"warm", 1}, {"cold", 5}, {"cold_no_candidate", 0}, {"cold_no_eviction", 2}, {"cold_must_evict", 3},
+      {"cold_mc_elsewhere", 0}, {"cold_mc_elsewhere_recent", 0}};
+  EXPECT_EQ(r.placement_decisions, expected);
+  auto plain = w();
+  EXPECT_TRUE(run_simulation(plain, one_node("lru", 200)).placement_decisions.empty());  // max-memory keeps none
+}
+
 TEST(Engine, QueuesWhenCoresAreBusy) {
   auto w = workload({function(0, 100, seconds(1), millis(500)), function(1, 100, seconds(1), millis(500))},
                     {call(0, 0, seconds(1)), call(1, 0, seconds(1))});
