@@ -58,7 +58,11 @@ class Azure2021Source final : public InvocationSource {
                        "(the reader expects rows sorted by end_timestamp)");
         latest_end_ = std::max(latest_end_, end);
         model::Invocation inv;
-        inv.function = ids_.at(key(reader_));
+        const auto id = ids_.find(key(reader_));
+        if (id == ids_.end())
+          reader_.fail("function " + key(reader_) + " was not in the file when it was first read "
+                       "(the file changed while being read)");
+        inv.function = id->second;
         inv.arrival_us = row.start;
         inv.exec_us = row.duration;
         inv.id = seq_++;  // tie-break: file order

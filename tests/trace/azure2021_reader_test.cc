@@ -98,6 +98,24 @@ TEST(Azure2021Reader, TimesBeyondTheBoundAreErrors) {
   EXPECT_EQ(inv[0].exec_us, 10'000'000'000'000'000);
 }
 
+// The file is read twice (the function table, then the stream): a row naming a function the first pass
+// did not see escaped as std::out_of_range from a map lookup instead of a TraceError naming the line.
+TEST(Azure2021Reader, FileChangedBetweenPassesIsAnError) {
+  TempDir d;
+  d.write("invocations.csv", "app,func,end_timestamp,duration\na,f,1,1\n");
+  Workload w = load_azure2021(d.str(), TraceOptions{});
+  d.write("invocations.csv", "app,func,end_timestamp,duration\na,f,1,1\na,new,2,1\n");
+  try {
+    all(w);
+    FAIL() << "no error";
+  } catch (const TraceError& e) {
+    EXPECT_STREQ(e.what(), "invocations.csv:3: function a/new was not in the file when it was first read "
+                           "(the file changed while being read)");
+  } catch (const std::exception& e) {
+    FAIL() << "not a TraceError: " << e.what();
+  }
+}
+
 TEST(Azure2021Reader, SharedSampleGolden) {
   Workload w = load_azure2021(std::string(HEARTH_SHARED_DIR) + "/traces/azure2021-sample", TraceOptions{});
   const auto inv = all(w);
