@@ -27,6 +27,14 @@ class ScratchDir {
     return *dir;
   }
   const std::string& path() const { return path_; }
+  // Makes <scratch>/<name> an empty directory (removing what a previous input left there); its path.
+  std::string fresh(const std::string& name) const {
+    const std::string dir = path_ + "/" + name;
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    if (!std::filesystem::create_directory(dir, ec)) std::abort();
+    return dir;
+  }
   // Writes `bytes` to <scratch>/<name> (replacing it); aborts on an I/O error: that is not a finding.
   std::string write(const std::string& name, std::string_view bytes) const {
     const std::string file = path_ + "/" + name;
