@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <random>
 #include <unordered_map>
 
@@ -65,6 +66,10 @@ struct Catalog {
   std::size_t skipped = 0;
 };
 
+// Bounds on the statistics, so that the microsecond and MB conversions and sums of them cannot overflow.
+constexpr double kMaxDurationMs = 1e13;  // 317 years
+constexpr double kMaxMemoryMb = 1e9;     // 1 PB
+
 void read_durations(const std::string& path, std::unordered_map<std::string, DurationStats>& out) {
   CsvReader r(path);
   if (!r.next()) r.fail("empty file");
@@ -74,9 +79,9 @@ void read_durations(const std::string& path, std::unordered_map<std::string, Dur
   while (r.next()) {
     r.expect_fields(14);
     DurationStats d;
-    d.average_ms = r.number(3);
-    d.maximum_ms = r.number(6);
-    for (std::size_t i = 0; i < 7; ++i) d.percentiles_ms[i] = r.number(7 + i);
+    d.average_ms = r.number(3, 0, kMaxDurationMs);
+    d.maximum_ms = r.number(6, 0, kMaxDurationMs);
+    for (std::size_t i = 0; i < 7; ++i) d.percentiles_ms[i] = r.number(7 + i, 0, kMaxDurationMs);
     out.try_emplace(key3(r[0], r[1], r[2]), d);
   }
 }
@@ -94,14 +99,14 @@ void read_memory(const std::string& path, MemoryTable& out) {
     const std::size_t columns = r.size();
     while (r.next()) {
       r.expect_fields(columns);
-      out.per_function.try_emplace(key3(r[1], r[2], r[0]), r.number(4));
+      out.per_function.try_emplace(key3(r[1], r[2], r[0]), r.number(4, 0, kMaxMemoryMb));
     }
   } else {
     expect_header(r, {"HashOwner", "HashApp", "SampleCount", "AverageAllocatedMb"});
     const std::size_t columns = r.size();
     while (r.next()) {
       r.expect_fields(columns);
-      out.per_app.try_emplace(key2(r[0], r[1]), r.number(3));
+      out.per_app.try_emplace(key2(r[0], r[1]), r.number(3, 0, kMaxMemoryMb));
     }
   }
 }
@@ -156,14 +161,21 @@ class Azure2019Source final : public InvocationSource {
     CsvReader r(day.invocations);
     const std::size_t minutes = read_invocation_header(r);
     counts_.by_minute.assign(minutes, {});
+    // A minute's batch is built whole: bound its invocations (and so each count fits the uint32 cell).
+    const std::int64_t cap = std::clamp<std::int64_t>(opts_.max_minute_invocations, 0, std::numeric_limits<std::uint32_t>::max());
+    std::vector<std::int64_t> totals(minutes, 0);
     while (r.next()) {
       r.expect_fields(kFixedColumns + minutes);
       const auto it = catalog_->by_key.find(key3(r[0], r[1], r[2]));
       // Parse every cell even for skipped functions: malformed input is an error wherever it is.
       for (std::size_t m = 0; m < minutes; ++m) {
         const std::int64_t n = r.non_negative_int(kFixedColumns + m);
-        if (n > 0 && it != catalog_->by_key.end())
-          counts_.by_minute[m].emplace_back(it->second, static_cast<std::uint32_t>(n));
+        if (n == 0 || it == catalog_->by_key.end()) continue;
+        if (n > cap - totals[m])
+          r.fail("column " + std::to_string(kFixedColumns + m + 1) + ": minute " + std::to_string(m + 1) +
+                 " would hold more than " + std::to_string(cap) + " invocations (TraceOptions::max_minute_invocations)");
+        totals[m] += n;
+        counts_.by_minute[m].emplace_back(it->second, static_cast<std::uint32_t>(n));
       }
     }
   }

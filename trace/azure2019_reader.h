@@ -9,7 +9,8 @@
 // With TraceOptions::faascache (`--semantics faascache`) the workload is the one FaasCache's converter
 // builds: memory ceil(AverageAllocatedMb), whole-ms Average/Maximum, and with the uniform spread each
 // invocation's float-ms time (InvocationSource::faascache_arrival_ms), simultaneous arrivals in its order.
-// Errors: TraceError "file:line: what".
+// Errors: TraceError "file:line: what", also for values out of bounds (durations [0, 1e13] ms, memory
+// [0, 1e9] MB, a minute above TraceOptions::max_minute_invocations invocations, found while streaming).
 #pragma once
 
 #include <string>

@@ -29,8 +29,9 @@ struct Row {
 
 Row parse_row(CsvReader& r) {
   r.expect_fields(4);
-  const double end = r.number(2), duration = r.number(3);
-  if (duration < 0) r.fail("column 4: negative duration");
+  // Bounded so that every time and any sum of two stays far inside int64 microseconds.
+  constexpr double kMaxSeconds = 1e10;  // 317 years
+  const double end = r.number(2, 0, kMaxSeconds), duration = r.number(3, 0, kMaxSeconds);
   if (end - duration < 0) r.fail("start (end_timestamp - duration) is before the trace start");
   return {seconds_to_us(end - duration), seconds_to_us(duration)};
 }
@@ -57,7 +58,11 @@ class Azure2021Source final : public InvocationSource {
                        "(the reader expects rows sorted by end_timestamp)");
         latest_end_ = std::max(latest_end_, end);
         model::Invocation inv;
-        inv.function = ids_.at(key(reader_));
+        const auto id = ids_.find(key(reader_));
+        if (id == ids_.end())
+          reader_.fail("function " + key(reader_) + " was not in the file when it was first read "
+                       "(the file changed while being read)");
+        inv.function = id->second;
         inv.arrival_us = row.start;
         inv.exec_us = row.duration;
         inv.id = seq_++;  // tie-break: file order

@@ -3,7 +3,8 @@
 // (a streaming pre-scan keeps only the function table and the longest duration). Invocations stream
 // through a reorder buffer that emits an invocation once its start ≤ (latest end seen − longest duration
 // in the file): exact for input sorted by end_timestamp, as the published trace is; a row that would
-// start before invocations already emitted is rejected with its line.
+// start before invocations already emitted is rejected with its line. end_timestamp and duration must lie
+// in [0, 1e10] s; every error is a TraceError "file:line: what".
 // warm_us = the function's mean duration; exec_us = the row's own duration; memory = default_memory_mb;
 // cold model kMaximum: cold_start_us = the function's max − mean duration.
 #pragma once

@@ -15,28 +15,45 @@ std::string base_name(const std::string& path) {
 CsvReader::CsvReader(std::string path) : path_(std::move(path)) {
   file_ = std::fopen(path_.c_str(), "rb");
   if (!file_) throw TraceError(path_, 0, std::string("cannot open: ") + std::strerror(errno));
-  std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
+  chunk_.resize(1 << 16);
 }
 
 CsvReader::~CsvReader() {
   if (file_) std::fclose(file_);
 }
 
-bool CsvReader::next() {
+bool CsvReader::read_line() {
+  buffer_.clear();
+  bool got = false;
   while (true) {
-    buffer_.clear();
-    char chunk[1 << 16];
-    bool got = false;
-    while (std::fgets(chunk, sizeof chunk, file_)) {
-      got = true;
-      const std::size_t n = std::strlen(chunk);
-      buffer_.append(chunk, n);
-      if (n && chunk[n - 1] == '\n') break;
+    if (chunk_pos_ == chunk_end_) {
+      chunk_pos_ = 0;
+      chunk_end_ = std::fread(chunk_.data(), 1, chunk_.size(), file_);
+      if (chunk_end_ == 0) {
+        if (std::ferror(file_))
+          throw TraceError(base_name(path_), got ? line_ : line_ + 1, std::string("cannot read: ") + std::strerror(errno));
+        break;
+      }
     }
-    if (!got) return false;
-    ++line_;
+    if (!got) ++line_;
+    got = true;
+    const char* begin = chunk_.data() + chunk_pos_;
+    const void* nl = std::memchr(begin, '\n', chunk_end_ - chunk_pos_);
+    const std::size_t take = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - begin) + 1 : chunk_end_ - chunk_pos_;
+    if (buffer_.size() + take > kMaxLineBytes)
+      fail("line longer than " + std::to_string(kMaxLineBytes) + " bytes (not a trace file?)");
+    buffer_.append(begin, take);
+    chunk_pos_ += take;
+    if (nl) break;
+  }
+  return got;
+}
+
+bool CsvReader::next() {
+  while (read_line()) {
     while (!buffer_.empty() && (buffer_.back() == '\n' || buffer_.back() == '\r')) buffer_.pop_back();
     if (buffer_.empty()) continue;
+    if (buffer_.find('\0') != std::string::npos) fail("NUL byte in the line (a binary or damaged file?)");
     fields_.clear();
     std::string_view rest(buffer_);
     while (true) {
@@ -47,6 +64,7 @@ bool CsvReader::next() {
     }
     return true;
   }
+  return false;
 }
 
 void CsvReader::fail(const std::string& what) const { throw TraceError(base_name(path_), line_, what); }
@@ -72,6 +90,16 @@ double CsvReader::number(std::size_t i) const {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (s.empty() || ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v))
     fail("column " + std::to_string(i + 1) + ": '" + std::string(s) + "' is not a number");
+  return v;
+}
+
+double CsvReader::number(std::size_t i, double min, double max) const {
+  const double v = number(i);
+  if (v < min || v > max) {
+    char range[64];
+    std::snprintf(range, sizeof range, "[%g, %g]", min, max);
+    fail("column " + std::to_string(i + 1) + ": '" + std::string(fields_[i]) + "' is out of range " + range);
+  }
   return v;
 }
 

@@ -26,6 +26,9 @@ struct TraceOptions {
   std::int64_t minutes = 0;             // read at most this many minutes (0 = all)
   std::uint64_t seed = 1;
   model::MegaBytes default_memory_mb = 256;  // for traces without memory (Azure 2021)
+  // Azure 2019: the most invocations one minute of the trace may hold (its batch is built whole: about
+  // 32 bytes each, so 1 GiB at the default); a minute above it is a TraceError naming the cell.
+  std::int64_t max_minute_invocations = std::int64_t{1} << 25;
   // Build the workload as FaasCache's trace converter does (`--semantics faascache`): memory =
   // ceil(AverageAllocatedMb) instead of rounded, Average and Maximum truncated to whole ms (its int()),
   // and, with the uniform spread, each invocation's arrival also as FaasCache's float milliseconds

@@ -244,7 +244,42 @@ INSTANTIATE_TEST_SUITE_P(
         Malformed{"durations.csv", std::string(kDurationsHeader) + "o1,a1,f1,abc,5,10,1000,10,20,50,100,200,900,1000\n",
                   "durations.csv:2: column 4: 'abc' is not a number"},
         Malformed{"memory.csv", std::string(kMemoryHeader) + "f1,o1,a1,3\n", "memory.csv:2: expected 5 columns"},
-        Malformed{"memory.csv", "", "memory.csv:0: empty file"}));
+        Malformed{"memory.csv", "", "memory.csv:0: empty file"},
+        // Values a trace cannot hold (fuzz/azure2019_fuzz.cc): durations and memory overflowed the
+        // microsecond and MB conversions into negative times (and UB in FaasCache's ceil cast).
+        Malformed{"durations.csv", std::string(kDurationsHeader) + "o1,a1,f1,1e300,5,10,1000,10,20,50,100,200,900,1000\n",
+                  "durations.csv:2: column 4: '1e300' is out of range [0, 1e+13]"},
+        Malformed{"durations.csv", std::string(kDurationsHeader) + "o1,a1,f1,100,5,10,1000,10,20,-50,100,200,900,1000\n",
+                  "durations.csv:2: column 10: '-50' is out of range [0, 1e+13]"},
+        Malformed{"memory.csv", std::string(kMemoryHeader) + "f1,o1,a1,3,1e300\n",
+                  "memory.csv:2: column 5: '1e300' is out of range [0, 1e+09]"},
+        Malformed{"memory.csv", "HashOwner,HashApp,SampleCount,AverageAllocatedMb\no1,a1,3,-1\n",
+                  "memory.csv:2: column 4: '-1' is out of range [0, 1e+09]"},
+        // A count of 2^32 wrapped to 0 invocations (a uint32 cast), larger ones asked for billions of
+        // invocations in one batch: a minute is now bounded by TraceOptions::max_minute_invocations.
+        Malformed{"invocations.csv", "HashOwner,HashApp,HashFunction,Trigger,10\no1,a1,f1,http,4294967296\n",
+                  "invocations.csv:2: column 5: minute 1 would hold more than 33554432 invocations"},
+        Malformed{"invocations.csv",
+                  "HashOwner,HashApp,HashFunction,Trigger,10,11\no1,a1,f1,http,1,20000000\no1,a1,f2,http,0,20000000\n",
+                  "invocations.csv:3: column 6: minute 2 would hold more than 33554432 invocations"}));
+
+TEST(Azure2019Reader, MinuteBoundIsAnOption) {
+  TempDir d;
+  write_sample(d);  // minute 12 holds 3 invocations
+  TraceOptions opts;
+  opts.max_minute_invocations = 3;
+  Workload ok = load_azure2019(d.str(), opts);
+  EXPECT_EQ(all(ok).size(), 7u);
+  opts.max_minute_invocations = 2;
+  Workload w = load_azure2019(d.str(), opts);
+  try {
+    all(w);
+    FAIL() << "no error";
+  } catch (const TraceError& e) {
+    EXPECT_STREQ(e.what(), "invocations.csv:2: column 7: minute 3 would hold more than 2 invocations "
+                           "(TraceOptions::max_minute_invocations)");
+  }
+}
 
 TEST(Azure2019Reader, MissingDirectoryAndFilesAreErrors) {
   EXPECT_THROW(load_azure2019("/nonexistent/dir", TraceOptions{}), TraceError);

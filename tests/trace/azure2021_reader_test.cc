@@ -72,6 +72,50 @@ TEST(Azure2021Reader, MalformedRowsNameTheLine) {
   EXPECT_THROW(load_azure2021(d.str(), TraceOptions{}), TraceError);
 }
 
+// Times far beyond any trace overflowed the microsecond conversion: 1e99 s became a negative arrival, and
+// end 2e99 with duration 1e99 overflowed start + duration (UBSan: signed integer overflow, seen by
+// fuzz/azure2021_fuzz.cc on these rows). Both columns are now bounded to [0, 1e10] s (317 years).
+TEST(Azure2021Reader, TimesBeyondTheBoundAreErrors) {
+  TempDir d;
+  for (const auto& [row, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"q,w,1e99,2.5", "invocations.csv:2: column 3: '1e99' is out of range [0, 1e+10]"},
+           {"q,w,2e99,1e99", "invocations.csv:2: column 3: '2e99' is out of range [0, 1e+10]"},
+           {"q,w,5,1e11", "invocations.csv:2: column 4: '1e11' is out of range [0, 1e+10]"}}) {
+    d.write("invocations.csv", "app,func,end_timestamp,duration\n" + row + "\n");
+    try {
+      Workload w = load_azure2021(d.str(), TraceOptions{});
+      const auto inv = all(w);
+      FAIL() << row << ": no error, first arrival " << (inv.empty() ? 0 : inv[0].arrival_us);
+    } catch (const TraceError& e) {
+      EXPECT_EQ(std::string(e.what()), expected);
+    }
+  }
+  d.write("invocations.csv", "app,func,end_timestamp,duration\nq,w,1e10,1e10\n");  // the bound itself reads
+  Workload w = load_azure2021(d.str(), TraceOptions{});
+  const auto inv = all(w);
+  ASSERT_EQ(inv.size(), 1u);
+  EXPECT_EQ(inv[0].arrival_us, 0);
+  EXPECT_EQ(inv[0].exec_us, 10'000'000'000'000'000);
+}
+
+// The file is read twice (the function table, then the stream): a row naming a function the first pass
+// did not see escaped as std::out_of_range from a map lookup instead of a TraceError naming the line.
+TEST(Azure2021Reader, FileChangedBetweenPassesIsAnError) {
+  TempDir d;
+  d.write("invocations.csv", "app,func,end_timestamp,duration\na,f,1,1\n");
+  Workload w = load_azure2021(d.str(), TraceOptions{});
+  d.write("invocations.csv", "app,func,end_timestamp,duration\na,f,1,1\na,new,2,1\n");
+  try {
+    all(w);
+    FAIL() << "no error";
+  } catch (const TraceError& e) {
+    EXPECT_STREQ(e.what(), "invocations.csv:3: function a/new was not in the file when it was first read "
+                           "(the file changed while being read)");
+  } catch (const std::exception& e) {
+    FAIL() << "not a TraceError: " << e.what();
+  }
+}
+
 TEST(Azure2021Reader, SharedSampleGolden) {
   Workload w = load_azure2021(std::string(HEARTH_SHARED_DIR) + "/traces/azure2021-sample", TraceOptions{});
   const auto inv = all(w);
