@@ -51,7 +51,7 @@ std::int64_t steady_us() {
 
 RemoteDispatcher::RemoteDispatcher(RemoteDispatcherConfig config) : config_(std::move(config)) {
   wire::check_token(config_.token);
-  rebuild_placement();  // validates the spec before anything listens
+  build_placement();  // validates the spec before anything listens
   listen_fd_ = wire::listen_tcp(config_.address, config_.port, &port_);
   acceptor_ = std::thread([this] { accept_loop(); });
   monitor_ = std::thread([this] { monitor_loop(); });
@@ -115,7 +115,7 @@ bool RemoteDispatcher::for_each_eviction_candidate(model::NodeId node,
   return true;
 }
 
-void RemoteDispatcher::rebuild_placement() {
+void RemoteDispatcher::build_placement() {
   policy::PolicyContext ctx;
   ctx.seed = config_.seed;
   ctx.node_count = static_cast<std::uint32_t>(std::max<std::size_t>(1, nodes_.size()));
@@ -126,7 +126,7 @@ void RemoteDispatcher::rebuild_placement() {
 model::FunctionId RemoteDispatcher::function_for(const ActionRecord& a) {
   bool added = false;
   const model::FunctionId id = functions_.id_of(a, &added);
-  if (added) rebuild_placement();
+  if (added) placement_->on_function_added(functions_[id]);  // keeps what placement learned of the others
   return id;
 }
 
@@ -219,8 +219,7 @@ void RemoteDispatcher::read_loop(int fd) {
       invokers_.back()->name = name;
       model::NodeState ns;
       ns.id = static_cast<model::NodeId>(slot);
-      nodes_.push_back(ns);
-      rebuild_placement();
+      nodes_.push_back(ns);  // placement reads the node list from the view per call: nothing to rebuild
     } else {  // the same name, authenticated: a restarted invoker (the old connection is dead even if not
               // yet noticed)
       mark_down(static_cast<model::NodeId>(slot), invokers_[slot]->generation, "invoker " + name + " reconnected", failed);

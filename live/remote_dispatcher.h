@@ -138,8 +138,12 @@ class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
   // Ends each failed invocation with its stub record (called without the lock).
   void fail_all(std::vector<Pending>& failed);
   void finish(Pending p, ActivationRecord rec);
+  // The action's function id; a new one is announced to placement (on_function_added), not rebuilt.
   model::FunctionId function_for(const ActionRecord& a);
-  void rebuild_placement();
+  // Builds the placement once, with no functions and no invokers: functions arrive through
+  // on_function_added, and invokers that join need no rebuild (no placement keeps state per node count:
+  // each reads the nodes from this ClusterView per call).
+  void build_placement();
 
   RemoteDispatcherConfig config_;
   int listen_fd_ = -1;

@@ -26,6 +26,12 @@ class PlacementPolicy {
   // the engine holds it at the controller (see above).
   virtual std::optional<model::NodeId> place(const model::Invocation& inv, const model::FunctionSpec& fn,
                                              const model::ClusterView& view) = 0;
+  // A function the policy has not seen is deployed (docs/policies.md, "Functions that appear later"):
+  // grow per-function state without touching what was learned. Every function reaches the policy this
+  // way — make_placement calls it for each of PolicyContext::functions, an engine for each one deployed
+  // later — ids dense from 0, each once, before its first place(). Default: nothing (the policy keeps no
+  // per-function state). Nodes need no hook: every placement reads the node list from the view per call.
+  virtual void on_function_added(const model::FunctionSpec& fn) { (void)fn; }
 };
 
 }  // namespace hearth::policy
