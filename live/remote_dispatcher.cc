@@ -51,6 +51,15 @@ std::int64_t steady_us() {
 
 RemoteDispatcher::RemoteDispatcher(RemoteDispatcherConfig config) : config_(std::move(config)) {
   wire::check_token(config_.token);
+  if (config_.tls_cert_file.empty() != config_.tls_key_file.empty())
+    throw std::invalid_argument("wire TLS needs both --wire-tls-cert and --wire-tls-key");
+  if (!config_.tls_cert_file.empty()) {
+    tls_ = wire::TlsEndpoint::server(config_.tls_cert_file, config_.tls_key_file);
+  } else if (!wire::is_loopback(config_.address) && !config_.insecure) {
+    throw std::invalid_argument("the wire address " + config_.address +
+                                " is not loopback: give --wire-tls-cert and --wire-tls-key so code, parameters "
+                                "and results are encrypted, or --wire-insecure to send them in clear text");
+  }
   build_placement();  // validates the spec before anything listens
   listen_fd_ = wire::listen_tcp(config_.address, config_.port, &port_);
   acceptor_ = std::thread([this] { accept_loop(); });
@@ -205,6 +214,7 @@ void RemoteDispatcher::read_loop(int fd) {
   bool authenticated = false;
   try {
     const auto handshake_by = runtime::FrameClock::now() + std::chrono::milliseconds(config_.handshake_timeout_ms);
+    if (tls_) tls_->wrap(fd, handshake_by);  // TLS first: the token's proofs then travel encrypted
     const json hello = authenticate(fd, reader, handshake_by);
     authenticated = true;
     const std::string name = hello.at("name").get<std::string>();

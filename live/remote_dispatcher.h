@@ -45,6 +45,7 @@
 #include "live/dispatcher.h"
 #include "live/function_table.h"
 #include "live/latency_metric.h"
+#include "live/wire_tls.h"
 #include "model/cluster_view.h"
 #include "model/function_spec.h"
 #include "policy/placement.h"
@@ -58,6 +59,10 @@ struct RemoteDispatcherConfig {
   // A connection that has not completed the handshake by then is closed (checked every 100 ms).
   std::int64_t handshake_timeout_ms = 2000;
   std::string address = "127.0.0.1";  // where invokers connect
+  // TLS (live/wire_tls.h): the controller's certificate chain and key, PEM; both empty: plain TCP. A
+  // listen address other than loopback is refused without TLS unless `insecure` (--wire-insecure).
+  std::string tls_cert_file{}, tls_key_file{};
+  bool insecure = false;
   std::uint16_t port = 0;              // 0 = any free port (see port())
   std::string placement = "openwhisk";
   std::uint64_t seed = 1;
@@ -146,6 +151,7 @@ class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
   void build_placement();
 
   RemoteDispatcherConfig config_;
+  std::unique_ptr<wire::TlsEndpoint> tls_;  // null: plain TCP; its relays outlive the readers
   int listen_fd_ = -1;
   std::uint16_t port_ = 0;
   std::mutex mu_;
