@@ -8,6 +8,10 @@
 // wire_hop_p50_us = this case's p50 minus the in-process p50 measured just before it; then how fast a
 // down invoker is noticed (DetectDownInvoker/closed|silent); then what a stale-state re-placement costs
 // (StaleReplacement: a warm invocation placed once against one answered stale and placed again).
+// TLS (live/wire_tls.h): OverWireTls is OverWire with the wire in TLS (a self-signed certificate made
+// at start, pinned by the invoker), tls_over_plain_p50 its p50 over OverWire's measured just before;
+// WireRoundTrip times the controller ↔ invoker round trip alone (dispatch → result, fake containers, no
+// HTTP) on a plain and a TLS wire, interleaved, and reports tls_over_plain_p50.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -30,6 +34,8 @@
 #include "live/remote_dispatcher.h"
 #include "live/runtime_container_factory.h"
 #include "live/wire.h"
+#include "live/wire_tls.h"
+#include "tests/live/fake_factory.h"
 #include "tests/live/raw_invoker.h"
 
 namespace {
@@ -37,6 +43,7 @@ namespace {
 using namespace hearth;
 
 double g_in_process_p50 = 0;
+double g_over_wire_p50 = 0;
 
 std::string native_noop_b64() {
   std::ifstream so(HEARTH_NATIVE_NOOP, std::ios::binary);
@@ -86,23 +93,90 @@ void InProcess(benchmark::State& state) {
   std::filesystem::remove_all(code_dir("_local"));
 }
 
-void OverWire(benchmark::State& state) {
-  live::RemoteDispatcherConfig rc;
-  rc.token = live::testing::kToken;
-  live::RemoteDispatcher controller(rc);
-  live::RuntimeContainerFactory factory(code_dir("_wire").string(), /*sandboxed=*/false);
-  live::InvokerAgentConfig config;
-  config.controller = "127.0.0.1:" + std::to_string(controller.port());
-  config.token = live::testing::kToken;
-  config.pool = pool_config();
-  live::InvokerAgent agent(factory, config);
-  std::thread serving([&] { agent.serve(); });
-  controller.wait_for_invokers(1, 5000);
-  const double p50 = measure(state, controller);
-  if (g_in_process_p50 > 0) state.counters["wire_hop_p50_us"] = p50 - g_in_process_p50;
-  agent.stop();
-  serving.join();
+// A controller and one invoker agent on 127.0.0.1, over TLS when `tls` (a self-signed certificate
+// for 127.0.0.1 in a temporary directory, given to the invoker as its CA).
+struct Wire {
+  Wire(live::ContainerFactory& factory, bool tls) {
+    live::RemoteDispatcherConfig rc;
+    rc.token = live::testing::kToken;
+    live::InvokerAgentConfig config;
+    config.token = live::testing::kToken;
+    config.pool = pool_config();
+    if (tls) {
+      std::filesystem::create_directories(cert_dir);
+      live::wire::write_self_signed((cert_dir / "c.crt").string(), (cert_dir / "c.key").string(), "127.0.0.1");
+      rc.tls_cert_file = (cert_dir / "c.crt").string();
+      rc.tls_key_file = (cert_dir / "c.key").string();
+      config.tls_ca_file = rc.tls_cert_file;
+    }
+    controller = std::make_unique<live::RemoteDispatcher>(rc);
+    config.controller = "127.0.0.1:" + std::to_string(controller->port());
+    agent = std::make_unique<live::InvokerAgent>(factory, config);
+    serving = std::thread([this] { agent->serve(); });
+    controller->wait_for_invokers(1, 5000);
+  }
+  ~Wire() {
+    agent->stop();
+    serving.join();
+    agent.reset();
+    controller.reset();
+    std::filesystem::remove_all(cert_dir);
+  }
+  std::filesystem::path cert_dir = code_dir("_tls");
+  std::unique_ptr<live::RemoteDispatcher> controller;
+  std::unique_ptr<live::InvokerAgent> agent;
+  std::thread serving;
+};
+
+void OverWire(benchmark::State& state, bool tls) {
+  {
+    live::RuntimeContainerFactory factory(code_dir("_wire").string(), /*sandboxed=*/false);
+    Wire wire(factory, tls);
+    const double p50 = measure(state, *wire.controller);
+    if (g_in_process_p50 > 0) state.counters["wire_hop_p50_us"] = p50 - g_in_process_p50;
+    if (!tls) g_over_wire_p50 = p50;
+    if (tls && g_over_wire_p50 > 0) state.counters["tls_over_plain_p50"] = p50 / g_over_wire_p50;
+  }
   std::filesystem::remove_all(code_dir("_wire"));
+}
+
+// The wire alone, plain and TLS interleaved (the same load for both): each iteration is one sequential
+// dispatch → result of a fake container's echo on each of two wires (no HTTP, no runtime), the order
+// alternating. Counters: p50/p99 of each and tls_over_plain_p50.
+void WireRoundTrip(benchmark::State& state) {
+  live::FakeFactory plain_factory, tls_factory;
+  Wire plain(plain_factory, false), tls(tls_factory, true);
+  live::ActionRecord a{"guest", "echo", "python:3", "ok"};
+  a.revision = 1;
+  const auto once = [&](Wire& wire, std::vector<double>* us) {
+    const auto start = std::chrono::steady_clock::now();
+    std::promise<live::ActivationRecord> done;
+    auto result = done.get_future();
+    wire.controller->dispatch(live::InvocationRequest{a, R"({"payload":"0123456789abcdef"})", "bench", 0},
+                              [&done](live::ActivationRecord r) { done.set_value(std::move(r)); });
+    const bool ok = result.get().status == "success";
+    if (us) us->push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    return ok;
+  };
+  for (int i = 0; i < 200; ++i) once(plain, nullptr), once(tls, nullptr);  // cold starts, then warm-up
+  std::vector<double> plain_us, tls_us;
+  bool ok = true, plain_first = true;
+  for (auto _ : state) {
+    if (plain_first) ok = once(plain, &plain_us) && once(tls, &tls_us) && ok;
+    else ok = once(tls, &tls_us) && once(plain, &plain_us) && ok;
+    plain_first = !plain_first;
+  }
+  if (!ok) state.SkipWithError("invoke failed");
+  const auto pct = [](std::vector<double>& v, std::size_t num) {
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, v.size() * num / 100)];
+  };
+  const double plain_p50 = pct(plain_us, 50), tls_p50 = pct(tls_us, 50);
+  state.counters["plain_p50_us"] = plain_p50;
+  state.counters["plain_p99_us"] = pct(plain_us, 99);
+  state.counters["tls_p50_us"] = tls_p50;
+  state.counters["tls_p99_us"] = pct(tls_us, 99);
+  state.counters["tls_over_plain_p50"] = tls_p50 / plain_p50;
 }
 
 // How long the controller takes to declare an invoker down: "closed" — its connection closes (a killed
@@ -204,7 +278,9 @@ void StaleReplacement(benchmark::State& state) {
 }
 
 BENCHMARK(InProcess)->Iterations(20000)->UseRealTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK(OverWire)->Iterations(20000)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(OverWire, plain, false)->Iterations(20000)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(OverWire, tls, true)->Iterations(20000)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(WireRoundTrip)->Iterations(20000)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(DetectDownInvoker, closed, false)->Iterations(20)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(DetectDownInvoker, silent, true)->Iterations(5)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(StaleReplacement)->Iterations(300)->UseRealTime()->Unit(benchmark::kMillisecond);

@@ -29,6 +29,7 @@ struct InvokerFlags {
   std::string name;
   std::string data_dir = ".hearth-invoker";
   std::string token_file;
+  std::string wire_tls_ca, wire_tls_name;
   bool exit_with_controller = false;
   PoolFlags pool;
 };
@@ -51,6 +52,8 @@ int run(const InvokerFlags& f) {
   config.name = f.name.empty() ? "invoker-" + std::to_string(getpid()) : f.name;
   config.pool = pool.config;
   config.reconnect = !f.exit_with_controller;
+  config.tls_ca_file = f.wire_tls_ca;
+  config.tls_name = f.wire_tls_name;
   live::InvokerAgent agent(factory, config);
   std::fprintf(stderr, "hearth invoker %s: joined %s (%lld MB, concurrency %d, keep-alive %s, prewarm %s, %s)\n",
                config.name.c_str(), f.controller.c_str(), static_cast<long long>(pool.config.invoker_memory_mb),
@@ -86,6 +89,12 @@ Action add_invoker_command(CLI::App& app) {
   cmd->add_option("--token-file", f->token_file,
                   "File holding the controller's wire token (hearth up's DATA_DIR/wire.token, mode 0600)")
       ->required();
+  cmd->add_option("--wire-tls-ca", f->wire_tls_ca,
+                  "TLS on the wire: CA certificates (PEM) the controller's certificate must chain to (give the "
+                  "controller's self-signed certificate to pin it); without it the wire is plain TCP")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--wire-tls-name", f->wire_tls_name,
+                  "TLS: the name (DNS or IP) the controller's certificate must carry (default: the host of --controller)");
   cmd->add_flag("--exit-with-controller", f->exit_with_controller,
                 "Exit when the controller goes away instead of reconnecting (hearth up's own invokers)");
   add_pool_flags(*cmd, f->pool);

@@ -37,6 +37,7 @@
 #include "model/duration.h"
 #include "live/secrets.h"
 #include "live/wire_auth.h"
+#include "live/wire_tls.h"
 
 namespace hearth::cli {
 namespace {
@@ -49,6 +50,9 @@ struct UpFlags {
   bool in_process = false;
   std::string wire_address = "127.0.0.1";
   std::uint16_t wire_port = 0;
+  std::string wire_tls_cert, wire_tls_key;  // TLS on the wire (live/wire_tls.h); required off loopback
+  std::string wire_tls_name;                // the name this host's invokers verify (default: the wire address)
+  bool wire_insecure = false;               // … unless this: clear text off loopback
   std::size_t max_payload_bytes = 1 << 20;
   int stale_replacements = live::RemoteDispatcherConfig{}.max_stale_replacements;
   bool restart_invokers = true;
@@ -277,11 +281,14 @@ int run(const UpFlags& f) {
     rc.token = live::secrets::read_secret_file(token_file);
     rc.address = f.wire_address;
     rc.port = f.wire_port;
+    rc.tls_cert_file = f.wire_tls_cert;
+    rc.tls_key_file = f.wire_tls_key;
+    rc.insecure = f.wire_insecure;
     rc.placement = pool.config.placement;
     rc.max_stale_replacements = f.stale_replacements;
-    if (f.wire_address != "127.0.0.1")
-      std::fprintf(stderr, "hearth up: the wire on %s is authenticated but not encrypted: code, parameters and results "
-                   "cross it in clear text; use a trusted network or a tunnel (docs/wire-protocol.md)\n",
+    if (!live::wire::is_loopback(f.wire_address) && f.wire_tls_cert.empty() && f.wire_insecure)
+      std::fprintf(stderr, "hearth up: --wire-insecure: the wire on %s is authenticated but not encrypted: code, "
+                   "parameters and results cross it in clear text (docs/wire-protocol.md)\n",
                    f.wire_address.c_str());
     remote = std::make_unique<live::RemoteDispatcher>(rc);
     const std::string wire = f.wire_address + ":" + std::to_string(remote->port());
@@ -289,6 +296,9 @@ int run(const UpFlags& f) {
       std::vector<std::string> args = {"invoker", "--controller", wire, "--name", "invoker" + std::to_string(i),
                                        "--data-dir", (data / ("invoker" + std::to_string(i))).string(),
                                        "--token-file", token_file, "--exit-with-controller"};
+      if (!f.wire_tls_cert.empty())  // the controller's own certificate as the CA: pinned
+        args.insert(args.end(), {"--wire-tls-ca", std::filesystem::absolute(f.wire_tls_cert).string()});
+      if (!f.wire_tls_name.empty()) args.insert(args.end(), {"--wire-tls-name", f.wire_tls_name});
       for (const std::string& a : invoker_args(f.pool)) args.push_back(a);
       children.spawn("invoker" + std::to_string(i), args, signals);
     }
@@ -350,6 +360,17 @@ Action add_up_command(CLI::App& app) {
   cmd->add_flag("--in-process", f->in_process, "Run the invokers as threads of this process (no wire hop)");
   cmd->add_option("--wire-address", f->wire_address, "Address invokers connect to");
   cmd->add_option("--wire-port", f->wire_port, "Port invokers connect to (0 = any free port)");
+  cmd->add_option("--wire-tls-cert", f->wire_tls_cert,
+                  "TLS on the wire: the controller's certificate chain (PEM); required with a --wire-address other "
+                  "than loopback (docs/wire-protocol.md)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--wire-tls-key", f->wire_tls_key, "TLS on the wire: the controller's private key (PEM)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--wire-tls-name", f->wire_tls_name,
+                  "TLS: the name (DNS or IP) the invokers started here verify in the certificate (default: "
+                  "--wire-address, which they connect to)");
+  cmd->add_flag("--wire-insecure", f->wire_insecure,
+                "Allow a --wire-address other than loopback without TLS (code and results in clear text)");
   cmd->add_option("--max-payload-bytes", f->max_payload_bytes, "Invocation payload limit (413 above)");
   cmd->add_option("--stale-replacements", f->stale_replacements,
                   "Times an invocation an invoker answers stale (no idle container left) is placed again; 0: never "

@@ -15,7 +15,8 @@ namespace hearth::live {
 
 class FunctionTable {
  public:
-  // The id of `action`; `*added` tells whether it was new (the caller then rebuilds its policies).
+  // The id of `action`; `*added` tells whether it was new (the caller then announces it to its policies:
+  // on_function_added, policy/placement.h).
   model::FunctionId id_of(const ActionRecord& action, bool* added);
   // The id of "namespace/action", or -1 if never seen.
   long find(const std::string& key) const;

@@ -22,6 +22,12 @@ InvokerAgent::InvokerAgent(ContainerFactory& factory, InvokerAgentConfig config)
   if (config_.name.empty() || config_.name.size() > wire::kMaxInvokerNameBytes)
     throw std::invalid_argument("invoker name '" + config_.name + "' must have 1 to 128 characters");
   config_.pool.invokers = 1;
+  if (!config_.tls_ca_file.empty()) {
+    std::string host;
+    std::uint16_t port = 0;
+    wire::split_host_port(config_.controller, &host, &port);
+    tls_ = wire::TlsEndpoint::client(config_.tls_ca_file, config_.tls_name.empty() ? host : config_.tls_name);
+  }
   pool_ = std::make_unique<LocalDispatcher>(factory, config_.pool);  // validates the policy specs first
   connect();
   heartbeat_ = std::thread([this] { heartbeats(); });
@@ -77,6 +83,7 @@ void InvokerAgent::connect() {
   const int fd = wire::connect_tcp(host, port);
   auto reader = std::make_unique<runtime::FrameReader>(wire::kMaxHandshakeFrameBytes);
   try {
+    if (tls_) tls_->wrap(fd, runtime::FrameClock::now() + std::chrono::seconds(5));  // TLS, then the token's proofs
     handshake(fd, *reader, config_, pool_->state(0));
   } catch (...) {
     close(fd);

@@ -23,6 +23,7 @@
 
 #include "live/live_container.h"
 #include "live/local_dispatcher.h"
+#include "live/wire_tls.h"
 #include "runtime/frame_codec.h"
 
 namespace hearth::live {
@@ -31,6 +32,11 @@ struct InvokerAgentConfig {
   std::string controller;      // HOST:PORT of the controller's wire listener
   std::string token;           // the controller's wire token (live/wire_auth.h); required
   std::string name = "invoker0";  // unique per controller; a restarted invoker reuses its name
+  // TLS (live/wire_tls.h): the CA certificates (PEM) the controller's certificate must chain to (its own
+  // self-signed certificate pins it); empty: plain TCP. The certificate must name `tls_name` (a DNS name or
+  // an IP literal), by default the host of `controller`.
+  std::string tls_ca_file{};
+  std::string tls_name{};
   LocalDispatcherConfig pool;  // `invokers` is forced to 1
   int heartbeat_ms = 500;
   // When the controller goes away: reconnect (every 0.1 s, backing off to 2 s; the pool, its warm
@@ -61,6 +67,7 @@ class InvokerAgent {
   void heartbeats();
 
   InvokerAgentConfig config_;
+  std::unique_ptr<wire::TlsEndpoint> tls_;  // null: plain TCP; destroyed after the descriptors are closed
   std::atomic<int> fd_{-1};  // written by connect() under write_mu_, read by stop() without it
   std::vector<int> retired_;  // descriptors of earlier connections, closed by the destructor
   std::unique_ptr<runtime::FrameReader> reader_;  // of the current connection (connect() and the reader thread)

@@ -84,7 +84,7 @@ LocalDispatcher::LocalDispatcher(ContainerFactory& factory, LocalDispatcherConfi
     nodes_[i].cores = config_.concurrency;
     workers_.push_back(std::make_unique<Worker>(config_.concurrency));
   }
-  rebuild_policies();  // validates the specs now, not at the first invocation
+  build_policies();  // validates the specs now, not at the first invocation
   reaper_ = std::thread([this] { reap(); });
 }
 
@@ -152,7 +152,7 @@ bool LocalDispatcher::for_each_eviction_candidate(model::NodeId node,
   return true;
 }
 
-void LocalDispatcher::rebuild_policies() {
+void LocalDispatcher::build_policies() {
   policy::PolicyContext ctx;
   ctx.seed = config_.seed;
   ctx.node_count = static_cast<std::uint32_t>(nodes_.size());
@@ -166,7 +166,13 @@ void LocalDispatcher::rebuild_policies() {
 model::FunctionId LocalDispatcher::function_for(const ActionRecord& a) {
   bool added = false;
   const model::FunctionId id = functions_.id_of(a, &added);
-  if (added) rebuild_policies();
+  if (added) {  // the policies grow their per-function state; what they learned of the others stays
+    const model::FunctionSpec& spec = functions_[id];
+    placement_->on_function_added(spec);
+    keepalive_->on_function_added(spec);
+    if (prewarm_) prewarm_->on_function_added(spec);
+    if (scaling_) scaling_->on_function_added(spec);
+  }
   return id;
 }
 
@@ -520,6 +526,17 @@ std::string LocalDispatcher::prometheus_metrics() {
     line("hearth_invoker_memory_used_mb{" + inv + "} " + std::to_string(nodes_[n].used_mb));
   }
   latency_.render("hearth_invocation_latency_seconds", out);
+  return out;
+}
+
+std::vector<model::Micros> LocalDispatcher::idle_expiries(model::NodeId node, const std::string& action) {
+  std::lock_guard lock(mu_);
+  std::vector<model::Micros> out;
+  const long fn = functions_.find(action);
+  if (fn < 0 || node >= pools_.size()) return out;
+  const auto it = pools_[node].idle.find(static_cast<model::FunctionId>(fn));
+  if (it != pools_[node].idle.end())
+    for (const Idle& i : it->second) out.push_back(i.meta.expires_us);
   return out;
 }
 

@@ -6,8 +6,8 @@
 // idle container's expiry (a reaper destroys expired ones every `reap_interval_ms`).
 // Invokers here are in-process (each with `concurrency` worker threads); an out-of-process invoker
 // (`hearth invoker`, InvokerAgent) runs one LocalDispatcher of one invoker behind the wire protocol. Policies are not thread-safe: one mutex guards them and the
-// pools; code runs outside it. When a new action appears the function table grows and the policies are
-// rebuilt (their learned state is reset) — deploys are rare next to invocations.
+// pools; code runs outside it. The policies are built once; when a new action appears the function table
+// grows and each policy hears of it through on_function_added (policy/placement.h), keeping what it learned.
 // With a scaling policy (`scaling`, policy/scaling.h: hyperfaas, knative) the path is the simulator's
 // scaling path instead (local_dispatcher_scaling.cc): invocations wait in a per-function buffer; the
 // policy admits each into a container with a free worker, raising the container's workers (more runtime
@@ -89,6 +89,9 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   DispatcherStats stats();
   // Idle containers per invoker, for tests and /metrics.
   std::vector<int> idle_per_invoker();
+  // When each idle container of `action` ("namespace/action") on invoker `node` expires, as the keep-alive
+  // policy decided (now() clock; kNever: kept until evicted), in pool order; empty if none. Diagnostics.
+  std::vector<model::Micros> idle_expiries(model::NodeId node, const std::string& action);
   // What invoker `node`'s pool holds now: the state report of the wire protocol.
   InvokerState state(model::NodeId node);
   // Prometheus text: invocations by start kind, errors, evictions, expirations, containers per state
@@ -153,7 +156,7 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   // equal priorities in pool order (lock held). make_room evicts in it; state() reports it.
   std::vector<const model::Container*> eviction_order(model::NodeId node, std::size_t limit = SIZE_MAX) const;
   model::FunctionId function_for(const ActionRecord& a);
-  void rebuild_policies();
+  void build_policies();
   // The invoker placement picks for `fn` (lock held).
   model::NodeId place(model::FunctionId fn);
   // Counts the invocation in on `node` (lock held): keep-alive arrival, reservation, queue.

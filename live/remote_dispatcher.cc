@@ -51,7 +51,16 @@ std::int64_t steady_us() {
 
 RemoteDispatcher::RemoteDispatcher(RemoteDispatcherConfig config) : config_(std::move(config)) {
   wire::check_token(config_.token);
-  rebuild_placement();  // validates the spec before anything listens
+  if (config_.tls_cert_file.empty() != config_.tls_key_file.empty())
+    throw std::invalid_argument("wire TLS needs both --wire-tls-cert and --wire-tls-key");
+  if (!config_.tls_cert_file.empty()) {
+    tls_ = wire::TlsEndpoint::server(config_.tls_cert_file, config_.tls_key_file);
+  } else if (!wire::is_loopback(config_.address) && !config_.insecure) {
+    throw std::invalid_argument("the wire address " + config_.address +
+                                " is not loopback: give --wire-tls-cert and --wire-tls-key so code, parameters "
+                                "and results are encrypted, or --wire-insecure to send them in clear text");
+  }
+  build_placement();  // validates the spec before anything listens
   listen_fd_ = wire::listen_tcp(config_.address, config_.port, &port_);
   acceptor_ = std::thread([this] { accept_loop(); });
   monitor_ = std::thread([this] { monitor_loop(); });
@@ -115,7 +124,7 @@ bool RemoteDispatcher::for_each_eviction_candidate(model::NodeId node,
   return true;
 }
 
-void RemoteDispatcher::rebuild_placement() {
+void RemoteDispatcher::build_placement() {
   policy::PolicyContext ctx;
   ctx.seed = config_.seed;
   ctx.node_count = static_cast<std::uint32_t>(std::max<std::size_t>(1, nodes_.size()));
@@ -126,7 +135,7 @@ void RemoteDispatcher::rebuild_placement() {
 model::FunctionId RemoteDispatcher::function_for(const ActionRecord& a) {
   bool added = false;
   const model::FunctionId id = functions_.id_of(a, &added);
-  if (added) rebuild_placement();
+  if (added) placement_->on_function_added(functions_[id]);  // keeps what placement learned of the others
   return id;
 }
 
@@ -205,6 +214,7 @@ void RemoteDispatcher::read_loop(int fd) {
   bool authenticated = false;
   try {
     const auto handshake_by = runtime::FrameClock::now() + std::chrono::milliseconds(config_.handshake_timeout_ms);
+    if (tls_) tls_->wrap(fd, handshake_by);  // TLS first: the token's proofs then travel encrypted
     const json hello = authenticate(fd, reader, handshake_by);
     authenticated = true;
     const std::string name = hello.at("name").get<std::string>();
@@ -219,8 +229,7 @@ void RemoteDispatcher::read_loop(int fd) {
       invokers_.back()->name = name;
       model::NodeState ns;
       ns.id = static_cast<model::NodeId>(slot);
-      nodes_.push_back(ns);
-      rebuild_placement();
+      nodes_.push_back(ns);  // placement reads the node list from the view per call: nothing to rebuild
     } else {  // the same name, authenticated: a restarted invoker (the old connection is dead even if not
               // yet noticed)
       mark_down(static_cast<model::NodeId>(slot), invokers_[slot]->generation, "invoker " + name + " reconnected", failed);

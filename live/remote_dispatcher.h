@@ -45,6 +45,7 @@
 #include "live/dispatcher.h"
 #include "live/function_table.h"
 #include "live/latency_metric.h"
+#include "live/wire_tls.h"
 #include "model/cluster_view.h"
 #include "model/function_spec.h"
 #include "policy/placement.h"
@@ -58,6 +59,10 @@ struct RemoteDispatcherConfig {
   // A connection that has not completed the handshake by then is closed (checked every 100 ms).
   std::int64_t handshake_timeout_ms = 2000;
   std::string address = "127.0.0.1";  // where invokers connect
+  // TLS (live/wire_tls.h): the controller's certificate chain and key, PEM; both empty: plain TCP. A
+  // listen address other than loopback is refused without TLS unless `insecure` (--wire-insecure).
+  std::string tls_cert_file{}, tls_key_file{};
+  bool insecure = false;
   std::uint16_t port = 0;              // 0 = any free port (see port())
   std::string placement = "openwhisk";
   std::uint64_t seed = 1;
@@ -138,10 +143,15 @@ class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
   // Ends each failed invocation with its stub record (called without the lock).
   void fail_all(std::vector<Pending>& failed);
   void finish(Pending p, ActivationRecord rec);
+  // The action's function id; a new one is announced to placement (on_function_added), not rebuilt.
   model::FunctionId function_for(const ActionRecord& a);
-  void rebuild_placement();
+  // Builds the placement once, with no functions and no invokers: functions arrive through
+  // on_function_added, and invokers that join need no rebuild (no placement keeps state per node count:
+  // each reads the nodes from this ClusterView per call).
+  void build_placement();
 
   RemoteDispatcherConfig config_;
+  std::unique_ptr<wire::TlsEndpoint> tls_;  // null: plain TCP; its relays outlive the readers
   int listen_fd_ = -1;
   std::uint16_t port_ = 0;
   std::mutex mu_;

@@ -17,8 +17,14 @@ namespace hearth::policy {
 
 class GreedyDualKeepAlive final : public KeepAlivePolicy {
  public:
-  explicit GreedyDualKeepAlive(const PolicyContext& ctx) : frequency_(ctx.functions.size(), 0), clock_(ctx.node_count, 0) {}
+  explicit GreedyDualKeepAlive(const PolicyContext& ctx) : clock_(ctx.node_count, 0) {
+    for (const model::FunctionSpec& f : ctx.functions) on_function_added(f);
+  }
   std::string_view name() const override { return "greedy-dual"; }
+  // A new function starts at frequency 0; the others' frequencies and the clocks are kept.
+  void on_function_added(const model::FunctionSpec& fn) override {
+    if (frequency_.size() <= fn.id) frequency_.resize(fn.id + 1, 0);
+  }
   void on_arrival(const model::FunctionSpec& fn, model::Micros) override { ++frequency_[fn.id]; }
   IdleDecision on_idle(const model::Container& c, const model::FunctionSpec& fn, model::Micros) override {
     IdleDecision d;
@@ -38,8 +44,8 @@ class GreedyDualKeepAlive final : public KeepAlivePolicy {
   std::uint64_t frequency(model::FunctionId fn) const { return frequency_[fn]; }
 
  private:
-  std::vector<std::uint64_t> frequency_;
-  std::vector<double> clock_;
+  std::vector<std::uint64_t> frequency_;  // by function id
+  std::vector<double> clock_;             // by node: per node count, fixed at construction
 };
 
 }  // namespace hearth::policy

@@ -45,6 +45,10 @@ class HpaScaling final : public ScalingPolicy {
  public:
   explicit HpaScaling(const HpaParams& params);
   std::string_view name() const override { return "hpa"; }
+  // Per-function state also grows on demand (ids past the end read as a fresh function).
+  void on_function_added(const model::FunctionSpec& fn) override {
+    if (state_.size() <= fn.id) state_.resize(fn.id + 1);
+  }
   std::int32_t initial_slots(const model::FunctionSpec&) const override;
   std::int32_t container_cores(const model::FunctionSpec&) const override { return params_.cores; }
   bool lends(const ContainerLoad&) const override { return false; }

@@ -7,9 +7,11 @@ namespace hearth::policy {
 
 HybridHistogramKeepAlive::HybridHistogramKeepAlive(const PolicyContext& ctx, HybridHistogramParams p)
     : p_(p), bin_count_(static_cast<std::size_t>(std::max<model::Micros>(1, p.range_us / p.bin_us))) {
-  model::AppId max_app = 0;
-  for (const auto& f : ctx.functions) max_app = std::max(max_app, f.app);
-  apps_.resize(ctx.functions.empty() ? 0 : max_app + 1);
+  for (const auto& f : ctx.functions) on_function_added(f);
+}
+
+void HybridHistogramKeepAlive::on_function_added(const model::FunctionSpec& fn) {
+  if (apps_.size() <= fn.app) apps_.resize(static_cast<std::size_t>(fn.app) + 1);
 }
 
 void HybridHistogramKeepAlive::on_arrival(const model::FunctionSpec& fn, model::Micros now) {

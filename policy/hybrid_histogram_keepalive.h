@@ -35,6 +35,8 @@ class HybridHistogramKeepAlive final : public KeepAlivePolicy {
  public:
   HybridHistogramKeepAlive(const PolicyContext& ctx, HybridHistogramParams p);
   std::string_view name() const override { return "hybrid-histogram"; }
+  // Makes room for the function's app (a new app starts with an empty histogram; others are kept).
+  void on_function_added(const model::FunctionSpec& fn) override;
   void on_arrival(const model::FunctionSpec& fn, model::Micros now) override;
   IdleDecision on_idle(const model::Container& c, const model::FunctionSpec& fn, model::Micros now) override;
 

@@ -56,6 +56,10 @@ class HyperFaaSScaling final : public ScalingPolicy {
  public:
   explicit HyperFaaSScaling(const HyperFaaSParams& params);
   std::string_view name() const override { return "hyperfaas"; }
+  // Per-function state also grows on demand (ids past the end read as a fresh function).
+  void on_function_added(const model::FunctionSpec& fn) override {
+    if (overload_.size() <= fn.id) overload_.resize(fn.id + 1);
+  }
   std::int32_t initial_slots(const model::FunctionSpec&) const override { return params_.slots; }
   std::int32_t container_cores(const model::FunctionSpec&) const override { return params_.cores; }
   model::MegaBytes worker_mb(const model::FunctionSpec&) const override { return params_.worker_mb; }

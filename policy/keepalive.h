@@ -28,6 +28,9 @@ class KeepAlivePolicy {
  public:
   virtual ~KeepAlivePolicy() = default;
   virtual std::string_view name() const = 0;
+  // A function the policy has not seen is deployed: grow per-function state, keep what was learned
+  // (contract as PlacementPolicy::on_function_added). Default: nothing (no per-function state).
+  virtual void on_function_added(const model::FunctionSpec& fn) { (void)fn; }
   // An invocation of `fn` arrived (before placement).
   virtual void on_arrival(const model::FunctionSpec& fn, model::Micros now) { (void)fn, (void)now; }
   // Container `c` starts serving an invocation of `fn` (cold, warm or prewarm start).

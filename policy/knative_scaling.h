@@ -36,6 +36,10 @@ class KnativeScaling final : public ScalingPolicy {
  public:
   explicit KnativeScaling(const KnativeParams& params);
   std::string_view name() const override { return "knative"; }
+  // Per-function state also grows on demand (ids past the end read as a fresh function).
+  void on_function_added(const model::FunctionSpec& fn) override {
+    if (state_.size() <= fn.id) state_.resize(fn.id + 1);
+  }
   std::int32_t initial_slots(const model::FunctionSpec&) const override { return params_.container_concurrency; }
   Admission admit(const model::FunctionSpec& fn, const FunctionLoad& load, const model::ClusterView& cluster,
                   model::Micros now) override;

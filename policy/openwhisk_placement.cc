@@ -24,8 +24,13 @@ std::uint32_t managed_invokers(std::uint32_t n, double managed_fraction) {
   return std::max<std::uint32_t>(1, static_cast<std::uint32_t>(managed));
 }
 
-StickySequence::StickySequence(const PolicyContext& ctx) : hash_(ctx.functions.size()) {
-  for (const model::FunctionSpec& f : ctx.functions) hash_[f.id] = openwhisk_function_hash(f.name, ctx.hash_namespace);
+StickySequence::StickySequence(const PolicyContext& ctx) : hash_namespace_(ctx.hash_namespace) {
+  for (const model::FunctionSpec& f : ctx.functions) add(f);
+}
+
+void StickySequence::add(const model::FunctionSpec& fn) {
+  if (hash_.size() <= fn.id) hash_.resize(fn.id + 1);
+  hash_[fn.id] = openwhisk_function_hash(fn.name, hash_namespace_);
 }
 
 bool StickySequence::over(model::FunctionId fn, std::uint32_t n, std::uint32_t* home, std::uint32_t* step) {

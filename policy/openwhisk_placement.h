@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "policy/placement.h"
@@ -32,14 +33,18 @@ std::uint32_t managed_invokers(std::uint32_t n, double managed_fraction);
 // A function's OpenWhisk probe sequence over `n` nodes (home, home+step, …). Shared by the sticky variants.
 class StickySequence {
  public:
+  // Hashes ctx.functions through add().
   explicit StickySequence(const PolicyContext& ctx);
+  // Hashes one more function (PlacementPolicy::on_function_added); O(length of its name).
+  void add(const model::FunctionSpec& fn);
   // Home and step over n nodes; false when the function's hash is Int.MinValue and n makes its index
   // negative (OpenWhisk fails such an activation).
   bool over(model::FunctionId fn, std::uint32_t n, std::uint32_t* home, std::uint32_t* step);
   std::int32_t hash(model::FunctionId fn) const { return hash_[fn]; }
 
  private:
-  std::vector<std::int32_t> hash_;
+  std::string hash_namespace_;
+  std::vector<std::int32_t> hash_;  // by function id
   std::uint32_t steps_for_ = 0;
   std::vector<std::uint32_t> steps_;
 };
@@ -52,6 +57,7 @@ class OpenWhiskPlacement final : public PlacementPolicy {
   std::string_view name() const override { return "openwhisk"; }
   std::optional<model::NodeId> place(const model::Invocation& inv, const model::FunctionSpec& fn,
                                      const model::ClusterView& view) override;
+  void on_function_added(const model::FunctionSpec& fn) override { sequence_.add(fn); }
 
  private:
   double managed_;

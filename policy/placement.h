@@ -37,6 +37,12 @@ class PlacementPolicy {
   // The policy's decisions so far, by kind (`hearth sim --json` prints them as "placement_decisions");
   // empty for a policy that does not count. O(kinds).
   virtual std::vector<DecisionCount> decision_counts() const { return {}; }
+  // A function the policy has not seen is deployed (docs/policies.md, "Functions that appear later"):
+  // grow per-function state without touching what was learned. Every function reaches the policy this
+  // way — make_placement calls it for each of PolicyContext::functions, an engine for each one deployed
+  // later — ids dense from 0, each once, before its first place(). Default: nothing (the policy keeps no
+  // per-function state). Nodes need no hook: every placement reads the node list from the view per call.
+  virtual void on_function_added(const model::FunctionSpec& fn) { (void)fn; }
 };
 
 }  // namespace hearth::policy

@@ -10,6 +10,7 @@
 
 #include "model/cluster_view.h"
 #include "model/container.h"
+#include "model/function_spec.h"
 #include "model/invocation.h"
 #include "model/time.h"
 
@@ -29,6 +30,9 @@ class PrewarmPolicy {
   virtual ~PrewarmPolicy() = default;
   virtual std::string_view name() const = 0;
   virtual model::Micros tick_interval() const = 0;
+  // A function the policy has not seen is deployed (contract as PlacementPolicy::on_function_added).
+  // Default: nothing (the stem-cell policies keep state per node and runtime, none per function).
+  virtual void on_function_added(const model::FunctionSpec& fn) { (void)fn; }
   // An invocation started on `c` (kind tells whether it was cold, warm or from a stem cell).
   virtual void on_start(const model::Container& c, model::StartKind kind, model::Micros now) {
     (void)c, (void)kind, (void)now;

@@ -278,8 +278,9 @@ std::unique_ptr<PrewarmPolicy> make_prewarm(std::string_view text, const PolicyC
   return std::make_unique<OpenWhiskPrewarm>(ctx.node_count, stem_cell_configs(spec.params), interval);
 }
 
-std::unique_ptr<ScalingPolicy> make_scaling(std::string_view text, const PolicyContext& ctx) {
-  (void)ctx;
+namespace {
+
+std::unique_ptr<ScalingPolicy> make_scaling_for(std::string_view text) {
   if (spec_name(text) == "none") return nullptr;
   const PolicySpec spec = parse(PolicyKind::kScaling, text);
   const Params& p = spec.params;
@@ -328,6 +329,15 @@ std::unique_ptr<ScalingPolicy> make_scaling(std::string_view text, const PolicyC
   h.window_us = p.get_duration("window");
   h.tick_us = p.get_duration("tick");
   return std::make_unique<HyperFaaSScaling>(h);
+}
+
+}  // namespace
+
+std::unique_ptr<ScalingPolicy> make_scaling(std::string_view text, const PolicyContext& ctx) {
+  std::unique_ptr<ScalingPolicy> made = make_scaling_for(text);
+  if (made)
+    for (const model::FunctionSpec& f : ctx.functions) made->on_function_added(f);
+  return made;
 }
 
 const std::vector<Preset>& all_presets() {

@@ -94,6 +94,9 @@ class ScalingPolicy {
  public:
   virtual ~ScalingPolicy() = default;
   virtual std::string_view name() const = 0;
+  // A function the policy has not seen is deployed: grow per-function state, keep what was learned
+  // (contract as PlacementPolicy::on_function_added). Default: nothing (no per-function state).
+  virtual void on_function_added(const model::FunctionSpec& fn) { (void)fn; }
   // Concurrency limit of a newly started container of `fn`.
   virtual std::int32_t initial_slots(const model::FunctionSpec& fn) const = 0;
   // CPU quota of a container of `fn`, in cores (kUnlimitedCores: every running invocation has a core).

@@ -58,6 +58,7 @@ class SophonPlacement final : public PlacementPolicy {
   std::optional<model::NodeId> place(const model::Invocation& inv, const model::FunctionSpec& fn,
                                      const model::ClusterView& view) override;
   std::vector<DecisionCount> decision_counts() const override;
+  void on_function_added(const model::FunctionSpec& fn) override { sticky_.add(fn); }
 
   // Capacity minus the memory of active containers on `node` (see above).
   static model::MegaBytes available_mb(const model::ClusterView& view, model::NodeId node);

@@ -27,6 +27,7 @@ class StickyMaxAvailablePlacement final : public PlacementPolicy {
   std::string_view name() const override { return "sticky-ma"; }
   std::optional<model::NodeId> place(const model::Invocation& inv, const model::FunctionSpec& fn,
                                      const model::ClusterView& view) override;
+  void on_function_added(const model::FunctionSpec& fn) override { sticky_.add(fn); }
 
  private:
   double alpha_;

@@ -228,5 +228,27 @@ TEST(LocalDispatcher, BadPolicyNamesFailAtConstruction) {
   EXPECT_THROW(LocalDispatcher(factory, c), std::invalid_argument);
 }
 
+// A new action reaches the policies through on_function_added; they are not rebuilt, so what the
+// keep-alive policy learned of the others stays (issue 11, item 3). The hybrid histogram keeps a container
+// for the whole range (4 h) until it has min_samples idle times, then for the tail window (bin 0's upper
+// edge + 10 %: 66 s): A's expiry shows whether its histogram survived the creation of B.
+TEST(LocalDispatcher, CreatingAnotherActionKeepsWhatKeepAliveLearned) {
+  FakeFactory factory;
+  LocalDispatcher d(factory, config(1, "hybrid-histogram:min_samples=3"));
+  const auto keep_us = [&] {
+    const auto e = d.idle_expiries(0, "guest/a");
+    EXPECT_EQ(e.size(), 1u);
+    return e.empty() ? -1 : e[0] - d.now();
+  };
+  invoke(d, action("a"));
+  EXPECT_GT(keep_us(), model::kMicrosPerHour);  // nothing learned yet: the whole range
+  for (int i = 0; i < 3; ++i) invoke(d, action("a"));  // 3 idle times of well under a minute
+  EXPECT_LE(keep_us(), 66 * model::kMicrosPerSecond);
+  EXPECT_EQ(invoke(d, action("b")).start_kind, "cold");  // a new function
+  EXPECT_EQ(invoke(d, action("a")).start_kind, "warm");
+  EXPECT_LE(keep_us(), 66 * model::kMicrosPerSecond);  // rebuilt policies answered the whole range again
+  EXPECT_GT(d.idle_expiries(0, "guest/b").at(0) - d.now(), model::kMicrosPerHour);  // b: nothing learned
+}
+
 }  // namespace
 }  // namespace hearth::live

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/cluster_view.h"
+#include "model/container.h"
 
 namespace hearth::policy::testing {
 
@@ -70,6 +71,15 @@ class FakeCluster final : public model::ClusterView {
   bool knows_eviction_order_ = false;
   model::Micros now_ = 0;
 };
+
+// An idle container of function `f` on `node` holding `memory` MB (what a keep-alive policy is shown).
+inline model::Container container(model::NodeId node, model::FunctionId f, model::MegaBytes memory) {
+  model::Container c;
+  c.node = node;
+  c.function = f;
+  c.memory_mb = memory;
+  return c;
+}
 
 inline model::FunctionSpec fn(model::FunctionId id, model::MegaBytes memory = 100, model::Micros cold_us = 0,
                               model::AppId app = 0) {

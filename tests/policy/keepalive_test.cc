@@ -12,15 +12,8 @@ namespace {
 
 using model::kMicrosPerMinute;
 using model::kMicrosPerSecond;
+using testing::container;
 using testing::fn;
-
-model::Container container(model::NodeId node, model::FunctionId f, model::MegaBytes memory) {
-  model::Container c;
-  c.node = node;
-  c.function = f;
-  c.memory_mb = memory;
-  return c;
-}
 
 TEST(TtlKeepAlive, ExpiresAfterTtlAndEvictsLeastRecentlyUsed) {
   PolicyContext ctx;
