@@ -222,7 +222,11 @@ bool LocalDispatcher::dispatch_if_warm(InvocationRequest req, std::function<void
     node = place(fn);
     drop_outdated_idle(node, fn, req.action.revision, outdated);
     auto& idle = pools_[node].idle[fn];
-    if (!idle.empty()) {
+    // Only when a worker is free to run it now: a claimed container must not wait in the queue behind
+    // invocations that wait for memory it holds (they could all wait for ever), and a warm start that
+    // has to queue is not the warm start the controller expected.
+    const bool worker_free = nodes_[node].busy_cores + nodes_[node].queued < config_.concurrency;
+    if (!idle.empty() && worker_free) {
       claimed = std::make_shared<Idle>(std::move(idle.back()));
       idle.pop_back();
       admit(node, fn);
@@ -305,12 +309,30 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
       return c.runtime == functions_[fn].runtime &&
              (exact ? c.memory_mb == req.action.memory_mb : c.memory_mb >= req.action.memory_mb);
     });
+    bool cold = false;
+    if (!claimed && stem == stems.end()) {
+      // Wait until this invoker can hold one more container (running ones release memory when done).
+      // A container of this function that frees meanwhile is taken, warm, rather than evicted to make
+      // room for a new one: under a steady overload every freed container would otherwise be evicted
+      // and cold-started again (issue 11).
+      memory_freed_.wait(lock, [&] {
+        if (stopping_) return true;
+        drop_outdated_idle(node, fn, req.action.revision, evicted);
+        return !idle.empty() || make_room(node, req.action.memory_mb, evicted);
+      });
+      if (!idle.empty()) {
+        claimed = std::make_shared<Idle>(std::move(idle.back()));
+        idle.pop_back();
+      } else {
+        cold = true;
+      }
+    }
     if (claimed) {
       container = std::move(claimed->container);
       meta = claimed->meta;
       rec.start_kind = "warm";
       ++stats_.warm;
-    } else if (stem != stems.end()) {  // its memory is already held by the node
+    } else if (!cold) {  // a stem cell (found before any wait): its memory is already held by the node
       container = std::move(stem->container);
       meta.id = next_container_++;
       meta.node = node;
@@ -326,9 +348,7 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
       rec.start_kind = "prewarm";
       specialise = true;
       ++stats_.prewarm;
-    } else {
-      // Wait until this invoker can hold one more container (running ones release memory when done).
-      memory_freed_.wait(lock, [&] { return stopping_ || make_room(node, req.action.memory_mb, evicted); });
+    } else {  // make_room made room for it above
       ns.used_mb += req.action.memory_mb;
       meta.id = next_container_++;
       meta.node = node;
