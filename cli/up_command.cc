@@ -55,6 +55,7 @@ struct UpFlags {
   std::string activation_retention = "7d";  // activation records older than this are deleted; 0 = never
   std::string idle_timeout = "60s", header_timeout = "10s";
   int max_connections = live::HttpServerConfig{}.max_connections;
+  std::int64_t max_in_flight = live::ApiConfig{}.max_in_flight;
   PoolFlags pool;
 };
 
@@ -302,6 +303,7 @@ int run(const UpFlags& f) {
   live::Dispatcher& dispatcher = local ? static_cast<live::Dispatcher&>(*local) : *remote;
   live::ApiConfig api_config;
   api_config.max_payload_bytes = f.max_payload_bytes;
+  api_config.max_in_flight = f.max_in_flight;
   live::Api api(store, dispatcher, api_config);
   api.set_metrics_source([&] {
     return (local ? local->prometheus_metrics() : remote->prometheus_metrics()) + store.prometheus_metrics();
@@ -365,6 +367,11 @@ Action add_up_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-connections", f->max_connections, "Open HTTP connections; past it a new one gets 503")
       ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  cmd->add_option("--max-in-flight", f->max_in_flight,
+                  "Invocations per namespace accepted and not yet ended (running or queued); past it the API answers "
+                  "429 \"Too many concurrent requests in flight\" (OpenWhisk's throttle; 0: no bound)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40))
       ->capture_default_str();
   cmd->add_flag("!--no-invoker-restart", f->restart_invokers,
                 "Do not start again an invoker process that dies (by default it is restarted, with a backoff)");
