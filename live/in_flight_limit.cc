@@ -26,6 +26,12 @@ void InFlightLimit::give_back(const std::string& ns) {
   std::lock_guard lock(mu_);
   const auto it = counts_.find(ns);
   if (it != counts_.end() && --it->second <= 0) counts_.erase(it);
+  if (counts_.empty()) idle_.notify_all();
+}
+
+bool InFlightLimit::wait_idle(std::chrono::steady_clock::time_point deadline) const {
+  std::unique_lock lock(mu_);
+  return idle_.wait_until(lock, deadline, [this] { return counts_.empty(); });
 }
 
 std::int64_t InFlightLimit::in_flight(const std::string& ns) const {

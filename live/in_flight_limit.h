@@ -9,6 +9,8 @@
 // Thread-safe. `allowed` 0 means no bound.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -37,6 +39,8 @@ class InFlightLimit : public std::enable_shared_from_this<InFlightLimit> {
   // already; `*count` is then how many are.
   std::shared_ptr<Slot> try_acquire(const std::string& ns, std::int64_t* count);
   std::int64_t in_flight(const std::string& ns) const;
+  // Waits until no invocation of any namespace is in flight, or until `deadline`; true if none is.
+  bool wait_idle(std::chrono::steady_clock::time_point deadline) const;
   std::int64_t allowed() const { return allowed_; }
   std::uint64_t refused() const;
   // OpenWhisk's message for a refusal at `count` in flight.
@@ -46,6 +50,7 @@ class InFlightLimit : public std::enable_shared_from_this<InFlightLimit> {
   void give_back(const std::string& ns);
   const std::int64_t allowed_;
   mutable std::mutex mu_;
+  mutable std::condition_variable idle_;  // notified when the last invocation in flight ends
   std::unordered_map<std::string, std::int64_t> counts_;
   std::uint64_t refused_ = 0;
 };
