@@ -210,6 +210,7 @@ bool LocalDispatcher::dispatch_if_warm(InvocationRequest req, std::function<void
   model::NodeId node;
   model::FunctionId fn;
   std::shared_ptr<Idle> claimed;  // shared: the queued task must be copyable
+  bool queued = false;           // accepted without a claim: every worker is busy
   std::vector<std::unique_ptr<LiveContainer>> outdated;
   {
     std::lock_guard lock(mu_);
@@ -222,21 +223,25 @@ bool LocalDispatcher::dispatch_if_warm(InvocationRequest req, std::function<void
     node = place(fn);
     drop_outdated_idle(node, fn, req.action.revision, outdated);
     auto& idle = pools_[node].idle[fn];
-    // Only when a worker is free to run it now: a claimed container must not wait in the queue behind
-    // invocations that wait for memory it holds (they could all wait for ever), and a warm start that
-    // has to queue is not the warm start the controller expected.
-    const bool worker_free = nodes_[node].busy_cores + nodes_[node].queued < config_.concurrency;
-    if (!idle.empty() && worker_free) {
-      claimed = std::make_shared<Idle>(std::move(idle.back()));
+    if (idle.empty()) {
+      // Nothing runs: the caller is told (stale).
+    } else if (nodes_[node].busy_cores + nodes_[node].queued < config_.concurrency) {
+      claimed = std::make_shared<Idle>(std::move(idle.back()));  // a worker takes it at once
       idle.pop_back();
       admit(node, fn);
+    } else {
+      // Every worker is busy: queued like any invocation, claiming nothing — a claimed container must not
+      // wait in the queue behind invocations waiting for the memory it holds (they could all wait for
+      // ever). When it runs it takes an idle container of its function, or the first one that frees.
+      admit(node, fn);
+      queued = true;
     }
   }
   if (!outdated.empty()) {
     outdated.clear();  // destroyed outside the lock
     memory_freed_.notify_all();
   }
-  if (!claimed) return false;
+  if (!claimed && !queued) return false;
   workers_[node]->post([this, node, fn, req = std::move(req), done = std::move(done), claimed]() mutable {
     execute(node, std::move(req), fn, std::move(done), std::move(claimed));
   });

@@ -76,9 +76,11 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   void dispatch(InvocationRequest request, std::function<void(ActivationRecord)> done) override;
   // Runs the invocation only if it starts warm: under the lock, on the invoker placement picks, takes an
   // idle container of the action's current code revision out of the pool (so no other invocation, expiry
-  // or eviction can take it before it runs) and queues the run with it; true. False if that invoker holds
-  // none, or none of its workers is free to run it now (a claimed container never waits in the queue
-  // behind invocations waiting for the memory it holds): nothing runs, `done` is never called and no policy observes an arrival. What an invoker does
+  // or eviction can take it before it runs) and queues the run with it; true. When every worker of that
+  // invoker is busy it claims nothing (a claimed container never waits in the queue behind invocations
+  // waiting for the memory it holds) and queues the invocation as dispatch() would; true: it will run
+  // there, on an idle container of its function or the first one that frees. False if that invoker holds
+  // none: nothing runs, `done` is never called and no policy observes an arrival. What an invoker does
   // with an invoke the controller sent expecting a warm start (docs/wire-protocol.md, "stale").
   bool dispatch_if_warm(InvocationRequest request, std::function<void(ActivationRecord)> done);
 

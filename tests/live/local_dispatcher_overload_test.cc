@@ -93,29 +93,36 @@ TEST(LocalDispatcherOverload, ColdStartsUnderASteadyOverloadStayWithinThePoolSiz
   EXPECT_EQ(s.completed, static_cast<std::uint64_t>(kInvocations));
 }
 
-// dispatch_if_warm claims an idle container only when a worker is free to run it now: with the one
-// worker busy, the idle container of `f` stays in the pool (and the controller is told "stale").
+// dispatch_if_warm with every worker busy claims nothing: the idle container of `f` stays in the pool
+// while the invocation queues (so no invocation waiting for memory can wait on it for ever), and the
+// invocation still runs there, warm, on that container once a worker is free. With a free worker it
+// claims the container at once.
 TEST(LocalDispatcherOverload, DispatchIfWarmClaimsNothingWhileEveryWorkerIsBusy) {
   FakeFactory factory;
   LocalDispatcher d(factory, one_invoker(1024, 1));
   std::promise<ActivationRecord> warmed;
   d.dispatch(InvocationRequest{noop("f"), "{}", "f0", 0}, [&](ActivationRecord r) { warmed.set_value(std::move(r)); });
-  ASSERT_EQ(warmed.get_future().get().start_kind, "cold");
+  const ActivationRecord cold = warmed.get_future().get();
+  ASSERT_EQ(cold.start_kind, "cold");
   std::promise<ActivationRecord> busy;
   d.dispatch(InvocationRequest{noop("g"), R"({"hold":1})", "g0", 0}, [&](ActivationRecord r) { busy.set_value(std::move(r)); });
   ASSERT_TRUE(eventually([&] { return d.state(0).busy == 1; }));
-  std::atomic<int> ran{0};
-  EXPECT_FALSE(d.dispatch_if_warm(InvocationRequest{noop("f"), "{}", "f1", 0}, [&](ActivationRecord) { ++ran; }));
-  EXPECT_EQ(d.state(0).idle.size(), 1u);  // f's container is still idle in the pool
+  std::promise<ActivationRecord> queued;
+  EXPECT_TRUE(d.dispatch_if_warm(InvocationRequest{noop("f"), "{}", "f1", 0},
+                                 [&](ActivationRecord r) { queued.set_value(std::move(r)); }));
+  EXPECT_EQ(d.state(0).idle.size(), 1u);  // f's container is still idle in the pool: not claimed
   factory.gate.open();
   EXPECT_EQ(busy.get_future().get().status, "success");
-  // The worker is free again: now the same call claims the idle container and runs warm.
-  std::promise<ActivationRecord> claimed;
+  const ActivationRecord ran = queued.get_future().get();
+  EXPECT_EQ(ran.start_kind, "warm");
+  EXPECT_EQ(ran.container, cold.container);
+  // A worker is free now: the same call claims the idle container at once.
   ASSERT_TRUE(eventually([&] { return d.state(0).busy == 0; }));
+  std::promise<ActivationRecord> claimed;
   ASSERT_TRUE(d.dispatch_if_warm(InvocationRequest{noop("f"), "{}", "f2", 0},
                                  [&](ActivationRecord r) { claimed.set_value(std::move(r)); }));
   EXPECT_EQ(claimed.get_future().get().start_kind, "warm");
-  EXPECT_EQ(ran.load(), 0);
+  EXPECT_EQ(factory.created.load(), 2);  // f's one container and g's
 }
 
 }  // namespace
