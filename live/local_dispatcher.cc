@@ -223,19 +223,20 @@ bool LocalDispatcher::dispatch_if_warm(InvocationRequest req, std::function<void
     node = place(fn);
     drop_outdated_idle(node, fn, req.action.revision, outdated);
     auto& idle = pools_[node].idle[fn];
-    if (idle.empty()) {
-      // Nothing runs: the caller is told (stale).
-    } else if (nodes_[node].busy_cores + nodes_[node].queued < config_.concurrency) {
+    const bool workers_busy = nodes_[node].busy_cores + nodes_[node].queued >= config_.concurrency;
+    if (!idle.empty() && !workers_busy) {
       claimed = std::make_shared<Idle>(std::move(idle.back()));  // a worker takes it at once
       idle.pop_back();
       admit(node, fn);
-    } else {
-      // Every worker is busy: queued like any invocation, claiming nothing — a claimed container must not
-      // wait in the queue behind invocations waiting for the memory it holds (they could all wait for
-      // ever). When it runs it takes an idle container of its function, or the first one that frees.
+    } else if (workers_busy && (!idle.empty() || pools_[node].running[fn] > 0)) {
+      // Every worker is busy and the function has containers here: queued like any invocation, claiming
+      // nothing — a claimed container must not wait in the queue behind invocations waiting for the
+      // memory it holds (they could all wait for ever) — and, when it runs, it takes an idle container of
+      // its function or the first one that frees. Answering stale instead would only bounce it back here
+      // (under overload about every other invocation, each a round trip).
       admit(node, fn);
       queued = true;
-    }
+    }  // else nothing runs: the caller is told (stale)
   }
   if (!outdated.empty()) {
     outdated.clear();  // destroyed outside the lock
@@ -368,6 +369,7 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
                                   : rec.start_kind == "prewarm" ? model::StartKind::kPrewarm
                                                                 : model::StartKind::kCold;
     meta.runtime = functions_[fn].runtime;
+    ++pools_[node].running[fn];
     keepalive_->on_start(meta, functions_[fn], kind, now());
     if (prewarm_) prewarm_->on_start(meta, kind, now());
   }
@@ -400,6 +402,7 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
     std::lock_guard lock(mu_);
     model::NodeState& ns = nodes_[node];
     --ns.busy_cores;
+    --pools_[node].running[fn];
     ns.reserved_mb -= functions_[fn].memory_mb;
     ++stats_.completed;
     if (rec.status != "success") ++stats_.errors;

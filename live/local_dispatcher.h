@@ -77,10 +77,11 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   // Runs the invocation only if it starts warm: under the lock, on the invoker placement picks, takes an
   // idle container of the action's current code revision out of the pool (so no other invocation, expiry
   // or eviction can take it before it runs) and queues the run with it; true. When every worker of that
-  // invoker is busy it claims nothing (a claimed container never waits in the queue behind invocations
-  // waiting for the memory it holds) and queues the invocation as dispatch() would; true: it will run
-  // there, on an idle container of its function or the first one that frees. False if that invoker holds
-  // none: nothing runs, `done` is never called and no policy observes an arrival. What an invoker does
+  // invoker is busy and the action has containers there (idle or running) it claims nothing (a claimed
+  // container never waits in the queue behind invocations waiting for the memory it holds) and queues the
+  // invocation as dispatch() would; true: it will run there, on an idle container of its function or the
+  // first one that frees. False otherwise (no idle container, and a worker free or none of the action's
+  // containers there): nothing runs, `done` is never called and no policy observes an arrival. What an invoker does
   // with an invoke the controller sent expecting a warm start (docs/wire-protocol.md, "stale").
   bool dispatch_if_warm(InvocationRequest request, std::function<void(ActivationRecord)> done);
 
@@ -116,6 +117,7 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   };
   struct Pool {
     std::map<model::FunctionId, std::vector<Idle>> idle;
+    std::map<model::FunctionId, std::int32_t> running;  // invocations running (or starting) per function
     std::vector<StemCell> stem_cells;
   };
   class Worker;
