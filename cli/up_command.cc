@@ -5,7 +5,11 @@
 // `hearth sim`. --invokers 0 waits for invokers started elsewhere; --in-process runs the invokers as
 // threads of this process instead (no wire hop). Prints the API host and the default namespace's
 // credentials (a random key per data directory: cli/default_namespace.h), then
-// serves until SIGINT/SIGTERM and stops everything it started.
+// serves until SIGINT/SIGTERM and stops everything it started: new connections are refused at once,
+// running activations may finish for --drain-timeout (30 s), then what still runs is recorded as ended
+// by the shutdown and the invoker processes are stopped, so the process exits within the drain timeout
+// plus a few seconds whatever functions do (--in-process invokers wait for a running function's own
+// time limit instead).
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/prctl.h>
@@ -58,7 +62,11 @@ struct UpFlags {
   bool restart_invokers = true;
   std::string activation_retention = "7d";  // activation records older than this are deleted; 0 = never
   std::string idle_timeout = "60s", header_timeout = "10s";
+  // On SIGTERM/SIGINT, how long running activations may go on before they are recorded as ended by the
+  // shutdown: Kubernetes' default termination grace period, which an OpenWhisk deployment's pods get.
+  std::string drain_timeout = "30s";
   int max_connections = live::HttpServerConfig{}.max_connections;
+  std::int64_t max_in_flight = live::ApiConfig{}.max_in_flight;
   PoolFlags pool;
 };
 
@@ -232,6 +240,7 @@ int run(const UpFlags& f) {
   http.header_timeout_ms = duration("--header-timeout", f.header_timeout) / 1000;
   http.max_connections = f.max_connections;
   const model::Micros retention = duration("--activation-retention", f.activation_retention);
+  const model::Micros drain = duration("--drain-timeout", f.drain_timeout);
   // Connections are descriptors: take the hard limit, and say when it cannot hold --max-connections.
   rlimit files{};
   if (getrlimit(RLIMIT_NOFILE, &files) == 0) {
@@ -312,6 +321,7 @@ int run(const UpFlags& f) {
   live::Dispatcher& dispatcher = local ? static_cast<live::Dispatcher&>(*local) : *remote;
   live::ApiConfig api_config;
   api_config.max_payload_bytes = f.max_payload_bytes;
+  api_config.max_in_flight = f.max_in_flight;
   live::Api api(store, dispatcher, api_config);
   api.set_metrics_source([&] {
     return (local ? local->prometheus_metrics() : remote->prometheus_metrics()) + store.prometheus_metrics();
@@ -336,14 +346,21 @@ int run(const UpFlags& f) {
   std::fflush(stdout);
   int sig = 0;
   sigwait(&signals, &sig);
-  std::printf("hearth up: stopping\n");
+  // Drain: no new connections; what runs may finish until the drain timeout, whatever functions do.
+  const auto drain_until = std::chrono::steady_clock::now() + std::chrono::microseconds(drain);
+  std::printf("hearth up: stopping (drain timeout %s)\n", f.drain_timeout.c_str());
   std::fflush(stdout);
-  server.stop();
-  children.terminate();  // invokers finish what they run and leave before the controller closes the wire
-  if (local) local->stop();
-  if (remote) remote->stop();
-  // What the invokers did not finish within their drain is recorded as ended by this stop.
-  store.end_unfinished("Hearth was stopped before this activation ended.", live::wall_us());
+  server.stop(drain_until);  // blocking invokes answered by then get their responses
+  const bool drained = api.in_flight().wait_idle(drain_until);  // non-blocking ones recorded by then too
+  const std::string why = "Hearth was stopped and its drain timeout (" + f.drain_timeout + ") passed before this activation ended.";
+  if (!drained) std::fprintf(stderr, "hearth up: the drain timeout passed with activations still running: recorded as ended by shutdown\n");
+  // The controller lets go of the invokers first (what still runs ends with `why`), then they are stopped
+  // (SIGTERM; SIGKILL 3 s later if a function still holds one).
+  if (remote) remote->stop(why);
+  children.terminate();
+  if (local) local->stop();  // in-process invokers: a running function is waited for (its own time limit)
+  // Anything accepted and still without a record is recorded as ended by this stop.
+  store.end_unfinished(why, live::wall_us());
   return 0;
 }
 
@@ -386,6 +403,15 @@ Action add_up_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-connections", f->max_connections, "Open HTTP connections; past it a new one gets 503")
       ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  cmd->add_option("--drain-timeout", f->drain_timeout,
+                  "On SIGTERM/SIGINT, how long running activations may finish before they are recorded as ended by "
+                  "the shutdown and the process exits (e.g. 30s, 500ms)")
+      ->capture_default_str();
+  cmd->add_option("--max-in-flight", f->max_in_flight,
+                  "Invocations per namespace accepted and not yet ended (running or queued); past it the API answers "
+                  "429 \"Too many concurrent requests in flight\" (OpenWhisk's throttle; 0: no bound)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40))
       ->capture_default_str();
   cmd->add_flag("!--no-invoker-restart", f->restart_invokers,
                 "Do not start again an invoker process that dies (by default it is restarted, with a backoff)");

@@ -132,7 +132,13 @@ std::string activation_json(const ActivationRecord& a) {
 }
 
 Api::Api(Store& store, Dispatcher& dispatcher, ApiConfig config)
-    : store_(store), dispatcher_(dispatcher), config_(config) {}
+    : store_(store), dispatcher_(dispatcher), config_(config),
+      in_flight_(std::make_shared<InFlightLimit>(config.max_in_flight)) {}
+
+std::string Api::prometheus_metrics() const {
+  return "# TYPE hearth_api_refused_too_many_in_flight_total counter\n"
+         "hearth_api_refused_too_many_in_flight_total " + std::to_string(in_flight_->refused()) + "\n";
+}
 
 bool PendingReply::send(HttpResponse response) {
   std::function<void(HttpResponse)> deliver;
@@ -185,15 +191,18 @@ AsyncAnswer Api::route(const HttpRequest& req, const std::string& rid, std::func
   const ParsedTarget target = parse_target(req.target);
   const std::vector<std::string> parts = split_path(target.path);
   if (parts.size() == 1 && parts[0] == "healthz") return ok_json({{"status", "ok"}});
-  if (parts.size() == 1 && parts[0] == "metrics" && metrics_) return HttpResponse{200, "text/plain; version=0.0.4", metrics_()};
-  if (parts.size() == 1 && parts[0] == "invokers" && invokers_) return HttpResponse{200, "application/json", invokers_()};
-  if (parts.size() < 3 || parts[0] != "api" || parts[1] != "v1" || parts[2] != "namespaces")
+  const bool operator_view = parts.size() == 1 && ((parts[0] == "metrics" && metrics_) || (parts[0] == "invokers" && invokers_));
+  if (!operator_view && (parts.size() < 3 || parts[0] != "api" || parts[1] != "v1" || parts[2] != "namespaces"))
     return error(404, "The requested resource does not exist.", rid);
 
   std::string user, key;
   if (!decode_basic_auth(req.authorization, &user, &key)) return error(401, "The supplied authentication is invalid.", rid);
   const auto ns = store_.authenticate(user, key);
   if (!ns) return error(401, "The supplied authentication is invalid.", rid);
+  if (operator_view) {
+    if (parts[0] == "metrics") return HttpResponse{200, "text/plain; version=0.0.4", metrics_() + prometheus_metrics()};
+    return HttpResponse{200, "application/json", invokers_()};
+  }
 
   if (parts.size() == 3) {
     if (req.method != "GET") return error(405, "Method not allowed.", rid);
@@ -285,6 +294,9 @@ AsyncAnswer Api::route(const HttpRequest& req, const std::string& rid, std::func
     json params = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
     if (params.is_discarded() || !params.is_object())
       return error(400, "The request content was malformed:\nparameters must be a JSON object", rid);
+    std::int64_t in_flight = 0;
+    std::shared_ptr<InFlightLimit::Slot> slot = in_flight_->try_acquire(*ns, &in_flight);
+    if (!slot) return error(429, in_flight_->message(in_flight), rid);
     InvocationRequest inv{std::move(*action), params.dump(), new_activation_id(), wall_us()};  // no copy of the code
     const std::string id = inv.activation_id;
     Store* store = &store_;
@@ -294,8 +306,9 @@ AsyncAnswer Api::route(const HttpRequest& req, const std::string& rid, std::func
       // if it cannot be written it is refused and nothing runs (Store::accept).
       auto reply = std::make_shared<PendingReply>(std::move(deliver));
       Dispatcher* dispatcher = &dispatcher_;
-      store_.accept(std::move(journal), [store, dispatcher, reply, rid, inv = std::move(inv)](bool committed) mutable {
+      store_.accept(std::move(journal), [store, dispatcher, reply, rid, slot, inv = std::move(inv)](bool committed) mutable {
         if (!committed) {
+          slot->release();
           reply->send(error(503, "The invocation could not be recorded; it was not run. Try again later.", rid));
           return;
         }
@@ -304,10 +317,14 @@ AsyncAnswer Api::route(const HttpRequest& req, const std::string& rid, std::func
           ActivationRecord r = record_for(inv);
           r.status = "whisk internal error";
           r.result_json = json{{"error", "The invocation was recorded too late and was not run."}}.dump();
+          slot->release();
           store->put_activation(std::move(r));
           return;
         }
-        dispatcher->dispatch(std::move(inv), [store](ActivationRecord r) { store->put_activation(std::move(r)); });
+        dispatcher->dispatch(std::move(inv), [store, slot](ActivationRecord r) {
+          slot->release();
+          store->put_activation(std::move(r));
+        });
       });
       return AsyncAnswer(reply, config_.blocking_wait_ms,
                          error(503, "The invocation could not be recorded in time; it was not run.", rid));
@@ -317,7 +334,8 @@ AsyncAnswer Api::route(const HttpRequest& req, const std::string& rid, std::func
     // answers; no thread waits for the function.
     auto reply = std::make_shared<PendingReply>(std::move(deliver));
     const bool result_only = flag(target.query, "result");
-    dispatcher_.dispatch(std::move(inv), [store, reply, result_only](ActivationRecord r) {
+    dispatcher_.dispatch(std::move(inv), [store, reply, result_only, slot](ActivationRecord r) {
+      slot->release();
       const bool success = r.status == "success";
       HttpResponse response = result_only ? ok_json(parse_result(r.result_json), success ? 200 : 502)
                                           : HttpResponse{success ? 200 : 502, "application/json", activation_json(r)};

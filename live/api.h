@@ -8,6 +8,8 @@
 //   GET    /healthz
 //   GET    /metrics   Prometheus text (from the metrics source set with set_metrics_source)
 //   GET    /invokers  OpenWhisk's invoker health map, {"invoker0/0": "up", ...} (set_invokers_source)
+// /metrics and /invokers need a namespace's key too (HTTP Basic, as Prometheus' basic_auth sends it):
+// they show every tenant's load; only /healthz answers without one.
 // Names: every namespace and action segment follows OpenWhisk's entity-name rule (live/entity_name.h; "."
 // and ".." are refused with 400), activation ids are 32 hex digits; `limit` is 0..200 (0 = 200, default
 // 30) and `skip` >= 0, else 400 with OpenWhisk's messages.
@@ -15,8 +17,9 @@
 // (Store::authenticate: salted hash, constant-time compare, no cache, so a rotated key fails at once);
 // "_" means the caller's namespace, and a key reaches only its own namespace's entities. Errors are JSON
 // {"error": message, "code": request id} with OpenWhisk's status codes: 400 malformed, 401 bad auth,
-// 403 another namespace, 404 missing, 405 method, 409 exists, 413 payload over the limit, 502 function
-// error (blocking invokes), 202 when a blocking invoke outlives its wait (the activation id is returned).
+// 403 another namespace, 404 missing, 405 method, 409 exists, 413 payload over the limit, 429 too many
+// invocations of the namespace in flight (ApiConfig::max_in_flight), 502 function error (blocking
+// invokes), 202 when a blocking invoke outlives its wait (the activation id is returned).
 // Thread-safe: handle() and handle_async() may run concurrently on several server threads.
 // handle_async() answers every request at once except blocking invokes, whose response is delivered
 // later from the dispatcher's completion (no thread waits for the function), so a server needs no
@@ -33,6 +36,7 @@
 
 #include "live/dispatcher.h"
 #include "live/http_types.h"
+#include "live/in_flight_limit.h"
 #include "live/store.h"
 
 namespace hearth::live {
@@ -48,6 +52,9 @@ struct ApiConfig {
   std::int64_t blocking_wait_ms = 60'000;      // then 202 with the activation id
   std::int64_t max_memory_mb = 2048;
   std::int64_t max_timeout_ms = 300'000;
+  // Invocations in flight per namespace (accepted, not yet ended); past it 429 with OpenWhisk's "Too many
+  // concurrent requests in flight" (live/in_flight_limit.h). 0: no bound.
+  std::int64_t max_in_flight = 1000;
 };
 
 // A response that arrives later (a blocking invoke): the invocation's completion and the wait's deadline
@@ -93,6 +100,10 @@ class Api {
   void set_metrics_source(std::function<std::string()> source) { metrics_ = std::move(source); }
   // Where /invokers' JSON comes from; unset = 404. Call before serving.
   void set_invokers_source(std::function<std::string()> source) { invokers_ = std::move(source); }
+  // Invocations in flight per namespace and the refusals past the bound (for /metrics and tests).
+  const InFlightLimit& in_flight() const { return *in_flight_; }
+  // Prometheus text of the API's own counters (in-flight invocations, refusals).
+  std::string prometheus_metrics() const;
 
  private:
   AsyncAnswer route(const HttpRequest& request, const std::string& request_id,
@@ -103,6 +114,7 @@ class Api {
   std::atomic<std::uint64_t> next_request_{1};
   std::function<std::string()> metrics_;
   std::function<std::string()> invokers_;
+  std::shared_ptr<InFlightLimit> in_flight_;  // shared with completions that may outlive a request
 };
 
 // A new 32-hex-character activation id (random, as OpenWhisk's).

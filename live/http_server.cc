@@ -40,9 +40,13 @@ class Outstanding {
     std::lock_guard lock(mu_);
     if (--n_ == 0) cv_.notify_all();
   }
-  void wait_zero() {
+  // Waits until none is owed, or until `deadline` (time_point::max(): no deadline).
+  void wait_zero(std::chrono::steady_clock::time_point deadline) {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return n_ == 0; });
+    if (deadline == std::chrono::steady_clock::time_point::max())
+      cv_.wait(lock, [this] { return n_ == 0; });
+    else
+      cv_.wait_until(lock, deadline, [this] { return n_ == 0; });
   }
 
  private:
@@ -418,7 +422,7 @@ struct HttpServer::Impl {
     });
   }
 
-  void stop() {
+  void stop(std::chrono::steady_clock::time_point drain_until) {
     if (stopped) return;
     stopped = true;
     asio::post(*ios[0], [this] {
@@ -427,7 +431,7 @@ struct HttpServer::Impl {
       retry->cancel();
     });
     for (std::size_t i = 0; i < ios.size(); ++i) asio::post(*ios[i], [this, i] { sweepers[i]->cancel(); });
-    shared.outstanding.wait_zero();  // blocking invokes in flight get their responses (or their 202)
+    shared.outstanding.wait_zero(drain_until);  // blocking invokes in flight get their responses (or their 202)
     for (auto& io : ios) io->stop();
     for (auto& t : threads) t.join();
   }
@@ -449,12 +453,13 @@ struct HttpServer::Impl {
 
 HttpServer::HttpServer(Api& api, HttpServerConfig config) : impl_(std::make_unique<Impl>(api, std::move(config))) {}
 HttpServer::~HttpServer() { stop(); }
+void HttpServer::stop(std::chrono::steady_clock::time_point drain_until) { impl_->stop(drain_until); }
 std::uint16_t HttpServer::port() const { return impl_->acceptor->local_endpoint().port(); }
 HttpServerStats HttpServer::stats() const {
   const Shared& s = impl_->shared;
   return {s.accepted.load(), s.refused_over_cap.load(), s.accept_errors.load(), s.timed_out.load(),
           s.bodies_refused.load(), s.open.load()};
 }
-void HttpServer::stop() { impl_->stop(); }
+void HttpServer::stop() { impl_->stop(std::chrono::steady_clock::time_point::max()); }
 
 }  // namespace hearth::live

@@ -17,8 +17,11 @@
 // accepting.
 // stop() closes the acceptor, waits until every blocking invoke in flight has been answered (its
 // response or its 202), then closes the connections and joins every thread; the destructor calls it.
+// stop(drain_until) waits for those answers only until then (a shutdown's drain timeout): a blocking
+// invoke still running loses its connection, and its completion, when it comes, writes to nothing.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -55,6 +58,7 @@ class HttpServer {
   std::uint16_t port() const;
   HttpServerStats stats() const;
   void stop();
+  void stop(std::chrono::steady_clock::time_point drain_until);
 
  private:
   struct Impl;

@@ -216,6 +216,7 @@ bool LocalDispatcher::dispatch_if_warm(InvocationRequest req, std::function<void
   model::NodeId node;
   model::FunctionId fn;
   std::shared_ptr<Idle> claimed;  // shared: the queued task must be copyable
+  bool queued = false;           // accepted without a claim: every worker is busy
   std::vector<std::unique_ptr<LiveContainer>> outdated;
   {
     std::lock_guard lock(mu_);
@@ -228,17 +229,26 @@ bool LocalDispatcher::dispatch_if_warm(InvocationRequest req, std::function<void
     node = place(fn);
     drop_outdated_idle(node, fn, req.action.revision, outdated);
     auto& idle = pools_[node].idle[fn];
-    if (!idle.empty()) {
-      claimed = std::make_shared<Idle>(std::move(idle.back()));
+    const bool workers_busy = nodes_[node].busy_cores + nodes_[node].queued >= config_.concurrency;
+    if (!idle.empty() && !workers_busy) {
+      claimed = std::make_shared<Idle>(std::move(idle.back()));  // a worker takes it at once
       idle.pop_back();
       admit(node, fn);
-    }
+    } else if (workers_busy && (!idle.empty() || pools_[node].running[fn] > 0)) {
+      // Every worker is busy and the function has containers here: queued like any invocation, claiming
+      // nothing — a claimed container must not wait in the queue behind invocations waiting for the
+      // memory it holds (they could all wait for ever) — and, when it runs, it takes an idle container of
+      // its function or the first one that frees. Answering stale instead would only bounce it back here
+      // (under overload about every other invocation, each a round trip).
+      admit(node, fn);
+      queued = true;
+    }  // else nothing runs: the caller is told (stale)
   }
   if (!outdated.empty()) {
     outdated.clear();  // destroyed outside the lock
     memory_freed_.notify_all();
   }
-  if (!claimed) return false;
+  if (!claimed && !queued) return false;
   workers_[node]->post([this, node, fn, req = std::move(req), done = std::move(done), claimed]() mutable {
     execute(node, std::move(req), fn, std::move(done), std::move(claimed));
   });
@@ -311,12 +321,30 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
       return c.runtime == functions_[fn].runtime &&
              (exact ? c.memory_mb == req.action.memory_mb : c.memory_mb >= req.action.memory_mb);
     });
+    bool cold = false;
+    if (!claimed && stem == stems.end()) {
+      // Wait until this invoker can hold one more container (running ones release memory when done).
+      // A container of this function that frees meanwhile is taken, warm, rather than evicted to make
+      // room for a new one: under a steady overload every freed container would otherwise be evicted
+      // and cold-started again (issue 11).
+      memory_freed_.wait(lock, [&] {
+        if (stopping_) return true;
+        drop_outdated_idle(node, fn, req.action.revision, evicted);
+        return !idle.empty() || make_room(node, req.action.memory_mb, evicted);
+      });
+      if (!idle.empty()) {
+        claimed = std::make_shared<Idle>(std::move(idle.back()));
+        idle.pop_back();
+      } else {
+        cold = true;
+      }
+    }
     if (claimed) {
       container = std::move(claimed->container);
       meta = claimed->meta;
       rec.start_kind = "warm";
       ++stats_.warm;
-    } else if (stem != stems.end()) {  // its memory is already held by the node
+    } else if (!cold) {  // a stem cell (found before any wait): its memory is already held by the node
       container = std::move(stem->container);
       meta.id = next_container_++;
       meta.node = node;
@@ -332,9 +360,7 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
       rec.start_kind = "prewarm";
       specialise = true;
       ++stats_.prewarm;
-    } else {
-      // Wait until this invoker can hold one more container (running ones release memory when done).
-      memory_freed_.wait(lock, [&] { return stopping_ || make_room(node, req.action.memory_mb, evicted); });
+    } else {  // make_room made room for it above
       ns.used_mb += req.action.memory_mb;
       meta.id = next_container_++;
       meta.node = node;
@@ -349,6 +375,7 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
                                   : rec.start_kind == "prewarm" ? model::StartKind::kPrewarm
                                                                 : model::StartKind::kCold;
     meta.runtime = functions_[fn].runtime;
+    ++pools_[node].running[fn];
     keepalive_->on_start(meta, functions_[fn], kind, now());
     if (prewarm_) prewarm_->on_start(meta, kind, now());
   }
@@ -381,6 +408,7 @@ void LocalDispatcher::execute(model::NodeId node, InvocationRequest req, model::
     std::lock_guard lock(mu_);
     model::NodeState& ns = nodes_[node];
     --ns.busy_cores;
+    --pools_[node].running[fn];
     ns.reserved_mb -= functions_[fn].memory_mb;
     ++stats_.completed;
     if (rec.status != "success") ++stats_.errors;

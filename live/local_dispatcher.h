@@ -2,7 +2,10 @@
 // `hearth sim`: placement picks an invoker (through this object's ClusterView), the invoker's pool gives
 // an idle (warm) container of the action, else a generic stem cell of its runtime specialised with its
 // code (prewarm; the prewarm policy's targets are topped up every tick), else starts a new one (cold), evicting idle containers in the
-// keep-alive policy's priority order when its memory is short, and the keep-alive policy decides each
+// keep-alive policy's priority order when its memory is short. An invocation that waits for memory takes
+// the first container of its own function that frees (warm) instead of evicting it for a new one, so a
+// steady overload of one function cold-starts at most the containers the invoker's memory holds. The
+// keep-alive policy decides each
 // idle container's expiry (a reaper destroys expired ones every `reap_interval_ms`).
 // Invokers here are in-process (each with `concurrency` worker threads); an out-of-process invoker
 // (`hearth invoker`, InvokerAgent) runs one LocalDispatcher of one invoker behind the wire protocol. Policies are not thread-safe: one mutex guards them and the
@@ -73,8 +76,12 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   void dispatch(InvocationRequest request, std::function<void(ActivationRecord)> done) override;
   // Runs the invocation only if it starts warm: under the lock, on the invoker placement picks, takes an
   // idle container of the action's current code revision out of the pool (so no other invocation, expiry
-  // or eviction can take it before it runs) and queues the run with it; true. False if that invoker holds
-  // none: nothing runs, `done` is never called and no policy observes an arrival. What an invoker does
+  // or eviction can take it before it runs) and queues the run with it; true. When every worker of that
+  // invoker is busy and the action has containers there (idle or running) it claims nothing (a claimed
+  // container never waits in the queue behind invocations waiting for the memory it holds) and queues the
+  // invocation as dispatch() would; true: it will run there, on an idle container of its function or the
+  // first one that frees. False otherwise (no idle container, and a worker free or none of the action's
+  // containers there): nothing runs, `done` is never called and no policy observes an arrival. What an invoker does
   // with an invoke the controller sent expecting a warm start (docs/wire-protocol.md, "stale").
   bool dispatch_if_warm(InvocationRequest request, std::function<void(ActivationRecord)> done);
 
@@ -113,6 +120,7 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   };
   struct Pool {
     std::map<model::FunctionId, std::vector<Idle>> idle;
+    std::map<model::FunctionId, std::int32_t> running;  // invocations running (or starting) per function
     std::vector<StemCell> stem_cells;
   };
   class Worker;

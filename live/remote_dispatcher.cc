@@ -69,14 +69,16 @@ RemoteDispatcher::RemoteDispatcher(RemoteDispatcherConfig config) : config_(std:
 
 RemoteDispatcher::~RemoteDispatcher() { stop(); }
 
-void RemoteDispatcher::stop() {
+void RemoteDispatcher::stop() { stop("the controller is stopping"); }
+
+void RemoteDispatcher::stop(const std::string& why) {
   std::vector<Pending> failed;
   {
     std::lock_guard lock(mu_);
     if (stopping_) return;
     stopping_ = true;
     for (std::size_t n = 0; n < invokers_.size(); ++n)
-      mark_down(static_cast<model::NodeId>(n), invokers_[n]->generation, "the controller is stopping", failed);
+      mark_down(static_cast<model::NodeId>(n), invokers_[n]->generation, why, failed);
   }
   changed_.notify_all();
   replace_wake_.notify_all();

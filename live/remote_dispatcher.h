@@ -108,7 +108,10 @@ class RemoteDispatcher final : public Dispatcher, public model::ClusterView {
   // Prometheus text: invocations, starts by kind, errors, invokers up, containers per state per invoker,
   // latency histogram.
   std::string prometheus_metrics();
+  // Closes every connection; the invocations in flight end as "whisk internal error" saying their
+  // invoker went away and `why` (default: "the controller is stopping").
   void stop();
+  void stop(const std::string& why);
 
  private:
   struct Invoker;

@@ -99,7 +99,7 @@ TEST_F(LiveFixture, StemCellsServeFirstInvocations) {
   platform = std::make_unique<Platform>(dir.str() + "/stem");
   client = std::make_unique<HttpClient>("127.0.0.1", platform->port());
   const auto prewarmed = [&] {
-    const std::string m = client->send({"GET", "/metrics", "", ""}).body;
+    const std::string m = client->send({"GET", "/metrics", platform->auth(), ""}).body;
     const std::string key = "state=\"prewarmed\"} ";
     const auto at = m.find(key);
     return at == std::string::npos ? 0 : std::stoi(m.substr(at + key.size()));
@@ -302,7 +302,7 @@ TEST(MultiInvoker, KilledAndHungInvokersAreNoticedAndTheOthersServe) {
     return std::make_pair(r.status, json::parse(r.body));
   };
   const auto is_up = [&](const std::string& name) {
-    const std::string m = client.send({"GET", "/metrics", "", ""}).body;
+    const std::string m = client.send({"GET", "/metrics", platform.auth(), ""}).body;
     return m.find("hearth_invoker_up{invoker=\"" + name + "\"} 1") != std::string::npos;
   };
   std::map<std::string, std::string> home;  // function → invoker
@@ -342,7 +342,7 @@ TEST(MultiInvoker, KilledAndHungInvokersAreNoticedAndTheOthersServe) {
   EXPECT_FALSE(is_up(hung));
   EXPECT_LE(std::chrono::steady_clock::now() - t1, std::chrono::milliseconds(2000));
 
-  const json health = json::parse(client.send({"GET", "/invokers", "", ""}).body);  // OpenWhisk's shape
+  const json health = json::parse(client.send({"GET", "/invokers", platform.auth(), ""}).body);  // OpenWhisk's shape
   EXPECT_EQ(health.size(), 3u) << health.dump();
   int up = 0;
   for (const auto& [key, state] : health.items()) up += state == "up";
@@ -383,7 +383,7 @@ TEST(MultiInvoker, AKilledInvokerIsRestarted) {
   }
   EXPECT_NE(second, 0);
   EXPECT_EQ(status, 200);
-  const std::string m = client.send({"GET", "/metrics", "", ""}).body;
+  const std::string m = client.send({"GET", "/metrics", platform.auth(), ""}).body;
   EXPECT_NE(m.find("hearth_invoker_up{invoker=\"invoker0\"} 1"), std::string::npos) << m;
 }
 

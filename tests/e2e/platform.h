@@ -6,12 +6,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "live/http_client.h"
@@ -56,6 +58,24 @@ class Platform {
       waitpid(pid_, &status, 0);
     }
     if (out_) fclose(out_);
+  }
+  // SIGTERM, then waits at most `limit` for the process to exit; past it SIGKILL (so nothing outlives the
+  // test). True if it exited by itself within the limit; `*took` is how long it took.
+  bool stop_within(std::chrono::milliseconds limit, std::chrono::milliseconds* took = nullptr) {
+    if (pid_ <= 0) return false;
+    const auto t0 = std::chrono::steady_clock::now();
+    kill(pid_, SIGTERM);
+    bool exited = false;
+    int status = 0;
+    while (!(exited = waitpid(pid_, &status, WNOHANG) == pid_) && std::chrono::steady_clock::now() - t0 < limit)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (took) *took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    if (!exited) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+    }
+    pid_ = -1;
+    return exited;
   }
   std::uint16_t port() const { return port_; }
   // The default namespace's key, from the export line: "UUID:KEY", and as an Authorization header.

@@ -158,27 +158,6 @@ TEST_F(ApiFixture, NonBlockingInvokeReturnsAnActivationId) {
   EXPECT_EQ(call("GET", "/api/v1/namespaces/_/activations/" + std::string(32, 'f')).status, 404);
 }
 
-// Keeps each invocation's completion for the test to call later, from another thread.
-class DeferredDispatcher final : public Dispatcher {
- public:
-  void dispatch(InvocationRequest req, std::function<void(ActivationRecord)> done) override {
-    std::lock_guard lock(mu);
-    pending.emplace_back(echo_record(req), std::move(done));
-  }
-  void complete_all() {
-    std::vector<std::pair<ActivationRecord, std::function<void(ActivationRecord)>>> now;
-    {
-      std::lock_guard lock(mu);
-      now.swap(pending);
-    }
-    std::thread([&now] {
-      for (auto& [r, done] : now) done(r);
-    }).join();
-  }
-  std::mutex mu;
-  std::vector<std::pair<ActivationRecord, std::function<void(ActivationRecord)>>> pending;
-};
-
 struct AsyncApiFixture : ::testing::Test {
   Store store{":memory:"};
   DeferredDispatcher dispatcher;

@@ -1,8 +1,13 @@
-// A Dispatcher for API and server tests: every invocation succeeds at once with its parameters as the
-// result (no containers, no threads).
+// Dispatchers for API and server tests: EchoDispatcher succeeds every invocation at once with its
+// parameters as the result (no containers, no threads); DeferredDispatcher keeps each completion until
+// the test calls complete_all().
 #pragma once
 
 #include <functional>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "live/dispatcher.h"
 
@@ -22,6 +27,27 @@ inline ActivationRecord echo_record(const InvocationRequest& req) {
 class EchoDispatcher final : public Dispatcher {
  public:
   void dispatch(InvocationRequest req, std::function<void(ActivationRecord)> done) override { done(echo_record(req)); }
+};
+
+// Keeps each invocation's completion for the test to call later, from another thread.
+class DeferredDispatcher final : public Dispatcher {
+ public:
+  void dispatch(InvocationRequest req, std::function<void(ActivationRecord)> done) override {
+    std::lock_guard lock(mu);
+    pending.emplace_back(echo_record(req), std::move(done));
+  }
+  void complete_all() {
+    std::vector<std::pair<ActivationRecord, std::function<void(ActivationRecord)>>> now;
+    {
+      std::lock_guard lock(mu);
+      now.swap(pending);
+    }
+    std::thread([&now] {
+      for (auto& [r, done] : now) done(r);
+    }).join();
+  }
+  std::mutex mu;
+  std::vector<std::pair<ActivationRecord, std::function<void(ActivationRecord)>>> pending;
 };
 
 }  // namespace hearth::live

@@ -77,6 +77,16 @@ class FakeContainer final : public LiveContainer {
   std::atomic<int>* destroyed_;
 };
 
+// Polls `done` every 5 ms for at most 10 s (a dispatcher's own threads make the progress).
+template <class F>
+bool eventually(F done) {
+  for (int i = 0; i < 2000; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
 class FakeFactory final : public ContainerFactory {
  public:
   std::unique_ptr<LiveContainer> create(const ActionRecord& a, std::int64_t* init_us, std::string* error) override {

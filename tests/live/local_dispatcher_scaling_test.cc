@@ -41,16 +41,6 @@ std::future<ActivationRecord> start(LocalDispatcher& d, const ActionRecord& a, c
   return f;
 }
 
-// Polls `done` every 5 ms for at most 10 s (the dispatcher's own threads make the progress).
-template <class F>
-bool eventually(F done) {
-  for (int i = 0; i < 2000; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return false;
-}
-
 TEST(LocalDispatcherScaling, OneWorkerContainersScaleOutForABurst) {
   FakeFactory factory;
   LocalDispatcher d(factory, scaled("hyperfaas:slots=1,max_slots=4,tick=10ms,window=20ms"));
