@@ -19,7 +19,9 @@
 // error (blocking invokes), 202 when a blocking invoke outlives its wait (the activation id is returned).
 // Thread-safe: handle() and handle_async() may run concurrently on several server threads.
 // handle_async() answers every request at once except blocking invokes, whose response is delivered
-// later from the dispatcher's completion (no thread waits for the function), so a server needs no
+// later from the dispatcher's completion once its activation record is on disk (Store::put_activation's
+// `written`: an answered record survives a controller kill), or at blocking_wait_ms as a 202 if the
+// store cannot write it by then (no thread waits for the function), so a server needs no
 // worker thread per in-flight invoke; handle() is the synchronous form (tests, simple callers).
 #pragma once
 

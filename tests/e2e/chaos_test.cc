@@ -381,3 +381,47 @@ TEST_F(ChaosTest, DataDirectoryDiskFull) {
 }
 
 }  // namespace
+
+namespace {
+
+// Found by the chaos test: a blocking invocation was answered with its record while that record still
+// waited (up to 2 ms) in the store's queue, so a controller killed right after the answer lost it — the
+// id then resolved to 404, or to "ended by that stop" when its journal row had been committed alone.
+TEST(ChaosFound, ABlockingAnswerIsOnDiskBeforeItIsSent) {
+  hearth::testing::TempDir dir;
+  const std::string data = dir.str() + "/data";
+  std::vector<pid_t> strays;
+  struct KillStrays {
+    std::vector<pid_t>& pids;
+    ~KillStrays() {
+      for (pid_t pid : pids)
+        if (is_hearth(pid)) kill(pid, SIGKILL);
+    }
+  } kill_strays{strays};
+  for (int round = 0; round < 3; ++round) {
+    std::string id;
+    json answer;
+    {
+      Platform platform(data, "--invokers 1 --prewarm none --sandbox off");
+      HttpClient client("127.0.0.1", platform.port());
+      if (round == 0) {
+        ASSERT_EQ(client.send({"PUT", "/api/v1/namespaces/_/actions/noop", platform.auth(),
+                               json{{"exec", {{"kind", "native"}, {"code", hearth::live::base64_encode(slurp(HEARTH_NATIVE_NOOP))}}}}.dump()})
+                      .status, 200);
+      }
+      const auto r = client.send({"POST", "/api/v1/namespaces/_/actions/noop?blocking=true", platform.auth(), R"({"round":1})"});
+      for (const auto& [name, pid] : platform.invokers()) strays.push_back(pid);
+      kill(platform.pid(), SIGKILL);  // at once: within the store's gathering window
+      ASSERT_EQ(r.status, 200) << r.body;
+      answer = json::parse(r.body);
+      id = answer["activationId"];
+    }
+    Platform platform(data, "--invokers 1 --prewarm none --sandbox off");
+    HttpClient client("127.0.0.1", platform.port());
+    const auto got = client.send({"GET", "/api/v1/namespaces/_/activations/" + id, platform.auth(), ""});
+    ASSERT_EQ(got.status, 200) << "round " << round << ": the answered activation " << id << " is gone";
+    EXPECT_EQ(json::parse(got.body), answer) << "round " << round;
+  }
+}
+
+}  // namespace
