@@ -4,7 +4,8 @@
 // directory's disk (a 16 MB tmpfs, root only) filled for 2 s. After each: every activation id the
 // platform handed out resolves (GET answers a record: a result or an explicit error), no id is handed out
 // twice, no id's record changes once read (a blocking answer's record included), and the platform serves
-// again — a blocking and a non-blocking invocation both succeed — soon after the fault ends. Each test
+// again — a blocking and a non-blocking invocation both succeed — soon after the fault ends (and, for the
+// invoker faults, `hearth up` has that invoker back as a new process, up in /metrics). Each test
 // prints one "chaos:" line with its counts and times (scripts/chaos-report gathers them for BENCHMARKS.md).
 // Bounded: load ~4 s per test, resolution within 30 s, and a watchdog SIGKILLs every process it started
 // if a test outlives 90 s; every process, mount and temp dir is removed on any exit.
@@ -92,6 +93,7 @@ struct Counts {
   int transport = 0;                  // no answer (connection refused or reset): never accepted
   int resolved = 0, resolved_error = 0, missing = 0, changed = 0, duplicate_ids = 0;
   std::int64_t serve_blocking_ms = -1, serve_nonblocking_ms = -1, resolve_ms = -1;
+  std::int64_t rejoin_ms = -1;  // invoker faults: until the faulted invoker serves again (a new process)
 };
 
 struct ChaosTest : ::testing::Test {
@@ -170,8 +172,12 @@ struct ChaosTest : ::testing::Test {
     ASSERT_EQ(send(c, "PUT", "/api/v1/namespaces/_/actions/noop",
                    json{{"exec", {{"kind", "native"}, {"code", hearth::live::base64_encode(slurp(HEARTH_NATIVE_NOOP))}}}}.dump())
                   .status, 200);
-    ASSERT_EQ(send(c, "POST", "/api/v1/namespaces/_/actions/work?blocking=true", "{}").status, 200);  // warm
+    const auto warm = send(c, "POST", "/api/v1/namespaces/_/actions/work?blocking=true", "{}");
+    ASSERT_EQ(warm.status, 200) << warm.body;
+    home = json::parse(warm.body)["hearth"]["invoker"];
+    ASSERT_TRUE(home == "invoker0" || home == "invoker1") << warm.body;
   }
+  std::string home;  // the invoker the load's function runs on (deploy): the one the invoker faults hit
 
   // Records one answer to an invocation of the load.
   void record(const HttpResponse& r, bool blocking) {
@@ -217,8 +223,34 @@ struct ChaosTest : ::testing::Test {
     load.clear();
   }
 
+  // For the invoker faults: the faulted invoker's pid; measure_serve_again then also measures how long
+  // until `hearth up` has it back (another process under its name, up in /metrics).
+  pid_t faulted_invoker = 0;
+  void measure_rejoin(Clock::time_point fault_ended) {
+    HttpClient c("127.0.0.1", port);
+    const std::string up = "hearth_invoker_up{invoker=\"" + home + "\"} 1";
+    while (Clock::now() - fault_ended < std::chrono::seconds(30)) {
+      const auto now = platform->invokers();
+      if (now.count(home) && now.at(home) != faulted_invoker &&
+          send(c, "GET", "/metrics", "").body.find(up) != std::string::npos) {
+        counts.rejoin_ms = ms_since(fault_ended);
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ADD_FAILURE() << home << " did not come back within 30 s";
+  }
+
   // After `fault_ended`: how long until a blocking and a non-blocking invocation each succeed.
   void measure_serve_again(Clock::time_point fault_ended) {
+    std::optional<std::thread> rejoin;
+    if (faulted_invoker) rejoin.emplace([&] { measure_rejoin(fault_ended); });
+    struct Join {
+      std::optional<std::thread>& t;
+      ~Join() {
+        if (t) t->join();
+      }
+    } join{rejoin};
     std::optional<HttpClient> c;
     for (int pass = 0; pass < 2; ++pass) {
       const bool blocking = pass == 0;
@@ -285,12 +317,12 @@ struct ChaosTest : ::testing::Test {
     const Counts& k = counts;
     std::printf("chaos: fault=%s accepted=%d blocking=%d nonblocking=%d refused=%d unanswered=%d resolved=%d "
                 "ended_by_error=%d missing=%d changed=%d duplicate_ids=%d serve_again_ms=%lld "
-                "serve_again_blocking_ms=%lld serve_again_nonblocking_ms=%lld resolve_ms=%lld\n",
+                "serve_again_blocking_ms=%lld serve_again_nonblocking_ms=%lld resolve_ms=%lld invoker_back_ms=%lld\n",
                 fault.c_str(), k.blocking + k.nonblocking, k.blocking, k.nonblocking, k.refused, k.transport, k.resolved,
                 k.resolved_error, k.missing, k.changed, k.duplicate_ids,
                 static_cast<long long>(std::max(k.serve_blocking_ms, k.serve_nonblocking_ms)),
                 static_cast<long long>(k.serve_blocking_ms), static_cast<long long>(k.serve_nonblocking_ms),
-                static_cast<long long>(k.resolve_ms));
+                static_cast<long long>(k.resolve_ms), static_cast<long long>(k.rejoin_ms));
     std::fflush(stdout);
     EXPECT_EQ(k.missing, 0);
     EXPECT_EQ(k.changed, 0);
@@ -323,20 +355,23 @@ struct ChaosTest : ::testing::Test {
 TEST_F(ChaosTest, InvokerKilled) {
   ASSERT_NO_FATAL_FAILURE(start());
   run("invoker-sigkill", [&] {
-    const auto invokers = platform->invokers();
-    EXPECT_EQ(kill(invokers.at("invoker0"), SIGKILL), 0);
+    faulted_invoker = platform->invokers().at(home);
+    EXPECT_EQ(kill(faulted_invoker, SIGKILL), 0);
     return Clock::now();
   });
 }
 
 TEST_F(ChaosTest, InvokerStopped) {
   ASSERT_NO_FATAL_FAILURE(start());
-  std::map<std::string, pid_t> invokers = platform->invokers();
   struct Resume {  // a stopped invoker must be able to take the platform's SIGTERM, also on failure
-    pid_t pid;
-    ~Resume() { kill(pid, SIGCONT); }
-  } resume{invokers.at("invoker0")};
+    pid_t pid = 0;
+    ~Resume() {
+      if (pid > 0) kill(pid, SIGCONT);
+    }
+  } resume;
   run("invoker-sigstop-3s", [&] {
+    // SIGCONT: it finds its connection closed, exits and is started again.
+    resume.pid = faulted_invoker = platform->invokers().at(home);
     EXPECT_EQ(kill(resume.pid, SIGSTOP), 0);
     std::this_thread::sleep_for(std::chrono::seconds(3));
     kill(resume.pid, SIGCONT);
