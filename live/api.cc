@@ -317,11 +317,17 @@ AsyncAnswer Api::route(const HttpRequest& req, const std::string& rid, std::func
     // right after the answer keeps it); no thread waits for the function.
     auto reply = std::make_shared<PendingReply>(std::move(deliver));
     const bool result_only = flag(target.query, "result");
-    dispatcher_.dispatch(std::move(inv), [store, reply, result_only](ActivationRecord r) {
+    const bool after_write = config_.answer_after_record_written;
+    dispatcher_.dispatch(std::move(inv), [store, reply, result_only, after_write](ActivationRecord r) {
       const bool success = r.status == "success";
       HttpResponse response = result_only ? ok_json(parse_result(r.result_json), success ? 200 : 502)
                                           : HttpResponse{success ? 200 : 502, "application/json", activation_json(r)};
       try {
+        if (!after_write) {
+          store->put_activation(std::move(r));
+          reply->send(std::move(response));
+          return;
+        }
         store->put_activation(std::move(r), [reply, response = std::move(response)]() mutable { reply->send(std::move(response)); });
       } catch (const StoreError& e) {
         reply->send(HttpResponse{500, "application/json", json{{"error", e.what()}}.dump()});

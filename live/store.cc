@@ -416,6 +416,7 @@ void Store::put_activation(ActivationRecord&& a, std::function<void()> written) 
     return;
   }
   bool wake = false;
+  const bool urgent = written != nullptr;
   {
     std::lock_guard lock(pending_mu_);
     if (pending_.size() + pending_accepts_.size() >= options_.max_pending) {
@@ -432,6 +433,13 @@ void Store::put_activation(ActivationRecord&& a, std::function<void()> written) 
   if (written) {  // dropped
     written();
     return;
+  }
+  if (urgent) {  // someone waits: write now on this thread (with whatever else is queued: group commit)
+    try {
+      flush();
+      return;
+    } catch (const StoreError&) {  // the writer retries it, with its back-off
+    }
   }
   if (wake) pending_cv_.notify_one();  // the writer sleeps only while nothing is queued, or gathers
 }

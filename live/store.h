@@ -140,8 +140,9 @@ class Store {
   void put_activation(ActivationRecord&& a);
   // The same, and `written` is called once, without the store's locks held, when the record is committed
   // (a failed write keeps it queued and retried: it waits) — or at once if the queue is full and the
-  // record is dropped. Such a record is written without the gathering wait. A blocking invoke answers
-  // from it, so an answered record survives a kill.
+  // record is dropped. Such a record is written at once on the caller's thread, with whatever else is
+  // queued (group commit; no gathering wait, no hop to the writer); if that fails, the writer retries it.
+  // A blocking invoke answers from it, so an answered record survives a kill.
   void put_activation(ActivationRecord&& a, std::function<void()> written);
   // Journals an accepted invocation; `committed` (may be empty) is called once, without the store's
   // locks held, with true when the row is on disk, false when it could not be written (see above).
