@@ -1,6 +1,7 @@
 // Platform overhead of the HTTP API on loopback, without a function: a blocking invoke through the
 // Beast server, basic auth, the SQLite store (activation record written) and a dispatcher that answers
-// at once — against the baseline of a GET /healthz round trip on the same server and connection.
+// at once — against the baseline of a GET /healthz round trip on the same server and connection, and
+// the same invoke answered before its record is committed (ApiConfig::answer_after_record_written).
 // BM_Authenticate times the key check alone (Store::authenticate on a store file, as `hearth up` has it:
 // one read by uuid on the read-only connection, a salted SHA-256, a constant-time compare), against
 // BM_ActionLookup, the cached action lookup every invoke also does; BM_SaltedSha256 is its hashing part.
@@ -39,17 +40,17 @@ class InstantDispatcher final : public Dispatcher {
 struct Platform {
   Store store{":memory:"};
   InstantDispatcher dispatcher;
-  Api api{store, dispatcher};
+  Api api;
   HttpServer server{api, HttpServerConfig{}};
-  Platform() {
+  explicit Platform(ApiConfig config = {}) : api(store, dispatcher, config) {
     store.put_namespace("guest", "uuid", "key");
     ActionRecord a{"guest", "noop", "native", ""};
     store.put_action(a, false);
   }
 };
 
-void run(benchmark::State& state, const HttpRequest& request) {
-  Platform p;
+void run(benchmark::State& state, const HttpRequest& request, ApiConfig config = {}) {
+  Platform p(config);
   HttpClient client("127.0.0.1", p.server.port());
   std::vector<double> us;
   us.reserve(100000);
@@ -107,6 +108,14 @@ void BM_BlockingInvokeNoFunction(benchmark::State& state) {
   run(state, HttpRequest{"POST", "/api/v1/namespaces/_/actions/noop?blocking=true&result=true", basic_auth("uuid", "key"),
                          R"({"x":1})"});
 }
+// The same, answered as soon as the record is queued (before the chaos test): what waiting for the
+// record's commit costs a blocking invoke.
+void BM_BlockingInvokeAnsweredBeforeTheRecordIsWritten(benchmark::State& state) {
+  ApiConfig config;
+  config.answer_after_record_written = false;
+  run(state, HttpRequest{"POST", "/api/v1/namespaces/_/actions/noop?blocking=true&result=true", basic_auth("uuid", "key"),
+                         R"({"x":1})"}, config);
+}
 
 }  // namespace
 
@@ -115,4 +124,5 @@ BENCHMARK(BM_SaltedSha256)->Iterations(200000);
 BENCHMARK(BM_ActionLookup)->Iterations(200000);
 BENCHMARK(BM_HealthzRoundTrip)->Iterations(20000)->UseRealTime();
 BENCHMARK(BM_BlockingInvokeNoFunction)->Iterations(20000)->UseRealTime();
+BENCHMARK(BM_BlockingInvokeAnsweredBeforeTheRecordIsWritten)->Iterations(20000)->UseRealTime();
 BENCHMARK_MAIN();

@@ -330,21 +330,26 @@ AsyncAnswer Api::route(const HttpRequest& req, const std::string& rid, std::func
                          error(503, "The invocation could not be recorded in time; it was not run.", rid));
     }
     store_.accept(std::move(journal), nullptr);  // a blocking invoke that outlives its wait answers 202 too
-    // Blocking: the completion stores the record (visible to reads before the response is sent) and
-    // answers; no thread waits for the function.
+    // Blocking: the completion stores the record and answers once it is on disk (a controller killed
+    // right after the answer keeps it); no thread waits for the function.
     auto reply = std::make_shared<PendingReply>(std::move(deliver));
     const bool result_only = flag(target.query, "result");
-    dispatcher_.dispatch(std::move(inv), [store, reply, result_only, slot](ActivationRecord r) {
+    const bool after_write = config_.answer_after_record_written;
+    dispatcher_.dispatch(std::move(inv), [store, reply, result_only, after_write, slot](ActivationRecord r) {
       slot->release();
       const bool success = r.status == "success";
       HttpResponse response = result_only ? ok_json(parse_result(r.result_json), success ? 200 : 502)
                                           : HttpResponse{success ? 200 : 502, "application/json", activation_json(r)};
       try {
-        store->put_activation(std::move(r));
+        if (!after_write) {
+          store->put_activation(std::move(r));
+          reply->send(std::move(response));
+          return;
+        }
+        store->put_activation(std::move(r), [reply, response = std::move(response)]() mutable { reply->send(std::move(response)); });
       } catch (const StoreError& e) {
-        response = HttpResponse{500, "application/json", json{{"error", e.what()}}.dump()};
+        reply->send(HttpResponse{500, "application/json", json{{"error", e.what()}}.dump()});
       }
-      reply->send(std::move(response));
     });
     return AsyncAnswer(reply, config_.blocking_wait_ms, ok_json({{"activationId", id}}, 202));
   }

@@ -22,7 +22,9 @@
 // invokes), 202 when a blocking invoke outlives its wait (the activation id is returned).
 // Thread-safe: handle() and handle_async() may run concurrently on several server threads.
 // handle_async() answers every request at once except blocking invokes, whose response is delivered
-// later from the dispatcher's completion (no thread waits for the function), so a server needs no
+// later from the dispatcher's completion once its activation record is on disk (Store::put_activation's
+// `written`: an answered record survives a controller kill), or at blocking_wait_ms as a 202 if the
+// store cannot write it by then (no thread waits for the function), so a server needs no
 // worker thread per in-flight invoke; handle() is the synchronous form (tests, simple callers).
 #pragma once
 
@@ -50,6 +52,10 @@ struct ApiConfig {
   std::size_t max_payload_bytes = 1 << 20;     // invoke parameters (OpenWhisk default 1 MB)
   std::size_t max_action_bytes = 48 << 20;     // action code
   std::int64_t blocking_wait_ms = 60'000;      // then 202 with the activation id
+  // A blocking invoke is answered once its record is committed. false answers as soon as it is queued:
+  // faster, but a controller killed within the store's batch window loses an answered record (found by
+  // tests/e2e/chaos_test.cc); kept as api_bench's baseline for what the wait costs.
+  bool answer_after_record_written = true;
   std::int64_t max_memory_mb = 2048;
   std::int64_t max_timeout_ms = 300'000;
   // Invocations in flight per namespace (accepted, not yet ended); past it 429 with OpenWhisk's "Too many

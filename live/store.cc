@@ -402,30 +402,46 @@ struct RunAfter {
 
 void Store::put_activation(const ActivationRecord& a) { put_activation(ActivationRecord(a)); }
 
-void Store::put_activation(ActivationRecord&& a) {
+void Store::put_activation(ActivationRecord&& a) { put_activation(std::move(a), nullptr); }
+
+void Store::put_activation(ActivationRecord&& a, std::function<void()> written) {
   if (!options_.async_activations) {
     RunAfter after;
     std::lock_guard lock(mu_);
     {
       std::lock_guard pending(pending_mu_);
-      pending_.push_back(std::move(a));
+      pending_.push_back({std::move(a), std::move(written)});
     }
     after.callbacks = write_pending();
     return;
   }
-  bool was_empty;
+  bool wake = false;
+  const bool urgent = written != nullptr;
   {
     std::lock_guard lock(pending_mu_);
     if (pending_.size() + pending_accepts_.size() >= options_.max_pending) {
       ++records_dropped_;  // counted in /metrics; its journal row (if any) ends it at the next start
       std::fprintf(stderr, "hearth: activation record %s dropped: %zu records wait for the store\n", a.id.c_str(),
                    pending_.size());
-      return;
+    } else {
+      wake = (pending_.empty() && pending_accepts_.empty()) || (written && !urgent_);
+      urgent_ = urgent_ || written;
+      pending_.push_back({std::move(a), std::move(written)});
+      written = nullptr;
     }
-    was_empty = pending_.empty() && pending_accepts_.empty();
-    pending_.push_back(std::move(a));
   }
-  if (was_empty) pending_cv_.notify_one();  // the writer sleeps only while nothing is queued
+  if (written) {  // dropped
+    written();
+    return;
+  }
+  if (urgent) {  // someone waits: write now on this thread (with whatever else is queued: group commit)
+    try {
+      flush();
+      return;
+    } catch (const StoreError&) {  // the writer retries it, with its back-off
+    }
+  }
+  if (wake) pending_cv_.notify_one();  // the writer sleeps only while nothing is queued, or gathers
 }
 
 void Store::accept(AcceptedInvocation invocation, std::function<void(bool)> committed) {
@@ -469,11 +485,12 @@ void Store::accept(AcceptedInvocation invocation, std::function<void(bool)> comm
 Store::Callbacks Store::write_pending() {
   static const std::string record_sql = std::string("INSERT OR REPLACE INTO activations (") + kActivationColumns +
                                         ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-  std::vector<ActivationRecord> batch;
+  std::vector<PendingRecord> batch;
   std::vector<PendingAccept> accepts;
   {
     std::lock_guard lock(pending_mu_);
     batch.swap(pending_);
+    urgent_ = false;
     accepts.swap(pending_accepts_);
     writing_ = batch.size() + accepts.size();
   }
@@ -490,7 +507,8 @@ Store::Callbacks Store::write_pending() {
       }
       sqlite3_stmt* record = prepared(record_sql.c_str(), "put activation");
       sqlite3_stmt* done = prepared("DELETE FROM accepted WHERE id = ?", "end journaled invocation");
-      for (const ActivationRecord& a : batch) {
+      for (const PendingRecord& p : batch) {
+        const ActivationRecord& a = p.record;
         {
           Statement s(db_, record, "put activation");
           s.bind(1, a.id).bind(2, a.ns).bind(3, a.action).bind(4, a.start_us).bind(5, a.end_us).bind(6, a.wait_us);
@@ -520,6 +538,8 @@ Store::Callbacks Store::write_pending() {
   Callbacks out;
   for (PendingAccept& p : accepts)
     if (p.committed) out.push_back([f = std::move(p.committed)] { f(true); });
+  for (PendingRecord& p : batch)
+    if (p.written) out.push_back(std::move(p.written));
   return out;
 }
 
@@ -573,7 +593,7 @@ std::size_t Store::end_unfinished(const std::string& why, std::int64_t now_us) {
   const std::size_t n = ended.size();
   {
     std::lock_guard pending(pending_mu_);
-    for (ActivationRecord& a : ended) pending_.push_back(std::move(a));
+    for (ActivationRecord& a : ended) pending_.push_back({std::move(a), nullptr});
   }
   flush();
   std::lock_guard lock(mu_);
@@ -604,20 +624,22 @@ void Store::flush() {
 
 void Store::writer_loop() {
   std::unique_lock lock(pending_mu_);
-  std::int64_t backoff_ms = 0;  // after a failed batch: 10 ms, doubling to 2 s
+  // After a failed batch: 10 ms, doubling to 250 ms, so writes resume soon after the disk is back.
+  std::int64_t backoff_ms = 0;
   while (true) {
     pending_cv_.wait(lock, [this] { return stopping_ || !pending_.empty() || !pending_accepts_.empty(); });
     if (stopping_) return;  // the destructor flushes the rest
     // Gather a batch: under load many records arrive while the previous batch is being written anyway.
+    // A record someone waits for (a blocking invoke's answer) is written at once, unless backing off.
     pending_cv_.wait_for(lock, std::chrono::milliseconds(std::max(options_.activation_flush_ms, backoff_ms)),
-                         [this] { return stopping_; });
+                         [this, backoff_ms] { return stopping_ || (urgent_ && backoff_ms == 0); });
     lock.unlock();
     try {
       flush();
       backoff_ms = 0;
     } catch (const StoreError& e) {
       if (backoff_ms == 0) std::fprintf(stderr, "hearth: activation records not written yet, retrying: %s\n", e.what());
-      backoff_ms = std::min<std::int64_t>(2'000, std::max<std::int64_t>(10, 2 * backoff_ms));
+      backoff_ms = std::min<std::int64_t>(250, std::max<std::int64_t>(10, 2 * backoff_ms));
       for (auto& refuse : refuse_stale_accepts()) refuse();
     }
     lock.lock();

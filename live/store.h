@@ -12,7 +12,8 @@
 // invocation a crash cannot lose (WAL with synchronous=NORMAL survives a killed process; a power loss
 // may take the last commits). An activation record deletes its journal row in the same transaction; on
 // the next start, end_unfinished() turns the rows left (accepted, never recorded) into records that say
-// so. A failed batch is never dropped: it goes back to the queue and is retried with back-off, counted
+// so. A failed batch is never dropped: it goes back to the queue and is retried with back-off (10 ms
+// doubling to 250 ms, so writes resume soon after a full disk has room again), counted
 // in prometheus_metrics(); a journal row that cannot be written within `accept_timeout_ms` is refused
 // (its callback gets false: the API answers 503 and runs nothing), and the queue is bounded
 // (`max_pending` records: past it put_activation drops and counts). Errors throw StoreError with the
@@ -137,6 +138,12 @@ class Store {
   // journal row of its id, if any.
   void put_activation(const ActivationRecord& a);
   void put_activation(ActivationRecord&& a);
+  // The same, and `written` is called once, without the store's locks held, when the record is committed
+  // (a failed write keeps it queued and retried: it waits) — or at once if the queue is full and the
+  // record is dropped. Such a record is written at once on the caller's thread, with whatever else is
+  // queued (group commit; no gathering wait, no hop to the writer); if that fails, the writer retries it.
+  // A blocking invoke answers from it, so an answered record survives a kill.
+  void put_activation(ActivationRecord&& a, std::function<void()> written);
   // Journals an accepted invocation; `committed` (may be empty) is called once, without the store's
   // locks held, with true when the row is on disk, false when it could not be written (see above).
   void accept(AcceptedInvocation invocation, std::function<void(bool committed)> committed);
@@ -166,6 +173,10 @@ class Store {
   std::mutex& auth_mu() { return auth_db_ == db_ ? mu_ : auth_only_mu_; }
   // The cached prepared statement for `sql` (mu_ held).
   sqlite3_stmt* prepared(const char* sql, const char* what);
+  struct PendingRecord {
+    ActivationRecord record;
+    std::function<void()> written;  // may be empty
+  };
   struct PendingAccept {
     AcceptedInvocation invocation;
     std::function<void(bool)> committed;
@@ -196,7 +207,8 @@ class Store {
   // Queued activation records (taken only with or without mu_, never mu_ after it: mu_ first).
   mutable std::mutex pending_mu_;
   std::condition_variable pending_cv_;
-  std::vector<ActivationRecord> pending_;
+  std::vector<PendingRecord> pending_;
+  bool urgent_ = false;  // a queued record has a `written` callback: the writer does not gather
   std::vector<PendingAccept> pending_accepts_;
   bool stopping_ = false;
   std::atomic<std::uint64_t> write_failures_{0}, records_dropped_{0}, accepts_refused_{0};
