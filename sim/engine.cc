@@ -404,7 +404,7 @@ class Engine {
     ProcessorSharing& cpu = cpu_[node];
     cpu.advance(now_);
     cpu_draining_ = node;
-    while (const auto job = cpu.pop_done()) finish_job(*job);
+    for (std::uint32_t job; cpu.pop_done(&job);) finish_job(job);
     cpu_draining_ = kNoNode;
     arm_cpu(node);
   }

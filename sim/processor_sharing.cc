@@ -126,24 +126,24 @@ void ProcessorSharing::remove_weighted(std::uint32_t job) {
 
 // Done-ness and finish instants in time left (not work left), so that the smallest tag of each set is
 // always the first done there.
-std::optional<std::uint32_t> ProcessorSharing::pop_done_weighted() {
+bool ProcessorSharing::pop_done_weighted(std::uint32_t* job) {
   if (!uncapped_tags_.empty()) {
     const TagKey& t = *uncapped_tags_.begin();
     if ((t.first - virtual_) / level_ <= kSlack) {
-      const std::uint32_t job = t.second;
-      remove_weighted(job);
-      return job;
+      *job = t.second;
+      remove_weighted(*job);
+      return true;
     }
   }
   if (!capped_tags_.empty()) {
     const TagKey& t = *capped_tags_.begin();
     if (t.first - wall_ <= kSlack) {
-      const std::uint32_t job = t.second;
-      remove_weighted(job);
-      return job;
+      *job = t.second;
+      remove_weighted(*job);
+      return true;
     }
   }
-  return std::nullopt;
+  return false;
 }
 
 model::Micros ProcessorSharing::next_finish_weighted() const {

@@ -25,7 +25,6 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
-#include <optional>
 #include <set>
 #include <unordered_map>
 #include <utility>
@@ -64,12 +63,15 @@ class ProcessorSharing {
     heap_.push_back(Tag{virtual_ + static_cast<double>(work_us), job});
     std::push_heap(heap_.begin(), heap_.end(), std::greater<>());
   }
-  // A job whose work is done at the current instant, removed; nullopt if none. Jobs that finish together
-  // come out in the order of their finish tags (equal tags: of their ids).
-  std::optional<std::uint32_t> pop_done() {
-    if (weighted_) return pop_done_weighted();
-    if (heap_.empty() || heap_.front().finish > virtual_ + kSlack) return std::nullopt;
-    return pop_top();
+  // Removes a job whose work is done at the current instant into *job; false if none. Jobs that finish
+  // together come out in the order of their finish tags (equal tags: of their ids). (Not an optional: a
+  // returned std::optional<uint32_t> goes through the stack, and reading it back stalls store forwarding
+  // on the engine's hottest path.)
+  bool pop_done(std::uint32_t* job) {
+    if (weighted_) return pop_done_weighted(job);
+    if (heap_.empty() || heap_.front().finish > virtual_ + kSlack) return false;
+    *job = pop_top();
+    return true;
   }
   // The instant the next job finishes at the current rates; model::kNever if none runs.
   model::Micros next_finish() const {
@@ -77,7 +79,9 @@ class ProcessorSharing {
     if (heap_.empty()) return model::kNever;
     const double left = heap_.front().finish - virtual_;
     if (left <= kSlack) return at_;
-    return at_ + static_cast<model::Micros>(std::ceil(left / rate() - kSlack));
+    // At one core each (no more jobs than cores, the usual case) left / 1.0 is left: no division.
+    const double time = static_cast<std::int32_t>(heap_.size()) <= cores_ ? left : left / rate();
+    return at_ + static_cast<model::Micros>(std::ceil(time - kSlack));
   }
   std::int32_t running() const {
     return static_cast<std::int32_t>(weighted_ ? weighted_jobs_.size() : heap_.size());
@@ -112,7 +116,7 @@ class ProcessorSharing {
   std::uint32_t pop_top();
   void advance_weighted(model::Micros now);
   void add_weighted(std::uint32_t job, model::Micros work_us, std::uint32_t weight);
-  std::optional<std::uint32_t> pop_done_weighted();
+  bool pop_done_weighted(std::uint32_t* job);
   model::Micros next_finish_weighted() const;
   void enter_weighted();
   void remove_weighted(std::uint32_t job);

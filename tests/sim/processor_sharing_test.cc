@@ -21,7 +21,7 @@ std::vector<std::uint32_t> step(ProcessorSharing& cpu, model::Micros* at) {
   *at = cpu.next_finish();
   cpu.advance(*at);
   std::vector<std::uint32_t> done;
-  while (const auto j = cpu.pop_done()) done.push_back(*j);
+  for (std::uint32_t j; cpu.pop_done(&j);) done.push_back(j);
   return done;
 }
 
@@ -263,7 +263,7 @@ void check_against_direct_simulation(bool weighted) {
       ++next;
     } else {
       cpu.advance(finish);
-      while (const auto j = cpu.pop_done()) got[*j] = finish;
+      for (std::uint32_t j; cpu.pop_done(&j);) got[j] = finish;
     }
   }
   // Each finish instant rounds up by under 1 µs, and the job finished late held its share meanwhile, so
