@@ -18,29 +18,47 @@ void ProcessorSharing::advance_weighted(model::Micros now) {
   at_ = now;
 }
 
-// The node's jobs so far all have weight 1: their heap becomes the uncapped set (a tag V + work/1 is the
-// same), nobody capped yet; rebalance() then places them with the newcomer.
+// More jobs than cores with different weights: the heap's jobs (each with finish − V µs of work left)
+// become uncapped jobs of a fresh virtual clock, and rebalance() caps the heaviest.
 void ProcessorSharing::enter_weighted() {
-  level_ = rate();  // before weighted_: the equal-weights rate of the heap's jobs
   weighted_ = true;
   wall_ = 0;
   uncapped_weight_ = 0;
   for (const Tag& t : heap_) {
-    weighted_jobs_.emplace(t.job, WeightedJob{1, false, t.finish});
-    uncapped_tags_.emplace(t.finish, t.job);
-    uncapped_weights_.emplace(1, t.job);
-    ++uncapped_weight_;
+    const double tag = (t.finish - virtual_) / static_cast<double>(t.weight);
+    weighted_jobs_.emplace(t.job, WeightedJob{t.weight, false, tag});
+    uncapped_tags_.emplace(tag, t.job);
+    uncapped_weights_.emplace(t.weight, t.job);
+    uncapped_weight_ += t.weight;
   }
   heap_.clear();
+  virtual_ = 0;
+  rebalance();
+}
+
+// No more jobs than cores: each runs at one core whatever its weight, so the fast path's heap (V at
+// rate 1) takes them back with their remaining work.
+void ProcessorSharing::leave_weighted() {
+  heap_.clear();
+  uniform_weight_ = weighted_jobs_.begin()->second.weight;
+  for (const auto& [job, j] : weighted_jobs_) {
+    const double left = j.capped ? j.tag - wall_ : (j.tag - virtual_) * static_cast<double>(j.weight);
+    heap_.push_back(Tag{left, job, j.weight});
+    if (j.weight != uniform_weight_) uniform_weight_ = 0;
+  }
+  std::make_heap(heap_.begin(), heap_.end(), std::greater<>());
+  virtual_ = 0;
+  weighted_ = false;
+  weighted_jobs_.clear();
+  uncapped_tags_.clear();
+  capped_tags_.clear();
+  uncapped_weights_.clear();
+  capped_weights_.clear();
+  uncapped_weight_ = 0;
 }
 
 void ProcessorSharing::add_weighted(std::uint32_t job, model::Micros work_us, std::uint32_t weight) {
-  assert(weight >= 1);
-  if (!weighted_) {
-    if (heap_.empty()) virtual_ = 0;
-    enter_weighted();
-  }
-  if (weighted_jobs_.empty()) virtual_ = wall_ = 0;
+  assert(weight >= 1 && weighted_);
   const double tag = virtual_ + static_cast<double>(work_us) / static_cast<double>(weight);
   weighted_jobs_.emplace(job, WeightedJob{weight, false, tag});
   uncapped_tags_.emplace(tag, job);
@@ -73,19 +91,13 @@ void ProcessorSharing::uncap(std::uint32_t job) {
   uncapped_weight_ += j.weight;
 }
 
-// Water-filling after the running set changed. The capped jobs are always the heaviest k (in (weight, job)
-// order), so the partition moves only at its boundary. With n > c the right k is the least for which the
-// level L_k = (c − k) / (weight of the others) keeps the heaviest uncapped job within its cap
-// (L_k · w <= 1); that condition only gets easier as k grows, so: uncap while k − 1 would do, then cap
-// while k does not. With n <= c every job runs at one core: all capped (going over c then uncaps only the
-// lightest few, those the water level does not reach).
+// Water-filling after the running set changed (weighted mode: more jobs than cores). The capped jobs are
+// always the heaviest k (in (weight, job) order), so the partition moves only at its boundary. The right
+// k is the least for which the level L_k = (c − k) / (weight of the others) keeps the heaviest uncapped
+// job within its cap (L_k · w <= 1); that condition only gets easier as k grows, so: uncap while k − 1
+// would do, then cap while k does not. At most c − 1 jobs are capped: some job always stays uncapped.
 void ProcessorSharing::rebalance() {
-  const auto n = static_cast<std::int64_t>(weighted_jobs_.size());
-  if (n <= cores_) {
-    while (!uncapped_weights_.empty()) cap(uncapped_weights_.rbegin()->second);
-    level_ = 1;  // no uncapped job: V stands for nothing until n > c
-    return;
-  }
+  assert(static_cast<std::int64_t>(weighted_jobs_.size()) > cores_);
   const auto cores = static_cast<double>(cores_);
   while (!capped_weights_.empty()) {
     const auto k = static_cast<double>(capped_weights_.size());
@@ -100,7 +112,7 @@ void ProcessorSharing::rebalance() {
       level_ = level;
       return;
     }
-    cap(uncapped_weights_.rbegin()->second);  // n > c: some job always stays uncapped
+    cap(uncapped_weights_.rbegin()->second);
   }
 }
 
@@ -116,9 +128,8 @@ void ProcessorSharing::remove_weighted(std::uint32_t job) {
     uncapped_weights_.erase({j.weight, job});
     uncapped_weight_ -= j.weight;
   }
-  if (weighted_jobs_.empty()) {  // idle: back to the equal-weights fast path
-    weighted_ = false;
-    virtual_ = wall_ = 0;
+  if (static_cast<std::int64_t>(weighted_jobs_.size()) <= cores_) {
+    leave_weighted();
     return;
   }
   rebalance();

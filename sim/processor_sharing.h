@@ -6,17 +6,21 @@
 // per µs. The jobs at their one-core cap are the heaviest ones. With equal weights this is min(1, c/n) each,
 // so a job's execution stretches while the node is over-committed instead of waiting in a queue.
 //
-// Kept in virtual time (GPS). Equal weights (every running job of weight 1, the fast path): V is the CPU
-// work each running job has received since the node was last idle, advanced at min(1, c/n); a job added
-// at V with w µs of work finishes when V reaches its tag V + w, and tags sit in a min-heap, so the next job
-// to finish is the top, whatever the running set does. Weighted (from the first job of weight != 1 until
-// the node is idle again): V advances at L per µs and an uncapped job's tag is V + work/w; the capped jobs
-// are tracked apart in wall time (their tag: the µs of the busy period at which they finish). When the
-// running set changes, the level is recomputed and jobs that cross their cap move between the two sets,
-// their remaining work carried over (at most the jobs whose cap status changes move: amortised few).
-// While n <= c every job is capped (each runs at one core).
-// Cost: equal weights: add and pop_done O(log n), next_finish O(1), advance O(1). Weighted: O(log n) per
-// job moved between sets, in ordered sets (slower constants). Independent of other nodes.
+// Kept in virtual time (GPS). The fast path, whenever no more jobs run than cores or all running jobs
+// have the same weight (every one at min(1, c/n) whatever its weight): V is the CPU work each running
+// job has received since the node was last idle, advanced at min(1, c/n); a job added at V with w µs of
+// work finishes when V reaches its tag V + w, and tags sit in a min-heap, so the next job to finish is
+// the top, whatever the running set does. Weighted (from the moment more jobs than cores run with
+// different weights until no more than the cores run again): V advances at L per µs and an uncapped
+// job's tag is V + work/w; the capped jobs are tracked apart in wall time (their tag: the µs of the busy
+// period at which they finish). When the running set changes, the level is recomputed and jobs that
+// cross their cap move between the two sets with their remaining work (only those whose cap status
+// changes). Entering and leaving the weighted mode converts every running job's remaining work.
+// Jobs all of weight 1 (`--cpu-weights equal`) never leave the fast path: the same arithmetic as before
+// weights existed, bit for bit.
+// Cost: fast path: add and pop_done O(log n), next_finish O(1), advance O(1). Weighted: O(log n) per job
+// moved between sets, in ordered sets (slower constants), O(n log n) per switch of mode. Independent of
+// other nodes.
 // Virtual work is a double internally (reset to 0 whenever the node goes idle); instants are int64 µs and
 // finish instants round up to the µs, so a job finishes at most 1 µs after its exact GPS finish.
 #pragma once
@@ -55,13 +59,19 @@ class ProcessorSharing {
   // A job with `work_us` µs of CPU work and CPU weight `weight` (>= 1) joins at the current instant (after
   // advance()).
   void add(std::uint32_t job, model::Micros work_us, std::uint32_t weight = 1) {
-    if (weight != 1 || weighted_) {
+    if (weighted_) {
       add_weighted(job, work_us, weight);
       return;
     }
-    if (heap_.empty()) virtual_ = 0;
-    heap_.push_back(Tag{virtual_ + static_cast<double>(work_us), job});
+    if (heap_.empty()) {
+      virtual_ = 0;
+      uniform_weight_ = weight;
+    } else if (weight != uniform_weight_) {
+      uniform_weight_ = 0;
+    }
+    heap_.push_back(Tag{virtual_ + static_cast<double>(work_us), job, weight});
     std::push_heap(heap_.begin(), heap_.end(), std::greater<>());
+    if (uniform_weight_ == 0 && static_cast<std::int32_t>(heap_.size()) > cores_) enter_weighted();
   }
   // Removes a job whose work is done at the current instant into *job; false if none. Jobs that finish
   // together come out in the order of their finish tags (equal tags: of their ids). (Not an optional: a
@@ -101,6 +111,7 @@ class ProcessorSharing {
   struct Tag {  // 16 bytes: four to a cache line
     double finish;  // virtual work at which the job is done
     std::uint32_t job;
+    std::uint32_t weight;
     bool operator>(const Tag& o) const { return finish != o.finish ? finish > o.finish : job > o.job; }
   };
   // A job of the weighted sets: its weight, whether it runs at its one-core cap, and its tag (virtual
@@ -119,6 +130,7 @@ class ProcessorSharing {
   bool pop_done_weighted(std::uint32_t* job);
   model::Micros next_finish_weighted() const;
   void enter_weighted();
+  void leave_weighted();
   void remove_weighted(std::uint32_t job);
   void rebalance();
   void cap(std::uint32_t job);
@@ -130,6 +142,7 @@ class ProcessorSharing {
   model::Micros at_ = 0;  // the instant virtual_ (and wall_) are for
   double virtual_ = 0;
   std::vector<Tag> heap_;  // min-heap (std::push_heap with std::greater); empty while weighted_
+  std::uint32_t uniform_weight_ = 0;  // the weight of every job in heap_, or 0 if they may differ
 
   // Weighted mode.
   double wall_ = 0;   // µs since the busy period began (capped jobs' clock)

@@ -267,11 +267,10 @@ void check_against_direct_simulation(bool weighted) {
     }
   }
   // Each finish instant rounds up by under 1 µs, and the job finished late held its share meanwhile, so
-  // the others are late too: each has at most 1 µs of work per finish event up to its own still to do.
-  // With equal weights that makes it late by at most that many µs (on these cases; a late job that a new
-  // arrival then slows could be later). With weights a light job's share can be small, and a late one
-  // that an arrival slows more again, so its lateness is bounded by that work at the slowest rate a job
-  // can have: min(1, cores · lightest weight / all weights).
+  // the others are late too: each has at most 1 µs of work per finish event up to its own still to do
+  // (and 1 µs of its own rounding). A late job that an arrival then slows does that work at its slower
+  // rate, so its lateness is bounded by that work at the slowest rate a job can have here:
+  // min(1, cores · lightest weight / all weights) (with equal weights min(1, cores / jobs)).
   double weight_sum = 0, lightest = 1e9;
   for (const Arrival& a : jobs) {
     weight_sum += a.weight;
@@ -284,8 +283,7 @@ void check_against_direct_simulation(bool weighted) {
     const auto events_before = static_cast<double>(std::upper_bound(order.begin(), order.end(), expected[j]) -
                                                    order.begin());
     RC_ASSERT(static_cast<double>(got[j]) >= expected[j] - 1e-3);  // never early (beyond rounding)
-    if (weighted) RC_ASSERT(static_cast<double>(got[j]) <= expected[j] + (events_before + 1) / slowest + 1e-3);
-    else RC_ASSERT(static_cast<double>(got[j]) <= expected[j] + events_before + 1e-3);
+    RC_ASSERT(static_cast<double>(got[j]) <= expected[j] + (events_before + 1) / slowest + 1e-3);
   }
 }
 
