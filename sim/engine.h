@@ -57,9 +57,10 @@ struct SimConfig {
   // How a node's cores run its invocations (docs/architecture.md, "One invocation", steps 4-5):
   //  kShares: processor sharing. Every invocation a node starts runs at once (as many as its memory
   //    holds, as OpenWhisk's per-invoker memory semaphore admits them); when more run than the node has
-  //    cores, each progresses at cores/running of a core (never faster than one core), so executions
-  //    stretch instead of queueing (sim/processor_sharing.h). Start-up (cold, init, resume) is not CPU
-  //    work: it elapses at wall speed. The scaling path keeps its policies' own limit (a slot per core).
+  //    cores, each progresses at cores/running of a core (weighted by cpu_weights below; never faster
+  //    than one core), so executions stretch instead of queueing (sim/processor_sharing.h). Start-up
+  //    (cold, init, resume) is not CPU work: it elapses at wall speed. The scaling path keeps its
+  //    policies' own limit (a slot per core).
   //  kFifo: one core per running invocation; an invocation waits in its node's FIFO queue while all
   //    cores are busy, then runs for its trace duration.
   enum class CpuModel : std::uint8_t { kShares, kFifo };

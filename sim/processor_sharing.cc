@@ -4,10 +4,32 @@
 
 namespace hearth::sim {
 
+// The heap's top out, as std::pop_heap would (Floyd's: the hole goes down to a leaf by the earlier child,
+// then the last tag rises from there), with the child chosen without a branch: which child finishes first
+// is a coin toss the branch predictor loses half the time. Tags are distinct (job ids are), so the tops
+// come out in the same order whatever the layout.
 std::uint32_t ProcessorSharing::pop_top() {
-  std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
-  const std::uint32_t job = heap_.back().job;
+  const auto before = [](const Tag& a, const Tag& b) {
+    return (a.finish < b.finish) | ((a.finish == b.finish) & (a.job < b.job));
+  };
+  const std::uint32_t job = heap_.front().job;
+  const Tag last = heap_.back();
   heap_.pop_back();
+  const std::size_t n = heap_.size();
+  if (n == 0) return job;
+  std::size_t hole = 0;
+  for (std::size_t child = 1; child < n; child = 2 * hole + 1) {
+    if (child + 1 < n) child += static_cast<std::size_t>(before(heap_[child + 1], heap_[child]));
+    heap_[hole] = heap_[child];
+    hole = child;
+  }
+  while (hole > 0) {
+    const std::size_t parent = (hole - 1) / 2;
+    if (!before(last, heap_[parent])) break;
+    heap_[hole] = heap_[parent];
+    hole = parent;
+  }
+  heap_[hole] = last;
   return job;
 }
 
