@@ -6,8 +6,9 @@
 // per µs. The jobs at their one-core cap are the heaviest ones. With equal weights this is min(1, c/n) each,
 // so a job's execution stretches while the node is over-committed instead of waiting in a queue.
 //
-// Kept in virtual time (GPS). The fast path, whenever no more jobs run than cores or all running jobs
-// have the same weight (every one at min(1, c/n) whatever its weight): V is the CPU work each running
+// Kept in virtual time (GPS). The fast path, whenever no more jobs run than cores or every job added
+// since the node was last idle (or left the weighted mode) has the same weight (every one then runs at
+// min(1, c/n) whatever the weight): V is the CPU work each running
 // job has received since the node was last idle, advanced at min(1, c/n); a job added at V with w µs of
 // work finishes when V reaches its tag V + w, and tags sit in a min-heap, so the next job to finish is
 // the top, whatever the running set does. Weighted (from the moment more jobs than cores run with
@@ -22,7 +23,8 @@
 // moved between sets, in ordered sets (slower constants), O(n log n) per switch of mode. Independent of
 // other nodes.
 // Virtual work is a double internally (reset to 0 whenever the node goes idle); instants are int64 µs and
-// finish instants round up to the µs, so a job finishes at most 1 µs after its exact GPS finish.
+// finish instants round up to the µs, so a finish comes under 1 µs after its exact GPS instant (and the
+// job's share held meanwhile delays the others slightly: tests/sim/processor_sharing_test.cc bounds it).
 #pragma once
 
 #include <algorithm>
