@@ -62,6 +62,7 @@ void BM_Simulate(benchmark::State& state, const std::string& preset_name, const 
   config.placement = preset->placement;
   config.keepalive = preset->keepalive;
   config.prewarm = preset->prewarm;
+  config.cpu_weights = preset->cpu_weights;  // as `hearth sim --preset` runs it
   config.scaling = scaling;
   config.cpu_model = cpu.model;
   if (!cpu.contention) config.cold_contention_us = 0;

@@ -29,6 +29,8 @@ Action add_policies_command(CLI::App& app) {
                   p.keepalive.c_str(), p.prewarm.c_str());
       if (p.memory_min_mb > 0 || p.memory_max_mb > 0)
         std::printf(" memory=%lld-%lldMB", static_cast<long long>(p.memory_min_mb), static_cast<long long>(p.memory_max_mb));
+      if (p.cpu_weights != policy::CpuWeights::kEqual)
+        std::printf(" cpu-weights=%s", policy::cpu_weights_name(p.cpu_weights));
       std::printf("\n      %s\n", p.summary.c_str());
     }
     return 0;

@@ -46,6 +46,7 @@ struct SimFlags {
   bool quiet = false;
   double find_max_rate = 0;  // > 0: search each run's max sustained rate up to this (needs a window)
   double rate_precision = 0.01;
+  std::string cpu_weights;  // --cpu-weights: equal | memory; empty: the preset's (equal without one)
 };
 
 std::vector<std::string> split_commas(const std::string& s) {
@@ -61,6 +62,7 @@ struct RunSpec {
   std::string name, placement, keepalive, prewarm;
   std::string scaling = "none";
   model::MegaBytes memory_min_mb = 0, memory_max_mb = 0;  // the preset's action memory limits
+  policy::CpuWeights cpu_weights = policy::CpuWeights::kEqual;  // the preset's, or --cpu-weights
 };
 
 RunSpec resolve(const std::string& preset_name, const SimFlags& f) {
@@ -75,7 +77,9 @@ RunSpec resolve(const std::string& preset_name, const SimFlags& f) {
     spec = RunSpec{p->name, p->placement, p->keepalive, p->prewarm};
     spec.memory_min_mb = p->memory_min_mb;
     spec.memory_max_mb = p->memory_max_mb;
+    spec.cpu_weights = p->cpu_weights;
   }
+  if (!f.cpu_weights.empty()) spec.cpu_weights = *policy::parse_cpu_weights(f.cpu_weights);
   const bool overridden = !f.placement.empty() || !f.keepalive.empty() || !f.prewarm.empty();
   if (!f.placement.empty()) spec.placement = f.placement;
   if (!f.keepalive.empty()) spec.keepalive = f.keepalive;
@@ -124,6 +128,7 @@ sim::SimResult run_one(const SimFlags& f, const RunSpec& spec, trace::BurstWindo
   config.scaling = spec.scaling;
   config.memory_min_mb = spec.memory_min_mb;
   config.memory_max_mb = spec.memory_max_mb;
+  config.cpu_weights = spec.cpu_weights;
   if (!f.quiet) {
     std::fprintf(stderr, "hearth sim: %s on %s\n", spec.name.c_str(), workload.description.c_str());
     config.progress = terminal_progress(spec.name);
@@ -299,6 +304,11 @@ Action add_sim_command(CLI::App& app) {
                   "waiting (I/O) at wall speed that slows nobody")
       ->default_val(1.0)
       ->check(CLI::Range(1e-9, 1.0));
+  cmd->add_option("--cpu-weights", flags->cpu_weights,
+                  "With --cpu-model shares: how a node's cores are divided when over-committed: equal, or memory "
+                  "(OpenWhisk's --cpu-shares, in proportion to memory); default: the preset's (memory for openwhisk "
+                  "and openwhisk-2020, equal otherwise)")
+      ->check(CLI::IsMember({"equal", "memory"}));
   cmd->add_option("--cold-contention", flags->config.cold_contention,
                   "Cold-start contention, relative: a cold start beginning beside N-1 others on its node costs "
                   "(1 + K(N-1)) times its cold-start time (K scaled like --cold-contention-ms; docs/calibration.md)")

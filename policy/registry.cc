@@ -343,11 +343,11 @@ std::unique_ptr<ScalingPolicy> make_scaling(std::string_view text, const PolicyC
 const std::vector<Preset>& all_presets() {
   static const std::vector<Preset> presets = {
       {"openwhisk", "OpenWhisk as users run it: sharding balancer, pause/destroy pool, reactive stem cells",
-       "openwhisk", "openwhisk", "openwhisk"},
+       "openwhisk", "openwhisk", "openwhisk", 0, 0, CpuWeights::kMemory},
       {"openwhisk-2020",
        "the Sophon chapter's OpenWhisk (commit 18bbac5): 90% managed invokers, pause after 50 ms, 2 static "
        "Node.js 256 MB stem cells; action memory clamped to 128-512 MB (docs/policies.md)",
-       "openwhisk:managed=0.9", "openwhisk:pause=50ms", "openwhisk-static", 128, 512},
+       "openwhisk:managed=0.9", "openwhisk:pause=50ms", "openwhisk-static", 128, 512, CpuWeights::kMemory},
       {"ttl", "fixed 10-minute keep-alive (the common industry default), OpenWhisk placement", "openwhisk", "ttl:10m",
        "none"},
       {"faascache", "FaasCache Greedy-Dual keep-alive, OpenWhisk placement", "openwhisk", "greedy-dual", "none"},

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/function_spec.h"
+#include "policy/cpu_shares.h"
 #include "policy/keepalive.h"
 #include "policy/placement.h"
 #include "policy/policy_spec.h"
@@ -59,6 +60,9 @@ struct Preset {
   // [min, max] for the semaphore and the container alike; 0 = no limit.
   model::MegaBytes memory_min_mb = 0;
   model::MegaBytes memory_max_mb = 0;
+  // How the simulator's processor sharing weighs invocations (policy/cpu_shares.h): OpenWhisk's presets
+  // give Docker's --cpu-shares in proportion to memory, as OpenWhisk's invoker does; the others equal.
+  CpuWeights cpu_weights = CpuWeights::kEqual;
 };
 const std::vector<Preset>& all_presets();
 const Preset* find_preset(std::string_view name);

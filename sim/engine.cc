@@ -75,6 +75,9 @@ class Engine {
     if (shares()) {
       cpu_.assign(config.nodes, ProcessorSharing(config.node_cores));
       cpu_pending_.assign(config.nodes, {});
+      if (config.cpu_weights != policy::CpuWeights::kEqual)
+        for (const FunctionSpec& f : functions_)
+          weights_.push_back(policy::cpu_weight(config.cpu_weights, config.node_memory_mb, f.memory_mb));
     }
     if (config.series_interval_us <= 0) throw std::invalid_argument("series interval must be positive");
     if (config.memory_min_mb < 0 || config.memory_max_mb < 0 ||
@@ -377,7 +380,8 @@ class Engine {
     const NodeId node = cluster_.container(jobs_[job].container).node;
     ProcessorSharing& cpu = cpu_[node];
     cpu.advance(now_);
-    cpu.add(job, cpu_work(jobs_[job].inv));
+    const model::FunctionId fn = jobs_[job].inv.function;
+    cpu.add(job, cpu_work(jobs_[job].inv), weights_.empty() ? 1 : weights_[fn]);
     arm_cpu(node);
   }
 
@@ -402,7 +406,7 @@ class Engine {
     ProcessorSharing& cpu = cpu_[node];
     cpu.advance(now_);
     cpu_draining_ = node;
-    while (const auto job = cpu.pop_done()) finish_job(*job);
+    for (std::uint32_t job; cpu.pop_done(&job);) finish_job(job);
     cpu_draining_ = kNoNode;
     arm_cpu(node);
   }
@@ -960,6 +964,7 @@ class Engine {
   std::vector<std::uint32_t> pending_gen_;
   ColdContention contention_;
   std::vector<ProcessorSharing> cpu_;          // node → its CPU (kShares only)
+  std::vector<std::uint32_t> weights_;         // function → CPU weight (empty: all equal)
   std::vector<std::vector<Micros>> cpu_pending_;  // node → min-heap of its pending kCpuDone instants
   static constexpr NodeId kNoNode = std::numeric_limits<NodeId>::max();
   NodeId cpu_draining_ = kNoNode;                 // the node whose finished jobs cpu_done is completing

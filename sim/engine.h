@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "model/time.h"
+#include "policy/cpu_shares.h"
 #include "sim/latency_timeline.h"
 #include "sim/metrics.h"
 #include "trace/workload.h"
@@ -58,9 +59,10 @@ struct SimConfig {
   // How a node's cores run its invocations (docs/architecture.md, "One invocation", steps 4-5):
   //  kShares: processor sharing. Every invocation a node starts runs at once (as many as its memory
   //    holds, as OpenWhisk's per-invoker memory semaphore admits them); when more run than the node has
-  //    cores, each progresses at cores/running of a core (never faster than one core), so executions
-  //    stretch instead of queueing (sim/processor_sharing.h). Start-up (cold, init, resume) is not CPU
-  //    work: it elapses at wall speed. The scaling path keeps its policies' own limit (a slot per core).
+  //    cores, each progresses at cores/running of a core (weighted by cpu_weights below; never faster
+  //    than one core), so executions stretch instead of queueing (sim/processor_sharing.h). Start-up
+  //    (cold, init, resume) is not CPU work: it elapses at wall speed. The scaling path keeps its
+  //    policies' own limit (a slot per core).
   //  kFifo: one core per running invocation; an invocation waits in its node's FIFO queue while all
   //    cores are busy, then runs for its trace duration.
   enum class CpuModel : std::uint8_t { kShares, kFifo };
@@ -68,6 +70,10 @@ struct SimConfig {
   // kShares only: the share of a trace duration that is CPU work subject to sharing; the rest is waiting
   // (I/O) that elapses at wall speed before the CPU part and slows nobody. 0 < cpu_fraction <= 1.
   double cpu_fraction = 1.0;
+  // kShares only: each invocation's CPU weight (policy/cpu_shares.h): equal, or OpenWhisk's --cpu-shares from
+  // its function's memory (after the action memory limits below) and node_memory_mb as the invoker's user
+  // memory. Weighted processor sharing water-fills the cores, no invocation above one core.
+  policy::CpuWeights cpu_weights = policy::CpuWeights::kEqual;
   // Cold-start contention (sim/cold_contention.h): a cold start beginning while N-1 others are in progress
   // on its node costs cold_start_us · (1 + k·(N−1)) + d·(N−1), with k = cold_contention and
   // d = cold_contention_us as measured on a machine of cold_contention_cores cores, scaled to the node

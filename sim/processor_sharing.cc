@@ -1,50 +1,193 @@
 #include "sim/processor_sharing.h"
 
-#include <algorithm>
-#include <cmath>
-#include <functional>
+#include <cassert>
 
 namespace hearth::sim {
-namespace {
-// Rounding slack in virtual work (µs): a job whose tag is this close to V is done. Far below the 1 µs
-// resolution of instants, far above double's error on a busy period of days.
-constexpr double kSlack = 1e-3;
-}  // namespace
 
-double ProcessorSharing::rate() const {
-  const auto n = static_cast<std::int32_t>(heap_.size());
-  return n <= cores_ ? 1.0 : static_cast<double>(cores_) / static_cast<double>(n);
-}
-
-void ProcessorSharing::advance(model::Micros now) {
-  if (now <= at_) return;
-  if (heap_.empty()) {
-    virtual_ = 0;  // idle: restart the clock, keeping its values small
-  } else {
-    virtual_ += static_cast<double>(now - at_) * rate();
-  }
-  at_ = now;
-}
-
-void ProcessorSharing::add(std::uint32_t job, model::Micros work_us) {
-  if (heap_.empty()) virtual_ = 0;
-  heap_.push_back(Tag{virtual_ + static_cast<double>(work_us), job});
-  std::push_heap(heap_.begin(), heap_.end(), std::greater<>());
-}
-
-std::optional<std::uint32_t> ProcessorSharing::pop_done() {
-  if (heap_.empty() || heap_.front().finish > virtual_ + kSlack) return std::nullopt;
-  std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
-  const std::uint32_t job = heap_.back().job;
+// The heap's top out, as std::pop_heap would (Floyd's: the hole goes down to a leaf by the earlier child,
+// then the last tag rises from there), with the child chosen without a branch: which child finishes first
+// is a coin toss the branch predictor loses half the time. Tags are distinct (job ids are), so the tops
+// come out in the same order whatever the layout.
+std::uint32_t ProcessorSharing::pop_top() {
+  const auto before = [](const Tag& a, const Tag& b) {
+    return (a.finish < b.finish) | ((a.finish == b.finish) & (a.job < b.job));
+  };
+  const std::uint32_t job = heap_.front().job;
+  const Tag last = heap_.back();
   heap_.pop_back();
+  const std::size_t n = heap_.size();
+  if (n == 0) return job;
+  std::size_t hole = 0;
+  for (std::size_t child = 1; child < n; child = 2 * hole + 1) {
+    if (child + 1 < n) child += static_cast<std::size_t>(before(heap_[child + 1], heap_[child]));
+    heap_[hole] = heap_[child];
+    hole = child;
+  }
+  while (hole > 0) {
+    const std::size_t parent = (hole - 1) / 2;
+    if (!before(last, heap_[parent])) break;
+    heap_[hole] = heap_[parent];
+    hole = parent;
+  }
+  heap_[hole] = last;
   return job;
 }
 
-model::Micros ProcessorSharing::next_finish() const {
-  if (heap_.empty()) return model::kNever;
-  const double left = heap_.front().finish - virtual_;
-  if (left <= kSlack) return at_;
-  return at_ + static_cast<model::Micros>(std::ceil(left / rate() - kSlack));
+void ProcessorSharing::advance_weighted(model::Micros now) {
+  const auto dt = static_cast<double>(now - at_);
+  virtual_ += dt * level_;
+  wall_ += dt;
+  at_ = now;
+}
+
+// More jobs than cores with different weights: the heap's jobs (each with finish − V µs of work left)
+// become uncapped jobs of a fresh virtual clock, and rebalance() caps the heaviest.
+void ProcessorSharing::enter_weighted() {
+  weighted_ = true;
+  wall_ = 0;
+  uncapped_weight_ = 0;
+  for (const Tag& t : heap_) {
+    const double tag = (t.finish - virtual_) / static_cast<double>(t.weight);
+    weighted_jobs_.emplace(t.job, WeightedJob{t.weight, false, tag});
+    uncapped_tags_.emplace(tag, t.job);
+    uncapped_weights_.emplace(t.weight, t.job);
+    uncapped_weight_ += t.weight;
+  }
+  heap_.clear();
+  virtual_ = 0;
+  rebalance();
+}
+
+// No more jobs than cores: each runs at one core whatever its weight, so the fast path's heap (V at
+// rate 1) takes them back with their remaining work.
+void ProcessorSharing::leave_weighted() {
+  heap_.clear();
+  uniform_weight_ = weighted_jobs_.begin()->second.weight;
+  for (const auto& [job, j] : weighted_jobs_) {
+    const double left = j.capped ? j.tag - wall_ : (j.tag - virtual_) * static_cast<double>(j.weight);
+    heap_.push_back(Tag{left, job, j.weight});
+    if (j.weight != uniform_weight_) uniform_weight_ = 0;
+  }
+  std::make_heap(heap_.begin(), heap_.end(), std::greater<>());
+  virtual_ = 0;
+  weighted_ = false;
+  weighted_jobs_.clear();
+  uncapped_tags_.clear();
+  capped_tags_.clear();
+  uncapped_weights_.clear();
+  capped_weights_.clear();
+  uncapped_weight_ = 0;
+}
+
+void ProcessorSharing::add_weighted(std::uint32_t job, model::Micros work_us, std::uint32_t weight) {
+  assert(weight >= 1 && weighted_);
+  const double tag = virtual_ + static_cast<double>(work_us) / static_cast<double>(weight);
+  weighted_jobs_.emplace(job, WeightedJob{weight, false, tag});
+  uncapped_tags_.emplace(tag, job);
+  uncapped_weights_.emplace(weight, job);
+  uncapped_weight_ += weight;
+  rebalance();
+}
+
+// An uncapped job reaches its cap: its remaining work (virtual left × weight) runs at one core from now.
+void ProcessorSharing::cap(std::uint32_t job) {
+  WeightedJob& j = weighted_jobs_.at(job);
+  uncapped_tags_.erase({j.tag, job});
+  uncapped_weights_.erase({j.weight, job});
+  uncapped_weight_ -= j.weight;
+  j.tag = wall_ + (j.tag - virtual_) * static_cast<double>(j.weight);
+  j.capped = true;
+  capped_tags_.emplace(j.tag, job);
+  capped_weights_.emplace(j.weight, job);
+}
+
+// A capped job falls below its cap: its remaining work progresses at L·weight from now.
+void ProcessorSharing::uncap(std::uint32_t job) {
+  WeightedJob& j = weighted_jobs_.at(job);
+  capped_tags_.erase({j.tag, job});
+  capped_weights_.erase({j.weight, job});
+  j.tag = virtual_ + (j.tag - wall_) / static_cast<double>(j.weight);
+  j.capped = false;
+  uncapped_tags_.emplace(j.tag, job);
+  uncapped_weights_.emplace(j.weight, job);
+  uncapped_weight_ += j.weight;
+}
+
+// Water-filling after the running set changed (weighted mode: more jobs than cores). The capped jobs are
+// always the heaviest k (in (weight, job) order), so the partition moves only at its boundary. The right
+// k is the least for which the level L_k = (c − k) / (weight of the others) keeps the heaviest uncapped
+// job within its cap (L_k · w <= 1); that condition only gets easier as k grows, so: uncap while k − 1
+// would do, then cap while k does not. At most c − 1 jobs are capped: some job always stays uncapped.
+void ProcessorSharing::rebalance() {
+  assert(static_cast<std::int64_t>(weighted_jobs_.size()) > cores_);
+  const auto cores = static_cast<double>(cores_);
+  while (!capped_weights_.empty()) {
+    const auto k = static_cast<double>(capped_weights_.size());
+    const auto w = static_cast<double>(capped_weights_.begin()->first);
+    if ((cores - k + 1) / (static_cast<double>(uncapped_weight_) + w) * w > 1) break;
+    uncap(capped_weights_.begin()->second);
+  }
+  for (;;) {
+    const auto k = static_cast<double>(capped_weights_.size());
+    const double level = (cores - k) / static_cast<double>(uncapped_weight_);
+    if (level * static_cast<double>(uncapped_weights_.rbegin()->first) <= 1) {
+      level_ = level;
+      return;
+    }
+    cap(uncapped_weights_.rbegin()->second);
+  }
+}
+
+void ProcessorSharing::remove_weighted(std::uint32_t job) {
+  const auto it = weighted_jobs_.find(job);
+  const WeightedJob j = it->second;
+  weighted_jobs_.erase(it);
+  if (j.capped) {
+    capped_tags_.erase({j.tag, job});
+    capped_weights_.erase({j.weight, job});
+  } else {
+    uncapped_tags_.erase({j.tag, job});
+    uncapped_weights_.erase({j.weight, job});
+    uncapped_weight_ -= j.weight;
+  }
+  if (static_cast<std::int64_t>(weighted_jobs_.size()) <= cores_) {
+    leave_weighted();
+    return;
+  }
+  rebalance();
+}
+
+// Done-ness and finish instants in time left (not work left), so that the smallest tag of each set is
+// always the first done there.
+bool ProcessorSharing::pop_done_weighted(std::uint32_t* job) {
+  if (!uncapped_tags_.empty()) {
+    const TagKey& t = *uncapped_tags_.begin();
+    if ((t.first - virtual_) / level_ <= kSlack) {
+      *job = t.second;
+      remove_weighted(*job);
+      return true;
+    }
+  }
+  if (!capped_tags_.empty()) {
+    const TagKey& t = *capped_tags_.begin();
+    if (t.first - wall_ <= kSlack) {
+      *job = t.second;
+      remove_weighted(*job);
+      return true;
+    }
+  }
+  return false;
+}
+
+model::Micros ProcessorSharing::next_finish_weighted() const {
+  model::Micros next = model::kNever;
+  const auto instant = [&](double left) {
+    if (left <= kSlack) return at_;
+    return at_ + static_cast<model::Micros>(std::ceil(left - kSlack));
+  };
+  if (!uncapped_tags_.empty()) next = std::min(next, instant((uncapped_tags_.begin()->first - virtual_) / level_));
+  if (!capped_tags_.empty()) next = std::min(next, instant(capped_tags_.begin()->first - wall_));
+  return next;
 }
 
 }  // namespace hearth::sim

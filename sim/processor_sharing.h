@@ -1,17 +1,39 @@
 // ProcessorSharing: one node's CPU shared by the invocations running on it, as a kernel scheduler shares
-// cores between single-threaded processes. n jobs on c cores each progress at min(1, c/n) µs of CPU work
-// per µs (a job never runs faster than one core), so a job's execution stretches while the node is
-// over-committed instead of waiting in a queue.
-// Kept in virtual time (GPS): V is the CPU work each running job has received since the node was last
-// idle, advanced at the current rate; a job added at V with w µs of work finishes when V reaches its tag
-// V + w. Tags sit in a min-heap, so the next job to finish is the top, whatever the running set does.
-// Cost: add and pop_done O(log n), next_finish O(1), advance O(1); independent of other nodes.
+// cores between single-threaded processes in cgroups with CPU weights (Docker's --cpu-shares). Each job
+// has a weight w (a positive integer; 1 when every job has the same share) and never runs faster than one
+// core. With n jobs on c cores: if n <= c every job runs at one core; otherwise the cores are water-filled:
+// a level L with sum over jobs of min(1, L·w) = c, and each job progresses at min(1, L·w) µs of CPU work
+// per µs. The jobs at their one-core cap are the heaviest ones. With equal weights this is min(1, c/n) each,
+// so a job's execution stretches while the node is over-committed instead of waiting in a queue.
+//
+// Kept in virtual time (GPS). The fast path, whenever no more jobs run than cores or every job added
+// since the node was last idle (or left the weighted mode) has the same weight (every one then runs at
+// min(1, c/n) whatever the weight): V is the CPU work each running
+// job has received since the node was last idle, advanced at min(1, c/n); a job added at V with w µs of
+// work finishes when V reaches its tag V + w, and tags sit in a min-heap, so the next job to finish is
+// the top, whatever the running set does. Weighted (from the moment more jobs than cores run with
+// different weights until no more than the cores run again): V advances at L per µs and an uncapped
+// job's tag is V + work/w; the capped jobs are tracked apart in wall time (their tag: the µs of the busy
+// period at which they finish). When the running set changes, the level is recomputed and jobs that
+// cross their cap move between the two sets with their remaining work (only those whose cap status
+// changes). Entering and leaving the weighted mode converts every running job's remaining work.
+// Jobs all of weight 1 (`--cpu-weights equal`) never leave the fast path: the same arithmetic as before
+// weights existed, bit for bit.
+// Cost: fast path: add and pop_done O(log n), next_finish O(1), advance O(1). Weighted: O(log n) per job
+// moved between sets, in ordered sets (slower constants), O(n log n) per switch of mode. Independent of
+// other nodes.
 // Virtual work is a double internally (reset to 0 whenever the node goes idle); instants are int64 µs and
-// finish instants round up to the µs, so a job finishes at most 1 µs after its exact GPS finish.
+// finish instants round up to the µs, so a finish comes under 1 µs after its exact GPS instant (and the
+// job's share held meanwhile delays the others slightly: tests/sim/processor_sharing_test.cc bounds it).
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
-#include <optional>
+#include <functional>
+#include <set>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "model/time.h"
@@ -23,29 +45,114 @@ class ProcessorSharing {
   explicit ProcessorSharing(std::int32_t cores) : cores_(cores) {}
 
   // Brings virtual time up to `now` (not earlier than the last call).
-  void advance(model::Micros now);
-  // A job with `work_us` µs of CPU work joins at the current instant (after advance()).
-  void add(std::uint32_t job, model::Micros work_us);
-  // A job whose work is done at the current instant, removed; nullopt if none. Jobs that finish together
-  // come out in the order of their ids.
-  std::optional<std::uint32_t> pop_done();
-  // The instant the next job finishes at the current rate; model::kNever if none runs.
-  model::Micros next_finish() const;
-  std::int32_t running() const { return static_cast<std::int32_t>(heap_.size()); }
-  // CPU work per µs each running job receives now.
-  double rate() const;
+  void advance(model::Micros now) {
+    if (now <= at_) return;
+    if (weighted_) {
+      advance_weighted(now);
+      return;
+    }
+    if (heap_.empty()) {
+      virtual_ = 0;  // idle: restart the clock, keeping its values small
+    } else {
+      virtual_ += static_cast<double>(now - at_) * rate();
+    }
+    at_ = now;
+  }
+  // A job with `work_us` µs of CPU work and CPU weight `weight` (>= 1) joins at the current instant (after
+  // advance()).
+  void add(std::uint32_t job, model::Micros work_us, std::uint32_t weight = 1) {
+    if (weighted_) {
+      add_weighted(job, work_us, weight);
+      return;
+    }
+    if (heap_.empty()) {
+      virtual_ = 0;
+      uniform_weight_ = weight;
+    } else if (weight != uniform_weight_) {
+      uniform_weight_ = 0;
+    }
+    heap_.push_back(Tag{virtual_ + static_cast<double>(work_us), job, weight});
+    std::push_heap(heap_.begin(), heap_.end(), std::greater<>());
+    if (uniform_weight_ == 0 && static_cast<std::int32_t>(heap_.size()) > cores_) enter_weighted();
+  }
+  // Removes a job whose work is done at the current instant into *job; false if none. Jobs that finish
+  // together come out in the order of their finish tags (equal tags: of their ids). (Not an optional: a
+  // returned std::optional<uint32_t> goes through the stack, and reading it back stalls store forwarding
+  // on the engine's hottest path.)
+  bool pop_done(std::uint32_t* job) {
+    if (weighted_) return pop_done_weighted(job);
+    if (heap_.empty() || heap_.front().finish > virtual_ + kSlack) return false;
+    *job = pop_top();
+    return true;
+  }
+  // The instant the next job finishes at the current rates; model::kNever if none runs.
+  model::Micros next_finish() const {
+    if (weighted_) return next_finish_weighted();
+    if (heap_.empty()) return model::kNever;
+    const double left = heap_.front().finish - virtual_;
+    if (left <= kSlack) return at_;
+    // At one core each (no more jobs than cores, the usual case) left / 1.0 is left: no division.
+    const double time = static_cast<std::int32_t>(heap_.size()) <= cores_ ? left : left / rate();
+    return at_ + static_cast<model::Micros>(std::ceil(time - kSlack));
+  }
+  std::int32_t running() const {
+    return static_cast<std::int32_t>(weighted_ ? weighted_jobs_.size() : heap_.size());
+  }
+  // CPU work per µs a running job of weight `weight` receives now.
+  double rate(std::uint32_t weight = 1) const {
+    if (weighted_) return std::min(1.0, level_ * static_cast<double>(weight));
+    const auto n = static_cast<std::int32_t>(heap_.size());
+    return n <= cores_ ? 1.0 : static_cast<double>(cores_) / static_cast<double>(n);
+  }
 
  private:
+  // Rounding slack (µs of work, or of time in the weighted sets): a job this close to its finish is done.
+  // Far below the 1 µs resolution of instants, far above double's error on a busy period of days.
+  static constexpr double kSlack = 1e-3;
+
   struct Tag {  // 16 bytes: four to a cache line
     double finish;  // virtual work at which the job is done
     std::uint32_t job;
+    std::uint32_t weight;
     bool operator>(const Tag& o) const { return finish != o.finish ? finish > o.finish : job > o.job; }
   };
+  // A job of the weighted sets: its weight, whether it runs at its one-core cap, and its tag (virtual
+  // when uncapped, wall µs of the busy period when capped).
+  struct WeightedJob {
+    std::uint32_t weight;
+    bool capped;
+    double tag;
+  };
+  using TagKey = std::pair<double, std::uint32_t>;          // (tag, job)
+  using WeightKey = std::pair<std::uint32_t, std::uint32_t>;  // (weight, job)
 
+  std::uint32_t pop_top();
+  void advance_weighted(model::Micros now);
+  void add_weighted(std::uint32_t job, model::Micros work_us, std::uint32_t weight);
+  bool pop_done_weighted(std::uint32_t* job);
+  model::Micros next_finish_weighted() const;
+  void enter_weighted();
+  void leave_weighted();
+  void remove_weighted(std::uint32_t job);
+  void rebalance();
+  void cap(std::uint32_t job);
+  void uncap(std::uint32_t job);
+
+  // Equal weights (and the hot fields of both modes) first.
   std::int32_t cores_;
-  model::Micros at_ = 0;  // the instant virtual_ is for
+  bool weighted_ = false;
+  model::Micros at_ = 0;  // the instant virtual_ (and wall_) are for
   double virtual_ = 0;
-  std::vector<Tag> heap_;  // min-heap (std::push_heap with std::greater)
+  std::vector<Tag> heap_;  // min-heap (std::push_heap with std::greater); empty while weighted_
+  std::uint32_t uniform_weight_ = 0;  // the weight of every job in heap_, or 0 if they may differ
+
+  // Weighted mode.
+  double wall_ = 0;   // µs since the busy period began (capped jobs' clock)
+  double level_ = 1;  // L: virtual time per µs; an uncapped job of weight w progresses at L·w
+  std::int64_t uncapped_weight_ = 0;  // sum of the uncapped jobs' weights
+  std::unordered_map<std::uint32_t, WeightedJob> weighted_jobs_;
+  std::set<TagKey> uncapped_tags_, capped_tags_;
+  std::set<WeightKey> uncapped_weights_, capped_weights_;
 };
 
 }  // namespace hearth::sim

@@ -126,6 +126,25 @@ TEST(CliE2E, MissingTraceAndBadPolicyAreRejected) {
   EXPECT_NE(r.out.find("no-such"), std::string::npos) << r.out;
 }
 
+TEST(CliE2E, CpuWeightsFollowThePresetAndTheFlagOverridesIt) {
+  // The OpenWhisk presets weigh by memory: on 1 core per node their invocations stretch differently from
+  // the same run with equal weights, which `--cpu-weights equal` gives back.
+  const std::string run = "sim --synth-functions 50 --synth-minutes 5 --node-cores 1 --json --quiet --preset openwhisk";
+  auto memory = json_of(hearth(run));
+  auto memory_flag = json_of(hearth(run + " --cpu-weights memory"));
+  auto equal = json_of(hearth(run + " --cpu-weights equal"));
+  for (auto* j : {&memory, &memory_flag, &equal}) {
+    j->erase("wall_seconds");
+    j->erase("invocations_per_second");
+    j->erase("peak_rss_mb");
+  }
+  EXPECT_EQ(memory.dump(), memory_flag.dump());
+  EXPECT_NE(memory["latency_ms"].dump(), equal["latency_ms"].dump());
+  const CliRun bad = hearth("sim --synth-functions 5 --cpu-weights cores --quiet");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.out.find("--cpu-weights"), std::string::npos) << bad.out;
+}
+
 TEST(CliE2E, PoliciesListsEveryBaseline) {
   const CliRun r = hearth("policies");
   ASSERT_EQ(r.exit_code, 0);

@@ -40,6 +40,23 @@ TEST(CpuModel, TwoEqualJobsOnOneCoreBothFinishAtTwoSeconds) {
   EXPECT_EQ(r.end_us, seconds(2));
 }
 
+TEST(CpuModel, MemoryWeightsGiveTheLargerFunctionItsShareOfTheCore) {
+  // A 1,000 MB node: OpenWhisk's cpu-shares are 1024 / (1000 / 200) = 204 for 200 MB and
+  // 1024 / (1000 / 500) = 512 for 500 MB, so on one core B (500 MB) gets 512/716 of it and A 204/716.
+  // Both 1 s of work: B is done at 716/512 s = 1,398,437.5 µs (rounded up to ...438), when A has 204/512 s
+  // done; A's last 308/512 s (601,562.5 µs) alone ends at 2 s (the core never idles; 0.5 µs of rounding).
+  auto w = workload({instant(0, 200), instant(1, 500)}, {call(0, 0, seconds(1)), call(1, 0, seconds(1))});
+  SimConfig c = node(1);
+  c.cpu_weights = policy::CpuWeights::kMemory;
+  const SimResult r = run_simulation(w, c);
+  EXPECT_EQ(r.metrics.latency().min(), 1'398'438);
+  EXPECT_EQ(r.metrics.latency().max(), seconds(2) + 1);
+  // The same under equal weights: both at half the core, done at 2 s.
+  auto same = workload({instant(0, 200), instant(1, 500)}, {call(0, 0, seconds(1)), call(1, 0, seconds(1))});
+  c.cpu_weights = policy::CpuWeights::kEqual;
+  EXPECT_EQ(run_simulation(same, c).metrics.latency().min(), seconds(2));
+}
+
 TEST(CpuModel, FifoModelQueuesTheSecondJobInstead) {
   auto w = workload({instant(0), instant(1)}, {call(0, 0, seconds(1)), call(1, 0, seconds(1))});
   SimConfig c = node(1);

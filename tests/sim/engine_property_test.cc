@@ -45,9 +45,11 @@ RandomCase random_case() {
   c.config.node_cores = *rc::gen::inRange(1, 4);
   c.config.queue_limit = *rc::gen::inRange<std::size_t>(0, 5);
   c.config.seed = *rc::gen::inRange<std::uint64_t>(1, 1000);
-  // Either CPU model, part of each duration as waiting, cold-start contention on or off.
+  // Either CPU model, equal or memory CPU weights, part of each duration as waiting, cold-start contention on
+  // or off.
   c.config.cpu_model = *rc::gen::arbitrary<bool>() ? SimConfig::CpuModel::kShares : SimConfig::CpuModel::kFifo;
   c.config.cpu_fraction = *rc::gen::inRange(1, 11) / 10.0;
+  c.config.cpu_weights = *rc::gen::arbitrary<bool>() ? policy::CpuWeights::kMemory : policy::CpuWeights::kEqual;
   c.config.cold_contention = *rc::gen::inRange(0, 3) * 0.5;
   c.config.cold_contention_us = *rc::gen::inRange(0, 3) * model::millis(100);
   // Throws if memory (or, where the model binds them, cores) ever exceed a node's capacity, if a node's
