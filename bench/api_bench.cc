@@ -16,13 +16,17 @@
 #include <chrono>
 #include <vector>
 
-#include "live/http_client.h"
-#include "live/http_server.h"
-#include "live/secrets.h"
+#include "controller/api.h"
+#include "controller/store.h"
+#include "net/http_client.h"
+#include "net/http_server.h"
+#include "net/secrets.h"
 
 namespace {
 
-using namespace hearth::live;
+using namespace hearth::net;
+using namespace hearth::invoker;
+using namespace hearth::controller;
 
 class InstantDispatcher final : public Dispatcher {
  public:

@@ -19,18 +19,18 @@
 #include <thread>
 #include <vector>
 
-#include "live/api.h"
-#include "live/http_client.h"
-#include "live/http_server.h"
+#include "controller/api.h"
+#include "net/http_client.h"
+#include "net/http_server.h"
 
 namespace {
 
 using namespace hearth;
 
-class NoDispatcher final : public live::Dispatcher {
+class NoDispatcher final : public invoker::Dispatcher {
  public:
-  void dispatch(live::InvocationRequest, std::function<void(live::ActivationRecord)> done) override {
-    done(live::ActivationRecord{});
+  void dispatch(net::InvocationRequest, std::function<void(net::ActivationRecord)> done) override {
+    done(net::ActivationRecord{});
   }
 };
 
@@ -76,17 +76,17 @@ void IdleConnections(benchmark::State& state) {
   getrlimit(RLIMIT_NOFILE, &r);
   r.rlim_cur = r.rlim_max;
   setrlimit(RLIMIT_NOFILE, &r);
-  live::Store store(":memory:");
+  controller::Store store(":memory:");
   NoDispatcher dispatcher;
-  live::Api api(store, dispatcher);
-  live::HttpServer server(api, live::HttpServerConfig{});
+  controller::Api api(store, dispatcher);
+  net::HttpServer server(api, net::HttpServerConfig{});
   int release = -1;
   const pid_t child = n > 0 ? hold_idle(server.port(), n, &release) : -1;
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (server.stats().open < n && std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   const std::int64_t idle = server.stats().open;
-  live::HttpClient client("127.0.0.1", server.port());
+  net::HttpClient client("127.0.0.1", server.port());
   std::vector<double> us;
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();

@@ -33,11 +33,13 @@
 #include <memory>
 #include <vector>
 
-#include "live/base64.h"
-#include "live/http_client.h"
-#include "live/http_server.h"
-#include "live/local_dispatcher.h"
-#include "live/runtime_container_factory.h"
+#include "controller/api.h"
+#include "controller/store.h"
+#include "net/base64.h"
+#include "net/http_client.h"
+#include "net/http_server.h"
+#include "invoker/local_dispatcher.h"
+#include "invoker/runtime_container_factory.h"
 #include "runtime/runtime_process.h"
 #include "sandbox/seccomp_profile.h"
 
@@ -233,22 +235,22 @@ void NaiveProcessPerRequest(benchmark::State& state) {
 
 void PlatformWarmNativeNoop(benchmark::State& state) {
   CodeDir dir;
-  live::Store store(":memory:");
+  controller::Store store(":memory:");
   store.put_namespace("guest", "uuid", "key");
   std::ifstream so(HEARTH_NATIVE_NOOP, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(so)), {});
-  const std::string b64 = live::base64_encode(bytes);
-  live::ActionRecord a{"guest", "noop", "native", b64};
+  const std::string b64 = net::base64_encode(bytes);
+  net::ActionRecord a{"guest", "noop", "native", b64};
   store.put_action(a, false);
-  live::RuntimeContainerFactory factory(dir.path.string(), /*sandboxed=*/false);
-  live::LocalDispatcherConfig dc;
+  invoker::RuntimeContainerFactory factory(dir.path.string(), /*sandboxed=*/false);
+  invoker::LocalDispatcherConfig dc;
   dc.keepalive = "ttl:10m";
-  live::LocalDispatcher dispatcher(factory, dc);
-  live::Api api(store, dispatcher);
-  live::HttpServer server(api, live::HttpServerConfig{});
-  live::HttpClient client("127.0.0.1", server.port());
-  const live::HttpRequest req{"POST", "/api/v1/namespaces/_/actions/noop?blocking=true&result=true",
-                              live::basic_auth("uuid", "key"), "{}"};
+  invoker::LocalDispatcher dispatcher(factory, dc);
+  controller::Api api(store, dispatcher);
+  net::HttpServer server(api, net::HttpServerConfig{});
+  net::HttpClient client("127.0.0.1", server.port());
+  const net::HttpRequest req{"POST", "/api/v1/namespaces/_/actions/noop?blocking=true&result=true",
+                              net::basic_auth("uuid", "key"), "{}"};
   client.send(req);  // the cold start
   std::vector<double> us;
   for (auto _ : state) {
@@ -262,23 +264,23 @@ void PlatformWarmNativeNoop(benchmark::State& state) {
 
 void LiveBurst(benchmark::State& state, const std::string& scaling) {
   CodeDir dir;
-  live::ActionRecord a{"guest", "noop", "python:3", "def main(args):\n    return args\n"};
+  net::ActionRecord a{"guest", "noop", "python:3", "def main(args):\n    return args\n"};
   constexpr int kBurst = 8;
   std::vector<double> us;
   for (auto _ : state) {
     state.PauseTiming();
-    live::RuntimeContainerFactory factory((dir.path / "code").string(), /*sandboxed=*/false, 0);
-    live::LocalDispatcherConfig dc;
+    invoker::RuntimeContainerFactory factory((dir.path / "code").string(), /*sandboxed=*/false, 0);
+    invoker::LocalDispatcherConfig dc;
     dc.keepalive = "ttl:10m";
     dc.scaling = scaling;
     dc.max_workers = kBurst;
-    auto dispatcher = std::make_unique<live::LocalDispatcher>(factory, dc);
+    auto dispatcher = std::make_unique<invoker::LocalDispatcher>(factory, dc);
     auto invoke_all = [&](int n) {
-      std::vector<std::future<live::ActivationRecord>> done;
+      std::vector<std::future<net::ActivationRecord>> done;
       for (int i = 0; i < n; ++i) {
-        auto p = std::make_shared<std::promise<live::ActivationRecord>>();
+        auto p = std::make_shared<std::promise<net::ActivationRecord>>();
         done.push_back(p->get_future());
-        dispatcher->dispatch(live::InvocationRequest{a, "{}", "b", 0}, [p](live::ActivationRecord r) { p->set_value(std::move(r)); });
+        dispatcher->dispatch(net::InvocationRequest{a, "{}", "b", 0}, [p](net::ActivationRecord r) { p->set_value(std::move(r)); });
       }
       bool ok = true;
       for (auto& f : done) ok &= f.get().status == "success";
@@ -299,17 +301,17 @@ void LiveFirstInvoke(benchmark::State& state, bool share) {
   std::vector<double> us;
   for (auto _ : state) {
     state.PauseTiming();
-    live::RuntimeContainerFactory factory((dir.path / "code").string(), /*sandboxed=*/false, 0);
-    live::LocalDispatcherConfig dc;
+    invoker::RuntimeContainerFactory factory((dir.path / "code").string(), /*sandboxed=*/false, 0);
+    invoker::LocalDispatcherConfig dc;
     dc.keepalive = "ttl:10m";
     dc.scaling = "hyperfaas:slots=1,max_slots=4";
     dc.share_containers = share;
     dc.max_workers = 4;
-    auto dispatcher = std::make_unique<live::LocalDispatcher>(factory, dc);
+    auto dispatcher = std::make_unique<invoker::LocalDispatcher>(factory, dc);
     auto invoke = [&](const char* name) {
-      live::ActionRecord a{"guest", name, "python:3", "def main(args):\n    return args\n"};
-      std::promise<live::ActivationRecord> p;
-      dispatcher->dispatch(live::InvocationRequest{a, "{}", name, 0}, [&p](live::ActivationRecord r) { p.set_value(std::move(r)); });
+      net::ActionRecord a{"guest", name, "python:3", "def main(args):\n    return args\n"};
+      std::promise<net::ActivationRecord> p;
+      dispatcher->dispatch(net::InvocationRequest{a, "{}", name, 0}, [&p](net::ActivationRecord r) { p.set_value(std::move(r)); });
       return p.get_future().get().status == "success";
     };
     const bool warm = invoke("a");

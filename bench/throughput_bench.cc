@@ -33,11 +33,13 @@
 
 #include <boost/asio.hpp>
 
-#include "live/base64.h"
-#include "live/http_client.h"
-#include "live/http_server.h"
-#include "live/local_dispatcher.h"
-#include "live/runtime_container_factory.h"
+#include "controller/api.h"
+#include "controller/store.h"
+#include "net/base64.h"
+#include "net/http_client.h"
+#include "net/http_server.h"
+#include "invoker/local_dispatcher.h"
+#include "invoker/runtime_container_factory.h"
 
 namespace {
 
@@ -176,15 +178,15 @@ int main(int argc, char** argv) {
   const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("hearth_tput_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::ifstream so(HEARTH_NATIVE_NOOP, std::ios::binary);
-  const std::string native_b64 = live::base64_encode(std::string((std::istreambuf_iterator<char>(so)), {}));
+  const std::string native_b64 = net::base64_encode(std::string((std::istreambuf_iterator<char>(so)), {}));
   const std::string python_code = "def main(args):\n    return args\n";
 
   std::vector<std::pair<std::string, CaseResult>> results;
   {
-    live::Store store((dir / "hearth.db").string());
+    controller::Store store((dir / "hearth.db").string());
     store.put_namespace("guest", "uuid", "key");
     const auto deploy = [&](const std::string& name, const std::string& kind, const std::string& code) {
-      live::ActionRecord a{"guest", name, kind, code};
+      net::ActionRecord a{"guest", name, kind, code};
       a.memory_mb = 64;
       store.put_action(a, false);
     };
@@ -194,17 +196,17 @@ int main(int argc, char** argv) {
       deploy("native" + std::to_string(i), "native", native_b64);
       deploy("python" + std::to_string(i), "python:3", python_code);
     }
-    live::RuntimeContainerFactory factory((dir / "code").string(), /*sandboxed=*/false);
-    live::LocalDispatcherConfig dc;
+    invoker::RuntimeContainerFactory factory((dir / "code").string(), /*sandboxed=*/false);
+    invoker::LocalDispatcherConfig dc;
     dc.invokers = 1;
     dc.concurrency = concurrency;
     dc.invoker_memory_mb = 64 * 1024;  // room for every container the 100-function cases keep
     dc.keepalive = "ttl:10m";
-    live::LocalDispatcher dispatcher(factory, dc);
-    live::Api api(store, dispatcher);
-    live::HttpServer server(api, live::HttpServerConfig{});
+    invoker::LocalDispatcher dispatcher(factory, dc);
+    controller::Api api(store, dispatcher);
+    net::HttpServer server(api, net::HttpServerConfig{});
     const std::uint16_t port = server.port();
-    const std::string auth = live::basic_auth("uuid", "key");
+    const std::string auth = net::basic_auth("uuid", "key");
 
     std::printf("throughput_bench: %zu requests per case, %d connections, 1 invoker x %d slots, %ld cores\n", requests,
                 connections, concurrency, sysconf(_SC_NPROCESSORS_ONLN));

@@ -25,18 +25,18 @@
 #include <thread>
 #include <vector>
 
-#include "live/api.h"
-#include "live/base64.h"
-#include "live/http_client.h"
-#include "live/http_server.h"
-#include "live/invoker_agent.h"
-#include "live/local_dispatcher.h"
-#include "live/remote_dispatcher.h"
-#include "live/runtime_container_factory.h"
-#include "live/wire.h"
-#include "live/wire_tls.h"
-#include "tests/live/fake_factory.h"
-#include "tests/live/raw_invoker.h"
+#include "controller/api.h"
+#include "net/base64.h"
+#include "net/http_client.h"
+#include "net/http_server.h"
+#include "invoker/invoker_agent.h"
+#include "invoker/local_dispatcher.h"
+#include "controller/remote_dispatcher.h"
+#include "invoker/runtime_container_factory.h"
+#include "net/wire.h"
+#include "net/wire_tls.h"
+#include "tests/invoker/fake_factory.h"
+#include "tests/controller/raw_invoker.h"
 
 namespace {
 
@@ -47,20 +47,20 @@ double g_over_wire_p50 = 0;
 
 std::string native_noop_b64() {
   std::ifstream so(HEARTH_NATIVE_NOOP, std::ios::binary);
-  return live::base64_encode(std::string((std::istreambuf_iterator<char>(so)), {}));
+  return net::base64_encode(std::string((std::istreambuf_iterator<char>(so)), {}));
 }
 
 // Sequential blocking invokes of a deployed native no-op through `dispatcher`; fills p50/p99 counters.
-double measure(benchmark::State& state, live::Dispatcher& dispatcher) {
-  live::Store store(":memory:");
+double measure(benchmark::State& state, invoker::Dispatcher& dispatcher) {
+  controller::Store store(":memory:");
   store.put_namespace("guest", "uuid", "key");
-  live::ActionRecord a{"guest", "noop", "native", native_noop_b64()};
+  net::ActionRecord a{"guest", "noop", "native", native_noop_b64()};
   store.put_action(a, false);
-  live::Api api(store, dispatcher);
-  live::HttpServer server(api, live::HttpServerConfig{});
-  live::HttpClient client("127.0.0.1", server.port());
-  const live::HttpRequest req{"POST", "/api/v1/namespaces/_/actions/noop?blocking=true&result=true",
-                              live::basic_auth("uuid", "key"), "{}"};
+  controller::Api api(store, dispatcher);
+  net::HttpServer server(api, net::HttpServerConfig{});
+  net::HttpClient client("127.0.0.1", server.port());
+  const net::HttpRequest req{"POST", "/api/v1/namespaces/_/actions/noop?blocking=true&result=true",
+                              net::basic_auth("uuid", "key"), "{}"};
   for (int i = 0; i < 100; ++i) client.send(req);  // the cold start, then warm-up
   std::vector<double> us;
   for (auto _ : state) {
@@ -75,8 +75,8 @@ double measure(benchmark::State& state, live::Dispatcher& dispatcher) {
   return us[us.size() / 2];
 }
 
-live::LocalDispatcherConfig pool_config() {
-  live::LocalDispatcherConfig c;
+invoker::LocalDispatcherConfig pool_config() {
+  invoker::LocalDispatcherConfig c;
   c.keepalive = "ttl:10m";
   c.prewarm = "none";
   return c;
@@ -87,8 +87,8 @@ std::filesystem::path code_dir(const char* what) {
 }
 
 void InProcess(benchmark::State& state) {
-  live::RuntimeContainerFactory factory(code_dir("_local").string(), /*sandboxed=*/false);
-  live::LocalDispatcher dispatcher(factory, pool_config());
+  invoker::RuntimeContainerFactory factory(code_dir("_local").string(), /*sandboxed=*/false);
+  invoker::LocalDispatcher dispatcher(factory, pool_config());
   g_in_process_p50 = measure(state, dispatcher);
   std::filesystem::remove_all(code_dir("_local"));
 }
@@ -96,22 +96,22 @@ void InProcess(benchmark::State& state) {
 // A controller and one invoker agent on 127.0.0.1, over TLS when `tls` (a self-signed certificate
 // for 127.0.0.1 in a temporary directory, given to the invoker as its CA).
 struct Wire {
-  Wire(live::ContainerFactory& factory, bool tls) {
-    live::RemoteDispatcherConfig rc;
-    rc.token = live::testing::kToken;
-    live::InvokerAgentConfig config;
-    config.token = live::testing::kToken;
+  Wire(invoker::ContainerFactory& factory, bool tls) {
+    controller::RemoteDispatcherConfig rc;
+    rc.token = controller::testing::kToken;
+    invoker::InvokerAgentConfig config;
+    config.token = controller::testing::kToken;
     config.pool = pool_config();
     if (tls) {
       std::filesystem::create_directories(cert_dir);
-      live::wire::write_self_signed((cert_dir / "c.crt").string(), (cert_dir / "c.key").string(), "127.0.0.1");
+      net::wire::write_self_signed((cert_dir / "c.crt").string(), (cert_dir / "c.key").string(), "127.0.0.1");
       rc.tls_cert_file = (cert_dir / "c.crt").string();
       rc.tls_key_file = (cert_dir / "c.key").string();
       config.tls_ca_file = rc.tls_cert_file;
     }
-    controller = std::make_unique<live::RemoteDispatcher>(rc);
+    controller = std::make_unique<controller::RemoteDispatcher>(rc);
     config.controller = "127.0.0.1:" + std::to_string(controller->port());
-    agent = std::make_unique<live::InvokerAgent>(factory, config);
+    agent = std::make_unique<invoker::InvokerAgent>(factory, config);
     serving = std::thread([this] { agent->serve(); });
     controller->wait_for_invokers(1, 5000);
   }
@@ -123,14 +123,14 @@ struct Wire {
     std::filesystem::remove_all(cert_dir);
   }
   std::filesystem::path cert_dir = code_dir("_tls");
-  std::unique_ptr<live::RemoteDispatcher> controller;
-  std::unique_ptr<live::InvokerAgent> agent;
+  std::unique_ptr<controller::RemoteDispatcher> controller;
+  std::unique_ptr<invoker::InvokerAgent> agent;
   std::thread serving;
 };
 
 void OverWire(benchmark::State& state, bool tls) {
   {
-    live::RuntimeContainerFactory factory(code_dir("_wire").string(), /*sandboxed=*/false);
+    invoker::RuntimeContainerFactory factory(code_dir("_wire").string(), /*sandboxed=*/false);
     Wire wire(factory, tls);
     const double p50 = measure(state, *wire.controller);
     if (g_in_process_p50 > 0) state.counters["wire_hop_p50_us"] = p50 - g_in_process_p50;
@@ -144,16 +144,16 @@ void OverWire(benchmark::State& state, bool tls) {
 // dispatch → result of a fake container's echo on each of two wires (no HTTP, no runtime), the order
 // alternating. Counters: p50/p99 of each and tls_over_plain_p50.
 void WireRoundTrip(benchmark::State& state) {
-  live::FakeFactory plain_factory, tls_factory;
+  invoker::FakeFactory plain_factory, tls_factory;
   Wire plain(plain_factory, false), tls(tls_factory, true);
-  live::ActionRecord a{"guest", "echo", "python:3", "ok"};
+  net::ActionRecord a{"guest", "echo", "python:3", "ok"};
   a.revision = 1;
   const auto once = [&](Wire& wire, std::vector<double>* us) {
     const auto start = std::chrono::steady_clock::now();
-    std::promise<live::ActivationRecord> done;
+    std::promise<net::ActivationRecord> done;
     auto result = done.get_future();
-    wire.controller->dispatch(live::InvocationRequest{a, R"({"payload":"0123456789abcdef"})", "bench", 0},
-                              [&done](live::ActivationRecord r) { done.set_value(std::move(r)); });
+    wire.controller->dispatch(net::InvocationRequest{a, R"({"payload":"0123456789abcdef"})", "bench", 0},
+                              [&done](net::ActivationRecord r) { done.set_value(std::move(r)); });
     const bool ok = result.get().status == "success";
     if (us) us->push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
     return ok;
@@ -183,15 +183,15 @@ void WireRoundTrip(benchmark::State& state) {
 // process); "silent" — it stops sending frames (a hung process or host: heartbeat timeout 1.5 s, checked
 // every 100 ms). Timed from the last frame the invoker sent to the moment placement stops using it.
 void DetectDownInvoker(benchmark::State& state, bool silent) {
-  live::RemoteDispatcherConfig rc;
-  rc.token = live::testing::kToken;
-  live::RemoteDispatcher controller(rc);
+  controller::RemoteDispatcherConfig rc;
+  rc.token = controller::testing::kToken;
+  controller::RemoteDispatcher controller(rc);
   std::vector<double> ms;
   int n = 0;
   for (auto _ : state) {
     std::string answer;
-    const int fd = live::testing::raw_invoker(controller.port(), "probe" + std::to_string(n++), live::testing::kToken,
-                                              &answer, live::InvokerState{4096, 0, 0, 0, 0, {}, {}});
+    const int fd = controller::testing::raw_invoker(controller.port(), "probe" + std::to_string(n++), controller::testing::kToken,
+                                              &answer, net::InvokerState{4096, 0, 0, 0, 0, {}, {}});
     controller.wait_for_invokers(1, 5000);
     const auto last_frame = std::chrono::steady_clock::now();
     if (!silent) close(fd);
@@ -212,40 +212,40 @@ void DetectDownInvoker(benchmark::State& state, bool silent) {
 // has ended (a's report shows its container idle again), timed, `direct`: an invocation placed on a that
 // runs warm there. Counters: p50 of each, their ratio and difference (interleaved: the same conditions).
 void StaleReplacement(benchmark::State& state) {
-  live::RemoteDispatcherConfig rc;
-  rc.token = live::testing::kToken;
+  controller::RemoteDispatcherConfig rc;
+  rc.token = controller::testing::kToken;
   rc.placement = "sophon:MA/MA,sample=0";
   rc.heartbeat_timeout_ms = 600'000;
-  live::RemoteDispatcher controller(rc);
-  std::vector<std::unique_ptr<live::RuntimeContainerFactory>> factories;  // outlive the agents
-  std::vector<std::unique_ptr<live::InvokerAgent>> agents;
+  controller::RemoteDispatcher controller(rc);
+  std::vector<std::unique_ptr<invoker::RuntimeContainerFactory>> factories;  // outlive the agents
+  std::vector<std::unique_ptr<invoker::InvokerAgent>> agents;
   std::vector<std::thread> serving;
   for (const char* name : {"a", "b"}) {
-    live::InvokerAgentConfig config;
+    invoker::InvokerAgentConfig config;
     config.controller = "127.0.0.1:" + std::to_string(controller.port());
-    config.token = live::testing::kToken;
+    config.token = controller::testing::kToken;
     config.name = name;
     config.pool = pool_config();
     config.heartbeat_ms = 600'000;
-    factories.push_back(std::make_unique<live::RuntimeContainerFactory>(code_dir(name).string(), /*sandboxed=*/false));
-    agents.push_back(std::make_unique<live::InvokerAgent>(*factories.back(), config));
-    live::InvokerAgent* agent = agents.back().get();
+    factories.push_back(std::make_unique<invoker::RuntimeContainerFactory>(code_dir(name).string(), /*sandboxed=*/false));
+    agents.push_back(std::make_unique<invoker::InvokerAgent>(*factories.back(), config));
+    invoker::InvokerAgent* agent = agents.back().get();
     serving.emplace_back([agent] { agent->serve(); });
     controller.wait_for_invokers(static_cast<int>(agents.size()), 5000);  // slots: a, then b
   }
-  live::ActionRecord f{"guest", "f", "python:3",
+  net::ActionRecord f{"guest", "f", "python:3",
                        "import time\ndef main(args):\n    time.sleep(args.get('sleep_ms', 0) / 1000)\n    return {}\n"};
   f.revision = 1;
   const auto run = [&](const std::string& params) {
-    auto done = std::make_shared<std::promise<live::ActivationRecord>>();
+    auto done = std::make_shared<std::promise<net::ActivationRecord>>();
     auto result = done->get_future();
-    controller.dispatch(live::InvocationRequest{f, params, "bench", 0},
-                        [done](live::ActivationRecord r) { done->set_value(std::move(r)); });
+    controller.dispatch(net::InvocationRequest{f, params, "bench", 0},
+                        [done](net::ActivationRecord r) { done->set_value(std::move(r)); });
     return result;
   };
   const auto timed = [&](std::vector<double>& us, const std::string& expect_invoker) {
     const auto start = std::chrono::steady_clock::now();
-    const live::ActivationRecord r = run("{}").get();
+    const net::ActivationRecord r = run("{}").get();
     us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
     return r.start_kind == "warm" && r.invoker == expect_invoker;
   };

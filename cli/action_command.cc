@@ -15,7 +15,7 @@
 #include "cli/command_errors.h"
 #include "cli/commands.h"
 #include "cli/default_namespace.h"
-#include "live/base64.h"
+#include "net/base64.h"
 
 namespace hearth::cli {
 namespace {
@@ -35,7 +35,7 @@ struct ActionFlags {
 };
 
 // Prints the body (pretty JSON when it is JSON); exit code 0 for 2xx, 1 otherwise.
-int print(const live::HttpResponse& r) {
+int print(const net::HttpResponse& r) {
   const json j = json::parse(r.body, nullptr, false);
   std::printf("%s\n", j.is_discarded() ? r.body.c_str() : j.dump(2).c_str());
   if (r.status == 401)
@@ -58,7 +58,7 @@ int put_action(const ActionFlags& f, bool overwrite) {
   std::stringstream code;
   code << in.rdbuf();
   const std::string kind = kind_for(f.file, f.kind);
-  json body = {{"exec", {{"kind", kind}, {"code", kind == "native" ? live::base64_encode(code.str()) : code.str()}, {"main", f.main}}}};
+  json body = {{"exec", {{"kind", kind}, {"code", kind == "native" ? net::base64_encode(code.str()) : code.str()}, {"main", f.main}}}};
   if (f.memory) body["limits"]["memory"] = f.memory;
   if (f.timeout) body["limits"]["timeout"] = f.timeout;
   Connection c = connect(f.client);

@@ -14,7 +14,7 @@
 
 #include "cli/commands.h"
 #include "cli/default_namespace.h"
-#include "live/store.h"
+#include "controller/store.h"
 
 namespace hearth::cli {
 namespace {
@@ -35,13 +35,13 @@ bool valid_namespace(const std::string& n) {
   return true;
 }
 
-std::unique_ptr<live::Store> open_store(const std::string& data_dir, bool create) {
+std::unique_ptr<controller::Store> open_store(const std::string& data_dir, bool create) {
   const std::filesystem::path db = std::filesystem::path(data_dir) / "hearth.db";
   if (!create && !std::filesystem::exists(db))
     throw std::invalid_argument("no Hearth data directory at " + data_dir + " (" + db.string() +
                                 " is missing): run hearth up --data-dir " + data_dir + " first, or pass --data-dir");
   std::filesystem::create_directories(data_dir);
-  return std::make_unique<live::Store>(db.string());
+  return std::make_unique<controller::Store>(db.string());
 }
 
 template <typename F>
@@ -76,7 +76,7 @@ Action add_auth_command(CLI::App& app) {
         return 0;
       }
       const std::string ns = f->ns.empty() ? kDefaultNamespace : f->ns;
-      const live::Credentials c = store->rotate_key(ns);
+      const controller::Credentials c = store->rotate_key(ns);
       if (ns == kDefaultNamespace) save_default_key(f->data_dir, c);
       std::printf("%s\n", c.pair().c_str());
       return 0;

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "live/http_client.h"
+#include "net/http_client.h"
 
 namespace CLI {
 class App;
@@ -23,10 +23,10 @@ struct ClientFlags {
 void add_client_flags(CLI::App& cmd, ClientFlags& f);
 
 // Resolves flags and environment; throws std::invalid_argument for a malformed host or missing auth.
-live::ApiEndpoint resolve_endpoint(const ClientFlags& f);
+net::ApiEndpoint resolve_endpoint(const ClientFlags& f);
 
 struct Connection {
-  std::unique_ptr<live::HttpClient> client;
+  std::unique_ptr<net::HttpClient> client;
   std::string authorization;
 };
 Connection connect(const ClientFlags& f);

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "live/secrets.h"
+#include "net/secrets.h"
 
 namespace hearth::cli {
 namespace {
@@ -16,16 +16,16 @@ constexpr const char* kPublicGuestKey = "123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12Cd
 
 std::filesystem::path default_key_file(const std::filesystem::path& data_dir) { return data_dir / "auth.guest"; }
 
-void save_default_key(const std::filesystem::path& data_dir, const live::Credentials& c) {
-  live::secrets::write_secret_file(default_key_file(data_dir).string(), c.pair());
+void save_default_key(const std::filesystem::path& data_dir, const controller::Credentials& c) {
+  net::secrets::write_secret_file(default_key_file(data_dir).string(), c.pair());
 }
 
-live::Credentials default_namespace(live::Store& store, const std::filesystem::path& data_dir) {
+controller::Credentials default_namespace(controller::Store& store, const std::filesystem::path& data_dir) {
   const std::filesystem::path file = default_key_file(data_dir);
   bool exists = false;
   for (const std::string& ns : store.namespaces()) exists = exists || ns == kDefaultNamespace;
   if (!exists) {
-    const live::Credentials c = store.create_namespace(kDefaultNamespace);
+    const controller::Credentials c = store.create_namespace(kDefaultNamespace);
     save_default_key(data_dir, c);
     return c;
   }
@@ -35,13 +35,13 @@ live::Credentials default_namespace(live::Store& store, const std::filesystem::p
   } else if (!std::filesystem::exists(file)) {
     why = "has no auth.guest file";
   } else {
-    const std::string pair = live::secrets::read_secret_file(file.string());
+    const std::string pair = net::secrets::read_secret_file(file.string());
     const auto colon = pair.find(':');
     if (colon != std::string::npos && store.authenticate(pair.substr(0, colon), pair.substr(colon + 1)) == kDefaultNamespace)
       return {kDefaultNamespace, pair.substr(0, colon), pair.substr(colon + 1)};
     why = "has an auth.guest file whose key the store does not accept";
   }
-  const live::Credentials c = store.rotate_key(kDefaultNamespace);
+  const controller::Credentials c = store.rotate_key(kDefaultNamespace);
   save_default_key(data_dir, c);
   std::fprintf(stderr, "hearth: the data directory %s %s: namespace '%s' has a new random key (hearth auth shows it)\n",
                data_dir.string().c_str(), why, kDefaultNamespace);

@@ -13,15 +13,15 @@
 
 #include <filesystem>
 
-#include "live/store.h"
+#include "controller/store.h"
 
 namespace hearth::cli {
 
 inline constexpr const char* kDefaultNamespace = "guest";
 
 std::filesystem::path default_key_file(const std::filesystem::path& data_dir);
-live::Credentials default_namespace(live::Store& store, const std::filesystem::path& data_dir);
+controller::Credentials default_namespace(controller::Store& store, const std::filesystem::path& data_dir);
 // Writes the default namespace's key file (after a rotation).
-void save_default_key(const std::filesystem::path& data_dir, const live::Credentials& c);
+void save_default_key(const std::filesystem::path& data_dir, const controller::Credentials& c);
 
 }  // namespace hearth::cli

@@ -17,9 +17,9 @@
 #include "cli/command_errors.h"
 #include "cli/commands.h"
 #include "cli/pool_flags.h"
-#include "live/invoker_agent.h"
-#include "live/runtime_container_factory.h"
-#include "live/secrets.h"
+#include "invoker/invoker_agent.h"
+#include "invoker/runtime_container_factory.h"
+#include "net/secrets.h"
 
 namespace hearth::cli {
 namespace {
@@ -44,17 +44,17 @@ int run(const InvokerFlags& f) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::filesystem::create_directories(f.data_dir);
-  live::RuntimeContainerFactory factory((std::filesystem::path(f.data_dir) / "code").string(), pool.sandboxed);
+  invoker::RuntimeContainerFactory factory((std::filesystem::path(f.data_dir) / "code").string(), pool.sandboxed);
   factory.set_max_result_bytes(pool.max_result_bytes);
-  live::InvokerAgentConfig config;
+  invoker::InvokerAgentConfig config;
   config.controller = f.controller;
-  config.token = live::secrets::read_secret_file(f.token_file);
+  config.token = net::secrets::read_secret_file(f.token_file);
   config.name = f.name.empty() ? "invoker-" + std::to_string(getpid()) : f.name;
   config.pool = pool.config;
   config.reconnect = !f.exit_with_controller;
   config.tls_ca_file = f.wire_tls_ca;
   config.tls_name = f.wire_tls_name;
-  live::InvokerAgent agent(factory, config);
+  invoker::InvokerAgent agent(factory, config);
   std::fprintf(stderr, "hearth invoker %s: joined %s (%lld MB, concurrency %d, keep-alive %s, prewarm %s, %s)\n",
                config.name.c_str(), f.controller.c_str(), static_cast<long long>(pool.config.invoker_memory_mb),
                pool.config.concurrency, pool.config.keepalive.c_str(), pool.config.prewarm.c_str(),

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "live/local_dispatcher.h"
+#include "invoker/local_dispatcher.h"
 
 namespace CLI {
 class App;
@@ -28,7 +28,7 @@ struct PoolFlags {
 void add_pool_flags(CLI::App& cmd, PoolFlags& f);
 
 struct ResolvedPool {
-  live::LocalDispatcherConfig config;  // placement, keep-alive, prewarm resolved from the preset
+  invoker::LocalDispatcherConfig config;  // placement, keep-alive, prewarm resolved from the preset
   bool sandboxed = false;
   std::string sandbox_mode;       // when sandboxed: how (as root, or in unprivileged user namespaces)
   std::string why_not_sandboxed;  // when !sandboxed: --sandbox off and what that means

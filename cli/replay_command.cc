@@ -19,7 +19,7 @@
 #include "cli/commands.h"
 #include "cli/terminal_progress.h"
 #include "cli/workload_loader.h"
-#include "live/trace_replayer.h"
+#include "cli/trace_replayer.h"
 #include "sim/recorded_run.h"
 #include "sim/report.h"
 #include "trace/replay_plan.h"
@@ -58,12 +58,12 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-std::vector<live::ReplayFunction> actions_for(const ReplayFlags& f, const trace::Workload& w, const trace::ReplayPlan& plan) {
-  std::vector<live::ReplayFunction> out(w.functions.size());
+std::vector<cli::ReplayFunction> actions_for(const ReplayFlags& f, const trace::Workload& w, const trace::ReplayPlan& plan) {
+  std::vector<cli::ReplayFunction> out(w.functions.size());
   for (std::size_t i = 0; i < w.functions.size(); ++i) {
     if (!plan.function_used[i]) continue;
     const model::Micros longest = plan.function_max_exec_us[i];
-    live::ReplayFunction& a = out[i];
+    cli::ReplayFunction& a = out[i];
     a.action = f.prefix + std::to_string(i);
     a.memory_mb = w.functions[i].memory_mb;
     const std::int64_t longest_ms = longest / model::kMicrosPerMilli;
@@ -79,7 +79,7 @@ std::vector<live::ReplayFunction> actions_for(const ReplayFlags& f, const trace:
   return out;
 }
 
-void progress_line(const live::ReplayProgress& p) {
+void progress_line(const cli::ReplayProgress& p) {
   char line[200];
   std::snprintf(line, sizeof line, "\rreplay %6.1f/%.1f s  sent %zu/%zu  in flight %zu  done %zu  unsent %zu  failed %zu ",
                 static_cast<double>(p.elapsed_us) / model::kMicrosPerSecond,
@@ -90,7 +90,7 @@ void progress_line(const live::ReplayProgress& p) {
 }
 
 void write_invocations_csv(const std::string& dir, const trace::Workload& w,
-                           const std::vector<live::ReplayFunction>& actions, const live::ReplayOutcome& o) {
+                           const std::vector<cli::ReplayFunction>& actions, const cli::ReplayOutcome& o) {
   auto out = sim::open_out(std::filesystem::path(dir) / "invocations.csv");
   out << "function,action,memory_mb,exec_ms,scheduled_ms,sent_ms,lag_ms,latency_ms,start_kind,wait_ms,init_ms,run_ms,success\n";
   auto ms = [](model::Micros us) { return static_cast<double>(us) / model::kMicrosPerMilli; };
@@ -103,28 +103,28 @@ void write_invocations_csv(const std::string& dir, const trace::Workload& w,
 
 int run(const ReplayFlags& f) {
   if (f.cpu_fraction < 0 || f.cpu_fraction > 1) throw std::invalid_argument("--cpu-fraction must be in [0, 1]");
-  const live::ApiEndpoint endpoint = resolve_endpoint(f.client);
+  const net::ApiEndpoint endpoint = resolve_endpoint(f.client);
   trace::Workload workload = load_workload(f.workload);
   trace::ReplayLimits limits;
   limits.max_invocations = f.max_invocations;
   const trace::ReplayPlan plan = trace::plan_replay(workload, limits);
-  const std::vector<live::ReplayFunction> actions = actions_for(f, workload, plan);
+  const std::vector<cli::ReplayFunction> actions = actions_for(f, workload, plan);
   const std::string code = read_file(f.body);
   if (!f.quiet)
     std::fprintf(stderr, "hearth replay: %zu invocations of %zu functions over %.1f s on %s:%u (%s)\n",
                  plan.invocations.size(), plan.used_functions, static_cast<double>(plan.span_us) / model::kMicrosPerSecond,
                  endpoint.host.c_str(), endpoint.port, workload.description.c_str());
-  live::deploy_actions(endpoint, actions, code);
+  cli::deploy_actions(endpoint, actions, code);
 
-  live::ReplayOptions options;
+  cli::ReplayOptions options;
   options.max_in_flight = f.max_in_flight;
   options.cpu_fraction = f.cpu_fraction;
   options.runtime_headroom_mb = f.headroom_mb;
   const bool terminal = !f.quiet && stderr_is_terminal();
   if (terminal) options.progress = progress_line;
-  const live::ReplayOutcome outcome = live::replay_trace(endpoint, actions, plan.invocations, options);
+  const cli::ReplayOutcome outcome = cli::replay_trace(endpoint, actions, plan.invocations, options);
   if (terminal) std::fputs("\n", stderr);
-  if (!f.keep_actions) live::delete_actions(endpoint, actions);
+  if (!f.keep_actions) cli::delete_actions(endpoint, actions);
 
   std::vector<model::MegaBytes> memory;
   for (const auto& fn : workload.functions) memory.push_back(fn.memory_mb);

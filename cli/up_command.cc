@@ -33,15 +33,15 @@
 #include "cli/commands.h"
 #include "cli/default_namespace.h"
 #include "cli/pool_flags.h"
-#include "live/api.h"
-#include "live/http_server.h"
-#include "live/local_dispatcher.h"
-#include "live/remote_dispatcher.h"
-#include "live/runtime_container_factory.h"
+#include "controller/api.h"
+#include "net/http_server.h"
+#include "invoker/local_dispatcher.h"
+#include "controller/remote_dispatcher.h"
+#include "invoker/runtime_container_factory.h"
 #include "model/duration.h"
-#include "live/secrets.h"
-#include "live/wire_auth.h"
-#include "live/wire_tls.h"
+#include "net/secrets.h"
+#include "net/wire_auth.h"
+#include "net/wire_tls.h"
 
 namespace hearth::cli {
 namespace {
@@ -58,15 +58,15 @@ struct UpFlags {
   std::string wire_tls_name;                // the name this host's invokers verify (default: the wire address)
   bool wire_insecure = false;               // … unless this: clear text off loopback
   std::size_t max_payload_bytes = 1 << 20;
-  int stale_replacements = live::RemoteDispatcherConfig{}.max_stale_replacements;
+  int stale_replacements = controller::RemoteDispatcherConfig{}.max_stale_replacements;
   bool restart_invokers = true;
   std::string activation_retention = "7d";  // activation records older than this are deleted; 0 = never
   std::string idle_timeout = "60s", header_timeout = "10s";
   // On SIGTERM/SIGINT, how long running activations may go on before they are recorded as ended by the
   // shutdown: Kubernetes' default termination grace period, which an OpenWhisk deployment's pods get.
   std::string drain_timeout = "30s";
-  int max_connections = live::HttpServerConfig{}.max_connections;
-  std::int64_t max_in_flight = live::ApiConfig{}.max_in_flight;
+  int max_connections = net::HttpServerConfig{}.max_connections;
+  std::int64_t max_in_flight = controller::ApiConfig{}.max_in_flight;
   PoolFlags pool;
 };
 
@@ -188,7 +188,7 @@ class InvokerProcesses {
 // 1 s and 1 h); a retention of 0 keeps them for ever. Failures are reported on stderr and retried.
 class ActivationPruner {
  public:
-  ActivationPruner(live::Store& store, model::Micros retention) : store_(store), retention_(retention) {
+  ActivationPruner(controller::Store& store, model::Micros retention) : store_(store), retention_(retention) {
     if (retention_ > 0) thread_ = std::thread([this] { loop(); });
   }
   ~ActivationPruner() {
@@ -218,7 +218,7 @@ class ActivationPruner {
       wake_.wait_for(lock, every, [this] { return stopping_; });
     }
   }
-  live::Store& store_;
+  controller::Store& store_;
   model::Micros retention_;
   std::mutex mu_;
   std::condition_variable wake_;
@@ -228,7 +228,7 @@ class ActivationPruner {
 
 int run(const UpFlags& f) {
   const ResolvedPool pool = resolve(f.pool);
-  live::HttpServerConfig http{.address = f.address, .port = f.port};
+  net::HttpServerConfig http{.address = f.address, .port = f.port};
   const auto duration = [](const char* flag, const std::string& text) {
     try {
       return model::parse_duration(text, model::kMicrosPerSecond);
@@ -261,33 +261,33 @@ int run(const UpFlags& f) {
   const std::filesystem::path data(f.data_dir);
   if (std::filesystem::create_directories(data))  // a new data directory holds keys and code: owner only
     std::filesystem::permissions(data, std::filesystem::perms::owner_all);
-  live::Store store((data / "hearth.db").string());
-  const live::Credentials guest = default_namespace(store, data);
+  controller::Store store((data / "hearth.db").string());
+  const controller::Credentials guest = default_namespace(store, data);
   // Invocations accepted before a crash or kill and never recorded: each gets a record that says so.
   if (const std::size_t n = store.end_unfinished(
-          "The controller stopped (killed or crashed) before this activation ended; it may have run in part.", live::wall_us()))
+          "The controller stopped (killed or crashed) before this activation ended; it may have run in part.", net::wall_us()))
     std::fprintf(stderr, "hearth up: %zu accepted activation(s) had not ended when the platform last stopped: "
                  "recorded as ended by that stop\n", n);
 
-  std::unique_ptr<live::RuntimeContainerFactory> factory;
-  std::unique_ptr<live::LocalDispatcher> local;
-  std::unique_ptr<live::RemoteDispatcher> remote;
+  std::unique_ptr<invoker::RuntimeContainerFactory> factory;
+  std::unique_ptr<invoker::LocalDispatcher> local;
+  std::unique_ptr<controller::RemoteDispatcher> remote;
   InvokerProcesses children;
   std::string topology;
   if (f.in_process) {
-    live::LocalDispatcherConfig dc = pool.config;
+    invoker::LocalDispatcherConfig dc = pool.config;
     dc.invokers = std::max(1, f.invokers);
-    factory = std::make_unique<live::RuntimeContainerFactory>((data / "code").string(), pool.sandboxed);
+    factory = std::make_unique<invoker::RuntimeContainerFactory>((data / "code").string(), pool.sandboxed);
     factory->set_max_result_bytes(pool.max_result_bytes);
-    local = std::make_unique<live::LocalDispatcher>(*factory, dc);
+    local = std::make_unique<invoker::LocalDispatcher>(*factory, dc);
     topology = std::to_string(dc.invokers) + " in-process invoker(s)";
   } else {
-    live::RemoteDispatcherConfig rc;
+    controller::RemoteDispatcherConfig rc;
     // The invokers' shared secret: made on first start, kept (mode 0600) so restarted and hand-started
     // invokers (`hearth invoker --token-file DATA_DIR/wire.token`) can rejoin.
     const std::string token_file = (data / "wire.token").string();
-    if (!std::filesystem::exists(token_file)) live::secrets::write_secret_file(token_file, live::wire::new_token());
-    rc.token = live::secrets::read_secret_file(token_file);
+    if (!std::filesystem::exists(token_file)) net::secrets::write_secret_file(token_file, net::wire::new_token());
+    rc.token = net::secrets::read_secret_file(token_file);
     rc.address = f.wire_address;
     rc.port = f.wire_port;
     rc.tls_cert_file = f.wire_tls_cert;
@@ -295,11 +295,11 @@ int run(const UpFlags& f) {
     rc.insecure = f.wire_insecure;
     rc.placement = pool.config.placement;
     rc.max_stale_replacements = f.stale_replacements;
-    if (!live::wire::is_loopback(f.wire_address) && f.wire_tls_cert.empty() && f.wire_insecure)
+    if (!net::wire::is_loopback(f.wire_address) && f.wire_tls_cert.empty() && f.wire_insecure)
       std::fprintf(stderr, "hearth up: --wire-insecure: the wire on %s is authenticated but not encrypted: code, "
                    "parameters and results cross it in clear text (docs/wire-protocol.md)\n",
                    f.wire_address.c_str());
-    remote = std::make_unique<live::RemoteDispatcher>(rc);
+    remote = std::make_unique<controller::RemoteDispatcher>(rc);
     const std::string wire = f.wire_address + ":" + std::to_string(remote->port());
     for (int i = 0; i < f.invokers; ++i) {
       std::vector<std::string> args = {"invoker", "--controller", wire, "--name", "invoker" + std::to_string(i),
@@ -318,11 +318,11 @@ int run(const UpFlags& f) {
     topology = std::to_string(f.invokers) + " invoker process(es), wire " + wire;
     if (f.restart_invokers) children.supervise();
   }
-  live::Dispatcher& dispatcher = local ? static_cast<live::Dispatcher&>(*local) : *remote;
-  live::ApiConfig api_config;
+  invoker::Dispatcher& dispatcher = local ? static_cast<invoker::Dispatcher&>(*local) : *remote;
+  controller::ApiConfig api_config;
   api_config.max_payload_bytes = f.max_payload_bytes;
   api_config.max_in_flight = f.max_in_flight;
-  live::Api api(store, dispatcher, api_config);
+  controller::Api api(store, dispatcher, api_config);
   api.set_metrics_source([&] {
     return (local ? local->prometheus_metrics() : remote->prometheus_metrics()) + store.prometheus_metrics();
   });
@@ -337,7 +337,7 @@ int run(const UpFlags& f) {
     return out.dump();
   });
   ActivationPruner pruner(store, retention);
-  live::HttpServer server(api, http);
+  net::HttpServer server(api, http);
   std::printf("hearth up: http://%s:%u  (placement %s, keep-alive %s, prewarm %s, %s of %lld MB, %s)\n",
               f.address.c_str(), server.port(), pool.config.placement.c_str(), pool.config.keepalive.c_str(),
               pool.config.prewarm.c_str(), topology.c_str(), static_cast<long long>(pool.config.invoker_memory_mb),
@@ -360,7 +360,7 @@ int run(const UpFlags& f) {
   children.terminate();
   if (local) local->stop();  // in-process invokers: a running function is waited for (its own time limit)
   // Anything accepted and still without a record is recorded as ended by this stop.
-  store.end_unfinished(why, live::wall_us());
+  store.end_unfinished(why, net::wall_us());
   return 0;
 }
 

@@ -6,21 +6,21 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "runtime/frame_codec.h"
+#include "net/frame_codec.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 2) return 0;
   const std::size_t cap = static_cast<std::size_t>(data[0]) * 64;
   const std::size_t piece = 1 + data[1] % 17;
-  hearth::runtime::FrameReader reader(cap);
+  hearth::net::FrameReader reader(cap);
   const std::string_view bytes(reinterpret_cast<const char*>(data + 2), size - 2);
   for (std::size_t at = 0; at < bytes.size(); at += piece) {
     reader.feed(bytes.substr(at, piece));
     std::string_view payload;
-    hearth::runtime::FrameReader::Next next;
-    while ((next = reader.next(&payload)) == hearth::runtime::FrameReader::Next::kFrame)
+    hearth::net::FrameReader::Next next;
+    while ((next = reader.next(&payload)) == hearth::net::FrameReader::Next::kFrame)
       if (payload.size() > cap) std::abort();
-    if (next == hearth::runtime::FrameReader::Next::kOversized) return 0;  // the caller drops the peer
+    if (next == hearth::net::FrameReader::Next::kOversized) return 0;  // the caller drops the peer
     if (reader.buffered() > bytes.size()) std::abort();
   }
   return 0;

@@ -9,13 +9,15 @@
 #include <cstdlib>
 #include <string>
 
-#include "live/api.h"
-#include "tests/live/echo_dispatcher.h"
+#include "controller/api.h"
+#include "tests/controller/echo_dispatcher.h"
 
 namespace {
 
 namespace http = boost::beast::http;
-using namespace hearth::live;
+using namespace hearth::net;
+using namespace hearth::invoker;
+using namespace hearth::controller;
 
 struct World {
   Store store{":memory:"};

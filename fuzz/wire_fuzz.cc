@@ -7,20 +7,20 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
-#include "live/wire.h"
-#include "live/wire_auth.h"
+#include "net/wire.h"
+#include "net/wire_auth.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  hearth::runtime::FrameReader reader(hearth::live::wire::kMaxHandshakeFrameBytes);
+  hearth::net::FrameReader reader(hearth::net::wire::kMaxHandshakeFrameBytes);
   reader.feed(std::string_view(reinterpret_cast<const char*>(data), size));
   std::string_view payload;
-  while (reader.next(&payload) == hearth::runtime::FrameReader::Next::kFrame) {
+  while (reader.next(&payload) == hearth::net::FrameReader::Next::kFrame) {
     const nlohmann::json msg = nlohmann::json::parse(payload, nullptr, false);
     if (msg.is_discarded()) continue;
     try {
-      if (msg.contains("state")) (void)hearth::live::wire::state_from_json(msg.at("state"));
-      if (msg.contains("activation")) (void)hearth::live::wire::activation_from_json(msg.at("activation"));
-      (void)hearth::live::wire::invoke_from_json(msg);
+      if (msg.contains("state")) (void)hearth::net::wire::state_from_json(msg.at("state"));
+      if (msg.contains("activation")) (void)hearth::net::wire::activation_from_json(msg.at("activation"));
+      (void)hearth::net::wire::invoke_from_json(msg);
     } catch (const nlohmann::json::exception&) {
     }
   }

@@ -1,6 +1,6 @@
 #include "runtime/runtime_process.h"
 
-#include "runtime/frame_codec.h"
+#include "net/frame_codec.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -79,7 +79,7 @@ RuntimeProcess::RuntimeProcess(Language language, const ProcessOptions& options)
       close(up_w[c]);
       // Only this end is non-blocking (the runtime's read end is its own file description).
       fcntl(down_w[c], F_SETFL, fcntl(down_w[c], F_GETFL) | O_NONBLOCK);
-      channels_.push_back({down_w[c], up_r[c], FrameReader(options.max_result_bytes + kLogAllowanceBytes)});
+      channels_.push_back({down_w[c], up_r[c], net::FrameReader(options.max_result_bytes + kLogAllowanceBytes)});
     }
   };
   std::vector<std::string> argv;
@@ -266,13 +266,13 @@ RunResult RuntimeProcess::exchange(const std::string& request, std::int64_t time
   constexpr const char* kAbnormal = "The action did not produce a valid response and exited unexpectedly.";
   const auto deadline = start + std::chrono::milliseconds(timeout_ms);
   Channel& ch = channels_[static_cast<std::size_t>(channel)];
-  const FrameStatus sent = write_frame(ch.to_child, request, FdKind::kPipe, deadline);
-  if (sent != FrameStatus::kOk) return fail(sent == FrameStatus::kTimeout, kAbnormal);
+  const net::FrameStatus sent = net::write_frame(ch.to_child, request, net::FdKind::kPipe, deadline);
+  if (sent != net::FrameStatus::kOk) return fail(sent == net::FrameStatus::kTimeout, kAbnormal);
   std::string_view reply;
-  const FrameStatus got = ch.reader.read(ch.from_child, &reply, deadline);
+  const net::FrameStatus got = ch.reader.read(ch.from_child, &reply, deadline);
   r.duration_us = since_us(start);
-  if (got == FrameStatus::kOversized) return fail(false, response_too_long(ch.reader.announced(), max_result_bytes_));
-  if (got != FrameStatus::kOk) return fail(got == FrameStatus::kTimeout, kAbnormal);
+  if (got == net::FrameStatus::kOversized) return fail(false, response_too_long(ch.reader.announced(), max_result_bytes_));
+  if (got != net::FrameStatus::kOk) return fail(got == net::FrameStatus::kTimeout, kAbnormal);
   // A runtime answers one request with one frame: anything after it was written by someone else.
   if (ch.reader.buffered() != 0) return fail(false, "the runtime sent bytes beyond its response");
   try {

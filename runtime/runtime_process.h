@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/frame_codec.h"
+#include "net/frame_codec.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/sandbox_pool.h"
 
@@ -106,7 +106,7 @@ class RuntimeProcess {
   struct Channel {
     int to_child = -1;    // the runtime's fd 3 + 2i (O_NONBLOCK here: writes have the run's deadline)
     int from_child = -1;  // the runtime's fd 4 + 2i
-    FrameReader reader;   // capped at max_result_bytes + kLogAllowanceBytes
+    net::FrameReader reader;   // capped at max_result_bytes + kLogAllowanceBytes
   };
   RunResult exchange(const std::string& request, std::int64_t timeout_ms, int channel = 0);
   // Kills the process (and its workers) once and reaps it; returns whether the OOM killer had killed it.

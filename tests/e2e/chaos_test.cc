@@ -31,17 +31,17 @@
 #include <thread>
 #include <vector>
 
-#include "live/base64.h"
-#include "live/http_client.h"
+#include "net/base64.h"
+#include "net/http_client.h"
 #include "tests/e2e/platform.h"
 #include "tests/trace/temp_dir.h"
 
 namespace {
 
 using nlohmann::json;
-using hearth::live::HttpClient;
-using hearth::live::HttpRequest;
-using hearth::live::HttpResponse;
+using hearth::net::HttpClient;
+using hearth::net::HttpRequest;
+using hearth::net::HttpResponse;
 using hearth::testing::Platform;
 using Clock = std::chrono::steady_clock;
 
@@ -170,7 +170,7 @@ struct ChaosTest : ::testing::Test {
                    json{{"exec", {{"kind", "python:3"}, {"code", "import time\ndef main(a):\n    time.sleep(0.03)\n    return a\n"}}}}.dump())
                   .status, 200);
     ASSERT_EQ(send(c, "PUT", "/api/v1/namespaces/_/actions/noop",
-                   json{{"exec", {{"kind", "native"}, {"code", hearth::live::base64_encode(slurp(HEARTH_NATIVE_NOOP))}}}}.dump())
+                   json{{"exec", {{"kind", "native"}, {"code", hearth::net::base64_encode(slurp(HEARTH_NATIVE_NOOP))}}}}.dump())
                   .status, 200);
     const auto warm = send(c, "POST", "/api/v1/namespaces/_/actions/work?blocking=true", "{}");
     ASSERT_EQ(warm.status, 200) << warm.body;
@@ -441,7 +441,7 @@ TEST(ChaosFound, ABlockingAnswerIsOnDiskBeforeItIsSent) {
       HttpClient client("127.0.0.1", platform.port());
       if (round == 0) {
         ASSERT_EQ(client.send({"PUT", "/api/v1/namespaces/_/actions/noop", platform.auth(),
-                               json{{"exec", {{"kind", "native"}, {"code", hearth::live::base64_encode(slurp(HEARTH_NATIVE_NOOP))}}}}.dump()})
+                               json{{"exec", {{"kind", "native"}, {"code", hearth::net::base64_encode(slurp(HEARTH_NATIVE_NOOP))}}}}.dump()})
                       .status, 200);
       }
       const auto r = client.send({"POST", "/api/v1/namespaces/_/actions/noop?blocking=true", platform.auth(), R"({"round":1})"});

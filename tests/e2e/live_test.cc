@@ -15,20 +15,20 @@
 #include <sstream>
 #include <thread>
 
-#include "live/base64.h"
-#include "live/http_client.h"
+#include "net/base64.h"
+#include "net/http_client.h"
 #include "tests/e2e/platform.h"
 #include "tests/trace/temp_dir.h"
 
 namespace {
 
 using nlohmann::json;
-using hearth::live::HttpClient;
-using hearth::live::HttpRequest;
+using hearth::net::HttpClient;
+using hearth::net::HttpRequest;
 using hearth::testing::Platform;
 
 // OpenWhisk's published guest key, which `hearth up` installed before keys were random.
-const std::string kPublicGuestAuth = hearth::live::basic_auth(
+const std::string kPublicGuestAuth = hearth::net::basic_auth(
     "23bc46b1-71f6-4ed5-8c54-816aa4f8c502", "123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP");
 
 
@@ -59,7 +59,7 @@ struct LiveFixture : ::testing::Test {
   std::unique_ptr<Platform> platform = std::make_unique<Platform>(dir.str() + "/data", "--max-payload-bytes 100000 --prewarm none");
   std::unique_ptr<HttpClient> client = std::make_unique<HttpClient>("127.0.0.1", platform->port());
 
-  hearth::live::HttpResponse put(const std::string& name, const std::string& kind, const std::string& code,
+  hearth::net::HttpResponse put(const std::string& name, const std::string& kind, const std::string& code,
                                  const std::string& limits = "{}") {
     return client->send({"PUT", "/api/v1/namespaces/_/actions/" + name, platform->auth(),
                          json{{"exec", {{"kind", kind}, {"code", code}}}, {"limits", json::parse(limits)}}.dump()});
@@ -75,7 +75,7 @@ TEST_F(LiveFixture, PythonNodeAndNativeColdThenWarm) {
   ASSERT_NE(platform->port(), 0);
   ASSERT_EQ(put("py", "python:3", "def main(a):\n    print('py log')\n    return {'twice': a['n'] * 2}\n").status, 200);
   ASSERT_EQ(put("js", "nodejs:20", "async function main(p) { return { twice: p.n * 2 }; }").status, 200);
-  ASSERT_EQ(put("so", "native", hearth::live::base64_encode(slurp(HEARTH_NATIVE_NOOP))).status, 200);
+  ASSERT_EQ(put("so", "native", hearth::net::base64_encode(slurp(HEARTH_NATIVE_NOOP))).status, 200);
   for (const char* name : {"py", "js"}) {
     const json cold = invoke(name, {{"n", 21}});
     EXPECT_EQ(cold["response"]["result"]["twice"], 42) << cold.dump();
@@ -421,7 +421,7 @@ TEST(MultiInvoker, AnInvokerStartedByHandJoinsTheController) {
       waitpid(pid, nullptr, 0);
     }
   } reap{invoker};
-  hearth::live::HttpResponse r;
+  hearth::net::HttpResponse r;
   for (int i = 0; i < 100; ++i) {
     r = client.send({"POST", "/api/v1/namespaces/_/actions/hi?blocking=true", platform.auth(), R"({"who":"there"})"});
     if (r.status == 200) break;
@@ -447,14 +447,14 @@ TEST(Auth, KeysAreRandomHashedRotatableAndPerNamespace) {
   const std::string list = "/api/v1/namespaces/_/actions";
   ASSERT_EQ(client.send({"GET", list, platform.auth(), ""}).status, 200);  // the export line's key works
   EXPECT_EQ(client.send({"GET", list, kPublicGuestAuth, ""}).status, 401);
-  EXPECT_EQ(client.send({"GET", list, hearth::live::basic_auth(platform.auth_pair().substr(0, 36), "wrong"), ""}).status, 401);
+  EXPECT_EQ(client.send({"GET", list, hearth::net::basic_auth(platform.auth_pair().substr(0, 36), "wrong"), ""}).status, 401);
   EXPECT_EQ(trim(run_hearth("auth --data-dir " + data)), platform.auth_pair());
   EXPECT_NE(trim(run_hearth("auth --data-dir " + dir.str() + "/elsewhere")), platform.auth_pair());  // per installation
 
   // Another tenant.
   const std::string t2 = trim(run_hearth("namespace create t2 --data-dir " + data));
   ASSERT_EQ(t2.size(), 36u + 1 + 64) << t2;
-  const std::string t2_auth = hearth::live::basic_auth(t2.substr(0, 36), t2.substr(37));
+  const std::string t2_auth = hearth::net::basic_auth(t2.substr(0, 36), t2.substr(37));
   ASSERT_EQ(client.send({"PUT", list + "/mine", platform.auth(),
                          json{{"exec", {{"kind", "python:3"}, {"code", "def main(a):\n    return {'PROBE': 'ON-DISK-7c1'}\n"}}}}.dump()})
                 .status, 200);
@@ -476,7 +476,7 @@ TEST(Auth, KeysAreRandomHashedRotatableAndPerNamespace) {
   ASSERT_EQ(rotated.size(), 36u + 1 + 64) << rotated;
   EXPECT_EQ(rotated.substr(0, 36), platform.auth_pair().substr(0, 36));
   EXPECT_EQ(client.send({"GET", list, old_auth, ""}).status, 401);
-  EXPECT_EQ(client.send({"GET", list, hearth::live::basic_auth(rotated.substr(0, 36), rotated.substr(37)), ""}).status, 200);
+  EXPECT_EQ(client.send({"GET", list, hearth::net::basic_auth(rotated.substr(0, 36), rotated.substr(37)), ""}).status, 200);
   EXPECT_EQ(trim(run_hearth("auth --data-dir " + data)), rotated);
   EXPECT_EQ(client.send({"GET", list, t2_auth, ""}).status, 200);  // other namespaces keep theirs
 

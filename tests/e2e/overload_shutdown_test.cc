@@ -12,15 +12,15 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "live/http_client.h"
-#include "live/store.h"
+#include "net/http_client.h"
+#include "controller/store.h"
 #include "tests/e2e/platform.h"
 #include "tests/trace/temp_dir.h"
 
 namespace {
 
 using nlohmann::json;
-using hearth::live::HttpClient;
+using hearth::net::HttpClient;
 using hearth::testing::Platform;
 
 // A Python action whose invocation writes its process id to the file `a['pidfile']` (when given), then
@@ -96,7 +96,7 @@ TEST(Shutdown, SigtermStopsWithinTheDrainTimeoutWhateverFunctionsDo) {
   EXPECT_TRUE(gone(p1));
   EXPECT_TRUE(gone(p2));
 
-  hearth::live::Store store(dir.str() + "/data/hearth.db");
+  hearth::controller::Store store(dir.str() + "/data/hearth.db");
   const auto record = store.get_activation("guest", id);
   ASSERT_TRUE(record.has_value());
   EXPECT_EQ(record->status, "whisk internal error");
@@ -123,7 +123,7 @@ TEST(Shutdown, ARunningActivationFinishesWithinTheDrain) {
   std::chrono::milliseconds took{0};
   EXPECT_TRUE(platform.stop_within(std::chrono::seconds(15), &took));
   EXPECT_LE(took.count(), 10000);
-  hearth::live::Store store(dir.str() + "/data/hearth.db");
+  hearth::controller::Store store(dir.str() + "/data/hearth.db");
   const auto record = store.get_activation("guest", id);
   ASSERT_TRUE(record.has_value());
   EXPECT_EQ(record->status, "success") << record->result_json;

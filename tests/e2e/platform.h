@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "live/http_client.h"
+#include "net/http_client.h"
 
 namespace hearth::testing {
 
@@ -82,7 +82,7 @@ class Platform {
   const std::string& auth_pair() const { return auth_pair_; }
   std::string auth() const {
     const auto colon = auth_pair_.find(':');
-    return colon == std::string::npos ? "" : hearth::live::basic_auth(auth_pair_.substr(0, colon), auth_pair_.substr(colon + 1));
+    return colon == std::string::npos ? "" : hearth::net::basic_auth(auth_pair_.substr(0, colon), auth_pair_.substr(colon + 1));
   }
   std::uint16_t wire_port() const { return wire_port_; }
   pid_t pid() const { return pid_; }

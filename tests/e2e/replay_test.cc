@@ -68,7 +68,7 @@ TEST(ReplayE2E, TinyTraceAgainstHearthUp) {
   EXPECT_EQ(j["prewarm_starts"], 0);
   EXPECT_EQ(j["replay"]["measured_costs"]["cold_samples"], 3);
   // The platform's own activation records agree, and each ran about its trace duration.
-  hearth::live::HttpClient client("127.0.0.1", platform.port());
+  hearth::net::HttpClient client("127.0.0.1", platform.port());
   const auto list = client.send({"GET", "/api/v1/namespaces/_/activations?limit=200", platform.auth(), ""});
   ASSERT_EQ(list.status, 200);
   std::map<std::string, int> kinds;

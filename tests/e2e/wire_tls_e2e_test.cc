@@ -10,15 +10,15 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "live/http_client.h"
-#include "live/wire_tls.h"
+#include "net/http_client.h"
+#include "net/wire_tls.h"
 #include "tests/e2e/platform.h"
 #include "tests/e2e/run_hearth.h"
 #include "tests/trace/temp_dir.h"
 
 namespace {
 
-using hearth::live::HttpClient;
+using hearth::net::HttpClient;
 using hearth::testing::Platform;
 using nlohmann::json;
 
@@ -42,8 +42,8 @@ struct HandInvoker {
 TEST(WireTlsE2E, UpsOwnInvokerJoinsOverTlsAndAWrongCaIsRefused) {
   hearth::testing::TempDir dir;
   const std::string crt = dir.str() + "/wire.crt", key = dir.str() + "/wire.key";
-  hearth::live::wire::write_self_signed(crt, key, "127.0.0.1");
-  hearth::live::wire::write_self_signed(dir.str() + "/other.crt", dir.str() + "/other.key", "127.0.0.1");
+  hearth::net::wire::write_self_signed(crt, key, "127.0.0.1");
+  hearth::net::wire::write_self_signed(dir.str() + "/other.crt", dir.str() + "/other.key", "127.0.0.1");
   Platform platform(dir.str() + "/data", "--invokers 1 --prewarm none --sandbox off --wire-tls-cert " + crt +
                                              " --wire-tls-key " + key);
   ASSERT_NE(platform.wire_port(), 0);

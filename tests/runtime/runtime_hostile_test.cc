@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "runtime/frame_codec.h"
+#include "net/frame_codec.h"
 #include "runtime/runtime_process.h"
 #include "tests/trace/temp_dir.h"
 
@@ -51,14 +51,14 @@ struct Hostile : ::testing::Test {
 TEST(FrameCodecProbe, AnAllOnesHeaderIsOnlyRefusedWithACap) {
   const std::string header("\xff\xff\xff\xff", 4);
   std::string_view payload;
-  FrameReader uncapped(0xffffffffu);
+  net::FrameReader uncapped(0xffffffffu);
   uncapped.feed(header);
-  EXPECT_EQ(uncapped.next(&payload), FrameReader::Next::kNeedMore);
+  EXPECT_EQ(uncapped.next(&payload), net::FrameReader::Next::kNeedMore);
   EXPECT_EQ(uncapped.announced(), 0xffffffffu);
-  FrameReader capped(kDefaultMaxResultBytes + kLogAllowanceBytes);
+  net::FrameReader capped(kDefaultMaxResultBytes + kLogAllowanceBytes);
   capped.feed(header);
-  EXPECT_EQ(capped.next(&payload), FrameReader::Next::kOversized);
-  EXPECT_EQ(capped.describe(FrameStatus::kOversized), "frame of 4294967295 bytes exceeds the 2097152-byte limit");
+  EXPECT_EQ(capped.next(&payload), net::FrameReader::Next::kOversized);
+  EXPECT_EQ(capped.describe(net::FrameStatus::kOversized), "frame of 4294967295 bytes exceeds the 2097152-byte limit");
 }
 
 TEST_F(Hostile, AllOnesLengthIsAProtocolErrorNotA4GiBAllocation) {
@@ -146,7 +146,7 @@ TEST_F(Hostile, WritesToARuntimeThatStoppedReadingHaveADeadline) {
   ASSERT_EQ(pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
   const std::string mb(1 << 20, 'x');
   const auto t0 = std::chrono::steady_clock::now();
-  EXPECT_EQ(write_all(fds[1], mb, FdKind::kPipe, t0 + std::chrono::milliseconds(100)), FrameStatus::kTimeout);
+  EXPECT_EQ(net::write_all(fds[1], mb, net::FdKind::kPipe, t0 + std::chrono::milliseconds(100)), net::FrameStatus::kTimeout);
   close(fds[0]);
   close(fds[1]);
 

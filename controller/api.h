@@ -1,0 +1,105 @@
+// Api: the OpenWhisk REST API subset that OpenWhisk's clients (wsk, SDKs) use, over Store + Dispatcher.
+//   GET    /api/v1/namespaces
+//   GET    /api/v1/namespaces/{ns}/actions[?limit,skip]
+//   GET|PUT|DELETE /api/v1/namespaces/{ns}/actions/{name}      (PUT ?overwrite=true to update)
+//   POST   /api/v1/namespaces/{ns}/actions/{name}[?blocking=true[&result=true]]
+//   GET    /api/v1/namespaces/{ns}/activations[?name,limit,skip]
+//   GET    /api/v1/namespaces/{ns}/activations/{id}[/logs|/result]
+//   GET    /healthz
+//   GET    /metrics   Prometheus text (from the metrics source set with set_metrics_source)
+//   GET    /invokers  OpenWhisk's invoker health map, {"invoker0/0": "up", ...} (set_invokers_source)
+// /metrics and /invokers need a namespace's key too (HTTP Basic, as Prometheus' basic_auth sends it):
+// they show every tenant's load; only /healthz answers without one.
+// Names: every namespace and action segment follows OpenWhisk's entity-name rule (live/entity_name.h; "."
+// and ".." are refused with 400), activation ids are 32 hex digits; `limit` is 0..200 (0 = 200, default
+// 30) and `skip` >= 0, else 400 with OpenWhisk's messages.
+// Authentication: HTTP Basic uuid:key per namespace, checked against the store on every request
+// (Store::authenticate: salted hash, constant-time compare, no cache, so a rotated key fails at once);
+// "_" means the caller's namespace, and a key reaches only its own namespace's entities. Errors are JSON
+// {"error": message, "code": request id} with OpenWhisk's status codes: 400 malformed, 401 bad auth,
+// 403 another namespace, 404 missing, 405 method, 409 exists, 413 payload over the limit, 429 too many
+// invocations of the namespace in flight (ApiConfig::max_in_flight), 502 function error (blocking
+// invokes), 202 when a blocking invoke outlives its wait (the activation id is returned).
+// Thread-safe: handle() and handle_async() may run concurrently on several server threads.
+// handle_async() answers every request at once except blocking invokes, whose response is delivered
+// later from the dispatcher's completion once its activation record is on disk (Store::put_activation's
+// `written`: an answered record survives a controller kill), or at blocking_wait_ms as a 202 if the
+// store cannot write it by then (no thread waits for the function), so a server needs no
+// worker thread per in-flight invoke; handle() is the synchronous form (tests, simple callers).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "invoker/dispatcher.h"
+#include "net/http_handler.h"
+#include "controller/in_flight_limit.h"
+#include "controller/store.h"
+
+namespace hearth::controller {
+
+// OpenWhisk's whisk.query-limit: list operations return 30 entries unless `limit` says (at most 200).
+inline constexpr int kDefaultListLimit = 30;
+inline constexpr int kMaxListLimit = 200;
+
+struct ApiConfig {
+  std::size_t max_payload_bytes = 1 << 20;     // invoke parameters (OpenWhisk default 1 MB)
+  std::size_t max_action_bytes = 48 << 20;     // action code
+  std::int64_t blocking_wait_ms = 60'000;      // then 202 with the activation id
+  // A blocking invoke is answered once its record is committed. false answers as soon as it is queued:
+  // faster, but a controller killed within the store's batch window loses an answered record (found by
+  // tests/e2e/chaos_test.cc); kept as api_bench's baseline for what the wait costs.
+  bool answer_after_record_written = true;
+  std::int64_t max_memory_mb = 2048;
+  std::int64_t max_timeout_ms = 300'000;
+  // Invocations in flight per namespace (accepted, not yet ended); past it 429 with OpenWhisk's "Too many
+  // concurrent requests in flight" (live/in_flight_limit.h). 0: no bound.
+  std::int64_t max_in_flight = 1000;
+};
+
+class Api final : public net::HttpHandler {
+ public:
+  Api(Store& store, invoker::Dispatcher& dispatcher, ApiConfig config = {});
+  // Waits for a blocking invoke's completion (at most blocking_wait_ms, then 202).
+  net::HttpResponse handle(const net::HttpRequest& request);
+  // Answers at once (`now`; `deliver` is never called), or later through `deliver`, called exactly once,
+  // possibly on another thread and possibly before this returns (see AsyncAnswer).
+  net::AsyncAnswer handle_async(const net::HttpRequest& request, std::function<void(net::HttpResponse)> deliver) override;
+  // The largest body this request may carry, from its method and target alone (the server enforces it
+  // while reading, before buffering): an invoke max_payload_bytes, an action PUT max_action_bytes,
+  // anything else kSmallBodyBytes. Limits above kSmallBodyBytes are for authenticated callers only: the
+  // server asks authenticates() before reading more than that.
+  std::size_t body_limit(const std::string& method, const std::string& target) const override;
+  bool authenticates(const std::string& authorization) override;
+  // Where /metrics text comes from (the platform's dispatcher); unset = 404. Call before serving.
+  void set_metrics_source(std::function<std::string()> source) { metrics_ = std::move(source); }
+  // Where /invokers' JSON comes from; unset = 404. Call before serving.
+  void set_invokers_source(std::function<std::string()> source) { invokers_ = std::move(source); }
+  // Invocations in flight per namespace and the refusals past the bound (for /metrics and tests).
+  const InFlightLimit& in_flight() const { return *in_flight_; }
+  // Prometheus text of the API's own counters (in-flight invocations, refusals).
+  std::string prometheus_metrics() const;
+
+ private:
+  net::AsyncAnswer route(const net::HttpRequest& request, const std::string& request_id,
+                    std::function<void(net::HttpResponse)>& deliver);
+  Store& store_;
+  invoker::Dispatcher& dispatcher_;
+  ApiConfig config_;
+  std::atomic<std::uint64_t> next_request_{1};
+  std::function<std::string()> metrics_;
+  std::function<std::string()> invokers_;
+  std::shared_ptr<InFlightLimit> in_flight_;  // shared with completions that may outlive a request
+};
+
+// A new 32-hex-character activation id (random, as OpenWhisk's).
+std::string new_activation_id();
+// The OpenWhisk activation JSON for a record (also used by the CLI).
+std::string activation_json(const net::ActivationRecord& a);
+
+}  // namespace hearth::controller

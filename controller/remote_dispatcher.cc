@@ -1,0 +1,647 @@
+#include "controller/remote_dispatcher.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <optional>
+#include <cstdio>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "invoker/function_table.h"
+#include "net/secrets.h"
+#include "net/wire.h"
+#include "net/wire_auth.h"
+#include "policy/registry.h"
+
+namespace hearth::controller {
+
+using nlohmann::json;
+
+struct RemoteDispatcher::Invoker {
+  std::string name;
+  int pid = 0;
+  bool up = false;
+  std::uint64_t generation = 0;  // of the current connection
+  std::int64_t last_seen_us = 0;
+  net::InvokerState state;
+  std::map<model::FunctionId, std::int32_t> idle;  // state.idle resolved to function ids
+  std::vector<model::Container> evictable;         // state.evictable in controller time
+  std::int64_t in_flight = 0;
+  std::uint64_t stale_answers = 0;
+  // Guarded by write_mu (set together with `generation` under both locks):
+  std::mutex write_mu;
+  int fd = -1;
+  std::map<std::string, std::int64_t> code_sent;  // "ns/name" → revision whose code this connection has
+};
+
+namespace {
+
+std::int64_t steady_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+RemoteDispatcher::RemoteDispatcher(RemoteDispatcherConfig config) : config_(std::move(config)) {
+  net::wire::check_token(config_.token);
+  if (config_.tls_cert_file.empty() != config_.tls_key_file.empty())
+    throw std::invalid_argument("wire TLS needs both --wire-tls-cert and --wire-tls-key");
+  if (!config_.tls_cert_file.empty()) {
+    tls_ = net::wire::TlsEndpoint::server(config_.tls_cert_file, config_.tls_key_file);
+  } else if (!net::wire::is_loopback(config_.address) && !config_.insecure) {
+    throw std::invalid_argument("the wire address " + config_.address +
+                                " is not loopback: give --wire-tls-cert and --wire-tls-key so code, parameters "
+                                "and results are encrypted, or --wire-insecure to send them in clear text");
+  }
+  build_placement();  // validates the spec before anything listens
+  listen_fd_ = net::wire::listen_tcp(config_.address, config_.port, &port_);
+  acceptor_ = std::thread([this] { accept_loop(); });
+  monitor_ = std::thread([this] { monitor_loop(); });
+  replacer_ = std::thread([this] { replace_loop(); });
+}
+
+RemoteDispatcher::~RemoteDispatcher() { stop(); }
+
+void RemoteDispatcher::stop() { stop("the controller is stopping"); }
+
+void RemoteDispatcher::stop(const std::string& why) {
+  std::vector<Pending> failed;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+    for (std::size_t n = 0; n < invokers_.size(); ++n)
+      mark_down(static_cast<model::NodeId>(n), invokers_[n]->generation, why, failed);
+  }
+  changed_.notify_all();
+  replace_wake_.notify_all();
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [fd, deadline] : connections_) ::shutdown(fd, SHUT_RDWR);  // also ones that never said hello
+  }
+  ::shutdown(listen_fd_, SHUT_RDWR);
+  acceptor_.join();
+  monitor_.join();
+  replacer_.join();  // invocations it still held end with an error: every invoker is down now
+  {
+    std::lock_guard lock(mu_);
+    for (Pending& p : held_) {  // held at the controller: never sent
+      p.stub.result_json = json{{"error", "The controller stopped while this activation waited for memory."}}.dump();
+      failed.push_back(std::move(p));
+    }
+    held_.clear();
+    holding_ = 0;
+  }
+  close(listen_fd_);
+  std::vector<std::thread> readers;
+  {
+    std::lock_guard lock(mu_);
+    readers.swap(readers_);
+  }
+  for (auto& t : readers) t.join();
+  fail_all(failed);
+}
+
+model::Micros RemoteDispatcher::now() const { return steady_us(); }
+
+model::MegaBytes RemoteDispatcher::busy_mb(model::NodeId node) const { return invokers_[node]->state.busy_mb; }
+
+std::int32_t RemoteDispatcher::idle_containers(model::NodeId node, model::FunctionId fn) const {
+  const auto& idle = invokers_[node]->idle;
+  const auto it = idle.find(fn);
+  return it == idle.end() ? 0 : it->second;
+}
+
+bool RemoteDispatcher::for_each_eviction_candidate(model::NodeId node,
+                                                   const std::function<bool(const model::Container&)>& visit) const {
+  for (const model::Container& c : invokers_[node]->evictable)
+    if (!visit(c)) break;
+  return true;
+}
+
+void RemoteDispatcher::build_placement() {
+  policy::PolicyContext ctx;
+  ctx.seed = config_.seed;
+  ctx.node_count = static_cast<std::uint32_t>(std::max<std::size_t>(1, nodes_.size()));
+  ctx.functions = functions_.specs();
+  placement_ = policy::make_placement(config_.placement, ctx);
+}
+
+model::FunctionId RemoteDispatcher::function_for(const net::ActionRecord& a) {
+  bool added = false;
+  const model::FunctionId id = functions_.id_of(a, &added);
+  if (added) placement_->on_function_added(functions_[id]);  // keeps what placement learned of the others
+  return id;
+}
+
+void RemoteDispatcher::accept_loop() {
+  std::int64_t backoff_ms = 0;
+  while (true) {
+    const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      const int err = errno;
+      std::unique_lock lock(mu_);
+      if (stopping_) return;
+      // EMFILE, ENFILE, ENOBUFS, …: the listener is fine, the moment is not. Back off (10 ms doubling to
+      // 1 s) and accept again; stop() wakes this wait.
+      backoff_ms = std::clamp<std::int64_t>(backoff_ms * 2, 10, 1000);
+      ++accept_errors_;
+      std::fprintf(stderr, "hearth controller: accept failed: %s; retrying in %lld ms\n", std::strerror(err),
+                   static_cast<long long>(backoff_ms));
+      changed_.wait_for(lock, std::chrono::milliseconds(backoff_ms), [this] { return stopping_; });
+      if (stopping_) return;
+      continue;
+    }
+    backoff_ms = 0;
+    const int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      close(fd);
+      return;
+    }
+    connections_.emplace(fd, steady_us() + config_.handshake_timeout_ms * 1000);
+    readers_.emplace_back([this, fd] { read_loop(fd); });
+  }
+}
+
+// The controller's half of the handshake (live/wire_auth.h): the peer's hello if it proved it holds the
+// token, after answering it welcome; otherwise throws, having answered refused when the peer got as far
+// as a hello. Frames are at most kMaxHandshakeFrameBytes; the monitor ends a connection still here at
+// its deadline.
+json RemoteDispatcher::authenticate(int fd, net::FrameReader& reader, net::FrameClock::time_point deadline) {
+  const std::string nonce = net::wire::new_nonce();
+  if (!net::wire::send_frame(fd, json{{"type", "challenge"}, {"nonce", nonce}}.dump()))
+    throw std::runtime_error("the peer left before the challenge");
+  std::string_view payload;
+  std::string error;
+  if (!net::wire::recv_frame(fd, reader, &payload, &error, deadline)) throw std::runtime_error("no hello: " + error);
+  json hello = json::parse(payload);
+  if (!hello.is_object() || hello.value("type", "") != "hello")
+    throw std::runtime_error("expected hello, got " + std::string(payload.substr(0, 64)));
+  const std::string name = hello.at("name").get<std::string>();
+  const auto refuse = [&](const std::string& why) {
+    net::wire::send_frame(fd, json{{"type", "refused"}, {"error", why}}.dump());
+    return std::runtime_error("invoker '" + name.substr(0, net::wire::kMaxInvokerNameBytes) + "' refused: " + why);
+  };
+  if (name.empty() || name.size() > net::wire::kMaxInvokerNameBytes) throw refuse("the name must have 1 to 128 characters");
+  const json* peer_nonce = hello.contains("nonce") && hello["nonce"].is_string() ? &hello["nonce"] : nullptr;
+  const json* proof = hello.contains("proof") && hello["proof"].is_string() ? &hello["proof"] : nullptr;
+  if (!peer_nonce || !proof || peer_nonce->get_ref<const std::string&>().size() < 16)
+    throw refuse("no proof of the wire token (start the invoker with --token-file)");
+  const std::string& ni = peer_nonce->get_ref<const std::string&>();
+  if (!net::secrets::equal_constant_time(net::wire::invoker_proof(config_.token, nonce, ni, name), proof->get_ref<const std::string&>()))
+    throw refuse("wrong wire token");
+  if (!net::wire::send_frame(fd, json{{"type", "welcome"}, {"proof", net::wire::controller_proof(config_.token, nonce, ni, name)}}.dump()))
+    throw std::runtime_error("invoker '" + name + "' left before the welcome");
+  return hello;
+}
+
+void RemoteDispatcher::read_loop(int fd) {
+  std::string_view payload;
+  std::string error;
+  net::FrameReader reader(net::wire::kMaxHandshakeFrameBytes);  // raised to kMaxFrameBytes once authenticated
+  model::NodeId node = 0;
+  std::uint64_t generation = 0;
+  std::vector<Pending> failed;
+  // Handshake, then hello: who this is.
+  bool authenticated = false;
+  try {
+    const auto handshake_by = net::FrameClock::now() + std::chrono::milliseconds(config_.handshake_timeout_ms);
+    if (tls_) tls_->wrap(fd, handshake_by);  // TLS first: the token's proofs then travel encrypted
+    const json hello = authenticate(fd, reader, handshake_by);
+    authenticated = true;
+    const std::string name = hello.at("name").get<std::string>();
+    const net::InvokerState state = net::wire::state_from_json(hello.at("state"));
+    std::lock_guard lock(mu_);
+    if (stopping_) throw std::runtime_error("the controller is stopping");
+    connections_[fd] = 0;  // authenticated: no deadline
+    std::size_t slot = 0;
+    while (slot < invokers_.size() && invokers_[slot]->name != name) ++slot;
+    if (slot == invokers_.size()) {  // a new invoker: a new node for placement
+      invokers_.push_back(std::make_unique<Invoker>());
+      invokers_.back()->name = name;
+      model::NodeState ns;
+      ns.id = static_cast<model::NodeId>(slot);
+      nodes_.push_back(ns);  // placement reads the node list from the view per call: nothing to rebuild
+    } else {  // the same name, authenticated: a restarted invoker (the old connection is dead even if not
+              // yet noticed)
+      mark_down(static_cast<model::NodeId>(slot), invokers_[slot]->generation, "invoker " + name + " reconnected", failed);
+    }
+    node = static_cast<model::NodeId>(slot);
+    Invoker& inv = *invokers_[slot];
+    {
+      std::lock_guard w(inv.write_mu);
+      inv.fd = fd;
+      inv.code_sent.clear();
+      inv.generation = generation = next_generation_++;
+    }
+    inv.pid = hello.value("pid", 0);
+    inv.up = true;
+    inv.last_seen_us = steady_us();
+    inv.state = state;
+    inv.idle.clear();
+    inv.evictable.clear();  // filled from the next report, once the controller knows the functions
+    inv.in_flight = 0;
+    model::NodeState& ns = nodes_[slot];
+    ns.capacity_mb = state.memory_mb;
+    ns.used_mb = state.used_mb;
+    ns.reserved_mb = 0;
+    ns.busy_cores = state.busy;
+    ns.healthy = true;
+    if (!held_.empty()) {  // a new invoker: room for held invocations
+      release_held_ = true;
+      replace_wake_.notify_one();
+    }
+  } catch (const std::exception& e) {
+    std::lock_guard lock(mu_);
+    if (!stopping_) std::fprintf(stderr, "hearth controller: rejected an invoker connection: %s\n", e.what());
+    if (!authenticated) ++auth_failures_;
+    connections_.erase(fd);
+    close(fd);
+    return;
+  }
+  changed_.notify_all();
+  fail_all(failed);
+  reader.set_max_payload(net::wire::kMaxFrameBytes);
+
+  // Results and heartbeats until the connection ends.
+  std::string why;
+  while (true) {
+    if (!net::wire::recv_frame(fd, reader, &payload, &error)) {
+      why = error;
+      break;
+    }
+    std::optional<Pending> done;
+    net::ActivationRecord rec;
+    try {
+      const json msg = json::parse(payload);
+      const std::string type = msg.at("type").get<std::string>();
+      if (type != "result" && type != "heartbeat" && type != "stale")
+        throw std::runtime_error("unknown message type '" + type + "'");
+      const net::InvokerState state = net::wire::state_from_json(msg.at("state"));
+      if (type == "result") rec = net::wire::activation_from_json(msg.at("activation"));
+      std::lock_guard lock(mu_);
+      Invoker& inv = *invokers_[node];
+      if (inv.generation != generation || !inv.up) break;  // superseded or declared dead: ignore it
+      inv.last_seen_us = steady_us();
+      inv.state = state;
+      inv.idle.clear();
+      for (const auto& [key, count] : state.idle)
+        if (const long id = functions_.find(key); id >= 0) inv.idle[static_cast<model::FunctionId>(id)] = count;
+      inv.evictable.clear();
+      for (const net::EvictableContainer& e : state.evictable) {
+        model::Container c;
+        c.node = node;
+        const long id = functions_.find(e.action);
+        c.function = id >= 0 ? static_cast<model::FunctionId>(id) : model::kNoFunction;
+        c.memory_mb = e.memory_mb;
+        c.last_used_us = inv.last_seen_us - e.idle_ms * 1000;
+        inv.evictable.push_back(c);
+      }
+      nodes_[node].capacity_mb = state.memory_mb;
+      nodes_[node].used_mb = state.used_mb;
+      nodes_[node].busy_cores = state.busy;
+      if (type == "result" || type == "stale") {
+        // Only an activation this controller sent on this connection ends here; any other seq (never
+        // sent, sent to another invoker, or already ended) is dropped and counted.
+        const auto it = pending_.find(msg.at("seq").get<std::uint64_t>());
+        if (it != pending_.end() && it->second.generation == generation) {
+          done = std::move(it->second);
+          pending_.erase(it);
+          nodes_[node].reserved_mb -= done->memory_mb;
+          --inv.in_flight;
+          if (!held_.empty()) {  // semaphore memory freed: held invocations may fit now
+            release_held_ = true;
+            replace_wake_.notify_one();
+          }
+          // The record is filed under the controller's id, namespace and action, never the invoker's.
+          rec.id = done->stub.id;
+          rec.ns = done->stub.ns;
+          rec.action = done->stub.action;
+          rec.invoker = inv.name;
+        } else {
+          ++rejected_results_;
+        }
+      }
+      if (type == "stale") {  // it did not run: place it again on the report just applied
+        ++inv.stale_answers;
+        if (done && done->request) {
+          ++replacements_;
+          to_replace_.push_back(std::move(*done));
+          done.reset();
+          replace_wake_.notify_one();
+        } else if (done) {  // it was not sent expecting a warm start: the invoker broke the protocol
+          rec = done->stub;
+          rec.result_json = json{{"error", "invoker " + inv.name + " answered stale to an invocation sent without "
+                                           "expecting a warm start"}}.dump();
+        }
+      }
+    } catch (const std::exception& e) {
+      why = std::string("malformed message: ") + e.what();
+      break;
+    }
+    if (done) finish(std::move(*done), std::move(rec));
+  }
+  {
+    std::lock_guard lock(mu_);
+    mark_down(node, generation, why, failed);
+    Invoker& inv = *invokers_[node];  // slots are never removed
+    std::lock_guard w(inv.write_mu);
+    if (inv.fd == fd) inv.fd = -1;
+    connections_.erase(fd);
+    close(fd);
+  }
+  changed_.notify_all();
+  fail_all(failed);
+}
+
+void RemoteDispatcher::mark_down(model::NodeId node, std::uint64_t generation, const std::string& why,
+                                 std::vector<Pending>& failed) {
+  Invoker& inv = *invokers_[node];
+  if (inv.generation != generation || !inv.up) return;
+  inv.up = false;
+  nodes_[node].healthy = false;
+  nodes_[node].reserved_mb = 0;
+  inv.in_flight = 0;
+  ::shutdown(inv.fd, SHUT_RDWR);  // its reader sees EOF and closes the descriptor
+  const std::string reason = "The invoker running this activation (" + inv.name + ") went away: " + why;
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->second.node == node && it->second.generation == generation) {
+      Pending p = std::move(it->second);
+      it = pending_.erase(it);
+      p.stub.result_json = json{{"error", reason}}.dump();
+      failed.push_back(std::move(p));
+    } else {
+      ++it;
+    }
+  }
+  if (!stopping_) std::fprintf(stderr, "hearth controller: invoker %s is down: %s\n", inv.name.c_str(), why.c_str());
+}
+
+void RemoteDispatcher::monitor_loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    changed_.wait_for(lock, std::chrono::milliseconds(100));
+    if (stopping_) break;
+    std::vector<Pending> failed;
+    const std::int64_t t = steady_us();
+    for (const auto& [fd, deadline] : connections_)  // its reader sees EOF, closes it and counts it
+      if (deadline != 0 && t > deadline) ::shutdown(fd, SHUT_RDWR);
+    for (std::size_t n = 0; n < invokers_.size(); ++n) {
+      Invoker& inv = *invokers_[n];
+      if (inv.up && t - inv.last_seen_us > config_.heartbeat_timeout_ms * 1000)
+        mark_down(static_cast<model::NodeId>(n), inv.generation,
+                  "no heartbeat for " + std::to_string((t - inv.last_seen_us) / 1000) + " ms", failed);
+    }
+    if (failed.empty()) continue;
+    lock.unlock();
+    fail_all(failed);
+    lock.lock();
+  }
+}
+
+void RemoteDispatcher::fail_all(std::vector<Pending>& failed) {
+  for (Pending& p : failed) {
+    net::ActivationRecord rec = p.stub;  // mark_down wrote why into its result
+    finish(std::move(p), std::move(rec));
+  }
+  failed.clear();
+}
+
+void RemoteDispatcher::finish(Pending p, net::ActivationRecord rec) {
+  if (rec.end_us == 0) rec.end_us = net::wall_us();
+  if (rec.start_us == 0) rec.start_us = p.arrival_us;
+  {
+    std::lock_guard lock(mu_);
+    if (rec.start_kind == "cold") ++cold_;
+    else if (rec.start_kind == "warm") ++warm_;
+    else if (rec.start_kind == "prewarm") ++prewarm_;
+    if (rec.status != "success") ++errors_;
+    if (rec.status == "whisk internal error") ++lost_;
+    latency_.observe(std::max<std::int64_t>(0, net::wall_us() - p.arrival_us));
+  }
+  p.done(std::move(rec));
+}
+
+void RemoteDispatcher::dispatch(net::InvocationRequest req, std::function<void(net::ActivationRecord)> done) {
+  Pending p;
+  p.stub = net::record_for(req);
+  p.stub.status = "whisk internal error";
+  p.arrival_us = req.arrival_us;
+  p.memory_mb = req.action.memory_mb;
+  p.done = std::move(done);
+  auto request = std::make_shared<const net::InvocationRequest>(std::move(req));
+  {
+    std::lock_guard lock(mu_);
+    if (holding_ > 0 && !stopping_) {  // non-forced scheduling: behind the invocations already held
+      p.request = std::move(request);
+      held_.push_back(std::move(p));
+      ++holding_;
+      return;
+    }
+  }
+  if (place_and_send(p, request)) return;
+  std::lock_guard lock(mu_);
+  p.request = std::move(request);
+  held_.push_back(std::move(p));
+  ++holding_;
+  release_held_ = true;  // memory may have freed between the placement and now
+  replace_wake_.notify_one();
+}
+
+void RemoteDispatcher::drain_held(std::unique_lock<std::mutex>& lock) {
+  release_held_ = false;
+  std::deque<Pending> batch;
+  batch.swap(held_);  // holding_ still counts them: new arrivals queue behind
+  while (!batch.empty()) {
+    Pending p = std::move(batch.front());
+    batch.pop_front();
+    lock.unlock();
+    std::shared_ptr<const net::InvocationRequest> req = std::move(p.request);
+    const bool placed = place_and_send(p, req);
+    lock.lock();
+    if (placed) {
+      --holding_;
+      continue;
+    }
+    p.request = std::move(req);
+    batch.push_front(std::move(p));  // held again: it and the rest go back before later arrivals
+    for (auto it = batch.rbegin(); it != batch.rend(); ++it) held_.push_front(std::move(*it));
+    return;
+  }
+}
+
+void RemoteDispatcher::replace_loop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    replace_wake_.wait(lock, [this] { return stopping_ || !to_replace_.empty() || (release_held_ && !held_.empty()); });
+    if (stopping_ && to_replace_.empty()) return;  // stopping, and nothing left to end (stop() ends the held)
+    if (to_replace_.empty()) {
+      drain_held(lock);
+      continue;
+    }
+    Pending p = std::move(to_replace_.front());
+    to_replace_.pop_front();
+    lock.unlock();
+    std::shared_ptr<const net::InvocationRequest> req = std::move(p.request);
+    ++p.replacements;
+    if (!place_and_send(p, req)) {  // held at the controller: behind the others
+      lock.lock();
+      p.request = std::move(req);
+      held_.push_back(std::move(p));
+      ++holding_;
+      continue;
+    }
+    lock.lock();
+  }
+}
+
+bool RemoteDispatcher::place_and_send(Pending& p, std::shared_ptr<const net::InvocationRequest> req) {
+  Invoker* inv = nullptr;
+  std::uint64_t seq = 0, generation = 0;
+  model::NodeId node = 0;
+  bool expect_warm = false;
+  p.stub.invoker.clear();
+  {
+    std::lock_guard lock(mu_);
+    if (!p.counted) {
+      p.counted = true;
+      ++invocations_;
+    }
+    const model::FunctionId fn = function_for(req->action);
+    model::Invocation invocation;
+    invocation.function = fn;
+    invocation.arrival_us = now();
+    std::optional<model::NodeId> placed =
+        stopping_ || nodes_.empty() ? std::nullopt : placement_->place(invocation, functions_[fn], *this);
+    if (placed && *placed == policy::kHoldAtController) return false;  // non-forced: the caller holds it
+    if (placed && !invokers_[*placed]->up) placed.reset();
+    if (!placed && !stopping_) {  // the policy found none: any invoker that is up, most memory free first
+      long best = -1;
+      for (std::size_t n = 0; n < invokers_.size(); ++n)
+        if (invokers_[n]->up && (best < 0 || nodes_[n].unreserved_mb() > nodes_[static_cast<std::size_t>(best)].unreserved_mb()))
+          best = static_cast<long>(n);
+      if (best >= 0) placed = static_cast<model::NodeId>(best);
+    }
+    if (placed) {
+      node = *placed;
+      inv = invokers_[node].get();
+      generation = inv->generation;
+      p.node = node;
+      p.generation = generation;
+      p.stub.invoker = inv->name;
+      // Placed where the view shows an idle container of the function: the invoker checks it still has one.
+      expect_warm = p.replacements < config_.max_stale_replacements && idle_containers(node, fn) > 0;
+      if (expect_warm) p.request = req;
+      nodes_[node].reserved_mb += p.memory_mb;
+      ++inv->in_flight;
+      seq = next_seq_++;
+      pending_.emplace(seq, std::move(p));
+    }
+  }
+  if (!inv) {
+    p.stub.result_json = json{{"error", "No invoker is available to run this activation."}}.dump();
+    net::ActivationRecord rec = p.stub;
+    finish(std::move(p), std::move(rec));
+    return true;
+  }
+  bool sent = false;
+  {
+    std::lock_guard w(inv->write_mu);
+    if (inv->fd >= 0 && inv->generation == generation) {
+      const std::string key = req->action.ns + "/" + req->action.name;
+      auto& known = inv->code_sent[key];
+      const bool with_code = known != req->action.revision || req->action.revision == 0;
+      known = req->action.revision;
+      sent = net::wire::send_frame(inv->fd, net::wire::invoke_to_json(seq, *req, with_code, expect_warm).dump());
+    }
+  }
+  if (sent) return true;
+  std::vector<Pending> failed;
+  {
+    std::lock_guard lock(mu_);
+    mark_down(node, generation, "sending to it failed", failed);
+  }
+  fail_all(failed);
+  return true;
+}
+
+int RemoteDispatcher::wait_for_invokers(int n, std::int64_t timeout_ms) {
+  std::unique_lock lock(mu_);
+  const auto count = [&] {
+    int up = 0;
+    for (const auto& inv : invokers_) up += inv->up;
+    return up;
+  };
+  changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return count() >= n; });
+  return count();
+}
+
+std::vector<InvokerInfo> RemoteDispatcher::invokers() {
+  std::lock_guard lock(mu_);
+  std::vector<InvokerInfo> out;
+  for (const auto& inv : invokers_) {
+    InvokerInfo i;
+    i.name = inv->name;
+    i.up = inv->up;
+    i.pid = inv->pid;
+    i.memory_mb = inv->state.memory_mb;
+    i.used_mb = inv->state.used_mb;
+    i.busy = inv->state.busy;
+    for (const auto& [key, count] : inv->state.idle) i.idle += count;
+    i.prewarmed = inv->state.prewarmed;
+    i.in_flight = inv->in_flight;
+    i.stale_answers = inv->stale_answers;
+    out.push_back(i);
+  }
+  return out;
+}
+
+std::string RemoteDispatcher::prometheus_metrics() {
+  const std::vector<InvokerInfo> infos = invokers();
+  std::lock_guard lock(mu_);
+  std::string out;
+  const auto line = [&out](const std::string& s) { out += s + "\n"; };
+  line("# TYPE hearth_invocations_total counter");
+  line("hearth_invocations_total " + std::to_string(invocations_));
+  line("# TYPE hearth_starts_total counter");
+  line("hearth_starts_total{kind=\"cold\"} " + std::to_string(cold_));
+  line("hearth_starts_total{kind=\"warm\"} " + std::to_string(warm_));
+  line("hearth_starts_total{kind=\"prewarm\"} " + std::to_string(prewarm_));
+  line("# TYPE hearth_errors_total counter");
+  line("hearth_errors_total " + std::to_string(errors_));
+  line("# TYPE hearth_lost_activations_total counter");
+  line("hearth_lost_activations_total " + std::to_string(lost_));
+  line("# TYPE hearth_stale_replacements_total counter");
+  line("hearth_stale_replacements_total " + std::to_string(replacements_));
+  line("# TYPE hearth_wire_accept_errors_total counter");
+  line("hearth_wire_accept_errors_total " + std::to_string(accept_errors_));
+  line("# TYPE hearth_wire_auth_failures_total counter");
+  line("hearth_wire_auth_failures_total " + std::to_string(auth_failures_));
+  line("# TYPE hearth_wire_rejected_results_total counter");
+  line("hearth_wire_rejected_results_total " + std::to_string(rejected_results_));
+  line("# TYPE hearth_invoker_up gauge");
+  for (const InvokerInfo& i : infos) line("hearth_invoker_up{invoker=\"" + i.name + "\"} " + (i.up ? "1" : "0"));
+  line("# TYPE hearth_containers gauge");
+  for (const InvokerInfo& i : infos) {
+    const std::string inv = "invoker=\"" + i.name + "\"";
+    line("hearth_containers{" + inv + ",state=\"idle\"} " + std::to_string(i.idle));
+    line("hearth_containers{" + inv + ",state=\"busy\"} " + std::to_string(i.busy));
+    line("hearth_containers{" + inv + ",state=\"prewarmed\"} " + std::to_string(i.prewarmed));
+    line("hearth_invoker_memory_used_mb{" + inv + "} " + std::to_string(i.used_mb));
+    line("hearth_invoker_stale_answers_total{" + inv + "} " + std::to_string(i.stale_answers));
+  }
+  latency_.render("hearth_invocation_latency_seconds", out);
+  return out;
+}
+
+}  // namespace hearth::controller

@@ -1,0 +1,685 @@
+#include "controller/store.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "net/secrets.h"
+
+namespace hearth::controller {
+namespace {
+
+// A cached prepared statement bound positionally; reset (bindings cleared) on scope exit.
+class Statement {
+ public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt, const char* what) : db_(db), what_(what), stmt_(stmt) {}
+  ~Statement() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  Statement& bind(int i, const std::string& s) {
+    check(sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT));
+    return *this;
+  }
+  Statement& bind(int i, std::int64_t v) {
+    check(sqlite3_bind_int64(stmt_, i, v));
+    return *this;
+  }
+  // True while a row is available.
+  bool step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc != SQLITE_DONE) fail();
+    return false;
+  }
+  std::string text(int col) const {
+    const auto* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string();
+  }
+  std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+  int changes() const { return sqlite3_changes(db_); }
+
+ private:
+  void check(int rc) {
+    if (rc != SQLITE_OK) fail();
+  }
+  [[noreturn]] void fail() const { throw StoreError(std::string("store: ") + what_ + ": " + sqlite3_errmsg(db_)); }
+  sqlite3* db_;
+  const char* what_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+constexpr const char* kActionColumns =
+    "ns, name, kind, code, entry, memory_mb, timeout_ms, version, updated_us, revision";
+constexpr const char* kActivationColumns =
+    "id, ns, action, start_us, end_us, wait_us, init_us, run_us, start_kind, invoker, container, status, "
+    "result_json, logs_json";
+
+net::ActionRecord action_from(const Statement& s) {
+  net::ActionRecord a;
+  a.ns = s.text(0);
+  a.name = s.text(1);
+  a.kind = s.text(2);
+  a.code = s.text(3);
+  a.entry = s.text(4);
+  a.memory_mb = s.integer(5);
+  a.timeout_ms = s.integer(6);
+  a.version = s.integer(7);
+  a.updated_us = s.integer(8);
+  a.revision = s.integer(9);
+  return a;
+}
+
+net::ActivationRecord activation_from(const Statement& s) {
+  net::ActivationRecord a;
+  a.id = s.text(0);
+  a.ns = s.text(1);
+  a.action = s.text(2);
+  a.start_us = s.integer(3);
+  a.end_us = s.integer(4);
+  a.wait_us = s.integer(5);
+  a.init_us = s.integer(6);
+  a.run_us = s.integer(7);
+  a.start_kind = s.text(8);
+  a.invoker = s.text(9);
+  a.container = s.text(10);
+  a.status = s.text(11);
+  a.result_json = s.text(12);
+  a.logs = nlohmann::json::parse(s.text(13)).get<std::vector<std::string>>();
+  return a;
+}
+
+}  // namespace
+
+Store::Store(const std::string& path, StoreOptions options) : options_(options) {
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
+    const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    throw StoreError("store: cannot open " + path + ": " + msg);
+  }
+  sqlite3_busy_timeout(db_, options_.busy_timeout_ms);
+  exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "enable WAL");
+  exec(
+      "CREATE TABLE IF NOT EXISTS namespaces (ns TEXT PRIMARY KEY, uuid TEXT UNIQUE NOT NULL, salt TEXT NOT NULL,"
+      " key_hash TEXT NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS actions (ns TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL,"
+      " entry TEXT NOT NULL, memory_mb INTEGER NOT NULL, timeout_ms INTEGER NOT NULL, version INTEGER NOT NULL,"
+      " updated_us INTEGER NOT NULL, revision INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (ns, name));"
+      "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+      "INSERT OR IGNORE INTO meta (key, value) VALUES ('revision', 0);"
+      "CREATE TABLE IF NOT EXISTS activations (id TEXT PRIMARY KEY, ns TEXT NOT NULL, action TEXT NOT NULL,"
+      " start_us INTEGER, end_us INTEGER, wait_us INTEGER, init_us INTEGER, run_us INTEGER, start_kind TEXT,"
+      " invoker TEXT, container TEXT, status TEXT, result_json TEXT, logs_json TEXT);"
+      "CREATE INDEX IF NOT EXISTS activations_by_ns ON activations (ns, start_us DESC);"
+      "CREATE TABLE IF NOT EXISTS accepted (id TEXT PRIMARY KEY, ns TEXT NOT NULL, action TEXT NOT NULL,"
+      " arrival_us INTEGER NOT NULL); "
+      "CREATE INDEX IF NOT EXISTS activations_by_start ON activations (start_us);",
+      "create schema");
+  migrate_revisions();
+  migrate_plaintext_keys();
+  auth_db_ = db_;
+  if (path != ":memory:" &&
+      sqlite3_open_v2(path.c_str(), &auth_db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    const std::string msg = auth_db_ ? sqlite3_errmsg(auth_db_) : "out of memory";
+    sqlite3_close(auth_db_);
+    sqlite3_close(db_);
+    throw StoreError("store: cannot open " + path + " for key checks: " + msg);
+  }
+  sqlite3_busy_timeout(auth_db_, 5000);
+  if (sqlite3_prepare_v3(auth_db_, "SELECT ns, salt, key_hash FROM namespaces WHERE uuid = ?", -1,
+                         SQLITE_PREPARE_PERSISTENT, &auth_stmt_, nullptr) != SQLITE_OK) {
+    const std::string msg = sqlite3_errmsg(auth_db_);
+    if (auth_db_ != db_) sqlite3_close(auth_db_);
+    sqlite3_close(db_);
+    throw StoreError("store: prepare key check: " + msg);
+  }
+  if (options_.async_activations) writer_ = std::thread([this] { writer_loop(); });
+}
+
+Store::~Store() {
+  if (writer_.joinable()) {
+    {
+      std::lock_guard lock(pending_mu_);
+      stopping_ = true;
+    }
+    pending_cv_.notify_all();
+    writer_.join();
+  }
+  try {
+    flush();  // whatever was queued after the writer's last batch
+  } catch (const StoreError& e) {
+    std::fprintf(stderr, "hearth: %s\n", e.what());
+  }
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  sqlite3_finalize(auth_stmt_);
+  if (auth_db_ != db_) sqlite3_close(auth_db_);
+  sqlite3_close(db_);
+}
+
+void Store::migrate_revisions() {
+  bool has_column = false;
+  {
+    Statement s(db_, prepared("PRAGMA table_info(actions)", "read actions schema"), "read actions schema");
+    while (s.step()) has_column = has_column || s.text(1) == "revision";
+  }
+  // A data directory from before revisions: its actions get fresh ones, above any the store handed out.
+  if (!has_column) exec("ALTER TABLE actions ADD COLUMN revision INTEGER NOT NULL DEFAULT 0", "add revision column");
+  exec("BEGIN IMMEDIATE;"
+       "UPDATE meta SET value = max(value, (SELECT coalesce(max(revision), 0) FROM actions)) WHERE key = 'revision';"
+       "UPDATE actions SET revision = (SELECT value FROM meta WHERE key = 'revision') + rowid WHERE revision = 0;"
+       "UPDATE meta SET value = max(value, (SELECT coalesce(max(revision), 0) FROM actions)) WHERE key = 'revision';"
+       "COMMIT;",
+       "assign revisions");
+}
+
+void Store::exec(const char* sql, const char* what) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    const std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    throw StoreError(std::string("store: ") + what + ": " + msg);
+  }
+}
+
+sqlite3_stmt* Store::prepared(const char* sql, const char* what) {
+  auto it = statements_.find(sql);
+  if (it != statements_.end()) return it->second;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK)
+    throw StoreError(std::string("store: ") + what + ": " + sqlite3_errmsg(db_));
+  statements_.emplace(sql, stmt);
+  return stmt;
+}
+
+void Store::migrate_plaintext_keys() {
+  // Before keys were hashed the table was (ns, uuid, key): move every row to the hashed form.
+  bool plaintext = false;
+  {
+    Statement cols(db_, prepared("PRAGMA table_info(namespaces)", "read namespace columns"), "read namespace columns");
+    while (cols.step()) plaintext = plaintext || cols.text(1) == "key";
+  }
+  if (!plaintext) return;
+  exec("BEGIN IMMEDIATE", "begin key migration");
+  try {
+    std::vector<Credentials> old;
+    {
+      Statement q(db_, prepared("SELECT ns, uuid, key FROM namespaces", "read plaintext keys"), "read plaintext keys");
+      while (q.step()) old.push_back({q.text(0), q.text(1), q.text(2)});
+    }
+    exec("ALTER TABLE namespaces RENAME TO namespaces_plaintext;"
+         "CREATE TABLE namespaces (ns TEXT PRIMARY KEY, uuid TEXT UNIQUE NOT NULL, salt TEXT NOT NULL,"
+         " key_hash TEXT NOT NULL);",
+         "migrate keys");
+    for (const Credentials& c : old) {
+      const std::string salt = net::secrets::random_hex(16);
+      Statement s(db_, prepared("INSERT INTO namespaces (ns, uuid, salt, key_hash) VALUES (?, ?, ?, ?)", "put namespace"),
+                  "put namespace");
+      s.bind(1, c.ns).bind(2, c.uuid).bind(3, salt).bind(4, net::secrets::salted_sha256_hex(salt, c.key)).step();
+    }
+    exec("DROP TABLE namespaces_plaintext", "drop plaintext keys");
+    exec("COMMIT", "commit key migration");
+    migrated_ = static_cast<int>(old.size());
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  // Statements prepared on the old table are stale; the plaintext may linger in free pages: wipe them.
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  statements_.clear();
+  exec("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);", "vacuum after key migration");
+}
+
+void Store::put_namespace(const std::string& ns, const std::string& uuid, const std::string& key) {
+  std::lock_guard lock(mu_);
+  const std::string salt = net::secrets::random_hex(16);
+  Statement s(db_,
+              prepared("INSERT OR REPLACE INTO namespaces (ns, uuid, salt, key_hash) VALUES (?, ?, ?, ?)", "put namespace"),
+              "put namespace");
+  s.bind(1, ns).bind(2, uuid).bind(3, salt).bind(4, net::secrets::salted_sha256_hex(salt, key)).step();
+}
+
+Credentials Store::create_namespace(const std::string& ns) {
+  Credentials c{ns, net::secrets::new_uuid(), net::secrets::new_key()};
+  const std::string salt = net::secrets::random_hex(16);
+  std::lock_guard lock(mu_);
+  Statement s(db_, prepared("INSERT OR IGNORE INTO namespaces (ns, uuid, salt, key_hash) VALUES (?, ?, ?, ?)",
+                            "create namespace"),
+              "create namespace");
+  s.bind(1, ns).bind(2, c.uuid).bind(3, salt).bind(4, net::secrets::salted_sha256_hex(salt, c.key)).step();
+  if (s.changes() == 0) throw StoreError("store: namespace '" + ns + "' already exists");
+  return c;
+}
+
+Credentials Store::rotate_key(const std::string& ns) {
+  Credentials c{ns, "", net::secrets::new_key()};
+  const std::string salt = net::secrets::random_hex(16);
+  std::lock_guard lock(mu_);
+  {
+    Statement s(db_, prepared("UPDATE namespaces SET salt = ?, key_hash = ? WHERE ns = ?", "rotate key"), "rotate key");
+    s.bind(1, salt).bind(2, net::secrets::salted_sha256_hex(salt, c.key)).bind(3, ns).step();
+    if (s.changes() == 0) throw StoreError("store: no namespace '" + ns + "'");
+  }
+  Statement q(db_, prepared("SELECT uuid FROM namespaces WHERE ns = ?", "read namespace uuid"), "read namespace uuid");
+  q.bind(1, ns);
+  if (q.step()) c.uuid = q.text(0);
+  return c;
+}
+
+std::optional<std::string> Store::authenticate(const std::string& uuid, const std::string& key) {
+  std::string ns, salt, stored;
+  {
+    std::lock_guard lock(auth_mu());
+    Statement s(auth_db_, auth_stmt_, "authenticate");
+    s.bind(1, uuid);
+    if (s.step()) {
+      ns = s.text(0);
+      salt = s.text(1);
+      stored = s.text(2);
+    }
+  }
+  // An unknown uuid costs the same hash, so timing does not tell which uuids exist.
+  const std::string digest = net::secrets::salted_sha256_hex(salt, key);
+  if (stored.empty() || !net::secrets::equal_constant_time(digest, stored)) return std::nullopt;
+  return ns;
+}
+
+std::vector<std::string> Store::namespaces() {
+  std::lock_guard lock(mu_);
+  Statement s(db_, prepared("SELECT ns FROM namespaces ORDER BY ns", "list namespaces"), "list namespaces");
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text(0));
+  return out;
+}
+
+bool Store::put_action(net::ActionRecord& a, bool overwrite) {
+  std::lock_guard lock(mu_);
+  {
+    std::lock_guard cache(cache_mu_);
+    action_cache_.clear();
+  }
+  exec("BEGIN IMMEDIATE", "begin put action");
+  try {
+    std::int64_t version = 0;
+    {
+      Statement q(db_, prepared("SELECT version FROM actions WHERE ns = ? AND name = ?", "read action version"),
+                  "read action version");
+      q.bind(1, a.ns).bind(2, a.name);
+      if (q.step()) version = q.integer(0);
+    }
+    if (version > 0 && !overwrite) {
+      exec("ROLLBACK", "rollback put action");
+      return false;
+    }
+    a.version = version + 1;
+    {
+      Statement bump(db_, prepared("UPDATE meta SET value = value + 1 WHERE key = 'revision' RETURNING value",
+                                   "next revision"),
+                     "next revision");
+      if (!bump.step()) throw StoreError("store: next revision: the meta table has no revision counter");
+      a.revision = bump.integer(0);
+    }
+    {
+      Statement s(db_,
+                  prepared("INSERT OR REPLACE INTO actions (ns, name, kind, code, entry, memory_mb, timeout_ms, version,"
+                           " updated_us, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           "put action"),
+                  "put action");
+      s.bind(1, a.ns).bind(2, a.name).bind(3, a.kind).bind(4, a.code).bind(5, a.entry).bind(6, a.memory_mb);
+      s.bind(7, a.timeout_ms).bind(8, a.version).bind(9, a.updated_us).bind(10, a.revision).step();
+    }
+    exec("COMMIT", "commit put action");
+    return true;
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::optional<net::ActionRecord> Store::get_action(const std::string& ns, const std::string& name) {
+  static const std::string sql = std::string("SELECT ") + kActionColumns + " FROM actions WHERE ns = ? AND name = ?";
+  auto key = std::make_pair(ns, name);
+  {
+    std::lock_guard cache(cache_mu_);
+    if (const auto it = action_cache_.find(key); it != action_cache_.end()) return it->second;
+  }
+  std::lock_guard lock(mu_);
+  Statement s(db_, prepared(sql.c_str(), "get action"), "get action");
+  s.bind(1, ns).bind(2, name);
+  if (!s.step()) return std::nullopt;
+  net::ActionRecord a = action_from(s);
+  std::lock_guard cache(cache_mu_);
+  if (action_cache_.size() >= 10'000) action_cache_.clear();  // bounded: a cache, not a copy of the table
+  action_cache_.insert_or_assign(std::move(key), a);
+  return a;
+}
+
+std::vector<net::ActionRecord> Store::list_actions(const std::string& ns, int limit, int skip) {
+  static const std::string sql =
+      std::string("SELECT ") + kActionColumns + " FROM actions WHERE ns = ? ORDER BY name LIMIT ? OFFSET ?";
+  std::lock_guard lock(mu_);
+  Statement s(db_, prepared(sql.c_str(), "list actions"), "list actions");
+  s.bind(1, ns).bind(2, std::int64_t{limit}).bind(3, std::int64_t{skip});
+  std::vector<net::ActionRecord> out;
+  while (s.step()) out.push_back(action_from(s));
+  return out;
+}
+
+bool Store::delete_action(const std::string& ns, const std::string& name) {
+  std::lock_guard lock(mu_);
+  {
+    std::lock_guard cache(cache_mu_);
+    action_cache_.clear();
+  }
+  Statement s(db_, prepared("DELETE FROM actions WHERE ns = ? AND name = ?", "delete action"), "delete action");
+  s.bind(1, ns).bind(2, name).step();
+  return s.changes() > 0;
+}
+
+namespace {
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Runs callbacks when it goes out of scope: declared before a lock, it runs them after the lock is released.
+struct RunAfter {
+  std::vector<std::function<void()>> callbacks;
+  ~RunAfter() {
+    for (auto& c : callbacks) c();
+  }
+};
+
+}  // namespace
+
+void Store::put_activation(const net::ActivationRecord& a) { put_activation(net::ActivationRecord(a)); }
+
+void Store::put_activation(net::ActivationRecord&& a) { put_activation(std::move(a), nullptr); }
+
+void Store::put_activation(net::ActivationRecord&& a, std::function<void()> written) {
+  if (!options_.async_activations) {
+    RunAfter after;
+    std::lock_guard lock(mu_);
+    {
+      std::lock_guard pending(pending_mu_);
+      pending_.push_back({std::move(a), std::move(written)});
+    }
+    after.callbacks = write_pending();
+    return;
+  }
+  bool wake = false;
+  const bool urgent = written != nullptr;
+  {
+    std::lock_guard lock(pending_mu_);
+    if (pending_.size() + pending_accepts_.size() >= options_.max_pending) {
+      ++records_dropped_;  // counted in /metrics; its journal row (if any) ends it at the next start
+      std::fprintf(stderr, "hearth: activation record %s dropped: %zu records wait for the store\n", a.id.c_str(),
+                   pending_.size());
+    } else {
+      wake = (pending_.empty() && pending_accepts_.empty()) || (written && !urgent_);
+      urgent_ = urgent_ || written;
+      pending_.push_back({std::move(a), std::move(written)});
+      written = nullptr;
+    }
+  }
+  if (written) {  // dropped
+    written();
+    return;
+  }
+  if (urgent) {  // someone waits: write now on this thread (with whatever else is queued: group commit)
+    try {
+      flush();
+      return;
+    } catch (const StoreError&) {  // the writer retries it, with its back-off
+    }
+  }
+  if (wake) pending_cv_.notify_one();  // the writer sleeps only while nothing is queued, or gathers
+}
+
+void Store::accept(AcceptedInvocation invocation, std::function<void(bool)> committed) {
+  PendingAccept p{std::move(invocation), std::move(committed), steady_ms()};
+  if (!options_.async_activations) {
+    RunAfter after;
+    std::lock_guard lock(mu_);
+    {
+      std::lock_guard pending(pending_mu_);
+      pending_accepts_.push_back(std::move(p));
+    }
+    try {
+      after.callbacks = write_pending();
+    } catch (const StoreError&) {  // nobody retries here: refuse what waits (this one included)
+      std::lock_guard pending(pending_mu_);
+      for (PendingAccept& q : pending_accepts_) {
+        ++accepts_refused_;
+        if (q.committed) after.callbacks.push_back([f = std::move(q.committed)] { f(false); });
+      }
+      pending_accepts_.clear();
+    }
+    return;
+  }
+  bool refused = false, was_empty = false;
+  {
+    std::lock_guard lock(pending_mu_);
+    refused = pending_.size() + pending_accepts_.size() >= options_.max_pending;
+    if (!refused) {
+      was_empty = pending_.empty() && pending_accepts_.empty();
+      pending_accepts_.push_back(std::move(p));
+    }
+  }
+  if (refused) {
+    ++accepts_refused_;
+    if (p.committed) p.committed(false);
+    return;
+  }
+  if (was_empty) pending_cv_.notify_one();
+}
+
+Store::Callbacks Store::write_pending() {
+  static const std::string record_sql = std::string("INSERT OR REPLACE INTO activations (") + kActivationColumns +
+                                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  std::vector<PendingRecord> batch;
+  std::vector<PendingAccept> accepts;
+  {
+    std::lock_guard lock(pending_mu_);
+    batch.swap(pending_);
+    urgent_ = false;
+    accepts.swap(pending_accepts_);
+    writing_ = batch.size() + accepts.size();
+  }
+  if (batch.empty() && accepts.empty()) return {};
+  try {
+    exec("BEGIN IMMEDIATE", "begin activation batch");
+    try {
+      sqlite3_stmt* journal = prepared("INSERT OR REPLACE INTO accepted (id, ns, action, arrival_us) VALUES (?, ?, ?, ?)",
+                                       "journal invocation");
+      for (const PendingAccept& p : accepts) {
+        Statement s(db_, journal, "journal invocation");
+        s.bind(1, p.invocation.id).bind(2, p.invocation.ns).bind(3, p.invocation.action).bind(4, p.invocation.arrival_us);
+        s.step();
+      }
+      sqlite3_stmt* record = prepared(record_sql.c_str(), "put activation");
+      sqlite3_stmt* done = prepared("DELETE FROM accepted WHERE id = ?", "end journaled invocation");
+      for (const PendingRecord& p : batch) {
+        const net::ActivationRecord& a = p.record;
+        {
+          Statement s(db_, record, "put activation");
+          s.bind(1, a.id).bind(2, a.ns).bind(3, a.action).bind(4, a.start_us).bind(5, a.end_us).bind(6, a.wait_us);
+          s.bind(7, a.init_us).bind(8, a.run_us).bind(9, a.start_kind).bind(10, a.invoker).bind(11, a.container);
+          s.bind(12, a.status).bind(13, a.result_json).bind(14, nlohmann::json(a.logs).dump()).step();
+        }
+        Statement d(db_, done, "end journaled invocation");
+        d.bind(1, a.id).step();
+      }
+      exec("COMMIT", "commit activation batch");
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  } catch (const StoreError&) {
+    ++write_failures_;
+    std::lock_guard lock(pending_mu_);  // back in front, in order: nothing is dropped
+    writing_ = 0;
+    batch.insert(batch.end(), std::make_move_iterator(pending_.begin()), std::make_move_iterator(pending_.end()));
+    pending_.swap(batch);
+    accepts.insert(accepts.end(), std::make_move_iterator(pending_accepts_.begin()),
+                   std::make_move_iterator(pending_accepts_.end()));
+    pending_accepts_.swap(accepts);
+    throw;
+  }
+  writing_ = 0;
+  Callbacks out;
+  for (PendingAccept& p : accepts)
+    if (p.committed) out.push_back([f = std::move(p.committed)] { f(true); });
+  for (PendingRecord& p : batch)
+    if (p.written) out.push_back(std::move(p.written));
+  return out;
+}
+
+Store::Callbacks Store::write_pending_for_read() {
+  try {
+    return write_pending();
+  } catch (const StoreError&) {
+    return {};  // the writer retries; the read shows what is on disk
+  }
+}
+
+Store::Callbacks Store::refuse_stale_accepts() {
+  const std::int64_t now = steady_ms();
+  Callbacks out;
+  std::lock_guard lock(pending_mu_);
+  for (std::size_t i = 0; i < pending_accepts_.size();) {
+    PendingAccept& p = pending_accepts_[i];
+    if (now - p.queued_ms < options_.accept_timeout_ms) {
+      ++i;
+      continue;
+    }
+    ++accepts_refused_;
+    if (p.committed) out.push_back([f = std::move(p.committed)] { f(false); });
+    pending_accepts_.erase(pending_accepts_.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+  return out;
+}
+
+std::size_t Store::end_unfinished(const std::string& why, std::int64_t now_us) {
+  flush();
+  std::vector<net::ActivationRecord> ended;
+  {
+    std::lock_guard lock(mu_);
+    Statement s(db_,
+                prepared("SELECT id, ns, action, arrival_us FROM accepted WHERE id NOT IN (SELECT id FROM activations)",
+                         "read unfinished invocations"),
+                "read unfinished invocations");
+    while (s.step()) {
+      net::ActivationRecord a;
+      a.id = s.text(0);
+      a.ns = s.text(1);
+      a.action = s.text(2);
+      a.start_us = s.integer(3);
+      a.end_us = now_us;
+      a.wait_us = std::max<std::int64_t>(0, now_us - a.start_us);
+      a.status = "whisk internal error";
+      a.result_json = nlohmann::json{{"error", why}}.dump();
+      ended.push_back(std::move(a));
+    }
+  }
+  const std::size_t n = ended.size();
+  {
+    std::lock_guard pending(pending_mu_);
+    for (net::ActivationRecord& a : ended) pending_.push_back({std::move(a), nullptr});
+  }
+  flush();
+  std::lock_guard lock(mu_);
+  exec("DELETE FROM accepted WHERE id IN (SELECT id FROM activations)", "clear ended journal rows");
+  return n;
+}
+
+std::string Store::prometheus_metrics() const {
+  std::size_t pending;
+  {
+    std::lock_guard lock(pending_mu_);
+    pending = pending_.size() + pending_accepts_.size() + writing_.load();
+  }
+  return "# TYPE hearth_store_write_failures_total counter\nhearth_store_write_failures_total " +
+         std::to_string(write_failures_.load()) +
+         "\n# TYPE hearth_store_pending gauge\nhearth_store_pending " + std::to_string(pending) +
+         "\n# TYPE hearth_store_records_dropped_total counter\nhearth_store_records_dropped_total " +
+         std::to_string(records_dropped_.load()) +
+         "\n# TYPE hearth_store_accepts_refused_total counter\nhearth_store_accepts_refused_total " +
+         std::to_string(accepts_refused_.load()) + "\n";
+}
+
+void Store::flush() {
+  RunAfter after;
+  std::lock_guard lock(mu_);
+  after.callbacks = write_pending();
+}
+
+void Store::writer_loop() {
+  std::unique_lock lock(pending_mu_);
+  // After a failed batch: 10 ms, doubling to 250 ms, so writes resume soon after the disk is back.
+  std::int64_t backoff_ms = 0;
+  while (true) {
+    pending_cv_.wait(lock, [this] { return stopping_ || !pending_.empty() || !pending_accepts_.empty(); });
+    if (stopping_) return;  // the destructor flushes the rest
+    // Gather a batch: under load many records arrive while the previous batch is being written anyway.
+    // A record someone waits for (a blocking invoke's answer) is written at once, unless backing off.
+    pending_cv_.wait_for(lock, std::chrono::milliseconds(std::max(options_.activation_flush_ms, backoff_ms)),
+                         [this, backoff_ms] { return stopping_ || (urgent_ && backoff_ms == 0); });
+    lock.unlock();
+    try {
+      flush();
+      backoff_ms = 0;
+    } catch (const StoreError& e) {
+      if (backoff_ms == 0) std::fprintf(stderr, "hearth: activation records not written yet, retrying: %s\n", e.what());
+      backoff_ms = std::min<std::int64_t>(250, std::max<std::int64_t>(10, 2 * backoff_ms));
+      for (auto& refuse : refuse_stale_accepts()) refuse();
+    }
+    lock.lock();
+  }
+}
+
+std::optional<net::ActivationRecord> Store::get_activation(const std::string& ns, const std::string& id) {
+  static const std::string sql =
+      std::string("SELECT ") + kActivationColumns + " FROM activations WHERE ns = ? AND id = ?";
+  RunAfter after;
+  std::lock_guard lock(mu_);
+  after.callbacks = write_pending_for_read();
+  Statement s(db_, prepared(sql.c_str(), "get activation"), "get activation");
+  s.bind(1, ns).bind(2, id);
+  if (!s.step()) return std::nullopt;
+  return activation_from(s);
+}
+
+std::int64_t Store::prune_activations(std::int64_t before_us) {
+  std::lock_guard lock(mu_);
+  write_pending();
+  Statement s(db_, prepared("DELETE FROM activations WHERE start_us < ?", "prune activations"), "prune activations");
+  s.bind(1, before_us);
+  s.step();
+  return s.changes();
+}
+
+std::vector<net::ActivationRecord> Store::list_activations(const std::string& ns, const std::string& action, int limit,
+                                                      int skip) {
+  static const std::string sql =
+      std::string("SELECT ") + kActivationColumns +
+      " FROM activations WHERE ns = ? AND (? = '' OR action = ?) ORDER BY start_us DESC, id LIMIT ? OFFSET ?";
+  RunAfter after;
+  std::lock_guard lock(mu_);
+  after.callbacks = write_pending_for_read();
+  Statement s(db_, prepared(sql.c_str(), "list activations"), "list activations");
+  s.bind(1, ns).bind(2, action).bind(3, action).bind(4, std::int64_t{limit}).bind(5, std::int64_t{skip});
+  std::vector<net::ActivationRecord> out;
+  while (s.step()) out.push_back(activation_from(s));
+  return out;
+}
+
+}  // namespace hearth::controller

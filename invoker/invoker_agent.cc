@@ -1,0 +1,223 @@
+#include "invoker/invoker_agent.h"
+
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "net/secrets.h"
+#include "net/wire.h"
+#include "net/wire_auth.h"
+
+namespace hearth::invoker {
+
+using nlohmann::json;
+
+InvokerAgent::InvokerAgent(ContainerFactory& factory, InvokerAgentConfig config) : config_(std::move(config)) {
+  net::wire::check_token(config_.token);
+  if (config_.name.empty() || config_.name.size() > net::wire::kMaxInvokerNameBytes)
+    throw std::invalid_argument("invoker name '" + config_.name + "' must have 1 to 128 characters");
+  config_.pool.invokers = 1;
+  if (!config_.tls_ca_file.empty()) {
+    std::string host;
+    std::uint16_t port = 0;
+    net::wire::split_host_port(config_.controller, &host, &port);
+    tls_ = net::wire::TlsEndpoint::client(config_.tls_ca_file, config_.tls_name.empty() ? host : config_.tls_name);
+  }
+  pool_ = std::make_unique<LocalDispatcher>(factory, config_.pool);  // validates the policy specs first
+  connect();
+  heartbeat_ = std::thread([this] { heartbeats(); });
+}
+
+InvokerAgent::~InvokerAgent() {
+  stop();
+  heartbeat_.join();
+  pool_->stop();  // finishes queued invocations (their results go nowhere if the controller is gone)
+  pool_.reset();
+  close(fd_);
+  for (int fd : retired_) close(fd);
+}
+
+namespace {
+
+// The invoker's half of the handshake (live/wire_auth.h) on a fresh connection; throws if refused.
+// `reader` (capped at kMaxHandshakeFrameBytes) keeps whatever follows the welcome for serve_connection().
+void handshake(int fd, net::FrameReader& reader, const InvokerAgentConfig& config, const net::InvokerState& state) {
+  const auto deadline = net::FrameClock::now() + std::chrono::seconds(5);  // a controller that says nothing is not one
+  std::string_view payload;
+  std::string error;
+  if (!net::wire::recv_frame(fd, reader, &payload, &error, deadline))
+    throw std::runtime_error("no challenge from the controller: " + error);
+  const json challenge = json::parse(payload);
+  if (challenge.value("type", "") != "challenge")
+    throw std::runtime_error("the controller at " + config.controller + " sent no challenge (an older controller?)");
+  const std::string nc = challenge.at("nonce").get<std::string>();
+  const std::string ni = net::wire::new_nonce();
+  net::InvokerState compact = state;  // the handshake frame is small; the full report follows the welcome
+  compact.idle.clear();
+  compact.evictable.clear();
+  if (!net::wire::send_frame(fd, json{{"type", "hello"}, {"name", config.name}, {"pid", getpid()}, {"state", net::wire::to_json(compact)},
+                                 {"nonce", ni}, {"proof", net::wire::invoker_proof(config.token, nc, ni, config.name)}}.dump()))
+    throw std::runtime_error("the controller closed the connection during the handshake");
+  if (!net::wire::recv_frame(fd, reader, &payload, &error, deadline))
+    throw std::runtime_error("the controller closed the connection during the handshake: " + error);
+  const json answer = json::parse(payload);
+  if (answer.value("type", "") == "refused")
+    throw std::runtime_error("the controller refused this invoker: " + answer.value("error", std::string("no reason")));
+  if (answer.value("type", "") != "welcome" || !answer.contains("proof") || !answer["proof"].is_string() ||
+      !net::secrets::equal_constant_time(answer["proof"].get<std::string>(), net::wire::controller_proof(config.token, nc, ni, config.name)))
+    throw std::runtime_error("the peer at " + config.controller + " did not prove it holds the wire token: not our controller");
+  reader.set_max_payload(net::wire::kMaxFrameBytes);
+}
+
+}  // namespace
+
+void InvokerAgent::connect() {
+  std::string host;
+  std::uint16_t port = 0;
+  net::wire::split_host_port(config_.controller, &host, &port);
+  const int fd = net::wire::connect_tcp(host, port);
+  auto reader = std::make_unique<net::FrameReader>(net::wire::kMaxHandshakeFrameBytes);
+  try {
+    if (tls_) tls_->wrap(fd, net::FrameClock::now() + std::chrono::seconds(5));  // TLS, then the token's proofs
+    handshake(fd, *reader, config_, pool_->state(0));
+  } catch (...) {
+    close(fd);
+    throw;
+  }
+  {
+    // The old descriptor stays open (retired) until the destructor, so stop() can never shut down a
+    // reused descriptor number.
+    std::lock_guard lock(write_mu_);
+    if (fd_ >= 0) retired_.push_back(fd_);
+    fd_ = fd;
+  }
+  reader_ = std::move(reader);
+  send(json{{"type", "heartbeat"}, {"state", net::wire::to_json(pool_->state(0))}}.dump());
+}
+
+void InvokerAgent::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  ::shutdown(fd_, SHUT_RDWR);  // unblocks serve()'s read
+}
+
+void InvokerAgent::send(const std::string& frame) {
+  std::lock_guard lock(write_mu_);
+  net::wire::send_frame(fd_, frame);  // a failure surfaces as EOF in serve()
+}
+
+void InvokerAgent::heartbeats() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    wake_.wait_for(lock, std::chrono::milliseconds(config_.heartbeat_ms));
+    if (stopping_) break;
+    lock.unlock();
+    send(json{{"type", "heartbeat"}, {"state", net::wire::to_json(pool_->state(0))}}.dump());
+    lock.lock();
+  }
+}
+
+std::string InvokerAgent::serve() {
+  while (true) {
+    const std::string why = serve_connection();
+    if (!config_.reconnect) {
+      std::lock_guard lock(mu_);
+      return stopping_ ? "stopped" : why;
+    }
+    std::fprintf(stderr, "hearth invoker %s: lost the controller (%s); reconnecting\n", config_.name.c_str(), why.c_str());
+    std::string last_error;
+    for (int delay_ms = 100;; delay_ms = std::min(delay_ms * 2, 2000)) {
+      {
+        std::unique_lock lock(mu_);
+        wake_.wait_for(lock, std::chrono::milliseconds(delay_ms), [this] { return stopping_; });
+        if (stopping_) return "stopped";
+      }
+      try {
+        connect();
+        std::fprintf(stderr, "hearth invoker %s: rejoined %s\n", config_.name.c_str(), config_.controller.c_str());
+        break;
+      } catch (const std::exception& e) {  // the controller is not back yet, or refused us: say so once
+        if (last_error != e.what()) std::fprintf(stderr, "hearth invoker %s: %s\n", config_.name.c_str(), e.what());
+        last_error = e.what();
+      }
+    }
+  }
+}
+
+std::string InvokerAgent::serve_connection() {
+  std::string_view payload;
+  std::string error;
+  net::FrameReader& reader = *reader_;  // the handshake's, raised to kMaxFrameBytes
+  const int fd = fd_;  // only connect() changes it, on this thread
+  {
+    std::lock_guard lock(mu_);  // a stop() before the new descriptor was in place did not shut it down
+    if (stopping_) return "stopped";
+  }
+  while (net::wire::recv_frame(fd, reader, &payload, &error)) {
+    try {
+      handle_invoke(payload);
+    } catch (const std::exception& e) {  // a malformed message: say so, answer it if it can be, keep serving
+      std::fprintf(stderr, "hearth invoker %s: bad message from the controller: %s\n", config_.name.c_str(), e.what());
+      const json msg = json::parse(payload, nullptr, false);
+      if (msg.is_object() && msg.contains("seq") && msg["seq"].is_number_unsigned()) {
+        net::ActivationRecord rec;
+        if (msg.contains("activation_id") && msg["activation_id"].is_string()) rec.id = msg["activation_id"];
+        rec.invoker = config_.name;
+        rec.status = "whisk internal error";
+        rec.result_json = json{{"error", std::string("the invoker could not read the invocation: ") + e.what()}}.dump();
+        send(json{{"type", "result"}, {"seq", msg["seq"]}, {"activation", net::wire::to_json(rec)}, {"state", net::wire::to_json(pool_->state(0))}}.dump());
+      }
+    }
+  }
+  std::lock_guard lock(mu_);
+  return stopping_ ? "stopped" : error;
+}
+
+void InvokerAgent::handle_invoke(std::string_view payload) {
+  const json msg = json::parse(payload);
+  if (msg.at("type") != "invoke") throw std::invalid_argument("unknown message type " + msg.at("type").dump());
+  net::wire::InvokeMessage invoke = net::wire::invoke_from_json(msg);
+  const std::uint64_t seq = invoke.seq;
+  net::ActionRecord& action = invoke.request.action;
+  const std::string key = action.ns + "/" + action.name;
+  if (invoke.with_code) {
+    actions_[key] = action;
+  } else {
+    const auto it = actions_.find(key);
+    if (it == actions_.end() || it->second.revision != action.revision) {  // a controller bug, not the user's
+      net::ActivationRecord rec;
+      rec.id = invoke.request.activation_id;
+      rec.ns = action.ns;
+      rec.action = action.name;
+      rec.invoker = config_.name;
+      rec.status = "whisk internal error";
+      rec.result_json = json{{"error", "invoker " + config_.name + " has no code for " + key + " revision " +
+                                           std::to_string(action.revision)}}.dump();
+      send(json{{"type", "result"}, {"seq", seq}, {"activation", net::wire::to_json(rec)}, {"state", net::wire::to_json(pool_->state(0))}}.dump());
+      return;
+    }
+    action.code = it->second.code;
+  }
+  auto done = [this, seq](net::ActivationRecord rec) {
+    rec.invoker = config_.name;
+    send(json{{"type", "result"}, {"seq", seq}, {"activation", net::wire::to_json(rec)}, {"state", net::wire::to_json(pool_->state(0))}}.dump());
+  };
+  if (!invoke.expect_warm) {
+    pool_->dispatch(std::move(invoke.request), std::move(done));
+    return;
+  }
+  // The controller placed it here for an idle container its last report showed: run it only if one is
+  // still free (claimed atomically by the pool), else say so with a fresh report and let it place again.
+  if (!pool_->dispatch_if_warm(std::move(invoke.request), std::move(done)))
+    send(json{{"type", "stale"}, {"seq", seq}, {"state", net::wire::to_json(pool_->state(0))}}.dump());
+}
+
+}  // namespace hearth::invoker

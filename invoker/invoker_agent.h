@@ -1,0 +1,83 @@
+// InvokerAgent: the invoker end of the wire protocol (live/wire.h), what `hearth invoker` runs. It
+// connects to a controller, authenticates (both ends prove they hold the wire token) and says hello
+// with its name and capacity, then runs every invoke it receives
+// on its own container pool — a LocalDispatcher of one invoker, so warm → prewarm → cold → evict by
+// the same keep-alive and prewarm policy objects as `hearth sim` — and answers each with the activation
+// record and a state report (an invoke sent `expect_warm` runs only if the pool can claim an idle
+// container for it at once; otherwise it is answered "stale" with a fresh report and does not run here);
+// a heartbeat carrying the state goes out every `heartbeat_ms`. Action code
+// arrives once per revision and is cached here. serve() returns when stop() is called (from any thread)
+// or, unless `reconnect`, when the controller goes away; the destructor drains running invocations and
+// destroys the containers.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "invoker/live_container.h"
+#include "invoker/local_dispatcher.h"
+#include "net/wire_tls.h"
+#include "net/frame_codec.h"
+
+namespace hearth::invoker {
+
+struct InvokerAgentConfig {
+  std::string controller;      // HOST:PORT of the controller's wire listener
+  std::string token;           // the controller's wire token (live/wire_auth.h); required
+  std::string name = "invoker0";  // unique per controller; a restarted invoker reuses its name
+  // TLS (live/wire_tls.h): the CA certificates (PEM) the controller's certificate must chain to (its own
+  // self-signed certificate pins it); empty: plain TCP. The certificate must name `tls_name` (a DNS name or
+  // an IP literal), by default the host of `controller`.
+  std::string tls_ca_file{};
+  std::string tls_name{};
+  LocalDispatcherConfig pool;  // `invokers` is forced to 1
+  int heartbeat_ms = 500;
+  // When the controller goes away: reconnect (every 0.1 s, backing off to 2 s; the pool, its warm
+  // containers and the code cache are kept) instead of returning from serve().
+  bool reconnect = false;
+};
+
+class InvokerAgent {
+ public:
+  // Connects and authenticates; throws std::runtime_error (the controller refused it, or did not prove
+  // it holds the token, or cannot be reached) or std::invalid_argument (a bad address or token).
+  InvokerAgent(ContainerFactory& factory, InvokerAgentConfig config);
+  ~InvokerAgent();
+  InvokerAgent(const InvokerAgent&) = delete;
+  InvokerAgent& operator=(const InvokerAgent&) = delete;
+
+  // Serves invocations until the connection ends; returns why it ended.
+  std::string serve();
+  void stop();
+
+ private:
+  // Opens a connection to the controller and completes the handshake (challenge, hello with proof,
+  // welcome with the controller's proof), then sends a full state report; throws if it cannot.
+  void connect();
+  std::string serve_connection();  // until this connection ends; why it ended
+  void send(const std::string& frame);
+  void handle_invoke(std::string_view payload);
+  void heartbeats();
+
+  InvokerAgentConfig config_;
+  std::unique_ptr<net::wire::TlsEndpoint> tls_;  // null: plain TCP; destroyed after the descriptors are closed
+  std::atomic<int> fd_{-1};  // written by connect() under write_mu_, read by stop() without it
+  std::vector<int> retired_;  // descriptors of earlier connections, closed by the destructor
+  std::unique_ptr<net::FrameReader> reader_;  // of the current connection (connect() and the reader thread)
+  std::unique_ptr<LocalDispatcher> pool_;
+  std::mutex write_mu_;
+  std::map<std::string, net::ActionRecord> actions_;  // "ns/name" → latest revision received (reader thread only)
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread heartbeat_;
+};
+
+}  // namespace hearth::invoker

@@ -1,0 +1,95 @@
+// The seam between the platform's container pool and what actually runs code: a LiveContainer is one
+// initialised runtime process (in its sandbox) for one action; a ContainerFactory creates them. The
+// runtime layer (runtime/) provides the real factory; tests use fakes.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "controller/store.h"
+#include "model/function_spec.h"
+
+namespace hearth::invoker {
+
+struct RunOutcome {
+  std::string status = "success";  // success | application error | developer error | whisk internal error
+  std::string result_json = "{}";
+  std::vector<std::string> logs;
+  std::int64_t run_us = 0;
+  bool container_broken = false;  // crashed, timed out or OOM-killed: destroy it, never reuse
+};
+
+// Copies a run's outcome into its activation record; returns whether the container may run again.
+inline bool record_outcome(RunOutcome&& out, net::ActivationRecord& rec) {
+  rec.status = out.status;
+  rec.result_json = std::move(out.result_json);
+  rec.logs = std::move(out.logs);
+  rec.run_us = out.run_us;
+  return !out.container_broken;
+}
+
+class LiveContainer {
+ public:
+  virtual ~LiveContainer() = default;
+  // Runs one invocation; one at a time per container.
+  virtual RunOutcome run(const std::string& params_json, std::int64_t timeout_ms) = 0;
+  virtual const std::string& id() const = 0;
+  // Workers (HyperFaaS's concurrency > 1): a container from create_scalable() runs up to max_workers()
+  // invocations at once, on workers 1..n once add_workers(n) succeeded (run_on; each worker one at a
+  // time). add_workers is not concurrent with itself; runs on other workers may proceed meanwhile.
+  virtual int max_workers() const { return 1; }
+  virtual bool add_workers(int count, std::string* error) {
+    (void)count;
+    *error = "this container has one worker";
+    return false;
+  }
+  virtual RunOutcome run_on(int worker, const std::string& params_json, std::int64_t timeout_ms) {
+    (void)worker;
+    return run(params_json, timeout_ms);
+  }
+  // Changes the container's CPU quota while it runs (HyperFaaS's vertical scaling); false if it cannot
+  // (not sandboxed).
+  virtual bool set_cpu_quota(std::int64_t millicores) {
+    (void)millicores;
+    return false;
+  }
+  // Container sharing (HyperFaaS): loads `action`'s code into worker `worker` (started by add_workers),
+  // which then runs that function while the other workers keep theirs; false with `error` if it cannot.
+  virtual bool specialise_worker(int worker, const net::ActionRecord& action, std::int64_t* init_us, std::string* error) {
+    (void)worker, (void)action, (void)init_us;
+    *error = "this container cannot share its workers";
+    return false;
+  }
+  // A generic (stem-cell) container loads `action`'s code; false with `error` if it cannot.
+  virtual bool specialise(const net::ActionRecord& action, std::int64_t* init_us, std::string* error) {
+    (void)action, (void)init_us;
+    *error = "this container cannot be specialised";
+    return false;
+  }
+};
+
+class ContainerFactory {
+ public:
+  virtual ~ContainerFactory() = default;
+  // Starts and initialises a container for `action`; nullptr with `error` set (and `init_us` measured)
+  // when the code fails to initialise.
+  virtual std::unique_ptr<LiveContainer> create(const net::ActionRecord& action, std::int64_t* init_us,
+                                                std::string* error) = 0;
+  // Like create(), with room for `max_workers` concurrent workers (LiveContainer::add_workers); the
+  // default ignores it (a one-worker container).
+  virtual std::unique_ptr<LiveContainer> create_scalable(const net::ActionRecord& action, int max_workers,
+                                                         std::int64_t* init_us, std::string* error) {
+    (void)max_workers;
+    return create(action, init_us, error);
+  }
+  // Starts a generic runtime of `runtime` with `memory_mb` (stem-cell prewarming) before any code is
+  // known; nullptr if this factory or runtime cannot (native functions are not prewarmed).
+  virtual std::unique_ptr<LiveContainer> start_generic(model::RuntimeKind runtime, model::MegaBytes memory_mb) {
+    (void)runtime, (void)memory_mb;
+    return nullptr;
+  }
+};
+
+}  // namespace hearth::invoker

@@ -1,0 +1,605 @@
+#include "invoker/local_dispatcher.h"
+
+#include <chrono>
+#include <algorithm>
+#include <cstdio>
+#include <deque>
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "policy/registry.h"
+
+namespace hearth::invoker {
+
+using model::Micros;
+
+// A fixed set of threads draining a FIFO of tasks; the invoker's execution slots.
+class LocalDispatcher::Worker {
+ public:
+  explicit Worker(int threads) {
+    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { loop(); });
+  }
+  ~Worker() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  void post(std::function<void()> task) {
+    {
+      std::lock_guard lock(mu_);
+      tasks_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void loop() {
+    while (true) {
+      std::function<void()> task;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return stop_ || !tasks_.empty(); });
+        if (tasks_.empty()) return;  // stopping and drained
+        task = std::move(tasks_.front());
+        tasks_.pop_front();
+      }
+      // No exception may end a worker thread (std::terminate would take the invoker down with every
+      // invocation it runs); the run path catches its own, so this is the last line, and it says so.
+      try {
+        task();
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "hearth invoker: a worker task failed: %s\n", e.what());
+      } catch (...) {
+        std::fprintf(stderr, "hearth invoker: a worker task failed with an unknown exception\n");
+      }
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;
+  std::vector<std::thread> threads_;
+  bool stop_ = false;
+};
+
+namespace {
+
+Micros steady_us() {
+  static const auto start = std::chrono::steady_clock::now();
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+LocalDispatcher::LocalDispatcher(ContainerFactory& factory, LocalDispatcherConfig config)
+    : factory_(factory), config_(std::move(config)) {
+  if (config_.invokers < 1) throw std::invalid_argument("--invokers must be at least 1");
+  nodes_.resize(static_cast<std::size_t>(config_.invokers));
+  pools_.resize(nodes_.size());
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    nodes_[i].id = static_cast<model::NodeId>(i);
+    nodes_[i].capacity_mb = config_.invoker_memory_mb;
+    nodes_[i].cores = config_.concurrency;
+    workers_.push_back(std::make_unique<Worker>(config_.concurrency));
+  }
+  build_policies();  // validates the specs now, not at the first invocation
+  reaper_ = std::thread([this] { reap(); });
+}
+
+LocalDispatcher::~LocalDispatcher() { stop(); }
+
+void LocalDispatcher::post(model::NodeId node, std::function<void()> task) { workers_[node]->post(std::move(task)); }
+
+void LocalDispatcher::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  reaper_wake_.notify_all();
+  memory_freed_.notify_all();
+  reaper_.join();
+  workers_.clear();  // drains queued invocations
+  std::lock_guard lock(mu_);
+  for (Pool& p : pools_) {  // destroys idle containers and stem cells
+    p.idle.clear();
+    p.stem_cells.clear();
+  }
+  scaled_.clear();  // scaling path: its containers (nothing runs any more)
+}
+
+Micros LocalDispatcher::now() const { return steady_us(); }
+
+model::MegaBytes LocalDispatcher::busy_mb(model::NodeId node) const {
+  model::MegaBytes idle = 0;  // idle containers and stem cells; the rest of used_mb runs or starts work
+  for (const auto& [fn, list] : pools_[node].idle)
+    for (const Idle& i : list) idle += i.meta.memory_mb;
+  for (const StemCell& s : pools_[node].stem_cells) idle += s.memory_mb;
+  for (const auto& [fn, f] : scaled_)  // scaling path: a ready container running nothing is idle
+    for (const auto& c : f.containers)
+      if (c->node == node && c->ready && c->active == 0) idle += c->memory_mb;
+  return nodes_[node].used_mb - idle;
+}
+
+std::int32_t LocalDispatcher::idle_containers(model::NodeId node, model::FunctionId fn) const {
+  const auto it = pools_[node].idle.find(fn);
+  return it == pools_[node].idle.end() ? 0 : static_cast<std::int32_t>(it->second.size());
+}
+
+std::vector<const model::Container*> LocalDispatcher::eviction_order(model::NodeId node, std::size_t limit) const {
+  std::vector<std::pair<const model::Container*, std::size_t>> order;  // (container, position in the pool)
+  for (const auto& [f, list] : pools_[node].idle)
+    for (const Idle& i : list) order.emplace_back(&i.meta, order.size());
+  // Lowest priority first, equal priorities in pool order: a total order, so the first `limit` are the
+  // same as a full stable sort's.
+  const auto first = [](const auto& a, const auto& b) {
+    return a.first->priority != b.first->priority ? a.first->priority < b.first->priority : a.second < b.second;
+  };
+  limit = std::min(limit, order.size());
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(limit), order.end(), first);
+  std::vector<const model::Container*> out;
+  out.reserve(limit);
+  for (std::size_t i = 0; i < limit; ++i) out.push_back(order[i].first);
+  return out;
+}
+
+bool LocalDispatcher::for_each_eviction_candidate(model::NodeId node,
+                                                  const std::function<bool(const model::Container&)>& visit) const {
+  for (const model::Container* c : eviction_order(node))
+    if (!visit(*c)) break;
+  return true;
+}
+
+void LocalDispatcher::build_policies() {
+  policy::PolicyContext ctx;
+  ctx.seed = config_.seed;
+  ctx.node_count = static_cast<std::uint32_t>(nodes_.size());
+  ctx.functions = functions_.specs();
+  placement_ = policy::make_placement(config_.placement, ctx);
+  keepalive_ = policy::make_keepalive(config_.keepalive, ctx);
+  prewarm_ = policy::make_prewarm(config_.prewarm, ctx);
+  scaling_ = policy::make_scaling(config_.scaling, ctx);
+}
+
+model::FunctionId LocalDispatcher::function_for(const net::ActionRecord& a) {
+  bool added = false;
+  const model::FunctionId id = functions_.id_of(a, &added);
+  if (added) {  // the policies grow their per-function state; what they learned of the others stays
+    const model::FunctionSpec& spec = functions_[id];
+    placement_->on_function_added(spec);
+    keepalive_->on_function_added(spec);
+    if (prewarm_) prewarm_->on_function_added(spec);
+    if (scaling_) scaling_->on_function_added(spec);
+  }
+  return id;
+}
+
+model::NodeId LocalDispatcher::place(model::FunctionId fn) {
+  model::Invocation inv;
+  inv.function = fn;
+  inv.arrival_us = now();
+  const auto placed = placement_->place(inv, functions_[fn], *this);
+  if (placed && *placed == policy::kHoldAtController) {  // not held live: forced, the most unreserved node
+    model::NodeId best = 0;
+    for (const model::NodeState& s : nodes_)
+      if (s.unreserved_mb() > nodes_[best].unreserved_mb()) best = s.id;
+    return best;
+  }
+  return placed ? *placed : 0;
+}
+
+void LocalDispatcher::admit(model::NodeId node, model::FunctionId fn) {
+  keepalive_->on_arrival(functions_[fn], now());
+  nodes_[node].reserved_mb += functions_[fn].memory_mb;
+  ++nodes_[node].queued;
+  ++stats_.invocations;
+}
+
+void LocalDispatcher::dispatch(net::InvocationRequest req, std::function<void(net::ActivationRecord)> done) {
+  model::NodeId node;
+  model::FunctionId fn;
+  {
+    std::lock_guard lock(mu_);
+    fn = function_for(req.action);
+    if (scaling_) return dispatch_scaled(std::move(req), std::move(done), fn);
+    node = place(fn);
+    admit(node, fn);
+  }
+  workers_[node]->post([this, node, fn, req = std::move(req), done = std::move(done)]() mutable {
+    execute(node, std::move(req), fn, std::move(done), nullptr);
+  });
+}
+
+bool LocalDispatcher::dispatch_if_warm(net::InvocationRequest req, std::function<void(net::ActivationRecord)> done) {
+  model::NodeId node;
+  model::FunctionId fn;
+  std::shared_ptr<Idle> claimed;  // shared: the queued task must be copyable
+  bool queued = false;           // accepted without a claim: every worker is busy
+  std::vector<std::unique_ptr<LiveContainer>> outdated;
+  {
+    std::lock_guard lock(mu_);
+    fn = function_for(req.action);
+    if (scaling_) {  // hierarchical scheduling: run only what a container admits at once, else bounce
+      if (!admits_now(fn, req.action.revision)) return false;
+      dispatch_scaled(std::move(req), std::move(done), fn);
+      return true;
+    }
+    node = place(fn);
+    drop_outdated_idle(node, fn, req.action.revision, outdated);
+    auto& idle = pools_[node].idle[fn];
+    const bool workers_busy = nodes_[node].busy_cores + nodes_[node].queued >= config_.concurrency;
+    if (!idle.empty() && !workers_busy) {
+      claimed = std::make_shared<Idle>(std::move(idle.back()));  // a worker takes it at once
+      idle.pop_back();
+      admit(node, fn);
+    } else if (workers_busy && (!idle.empty() || pools_[node].running[fn] > 0)) {
+      // Every worker is busy and the function has containers here: queued like any invocation, claiming
+      // nothing — a claimed container must not wait in the queue behind invocations waiting for the
+      // memory it holds (they could all wait for ever) — and, when it runs, it takes an idle container of
+      // its function or the first one that frees. Answering stale instead would only bounce it back here
+      // (under overload about every other invocation, each a round trip).
+      admit(node, fn);
+      queued = true;
+    }  // else nothing runs: the caller is told (stale)
+  }
+  if (!outdated.empty()) {
+    outdated.clear();  // destroyed outside the lock
+    memory_freed_.notify_all();
+  }
+  if (!claimed && !queued) return false;
+  workers_[node]->post([this, node, fn, req = std::move(req), done = std::move(done), claimed]() mutable {
+    execute(node, std::move(req), fn, std::move(done), std::move(claimed));
+  });
+  return true;
+}
+
+void LocalDispatcher::drop_outdated_idle(model::NodeId node, model::FunctionId fn, std::int64_t revision,
+                                         std::vector<std::unique_ptr<LiveContainer>>& dropped) {
+  auto& idle = pools_[node].idle[fn];
+  for (std::size_t i = idle.size(); i-- > 0;) {
+    if (idle[i].revision == revision) continue;
+    keepalive_->on_evict(idle[i].meta, /*pressure=*/false, now());
+    nodes_[node].used_mb -= idle[i].meta.memory_mb;
+    ++stats_.expirations;
+    dropped.push_back(std::move(idle[i].container));
+    idle.erase(idle.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+}
+
+bool LocalDispatcher::make_room(model::NodeId node, model::MegaBytes need,
+                                std::vector<std::unique_ptr<LiveContainer>>& evicted) {
+  model::NodeState& ns = nodes_[node];
+  // Victims in eviction_order (what the state report tells the controller), until enough is free.
+  std::vector<std::pair<model::FunctionId, model::ContainerId>> victims;
+  model::MegaBytes freed = 0;
+  for (const model::Container* c : eviction_order(node)) {
+    if (ns.free_mb() + freed >= need) break;
+    victims.emplace_back(c->function, c->id);
+    freed += c->memory_mb;
+  }
+  for (const auto& [fn, id] : victims) {
+    auto& list = pools_[node].idle[fn];
+    const auto it = std::find_if(list.begin(), list.end(), [id = id](const Idle& i) { return i.meta.id == id; });
+    Idle victim = std::move(*it);
+    list.erase(it);
+    keepalive_->on_evict(victim.meta, /*pressure=*/true, now());
+    ns.used_mb -= victim.meta.memory_mb;
+    ++stats_.evictions;
+    evicted.push_back(std::move(victim.container));
+  }
+  return ns.free_mb() >= need;
+}
+
+void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, model::FunctionId fn,
+                              std::function<void(net::ActivationRecord)> done, std::shared_ptr<Idle> claimed) {
+  net::ActivationRecord rec = net::record_for(req);
+  rec.invoker = "invoker" + std::to_string(node);
+  const std::int64_t start_wall = net::wall_us();
+  rec.start_us = start_wall;
+  rec.wait_us = std::max<std::int64_t>(0, start_wall - req.arrival_us);
+
+  std::unique_ptr<LiveContainer> container;
+  model::Container meta;
+  bool specialise = false;
+  std::vector<std::unique_ptr<LiveContainer>> evicted;
+  {
+    std::unique_lock lock(mu_);
+    model::NodeState& ns = nodes_[node];
+    --ns.queued;
+    ++ns.busy_cores;
+    drop_outdated_idle(node, fn, req.action.revision, evicted);
+    auto& idle = pools_[node].idle[fn];
+    if (!claimed && !idle.empty()) {
+      claimed = std::make_shared<Idle>(std::move(idle.back()));
+      idle.pop_back();
+    }
+    auto& stems = pools_[node].stem_cells;
+    const bool exact = prewarm_ && prewarm_->exact_memory();  // OpenWhisk 2020: kind and memory equal
+    const auto stem = std::find_if(stems.begin(), stems.end(), [&](const StemCell& c) {
+      return c.runtime == functions_[fn].runtime &&
+             (exact ? c.memory_mb == req.action.memory_mb : c.memory_mb >= req.action.memory_mb);
+    });
+    bool cold = false;
+    if (!claimed && stem == stems.end()) {
+      // Wait until this invoker can hold one more container (running ones release memory when done).
+      // A container of this function that frees meanwhile is taken, warm, rather than evicted to make
+      // room for a new one: under a steady overload every freed container would otherwise be evicted
+      // and cold-started again (issue 11).
+      memory_freed_.wait(lock, [&] {
+        if (stopping_) return true;
+        drop_outdated_idle(node, fn, req.action.revision, evicted);
+        return !idle.empty() || make_room(node, req.action.memory_mb, evicted);
+      });
+      if (!idle.empty()) {
+        claimed = std::make_shared<Idle>(std::move(idle.back()));
+        idle.pop_back();
+      } else {
+        cold = true;
+      }
+    }
+    if (claimed) {
+      container = std::move(claimed->container);
+      meta = claimed->meta;
+      rec.start_kind = "warm";
+      ++stats_.warm;
+    } else if (!cold) {  // a stem cell (found before any wait): its memory is already held by the node
+      container = std::move(stem->container);
+      meta.id = next_container_++;
+      meta.node = node;
+      meta.function = fn;
+      meta.memory_mb = stem->memory_mb;
+      meta.runtime = stem->runtime;
+      meta.created_us = now();
+      stems.erase(stem);
+      if (prewarm_ && prewarm_->on_use(meta, now())) {  // replace it at once: the reaper ticks now
+        next_prewarm_tick_ = now();
+        reaper_wake_.notify_one();
+      }
+      rec.start_kind = "prewarm";
+      specialise = true;
+      ++stats_.prewarm;
+    } else {  // make_room made room for it above
+      ns.used_mb += req.action.memory_mb;
+      meta.id = next_container_++;
+      meta.node = node;
+      meta.function = fn;
+      meta.memory_mb = req.action.memory_mb;
+      meta.created_us = now();
+      rec.start_kind = "cold";
+      ++stats_.cold;
+    }
+    meta.state = model::ContainerState::kBusy;
+    const model::StartKind kind = rec.start_kind == "warm"      ? model::StartKind::kWarm
+                                  : rec.start_kind == "prewarm" ? model::StartKind::kPrewarm
+                                                                : model::StartKind::kCold;
+    meta.runtime = functions_[fn].runtime;
+    ++pools_[node].running[fn];
+    keepalive_->on_start(meta, functions_[fn], kind, now());
+    if (prewarm_) prewarm_->on_start(meta, kind, now());
+  }
+  evicted.clear();  // destroy evicted containers outside the lock
+
+  if (specialise) {
+    std::string error;
+    if (!container->specialise(req.action, &rec.init_us, &error)) {
+      container.reset();
+      rec.status = "developer error";
+      rec.result_json = nlohmann::json{{"error", error}}.dump();
+    }
+  } else if (!container) {
+    std::string error;
+    container = factory_.create(req.action, &rec.init_us, &error);
+    if (!container) {
+      rec.status = "developer error";
+      rec.result_json = nlohmann::json{{"error", error}}.dump();
+    }
+  }
+  bool keep = false;
+  if (container) {
+    rec.container = container->id();
+    keep = record_outcome(container->run(req.params_json, req.action.timeout_ms), rec);
+  }
+  rec.end_us = net::wall_us();
+
+  std::unique_ptr<LiveContainer> destroy;
+  {
+    std::lock_guard lock(mu_);
+    model::NodeState& ns = nodes_[node];
+    --ns.busy_cores;
+    --pools_[node].running[fn];
+    ns.reserved_mb -= functions_[fn].memory_mb;
+    ++stats_.completed;
+    if (rec.status != "success") ++stats_.errors;
+    const std::int64_t latency = std::max<std::int64_t>(0, net::wall_us() - req.arrival_us);
+    latency_.observe(latency);
+    if (keep) {
+      meta.last_used_us = now();
+      meta.state = model::ContainerState::kIdle;
+      const policy::IdleDecision d = keepalive_->on_idle(meta, functions_[fn], now());
+      meta.priority = d.priority;
+      meta.expires_us = d.expires_us;
+      if (d.expires_us > now()) {
+        pools_[node].idle[fn].push_back(Idle{std::move(container), meta, req.action.revision});
+      } else {
+        keepalive_->on_evict(meta, false, now());
+        ++stats_.expirations;
+      }
+    }
+    if (container || !keep) {  // not kept: release its memory
+      ns.used_mb -= meta.memory_mb;
+      destroy = std::move(container);
+    }
+  }
+  memory_freed_.notify_all();
+  destroy.reset();
+  done(std::move(rec));
+}
+
+void LocalDispatcher::reap() {
+  std::unique_lock lock(mu_);
+  if (prewarm_) {  // stem cells start at once, not one reap interval after the platform
+    next_prewarm_tick_ = now() + prewarm_->tick_interval();
+    prewarm_tick(lock);
+  }
+  while (!stopping_) {
+    reaper_wake_.wait_for(lock, std::chrono::milliseconds(config_.reap_interval_ms));
+    if (stopping_) break;
+    std::vector<std::unique_ptr<LiveContainer>> expired;
+    const Micros t = now();
+    for (std::size_t n = 0; n < pools_.size(); ++n) {
+      for (auto& [fn, list] : pools_[n].idle) {
+        for (std::size_t i = list.size(); i-- > 0;) {
+          if (list[i].meta.expires_us > t) continue;
+          keepalive_->on_evict(list[i].meta, false, t);
+          nodes_[n].used_mb -= list[i].meta.memory_mb;
+          ++stats_.expirations;
+          expired.push_back(std::move(list[i].container));
+          list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
+        }
+      }
+    }
+    for (std::size_t n = 0; n < pools_.size(); ++n) {
+      auto& stems = pools_[n].stem_cells;
+      for (std::size_t i = stems.size(); i-- > 0;) {
+        if (stems[i].expires_us > t) continue;
+        nodes_[n].used_mb -= stems[i].memory_mb;
+        expired.push_back(std::move(stems[i].container));
+        stems.erase(stems.begin() + static_cast<std::ptrdiff_t>(i));
+      }
+    }
+    if (prewarm_ && t >= next_prewarm_tick_) {
+      next_prewarm_tick_ = t + prewarm_->tick_interval();
+      prewarm_tick(lock);
+    }
+    std::vector<std::shared_ptr<LiveContainer>> retired;
+    if (scaling_ && t >= next_scaling_tick_) {
+      next_scaling_tick_ = t + scaling_->tick_interval();
+      scaling_tick(retired);
+    }
+    if (!expired.empty() || !retired.empty()) {
+      lock.unlock();
+      expired.clear();
+      retired.clear();
+      memory_freed_.notify_all();
+      lock.lock();
+    }
+  }
+}
+
+void LocalDispatcher::prewarm_tick(std::unique_lock<std::mutex>& lock) {
+  struct Start {
+    model::NodeId node;
+    model::RuntimeKind runtime;
+    model::MegaBytes memory_mb;
+    model::Micros ttl_us;
+  };
+  std::vector<Start> starts;
+  for (const policy::PrewarmTarget& t : prewarm_->on_tick(*this, now())) {
+    int have = 0;
+    for (const StemCell& c : pools_[t.node].stem_cells) have += c.runtime == t.runtime && c.memory_mb == t.memory_mb;
+    for (; have < t.desired && nodes_[t.node].free_mb() >= t.memory_mb; ++have) {
+      nodes_[t.node].used_mb += t.memory_mb;  // reserved now, released if the start fails
+      starts.push_back({t.node, t.runtime, t.memory_mb, t.ttl_us});
+    }
+  }
+  if (starts.empty()) return;
+  lock.unlock();
+  std::vector<std::unique_ptr<LiveContainer>> started;
+  for (const Start& s : starts) started.push_back(factory_.start_generic(s.runtime, s.memory_mb));
+  lock.lock();
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    const Start& s = starts[i];
+    if (!started[i] || stopping_) {
+      nodes_[s.node].used_mb -= s.memory_mb;
+      continue;
+    }
+    ++stats_.stem_cells_started;
+    const model::Micros expires = s.ttl_us == model::kNever ? model::kNever : now() + s.ttl_us;
+    pools_[s.node].stem_cells.push_back(StemCell{std::move(started[i]), s.runtime, s.memory_mb, expires});
+  }
+  memory_freed_.notify_all();
+}
+
+DispatcherStats LocalDispatcher::stats() {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+std::string LocalDispatcher::prometheus_metrics() {
+  std::lock_guard lock(mu_);
+  std::string out;
+  const auto line = [&out](const std::string& s) { out += s + "\n"; };
+  line("# TYPE hearth_invocations_total counter");
+  line("hearth_invocations_total " + std::to_string(stats_.invocations));
+  line("# TYPE hearth_starts_total counter");
+  line("hearth_starts_total{kind=\"cold\"} " + std::to_string(stats_.cold));
+  line("hearth_starts_total{kind=\"warm\"} " + std::to_string(stats_.warm));
+  line("hearth_starts_total{kind=\"prewarm\"} " + std::to_string(stats_.prewarm));
+  line("# TYPE hearth_errors_total counter");
+  line("hearth_errors_total " + std::to_string(stats_.errors));
+  line("# TYPE hearth_evictions_total counter");
+  line("hearth_evictions_total " + std::to_string(stats_.evictions));
+  line("# TYPE hearth_expirations_total counter");
+  line("hearth_expirations_total " + std::to_string(stats_.expirations));
+  line("# TYPE hearth_containers gauge");
+  for (std::size_t n = 0; n < nodes_.size(); ++n) {
+    int idle = 0;
+    for (const auto& [fn, list] : pools_[n].idle) idle += static_cast<int>(list.size());
+    const std::string inv = "invoker=\"invoker" + std::to_string(n) + "\"";
+    line("hearth_containers{" + inv + ",state=\"idle\"} " + std::to_string(idle));
+    line("hearth_containers{" + inv + ",state=\"busy\"} " + std::to_string(nodes_[n].busy_cores));
+    line("hearth_containers{" + inv + ",state=\"prewarmed\"} " + std::to_string(pools_[n].stem_cells.size()));
+    line("hearth_invoker_memory_used_mb{" + inv + "} " + std::to_string(nodes_[n].used_mb));
+  }
+  latency_.render("hearth_invocation_latency_seconds", out);
+  return out;
+}
+
+std::vector<model::Micros> LocalDispatcher::idle_expiries(model::NodeId node, const std::string& action) {
+  std::lock_guard lock(mu_);
+  std::vector<model::Micros> out;
+  const long fn = functions_.find(action);
+  if (fn < 0 || node >= pools_.size()) return out;
+  const auto it = pools_[node].idle.find(static_cast<model::FunctionId>(fn));
+  if (it != pools_[node].idle.end())
+    for (const Idle& i : it->second) out.push_back(i.meta.expires_us);
+  return out;
+}
+
+std::vector<int> LocalDispatcher::idle_per_invoker() {
+  std::lock_guard lock(mu_);
+  std::vector<int> out;
+  for (const Pool& p : pools_) {
+    int n = 0;
+    for (const auto& [fn, list] : p.idle) n += static_cast<int>(list.size());
+    out.push_back(n);
+  }
+  return out;
+}
+
+}  // namespace hearth::invoker
+
+namespace hearth::invoker {
+
+net::InvokerState LocalDispatcher::state(model::NodeId node) {
+  std::lock_guard lock(mu_);
+  net::InvokerState s;
+  s.memory_mb = nodes_[node].capacity_mb;
+  s.used_mb = nodes_[node].used_mb;
+  s.busy_mb = busy_mb(node);
+  s.busy = nodes_[node].busy_cores;
+  s.prewarmed = static_cast<std::int32_t>(pools_[node].stem_cells.size());
+  for (const auto& [fn, list] : pools_[node].idle)
+    if (!list.empty()) s.idle[functions_[fn].name] = static_cast<std::int32_t>(list.size());
+  for (const auto& [fn, f] : scaled_)  // scaling path: ready containers with a free slot count as idle
+    for (const auto& c : f.containers)
+      if (c->node == node && c->ready && c->active < c->slots) ++s.idle[functions_[fn].name];
+  const Micros t = now();
+  for (const model::Container* c : eviction_order(node, net::InvokerState::kMaxEvictable))
+    s.evictable.push_back({functions_[c->function].name, c->memory_mb, std::max<Micros>(0, t - c->last_used_us) / 1000});
+  return s;
+}
+
+}  // namespace hearth::invoker

@@ -1,0 +1,238 @@
+// LocalDispatcher: the platform's invocation path on one machine, driven by the same policy objects as
+// `hearth sim`: placement picks an invoker (through this object's ClusterView), the invoker's pool gives
+// an idle (warm) container of the action, else a generic stem cell of its runtime specialised with its
+// code (prewarm; the prewarm policy's targets are topped up every tick), else starts a new one (cold), evicting idle containers in the
+// keep-alive policy's priority order when its memory is short. An invocation that waits for memory takes
+// the first container of its own function that frees (warm) instead of evicting it for a new one, so a
+// steady overload of one function cold-starts at most the containers the invoker's memory holds. The
+// keep-alive policy decides each
+// idle container's expiry (a reaper destroys expired ones every `reap_interval_ms`).
+// Invokers here are in-process (each with `concurrency` worker threads); an out-of-process invoker
+// (`hearth invoker`, InvokerAgent) runs one LocalDispatcher of one invoker behind the wire protocol. Policies are not thread-safe: one mutex guards them and the
+// pools; code runs outside it. The policies are built once; when a new action appears the function table
+// grows and each policy hears of it through on_function_added (policy/placement.h), keeping what it learned.
+// With a scaling policy (`scaling`, policy/scaling.h: hyperfaas, knative) the path is the simulator's
+// scaling path instead (local_dispatcher_scaling.cc): invocations wait in a per-function buffer; the
+// policy admits each into a container with a free worker, raising the container's workers (more runtime
+// workers forked in place, and CPU quota `cpu_millicores_per_worker` per worker: HyperFaaS's phase 1)
+// or asking for containers to start in the background; its tick retires idle containers and lowers
+// workers' admission limits.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "invoker/dispatcher.h"
+#include "invoker/function_table.h"
+#include "net/invoker_state.h"
+#include "invoker/latency_metric.h"
+#include "invoker/live_container.h"
+#include "model/cluster_view.h"
+#include "policy/keepalive.h"
+#include "policy/placement.h"
+#include "policy/prewarm.h"
+#include "policy/scaling.h"
+
+namespace hearth::invoker {
+
+struct LocalDispatcherConfig {
+  int invokers = 1;
+  std::int64_t invoker_memory_mb = 4096;
+  int concurrency = 8;  // worker threads per invoker
+  std::string placement = "openwhisk";
+  std::string keepalive = "openwhisk";
+  std::string prewarm = "none";  // "openwhisk": reactive stem cells (generic Python/Node.js runtimes)
+  std::uint64_t seed = 1;
+  std::int64_t reap_interval_ms = 1000;
+  std::string scaling = "none";  // a ScalingPolicy spec (hyperfaas, knative) or none
+  int max_workers = 16;          // workers per container under a scaling policy (≤ runtime::kMaxWorkers)
+  std::int64_t cpu_millicores_per_worker = 1000;  // CPU quota a container gets per admitted worker
+  // Container sharing (HyperFaaS): a function that needs a new container first tries a spare worker of
+  // another function's ready container (same runtime, at least its memory), specialised with its code.
+  bool share_containers = false;
+};
+
+// Counters for /metrics and tests.
+struct DispatcherStats {
+  std::uint64_t invocations = 0, completed = 0, cold = 0, warm = 0, prewarm = 0, stem_cells_started = 0, errors = 0, evictions = 0, expirations = 0;
+  // Scaling path: containers started, workers added to running containers (phase 1 scale-ups), and
+  // admissions by the policy's phase (HyperFaaS: 1 in-container, 2 re-placed, 3 burst buffer).
+  std::uint64_t scaled_containers = 0, workers_added = 0, retired = 0, shared_workers = 0;
+  std::uint64_t admissions_by_phase[4] = {0, 0, 0, 0};
+};
+
+class LocalDispatcher final : public Dispatcher, public model::ClusterView {
+ public:
+  LocalDispatcher(ContainerFactory& factory, LocalDispatcherConfig config);
+  ~LocalDispatcher() override;
+
+  void dispatch(net::InvocationRequest request, std::function<void(net::ActivationRecord)> done) override;
+  // Runs the invocation only if it starts warm: under the lock, on the invoker placement picks, takes an
+  // idle container of the action's current code revision out of the pool (so no other invocation, expiry
+  // or eviction can take it before it runs) and queues the run with it; true. When every worker of that
+  // invoker is busy and the action has containers there (idle or running) it claims nothing (a claimed
+  // container never waits in the queue behind invocations waiting for the memory it holds) and queues the
+  // invocation as dispatch() would; true: it will run there, on an idle container of its function or the
+  // first one that frees. False otherwise (no idle container, and a worker free or none of the action's
+  // containers there): nothing runs, `done` is never called and no policy observes an arrival. What an invoker does
+  // with an invoke the controller sent expecting a warm start (docs/wire-protocol.md, "stale").
+  bool dispatch_if_warm(net::InvocationRequest request, std::function<void(net::ActivationRecord)> done);
+
+  // ClusterView (call with the lock held: placement runs inside dispatch).
+  std::span<const model::NodeState> nodes() const override { return nodes_; }
+  std::int32_t idle_containers(model::NodeId node, model::FunctionId fn) const override;
+  model::Micros now() const override;
+  model::MegaBytes busy_mb(model::NodeId node) const override;
+  bool for_each_eviction_candidate(model::NodeId node,
+                                   const std::function<bool(const model::Container&)>& visit) const override;
+
+  DispatcherStats stats();
+  // Idle containers per invoker, for tests and /metrics.
+  std::vector<int> idle_per_invoker();
+  // When each idle container of `action` ("namespace/action") on invoker `node` expires, as the keep-alive
+  // policy decided (now() clock; kNever: kept until evicted), in pool order; empty if none. Diagnostics.
+  std::vector<model::Micros> idle_expiries(model::NodeId node, const std::string& action);
+  // What invoker `node`'s pool holds now: the state report of the wire protocol.
+  net::InvokerState state(model::NodeId node);
+  // Prometheus text: invocations by start kind, errors, evictions, expirations, containers per state
+  // per invoker, and an invocation latency histogram.
+  std::string prometheus_metrics();
+  void stop();
+
+ private:
+  struct Idle {
+    std::unique_ptr<LiveContainer> container;
+    model::Container meta;  // what the keep-alive policy sees
+    std::int64_t revision;  // of the action's code it runs (ActionRecord::revision): an update makes it stale
+  };
+  struct StemCell {
+    std::unique_ptr<LiveContainer> container;
+    model::RuntimeKind runtime;
+    model::MegaBytes memory_mb;
+    model::Micros expires_us;
+  };
+  struct Pool {
+    std::map<model::FunctionId, std::vector<Idle>> idle;
+    std::map<model::FunctionId, std::int32_t> running;  // invocations running (or starting) per function
+    std::vector<StemCell> stem_cells;
+  };
+  class Worker;
+  // Scaling path: a container that runs several invocations at once.
+  struct Scaled {
+    std::shared_ptr<LiveContainer> container;  // null while it starts
+    model::ContainerId id = 0;
+    model::NodeId node = 0;
+    std::int64_t revision = 0;
+    std::int32_t slots = 1;    // admission limit (the policy's)
+    std::int32_t workers = 0;  // runtime workers started (≥ slots once ready; only grows)
+    std::int32_t active = 0;
+    std::vector<bool> busy;  // by worker index 1..max (index 0 unused)
+    bool ready = false;
+    bool multi = false;    // the runtime has worker channels (runs go to workers 1..n, never channel 0)
+    bool growing = false;  // add_workers in progress (control channel: one at a time)
+    // Container sharing: a guest is one worker (`guest_worker`) of another function's container (the
+    // host's LiveContainer; its memory stays the host's); a host lends at most one worker at a time.
+    bool guest = false;
+    std::int32_t guest_worker = 0;
+    bool hosting = false;
+    model::MegaBytes memory_mb = 0;
+    model::Micros idle_since = 0;
+    model::Micros expires_us = model::kNever;  // while idle: the keep-alive policy's expiry
+  };
+  struct Pending {
+    net::InvocationRequest req;
+    std::function<void(net::ActivationRecord)> done;
+    bool cold = false;  // no ready container of its function when it arrived
+  };
+  struct ScaledFunction {
+    net::ActionRecord action;  // the latest action record (what new containers start)
+    std::vector<std::shared_ptr<Scaled>> containers;  // oldest first
+    std::deque<Pending> buffer;
+    double load_integral = 0;  // ∫ (running + buffered) dt since the last tick, in µs
+    double cpu_integral = 0;   // ∫ running dt (a worker has a core: its quota grows per worker), in µs
+    model::Micros load_since = 0;
+  };
+
+  // The first `limit` idle containers of `node` in eviction order: lowest keep-alive priority first,
+  // equal priorities in pool order (lock held). make_room evicts in it; state() reports it.
+  std::vector<const model::Container*> eviction_order(model::NodeId node, std::size_t limit = SIZE_MAX) const;
+  model::FunctionId function_for(const net::ActionRecord& a);
+  void build_policies();
+  // The invoker placement picks for `fn` (lock held).
+  model::NodeId place(model::FunctionId fn);
+  // Counts the invocation in on `node` (lock held): keep-alive arrival, reservation, queue.
+  void admit(model::NodeId node, model::FunctionId fn);
+  // Takes idle containers of `fn` on `node` whose code is not `revision` out of the pool (they never run
+  // again) into `dropped`, to destroy without the lock (lock held).
+  void drop_outdated_idle(model::NodeId node, model::FunctionId fn, std::int64_t revision,
+                          std::vector<std::unique_ptr<LiveContainer>>& dropped);
+  // Runs the invocation on `node`: in `claimed` if given (dispatch_if_warm), else warm → prewarm → cold.
+  void execute(model::NodeId node, net::InvocationRequest req, model::FunctionId fn, std::function<void(net::ActivationRecord)> done,
+               std::shared_ptr<Idle> claimed);
+  // Frees memory on `node` by evicting idle containers in eviction_order (lock held); returns the evicted
+  // ones to destroy. If even all of them are not enough, evicts them all and returns false.
+  bool make_room(model::NodeId node, model::MegaBytes need, std::vector<std::unique_ptr<LiveContainer>>& evicted);
+  void reap();
+  // Scaling path (local_dispatcher_scaling.cc; lock held unless stated).
+  void dispatch_scaled(net::InvocationRequest req, std::function<void(net::ActivationRecord)> done, model::FunctionId fn);
+  // Whether an invocation of `fn` (code `revision`) arriving now would run at once: nothing of `fn` waits
+  // and the policy admits it into a ready container of that revision that can take it (asks the policy,
+  // changes nothing). The in-container scheduler's test before it bounces work back to the controller.
+  bool admits_now(model::FunctionId fn, std::int64_t revision);
+  // Offers `fn`'s buffered invocations to the policy, oldest first, until it keeps one buffered.
+  void offer(model::FunctionId fn);
+  // Starts a container for `fn` in the background (first trying a shared worker when `share`).
+  void start_scaled(model::FunctionId fn, const net::ActionRecord& action, bool share = true);
+  // Container sharing: specialises a spare worker of another function's container for `fn`; false if no
+  // container can lend one.
+  bool share_worker(model::FunctionId fn, const net::ActionRecord& action);
+  // Runs one admitted invocation on worker `worker` of `c` (without the lock; `grow` adds workers first).
+  void run_scaled(std::shared_ptr<Scaled> c, int worker, bool grow, std::int32_t slots, model::FunctionId fn,
+                  Pending p);
+  void account_load(ScaledFunction& f);
+  // What the policy sees of `f`'s containers (into `out`): their loads, each capped at its workers.
+  void container_loads(const ScaledFunction& f, std::vector<policy::ContainerLoad>& out) const;
+  // The invocations `c` can run at once: its worker channels (a guest: its one lent worker).
+  static std::int32_t worker_cap(const Scaled& c);
+  // Gives back the node memory `c` holds (a guest holds none: its host's memory is its).
+  void release_memory(const Scaled& c);
+  // `c` of `fn` just became idle: its keep-alive expiry from the keep-alive policy.
+  void became_idle(Scaled& c, model::FunctionId fn);
+  // Queues `task` on invoker `node`'s worker threads.
+  void post(model::NodeId node, std::function<void()> task);
+  // The policy's tick: retires idle containers above each target into `retired` (destroyed without the lock).
+  void scaling_tick(std::vector<std::shared_ptr<LiveContainer>>& retired);
+  // Runs the prewarm policy's tick (lock held on entry and exit; starts runtimes without it).
+  void prewarm_tick(std::unique_lock<std::mutex>& lock);
+
+  ContainerFactory& factory_;
+  LocalDispatcherConfig config_;
+  std::mutex mu_;
+  std::condition_variable memory_freed_;
+  std::vector<model::NodeState> nodes_;
+  std::vector<Pool> pools_;
+  FunctionTable functions_;
+  std::unique_ptr<policy::PlacementPolicy> placement_;
+  std::unique_ptr<policy::KeepAlivePolicy> keepalive_;
+  std::unique_ptr<policy::PrewarmPolicy> prewarm_;
+  std::unique_ptr<policy::ScalingPolicy> scaling_;  // null: the OpenWhisk path
+  std::map<model::FunctionId, ScaledFunction> scaled_;
+  model::Micros next_prewarm_tick_ = 0;
+  model::Micros next_scaling_tick_ = 0;
+  std::vector<std::unique_ptr<Worker>> workers_;  // one per invoker
+  DispatcherStats stats_;
+  LatencyMetric latency_;
+  std::uint32_t next_container_ = 1;
+  bool stopping_ = false;
+  std::thread reaper_;
+  std::condition_variable reaper_wake_;
+};
+
+}  // namespace hearth::invoker

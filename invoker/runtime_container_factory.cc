@@ -1,0 +1,152 @@
+#include "invoker/runtime_container_factory.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include <unistd.h>
+
+#include "runtime/runtime_process.h"
+#include "sandbox/cgroup.h"
+
+namespace hearth::invoker {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RuntimeContainer final : public LiveContainer {
+ public:
+  RuntimeContainer(std::unique_ptr<runtime::RuntimeProcess> process, std::string id)
+      : process_(std::move(process)), id_(std::move(id)) {}
+  RunOutcome run(const std::string& params_json, std::int64_t timeout_ms) override {
+    return guarded([&] { return process_->run(params_json, timeout_ms); });
+  }
+  // A run that throws (only resource exhaustion can: RuntimeProcess turns every byte the runtime sends
+  // into a RunResult) ends its activation and breaks the container instead of the worker thread.
+  template <typename Run>
+  RunOutcome guarded(Run run) {
+    try {
+      return outcome(run());
+    } catch (const std::exception& e) {
+      RunOutcome o;
+      o.status = "whisk internal error";
+      o.result_json = nlohmann::json{{"error", std::string("the invoker could not run the action: ") + e.what()}}.dump();
+      o.container_broken = true;
+      return o;
+    }
+  }
+  RunOutcome outcome(const runtime::RunResult& r) {
+    RunOutcome o;
+    o.status = r.ok ? "success" : (r.crashed || r.timed_out ? "developer error" : "application error");
+    o.result_json = r.result_json;
+    o.logs = r.logs;
+    o.run_us = r.duration_us;
+    o.container_broken = process_->broken();
+    return o;
+  }
+  const std::string& id() const override { return id_; }
+  int max_workers() const override { return process_->max_workers(); }
+  bool add_workers(int count, std::string* error) override {
+    const runtime::RunResult r = process_->add_workers(count, 10'000);
+    if (!r.ok) *error = r.error;
+    return r.ok;
+  }
+  RunOutcome run_on(int worker, const std::string& params_json, std::int64_t timeout_ms) override {
+    return guarded([&] { return process_->run(params_json, timeout_ms, worker); });
+  }
+  bool set_cpu_quota(std::int64_t millicores) override { return process_->set_cpu_quota(millicores); }
+  bool specialise_worker(int worker, const net::ActionRecord& action, std::int64_t* init_us, std::string* error) override {
+    const auto start = std::chrono::steady_clock::now();
+    const runtime::RunResult r =
+        process_->init_worker(worker, action.code, action.entry, std::min<std::int64_t>(action.timeout_ms, 60'000));
+    *init_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+    if (!r.ok) *error = "Initialization has failed: " + r.error;
+    return r.ok;
+  }
+  bool specialise(const net::ActionRecord& action, std::int64_t* init_us, std::string* error) override {
+    const auto start = std::chrono::steady_clock::now();
+    const runtime::RunResult r = process_->init_source(action.code, action.entry, std::min<std::int64_t>(action.timeout_ms, 60'000));
+    *init_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+    if (!r.ok) *error = "Initialization has failed: " + r.error;
+    return r.ok;
+  }
+
+ private:
+  std::unique_ptr<runtime::RuntimeProcess> process_;
+  std::string id_;
+};
+
+}  // namespace
+
+RuntimeContainerFactory::RuntimeContainerFactory(std::string code_dir, bool sandboxed, int pool_size)
+    : code_files_(std::move(code_dir)), sandboxed_(sandboxed) {
+  // A killed invoker never removed its containers' cgroups: the next one to start on this host does.
+  if (sandboxed_) sandbox::Cgroup::remove_orphans();
+  if (sandboxed_ && pool_size > 0)
+    pool_ = std::make_unique<sandbox::SandboxPool>("hearth-" + std::to_string(getpid()) + "-pool", pool_size);
+}
+
+RuntimeContainerFactory::~RuntimeContainerFactory() = default;
+
+runtime::ProcessOptions RuntimeContainerFactory::options(model::MegaBytes memory_mb, std::vector<std::string> paths,
+                                                         std::uint64_t id) {
+  runtime::ProcessOptions o;
+  o.sandboxed = sandboxed_;
+  o.pool = pool_.get();
+  o.name = "hearth-" + std::to_string(getpid()) + "-c" + std::to_string(id);
+  o.limits.memory_mb = memory_mb;
+  o.max_result_bytes = max_result_bytes_;
+  o.read_only_paths = std::move(paths);
+  return o;
+}
+
+std::unique_ptr<LiveContainer> RuntimeContainerFactory::start_generic(model::RuntimeKind kind, model::MegaBytes memory_mb) {
+  if (kind == model::RuntimeKind::kNative) return nullptr;  // a shared object cannot arrive inline
+  const std::uint64_t id = next_id_++;  // one atomic step: concurrent starts get distinct ids
+  try {
+    auto process = std::make_unique<runtime::RuntimeProcess>(
+        kind == model::RuntimeKind::kPython ? runtime::Language::kPython : runtime::Language::kNodejs,
+        options(memory_mb, {}, id));
+    return std::make_unique<RuntimeContainer>(std::move(process), "c" + std::to_string(id));
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+std::unique_ptr<LiveContainer> RuntimeContainerFactory::create(const net::ActionRecord& action, std::int64_t* init_us,
+                                                               std::string* error) {
+  return start(action, 1, init_us, error);
+}
+
+std::unique_ptr<LiveContainer> RuntimeContainerFactory::create_scalable(const net::ActionRecord& action, int max_workers,
+                                                                        std::int64_t* init_us, std::string* error) {
+  return start(action, std::clamp(max_workers, 1, runtime::kMaxWorkers), init_us, error);
+}
+
+std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionRecord& action, int max_workers,
+                                                              std::int64_t* init_us, std::string* error) {
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    const CodeFiles::Lease code = code_files_.acquire(action);  // on disk until the runtime has loaded it
+    const std::string& path = code.path();
+    const std::uint64_t id = next_id_++;  // one atomic step: concurrent cold starts get distinct ids
+    runtime::ProcessOptions o = options(action.memory_mb, {fs::path(path).parent_path().string()}, id);
+    o.max_workers = max_workers;
+    auto process = std::make_unique<runtime::RuntimeProcess>(runtime::language_of(action.kind), o);
+    const runtime::RunResult r = process->init(path, action.entry, std::min<std::int64_t>(action.timeout_ms, 60'000));
+    *init_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+    if (!r.ok) {
+      *error = "Initialization has failed: " + r.error;
+      return nullptr;
+    }
+    return std::make_unique<RuntimeContainer>(std::move(process), "c" + std::to_string(id));
+  } catch (const std::exception& e) {
+    *init_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+    *error = std::string("Initialization has failed: ") + e.what();
+    return nullptr;
+  }
+}
+
+}  // namespace hearth::invoker

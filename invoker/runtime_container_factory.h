@@ -1,0 +1,42 @@
+// RuntimeContainerFactory: containers backed by real runtime processes (runtime/RuntimeProcess):
+// writes the action's code into a content-addressed directory of <code_dir> (live/code_files.h), starts
+// the language runtime — inside a sandbox (sandbox/: namespaces, read-only root, seccomp, cgroup limits
+// with the action's memory) when `sandboxed` — and initialises it. Sandboxed factories keep a
+// SandboxPool of `pool_size` pre-attached shells so a cold start does not wait for the cgroup attach.
+// A result over the result limit (1 MB unless set) ends its activation with OpenWhisk's error.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "invoker/code_files.h"
+#include "invoker/live_container.h"
+#include "runtime/runtime_process.h"
+
+namespace hearth::invoker {
+
+class RuntimeContainerFactory final : public ContainerFactory {
+ public:
+  RuntimeContainerFactory(std::string code_dir, bool sandboxed, int pool_size = 4);
+  ~RuntimeContainerFactory() override;
+  std::unique_ptr<LiveContainer> create(const net::ActionRecord& action, std::int64_t* init_us, std::string* error) override;
+  std::unique_ptr<LiveContainer> create_scalable(const net::ActionRecord& action, int max_workers, std::int64_t* init_us,
+                                                 std::string* error) override;
+  std::unique_ptr<LiveContainer> start_generic(model::RuntimeKind runtime, model::MegaBytes memory_mb) override;
+  // The result limit of every container started from now on (runtime::ProcessOptions::max_result_bytes).
+  void set_max_result_bytes(std::size_t bytes) { max_result_bytes_ = bytes; }
+
+ private:
+  // `id` names the container (c<id>) and its sandbox; take it with one next_id_++.
+  runtime::ProcessOptions options(model::MegaBytes memory_mb, std::vector<std::string> read_only_paths, std::uint64_t id);
+  std::unique_ptr<LiveContainer> start(const net::ActionRecord& action, int max_workers, std::int64_t* init_us,
+                                       std::string* error);
+  CodeFiles code_files_;
+  bool sandboxed_;
+  std::atomic<std::uint64_t> next_id_{1};
+  std::atomic<std::size_t> max_result_bytes_{runtime::kDefaultMaxResultBytes};
+  std::unique_ptr<sandbox::SandboxPool> pool_;
+};
+
+}  // namespace hearth::invoker

@@ -1,0 +1,155 @@
+#include "net/frame_codec.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace hearth::net {
+namespace {
+
+constexpr std::size_t kReadChunk = 64 * 1024;
+
+// Waits until `fd` has `events` or `deadline` passes: kOk, kTimeout or kError (errno set).
+FrameStatus wait_for(int fd, short events, FrameClock::time_point deadline) {
+  while (true) {
+    int timeout_ms = -1;
+    if (deadline != kNoDeadline) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - FrameClock::now()).count();
+      if (left <= 0) return FrameStatus::kTimeout;
+      timeout_ms = static_cast<int>(std::min<long long>(left + 1, 1 << 30));
+    }
+    pollfd pfd{fd, events, 0};
+    const int rc = ::poll(&pfd, 1, timeout_ms);
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc < 0) return FrameStatus::kError;
+    if (rc > 0) return FrameStatus::kOk;  // ready, or POLLHUP/POLLERR: the read/write says which
+  }
+}
+
+std::uint32_t decode_length(const char* p) {
+  const auto* u = reinterpret_cast<const unsigned char*>(p);
+  return u[0] | u[1] << 8 | u[2] << 16 | static_cast<std::uint32_t>(u[3]) << 24;
+}
+
+}  // namespace
+
+void append_frame(std::string& out, std::string_view payload) {
+  if (payload.size() > 0xffffffffu) throw std::length_error("frame payload over 4 GiB");
+  const auto n = static_cast<std::uint32_t>(payload.size());
+  const char header[4] = {static_cast<char>(n & 0xff), static_cast<char>((n >> 8) & 0xff),
+                          static_cast<char>((n >> 16) & 0xff), static_cast<char>((n >> 24) & 0xff)};
+  out.reserve(out.size() + 4 + payload.size());
+  out.append(header, 4);
+  out.append(payload);
+}
+
+FrameReader::FrameReader(std::size_t max_payload) : max_payload_(max_payload) {}
+
+void FrameReader::set_max_payload(std::size_t max_payload) { max_payload_ = max_payload; }
+
+void FrameReader::compact() {
+  if (start_ == end_) {
+    start_ = end_ = 0;
+    if (buf_.size() > 4 * kReadChunk && buf_.size() > 2 * max_payload_) buf_ = std::string();
+    return;
+  }
+  if (start_ > 0) {
+    std::memmove(buf_.data(), buf_.data() + start_, end_ - start_);
+    end_ -= start_;
+    start_ = 0;
+  }
+}
+
+void FrameReader::feed(std::string_view bytes) {
+  compact();
+  if (buf_.size() < end_ + bytes.size()) buf_.resize(end_ + bytes.size());
+  std::memcpy(buf_.data() + end_, bytes.data(), bytes.size());
+  end_ += bytes.size();
+}
+
+FrameReader::Next FrameReader::next(std::string_view* payload) {
+  if (end_ - start_ < kFrameHeaderBytes) return Next::kNeedMore;
+  announced_ = decode_length(buf_.data() + start_);
+  if (announced_ > max_payload_) return Next::kOversized;
+  if (end_ - start_ < kFrameHeaderBytes + announced_) return Next::kNeedMore;
+  *payload = std::string_view(buf_.data() + start_ + kFrameHeaderBytes, announced_);
+  start_ += kFrameHeaderBytes + announced_;
+  return Next::kFrame;
+}
+
+FrameStatus FrameReader::read(int fd, std::string_view* payload, FrameClock::time_point deadline) {
+  while (true) {
+    switch (next(payload)) {
+      case Next::kFrame: return FrameStatus::kOk;
+      case Next::kOversized: return FrameStatus::kOversized;
+      case Next::kNeedMore: break;
+    }
+    compact();
+    // Room to read into: the buffer grows with what arrived (doubling, at least a chunk), never to a
+    // header's word alone, so a peer that announces a large frame and stalls costs little.
+    const std::size_t have = end_;
+    const std::size_t frame = have >= kFrameHeaderBytes ? kFrameHeaderBytes + announced_ : kFrameHeaderBytes;
+    if (buf_.size() <= have) {
+      const std::size_t grown = std::max(2 * have, have + kReadChunk);
+      buf_.resize(have >= kFrameHeaderBytes ? std::min(grown, frame) : grown);
+    }
+    const FrameStatus w = wait_for(fd, POLLIN, deadline);
+    if (w != FrameStatus::kOk) {
+      errno_ = errno;
+      return w;
+    }
+    const ssize_t r = ::read(fd, buf_.data() + end_, buf_.size() - end_);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+    if (r < 0) {
+      errno_ = errno;
+      return FrameStatus::kError;
+    }
+    if (r == 0) return end_ == start_ ? FrameStatus::kClosed : FrameStatus::kTruncated;
+    end_ += static_cast<std::size_t>(r);
+  }
+}
+
+std::string FrameReader::describe(FrameStatus status) const {
+  switch (status) {
+    case FrameStatus::kOk: return "ok";
+    case FrameStatus::kClosed: return "connection closed by peer";
+    case FrameStatus::kTruncated: return "connection closed in the middle of a frame";
+    case FrameStatus::kOversized:
+      return "frame of " + std::to_string(announced_) + " bytes exceeds the " + std::to_string(max_payload_) +
+             "-byte limit";
+    case FrameStatus::kTimeout: return "timed out";
+    case FrameStatus::kError: return std::string("read failed: ") + std::strerror(errno_);
+  }
+  return "unknown";
+}
+
+FrameStatus write_all(int fd, std::string_view bytes, FdKind kind, FrameClock::time_point deadline) {
+  const char* p = bytes.data();
+  std::size_t n = bytes.size();
+  while (n) {
+    const ssize_t w = kind == FdKind::kSocket ? ::send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT) : ::write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      const FrameStatus s = wait_for(fd, POLLOUT, deadline);
+      if (s != FrameStatus::kOk) return s;
+      continue;
+    }
+    if (w <= 0) return FrameStatus::kError;
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  return FrameStatus::kOk;
+}
+
+FrameStatus write_frame(int fd, std::string_view payload, FdKind kind, FrameClock::time_point deadline) {
+  std::string frame;
+  append_frame(frame, payload);
+  return write_all(fd, frame, kind, deadline);
+}
+
+}  // namespace hearth::net

@@ -1,0 +1,66 @@
+// Records: what the controller and an invoker exchange about functions and their runs — an action (a
+// deployed function: code, limits, revision), an invocation request, and the activation record a run
+// produces. Plain values; the controller stores them (controller/store.h), the wire carries them
+// (net/wire.h), an invoker runs them (invoker/).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hearth::net {
+
+struct ActionRecord {
+  std::string ns;
+  std::string name;
+  std::string kind;      // "python:3", "nodejs:20", "native"
+  std::string code;      // source text (python, nodejs) or base64 of a shared object (native)
+  std::string entry = "main";
+  std::int64_t memory_mb = 256;
+  std::int64_t timeout_ms = 60'000;
+  std::int64_t version = 0;     // OpenWhisk's semver patch: 1 when created, bumped on every update
+  // The code's identity for caches and containers: store-wide and never repeated, not even after the
+  // action is deleted and created again (version restarts at 1 then, as OpenWhisk's does), nor across
+  // restarts. Every put gets a new one, so anything keyed on it never runs another put's code.
+  std::int64_t revision = 0;
+  std::int64_t updated_us = 0;  // wall-clock µs since the epoch
+};
+
+struct ActivationRecord {
+  std::string id;  // 32 hex characters, as OpenWhisk
+  std::string ns;
+  std::string action;
+  std::int64_t start_us = 0, end_us = 0;  // wall-clock µs since the epoch
+  std::int64_t wait_us = 0, init_us = 0, run_us = 0;
+  std::string start_kind;  // cold | warm | prewarm
+  std::string invoker;
+  std::string container;
+  std::string status;       // success | application error | developer error | whisk internal error
+  std::string result_json;  // the function's result or {"error": ...}
+  std::vector<std::string> logs;
+};
+
+struct InvocationRequest {
+  ActionRecord action;
+  std::string params_json;  // a JSON object
+  std::string activation_id;
+  std::int64_t arrival_us = 0;  // wall-clock µs since the epoch
+};
+
+// Wall-clock µs since the epoch: the clock of activation records and of InvocationRequest::arrival_us.
+inline std::int64_t wall_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The record of `request` before it ran: its id, namespace and action, nothing else filled in.
+inline ActivationRecord record_for(const InvocationRequest& request) {
+  ActivationRecord rec;
+  rec.id = request.activation_id;
+  rec.ns = request.action.ns;
+  rec.action = request.action.name;
+  return rec;
+}
+
+}  // namespace hearth::net

@@ -1,0 +1,209 @@
+// The API over real sockets on 127.0.0.1: keep-alive, body limits, malformed HTTP, concurrency.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
+
+#include "controller/api.h"
+#include "controller/store.h"
+#include "net/http_client.h"
+#include "net/http_server.h"
+#include "tests/controller/echo_dispatcher.h"
+
+namespace hearth::controller {
+namespace {
+
+using nlohmann::json;
+
+struct ServerFixture : ::testing::Test {
+  Store store{":memory:"};
+  EchoDispatcher dispatcher;
+  Api api{store, dispatcher};
+  net::HttpServer server{api, net::HttpServerConfig{.address = "127.0.0.1", .port = 0, .io_threads = 2, .worker_threads = 4,
+                                          .max_body_bytes = 4096}};
+  std::string auth = net::basic_auth("uuid", "key");
+  ServerFixture() {
+    store.put_namespace("guest", "uuid", "key");
+    net::ActionRecord a{"guest", "echo", "python:3", "def main(a): return a"};
+    store.put_action(a, false);
+  }
+};
+
+TEST(BasicAuth, EncodesLikeCurl) {
+  EXPECT_EQ(net::basic_auth("uuid", "key"), "Basic dXVpZDprZXk=");
+  EXPECT_EQ(net::basic_auth("a", "b"), "Basic YTpi");
+}
+
+TEST_F(ServerFixture, ManyRequestsOverOneKeepAliveConnection) {
+  net::HttpClient client("127.0.0.1", server.port());
+  for (int i = 0; i < 50; ++i) {
+    const auto r = client.send({"POST", "/api/v1/namespaces/_/actions/echo?blocking=true&result=true", auth,
+                                json{{"i", i}}.dump()});
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json::parse(r.body)["i"], i);
+  }
+  EXPECT_EQ(client.send({"GET", "/healthz", "", ""}).status, 200);
+}
+
+TEST_F(ServerFixture, OversizedBodyIs413AndServerKeepsServing) {
+  net::HttpClient client("127.0.0.1", server.port());
+  const auto r = client.send({"POST", "/api/v1/namespaces/_/actions/echo?blocking=true", auth, std::string(10000, 'x')});
+  EXPECT_EQ(r.status, 413);
+  net::HttpClient again("127.0.0.1", server.port());
+  EXPECT_EQ(again.send({"GET", "/api/v1/namespaces", auth, ""}).status, 200);
+}
+
+TEST_F(ServerFixture, GarbageOnTheSocketDoesNotHurtTheServer) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(server.port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const char garbage[] = "NOT HTTP AT ALL\r\n\r\n";
+  ASSERT_GT(::write(fd, garbage, sizeof garbage - 1), 0);
+  char buf[512];
+  const ssize_t n = ::read(fd, buf, sizeof buf);  // a 400 or a close, never a hang
+  EXPECT_GE(n, 0);
+  ::close(fd);
+  net::HttpClient client("127.0.0.1", server.port());
+  EXPECT_EQ(client.send({"GET", "/healthz", "", ""}).status, 200);
+}
+
+TEST_F(ServerFixture, ConcurrentClientsLoseNothing) {
+  constexpr int kClients = 8, kEach = 100;
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int c = 0; c < kClients; ++c) {
+    threads.emplace_back([&, c] {
+      net::HttpClient client("127.0.0.1", server.port());
+      for (int i = 0; i < kEach; ++i) {
+        const auto r = client.send({"POST", "/api/v1/namespaces/_/actions/echo?blocking=true&result=true", auth,
+                                    json{{"c", c}, {"i", i}}.dump()});
+        if (r.status == 200 && json::parse(r.body) == json{{"c", c}, {"i", i}}) ++ok;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), kClients * kEach);
+  EXPECT_EQ(store.list_activations("guest", "echo", 10000, 0).size(), static_cast<std::size_t>(kClients * kEach));
+}
+
+// Completes each invocation `delay_ms` later on its own thread, as an invoker does.
+class SlowDispatcher final : public invoker::Dispatcher {
+ public:
+  explicit SlowDispatcher(int delay_ms) : delay_ms_(delay_ms) {}
+  std::atomic<int> calls{0};
+  ~SlowDispatcher() override {
+    for (auto& t : threads_) t.join();
+  }
+  void dispatch(net::InvocationRequest req, std::function<void(net::ActivationRecord)> done) override {
+    std::lock_guard lock(mu_);
+    ++calls;
+    threads_.emplace_back([this, req = std::move(req), done = std::move(done)] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
+      done(echo_record(req));
+    });
+  }
+
+ private:
+  int delay_ms_;
+  std::mutex mu_;
+  std::vector<std::thread> threads_;
+};
+
+TEST(HttpServerAsync, BlockingInvokesAreAnsweredFromTheCompletionThread) {
+  Store store{":memory:"};
+  SlowDispatcher dispatcher(30);
+  Api api{store, dispatcher, ApiConfig{.blocking_wait_ms = 5000}};
+  net::HttpServer server{api, net::HttpServerConfig{.io_threads = 1}};
+  store.put_namespace("guest", "uuid", "key");
+  net::ActionRecord a{"guest", "echo", "python:3", "def main(a): return a"};
+  store.put_action(a, false);
+  // More invokes in flight than I/O threads: none of them holds a thread while it waits.
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  const auto start = std::chrono::steady_clock::now();
+  for (int c = 0; c < 8; ++c)
+    clients.emplace_back([&, c] {
+      net::HttpClient client("127.0.0.1", server.port());
+      const auto r = client.send({"POST", "/api/v1/namespaces/_/actions/echo?blocking=true&result=true",
+                                  net::basic_auth("uuid", "key"), json{{"c", c}}.dump()});
+      if (r.status == 200 && json::parse(r.body) == json{{"c", c}}) ++ok;
+    });
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok.load(), 8);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));  // concurrent, not 8 × 30 ms serialised... nor hung
+}
+
+TEST(HttpServerAsync, AResponseBiggerThanTheSocketBufferIsFinishedOnTheStrand) {
+  Store store{":memory:"};
+  SlowDispatcher dispatcher(1);
+  Api api{store, dispatcher, ApiConfig{.max_payload_bytes = 32 << 20}};
+  net::HttpServer server{api, net::HttpServerConfig{}};
+  store.put_namespace("guest", "uuid", "key");
+  net::ActionRecord a{"guest", "echo", "python:3", "def main(a): return a"};
+  store.put_action(a, false);
+  net::HttpClient client("127.0.0.1", server.port());
+  const std::string big(8 << 20, 'b');  // more than a loopback socket takes at once
+  for (int i = 0; i < 2; ++i) {
+    const auto r = client.send({"POST", "/api/v1/namespaces/_/actions/echo?blocking=true&result=true",
+                                net::basic_auth("uuid", "key"), json{{"s", big}}.dump()});
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(json::parse(r.body)["s"].get<std::string>().size(), big.size());
+  }
+  EXPECT_EQ(client.send({"GET", "/healthz", "", ""}).status, 200);  // and the connection goes on
+}
+
+TEST(HttpServerAsync, AnInvokeOutlivingTheWaitGets202AndStopWaitsForInFlightInvokes) {
+  Store store{":memory:"};
+  SlowDispatcher dispatcher(300);
+  Api api{store, dispatcher, ApiConfig{.blocking_wait_ms = 50}};
+  auto server = std::make_unique<net::HttpServer>(api, net::HttpServerConfig{});
+  store.put_namespace("guest", "uuid", "key");
+  net::ActionRecord a{"guest", "echo", "python:3", "def main(a): return a"};
+  store.put_action(a, false);
+  net::HttpClient client("127.0.0.1", server->port());
+  const auto r = client.send({"POST", "/api/v1/namespaces/_/actions/echo?blocking=true", net::basic_auth("uuid", "key"), "{}"});
+  EXPECT_EQ(r.status, 202);
+  const std::string id = json::parse(r.body)["activationId"];
+  EXPECT_EQ(client.send({"GET", "/healthz", "", ""}).status, 200);  // the connection still serves
+
+  // An invoke in flight when the server stops is still answered; then stop() returns.
+  Api patient{store, dispatcher, ApiConfig{.blocking_wait_ms = 5000}};
+  net::HttpServer second{patient, net::HttpServerConfig{}};
+  std::atomic<int> status{0};
+  std::thread in_flight([&] {
+    net::HttpClient c("127.0.0.1", second.port());
+    status = c.send({"POST", "/api/v1/namespaces/_/actions/echo?blocking=true&result=true", net::basic_auth("uuid", "key"), "{}"}).status;
+  });
+  while (dispatcher.calls < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the invoke is in flight
+  second.stop();
+  in_flight.join();
+  EXPECT_EQ(status.load(), 200);
+  server.reset();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the first invoke's late completion
+  EXPECT_TRUE(store.get_activation("guest", id).has_value());
+}
+
+TEST(HttpClient, ConnectionRefusedIsAClearError) {
+  net::HttpClient client("127.0.0.1", 1);
+  try {
+    client.send({"GET", "/", "", ""});
+    FAIL();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("127.0.0.1:1"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace hearth::controller

@@ -1,0 +1,111 @@
+// A ContainerFactory without processes for dispatcher tests: a container echoes its params as the
+// result, reports a crash (broken container) when the params mention "crash", sleeps 300 ms when they
+// mention "sleep", blocks until the factory's gate opens when they mention "hold" (so a test decides
+// when a container is busy, without timing), and fails to initialise code "bad". Counts creations,
+// stem-cell starts and destroyed containers. The factory must outlive its containers.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "invoker/live_container.h"
+
+namespace hearth::invoker {
+
+// "hold" invocations wait at it while it is closed (it starts closed).
+class Gate {
+ public:
+  void open() {
+    {
+      std::lock_guard lock(mu_);
+      open_ = true;
+    }
+    cv_.notify_all();
+  }
+  void close() {
+    std::lock_guard lock(mu_);
+    open_ = false;
+  }
+  void pass() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return open_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
+
+class FakeContainer final : public LiveContainer {
+ public:
+  FakeContainer(std::string id, Gate* gate = nullptr, std::atomic<int>* destroyed = nullptr)
+      : id_(std::move(id)), gate_(gate), destroyed_(destroyed) {}
+  ~FakeContainer() override {
+    if (destroyed_) ++*destroyed_;
+  }
+  RunOutcome run(const std::string& params, std::int64_t) override {
+    RunOutcome o;
+    if (gate_ && params.find("hold") != std::string::npos) gate_->pass();
+    o.result_json = params;
+    o.run_us = 10;
+    if (params.find("sleep") != std::string::npos) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    if (params.find("crash") != std::string::npos) {
+      o.status = "developer error";
+      o.container_broken = true;
+    }
+    return o;
+  }
+  const std::string& id() const override { return id_; }
+  bool specialise(const net::ActionRecord& a, std::int64_t* init_us, std::string* error) override {
+    *init_us = 2;
+    if (a.code == "bad") {
+      *error = "SyntaxError: bad";
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  std::string id_;
+  Gate* gate_;
+  std::atomic<int>* destroyed_;
+};
+
+// Polls `done` every 5 ms for at most 10 s (a dispatcher's own threads make the progress).
+template <class F>
+bool eventually(F done) {
+  for (int i = 0; i < 2000; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+class FakeFactory final : public ContainerFactory {
+ public:
+  std::unique_ptr<LiveContainer> create(const net::ActionRecord& a, std::int64_t* init_us, std::string* error) override {
+    *init_us = 5;
+    ++created;
+    if (a.code == "bad") {
+      *error = "SyntaxError: bad";
+      return nullptr;
+    }
+    return std::make_unique<FakeContainer>("c" + std::to_string(created.load()), &gate, &destroyed);
+  }
+  std::unique_ptr<LiveContainer> start_generic(model::RuntimeKind, model::MegaBytes) override {
+    ++generic;
+    return std::make_unique<FakeContainer>("stem" + std::to_string(generic.load()), &gate, &destroyed);
+  }
+  std::atomic<int> created{0};
+  std::atomic<int> generic{0};
+  std::atomic<int> destroyed{0};
+  Gate gate;
+};
+
+}  // namespace hearth::invoker
