@@ -19,7 +19,6 @@ namespace hearth::net {
 
 inline constexpr std::size_t kSmallBodyBytes = 64 * 1024;  // what any request may carry
 
-
 // A response that arrives later (a blocking invoke): the invocation's completion and the wait's deadline
 // race to send it; the first send() delivers, later ones are ignored. Thread-safe.
 class PendingReply {
