@@ -1,0 +1,67 @@
+// FunctionInfoTable: Incendio's Function Info Table (Fig. 7, Table I of seed 002): per function, what its
+// priority and the pool manager need, kept current from completed activations by whichever engine runs
+// the policy (the simulator from its modelled runs, the live platform from activation records and the
+// container's cgroup).
+//   CPU, Mem, I/O   the container's allocation (cores, MB, block-I/O weight share in [0, 1]); the live
+//                   platform overwrites them with what cgroups measured (on_resources)
+//   Size            mean input size of the function's requests, bytes (0 where a trace has none)
+//   Init            mean start-up a cold start paid (invoke → start); seeded with the spec's cold_start_us
+//   Exec            mean execution time (start → end); seeded with the spec's warm_us
+//   Term            mean time to destroy one of its containers (termination command → success)
+//   Freq            invocations per minute over a sliding window
+//   Clock           time since the function's last arrival
+// Deterministic; no I/O, no clock (every call is given `now`). Cost: O(1) per call.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "model/function_spec.h"
+#include "model/invocation.h"
+#include "model/time.h"
+
+namespace hearth::policy {
+
+struct FunctionInfo {
+  double cpu_cores = 0;
+  model::MegaBytes memory_mb = 0;
+  double io_share = 0;
+  double input_bytes = 0;
+  model::Micros init_us = 0;
+  model::Micros exec_us = 0;
+  model::Micros term_us = 0;
+  double freq_per_min = 0;
+  model::Micros since_last_arrival_us = model::kNever;  // kNever: never arrived
+};
+
+class FunctionInfoTable {
+ public:
+  // A function not seen before: a row seeded from its spec (memory, cold start, warm time; one core per
+  // 512 MB as §IV normalises until measured). Seeing one again keeps its row.
+  void on_function_added(const model::FunctionSpec& fn);
+  void on_arrival(model::FunctionId fn, model::Micros now, double input_bytes = 0);
+  // An activation of `fn` completed: its start kind, its start-up (cold: init) and its execution time.
+  void on_completed(model::FunctionId fn, model::StartKind kind, model::Micros startup_us, model::Micros exec_us,
+                    model::Micros now);
+  // One of its containers was destroyed and that took `term_us`.
+  void on_terminated(model::FunctionId fn, model::Micros term_us);
+  // The live platform's measurement of one activation's resource use (cgroup cpu.stat / memory.peak / io).
+  void on_resources(model::FunctionId fn, double cpu_cores, model::MegaBytes memory_mb, double io_share);
+  // The row as of `now` (Freq over the window ending at now, Clock = now − last arrival).
+  FunctionInfo row(model::FunctionId fn, model::Micros now) const;
+  std::size_t size() const { return rows_.size(); }
+
+ private:
+  // Private state is the implementation's to choose (running means, a per-minute arrival window).
+  struct Row {
+    FunctionInfo info;
+    std::uint64_t completions = 0, cold_starts = 0, terminations = 0, arrivals = 0, measured = 0;
+    model::Micros last_arrival_us = model::kNever;
+    std::vector<std::uint32_t> window;  // arrivals per minute, a ring over the Freq window
+    std::int64_t window_minute = -1;    // the minute the ring's newest slot holds
+  };
+  std::vector<Row> rows_;
+};
+
+}  // namespace hearth::policy
