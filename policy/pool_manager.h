@@ -1,0 +1,50 @@
+// PoolManager: function-level management of the container pool on a tick (Incendio's Container Manager,
+// §V-B of seed 002; HotC's pool sizing). Every tick_interval() of time the engine asks which containers
+// of which function to prewarm or terminate on which node, and does it:
+//   - prewarm: start that many containers of the function on the node in the background (a cold start
+//     that no request waits for); the engine starts only what fits in the node's free memory without
+//     evicting anything, and says nothing about the rest;
+//   - terminate: destroy that many idle containers of the function on the node (those idle longest
+//     first); fewer if it has fewer.
+// The keep-alive policy still decides each idle container's expiry and eviction order; a pool manager
+// adds to it. Deterministic given its inputs; no I/O, no clock.
+// Cost: on_tick O(functions the manager tracks + actions); the hooks O(1).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "model/cluster_view.h"
+#include "model/container.h"
+#include "model/function_spec.h"
+#include "model/invocation.h"
+#include "model/time.h"
+
+namespace hearth::policy {
+
+struct PoolAction {
+  model::FunctionId function = 0;
+  model::NodeId node = 0;
+  std::int32_t prewarm = 0;    // containers of `function` to start on `node` now
+  std::int32_t terminate = 0;  // idle containers of `function` to destroy on `node` now
+};
+
+class PoolManager {
+ public:
+  virtual ~PoolManager() = default;
+  virtual std::string_view name() const = 0;
+  virtual model::Micros tick_interval() const = 0;
+  virtual void on_function_added(const model::FunctionSpec& fn) { (void)fn; }
+  virtual void on_arrival(const model::Invocation& inv, model::Micros now) { (void)inv, (void)now; }
+  // An activation finished (start kind, start-up and execution as run): the Function Info Table's input.
+  virtual void on_completed(const model::Invocation& inv, model::StartKind kind, model::Micros startup_us,
+                            model::Micros exec_us, model::Micros now) {
+    (void)inv, (void)kind, (void)startup_us, (void)exec_us, (void)now;
+  }
+  // A container of `fn` was destroyed; destroying it took `term_us`.
+  virtual void on_terminated(model::FunctionId fn, model::Micros term_us) { (void)fn, (void)term_us; }
+  virtual std::vector<PoolAction> on_tick(const model::ClusterView& view, model::Micros now) = 0;
+};
+
+}  // namespace hearth::policy
