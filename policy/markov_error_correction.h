@@ -3,7 +3,7 @@
 //   - each observed minute gives the forecast's relative error e = (actual − forecast) / max(forecast, 1)
 //     (the max keeps a near-zero forecast from making every error huge);
 //   - e falls in one of the states cut by `bounds` (ascending; default −0.5, −0.1, 0.1, 0.5: five states
-//     "far under", "under", "right", "over", "far over");
+//     "far over", "over", "right", "under", "far under" the forecast); state j holds [b_{j−1}, b_j);
 //   - transitions between consecutive observed states are counted; each state keeps its errors' mean;
 //   - correct(f) = max(0, f + E · max(f, 1)) with E = Σ_j P(current → j) · mean error of j, the expected
 //     next error given the current state; f unchanged until the current state has a transition out.
