@@ -585,6 +585,15 @@ const std::vector<Preset>& all_presets() {
        "Incendio without its predictor (ablation): Incendio's scheduler (SLO guard + greedy knapsack over param2), "
        "LRU eviction and a fixed 10-minute keep-alive",
        "openwhisk", "ttl:10m", "none", 0, 0, CpuWeights::kEqual, "incendio"},
+      {"incendio",
+       "Incendio (without CRL): its scheduler (SLO guard + greedy knapsack over param2), its pool manager "
+       "(EWMA predictor: keep/terminate/prewarm every minute), LRU keep-alive so that the pool manager decides",
+       "openwhisk", "lru", "none", 0, 0, CpuWeights::kEqual, "incendio", "incendio"},
+      {"incendio-wo-s", "Incendio without its scheduler (ablation): pool manager and LRU keep-alive, fifo queue",
+       "openwhisk", "lru", "none", 0, 0, CpuWeights::kEqual, "fifo", "incendio"},
+      {"hotc", "HotC: exponential smoothing + Markov-chain error correction sizes each function's live pool every "
+       "minute, LRU keep-alive, fifo queue",
+       "openwhisk", "lru", "none", 0, 0, CpuWeights::kEqual, "fifo", "hotc"},
   };
   return presets;
 }
