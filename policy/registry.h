@@ -15,8 +15,8 @@
 #include "policy/cpu_shares.h"
 #include "policy/keepalive.h"
 #include "policy/placement.h"
-#include "policy/pool_manager.h"
 #include "policy/policy_spec.h"
+#include "policy/pool_manager.h"
 #include "policy/prewarm.h"
 #include "policy/scaling.h"
 
