@@ -23,6 +23,13 @@ Action add_policies_command(CLI::App& app) {
       for (const policy::ParamDef& d : p.params)
         std::printf("      %-14s default %-10s %s\n", d.name.c_str(), d.default_value.c_str(), d.help.c_str());
     }
+    const std::vector<policy::PolicyInfo> schedulers = policy::registered_request_schedulers();
+    if (!schedulers.empty()) std::printf("\nscheduler policies, loaded on use (NAME[:ARG][,key=value...])\n");
+    for (const policy::PolicyInfo& p : schedulers) {
+      std::printf("  %-18s %s\n", p.name.c_str(), p.summary.c_str());
+      for (const policy::ParamDef& d : p.params)
+        std::printf("      %-14s default %-10s %s\n", d.name.c_str(), d.default_value.c_str(), d.help.c_str());
+    }
     std::printf("\npresets (--preset NAME)\n");
     for (const policy::Preset& p : policy::all_presets()) {
       std::printf("  %-18s placement=%s keepalive=%s prewarm=%s", p.name.c_str(), p.placement.c_str(),

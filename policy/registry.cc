@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <mutex>
 #include <stdexcept>
 
 #include "policy/greedy_dual_keepalive.h"
@@ -98,6 +99,7 @@ const char* policy_kind_name(PolicyKind k) {
     case PolicyKind::kKeepAlive: return "keepalive";
     case PolicyKind::kPrewarm: return "prewarm";
     case PolicyKind::kScaling: return "scaling";
+    case PolicyKind::kRequestScheduler: return "scheduler";
   }
   return "policy";
 }
@@ -362,6 +364,59 @@ const Preset* find_preset(std::string_view name) {
   for (const Preset& p : all_presets())
     if (p.name == name) return &p;
   return nullptr;
+}
+
+namespace {
+
+struct RegisteredScheduler {
+  PolicyInfo info;
+  RequestSchedulerFactory factory;
+};
+
+std::mutex& registry_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::vector<RegisteredScheduler>& registered() {
+  static std::vector<RegisteredScheduler> r;
+  return r;
+}
+
+}  // namespace
+
+void register_request_scheduler(PolicyInfo info, RequestSchedulerFactory factory) {
+  if (info.kind != PolicyKind::kRequestScheduler)
+    throw std::invalid_argument("register_request_scheduler: '" + info.name + "' is not a request scheduler");
+  const std::lock_guard lock(registry_mutex());
+  for (RegisteredScheduler& r : registered())
+    if (r.info.name == info.name) {
+      r = {std::move(info), std::move(factory)};
+      return;
+    }
+  registered().push_back({std::move(info), std::move(factory)});
+}
+
+std::vector<PolicyInfo> registered_request_schedulers() {
+  const std::lock_guard lock(registry_mutex());
+  std::vector<PolicyInfo> out;
+  for (const RegisteredScheduler& r : registered()) out.push_back(r.info);
+  return out;
+}
+
+std::unique_ptr<RequestScheduler> make_request_scheduler(std::string_view text, const PolicyContext& ctx) {
+  const std::string name = spec_name(text);
+  RequestSchedulerFactory factory;
+  std::vector<ParamDef> params;
+  {
+    const std::lock_guard lock(registry_mutex());
+    std::string names;
+    for (const RegisteredScheduler& r : registered()) {
+      names += (names.empty() ? "" : ", ") + r.info.name;
+      if (r.info.name == name) factory = r.factory, params = r.info.params;
+    }
+    if (!factory) throw std::invalid_argument("unknown scheduler policy '" + name + "' (" + names + ")");
+  }
+  return factory(parse_policy_spec(text, params).params, ctx);
 }
 
 }  // namespace hearth::policy

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -15,6 +16,7 @@
 #include "policy/placement.h"
 #include "policy/policy_spec.h"
 #include "policy/prewarm.h"
+#include "policy/request_scheduler.h"
 #include "policy/scaling.h"
 
 namespace hearth::policy {
@@ -28,7 +30,7 @@ struct PolicyContext {
   std::string hash_namespace = "guest";
 };
 
-enum class PolicyKind { kPlacement, kKeepAlive, kPrewarm, kScaling };
+enum class PolicyKind { kPlacement, kKeepAlive, kPrewarm, kScaling, kRequestScheduler };
 const char* policy_kind_name(PolicyKind k);
 
 struct PolicyInfo {
@@ -48,6 +50,18 @@ std::unique_ptr<KeepAlivePolicy> make_keepalive(std::string_view spec, const Pol
 std::unique_ptr<PrewarmPolicy> make_prewarm(std::string_view spec, const PolicyContext& ctx);
 // "none" and "openwhisk" (no autoscaler: one invocation per container) give nullptr.
 std::unique_ptr<ScalingPolicy> make_scaling(std::string_view spec, const PolicyContext& ctx);
+
+// Request schedulers registered from outside hearth_policy (a runtime-loaded plugin such as CRL's, whose
+// factory lives in cli/): `info.kind` must be kRequestScheduler; a second registration of a name replaces
+// the first. The factory gets the spec's parameters parsed against info.params.
+using RequestSchedulerFactory =
+    std::function<std::unique_ptr<RequestScheduler>(const Params& params, const PolicyContext& ctx)>;
+void register_request_scheduler(PolicyInfo info, RequestSchedulerFactory factory);
+// The registered request schedulers' descriptions, in registration order.
+std::vector<PolicyInfo> registered_request_schedulers();
+// Builds a registered request scheduler from its spec. Throws std::invalid_argument for an unknown name
+// (listing the registered ones) or a bad parameter.
+std::unique_ptr<RequestScheduler> make_request_scheduler(std::string_view spec, const PolicyContext& ctx);
 
 // Presets: named bundles of the three specs (`--preset openwhisk`).
 struct Preset {
