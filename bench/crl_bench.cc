@@ -148,6 +148,28 @@ void BM_GreedySelect(benchmark::State& state) {
     return g;
   });
 }
+// One forward pass of the paper's network over the model's state: libtorch (batch 1) vs the Eigen copy the
+// scheduler uses (crl/dense_network.h).
+void BM_TorchForward(benchmark::State& state) {
+  Setup& s = setup();
+  const crl::QNetwork& net = s.model->networks[0];
+  std::vector<float> x(net.shape().inputs, 0.5f), q(net.shape().outputs);
+  for (auto _ : state) {
+    net.q_values(x, 1, q);
+    benchmark::DoNotOptimize(q.data());
+  }
+}
+void BM_DenseForward(benchmark::State& state) {
+  Setup& s = setup();
+  const crl::DenseNetwork net = s.model->networks[0].dense();
+  std::vector<float> x(net.inputs(), 0.5f), q(net.outputs());
+  for (auto _ : state) {
+    net.q_values(x, q);
+    benchmark::DoNotOptimize(q.data());
+  }
+}
+BENCHMARK(BM_TorchForward)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_DenseForward)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GreedySelect)->Arg(4)->Arg(8)->Arg(16)->Arg(32)->Arg(64)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CrlSelect)->Arg(4)->Arg(8)->Arg(16)->Arg(32)->Arg(64)->Unit(benchmark::kMicrosecond);
 
@@ -214,6 +236,7 @@ int main(int argc, char** argv) {
     else if (std::strncmp(argv[i], "--train-fraction=", 17) == 0) hearth::g_train_fraction = std::atof(argv[i] + 17);
     else rest.push_back(argv[i]);
   }
+  hearth::crl::set_torch_threads(1);  // as the plugin does for inference
   if (quality) {
     if (hearth::g_model_dir.empty() || snapshots <= 0) {
       std::fprintf(stderr, "crl_bench --quality needs --model=DIR (and --snapshots=N > 0)\n");

@@ -10,6 +10,7 @@ constexpr double kCoreTolerance = 1e-9;  // as policy::knapsack_fits
 
 CrlScheduler::CrlScheduler(std::shared_ptr<const CrlModel> model) : model_(std::move(model)) {
   const std::size_t f = model_->functions.size();
+  for (const QNetwork& net : model_->networks) networks_.push_back(net.dense());
   for (std::size_t i = 0; i < f; ++i) slot_by_name_.emplace(model_->functions[i].name, static_cast<std::int32_t>(i));
   current_.assign(f, 0);
   previous_.assign(f, 0);
@@ -88,13 +89,13 @@ std::vector<std::size_t> CrlScheduler::select(std::span<const policy::PendingReq
     return true;
   };
   last_env_ = environment();
-  const QNetwork& net = model_->networks[last_env_];
+  const DenseNetwork& net = networks_[last_env_];
   FpsEpisode episode(slots_, std::move(inst), model_->priority_scale);
   std::vector<std::size_t> next(f, 0);  // per slot: its next undecided request
   while (!episode.done()) {
     episode.state(state_);
     episode.valid_actions(mask_);
-    net.q_values(state_, 1, q_);
+    net.q_values(state_, q_);
     ++forwards_;
     const std::size_t a = best_valid_action(q_, mask_);
     episode.step(a);

@@ -6,7 +6,7 @@
 //   2. the pending requests of the model's functions form an FpsInstance (per slot: pending count, busy =
 //      some container of the function runs now; sizes from the requests themselves, priorities from the
 //      engine's function specs by standin_priority) under the capacity given;
-//   3. greedy argmax of Q over the valid actions (crl/fps_episode.h: never a start that does not fit) until
+//   3. greedy argmax of Q (the environment network's DenseNetwork copy, crl/dense_network.h) over the valid actions (crl/fps_episode.h: never a start that does not fit) until
 //      no start is valid: each start takes that function's oldest undecided request; a wait leaves them;
 //   4. requests of functions the model does not know then start, oldest first, each that still fits.
 // Never returns a set that exceeds the capacity given. Deterministic. Cost: one forward pass per action
@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "crl/crl_model.h"
+#include "crl/dense_network.h"
 #include "policy/request_scheduler.h"
 
 namespace hearth::crl {
@@ -43,6 +44,7 @@ class CrlScheduler final : public policy::RequestScheduler {
   std::size_t environment() const;
 
   std::shared_ptr<const CrlModel> model_;
+  std::vector<DenseNetwork> networks_;  // per environment: the inference copy
   std::unordered_map<std::string, std::int32_t> slot_by_name_;
   std::vector<std::int32_t> slot_of_;   // FunctionId → slot or kUnknown
   std::vector<double> priority_of_;     // FunctionId → priority

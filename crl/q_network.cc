@@ -71,6 +71,23 @@ double QNetwork::fit(std::span<const float> states, std::span<const std::int64_t
   return loss.item<double>();
 }
 
+DenseNetwork QNetwork::dense() const {
+  std::vector<DenseLayer> layers;
+  for (const auto& module : impl_->net->children()) {
+    const auto* linear = module->as<torch::nn::LinearImpl>();
+    if (!linear) continue;  // ReLU
+    DenseLayer l;
+    const torch::Tensor w = linear->weight.detach().contiguous();
+    const torch::Tensor b = linear->bias.detach().contiguous();
+    l.outputs = static_cast<std::size_t>(w.size(0));
+    l.inputs = static_cast<std::size_t>(w.size(1));
+    l.weights.assign(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
+    l.bias.assign(b.data_ptr<float>(), b.data_ptr<float>() + b.numel());
+    layers.push_back(std::move(l));
+  }
+  return DenseNetwork(std::move(layers));
+}
+
 void QNetwork::copy_from(const QNetwork& other) {
   torch::NoGradGuard no_grad;
   auto mine = impl_->net->parameters();

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "crl/dense_network.h"
+
 namespace hearth::crl {
 
 struct NetworkShape {
@@ -39,6 +41,8 @@ class QNetwork {
   // returns the loss before the step.
   double fit(std::span<const float> states, std::span<const std::int64_t> actions, std::span<const float> targets,
              double learning_rate);
+  // The weights as a DenseNetwork (the scheduler's inference path).
+  DenseNetwork dense() const;
   // This network's parameters := other's (the target network's sync).
   void copy_from(const QNetwork& other);
 

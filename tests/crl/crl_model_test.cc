@@ -122,6 +122,22 @@ TEST(CrlModel, TrainSaveLoadGivesTheSameDecisions) {
   EXPECT_EQ(q1, q2);
 }
 
+TEST(QNetwork, DenseCopyGivesTheTorchQValues) {
+  const QNetwork net({23, 6, {16, 8, 4}}, 3);
+  const DenseNetwork dense = net.dense();
+  ASSERT_EQ(dense.inputs(), 23u);
+  ASSERT_EQ(dense.outputs(), 6u);
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<float> u(-1, 1);
+  for (int round = 0; round < 20; ++round) {
+    std::vector<float> s(23), a(6), b(6);
+    for (float& x : s) x = u(rng);
+    net.q_values(s, 1, a);
+    dense.q_values(s, b);
+    for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-5f);
+  }
+}
+
 RC_GTEST_PROP(CrlScheduler, NeverExceedsTheCapacity, ()) {
   static const auto model = std::make_shared<const CrlModel>(train_crl(tiny_history(), [] {
     TrainOptions o = tiny_options();
