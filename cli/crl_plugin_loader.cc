@@ -46,13 +46,13 @@ const crl::CrlPluginApi& crl_plugin() {
 
 void register_crl_scheduler() {
   policy::register_request_scheduler(
-      {policy::PolicyKind::kRequestScheduler,
+      {policy::PolicyKind::kScheduler,
        "crl",
        "Incendio's clustered reinforcement learning (seed 002 §VI-C): the arrival mix picks an environment's "
        "Deep Q-Network, which picks requests by argmax Q within the capacity (train with `hearth incendio train`)",
        {{"model", policy::ParamType::kString, "", "directory of a trained model (required)"}}},
-      [](const policy::Params& params, const policy::PolicyContext&) {
-        const std::string& dir = params.get_string("model");
+      [](const policy::PolicySpec& spec, const policy::PolicyContext&) {
+        const std::string& dir = spec.params.get_string("model");
         if (dir.empty()) throw std::invalid_argument("scheduler 'crl': model=DIR is required (a trained model directory)");
         return crl_plugin().make_scheduler(dir);
       });

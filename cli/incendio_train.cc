@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/incendio_subcommands.h"
 #include "cli/crl_plugin_loader.h"
 #include "cli/workload_loader.h"
 #include "crl/crl_history.h"
@@ -49,7 +50,7 @@ std::vector<std::int64_t> parse_hidden(const std::string& text) {
 
 }  // namespace
 
-Action add_incendio_train_command(CLI::App& incendio) {
+IncendioSubcommand add_incendio_train(CLI::App& incendio) {
   auto flags = std::make_shared<TrainFlags>();
   CLI::App* cmd = incendio.add_subcommand("train", "Train CRL's per-environment Deep Q-Networks on a trace's history");
   add_workload_flags(*cmd, flags->workload);
@@ -66,7 +67,7 @@ Action add_incendio_train_command(CLI::App& incendio) {
   cmd->add_option("--epsilon-decay", flags->options.epsilon_decay, "ε multiplier per episode")->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--batch", flags->options.batch, "Replay batch size")->check(CLI::Range(1, 65536));
   cmd->add_option("--threads", flags->options.threads, "libtorch threads while training")->check(CLI::Range(1, 256));
-  return [flags] {
+  return {cmd, [flags] {
     TrainFlags& f = *flags;
     f.options.hidden = parse_hidden(f.hidden);
     f.options.seed = f.workload.options.seed;
@@ -90,7 +91,7 @@ Action add_incendio_train_command(CLI::App& incendio) {
                   r.mean_return_last_tenth);
     }
     return 0;
-  };
+  }};
 }
 
 }  // namespace hearth::cli

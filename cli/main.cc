@@ -19,9 +19,7 @@ int main(int argc, char** argv) {
   hearth::cli::Action replay = hearth::cli::add_replay_command(app);
   hearth::cli::Action auth = hearth::cli::add_auth_command(app);
   hearth::cli::Action ns = hearth::cli::add_namespace_command(app);
-  CLI::App* incendio = app.add_subcommand("incendio", "Incendio (seed 002): train its learned scheduler");
-  incendio->require_subcommand(1);
-  hearth::cli::Action incendio_train = hearth::cli::add_incendio_train_command(*incendio);
+  hearth::cli::Action incendio = hearth::cli::add_incendio_command(app);
   hearth::cli::register_crl_scheduler();  // `crl:model=DIR`; the plugin loads on first use
   try {
     app.parse(argc, argv);
@@ -40,7 +38,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("replay")) return replay();
     if (app.got_subcommand("auth")) return auth();
     if (app.got_subcommand("namespace")) return ns();
-    if (app.got_subcommand("incendio") && incendio->got_subcommand("train")) return incendio_train();
+    if (app.got_subcommand("incendio")) return incendio();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hearth: %s\n", e.what());
     return 1;

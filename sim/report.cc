@@ -68,7 +68,8 @@ nlohmann::ordered_json to_json(const NamedResult& nr) {
   j["warm_starts"] = m.starts(model::StartKind::kWarm);
   j["prewarm_starts"] = m.starts(model::StartKind::kPrewarm);
   j["cold_start_ratio"] = ratio(m.cold_starts(), m.started());
-  j["latency_ms"] = {{"mean", lat.mean() / 1000.0},          {"p50", ms(lat.percentile(0.5))},
+  j["latency_ms"] = {{"mean", lat.mean() / 1000.0},          {"p25", ms(lat.percentile(0.25))},
+                     {"p50", ms(lat.percentile(0.5))},         {"p75", ms(lat.percentile(0.75))},
                      {"p90", ms(lat.percentile(0.9))},       {"p99", ms(lat.percentile(0.99))},
                      {"p999", ms(lat.percentile(0.999))},    {"max", ms(lat.max())}};
   j["wait_ms"] = {{"mean", m.wait().mean() / 1000.0}, {"p99", ms(m.wait().percentile(0.99))}};
@@ -95,6 +96,12 @@ nlohmann::ordered_json to_json(const NamedResult& nr) {
   }
   j["dropped_by_reason"] = reasons;
   j["containers_created"] = r.containers_created;
+  j["warm_benefit_s"] = r.warm_benefit_s;
+  if (r.scheduler_decisions > 0) j["scheduler_decisions"] = r.scheduler_decisions;
+  if (r.pool_prewarms > 0 || r.pool_terminations > 0) {
+    j["pool_prewarms"] = r.pool_prewarms;
+    j["pool_terminations"] = r.pool_terminations;
+  }
   j["evictions"] = r.evictions;
   j["expirations"] = r.expirations;
   j["simulated_seconds"] = static_cast<double>(r.end_us) / model::kMicrosPerSecond;
