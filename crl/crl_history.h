@@ -34,9 +34,11 @@ struct CrlHistory {
 // The CPU a function's container gets when the trace gives none: one core per 512 MB (§IV's normalisation).
 inline double cores_for_memory(model::MegaBytes memory_mb) { return static_cast<double>(memory_mb) / 512.0; }
 
-// STAND-IN for engineer P's priority model (policy::make_priority_model) until it is merged: a function's
-// memory in 512 MB units times its cold start in seconds (what keeping it warm saves), floored at 1 ms of
-// cold start so no function has priority 0. Replace every call when policy/priority_model.cc lands.
+// STAND-IN for Incendio's priority model (policy::make_priority_model): a function's memory in 512 MB units
+// times its cold start in seconds (what keeping it warm saves), floored at 1 ms of cold start so no
+// function has priority 0. The model is on this branch now, but the plugin cannot link the non-PIC
+// hearth_policy; replacing this (training: make_history; inference: CrlScheduler::on_function_added) needs
+// policy/function_info_table.cc and policy/priority_model.cc compiled into the plugin, and a retrain.
 inline double standin_priority(const model::FunctionSpec& fn) {
   const double cold_s = static_cast<double>(fn.cold_start_us) / 1e6;
   return static_cast<double>(fn.memory_mb) / 512.0 * (cold_s < 1e-3 ? 1e-3 : cold_s);
