@@ -16,6 +16,7 @@ Action add_incendio_command(CLI::App& app) {
   const std::vector<IncendioSubcommand> subcommands = {
       add_incendio_spearman(*cmd),
       add_incendio_fit_priority(*cmd),
+      add_incendio_train(*cmd),
   };
   return [subcommands] {
     for (const IncendioSubcommand& s : subcommands)

@@ -15,5 +15,6 @@ struct IncendioSubcommand {
 
 IncendioSubcommand add_incendio_spearman(CLI::App& incendio);      // cli/incendio_priority_command.cc
 IncendioSubcommand add_incendio_fit_priority(CLI::App& incendio);  // cli/incendio_priority_command.cc
+IncendioSubcommand add_incendio_train(CLI::App& incendio);         // cli/incendio_train.cc (CRL)
 
 }  // namespace hearth::cli

@@ -4,6 +4,7 @@
 #include <exception>
 
 #include "cli/commands.h"
+#include "cli/crl_plugin_loader.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Hearth: a Function-as-a-Service platform and trace-driven simulator"};
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   hearth::cli::Action auth = hearth::cli::add_auth_command(app);
   hearth::cli::Action ns = hearth::cli::add_namespace_command(app);
   hearth::cli::Action incendio = hearth::cli::add_incendio_command(app);
+  hearth::cli::register_crl_scheduler();  // `crl:model=DIR`; the plugin loads on first use
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
