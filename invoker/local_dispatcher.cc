@@ -478,7 +478,7 @@ void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, mo
     keep = record_outcome(container->run(req.params_json, req.action.timeout_ms), rec);
     if (measure && before) {
       after = container->usage();
-      if (after) after->wall_us = net::wall_us() - run_start;
+      if (after) after->wall_us = std::max<std::int64_t>(1, net::wall_us() - run_start);  // at least 1 µs
     }
   }
   rec.end_us = net::wall_us();

@@ -31,20 +31,12 @@ net::ActionRecord action(const std::string& name, std::int64_t memory = 256) {
   return a;
 }
 
-LocalDispatcherConfig one_invoker(std::int64_t memory_mb, int workers) {
-  LocalDispatcherConfig c;
-  c.invoker_memory_mb = memory_mb;
-  c.concurrency = workers;
-  c.keepalive = "ttl:10m";
-  c.reap_interval_ms = 20;
-  return c;
-}
-
 // What the hooks heard, shared with the test (the dispatcher owns the policy).
 struct Heard {
   std::mutex mu;
   std::vector<std::string> arrivals, completions, terminations;
   std::vector<double> cores;
+  std::vector<std::string> resources;
 };
 
 // Every pending request, by the priority its function's name was given (higher first; equal: oldest
@@ -70,6 +62,11 @@ class ByNamePriority final : public policy::RequestScheduler {
   void on_terminated(const model::FunctionSpec& fn, model::Micros term_us) override {
     std::lock_guard lock(heard_->mu);
     heard_->terminations.push_back(fn.name + (term_us >= 0 ? ":timed" : ":negative"));
+  }
+  void on_resources(const model::FunctionSpec& fn, double cores, model::MegaBytes memory_mb, double io) override {
+    std::lock_guard lock(heard_->mu);
+    heard_->resources.push_back(fn.name + ":" + std::to_string(memory_mb) + ":" + (cores > 0 ? "cpu" : "idle") + ":" +
+                                std::to_string(io));
   }
   std::vector<std::size_t> select(std::span<const policy::PendingRequest> pending, const policy::NodeCapacity& capacity,
                                   model::Micros) override {
@@ -147,6 +144,9 @@ TEST(LocalDispatcherScheduling, TheSchedulerStartsTheHigherPriorityRequestFirst)
   EXPECT_EQ(heard.completions[0], "guest/x:cold:10");
   EXPECT_EQ(heard.completions[1], "guest/high:cold:10");
   EXPECT_EQ(heard.completions[2], "guest/low:cold:10");
+  // What each run used, from the container's (fake) cgroup readings around the run.
+  EXPECT_EQ(heard.resources, (std::vector<std::string>{"guest/x:64:cpu:0.000000", "guest/high:64:cpu:0.000000",
+                                                       "guest/low:64:cpu:0.000000"}));
   EXPECT_GE(d.stats().schedule_decisions, 2u);
 }
 
