@@ -16,6 +16,12 @@ void add_pool_flags(CLI::App& cmd, PoolFlags& f) {
   cmd.add_option("--placement", f.placement, "Placement policy spec");
   cmd.add_option("--keepalive", f.keepalive, "Keep-alive policy spec");
   cmd.add_option("--prewarm", f.prewarm, "Prewarm policy spec (none, openwhisk stem cells)");
+  cmd.add_option("--scheduler", f.scheduler,
+                 "Request scheduler spec: which of an invoker's waiting invocations start next (fifo: arrival "
+                 "order; greedy, exact, incendio: Incendio's priority knapsack; hearth policies lists them)");
+  cmd.add_option("--pool-manager", f.pool_manager,
+                 "Pool manager spec: prewarms and terminates containers per function on a tick (none; "
+                 "hearth policies lists them)");
   cmd.add_option("--scaling", f.scaling,
                  "Scaling policy: none (one invocation per container, OpenWhisk), hyperfaas (containers run "
                  "several workers, scaled up in place), knative");
@@ -41,6 +47,8 @@ ResolvedPool resolve(const PoolFlags& f) {
   r.config.placement = f.placement.empty() ? preset->placement : f.placement;
   r.config.keepalive = f.keepalive.empty() ? preset->keepalive : f.keepalive;
   r.config.prewarm = f.prewarm.empty() ? preset->prewarm : f.prewarm;
+  r.config.scheduler = f.scheduler.empty() ? "fifo" : f.scheduler;
+  r.config.pool_manager = f.pool_manager.empty() ? "none" : f.pool_manager;
   r.config.scaling = f.scaling;
   r.config.share_containers = f.share_containers;
   const std::string unsandboxed =
@@ -73,6 +81,8 @@ std::vector<std::string> invoker_args(const PoolFlags& f) {
   if (f.share_containers) a.push_back("--share-containers");
   if (!f.keepalive.empty()) a.insert(a.end(), {"--keepalive", f.keepalive});
   if (!f.prewarm.empty()) a.insert(a.end(), {"--prewarm", f.prewarm});
+  if (!f.scheduler.empty()) a.insert(a.end(), {"--scheduler", f.scheduler});
+  if (!f.pool_manager.empty()) a.insert(a.end(), {"--pool-manager", f.pool_manager});
   return a;
 }
 
