@@ -17,6 +17,7 @@ const char* drop_reason_name(DropReason r) {
     case DropReason::kQueueFull: return "queue_full";
     case DropReason::kNoMemory: return "no_memory";
     case DropReason::kNoNode: return "no_node";
+    case DropReason::kTimeout: return "timeout";
   }
   return "unknown";
 }

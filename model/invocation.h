@@ -25,8 +25,9 @@ enum class DropReason : std::uint8_t {
   kQueueFull,  // the node's wait queue was at its limit
   kNoMemory,   // FaasCache semantics: a miss found too little memory even after evicting idle containers
   kNoNode,     // no healthy node to place on
+  kTimeout,    // it waited in its node's queue longer than the queue timeout (simulator, SimConfig::queue_timeout_us)
 };
-inline constexpr int kDropReasonCount = 4;
+inline constexpr int kDropReasonCount = 5;
 const char* drop_reason_name(DropReason r);
 
 }  // namespace hearth::model

@@ -8,9 +8,16 @@
 //   Init            mean start-up a cold start paid (invoke → start); seeded with the spec's cold_start_us
 //   Exec            mean execution time (start → end); seeded with the spec's warm_us
 //   Term            mean time to destroy one of its containers (termination command → success)
-//   Freq            invocations per minute over a sliding window
-//   Clock           time since the function's last arrival
-// Deterministic; no I/O, no clock (every call is given `now`). Cost: O(1) per call.
+//   Freq            invocations per minute over a sliding window: the arrivals in the minute holding `now`
+//                   and the kFreqWindowMinutes − 1 minutes before it, divided by kFreqWindowMinutes (so a
+//                   function starts at 0 and ramps up over its first 10 minutes; the current minute counts
+//                   as far as it has gone)
+//   Clock           time since the function's last arrival (kNever before the first one)
+// Means (Size, Init, Exec, Term, and CPU/Mem/I/O once measured) are running means of the measurements;
+// the first measurement replaces the seed (the seed is a prior with no weight). Init averages cold starts
+// only (a prewarmed or warm start pays no init); Exec averages every completion.
+// A function id that was never added gets a row with zero seeds on first use.
+// Deterministic; no I/O, no clock (every call is given `now`). Cost: O(1) per call (row: O(window)).
 #pragma once
 
 #include <cstddef>
@@ -37,6 +44,8 @@ struct FunctionInfo {
 
 class FunctionInfoTable {
  public:
+  static constexpr int kFreqWindowMinutes = 10;
+
   // A function not seen before: a row seeded from its spec (memory, cold start, warm time; one core per
   // 512 MB as §IV normalises until measured). Seeing one again keeps its row.
   void on_function_added(const model::FunctionSpec& fn);
@@ -60,7 +69,9 @@ class FunctionInfoTable {
     model::Micros last_arrival_us = model::kNever;
     std::vector<std::uint32_t> window;  // arrivals per minute, a ring over the Freq window
     std::int64_t window_minute = -1;    // the minute the ring's newest slot holds
+    bool seeded = false;                // on_function_added gave it its spec's seeds
   };
+  Row& at(model::FunctionId fn);
   std::vector<Row> rows_;
 };
 

@@ -3,17 +3,20 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <stdexcept>
 
 #include "policy/greedy_dual_keepalive.h"
 #include "policy/hpa_scaling.h"
 #include "policy/hybrid_histogram_keepalive.h"
 #include "policy/hyperfaas_scaling.h"
+#include "policy/incendio_scheduler.h"
 #include "policy/knative_scaling.h"
 #include "policy/openwhisk_keepalive.h"
 #include "policy/openwhisk_placement.h"
 #include "policy/openwhisk_prewarm.h"
 #include "policy/openwhisk_static_prewarm.h"
+#include "policy/request_schedulers.h"
 #include "policy/simple_placement.h"
 #include "policy/sophon_placement.h"
 #include "policy/sticky_max_available_placement.h"
@@ -98,12 +101,16 @@ const char* policy_kind_name(PolicyKind k) {
     case PolicyKind::kKeepAlive: return "keepalive";
     case PolicyKind::kPrewarm: return "prewarm";
     case PolicyKind::kScaling: return "scaling";
+    case PolicyKind::kScheduler: return "scheduler";
   }
   return "policy";
 }
 
-const std::vector<PolicyInfo>& all_policies() {
-  static const std::vector<PolicyInfo> policies = {
+namespace {
+
+// The registered policies: the built-in ones, then any register_request_scheduler added.
+std::vector<PolicyInfo>& policy_list() {
+  static std::vector<PolicyInfo> policies = {
       {PolicyKind::kPlacement, "openwhisk",
        "OpenWhisk ShardingContainerPoolBalancer: Java-hashCode home invoker among the managed invokers, "
        "co-prime step probing for memory-semaphore room; if none has room, random (force) or wait at the controller",
@@ -199,8 +206,96 @@ const std::vector<PolicyInfo>& all_policies() {
         {"period", PT::kDuration, "15s", "scale-up policy period"},
         {"up_percent", PT::kDouble, "100", "scale-up policy: at most this % more pods per period"},
         {"up_pods", PT::kInt, "4", "scale-up policy: or this many more pods per period (the larger wins)"}}},
+      {PolicyKind::kScheduler, "fifo", "oldest first while it fits (a node's queue drains from its head)", {}},
+      {PolicyKind::kScheduler, "greedy",
+       "Incendio knapsack (Eqs. 5-7) by priority density: priority / (memory/M + cores/V), no SLO guard",
+       {{"priority", PT::kString, "param2", "priority model spec (param1..param5, linear:.., loglinear:..)"},
+        {"timeout", PT::kDuration, "0", "T of Eq. 6: requests that waited longer are not chosen (0 = none)"}}},
+      {PolicyKind::kScheduler, "exact",
+       "Incendio knapsack (Eqs. 5-7) solved exactly: branch and bound over function groups, no SLO guard",
+       {{"priority", PT::kString, "param2", "priority model spec (param1..param5, linear:.., loglinear:..)"},
+        {"timeout", PT::kDuration, "0", "T of Eq. 6: requests that waited longer are not chosen (0 = none)"},
+        {"budget", PT::kInt, "1000000", "branch-and-bound nodes per decision; past it the best found (>= greedy)"}}},
+      {PolicyKind::kScheduler, "incendio",
+       "Incendio scheduler without learning: SLO guard first (max(slo, slo-fraction x cold start)), the rest "
+       "by the knapsack of Eqs. 5-7 over the priority model of its Function Info Table",
+       {{"priority", PT::kString, "param2", "priority model spec (param1..param5, linear:.., loglinear:..)"},
+        {"solver", PT::kString, "greedy", "greedy or exact"},
+        {"slo", PT::kDuration, "500ms", "default SLO on the wait (arrival to start)"},
+        {"slo-fraction", PT::kDouble, "0.3", "adaptive SLO: this fraction of the function's cold start"},
+        {"slo-approach", PT::kDouble, "0.9", "urgent once the wait reaches this fraction of the SLO"},
+        {"timeout", PT::kDuration, "0", "T of Eq. 6: requests that waited longer are not chosen (0 = none)"},
+        {"budget", PT::kInt, "1000000", "exact: branch-and-bound nodes per decision"}}},
   };
   return policies;
+}
+
+std::map<std::string, RequestSchedulerFactory>& scheduler_factories() {
+  static std::map<std::string, RequestSchedulerFactory> factories;
+  return factories;
+}
+
+}  // namespace
+
+const std::vector<PolicyInfo>& all_policies() { return policy_list(); }
+
+std::unique_ptr<PoolManager> make_pool_manager(std::string_view text, const PolicyContext& ctx) {
+  (void)ctx;
+  if (spec_name(text) == "none") return nullptr;
+  throw std::invalid_argument("unknown pool manager '" + spec_name(text) + "' (none)");
+}
+
+void register_request_scheduler(PolicyInfo info, RequestSchedulerFactory factory) {
+  if (info.kind != PolicyKind::kScheduler)
+    throw std::invalid_argument("register_request_scheduler: '" + info.name + "' is a " +
+                                policy_kind_name(info.kind) + " policy, not a scheduler");
+  if (find_info(PolicyKind::kScheduler, info.name) || info.name == "none")
+    throw std::invalid_argument("register_request_scheduler: scheduler '" + info.name + "' exists already");
+  if (!factory) throw std::invalid_argument("register_request_scheduler: '" + info.name + "' has no factory");
+  scheduler_factories()[info.name] = std::move(factory);
+  policy_list().push_back(std::move(info));
+}
+
+std::unique_ptr<RequestScheduler> make_request_scheduler(std::string_view text, const PolicyContext& ctx) {
+  const PolicySpec spec = parse(PolicyKind::kScheduler, text);
+  const Params& p = spec.params;
+  std::unique_ptr<RequestScheduler> made;
+  if (spec.name == "fifo") {
+    made = std::make_unique<FifoScheduler>();
+  } else if (auto f = scheduler_factories().find(spec.name); f != scheduler_factories().end()) {
+    made = f->second(spec, ctx);
+    if (!made) throw std::invalid_argument("scheduler '" + spec.name + "': its factory built nothing");
+  } else {
+    KnapsackSchedulerConfig c;
+    c.name = spec.name;
+    const std::string solver = spec.name == "incendio" ? p.get_string("solver") : spec.name;
+    if (solver != "greedy" && solver != "exact")
+      throw std::invalid_argument("scheduler '" + spec.name + "': solver '" + solver + "' is not greedy or exact");
+    c.solver = solver == "exact" ? KnapsackSolverKind::kExact : KnapsackSolverKind::kGreedy;
+    const model::Micros timeout = p.get_duration("timeout");
+    if (timeout < 0) throw std::invalid_argument("scheduler '" + spec.name + "': timeout must be 0 (none) or positive");
+    c.timeout_us = timeout == 0 ? model::kNever : timeout;
+    if (solver == "exact") {
+      const std::int64_t budget = p.get_int("budget");
+      if (budget <= 0) throw std::invalid_argument("scheduler '" + spec.name + "': budget must be positive");
+      c.node_budget = static_cast<std::uint64_t>(budget);
+    }
+    if (spec.name == "incendio")
+      c.slo = SloGuardConfig{p.get_duration("slo"), p.get_double("slo-fraction"), p.get_double("slo-approach")};
+    std::unique_ptr<PriorityModel> model;
+    try {
+      model = make_priority_model(p.get_string("priority"));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("scheduler '" + spec.name + "': priority: " + e.what());
+    }
+    try {
+      made = std::make_unique<IncendioScheduler>(std::move(c), std::move(model));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("scheduler '" + spec.name + "': " + e.what());
+    }
+  }
+  for (const model::FunctionSpec& f : ctx.functions) made->on_function_added(f);
+  return made;
 }
 
 std::unique_ptr<PlacementPolicy> make_placement(std::string_view text, const PolicyContext& ctx) {

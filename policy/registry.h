@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -13,8 +14,10 @@
 #include "policy/cpu_shares.h"
 #include "policy/keepalive.h"
 #include "policy/placement.h"
+#include "policy/pool_manager.h"
 #include "policy/policy_spec.h"
 #include "policy/prewarm.h"
+#include "policy/request_scheduler.h"
 #include "policy/scaling.h"
 
 namespace hearth::policy {
@@ -28,7 +31,7 @@ struct PolicyContext {
   std::string hash_namespace = "guest";
 };
 
-enum class PolicyKind { kPlacement, kKeepAlive, kPrewarm, kScaling };
+enum class PolicyKind { kPlacement, kKeepAlive, kPrewarm, kScaling, kScheduler };
 const char* policy_kind_name(PolicyKind k);
 
 struct PolicyInfo {
@@ -48,6 +51,22 @@ std::unique_ptr<KeepAlivePolicy> make_keepalive(std::string_view spec, const Pol
 std::unique_ptr<PrewarmPolicy> make_prewarm(std::string_view spec, const PolicyContext& ctx);
 // "none" and "openwhisk" (no autoscaler: one invocation per container) give nullptr.
 std::unique_ptr<ScalingPolicy> make_scaling(std::string_view spec, const PolicyContext& ctx);
+
+// "none" gives nullptr.
+std::unique_ptr<PoolManager> make_pool_manager(std::string_view spec, const PolicyContext& ctx);
+
+// A node's request scheduler (policy/request_scheduler.h): fifo, greedy, exact, incendio, or one
+// registered by register_request_scheduler.
+std::unique_ptr<RequestScheduler> make_request_scheduler(std::string_view spec, const PolicyContext& ctx);
+
+// Registers a request scheduler built outside hearth_policy (the CRL's `crl:model=DIR`): `info` (kind
+// kScheduler, a name no policy of that kind has) is listed by all_policies() and its specs parsed against
+// info.params; make_request_scheduler then calls `factory` with the parsed spec. Call at startup, before
+// any engine runs and from one thread (not synchronised). Throws std::invalid_argument for a wrong kind
+// or a taken name.
+using RequestSchedulerFactory =
+    std::function<std::unique_ptr<RequestScheduler>(const PolicySpec& spec, const PolicyContext& ctx)>;
+void register_request_scheduler(PolicyInfo info, RequestSchedulerFactory factory);
 
 // Presets: named bundles of the three specs (`--preset openwhisk`).
 struct Preset {

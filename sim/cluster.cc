@@ -182,6 +182,17 @@ std::optional<ContainerId> Cluster::take_idle(NodeId node, FunctionId fn) {
   return std::nullopt;
 }
 
+std::optional<ContainerId> Cluster::take_oldest_idle(NodeId node, FunctionId fn) {
+  for (const IdleRef& r : idle_by_function_[fn]) {
+    if (r.node == node) {
+      const ContainerId id = r.id;
+      unindex(id);
+      return id;
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<ContainerId> Cluster::take_stem_cell(NodeId node, model::RuntimeKind runtime, MegaBytes memory_mb,
                                                   bool exact) {
   for (ContainerId id : stem_cells_[node]) {

@@ -55,6 +55,8 @@ class Cluster final : public model::ClusterView {
   // Most recently idled container of `fn` on `node` (warm, paused or prewarmed for fn), removed from the
   // idle indexes; nullopt if none.
   std::optional<model::ContainerId> take_idle(model::NodeId node, model::FunctionId fn);
+  // Like take_idle, but the one of `fn` on `node` idle longest (a pool manager's termination).
+  std::optional<model::ContainerId> take_oldest_idle(model::NodeId node, model::FunctionId fn);
   // Removes this idle container from the idle indexes (the scaling path picks containers by id).
   void take(model::ContainerId id) { unindex(id); }
   // A stem cell on `node` of `runtime` with at least `memory_mb` (exactly `memory_mb` when `exact`),

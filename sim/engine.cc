@@ -94,6 +94,7 @@ class Engine {
     prewarm_ = policy::make_prewarm(config.prewarm, ctx);
     scaling_ = policy::make_scaling(config.scaling, ctx);
     if (scaling_) scaling_state_ = std::make_unique<ScalingState>(functions_.size());
+    init_scheduling(ctx);
     result_.metrics = Metrics(functions_.size(), config.series_interval_us);
     result_.timeline = LatencyTimeline(config.timeline, functions_.size());
     if (result_.timeline.enabled()) {
@@ -108,6 +109,7 @@ class Engine {
     events_.push(0, EventType::kSample);
     events_.push(0, EventType::kActiveSample);
     if (prewarm_) events_.push(0, EventType::kPrewarmTick);
+    if (pool_) events_.push(pool_->tick_interval(), EventType::kPoolTick);
     if (scaling_) events_.push(scaling_->tick_interval(), EventType::kScalingTick);
 
     std::vector<Invocation> batch;
@@ -169,6 +171,43 @@ class Engine {
 
   bool shares() const { return config_.cpu_model == SimConfig::CpuModel::kShares; }
 
+  // The request scheduler and pool manager of the config (SimConfig::scheduler, pool_manager): fifo
+  // without CPU admission and timeout keeps the queue's own drain (no scheduler object at all).
+  void init_scheduling(const policy::PolicyContext& ctx) {
+    scheduler_ = policy::make_request_scheduler(config_.scheduler, ctx);
+    const bool fifo = scheduler_->name() == "fifo";
+    cpu_admission_ = config_.cpu_admission.value_or(!fifo);
+    queue_timeout_ = config_.queue_timeout_us.value_or(fifo ? 0 : kDefaultSchedulerQueueTimeoutUs);
+    if (queue_timeout_ < 0)
+      throw std::invalid_argument("--queue-timeout must be 0 (never) or positive (got " +
+                                  std::to_string(queue_timeout_) + "us)");
+    if (!(config_.termination_fraction >= 0))
+      throw std::invalid_argument("termination fraction must be 0 or positive");
+    sched_path_ = !fifo || cpu_admission_ || queue_timeout_ > 0;
+    if (!sched_path_) scheduler_.reset();
+    if (config_.pool_manager_instance) {
+      pool_ = config_.pool_manager_instance;
+      for (const FunctionSpec& f : functions_) pool_->on_function_added(f);
+    } else {
+      pool_owned_ = policy::make_pool_manager(config_.pool_manager, ctx);
+      pool_ = pool_owned_.get();
+    }
+    if (pool_ && pool_->tick_interval() <= 0)
+      throw std::invalid_argument("pool manager '" + std::string(pool_->name()) + "': tick interval must be positive");
+    if (scaling_ && (sched_path_ || pool_))
+      throw std::invalid_argument("--scheduler (other than fifo), --cpu-admission, --queue-timeout and --pool-manager "
+                                  "apply to the one-invocation-per-container path, not with --scaling " +
+                                  config_.scaling);
+    hooks_ = (scheduler_ && !fifo) || pool_;
+    if (cpu_admission_) {
+      node_millicores_ = static_cast<std::int64_t>(config_.node_cores) * 1000;
+      for (const FunctionSpec& f : functions_)
+        fn_millicores_.push_back(std::min(node_millicores_, f.memory_mb * 1000 / kMegaBytesPerCore));
+      alloc_millicores_.assign(config_.nodes, 0);
+    }
+    if (sched_path_) busy_same_.assign(static_cast<std::size_t>(config_.nodes) * functions_.size(), 0);
+  }
+
   void advance(Micros t) {
     if (window_marks_left_ > 0 && t >= window_mark_) cross_window_marks(t);
     if (t > now_) now_ = t;
@@ -214,6 +253,10 @@ class Engine {
                                "us: used " + std::to_string(n.used_mb) + "/" + std::to_string(n.capacity_mb) +
                                " MB, busy cores " + std::to_string(n.busy_cores) + "/" + std::to_string(n.cores) +
                                (shares() ? ", " + std::to_string(cpu_[n.id].running()) + " computing" : ""));
+      if (cpu_admission_ && (alloc_millicores_[n.id] > node_millicores_ || alloc_millicores_[n.id] < 0))
+        throw std::logic_error("node " + std::to_string(n.id) + " at t=" + std::to_string(now_) + "us: CPU allocations " +
+                               std::to_string(alloc_millicores_[n.id]) + " millicores of " +
+                               std::to_string(node_millicores_));
     }
     if (scaling_) check_scaling_invariants();
   }
@@ -252,6 +295,8 @@ class Engine {
       case EventType::kContainerCpuCompletion: container_cpu_complete(e.a, e.b); break;
       case EventType::kCpuEnter: cpu_enter(e.a); break;
       case EventType::kCpuDone: cpu_done(e.a); break;
+      case EventType::kPoolTick: pool_tick(); break;
+      case EventType::kPoolReady: pool_ready(e.a, e.b); break;
     }
     if (config_.check_invariants) check_invariants();
   }
@@ -259,6 +304,10 @@ class Engine {
   void arrive(const Invocation& inv) {
     const FunctionSpec& fn = functions_[inv.function];
     keepalive_->on_arrival(fn, now_);
+    if (hooks_) {
+      if (scheduler_) scheduler_->on_arrival(inv, fn, now_);
+      if (pool_) pool_->on_arrival(inv, now_);
+    }
     if (fn.memory_mb > config_.node_memory_mb) {
       result_.metrics.record_drop(inv, model::DropReason::kTooLarge);
       return;
@@ -282,6 +331,10 @@ class Engine {
     }
     if (*node == policy::kHoldAtController) return false;
     std::deque<Queued>& queue = queues_[*node];
+    if (sched_path_) {
+      enqueue_scheduled(*node, inv);
+      return true;
+    }
     if (!queue.empty() || !try_start(*node, inv)) {
       if (config_.queue_limit && queue.size() >= config_.queue_limit) {
         result_.metrics.record_drop(inv, model::DropReason::kQueueFull);
@@ -304,10 +357,14 @@ class Engine {
     }
   }
 
-  // Starts `inv` on `node` now if a core and a container (or the memory for one) are available.
+  // Starts `inv` on `node` now if a core and a container (or the memory for one) are available (and,
+  // with CPU admission, its CPU allocation on a node running anything).
   bool try_start(NodeId node, const Invocation& inv) {
     model::NodeState& ns = cluster_.node(node);
     if (!shares() && ns.busy_cores >= ns.cores) return false;
+    if (cpu_admission_ && ns.busy_cores > 0 &&
+        alloc_millicores_[node] + fn_millicores_[inv.function] > node_millicores_)
+      return false;
     const FunctionSpec& fn = functions_[inv.function];
     StartKind kind;
     Micros startup = 0;
@@ -335,6 +392,8 @@ class Engine {
     cluster_.set_busy(id);
     ++ns.busy_cores;
     ++busy_;
+    if (cpu_admission_) alloc_millicores_[node] += fn_millicores_[fn.id];
+    if (sched_path_) ++busy_same_[static_cast<std::size_t>(node) * functions_.size() + fn.id];
     const model::Container& c = cluster_.container(id);
     keepalive_->on_start(c, fn, kind, now_);
     if (prewarm_) prewarm_->on_start(c, kind, now_);
@@ -446,6 +505,11 @@ class Engine {
   // duration (sim/latency_timeline.h): wait + start-up + stretch (run − exec).
   void record_start(const Invocation& inv, StartKind kind, Micros start, Micros startup, Micros run) {
     result_.metrics.record_start(inv, kind, start, startup, run);
+    if (hooks_) {
+      const Micros end = start + startup + run;
+      if (scheduler_) scheduler_->on_completed(inv, functions_[inv.function], kind, startup, run, end);
+      if (pool_) pool_->on_completed(inv, kind, startup, run, end);
+    }
     if (result_.timeline.enabled()) {
       const Micros overhead = start - inv.arrival_us + startup + (run - inv.exec_us);
       result_.timeline.record(inv, overhead + inv.exec_us, overhead);
@@ -453,6 +517,16 @@ class Engine {
   }
 
   void destroy(ContainerId id) {
+    if (hooks_) {
+      const model::FunctionId f = cluster_.container(id).function;
+      if (f != model::kNoFunction) {
+        const FunctionSpec& fn = functions_[f];
+        const auto term = static_cast<Micros>(
+            std::llround(config_.termination_fraction * static_cast<double>(fn.cold_start_us)));
+        if (scheduler_) scheduler_->on_terminated(fn, term);
+        if (pool_) pool_->on_terminated(f, term);
+      }
+    }
     if (scaling_ && scaling_state_->tracked(id)) {
       // A guest gone: its host (if it is still the one that lent to it) may lend again.
       const std::optional<ContainerId> host = scaling_state_->slot(id).host;
@@ -475,6 +549,8 @@ class Engine {
     --ns.busy_cores;
     --busy_;
     ns.reserved_mb -= fn.memory_mb;
+    if (cpu_admission_) alloc_millicores_[node] -= fn_millicores_[fn.id];
+    if (sched_path_) --busy_same_[static_cast<std::size_t>(node) * functions_.size() + fn.id];
     result_.metrics.record_completion(now_);
     const policy::IdleDecision d = keepalive_->on_idle(c, fn, now_);
     if (d.expires_us <= now_) {
@@ -493,6 +569,10 @@ class Engine {
   }
 
   void drain(NodeId node) {
+    if (sched_path_) {
+      schedule_node(node);
+      return;
+    }
     std::deque<Queued>& queue = queues_[node];
     while (!queue.empty() && try_start(node, queue.front().inv)) {
       queue.pop_front();
@@ -578,6 +658,139 @@ class Engine {
     for (const policy::PrewarmTarget& t : prewarm_->on_tick(cluster_, now_)) top_up(t);
     if (!arrivals_done_ || now_ + prewarm_->tick_interval() <= end_)
       events_.push(now_ + prewarm_->tick_interval(), EventType::kPrewarmTick);
+  }
+
+  // ---- Scheduler path (SimConfig::scheduler other than plain fifo; policy/request_scheduler.h) ----
+
+  // `inv` placed on `node`: started at once if the queue is empty and it fits (any scheduler would choose
+  // the only request that fits), else queued and the node's scheduler asked.
+  void enqueue_scheduled(NodeId node, const Invocation& inv) {
+    std::deque<Queued>& queue = queues_[node];
+    model::NodeState& ns = cluster_.node(node);
+    const bool was_empty = queue.empty();
+    if (was_empty && try_start(node, inv)) {
+      ns.reserved_mb += functions_[inv.function].memory_mb;
+      return;
+    }
+    if (config_.queue_limit && queue.size() >= config_.queue_limit) {
+      result_.metrics.record_drop(inv, model::DropReason::kQueueFull);
+      return;
+    }
+    queue.push_back(Queued{inv});
+    ++ns.queued;
+    ns.reserved_mb += functions_[inv.function].memory_mb;
+    if (!was_empty) schedule_node(node);  // alone and not fitting: nothing changed for the scheduler
+  }
+
+  // Drops the node's requests that waited past the queue timeout, asks the scheduler which of the rest
+  // to start, starts them in its order up to the first that does not fit; a node running nothing starts
+  // its oldest request if the scheduler started none.
+  void schedule_node(NodeId node) {
+    std::deque<Queued>& queue = queues_[node];
+    model::NodeState& ns = cluster_.node(node);
+    if (queue_timeout_ > 0 && !queue.empty()) {
+      const auto expired = [&](const Queued& q) { return now_ - q.inv.arrival_us > queue_timeout_; };
+      if (std::any_of(queue.begin(), queue.end(), expired)) {
+        std::erase_if(queue, [&](const Queued& q) {
+          if (!expired(q)) return false;
+          result_.metrics.record_drop(q.inv, model::DropReason::kTimeout);
+          ns.reserved_mb -= functions_[q.inv.function].memory_mb;
+          --ns.queued;
+          return true;
+        });
+      }
+    }
+    if (queue.empty()) return;
+    pending_.clear();
+    const std::size_t row = static_cast<std::size_t>(node) * functions_.size();
+    for (const Queued& q : queue) {
+      policy::PendingRequest r;
+      r.id = q.inv.id;
+      r.function = q.inv.function;
+      r.arrival_us = q.inv.arrival_us;
+      r.memory_mb = functions_[q.inv.function].memory_mb;
+      r.cpu_cores = cpu_admission_ ? static_cast<double>(fn_millicores_[q.inv.function]) / 1000.0 : 0.0;
+      r.warm = cluster_.idle_containers(node, q.inv.function) > 0;
+      r.busy_same = busy_same_[row + q.inv.function];
+      pending_.push_back(r);
+    }
+    policy::NodeCapacity cap;
+    cap.available_mb = ns.free_mb() + cluster_.evictable_mb(node) + cluster_.pinned_mb(node);
+    if (cpu_admission_)
+      cap.available_cores = static_cast<double>(node_millicores_ - alloc_millicores_[node]) / 1000.0;
+    else
+      cap.available_cores = shares() ? std::numeric_limits<double>::infinity() : ns.cores - ns.busy_cores;
+    const std::vector<std::size_t> chosen = scheduler_->select(pending_, cap, now_);
+    ++result_.scheduler_decisions;
+    started_.assign(queue.size(), 0);
+    std::size_t started = 0;
+    for (std::size_t i : chosen) {
+      if (i >= queue.size() || started_[i])
+        throw std::logic_error("scheduler '" + std::string(scheduler_->name()) + "' chose request " +
+                               std::to_string(i) + " of " + std::to_string(queue.size()) + " (out of range or twice)");
+      if (!try_start(node, queue[i].inv)) break;
+      started_[i] = 1;
+      ++started;
+    }
+    if (started == 0 && ns.busy_cores == 0 && try_start(node, queue.front().inv)) {
+      started_[0] = 1;
+      started = 1;
+    }
+    if (started == 0) return;
+    std::size_t k = 0;
+    std::erase_if(queue, [&](const Queued&) { return started_[k++] != 0; });
+    ns.queued -= static_cast<std::int32_t>(started);
+  }
+
+  // ---- Pool manager (policy/pool_manager.h) ----
+
+  void pool_tick() {
+    for (const policy::PoolAction& a : pool_->on_tick(cluster_, now_)) {
+      if (a.node >= cluster_.nodes().size() || a.function >= functions_.size() || a.prewarm < 0 || a.terminate < 0)
+        throw std::logic_error("pool manager '" + std::string(pool_->name()) + "' asked for function " +
+                               std::to_string(a.function) + " on node " + std::to_string(a.node) + " (prewarm " +
+                               std::to_string(a.prewarm) + ", terminate " + std::to_string(a.terminate) + ")");
+      for (std::int32_t i = 0; i < a.terminate; ++i) {
+        const auto id = cluster_.take_oldest_idle(a.node, a.function);
+        if (!id) break;
+        keepalive_->on_evict(cluster_.container(*id), /*pressure=*/false, now_);
+        destroy(*id);
+        ++result_.pool_terminations;
+      }
+      for (std::int32_t i = 0; i < a.prewarm && pool_prewarm(a.node, functions_[a.function]); ++i) {
+      }
+    }
+    const Micros next = now_ + pool_->tick_interval();
+    if (!arrivals_done_ || next <= end_) events_.push(next, EventType::kPoolTick);
+  }
+
+  // A background cold start of `fn` on `node` (free memory only: a prewarm evicts nothing); nobody waits for it.
+  bool pool_prewarm(NodeId node, const FunctionSpec& fn) {
+    if (cluster_.node(node).free_mb() < fn.memory_mb) return false;
+    const ContainerId id = cluster_.create(node, fn.id, fn.runtime, fn.memory_mb, ContainerState::kStarting);
+    ++result_.containers_created;
+    ++result_.pool_prewarms;
+    const Micros startup = contention_.begin(node, now_, fn.cold_start_us);
+    events_.push(now_ + startup, EventType::kPoolReady, id, cluster_.container(id).generation);
+    return true;
+  }
+
+  // A prewarmed container finished starting: idle (prewarmed) under the keep-alive policy's expiry; the
+  // node's queue may use it.
+  void pool_ready(ContainerId id, std::uint32_t generation) {
+    model::Container& c = cluster_.container(id);
+    if (c.generation != generation || c.state != ContainerState::kStarting) return;
+    const FunctionSpec& fn = functions_[c.function];
+    const policy::IdleDecision d = keepalive_->on_idle(c, fn, now_);
+    if (d.expires_us <= now_) {
+      keepalive_->on_evict(c, /*pressure=*/false, now_);
+      destroy(id);
+      ++result_.expirations;
+      return;
+    }
+    cluster_.put_idle(id, ContainerState::kPrewarmed, d.priority);
+    schedule_expiry(id, d.expires_us);
+    if (!queues_[c.node].empty()) drain(c.node);
   }
 
   // ---- Scaling path (a ScalingPolicy decides container counts and slots; policy/scaling.h) ----
@@ -975,6 +1188,19 @@ class Engine {
   std::unique_ptr<policy::PrewarmPolicy> prewarm_;
   std::unique_ptr<policy::ScalingPolicy> scaling_;     // null: one invocation per container (OpenWhisk)
   std::unique_ptr<ScalingState> scaling_state_;        // with scaling_ only
+  std::unique_ptr<policy::RequestScheduler> scheduler_;  // null: the node queues drain oldest first (fifo)
+  std::unique_ptr<policy::PoolManager> pool_owned_;
+  policy::PoolManager* pool_ = nullptr;                  // pool_owned_ or the config's test instance
+  bool sched_path_ = false;     // node queues drained by scheduler_
+  bool cpu_admission_ = false;  // SimConfig::cpu_admission as resolved
+  bool hooks_ = false;          // a scheduler other than fifo or a pool manager listens
+  Micros queue_timeout_ = 0;    // 0: never
+  std::int64_t node_millicores_ = 0;
+  std::vector<std::int64_t> fn_millicores_;     // function → CPU allocation (cpu_admission_ only)
+  std::vector<std::int64_t> alloc_millicores_;  // node → allocations of its running requests
+  std::vector<std::int32_t> busy_same_;         // node × function → its running requests (sched_path_ only)
+  std::vector<policy::PendingRequest> pending_;  // scratch for schedule_node
+  std::vector<char> started_;
   std::vector<policy::ContainerLoad> loads_;           // scratch for admissions
   // Invocations running in containers with a CPU quota, by job number (their latency is known at the end).
   struct RunningJob {

@@ -18,18 +18,27 @@
 // the node's CPU): invocations wait in a per-function buffer instead of node queues,
 // containers start in the background as the policy asks and are retired by its ticks
 // (docs/autoscaling.md). Without one (scaling "none"), the path above, unchanged.
+// Request scheduling (SimConfig::scheduler, policy/request_scheduler.h): with `fifo` (the default) the
+// node queue drains as above. Any other scheduler decides which of a node's waiting requests start
+// whenever capacity may have appeared there (an arrival, a completion, a prewarm ready), as its contract
+// says; the node then also admits by CPU allocation and drops requests that waited past the queue
+// timeout (see cpu_admission and queue_timeout_us). A pool manager (SimConfig::pool_manager,
+// policy/pool_manager.h) is asked every tick which containers to prewarm (a background cold start on
+// free memory) or terminate (idle ones, idle longest first). Neither applies to the scaling path.
 // Virtual time only; deterministic given the workload, the config and the seed.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "model/time.h"
 #include "policy/cpu_shares.h"
+#include "policy/pool_manager.h"
 #include "sim/latency_timeline.h"
 #include "sim/metrics.h"
 #include "trace/workload.h"
@@ -41,6 +50,10 @@ namespace hearth::sim {
 // (docs/calibration.md, "Cold-start contention").
 inline constexpr model::Micros kDefaultColdContentionUs = 110 * model::kMicrosPerMilli;
 inline constexpr std::int32_t kColdContentionCalibrationCores = 2;  // that machine's cores
+// SimConfig::queue_timeout_us's default with a scheduler other than fifo.
+inline constexpr model::Micros kDefaultSchedulerQueueTimeoutUs = 60 * model::kMicrosPerSecond;
+// §IV of the Incendio paper: a function's CPU allocation is one core per 512 MB of memory.
+inline constexpr model::MegaBytes kMegaBytesPerCore = 512;
 
 struct SimConfig {
   std::uint32_t nodes = 1;
@@ -51,6 +64,28 @@ struct SimConfig {
   std::string keepalive = "openwhisk";
   std::string prewarm = "openwhisk";
   std::string scaling = "none";  // autoscaler spec (policy/scaling.h); none = one invocation per container
+  // A node's request scheduler (policy/request_scheduler.h; `hearth policies`). fifo: the queue drains
+  // oldest first, exactly as before schedulers existed.
+  std::string scheduler = "fifo";
+  // The pool manager (policy/pool_manager.h): none, or a spec make_pool_manager knows.
+  std::string pool_manager = "none";
+  // Admission by CPU allocation: a request starts only while the CPU allocations of its node's running
+  // requests plus its own stay within the node's cores; a function's allocation is its memory / 512 MB
+  // cores (§IV of the Incendio paper: 512 MB ↔ 1 core), at most the node's cores. A node running nothing
+  // starts its oldest request regardless. Unset: on with a scheduler other than fifo, off with fifo.
+  std::optional<bool> cpu_admission;
+  // A request waiting in a node's queue longer than this is dropped (DropReason::kTimeout) when the node
+  // next schedules. 0 = never. Unset: 60 s (OpenWhisk's default action time limit: a client has given up by
+  // then) with a scheduler other than fifo, never with fifo. Setting either of these two with fifo runs
+  // fifo through the scheduler path too (same admission and timeout for every scheduler compared).
+  std::optional<model::Micros> queue_timeout_us;
+  // Modelled time to destroy a container (the Function Info Table's Term, reported to the scheduler and the
+  // pool manager): this fraction of its function's cold start. Default: the Incendio paper's Fig. 4
+  // (Java hello on OpenWhisk: termination 2,401 ms against initialisation 4,023 ms). Its memory is freed
+  // at once (the simulator does not hold it during termination).
+  double termination_fraction = 2401.0 / 4023.0;
+  // Tests: a pool manager to use instead of building one from `pool_manager` (not owned; outlives the run).
+  policy::PoolManager* pool_manager_instance = nullptr;
   // Scaling path, HyperFaaS container sharing: a container the policy asks for first borrows a worker of
   // another function's ready container (same runtime, at least its memory, one guest per host) on a
   // node with a spare core: it starts after the function's init only (a generic worker specialised),
@@ -113,6 +148,9 @@ struct SimResult {
   std::array<std::uint64_t, 4> admissions_by_phase{};  // scaling path: invocations admitted, by policy phase
   std::int32_t max_slots_used = 0;   // scaling path: the most invocations one container ran at once
   std::uint64_t shared_starts = 0;   // scaling path: containers started on a borrowed worker (share_containers)
+  std::uint64_t pool_prewarms = 0;      // containers a pool manager prewarmed
+  std::uint64_t pool_terminations = 0;  // idle containers a pool manager terminated
+  std::uint64_t scheduler_decisions = 0;  // scheduler path: times a node's scheduler was asked
   // The placement policy's decision counts by kind (PlacementPolicy::decision_counts; empty if it keeps none).
   std::vector<std::pair<std::string, std::uint64_t>> placement_decisions;
   LatencyTimeline timeline;          // filled when SimConfig::timeline is enabled

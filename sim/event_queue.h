@@ -22,6 +22,8 @@ enum class EventType : std::uint8_t {
   kCpuEnter,        // processor sharing: a job's start-up and waiting are over; a: job
   kCpuDone,         // processor sharing: a node's next job may finish; a: node
   kActiveSample,    // per-second sample of the nodes' active memory
+  kPoolTick,        // pool manager tick
+  kPoolReady,       // a pool manager's prewarm finished its cold start; a: container, b: generation
 };
 
 struct Event {
