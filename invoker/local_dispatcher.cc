@@ -177,11 +177,9 @@ void LocalDispatcher::build_policies() {
   keepalive_ = policy::make_keepalive(config_.keepalive, ctx);
   prewarm_ = policy::make_prewarm(config_.prewarm, ctx);
   scaling_ = policy::make_scaling(config_.scaling, ctx);
-  // TODO(merge incendio-scheduler / incendio-policy): policy::make_request_scheduler, make_pool_manager.
-  if (!scheduler_ && config_.scheduler != "fifo")
-    throw std::invalid_argument("unknown request scheduler '" + config_.scheduler + "' (hearth policies lists them)");
+  if (!scheduler_ && config_.scheduler != "fifo") scheduler_ = policy::make_request_scheduler(config_.scheduler, ctx);
   if (!pool_manager_ && config_.pool_manager != "none")
-    throw std::invalid_argument("unknown pool manager '" + config_.pool_manager + "' (hearth policies lists them)");
+    pool_manager_ = policy::make_pool_manager(config_.pool_manager, ctx);
   if (scheduler_ && scheduler_->name() == "fifo") scheduler_.reset();  // fifo: the arrival-order path
   if (scaling_ && (scheduler_ || pool_manager_))
     throw std::invalid_argument("--scaling " + config_.scaling +
@@ -558,7 +556,12 @@ void LocalDispatcher::destroy(DoomedList& doomed) {
 }
 
 double LocalDispatcher::cpu_allocation(model::FunctionId fn) const {
-  return static_cast<double>(functions_[fn].memory_mb) / 512.0;
+  // As the simulator's CPU admission (sim/engine.cc): whole millicores, at most the invoker's cores (so
+  // a function larger than that still runs, alone).
+  constexpr model::MegaBytes kMegaBytesPerCore = 512;
+  const std::int64_t millicores = std::min<std::int64_t>(std::int64_t{config_.concurrency} * 1000,
+                                                         functions_[fn].memory_mb * 1000 / kMegaBytesPerCore);
+  return static_cast<double>(millicores) / 1000.0;
 }
 
 bool LocalDispatcher::claim_for(model::NodeId node, const Queued& q, bool force, Claim& claim, DoomedList& evicted) {

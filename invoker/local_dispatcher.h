@@ -253,7 +253,7 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   // readings exist (lock held).
   void observe_completion(model::FunctionId fn, model::StartKind kind, const net::ActivationRecord& rec,
                           const std::optional<ResourceUsage>& before, const std::optional<ResourceUsage>& after);
-  // A function's CPU allocation in cores: its memory / 512 MB (§IV's normalisation).
+  // A function's CPU allocation in cores: its memory / 512 MB (§IV's normalisation), at most the invoker's.
   double cpu_allocation(model::FunctionId fn) const;
   // The pool manager's tick (lock held on entry and exit; starts containers without it).
   void pool_manager_tick(std::unique_lock<std::mutex>& lock, DoomedList& terminated);
