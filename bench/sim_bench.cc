@@ -7,6 +7,7 @@
 //   build/sim_bench                       # all presets and scaling policies
 //   build/sim_bench --benchmark_filter=ttl        # ttl (default CPU model) against ttl_fifo: issue 10's cost
 //   build/sim_bench --benchmark_filter=scaling
+//   build/sim_bench --benchmark_filter='ttl$|incendio'   # Incendio's presets (scheduler path) against ttl
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 
@@ -63,6 +64,8 @@ void BM_Simulate(benchmark::State& state, const std::string& preset_name, const 
   config.keepalive = preset->keepalive;
   config.prewarm = preset->prewarm;
   config.cpu_weights = preset->cpu_weights;  // as `hearth sim --preset` runs it
+  config.scheduler = preset->scheduler;
+  config.pool_manager = preset->pool_manager;
   config.scaling = scaling;
   config.cpu_model = cpu.model;
   if (!cpu.contention) config.cold_contention_us = 0;
@@ -112,6 +115,10 @@ BENCHMARK_CAPTURE(BM_Simulate, hybrid_histogram, std::string("hybrid-histogram")
     ->Iterations(3)
     ->UseRealTime();
 BENCHMARK_CAPTURE(BM_Simulate, openwhisk, std::string("openwhisk"))
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_Simulate, incendio_wo_p, std::string("incendio-wo-p"))
     ->Unit(benchmark::kMillisecond)
     ->Iterations(3)
     ->UseRealTime();

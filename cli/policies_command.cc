@@ -1,6 +1,8 @@
 // `hearth policies`: every policy with its parameters, and the presets.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
+#include <vector>
 
 #include "cli/commands.h"
 #include "policy/registry.h"
@@ -12,7 +14,11 @@ Action add_policies_command(CLI::App& app) {
   return [] {
     policy::PolicyKind last = policy::PolicyKind::kPrewarm;
     bool first = true;
-    for (const policy::PolicyInfo& p : policy::all_policies()) {
+    // By kind (schedulers registered from outside hearth_policy come last in all_policies()).
+    std::vector<policy::PolicyInfo> policies = policy::all_policies();
+    std::stable_sort(policies.begin(), policies.end(),
+                     [](const auto& a, const auto& b) { return a.kind < b.kind; });
+    for (const policy::PolicyInfo& p : policies) {
       if (first || p.kind != last) {
         std::printf("%s%s policies (--%s NAME[:ARG][,key=value...])\n", first ? "" : "\n",
                     policy::policy_kind_name(p.kind), policy::policy_kind_name(p.kind));
@@ -27,6 +33,8 @@ Action add_policies_command(CLI::App& app) {
     for (const policy::Preset& p : policy::all_presets()) {
       std::printf("  %-18s placement=%s keepalive=%s prewarm=%s", p.name.c_str(), p.placement.c_str(),
                   p.keepalive.c_str(), p.prewarm.c_str());
+      if (p.scheduler != "fifo") std::printf(" scheduler=%s", p.scheduler.c_str());
+      if (p.pool_manager != "none") std::printf(" pool-manager=%s", p.pool_manager.c_str());
       if (p.memory_min_mb > 0 || p.memory_max_mb > 0)
         std::printf(" memory=%lld-%lldMB", static_cast<long long>(p.memory_min_mb), static_cast<long long>(p.memory_max_mb));
       if (p.cpu_weights != policy::CpuWeights::kEqual)

@@ -32,6 +32,7 @@ struct SimFlags {
   WorkloadFlags workload;
   std::string preset;
   std::string placement, keepalive, prewarm;
+  std::string scheduler, pool_manager;  // empty: the preset's (fifo, none without one)
   std::string compare;
   std::vector<std::string> compare_placements;  // one run per placement spec, the rest as resolved
   std::string scaling = "none";
@@ -60,6 +61,7 @@ std::vector<std::string> split_commas(const std::string& s) {
 // One run: a preset (or none) overridden by explicit --placement/--keepalive/--prewarm.
 struct RunSpec {
   std::string name, placement, keepalive, prewarm;
+  std::string scheduler = "fifo", pool_manager = "none";
   std::string scaling = "none";
   model::MegaBytes memory_min_mb = 0, memory_max_mb = 0;  // the preset's action memory limits
   policy::CpuWeights cpu_weights = policy::CpuWeights::kEqual;  // the preset's, or --cpu-weights
@@ -78,9 +80,14 @@ RunSpec resolve(const std::string& preset_name, const SimFlags& f) {
     spec.memory_min_mb = p->memory_min_mb;
     spec.memory_max_mb = p->memory_max_mb;
     spec.cpu_weights = p->cpu_weights;
+    spec.scheduler = p->scheduler;
+    spec.pool_manager = p->pool_manager;
   }
   if (!f.cpu_weights.empty()) spec.cpu_weights = *policy::parse_cpu_weights(f.cpu_weights);
-  const bool overridden = !f.placement.empty() || !f.keepalive.empty() || !f.prewarm.empty();
+  const bool overridden = !f.placement.empty() || !f.keepalive.empty() || !f.prewarm.empty() ||
+                          !f.scheduler.empty() || !f.pool_manager.empty();
+  if (!f.scheduler.empty()) spec.scheduler = f.scheduler;
+  if (!f.pool_manager.empty()) spec.pool_manager = f.pool_manager;
   if (!f.placement.empty()) spec.placement = f.placement;
   if (!f.keepalive.empty()) spec.keepalive = f.keepalive;
   if (!f.prewarm.empty()) spec.prewarm = f.prewarm;
@@ -126,6 +133,8 @@ sim::SimResult run_one(const SimFlags& f, const RunSpec& spec, trace::BurstWindo
   config.keepalive = spec.keepalive;
   config.prewarm = spec.prewarm;
   config.scaling = spec.scaling;
+  config.scheduler = spec.scheduler;
+  config.pool_manager = spec.pool_manager;
   config.memory_min_mb = spec.memory_min_mb;
   config.memory_max_mb = spec.memory_max_mb;
   config.cpu_weights = spec.cpu_weights;
@@ -263,6 +272,28 @@ Action add_sim_command(CLI::App& app) {
   cmd->add_option("--placement", flags->placement, "Placement policy spec (see `hearth policies`)");
   cmd->add_option("--keepalive", flags->keepalive, "Keep-alive policy spec");
   cmd->add_option("--prewarm", flags->prewarm, "Prewarm policy spec (none, openwhisk)");
+  cmd->add_option("--scheduler", flags->scheduler,
+                  "A node's request scheduler: fifo (default), greedy, exact, incendio[:priority=param2,solver=greedy,"
+                  "slo=500ms,slo-fraction=0.3] (see `hearth policies`; docs/incendio.md)");
+  cmd->add_option("--pool-manager", flags->pool_manager,
+                  "Pool manager spec: none (default) or one of `hearth policies` (prewarms and terminates on a tick)");
+  cmd->add_option_function<std::string>(
+         "--cpu-admission",
+         [flags](const std::string& v) { flags->config.cpu_admission = v == "on"; },
+         "on: a node starts a request only while the CPU allocations (memory / 512 MB cores) of its running "
+         "requests fit its cores; default: on with a scheduler other than fifo, off with fifo")
+      ->check(CLI::IsMember({"on", "off"}));
+  cmd->add_option_function<std::string>(
+         "--queue-timeout",
+         [flags](const std::string& v) { flags->config.queue_timeout_us = model::parse_duration(v, model::kMicrosPerMilli); },
+         "Drop a request that waited this long in its node's queue (e.g. 60s; 0 = never); default: 60s with a "
+         "scheduler other than fifo, never with fifo");
+  cmd->add_option_function<double>(
+         "--measure-from-min",
+         [flags](double min) { flags->config.measure_from_us = static_cast<model::Micros>(min * model::kMicrosPerMinute); },
+         "Held-out evaluation: replay the whole trace but count only invocations arriving from this minute on "
+         "(the policies learn from the ones before)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--compare", flags->compare, "Comma-separated presets to run side by side");
   cmd->add_option("--compare-placements", flags->compare_placements,
                   "Placement specs to run side by side (space-separated; keep-alive and prewarm from --preset "

@@ -1,5 +1,6 @@
 #include "policy/registry.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -209,17 +210,17 @@ std::vector<PolicyInfo>& policy_list() {
       {PolicyKind::kScheduler, "fifo", "oldest first while it fits (a node's queue drains from its head)", {}},
       {PolicyKind::kScheduler, "greedy",
        "Incendio knapsack (Eqs. 5-7) by priority density: priority / (memory/M + cores/V), no SLO guard",
-       {{"priority", PT::kString, "param2", "priority model spec (param1..param5, linear:.., loglinear:..)"},
+       {{"priority", PT::kString, "param2", "priority model spec: param1..param5, or linear:/loglinear: with ; between weights"},
         {"timeout", PT::kDuration, "0", "T of Eq. 6: requests that waited longer are not chosen (0 = none)"}}},
       {PolicyKind::kScheduler, "exact",
        "Incendio knapsack (Eqs. 5-7) solved exactly: branch and bound over function groups, no SLO guard",
-       {{"priority", PT::kString, "param2", "priority model spec (param1..param5, linear:.., loglinear:..)"},
+       {{"priority", PT::kString, "param2", "priority model spec: param1..param5, or linear:/loglinear: with ; between weights"},
         {"timeout", PT::kDuration, "0", "T of Eq. 6: requests that waited longer are not chosen (0 = none)"},
         {"budget", PT::kInt, "1000000", "branch-and-bound nodes per decision; past it the best found (>= greedy)"}}},
       {PolicyKind::kScheduler, "incendio",
        "Incendio scheduler without learning: SLO guard first (max(slo, slo-fraction x cold start)), the rest "
        "by the knapsack of Eqs. 5-7 over the priority model of its Function Info Table",
-       {{"priority", PT::kString, "param2", "priority model spec (param1..param5, linear:.., loglinear:..)"},
+       {{"priority", PT::kString, "param2", "priority model spec: param1..param5, or linear:/loglinear: with ; between weights"},
         {"solver", PT::kString, "greedy", "greedy or exact"},
         {"slo", PT::kDuration, "500ms", "default SLO on the wait (arrival to start)"},
         {"slo-fraction", PT::kDouble, "0.3", "adaptive SLO: this fraction of the function's cold start"},
@@ -284,7 +285,9 @@ std::unique_ptr<RequestScheduler> make_request_scheduler(std::string_view text, 
       c.slo = SloGuardConfig{p.get_duration("slo"), p.get_double("slo-fraction"), p.get_double("slo-approach")};
     std::unique_ptr<PriorityModel> model;
     try {
-      model = make_priority_model(p.get_string("priority"));
+      std::string priority = p.get_string("priority");  // ',' separates this spec's own parameters
+      std::replace(priority.begin(), priority.end(), ';', ',');
+      model = make_priority_model(priority);
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument("scheduler '" + spec.name + "': priority: " + e.what());
     }
@@ -449,6 +452,12 @@ const std::vector<Preset>& all_presets() {
       {"hybrid-histogram", "Shahrad et al. hybrid histogram keep-alive + pre-loading, OpenWhisk placement",
        "openwhisk", "hybrid-histogram", "none"},
       {"lru", "keep everything until memory pressure, evict least recently used", "openwhisk", "lru", "none"},
+      {"native", "the Incendio paper's Native baseline (OpenWhisk: LRU eviction, 10-minute TTL, fifo queue)",
+       "openwhisk", "ttl:10m", "none"},
+      {"incendio-wo-p",
+       "Incendio without its predictor (ablation): Incendio's scheduler (SLO guard + greedy knapsack over param2), "
+       "LRU eviction and a fixed 10-minute keep-alive",
+       "openwhisk", "ttl:10m", "none", 0, 0, CpuWeights::kEqual, "incendio"},
   };
   return presets;
 }

@@ -68,7 +68,7 @@ using RequestSchedulerFactory =
     std::function<std::unique_ptr<RequestScheduler>(const PolicySpec& spec, const PolicyContext& ctx)>;
 void register_request_scheduler(PolicyInfo info, RequestSchedulerFactory factory);
 
-// Presets: named bundles of the three specs (`--preset openwhisk`).
+// Presets: named bundles of the specs (`--preset openwhisk`).
 struct Preset {
   std::string name;
   std::string summary;
@@ -82,6 +82,8 @@ struct Preset {
   // How the simulator's processor sharing weighs invocations (policy/cpu_shares.h): OpenWhisk's presets
   // give Docker's --cpu-shares in proportion to memory, as OpenWhisk's invoker does; the others equal.
   CpuWeights cpu_weights = CpuWeights::kEqual;
+  std::string scheduler = "fifo";     // a node's request scheduler (make_request_scheduler)
+  std::string pool_manager = "none";  // make_pool_manager
 };
 const std::vector<Preset>& all_presets();
 const Preset* find_preset(std::string_view name);

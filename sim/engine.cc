@@ -96,6 +96,8 @@ class Engine {
     if (scaling_) scaling_state_ = std::make_unique<ScalingState>(functions_.size());
     init_scheduling(ctx);
     result_.metrics = Metrics(functions_.size(), config.series_interval_us);
+    if (config.measure_from_us < 0) throw std::invalid_argument("measure-from must be 0 or positive");
+    result_.metrics.set_measure_from(config.measure_from_us);
     result_.timeline = LatencyTimeline(config.timeline, functions_.size());
     if (result_.timeline.enabled()) {
       window_marks_left_ = 2;
@@ -141,6 +143,7 @@ class Engine {
     if (window_marks_left_ == 1) close_window();  // the window outlasts the run: count it up to the end
 
     result_.end_us = end_;
+    result_.warm_benefit_s = warm_benefit_us_ / model::kMicrosPerSecond;
     result_.total_memory_gb_s = cluster_.used_mb_us() / 1024.0 / model::kMicrosPerSecond;
     result_.idle_memory_gb_s = cluster_.idle_mb_us() / 1024.0 / model::kMicrosPerSecond;
     result_.peak_memory_mb = cluster_.peak_used_mb();
@@ -505,6 +508,8 @@ class Engine {
   // duration (sim/latency_timeline.h): wait + start-up + stretch (run − exec).
   void record_start(const Invocation& inv, StartKind kind, Micros start, Micros startup, Micros run) {
     result_.metrics.record_start(inv, kind, start, startup, run);
+    if (kind != StartKind::kCold && inv.arrival_us >= config_.measure_from_us)
+      warm_benefit_us_ += static_cast<double>(std::max<Micros>(functions_[inv.function].cold_start_us - startup, 0));
     if (hooks_) {
       const Micros end = start + startup + run;
       if (scheduler_) scheduler_->on_completed(inv, functions_[inv.function], kind, startup, run, end);
@@ -1227,6 +1232,7 @@ class Engine {
   bool arrivals_done_ = false;
   std::uint64_t busy_ = 0;
   double balance_sum_ = 0;
+  double warm_benefit_us_ = 0;
   std::uint64_t balance_samples_ = 0;
 };
 

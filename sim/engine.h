@@ -84,6 +84,9 @@ struct SimConfig {
   // (Java hello on OpenWhisk: termination 2,401 ms against initialisation 4,023 ms). Its memory is freed
   // at once (the simulator does not hold it during termination).
   double termination_fraction = 2401.0 / 4023.0;
+  // Held-out evaluation: invocations arriving before this are replayed (the policies learn from them) but
+  // not counted in the metrics (Metrics::set_measure_from) nor in warm_benefit_s. 0: count everything.
+  model::Micros measure_from_us = 0;
   // Tests: a pool manager to use instead of building one from `pool_manager` (not owned; outlives the run).
   policy::PoolManager* pool_manager_instance = nullptr;
   // Scaling path, HyperFaaS container sharing: a container the policy asks for first borrows a worker of
@@ -151,6 +154,9 @@ struct SimResult {
   std::uint64_t pool_prewarms = 0;      // containers a pool manager prewarmed
   std::uint64_t pool_terminations = 0;  // idle containers a pool manager terminated
   std::uint64_t scheduler_decisions = 0;  // scheduler path: times a node's scheduler was asked
+  // Σ over warm and prewarm starts of (the function's cold start − the start-up paid): the Incendio paper's
+  // total latency benefit (Table III), seconds.
+  double warm_benefit_s = 0;
   // The placement policy's decision counts by kind (PlacementPolicy::decision_counts; empty if it keeps none).
   std::vector<std::pair<std::string, std::uint64_t>> placement_decisions;
   LatencyTimeline timeline;          // filled when SimConfig::timeline is enabled

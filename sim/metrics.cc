@@ -22,6 +22,7 @@ SeriesPoint& Metrics::point(model::Micros at_us) {
 
 void Metrics::record_start(const model::Invocation& inv, model::StartKind kind, model::Micros start_us,
                            model::Micros startup_us, model::Micros run_us) {
+  if (inv.arrival_us < measure_from_us_) return;
   const model::Micros wait_us = start_us - inv.arrival_us;
   const model::Micros latency_us = wait_us + startup_us + run_us;
   ++invocations_;
@@ -57,9 +58,9 @@ double Metrics::max_throughput_10s() const {
 }
 
 void Metrics::record_drop(const model::Invocation& inv, model::DropReason reason) {
+  if (inv.arrival_us < measure_from_us_) return;
   ++invocations_;
   ++drops_[static_cast<int>(reason)];
-  (void)inv;
 }
 
 void Metrics::record_memory(model::Micros at_us, double used_mb, double idle_mb, double balance) {

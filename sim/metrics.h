@@ -33,6 +33,10 @@ struct FunctionStats {
 class Metrics {
  public:
   Metrics(std::size_t functions, model::Micros interval_us);
+  // Invocations arriving before this are not counted by record_start / record_drop (a held-out
+  // evaluation: the run before it warms the policies up). record_completion counts every completion.
+  void set_measure_from(model::Micros from_us) { measure_from_us_ = from_us; }
+  model::Micros measure_from_us() const { return measure_from_us_; }
 
   // An invocation started at `start_us` after `startup_us` of start-up and ran for `run_us` (its trace
   // duration, or longer where it shared the CPU); the 4-argument form runs for inv.exec_us.
@@ -80,6 +84,7 @@ class Metrics {
   SeriesPoint& point(model::Micros at_us);
 
   model::Micros interval_us_;
+  model::Micros measure_from_us_ = 0;
   std::uint64_t invocations_ = 0;
   std::uint64_t started_ = 0;
   std::uint64_t completed_ = 0;

@@ -95,6 +95,12 @@ nlohmann::ordered_json to_json(const NamedResult& nr) {
   }
   j["dropped_by_reason"] = reasons;
   j["containers_created"] = r.containers_created;
+  j["warm_benefit_s"] = r.warm_benefit_s;
+  if (r.scheduler_decisions > 0) j["scheduler_decisions"] = r.scheduler_decisions;
+  if (r.pool_prewarms > 0 || r.pool_terminations > 0) {
+    j["pool_prewarms"] = r.pool_prewarms;
+    j["pool_terminations"] = r.pool_terminations;
+  }
   j["evictions"] = r.evictions;
   j["expirations"] = r.expirations;
   j["simulated_seconds"] = static_cast<double>(r.end_us) / model::kMicrosPerSecond;

@@ -5,6 +5,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "policy/registry.h"
 #include "policy/request_schedulers.h"
 #include "policy/slo_guard.h"
 
@@ -152,6 +153,53 @@ TEST(KnapsackScheduler, AnUrgentRequestThatDoesNotFitBlocksTheRest) {
   const std::vector<PendingRequest> q = {req(1, 0, 0, 1024, 1), req(2, 1, millis(500), 128, 1)};
   EXPECT_TRUE(s.select(q, {600, 4}, millis(500)).empty());
   EXPECT_EQ(s.select(q, {1024, 4}, millis(500)), (std::vector<std::size_t>{0}));
+}
+
+TEST(SchedulerRegistry, BuildsEverySchedulerByNameAndRefusesBadSpecs) {
+  PolicyContext ctx;
+  for (const char* spec : {"fifo", "greedy", "exact", "incendio", "incendio:priority=param4,solver=exact,slo=1s",
+                           "greedy:priority=linear:init=0.5;exec=0.5"})
+    EXPECT_NE(make_request_scheduler(spec, ctx), nullptr) << spec;
+  EXPECT_EQ(make_request_scheduler("incendio", ctx)->name(), "incendio");
+  const auto message = [&](const char* spec) {
+    try {
+      make_request_scheduler(spec, ctx);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message("incendio:solver=magic").find("solver 'magic'"), std::string::npos);
+  EXPECT_NE(message("greedy:priority=param9").find("scheduler 'greedy': priority"), std::string::npos);
+  EXPECT_NE(message("incendio:slo-fraction=2").find("slo-fraction"), std::string::npos);
+  EXPECT_NE(message("lottery").find("unknown scheduler policy 'lottery'"), std::string::npos);
+  EXPECT_NE(message("exact:budget=0").find("budget"), std::string::npos);
+}
+
+// A scheduler registered from outside hearth_policy (as the CRL's library does): listed, its spec parsed
+// against its parameters, built by make_request_scheduler.
+TEST(SchedulerRegistry, AnOutsideSchedulerRegistersByName) {
+  static std::string seen;
+  register_request_scheduler(
+      PolicyInfo{PolicyKind::kScheduler, "test-outside", "a test's scheduler", {{"model", ParamType::kString, "m0", "dir"}}},
+      [](const PolicySpec& spec, const PolicyContext&) -> std::unique_ptr<RequestScheduler> {
+        seen = spec.params.get_string("model");
+        return std::make_unique<FifoScheduler>();
+      });
+  bool listed = false;
+  for (const PolicyInfo& p : all_policies()) listed |= p.kind == PolicyKind::kScheduler && p.name == "test-outside";
+  EXPECT_TRUE(listed);
+  EXPECT_NE(make_request_scheduler("test-outside:model=/tmp/m1", PolicyContext{}), nullptr);
+  EXPECT_EQ(seen, "/tmp/m1");
+  EXPECT_THROW(make_request_scheduler("test-outside:depth=3", PolicyContext{}), std::invalid_argument);
+  // Names are unique, and only schedulers register here.
+  const auto factory = [](const PolicySpec&, const PolicyContext&) -> std::unique_ptr<RequestScheduler> {
+    return std::make_unique<FifoScheduler>();
+  };
+  EXPECT_THROW(register_request_scheduler(PolicyInfo{PolicyKind::kScheduler, "greedy", "", {}}, factory),
+               std::invalid_argument);
+  EXPECT_THROW(register_request_scheduler(PolicyInfo{PolicyKind::kKeepAlive, "x", "", {}}, factory),
+               std::invalid_argument);
 }
 
 }  // namespace

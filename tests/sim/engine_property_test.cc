@@ -40,6 +40,15 @@ RandomCase random_case() {
   c.config.placement = p.placement;
   c.config.keepalive = p.keepalive;
   c.config.prewarm = p.prewarm;
+  c.config.scheduler = p.scheduler;
+  c.config.pool_manager = p.pool_manager;
+  // Any request scheduler (the scheduler path: CPU admission, queue timeout) a third of the time.
+  if (*rc::gen::inRange(0, 3) == 0) {
+    static const char* const schedulers[] = {"fifo", "greedy", "exact:budget=50", "incendio",
+                                             "incendio:solver=exact,priority=param4,slo=50ms"};
+    c.config.scheduler = schedulers[*rc::gen::inRange(0, 5)];
+    c.config.queue_timeout_us = *rc::gen::inRange(0, 3) * model::seconds(10);
+  }
   c.config.nodes = *rc::gen::inRange(1u, 5u);
   c.config.node_memory_mb = *rc::gen::inRange<model::MegaBytes>(300, 2000);
   c.config.node_cores = *rc::gen::inRange(1, 4);
@@ -61,6 +70,9 @@ RandomCase random_case() {
 // A random case under a random scaling policy (none, knative, hyperfaas, hpa) with random parameters.
 RandomCase random_scaling_case() {
   RandomCase c = random_case();
+  c.config.scheduler = "fifo";  // schedulers and pool managers are for the one-invocation-per-container path
+  c.config.pool_manager = "none";
+  c.config.queue_timeout_us.reset();
   const int kind = *rc::gen::inRange(0, 4);
   const std::string tick = std::to_string(*rc::gen::inRange(1, 5)) + "s";
   if (kind == 0) {
