@@ -47,8 +47,26 @@ ResolvedPool resolve(const PoolFlags& f) {
   r.config.placement = f.placement.empty() ? preset->placement : f.placement;
   r.config.keepalive = f.keepalive.empty() ? preset->keepalive : f.keepalive;
   r.config.prewarm = f.prewarm.empty() ? preset->prewarm : f.prewarm;
-  r.config.scheduler = f.scheduler.empty() ? "fifo" : f.scheduler;
-  r.config.pool_manager = f.pool_manager.empty() ? "none" : f.pool_manager;
+  r.config.scheduler = f.scheduler.empty() ? preset->scheduler : f.scheduler;
+  r.config.pool_manager = f.pool_manager.empty() ? preset->pool_manager : f.pool_manager;
+  {  // bad specs fail here, with the flag's name, not later in a spawned invoker
+    policy::PolicyContext ctx;
+    try {
+      policy::make_request_scheduler(r.config.scheduler, ctx);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("--scheduler: ") + e.what());
+    }
+    try {
+      policy::make_pool_manager(r.config.pool_manager, ctx);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("--pool-manager: ") + e.what());
+    }
+    if (f.scaling != "none" && f.scaling != "openwhisk" &&
+        (r.config.scheduler != "fifo" || r.config.pool_manager != "none"))
+      throw std::invalid_argument("--scaling " + f.scaling + " takes no --scheduler or --pool-manager (preset " +
+                                  f.preset + " sets scheduler " + r.config.scheduler + ", pool manager " +
+                                  r.config.pool_manager + ")");
+  }
   r.config.scaling = f.scaling;
   r.config.share_containers = f.share_containers;
   const std::string unsandboxed =

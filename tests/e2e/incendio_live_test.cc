@@ -116,4 +116,16 @@ TEST(IncendioLive, TheIncendioSchedulerStartsTheHighPriorityInvocationFirst) {
   EXPECT_GE(low["start"].get<long>(), high["start"].get<long>() + 250) << low.dump() << "\n" << high.dump();
 }
 
+// A bad spec is refused at start, naming the flag, before any invoker is spawned.
+TEST(IncendioLive, BadSchedulerAndPoolManagerSpecsAreRefusedNamingTheFlag) {
+  hearth::testing::TempDir dir;
+  const auto bad_scheduler = hearth::testing::hearth("up --port 0 --data-dir " + dir.str() + "/a --scheduler knapsack");
+  EXPECT_NE(bad_scheduler.exit_code, 0);
+  EXPECT_NE(bad_scheduler.out.find("--scheduler: unknown scheduler policy 'knapsack'"), std::string::npos)
+      << bad_scheduler.out;
+  const auto bad_pool = hearth::testing::hearth("up --port 0 --data-dir " + dir.str() + "/b --pool-manager warmest");
+  EXPECT_NE(bad_pool.exit_code, 0);
+  EXPECT_NE(bad_pool.out.find("--pool-manager: unknown pool manager 'warmest'"), std::string::npos) << bad_pool.out;
+}
+
 }  // namespace
