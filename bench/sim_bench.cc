@@ -118,6 +118,10 @@ BENCHMARK_CAPTURE(BM_Simulate, openwhisk, std::string("openwhisk"))
     ->Unit(benchmark::kMillisecond)
     ->Iterations(3)
     ->UseRealTime();
+BENCHMARK_CAPTURE(BM_Simulate, incendio, std::string("incendio"))
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
 BENCHMARK_CAPTURE(BM_Simulate, incendio_wo_p, std::string("incendio-wo-p"))
     ->Unit(benchmark::kMillisecond)
     ->Iterations(3)

@@ -22,5 +22,6 @@ Action add_invoker_command(CLI::App& app);     // hearth invoker
 Action add_replay_command(CLI::App& app);      // hearth replay
 Action add_auth_command(CLI::App& app);        // hearth auth [rotate]
 Action add_namespace_command(CLI::App& app);   // hearth namespace create|list
+Action add_incendio_command(CLI::App& app);    // hearth incendio spearman|fit-priority|...
 
 }  // namespace hearth::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   hearth::cli::Action replay = hearth::cli::add_replay_command(app);
   hearth::cli::Action auth = hearth::cli::add_auth_command(app);
   hearth::cli::Action ns = hearth::cli::add_namespace_command(app);
+  hearth::cli::Action incendio = hearth::cli::add_incendio_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("replay")) return replay();
     if (app.got_subcommand("auth")) return auth();
     if (app.got_subcommand("namespace")) return ns();
+    if (app.got_subcommand("incendio")) return incendio();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hearth: %s\n", e.what());
     return 1;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "policy/priority_model.h"
 #include "policy/registry.h"
 
 namespace hearth::cli {
@@ -29,6 +30,9 @@ Action add_policies_command(CLI::App& app) {
       for (const policy::ParamDef& d : p.params)
         std::printf("      %-14s default %-10s %s\n", d.name.c_str(), d.default_value.c_str(), d.help.c_str());
     }
+    std::printf("\npriority models (Incendio; NAME[:key=value,...])\n");
+    for (const policy::PriorityModelInfo& m : policy::all_priority_models())
+      std::printf("  %-18s %s\n", m.name.c_str(), m.summary.c_str());
     std::printf("\npresets (--preset NAME)\n");
     for (const policy::Preset& p : policy::all_presets()) {
       std::printf("  %-18s placement=%s keepalive=%s prewarm=%s", p.name.c_str(), p.placement.c_str(),

@@ -7,10 +7,14 @@
 #include <map>
 #include <stdexcept>
 
+#include "policy/ewma_predictor.h"
+#include "policy/exp_smoothing_predictor.h"
 #include "policy/greedy_dual_keepalive.h"
+#include "policy/hotc_pool_manager.h"
 #include "policy/hpa_scaling.h"
 #include "policy/hybrid_histogram_keepalive.h"
 #include "policy/hyperfaas_scaling.h"
+#include "policy/incendio_pool_manager.h"
 #include "policy/incendio_scheduler.h"
 #include "policy/knative_scaling.h"
 #include "policy/openwhisk_keepalive.h"
@@ -42,7 +46,8 @@ PolicySpec parse(PolicyKind kind, std::string_view text) {
     std::string names;
     for (const PolicyInfo& p : all_policies())
       if (p.kind == kind) names += (names.empty() ? "" : ", ") + p.name;
-    if (kind == PolicyKind::kPrewarm || kind == PolicyKind::kScaling) names += ", none";
+    if (kind == PolicyKind::kPrewarm || kind == PolicyKind::kScaling || kind == PolicyKind::kPoolManager)
+      names += ", none";
     throw std::invalid_argument(std::string("unknown ") + policy_kind_name(kind) + " policy '" + name + "' (" +
                                 names + ")");
   }
@@ -102,6 +107,8 @@ const char* policy_kind_name(PolicyKind k) {
     case PolicyKind::kKeepAlive: return "keepalive";
     case PolicyKind::kPrewarm: return "prewarm";
     case PolicyKind::kScaling: return "scaling";
+    case PolicyKind::kPredictor: return "predictor";
+    case PolicyKind::kPoolManager: return "pool-manager";
     case PolicyKind::kScheduler: return "scheduler";
   }
   return "policy";
@@ -207,6 +214,29 @@ std::vector<PolicyInfo>& policy_list() {
         {"period", PT::kDuration, "15s", "scale-up policy period"},
         {"up_percent", PT::kDouble, "100", "scale-up policy: at most this % more pods per period"},
         {"up_pods", PT::kInt, "4", "scale-up policy: or this many more pods per period (the larger wins)"}}},
+      // Arrival predictors (docs/incendio.md); to add one, add its entry here and its builder in
+      // predictor_builders() below.
+      {PolicyKind::kPredictor, "ewma", "exponentially weighted moving average of arrivals per minute",
+       {{"alpha", PT::kDouble, "0.3", "smoothing factor in (0, 1]: weight of the newest minute"}}},
+      {PolicyKind::kPredictor, "exp-smoothing",
+       "HotC's exponential smoothing: Brown's double smoothing (level + trend) of arrivals per minute",
+       {{"alpha", PT::kDouble, "0.3", "smoothing factor in (0, 1)"}}},
+      {PolicyKind::kPoolManager, "incendio",
+       "Incendio container manager: keep an idle container while term + init exceeds 60 s / predicted "
+       "arrivals, else terminate it; prewarm predicted demand by priority where memory allows",
+       {{"predictor", PT::kString, "ewma", "arrival predictor spec (parameters joined with ;)"},
+        {"interval", PT::kDuration, "1m", "how often the pool is updated"},
+        {"priority", PT::kString, "param2", "priority model ordering prewarms (param1..param5)"},
+        {"min", PT::kDouble, "0.1", "predicted arrivals below this count as none"},
+        {"unpredicted", PT::kString, "terminate", "idle containers of functions with no predicted "
+                                                  "arrival: terminate or keep (keep-alive decides)"}}},
+      {PolicyKind::kPoolManager, "hotc",
+       "HotC live container pool: exponential-smoothing forecast corrected by a Markov chain of its "
+       "errors, pool resized to the forecast's concurrency every interval",
+       {{"predictor", PT::kString, "exp-smoothing", "arrival predictor spec (parameters joined with ;)"},
+        {"interval", PT::kDuration, "1m", "how often the pool is resized"},
+        {"min", PT::kDouble, "0.1", "corrected forecasts below this: no containers"},
+        {"bounds", PT::kString, "-0.5/-0.1/0.1/0.5", "relative-error state bounds, ascending, joined with /"}}},
       {PolicyKind::kScheduler, "fifo", "oldest first while it fits (a node's queue drains from its head)", {}},
       {PolicyKind::kScheduler, "greedy",
        "Incendio knapsack (Eqs. 5-7) by priority density: priority / (memory/M + cores/V), no SLO guard",
@@ -240,11 +270,6 @@ std::map<std::string, RequestSchedulerFactory>& scheduler_factories() {
 
 const std::vector<PolicyInfo>& all_policies() { return policy_list(); }
 
-std::unique_ptr<PoolManager> make_pool_manager(std::string_view text, const PolicyContext& ctx) {
-  (void)ctx;
-  if (spec_name(text) == "none") return nullptr;
-  throw std::invalid_argument("unknown pool manager '" + spec_name(text) + "' (none)");
-}
 
 void register_request_scheduler(PolicyInfo info, RequestSchedulerFactory factory) {
   if (info.kind != PolicyKind::kScheduler)
@@ -438,6 +463,108 @@ std::unique_ptr<ScalingPolicy> make_scaling(std::string_view text, const PolicyC
   return made;
 }
 
+namespace {
+
+// A positive interval parameter of `kind` policy `name`.
+model::Micros positive_interval(const Params& p, const char* kind, const std::string& name) {
+  const model::Micros interval = p.get_duration("interval");
+  if (interval <= 0) throw std::invalid_argument(std::string(kind) + " '" + name + "': interval must be positive");
+  return interval;
+}
+
+double smoothing_alpha(const Params& p, const std::string& name, bool one_allowed) {
+  const double alpha = p.get_double("alpha");
+  if (!(alpha > 0 && (one_allowed ? alpha <= 1 : alpha < 1)))
+    throw std::invalid_argument("predictor '" + name + "': alpha " + p.values().at("alpha") + " must be in (0, " +
+                                (one_allowed ? "1]" : "1)"));
+  return alpha;
+}
+
+using PredictorBuilder = std::unique_ptr<ArrivalPredictor> (*)(const Params&, const PolicyContext&);
+
+// Every predictor's builder by name (its parameters are declared in all_policies()).
+const std::vector<std::pair<std::string, PredictorBuilder>>& predictor_builders() {
+  static const std::vector<std::pair<std::string, PredictorBuilder>> builders = {
+      {"ewma",
+       [](const Params& p, const PolicyContext&) -> std::unique_ptr<ArrivalPredictor> {
+         return std::make_unique<EwmaPredictor>(smoothing_alpha(p, "ewma", true));
+       }},
+      {"exp-smoothing",
+       [](const Params& p, const PolicyContext&) -> std::unique_ptr<ArrivalPredictor> {
+         return std::make_unique<ExpSmoothingPredictor>(smoothing_alpha(p, "exp-smoothing", false));
+       }},
+  };
+  return builders;
+}
+
+// A predictor nested in a pool manager's spec: its own parameters joined with ';' there.
+std::unique_ptr<ArrivalPredictor> nested_predictor(const std::string& spec) {
+  std::string text = spec;
+  std::replace(text.begin(), text.end(), ';', ',');
+  return make_arrival_predictor(text, PolicyContext{});  // the manager tells it every function
+}
+
+// "-0.5/-0.1/0.1/0.5" → the bounds, ascending.
+std::vector<double> parse_bounds(const std::string& text) {
+  std::vector<double> bounds;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto slash = text.find('/', start);
+    const std::string part = text.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    try {
+      bounds.push_back(parse_policy_spec("bound:" + part, {{"b", PT::kDouble, "0", ""}}).params.get_double("b"));
+    } catch (const std::invalid_argument&) {
+      throw std::invalid_argument("pool-manager 'hotc': bounds '" + text + "': '" + part + "' is not a number");
+    }
+    if (bounds.size() > 1 && !(bounds.back() > bounds[bounds.size() - 2]))
+      throw std::invalid_argument("pool-manager 'hotc': bounds '" + text + "' must be strictly ascending");
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return bounds;
+}
+
+}  // namespace
+
+std::unique_ptr<ArrivalPredictor> make_arrival_predictor(std::string_view text, const PolicyContext& ctx) {
+  const PolicySpec spec = parse(PolicyKind::kPredictor, text);
+  for (const auto& [name, build] : predictor_builders())
+    if (name == spec.name) {
+      std::unique_ptr<ArrivalPredictor> made = build(spec.params, ctx);
+      for (const model::FunctionSpec& f : ctx.functions) made->on_function_added(f);
+      return made;
+    }
+  throw std::logic_error("predictor '" + spec.name + "' is declared but has no builder");
+}
+
+std::unique_ptr<PoolManager> make_pool_manager(std::string_view text, const PolicyContext& ctx) {
+  if (spec_name(text) == "none") return nullptr;
+  const PolicySpec spec = parse(PolicyKind::kPoolManager, text);
+  const Params& p = spec.params;
+  const double min = p.get_double("min");
+  if (!(min >= 0)) throw std::invalid_argument("pool-manager '" + spec.name + "': min must be 0 or positive");
+  std::unique_ptr<PoolManager> made;
+  if (spec.name == "incendio") {
+    IncendioPoolParams params;
+    params.interval_us = positive_interval(p, "pool-manager", spec.name);
+    params.min_arrivals = min;
+    const std::string& unpredicted = p.get_string("unpredicted");
+    if (unpredicted != "terminate" && unpredicted != "keep")
+      throw std::invalid_argument("pool-manager 'incendio': unpredicted '" + unpredicted + "' is not terminate or keep");
+    params.terminate_unpredicted = unpredicted == "terminate";
+    made = std::make_unique<IncendioPoolManager>(nested_predictor(p.get_string("predictor")),
+                                                 make_priority_model(p.get_string("priority")), params);
+  } else {
+    HotcPoolParams params;
+    params.interval_us = positive_interval(p, "pool-manager", spec.name);
+    params.min_arrivals = min;
+    params.bounds = parse_bounds(p.get_string("bounds"));
+    made = std::make_unique<HotcPoolManager>(nested_predictor(p.get_string("predictor")), params);
+  }
+  for (const model::FunctionSpec& f : ctx.functions) made->on_function_added(f);
+  return made;
+}
+
 const std::vector<Preset>& all_presets() {
   static const std::vector<Preset> presets = {
       {"openwhisk", "OpenWhisk as users run it: sharding balancer, pause/destroy pool, reactive stem cells",
@@ -458,6 +585,15 @@ const std::vector<Preset>& all_presets() {
        "Incendio without its predictor (ablation): Incendio's scheduler (SLO guard + greedy knapsack over param2), "
        "LRU eviction and a fixed 10-minute keep-alive",
        "openwhisk", "ttl:10m", "none", 0, 0, CpuWeights::kEqual, "incendio"},
+      {"incendio",
+       "Incendio (without CRL): its scheduler (SLO guard + greedy knapsack over param2), its pool manager "
+       "(EWMA predictor: keep/terminate/prewarm every minute), LRU keep-alive so that the pool manager decides",
+       "openwhisk", "lru", "none", 0, 0, CpuWeights::kEqual, "incendio", "incendio"},
+      {"incendio-wo-s", "Incendio without its scheduler (ablation): pool manager and LRU keep-alive, fifo queue",
+       "openwhisk", "lru", "none", 0, 0, CpuWeights::kEqual, "fifo", "incendio"},
+      {"hotc", "HotC: exponential smoothing + Markov-chain error correction sizes each function's live pool every "
+       "minute, LRU keep-alive, fifo queue",
+       "openwhisk", "lru", "none", 0, 0, CpuWeights::kEqual, "fifo", "hotc"},
   };
   return presets;
 }

@@ -1,4 +1,5 @@
-// The policy registry: every placement, keep-alive, prewarm and scaling policy by name, with its parameters,
+// The policy registry: every placement, keep-alive, prewarm, scaling and pool-manager policy and every arrival
+// predictor by name, with its parameters,
 // so both engines build policies from the same strings and `hearth policies` can list them.
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "model/function_spec.h"
+#include "policy/arrival_predictor.h"
 #include "policy/cpu_shares.h"
 #include "policy/keepalive.h"
 #include "policy/placement.h"
@@ -31,7 +33,7 @@ struct PolicyContext {
   std::string hash_namespace = "guest";
 };
 
-enum class PolicyKind { kPlacement, kKeepAlive, kPrewarm, kScaling, kScheduler };
+enum class PolicyKind { kPlacement, kKeepAlive, kPrewarm, kScaling, kPredictor, kPoolManager, kScheduler };
 const char* policy_kind_name(PolicyKind k);
 
 struct PolicyInfo {
@@ -51,8 +53,11 @@ std::unique_ptr<KeepAlivePolicy> make_keepalive(std::string_view spec, const Pol
 std::unique_ptr<PrewarmPolicy> make_prewarm(std::string_view spec, const PolicyContext& ctx);
 // "none" and "openwhisk" (no autoscaler: one invocation per container) give nullptr.
 std::unique_ptr<ScalingPolicy> make_scaling(std::string_view spec, const PolicyContext& ctx);
-
-// "none" gives nullptr.
+// An arrival predictor (policy/arrival_predictor.h), told every function of ctx.functions.
+std::unique_ptr<ArrivalPredictor> make_arrival_predictor(std::string_view spec, const PolicyContext& ctx);
+// A pool manager (policy/pool_manager.h), told every function of ctx.functions; "none" gives nullptr.
+// Its predictor is a nested spec (`incendio:predictor=ewma:alpha=0.5`); a predictor spec with several
+// parameters separates them with ';' there (`predictor=NAME:a=1;b=2`), as ',' separates the manager's.
 std::unique_ptr<PoolManager> make_pool_manager(std::string_view spec, const PolicyContext& ctx);
 
 // A node's request scheduler (policy/request_scheduler.h): fifo, greedy, exact, incendio, or one

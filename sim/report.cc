@@ -68,7 +68,8 @@ nlohmann::ordered_json to_json(const NamedResult& nr) {
   j["warm_starts"] = m.starts(model::StartKind::kWarm);
   j["prewarm_starts"] = m.starts(model::StartKind::kPrewarm);
   j["cold_start_ratio"] = ratio(m.cold_starts(), m.started());
-  j["latency_ms"] = {{"mean", lat.mean() / 1000.0},          {"p50", ms(lat.percentile(0.5))},
+  j["latency_ms"] = {{"mean", lat.mean() / 1000.0},          {"p25", ms(lat.percentile(0.25))},
+                     {"p50", ms(lat.percentile(0.5))},         {"p75", ms(lat.percentile(0.75))},
                      {"p90", ms(lat.percentile(0.9))},       {"p99", ms(lat.percentile(0.99))},
                      {"p999", ms(lat.percentile(0.999))},    {"max", ms(lat.max())}};
   j["wait_ms"] = {{"mean", m.wait().mean() / 1000.0}, {"p99", ms(m.wait().percentile(0.99))}};

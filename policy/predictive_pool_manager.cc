@@ -1,0 +1,50 @@
+#include "policy/predictive_pool_manager.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace hearth::policy {
+
+PredictivePoolManager::Tracked& PredictivePoolManager::at(model::FunctionId fn) {
+  if (fn >= functions_.size()) functions_.resize(std::size_t{fn} + 1);
+  return functions_[fn];
+}
+
+void PredictivePoolManager::on_function_added(const model::FunctionSpec& fn) {
+  Tracked& t = at(fn.id);
+  if (t.known) return;
+  t.spec = fn;
+  t.known = true;
+  table_.on_function_added(fn);
+  predictor_->on_function_added(fn);
+}
+
+void PredictivePoolManager::on_arrival(const model::Invocation& inv, model::Micros now) {
+  ++at(inv.function).in_flight;
+  table_.on_arrival(inv.function, now);
+  predictor_->on_arrival(inv.function, now);
+}
+
+void PredictivePoolManager::on_completed(const model::Invocation& inv, model::StartKind kind,
+                                         model::Micros startup_us, model::Micros exec_us, model::Micros now) {
+  Tracked& t = at(inv.function);
+  t.in_flight = std::max<std::int64_t>(0, t.in_flight - 1);
+  table_.on_completed(inv.function, kind, startup_us, exec_us, now);
+}
+
+void PredictivePoolManager::on_terminated(model::FunctionId fn, model::Micros term_us) {
+  table_.on_terminated(fn, term_us);
+}
+
+std::int32_t PredictivePoolManager::busy(model::FunctionId fn) const {
+  if (fn >= functions_.size()) return 0;
+  return static_cast<std::int32_t>(std::min<std::int64_t>(functions_[fn].in_flight, std::numeric_limits<std::int32_t>::max()));
+}
+
+std::int32_t PredictivePoolManager::needed_containers(double arrivals, model::Micros exec_us) {
+  const double concurrency = arrivals * static_cast<double>(exec_us) / static_cast<double>(model::kMicrosPerMinute);
+  return static_cast<std::int32_t>(std::clamp(std::ceil(concurrency), 1.0, 1e6));
+}
+
+}  // namespace hearth::policy

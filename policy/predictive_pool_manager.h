@@ -1,0 +1,57 @@
+// PredictivePoolManager: what Incendio's and HotC's pool managers share: an arrival predictor they own
+// and feed, a Function Info Table kept from the engine's reports (policy/function_info_table.h), the
+// functions' specs, and each function's requests in flight (arrived, not yet completed: running,
+// starting or queued) as the containers it has busy. Subclasses decide on_tick.
+// The in-flight count learns only of arrivals and completions: a request the engine drops stays counted
+// (PoolManager has no drop hook); it is clamped at 0 on the other side.
+// Deterministic; no I/O. Cost: the hooks O(1) plus the predictor's.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "policy/arrival_predictor.h"
+#include "policy/function_info_table.h"
+#include "policy/pool_manager.h"
+
+namespace hearth::policy {
+
+class PredictivePoolManager : public PoolManager {
+ public:
+  PredictivePoolManager(std::unique_ptr<ArrivalPredictor> predictor, model::Micros interval_us)
+      : predictor_(std::move(predictor)), interval_us_(interval_us) {}
+  model::Micros tick_interval() const override { return interval_us_; }
+  void on_function_added(const model::FunctionSpec& fn) override;
+  void on_arrival(const model::Invocation& inv, model::Micros now) override;
+  void on_completed(const model::Invocation& inv, model::StartKind kind, model::Micros startup_us,
+                    model::Micros exec_us, model::Micros now) override;
+  void on_terminated(model::FunctionId fn, model::Micros term_us) override;
+
+  const FunctionInfoTable& table() const { return table_; }
+  const ArrivalPredictor& predictor() const { return *predictor_; }
+
+ protected:
+  // The functions added so far, by id (entries of ids never added have known == false).
+  struct Tracked {
+    model::FunctionSpec spec;
+    bool known = false;
+    std::int64_t in_flight = 0;
+  };
+  const std::vector<Tracked>& functions() const { return functions_; }
+  double predict(model::FunctionId fn, model::Micros now) { return predictor_->predict_next_minute(fn, now); }
+  std::int32_t busy(model::FunctionId fn) const;
+  // max(1, ⌈arrivals · exec / 60 s⌉): the containers `arrivals` requests a minute of `exec` each keep busy
+  // at once (Little's law), at least one; capped at 10^6.
+  static std::int32_t needed_containers(double arrivals, model::Micros exec_us);
+
+ private:
+  Tracked& at(model::FunctionId fn);
+
+  std::unique_ptr<ArrivalPredictor> predictor_;
+  model::Micros interval_us_;
+  FunctionInfoTable table_;
+  std::vector<Tracked> functions_;
+};
+
+}  // namespace hearth::policy
