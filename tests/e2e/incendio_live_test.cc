@@ -125,7 +125,7 @@ TEST(IncendioLive, BadSchedulerAndPoolManagerSpecsAreRefusedNamingTheFlag) {
       << bad_scheduler.out;
   const auto bad_pool = hearth::testing::hearth("up --port 0 --data-dir " + dir.str() + "/b --pool-manager warmest");
   EXPECT_NE(bad_pool.exit_code, 0);
-  EXPECT_NE(bad_pool.out.find("--pool-manager: unknown pool manager 'warmest'"), std::string::npos) << bad_pool.out;
+  EXPECT_NE(bad_pool.out.find("--pool-manager: unknown pool-manager policy 'warmest'"), std::string::npos) << bad_pool.out;
 }
 
 }  // namespace
