@@ -55,9 +55,12 @@ int run(const InvokerFlags& f) {
   config.tls_ca_file = f.wire_tls_ca;
   config.tls_name = f.wire_tls_name;
   invoker::InvokerAgent agent(factory, config);
-  std::fprintf(stderr, "hearth invoker %s: joined %s (%lld MB, concurrency %d, keep-alive %s, prewarm %s, %s)\n",
+  std::fprintf(stderr,
+               "hearth invoker %s: joined %s (%lld MB, concurrency %d, keep-alive %s, prewarm %s, scheduler %s, pool "
+               "manager %s, %s)\n",
                config.name.c_str(), f.controller.c_str(), static_cast<long long>(pool.config.invoker_memory_mb),
                pool.config.concurrency, pool.config.keepalive.c_str(), pool.config.prewarm.c_str(),
+               pool.config.scheduler.c_str(), pool.config.pool_manager.c_str(),
                (pool.sandboxed ? pool.sandbox_mode : "NOT sandboxed: " + pool.why_not_sandboxed).c_str());
 
   std::atomic<bool> served{false};

@@ -16,6 +16,12 @@ void add_pool_flags(CLI::App& cmd, PoolFlags& f) {
   cmd.add_option("--placement", f.placement, "Placement policy spec");
   cmd.add_option("--keepalive", f.keepalive, "Keep-alive policy spec");
   cmd.add_option("--prewarm", f.prewarm, "Prewarm policy spec (none, openwhisk stem cells)");
+  cmd.add_option("--scheduler", f.scheduler,
+                 "Request scheduler spec: which of an invoker's waiting invocations start next (fifo: arrival "
+                 "order; greedy, exact, incendio: Incendio's priority knapsack; hearth policies lists them)");
+  cmd.add_option("--pool-manager", f.pool_manager,
+                 "Pool manager spec: prewarms and terminates containers per function on a tick (none; "
+                 "hearth policies lists them)");
   cmd.add_option("--scaling", f.scaling,
                  "Scaling policy: none (one invocation per container, OpenWhisk), hyperfaas (containers run "
                  "several workers, scaled up in place), knative");
@@ -41,6 +47,26 @@ ResolvedPool resolve(const PoolFlags& f) {
   r.config.placement = f.placement.empty() ? preset->placement : f.placement;
   r.config.keepalive = f.keepalive.empty() ? preset->keepalive : f.keepalive;
   r.config.prewarm = f.prewarm.empty() ? preset->prewarm : f.prewarm;
+  r.config.scheduler = f.scheduler.empty() ? preset->scheduler : f.scheduler;
+  r.config.pool_manager = f.pool_manager.empty() ? preset->pool_manager : f.pool_manager;
+  {  // bad specs fail here, with the flag's name, not later in a spawned invoker
+    policy::PolicyContext ctx;
+    try {
+      policy::make_request_scheduler(r.config.scheduler, ctx);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("--scheduler: ") + e.what());
+    }
+    try {
+      policy::make_pool_manager(r.config.pool_manager, ctx);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("--pool-manager: ") + e.what());
+    }
+    if (f.scaling != "none" && f.scaling != "openwhisk" &&
+        (r.config.scheduler != "fifo" || r.config.pool_manager != "none"))
+      throw std::invalid_argument("--scaling " + f.scaling + " takes no --scheduler or --pool-manager (preset " +
+                                  f.preset + " sets scheduler " + r.config.scheduler + ", pool manager " +
+                                  r.config.pool_manager + ")");
+  }
   r.config.scaling = f.scaling;
   r.config.share_containers = f.share_containers;
   const std::string unsandboxed =
@@ -73,6 +99,8 @@ std::vector<std::string> invoker_args(const PoolFlags& f) {
   if (f.share_containers) a.push_back("--share-containers");
   if (!f.keepalive.empty()) a.insert(a.end(), {"--keepalive", f.keepalive});
   if (!f.prewarm.empty()) a.insert(a.end(), {"--prewarm", f.prewarm});
+  if (!f.scheduler.empty()) a.insert(a.end(), {"--scheduler", f.scheduler});
+  if (!f.pool_manager.empty()) a.insert(a.end(), {"--pool-manager", f.pool_manager});
   return a;
 }
 

@@ -1,6 +1,6 @@
 // The flags that configure one invoker's container pool, shared by `hearth up` (its in-process or
 // spawned invokers) and `hearth invoker`: memory, concurrency, policy specs (a preset or explicit
-// --keepalive / --prewarm, the same strings as `hearth sim`) and whether functions run sandboxed.
+// --keepalive / --prewarm / --scheduler / --pool-manager, the same strings as `hearth sim`) and whether functions run sandboxed.
 #pragma once
 
 #include <string>
@@ -19,6 +19,7 @@ struct PoolFlags {
   int concurrency = 8;
   std::string preset = "openwhisk";
   std::string placement, keepalive, prewarm;  // empty: the preset's
+  std::string scheduler, pool_manager;         // empty: the preset's (request scheduler, pool manager)
   std::string sandbox = "auto";               // auto | on | off
   std::string scaling = "none";               // a scaling policy spec (hyperfaas, knative) or none
   bool share_containers = false;              // HyperFaaS container sharing (with a scaling policy)

@@ -338,9 +338,10 @@ int run(const UpFlags& f) {
   });
   ActivationPruner pruner(store, retention);
   net::HttpServer server(api, http);
-  std::printf("hearth up: http://%s:%u  (placement %s, keep-alive %s, prewarm %s, %s of %lld MB, %s)\n",
+  std::printf("hearth up: http://%s:%u  (placement %s, keep-alive %s, prewarm %s, scheduler %s, pool manager %s, "
+              "%s of %lld MB, %s)\n",
               f.address.c_str(), server.port(), pool.config.placement.c_str(), pool.config.keepalive.c_str(),
-              pool.config.prewarm.c_str(), topology.c_str(), static_cast<long long>(pool.config.invoker_memory_mb),
+              pool.config.prewarm.c_str(), pool.config.scheduler.c_str(), pool.config.pool_manager.c_str(), topology.c_str(), static_cast<long long>(pool.config.invoker_memory_mb),
               (pool.sandboxed ? pool.sandbox_mode : "NOT sandboxed: " + pool.why_not_sandboxed).c_str());
   std::printf("export HEARTH_APIHOST=%s:%u HEARTH_AUTH=%s\n", f.address.c_str(), server.port(), guest.pair().c_str());
   std::fflush(stdout);

@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "controller/store.h"
+#include "invoker/resource_usage.h"
 #include "model/function_spec.h"
 
 namespace hearth::invoker {
@@ -55,6 +57,9 @@ class LiveContainer {
     (void)millicores;
     return false;
   }
+  // What the container's cgroup has counted so far (invoker/resource_usage.h); nullopt when it has no
+  // readable cgroup (not sandboxed, or sandboxed without cgroups).
+  virtual std::optional<ResourceUsage> usage() const { return std::nullopt; }
   // Container sharing (HyperFaaS): loads `action`'s code into worker `worker` (started by add_workers),
   // which then runs that function while the other workers keep theirs; false with `error` if it cannot.
   virtual bool specialise_worker(int worker, const net::ActionRecord& action, std::int64_t* init_us, std::string* error) {

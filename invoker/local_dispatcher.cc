@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "policy/registry.h"
@@ -73,11 +74,13 @@ Micros steady_us() {
 
 }  // namespace
 
-LocalDispatcher::LocalDispatcher(ContainerFactory& factory, LocalDispatcherConfig config)
+LocalDispatcher::LocalDispatcher(ContainerFactory& factory, LocalDispatcherConfig config, InjectedPolicies injected)
     : factory_(factory), config_(std::move(config)) {
+  scheduler_ = std::move(injected.scheduler);
+  pool_manager_ = std::move(injected.pool_manager);
   if (config_.invokers < 1) throw std::invalid_argument("--invokers must be at least 1");
   nodes_.resize(static_cast<std::size_t>(config_.invokers));
-  pools_.resize(nodes_.size());
+  pools_ = std::vector<Pool>(nodes_.size());  // built in place (a Pool does not copy)
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     nodes_[i].id = static_cast<model::NodeId>(i);
     nodes_[i].capacity_mb = config_.invoker_memory_mb;
@@ -102,6 +105,19 @@ void LocalDispatcher::stop() {
   memory_freed_.notify_all();
   reaper_.join();
   workers_.clear();  // drains queued invocations
+  std::vector<Queued> abandoned;  // request scheduling: never started
+  {
+    std::lock_guard lock(mu_);
+    for (Pool& p : pools_)
+      for (Queued& q : p.queue) abandoned.push_back(std::move(q));
+    for (Pool& p : pools_) p.queue.clear();
+  }
+  for (Queued& q : abandoned) {
+    net::ActivationRecord rec = net::record_for(q.req);
+    rec.status = "whisk internal error";
+    rec.result_json = nlohmann::json{{"error", "the invoker stopped before the activation started"}}.dump();
+    q.done(std::move(rec));
+  }
   std::lock_guard lock(mu_);
   for (Pool& p : pools_) {  // destroys idle containers and stem cells
     p.idle.clear();
@@ -161,6 +177,13 @@ void LocalDispatcher::build_policies() {
   keepalive_ = policy::make_keepalive(config_.keepalive, ctx);
   prewarm_ = policy::make_prewarm(config_.prewarm, ctx);
   scaling_ = policy::make_scaling(config_.scaling, ctx);
+  if (!scheduler_ && config_.scheduler != "fifo") scheduler_ = policy::make_request_scheduler(config_.scheduler, ctx);
+  if (!pool_manager_ && config_.pool_manager != "none")
+    pool_manager_ = policy::make_pool_manager(config_.pool_manager, ctx);
+  if (scheduler_ && scheduler_->name() == "fifo") scheduler_.reset();  // fifo: the arrival-order path
+  if (scaling_ && (scheduler_ || pool_manager_))
+    throw std::invalid_argument("--scaling " + config_.scaling +
+                                " runs its own per-function buffers: it takes no --scheduler or --pool-manager");
 }
 
 model::FunctionId LocalDispatcher::function_for(const net::ActionRecord& a) {
@@ -172,7 +195,10 @@ model::FunctionId LocalDispatcher::function_for(const net::ActionRecord& a) {
     keepalive_->on_function_added(spec);
     if (prewarm_) prewarm_->on_function_added(spec);
     if (scaling_) scaling_->on_function_added(spec);
+    if (scheduler_) scheduler_->on_function_added(spec);
+    if (pool_manager_) pool_manager_->on_function_added(spec);
   }
+  if (pool_manager_) actions_[id] = a;  // what a prewarmed container of it loads
   return id;
 }
 
@@ -197,18 +223,43 @@ void LocalDispatcher::admit(model::NodeId node, model::FunctionId fn) {
   ++stats_.invocations;
 }
 
+model::Invocation LocalDispatcher::observe_arrival(model::FunctionId fn) {
+  model::Invocation inv;
+  inv.id = next_invocation_++;
+  inv.function = fn;
+  inv.arrival_us = now();
+  if (scheduler_) scheduler_->on_arrival(inv, functions_[fn], inv.arrival_us);
+  if (pool_manager_) pool_manager_->on_arrival(inv, inv.arrival_us);
+  return inv;
+}
+
+void LocalDispatcher::enqueue(model::NodeId node, model::FunctionId fn, net::InvocationRequest req,
+                              std::function<void(net::ActivationRecord)> done, DoomedList& evicted) {
+  admit(node, fn);
+  const model::Invocation inv = observe_arrival(fn);
+  pools_[node].queue.push_back(Queued{inv.id, fn, inv.arrival_us, std::move(req), std::move(done)});
+  drain(node, evicted);
+}
+
 void LocalDispatcher::dispatch(net::InvocationRequest req, std::function<void(net::ActivationRecord)> done) {
   model::NodeId node;
   model::FunctionId fn;
+  DoomedList evicted;
   {
     std::lock_guard lock(mu_);
     fn = function_for(req.action);
     if (scaling_) return dispatch_scaled(std::move(req), std::move(done), fn);
     node = place(fn);
-    admit(node, fn);
+    if (scheduler_) {  // waits in the invoker's queue until the scheduler starts it
+      enqueue(node, fn, std::move(req), std::move(done), evicted);
+    } else {
+      admit(node, fn);
+      if (pool_manager_) observe_arrival(fn);
+    }
   }
+  if (scheduler_) return destroy(evicted);
   workers_[node]->post([this, node, fn, req = std::move(req), done = std::move(done)]() mutable {
-    execute(node, std::move(req), fn, std::move(done), nullptr);
+    execute(node, std::move(req), fn, std::move(done), Claim{});
   });
 }
 
@@ -217,7 +268,7 @@ bool LocalDispatcher::dispatch_if_warm(net::InvocationRequest req, std::function
   model::FunctionId fn;
   std::shared_ptr<Idle> claimed;  // shared: the queued task must be copyable
   bool queued = false;           // accepted without a claim: every worker is busy
-  std::vector<std::unique_ptr<LiveContainer>> outdated;
+  DoomedList outdated;
   {
     std::lock_guard lock(mu_);
     fn = function_for(req.action);
@@ -229,47 +280,58 @@ bool LocalDispatcher::dispatch_if_warm(net::InvocationRequest req, std::function
     node = place(fn);
     drop_outdated_idle(node, fn, req.action.revision, outdated);
     auto& idle = pools_[node].idle[fn];
-    const bool workers_busy = nodes_[node].busy_cores + nodes_[node].queued >= config_.concurrency;
-    if (!idle.empty() && !workers_busy) {
-      claimed = std::make_shared<Idle>(std::move(idle.back()));  // a worker takes it at once
-      idle.pop_back();
-      admit(node, fn);
-    } else if (workers_busy && (!idle.empty() || pools_[node].running[fn] > 0)) {
-      // Every worker is busy and the function has containers here: queued like any invocation, claiming
-      // nothing — a claimed container must not wait in the queue behind invocations waiting for the
-      // memory it holds (they could all wait for ever) — and, when it runs, it takes an idle container of
-      // its function or the first one that frees. Answering stale instead would only bounce it back here
-      // (under overload about every other invocation, each a round trip).
-      admit(node, fn);
-      queued = true;
-    }  // else nothing runs: the caller is told (stale)
+    if (scheduler_) {
+      // Request scheduling: the invoker's queue decides when it runs; accepted when the function has a
+      // container here (idle, or running and so idle when it finishes), else stale.
+      if (!idle.empty() || pools_[node].running[fn] > 0) {
+        enqueue(node, fn, std::move(req), std::move(done), outdated);
+        queued = true;
+      }
+    } else {
+      const bool workers_busy = nodes_[node].busy_cores + nodes_[node].queued >= config_.concurrency;
+      if (!idle.empty() && !workers_busy) {
+        claimed = std::make_shared<Idle>(std::move(idle.back()));  // a worker takes it at once
+        idle.pop_back();
+        admit(node, fn);
+        if (pool_manager_) observe_arrival(fn);
+      } else if (workers_busy && (!idle.empty() || pools_[node].running[fn] > 0)) {
+        // Every worker is busy and the function has containers here: queued like any invocation, claiming
+        // nothing — a claimed container must not wait in the queue behind invocations waiting for the
+        // memory it holds (they could all wait for ever) — and, when it runs, it takes an idle container of
+        // its function or the first one that frees. Answering stale instead would only bounce it back here
+        // (under overload about every other invocation, each a round trip).
+        admit(node, fn);
+        if (pool_manager_) observe_arrival(fn);
+        queued = true;
+      }  // else nothing runs: the caller is told (stale)
+    }
   }
   if (!outdated.empty()) {
-    outdated.clear();  // destroyed outside the lock
+    destroy(outdated);  // outside the lock
     memory_freed_.notify_all();
   }
   if (!claimed && !queued) return false;
+  if (scheduler_) return true;  // in the queue (or started by drain)
   workers_[node]->post([this, node, fn, req = std::move(req), done = std::move(done), claimed]() mutable {
-    execute(node, std::move(req), fn, std::move(done), std::move(claimed));
+    execute(node, std::move(req), fn, std::move(done), Claim{claimed, nullptr, false, 0});
   });
   return true;
 }
 
 void LocalDispatcher::drop_outdated_idle(model::NodeId node, model::FunctionId fn, std::int64_t revision,
-                                         std::vector<std::unique_ptr<LiveContainer>>& dropped) {
+                                         DoomedList& dropped) {
   auto& idle = pools_[node].idle[fn];
   for (std::size_t i = idle.size(); i-- > 0;) {
     if (idle[i].revision == revision) continue;
     keepalive_->on_evict(idle[i].meta, /*pressure=*/false, now());
     nodes_[node].used_mb -= idle[i].meta.memory_mb;
     ++stats_.expirations;
-    dropped.push_back(std::move(idle[i].container));
+    dropped.push_back(Doomed{std::move(idle[i].container), fn});
     idle.erase(idle.begin() + static_cast<std::ptrdiff_t>(i));
   }
 }
 
-bool LocalDispatcher::make_room(model::NodeId node, model::MegaBytes need,
-                                std::vector<std::unique_ptr<LiveContainer>>& evicted) {
+bool LocalDispatcher::make_room(model::NodeId node, model::MegaBytes need, DoomedList& evicted) {
   model::NodeState& ns = nodes_[node];
   // Victims in eviction_order (what the state report tells the controller), until enough is free.
   std::vector<std::pair<model::FunctionId, model::ContainerId>> victims;
@@ -287,13 +349,13 @@ bool LocalDispatcher::make_room(model::NodeId node, model::MegaBytes need,
     keepalive_->on_evict(victim.meta, /*pressure=*/true, now());
     ns.used_mb -= victim.meta.memory_mb;
     ++stats_.evictions;
-    evicted.push_back(std::move(victim.container));
+    evicted.push_back(Doomed{std::move(victim.container), fn});
   }
   return ns.free_mb() >= need;
 }
 
 void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, model::FunctionId fn,
-                              std::function<void(net::ActivationRecord)> done, std::shared_ptr<Idle> claimed) {
+                              std::function<void(net::ActivationRecord)> done, Claim claim) {
   net::ActivationRecord rec = net::record_for(req);
   rec.invoker = "invoker" + std::to_string(node);
   const std::int64_t start_wall = net::wall_us();
@@ -302,27 +364,37 @@ void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, mo
 
   std::unique_ptr<LiveContainer> container;
   model::Container meta;
+  model::StartKind kind = model::StartKind::kCold;
   bool specialise = false;
-  std::vector<std::unique_ptr<LiveContainer>> evicted;
+  DoomedList evicted;
   {
     std::unique_lock lock(mu_);
     model::NodeState& ns = nodes_[node];
     --ns.queued;
     ++ns.busy_cores;
-    drop_outdated_idle(node, fn, req.action.revision, evicted);
+    std::shared_ptr<Idle> claimed = std::move(claim.idle);
+    std::shared_ptr<StemCell> stem_cell = std::move(claim.stem);
+    bool cold = claim.cold;  // a scheduled cold start: its memory is already counted
+    const bool scheduled = claimed || stem_cell || cold;
+    if (!scheduled) drop_outdated_idle(node, fn, req.action.revision, evicted);
     auto& idle = pools_[node].idle[fn];
-    if (!claimed && !idle.empty()) {
+    if (!scheduled && !idle.empty()) {
       claimed = std::make_shared<Idle>(std::move(idle.back()));
       idle.pop_back();
     }
-    auto& stems = pools_[node].stem_cells;
-    const bool exact = prewarm_ && prewarm_->exact_memory();  // OpenWhisk 2020: kind and memory equal
-    const auto stem = std::find_if(stems.begin(), stems.end(), [&](const StemCell& c) {
-      return c.runtime == functions_[fn].runtime &&
-             (exact ? c.memory_mb == req.action.memory_mb : c.memory_mb >= req.action.memory_mb);
-    });
-    bool cold = false;
-    if (!claimed && stem == stems.end()) {
+    if (!scheduled && !claimed) {
+      auto& stems = pools_[node].stem_cells;
+      const bool exact = prewarm_ && prewarm_->exact_memory();  // OpenWhisk 2020: kind and memory equal
+      const auto stem = std::find_if(stems.begin(), stems.end(), [&](const StemCell& c) {
+        return c.runtime == functions_[fn].runtime &&
+               (exact ? c.memory_mb == req.action.memory_mb : c.memory_mb >= req.action.memory_mb);
+      });
+      if (stem != stems.end()) {
+        stem_cell = std::make_shared<StemCell>(std::move(*stem));
+        stems.erase(stem);
+      }
+    }
+    if (!scheduled && !claimed && !stem_cell) {
       // Wait until this invoker can hold one more container (running ones release memory when done).
       // A container of this function that frees meanwhile is taken, warm, rather than evicted to make
       // room for a new one: under a steady overload every freed container would otherwise be evicted
@@ -336,6 +408,7 @@ void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, mo
         claimed = std::make_shared<Idle>(std::move(idle.back()));
         idle.pop_back();
       } else {
+        ns.used_mb += req.action.memory_mb;  // make_room made room for it above
         cold = true;
       }
     }
@@ -343,25 +416,25 @@ void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, mo
       container = std::move(claimed->container);
       meta = claimed->meta;
       rec.start_kind = "warm";
+      kind = model::StartKind::kWarm;
       ++stats_.warm;
-    } else if (!cold) {  // a stem cell (found before any wait): its memory is already held by the node
-      container = std::move(stem->container);
+    } else if (stem_cell) {  // its memory is already held by the node
+      container = std::move(stem_cell->container);
       meta.id = next_container_++;
       meta.node = node;
       meta.function = fn;
-      meta.memory_mb = stem->memory_mb;
-      meta.runtime = stem->runtime;
+      meta.memory_mb = stem_cell->memory_mb;
+      meta.runtime = stem_cell->runtime;
       meta.created_us = now();
-      stems.erase(stem);
       if (prewarm_ && prewarm_->on_use(meta, now())) {  // replace it at once: the reaper ticks now
         next_prewarm_tick_ = now();
         reaper_wake_.notify_one();
       }
       rec.start_kind = "prewarm";
+      kind = model::StartKind::kPrewarm;
       specialise = true;
       ++stats_.prewarm;
-    } else {  // make_room made room for it above
-      ns.used_mb += req.action.memory_mb;
+    } else {
       meta.id = next_container_++;
       meta.node = node;
       meta.function = fn;
@@ -371,15 +444,12 @@ void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, mo
       ++stats_.cold;
     }
     meta.state = model::ContainerState::kBusy;
-    const model::StartKind kind = rec.start_kind == "warm"      ? model::StartKind::kWarm
-                                  : rec.start_kind == "prewarm" ? model::StartKind::kPrewarm
-                                                                : model::StartKind::kCold;
     meta.runtime = functions_[fn].runtime;
     ++pools_[node].running[fn];
     keepalive_->on_start(meta, functions_[fn], kind, now());
     if (prewarm_) prewarm_->on_start(meta, kind, now());
   }
-  evicted.clear();  // destroy evicted containers outside the lock
+  destroy(evicted);  // outside the lock
 
   if (specialise) {
     std::string error;
@@ -397,13 +467,21 @@ void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, mo
     }
   }
   bool keep = false;
+  std::optional<ResourceUsage> before, after;
   if (container) {
     rec.container = container->id();
+    const bool measure = scheduler_ || pool_manager_;
+    if (measure) before = container->usage();
+    const std::int64_t run_start = net::wall_us();
     keep = record_outcome(container->run(req.params_json, req.action.timeout_ms), rec);
+    if (measure && before) {
+      after = container->usage();
+      if (after) after->wall_us = std::max<std::int64_t>(1, net::wall_us() - run_start);  // at least 1 µs
+    }
   }
   rec.end_us = net::wall_us();
 
-  std::unique_ptr<LiveContainer> destroy;
+  DoomedList doomed;
   {
     std::lock_guard lock(mu_);
     model::NodeState& ns = nodes_[node];
@@ -414,6 +492,7 @@ void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, mo
     if (rec.status != "success") ++stats_.errors;
     const std::int64_t latency = std::max<std::int64_t>(0, net::wall_us() - req.arrival_us);
     latency_.observe(latency);
+    if (scheduler_ || pool_manager_) observe_completion(fn, kind, rec, before, after);
     if (keep) {
       meta.last_used_us = now();
       meta.state = model::ContainerState::kIdle;
@@ -429,12 +508,159 @@ void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, mo
     }
     if (container || !keep) {  // not kept: release its memory
       ns.used_mb -= meta.memory_mb;
-      destroy = std::move(container);
+      if (container) doomed.push_back(Doomed{std::move(container), fn});
+    }
+    if (scheduler_) {  // its worker, CPU allocation and perhaps its container are free: the next ones
+      --pools_[node].started;
+      pools_[node].cores_running = std::max(0.0, pools_[node].cores_running - claim.cores);
+      drain(node, doomed);
     }
   }
   memory_freed_.notify_all();
-  destroy.reset();
+  destroy(doomed);
   done(std::move(rec));
+}
+
+void LocalDispatcher::observe_completion(model::FunctionId fn, model::StartKind kind, const net::ActivationRecord& rec,
+                                         const std::optional<ResourceUsage>& before,
+                                         const std::optional<ResourceUsage>& after) {
+  model::Invocation inv;
+  inv.function = fn;
+  inv.exec_us = rec.run_us;
+  const model::Micros t = now();
+  if (scheduler_) scheduler_->on_completed(inv, functions_[fn], kind, rec.init_us, rec.run_us, t);
+  if (pool_manager_) pool_manager_->on_completed(inv, kind, rec.init_us, rec.run_us, t);
+  if (!before || !after || after->wall_us <= 0) return;
+  const MeasuredUse use = measured_use(*before, *after);
+  if (scheduler_) scheduler_->on_resources(functions_[fn], use.cores, use.memory_mb, use.io_share);
+  if (pool_manager_) pool_manager_->on_resources(fn, use.cores, use.memory_mb, use.io_share);
+}
+
+void LocalDispatcher::destroy(DoomedList& doomed) {
+  if (doomed.empty()) return;
+  const bool report = scheduler_ || pool_manager_;
+  std::vector<std::pair<model::FunctionId, model::Micros>> times;
+  for (Doomed& d : doomed) {
+    const auto t0 = std::chrono::steady_clock::now();
+    d.container.reset();
+    const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+    if (report && d.function >= 0) times.emplace_back(static_cast<model::FunctionId>(d.function), took.count());
+  }
+  doomed.clear();
+  if (times.empty()) return;
+  std::lock_guard lock(mu_);
+  for (const auto& [fn, term_us] : times) {
+    if (scheduler_) scheduler_->on_terminated(functions_[fn], term_us);
+    if (pool_manager_) pool_manager_->on_terminated(fn, term_us);
+  }
+}
+
+double LocalDispatcher::cpu_allocation(model::FunctionId fn) const {
+  // As the simulator's CPU admission (sim/engine.cc): whole millicores, at most the invoker's cores (so
+  // a function larger than that still runs, alone).
+  constexpr model::MegaBytes kMegaBytesPerCore = 512;
+  const std::int64_t millicores = std::min<std::int64_t>(std::int64_t{config_.concurrency} * 1000,
+                                                         functions_[fn].memory_mb * 1000 / kMegaBytesPerCore);
+  return static_cast<double>(millicores) / 1000.0;
+}
+
+bool LocalDispatcher::claim_for(model::NodeId node, const Queued& q, bool force, Claim& claim, DoomedList& evicted) {
+  Pool& pool = pools_[node];
+  model::NodeState& ns = nodes_[node];
+  const double cores = cpu_allocation(q.fn);
+  constexpr double kTolerance = 1e-9;
+  if (!force && (pool.started >= config_.concurrency || pool.cores_running + cores > ns.cores + kTolerance)) return false;
+  drop_outdated_idle(node, q.fn, q.req.action.revision, evicted);
+  auto& idle = pool.idle[q.fn];
+  claim = Claim{};
+  if (!idle.empty()) {
+    claim.idle = std::make_shared<Idle>(std::move(idle.back()));
+    idle.pop_back();
+  } else {
+    auto& stems = pool.stem_cells;
+    const bool exact = prewarm_ && prewarm_->exact_memory();
+    const auto stem = std::find_if(stems.begin(), stems.end(), [&](const StemCell& c) {
+      return c.runtime == functions_[q.fn].runtime &&
+             (exact ? c.memory_mb == q.req.action.memory_mb : c.memory_mb >= q.req.action.memory_mb);
+    });
+    if (stem != stems.end()) {
+      claim.stem = std::make_shared<StemCell>(std::move(*stem));
+      stems.erase(stem);
+    } else {
+      model::MegaBytes evictable = 0;
+      for (const auto& [f, list] : pool.idle)
+        for (const Idle& i : list) evictable += i.meta.memory_mb;
+      if (ns.free_mb() + evictable < q.req.action.memory_mb) return false;  // never evict in vain
+      make_room(node, q.req.action.memory_mb, evicted);
+      ns.used_mb += q.req.action.memory_mb;
+      claim.cold = true;
+    }
+  }
+  claim.cores = cores;
+  ++pool.started;
+  pool.cores_running += cores;
+  return true;
+}
+
+void LocalDispatcher::drain(model::NodeId node, DoomedList& evicted) {
+  Pool& pool = pools_[node];
+  if (pool.queue.empty() || stopping_) return;
+  std::vector<std::pair<std::size_t, Claim>> starts;
+  if (pool.started < config_.concurrency) {
+    std::vector<policy::PendingRequest> pending;
+    pending.reserve(pool.queue.size());
+    for (const Queued& q : pool.queue) {
+      policy::PendingRequest r;
+      r.id = q.id;
+      r.function = q.fn;
+      r.arrival_us = q.arrival_us;
+      r.memory_mb = q.req.action.memory_mb;
+      r.cpu_cores = cpu_allocation(q.fn);
+      r.warm = idle_containers(node, q.fn) > 0;
+      const auto running = pool.running.find(q.fn);
+      r.busy_same = running == pool.running.end() ? 0 : running->second;
+      pending.push_back(r);
+    }
+    policy::NodeCapacity capacity;
+    capacity.available_mb = nodes_[node].free_mb();
+    for (const auto& [f, list] : pool.idle)
+      for (const Idle& i : list) capacity.available_mb += i.meta.memory_mb;
+    capacity.available_cores = std::max(0.0, nodes_[node].cores - pool.cores_running);
+    ++stats_.schedule_decisions;
+    std::vector<bool> chosen(pool.queue.size(), false);
+    for (const std::size_t i : scheduler_->select(pending, capacity, now())) {
+      if (i >= pool.queue.size() || chosen[i]) continue;  // a scheduler's bad index starts nothing
+      Claim claim;
+      if (!claim_for(node, pool.queue[i], /*force=*/false, claim, evicted)) break;
+      chosen[i] = true;
+      starts.emplace_back(i, std::move(claim));
+    }
+  }
+  if (starts.empty() && pool.started == 0) {  // nobody runs here to free anything: the oldest starts anyway
+    Claim claim;
+    if (claim_for(node, pool.queue.front(), /*force=*/true, claim, evicted)) {
+      ++stats_.forced_starts;
+      starts.emplace_back(0, std::move(claim));
+    }
+  }
+  if (starts.empty()) return;
+  std::vector<std::size_t> slot(pool.queue.size(), SIZE_MAX);  // queue index → position in `starts`
+  for (std::size_t k = 0; k < starts.size(); ++k) slot[starts[k].first] = k;
+  std::vector<Queued> run(starts.size());
+  std::deque<Queued> rest;
+  for (std::size_t i = 0; i < pool.queue.size(); ++i) {
+    if (slot[i] == SIZE_MAX) {
+      rest.push_back(std::move(pool.queue[i]));
+    } else {
+      run[slot[i]] = std::move(pool.queue[i]);
+    }
+  }
+  pool.queue.swap(rest);
+  for (std::size_t k = 0; k < starts.size(); ++k) {  // in the scheduler's start order
+    workers_[node]->post([this, node, q = std::move(run[k]), claim = std::move(starts[k].second)]() mutable {
+      execute(node, std::move(q.req), q.fn, std::move(q.done), std::move(claim));
+    });
+  }
 }
 
 void LocalDispatcher::reap() {
@@ -446,7 +672,7 @@ void LocalDispatcher::reap() {
   while (!stopping_) {
     reaper_wake_.wait_for(lock, std::chrono::milliseconds(config_.reap_interval_ms));
     if (stopping_) break;
-    std::vector<std::unique_ptr<LiveContainer>> expired;
+    DoomedList expired;
     const Micros t = now();
     for (std::size_t n = 0; n < pools_.size(); ++n) {
       for (auto& [fn, list] : pools_[n].idle) {
@@ -455,7 +681,7 @@ void LocalDispatcher::reap() {
           keepalive_->on_evict(list[i].meta, false, t);
           nodes_[n].used_mb -= list[i].meta.memory_mb;
           ++stats_.expirations;
-          expired.push_back(std::move(list[i].container));
+          expired.push_back(Doomed{std::move(list[i].container), fn});
           list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
         }
       }
@@ -465,7 +691,7 @@ void LocalDispatcher::reap() {
       for (std::size_t i = stems.size(); i-- > 0;) {
         if (stems[i].expires_us > t) continue;
         nodes_[n].used_mb -= stems[i].memory_mb;
-        expired.push_back(std::move(stems[i].container));
+        expired.push_back(Doomed{std::move(stems[i].container), -1});
         stems.erase(stems.begin() + static_cast<std::ptrdiff_t>(i));
       }
     }
@@ -473,19 +699,87 @@ void LocalDispatcher::reap() {
       next_prewarm_tick_ = t + prewarm_->tick_interval();
       prewarm_tick(lock);
     }
+    if (pool_manager_ && t >= next_pool_tick_) {
+      next_pool_tick_ = t + pool_manager_->tick_interval();
+      pool_manager_tick(lock, expired);
+    }
     std::vector<std::shared_ptr<LiveContainer>> retired;
     if (scaling_ && t >= next_scaling_tick_) {
       next_scaling_tick_ = t + scaling_->tick_interval();
       scaling_tick(retired);
     }
+    if (scheduler_)  // memory freed, containers prewarmed: queued invocations may fit now
+      for (std::size_t n = 0; n < pools_.size(); ++n) drain(static_cast<model::NodeId>(n), expired);
     if (!expired.empty() || !retired.empty()) {
       lock.unlock();
-      expired.clear();
+      destroy(expired);
       retired.clear();
       memory_freed_.notify_all();
       lock.lock();
     }
   }
+}
+
+void LocalDispatcher::pool_manager_tick(std::unique_lock<std::mutex>& lock, DoomedList& terminated) {
+  struct Start {
+    model::NodeId node;
+    model::FunctionId fn;
+    net::ActionRecord action;
+  };
+  std::vector<Start> starts;
+  for (const policy::PoolAction& a : pool_manager_->on_tick(*this, now())) {
+    if (a.node >= pools_.size() || a.function >= functions_.specs().size()) continue;  // not a node or function here
+    auto& idle = pools_[a.node].idle[a.function];
+    for (std::int32_t k = 0; k < a.terminate && !idle.empty(); ++k) {  // idle longest first
+      const auto oldest = std::min_element(idle.begin(), idle.end(), [](const Idle& x, const Idle& y) {
+        return x.meta.last_used_us < y.meta.last_used_us;
+      });
+      keepalive_->on_evict(oldest->meta, /*pressure=*/false, now());
+      nodes_[a.node].used_mb -= oldest->meta.memory_mb;
+      ++stats_.pool_terminated;
+      terminated.push_back(Doomed{std::move(oldest->container), a.function});
+      idle.erase(oldest);
+    }
+    const auto action = actions_.find(a.function);
+    if (action == actions_.end()) continue;  // never invoked here: no code to start
+    const model::MegaBytes memory = action->second.memory_mb;
+    for (std::int32_t k = 0; k < a.prewarm && nodes_[a.node].free_mb() >= memory; ++k) {  // never evicting
+      nodes_[a.node].used_mb += memory;  // held now, released if the start fails
+      starts.push_back({a.node, a.function, action->second});
+    }
+  }
+  if (starts.empty()) return;
+  lock.unlock();
+  std::vector<std::unique_ptr<LiveContainer>> started;
+  std::vector<std::int64_t> init_us(starts.size(), 0);
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    std::string error;
+    started.push_back(factory_.create(starts[i].action, &init_us[i], &error));
+  }
+  lock.lock();
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    const Start& s = starts[i];
+    if (!started[i] || stopping_) {
+      nodes_[s.node].used_mb -= s.action.memory_mb;
+      if (started[i]) terminated.push_back(Doomed{std::move(started[i]), s.fn});
+      continue;
+    }
+    ++stats_.pool_prewarmed;
+    model::Container meta;
+    meta.id = next_container_++;
+    meta.node = s.node;
+    meta.function = s.fn;
+    meta.memory_mb = s.action.memory_mb;
+    meta.runtime = functions_[s.fn].runtime;
+    meta.created_us = now();
+    meta.last_used_us = now();
+    meta.state = model::ContainerState::kIdle;
+    const policy::IdleDecision d = keepalive_->on_idle(meta, functions_[s.fn], now());
+    meta.priority = d.priority;
+    meta.expires_us = d.expires_us;
+    pools_[s.node].idle[s.fn].push_back(Idle{std::move(started[i]), meta, s.action.revision});
+  }
+  memory_freed_.notify_all();
 }
 
 void LocalDispatcher::prewarm_tick(std::unique_lock<std::mutex>& lock) {

@@ -17,6 +17,18 @@
 // workers forked in place, and CPU quota `cpu_millicores_per_worker` per worker: HyperFaaS's phase 1)
 // or asking for containers to start in the background; its tick retires idle containers and lowers
 // workers' admission limits.
+// Request scheduling (Incendio §VI, policy/request_scheduler.h): with a scheduler other than `fifo` an
+// invoker's waiting invocations sit in its own queue and the scheduler picks which start whenever capacity
+// may have appeared (an arrival, a completion, a container destroyed or prewarmed). A start needs a free
+// worker thread, the function's CPU allocation (its memory / 512 MB, a core per 512 MB as §IV normalises)
+// within the invoker's `concurrency` cores, and its memory (an idle container of its function, a stem
+// cell, or free memory after evicting idle containers); the container is claimed when it is chosen, so the
+// worker runs it at once. `fifo` (the default) keeps the path above unchanged: workers take invocations in
+// arrival order and wait for memory. A pool manager (policy/pool_manager.h) ticks on the reaper thread:
+// it prewarms containers of a function in the background from free memory (never evicting) and destroys
+// idle ones. Both hear of arrivals, completions (start kind, start-up, execution) and destroyed
+// containers (how long destroying one took), and, where the container's cgroup can be read, what each
+// run used (cores, peak MB, I/O share).
 #pragma once
 
 #include <condition_variable>
@@ -25,6 +37,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,7 +50,9 @@
 #include "model/cluster_view.h"
 #include "policy/keepalive.h"
 #include "policy/placement.h"
+#include "policy/pool_manager.h"
 #include "policy/prewarm.h"
+#include "policy/request_scheduler.h"
 #include "policy/scaling.h"
 
 namespace hearth::invoker {
@@ -57,6 +72,17 @@ struct LocalDispatcherConfig {
   // Container sharing (HyperFaaS): a function that needs a new container first tries a spare worker of
   // another function's ready container (same runtime, at least its memory), specialised with its code.
   bool share_containers = false;
+  // A RequestScheduler spec (policy/request_scheduler.h); "fifo": the arrival-order path (today's).
+  std::string scheduler = "fifo";
+  // A PoolManager spec (policy/pool_manager.h); "none": no pool manager.
+  std::string pool_manager = "none";
+};
+
+// Policies handed to a dispatcher ready-made (tests; a policy not in the registry): they take the place
+// of the config's scheduler and pool_manager specs.
+struct InjectedPolicies {
+  std::unique_ptr<policy::RequestScheduler> scheduler;
+  std::unique_ptr<policy::PoolManager> pool_manager;
 };
 
 // Counters for /metrics and tests.
@@ -66,11 +92,14 @@ struct DispatcherStats {
   // admissions by the policy's phase (HyperFaaS: 1 in-container, 2 re-placed, 3 burst buffer).
   std::uint64_t scaled_containers = 0, workers_added = 0, retired = 0, shared_workers = 0;
   std::uint64_t admissions_by_phase[4] = {0, 0, 0, 0};
+  // Request scheduling and the pool manager: scheduler decisions, starts forced because the invoker ran
+  // nothing, containers a pool manager prewarmed and terminated.
+  std::uint64_t schedule_decisions = 0, forced_starts = 0, pool_prewarmed = 0, pool_terminated = 0;
 };
 
 class LocalDispatcher final : public Dispatcher, public model::ClusterView {
  public:
-  LocalDispatcher(ContainerFactory& factory, LocalDispatcherConfig config);
+  LocalDispatcher(ContainerFactory& factory, LocalDispatcherConfig config, InjectedPolicies injected = {});
   ~LocalDispatcher() override;
 
   void dispatch(net::InvocationRequest request, std::function<void(net::ActivationRecord)> done) override;
@@ -118,10 +147,37 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
     model::MegaBytes memory_mb;
     model::Micros expires_us;
   };
+  // A container leaving the pool, to destroy without the lock; `function` < 0: a stem cell. Destroying
+  // one is timed and reported to the scheduler and pool manager (the Function Info Table's Term).
+  struct Doomed {
+    std::unique_ptr<LiveContainer> container;
+    std::int64_t function = -1;
+  };
+  using DoomedList = std::vector<Doomed>;
+  // An invocation waiting in an invoker's queue (request scheduling).
+  struct Queued {
+    model::InvocationId id = 0;
+    model::FunctionId fn = 0;
+    model::Micros arrival_us = 0;  // now() clock
+    net::InvocationRequest req;
+    std::function<void(net::ActivationRecord)> done;
+  };
+  // What a scheduled start claimed for its invocation before a worker runs it.
+  struct Claim {
+    std::shared_ptr<Idle> idle;      // warm
+    std::shared_ptr<StemCell> stem;  // prewarm (stem cell)
+    bool cold = false;               // a new container; its memory is already counted in used_mb
+    double cores = 0;                // CPU allocation held while it runs
+  };
   struct Pool {
     std::map<model::FunctionId, std::vector<Idle>> idle;
     std::map<model::FunctionId, std::int32_t> running;  // invocations running (or starting) per function
     std::vector<StemCell> stem_cells;
+    // Request scheduling: the queue (oldest first), invocations handed to a worker and not finished,
+    // and the CPU allocations they hold.
+    std::deque<Queued> queue;
+    std::int32_t started = 0;
+    double cores_running = 0;
   };
   class Worker;
   // Scaling path: a container that runs several invocations at once.
@@ -169,16 +225,38 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   model::NodeId place(model::FunctionId fn);
   // Counts the invocation in on `node` (lock held): keep-alive arrival, reservation, queue.
   void admit(model::NodeId node, model::FunctionId fn);
+  // Tells the scheduler and pool manager an invocation of `fn` arrived now (lock held); the invocation.
+  model::Invocation observe_arrival(model::FunctionId fn);
+  // Request scheduling (lock held): admits the invocation into `node`'s queue and drains it.
+  void enqueue(model::NodeId node, model::FunctionId fn, net::InvocationRequest req,
+               std::function<void(net::ActivationRecord)> done, DoomedList& evicted);
   // Takes idle containers of `fn` on `node` whose code is not `revision` out of the pool (they never run
   // again) into `dropped`, to destroy without the lock (lock held).
-  void drop_outdated_idle(model::NodeId node, model::FunctionId fn, std::int64_t revision,
-                          std::vector<std::unique_ptr<LiveContainer>>& dropped);
-  // Runs the invocation on `node`: in `claimed` if given (dispatch_if_warm), else warm → prewarm → cold.
+  void drop_outdated_idle(model::NodeId node, model::FunctionId fn, std::int64_t revision, DoomedList& dropped);
+  // Runs the invocation on `node`: in what `claim` holds if anything (dispatch_if_warm, a scheduled
+  // start), else warm → prewarm → cold.
   void execute(model::NodeId node, net::InvocationRequest req, model::FunctionId fn, std::function<void(net::ActivationRecord)> done,
-               std::shared_ptr<Idle> claimed);
+               Claim claim);
   // Frees memory on `node` by evicting idle containers in eviction_order (lock held); returns the evicted
   // ones to destroy. If even all of them are not enough, evicts them all and returns false.
-  bool make_room(model::NodeId node, model::MegaBytes need, std::vector<std::unique_ptr<LiveContainer>>& evicted);
+  bool make_room(model::NodeId node, model::MegaBytes need, DoomedList& evicted);
+  // Destroys `doomed` (lock NOT held), timing each function container's destruction, and reports the
+  // times to the scheduler and pool manager (taking the lock briefly).
+  void destroy(DoomedList& doomed);
+  // Request scheduling (lock held): asks the scheduler which of `node`'s queued invocations start now and
+  // hands them to its workers with what they claimed; containers evicted for them go to `evicted`.
+  void drain(model::NodeId node, DoomedList& evicted);
+  // Claims a container (idle, stem cell, or room for a new one) for `q` on `node` if its CPU allocation
+  // and memory fit now, or whatever it takes when `force` (lock held); false if it does not fit.
+  bool claim_for(model::NodeId node, const Queued& q, bool force, Claim& claim, DoomedList& evicted);
+  // Tells the scheduler and pool manager an activation of `fn` completed, and what it used when both
+  // readings exist (lock held).
+  void observe_completion(model::FunctionId fn, model::StartKind kind, const net::ActivationRecord& rec,
+                          const std::optional<ResourceUsage>& before, const std::optional<ResourceUsage>& after);
+  // A function's CPU allocation in cores: its memory / 512 MB (§IV's normalisation), at most the invoker's.
+  double cpu_allocation(model::FunctionId fn) const;
+  // The pool manager's tick (lock held on entry and exit; starts containers without it).
+  void pool_manager_tick(std::unique_lock<std::mutex>& lock, DoomedList& terminated);
   void reap();
   // Scaling path (local_dispatcher_scaling.cc; lock held unless stated).
   void dispatch_scaled(net::InvocationRequest req, std::function<void(net::ActivationRecord)> done, model::FunctionId fn);
@@ -223,6 +301,11 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   std::unique_ptr<policy::KeepAlivePolicy> keepalive_;
   std::unique_ptr<policy::PrewarmPolicy> prewarm_;
   std::unique_ptr<policy::ScalingPolicy> scaling_;  // null: the OpenWhisk path
+  std::unique_ptr<policy::RequestScheduler> scheduler_;  // null: fifo (workers take arrivals in order)
+  std::unique_ptr<policy::PoolManager> pool_manager_;    // null: none
+  std::map<model::FunctionId, net::ActionRecord> actions_;  // the latest record of each function (prewarm)
+  model::InvocationId next_invocation_ = 0;
+  model::Micros next_pool_tick_ = 0;
   std::map<model::FunctionId, ScaledFunction> scaled_;
   model::Micros next_prewarm_tick_ = 0;
   model::Micros next_scaling_tick_ = 0;

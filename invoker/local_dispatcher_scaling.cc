@@ -177,7 +177,7 @@ void LocalDispatcher::start_scaled(model::FunctionId fn, const net::ActionRecord
   c->memory_mb = action.memory_mb;
   c->busy.assign(static_cast<std::size_t>(std::max(config_.max_workers, 1)) + 1, false);
   c->slots = std::clamp<std::int32_t>(scaling_->initial_slots(functions_[fn]), 1, worker_cap(*c));
-  std::vector<std::unique_ptr<LiveContainer>> evicted;
+  DoomedList evicted;
   make_room(c->node, action.memory_mb, evicted);  // best effort: the container starts either way
   nodes_[c->node].used_mb += action.memory_mb;
   nodes_[c->node].reserved_mb += action.memory_mb;

@@ -57,6 +57,11 @@ class RuntimeContainer final : public LiveContainer {
     return guarded([&] { return process_->run(params_json, timeout_ms, worker); });
   }
   bool set_cpu_quota(std::int64_t millicores) override { return process_->set_cpu_quota(millicores); }
+  std::optional<ResourceUsage> usage() const override {
+    const std::optional<sandbox::CgroupUsage> u = process_->usage();
+    if (!u) return std::nullopt;
+    return ResourceUsage{u->cpu_usec, u->memory_peak_bytes, u->io_bytes, 0};
+  }
   bool specialise_worker(int worker, const net::ActionRecord& action, std::int64_t* init_us, std::string* error) override {
     const auto start = std::chrono::steady_clock::now();
     const runtime::RunResult r =

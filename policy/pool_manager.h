@@ -44,6 +44,11 @@ class PoolManager {
   }
   // A container of `fn` was destroyed; destroying it took `term_us`.
   virtual void on_terminated(model::FunctionId fn, model::Micros term_us) { (void)fn, (void)term_us; }
+  // What one activation of `fn` used, as the live platform measured it from the container's cgroup
+  // (FunctionInfoTable::on_resources: cores, peak MB, I/O share in [0, 1]). The simulator never calls it.
+  virtual void on_resources(model::FunctionId fn, double cpu_cores, model::MegaBytes memory_mb, double io_share) {
+    (void)fn, (void)cpu_cores, (void)memory_mb, (void)io_share;
+  }
   virtual std::vector<PoolAction> on_tick(const model::ClusterView& view, model::Micros now) = 0;
 };
 

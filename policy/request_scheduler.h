@@ -58,6 +58,12 @@ class RequestScheduler {
   }
   // A container of `fn` was destroyed; destroying it took `term_us`.
   virtual void on_terminated(const model::FunctionSpec& fn, model::Micros term_us) { (void)fn, (void)term_us; }
+  // What one activation of `fn` used, as the live platform measured it from the container's cgroup
+  // (FunctionInfoTable::on_resources: cores, peak MB, I/O share in [0, 1]). The simulator never calls it.
+  virtual void on_resources(const model::FunctionSpec& fn, double cpu_cores, model::MegaBytes memory_mb,
+                            double io_share) {
+    (void)fn, (void)cpu_cores, (void)memory_mb, (void)io_share;
+  }
   // Indices into `pending` to start now, in start order.
   virtual std::vector<std::size_t> select(std::span<const PendingRequest> pending, const NodeCapacity& capacity,
                                           model::Micros now) = 0;

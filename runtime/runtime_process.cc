@@ -180,6 +180,15 @@ std::int64_t RuntimeProcess::cpu_quota_millicores() {
   return sandbox_ && sandbox_->cgroup() ? sandbox_->cgroup()->cpu_quota_millicores() : -1;
 }
 
+std::optional<sandbox::CgroupUsage> RuntimeProcess::usage() const {
+  if (!sandbox_ || !sandbox_->cgroup()) return std::nullopt;
+  try {
+    return sandbox_->cgroup()->usage();
+  } catch (const std::exception&) {  // a file that vanished or changed shape under us: no reading
+    return std::nullopt;
+  }
+}
+
 RunResult RuntimeProcess::add_workers(int count, std::int64_t timeout_ms) {
   RunResult r;
   if (count < 1 || count > max_workers() || max_workers() == 1) {

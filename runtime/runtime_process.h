@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,9 @@ class RuntimeProcess {
   bool set_cpu_quota(std::int64_t millicores);
   // The cgroup's CPU quota now (millicores), or -1 when it has no cgroup.
   std::int64_t cpu_quota_millicores();
+  // What the container's cgroup has used so far (sandbox/cgroup.h); nullopt when it has no cgroup or
+  // the cgroup cannot be read.
+  std::optional<sandbox::CgroupUsage> usage() const;
 
   bool broken() const { return broken_.load(); }
   pid_t pid() const { return pid_; }

@@ -116,6 +116,56 @@ std::int64_t Cgroup::cpu_quota_millicores() const {
   return std::stoll(read_file(dirs_[1] + "/cpu.cfs_quota_us")) / 100;
 }
 
+namespace {
+
+// The sum of every `key=value` field named `key` in io.stat (one line per device).
+std::int64_t io_stat_sum(const std::string& text, const std::string& key) {
+  std::int64_t total = 0;
+  std::istringstream in(text);
+  std::string word;
+  while (in >> word)
+    if (word.compare(0, key.size() + 1, key + "=") == 0) total += std::stoll(word.substr(key.size() + 1));
+  return total;
+}
+
+// utime + stime + cutime + cstime of `pid` in µs (fields 14-17 of /proc/<pid>/stat, after the command).
+std::int64_t process_cpu_usec(const std::string& pid) {
+  const std::string stat = read_file("/proc/" + pid + "/stat");
+  const std::size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream in(stat.substr(paren + 2));
+  std::string f;
+  std::int64_t ticks = 0;
+  for (int i = 3; i <= 17 && in >> f; ++i)
+    if (i >= 14) ticks += std::stoll(f);
+  return ticks * 1'000'000 / sysconf(_SC_CLK_TCK);
+}
+
+}  // namespace
+
+CgroupUsage Cgroup::usage() const {
+  CgroupUsage u;
+  if (v2_) {
+    u.cpu_usec = field(read_file(dirs_[0] + "/cpu.stat"), "usage_usec");
+    std::string peak = read_file(dirs_[0] + "/memory.peak");
+    if (peak.empty()) peak = read_file(dirs_[0] + "/memory.current");
+    u.memory_peak_bytes = peak.empty() ? 0 : std::stoll(peak);
+    const std::string io = read_file(dirs_[0] + "/io.stat");
+    u.io_bytes = io_stat_sum(io, "rbytes") + io_stat_sum(io, "wbytes");
+    return u;
+  }
+  const std::string max_usage = read_file(dirs_[0] + "/memory.max_usage_in_bytes");
+  u.memory_peak_bytes = max_usage.empty() ? 0 : std::stoll(max_usage);
+  std::istringstream procs(read_file(dirs_[0] + "/cgroup.procs"));
+  std::string pid;
+  while (procs >> pid) {
+    u.cpu_usec += process_cpu_usec(pid);
+    const std::string io = read_file("/proc/" + pid + "/io");
+    u.io_bytes += field(io, "read_bytes:") + field(io, "write_bytes:");
+  }
+  return u;
+}
+
 bool Cgroup::oom_killed() const {
   if (v2_) return field(read_file(dirs_[0] + "/memory.events"), "oom_kill") > 0;
   const std::string oom = read_file(dirs_[0] + "/memory.oom_control");

@@ -19,6 +19,13 @@ struct CgroupLimits {
   std::int64_t pids_max = 64;
 };
 
+// What a group has used since it was created (cumulative; read twice around a run for the run's share).
+struct CgroupUsage {
+  std::int64_t cpu_usec = 0;           // v2: cpu.stat usage_usec; v1: its processes' CPU time (/proc/<pid>/stat)
+  std::int64_t memory_peak_bytes = 0;  // v2: memory.peak (memory.current where the kernel lacks it); v1: max_usage
+  std::int64_t io_bytes = 0;           // v2: io.stat rbytes + wbytes; v1: its processes' /proc/<pid>/io
+};
+
 class Cgroup {
  public:
   Cgroup(const std::string& name, const CgroupLimits& limits);
@@ -34,6 +41,8 @@ class Cgroup {
   void set_limits(const CgroupLimits& limits);
   void set_cpu_quota(std::int64_t millicores);
   std::int64_t cpu_quota_millicores() const;
+  // What the group has used so far. Cost: a few small file reads (v1: two per process in the group).
+  CgroupUsage usage() const;
   // True once the kernel's OOM killer has killed a process of this group.
   bool oom_killed() const;
   // Kills every process in the group (SIGKILL) and waits until it is empty (bounded).

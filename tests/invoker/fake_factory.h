@@ -1,7 +1,8 @@
 // A ContainerFactory without processes for dispatcher tests: a container echoes its params as the
 // result, reports a crash (broken container) when the params mention "crash", sleeps 300 ms when they
 // mention "sleep", blocks until the factory's gate opens when they mention "hold" (so a test decides
-// when a container is busy, without timing), and fails to initialise code "bad". Counts creations,
+// when a container is busy, without timing), reports a cgroup-like usage (1 ms of CPU per run, a 64 MB
+// peak), and fails to initialise code "bad". Counts creations,
 // stem-cell starts and destroyed containers. The factory must outlive its containers.
 #pragma once
 
@@ -10,10 +11,12 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "invoker/live_container.h"
+#include "invoker/local_dispatcher.h"
 
 namespace hearth::invoker {
 
@@ -50,6 +53,7 @@ class FakeContainer final : public LiveContainer {
     if (destroyed_) ++*destroyed_;
   }
   RunOutcome run(const std::string& params, std::int64_t) override {
+    runs_.fetch_add(1);
     RunOutcome o;
     if (gate_ && params.find("hold") != std::string::npos) gate_->pass();
     o.result_json = params;
@@ -62,6 +66,10 @@ class FakeContainer final : public LiveContainer {
     return o;
   }
   const std::string& id() const override { return id_; }
+  // As a cgroup would count it: 1 ms of CPU per run started, a 64 MB peak, no I/O.
+  std::optional<ResourceUsage> usage() const override {
+    return ResourceUsage{runs_.load() * 1000, std::int64_t{64} << 20, 0, 0};
+  }
   bool specialise(const net::ActionRecord& a, std::int64_t* init_us, std::string* error) override {
     *init_us = 2;
     if (a.code == "bad") {
@@ -73,6 +81,7 @@ class FakeContainer final : public LiveContainer {
 
  private:
   std::string id_;
+  std::atomic<std::int64_t> runs_{0};
   Gate* gate_;
   std::atomic<int>* destroyed_;
 };
@@ -107,5 +116,16 @@ class FakeFactory final : public ContainerFactory {
   std::atomic<int> destroyed{0};
   Gate gate;
 };
+
+// One invoker of `memory_mb` with `workers` worker threads, keep-alive long enough never to expire in a
+// test, the reaper every 20 ms.
+inline LocalDispatcherConfig one_invoker(std::int64_t memory_mb, int workers) {
+  LocalDispatcherConfig c;
+  c.invoker_memory_mb = memory_mb;
+  c.concurrency = workers;
+  c.keepalive = "ttl:10m";
+  c.reap_interval_ms = 20;
+  return c;
+}
 
 }  // namespace hearth::invoker

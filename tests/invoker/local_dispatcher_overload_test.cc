@@ -24,16 +24,6 @@ net::ActionRecord noop(const std::string& name) {
   return a;
 }
 
-// One invoker of `memory_mb` with `workers` worker threads, keep-alive long enough never to expire here.
-LocalDispatcherConfig one_invoker(std::int64_t memory_mb, int workers) {
-  LocalDispatcherConfig c;
-  c.invoker_memory_mb = memory_mb;
-  c.concurrency = workers;
-  c.keepalive = "ttl:10m";
-  c.reap_interval_ms = 20;
-  return c;
-}
-
 // 512 MB hold two 256 MB containers: two held invocations fill it; a third waits for memory. When the
 // gate opens, the first container that frees is the waiting invocation's, warm: two containers ever
 // created, nothing evicted. (Before the fix the waiter evicted the freed container and started a third.)
