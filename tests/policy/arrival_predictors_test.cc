@@ -125,10 +125,11 @@ TEST(LearnedArrivalPredictor, LearnsConstantSilentAndCyclicFunctions) {
   for (bool prophet : {false, true}) {
     LearnedArrivalPredictor p(specs(3), quick(prophet));
     const double wape = run_and_score(p, 12 * 60, 6 * 60 + 1);
-    EXPECT_EQ(p.fits(), 1) << prophet;  // at 6 h; the next is due at 12 h, the first prediction for minute 720
+    EXPECT_EQ(p.fits(), 1) << prophet;  // at the first prediction (minute 361); the next is due 6 h later
     EXPECT_LT(wape, 0.06) << "prophet features " << prophet;
     EXPECT_NEAR(p.predict_next_minute(0, end_of(12 * 60 - 1)), 5.0, 0.3);
     EXPECT_NEAR(p.predict_next_minute(1, end_of(12 * 60 - 1)), 0.0, 0.3);
+    p.predict_next_minute(1, end_of(12 * 60));  // minute 721: the refit
     EXPECT_EQ(p.fits(), 2);
     EXPECT_EQ(p.feature_count(), prophet ? 11u : 7u);
   }
