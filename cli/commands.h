@@ -22,5 +22,9 @@ Action add_invoker_command(CLI::App& app);     // hearth invoker
 Action add_replay_command(CLI::App& app);      // hearth replay
 Action add_auth_command(CLI::App& app);        // hearth auth [rotate]
 Action add_namespace_command(CLI::App& app);   // hearth namespace create|list
+// `hearth incendio predict-report`, registered on the `incendio` group; its action returns kNotThisCommand
+// unless that subcommand was parsed.
+inline constexpr int kNotThisCommand = -1;
+Action add_incendio_predict_report(CLI::App& incendio);
 
 }  // namespace hearth::cli

@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
   hearth::cli::Action replay = hearth::cli::add_replay_command(app);
   hearth::cli::Action auth = hearth::cli::add_auth_command(app);
   hearth::cli::Action ns = hearth::cli::add_namespace_command(app);
+  // Incendio (issue 12): until cli/incendio_command.cc's group is merged, the group holds only predict-report.
+  CLI::App* incendio = app.add_subcommand("incendio", "Incendio (issue 12) tools")->require_subcommand(1);
+  hearth::cli::Action predict_report = hearth::cli::add_incendio_predict_report(*incendio);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -35,6 +38,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("replay")) return replay();
     if (app.got_subcommand("auth")) return auth();
     if (app.got_subcommand("namespace")) return ns();
+    if (app.got_subcommand("incendio")) return predict_report();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hearth: %s\n", e.what());
     return 1;

@@ -69,37 +69,49 @@ std::vector<float> LearnedArrivalPredictor::features(model::FunctionId fn, std::
   return out;
 }
 
+void LearnedArrivalPredictor::fit_prophet(std::int64_t end) {
+  const std::size_t n_fn = history_.functions();
+  const std::int64_t b = p_.bucket_minutes;
+  const std::int64_t buckets = end / b;
+  std::vector<double> t, y;
+  for (model::FunctionId fn = 0; fn < n_fn; ++fn) {
+    prophet_[fn].reset();
+    if (buckets < 2 || history_.total_before(fn, buckets * b) < static_cast<std::uint64_t>(p_.min_prophet_arrivals))
+      continue;
+    t.clear();
+    y.clear();
+    double peak = 0;
+    for (std::int64_t k = 0; k < buckets; ++k) {
+      t.push_back(static_cast<double>(k * b) + static_cast<double>(b) / 2);
+      y.push_back(static_cast<double>(history_.window_sum(fn, k * b, (k + 1) * b)) / static_cast<double>(b));
+      peak = std::max(peak, y.back());
+    }
+    ProphetOptions o;
+    o.growth = p_.growth;
+    o.capacity = std::max(1e-3, p_.capacity_factor * peak);
+    o.special_days = p_.special_days;
+    auto m = std::make_unique<ProphetModel>(o);
+    m->fit(t, y);
+    prophet_[fn] = std::move(m);
+  }
+}
+
 void LearnedArrivalPredictor::fit(std::int64_t end) {
   const std::size_t n_fn = history_.functions();
-  if (end <= kMaxLag || n_fn == 0) return;
-  // Prophet per function on its bucketed counts (mean arrivals per minute, at the bucket's middle).
+  if (end <= kMaxLag + 1 || n_fn == 0) return;
+  if (prophet_.size() < n_fn) prophet_.resize(n_fn);
+  // Stacking without leakage: the boosted model learns from rows of the last `holdout` minutes, whose
+  // Prophet features come from a fit on the history before them (extrapolated, as at prediction time);
+  // an in-sample fit would have seen each row's own minute. Then Prophet is refitted on everything.
+  std::int64_t first_row = kMaxLag;
   if (p_.prophet_features) {
-    const std::int64_t b = p_.bucket_minutes;
-    const std::int64_t buckets = end / b;
-    std::vector<double> t, y;
-    for (model::FunctionId fn = 0; fn < n_fn; ++fn) {
-      prophet_[fn].reset();
-      if (buckets < 2 || history_.total_before(fn, buckets * b) < static_cast<std::uint64_t>(p_.min_prophet_arrivals))
-        continue;
-      t.clear();
-      y.clear();
-      double peak = 0;
-      for (std::int64_t k = 0; k < buckets; ++k) {
-        t.push_back(static_cast<double>(k * b) + static_cast<double>(b) / 2);
-        y.push_back(static_cast<double>(history_.window_sum(fn, k * b, (k + 1) * b)) / static_cast<double>(b));
-        peak = std::max(peak, y.back());
-      }
-      ProphetOptions o;
-      o.growth = p_.growth;
-      o.capacity = std::max(1e-3, p_.capacity_factor * peak);
-      o.special_days = p_.special_days;
-      auto m = std::make_unique<ProphetModel>(o);
-      m->fit(t, y);
-      prophet_[fn] = std::move(m);
-    }
+    const std::int64_t holdout = std::clamp<std::int64_t>(
+        std::min(ArrivalHistory::minute_of(p_.refit_every), end / 4), 1, end - kMaxLag - 1);
+    first_row = end - holdout;
+    fit_prophet(first_row);
   }
-  // Rows: every (function, minute τ) with kMaxLag ≤ τ < end, sampled down to max_rows.
-  const auto per_fn = static_cast<std::uint64_t>(end - kMaxLag);
+  // Rows: every (function, minute τ) with first_row ≤ τ < end, sampled down to max_rows.
+  const auto per_fn = static_cast<std::uint64_t>(end - first_row);
   const std::uint64_t all = per_fn * n_fn;
   const auto want = std::min<std::uint64_t>(all, static_cast<std::uint64_t>(p_.max_rows));
   std::vector<std::uint64_t> picks;
@@ -117,13 +129,14 @@ void LearnedArrivalPredictor::fit(std::int64_t end) {
   std::vector<float> x(picks.size() * cols), y(picks.size());
   for (std::size_t r = 0; r < picks.size(); ++r) {
     const auto fn = static_cast<model::FunctionId>(picks[r] / per_fn);
-    const std::int64_t tau = kMaxLag + static_cast<std::int64_t>(picks[r] % per_fn);
+    const std::int64_t tau = first_row + static_cast<std::int64_t>(picks[r] % per_fn);
     row(fn, tau, x.data() + r * cols);
     y[r] = static_cast<float>(history_.count(fn, tau));
   }
   XgbParams xp = p_.xgb;
   xp.seed = p_.seed;
   xgb_.train(x, picks.size(), cols, y, xp);
+  if (p_.prophet_features) fit_prophet(end);
   last_fit_minute_ = end;
   ++fits_;
   cached_target_ = -1;

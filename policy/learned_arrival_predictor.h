@@ -10,6 +10,9 @@
 // simulated day), on all the history so far: per function a ProphetModel fitted to its counts in
 // `bucket_minutes` buckets (functions with fewer than `min_prophet_arrivals` arrivals get zero Prophet
 // features), then one XGBoost model on up to `max_rows` (function, minute) rows drawn by a seeded RNG.
+// Hybrid stacking: the rows come from the last H = min(refit_every, history / 4) minutes and their Prophet
+// features from a fit on the history before them (out of sample, as at prediction time); Prophet is then
+// refitted on all the history for the predictions. xgboost uses rows from all the history.
 // Until the first fit the prediction is the last minute's count. Deterministic given the arrivals and seed.
 // Cost: on_arrival O(1); the first predict_next_minute of a minute builds all functions' rows and predicts
 // them in one XGBoost call (O(functions · rounds · depth)), later calls that minute are a lookup; a fit
@@ -62,6 +65,8 @@ class LearnedArrivalPredictor final : public ArrivalPredictor {
 
  private:
   void predict_all(std::int64_t target_minute);
+  // Prophet per function on its counts of minutes [0, end) in buckets.
+  void fit_prophet(std::int64_t end);
   void row(model::FunctionId fn, std::int64_t target, float* out) const;
 
   LearnedPredictorParams p_;
