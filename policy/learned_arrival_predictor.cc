@@ -12,7 +12,9 @@ namespace {
 constexpr std::size_t kLagFeatures = 7;
 constexpr std::size_t kProphetFeatures = 4;
 constexpr std::int64_t kDay = 1440;
-constexpr std::int64_t kMaxLag = 60;  // rows need this much history (the day lags are missing before a day)
+// Rows start at this minute (earlier ones have too little history for the lags; the 60-minute mean counts the
+// minutes before 0 as zeros, the day lags are missing before a day).
+constexpr std::int64_t kMaxLag = 10;
 const float kMissing = std::numeric_limits<float>::quiet_NaN();
 
 }  // namespace
