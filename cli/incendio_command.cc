@@ -17,6 +17,7 @@ Action add_incendio_command(CLI::App& app) {
       add_incendio_spearman(*cmd),
       add_incendio_fit_priority(*cmd),
       add_incendio_train(*cmd),
+      add_incendio_predict_report(*cmd),
   };
   return [subcommands] {
     for (const IncendioSubcommand& s : subcommands)

@@ -16,5 +16,6 @@ struct IncendioSubcommand {
 IncendioSubcommand add_incendio_spearman(CLI::App& incendio);      // cli/incendio_priority_command.cc
 IncendioSubcommand add_incendio_fit_priority(CLI::App& incendio);  // cli/incendio_priority_command.cc
 IncendioSubcommand add_incendio_train(CLI::App& incendio);         // cli/incendio_train.cc (CRL)
+IncendioSubcommand add_incendio_predict_report(CLI::App& incendio);  // cli/incendio_predict_report.cc
 
 }  // namespace hearth::cli

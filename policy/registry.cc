@@ -17,6 +17,7 @@
 #include "policy/incendio_pool_manager.h"
 #include "policy/incendio_scheduler.h"
 #include "policy/knative_scaling.h"
+#include "policy/learned_predictors.h"
 #include "policy/openwhisk_keepalive.h"
 #include "policy/openwhisk_placement.h"
 #include "policy/openwhisk_prewarm.h"
@@ -258,6 +259,13 @@ std::vector<PolicyInfo>& policy_list() {
         {"timeout", PT::kDuration, "0", "T of Eq. 6: requests that waited longer are not chosen (0 = none)"},
         {"budget", PT::kInt, "1000000", "exact: branch-and-bound nodes per decision"}}},
   };
+  // The learned predictors (policy/learned_predictors.h) declare their own parameters.
+  static const bool learned_added = [] {
+    for (const PredictorInfo& i : learned_predictor_infos())
+      policies.push_back({PolicyKind::kPredictor, i.name, i.summary, i.params});
+    return true;
+  }();
+  (void)learned_added;
   return policies;
 }
 
@@ -527,6 +535,7 @@ std::vector<double> parse_bounds(const std::string& text) {
 }  // namespace
 
 std::unique_ptr<ArrivalPredictor> make_arrival_predictor(std::string_view text, const PolicyContext& ctx) {
+  if (auto learned = make_learned_arrival_predictor(text, ctx)) return learned;  // told ctx.functions itself
   const PolicySpec spec = parse(PolicyKind::kPredictor, text);
   for (const auto& [name, build] : predictor_builders())
     if (name == spec.name) {

@@ -61,12 +61,15 @@ double draw_app_memory_mb(std::mt19937_64& rng) {
   return lambda * std::pow(std::pow(1 - u, -1 / k) - 1, 1 / c);
 }
 
-// Diurnal modulation: peak-to-trough 2×, peak mid-afternoon.
-double diurnal(Micros t) {
-  const double day_fraction = static_cast<double>(t % (24 * model::kMicrosPerHour)) / (24.0 * model::kMicrosPerHour);
-  return 1.0 + (1.0 / 3.0) * std::sin(2 * std::numbers::pi * (day_fraction - 0.375));
+constexpr Micros kDay = 24 * model::kMicrosPerHour;
+constexpr Micros kWeek = 7 * kDay;
+
+// 1 + amplitude · sin(2π (phase of t in the period − 0.375)).
+double cycle(double amplitude, Micros t, Micros period) {
+  if (amplitude == 0) return 1.0;
+  const double fraction = static_cast<double>(t % period) / static_cast<double>(period);
+  return 1.0 + amplitude * std::sin(2 * std::numbers::pi * (fraction - 0.375));
 }
-constexpr double kDiurnalMax = 4.0 / 3.0;
 
 std::string hex_name(std::uint64_t seed, const char* kind, std::uint64_t i) {
   char key[96];
@@ -96,7 +99,7 @@ class SynthSource final : public InvocationSource {
         heap_.pop();
         const SynthFunction& f = fns_[fn];
         const bool accept = f.timer_period_minutes > 0 ||
-                            std::uniform_real_distribution<double>(0, 1)(rng_) < diurnal(t) / kDiurnalMax;
+                            std::uniform_real_distribution<double>(0, 1)(rng_) < synth_modulation(opts_, t) / peak_;
         if (accept) {
           model::Invocation inv;
           inv.function = fn;
@@ -123,8 +126,8 @@ class SynthSource final : public InvocationSource {
     if (f.timer_period_minutes > 0) {
       push(after + f.timer_period_minutes * model::kMicrosPerMinute, fn);
     } else {
-      // Thinning: candidates at the peak rate, accepted with probability diurnal(t) / peak.
-      const double per_us = f.rate_per_minute * kDiurnalMax / model::kMicrosPerMinute;
+      // Thinning: candidates at the peak rate, accepted with probability modulation(t) / peak.
+      const double per_us = f.rate_per_minute * peak_ / model::kMicrosPerMinute;
       push(after + 1 + static_cast<Micros>(std::exponential_distribution<double>(per_us)(rng_)), fn);
     }
   }
@@ -134,6 +137,7 @@ class SynthSource final : public InvocationSource {
 
   std::vector<SynthFunction> fns_;
   SynthOptions opts_;
+  double peak_ = synth_modulation_max(opts_);
   std::mt19937_64 rng_;
   std::priority_queue<std::pair<Micros, model::FunctionId>, std::vector<std::pair<Micros, model::FunctionId>>,
                       std::greater<>>
@@ -144,9 +148,32 @@ class SynthSource final : public InvocationSource {
 
 }  // namespace
 
+double synth_modulation(const SynthOptions& opts, Micros t) {
+  double m = cycle(opts.daily_amplitude, t, kDay) * cycle(opts.weekly_amplitude, t, kWeek);
+  const std::int64_t day = t / kDay + 1;
+  for (const SpecialDayFactor& s : opts.special_days)
+    if (s.day == day) m *= s.factor;
+  return m;
+}
+
+double synth_modulation_max(const SynthOptions& opts) {
+  // The original curve's peak, kept as the exact constant so the default workload is unchanged bit for bit.
+  double m = opts.daily_amplitude == 1.0 / 3.0 ? 4.0 / 3.0 : 1.0 + opts.daily_amplitude;
+  if (opts.weekly_amplitude != 0) m *= 1.0 + opts.weekly_amplitude;
+  double special = 1.0;
+  for (const SpecialDayFactor& s : opts.special_days) special = std::max(special, s.factor);
+  return m * special;
+}
+
 std::vector<SynthFunction> synth_functions(const SynthOptions& opts) {
   if (opts.functions == 0) throw std::invalid_argument("synth: functions must be at least 1");
   if (opts.minutes <= 0) throw std::invalid_argument("synth: minutes must be positive");
+  if (!(opts.daily_amplitude >= 0 && opts.daily_amplitude < 1) || !(opts.weekly_amplitude >= 0 && opts.weekly_amplitude < 1))
+    throw std::invalid_argument("synth: daily and weekly amplitudes must lie in [0, 1)");
+  for (const SpecialDayFactor& s : opts.special_days)
+    if (s.day < 1 || !(s.factor > 0) || !std::isfinite(s.factor))
+      throw std::invalid_argument("synth: special day " + std::to_string(s.day) + ":" + std::to_string(s.factor) +
+                                  ": the day must be >= 1 and the factor positive");
   std::mt19937_64 rng(opts.seed);
   std::lognormal_distribution<double> exec_seconds(-0.38, 2.36);  // Shahrad et al. Fig. 7 fit
   TraceOptions model_opts;

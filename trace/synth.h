@@ -8,17 +8,37 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "model/function_spec.h"
 #include "trace/workload.h"
 
 namespace hearth::trace {
 
+// Rate modulation of the non-timer functions (Poisson thinning), the product of
+//   daily:   1 + daily_amplitude · sin(2π (minute-of-day / 1440 − 0.375))   (peak mid-afternoon)
+//   weekly:  1 + weekly_amplitude · sin(2π (minute-of-week / 10080 − 0.375)) (the week starts at minute 0:
+//            peak at 0.625 of the week (day 5), trough at 0.125 (day 1))
+//   special: the factor of a special day (every minute of day D, 1-based) or 1.
+// Timer-triggered functions keep their fixed periods. The defaults are the generator's original diurnal curve
+// (peak-to-trough 2x), no weekly cycle, no special day.
+struct SpecialDayFactor {
+  std::int64_t day = 1;  // 1-based
+  double factor = 1;     // > 0
+};
+
 struct SynthOptions {
   std::uint32_t functions = 1000;
   std::int64_t minutes = 120;
   std::uint64_t seed = 1;
+  double daily_amplitude = 1.0 / 3.0;  // [0, 1)
+  double weekly_amplitude = 0;         // [0, 1)
+  std::vector<SpecialDayFactor> special_days;
 };
+
+// The modulation above at time t (>= 0), and its largest value over any t.
+double synth_modulation(const SynthOptions& options, model::Micros t);
+double synth_modulation_max(const SynthOptions& options);
 
 // The generated function table with each function's mean rate (invocations per minute) and timer period.
 struct SynthFunction {

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <numbers>
+#include <stdexcept>
 
 #include "tests/trace/temp_dir.h"
 #include "trace/azure2019_reader.h"
@@ -65,6 +67,76 @@ TEST(Synth, WrittenLayoutReadsBack) {
   while (direct.invocations->next_batch(batch)) n_direct += batch.size();
   EXPECT_EQ(n_back, n_direct);
   EXPECT_EQ(back.invocations->span_us(), 1500 * model::kMicrosPerMinute);
+}
+
+TEST(Synth, ModulationByHand) {
+  SynthOptions o;
+  o.daily_amplitude = 0.5;
+  o.weekly_amplitude = 0.3;
+  o.special_days = {{4, 2.0}};
+  const auto at = [](double day, double hour) {
+    return static_cast<model::Micros>((day * 24 + hour) * static_cast<double>(model::kMicrosPerHour));
+  };
+  // Day 1 (index 0) 15:00: daily peak (fraction 0.625) 1.5; week fraction (15/24)/7 = 0.0893: 1 + 0.3 sin(2π(−0.2857)).
+  EXPECT_NEAR(synth_modulation(o, at(0, 15)), 1.5 * (1 + 0.3 * std::sin(2 * std::numbers::pi * (15.0 / 24 / 7 - 0.375))), 1e-12);
+  // Day 1 03:00: daily trough 0.5.
+  EXPECT_NEAR(synth_modulation(o, at(0, 3)), 0.5 * (1 + 0.3 * std::sin(2 * std::numbers::pi * (3.0 / 24 / 7 - 0.375))), 1e-12);
+  // Day 4 (index 3) 09:00: daily factor 1 (fraction 0.375), week fraction (3 + 0.375)/7, times the special 2.
+  EXPECT_NEAR(synth_modulation(o, at(3, 9)), 2 * (1 + 0.3 * std::sin(2 * std::numbers::pi * (3.375 / 7 - 0.375))), 1e-12);
+  EXPECT_NEAR(synth_modulation_max(o), 1.5 * 1.3 * 2, 1e-12);
+  // Defaults: the original diurnal curve, peak 4/3.
+  EXPECT_EQ(synth_modulation_max(SynthOptions{}), 4.0 / 3.0);
+  EXPECT_NEAR(synth_modulation(SynthOptions{}, at(2, 15)), 4.0 / 3.0, 1e-12);
+}
+
+TEST(Synth, CountsFollowTheDailyWeeklyAndSpecialDayCycles) {
+  SynthOptions o;
+  o.functions = 10;  // about 170,000 non-timer arrivals in 14 days at seed 1 (the 15th function alone has 1,000 a minute)
+  o.minutes = 14 * 1440;
+  o.daily_amplitude = 0.5;
+  o.weekly_amplitude = 0.3;
+  o.special_days = {{4, 2.0}};
+  const auto fns = synth_functions(o);
+  Workload w = synth_workload(o);
+  // Non-timer arrivals per day and per hour of day.
+  std::vector<double> per_day(14, 0), per_hour(24, 0);
+  std::vector<model::Invocation> batch;
+  double total = 0;
+  while (w.invocations->next_batch(batch)) {
+    for (const auto& inv : batch) {
+      if (fns[inv.function].timer_period_minutes > 0) continue;
+      per_day[static_cast<std::size_t>(inv.arrival_us / (24 * model::kMicrosPerHour))] += 1;
+      per_hour[static_cast<std::size_t>(inv.arrival_us / model::kMicrosPerHour % 24)] += 1;
+      total += 1;
+    }
+  }
+  ASSERT_GT(total, 100000);
+  // Expected shares: the modulation integrated per day / per hour (minute steps).
+  std::vector<double> day_weight(14, 0), hour_weight(24, 0);
+  double weight = 0;
+  for (std::int64_t m = 0; m < o.minutes; ++m) {
+    const double v = synth_modulation(o, m * model::kMicrosPerMinute + model::kMicrosPerMinute / 2);
+    day_weight[static_cast<std::size_t>(m / 1440)] += v;
+    hour_weight[static_cast<std::size_t>(m / 60 % 24)] += v;
+    weight += v;
+  }
+  for (std::size_t d = 0; d < 14; ++d) EXPECT_NEAR(per_day[d] / total, day_weight[d] / weight, 0.1 * day_weight[d] / weight) << d;
+  for (std::size_t h = 0; h < 24; ++h) EXPECT_NEAR(per_hour[h] / total, hour_weight[h] / weight, 0.1 * hour_weight[h] / weight) << h;
+  // The special day (4) against the same weekday a week later (11): twice the arrivals.
+  EXPECT_NEAR(per_day[3] / per_day[10], 2.0, 0.2);
+  // Peak hour (15:00) against the trough (03:00): (1 + 0.5) / (1 − 0.5) = 3, roughly.
+  EXPECT_NEAR(per_hour[15] / per_hour[3], 3.0, 0.4);
+}
+
+TEST(Synth, RejectsBadCycleOptions) {
+  SynthOptions o;
+  o.daily_amplitude = 1.0;
+  EXPECT_THROW(synth_functions(o), std::invalid_argument);
+  o.daily_amplitude = 0.5;
+  o.special_days = {{0, 2.0}};
+  EXPECT_THROW(synth_functions(o), std::invalid_argument);
+  o.special_days = {{3, 0.0}};
+  EXPECT_THROW(synth_functions(o), std::invalid_argument);
 }
 
 RC_GTEST_PROP(SynthProperty, DeterministicAndOrdered, ()) {
