@@ -26,7 +26,7 @@ std::vector<ParamDef> learned_params(bool prophet) {
     p.push_back({"bucket", PT::kInt, "10", "Prophet input resolution, minutes"});
     p.push_back({"growth", PT::kString, "linear", "Prophet trend: linear | logistic"});
     p.push_back({"cap", PT::kDouble, "2.0", "logistic capacity, multiple of the function's largest bucket"});
-    p.push_back({"special_days", PT::kString, "", "special days, 1-based, joined by '+' (e.g. 4)"});
+    p.push_back({"special_days", PT::kString, "none", "special days, 1-based, joined by '+' (e.g. 4), or none"});
     p.push_back({"window", PT::kInt, "0", "days either side of each special day"});
   }
   return p;
@@ -34,6 +34,7 @@ std::vector<ParamDef> learned_params(bool prophet) {
 
 std::vector<std::int64_t> parse_days(const std::string& text, std::string_view spec) {
   std::vector<std::int64_t> days;
+  if (text == "none") return days;
   std::size_t start = 0;
   while (start < text.size()) {
     const auto plus = text.find('+', start);
