@@ -446,6 +446,11 @@ void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, mo
     meta.state = model::ContainerState::kBusy;
     meta.runtime = functions_[fn].runtime;
     ++pools_[node].running[fn];
+    if (pool_manager_) {
+      model::Invocation started;
+      started.function = fn;
+      pool_manager_->on_started(started, now());
+    }
     keepalive_->on_start(meta, functions_[fn], kind, now());
     if (prewarm_) prewarm_->on_start(meta, kind, now());
   }

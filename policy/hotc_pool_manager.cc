@@ -69,8 +69,9 @@ std::vector<PoolAction> HotcPoolManager::on_tick(const model::ClusterView& view,
     s.corrected = s.chain.correct(forecast);
     const std::int32_t target =
         s.corrected >= params_.min_arrivals ? needed_containers(s.corrected, table().row(fn, now).exec_us) : 0;
-    const std::int32_t idle = plan.idle(fn), live = busy(fn) + idle;
-    if (live > target && idle > 0) plan.terminate(fn, std::min(idle, live - target));
+    const std::int32_t idle = plan.idle(fn), live = running(fn) + idle;
+    const std::int32_t spare = idle - std::min(idle, waiting(fn));  // the rest the waiting requests take
+    if (live > target && spare > 0) plan.terminate(fn, std::min(spare, live - target));
     if (live < target) wants.push_back({s.corrected, fn, t.spec.memory_mb, target - live});
   }
   plan.prewarm_ranked(std::move(wants));

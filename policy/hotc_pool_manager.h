@@ -6,9 +6,9 @@
 //              (policy/markov_error_correction.h: the forecast made for each complete minute against the
 //              arrivals it held)
 //   target   = 0 if λ < min, else max(1, ⌈λ · Exec / 60 s⌉)   (live containers the predicted load needs)
-//   live     = busy (f's requests in flight) + idle (f's idle containers in the cluster)
+//   live     = running (f's requests holding a busy container) + idle (f's idle containers)
 //   live < target: prewarm target − live where memory allows; live > target: terminate up to
-//   live − target idle containers. HotC has no priorities: when memory runs short, the functions with
+//   live − target idle containers, but never those f's waiting requests (arrived, not started) will take. HotC has no priorities: when memory runs short, the functions with
 //   the larger corrected forecast are prewarmed first (ties by id).
 // docs/incendio.md ("HotC baseline") says what of HotC's paper is known and what was chosen.
 // Deterministic; no I/O. Cost per tick: O(functions · (nodes + states + predictor) + prewarms · nodes).

@@ -23,19 +23,19 @@ std::vector<PoolAction> IncendioPoolManager::on_tick(const model::ClusterView& v
     const model::FunctionId fn = t.spec.id;
     const double arrivals = predict(fn, now);
     const std::int32_t idle = plan.idle(fn);
+    const std::int32_t spare = idle - std::min(idle, waiting(fn));  // the rest the waiting requests take
     if (arrivals < params_.min_arrivals) {
-      if (params_.terminate_unpredicted && idle > 0) plan.terminate(fn, idle);
+      if (params_.terminate_unpredicted && spare > 0) plan.terminate(fn, spare);
       continue;
     }
     const FunctionInfo row = table().row(fn, now);
     const std::int32_t needed = needed_containers(arrivals, row.exec_us);
-    const std::int32_t in_flight = busy(fn);
-    const std::int32_t upcoming = std::max(0, needed - in_flight);  // idle containers an upcoming request needs
+    const std::int32_t upcoming = std::max(0, needed - running(fn));  // containers upcoming requests need
     const double gap_s = 60.0 / arrivals, cost_s = secs(row.term_us + row.init_us);
     const bool keep = cost_s > gap_s;
-    const std::int32_t kept = keep ? std::min(idle, upcoming) : 0;
-    if (idle > kept) plan.terminate(fn, idle - kept);
-    if (keep && idle < upcoming) wants.push_back({priority_->priority(row), fn, t.spec.memory_mb, upcoming - idle});
+    const std::int32_t kept = keep ? std::min(spare, upcoming) : 0;
+    if (spare > kept) plan.terminate(fn, spare - kept);
+    if (keep && spare < upcoming) wants.push_back({priority_->priority(row), fn, t.spec.memory_mb, upcoming - spare});
   }
   plan.prewarm_ranked(std::move(wants));
   return plan.take();

@@ -6,13 +6,16 @@
 //                                             time of the predicted minute)
 //   cost    = Term + Init                     the termination cost of an idle container: destroying it
 //                                             and creating its replacement for the next request
-//   busy    = f's requests in flight; idle = f's idle containers in the cluster
-//   - λ < min (no predicted arrival): f's idle containers correspond to no upcoming request: terminated
+//   running = f's requests holding a busy container; waiting = f's requests arrived and not started
+//             (queued for a container or for CPU); idle = f's idle containers in the cluster
+//   spare   = idle − min(idle, waiting)       idle containers no waiting request will take: the rule
+//                                             never terminates the ones the waiting requests need
+//   - λ < min (no predicted arrival): the spare containers correspond to no upcoming request: terminated
 //     (unpredicted=terminate, the default) or left to the keep-alive policy (unpredicted=keep);
-//   - idle containers beyond needed − busy correspond to no upcoming request: terminated;
+//   - spare containers beyond needed − running correspond to no upcoming request: terminated;
 //   - the others correspond to an upcoming request: kept while cost > gap (the request comes sooner than
 //     a replacement could be made), otherwise terminated to release the memory;
-//   - while cost > gap and busy + idle < needed, the missing containers are prewarmed where memory allows,
+//   - while cost > gap and running + spare < needed, the missing containers are prewarmed where memory allows,
 //     functions in descending priority (the priority model, policy/priority_model.h; ties by id) so the
 //     important ones get the memory first. A function whose idle containers the rule terminates is not
 //     prewarmed (the two rules never fight).

@@ -37,11 +37,17 @@ class PoolManager {
   virtual model::Micros tick_interval() const = 0;
   virtual void on_function_added(const model::FunctionSpec& fn) { (void)fn; }
   virtual void on_arrival(const model::Invocation& inv, model::Micros now) { (void)inv, (void)now; }
+  // An invocation on_arrival announced starts now in a container (warm, prewarmed or cold): from here
+  // until on_completed it holds a busy container; before it, it waits for one (or for CPU).
+  virtual void on_started(const model::Invocation& inv, model::Micros now) { (void)inv, (void)now; }
   // An activation finished (start kind, start-up and execution as run): the Function Info Table's input.
   virtual void on_completed(const model::Invocation& inv, model::StartKind kind, model::Micros startup_us,
                             model::Micros exec_us, model::Micros now) {
     (void)inv, (void)kind, (void)startup_us, (void)exec_us, (void)now;
   }
+  // An invocation on_arrival announced will never run: the engine dropped it (queue full or timed out,
+  // no node). Every arrival ends in exactly one on_completed or on_dropped.
+  virtual void on_dropped(const model::Invocation& inv, model::Micros now) { (void)inv, (void)now; }
   // A container of `fn` was destroyed; destroying it took `term_us`.
   virtual void on_terminated(model::FunctionId fn, model::Micros term_us) { (void)fn, (void)term_us; }
   // What one activation of `fn` used, as the live platform measured it from the container's cgroup

@@ -21,7 +21,7 @@ void PredictivePoolManager::on_function_added(const model::FunctionSpec& fn) {
 }
 
 void PredictivePoolManager::on_arrival(const model::Invocation& inv, model::Micros now) {
-  ++at(inv.function).in_flight;
+  ++at(inv.function).waiting;
   table_.on_arrival(inv.function, now);
   predictor_->on_arrival(inv.function, now);
 }
@@ -29,17 +29,40 @@ void PredictivePoolManager::on_arrival(const model::Invocation& inv, model::Micr
 void PredictivePoolManager::on_completed(const model::Invocation& inv, model::StartKind kind,
                                          model::Micros startup_us, model::Micros exec_us, model::Micros now) {
   Tracked& t = at(inv.function);
-  t.in_flight = std::max<std::int64_t>(0, t.in_flight - 1);
+  std::int64_t& count = t.running > 0 ? t.running : t.waiting;
+  count = std::max<std::int64_t>(0, count - 1);
   table_.on_completed(inv.function, kind, startup_us, exec_us, now);
+}
+
+void PredictivePoolManager::on_dropped(const model::Invocation& inv, model::Micros now) {
+  (void)now;
+  Tracked& t = at(inv.function);
+  t.waiting = std::max<std::int64_t>(0, t.waiting - 1);
+}
+
+void PredictivePoolManager::on_started(const model::Invocation& inv, model::Micros now) {
+  (void)now;
+  Tracked& t = at(inv.function);
+  t.waiting = std::max<std::int64_t>(0, t.waiting - 1);
+  ++t.running;
 }
 
 void PredictivePoolManager::on_terminated(model::FunctionId fn, model::Micros term_us) {
   table_.on_terminated(fn, term_us);
 }
 
-std::int32_t PredictivePoolManager::busy(model::FunctionId fn) const {
-  if (fn >= functions_.size()) return 0;
-  return static_cast<std::int32_t>(std::min<std::int64_t>(functions_[fn].in_flight, std::numeric_limits<std::int32_t>::max()));
+namespace {
+std::int32_t capped(std::int64_t n) {
+  return static_cast<std::int32_t>(std::min<std::int64_t>(n, std::numeric_limits<std::int32_t>::max()));
+}
+}  // namespace
+
+std::int32_t PredictivePoolManager::running(model::FunctionId fn) const {
+  return fn < functions_.size() ? capped(functions_[fn].running) : 0;
+}
+
+std::int32_t PredictivePoolManager::waiting(model::FunctionId fn) const {
+  return fn < functions_.size() ? capped(functions_[fn].waiting) : 0;
 }
 
 std::int32_t PredictivePoolManager::needed_containers(double arrivals, model::Micros exec_us) {

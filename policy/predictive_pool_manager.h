@@ -1,9 +1,10 @@
 // PredictivePoolManager: what Incendio's and HotC's pool managers share: an arrival predictor they own
 // and feed, a Function Info Table kept from the engine's reports (policy/function_info_table.h), the
-// functions' specs, and each function's requests in flight (arrived, not yet completed: running,
-// starting or queued) as the containers it has busy. Subclasses decide on_tick.
-// The in-flight count learns only of arrivals and completions: a request the engine drops stays counted
-// (PoolManager has no drop hook); it is clamped at 0 on the other side.
+// functions' specs, and each function's requests in flight, split into waiting (arrived, not started:
+// queued for a container or for CPU) and running (started, not completed: they hold a busy container).
+// Subclasses decide on_tick.
+// Arrivals count as waiting, on_started moves one to running, completions leave running (or waiting, for
+// an engine that never calls on_started), drops leave waiting; every count is clamped at 0.
 // Deterministic; no I/O. Cost: the hooks O(1) plus the predictor's.
 #pragma once
 
@@ -26,6 +27,8 @@ class PredictivePoolManager : public PoolManager {
   void on_arrival(const model::Invocation& inv, model::Micros now) override;
   void on_completed(const model::Invocation& inv, model::StartKind kind, model::Micros startup_us,
                     model::Micros exec_us, model::Micros now) override;
+  void on_started(const model::Invocation& inv, model::Micros now) override;
+  void on_dropped(const model::Invocation& inv, model::Micros now) override;
   void on_terminated(model::FunctionId fn, model::Micros term_us) override;
 
   const FunctionInfoTable& table() const { return table_; }
@@ -36,11 +39,14 @@ class PredictivePoolManager : public PoolManager {
   struct Tracked {
     model::FunctionSpec spec;
     bool known = false;
-    std::int64_t in_flight = 0;
+    std::int64_t waiting = 0;
+    std::int64_t running = 0;
   };
   const std::vector<Tracked>& functions() const { return functions_; }
   double predict(model::FunctionId fn, model::Micros now) { return predictor_->predict_next_minute(fn, now); }
-  std::int32_t busy(model::FunctionId fn) const;
+  // fn's requests running (holding a busy container) and waiting (arrived, not started), capped at 2^31−1.
+  std::int32_t running(model::FunctionId fn) const;
+  std::int32_t waiting(model::FunctionId fn) const;
   // max(1, ⌈arrivals · exec / 60 s⌉): the containers `arrivals` requests a minute of `exec` each keep busy
   // at once (Little's law), at least one; capped at 10^6.
   static std::int32_t needed_containers(double arrivals, model::Micros exec_us);

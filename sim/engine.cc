@@ -304,6 +304,12 @@ class Engine {
     if (config_.check_invariants) check_invariants();
   }
 
+  // `inv`, announced to the policies on arrival, will never run.
+  void drop(const Invocation& inv, model::DropReason reason) {
+    result_.metrics.record_drop(inv, reason);
+    if (pool_) pool_->on_dropped(inv, now_);
+  }
+
   void arrive(const Invocation& inv) {
     const FunctionSpec& fn = functions_[inv.function];
     keepalive_->on_arrival(fn, now_);
@@ -312,7 +318,7 @@ class Engine {
       if (pool_) pool_->on_arrival(inv, now_);
     }
     if (fn.memory_mb > config_.node_memory_mb) {
-      result_.metrics.record_drop(inv, model::DropReason::kTooLarge);
+      drop(inv, model::DropReason::kTooLarge);
       return;
     }
     if (scaling_) {
@@ -329,7 +335,7 @@ class Engine {
     const FunctionSpec& fn = functions_[inv.function];
     const auto node = placement_->place(inv, fn, cluster_);
     if (!node) {
-      result_.metrics.record_drop(inv, model::DropReason::kNoNode);
+      drop(inv, model::DropReason::kNoNode);
       return true;
     }
     if (*node == policy::kHoldAtController) return false;
@@ -340,7 +346,7 @@ class Engine {
     }
     if (!queue.empty() || !try_start(*node, inv)) {
       if (config_.queue_limit && queue.size() >= config_.queue_limit) {
-        result_.metrics.record_drop(inv, model::DropReason::kQueueFull);
+        drop(inv, model::DropReason::kQueueFull);
         return true;
       }
       queue.push_back(Queued{inv});
@@ -396,6 +402,7 @@ class Engine {
     ++ns.busy_cores;
     ++busy_;
     if (cpu_admission_) alloc_millicores_[node] += fn_millicores_[fn.id];
+    if (pool_) pool_->on_started(inv, now_);
     if (sched_path_) ++busy_same_[static_cast<std::size_t>(node) * functions_.size() + fn.id];
     const model::Container& c = cluster_.container(id);
     keepalive_->on_start(c, fn, kind, now_);
@@ -678,7 +685,7 @@ class Engine {
       return;
     }
     if (config_.queue_limit && queue.size() >= config_.queue_limit) {
-      result_.metrics.record_drop(inv, model::DropReason::kQueueFull);
+      drop(inv, model::DropReason::kQueueFull);
       return;
     }
     queue.push_back(Queued{inv});
@@ -698,7 +705,7 @@ class Engine {
       if (std::any_of(queue.begin(), queue.end(), expired)) {
         std::erase_if(queue, [&](const Queued& q) {
           if (!expired(q)) return false;
-          result_.metrics.record_drop(q.inv, model::DropReason::kTimeout);
+          drop(q.inv, model::DropReason::kTimeout);
           ns.reserved_mb -= functions_[q.inv.function].memory_mb;
           --ns.queued;
           return true;
@@ -812,7 +819,7 @@ class Engine {
       buffer.pop_back();
       --waiting_;
       scaling_state_->change_concurrency(inv.function, -1, now_);
-      result_.metrics.record_drop(inv, model::DropReason::kQueueFull);
+      drop(inv, model::DropReason::kQueueFull);
     }
     if (!buffer.empty()) mark_starved(inv.function);
   }

@@ -93,13 +93,35 @@ TEST(IncendioPoolManager, KeepsWhileTheCostExceedsTheGapTerminatesOtherwiseAndPr
   m.on_function_added(spec(1, 100, 1, 1));
   m.on_function_added(spec(2, 100, 1, 1));
   m.on_function_added(spec(3, 100, 10, 1));
-  m.on_arrival(invocation(0, seconds(1)), seconds(1));  // in flight
+  m.on_arrival(invocation(0, seconds(1)), seconds(1));
+  m.on_started(invocation(0, seconds(1)), seconds(1));  // running
   EXPECT_EQ(m.tick_interval(), kMicrosPerMinute);
   EXPECT_EQ(by_key(m.on_tick(c, seconds(30))),
             (Actions{{{0, 1}, {1, 0}}, {{1, 1}, {0, 2}}, {{2, 0}, {0, 1}}, {{3, 0}, {0, 1}}, {{3, 1}, {0, 1}}}));
   // Once f0's request completes it needs two more, not one: prewarm 2 (node 1 is freest).
   m.on_completed(invocation(0, seconds(1)), model::StartKind::kCold, seconds(3), seconds(6), seconds(40));
   EXPECT_EQ((by_key(m.on_tick(c, seconds(90)))[{0, 1}]), (std::pair<int, int>{2, 0}));
+}
+
+TEST(IncendioPoolManager, NeverTerminatesTheIdleContainersWaitingRequestsWillTake) {
+  // f0 unpredicted (λ 0) with 3 idle containers: all 3 go while nothing waits; with 2 requests waiting
+  // (queued for CPU, say) only 1 goes. f1 hot (init 10 s, exec 60 s, λ 2 → gap 30 s < cost 10 s? no:
+  // cost 10 s < gap 30 s, so nothing is kept for upcoming requests): 2 idle, 1 waiting → 1 terminated.
+  FakeCluster c(1, 1000);
+  c.set_idle(0, 0, 3);
+  c.set_idle(0, 1, 2);
+  IncendioPoolManager m(std::make_unique<FakePredictor>(std::map<model::FunctionId, double>{{1, 2}}),
+                        make_priority_model("param2"), IncendioPoolParams{});
+  m.on_function_added(spec(0, 100, 1, 1));
+  m.on_function_added(spec(1, 100, 10, 60));
+  EXPECT_EQ(by_key(m.on_tick(c, seconds(30))), (Actions{{{0, 0}, {0, 3}}, {{1, 0}, {0, 2}}}));
+  for (int i = 0; i < 2; ++i) m.on_arrival(invocation(0, seconds(40)), seconds(40));
+  m.on_arrival(invocation(1, seconds(40)), seconds(40));
+  EXPECT_EQ(by_key(m.on_tick(c, seconds(90))), (Actions{{{0, 0}, {0, 1}}, {{1, 0}, {0, 1}}}));
+  // One of f0's requests starts, the other is dropped (queue timeout): nothing waits, all 3 go again.
+  m.on_started(invocation(0, seconds(40)), seconds(95));
+  m.on_dropped(invocation(0, seconds(40)), seconds(95));
+  EXPECT_EQ((by_key(m.on_tick(c, seconds(150)))[{0, 0}]), (std::pair<int, int>{0, 3}));
 }
 
 TEST(IncendioPoolManager, UnpredictedKeepLeavesIdleContainersAlone) {

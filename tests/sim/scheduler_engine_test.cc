@@ -101,29 +101,14 @@ TEST(SchedulerEngine, CpuAdmissionRunsOnlyWhatTheNodesCoresAllocate) {
   EXPECT_EQ(big.metrics.wait().max(), seconds(2));
 }
 
-TEST(SchedulerEngine, RequestsWaitingPastTheQueueTimeoutAreDropped) {
-  // r1 waits from 1 s until r0 completes at 11 s: 10 s > a 5 s timeout. With the default (60 s) it runs.
-  const auto calls = [] { return std::vector<model::Invocation>{call(0, 0, seconds(10)), call(1, seconds(1), seconds(1))}; };
-  const auto fns = [] { return std::vector<model::FunctionSpec>{function(0, 512, seconds(1), seconds(1)),
-                                                                 function(1, 512, seconds(1), seconds(1))}; };
-  SimConfig c = one_node(512, 4, "greedy");
-  c.queue_timeout_us = seconds(5);
-  auto w = workload(fns(), calls());
-  const SimResult r = run_simulation(w, c);
-  EXPECT_EQ(r.metrics.dropped(model::DropReason::kTimeout), 1u);
-  EXPECT_EQ(r.metrics.completed(), 1u);
-  auto w2 = workload(fns(), calls());
-  const SimResult d = run_simulation(w2, one_node(512, 4, "greedy"));
-  EXPECT_EQ(d.metrics.dropped(), 0u);
-  EXPECT_EQ(d.metrics.completed(), 2u);
-}
-
 // Prewarms one container of function 0 at the first tick and terminates one at the second; counts hooks.
 class ScriptedPool final : public policy::PoolManager {
  public:
   std::string_view name() const override { return "scripted"; }
   model::Micros tick_interval() const override { return seconds(60); }
   void on_arrival(const model::Invocation&, model::Micros) override { ++arrivals; }
+  void on_started(const model::Invocation&, model::Micros) override { ++starts; }
+  void on_dropped(const model::Invocation&, model::Micros) override { ++drops; }
   void on_completed(const model::Invocation&, model::StartKind, model::Micros, model::Micros, model::Micros) override {
     ++completions;
   }
@@ -137,9 +122,32 @@ class ScriptedPool final : public policy::PoolManager {
     if (now == seconds(120)) return {policy::PoolAction{0, 0, 0, 1}};
     return {};
   }
-  int arrivals = 0, completions = 0, terminations = 0, ticks = 0;
+  int arrivals = 0, starts = 0, drops = 0, completions = 0, terminations = 0, ticks = 0;
   model::Micros last_term_us = 0;
 };
+
+TEST(SchedulerEngine, RequestsWaitingPastTheQueueTimeoutAreDropped) {
+  // r1 waits from 1 s until r0 completes at 11 s: 10 s > a 5 s timeout. With the default (60 s) it runs.
+  const auto calls = [] { return std::vector<model::Invocation>{call(0, 0, seconds(10)), call(1, seconds(1), seconds(1))}; };
+  const auto fns = [] { return std::vector<model::FunctionSpec>{function(0, 512, seconds(1), seconds(1)),
+                                                                 function(1, 512, seconds(1), seconds(1))}; };
+  SimConfig c = one_node(512, 4, "greedy");
+  c.queue_timeout_us = seconds(5);
+  ScriptedPool pool;  // told of every arrival's end: one start and completion, one drop
+  c.pool_manager_instance = &pool;
+  auto w = workload(fns(), calls());
+  const SimResult r = run_simulation(w, c);
+  EXPECT_EQ(r.metrics.dropped(model::DropReason::kTimeout), 1u);
+  EXPECT_EQ(r.metrics.completed(), 1u);
+  EXPECT_EQ(pool.arrivals, 2);
+  EXPECT_EQ(pool.starts, 1);
+  EXPECT_EQ(pool.completions, 1);
+  EXPECT_EQ(pool.drops, 1);
+  auto w2 = workload(fns(), calls());
+  const SimResult d = run_simulation(w2, one_node(512, 4, "greedy"));
+  EXPECT_EQ(d.metrics.dropped(), 0u);
+  EXPECT_EQ(d.metrics.completed(), 2u);
+}
 
 TEST(SchedulerEngine, PoolManagerPrewarmsAndTerminates) {
   // Prewarm at 60 s (ready at 62 s after its 2 s cold start): the call at 70 s starts prewarmed. The
@@ -156,7 +164,9 @@ TEST(SchedulerEngine, PoolManagerPrewarmsAndTerminates) {
   EXPECT_EQ(r.metrics.cold_starts(), 1u);
   EXPECT_EQ(r.containers_created, 2u);
   EXPECT_EQ(pool.arrivals, 2);
+  EXPECT_EQ(pool.starts, 2);
   EXPECT_EQ(pool.completions, 2);
+  EXPECT_EQ(pool.drops, 0);
   EXPECT_GE(pool.terminations, 1);
   // Termination time: the paper's Fig. 4 ratio (2,401 / 4,023) of the 2 s cold start.
   EXPECT_EQ(pool.last_term_us, 1'193'637);
