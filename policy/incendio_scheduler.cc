@@ -24,6 +24,11 @@ void IncendioScheduler::on_completed(const model::Invocation& inv, const model::
   table_.on_completed(inv.function, kind, startup_us, exec_us, now);
 }
 
+void IncendioScheduler::on_resources(const model::FunctionSpec& fn, double cpu_cores, model::MegaBytes memory_mb,
+                                     double io_share) {
+  table_.on_resources(fn.id, cpu_cores, memory_mb, io_share);
+}
+
 void IncendioScheduler::on_terminated(const model::FunctionSpec& fn, model::Micros term_us) {
   table_.on_terminated(fn.id, term_us);
 }

@@ -22,6 +22,8 @@ class IncendioScheduler final : public KnapsackScheduler {
   void on_completed(const model::Invocation& inv, const model::FunctionSpec& fn, model::StartKind kind,
                     model::Micros startup_us, model::Micros exec_us, model::Micros now) override;
   void on_terminated(const model::FunctionSpec& fn, model::Micros term_us) override;
+  void on_resources(const model::FunctionSpec& fn, double cpu_cores, model::MegaBytes memory_mb,
+                    double io_share) override;
   const FunctionInfoTable& table() const { return table_; }
 
  protected:

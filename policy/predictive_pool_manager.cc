@@ -51,6 +51,11 @@ void PredictivePoolManager::on_terminated(model::FunctionId fn, model::Micros te
   table_.on_terminated(fn, term_us);
 }
 
+void PredictivePoolManager::on_resources(model::FunctionId fn, double cpu_cores, model::MegaBytes memory_mb,
+                                         double io_share) {
+  table_.on_resources(fn, cpu_cores, memory_mb, io_share);
+}
+
 namespace {
 std::int32_t capped(std::int64_t n) {
   return static_cast<std::int32_t>(std::min<std::int64_t>(n, std::numeric_limits<std::int32_t>::max()));

@@ -30,6 +30,7 @@ class PredictivePoolManager : public PoolManager {
   void on_started(const model::Invocation& inv, model::Micros now) override;
   void on_dropped(const model::Invocation& inv, model::Micros now) override;
   void on_terminated(model::FunctionId fn, model::Micros term_us) override;
+  void on_resources(model::FunctionId fn, double cpu_cores, model::MegaBytes memory_mb, double io_share) override;
 
   const FunctionInfoTable& table() const { return table_; }
   const ArrivalPredictor& predictor() const { return *predictor_; }

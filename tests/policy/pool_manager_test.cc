@@ -124,6 +124,16 @@ TEST(IncendioPoolManager, NeverTerminatesTheIdleContainersWaitingRequestsWillTak
   EXPECT_EQ((by_key(m.on_tick(c, seconds(150)))[{0, 0}]), (std::pair<int, int>{0, 3}));
 }
 
+TEST(IncendioPoolManager, MeasuredResourcesReachItsFunctionInfoTable) {
+  IncendioPoolManager m(std::make_unique<FakePredictor>(std::map<model::FunctionId, double>{}),
+                        make_priority_model("param2"), IncendioPoolParams{});
+  m.on_function_added(spec(0, 100, 1, 1));
+  EXPECT_EQ(m.table().row(0, 0).memory_mb, 100);
+  m.on_resources(0, 0.1, 40, 0.2);
+  EXPECT_EQ(m.table().row(0, 0).memory_mb, 40);
+  EXPECT_DOUBLE_EQ(m.table().row(0, 0).cpu_cores, 0.1);
+}
+
 TEST(IncendioPoolManager, UnpredictedKeepLeavesIdleContainersAlone) {
   FakeCluster c(1, 1000);
   c.set_idle(0, 0, 2);

@@ -5,6 +5,8 @@
 #include <map>
 #include <stdexcept>
 
+#include "policy/incendio_scheduler.h"
+#include "policy/priority_model.h"
 #include "policy/registry.h"
 #include "policy/request_schedulers.h"
 #include "policy/slo_guard.h"
@@ -153,6 +155,20 @@ TEST(KnapsackScheduler, AnUrgentRequestThatDoesNotFitBlocksTheRest) {
   const std::vector<PendingRequest> q = {req(1, 0, 0, 1024, 1), req(2, 1, millis(500), 128, 1)};
   EXPECT_TRUE(s.select(q, {600, 4}, millis(500)).empty());
   EXPECT_EQ(s.select(q, {1024, 4}, millis(500)), (std::vector<std::size_t>{0}));
+}
+
+TEST(IncendioScheduler, MeasuredResourcesReachItsFunctionInfoTable) {
+  // The live platform reports what an activation used (cgroups); without the override the row would keep
+  // the allocation (256 MB, 0.5 cores by the 512 MB = 1 core rule).
+  IncendioScheduler s(KnapsackSchedulerConfig{"incendio", KnapsackSolverKind::kGreedy, SloGuardConfig{}},
+                      make_priority_model("param2"));
+  const model::FunctionSpec f = spec(0, millis(100));
+  s.on_function_added(f);
+  EXPECT_EQ(s.table().row(0, 0).memory_mb, 256);
+  s.on_resources(f, 0.25, 100, 0.5);
+  EXPECT_EQ(s.table().row(0, 0).memory_mb, 100);
+  EXPECT_DOUBLE_EQ(s.table().row(0, 0).cpu_cores, 0.25);
+  EXPECT_DOUBLE_EQ(s.table().row(0, 0).io_share, 0.5);
 }
 
 TEST(SchedulerRegistry, BuildsEverySchedulerByNameAndRefusesBadSpecs) {
