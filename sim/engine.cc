@@ -564,20 +564,28 @@ class Engine {
     if (cpu_admission_) alloc_millicores_[node] -= fn_millicores_[fn.id];
     if (sched_path_) --busy_same_[static_cast<std::size_t>(node) * functions_.size() + fn.id];
     result_.metrics.record_completion(now_);
-    const policy::IdleDecision d = keepalive_->on_idle(c, fn, now_);
-    if (d.expires_us <= now_) {
-      keepalive_->on_evict(c, /*pressure=*/false, now_);
-      destroy(id);
-      ++result_.expirations;
-    } else {
-      cluster_.put_idle(id, ContainerState::kIdle, d.priority);
-      schedule_expiry(id, d.expires_us);
-    }
+    const policy::IdleDecision d = settle_idle(id, ContainerState::kIdle);
     if (d.prewarm_at_us != model::kNever) {
       events_.push(std::max(d.prewarm_at_us, now_), EventType::kPrewarmLoad, node, fn.id, d.prewarm_expires_us);
     }
     drain(node);
     dispatch_held();
+  }
+
+  // Container `id` has nothing to run: the keep-alive policy decides its fate. Destroyed now if it expires
+  // now, else idle in `state` (kIdle or kPrewarmed) until its expiry. Returns the decision.
+  policy::IdleDecision settle_idle(ContainerId id, ContainerState state) {
+    model::Container& c = cluster_.container(id);
+    const policy::IdleDecision d = keepalive_->on_idle(c, functions_[c.function], now_);
+    if (d.expires_us <= now_) {
+      keepalive_->on_evict(c, /*pressure=*/false, now_);
+      destroy(id);
+      ++result_.expirations;
+    } else {
+      cluster_.put_idle(id, state, d.priority);
+      schedule_expiry(id, d.expires_us);
+    }
+    return d;
   }
 
   void drain(NodeId node) {
@@ -792,17 +800,9 @@ class Engine {
   void pool_ready(ContainerId id, std::uint32_t generation) {
     model::Container& c = cluster_.container(id);
     if (c.generation != generation || c.state != ContainerState::kStarting) return;
-    const FunctionSpec& fn = functions_[c.function];
-    const policy::IdleDecision d = keepalive_->on_idle(c, fn, now_);
-    if (d.expires_us <= now_) {
-      keepalive_->on_evict(c, /*pressure=*/false, now_);
-      destroy(id);
-      ++result_.expirations;
-      return;
-    }
-    cluster_.put_idle(id, ContainerState::kPrewarmed, d.priority);
-    schedule_expiry(id, d.expires_us);
-    if (!queues_[c.node].empty()) drain(c.node);
+    const NodeId node = c.node;
+    const policy::IdleDecision d = settle_idle(id, ContainerState::kPrewarmed);
+    if (d.expires_us > now_ && !queues_[node].empty()) drain(node);  // a queued request may take it
   }
 
   // ---- Scaling path (a ScalingPolicy decides container counts and slots; policy/scaling.h) ----
@@ -1086,15 +1086,7 @@ class Engine {
     model::Container& c = cluster_.container(id);
     const FunctionSpec& fn = functions_[c.function];
     cluster_.node(c.node).reserved_mb -= fn.memory_mb;
-    const policy::IdleDecision d = keepalive_->on_idle(c, fn, now_);
-    if (d.expires_us <= now_) {
-      keepalive_->on_evict(c, /*pressure=*/false, now_);
-      destroy(id);
-      ++result_.expirations;
-      return;
-    }
-    cluster_.put_idle(id, c.uses > 0 ? ContainerState::kIdle : ContainerState::kPrewarmed, d.priority);
-    schedule_expiry(id, d.expires_us);
+    settle_idle(id, c.uses > 0 ? ContainerState::kIdle : ContainerState::kPrewarmed);
   }
 
   void scaling_tick() {
