@@ -49,4 +49,11 @@ std::int64_t LatencyHistogram::percentile(double q) const {
   return max_;
 }
 
+double LatencyHistogram::fraction_at_most(std::int64_t value) const {
+  if (!count_ || value < 0) return 0;
+  std::uint64_t seen = 0;
+  for (int i = 0, last = bucket_of(value); i <= last; ++i) seen += counts_[i];
+  return static_cast<double>(seen) / static_cast<double>(count_);
+}
+
 }  // namespace hearth::sim

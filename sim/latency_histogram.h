@@ -20,6 +20,9 @@ class LatencyHistogram {
   std::int64_t min() const { return count_ ? min_ : 0; }
   // The value at quantile q in [0,1] (0 when empty); the exact value for values below 128.
   std::int64_t percentile(double q) const;
+  // The fraction of samples at most `value` (0 when empty): exact below 128, else counting the whole
+  // bucket that holds `value` (values up to 0.8 % above it may count). For SLO-met ratios.
+  double fraction_at_most(std::int64_t value) const;
   // Calls f(value, cumulative_fraction) for each non-empty bucket in increasing order (for CDF plots).
   template <typename F>
   void for_each_bucket(F&& f) const {

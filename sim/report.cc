@@ -73,6 +73,11 @@ nlohmann::ordered_json to_json(const NamedResult& nr) {
                      {"p90", ms(lat.percentile(0.9))},       {"p99", ms(lat.percentile(0.99))},
                      {"p999", ms(lat.percentile(0.999))},    {"max", ms(lat.max())}};
   j["wait_ms"] = {{"mean", m.wait().mean() / 1000.0}, {"p99", ms(m.wait().percentile(0.99))}};
+  // SLO met (Incendio Fig. 19): the fraction of started invocations that waited (arrival → start) at most
+  // this many ms.
+  nlohmann::ordered_json& within = j["wait_ms"]["within"] = nlohmann::ordered_json::object();
+  for (const int slo_ms : {100, 200, 500, 1000, 2000, 5000})
+    within[std::to_string(slo_ms)] = m.wait().fraction_at_most(std::int64_t{slo_ms} * 1000);
   const LatencyHistogram& start = m.start_latency();
   j["start_latency_ms"] = {{"mean", start.mean() / 1000.0},
                            {"p50", ms(start.percentile(0.5))},

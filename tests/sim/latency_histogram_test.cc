@@ -21,6 +21,19 @@ TEST(LatencyHistogram, SmallValuesAreExact) {
   EXPECT_DOUBLE_EQ(h.mean(), 50.5);
 }
 
+TEST(LatencyHistogram, FractionAtMostCountsSamplesUpToTheValue) {
+  LatencyHistogram h;
+  for (std::int64_t v : {10, 20, 30, 40}) h.add(v);  // below 128: exact
+  EXPECT_DOUBLE_EQ(h.fraction_at_most(9), 0.0);
+  EXPECT_DOUBLE_EQ(h.fraction_at_most(20), 0.5);
+  EXPECT_DOUBLE_EQ(h.fraction_at_most(39), 0.75);
+  EXPECT_DOUBLE_EQ(h.fraction_at_most(1'000'000), 1.0);
+  h.add(500'000);  // 500 ms; 400 ms lies in another bucket, 500 ms in its own
+  EXPECT_DOUBLE_EQ(h.fraction_at_most(400'000), 0.8);
+  EXPECT_DOUBLE_EQ(h.fraction_at_most(500'000), 1.0);
+  EXPECT_DOUBLE_EQ(LatencyHistogram{}.fraction_at_most(5), 0.0);
+}
+
 TEST(LatencyHistogram, EmptyIsZero) {
   LatencyHistogram h;
   EXPECT_EQ(h.percentile(0.99), 0);
