@@ -150,6 +150,10 @@ TEST_F(ApiFixture, NonBlockingInvokeReturnsAnActivationId) {
   EXPECT_EQ(r.status, 202);
   const std::string id = json::parse(r.body)["activationId"];
   EXPECT_EQ(id.size(), 32u);
+  // The invocation runs after the 202: its record appears once it completes (poll, at most 10 s, for a
+  // loaded or sanitised build).
+  for (int i = 0; i < 1000 && call("GET", "/api/v1/namespaces/_/activations/" + id).status == 404; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(json::parse(call("GET", "/api/v1/namespaces/_/activations/" + id).body)["activationId"], id);
   EXPECT_EQ(json::parse(call("GET", "/api/v1/namespaces/_/activations/" + id + "/result").body)["result"], (json{{"x", 2}}));
   EXPECT_EQ(json::parse(call("GET", "/api/v1/namespaces/_/activations/" + id + "/logs").body)["logs"].size(), 1u);
