@@ -10,6 +10,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <sstream>
 #include <vector>
 
 #include "controller/entity_name.h"
@@ -91,8 +92,12 @@ json action_json(const net::ActionRecord& a, bool with_code) {
           {"updated", a.updated_us / 1000}};
 }
 
-// Cores as the shortest decimal that reads back the same ("0.01", "64").
-std::string format_cores(double cores) { return json(cores).dump(); }
+// Cores as a short decimal ("0.01", "64").
+std::string format_cores(double cores) {
+  std::ostringstream out;
+  out << cores;
+  return out.str();
+}
 
 int status_code(const std::string& status) {
   if (status == "success") return 0;
