@@ -22,9 +22,9 @@
 // invoker's waiting invocations sit in its own queue and the scheduler picks which start whenever capacity
 // may have appeared (an arrival, a completion, a container destroyed or prewarmed). A start needs a free
 // worker thread, the function's CPU allocation (its action's CPU limit, limits.cpu, when it has one, else
-// its memory / 512 MB, a core per 512 MB as §IV normalises) within the invoker's `concurrency` cores, and its memory (an idle container of its function, a stem
-// cell, or free memory after evicting idle containers); the container is claimed when it is chosen, so the
-// worker runs it at once. `fifo` (the default) keeps the path above unchanged: workers take invocations in
+// its memory / 512 MB, a core per 512 MB as §IV normalises) within the invoker's `concurrency` cores, and
+// its memory (an idle container of its function, a stem cell, or free memory after evicting idle
+// containers); the container is claimed when it is chosen, so the worker runs it at once. `fifo` (the default) keeps the path above unchanged: workers take invocations in
 // arrival order and wait for memory. A pool manager (policy/pool_manager.h) ticks on the reaper thread:
 // it prewarms containers of a function in the background from free memory (never evicting) and destroys
 // idle ones. Both hear of arrivals, completions (start kind, start-up, execution) and destroyed
