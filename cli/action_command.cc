@@ -3,10 +3,12 @@
 // HEARTH_APIHOST / HEARTH_AUTH environment variables; without either key, that of ./.hearth — `hearth
 // up`'s default data directory — if there is one).
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -29,6 +31,7 @@ struct ActionFlags {
   std::string kind;
   std::string main = "main";
   std::int64_t memory = 0, timeout = 0;
+  double cpu = std::numeric_limits<double>::quiet_NaN();  // cores; NaN: not given
   std::vector<std::string> params;  // -p key value, flattened
   bool blocking = false, result = false;
   int limit = 30;
@@ -61,6 +64,7 @@ int put_action(const ActionFlags& f, bool overwrite) {
   json body = {{"exec", {{"kind", kind}, {"code", kind == "native" ? net::base64_encode(code.str()) : code.str()}, {"main", f.main}}}};
   if (f.memory) body["limits"]["memory"] = f.memory;
   if (f.timeout) body["limits"]["timeout"] = f.timeout;
+  if (!std::isnan(f.cpu)) body["limits"]["cpu"] = f.cpu;  // the controller checks the range
   Connection c = connect(f.client);
   return print(c.client->send({"PUT", "/api/v1/namespaces/_/actions/" + f.name + (overwrite ? "?overwrite=true" : ""),
                                c.authorization, body.dump()}));
@@ -96,6 +100,7 @@ Action add_action_command(CLI::App& app) {
     v->add_option("--main", f->main, "Entry point (default main)");
     v->add_option("--memory,-m", f->memory, "Memory limit, MB");
     v->add_option("--timeout,-t", f->timeout, "Time limit, ms");
+    v->add_option("--cpu", f->cpu, "CPU limit, cores (e.g. 0.5; default: the invoker's, one core)");
   }
   verb("get", "Show an action")->add_option("name", f->name)->required();
   verb("delete", "Delete an action")->add_option("name", f->name)->required();

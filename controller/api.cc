@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <future>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <sstream>
 #include <vector>
 
 #include "controller/entity_name.h"
@@ -78,14 +80,23 @@ bool flag(const std::map<std::string, std::string>& q, const std::string& key) {
 json action_json(const net::ActionRecord& a, bool with_code) {
   json exec = {{"kind", a.kind}, {"binary", a.kind == "native"}, {"main", a.entry}};
   if (with_code) exec["code"] = a.code;
+  json limits = {{"memory", a.memory_mb}, {"timeout", a.timeout_ms}, {"logs", 10}};
+  if (a.cpu_millicores > 0) limits["cpu"] = static_cast<double>(a.cpu_millicores) / 1000.0;  // cores
   return {{"namespace", a.ns},
           {"name", a.name},
           {"version", "0.0." + std::to_string(a.version)},
           {"exec", exec},
-          {"limits", {{"memory", a.memory_mb}, {"timeout", a.timeout_ms}, {"logs", 10}}},
+          {"limits", limits},
           {"publish", false},
           {"annotations", json::array({{{"key", "exec"}, {"value", a.kind}}})},
           {"updated", a.updated_us / 1000}};
+}
+
+// Cores as a short decimal ("0.01", "64").
+std::string format_cores(double cores) {
+  std::ostringstream out;
+  out << cores;
+  return out.str();
 }
 
 int status_code(const std::string& status) {
@@ -265,6 +276,14 @@ net::AsyncAnswer Api::route(const net::HttpRequest& req, const std::string& rid,
             return error(400, "The request content was malformed:\nlimits.timeout must be an integer in [100, " +
                                   std::to_string(config_.max_timeout_ms) + "] ms", rid);
           a.timeout_ms = l["timeout"].get<std::int64_t>();
+        }
+        if (l.contains("cpu")) {  // cores, kept as whole millicores
+          const double cores = l["cpu"].is_number() ? l["cpu"].get<double>() : -1;
+          if (!(cores >= kMinCpuCores && cores <= config_.max_cpu_cores))
+            return error(400, "The request content was malformed:\nlimits.cpu must be a number of cores in [" +
+                                  format_cores(kMinCpuCores) + ", " + format_cores(config_.max_cpu_cores) + "], got " +
+                                  l["cpu"].dump(), rid);
+          a.cpu_millicores = std::llround(cores * 1000.0);
         }
       }
       a.updated_us = net::wall_us();

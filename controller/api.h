@@ -46,6 +46,8 @@ namespace hearth::controller {
 // OpenWhisk's whisk.query-limit: list operations return 30 entries unless `limit` says (at most 200).
 inline constexpr int kDefaultListLimit = 30;
 inline constexpr int kMaxListLimit = 200;
+// limits.cpu's lower bound: 10 millicores, a 1 ms quota per 100 ms period (the kernel's minimum is 1 ms).
+inline constexpr double kMinCpuCores = 0.01;
 
 struct ApiConfig {
   std::size_t max_payload_bytes = 1 << 20;     // invoke parameters (OpenWhisk default 1 MB)
@@ -57,6 +59,7 @@ struct ApiConfig {
   bool answer_after_record_written = true;
   std::int64_t max_memory_mb = 2048;
   std::int64_t max_timeout_ms = 300'000;
+  double max_cpu_cores = 64;  // limits.cpu's upper bound (its lower bound is kMinCpuCores)
   // Invocations in flight per namespace (accepted, not yet ended); past it 429 with OpenWhisk's "Too many
   // concurrent requests in flight" (live/in_flight_limit.h). 0: no bound.
   std::int64_t max_in_flight = 1000;

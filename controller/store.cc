@@ -57,7 +57,7 @@ class Statement {
 };
 
 constexpr const char* kActionColumns =
-    "ns, name, kind, code, entry, memory_mb, timeout_ms, version, updated_us, revision";
+    "ns, name, kind, code, entry, memory_mb, timeout_ms, version, updated_us, revision, cpu_millicores";
 constexpr const char* kActivationColumns =
     "id, ns, action, start_us, end_us, wait_us, init_us, run_us, start_kind, invoker, container, status, "
     "result_json, logs_json";
@@ -74,6 +74,7 @@ net::ActionRecord action_from(const Statement& s) {
   a.version = s.integer(7);
   a.updated_us = s.integer(8);
   a.revision = s.integer(9);
+  a.cpu_millicores = s.integer(10);
   return a;
 }
 
@@ -112,7 +113,8 @@ Store::Store(const std::string& path, StoreOptions options) : options_(options) 
       " key_hash TEXT NOT NULL);"
       "CREATE TABLE IF NOT EXISTS actions (ns TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL,"
       " entry TEXT NOT NULL, memory_mb INTEGER NOT NULL, timeout_ms INTEGER NOT NULL, version INTEGER NOT NULL,"
-      " updated_us INTEGER NOT NULL, revision INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (ns, name));"
+      " updated_us INTEGER NOT NULL, revision INTEGER NOT NULL DEFAULT 0, cpu_millicores INTEGER NOT NULL DEFAULT 0,"
+      " PRIMARY KEY (ns, name));"
       "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
       "INSERT OR IGNORE INTO meta (key, value) VALUES ('revision', 0);"
       "CREATE TABLE IF NOT EXISTS activations (id TEXT PRIMARY KEY, ns TEXT NOT NULL, action TEXT NOT NULL,"
@@ -124,6 +126,7 @@ Store::Store(const std::string& path, StoreOptions options) : options_(options) 
       "CREATE INDEX IF NOT EXISTS activations_by_start ON activations (start_us);",
       "create schema");
   migrate_revisions();
+  migrate_cpu_limits();
   migrate_plaintext_keys();
   auth_db_ = db_;
   if (path != ":memory:" &&
@@ -164,14 +167,22 @@ Store::~Store() {
   sqlite3_close(db_);
 }
 
+bool Store::has_column(const char* table, const char* column) {
+  bool found = false;
+  const std::string sql = std::string("PRAGMA table_info(") + table + ")";
+  Statement s(db_, prepared(sql.c_str(), "read table schema"), "read table schema");
+  while (s.step()) found = found || s.text(1) == column;
+  return found;
+}
+
+void Store::migrate_cpu_limits() {
+  if (!has_column("actions", "cpu_millicores"))
+    exec("ALTER TABLE actions ADD COLUMN cpu_millicores INTEGER NOT NULL DEFAULT 0", "add cpu_millicores column");
+}
+
 void Store::migrate_revisions() {
-  bool has_column = false;
-  {
-    Statement s(db_, prepared("PRAGMA table_info(actions)", "read actions schema"), "read actions schema");
-    while (s.step()) has_column = has_column || s.text(1) == "revision";
-  }
   // A data directory from before revisions: its actions get fresh ones, above any the store handed out.
-  if (!has_column) exec("ALTER TABLE actions ADD COLUMN revision INTEGER NOT NULL DEFAULT 0", "add revision column");
+  if (!has_column("actions", "revision")) exec("ALTER TABLE actions ADD COLUMN revision INTEGER NOT NULL DEFAULT 0", "add revision column");
   exec("BEGIN IMMEDIATE;"
        "UPDATE meta SET value = max(value, (SELECT coalesce(max(revision), 0) FROM actions)) WHERE key = 'revision';"
        "UPDATE actions SET revision = (SELECT value FROM meta WHERE key = 'revision') + rowid WHERE revision = 0;"
@@ -201,12 +212,7 @@ sqlite3_stmt* Store::prepared(const char* sql, const char* what) {
 
 void Store::migrate_plaintext_keys() {
   // Before keys were hashed the table was (ns, uuid, key): move every row to the hashed form.
-  bool plaintext = false;
-  {
-    Statement cols(db_, prepared("PRAGMA table_info(namespaces)", "read namespace columns"), "read namespace columns");
-    while (cols.step()) plaintext = plaintext || cols.text(1) == "key";
-  }
-  if (!plaintext) return;
+  if (!has_column("namespaces", "key")) return;
   exec("BEGIN IMMEDIATE", "begin key migration");
   try {
     std::vector<Credentials> old;
@@ -329,11 +335,11 @@ bool Store::put_action(net::ActionRecord& a, bool overwrite) {
     {
       Statement s(db_,
                   prepared("INSERT OR REPLACE INTO actions (ns, name, kind, code, entry, memory_mb, timeout_ms, version,"
-                           " updated_us, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           " updated_us, revision, cpu_millicores) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            "put action"),
                   "put action");
       s.bind(1, a.ns).bind(2, a.name).bind(3, a.kind).bind(4, a.code).bind(5, a.entry).bind(6, a.memory_mb);
-      s.bind(7, a.timeout_ms).bind(8, a.version).bind(9, a.updated_us).bind(10, a.revision).step();
+      s.bind(7, a.timeout_ms).bind(8, a.version).bind(9, a.updated_us).bind(10, a.revision).bind(11, a.cpu_millicores).step();
     }
     exec("COMMIT", "commit put action");
     return true;

@@ -140,6 +140,10 @@ class Store {
   void exec(const char* sql, const char* what);
   // Adds the revision column to a store written before it and gives its actions fresh revisions.
   void migrate_revisions();
+  // A data directory from before CPU limits: its actions have none (cpu_millicores 0).
+  void migrate_cpu_limits();
+  // Whether `table` has a column named `column` (schema migrations).
+  bool has_column(const char* table, const char* column);
   void migrate_plaintext_keys();
   // The lock of the connection authenticate() reads on (mu_ when that is the main one: ":memory:").
   std::mutex& auth_mu() { return auth_db_ == db_ ? mu_ : auth_only_mu_; }

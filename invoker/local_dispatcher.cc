@@ -560,19 +560,21 @@ void LocalDispatcher::destroy(DoomedList& doomed) {
   }
 }
 
-double LocalDispatcher::cpu_allocation(model::FunctionId fn) const {
-  // As the simulator's CPU admission (sim/engine.cc): whole millicores, at most the invoker's cores (so
-  // a function larger than that still runs, alone).
+double LocalDispatcher::cpu_allocation(const Queued& q) const {
+  // The action's CPU limit when it has one (its container's quota), else as the simulator's CPU
+  // admission (sim/engine.cc): its memory / 512 MB; whole millicores, at most the invoker's cores (so a
+  // function larger than that still runs, alone).
   constexpr model::MegaBytes kMegaBytesPerCore = 512;
-  const std::int64_t millicores = std::min<std::int64_t>(std::int64_t{config_.concurrency} * 1000,
-                                                         functions_[fn].memory_mb * 1000 / kMegaBytesPerCore);
+  const std::int64_t wanted = q.req.action.cpu_millicores > 0 ? q.req.action.cpu_millicores
+                                                              : functions_[q.fn].memory_mb * 1000 / kMegaBytesPerCore;
+  const std::int64_t millicores = std::min<std::int64_t>(std::int64_t{config_.concurrency} * 1000, wanted);
   return static_cast<double>(millicores) / 1000.0;
 }
 
 bool LocalDispatcher::claim_for(model::NodeId node, const Queued& q, bool force, Claim& claim, DoomedList& evicted) {
   Pool& pool = pools_[node];
   model::NodeState& ns = nodes_[node];
-  const double cores = cpu_allocation(q.fn);
+  const double cores = cpu_allocation(q);
   constexpr double kTolerance = 1e-9;
   if (!force && (pool.started >= config_.concurrency || pool.cores_running + cores > ns.cores + kTolerance)) return false;
   drop_outdated_idle(node, q.fn, q.req.action.revision, evicted);
@@ -620,7 +622,7 @@ void LocalDispatcher::drain(model::NodeId node, DoomedList& evicted) {
       r.function = q.fn;
       r.arrival_us = q.arrival_us;
       r.memory_mb = q.req.action.memory_mb;
-      r.cpu_cores = cpu_allocation(q.fn);
+      r.cpu_cores = cpu_allocation(q);
       r.warm = idle_containers(node, q.fn) > 0;
       const auto running = pool.running.find(q.fn);
       r.busy_same = running == pool.running.end() ? 0 : running->second;

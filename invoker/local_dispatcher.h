@@ -14,16 +14,17 @@
 // With a scaling policy (`scaling`, policy/scaling.h: hyperfaas, knative) the path is the simulator's
 // scaling path instead (local_dispatcher_scaling.cc): invocations wait in a per-function buffer; the
 // policy admits each into a container with a free worker, raising the container's workers (more runtime
-// workers forked in place, and CPU quota `cpu_millicores_per_worker` per worker: HyperFaaS's phase 1)
+// workers forked in place, and CPU quota per worker — the action's CPU limit (limits.cpu) when it has one,
+// else `cpu_millicores_per_worker`: HyperFaaS's phase 1)
 // or asking for containers to start in the background; its tick retires idle containers and lowers
 // workers' admission limits.
 // Request scheduling (Incendio §VI, policy/request_scheduler.h): with a scheduler other than `fifo` an
 // invoker's waiting invocations sit in its own queue and the scheduler picks which start whenever capacity
 // may have appeared (an arrival, a completion, a container destroyed or prewarmed). A start needs a free
-// worker thread, the function's CPU allocation (its memory / 512 MB, a core per 512 MB as §IV normalises)
-// within the invoker's `concurrency` cores, and its memory (an idle container of its function, a stem
-// cell, or free memory after evicting idle containers); the container is claimed when it is chosen, so the
-// worker runs it at once. `fifo` (the default) keeps the path above unchanged: workers take invocations in
+// worker thread, the function's CPU allocation (its action's CPU limit, limits.cpu, when it has one, else
+// its memory / 512 MB, a core per 512 MB as §IV normalises) within the invoker's `concurrency` cores, and
+// its memory (an idle container of its function, a stem cell, or free memory after evicting idle
+// containers); the container is claimed when it is chosen, so the worker runs it at once. `fifo` (the default) keeps the path above unchanged: workers take invocations in
 // arrival order and wait for memory. A pool manager (policy/pool_manager.h) ticks on the reaper thread:
 // it prewarms containers of a function in the background from free memory (never evicting) and destroys
 // idle ones. Both hear of arrivals, completions (start kind, start-up, execution) and destroyed
@@ -68,7 +69,9 @@ struct LocalDispatcherConfig {
   std::int64_t reap_interval_ms = 1000;
   std::string scaling = "none";  // a ScalingPolicy spec (hyperfaas, knative) or none
   int max_workers = 16;          // workers per container under a scaling policy (≤ runtime::kMaxWorkers)
-  std::int64_t cpu_millicores_per_worker = 1000;  // CPU quota a container gets per admitted worker
+  // CPU quota a container gets per admitted worker under a scaling policy, for actions without a CPU
+  // limit; an action's limit (limits.cpu) is its per-worker quota instead.
+  std::int64_t cpu_millicores_per_worker = 1000;
   // Container sharing (HyperFaaS): a function that needs a new container first tries a spare worker of
   // another function's ready container (same runtime, at least its memory), specialised with its code.
   bool share_containers = false;
@@ -253,8 +256,9 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   // readings exist (lock held).
   void observe_completion(model::FunctionId fn, model::StartKind kind, const net::ActivationRecord& rec,
                           const std::optional<ResourceUsage>& before, const std::optional<ResourceUsage>& after);
-  // A function's CPU allocation in cores: its memory / 512 MB (§IV's normalisation), at most the invoker's.
-  double cpu_allocation(model::FunctionId fn) const;
+  // A queued invocation's CPU allocation in cores: its action's CPU limit (limits.cpu) when given, else
+  // its memory / 512 MB (§IV's normalisation); at most the invoker's.
+  double cpu_allocation(const Queued& q) const;
   // The pool manager's tick (lock held on entry and exit; starts containers without it).
   void pool_manager_tick(std::unique_lock<std::mutex>& lock, DoomedList& terminated);
   void reap();
@@ -279,6 +283,10 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   void container_loads(const ScaledFunction& f, std::vector<policy::ContainerLoad>& out) const;
   // The invocations `c` can run at once: its worker channels (a guest: its one lent worker).
   static std::int32_t worker_cap(const Scaled& c);
+  // The CPU quota a scaled container gets per worker for `action`: its CPU limit, else the config's.
+  std::int64_t per_worker_millicores(const net::ActionRecord& action) const {
+    return action.cpu_millicores > 0 ? action.cpu_millicores : config_.cpu_millicores_per_worker;
+  }
   // Gives back the node memory `c` holds (a guest holds none: its host's memory is its).
   void release_memory(const Scaled& c);
   // `c` of `fn` just became idle: its keep-alive expiry from the keep-alive policy.

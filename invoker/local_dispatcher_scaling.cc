@@ -190,7 +190,7 @@ void LocalDispatcher::start_scaled(model::FunctionId fn, const net::ActionRecord
     std::string error;
     std::shared_ptr<LiveContainer> container = factory_.create_scalable(action, config_.max_workers, &init_us, &error);
     if (container && container->max_workers() > 1 && !container->add_workers(workers, &error)) container.reset();
-    if (container) container->set_cpu_quota(config_.cpu_millicores_per_worker * workers);
+    if (container) container->set_cpu_quota(per_worker_millicores(action) * workers);
     std::deque<Pending> failed;
     {
       std::lock_guard lock(mu_);
@@ -237,7 +237,7 @@ void LocalDispatcher::run_scaled(std::shared_ptr<Scaled> c, int worker, bool gro
     const auto start = std::chrono::steady_clock::now();
     std::string error;
     keep = c->container->add_workers(slots, &error);
-    c->container->set_cpu_quota(config_.cpu_millicores_per_worker * slots);
+    c->container->set_cpu_quota(per_worker_millicores(p.req.action) * slots);
     rec.init_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
     if (!keep) {
       rec.status = "whisk internal error";

@@ -72,6 +72,9 @@ class RuntimeContainer final : public LiveContainer {
   }
   bool specialise(const net::ActionRecord& action, std::int64_t* init_us, std::string* error) override {
     const auto start = std::chrono::steady_clock::now();
+    // A stem cell started with the default quota: the action's CPU limit from now on (unsandboxed: no
+    // cgroup, nothing to set).
+    if (action.cpu_millicores > 0) process_->set_cpu_quota(action.cpu_millicores);
     const runtime::RunResult r = process_->init_source(action.code, action.entry, std::min<std::int64_t>(action.timeout_ms, 60'000));
     *init_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
     if (!r.ok) *error = "Initialization has failed: " + r.error;
@@ -139,6 +142,7 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionR
     const std::uint64_t id = next_id_++;  // one atomic step: concurrent cold starts get distinct ids
     runtime::ProcessOptions o = options(action.memory_mb, {fs::path(path).parent_path().string()}, id);
     o.max_workers = max_workers;
+    if (action.cpu_millicores > 0) o.limits.cpu_millicores = action.cpu_millicores;  // else the default core
     auto process = std::make_unique<runtime::RuntimeProcess>(runtime::language_of(action.kind), o);
     const runtime::RunResult r = process->init(path, action.entry, std::min<std::int64_t>(action.timeout_ms, 60'000));
     *init_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();

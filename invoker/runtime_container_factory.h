@@ -1,7 +1,8 @@
 // RuntimeContainerFactory: containers backed by real runtime processes (runtime/RuntimeProcess):
 // writes the action's code into a content-addressed directory of <code_dir> (live/code_files.h), starts
 // the language runtime — inside a sandbox (sandbox/: namespaces, read-only root, seccomp, cgroup limits
-// with the action's memory) when `sandboxed` — and initialises it. Sandboxed factories keep a
+// with the action's memory, and its CPU limit as the CPU quota when it has one, else one core) when
+// `sandboxed` — and initialises it. A stem cell specialised for an action takes the action's CPU limit. Sandboxed factories keep a
 // SandboxPool of `pool_size` pre-attached shells so a cold start does not wait for the cgroup attach.
 // A result over the result limit (1 MB unless set) ends its activation with OpenWhisk's error.
 #pragma once

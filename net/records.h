@@ -19,6 +19,9 @@ struct ActionRecord {
   std::string entry = "main";
   std::int64_t memory_mb = 256;
   std::int64_t timeout_ms = 60'000;
+  // The CPU limit (limits.cpu, in cores, kept as whole millicores): the container's cgroup CPU quota and
+  // the cores the request scheduler admits its runs with. 0: none given, the invoker's default.
+  std::int64_t cpu_millicores = 0;
   std::int64_t version = 0;     // OpenWhisk's semver patch: 1 when created, bumped on every update
   // The code's identity for caches and containers: store-wide and never repeated, not even after the
   // action is deleted and created again (version restarts at 1 then, as OpenWhisk's does), nor across

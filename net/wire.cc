@@ -145,6 +145,7 @@ json to_json(const ActionRecord& a, bool with_code) {
   json j = {{"ns", a.ns},           {"name", a.name},           {"kind", a.kind},       {"entry", a.entry},
             {"memory_mb", a.memory_mb}, {"timeout_ms", a.timeout_ms}, {"version", a.version}, {"updated_us", a.updated_us},
             {"revision", a.revision}};
+  if (a.cpu_millicores > 0) j["cpu_millicores"] = a.cpu_millicores;  // absent: none (and older peers)
   if (with_code) j["code"] = a.code;
   return j;
 }
@@ -157,6 +158,7 @@ ActionRecord action_from_json(const json& j) {
   a.entry = j.at("entry").get<std::string>();
   a.memory_mb = j.at("memory_mb").get<std::int64_t>();
   a.timeout_ms = j.at("timeout_ms").get<std::int64_t>();
+  a.cpu_millicores = j.value("cpu_millicores", std::int64_t{0});
   a.version = j.at("version").get<std::int64_t>();
   a.updated_us = j.at("updated_us").get<std::int64_t>();
   a.revision = j.at("revision").get<std::int64_t>();

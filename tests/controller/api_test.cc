@@ -31,9 +31,11 @@ class EchoDispatcher final : public invoker::Dispatcher {
     r.result_json = params.contains("fail") ? json{{"error", "boom"}}.dump() : req.params_json;
     r.logs = {"stdout: hi"};
     ++calls;
+    last_cpu_millicores = req.action.cpu_millicores;
     done(r);
   }
   int calls = 0;
+  std::int64_t last_cpu_millicores = -1;
 };
 
 // "Basic " + base64("uuid:key")
@@ -125,6 +127,35 @@ TEST_F(ApiFixture, MalformedActionsAreRejectedWithReasons) {
   EXPECT_EQ(call("PUT", "/api/v1/namespaces/_/actions/bad%21name", R"({"exec":{"kind":"python:3","code":"x"}})").status, 400);
   EXPECT_EQ(call("PUT", "/api/v1/namespaces/_/actions/bad%20", R"({"exec":{"kind":"python:3","code":"x"}})").status, 400);
   EXPECT_EQ(call("PATCH", "/api/v1/namespaces/_/actions/x").status, 405);
+}
+
+// limits.cpu (cores, a decimal): stored as millicores, returned by GET, carried to the dispatcher with the
+// invocation; absent, the action has none. Out of [0.01, 64] or not a number: 400 naming limits.cpu.
+TEST_F(ApiFixture, CpuLimitIsValidatedStoredAndReturned) {
+  ASSERT_EQ(call("PUT", "/api/v1/namespaces/_/actions/half",
+                 R"({"exec":{"kind":"python:3","code":"def main(a): return a"},"limits":{"memory":32,"cpu":0.5}})")
+                .status,
+            200);
+  EXPECT_EQ(store.get_action("guest", "half")->cpu_millicores, 500);
+  const json got = json::parse(call("GET", "/api/v1/namespaces/_/actions/half").body);
+  EXPECT_DOUBLE_EQ(got["limits"]["cpu"].get<double>(), 0.5);
+  EXPECT_EQ(got["limits"]["memory"], 32);
+  EXPECT_EQ(call("POST", "/api/v1/namespaces/_/actions/half?blocking=true", "{}").status, 200);
+  EXPECT_EQ(dispatcher.last_cpu_millicores, 500);
+  ASSERT_EQ(call("PUT", "/api/v1/namespaces/_/actions/whole", R"({"exec":{"kind":"python:3","code":"x"},"limits":{"cpu":2}})").status, 200);
+  EXPECT_EQ(store.get_action("guest", "whole")->cpu_millicores, 2000);
+  create_hello();  // no limits.cpu: none stored, none returned
+  EXPECT_EQ(store.get_action("guest", "hello")->cpu_millicores, 0);
+  EXPECT_FALSE(json::parse(call("GET", "/api/v1/namespaces/_/actions/hello").body)["limits"].contains("cpu"));
+  for (const std::string bad : {"0", "0.001", "-1", "64.5", "1000", "\"1\"", "true", "null", "[1]"}) {
+    const auto r = call("PUT", "/api/v1/namespaces/_/actions/bad",
+                        R"({"exec":{"kind":"python:3","code":"x"},"limits":{"cpu":)" + bad + "}}");
+    EXPECT_EQ(r.status, 400) << bad;
+    const std::string error = json::parse(r.body)["error"].get<std::string>();
+    EXPECT_NE(error.find("limits.cpu must be a number of cores in [0.01, 64"), std::string::npos) << error;
+    EXPECT_NE(error.find(bad), std::string::npos) << error;  // what was sent
+  }
+  EXPECT_FALSE(store.get_action("guest", "bad").has_value());
 }
 
 TEST_F(ApiFixture, BlockingInvokeReturnsResultOr502) {

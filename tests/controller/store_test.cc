@@ -41,6 +41,14 @@ net::ActivationRecord activation(const std::string& id, const std::string& act, 
   return a;
 }
 
+// Runs `sql` on the database at `path` directly (a data directory as an older Hearth wrote it).
+bool write_raw(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  const bool ok = sqlite3_open(path.c_str(), &db) == SQLITE_OK && sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+  sqlite3_close(db);
+  return ok;
+}
+
 // Deleting and creating an action again restarts its OpenWhisk version at 1 (the same key as the old
 // code's, which is why nothing may be keyed on it), but never its revision, not even across a reopen.
 TEST(Store, RevisionsNeverRepeatAcrossDeleteRecreateAndRestart) {
@@ -76,19 +84,12 @@ TEST(Store, RevisionsNeverRepeatAcrossDeleteRecreateAndRestart) {
 TEST(Store, ActionsOfAStoreWithoutRevisionsGetDistinctOnes) {
   TempDir dir;
   const std::string path = dir.str() + "/old.db";
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db,
-                           "CREATE TABLE actions (ns TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT "
-                           "NULL, entry TEXT NOT NULL, memory_mb INTEGER NOT NULL, timeout_ms INTEGER NOT NULL, version "
-                           "INTEGER NOT NULL, updated_us INTEGER NOT NULL, PRIMARY KEY (ns, name));"
-                           "INSERT INTO actions VALUES ('guest', 'f', 'python:3', 'x', 'main', 256, 60000, 1, 0);"
-                           "INSERT INTO actions VALUES ('guest', 'g', 'python:3', 'y', 'main', 256, 60000, 1, 0);",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK);
-    sqlite3_close(db);
-  }
+  ASSERT_TRUE(write_raw(path,
+                        "CREATE TABLE actions (ns TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT "
+                        "NULL, entry TEXT NOT NULL, memory_mb INTEGER NOT NULL, timeout_ms INTEGER NOT NULL, version "
+                        "INTEGER NOT NULL, updated_us INTEGER NOT NULL, PRIMARY KEY (ns, name));"
+                        "INSERT INTO actions VALUES ('guest', 'f', 'python:3', 'x', 'main', 256, 60000, 1, 0);"
+                        "INSERT INTO actions VALUES ('guest', 'g', 'python:3', 'y', 'main', 256, 60000, 1, 0);"));
   Store s(path);
   const std::int64_t f = s.get_action("guest", "f")->revision, g = s.get_action("guest", "g")->revision;
   EXPECT_GT(f, 0);
@@ -97,6 +98,34 @@ TEST(Store, ActionsOfAStoreWithoutRevisionsGetDistinctOnes) {
   auto h = action("guest", "h");
   ASSERT_TRUE(s.put_action(h, false));
   EXPECT_GT(h.revision, std::max(f, g));
+}
+
+// An action's CPU limit survives a reopen and an update; a store written before CPU limits opens with
+// none on its actions.
+TEST(Store, CpuLimitsRoundTripAndOldStoresHaveNone) {
+  TempDir dir;
+  const std::string path = dir.str() + "/cpu.db";
+  ASSERT_TRUE(write_raw(path,
+                        "CREATE TABLE actions (ns TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT "
+                        "NULL, entry TEXT NOT NULL, memory_mb INTEGER NOT NULL, timeout_ms INTEGER NOT NULL, version "
+                        "INTEGER NOT NULL, updated_us INTEGER NOT NULL, revision INTEGER NOT NULL DEFAULT 0, "
+                        "PRIMARY KEY (ns, name));"
+                        "INSERT INTO actions VALUES ('guest', 'old', 'python:3', 'x', 'main', 256, 60000, 1, 0, 1);"));
+  {
+    Store s(path);
+    EXPECT_EQ(s.get_action("guest", "old")->cpu_millicores, 0);
+    auto a = action("guest", "f");
+    a.cpu_millicores = 750;
+    ASSERT_TRUE(s.put_action(a, false));
+    EXPECT_EQ(s.get_action("guest", "f")->cpu_millicores, 750);
+  }
+  Store reopened(path);
+  EXPECT_EQ(reopened.get_action("guest", "f")->cpu_millicores, 750);
+  EXPECT_EQ(reopened.list_actions("guest", 10, 0).at(0).cpu_millicores, 750);  // "f" sorts first
+  auto update = action("guest", "f");
+  update.cpu_millicores = 0;  // an update without limits.cpu drops it
+  ASSERT_TRUE(reopened.put_action(update, true));
+  EXPECT_EQ(reopened.get_action("guest", "f")->cpu_millicores, 0);
 }
 
 TEST(Store, ActionsCreateConflictUpdateDelete) {

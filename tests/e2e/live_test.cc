@@ -174,6 +174,25 @@ TEST_F(LiveFixture, MemoryLimitAndIsolation) {
   EXPECT_EQ(sig["response"]["result"]["errno"], ESRCH);  // not even visible
 }
 
+// limits.cpu through the whole platform (API, store, wire, invoker, cgroup): the same spinner measures its
+// own CPU time over 1 s of wall time; without a limit it runs above 0.3 cores (near one on an idle host),
+// with limits.cpu 0.2 at most ~0.2. tests/invoker/action_cpu_limit_test.cc measures it from the cgroup.
+TEST_F(LiveFixture, CpuLimitHoldsAFunctionToItsCores) {
+  if (geteuid() != 0) GTEST_SKIP() << "hearth up sandboxes functions (and sets cgroup quotas) only as root";
+  const std::string spin = "import time\ndef main(a):\n    end = time.time() + 1.0\n    c0 = time.process_time()\n"
+                           "    while time.time() < end:\n        pass\n    return {'cores': time.process_time() - c0}\n";
+  ASSERT_EQ(put("free", "python:3", spin).status, 200);
+  ASSERT_EQ(put("capped", "python:3", spin, R"({"cpu": 0.2})").status, 200);
+  const json free = invoke("free", json::object());
+  const json capped = invoke("capped", json::object());
+  ASSERT_EQ(free["response"]["status"], "success") << free.dump();
+  ASSERT_EQ(capped["response"]["status"], "success") << capped.dump();
+  EXPECT_GT(free["response"]["result"]["cores"].get<double>(), 0.3) << "the probe does not exceed the limit";
+  EXPECT_LE(capped["response"]["result"]["cores"].get<double>(), 0.25);
+  const json got = json::parse(client->send({"GET", "/api/v1/namespaces/_/actions/capped", platform->auth(), ""}).body);
+  EXPECT_DOUBLE_EQ(got["limits"]["cpu"].get<double>(), 0.2);
+}
+
 TEST_F(LiveFixture, RestartKeepsActionsAndActivations) {
   ASSERT_EQ(put("keep", "python:3", "def main(a):\n    return {'ok': True}\n").status, 200);
   const json first = invoke("keep", json::object());

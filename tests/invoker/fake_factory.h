@@ -47,8 +47,9 @@ class Gate {
 
 class FakeContainer final : public LiveContainer {
  public:
-  FakeContainer(std::string id, Gate* gate = nullptr, std::atomic<int>* destroyed = nullptr)
-      : id_(std::move(id)), gate_(gate), destroyed_(destroyed) {}
+  FakeContainer(std::string id, Gate* gate = nullptr, std::atomic<int>* destroyed = nullptr,
+                std::atomic<std::int64_t>* quota = nullptr)
+      : id_(std::move(id)), gate_(gate), destroyed_(destroyed), quota_(quota) {}
   ~FakeContainer() override {
     if (destroyed_) ++*destroyed_;
   }
@@ -70,6 +71,11 @@ class FakeContainer final : public LiveContainer {
   std::optional<ResourceUsage> usage() const override {
     return ResourceUsage{runs_.load() * 1000, std::int64_t{64} << 20, 0, 0};
   }
+  // Records the quota where the factory shows it (the last one set by any of its containers).
+  bool set_cpu_quota(std::int64_t millicores) override {
+    if (quota_) *quota_ = millicores;
+    return quota_ != nullptr;
+  }
   bool specialise(const net::ActionRecord& a, std::int64_t* init_us, std::string* error) override {
     *init_us = 2;
     if (a.code == "bad") {
@@ -84,6 +90,7 @@ class FakeContainer final : public LiveContainer {
   std::atomic<std::int64_t> runs_{0};
   Gate* gate_;
   std::atomic<int>* destroyed_;
+  std::atomic<std::int64_t>* quota_;
 };
 
 // Polls `done` every 5 ms for at most 10 s (a dispatcher's own threads make the progress).
@@ -105,7 +112,7 @@ class FakeFactory final : public ContainerFactory {
       *error = "SyntaxError: bad";
       return nullptr;
     }
-    return std::make_unique<FakeContainer>("c" + std::to_string(created.load()), &gate, &destroyed);
+    return std::make_unique<FakeContainer>("c" + std::to_string(created.load()), &gate, &destroyed, &quota);
   }
   std::unique_ptr<LiveContainer> start_generic(model::RuntimeKind, model::MegaBytes) override {
     ++generic;
@@ -114,6 +121,7 @@ class FakeFactory final : public ContainerFactory {
   std::atomic<int> created{0};
   std::atomic<int> generic{0};
   std::atomic<int> destroyed{0};
+  std::atomic<std::int64_t> quota{0};  // the CPU quota last set on a created container (0: none)
   Gate gate;
 };
 

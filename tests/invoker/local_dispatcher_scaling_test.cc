@@ -67,6 +67,19 @@ TEST(LocalDispatcherScaling, OneWorkerContainersScaleOutForABurst) {
   EXPECT_EQ(start(d, action(), "{}").get().start_kind, "warm");  // the one left serves the next
 }
 
+// Under a scaling policy the per-worker CPU quota is the action's limit (limits.cpu) when it has one, else
+// the config's cpu_millicores_per_worker: a one-worker container gets one worker's worth.
+TEST(LocalDispatcherScaling, TheActionsCpuLimitIsThePerWorkerQuota) {
+  for (const std::int64_t limit : {std::int64_t{0}, std::int64_t{300}}) {
+    FakeFactory factory;
+    LocalDispatcher d(factory, scaled("hyperfaas:slots=1,max_slots=4,tick=10ms,window=20ms"));
+    net::ActionRecord a = action();
+    a.cpu_millicores = limit;
+    EXPECT_EQ(start(d, a, "{}").get().status, "success");
+    EXPECT_EQ(factory.quota.load(), limit > 0 ? limit : 1000);
+  }
+}
+
 TEST(LocalDispatcherScaling, TheLastContainerExpiresByTheKeepAlivePolicy) {
   FakeFactory factory;
   LocalDispatcherConfig c = scaled("hyperfaas:tick=10ms");

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <numeric>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "invoker/local_dispatcher.h"
@@ -36,6 +37,7 @@ struct Heard {
   std::mutex mu;
   std::vector<std::string> arrivals, completions, terminations;
   std::vector<double> cores;
+  std::vector<double> pending_cores;  // every pending request's cpu_cores, as select() saw them
   std::vector<std::string> resources;
 };
 
@@ -73,6 +75,7 @@ class ByNamePriority final : public policy::RequestScheduler {
     {
       std::lock_guard lock(heard_->mu);
       heard_->cores.push_back(capacity.available_cores);
+      for (const policy::PendingRequest& r : pending) heard_->pending_cores.push_back(r.cpu_cores);
     }
     if (wait_always_) return {};
     std::vector<std::size_t> order(pending.size());
@@ -171,6 +174,40 @@ TEST(LocalDispatcherScheduling, AdmitsByCpuAllocationAsWellAsMemory) {
       EXPECT_DOUBLE_EQ(heard.cores.back(), 0.0);  // what the scheduler was told was left
     } else {
       EXPECT_TRUE(eventually([&] { return factory.created.load() == 2; }));
+    }
+    factory.gate.open();
+    EXPECT_EQ(results[0].get_future().get().status, "success");
+    EXPECT_EQ(results[1].get_future().get().status, "success");
+  }
+}
+
+// An action's CPU limit (limits.cpu) is its request's cores in place of memory / 512 MB: two 1024 MB
+// functions limited to one core each run side by side on two cores (without limits the second waits,
+// above), and two 128 MB functions limited to two cores each (a quarter core each by memory) do not.
+TEST(LocalDispatcherScheduling, AdmitsByTheActionsCpuLimitWhenItHasOne) {
+  for (const auto& [memory, millicores, together] :
+       {std::tuple<std::int64_t, std::int64_t, bool>{1024, 1000, true}, {128, 2000, false}}) {
+    FakeFactory factory;
+    Heard heard;
+    InjectedPolicies p;
+    p.scheduler = std::make_unique<ByNamePriority>(std::map<std::string, double>{}, &heard);
+    LocalDispatcher d(factory, one_invoker(4096, 2), std::move(p));
+    net::ActionRecord a = action("a", memory), b = action("b", memory);
+    a.cpu_millicores = b.cpu_millicores = millicores;
+    Results results(2);
+    dispatch(d, a, R"({"hold":1})", results, 0);
+    dispatch(d, b, R"({"hold":2})", results, 1);
+    if (together) {
+      EXPECT_TRUE(eventually([&] { return factory.created.load() == 2; })) << "the limit did not replace memory / 512 MB";
+    } else {
+      ASSERT_TRUE(eventually([&] { return factory.created.load() == 1; }));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      EXPECT_EQ(factory.created.load(), 1) << "the second started beside the first's two cores";
+    }
+    {
+      std::lock_guard lock(heard.mu);
+      ASSERT_FALSE(heard.pending_cores.empty());
+      for (const double c : heard.pending_cores) EXPECT_DOUBLE_EQ(c, static_cast<double>(millicores) / 1000.0);
     }
     factory.gate.open();
     EXPECT_EQ(results[0].get_future().get().status, "success");

@@ -161,6 +161,28 @@ TEST(Wire, AnInvokeFromAnOlderControllerParsesAsNotExpectingWarm) {
   EXPECT_THROW(invoke_from_json(old), std::exception);
 }
 
+// An action's CPU limit crosses the wire with its invocation; without one the message is exactly the older
+// one, and an older controller's (no cpu_millicores) parses as no limit.
+TEST(Wire, InvokeCarriesTheActionsCpuLimit) {
+  InvocationRequest r;
+  r.action.ns = "guest";
+  r.action.name = "f";
+  r.action.kind = "python:3";
+  r.action.revision = 2;
+  r.action.cpu_millicores = 750;
+  r.params_json = "{}";
+  r.activation_id = "act-2";
+  const InvokeMessage m = invoke_from_json(nlohmann::json::parse(invoke_to_json(1, r, false, false).dump()));
+  EXPECT_EQ(m.request.action.cpu_millicores, 750);
+  EXPECT_EQ(to_json(m.request.action, false), to_json(r.action, false));
+  r.action.cpu_millicores = 0;
+  nlohmann::json none = invoke_to_json(2, r, false, false);
+  EXPECT_FALSE(none["action"].contains("cpu_millicores"));
+  EXPECT_EQ(invoke_from_json(none).request.action.cpu_millicores, 0);
+  none["action"]["cpu_millicores"] = "half";  // present but not an integer: an error
+  EXPECT_THROW(invoke_from_json(none), std::exception);
+}
+
 TEST(Wire, HostPortParsing) {
   std::string host;
   std::uint16_t port = 0;
