@@ -12,7 +12,8 @@ model::FunctionId FunctionTable::id_of(const net::ActionRecord& a, bool* added) 
   const std::string key = a.ns + "/" + a.name;
   const auto it = ids_.find(key);
   if (it != ids_.end()) {
-    specs_[it->second].memory_mb = a.memory_mb;  // an update may change the limit
+    specs_[it->second].memory_mb = a.memory_mb;  // an update may change the limits
+    specs_[it->second].cpu_millicores = a.cpu_millicores;
     *added = false;
     return it->second;
   }
@@ -21,6 +22,7 @@ model::FunctionId FunctionTable::id_of(const net::ActionRecord& a, bool* added) 
   f.app = f.id;
   f.name = key;
   f.memory_mb = a.memory_mb;
+  f.cpu_millicores = a.cpu_millicores;
   f.runtime = runtime_of(a.kind);
   specs_.push_back(f);
   ids_.emplace(key, f.id);

@@ -28,6 +28,9 @@ struct FunctionSpec {
   Trigger trigger = Trigger::kHttp;
   RuntimeKind runtime = RuntimeKind::kNodejs;
   MegaBytes memory_mb = 128;
+  // The CPU limit the live platform gives the function's containers (an action's limits.cpu), in
+  // millicores; 0: none (traces have none), its allocation is then memory / 512 MB.
+  std::int64_t cpu_millicores = 0;
   Micros warm_us = 0;        // mean warm execution time (Azure `Average`)
   Micros cold_start_us = 0;  // extra time a cold start adds before execution (sandbox + runtime + init)
   Micros init_us = 0;        // the part of cold_start_us that a generic prewarmed (stem-cell) container still pays

@@ -32,7 +32,9 @@ void FunctionInfoTable::on_function_added(const model::FunctionSpec& fn) {
   // Seeds stand until the first measurement of each (the counters are still 0).
   if (r.measured == 0) {
     r.info.memory_mb = fn.memory_mb;
-    r.info.cpu_cores = static_cast<double>(fn.memory_mb) / 512.0;  // §IV: 512 MB ↔ 1 core
+    // Its CPU limit where it has one (live actions' limits.cpu), else §IV's 512 MB ↔ 1 core.
+    r.info.cpu_cores = fn.cpu_millicores > 0 ? static_cast<double>(fn.cpu_millicores) / 1000.0
+                                             : static_cast<double>(fn.memory_mb) / 512.0;
     r.info.io_share = 0;
   }
   if (r.cold_starts == 0) r.info.init_us = fn.cold_start_us;

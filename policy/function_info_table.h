@@ -46,8 +46,8 @@ class FunctionInfoTable {
  public:
   static constexpr int kFreqWindowMinutes = 10;
 
-  // A function not seen before: a row seeded from its spec (memory, cold start, warm time; one core per
-  // 512 MB as §IV normalises until measured). Seeing one again keeps its row.
+  // A function not seen before: a row seeded from its spec (memory, cold start, warm time; its CPU limit,
+  // or without one a core per 512 MB as §IV normalises, until measured). Seeing one again keeps its row.
   void on_function_added(const model::FunctionSpec& fn);
   void on_arrival(model::FunctionId fn, model::Micros now, double input_bytes = 0);
   // An activation of `fn` completed: its start kind, its start-up (cold: init) and its execution time.

@@ -26,6 +26,11 @@ TEST(FunctionTable, DenseIdsPerNamespacedActionAndMemoryUpdatesInPlace) {
   EXPECT_EQ(t.id_of(action("a", "f", "python:3", 512), &added), 0u);
   EXPECT_FALSE(added);
   EXPECT_EQ(t[0].memory_mb, 512);
+  EXPECT_EQ(t[0].cpu_millicores, 0);
+  net::ActionRecord limited = action("a", "f", "python:3", 512);
+  limited.cpu_millicores = 500;
+  EXPECT_EQ(t.id_of(limited, &added), 0u);  // an update's CPU limit, in place too
+  EXPECT_EQ(t[0].cpu_millicores, 500);
   EXPECT_EQ(t[0].name, "a/f");
   EXPECT_EQ(t[1].runtime, model::RuntimeKind::kNodejs);
   EXPECT_EQ(t.find("b/f"), 1);

@@ -34,6 +34,12 @@ TEST(FunctionInfoTable, SeedsFromTheSpec) {
   EXPECT_EQ(t.size(), 1u);
   // A function never added reads as an empty row.
   EXPECT_EQ(t.row(7, 0).memory_mb, 0);
+  // A live action's CPU limit seeds CPU in place of memory / 512 MB.
+  model::FunctionSpec limited = spec256();
+  limited.id = 1;
+  limited.cpu_millicores = 750;
+  t.on_function_added(limited);
+  EXPECT_DOUBLE_EQ(t.row(1, 0).cpu_cores, 0.75);
 }
 
 TEST(FunctionInfoTable, FreqIsArrivalsOverTheLastTenMinutesAndClockTheTimeSinceTheLast) {
