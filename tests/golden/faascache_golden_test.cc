@@ -76,13 +76,16 @@ INSTANTIATE_TEST_SUITE_P(First60Minutes, FaasCacheGolden,
                                            Golden{"HIST", 64000, 60, 46752, 307237, 12505}),
                          [](const auto& info) { return name(info.param); });
 
-// The whole sample, 3,037,902 invocations (the reference's README for LRU and GD at 16,000 MB; TTL from its
-// run on 2026-11-26).
+// The whole sample, 3,037,902 invocations (the reference's README for LRU and GD at 16,000 MB; the others
+// from its runs on 2026-11-26/27: scripts/faascache-parity --tags full --policies P --pools MB).
 INSTANTIATE_TEST_SUITE_P(WholeSample, FaasCacheGolden,
                          ::testing::Values(Golden{"LRU", 16000, 0, 448420, 788278, 1801204},
                                            Golden{"GD", 16000, 0, 449050, 788306, 1800546},
-                                           // scripts/faascache-parity --tags full --policies TTL --pools 16000
-                                           Golden{"TTL", 16000, 0, 448697, 789291, 1799914}),
+                                           Golden{"TTL", 16000, 0, 448697, 789291, 1799914},
+                                           Golden{"HIST", 16000, 0, 487599, 643038, 1907265},
+                                           Golden{"LRU", 64000, 0, 113397, 2851325, 73180},
+                                           Golden{"TTL", 64000, 0, 29092, 2992594, 16216},
+                                           Golden{"GD", 64000, 0, 158566, 2799664, 79672}),
                          [](const auto& info) { return name(info.param); });
 
 }  // namespace
