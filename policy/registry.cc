@@ -24,6 +24,7 @@
 #include "policy/openwhisk_static_prewarm.h"
 #include "policy/request_schedulers.h"
 #include "policy/simple_placement.h"
+#include "policy/scorpius_placement.h"
 #include "policy/sophon_placement.h"
 #include "policy/sticky_max_available_placement.h"
 #include "policy/ttl_keepalive.h"
@@ -135,6 +136,10 @@ std::vector<PolicyInfo>& policy_list() {
         {"sample", PT::kInt, "10", "candidates sampled by the MA and MC rules (0 = all)"},
         {"lambda", PT::kDouble, "0.3", "MC: a victim idle for t seconds costs exp(-lambda t)"},
         {"ties", PT::kString, "random", "equally good nodes: random (seeded) or lowest (node id)"}}},
+      {PolicyKind::kPlacement, "scorpius",
+       "Scorpius (docs/scorpius.md): a node with an idle container, else one of the function's code servers, "
+       "else the Eq. 7 lookup (most prepared library bytes) among nodes not overloaded; needs --libraries",
+       {}},
       {PolicyKind::kPlacement, "sticky-ma",
        "Sticky-Max Available: minimise alpha x sticky-sequence position / n + (1 - alpha) x memory load",
        {{"alpha", PT::kDouble, "0.3", "weight of stickiness against load, in [0, 1]"}}},
@@ -350,6 +355,11 @@ std::unique_ptr<PlacementPolicy> make_placement(std::string_view text, const Pol
     const double alpha = spec.params.get_double("alpha");
     if (alpha < 0 || alpha > 1) throw std::invalid_argument("placement 'sticky-ma': alpha must be in [0, 1]");
     return std::make_unique<StickyMaxAvailablePlacement>(ctx, alpha);
+  }
+  if (spec.name == "scorpius") {
+    if (!ctx.libraries)
+      throw std::invalid_argument("placement 'scorpius' needs library data (hearth sim --libraries FILE)");
+    return std::make_unique<ScorpiusPlacement>(*ctx.libraries);
   }
   if (spec.name == "sophon") {
     const std::string& rules = spec.params.get_string("rules");

@@ -20,6 +20,7 @@
 #include "policy/pool_manager.h"
 #include "policy/prewarm.h"
 #include "policy/request_scheduler.h"
+#include "policy/scorpius_placement.h"
 #include "policy/scaling.h"
 
 namespace hearth::policy {
@@ -31,6 +32,8 @@ struct PolicyContext {
   std::span<const model::FunctionSpec> functions;  // indexed by FunctionId; outlives the policy
   // The namespace of functions named without '/' in OpenWhisk's hash (policy/openwhisk_hash.h).
   std::string hash_namespace = "guest";
+  // Library data for the `scorpius` placement (hearth sim --libraries); null when the engine has none.
+  const LibraryStatus* libraries = nullptr;
 };
 
 enum class PolicyKind { kPlacement, kKeepAlive, kPrewarm, kScaling, kPredictor, kPoolManager, kScheduler };
