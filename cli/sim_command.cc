@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/command_errors.h"
+#include "cli/library_flags.h"
 #include "cli/commands.h"
 #include "cli/plots.h"
 #include "cli/terminal_progress.h"
@@ -48,6 +49,7 @@ struct SimFlags {
   double find_max_rate = 0;  // > 0: search each run's max sustained rate up to this (needs a window)
   double rate_precision = 0.01;
   std::string cpu_weights;  // --cpu-weights: equal | memory; empty: the preset's (equal without one)
+  LibraryFlags libraries;   // --libraries and its model (cli/library_flags.h)
 };
 
 std::vector<std::string> split_commas(const std::string& s) {
@@ -138,6 +140,7 @@ sim::SimResult run_one(const SimFlags& f, const RunSpec& spec, trace::BurstWindo
   config.memory_min_mb = spec.memory_min_mb;
   config.memory_max_mb = spec.memory_max_mb;
   config.cpu_weights = spec.cpu_weights;
+  config.libraries = build_library_setup(f.libraries, workload, f.workload, config.nodes, config.seed);
   if (!f.quiet) {
     std::fprintf(stderr, "hearth sim: %s on %s\n", spec.name.c_str(), workload.description.c_str());
     config.progress = terminal_progress(spec.name);
@@ -239,6 +242,8 @@ int run(const SimFlags& f) {
       std::printf("\nat each policy's max sustained rate:\n");
     }
     std::printf("%s", sim::comparison_table(named).c_str());
+    for (const auto& n : named)
+      if (n.result->libraries) report_libraries(f.libraries, f.libraries.mode, *n.result->libraries);
     if (!f.burst.empty()) std::printf("\n%s", sim::burst_table(named, burst).c_str());
   }
   if (!f.out.empty()) {
@@ -374,6 +379,7 @@ Action add_sim_command(CLI::App& app) {
         return ns.empty() || ns.find('/') != std::string::npos ? std::string("a non-empty name without '/'")
                                                                : std::string();
       });
+  add_library_flags(*cmd, flags->libraries);
   cmd->add_flag("--json", flags->json, "Print one JSON object per run");
   cmd->add_flag("--quiet", flags->quiet, "No progress on stderr");
   return [flags, nodes] {

@@ -89,6 +89,10 @@ class Engine {
     ctx.node_count = config.nodes;
     ctx.hash_namespace = config.hash_namespace;
     ctx.functions = functions_;
+    if (config.libraries) {
+      libs_ = std::make_unique<LibraryPrep>(*config.libraries, config.nodes, functions_.size());
+      ctx.libraries = &libs_->status();
+    }
     placement_ = policy::make_placement(config.placement, ctx);
     keepalive_ = policy::make_keepalive(config.keepalive, ctx);
     prewarm_ = policy::make_prewarm(config.prewarm, ctx);
@@ -152,11 +156,17 @@ class Engine {
       result_.placement_decisions.emplace_back(std::string(d.name), d.count);
     result_.wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    if (libs_) result_.libraries = libs_->report(end_);
     if (config_.progress) config_.progress(1.0);
     return std::move(result_);
   }
 
  private:
+  // Library preparation a cold start of `fn` on `node` pays now (0 without --libraries).
+  Micros library_prep(NodeId node, const FunctionSpec& fn) {
+    return libs_ ? libs_->cold_start(node, fn, now_, cluster_) : 0;
+  }
+
   struct Queued {
     Invocation inv;
   };
@@ -313,6 +323,7 @@ class Engine {
   void arrive(const Invocation& inv) {
     const FunctionSpec& fn = functions_[inv.function];
     keepalive_->on_arrival(fn, now_);
+    if (libs_) libs_->on_arrival(fn, now_, cluster_);
     if (hooks_) {
       if (scheduler_) scheduler_->on_arrival(inv, fn, now_);
       if (pool_) pool_->on_arrival(inv, now_);
@@ -390,13 +401,13 @@ class Engine {
     } else if (auto stem = take_stem_cell(node, fn)) {
       id = *stem;
       kind = StartKind::kPrewarm;
-      startup = fn.init_us;
+      startup = fn.init_us + library_prep(node, fn);
     } else {
       if (!make_room(node, fn.memory_mb)) return false;
       id = cluster_.create(node, fn.id, fn.runtime, fn.memory_mb, ContainerState::kStarting);
       ++result_.containers_created;
       kind = StartKind::kCold;
-      startup = contention_.begin(node, now_, fn.cold_start_us);
+      startup = contention_.begin(node, now_, fn.cold_start_us) + library_prep(node, fn);
     }
     cluster_.set_busy(id);
     ++ns.busy_cores;
@@ -790,7 +801,7 @@ class Engine {
     const ContainerId id = cluster_.create(node, fn.id, fn.runtime, fn.memory_mb, ContainerState::kStarting);
     ++result_.containers_created;
     ++result_.pool_prewarms;
-    const Micros startup = contention_.begin(node, now_, fn.cold_start_us);
+    const Micros startup = contention_.begin(node, now_, fn.cold_start_us) + library_prep(node, fn);
     events_.push(now_ + startup, EventType::kPoolReady, id, cluster_.container(id).generation);
     return true;
   }
@@ -956,7 +967,7 @@ class Engine {
       if (!make_room(*node, mb)) return false;
       id = cluster_.create(*node, fn.id, fn.runtime, mb, ContainerState::kStarting);
       ++result_.containers_created;
-      startup = contention_.begin(*node, now_, fn.cold_start_us);
+      startup = contention_.begin(*node, now_, fn.cold_start_us) + library_prep(*node, fn);
     }
     cluster_.node(*node).reserved_mb += fn.memory_mb;
     if (starting_slots_.size() <= *node) starting_slots_.resize(cluster_.nodes().size(), 0);
@@ -1187,6 +1198,7 @@ class Engine {
   NodeId cpu_draining_ = kNoNode;                 // the node whose finished jobs cpu_done is completing
   std::vector<Job> jobs_;                      // invocations running under processor sharing
   std::vector<std::uint32_t> free_jobs_;
+  std::unique_ptr<LibraryPrep> libs_;
   std::unique_ptr<policy::PlacementPolicy> placement_;
   std::unique_ptr<policy::KeepAlivePolicy> keepalive_;
   std::unique_ptr<policy::PrewarmPolicy> prewarm_;

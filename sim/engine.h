@@ -31,6 +31,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -40,6 +41,7 @@
 #include "policy/cpu_shares.h"
 #include "policy/pool_manager.h"
 #include "sim/latency_timeline.h"
+#include "sim/library_prep.h"
 #include "sim/metrics.h"
 #include "trace/workload.h"
 
@@ -133,6 +135,9 @@ struct SimConfig {
   // Verify after every event that no node holds more memory or runs more invocations than it has
   // (throws std::logic_error naming the node). For tests; costs O(nodes) per event.
   bool check_invariants = false;
+  // Library preparation (sim/library_prep.h, `--libraries`): null = cold starts pay no library cost and
+  // the engine does no library work at all.
+  std::shared_ptr<const LibrarySetup> libraries;
   // Called now and then with the fraction of the trace replayed (for progress on stderr).
   std::function<void(double)> progress;
 };
@@ -163,6 +168,7 @@ struct SimResult {
   double window_memory_gb_s = 0;     // ∫ memory held by containers over the timeline's window
   model::MegaBytes window_peak_memory_mb = 0;  // the most memory held at once in that window
   double wall_seconds = 0;
+  std::optional<LibraryReport> libraries;  // with SimConfig::libraries
 };
 
 // Runs the whole workload. Throws std::invalid_argument for a bad policy spec or config, and lets
