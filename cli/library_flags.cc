@@ -115,8 +115,9 @@ std::shared_ptr<const sim::LibrarySetup> build_library_setup(const LibraryFlags&
                                                              std::uint64_t seed) {
   if (f.path.empty()) return nullptr;
   if (f.budget_mb > f.cache_mb)
-    throw std::invalid_argument("--library-budget-mb " + std::to_string(f.budget_mb) + " exceeds --library-cache-mb " +
-                                std::to_string(f.cache_mb) + " (the plan lives in the store)");
+    throw std::invalid_argument("--library-budget-mb " + std::to_string(kb(f.budget_mb) / 1024) +
+                                " exceeds --library-cache-mb " + std::to_string(kb(f.cache_mb) / 1024) +
+                                " (the plan lives in the store)");
   const trace::LibraryDataset ds = trace::read_library_dataset(f.path);
   const trace::LibraryAssignment a = trace::assign_libraries(ds, workload.functions.size(), seed);
   auto setup = std::make_shared<sim::LibrarySetup>();
