@@ -161,15 +161,8 @@ std::shared_ptr<const sim::LibrarySetup> build_library_setup(const LibraryFlags&
 }
 
 void report_libraries(const LibraryFlags& f, const std::string& name, const sim::LibraryReport& r) {
-  std::vector<model::Micros> sorted = r.prep_us;
-  std::sort(sorted.begin(), sorted.end());
-  const auto pct = [&](double q) {
-    if (sorted.empty()) return 0.0;
-    const auto i = static_cast<std::size_t>(std::min<double>(q * static_cast<double>(sorted.size()), sorted.size() - 1));
-    return static_cast<double>(sorted[i]) / 1000.0;
-  };
-  double sum = 0;
-  for (model::Micros x : sorted) sum += static_cast<double>(x);
+  const sim::LatencyHistogram& h = r.prep_us;
+  const auto pct = [&](double q) { return static_cast<double>(h.percentile(q)) / 1000.0; };
   std::int64_t end_kb = 0, peak_kb = 0;
   for (std::size_t k = 0; k < r.node_end_kb.size(); ++k) {
     end_kb += r.node_end_kb[k];
@@ -177,7 +170,7 @@ void report_libraries(const LibraryFlags& f, const std::string& name, const sim:
   }
   std::printf("libraries %-10s cold starts %8zu  prep mean %9.1f ms  p50 %8.1f  p90 %8.1f  p99 %8.1f  "
               "storage mean %8.2f GB  end %8.2f GB  peak %8.2f GB  fetched %9.2f GB  scaled %6llu  late %6llu  early %6llu\n",
-              name.c_str(), sorted.size(), sorted.empty() ? 0.0 : sum / static_cast<double>(sorted.size()) / 1000.0,
+              name.c_str(), static_cast<std::size_t>(h.count()), h.mean() / 1000.0,
               pct(0.5), pct(0.9), pct(0.99), r.mean_stored_kb / 1024.0 / 1024.0,
               static_cast<double>(end_kb) / 1024.0 / 1024.0, static_cast<double>(peak_kb) / 1024.0 / 1024.0,
               static_cast<double>(r.fetched_kb) / 1024.0 / 1024.0, static_cast<unsigned long long>(r.scaled_codes),
@@ -186,8 +179,8 @@ void report_libraries(const LibraryFlags& f, const std::string& name, const sim:
   std::filesystem::create_directories(f.out);
   {
     std::ofstream out(f.out + "/" + name + "_prep.csv");
-    out << "prep_ms\n";
-    for (model::Micros x : sorted) out << static_cast<double>(x) / 1000.0 << "\n";
+    out << "prep_ms,cumulative_fraction\n";
+    h.for_each_bucket([&](std::int64_t us, double cum) { out << static_cast<double>(us) / 1000.0 << "," << cum << "\n"; });
     if (!out) throw std::runtime_error("cannot write " + f.out + "/" + name + "_prep.csv");
   }
   std::ofstream out(f.out + "/" + name + "_storage.csv");

@@ -37,8 +37,8 @@ void add_library_flags(CLI::App& cmd, LibraryFlags& flags);
 std::shared_ptr<const sim::LibrarySetup> build_library_setup(const LibraryFlags& flags, const trace::Workload& workload,
                                                              const WorkloadFlags& workload_flags, std::uint32_t nodes,
                                                              std::uint64_t seed);
-// One summary line per run on stdout; with --library-out, DIR/<name>_prep.csv (every cold start's
-// preparation ms, sorted: the CDF) and DIR/<name>_storage.csv (each node's store at the end and its peak, MB).
+// One summary line per run on stdout; with --library-out, DIR/<name>_prep.csv (the CDF of the cold
+// starts' preparation ms: value, cumulative fraction per histogram bucket, within 0.8 %) and DIR/<name>_storage.csv (each node's store at the end and its peak, MB).
 void report_libraries(const LibraryFlags& flags, const std::string& name, const sim::LibraryReport& report);
 
 }  // namespace hearth::cli

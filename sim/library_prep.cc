@@ -133,7 +133,7 @@ Micros LibraryPrep::cold_start(model::NodeId node, const model::FunctionSpec& fn
   (void)view;
   settle(now);
   const Micros prep = prepare(node, fn.id, now);
-  report_.prep_us.push_back(prep);
+  report_.prep_us.add(prep);
   auto& servers = code_servers_[fn.id];
   auto& ready = code_ready_[fn.id];
   const auto it = std::find(servers.begin(), servers.end(), node);

@@ -33,6 +33,7 @@
 #include "policy/code_scaling.h"
 #include "policy/library_placement.h"
 #include "policy/scorpius_placement.h"
+#include "sim/latency_histogram.h"
 
 namespace hearth::sim {
 
@@ -62,7 +63,7 @@ struct LibrarySetup {
 
 struct LibraryReport {
   LibraryMode mode = LibraryMode::kReg;
-  std::vector<model::Micros> prep_us;   // one per cold start, in order
+  LatencyHistogram prep_us;                // preparation latency of every cold start (fixed memory)
   std::vector<std::int64_t> node_end_kb;   // each node's store at the end
   std::vector<std::int64_t> node_peak_kb;  // each node's largest store
   double mean_stored_kb = 0;               // time-average of the whole cluster's stores
