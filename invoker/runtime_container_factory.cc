@@ -152,10 +152,11 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionR
       LibraryCache::Phases phases;
       libraries = libraries_->acquire(action.library_refs, &phases);
       if (phases.prepared > 0)
-        std::fprintf(stderr, "hearth invoker: prepared %d librar%s for %s/%s: fetch %lld us (%lld bytes), verify %lld us, unpack %lld us (%lld bytes)\n",
+        std::fprintf(stderr, "hearth invoker: prepared %d librar%s for %s/%s: fetch %lld us (%lld bytes), verify %lld us, unpack %lld us, compile %lld us (%lld bytes)\n",
                      phases.prepared, phases.prepared == 1 ? "y" : "ies", action.ns.c_str(), action.name.c_str(),
                      static_cast<long long>(phases.fetch_us), static_cast<long long>(phases.fetched_bytes),
                      static_cast<long long>(phases.verify_us), static_cast<long long>(phases.unpack_us),
+                     static_cast<long long>(phases.compile_us),
                      static_cast<long long>(phases.unpacked_bytes));
       mounts.insert(mounts.end(), libraries->roots().begin(), libraries->roots().end());
       mounts.push_back("/etc/alternatives");
