@@ -191,7 +191,7 @@ BENCHMARK_CAPTURE(LibraryPrepare, yaml, std::string("yaml"))->Iterations(5)->Use
 BENCHMARK_CAPTURE(LibraryPrepare, requests, std::string("requests"))->Iterations(5)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(LibraryPrepare, urllib3, std::string("urllib3"))->Iterations(5)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(LibraryPrepare, six, std::string("six"))->Iterations(5)->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(NumpyColdStart, unprepared, std::string("unprepared"))->Iterations(10)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(NumpyColdStart, unprepared, std::string("unprepared"))->Iterations(5)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(NumpyColdStart, cached, std::string("cached"))->Iterations(10)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(NumpyColdStart, no_library, std::string("no_library"))->Iterations(10)->UseRealTime()->Unit(benchmark::kMillisecond);
 
