@@ -32,6 +32,7 @@ struct ActionFlags {
   std::string main = "main";
   std::int64_t memory = 0, timeout = 0;
   double cpu = std::numeric_limits<double>::quiet_NaN();  // cores; NaN: not given
+  std::vector<std::string> libraries;                      // --lib NAME (repeatable)
   std::vector<std::string> params;  // -p key value, flattened
   bool blocking = false, result = false;
   int limit = 30;
@@ -65,6 +66,8 @@ int put_action(const ActionFlags& f, bool overwrite) {
   if (f.memory) body["limits"]["memory"] = f.memory;
   if (f.timeout) body["limits"]["timeout"] = f.timeout;
   if (!std::isnan(f.cpu)) body["limits"]["cpu"] = f.cpu;  // the controller checks the range
+  if (!f.libraries.empty())  // OpenWhisk-style annotation; the controller checks the names
+    body["annotations"] = json::array({{{"key", "libraries"}, {"value", f.libraries}}});
   Connection c = connect(f.client);
   return print(c.client->send({"PUT", "/api/v1/namespaces/_/actions/" + f.name + (overwrite ? "?overwrite=true" : ""),
                                c.authorization, body.dump()}));
@@ -101,6 +104,8 @@ Action add_action_command(CLI::App& app) {
     v->add_option("--memory,-m", f->memory, "Memory limit, MB");
     v->add_option("--timeout,-t", f->timeout, "Time limit, ms");
     v->add_option("--cpu", f->cpu, "CPU limit, cores (e.g. 0.5; default: the invoker's, one core)");
+    v->add_option("--lib", f->libraries, "A library of the controller's repository the action imports, e.g. numpy "
+                                         "(repeatable; Python actions; docs/libraries.md)")->allow_extra_args(false);
   }
   verb("get", "Show an action")->add_option("name", f->name)->required();
   verb("delete", "Delete an action")->add_option("name", f->name)->required();

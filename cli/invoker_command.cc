@@ -46,6 +46,8 @@ int run(const InvokerFlags& f) {
   std::filesystem::create_directories(f.data_dir);
   invoker::RuntimeContainerFactory factory((std::filesystem::path(f.data_dir) / "code").string(), pool.sandboxed);
   factory.set_max_result_bytes(pool.max_result_bytes);
+  invoker::LibraryCache libraries((std::filesystem::path(f.data_dir) / "libraries").string(), f.pool.library_cache_mb << 20);
+  factory.set_library_cache(&libraries);
   invoker::InvokerAgentConfig config;
   config.controller = f.controller;
   config.token = net::secrets::read_secret_file(f.token_file);
@@ -55,6 +57,7 @@ int run(const InvokerFlags& f) {
   config.tls_ca_file = f.wire_tls_ca;
   config.tls_name = f.wire_tls_name;
   invoker::InvokerAgent agent(factory, config);
+  libraries.set_fetcher([&agent](const net::LibraryRef& ref) { return agent.fetch_library(ref); });
   std::fprintf(stderr,
                "hearth invoker %s: joined %s (%lld MB, concurrency %d, keep-alive %s, prewarm %s, scheduler %s, pool "
                "manager %s, %s)\n",

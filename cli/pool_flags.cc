@@ -36,6 +36,10 @@ void add_pool_flags(CLI::App& cmd, PoolFlags& f) {
                  "Largest result an action may return, KiB (OpenWhisk's 1 MB); a longer one ends its activation "
                  "with \"The action produced a response that exceeded the allowed length\"")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{8192}));  // escaped ×6 it stays under the wire's 64 MiB frames
+  cmd.add_option("--library-cache-mb", f.library_cache_mb,
+                 "Bound of the node's cache of unpacked libraries, MB; least recently used libraries no container "
+                 "uses are removed past it (docs/libraries.md)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20));
 }
 
 ResolvedPool resolve(const PoolFlags& f) {
@@ -95,7 +99,8 @@ ResolvedPool resolve(const PoolFlags& f) {
 std::vector<std::string> invoker_args(const PoolFlags& f) {
   std::vector<std::string> a = {"--memory-mb", std::to_string(f.memory_mb), "--concurrency", std::to_string(f.concurrency),
                                 "--preset", f.preset, "--sandbox", f.sandbox, "--scaling", f.scaling,
-                                "--max-result-kb", std::to_string(f.max_result_kb)};
+                                "--max-result-kb", std::to_string(f.max_result_kb),
+                                "--library-cache-mb", std::to_string(f.library_cache_mb)};
   if (f.share_containers) a.push_back("--share-containers");
   if (!f.keepalive.empty()) a.insert(a.end(), {"--keepalive", f.keepalive});
   if (!f.prewarm.empty()) a.insert(a.end(), {"--prewarm", f.prewarm});

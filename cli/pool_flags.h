@@ -24,6 +24,7 @@ struct PoolFlags {
   std::string scaling = "none";               // a scaling policy spec (hyperfaas, knative) or none
   bool share_containers = false;              // HyperFaaS container sharing (with a scaling policy)
   std::int64_t max_result_kb = 1024;          // result limit (OpenWhisk's 1 MB); over it: the activation fails
+  std::int64_t library_cache_mb = 2048;       // the node's unpacked-library cache bound (invoker/library_cache.h)
 };
 
 void add_pool_flags(CLI::App& cmd, PoolFlags& f);

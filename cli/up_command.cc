@@ -65,6 +65,7 @@ struct UpFlags {
   // On SIGTERM/SIGINT, how long running activations may go on before they are recorded as ended by the
   // shutdown: Kubernetes' default termination grace period, which an OpenWhisk deployment's pods get.
   std::string drain_timeout = "30s";
+  std::string library_repo;  // the library repository (docs/libraries.md); empty: none
   int max_connections = net::HttpServerConfig{}.max_connections;
   std::int64_t max_in_flight = controller::ApiConfig{}.max_in_flight;
   PoolFlags pool;
@@ -269,6 +270,12 @@ int run(const UpFlags& f) {
     std::fprintf(stderr, "hearth up: %zu accepted activation(s) had not ended when the platform last stopped: "
                  "recorded as ended by that stop\n", n);
 
+  std::shared_ptr<const controller::LibraryRepository> libraries;
+  if (!f.library_repo.empty()) {
+    libraries = std::make_shared<const controller::LibraryRepository>(f.library_repo);
+    std::fprintf(stderr, "hearth up: library repository %s: %zu libraries\n", f.library_repo.c_str(), libraries->size());
+  }
+  std::unique_ptr<invoker::LibraryCache> library_cache;  // --in-process: the node's cache, fed from the repository
   std::unique_ptr<invoker::RuntimeContainerFactory> factory;
   std::unique_ptr<invoker::LocalDispatcher> local;
   std::unique_ptr<controller::RemoteDispatcher> remote;
@@ -279,6 +286,15 @@ int run(const UpFlags& f) {
     dc.invokers = std::max(1, f.invokers);
     factory = std::make_unique<invoker::RuntimeContainerFactory>((data / "code").string(), pool.sandboxed);
     factory->set_max_result_bytes(pool.max_result_bytes);
+    if (libraries) {
+      library_cache = std::make_unique<invoker::LibraryCache>((data / "libraries").string(), f.pool.library_cache_mb << 20);
+      library_cache->set_fetcher([libraries](const net::LibraryRef& ref) {
+        std::optional<std::string> deb = libraries->read(ref.sha256);
+        if (!deb) throw std::runtime_error("no library with SHA-256 " + ref.sha256 + " in the repository");
+        return std::move(*deb);
+      });
+      factory->set_library_cache(library_cache.get());
+    }
     local = std::make_unique<invoker::LocalDispatcher>(*factory, dc);
     topology = std::to_string(dc.invokers) + " in-process invoker(s)";
   } else {
@@ -295,6 +311,7 @@ int run(const UpFlags& f) {
     rc.insecure = f.wire_insecure;
     rc.placement = pool.config.placement;
     rc.max_stale_replacements = f.stale_replacements;
+    rc.libraries = libraries;
     if (!net::wire::is_loopback(f.wire_address) && f.wire_tls_cert.empty() && f.wire_insecure)
       std::fprintf(stderr, "hearth up: --wire-insecure: the wire on %s is authenticated but not encrypted: code, "
                    "parameters and results cross it in clear text (docs/wire-protocol.md)\n",
@@ -322,6 +339,7 @@ int run(const UpFlags& f) {
   controller::ApiConfig api_config;
   api_config.max_payload_bytes = f.max_payload_bytes;
   api_config.max_in_flight = f.max_in_flight;
+  api_config.libraries = libraries;
   controller::Api api(store, dispatcher, api_config);
   api.set_metrics_source([&] {
     return (local ? local->prometheus_metrics() : remote->prometheus_metrics()) + store.prometheus_metrics();
@@ -390,6 +408,9 @@ Action add_up_command(CLI::App& app) {
   cmd->add_flag("--wire-insecure", f->wire_insecure,
                 "Allow a --wire-address other than loopback without TLS (code and results in clear text)");
   cmd->add_option("--max-payload-bytes", f->max_payload_bytes, "Invocation payload limit (413 above)");
+  cmd->add_option("--library-repo", f->library_repo,
+                  "Library repository: a directory of .deb files and their manifest.json (scripts/library-repo; "
+                  "scripts/setup builds build/libraries); actions may then declare libraries (--lib)");
   cmd->add_option("--stale-replacements", f->stale_replacements,
                   "Times an invocation an invoker answers stale (no idle container left) is placed again; 0: never "
                   "expect warm starts")

@@ -88,7 +88,9 @@ json action_json(const net::ActionRecord& a, bool with_code) {
           {"exec", exec},
           {"limits", limits},
           {"publish", false},
-          {"annotations", json::array({{{"key", "exec"}, {"value", a.kind}}})},
+          {"annotations", a.libraries.empty() ? json::array({{{"key", "exec"}, {"value", a.kind}}})
+                                              : json::array({{{"key", "exec"}, {"value", a.kind}},
+                                                             {{"key", "libraries"}, {"value", a.libraries}}})},
           {"updated", a.updated_us / 1000}};
 }
 
@@ -285,6 +287,32 @@ net::AsyncAnswer Api::route(const net::HttpRequest& req, const std::string& rid,
                                   l["cpu"].dump(), rid);
           a.cpu_millicores = std::llround(cores * 1000.0);
         }
+      }
+      if (body.contains("annotations")) {  // OpenWhisk's [{"key", "value"}]; "libraries" is read, the rest ignored
+        const json& anns = body["annotations"];
+        if (!anns.is_array()) return error(400, "The request content was malformed:\n'annotations' must be an array", rid);
+        for (const json& an : anns) {
+          if (!an.is_object() || !an.contains("key") || !an["key"].is_string())
+            return error(400, "The request content was malformed:\neach annotation must be an object with a string 'key'", rid);
+          if (an["key"] != "libraries") continue;
+          const json& v = an.contains("value") ? an["value"] : json();
+          if (!v.is_array() || !std::all_of(v.begin(), v.end(), [](const json& x) { return x.is_string(); }))
+            return error(400, "The request content was malformed:\nthe 'libraries' annotation's value must be an array of names", rid);
+          if (v.size() > net::kMaxDeclaredLibraries)
+            return error(400, "The request content was malformed:\n" + std::to_string(v.size()) + " libraries declared, at most " +
+                                  std::to_string(net::kMaxDeclaredLibraries) + " are allowed", rid);
+          a.libraries = v.get<std::vector<std::string>>();
+        }
+      }
+      if (!a.libraries.empty()) {
+        if (a.kind != "python:3")
+          return error(400, "The request content was malformed:\nlibraries are Python packages: a " + a.kind +
+                                " action cannot declare them", rid);
+        if (!config_.libraries)
+          return error(400, "The request content was malformed:\nthis controller has no library repository (hearth up "
+                            "--library-repo DIR): it cannot run actions that declare libraries", rid);
+        if (const std::string why = config_.libraries->check(a.libraries); !why.empty())
+          return error(400, "The request content was malformed:\n" + why, rid);
       }
       a.updated_us = net::wall_us();
       if (!store_.put_action(a, flag(target.query, "overwrite")))

@@ -39,6 +39,7 @@
 #include "invoker/dispatcher.h"
 #include "net/http_handler.h"
 #include "controller/in_flight_limit.h"
+#include "controller/library_repository.h"
 #include "controller/store.h"
 
 namespace hearth::controller {
@@ -63,6 +64,10 @@ struct ApiConfig {
   // Invocations in flight per namespace (accepted, not yet ended); past it 429 with OpenWhisk's "Too many
   // concurrent requests in flight" (live/in_flight_limit.h). 0: no bound.
   std::int64_t max_in_flight = 1000;
+  // The library repository that an action's "libraries" annotation (OpenWhisk-style: {"key": "libraries",
+  // "value": ["numpy", ...]}) is checked against: known names only, at most net::kMaxDeclaredLibraries,
+  // Python actions only (docs/libraries.md). Null: an action declaring libraries is refused.
+  std::shared_ptr<const LibraryRepository> libraries{};
 };
 
 class Api final : public net::HttpHandler {

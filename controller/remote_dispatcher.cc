@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "invoker/function_table.h"
+#include "net/base64.h"
 #include "net/secrets.h"
 #include "net/wire.h"
 #include "net/wire_auth.h"
@@ -285,6 +286,10 @@ void RemoteDispatcher::read_loop(int fd) {
     try {
       const json msg = json::parse(payload);
       const std::string type = msg.at("type").get<std::string>();
+      if (type == "library_get") {
+        serve_library(node, generation, msg);
+        continue;
+      }
       if (type != "result" && type != "heartbeat" && type != "stale")
         throw std::runtime_error("unknown message type '" + type + "'");
       const net::InvokerState state = net::wire::state_from_json(msg.at("state"));
@@ -439,6 +444,18 @@ void RemoteDispatcher::dispatch(net::InvocationRequest req, std::function<void(n
   p.arrival_us = req.arrival_us;
   p.memory_mb = req.action.memory_mb;
   p.done = std::move(done);
+  if (!req.action.libraries.empty()) {  // the closure the invoker prepares, shipped with the code
+    try {
+      if (!config_.libraries)
+        throw std::invalid_argument("this controller has no library repository (start it with --library-repo DIR)");
+      req.action.library_refs = config_.libraries->resolve(req.action.libraries);
+    } catch (const std::exception& e) {
+      net::ActivationRecord rec = p.stub;
+      rec.result_json = json{{"error", std::string("cannot resolve the action's libraries: ") + e.what()}}.dump();
+      finish(std::move(p), std::move(rec));
+      return;
+    }
+  }
   auto request = std::make_shared<const net::InvocationRequest>(std::move(req));
   {
     std::lock_guard lock(mu_);
@@ -575,6 +592,35 @@ bool RemoteDispatcher::place_and_send(Pending& p, std::shared_ptr<const net::Inv
   return true;
 }
 
+void RemoteDispatcher::serve_library(model::NodeId node, std::uint64_t generation, const json& msg) {
+  const std::uint64_t id = msg.at("id").get<std::uint64_t>();
+  const std::string sha256 = msg.at("sha256").get<std::string>();
+  json reply = {{"type", "library"}, {"id", id}, {"sha256", sha256.substr(0, 64)}};
+  try {
+    const std::optional<std::string> deb = config_.libraries ? config_.libraries->read(sha256) : std::nullopt;
+    if (!config_.libraries)
+      reply["error"] = "this controller has no library repository";
+    else if (!deb)
+      reply["error"] = "no library with SHA-256 " + sha256.substr(0, 64) + " in the repository";
+    else
+      reply["data"] = net::base64_encode(*deb);
+  } catch (const std::exception& e) {
+    reply["error"] = e.what();
+  }
+  Invoker* inv = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    if (node >= invokers_.size() || invokers_[node]->generation != generation) return;
+    inv = invokers_[node].get();
+    if (reply.contains("data")) {
+      ++libraries_served_;
+      library_bytes_served_ += reply["data"].get_ref<const std::string&>().size();
+    }
+  }
+  std::lock_guard w(inv->write_mu);
+  if (inv->fd >= 0 && inv->generation == generation) net::wire::send_frame(inv->fd, reply.dump());
+}
+
 int RemoteDispatcher::wait_for_invokers(int n, std::int64_t timeout_ms) {
   std::unique_lock lock(mu_);
   const auto count = [&] {
@@ -629,6 +675,10 @@ std::string RemoteDispatcher::prometheus_metrics() {
   line("hearth_wire_auth_failures_total " + std::to_string(auth_failures_));
   line("# TYPE hearth_wire_rejected_results_total counter");
   line("hearth_wire_rejected_results_total " + std::to_string(rejected_results_));
+  line("# TYPE hearth_libraries_served_total counter");
+  line("hearth_libraries_served_total " + std::to_string(libraries_served_));
+  line("# TYPE hearth_library_bytes_served_total counter");
+  line("hearth_library_bytes_served_total " + std::to_string(library_bytes_served_));
   line("# TYPE hearth_invoker_up gauge");
   for (const InvokerInfo& i : infos) line("hearth_invoker_up{invoker=\"" + i.name + "\"} " + (i.up ? "1" : "0"));
   line("# TYPE hearth_containers gauge");

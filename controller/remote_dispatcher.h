@@ -42,6 +42,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "controller/library_repository.h"
 #include "invoker/dispatcher.h"
 #include "invoker/function_table.h"
 #include "invoker/latency_metric.h"
@@ -70,6 +71,12 @@ struct RemoteDispatcherConfig {
   // How many times one invocation is placed again after "stale" answers; the last of them is sent
   // without the warm expectation. 0: never expect a warm start (an invoker then just runs what it gets).
   int max_stale_replacements = 2;
+  // The library repository (docs/libraries.md): an action's declared libraries are resolved to their
+  // dependency closure when it is dispatched, and an invoker's "library_get" {id, sha256} is answered
+  // with {"type": "library", id, sha256, data (base64 of the .deb)} or {id, error}: only digests of the
+  // manifest are served, one at a time per connection, on the authenticated wire. Null: none (an action
+  // with libraries then fails, saying so).
+  std::shared_ptr<const LibraryRepository> libraries{};
 };
 
 // One invoker as the controller sees it (GET /invokers, tests).
@@ -129,6 +136,8 @@ class RemoteDispatcher final : public invoker::Dispatcher, public model::Cluster
 
   void accept_loop();
   void read_loop(int fd);
+  // Answers an invoker's "library_get" on its connection (the reader thread; no lock held).
+  void serve_library(model::NodeId node, std::uint64_t generation, const nlohmann::json& msg);
   nlohmann::json authenticate(int fd, net::FrameReader& reader, net::FrameClock::time_point deadline);
   void monitor_loop();
   void replace_loop();
@@ -183,6 +192,7 @@ class RemoteDispatcher final : public invoker::Dispatcher, public model::Cluster
   std::map<int, std::int64_t> connections_;
   std::uint64_t auth_failures_ = 0;     // connections refused or dropped during the handshake
   std::uint64_t rejected_results_ = 0;  // results/stale answers for activations not sent on that connection
+  std::uint64_t libraries_served_ = 0, library_bytes_served_ = 0;
 };
 
 }  // namespace hearth::controller

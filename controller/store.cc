@@ -57,7 +57,7 @@ class Statement {
 };
 
 constexpr const char* kActionColumns =
-    "ns, name, kind, code, entry, memory_mb, timeout_ms, version, updated_us, revision, cpu_millicores";
+    "ns, name, kind, code, entry, memory_mb, timeout_ms, version, updated_us, revision, cpu_millicores, libraries";
 constexpr const char* kActivationColumns =
     "id, ns, action, start_us, end_us, wait_us, init_us, run_us, start_kind, invoker, container, status, "
     "result_json, logs_json";
@@ -75,6 +75,10 @@ net::ActionRecord action_from(const Statement& s) {
   a.updated_us = s.integer(8);
   a.revision = s.integer(9);
   a.cpu_millicores = s.integer(10);
+  const nlohmann::json libraries = nlohmann::json::parse(s.text(11), nullptr, false);
+  if (libraries.is_array())
+    for (const auto& l : libraries)
+      if (l.is_string()) a.libraries.push_back(l.get<std::string>());
   return a;
 }
 
@@ -127,6 +131,7 @@ Store::Store(const std::string& path, StoreOptions options) : options_(options) 
       "create schema");
   migrate_revisions();
   migrate_cpu_limits();
+  migrate_libraries();
   migrate_plaintext_keys();
   auth_db_ = db_;
   if (path != ":memory:" &&
@@ -178,6 +183,11 @@ bool Store::has_column(const char* table, const char* column) {
 void Store::migrate_cpu_limits() {
   if (!has_column("actions", "cpu_millicores"))
     exec("ALTER TABLE actions ADD COLUMN cpu_millicores INTEGER NOT NULL DEFAULT 0", "add cpu_millicores column");
+}
+
+void Store::migrate_libraries() {
+  if (!has_column("actions", "libraries"))
+    exec("ALTER TABLE actions ADD COLUMN libraries TEXT NOT NULL DEFAULT '[]'", "add libraries column");
 }
 
 void Store::migrate_revisions() {
@@ -335,11 +345,12 @@ bool Store::put_action(net::ActionRecord& a, bool overwrite) {
     {
       Statement s(db_,
                   prepared("INSERT OR REPLACE INTO actions (ns, name, kind, code, entry, memory_mb, timeout_ms, version,"
-                           " updated_us, revision, cpu_millicores) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           " updated_us, revision, cpu_millicores, libraries) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            "put action"),
                   "put action");
       s.bind(1, a.ns).bind(2, a.name).bind(3, a.kind).bind(4, a.code).bind(5, a.entry).bind(6, a.memory_mb);
-      s.bind(7, a.timeout_ms).bind(8, a.version).bind(9, a.updated_us).bind(10, a.revision).bind(11, a.cpu_millicores).step();
+      s.bind(7, a.timeout_ms).bind(8, a.version).bind(9, a.updated_us).bind(10, a.revision).bind(11, a.cpu_millicores);
+      s.bind(12, nlohmann::json(a.libraries).dump()).step();
     }
     exec("COMMIT", "commit put action");
     return true;

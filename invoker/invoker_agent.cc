@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "net/base64.h"
 #include "net/secrets.h"
 #include "net/wire.h"
 #include "net/wire_auth.h"
@@ -106,6 +107,7 @@ void InvokerAgent::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
+  fetched_.notify_all();
   ::shutdown(fd_, SHUT_RDWR);  // unblocks serve()'s read
 }
 
@@ -177,12 +179,63 @@ std::string InvokerAgent::serve_connection() {
       }
     }
   }
+  fail_fetches("the connection to the controller ended (" + error + ")");
   std::lock_guard lock(mu_);
   return stopping_ ? "stopped" : error;
 }
 
+std::string InvokerAgent::fetch_library(const net::LibraryRef& ref, std::int64_t timeout_ms) {
+  std::unique_lock lock(mu_);
+  if (stopping_) throw std::runtime_error("the invoker is stopping");
+  if (fetches_.size() >= kMaxLibraryFetches)
+    throw std::runtime_error(std::to_string(kMaxLibraryFetches) + " library fetches are already waiting for the controller");
+  const std::uint64_t id = next_fetch_++;
+  Fetch& f = fetches_[id];
+  lock.unlock();
+  send(json{{"type", "library_get"}, {"id", id}, {"sha256", ref.sha256}}.dump());
+  lock.lock();
+  const bool answered = fetched_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return f.done || stopping_; });
+  Fetch got = std::move(f);
+  fetches_.erase(id);
+  lock.unlock();
+  if (!answered) throw std::runtime_error("the controller did not send library " + ref.name + " within " + std::to_string(timeout_ms) + " ms");
+  if (!got.done) throw std::runtime_error("the invoker is stopping");
+  if (!got.error.empty()) throw std::runtime_error("the controller could not send library " + ref.name + ": " + got.error);
+  std::string bytes;
+  if (!net::base64_decode(got.base64, &bytes)) throw std::runtime_error("the controller sent library " + ref.name + " in invalid base64");
+  return bytes;
+}
+
+void InvokerAgent::deliver_library(const json& msg) {
+  const std::uint64_t id = msg.at("id").get<std::uint64_t>();
+  std::lock_guard lock(mu_);
+  const auto it = fetches_.find(id);
+  if (it == fetches_.end() || it->second.done) return;  // timed out meanwhile, or never asked: dropped
+  if (msg.contains("data") && msg["data"].is_string())
+    it->second.base64 = msg["data"].get<std::string>();
+  else
+    it->second.error = msg.contains("error") && msg["error"].is_string() ? msg["error"].get<std::string>().substr(0, 1000)
+                                                                          : "an answer with neither data nor error";
+  it->second.done = true;
+  fetched_.notify_all();
+}
+
+void InvokerAgent::fail_fetches(const std::string& why) {
+  std::lock_guard lock(mu_);
+  for (auto& [id, f] : fetches_)
+    if (!f.done) {
+      f.done = true;
+      f.error = why;
+    }
+  fetched_.notify_all();
+}
+
 void InvokerAgent::handle_invoke(std::string_view payload) {
   const json msg = json::parse(payload);
+  if (msg.at("type") == "library") {
+    deliver_library(msg);
+    return;
+  }
   if (msg.at("type") != "invoke") throw std::invalid_argument("unknown message type " + msg.at("type").dump());
   net::wire::InvokeMessage invoke = net::wire::invoke_from_json(msg);
   const std::uint64_t seq = invoke.seq;

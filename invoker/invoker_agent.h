@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json_fwd.hpp>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -56,6 +57,13 @@ class InvokerAgent {
   // Serves invocations until the connection ends; returns why it ended.
   std::string serve();
   void stop();
+  // Fetches the .deb of `ref` from the controller's library repository over this agent's connection
+  // ("library_get" → "library", docs/wire-protocol.md): what the node's LibraryCache fetches with.
+  // Blocks until the answer, the connection ends or `timeout_ms`; throws std::runtime_error saying
+  // which. At most kMaxLibraryFetches at once (more are refused). Does not check the digest: the cache
+  // does.
+  static constexpr std::size_t kMaxLibraryFetches = 16;
+  std::string fetch_library(const net::LibraryRef& ref, std::int64_t timeout_ms = 60'000);
 
  private:
   // Opens a connection to the controller and completes the handshake (challenge, hello with proof,
@@ -64,6 +72,8 @@ class InvokerAgent {
   std::string serve_connection();  // until this connection ends; why it ended
   void send(const std::string& frame);
   void handle_invoke(std::string_view payload);
+  void deliver_library(const nlohmann::json& msg);  // an answer to fetch_library (reader thread)
+  void fail_fetches(const std::string& why);
   void heartbeats();
 
   InvokerAgentConfig config_;
@@ -77,6 +87,13 @@ class InvokerAgent {
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  struct Fetch {
+    bool done = false;
+    std::string base64, error;
+  };
+  std::map<std::uint64_t, Fetch> fetches_;  // id → answer (mu_)
+  std::uint64_t next_fetch_ = 1;
+  std::condition_variable fetched_;
   std::thread heartbeat_;
 };
 

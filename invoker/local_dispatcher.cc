@@ -386,7 +386,8 @@ void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, mo
       auto& stems = pools_[node].stem_cells;
       const bool exact = prewarm_ && prewarm_->exact_memory();  // OpenWhisk 2020: kind and memory equal
       const auto stem = std::find_if(stems.begin(), stems.end(), [&](const StemCell& c) {
-        return c.runtime == functions_[fn].runtime &&
+        // A stem cell has no library mounts: an action that declares libraries starts cold.
+        return c.runtime == functions_[fn].runtime && req.action.library_refs.empty() &&
                (exact ? c.memory_mb == req.action.memory_mb : c.memory_mb >= req.action.memory_mb);
       });
       if (stem != stems.end()) {
@@ -587,7 +588,7 @@ bool LocalDispatcher::claim_for(model::NodeId node, const Queued& q, bool force,
     auto& stems = pool.stem_cells;
     const bool exact = prewarm_ && prewarm_->exact_memory();
     const auto stem = std::find_if(stems.begin(), stems.end(), [&](const StemCell& c) {
-      return c.runtime == functions_[q.fn].runtime &&
+      return c.runtime == functions_[q.fn].runtime && q.req.action.library_refs.empty() &&
              (exact ? c.memory_mb == q.req.action.memory_mb : c.memory_mb >= q.req.action.memory_mb);
     });
     if (stem != stems.end()) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -18,8 +19,9 @@ namespace fs = std::filesystem;
 
 class RuntimeContainer final : public LiveContainer {
  public:
-  RuntimeContainer(std::unique_ptr<runtime::RuntimeProcess> process, std::string id)
-      : process_(std::move(process)), id_(std::move(id)) {}
+  RuntimeContainer(std::unique_ptr<runtime::RuntimeProcess> process, std::string id,
+                   std::unique_ptr<LibraryCache::Lease> libraries = nullptr)
+      : libraries_(std::move(libraries)), process_(std::move(process)), id_(std::move(id)) {}
   RunOutcome run(const std::string& params_json, std::int64_t timeout_ms) override {
     return guarded([&] { return process_->run(params_json, timeout_ms); });
   }
@@ -82,6 +84,7 @@ class RuntimeContainer final : public LiveContainer {
   }
 
  private:
+  std::unique_ptr<LibraryCache::Lease> libraries_;  // released after the process is gone (declared first)
   std::unique_ptr<runtime::RuntimeProcess> process_;
   std::string id_;
 };
@@ -140,17 +143,36 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionR
     const CodeFiles::Lease code = code_files_.acquire(action);  // on disk until the runtime has loaded it
     const std::string& path = code.path();
     const std::uint64_t id = next_id_++;  // one atomic step: concurrent cold starts get distinct ids
-    runtime::ProcessOptions o = options(action.memory_mb, {fs::path(path).parent_path().string()}, id);
+    std::vector<std::string> mounts = {fs::path(path).parent_path().string()};
+    std::unique_ptr<LibraryCache::Lease> libraries;
+    if (!action.library_refs.empty()) {
+      if (runtime::language_of(action.kind) != runtime::Language::kPython)
+        throw std::runtime_error("libraries are Python packages; a " + action.kind + " action cannot declare them");
+      if (!libraries_) throw std::runtime_error("this invoker has no library cache");
+      LibraryCache::Phases phases;
+      libraries = libraries_->acquire(action.library_refs, &phases);
+      if (phases.prepared > 0)
+        std::fprintf(stderr, "hearth invoker: prepared %d librar%s for %s/%s: fetch %lld us (%lld bytes), verify %lld us, unpack %lld us, compile %lld us (%lld bytes)\n",
+                     phases.prepared, phases.prepared == 1 ? "y" : "ies", action.ns.c_str(), action.name.c_str(),
+                     static_cast<long long>(phases.fetch_us), static_cast<long long>(phases.fetched_bytes),
+                     static_cast<long long>(phases.verify_us), static_cast<long long>(phases.unpack_us),
+                     static_cast<long long>(phases.compile_us),
+                     static_cast<long long>(phases.unpacked_bytes));
+      mounts.insert(mounts.end(), libraries->roots().begin(), libraries->roots().end());
+      mounts.push_back("/etc/alternatives");
+    }
+    runtime::ProcessOptions o = options(action.memory_mb, std::move(mounts), id);
     o.max_workers = max_workers;
     if (action.cpu_millicores > 0) o.limits.cpu_millicores = action.cpu_millicores;  // else the default core
     auto process = std::make_unique<runtime::RuntimeProcess>(runtime::language_of(action.kind), o);
-    const runtime::RunResult r = process->init(path, action.entry, std::min<std::int64_t>(action.timeout_ms, 60'000));
+    const runtime::RunResult r = process->init(path, action.entry, std::min<std::int64_t>(action.timeout_ms, 60'000),
+                                               libraries ? libraries->python_paths() : std::vector<std::string>{});
     *init_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
     if (!r.ok) {
       *error = "Initialization has failed: " + r.error;
       return nullptr;
     }
-    return std::make_unique<RuntimeContainer>(std::move(process), "c" + std::to_string(id));
+    return std::make_unique<RuntimeContainer>(std::move(process), "c" + std::to_string(id), std::move(libraries));
   } catch (const std::exception& e) {
     *init_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
     *error = std::string("Initialization has failed: ") + e.what();

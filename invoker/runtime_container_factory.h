@@ -12,6 +12,7 @@
 #include <string>
 
 #include "invoker/code_files.h"
+#include "invoker/library_cache.h"
 #include "invoker/live_container.h"
 #include "runtime/runtime_process.h"
 
@@ -27,6 +28,12 @@ class RuntimeContainerFactory final : public ContainerFactory {
   std::unique_ptr<LiveContainer> start_generic(model::RuntimeKind runtime, model::MegaBytes memory_mb) override;
   // The result limit of every container started from now on (runtime::ProcessOptions::max_result_bytes).
   void set_max_result_bytes(std::size_t bytes) { max_result_bytes_ = bytes; }
+  // Where the libraries an action declares are prepared (invoker/library_cache.h); it must outlive this
+  // factory. Without one, an action with libraries fails to start, saying so. A container pins its
+  // libraries until it is destroyed; its sandbox binds each read-only at its cache path (and the host's
+  // /etc/alternatives, through which Debian's shared libraries such as libblas.so.3 resolve), and
+  // Python gets their dist-packages directories first on sys.path.
+  void set_library_cache(LibraryCache* cache) { libraries_ = cache; }
 
  private:
   // `id` names the container (c<id>) and its sandbox; take it with one next_id_++.
@@ -38,6 +45,7 @@ class RuntimeContainerFactory final : public ContainerFactory {
   std::atomic<std::uint64_t> next_id_{1};
   std::atomic<std::size_t> max_result_bytes_{runtime::kDefaultMaxResultBytes};
   std::unique_ptr<sandbox::SandboxPool> pool_;
+  LibraryCache* libraries_ = nullptr;
 };
 
 }  // namespace hearth::invoker

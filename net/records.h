@@ -11,6 +11,29 @@
 
 namespace hearth::net {
 
+// Libraries (docs/libraries.md): an action declares at most kMaxDeclaredLibraries names of the controller's
+// library repository; their dependency closure (at most kMaxLibraryRefs .deb files, each at most
+// kMaxLibraryBytes) is what an invoker prepares.
+inline constexpr std::size_t kMaxDeclaredLibraries = 16;
+inline constexpr std::size_t kMaxLibraryRefs = 64;
+inline constexpr std::int64_t kMaxLibraryBytes = 32 << 20;
+
+// One library as the wire names it: its repository name and the SHA-256 (64 lowercase hex) and size of
+// its .deb, which identify it everywhere (the invoker's cache is keyed on the digest).
+struct LibraryRef {
+  std::string name;
+  std::string sha256;
+  std::int64_t bytes = 0;
+  bool operator==(const LibraryRef&) const = default;
+};
+// A library name as repositories and the wire may give it (Debian's package-name characters, ≤ 100).
+inline bool is_library_name(const std::string& s) {
+  return !s.empty() && s.size() <= 100 && s.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.+-") == std::string::npos;
+}
+inline bool is_sha256_hex(const std::string& s) {
+  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
 struct ActionRecord {
   std::string ns;
   std::string name;
@@ -28,6 +51,11 @@ struct ActionRecord {
   // restarts. Every put gets a new one, so anything keyed on it never runs another put's code.
   std::int64_t revision = 0;
   std::int64_t updated_us = 0;  // wall-clock µs since the epoch
+  // The libraries it declared (`hearth action create --lib`, the "libraries" annotation), as given.
+  std::vector<std::string> libraries{};
+  // Their dependency closure, resolved by the controller when it ships the code to an invoker (wire
+  // only; empty in the store): what the invoker's library cache prepares and the sandbox mounts.
+  std::vector<LibraryRef> library_refs{};
 };
 
 struct ActivationRecord {

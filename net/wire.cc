@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -147,8 +148,42 @@ json to_json(const ActionRecord& a, bool with_code) {
             {"revision", a.revision}};
   if (a.cpu_millicores > 0) j["cpu_millicores"] = a.cpu_millicores;  // absent: none (and older peers)
   if (with_code) j["code"] = a.code;
+  if (with_code && !a.libraries.empty()) {  // absent: none (and older peers)
+    j["libraries"] = a.libraries;
+    json refs = json::array();
+    for (const LibraryRef& r : a.library_refs) refs.push_back({{"name", r.name}, {"sha256", r.sha256}, {"bytes", r.bytes}});
+    j["library_refs"] = refs;
+  }
   return j;
 }
+
+namespace {
+
+// The libraries of an action from the wire; throws std::invalid_argument naming what is wrong (the
+// invoker turns a library into paths on disk, so every field is checked).
+void libraries_from_json(const json& j, ActionRecord& a) {
+  if (!j.contains("libraries")) return;
+  a.libraries = j.at("libraries").get<std::vector<std::string>>();
+  if (a.libraries.size() > kMaxDeclaredLibraries)
+    throw std::invalid_argument("action " + a.name + " declares " + std::to_string(a.libraries.size()) + " libraries (at most " +
+                                std::to_string(kMaxDeclaredLibraries) + ")");
+  const json& refs = j.at("library_refs");
+  if (!refs.is_array() || refs.size() > kMaxLibraryRefs)
+    throw std::invalid_argument("action " + a.name + ": library_refs must be an array of at most " + std::to_string(kMaxLibraryRefs));
+  for (const json& r : refs) {
+    LibraryRef ref{r.at("name").get<std::string>(), r.at("sha256").get<std::string>(), r.at("bytes").get<std::int64_t>()};
+    if (!is_library_name(ref.name))
+      throw std::invalid_argument("action " + a.name + ": bad library name '" + ref.name.substr(0, 100) + "'");
+    if (!is_sha256_hex(ref.sha256))
+      throw std::invalid_argument("action " + a.name + ": library " + ref.name + " has no SHA-256 of 64 lowercase hex digits");
+    if (ref.bytes <= 0 || ref.bytes > kMaxLibraryBytes)
+      throw std::invalid_argument("action " + a.name + ": library " + ref.name + " has size " + std::to_string(ref.bytes) +
+                                  " outside 1.." + std::to_string(kMaxLibraryBytes));
+    a.library_refs.push_back(std::move(ref));
+  }
+}
+
+}  // namespace
 
 ActionRecord action_from_json(const json& j) {
   ActionRecord a;
@@ -163,6 +198,7 @@ ActionRecord action_from_json(const json& j) {
   a.updated_us = j.at("updated_us").get<std::int64_t>();
   a.revision = j.at("revision").get<std::int64_t>();
   if (j.contains("code")) a.code = j.at("code").get<std::string>();
+  libraries_from_json(j, a);
   return a;
 }
 

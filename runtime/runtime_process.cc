@@ -206,8 +206,11 @@ RunResult RuntimeProcess::add_workers(int count, std::int64_t timeout_ms) {
   return r;
 }
 
-RunResult RuntimeProcess::init(const std::string& code_path, const std::string& main, std::int64_t timeout_ms) {
-  return exchange(json{{"op", "init"}, {"path", code_path}, {"main", main}}.dump(), timeout_ms);
+RunResult RuntimeProcess::init(const std::string& code_path, const std::string& main, std::int64_t timeout_ms,
+                               const std::vector<std::string>& python_paths) {
+  json request = {{"op", "init"}, {"path", code_path}, {"main", main}};
+  if (!python_paths.empty()) request["paths"] = python_paths;
+  return exchange(request.dump(), timeout_ms);
 }
 
 RunResult RuntimeProcess::init_source(const std::string& source, const std::string& main, std::int64_t timeout_ms) {

@@ -79,7 +79,10 @@ class RuntimeProcess {
   RuntimeProcess& operator=(const RuntimeProcess&) = delete;
 
   // Loads the code at `code_path` (a .py / .js file, or a shared object) with entry point `main`.
-  RunResult init(const std::string& code_path, const std::string& main, std::int64_t timeout_ms);
+  // `python_paths` (Python only) go first on sys.path before the code loads: the dist-packages
+  // directories of the libraries the action declared (invoker/library_cache.h).
+  RunResult init(const std::string& code_path, const std::string& main, std::int64_t timeout_ms,
+                 const std::vector<std::string>& python_paths = {});
   // Initialises with inline source (Python and Node.js only): how a generic stem-cell runtime, started
   // before any code was known, is specialised to a function.
   RunResult init_source(const std::string& source, const std::string& main, std::int64_t timeout_ms);

@@ -3,6 +3,8 @@
 Protocol (docs/runtimes.md): frames of a 4-byte little-endian length followed by UTF-8 JSON, requests on
 fd 3, responses on fd 4 (stdout/stderr stay free for the function and are captured into its logs).
   {"op": "init", "path": "/code/main.py", "main": "main"}  -> {"ok": true} | {"ok": false, "error": ...}
+  {"op": "init", "path": ..., "main": ..., "paths": [dir, ...]}  (the declared libraries' dist-packages
+      directories, put first on sys.path before the code loads: docs/libraries.md)
   {"op": "init", "code": "def main(a): ...", "main": "main"}  (inline source: stem-cell specialisation)
   {"op": "run", "args": {...}}                             -> {"ok": bool, "result"|"error": ..., "logs": [...]}
   {"op": "workers", "count": k}                            -> {"ok": true, "workers": k}
@@ -118,6 +120,10 @@ def serve(fd_in, fd_out, entry):
         if op == "init":
             try:
                 scope = {"__name__": "__hearth_action__"}
+                paths = request.get("paths") or []
+                if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+                    raise TypeError("init: paths must be a list of strings")
+                sys.path[0:0] = [p for p in paths if p not in sys.path]
                 if "code" in request:  # a generic (stem-cell) runtime specialised with inline source
                     exec(compile(request["code"], "<action>", "exec"), scope)
                 else:
