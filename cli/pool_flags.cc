@@ -32,6 +32,10 @@ void add_pool_flags(CLI::App& cmd, PoolFlags& f) {
                  "Run functions in sandboxes: auto/on (as root: namespaces + cgroups; otherwise unprivileged user "
                  "namespaces with rlimits; refuses to start where neither works), off (plain processes of this user)")
       ->check(CLI::IsMember({"auto", "on", "off"}));
+  cmd.add_option("--zygotes", f.zygotes,
+                 "on: a sandboxed Python cold start forks from a zygote (a sandboxed interpreter with the "
+                 "function's libraries imported; docs/zygotes.md) instead of starting an interpreter; off: never")
+      ->check(CLI::IsMember({"on", "off"}));
   cmd.add_option("--max-result-kb", f.max_result_kb,
                  "Largest result an action may return, KiB (OpenWhisk's 1 MB); a longer one ends its activation "
                  "with \"The action produced a response that exceeded the allowed length\"")
@@ -89,12 +93,13 @@ ResolvedPool resolve(const PoolFlags& f) {
                        : "sandboxed in user namespaces (no writable cgroups: memory and processes limited by rlimits, "
                          "no CPU quota, no OOM report)";
   r.max_result_bytes = static_cast<std::size_t>(f.max_result_kb) * 1024;
+  r.zygotes = r.sandboxed && f.zygotes == "on";
   return r;
 }
 
 std::vector<std::string> invoker_args(const PoolFlags& f) {
   std::vector<std::string> a = {"--memory-mb", std::to_string(f.memory_mb), "--concurrency", std::to_string(f.concurrency),
-                                "--preset", f.preset, "--sandbox", f.sandbox, "--scaling", f.scaling,
+                                "--preset", f.preset, "--sandbox", f.sandbox, "--zygotes", f.zygotes, "--scaling", f.scaling,
                                 "--max-result-kb", std::to_string(f.max_result_kb)};
   if (f.share_containers) a.push_back("--share-containers");
   if (!f.keepalive.empty()) a.insert(a.end(), {"--keepalive", f.keepalive});

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <cstdio>
 #include <stdexcept>
 
 #include <unistd.h>
@@ -18,8 +19,9 @@ namespace fs = std::filesystem;
 
 class RuntimeContainer final : public LiveContainer {
  public:
-  RuntimeContainer(std::unique_ptr<runtime::RuntimeProcess> process, std::string id)
-      : process_(std::move(process)), id_(std::move(id)) {}
+  RuntimeContainer(std::unique_ptr<runtime::RuntimeProcess> process, std::string id, bool from_zygote = false)
+      : process_(std::move(process)), id_(std::move(id)), from_zygote_(from_zygote) {}
+  bool from_zygote() const override { return from_zygote_; }
   RunOutcome run(const std::string& params_json, std::int64_t timeout_ms) override {
     return guarded([&] { return process_->run(params_json, timeout_ms); });
   }
@@ -84,16 +86,18 @@ class RuntimeContainer final : public LiveContainer {
  private:
   std::unique_ptr<runtime::RuntimeProcess> process_;
   std::string id_;
+  bool from_zygote_ = false;
 };
 
 }  // namespace
 
-RuntimeContainerFactory::RuntimeContainerFactory(std::string code_dir, bool sandboxed, int pool_size)
+RuntimeContainerFactory::RuntimeContainerFactory(std::string code_dir, bool sandboxed, int pool_size, bool zygotes)
     : code_files_(std::move(code_dir)), sandboxed_(sandboxed) {
   // A killed invoker never removed its containers' cgroups: the next one to start on this host does.
   if (sandboxed_) sandbox::Cgroup::remove_orphans();
   if (sandboxed_ && pool_size > 0)
     pool_ = std::make_unique<sandbox::SandboxPool>("hearth-" + std::to_string(getpid()) + "-pool", pool_size);
+  if (sandboxed_ && zygotes) zygotes_ = std::make_unique<ZygotePool>("hearth-" + std::to_string(getpid()) + "-zyg");
 }
 
 RuntimeContainerFactory::~RuntimeContainerFactory() = default;
@@ -136,6 +140,34 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::create_scalable(const ne
 std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionRecord& action, int max_workers,
                                                               std::int64_t* init_us, std::string* error) {
   const auto start = std::chrono::steady_clock::now();
+  const auto elapsed = [&] {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+  };
+  // A Python action with one worker forks from the zygote of its libraries (none declared yet: the empty
+  // set's) when there is one; any failure there falls back to a new runtime below.
+  std::shared_ptr<runtime::PythonZygote> zygote;
+  if (zygotes_ && max_workers == 1 && action.kind.starts_with("python")) zygote = zygotes_->find({});
+  if (zygote) {
+    const std::uint64_t id = next_id_++;
+    runtime::ProcessOptions o = options(action.memory_mb, {}, id);
+    o.zygote = zygote;
+    if (action.cpu_millicores > 0) o.limits.cpu_millicores = action.cpu_millicores;
+    std::unique_ptr<runtime::RuntimeProcess> process;
+    try {
+      process = std::make_unique<runtime::RuntimeProcess>(runtime::Language::kPython, o);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "hearth invoker: a zygote fork failed, starting a runtime: %s\n", e.what());
+    }
+    if (process) {
+      const runtime::RunResult r = process->init_source(action.code, action.entry, std::min<std::int64_t>(action.timeout_ms, 60'000));
+      *init_us = elapsed();
+      if (!r.ok) {
+        *error = "Initialization has failed: " + r.error;
+        return nullptr;
+      }
+      return std::make_unique<RuntimeContainer>(std::move(process), "c" + std::to_string(id), /*from_zygote=*/true);
+    }
+  }
   try {
     const CodeFiles::Lease code = code_files_.acquire(action);  // on disk until the runtime has loaded it
     const std::string& path = code.path();

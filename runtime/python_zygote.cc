@@ -78,6 +78,8 @@ std::shared_ptr<PythonZygote> PythonZygote::start(const ZygoteOptions& options) 
   z->name_ = options.name;
   z->imports_ = options.imports;
   z->sys_path_ = options.sys_path;
+  z->library_paths_ = options.sys_path;
+  z->library_paths_.insert(z->library_paths_.end(), options.read_only_paths.begin(), options.read_only_paths.end());
   z->cgroups_ = *privilege == sandbox::Privilege::kRoot;
   sandbox::SandboxSpec spec;
   spec.name = options.name + "-z";
@@ -87,8 +89,7 @@ std::shared_ptr<PythonZygote> PythonZygote::start(const ZygoteOptions& options) 
   for (const std::string& p : options.sys_path) spec.argv.insert(spec.argv.end(), {"--path", p});
   for (const std::string& m : options.imports) spec.argv.insert(spec.argv.end(), {"--import", m});
   spec.read_only_paths = {runtime_dir(), zygote_entry_path()};
-  spec.read_only_paths.insert(spec.read_only_paths.end(), options.sys_path.begin(), options.sys_path.end());
-  spec.read_only_paths.insert(spec.read_only_paths.end(), options.read_only_paths.begin(), options.read_only_paths.end());
+  spec.read_only_paths.insert(spec.read_only_paths.end(), z->library_paths_.begin(), z->library_paths_.end());
   int pair[2];
   seqpacket_pair(pair);
   spec.fds = {{pair[1], 3}};
@@ -116,6 +117,8 @@ std::shared_ptr<PythonZygote> PythonZygote::extend(const std::vector<std::string
   child->imports_.insert(child->imports_.end(), imports.begin(), imports.end());
   child->sys_path_ = sys_path_;
   child->sys_path_.insert(child->sys_path_.end(), sys_path.begin(), sys_path.end());
+  child->library_paths_ = library_paths_;
+  child->library_paths_.insert(child->library_paths_.end(), sys_path.begin(), sys_path.end());
   child->cgroups_ = cgroups_;
   int pair[2];
   seqpacket_pair(pair);

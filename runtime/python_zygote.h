@@ -36,7 +36,9 @@ struct ZygoteOptions {
   std::string name;                          // unique per live zygote tree: cgroup names <name>-z, <name>-fN
   std::vector<std::string> sys_path;         // library directories: in the zygote's view, read-only, on sys.path
   std::vector<std::string> imports;          // modules imported before any fork
-  std::vector<std::string> read_only_paths;  // more host paths in the zygote's view
+  // More host paths of the library set (shared objects, Debian's /etc/alternatives links), read-only in
+  // the zygote's view and in every fork's.
+  std::vector<std::string> read_only_paths;
   sandbox::CgroupLimits limits{512, 1000, 256};  // the zygote tree's own (forks get their own cgroups)
   std::int64_t ready_timeout_ms = 60'000;        // starting the interpreter + the imports
 };
@@ -65,6 +67,8 @@ class PythonZygote : public std::enable_shared_from_this<PythonZygote> {
   // Every module this zygote has imported (its ancestors' and its own) and its sys.path additions.
   const std::vector<std::string>& imports() const { return imports_; }
   const std::vector<std::string>& sys_path() const { return sys_path_; }
+  // Every library path a fork shows (sys_path and read_only_paths of this zygote and its ancestors).
+  const std::vector<std::string>& library_paths() const { return library_paths_; }
   // The root zygote's supervisor (host pid), for tests.
   pid_t root_pid() const;
   std::uint64_t forks() const;       // sandboxes started from this zygote
@@ -85,7 +89,7 @@ class PythonZygote : public std::enable_shared_from_this<PythonZygote> {
   std::unique_ptr<sandbox::Sandbox> sandbox_;  // the root zygote's sandbox (root only)
   int control_ = -1;
   std::string name_;
-  std::vector<std::string> imports_, sys_path_;
+  std::vector<std::string> imports_, sys_path_, library_paths_;
   bool cgroups_ = false;
   mutable std::mutex mu_;
   std::deque<Parked> parked_;
