@@ -36,6 +36,9 @@ void add_pool_flags(CLI::App& cmd, PoolFlags& f) {
                  "on: a sandboxed Python cold start forks from a zygote (a sandboxed interpreter with the "
                  "function's libraries imported; docs/zygotes.md) instead of starting an interpreter; off: never")
       ->check(CLI::IsMember({"on", "off"}));
+  cmd.add_option("--zygote-preload", f.zygote_preload,
+                 "A module the zygote imports from Debian's python3-* packages (/usr/lib/python3/dist-packages) "
+                 "before forking, so Python functions start with it loaded (repeatable; e.g. numpy)");
   cmd.add_option("--max-result-kb", f.max_result_kb,
                  "Largest result an action may return, KiB (OpenWhisk's 1 MB); a longer one ends its activation "
                  "with \"The action produced a response that exceeded the allowed length\"")
@@ -94,6 +97,7 @@ ResolvedPool resolve(const PoolFlags& f) {
                          "no CPU quota, no OOM report)";
   r.max_result_bytes = static_cast<std::size_t>(f.max_result_kb) * 1024;
   r.zygotes = r.sandboxed && f.zygotes == "on";
+  r.zygote_preload = f.zygote_preload;
   return r;
 }
 
@@ -102,6 +106,7 @@ std::vector<std::string> invoker_args(const PoolFlags& f) {
                                 "--preset", f.preset, "--sandbox", f.sandbox, "--zygotes", f.zygotes, "--scaling", f.scaling,
                                 "--max-result-kb", std::to_string(f.max_result_kb)};
   if (f.share_containers) a.push_back("--share-containers");
+  for (const std::string& m : f.zygote_preload) a.insert(a.end(), {"--zygote-preload", m});
   if (!f.keepalive.empty()) a.insert(a.end(), {"--keepalive", f.keepalive});
   if (!f.prewarm.empty()) a.insert(a.end(), {"--prewarm", f.prewarm});
   if (!f.scheduler.empty()) a.insert(a.end(), {"--scheduler", f.scheduler});

@@ -91,13 +91,15 @@ class RuntimeContainer final : public LiveContainer {
 
 }  // namespace
 
-RuntimeContainerFactory::RuntimeContainerFactory(std::string code_dir, bool sandboxed, int pool_size, bool zygotes)
+RuntimeContainerFactory::RuntimeContainerFactory(std::string code_dir, bool sandboxed, int pool_size, bool zygotes,
+                                                 std::vector<std::string> zygote_preload)
     : code_files_(std::move(code_dir)), sandboxed_(sandboxed) {
   // A killed invoker never removed its containers' cgroups: the next one to start on this host does.
   if (sandboxed_) sandbox::Cgroup::remove_orphans();
   if (sandboxed_ && pool_size > 0)
     pool_ = std::make_unique<sandbox::SandboxPool>("hearth-" + std::to_string(getpid()) + "-pool", pool_size);
-  if (sandboxed_ && zygotes) zygotes_ = std::make_unique<ZygotePool>("hearth-" + std::to_string(getpid()) + "-zyg");
+  if (sandboxed_ && zygotes)
+    zygotes_ = std::make_unique<ZygotePool>("hearth-" + std::to_string(getpid()) + "-zyg", 2, std::move(zygote_preload));
 }
 
 RuntimeContainerFactory::~RuntimeContainerFactory() = default;

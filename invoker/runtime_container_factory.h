@@ -13,6 +13,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "invoker/code_files.h"
 #include "invoker/live_container.h"
@@ -23,7 +24,8 @@ namespace hearth::invoker {
 
 class RuntimeContainerFactory final : public ContainerFactory {
  public:
-  RuntimeContainerFactory(std::string code_dir, bool sandboxed, int pool_size = 4, bool zygotes = true);
+  RuntimeContainerFactory(std::string code_dir, bool sandboxed, int pool_size = 4, bool zygotes = true,
+                          std::vector<std::string> zygote_preload = {});
   ZygotePool* zygotes() { return zygotes_.get(); }  // null when not sandboxed or turned off
   ~RuntimeContainerFactory() override;
   std::unique_ptr<LiveContainer> create(const net::ActionRecord& action, std::int64_t* init_us, std::string* error) override;

@@ -7,7 +7,8 @@ namespace {
 constexpr int kQuietMs = 100;  // no refill for this long after a take
 }
 
-ZygotePool::ZygotePool(std::string prefix, int parked) : prefix_(std::move(prefix)), parked_(parked) {
+ZygotePool::ZygotePool(std::string prefix, int parked, std::vector<std::string> preload)
+    : prefix_(std::move(prefix)), parked_(parked), preload_(std::move(preload)) {
   refiller_ = std::thread([this] { run(); });
 }
 
@@ -47,6 +48,11 @@ void ZygotePool::run() {
   try {
     runtime::ZygoteOptions o;
     o.name = prefix_ + "-empty";
+    if (!preload_.empty()) {
+      o.sys_path = {"/usr/lib/python3/dist-packages"};
+      o.read_only_paths = {"/etc/alternatives"};
+      o.imports = preload_;
+    }
     empty = runtime::PythonZygote::start(o);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hearth invoker: no Python zygote, cold starts start interpreters: %s\n", e.what());

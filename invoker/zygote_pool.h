@@ -24,8 +24,10 @@ namespace hearth::invoker {
 class ZygotePool {
  public:
   // `prefix` names the zygotes' cgroups (hearth-<pid>-... so that a dead invoker's are removed);
-  // `parked` forks are kept ready per zygote.
-  ZygotePool(std::string prefix, int parked = 2);
+  // `parked` forks are kept ready per zygote. `preload`: modules the empty set's zygote imports anyway
+  // from Debian's python3-* packages (/usr/lib/python3/dist-packages; /etc/alternatives shown for their
+  // shared-library links), so every Python function forks with them loaded (`--zygote-preload`).
+  ZygotePool(std::string prefix, int parked = 2, std::vector<std::string> preload = {});
   ~ZygotePool();  // stops the refill thread; zygotes end with the last sandbox forked from them
   ZygotePool(const ZygotePool&) = delete;
   ZygotePool& operator=(const ZygotePool&) = delete;
@@ -44,6 +46,7 @@ class ZygotePool {
 
   std::string prefix_;
   int parked_;
+  std::vector<std::string> preload_;
   mutable std::mutex mu_;
   std::condition_variable changed_;
   std::map<std::vector<std::string>, std::shared_ptr<runtime::PythonZygote>> zygotes_;

@@ -192,6 +192,16 @@ PythonZygote::Parked PythonZygote::park() {
       p.cgroup = std::make_unique<sandbox::Cgroup>(name_ + "-f" + std::to_string(next_++), sandbox::CgroupLimits{});
       p.cgroup->add(p.pid);  // the slow part (v1: an RCU grace period), before any cold start needs it
     }
+    // Its view: the runtime and the library paths. It builds its namespaces and root now, while parked.
+    sandbox::SandboxSpec view;
+    view.argv = {"zygote-fork"};
+    view.read_only_paths = {runtime_dir()};
+    view.read_only_paths.insert(view.read_only_paths.end(), library_paths_.begin(), library_paths_.end());
+    if (!sandbox::send_spec(p.socket, view)) fail("cannot send a fork its view");
+    // Parked once it says it is isolated (its root built, its privileges dropped).
+    char ready = 0;
+    if (!readable(p.socket, kForkTimeoutMs) || recv(p.socket, &ready, 1, 0) != 1 || ready != 'r')
+      fail("a fork did not finish building its sandbox (see the invoker's stderr)");
   } catch (...) {
     if (pair[1] >= 0) close(pair[1]);
     release(p);
@@ -223,8 +233,10 @@ std::unique_ptr<sandbox::Sandbox> PythonZygote::start_sandbox(const sandbox::San
     }
     ++forks_;
   }
-  sandbox::SandboxSpec sent = spec;
-  if (sent.argv.empty()) sent.argv = {"zygote-fork"};
+  sandbox::SandboxSpec sent;  // the descriptors and limits only: its view was fixed when it was parked
+  sent.argv = {"zygote-fork"};
+  sent.fds = spec.fds;
+  sent.limits = spec.limits;
   try {
     if (p.cgroup) {
       p.cgroup->set_limits(spec.limits);

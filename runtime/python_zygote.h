@@ -4,14 +4,15 @@
 // fork instead of starting an interpreter and importing. The fork becomes a sandbox as isolated as a
 // freshly started runtime before any function code runs (sandbox.h, enter_forked_sandbox): its own user
 // namespace (only nobody mapped), mount/UTS/IPC/network/PID namespaces, a root built anew from the
-// zygote's view holding only the runtime and the spec's read-only paths, its own /tmp and masked /proc,
+// zygote's view holding only the runtime and the library paths, its own /tmp and masked /proc,
 // its own cgroup (root: the platform moves it there before it receives its spec), nobody, no
 // capabilities, no_new_privs, the function seccomp profile. It then serves the runtime protocol
 // (docs/runtimes.md) with no code loaded: initialise it with inline source (RuntimeProcess::init_source),
 // since a function's code directory is not in the zygote's view.
-// Forks are parked ahead (prepare): each is forked, reports its host pid and is attached to a cgroup of
-// its own off the cold-start path (the v1 attach waits ~16 ms, as SandboxPool explains); start_sandbox
-// takes one (or parks one now), sets the limits and sends the spec.
+// Forks are parked ahead (prepare): each is forked, reports its host pid, is attached to a cgroup of its
+// own (the v1 attach waits ~16 ms, as SandboxPool explains) and then builds its namespaces and root and
+// drops its privileges, all off the cold-start path; start_sandbox takes one (or parks one now), sets
+// the limits on its cgroup and sends the runtime's descriptors.
 // Zygotes form a tree: extend() forks a child zygote that imports more (its parent's imports plus
 // these), in the same sandbox. Every fork lives in the root zygote's PID namespace, so a zygote lives as
 // long as any sandbox forked from it or its children (the Sandbox keeps it). Thread-safe; a start_sandbox
@@ -59,9 +60,10 @@ class PythonZygote : public std::enable_shared_from_this<PythonZygote> {
 
   // Parks forks until `n` are ready; returns how many are (fewer if the zygote or the host refused).
   int prepare(int n);
-  // A sandbox forked from this zygote (a parked fork, or one parked now): `spec`'s limits, hostname,
-  // /tmp, fds (the runtime's channel at 3 and 4) and read-only paths (each must be in the zygote's view;
-  // others are not shown); its argv is not used. Throws std::runtime_error when it cannot.
+  // A sandbox forked from this zygote (a parked fork, or one parked now) with `spec`'s limits and fds
+  // (the runtime's channel at 3 and 4). Its view was fixed when it was parked: the default hostname and
+  // /tmp, the runtime directory and library_paths(); `spec`'s argv, paths, hostname and /tmp size are not
+  // used. Throws std::runtime_error when it cannot.
   std::unique_ptr<sandbox::Sandbox> start_sandbox(const sandbox::SandboxSpec& spec);
 
   // Every module this zygote has imported (its ancestors' and its own) and its sys.path additions.

@@ -108,8 +108,6 @@ RuntimeProcess::RuntimeProcess(Language language, const ProcessOptions& options)
         close_all();
         throw std::invalid_argument("a zygote forks Python runtimes with one worker only");
       }
-      spec.read_only_paths.insert(spec.read_only_paths.end(), options.zygote->library_paths().begin(),
-                                  options.zygote->library_paths().end());
     }
     try {
       sandbox_ = options.zygote ? options.zygote->start_sandbox(spec) : std::make_unique<sandbox::Sandbox>(spec, options.pool);

@@ -63,8 +63,8 @@ struct ProcessOptions {
   sandbox::SandboxPool* pool = nullptr;  // pre-attached shells (sandbox/sandbox_pool.h); must outlive the process
   int max_workers = 1;                    // > 1: worker channels for add_workers() (at most kMaxWorkers)
   // Sandboxed Python only, one worker: the sandbox is a fork of this zygote (runtime/python_zygote.h)
-  // instead of a new interpreter; `read_only_paths` must be in its view (the code arrives inline, by
-  // init_source), and the zygote's library paths are shown too.
+  // instead of a new interpreter. It shows the runtime and the zygote's library paths, not
+  // `read_only_paths`: load the code inline (init_source).
   std::shared_ptr<PythonZygote> zygote;
   // A run whose result (compact JSON) is longer ends with OpenWhisk's "The action produced a response
   // that exceeded the allowed length: N > M bytes." (OpenWhisk's whisk.activation.payload.max, 1 MB).

@@ -356,24 +356,37 @@ int enter_forked_sandbox(int report) {
   // Tell the platform who we are: the kernel writes this process's pid as the platform sees it.
   const ucred self{getpid(), geteuid(), getegid()};
   if (!send_with(report, "z", SCM_CREDENTIALS, &self, sizeof self)) die("report the pid");
-  // Parked until the platform has put this process in the container's cgroup and sends the spec.
-  SandboxSpec spec;
-  if (!receive_spec(report, &spec)) _exit(0);  // the platform let the zygote go, or a malformed spec
-  close(report);
-  install_fds(spec);
+  // The view to build (hostname, /tmp, read-only paths), sent once the platform has put this process in
+  // its cgroup: everything forked from here on is in it.
+  SandboxSpec view;
+  if (!receive_spec(report, &view)) _exit(0);  // the platform let the zygote go, or a malformed spec
+  for (const auto& [fd, to] : view.fds) close(fd);  // a view carries none
+  view.fds.clear();
+  view.zygote = false;         // the fork's own /proc masked, the function's seccomp profile on top
+  view.limits.memory_mb = 0;   // rlimits, if any, come with the second spec
   // A user namespace of its own (nobody, 65534, the one id mapped), created by this unprivileged process:
   // the namespaces below belong to it, not to the zygote, and RLIMIT_NPROC counts this sandbox alone.
   if (!enter_user_namespace()) die("enter a user namespace");
   check(unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID), "unshare");
   const pid_t init = fork();
   if (init < 0) die("fork");
-  if (init == 0) {
-    SandboxSpec program = spec;
-    program.zygote = false;  // the fork's own /proc masked, the function's seccomp profile on top
-    build_root_and_drop(program, /*user_namespace=*/true);
-    return 0;
+  if (init != 0) {
+    close(report);
+    supervise_init(view, init);
   }
-  supervise_init(spec, init);
+  build_root_and_drop(view, /*user_namespace=*/true);
+  // Isolated and unprivileged: say so, and wait until a cold start sends the runtime's descriptors and limits.
+  if (send(report, "r", 1, MSG_NOSIGNAL) != 1) _exit(0);
+  SandboxSpec run;
+  if (!receive_spec(report, &run)) _exit(0);
+  install_fds(run);  // closes `report` too
+  if (run.limits.memory_mb > 0) {  // no cgroup (user-namespace mode): the limits a rootless sandbox has
+    const rlimit data{static_cast<rlim_t>(run.limits.memory_mb) << 20, static_cast<rlim_t>(run.limits.memory_mb) << 20};
+    const rlimit nproc{static_cast<rlim_t>(run.limits.pids_max), static_cast<rlim_t>(run.limits.pids_max)};
+    check(setrlimit(RLIMIT_DATA, &data), "RLIMIT_DATA");
+    check(setrlimit(RLIMIT_NPROC, &nproc), "RLIMIT_NPROC");
+  }
+  return 0;
 }
 
 Sandbox::Sandbox(const SandboxSpec& spec, SandboxPool* pool) {

@@ -119,13 +119,16 @@ class Sandbox {
 [[noreturn]] void supervise(const SandboxSpec& spec);
 
 // In a process a zygote has just forked (sandbox/zygote.h; its only descriptors besides 0-2 are
-// `report`): reports its pid to the platform (SCM_CREDENTIALS on `report`, the kernel translates it),
-// waits for the spec (send_spec; the platform first moves it into the container's cgroup), keeps only the
-// spec's fds, enters a user namespace of its own mapping only nobody, new mount/UTS/IPC/network/PID
-// namespaces, and forks PID 1, which builds the root from the zygote's view (the spec's read-only paths
-// must be in it), drops every privilege and loads the seccomp profile on top of the zygote's, then
-// returns 0 to the caller (the runtime, which serves the function). The forking process stays the
-// supervisor and never returns. Exits 0 at once when the platform closes `report` without a spec.
+// `report`): reports its pid to the platform (SCM_CREDENTIALS on `report`, the kernel translates it) and
+// waits for a first spec, its view (hostname, /tmp size, read-only paths, which must be in the zygote's
+// view), which the platform sends once it has moved the process into the container's cgroup. Then it
+// enters a user namespace of its own mapping only nobody, new mount/UTS/IPC/network/PID namespaces, and
+// forks PID 1, which builds the root from the zygote's view, drops every privilege and loads the seccomp
+// profile on top of the zygote's — all before a cold start needs it — and sends one byte ("r", ready) on
+// `report`. PID 1 then waits for a second spec
+// (the runtime's descriptors and, without a cgroup, the memory and PID limits as rlimits), keeps only
+// those descriptors and returns 0 to the caller (the runtime, which serves the function). The forking
+// process stays the supervisor and never returns. Exits 0 when `report` closes before a spec arrives.
 int enter_forked_sandbox(int report);
 
 }  // namespace hearth::sandbox
