@@ -6,6 +6,11 @@
 // - PythonColdStart/plain|sandboxed|sandboxed_pooled: start the interpreter + init + first run, as a plain
 //   child process, in a fresh sandbox, and in a sandbox from a pre-attached SandboxPool shell
 //   and inside a sandbox (namespaces, new root, seccomp, cgroups): the sandbox's share of a cold start.
+// - ZygoteColdStart/<hello|numpy>_<sandboxed_pooled|zygote>: a sandboxed Python cold start (sandbox +
+//   init with the function's inline source + first run) of a hello function and of one importing numpy
+//   (Debian's python3-numpy), from a pooled sandbox shell (a new interpreter) against a fork of a zygote
+//   holding the function's libraries (runtime/python_zygote.h; the empty set for hello), same run. Forks
+//   are parked and shells pooled between iterations, outside the measured time (isolated cold starts).
 // - PythonScaleUp/worker|new_runtime: one more concurrent executor for an initialised Python function:
 //   add_workers (a fork of the initialised runtime, HyperFaaS's phase 1) and its first run on the new
 //   worker, against starting a new runtime + init + first run (a cold start) in the same run.
@@ -40,6 +45,7 @@
 #include "net/http_server.h"
 #include "invoker/local_dispatcher.h"
 #include "invoker/runtime_container_factory.h"
+#include "runtime/python_zygote.h"
 #include "runtime/runtime_process.h"
 #include "sandbox/seccomp_profile.h"
 
@@ -151,6 +157,77 @@ void PythonColdStart(benchmark::State& state, const std::string& mode) {
   state.counters["init_p50_us"] = p50(init_us);
   state.counters["run_p50_us"] = p50(run_us);
   if (pool) state.counters["pool_misses"] = static_cast<double>(pool->misses());
+}
+
+// Debian's python3-* libraries; numpy also needs /etc/alternatives (libblas.so.3 is a link through it).
+constexpr const char* kDistPackages = "/usr/lib/python3/dist-packages";
+
+void ZygoteColdStart(benchmark::State& state, const std::string& function, bool zygote) {
+  std::string why;
+  if (!sandbox::Sandbox::supported(&why)) {
+    state.SkipWithError(("sandboxes unsupported: " + why).c_str());
+    return;
+  }
+  const bool numpy = function == "numpy";
+  const std::string code =
+      numpy ? std::string("import sys\nsys.path.insert(0, '") + kDistPackages +
+                  "')\nimport numpy\ndef main(a):\n    return {'sum': int(numpy.arange(a.get('n', 10)).sum())}\n"
+            : "def main(a):\n    return {'greeting': 'Hello, ' + a.get('name', 'world')}\n";
+  const std::string prefix = "hearth-" + std::to_string(getpid()) + "-bench-" + function;
+  std::unique_ptr<sandbox::SandboxPool> pool;
+  std::shared_ptr<runtime::PythonZygote> z;
+  try {
+    if (zygote) {
+      runtime::ZygoteOptions o;
+      o.name = prefix + "-zygote";
+      if (numpy) o.sys_path = {kDistPackages}, o.imports = {"numpy"}, o.read_only_paths = {"/etc/alternatives"};
+      z = runtime::PythonZygote::start(o);
+    } else {
+      pool = std::make_unique<sandbox::SandboxPool>(prefix + "-pool", 2);
+    }
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
+  }
+  std::vector<double> us, sandbox_us;
+  int n = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    if (pool) pool->wait_ready(1, 5000);
+    if (z) z->prepare(1);
+    state.ResumeTiming();
+    runtime::ProcessOptions options;
+    options.sandboxed = true;
+    options.pool = pool.get();
+    options.zygote = z;
+    options.name = prefix + "-" + std::to_string(n++);
+    if (numpy && !z) options.read_only_paths = {"/etc/alternatives"};  // Debian's libblas.so.3 link
+    const auto start = std::chrono::steady_clock::now();
+    std::unique_ptr<runtime::RuntimeProcess> p;
+    try {
+      p = std::make_unique<runtime::RuntimeProcess>(runtime::Language::kPython, options);
+    } catch (const std::exception& e) {
+      state.SkipWithError(e.what());
+      break;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    const auto init = p->init_source(code, "main", 10000);
+    const auto r = init.ok ? p->run(R"({"n": 100})", 10000) : init;
+    const auto done = std::chrono::steady_clock::now();
+    us.push_back(std::chrono::duration<double, std::micro>(done - start).count());
+    sandbox_us.push_back(std::chrono::duration<double, std::micro>(started - start).count());
+    if (!r.ok) {
+      state.SkipWithError(("cold start failed: " + r.error).c_str());
+      break;
+    }
+    state.PauseTiming();
+    p.reset();
+    state.ResumeTiming();
+  }
+  if (us.empty()) return;
+  counters(state, us);
+  std::sort(sandbox_us.begin(), sandbox_us.end());
+  state.counters["sandbox_p50_us"] = sandbox_us[sandbox_us.size() / 2];
 }
 
 void PythonScaleUp(benchmark::State& state, bool worker) {
@@ -330,6 +407,10 @@ BENCHMARK(PlatformWarmNativeNoop)->Iterations(10000)->UseRealTime();
 BENCHMARK_CAPTURE(PythonColdStart, plain, std::string("plain"))->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(PythonColdStart, sandboxed, std::string("sandboxed"))->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(PythonColdStart, sandboxed_pooled, std::string("pooled"))->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(ZygoteColdStart, hello_sandboxed_pooled, std::string("hello"), false)->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(ZygoteColdStart, hello_zygote, std::string("hello"), true)->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(ZygoteColdStart, numpy_sandboxed_pooled, std::string("numpy"), false)->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(ZygoteColdStart, numpy_zygote, std::string("numpy"), true)->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(PythonScaleUp, worker, true)->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(PythonScaleUp, new_runtime, false)->Iterations(50)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(LiveBurst, hyperfaas, std::string("hyperfaas:slots=1,max_slots=8"))->Iterations(30)->UseRealTime()->Unit(benchmark::kMillisecond);

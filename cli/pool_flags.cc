@@ -32,6 +32,13 @@ void add_pool_flags(CLI::App& cmd, PoolFlags& f) {
                  "Run functions in sandboxes: auto/on (as root: namespaces + cgroups; otherwise unprivileged user "
                  "namespaces with rlimits; refuses to start where neither works), off (plain processes of this user)")
       ->check(CLI::IsMember({"auto", "on", "off"}));
+  cmd.add_option("--zygotes", f.zygotes,
+                 "on: a sandboxed Python cold start forks from a zygote (a sandboxed interpreter with the "
+                 "function's libraries imported; docs/zygotes.md) instead of starting an interpreter; off: never")
+      ->check(CLI::IsMember({"on", "off"}));
+  cmd.add_option("--zygote-preload", f.zygote_preload,
+                 "A module the zygote imports from Debian's python3-* packages (/usr/lib/python3/dist-packages) "
+                 "before forking, so Python functions start with it loaded (repeatable; e.g. numpy)");
   cmd.add_option("--max-result-kb", f.max_result_kb,
                  "Largest result an action may return, KiB (OpenWhisk's 1 MB); a longer one ends its activation "
                  "with \"The action produced a response that exceeded the allowed length\"")
@@ -93,15 +100,18 @@ ResolvedPool resolve(const PoolFlags& f) {
                        : "sandboxed in user namespaces (no writable cgroups: memory and processes limited by rlimits, "
                          "no CPU quota, no OOM report)";
   r.max_result_bytes = static_cast<std::size_t>(f.max_result_kb) * 1024;
+  r.zygotes = r.sandboxed && f.zygotes == "on";
+  r.zygote_preload = f.zygote_preload;
   return r;
 }
 
 std::vector<std::string> invoker_args(const PoolFlags& f) {
   std::vector<std::string> a = {"--memory-mb", std::to_string(f.memory_mb), "--concurrency", std::to_string(f.concurrency),
-                                "--preset", f.preset, "--sandbox", f.sandbox, "--scaling", f.scaling,
+                                "--preset", f.preset, "--sandbox", f.sandbox, "--zygotes", f.zygotes, "--scaling", f.scaling,
                                 "--max-result-kb", std::to_string(f.max_result_kb),
                                 "--library-cache-mb", std::to_string(f.library_cache_mb)};
   if (f.share_containers) a.push_back("--share-containers");
+  for (const std::string& m : f.zygote_preload) a.insert(a.end(), {"--zygote-preload", m});
   if (!f.keepalive.empty()) a.insert(a.end(), {"--keepalive", f.keepalive});
   if (!f.prewarm.empty()) a.insert(a.end(), {"--prewarm", f.prewarm});
   if (!f.scheduler.empty()) a.insert(a.end(), {"--scheduler", f.scheduler});

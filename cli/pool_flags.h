@@ -21,6 +21,8 @@ struct PoolFlags {
   std::string placement, keepalive, prewarm;  // empty: the preset's
   std::string scheduler, pool_manager;         // empty: the preset's (request scheduler, pool manager)
   std::string sandbox = "auto";               // auto | on | off
+  std::string zygotes = "on";                 // on | off: sandboxed Python cold starts fork from zygotes
+  std::vector<std::string> zygote_preload;    // modules the zygote imports from Debian's python3-* packages
   std::string scaling = "none";               // a scaling policy spec (hyperfaas, knative) or none
   bool share_containers = false;              // HyperFaaS container sharing (with a scaling policy)
   std::int64_t max_result_kb = 1024;          // result limit (OpenWhisk's 1 MB); over it: the activation fails
@@ -35,6 +37,8 @@ struct ResolvedPool {
   std::string sandbox_mode;       // when sandboxed: how (as root, or in unprivileged user namespaces)
   std::string why_not_sandboxed;  // when !sandboxed: --sandbox off and what that means
   std::size_t max_result_bytes = 1 << 20;
+  bool zygotes = false;  // sandboxed and --zygotes on
+  std::vector<std::string> zygote_preload;
 };
 // Throws std::invalid_argument for an unknown preset, or when functions cannot be sandboxed here and
 // --sandbox is not off (`auto` and `on` both insist: a platform never runs unsandboxed unless told to).

@@ -29,6 +29,7 @@ bool parse_kind(const std::string& s, model::StartKind* out) {
   if (s == "cold") *out = model::StartKind::kCold;
   else if (s == "warm") *out = model::StartKind::kWarm;
   else if (s == "prewarm") *out = model::StartKind::kPrewarm;
+  else if (s == "zygote") *out = model::StartKind::kZygote;
   else return false;
   return true;
 }

@@ -284,7 +284,9 @@ int run(const UpFlags& f) {
   if (f.in_process) {
     invoker::LocalDispatcherConfig dc = pool.config;
     dc.invokers = std::max(1, f.invokers);
-    factory = std::make_unique<invoker::RuntimeContainerFactory>((data / "code").string(), pool.sandboxed);
+    factory = std::make_unique<invoker::RuntimeContainerFactory>((data / "code").string(), pool.sandboxed, 4, pool.zygotes,
+                                                                 pool.zygote_preload);
+    if (factory->zygotes()) factory->zygotes()->wait_ready(1, 10'000);
     factory->set_max_result_bytes(pool.max_result_bytes);
     if (libraries) {
       library_cache = std::make_unique<invoker::LibraryCache>((data / "libraries").string(), f.pool.library_cache_mb << 20);

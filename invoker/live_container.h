@@ -67,6 +67,9 @@ class LiveContainer {
     *error = "this container cannot share its workers";
     return false;
   }
+  // Whether this container was forked from a zygote (runtime/python_zygote.h) instead of starting a
+  // runtime: its start is reported as "zygote".
+  virtual bool from_zygote() const { return false; }
   // A generic (stem-cell) container loads `action`'s code; false with `error` if it cannot.
   virtual bool specialise(const net::ActionRecord& action, std::int64_t* init_us, std::string* error) {
     (void)action, (void)init_us;

@@ -20,8 +20,9 @@ namespace fs = std::filesystem;
 class RuntimeContainer final : public LiveContainer {
  public:
   RuntimeContainer(std::unique_ptr<runtime::RuntimeProcess> process, std::string id,
-                   std::unique_ptr<LibraryCache::Lease> libraries = nullptr)
-      : libraries_(std::move(libraries)), process_(std::move(process)), id_(std::move(id)) {}
+                   std::unique_ptr<LibraryCache::Lease> libraries = nullptr, bool from_zygote = false)
+      : libraries_(std::move(libraries)), process_(std::move(process)), id_(std::move(id)), from_zygote_(from_zygote) {}
+  bool from_zygote() const override { return from_zygote_; }
   RunOutcome run(const std::string& params_json, std::int64_t timeout_ms) override {
     return guarded([&] { return process_->run(params_json, timeout_ms); });
   }
@@ -87,16 +88,20 @@ class RuntimeContainer final : public LiveContainer {
   std::unique_ptr<LibraryCache::Lease> libraries_;  // released after the process is gone (declared first)
   std::unique_ptr<runtime::RuntimeProcess> process_;
   std::string id_;
+  bool from_zygote_ = false;
 };
 
 }  // namespace
 
-RuntimeContainerFactory::RuntimeContainerFactory(std::string code_dir, bool sandboxed, int pool_size)
+RuntimeContainerFactory::RuntimeContainerFactory(std::string code_dir, bool sandboxed, int pool_size, bool zygotes,
+                                                 std::vector<std::string> zygote_preload)
     : code_files_(std::move(code_dir)), sandboxed_(sandboxed) {
   // A killed invoker never removed its containers' cgroups: the next one to start on this host does.
   if (sandboxed_) sandbox::Cgroup::remove_orphans();
   if (sandboxed_ && pool_size > 0)
     pool_ = std::make_unique<sandbox::SandboxPool>("hearth-" + std::to_string(getpid()) + "-pool", pool_size);
+  if (sandboxed_ && zygotes)
+    zygotes_ = std::make_unique<ZygotePool>("hearth-" + std::to_string(getpid()) + "-zyg", 2, std::move(zygote_preload));
 }
 
 RuntimeContainerFactory::~RuntimeContainerFactory() = default;
@@ -139,6 +144,36 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::create_scalable(const ne
 std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionRecord& action, int max_workers,
                                                               std::int64_t* init_us, std::string* error) {
   const auto start = std::chrono::steady_clock::now();
+  const auto elapsed = [&] {
+    return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+  };
+  // A Python action with one worker and no declared libraries forks from the empty set's zygote when there
+  // is one (zygotes do not mount the library cache's roots yet: an action declaring libraries starts a new
+  // runtime with them mounted); any failure there falls back to a new runtime below.
+  std::shared_ptr<runtime::PythonZygote> zygote;
+  if (zygotes_ && max_workers == 1 && action.kind.starts_with("python") && action.library_refs.empty())
+    zygote = zygotes_->find({});
+  if (zygote) {
+    const std::uint64_t id = next_id_++;
+    runtime::ProcessOptions o = options(action.memory_mb, {}, id);
+    o.zygote = zygote;
+    if (action.cpu_millicores > 0) o.limits.cpu_millicores = action.cpu_millicores;
+    std::unique_ptr<runtime::RuntimeProcess> process;
+    try {
+      process = std::make_unique<runtime::RuntimeProcess>(runtime::Language::kPython, o);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "hearth invoker: a zygote fork failed, starting a runtime: %s\n", e.what());
+    }
+    if (process) {
+      const runtime::RunResult r = process->init_source(action.code, action.entry, std::min<std::int64_t>(action.timeout_ms, 60'000));
+      *init_us = elapsed();
+      if (!r.ok) {
+        *error = "Initialization has failed: " + r.error;
+        return nullptr;
+      }
+      return std::make_unique<RuntimeContainer>(std::move(process), "c" + std::to_string(id), nullptr, /*from_zygote=*/true);
+    }
+  }
   try {
     const CodeFiles::Lease code = code_files_.acquire(action);  // on disk until the runtime has loaded it
     const std::string& path = code.path();

@@ -3,24 +3,31 @@
 // the language runtime — inside a sandbox (sandbox/: namespaces, read-only root, seccomp, cgroup limits
 // with the action's memory, and its CPU limit as the CPU quota when it has one, else one core) when
 // `sandboxed` — and initialises it. A stem cell specialised for an action takes the action's CPU limit. Sandboxed factories keep a
-// SandboxPool of `pool_size` pre-attached shells so a cold start does not wait for the cgroup attach.
+// SandboxPool of `pool_size` pre-attached shells so a cold start does not wait for the cgroup attach, and
+// (with `zygotes`) a ZygotePool: a Python cold start then forks from a zygote (invoker/zygote_pool.h) and
+// loads the action's source inline; its container reports from_zygote(). A failed fork falls back to a
+// new runtime.
 // A result over the result limit (1 MB unless set) ends its activation with OpenWhisk's error.
 #pragma once
 
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "invoker/code_files.h"
 #include "invoker/library_cache.h"
 #include "invoker/live_container.h"
+#include "invoker/zygote_pool.h"
 #include "runtime/runtime_process.h"
 
 namespace hearth::invoker {
 
 class RuntimeContainerFactory final : public ContainerFactory {
  public:
-  RuntimeContainerFactory(std::string code_dir, bool sandboxed, int pool_size = 4);
+  RuntimeContainerFactory(std::string code_dir, bool sandboxed, int pool_size = 4, bool zygotes = true,
+                          std::vector<std::string> zygote_preload = {});
+  ZygotePool* zygotes() { return zygotes_.get(); }  // null when not sandboxed or turned off
   ~RuntimeContainerFactory() override;
   std::unique_ptr<LiveContainer> create(const net::ActionRecord& action, std::int64_t* init_us, std::string* error) override;
   std::unique_ptr<LiveContainer> create_scalable(const net::ActionRecord& action, int max_workers, std::int64_t* init_us,
@@ -46,6 +53,7 @@ class RuntimeContainerFactory final : public ContainerFactory {
   std::atomic<std::size_t> max_result_bytes_{runtime::kDefaultMaxResultBytes};
   std::unique_ptr<sandbox::SandboxPool> pool_;
   LibraryCache* libraries_ = nullptr;
+  std::unique_ptr<ZygotePool> zygotes_;
 };
 
 }  // namespace hearth::invoker

@@ -7,6 +7,7 @@ const char* start_kind_name(StartKind k) {
     case StartKind::kWarm: return "warm";
     case StartKind::kPrewarm: return "prewarm";
     case StartKind::kCold: return "cold";
+    case StartKind::kZygote: return "zygote";
   }
   return "cold";
 }

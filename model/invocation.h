@@ -17,7 +17,8 @@ struct Invocation {
   Micros exec_us = 0;  // warm execution time of this invocation
 };
 
-enum class StartKind : std::uint8_t { kWarm, kPrewarm, kCold };
+// kZygote: a cold start forked from a zygote holding the function's libraries (docs/zygotes.md).
+enum class StartKind : std::uint8_t { kWarm, kPrewarm, kCold, kZygote };
 const char* start_kind_name(StartKind k);
 
 enum class DropReason : std::uint8_t {

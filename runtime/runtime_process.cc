@@ -1,6 +1,7 @@
 #include "runtime/runtime_process.h"
 
 #include "net/frame_codec.h"
+#include "runtime/python_zygote.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -102,8 +103,14 @@ RuntimeProcess::RuntimeProcess(Language language, const ProcessOptions& options)
       spec.fds.push_back({down_r[c], 3 + 2 * c});
       spec.fds.push_back({up_w[c], 4 + 2 * c});
     }
+    if (options.zygote) {
+      if (language != Language::kPython || channels != 1) {
+        close_all();
+        throw std::invalid_argument("a zygote forks Python runtimes with one worker only");
+      }
+    }
     try {
-      sandbox_ = std::make_unique<sandbox::Sandbox>(spec, options.pool);
+      sandbox_ = options.zygote ? options.zygote->start_sandbox(spec) : std::make_unique<sandbox::Sandbox>(spec, options.pool);
     } catch (...) {
       close_all();
       throw;

@@ -31,6 +31,8 @@
 
 namespace hearth::runtime {
 
+class PythonZygote;
+
 enum class Language { kPython, kNodejs, kNative };
 // "python:3" → kPython, "nodejs:20" → kNodejs, "native" → kNative; throws std::invalid_argument otherwise.
 Language language_of(const std::string& kind);
@@ -60,6 +62,10 @@ struct ProcessOptions {
   std::vector<std::string> read_only_paths;
   sandbox::SandboxPool* pool = nullptr;  // pre-attached shells (sandbox/sandbox_pool.h); must outlive the process
   int max_workers = 1;                    // > 1: worker channels for add_workers() (at most kMaxWorkers)
+  // Sandboxed Python only, one worker: the sandbox is a fork of this zygote (runtime/python_zygote.h)
+  // instead of a new interpreter. It shows the runtime and the zygote's library paths, not
+  // `read_only_paths`: load the code inline (init_source).
+  std::shared_ptr<PythonZygote> zygote;
   // A run whose result (compact JSON) is longer ends with OpenWhisk's "The action produced a response
   // that exceeded the allowed length: N > M bytes." (OpenWhisk's whisk.activation.payload.max, 1 MB).
   // A reply frame longer than this plus kLogAllowanceBytes is not read at all: a protocol error of the

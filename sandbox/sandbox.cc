@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -135,8 +137,11 @@ bool in_user_namespace_mode() {
   return v;
 }
 
-// PID 1 of the new PID namespace: builds the root, drops privileges, execs the program.
-[[noreturn]] void run_program(const SandboxSpec& spec, bool user_namespace) {
+// PID 1 of the new PID namespace: builds the root and drops every privilege (the seccomp profile is
+// loaded last). A zygote (spec.zygote) keeps its /proc unmasked (its forks mount their own /proc, which a
+// user namespace allows only while a fully visible one is in view), an empty /mnt to build their roots
+// on, and the zygote profile; everything else is the same.
+void build_root_and_drop(const SandboxSpec& spec, bool user_namespace) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   check(sethostname(spec.hostname.data(), spec.hostname.size()), "sethostname");
   check(mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "make mounts private");
@@ -172,15 +177,16 @@ bool in_user_namespace_mode() {
   // one is in the mount namespace (the host's, until the old root is detached).
   mkdirs(root + "/proc");
   check(mount("proc", (root + "/proc").c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr), "mount /proc");
+  if (spec.zygote) mkdirs(root + "/mnt");
   mkdirs(root + "/.old");
   check(static_cast<int>(syscall(SYS_pivot_root, root.c_str(), (root + "/.old").c_str())), "pivot_root");
   check(chdir("/"), "chdir /");
   check(umount2("/.old", MNT_DETACH), "detach the host root");
   rmdir("/.old");
-  mask_proc();
+  if (!spec.zygote) mask_proc();
   check(mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr), "read-only root");
-  if (user_namespace) {
-    // No cgroups here: the limits that remain are rlimits. RLIMIT_NPROC counts the processes of this
+  if (user_namespace && spec.limits.memory_mb > 0) {
+    // No cgroups here (a zygote's fork in a cgroup is sent memory_mb 0): the limits that remain are rlimits. RLIMIT_NPROC counts the processes of this
     // uid in this sandbox's own user namespace, so it bounds the sandbox's processes alone.
     const auto limit = [](int resource, rlim_t value, const char* what) {
       const rlimit r{value, value};
@@ -202,16 +208,20 @@ bool in_user_namespace_mode() {
   // (in the user-namespace mode there is no cgroup to kill it by).
   check(prctl(PR_SET_PDEATHSIG, SIGKILL), "parent-death signal");
   check(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs");
+  if (const int rc = spec.zygote ? install_zygote_seccomp_profile() : install_seccomp_profile(); rc != 0) {
+    errno = -rc;
+    die("seccomp profile");
+  }
+}
+
+[[noreturn]] void run_program(const SandboxSpec& spec, bool user_namespace) {
+  build_root_and_drop(spec, user_namespace);
   std::vector<char*> argv;
   for (const std::string& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   char env_path[] = "PATH=/usr/local/bin:/usr/bin:/bin";
   char env_home[] = "HOME=/tmp";
   char* envp[] = {env_path, env_home, nullptr};
-  if (const int rc = install_seccomp_profile(); rc != 0) {
-    errno = -rc;
-    die("seccomp profile");
-  }
   execve(argv[0], argv.data(), envp);
   die(("exec " + spec.argv[0]).c_str());
 }
@@ -290,8 +300,10 @@ std::optional<Privilege> Sandbox::privilege(std::string* why) {
   return decided.first;
 }
 
-[[noreturn]] void supervise(const SandboxSpec& spec) {
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
+namespace {
+
+// Keeps only `spec.fds`, at their numbers.
+void install_fds(const SandboxSpec& spec) {
   // Requested fds: move above every target first so the dup2s cannot clobber each other, then close
   // everything else this process inherited from the platform (other containers' pipes, sockets).
   std::vector<std::pair<int, int>> moved;
@@ -308,12 +320,10 @@ std::optional<Privilege> Sandbox::privilege(std::string* why) {
     if (!wanted) close(fd);
   }
   close_range(static_cast<unsigned>(highest) + 1, ~0U, 0);
-  const bool user_namespace = in_user_namespace_mode();
-  if (user_namespace && !enter_user_namespace()) die("enter a user namespace");
-  check(unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID), "unshare");
-  const pid_t init = fork();
-  if (init < 0) die("fork");
-  if (init == 0) run_program(spec, user_namespace);
+}
+
+// After the namespaces were created: the supervisor waits for PID 1 and ends as it ended.
+[[noreturn]] void supervise_init(const SandboxSpec& spec, pid_t init) {
   // The supervisor only waits: the requested fds are the program's alone, so that a process of it that
   // dies (a runtime's worker) is EOF on its channel at once, not when the whole sandbox ends.
   for (const auto& [from, to] : spec.fds) close(to);
@@ -326,6 +336,57 @@ std::optional<Privilege> Sandbox::privilege(std::string* why) {
     ::kill(getpid(), WTERMSIG(status));
   }
   _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 123);
+}
+
+}  // namespace
+
+[[noreturn]] void supervise(const SandboxSpec& spec) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  install_fds(spec);
+  const bool user_namespace = in_user_namespace_mode();
+  if (user_namespace && !enter_user_namespace()) die("enter a user namespace");
+  check(unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID), "unshare");
+  const pid_t init = fork();
+  if (init < 0) die("fork");
+  if (init == 0) run_program(spec, user_namespace);
+  supervise_init(spec, init);
+}
+
+int enter_forked_sandbox(int report) {
+  // Tell the platform who we are: the kernel writes this process's pid as the platform sees it.
+  const ucred self{getpid(), geteuid(), getegid()};
+  if (!send_with(report, "z", SCM_CREDENTIALS, &self, sizeof self)) die("report the pid");
+  // The view to build (hostname, /tmp, read-only paths), sent once the platform has put this process in
+  // its cgroup: everything forked from here on is in it.
+  SandboxSpec view;
+  if (!receive_spec(report, &view)) _exit(0);  // the platform let the zygote go, or a malformed spec
+  for (const auto& [fd, to] : view.fds) close(fd);  // a view carries none
+  view.fds.clear();
+  view.zygote = false;         // the fork's own /proc masked, the function's seccomp profile on top
+  view.limits.memory_mb = 0;   // rlimits, if any, come with the second spec
+  // A user namespace of its own (nobody, 65534, the one id mapped), created by this unprivileged process:
+  // the namespaces below belong to it, not to the zygote, and RLIMIT_NPROC counts this sandbox alone.
+  if (!enter_user_namespace()) die("enter a user namespace");
+  check(unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID), "unshare");
+  const pid_t init = fork();
+  if (init < 0) die("fork");
+  if (init != 0) {
+    close(report);
+    supervise_init(view, init);
+  }
+  build_root_and_drop(view, /*user_namespace=*/true);
+  // Isolated and unprivileged: say so, and wait until a cold start sends the runtime's descriptors and limits.
+  if (send(report, "r", 1, MSG_NOSIGNAL) != 1) _exit(0);
+  SandboxSpec run;
+  if (!receive_spec(report, &run)) _exit(0);
+  install_fds(run);  // closes `report` too
+  if (run.limits.memory_mb > 0) {  // no cgroup (user-namespace mode): the limits a rootless sandbox has
+    const rlimit data{static_cast<rlim_t>(run.limits.memory_mb) << 20, static_cast<rlim_t>(run.limits.memory_mb) << 20};
+    const rlimit nproc{static_cast<rlim_t>(run.limits.pids_max), static_cast<rlim_t>(run.limits.pids_max)};
+    check(setrlimit(RLIMIT_DATA, &data), "RLIMIT_DATA");
+    check(setrlimit(RLIMIT_NPROC, &nproc), "RLIMIT_NPROC");
+  }
+  return 0;
 }
 
 Sandbox::Sandbox(const SandboxSpec& spec, SandboxPool* pool) {
@@ -391,18 +452,33 @@ Sandbox::Sandbox(const SandboxSpec& spec, SandboxPool* pool) {
   close(sync[1]);
 }
 
+Sandbox::Sandbox(pid_t pid, int pidfd, std::unique_ptr<Cgroup> cgroup, std::shared_ptr<void> keep)
+    : cgroup_(std::move(cgroup)), pid_(pid), pidfd_(pidfd), keep_(std::move(keep)) {}
+
 Sandbox::~Sandbox() {
   kill();
   wait();
 }
 
 void Sandbox::kill() {
-  if (!reaped_ && pid_ > 0) ::kill(pid_, SIGKILL);
+  if (!reaped_ && pidfd_ >= 0) syscall(SYS_pidfd_send_signal, pidfd_, SIGKILL, nullptr, 0);  // never a reused pid
+  else if (!reaped_ && pid_ > 0) ::kill(pid_, SIGKILL);
   if (cgroup_) cgroup_->kill_all();
 }
 
 ExitInfo Sandbox::wait() {
   if (reaped_ || pid_ <= 0) return exit_;
+  if (pidfd_ >= 0) {  // not our child (its zygote reaps it): readable once it has ended; no status
+    pollfd p{pidfd_, POLLIN, 0};
+    while (poll(&p, 1, -1) < 0 && errno == EINTR) {
+    }
+    close(pidfd_);
+    pidfd_ = -1;
+    reaped_ = true;
+    exit_.signal = SIGKILL;
+    exit_.oom_killed = cgroup_ && cgroup_->oom_killed();
+    return exit_;
+  }
   int status = 0;
   while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }

@@ -36,6 +36,10 @@ struct SandboxSpec {
   CgroupLimits limits;
   std::int64_t tmp_mb = 64;
   std::string hostname = "hearth";
+  // A zygote (sandbox/zygote.h): the same isolation, but its /proc is left unmasked and its root has an
+  // empty /mnt (its forks build their own roots and mount their own /proc there), and it runs under the
+  // zygote seccomp profile (seccomp_profile.h), which also allows the namespace and mount calls.
+  bool zygote = false;
 };
 
 struct ExitInfo {
@@ -80,6 +84,9 @@ class Sandbox {
   // a shell ready, the process and its cgroup come from it (no cgroup attach on this path) and the
   // cgroup's name is the pool's, not `spec.name`.
   explicit Sandbox(const SandboxSpec& spec, SandboxPool* pool = nullptr);
+  // A sandbox whose supervisor is not this process's child but a zygote's fork (sandbox/zygote.h):
+  // `pidfd` (owned) tells when it has ended; `keep` (its zygote) lives at least as long as it.
+  Sandbox(pid_t pid, int pidfd, std::unique_ptr<Cgroup> cgroup, std::shared_ptr<void> keep);
   ~Sandbox();
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;
@@ -101,6 +108,8 @@ class Sandbox {
   pid_t pid_ = -1;
   bool reaped_ = false;
   ExitInfo exit_;
+  int pidfd_ = -1;  // an adopted sandbox (not our child): waited for through its pidfd
+  std::shared_ptr<void> keep_;
 };
 
 // The supervisor's work, in a process already in its cgroup (as root): keep only `spec.fds` (at their
@@ -108,5 +117,18 @@ class Sandbox {
 // build the root and exec the program, wait for it and exit with its status. For Sandbox and
 // SandboxPool's parked shells; never returns.
 [[noreturn]] void supervise(const SandboxSpec& spec);
+
+// In a process a zygote has just forked (sandbox/zygote.h; its only descriptors besides 0-2 are
+// `report`): reports its pid to the platform (SCM_CREDENTIALS on `report`, the kernel translates it) and
+// waits for a first spec, its view (hostname, /tmp size, read-only paths, which must be in the zygote's
+// view), which the platform sends once it has moved the process into the container's cgroup. Then it
+// enters a user namespace of its own mapping only nobody, new mount/UTS/IPC/network/PID namespaces, and
+// forks PID 1, which builds the root from the zygote's view, drops every privilege and loads the seccomp
+// profile on top of the zygote's — all before a cold start needs it — and sends one byte ("r", ready) on
+// `report`. PID 1 then waits for a second spec
+// (the runtime's descriptors and, without a cgroup, the memory and PID limits as rlimits), keeps only
+// those descriptors and returns 0 to the caller (the runtime, which serves the function). The forking
+// process stays the supervisor and never returns. Exits 0 when `report` closes before a spec arrives.
+int enter_forked_sandbox(int report);
 
 }  // namespace hearth::sandbox

@@ -57,11 +57,35 @@ void kill_shell(ParkedShell& s) {
 
 }  // namespace
 
+bool send_with(int socket, const std::string& data, int cmsg_type, const void* cmsg, std::size_t cmsg_bytes) {
+  if (cmsg_bytes > sizeof(int) * kMaxFds) return false;
+  iovec iov{const_cast<char*>(data.data()), data.size()};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFds)] = {};
+  if (cmsg_bytes > 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = CMSG_SPACE(cmsg_bytes);
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = cmsg_type;
+    c->cmsg_len = CMSG_LEN(cmsg_bytes);
+    std::memcpy(CMSG_DATA(c), cmsg, cmsg_bytes);
+  }
+  ssize_t n;
+  do n = sendmsg(socket, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  return n == static_cast<ssize_t>(data.size());
+}
+
 bool send_spec(int socket, const SandboxSpec& spec) {
   if (spec.fds.size() > kMaxFds) return false;
   std::string payload;
   put(payload, spec.hostname);
   put(payload, std::to_string(spec.tmp_mb));
+  put(payload, std::to_string(spec.limits.memory_mb));
+  put(payload, std::to_string(spec.limits.pids_max));
   put(payload, std::to_string(spec.argv.size()));
   for (const auto& a : spec.argv) put(payload, a);
   put(payload, std::to_string(spec.read_only_paths.size()));
@@ -69,25 +93,9 @@ bool send_spec(int socket, const SandboxSpec& spec) {
   put(payload, std::to_string(spec.fds.size()));
   for (const auto& [from, to] : spec.fds) put(payload, std::to_string(to));
   if (payload.size() > kMaxSpecBytes) return false;
-  iovec iov{payload.data(), payload.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFds)] = {};
-  if (!spec.fds.empty()) {
-    msg.msg_control = control;
-    msg.msg_controllen = CMSG_SPACE(sizeof(int) * spec.fds.size());
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int) * spec.fds.size());
-    int* fds = reinterpret_cast<int*>(CMSG_DATA(c));
-    for (std::size_t i = 0; i < spec.fds.size(); ++i) fds[i] = spec.fds[i].first;
-  }
-  ssize_t n;
-  do n = sendmsg(socket, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  return n == static_cast<ssize_t>(payload.size());
+  std::vector<int> fds;
+  for (const auto& [from, to] : spec.fds) fds.push_back(from);
+  return send_with(socket, payload, SCM_RIGHTS, fds.data(), fds.size() * sizeof(int));
 }
 
 bool receive_spec(int socket, SandboxSpec* spec) {
@@ -114,6 +122,10 @@ bool receive_spec(int socket, SandboxSpec* spec) {
   long count = 0, tmp = 0;
   if (!next(payload, at, &spec->hostname) || !next_number(payload, at, &tmp)) return false;
   spec->tmp_mb = tmp;
+  long memory_mb = 0, pids_max = 0;
+  if (!next_number(payload, at, &memory_mb) || !next_number(payload, at, &pids_max)) return false;
+  spec->limits.memory_mb = memory_mb;
+  spec->limits.pids_max = pids_max;
   if (!next_number(payload, at, &count)) return false;
   spec->argv.resize(static_cast<std::size_t>(count));
   for (auto& a : spec->argv)

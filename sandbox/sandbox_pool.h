@@ -65,7 +65,11 @@ class SandboxPool {
   std::thread refiller_;
 };
 
-// Sends `spec` (argv, paths, hostname, /tmp size, descriptors) over a shell's socket; false on failure.
+// Sends `data` as one message with one ancillary message of `cmsg_bytes` (at most 64 descriptors' worth)
+// of type `cmsg_type` (SCM_RIGHTS: descriptors, SCM_CREDENTIALS: a ucred) when cmsg_bytes > 0; true if
+// the whole message was sent.
+bool send_with(int socket, const std::string& data, int cmsg_type, const void* cmsg, std::size_t cmsg_bytes);
+// Sends `spec` (argv, paths, hostname, /tmp size, memory and PID limits, descriptors) over a shell's socket; false on failure.
 bool send_spec(int socket, const SandboxSpec& spec);
 // In the parked process: receives a spec sent by send_spec; its `fds` are the received descriptors.
 bool receive_spec(int socket, SandboxSpec* spec);

@@ -69,7 +69,7 @@ namespace {
 
 // Compiles the profile with libseccomp into a classic BPF program (what seccomp_load would hand the
 // kernel); an empty program and `*error` (a negative errno) on failure.
-std::vector<sock_filter> compile(int* error) {
+std::vector<sock_filter> compile(int* error, bool zygote = false) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
   if (!ctx) {
     *error = -ENOMEM;
@@ -86,6 +86,8 @@ std::vector<sock_filter> compile(int* error) {
     if (nr < 0) continue;  // unknown to this libseccomp, or not a call of this architecture
     add(SCMP_ACT_ALLOW, nr, 0, nullptr);
   }
+  if (zygote)
+    for (const char* name : zygote_extra_syscalls()) add(SCMP_ACT_ALLOW, seccomp_syscall_resolve_name(name), 0, nullptr);
   constexpr scmp_datum_t kNamespaceFlags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
                                            CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP;
   const scmp_arg_cmp no_namespaces[] = {SCMP_A0(SCMP_CMP_MASKED_EQ, kNamespaceFlags, 0)};
@@ -134,6 +136,19 @@ const Compiled& compiled() {
 }
 
 }  // namespace
+
+const std::vector<const char*>& zygote_extra_syscalls() {
+  static const std::vector<const char*> names = {"unshare", "mount", "umount2", "pivot_root", "sethostname"};
+  return names;
+}
+
+int install_zygote_seccomp_profile() {
+  int error = 0;
+  const std::vector<sock_filter> program = compile(&error, /*zygote=*/true);
+  if (error != 0) return error;
+  sock_fprog prog{static_cast<unsigned short>(program.size()), const_cast<sock_filter*>(program.data())};
+  return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0 ? 0 : -errno;
+}
 
 int prepare_seccomp_profile() { return compiled().error; }
 

@@ -36,4 +36,12 @@ int prepare_seccomp_profile();
 // CAP_SYS_ADMIN. Returns 0 or a negative errno; on error nothing is loaded.
 int install_seccomp_profile(bool fresh = false);
 
+// The calls a zygote (sandbox/zygote.h) may make on top of the allow list, so that its forks can enter
+// their own user namespace and namespaces and build their roots before they load the profile above:
+// unshare, mount, umount2, pivot_root, sethostname. Everything else is as in the profile; a fork stacks
+// the profile on this one, and the stricter filter decides, so it ends under exactly the profile's rules.
+const std::vector<const char*>& zygote_extra_syscalls();
+// Loads the zygote profile (compiled on each call: once per zygote). Returns 0 or a negative errno.
+int install_zygote_seccomp_profile();
+
 }  // namespace hearth::sandbox

@@ -54,6 +54,13 @@ std::string run_hearth(const std::string& args) {
   return out;
 }
 
+// A Python function's first start on a sandboxed `hearth up` forks from the empty set's zygote
+// (docs/zygotes.md); as root the platform always sandboxes, so that is "zygote".
+bool python_cold_start(const json& activation) {
+  const std::string kind = activation["hearth"]["start_kind"];
+  return kind == "zygote" || (geteuid() != 0 && kind == "cold");
+}
+
 struct LiveFixture : ::testing::Test {
   hearth::testing::TempDir dir;
   std::unique_ptr<Platform> platform = std::make_unique<Platform>(dir.str() + "/data", "--max-payload-bytes 100000 --prewarm none");
@@ -79,7 +86,8 @@ TEST_F(LiveFixture, PythonNodeAndNativeColdThenWarm) {
   for (const char* name : {"py", "js"}) {
     const json cold = invoke(name, {{"n", 21}});
     EXPECT_EQ(cold["response"]["result"]["twice"], 42) << cold.dump();
-    EXPECT_EQ(cold["hearth"]["start_kind"], "cold");
+    if (std::string(name) == "py") EXPECT_TRUE(python_cold_start(cold)) << cold.dump();
+    else EXPECT_EQ(cold["hearth"]["start_kind"], "cold");
     EXPECT_GT(cold["hearth"]["init_us"].get<long>(), 0);
     const json warm = invoke(name, {{"n", 5}});
     EXPECT_EQ(warm["response"]["result"]["twice"], 10);
@@ -116,7 +124,7 @@ TEST_F(LiveFixture, StemCellsServeFirstInvocations) {
   EXPECT_EQ(js["response"]["result"]["n"], 3) << js.dump();
   EXPECT_EQ(js["hearth"]["start_kind"], "prewarm");
   EXPECT_EQ(invoke("py", {{"n", 2}})["hearth"]["start_kind"], "warm");
-  EXPECT_EQ(invoke("big", json::object())["hearth"]["start_kind"], "cold");  // larger than any stem cell
+  EXPECT_TRUE(python_cold_start(invoke("big", json::object())));  // larger than any stem cell
   EXPECT_EQ(prewarmed(), 2);
 }
 
@@ -127,7 +135,7 @@ TEST_F(LiveFixture, TimeLimitCrashAndErrorsLeaveThePlatformUp) {
   const json slow = invoke("slow", {{"s", 5}}, &status);
   EXPECT_EQ(status, 502);
   EXPECT_NE(slow["response"]["result"]["error"].get<std::string>().find("time limit"), std::string::npos) << slow.dump();
-  EXPECT_EQ(invoke("slow", {{"s", 0}}, &status)["hearth"]["start_kind"], "cold");  // the killed container was replaced
+  EXPECT_TRUE(python_cold_start(invoke("slow", {{"s", 0}}, &status)));  // the killed container was replaced
   EXPECT_EQ(status, 200);
   ASSERT_EQ(put("crash", "python:3", "import os\ndef main(a):\n    os._exit(1)\n").status, 200);
   invoke("crash", json::object(), &status);
@@ -220,7 +228,7 @@ TEST_F(LiveFixture, ARecreatedActionRunsItsNewCode) {
   recreate(2);
   const json second = invoke("f", json::object());
   EXPECT_EQ(second["response"]["result"]["v"], 2) << second.dump();
-  EXPECT_EQ(second["hearth"]["start_kind"], "cold");
+  EXPECT_TRUE(python_cold_start(second)) << second.dump();
   client.reset();
   platform.reset();
   platform = std::make_unique<Platform>(dir.str() + "/data", "--prewarm none");

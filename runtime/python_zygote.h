@@ -1,0 +1,104 @@
+// PythonZygote: SOCK's import cache (ATC'18) in the live platform (docs/zygotes.md). A zygote is a Python
+// interpreter started in its own sandbox (sandbox.h, SandboxSpec::zygote) that has imported a library set
+// (the empty set included) and then forks: a cold start of a function whose libraries it holds takes a
+// fork instead of starting an interpreter and importing. The fork becomes a sandbox as isolated as a
+// freshly started runtime before any function code runs (sandbox.h, enter_forked_sandbox): its own user
+// namespace (only nobody mapped), mount/UTS/IPC/network/PID namespaces, a root built anew from the
+// zygote's view holding only the runtime and the library paths, its own /tmp and masked /proc,
+// its own cgroup (root: the platform moves it there before it receives its spec), nobody, no
+// capabilities, no_new_privs, the function seccomp profile. It then serves the runtime protocol
+// (docs/runtimes.md) with no code loaded: initialise it with inline source (RuntimeProcess::init_source),
+// since a function's code directory is not in the zygote's view.
+// Forks are parked ahead (prepare): each is forked, reports its host pid, is attached to a cgroup of its
+// own (the v1 attach waits ~16 ms, as SandboxPool explains) and then builds its namespaces and root and
+// drops its privileges, all off the cold-start path; start_sandbox takes one (or parks one now), sets
+// the limits on its cgroup and sends the runtime's descriptors.
+// Zygotes form a tree: extend() forks a child zygote that imports more (its parent's imports plus
+// these), in the same sandbox. Every fork lives in the root zygote's PID namespace, so a zygote lives as
+// long as any sandbox forked from it or its children (the Sandbox keeps it). Thread-safe; a start_sandbox
+// from parked forks costs two socket messages.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "sandbox/cgroup.h"
+#include "sandbox/sandbox.h"
+
+namespace hearth::runtime {
+
+struct ZygoteOptions {
+  std::string name;                          // unique per live zygote tree: cgroup names <name>-z, <name>-fN
+  std::vector<std::string> sys_path;         // library directories: in the zygote's view, read-only, on sys.path
+  std::vector<std::string> imports;          // modules imported before any fork
+  // More host paths of the library set (shared objects, Debian's /etc/alternatives links), read-only in
+  // the zygote's view and in every fork's.
+  std::vector<std::string> read_only_paths;
+  sandbox::CgroupLimits limits{512, 1000, 256};  // the zygote tree's own (forks get their own cgroups)
+  std::int64_t ready_timeout_ms = 60'000;        // starting the interpreter + the imports
+};
+
+class PythonZygote : public std::enable_shared_from_this<PythonZygote> {
+ public:
+  // Starts a root zygote in its sandbox and waits until it has imported everything. Throws
+  // std::runtime_error with the zygote's own error (an ImportError's traceback) or the sandbox's.
+  static std::shared_ptr<PythonZygote> start(const ZygoteOptions& options);
+  ~PythonZygote();
+  PythonZygote(const PythonZygote&) = delete;
+  PythonZygote& operator=(const PythonZygote&) = delete;
+
+  // A child zygote: a fork of this one that also puts `sys_path` on its path (directories that must be
+  // in the root zygote's view) and imports `imports`. Throws like start().
+  std::shared_ptr<PythonZygote> extend(const std::vector<std::string>& sys_path, const std::vector<std::string>& imports,
+                                       std::int64_t timeout_ms = 60'000);
+
+  // Parks forks until `n` are ready; returns how many are (fewer if the zygote or the host refused).
+  int prepare(int n);
+  // A sandbox forked from this zygote (a parked fork, or one parked now) with `spec`'s limits and fds
+  // (the runtime's channel at 3 and 4). Its view was fixed when it was parked: the default hostname and
+  // /tmp, the runtime directory and library_paths(); `spec`'s argv, paths, hostname and /tmp size are not
+  // used. Throws std::runtime_error when it cannot.
+  std::unique_ptr<sandbox::Sandbox> start_sandbox(const sandbox::SandboxSpec& spec);
+
+  // Every module this zygote has imported (its ancestors' and its own) and its sys.path additions.
+  const std::vector<std::string>& imports() const { return imports_; }
+  const std::vector<std::string>& sys_path() const { return sys_path_; }
+  // Every library path a fork shows (sys_path and read_only_paths of this zygote and its ancestors).
+  const std::vector<std::string>& library_paths() const { return library_paths_; }
+  // The root zygote's supervisor (host pid), for tests.
+  pid_t root_pid() const;
+  std::uint64_t forks() const;       // sandboxes started from this zygote
+  std::uint64_t parked_hits() const; // of which from a fork parked ahead
+
+ private:
+  struct Parked {
+    std::unique_ptr<sandbox::Cgroup> cgroup;
+    pid_t pid = -1;
+    int pidfd = -1;
+    int socket = -1;
+  };
+  PythonZygote() = default;
+  Parked park();  // with mu_ held
+  static void release(Parked& p);
+
+  std::shared_ptr<PythonZygote> parent_;       // a child zygote keeps its parent alive
+  std::unique_ptr<sandbox::Sandbox> sandbox_;  // the root zygote's sandbox (root only)
+  int control_ = -1;
+  std::string name_;
+  std::vector<std::string> imports_, sys_path_, library_paths_;
+  bool cgroups_ = false;
+  mutable std::mutex mu_;
+  std::deque<Parked> parked_;
+  std::uint64_t next_ = 0, forks_ = 0, hits_ = 0;
+};
+
+// The zygote's C side (runtime/python/hearth_zygote_entry.cc); HEARTH_ZYGOTE_ENTRY overrides.
+std::string zygote_entry_path();
+
+}  // namespace hearth::runtime
