@@ -330,6 +330,14 @@ net::AsyncAnswer Api::route(const net::HttpRequest& req, const std::string& rid,
     json params = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
     if (params.is_discarded() || !params.is_object())
       return error(400, "The request content was malformed:\nparameters must be a JSON object", rid);
+    if (!action->libraries.empty()) {  // the closure the invoker prepares and mounts (docs/libraries.md)
+      try {
+        if (!config_.libraries) throw std::invalid_argument("this controller has no library repository (--library-repo DIR)");
+        action->library_refs = config_.libraries->resolve(action->libraries);
+      } catch (const std::exception& e) {
+        return error(502, std::string("cannot resolve the action's libraries: ") + e.what(), rid);
+      }
+    }
     std::int64_t in_flight = 0;
     std::shared_ptr<InFlightLimit::Slot> slot = in_flight_->try_acquire(*ns, &in_flight);
     if (!slot) return error(429, in_flight_->message(in_flight), rid);

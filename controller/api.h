@@ -66,7 +66,9 @@ struct ApiConfig {
   std::int64_t max_in_flight = 1000;
   // The library repository that an action's "libraries" annotation (OpenWhisk-style: {"key": "libraries",
   // "value": ["numpy", ...]}) is checked against: known names only, at most net::kMaxDeclaredLibraries,
-  // Python actions only (docs/libraries.md). Null: an action declaring libraries is refused.
+  // Python actions only (docs/libraries.md). Null: an action declaring libraries is refused. An invoke
+  // resolves the declared names to their dependency closure here (InvocationRequest's library_refs), so
+  // in-process and remote invokers both get it; a name the repository lost since is a 502.
   std::shared_ptr<const LibraryRepository> libraries{};
 };
 

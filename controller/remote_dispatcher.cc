@@ -445,7 +445,7 @@ void RemoteDispatcher::dispatch(net::InvocationRequest req, std::function<void(n
   p.arrival_us = req.arrival_us;
   p.memory_mb = req.action.memory_mb;
   p.done = std::move(done);
-  if (!req.action.libraries.empty()) {  // the closure the invoker prepares, shipped with the code
+  if (!req.action.libraries.empty() && req.action.library_refs.empty()) {  // (the API resolves them; other callers)
     try {
       if (!config_.libraries)
         throw std::invalid_argument("this controller has no library repository (start it with --library-repo DIR)");

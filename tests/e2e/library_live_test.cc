@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "net/http_client.h"
@@ -33,18 +34,29 @@ int create(const Platform& p, const std::string& name, const std::string& file, 
       .exit_code;
 }
 
+// Skips, saying why, without the repository; up() starts `hearth up` with it.
+struct LibraryLive : ::testing::Test {
+  hearth::testing::TempDir dir;
+  std::unique_ptr<Platform> started;
+  void SetUp() override {
+    if (!have_repository()) GTEST_SKIP() << "no library repository at " << kRepo << " (scripts/setup builds it with scripts/library-repo)";
+  }
+  Platform& up(const std::string& extra = "") {
+    started = std::make_unique<Platform>(dir.str() + "/data", "--prewarm none --library-repo " + kRepo + " " + extra);
+    EXPECT_NE(started->port(), 0);
+    return *started;
+  }
+};
+
 constexpr const char* kYamlAction =
     "import yaml\n"
     "def main(args):\n"
     "    doc = yaml.safe_load('a: 1\\nb: [2, 3]\\n')\n"
     "    return {'sum': doc['a'] + sum(doc['b']), 'from': yaml.__file__}\n";
 
-TEST(LibraryLive, DeclaredLibraryIsImportedAndWithoutItTheImportFails) {
-  if (!have_repository()) GTEST_SKIP() << "no library repository at " << kRepo << " (scripts/setup builds it with scripts/library-repo)";
-  hearth::testing::TempDir dir;
+TEST_F(LibraryLive, DeclaredLibraryIsImportedAndWithoutItTheImportFails) {
   dir.write("yaml_fn.py", kYamlAction);
-  Platform platform(dir.str() + "/data", "--prewarm none --library-repo " + kRepo);
-  ASSERT_NE(platform.port(), 0);
+  Platform& platform = up();
   const std::string file = dir.str() + "/yaml_fn.py";
   ASSERT_EQ(create(platform, "with_yaml", file, "--lib yaml"), 0);
   ASSERT_EQ(create(platform, "without_yaml", file, ""), 0);
@@ -68,26 +80,28 @@ TEST(LibraryLive, DeclaredLibraryIsImportedAndWithoutItTheImportFails) {
   EXPECT_EQ(invoke(platform, "with_yaml2")["response"]["result"]["sum"], 6);
 }
 
-TEST(LibraryLive, DependencyClosureIsMountedToo) {
-  if (!have_repository()) GTEST_SKIP() << "no library repository at " << kRepo << " (scripts/setup builds it with scripts/library-repo)";
-  hearth::testing::TempDir dir;
+TEST_F(LibraryLive, InProcessInvokersPrepareFromTheRepository) {
+  dir.write("yaml_fn.py", kYamlAction);
+  Platform& platform = up("--in-process");
+  ASSERT_EQ(create(platform, "with_yaml", dir.str() + "/yaml_fn.py", "--lib yaml"), 0);
+  const json with = invoke(platform, "with_yaml");
+  EXPECT_EQ(with["response"]["result"]["sum"], 6) << with.dump();
+}
+
+TEST_F(LibraryLive, DependencyClosureIsMountedToo) {
   // urllib3 imports six's vendored copy of itself... requests imports urllib3, idna, certifi, charset_normalizer.
   dir.write("req.py", "import requests, urllib3, idna\ndef main(args):\n    return {'v': requests.__version__, 'idna': idna.encode('bücher.example').decode()}\n");
-  Platform platform(dir.str() + "/data", "--prewarm none --library-repo " + kRepo);
-  ASSERT_NE(platform.port(), 0);
+  Platform& platform = up();
   ASSERT_EQ(create(platform, "req", dir.str() + "/req.py", "--lib requests"), 0);
   const json r = invoke(platform, "req");
   EXPECT_EQ(r["response"]["status"], "success") << r.dump();
   EXPECT_EQ(r["response"]["result"]["idna"], "xn--bcher-kva.example") << r.dump();
 }
 
-TEST(LibraryLive, UnknownOrTooManyLibrariesAreRefusedAtCreate) {
-  if (!have_repository()) GTEST_SKIP() << "no library repository at " << kRepo << " (scripts/setup builds it with scripts/library-repo)";
-  hearth::testing::TempDir dir;
+TEST_F(LibraryLive, UnknownOrTooManyLibrariesAreRefusedAtCreate) {
   dir.write("f.py", "def main(a):\n    return {}\n");
   dir.write("f.js", "function main(a) { return {}; }\n");
-  Platform platform(dir.str() + "/data", "--prewarm none --library-repo " + kRepo);
-  ASSERT_NE(platform.port(), 0);
+  Platform& platform = up();
   EXPECT_NE(create(platform, "unknown", dir.str() + "/f.py", "--lib no-such-library"), 0);
   EXPECT_NE(create(platform, "node", dir.str() + "/f.js", "--lib yaml"), 0);  // Python packages only
   std::string many;
