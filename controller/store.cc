@@ -1,5 +1,7 @@
 #include "controller/store.h"
 
+#include "controller/group_commit.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -430,8 +432,9 @@ void Store::put_activation(net::ActivationRecord&& a, std::function<void()> writ
       std::fprintf(stderr, "hearth: activation record %s dropped: %zu records wait for the store\n", a.id.c_str(),
                    pending_.size());
     } else {
-      wake = (pending_.empty() && pending_accepts_.empty()) || (written && !urgent_);
-      urgent_ = urgent_ || written;
+      // A record someone waits for is committed on this thread (below): the writer is not woken for it.
+      wake = !urgent && pending_.empty() && pending_accepts_.empty();
+      urgent_ = urgent_ || urgent;
       pending_.push_back({std::move(a), std::move(written)});
       written = nullptr;
     }
@@ -441,11 +444,17 @@ void Store::put_activation(net::ActivationRecord&& a, std::function<void()> writ
     return;
   }
   if (urgent) {  // someone waits: write now on this thread (with whatever else is queued: group commit)
-    try {
-      flush();
-      return;
-    } catch (const StoreError&) {  // the writer retries it, with its back-off
-    }
+    const auto commit = [this] {
+      try {
+        flush();
+        return;
+      } catch (...) {  // the writer retries it, with its back-off
+      }
+      pending_cv_.notify_one();
+    };
+    // Within a GroupCommit scope (a reader completing a run of results) once at the scope's end.
+    if (!GroupCommit::defer(this, commit)) commit();
+    return;
   }
   if (wake) pending_cv_.notify_one();  // the writer sleeps only while nothing is queued, or gathers
 }
