@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstdio>
 #include <iterator>
+#include <string_view>
+#include <unordered_set>
 #include <nlohmann/json.hpp>
 
 #include "net/secrets.h"
@@ -515,7 +517,14 @@ Store::Callbacks Store::write_pending() {
     try {
       sqlite3_stmt* journal = prepared("INSERT OR REPLACE INTO accepted (id, ns, action, arrival_us) VALUES (?, ?, ?, ?)",
                                        "journal invocation");
+      // A journal row whose activation record is in this same batch would be inserted and deleted in
+      // one transaction: neither is written (a blocking invoke's row, committed with its answer's record,
+      // costs no pages at all).
+      std::unordered_set<std::string_view> recorded;
+      if (!accepts.empty())
+        for (const PendingRecord& p : batch) recorded.insert(p.record.id);
       for (const PendingAccept& p : accepts) {
+        if (recorded.count(p.invocation.id)) continue;
         Statement s(db_, journal, "journal invocation");
         s.bind(1, p.invocation.id).bind(2, p.invocation.ns).bind(3, p.invocation.action).bind(4, p.invocation.arrival_us);
         s.step();
