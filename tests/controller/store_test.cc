@@ -431,6 +431,21 @@ TEST(StoreJournal, ARowCommittedWithItsRecordLeavesNothingAndTheOthersStay) {
   EXPECT_EQ(s.get_activation("guest", "before")->status, "success");
 }
 
+// Commits never checkpoint the WAL themselves: the checkpointer thread does, over its own connection,
+// once the WAL is long (here after 50 pages), and every record stays readable.
+TEST(Store, TheWalIsCheckpointedInTheBackground) {
+  TempDir dir;
+  const std::string path = dir.str() + "/hearth.db";
+  Store s(path, StoreOptions{.background_checkpoint_pages = 50});
+  for (int i = 0; i < 400; ++i) s.put_activation(activation("c" + std::to_string(i), "f", i), [] {});  // one commit each
+  for (int tries = 0; tries < 500 && s.background_checkpoints() == 0; ++tries)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_GE(s.background_checkpoints(), 1u);
+  EXPECT_EQ(s.list_activations("guest", "f", 200, 0).size(), 200u);
+  EXPECT_TRUE(s.get_activation("guest", "c0").has_value());
+  EXPECT_TRUE(s.get_activation("guest", "c399").has_value());
+}
+
 // While another connection holds the database's write lock, batches fail: records are kept and retried
 // (counted in the metrics, never dropped), and a journal row that cannot be written in time is refused.
 TEST(StoreJournal, FailedWritesAreRetriedAndCountedNotDropped) {
