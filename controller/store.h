@@ -119,7 +119,9 @@ class Store {
   // The same, and `written` is called once, without the store's locks held, when the record is committed
   // (a failed write keeps it queued and retried: it waits) — or at once if the queue is full and the
   // record is dropped. Such a record is written at once on the caller's thread, with whatever else is
-  // queued (group commit; no gathering wait, no hop to the writer); if that fails, the writer retries it.
+  // queued (group commit; no gathering wait, no hop to the writer) — or, inside a GroupCommit scope on
+  // that thread (controller/group_commit.h), at the scope's end with the others; if that fails, the
+  // writer retries it.
   // A blocking invoke answers from it, so an answered record survives a kill.
   void put_activation(net::ActivationRecord&& a, std::function<void()> written);
   // Journals an accepted invocation; `committed` (may be empty) is called once, without the store's
