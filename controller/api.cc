@@ -79,7 +79,7 @@ bool flag(const std::map<std::string, std::string>& q, const std::string& key) {
 
 json action_json(const net::ActionRecord& a, bool with_code) {
   json exec = {{"kind", a.kind}, {"binary", a.kind == "native"}, {"main", a.entry}};
-  if (with_code) exec["code"] = a.code;
+  if (with_code) exec["code"] = a.code.str();
   json limits = {{"memory", a.memory_mb}, {"timeout", a.timeout_ms}, {"logs", 10}};
   if (a.cpu_millicores > 0) limits["cpu"] = static_cast<double>(a.cpu_millicores) / 1000.0;  // cores
   return {{"namespace", a.ns},

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "controller/group_commit.h"
 #include "invoker/function_table.h"
 #include "net/base64.h"
 #include "net/secrets.h"
@@ -201,7 +202,9 @@ json RemoteDispatcher::authenticate(int fd, net::FrameReader& reader, net::Frame
   const std::string& ni = peer_nonce->get_ref<const std::string&>();
   if (!net::secrets::equal_constant_time(net::wire::invoker_proof(config_.token, nonce, ni, name), proof->get_ref<const std::string&>()))
     throw refuse("wrong wire token");
-  if (!net::wire::send_frame(fd, json{{"type", "welcome"}, {"proof", net::wire::controller_proof(config_.token, nonce, ni, name)}}.dump()))
+  // omit_unchanged_state: this controller keeps an invoker's last report when a result comes without one.
+  if (!net::wire::send_frame(fd, json{{"type", "welcome"}, {"proof", net::wire::controller_proof(config_.token, nonce, ni, name)},
+                                      {"omit_unchanged_state", true}}.dump()))
     throw std::runtime_error("invoker '" + name + "' left before the welcome");
   return hello;
 }
@@ -274,13 +277,18 @@ void RemoteDispatcher::read_loop(int fd) {
   fail_all(failed);
   reader.set_max_payload(net::wire::kMaxFrameBytes);
 
-  // Results and heartbeats until the connection ends.
+  // Results and heartbeats until the connection ends. The results one read brought in are completed
+  // within one GroupCommit: their activation records are committed together, once no whole frame is
+  // left buffered (before this thread waits for more), instead of one transaction each.
   std::string why;
+  std::optional<GroupCommit> group;
   while (true) {
+    if (!reader.frame_buffered()) group.reset();
     if (!net::wire::recv_frame(fd, reader, &payload, &error)) {
       why = error;
       break;
     }
+    if (!group) group.emplace();
     std::optional<Pending> done;
     net::ActivationRecord rec;
     try {
@@ -292,29 +300,17 @@ void RemoteDispatcher::read_loop(int fd) {
       }
       if (type != "result" && type != "heartbeat" && type != "stale")
         throw std::runtime_error("unknown message type '" + type + "'");
-      const net::InvokerState state = net::wire::state_from_json(msg.at("state"));
+      // A result without a report: the invoker's pool is as its last report said (StateReportFilter);
+      // heartbeats and stale answers always carry one.
+      const bool reported = type != "result" || msg.contains("state");
+      const net::InvokerState state = reported ? net::wire::state_from_json(msg.at("state")) : net::InvokerState{};
       if (type == "result") rec = net::wire::activation_from_json(msg.at("activation"));
       std::lock_guard lock(mu_);
       Invoker& inv = *invokers_[node];
       if (inv.generation != generation || !inv.up) break;  // superseded or declared dead: ignore it
       inv.last_seen_us = steady_us();
-      inv.state = state;
-      inv.idle.clear();
-      for (const auto& [key, count] : state.idle)
-        if (const long id = functions_.find(key); id >= 0) inv.idle[static_cast<model::FunctionId>(id)] = count;
-      inv.evictable.clear();
-      for (const net::EvictableContainer& e : state.evictable) {
-        model::Container c;
-        c.node = node;
-        const long id = functions_.find(e.action);
-        c.function = id >= 0 ? static_cast<model::FunctionId>(id) : model::kNoFunction;
-        c.memory_mb = e.memory_mb;
-        c.last_used_us = inv.last_seen_us - e.idle_ms * 1000;
-        inv.evictable.push_back(c);
-      }
-      nodes_[node].capacity_mb = state.memory_mb;
-      nodes_[node].used_mb = state.used_mb;
-      nodes_[node].busy_cores = state.busy;
+      if (reported) apply_report(inv, node, state);
+      if (type == "result") ++results_;
       if (type == "result" || type == "stale") {
         // Only an activation this controller sent on this connection ends here; any other seq (never
         // sent, sent to another invoker, or already ended) is dropped and counted.
@@ -356,6 +352,7 @@ void RemoteDispatcher::read_loop(int fd) {
     }
     if (done) finish(std::move(*done), std::move(rec));
   }
+  group.reset();
   {
     std::lock_guard lock(mu_);
     mark_down(node, generation, why, failed);
@@ -367,6 +364,27 @@ void RemoteDispatcher::read_loop(int fd) {
   }
   changed_.notify_all();
   fail_all(failed);
+}
+
+void RemoteDispatcher::apply_report(Invoker& inv, model::NodeId node, const net::InvokerState& state) {
+  inv.state = state;
+  inv.idle.clear();
+  for (const auto& [key, count] : state.idle)
+    if (const long id = functions_.find(key); id >= 0) inv.idle[static_cast<model::FunctionId>(id)] = count;
+  inv.evictable.clear();
+  for (const net::EvictableContainer& e : state.evictable) {
+    model::Container c;
+    c.node = node;
+    const long id = functions_.find(e.action);
+    c.function = id >= 0 ? static_cast<model::FunctionId>(id) : model::kNoFunction;
+    c.memory_mb = e.memory_mb;
+    c.last_used_us = inv.last_seen_us - e.idle_ms * 1000;
+    inv.evictable.push_back(c);
+  }
+  nodes_[node].capacity_mb = state.memory_mb;
+  nodes_[node].used_mb = state.used_mb;
+  nodes_[node].busy_cores = state.busy;
+  ++reports_applied_;
 }
 
 void RemoteDispatcher::mark_down(model::NodeId node, std::uint64_t generation, const std::string& why,
@@ -681,6 +699,10 @@ std::string RemoteDispatcher::prometheus_metrics() {
   line("hearth_libraries_served_total " + std::to_string(libraries_served_));
   line("# TYPE hearth_library_bytes_served_total counter");
   line("hearth_library_bytes_served_total " + std::to_string(library_bytes_served_));
+  line("# TYPE hearth_wire_results_total counter");
+  line("hearth_wire_results_total " + std::to_string(results_));
+  line("# TYPE hearth_wire_state_reports_total counter");
+  line("hearth_wire_state_reports_total " + std::to_string(reports_applied_));
   line("# TYPE hearth_invoker_up gauge");
   for (const InvokerInfo& i : infos) line("hearth_invoker_up{invoker=\"" + i.name + "\"} " + (i.up ? "1" : "0"));
   line("# TYPE hearth_containers gauge");

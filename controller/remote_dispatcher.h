@@ -45,6 +45,7 @@
 #include "controller/library_repository.h"
 #include "invoker/dispatcher.h"
 #include "invoker/function_table.h"
+#include "net/invoker_state.h"
 #include "invoker/latency_metric.h"
 #include "net/wire_tls.h"
 #include "model/cluster_view.h"
@@ -113,7 +114,8 @@ class RemoteDispatcher final : public invoker::Dispatcher, public model::Cluster
   int wait_for_invokers(int n, std::int64_t timeout_ms);
   std::vector<InvokerInfo> invokers();
   // Prometheus text: invocations, starts by kind, errors, invokers up, containers per state per invoker,
-  // latency histogram.
+  // latency histogram, state reports applied and results received (a result whose report had not
+  // changed comes without one: docs/wire-protocol.md).
   std::string prometheus_metrics();
   // Closes every connection; the invocations in flight end as "whisk internal error" saying their
   // invoker went away and `why` (default: "the controller is stopping").
@@ -152,6 +154,8 @@ class RemoteDispatcher final : public invoker::Dispatcher, public model::Cluster
   // the failed callbacks are appended to `failed` to be called without it).
   void mark_down(model::NodeId node, std::uint64_t generation, const std::string& why,
                  std::vector<Pending>& failed);
+  // Takes an invoker's state report as its view for placement (lock held).
+  void apply_report(Invoker& inv, model::NodeId node, const net::InvokerState& state);
   // Ends each failed invocation with its stub record (called without the lock).
   void fail_all(std::vector<Pending>& failed);
   void finish(Pending p, net::ActivationRecord rec);
@@ -193,6 +197,7 @@ class RemoteDispatcher final : public invoker::Dispatcher, public model::Cluster
   std::uint64_t auth_failures_ = 0;     // connections refused or dropped during the handshake
   std::uint64_t rejected_results_ = 0;  // results/stale answers for activations not sent on that connection
   std::uint64_t libraries_served_ = 0, library_bytes_served_ = 0;
+  std::uint64_t reports_applied_ = 0, results_ = 0;  // state reports taken; results received (with or without one)
 };
 
 }  // namespace hearth::controller

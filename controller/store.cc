@@ -1,11 +1,15 @@
 #include "controller/store.h"
 
+#include "controller/group_commit.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iterator>
+#include <string_view>
+#include <unordered_set>
 #include <nlohmann/json.hpp>
 
 #include "net/secrets.h"
@@ -149,10 +153,63 @@ Store::Store(const std::string& path, StoreOptions options) : options_(options) 
     sqlite3_close(db_);
     throw StoreError("store: prepare key check: " + msg);
   }
+  if (path != ":memory:" && options_.background_checkpoint_pages > 0) start_checkpointer(path);
   if (options_.async_activations) writer_ = std::thread([this] { writer_loop(); });
 }
 
+void Store::start_checkpointer(const std::string& path) {
+  if (sqlite3_open_v2(path.c_str(), &checkpoint_db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    const std::string msg = checkpoint_db_ ? sqlite3_errmsg(checkpoint_db_) : "out of memory";
+    sqlite3_close(checkpoint_db_);
+    checkpoint_db_ = nullptr;
+    std::fprintf(stderr, "hearth: store: no background checkpoints (%s); commits checkpoint themselves\n", msg.c_str());
+    return;  // SQLite's automatic checkpoint stays on
+  }
+  // Replaces SQLite's automatic checkpoint (which runs inside the commit that crosses 1000 WAL pages,
+  // fsyncing the database on the committing thread: a blocking answer's thread) with a signal to the
+  // checkpointer thread.
+  sqlite3_wal_hook(
+      db_,
+      [](void* self, sqlite3*, const char*, int pages) {
+        auto* store = static_cast<Store*>(self);
+        if (pages >= store->options_.background_checkpoint_pages) {
+          {
+            std::lock_guard lock(store->checkpoint_mu_);
+            store->checkpoint_wanted_ = true;
+          }
+          store->checkpoint_cv_.notify_one();
+        }
+        return SQLITE_OK;
+      },
+      this);
+  checkpointer_ = std::thread([this] { checkpoint_loop(); });
+}
+
+void Store::checkpoint_loop() {
+  std::unique_lock lock(checkpoint_mu_);
+  while (true) {
+    checkpoint_cv_.wait(lock, [this] { return checkpoint_stopping_ || checkpoint_wanted_; });
+    if (checkpoint_stopping_) return;
+    checkpoint_wanted_ = false;
+    lock.unlock();
+    // PASSIVE: copies what no reader still needs, never waits for (or blocks) the writers; what it could
+    // not copy is taken by a later round (the hook fires again while the WAL stays long).
+    int log = 0, copied = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+    if (rc == SQLITE_OK) ++checkpoints_;
+    lock.lock();
+  }
+}
+
 Store::~Store() {
+  if (checkpointer_.joinable()) {
+    {
+      std::lock_guard lock(checkpoint_mu_);
+      checkpoint_stopping_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    checkpointer_.join();
+  }
   if (writer_.joinable()) {
     {
       std::lock_guard lock(pending_mu_);
@@ -169,7 +226,8 @@ Store::~Store() {
   for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
   sqlite3_finalize(auth_stmt_);
   if (auth_db_ != db_) sqlite3_close(auth_db_);
-  sqlite3_close(db_);
+  if (checkpoint_db_) sqlite3_close(checkpoint_db_);
+  sqlite3_close(db_);  // the last connection: checkpoints the rest and removes the WAL
 }
 
 bool Store::has_column(const char* table, const char* column) {
@@ -441,8 +499,9 @@ void Store::put_activation(net::ActivationRecord&& a, std::function<void()> writ
       std::fprintf(stderr, "hearth: activation record %s dropped: %zu records wait for the store\n", a.id.c_str(),
                    pending_.size());
     } else {
-      wake = (pending_.empty() && pending_accepts_.empty()) || (written && !urgent_);
-      urgent_ = urgent_ || written;
+      // A record someone waits for is committed on this thread (below): the writer is not woken for it.
+      wake = !urgent && pending_.empty() && pending_accepts_.empty();
+      urgent_ = urgent_ || urgent;
       pending_.push_back({std::move(a), std::move(written)});
       written = nullptr;
     }
@@ -452,11 +511,17 @@ void Store::put_activation(net::ActivationRecord&& a, std::function<void()> writ
     return;
   }
   if (urgent) {  // someone waits: write now on this thread (with whatever else is queued: group commit)
-    try {
-      flush();
-      return;
-    } catch (const StoreError&) {  // the writer retries it, with its back-off
-    }
+    const auto commit = [this] {
+      try {
+        flush();
+        return;
+      } catch (...) {  // the writer retries it, with its back-off
+      }
+      pending_cv_.notify_one();
+    };
+    // Within a GroupCommit scope (a reader completing a run of results) once at the scope's end.
+    if (!GroupCommit::defer(this, commit)) commit();
+    return;
   }
   if (wake) pending_cv_.notify_one();  // the writer sleeps only while nothing is queued, or gathers
 }
@@ -517,7 +582,14 @@ Store::Callbacks Store::write_pending() {
     try {
       sqlite3_stmt* journal = prepared("INSERT OR REPLACE INTO accepted (id, ns, action, arrival_us) VALUES (?, ?, ?, ?)",
                                        "journal invocation");
+      // A journal row whose activation record is in this same batch would be inserted and deleted in
+      // one transaction: neither is written (a blocking invoke's row, committed with its answer's record,
+      // costs no pages at all).
+      std::unordered_set<std::string_view> recorded;
+      if (!accepts.empty())
+        for (const PendingRecord& p : batch) recorded.insert(p.record.id);
       for (const PendingAccept& p : accepts) {
+        if (recorded.count(p.invocation.id)) continue;
         Statement s(db_, journal, "journal invocation");
         s.bind(1, p.invocation.id).bind(2, p.invocation.ns).bind(3, p.invocation.action).bind(4, p.invocation.arrival_us);
         s.step();

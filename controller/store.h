@@ -16,7 +16,8 @@
 // doubling to 250 ms, so writes resume soon after a full disk has room again), counted
 // in prometheus_metrics(); a journal row that cannot be written within `accept_timeout_ms` is refused
 // (its callback gets false: the API answers 503 and runs nothing), and the queue is bounded
-// (`max_pending` records: past it put_activation drops and counts). Errors throw StoreError with the
+// (`max_pending` records: past it put_activation drops and counts). WAL checkpoints run on a thread and
+// connection of their own (StoreOptions::background_checkpoint_pages), never inside a commit. Errors throw StoreError with the
 // SQLite message and the statement's purpose. Actions are cached in memory (cleared by every action
 // write), so an invoke's lookup costs no SQLite call. Keys are never cached: every
 // authenticate() reads the namespace's row (on a second, read-only connection to the same file, so it
@@ -70,6 +71,11 @@ struct StoreOptions {
   std::int64_t accept_timeout_ms = 5'000;  // a journal row not written by then is refused
   std::size_t max_pending = 100'000;       // records and journal rows waiting for the writer
   int busy_timeout_ms = 5'000;             // how long a statement waits for another connection's lock
+  // WAL checkpoints run on a checkpointer thread over a connection of their own once the WAL holds this
+  // many pages, instead of inside the commit that crosses SQLite's 1000-page default (which fsyncs the
+  // database on the committing thread — under the warm path's load, every ~170 blocking answers waited
+  // for it). 0: SQLite's automatic checkpoint. A file store only.
+  int background_checkpoint_pages = 1000;
 };
 
 class Store {
@@ -113,7 +119,9 @@ class Store {
   // The same, and `written` is called once, without the store's locks held, when the record is committed
   // (a failed write keeps it queued and retried: it waits) — or at once if the queue is full and the
   // record is dropped. Such a record is written at once on the caller's thread, with whatever else is
-  // queued (group commit; no gathering wait, no hop to the writer); if that fails, the writer retries it.
+  // queued (group commit; no gathering wait, no hop to the writer) — or, inside a GroupCommit scope on
+  // that thread (controller/group_commit.h), at the scope's end with the others; if that fails, the
+  // writer retries it.
   // A blocking invoke answers from it, so an answered record survives a kill.
   void put_activation(net::ActivationRecord&& a, std::function<void()> written);
   // Journals an accepted invocation; `committed` (may be empty) is called once, without the store's
@@ -168,6 +176,8 @@ class Store {
   // Refuses queued journal rows older than accept_timeout_ms (the writer keeps failing).
   Callbacks refuse_stale_accepts();
   void writer_loop();
+  void start_checkpointer(const std::string& path);
+  void checkpoint_loop();
 
   StoreOptions options_;
   sqlite3* db_ = nullptr;
@@ -191,6 +201,17 @@ class Store {
   std::atomic<std::uint64_t> write_failures_{0}, records_dropped_{0}, accepts_refused_{0};
   std::atomic<std::size_t> writing_{0};  // records and rows of the batch being written now
   std::thread writer_;
+  // Background checkpoints (StoreOptions::background_checkpoint_pages).
+  sqlite3* checkpoint_db_ = nullptr;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false, checkpoint_stopping_ = false;
+  std::atomic<std::uint64_t> checkpoints_{0};
+  std::thread checkpointer_;
+
+ public:
+  // Checkpoints the checkpointer thread completed (tests).
+  std::uint64_t background_checkpoints() const { return checkpoints_; }
 };
 
 }  // namespace hearth::controller

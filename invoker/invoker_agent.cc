@@ -47,7 +47,8 @@ namespace {
 
 // The invoker's half of the handshake (live/wire_auth.h) on a fresh connection; throws if refused.
 // `reader` (capped at kMaxHandshakeFrameBytes) keeps whatever follows the welcome for serve_connection().
-void handshake(int fd, net::FrameReader& reader, const InvokerAgentConfig& config, const net::InvokerState& state) {
+// Returns whether the controller accepts results and stale answers without an unchanged state report.
+bool handshake(int fd, net::FrameReader& reader, const InvokerAgentConfig& config, const net::InvokerState& state) {
   const auto deadline = net::FrameClock::now() + std::chrono::seconds(5);  // a controller that says nothing is not one
   std::string_view payload;
   std::string error;
@@ -73,6 +74,12 @@ void handshake(int fd, net::FrameReader& reader, const InvokerAgentConfig& confi
       !net::secrets::equal_constant_time(answer["proof"].get<std::string>(), net::wire::controller_proof(config.token, nc, ni, config.name)))
     throw std::runtime_error("the peer at " + config.controller + " did not prove it holds the wire token: not our controller");
   reader.set_max_payload(net::wire::kMaxFrameBytes);
+  return answer.value("omit_unchanged_state", false);
+}
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
@@ -83,9 +90,10 @@ void InvokerAgent::connect() {
   net::wire::split_host_port(config_.controller, &host, &port);
   const int fd = net::wire::connect_tcp(host, port);
   auto reader = std::make_unique<net::FrameReader>(net::wire::kMaxHandshakeFrameBytes);
+  bool omit = false;
   try {
     if (tls_) tls_->wrap(fd, net::FrameClock::now() + std::chrono::seconds(5));  // TLS, then the token's proofs
-    handshake(fd, *reader, config_, pool_->state(0));
+    omit = handshake(fd, *reader, config_, pool_->state(0));
   } catch (...) {
     close(fd);
     throw;
@@ -96,9 +104,11 @@ void InvokerAgent::connect() {
     std::lock_guard lock(write_mu_);
     if (fd_ >= 0) retired_.push_back(fd_);
     fd_ = fd;
+    omit_unchanged_state_ = omit;
+    report_filter_.reset();  // a new connection: its controller has no report yet
   }
   reader_ = std::move(reader);
-  send(json{{"type", "heartbeat"}, {"state", net::wire::to_json(pool_->state(0))}}.dump());
+  send_heartbeat();
 }
 
 void InvokerAgent::stop() {
@@ -111,9 +121,26 @@ void InvokerAgent::stop() {
   ::shutdown(fd_, SHUT_RDWR);  // unblocks serve()'s read
 }
 
-void InvokerAgent::send(const std::string& frame) {
+void InvokerAgent::send_heartbeat() {
+  const net::InvokerState state = pool_->state(0);
+  const std::int64_t t = steady_ms();
+  const std::string frame = json{{"type", "heartbeat"}, {"state", net::wire::to_json(state)}}.dump();
   std::lock_guard lock(write_mu_);
+  report_filter_.sent(state, t);
   net::wire::send_frame(fd_, frame);  // a failure surfaces as EOF in serve()
+}
+
+void InvokerAgent::send_with_state(json msg, bool may_omit) {
+  const net::InvokerState state = pool_->state(0);
+  const std::int64_t t = steady_ms();
+  std::lock_guard lock(write_mu_);
+  if (may_omit && omit_unchanged_state_ && report_filter_.unchanged(state, t)) {
+    ++reports_omitted_;
+  } else {
+    msg["state"] = net::wire::to_json(state);
+    report_filter_.sent(state, t);
+  }
+  net::wire::send_frame(fd_, msg.dump());  // a failure surfaces as EOF in serve()
 }
 
 void InvokerAgent::heartbeats() {
@@ -122,7 +149,7 @@ void InvokerAgent::heartbeats() {
     wake_.wait_for(lock, std::chrono::milliseconds(config_.heartbeat_ms));
     if (stopping_) break;
     lock.unlock();
-    send(json{{"type", "heartbeat"}, {"state", net::wire::to_json(pool_->state(0))}}.dump());
+    send_heartbeat();
     lock.lock();
   }
 }
@@ -175,7 +202,7 @@ std::string InvokerAgent::serve_connection() {
         rec.invoker = config_.name;
         rec.status = "whisk internal error";
         rec.result_json = json{{"error", std::string("the invoker could not read the invocation: ") + e.what()}}.dump();
-        send(json{{"type", "result"}, {"seq", msg["seq"]}, {"activation", net::wire::to_json(rec)}, {"state", net::wire::to_json(pool_->state(0))}}.dump());
+        send_with_state(json{{"type", "result"}, {"seq", msg["seq"]}, {"activation", net::wire::to_json(rec)}}, true);
       }
     }
   }
@@ -192,7 +219,11 @@ std::string InvokerAgent::fetch_library(const net::LibraryRef& ref, std::int64_t
   const std::uint64_t id = next_fetch_++;
   Fetch& f = fetches_[id];
   lock.unlock();
-  send(json{{"type", "library_get"}, {"id", id}, {"sha256", ref.sha256}}.dump());
+  {
+    const std::string frame = json{{"type", "library_get"}, {"id", id}, {"sha256", ref.sha256}}.dump();
+    std::lock_guard write(write_mu_);
+    net::wire::send_frame(fd_, frame);  // a failure surfaces as EOF in serve(), which fails the fetch
+  }
   lock.lock();
   const bool answered = fetched_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return f.done || stopping_; });
   Fetch got = std::move(f);
@@ -254,14 +285,14 @@ void InvokerAgent::handle_invoke(std::string_view payload) {
       rec.status = "whisk internal error";
       rec.result_json = json{{"error", "invoker " + config_.name + " has no code for " + key + " revision " +
                                            std::to_string(action.revision)}}.dump();
-      send(json{{"type", "result"}, {"seq", seq}, {"activation", net::wire::to_json(rec)}, {"state", net::wire::to_json(pool_->state(0))}}.dump());
+      send_with_state(json{{"type", "result"}, {"seq", seq}, {"activation", net::wire::to_json(rec)}}, true);
       return;
     }
     action.code = it->second.code;
   }
   auto done = [this, seq](net::ActivationRecord rec) {
     rec.invoker = config_.name;
-    send(json{{"type", "result"}, {"seq", seq}, {"activation", net::wire::to_json(rec)}, {"state", net::wire::to_json(pool_->state(0))}}.dump());
+    send_with_state(json{{"type", "result"}, {"seq", seq}, {"activation", net::wire::to_json(rec)}}, true);
   };
   if (!invoke.expect_warm) {
     pool_->dispatch(std::move(invoke.request), std::move(done));
@@ -270,7 +301,7 @@ void InvokerAgent::handle_invoke(std::string_view payload) {
   // The controller placed it here for an idle container its last report showed: run it only if one is
   // still free (claimed atomically by the pool), else say so with a fresh report and let it place again.
   if (!pool_->dispatch_if_warm(std::move(invoke.request), std::move(done)))
-    send(json{{"type", "stale"}, {"seq", seq}, {"state", net::wire::to_json(pool_->state(0))}}.dump());
+    send_with_state(json{{"type", "stale"}, {"seq", seq}}, /*may_omit=*/false);  // the controller's view was wrong
 }
 
 }  // namespace hearth::invoker

@@ -5,7 +5,9 @@
 // the same keep-alive and prewarm policy objects as `hearth sim` — and answers each with the activation
 // record and a state report (an invoke sent `expect_warm` runs only if the pool can claim an idle
 // container for it at once; otherwise it is answered "stale" with a fresh report and does not run here);
-// a heartbeat carrying the state goes out every `heartbeat_ms`. Action code
+// a heartbeat carrying the state goes out every `heartbeat_ms` (a result or stale answer omits the
+// report when it has not changed since the last one sent and the controller's welcome allows it:
+// StateReportFilter). Action code
 // arrives once per revision and is cached here. serve() returns when stop() is called (from any thread)
 // or, unless `reconnect`, when the controller goes away; the destructor drains running invocations and
 // destroys the containers.
@@ -22,8 +24,11 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "invoker/live_container.h"
 #include "invoker/local_dispatcher.h"
+#include "invoker/state_report_filter.h"
 #include "net/wire_tls.h"
 #include "net/frame_codec.h"
 
@@ -64,13 +69,19 @@ class InvokerAgent {
   // does.
   static constexpr std::size_t kMaxLibraryFetches = 16;
   std::string fetch_library(const net::LibraryRef& ref, std::int64_t timeout_ms = 60'000);
+  // Results and stale answers sent without their state report because it had not changed.
+  std::uint64_t reports_omitted() const { return reports_omitted_; }
 
  private:
   // Opens a connection to the controller and completes the handshake (challenge, hello with proof,
   // welcome with the controller's proof), then sends a full state report; throws if it cannot.
   void connect();
   std::string serve_connection();  // until this connection ends; why it ended
-  void send(const std::string& frame);
+  // Sends a result or stale answer with the pool's state report, or — `may_omit` (results) — without it
+  // when the controller accepts that (its welcome said so) and the report is unchanged since the last
+  // one sent (StateReportFilter). A heartbeat and a stale answer always carry it whole.
+  void send_with_state(nlohmann::json msg, bool may_omit);
+  void send_heartbeat();
   void handle_invoke(std::string_view payload);
   void deliver_library(const nlohmann::json& msg);  // an answer to fetch_library (reader thread)
   void fail_fetches(const std::string& why);
@@ -83,6 +94,11 @@ class InvokerAgent {
   std::unique_ptr<net::FrameReader> reader_;  // of the current connection (connect() and the reader thread)
   std::unique_ptr<LocalDispatcher> pool_;
   std::mutex write_mu_;
+  // Guarded by write_mu_: whether this connection's controller accepts results without an unchanged
+  // report, and what it was last sent.
+  bool omit_unchanged_state_ = false;
+  StateReportFilter report_filter_;
+  std::atomic<std::uint64_t> reports_omitted_{0};
   std::map<std::string, net::ActionRecord> actions_;  // "ns/name" → latest revision received (reader thread only)
   std::mutex mu_;
   std::condition_variable wake_;

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -82,7 +83,16 @@ FrameReader::Next FrameReader::next(std::string_view* payload) {
   return Next::kFrame;
 }
 
+bool FrameReader::frame_buffered() const {
+  if (end_ - start_ < kFrameHeaderBytes) return false;
+  const std::uint64_t announced = decode_length(buf_.data() + start_);
+  return announced > max_payload_ || end_ - start_ >= kFrameHeaderBytes + announced;
+}
+
 FrameStatus FrameReader::read(int fd, std::string_view* payload, FrameClock::time_point deadline) {
+  // Without a deadline a blocking descriptor is read at once (one syscall per frame, not poll + read);
+  // a non-blocking one that has nothing yet (EAGAIN) is polled from then on.
+  bool poll_first = deadline != kNoDeadline;
   while (true) {
     switch (next(payload)) {
       case Next::kFrame: return FrameStatus::kOk;
@@ -98,13 +108,19 @@ FrameStatus FrameReader::read(int fd, std::string_view* payload, FrameClock::tim
       const std::size_t grown = std::max(2 * have, have + kReadChunk);
       buf_.resize(have >= kFrameHeaderBytes ? std::min(grown, frame) : grown);
     }
-    const FrameStatus w = wait_for(fd, POLLIN, deadline);
-    if (w != FrameStatus::kOk) {
-      errno_ = errno;
-      return w;
+    if (poll_first) {
+      const FrameStatus w = wait_for(fd, POLLIN, deadline);
+      if (w != FrameStatus::kOk) {
+        errno_ = errno;
+        return w;
+      }
     }
     const ssize_t r = ::read(fd, buf_.data() + end_, buf_.size() - end_);
-    if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      poll_first = true;
+      continue;
+    }
     if (r < 0) {
       errno_ = errno;
       return FrameStatus::kError;
@@ -147,9 +163,32 @@ FrameStatus write_all(int fd, std::string_view bytes, FdKind kind, FrameClock::t
 }
 
 FrameStatus write_frame(int fd, std::string_view payload, FdKind kind, FrameClock::time_point deadline) {
-  std::string frame;
-  append_frame(frame, payload);
-  return write_all(fd, frame, kind, deadline);
+  if (payload.size() > 0xffffffffu) throw std::length_error("frame payload over 4 GiB");
+  const auto n = static_cast<std::uint32_t>(payload.size());
+  char header[kFrameHeaderBytes] = {static_cast<char>(n & 0xff), static_cast<char>((n >> 8) & 0xff),
+                                    static_cast<char>((n >> 16) & 0xff), static_cast<char>((n >> 24) & 0xff)};
+  // Header and payload in one gathering write, without copying the payload; what a full socket or pipe
+  // did not take is written by write_all.
+  iovec parts[2] = {{header, kFrameHeaderBytes}, {const_cast<char*>(payload.data()), payload.size()}};
+  ssize_t w = -1;
+  do {
+    if (kind == FdKind::kSocket) {
+      msghdr msg{};
+      msg.msg_iov = parts;
+      msg.msg_iovlen = 2;
+      w = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    } else {
+      w = ::writev(fd, parts, 2);
+    }
+  } while (w < 0 && errno == EINTR);
+  if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return FrameStatus::kError;
+  std::size_t done = w < 0 ? 0 : static_cast<std::size_t>(w);
+  if (done < kFrameHeaderBytes) {
+    const FrameStatus s = write_all(fd, std::string_view(header + done, kFrameHeaderBytes - done), kind, deadline);
+    if (s != FrameStatus::kOk) return s;
+    done = kFrameHeaderBytes;
+  }
+  return write_all(fd, payload.substr(done - kFrameHeaderBytes), kind, deadline);
 }
 
 }  // namespace hearth::net

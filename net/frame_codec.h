@@ -10,7 +10,8 @@
 // reading ends with kTimeout at the deadline instead of blocking its thread for ever (a pipe must then be
 // O_NONBLOCK; a socket is written with MSG_DONTWAIT).
 // Cost: a reader keeps one buffer per stream and returns each frame as a view into it (no copy); one
-// poll + one read per frame when the frame arrives whole.
+// read per frame when the frame arrives whole (plus a poll when the read has a deadline); a write is one
+// gathering send/writev of header and payload, no copy.
 #pragma once
 
 #include <chrono>
@@ -52,6 +53,8 @@ class FrameReader {
   Next next(std::string_view* payload);
 
   std::size_t buffered() const { return end_ - start_; }  // bytes received after the last frame returned
+  // Whether a whole frame (or an oversized header) is buffered: the next read() returns without I/O.
+  bool frame_buffered() const;
   std::size_t max_payload() const { return max_payload_; }
   // A stream may start with a smaller cap (before a peer has said who it is) and raise it later.
   void set_max_payload(std::size_t max_payload);
@@ -73,7 +76,7 @@ enum class FdKind { kSocket, kPipe };
 // Writes all of `bytes` to `fd` before `deadline`: kOk, kTimeout, or kError (the peer is gone; never
 // SIGPIPE on a socket — a pipe's writer must ignore SIGPIPE).
 FrameStatus write_all(int fd, std::string_view bytes, FdKind kind, FrameClock::time_point deadline = kNoDeadline);
-// One frame (header + payload) in one write_all.
+// One frame (header + payload) in one gathering write (no copy of the payload), then write_all for any rest.
 FrameStatus write_frame(int fd, std::string_view payload, FdKind kind, FrameClock::time_point deadline = kNoDeadline);
 
 }  // namespace hearth::net

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "net/code_text.h"
+
 namespace hearth::net {
 
 // Libraries (docs/libraries.md): an action declares at most kMaxDeclaredLibraries names of the controller's
@@ -38,7 +40,9 @@ struct ActionRecord {
   std::string ns;
   std::string name;
   std::string kind;      // "python:3", "nodejs:20", "native"
-  std::string code;      // source text (python, nodejs) or base64 of a shared object (native)
+  // Source text (python, nodejs) or base64 of a shared object (native), shared by every copy of the
+  // record (net/code_text.h): copying an action never copies its code.
+  CodeText code;
   std::string entry = "main";
   std::int64_t memory_mb = 256;
   std::int64_t timeout_ms = 60'000;

@@ -147,7 +147,7 @@ json to_json(const ActionRecord& a, bool with_code) {
             {"memory_mb", a.memory_mb}, {"timeout_ms", a.timeout_ms}, {"version", a.version}, {"updated_us", a.updated_us},
             {"revision", a.revision}};
   if (a.cpu_millicores > 0) j["cpu_millicores"] = a.cpu_millicores;  // absent: none (and older peers)
-  if (with_code) j["code"] = a.code;
+  if (with_code) j["code"] = a.code.str();
   if (with_code && !a.libraries.empty()) {  // absent: none (and older peers)
     j["libraries"] = a.libraries;
     json refs = json::array();

@@ -104,6 +104,30 @@ TEST(RemoteDispatcher, ColdThenWarmOnTheSameInvokerWithCodeShippedOnce) {
   EXPECT_NE(m.find("hearth_invocation_latency_seconds_count 3"), std::string::npos) << m;
 }
 
+// A result whose state report has not changed since the last one goes without it, and the controller
+// keeps placing on the view it had: every later invoke of the function still runs warm on the container
+// the first result reported, with no stale answer (the view still shows it idle).
+TEST(RemoteDispatcher, AnUnchangedStateReportIsOmittedAndTheViewIsKept) {
+  RemoteDispatcher d(config(60'000));
+  Agent a(d.port(), "a", /*heartbeat_ms=*/60'000);  // no heartbeat during the test: results alone
+  ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
+  EXPECT_EQ(invoke(d, action("f")).start_kind, "cold");
+  constexpr int kWarm = 20;
+  for (int i = 0; i < kWarm; ++i) {
+    const auto r = invoke(d, action("f"));
+    EXPECT_EQ(r.status, "success");
+    EXPECT_EQ(r.start_kind, "warm") << i;
+  }
+  EXPECT_EQ(a.factory.created.load(), 1);
+  EXPECT_GE(a.agent->reports_omitted(), kWarm / 2u);  // most warm results repeat the previous report
+  const std::vector<InvokerInfo> infos = d.invokers();
+  ASSERT_EQ(infos.size(), 1u);
+  EXPECT_EQ(infos[0].idle, 1);  // the view survived the results without reports
+  EXPECT_EQ(infos[0].stale_answers, 0u);
+  const std::string m = d.prometheus_metrics();
+  EXPECT_NE(m.find("hearth_wire_results_total " + std::to_string(kWarm + 1)), std::string::npos) << m;
+}
+
 // Sophon over the wire with 3 invokers: a later invocation goes to the invoker its reports say holds an
 // idle container, even when other invokers are emptier.
 class SophonOverTheWire : public ::testing::TestWithParam<const char*> {};

@@ -128,6 +128,22 @@ TEST(Store, CpuLimitsRoundTripAndOldStoresHaveNone) {
   EXPECT_EQ(reopened.get_action("guest", "f")->cpu_millicores, 0);
 }
 
+// Every invoke looks its action up: the cached record's code is shared with what the lookup returns,
+// not copied (net/code_text.h); an update brings new code.
+TEST(Store, ActionLookupsShareTheCachedCode) {
+  Store s(":memory:");
+  auto a = action("guest", "f", std::string(21'000, 'A'));
+  ASSERT_TRUE(s.put_action(a, false));
+  const auto first = s.get_action("guest", "f"), second = s.get_action("guest", "f");
+  ASSERT_TRUE(first && second);
+  EXPECT_TRUE(first->code.shares_buffer_with(second->code));
+  EXPECT_EQ(first->code, std::string(21'000, 'A'));
+  auto updated = action("guest", "f", "new");
+  ASSERT_TRUE(s.put_action(updated, true));
+  EXPECT_EQ(s.get_action("guest", "f")->code, "new");
+  EXPECT_EQ(first->code.size(), 21'000u);  // a copy taken before keeps its code
+}
+
 TEST(Store, ActionsCreateConflictUpdateDelete) {
   Store s(":memory:");
   auto a = action("guest", "hello");
@@ -388,6 +404,46 @@ TEST(StoreJournal, AcceptedInvocationsSurviveARestartAndEndWithAnError) {
   EXPECT_NE(a->result_json.find("killed"), std::string::npos);
   EXPECT_EQ(s.get_activation("guest", "b2")->status, "success");  // its real record, untouched
   EXPECT_EQ(s.end_unfinished("again", 6'000), 0u);
+}
+
+// A blocking invoke's journal row committed in the same batch as its record is never written (it would
+// be inserted and deleted in one transaction), and one committed in a batch of its own before its record
+// still ends with it; an accepted invocation without a record stays journaled.
+TEST(StoreJournal, ARowCommittedWithItsRecordLeavesNothingAndTheOthersStay) {
+  TempDir dir;
+  const std::string path = dir.str() + "/hearth.db";
+  {
+    Store s(path);
+    s.accept({"same", "guest", "f", 100}, nullptr);  // queued, not yet written
+    s.accept({"open", "guest", "f", 150}, nullptr);
+    bool written = false;
+    s.put_activation(activation("same", "f", 100), [&] { written = true; });  // one batch: all three
+    EXPECT_TRUE(written);
+    std::promise<bool> early;
+    s.accept({"before", "guest", "f", 200}, [&](bool ok) { early.set_value(ok); });
+    ASSERT_TRUE(early.get_future().get());  // its row is on disk, alone
+    s.put_activation(activation("before", "f", 200), [] {});
+  }
+  Store s(path);
+  EXPECT_EQ(s.end_unfinished("killed", 5'000), 1u);  // only "open"
+  EXPECT_EQ(s.get_activation("guest", "open")->status, "whisk internal error");
+  EXPECT_EQ(s.get_activation("guest", "same")->status, "success");
+  EXPECT_EQ(s.get_activation("guest", "before")->status, "success");
+}
+
+// Commits never checkpoint the WAL themselves: the checkpointer thread does, over its own connection,
+// once the WAL is long (here after 50 pages), and every record stays readable.
+TEST(Store, TheWalIsCheckpointedInTheBackground) {
+  TempDir dir;
+  const std::string path = dir.str() + "/hearth.db";
+  Store s(path, StoreOptions{.background_checkpoint_pages = 50});
+  for (int i = 0; i < 400; ++i) s.put_activation(activation("c" + std::to_string(i), "f", i), [] {});  // one commit each
+  for (int tries = 0; tries < 500 && s.background_checkpoints() == 0; ++tries)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_GE(s.background_checkpoints(), 1u);
+  EXPECT_EQ(s.list_activations("guest", "f", 200, 0).size(), 200u);
+  EXPECT_TRUE(s.get_activation("guest", "c0").has_value());
+  EXPECT_TRUE(s.get_activation("guest", "c399").has_value());
 }
 
 // While another connection holds the database's write lock, batches fail: records are kept and retried

@@ -76,6 +76,47 @@ TEST(FrameCodec, ReadsClosedTruncatedAndTimedOutStreams) {
   close(s[1]);
 }
 
+TEST(FrameCodec, FrameBufferedTellsWhetherTheNextReadNeedsNoIo) {
+  FrameReader r(16);
+  std::string_view p;
+  EXPECT_FALSE(r.frame_buffered());
+  r.feed(frame("one") + frame("two").substr(0, 5));
+  EXPECT_TRUE(r.frame_buffered());
+  ASSERT_EQ(r.next(&p), FrameReader::Next::kFrame);
+  EXPECT_FALSE(r.frame_buffered());  // "two" is still partial
+  r.feed(frame("two").substr(5));
+  EXPECT_TRUE(r.frame_buffered());
+  ASSERT_EQ(r.next(&p), FrameReader::Next::kFrame);
+  EXPECT_EQ(p, "two");
+  r.feed(std::string("\xff\xff\x00\x00", 4));  // over the cap: read() returns at once (kOversized)
+  EXPECT_TRUE(r.frame_buffered());
+}
+
+// A frame larger than the socket's buffer goes out whole through a non-blocking socket (the gathering
+// write takes part of it, write_all the rest), and a reader without a deadline on a non-blocking
+// descriptor waits for data instead of spinning or failing on EAGAIN.
+TEST(FrameCodec, LargeFramesCrossNonBlockingSocketsWhole) {
+  int s[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, s), 0);
+  std::string big(4 << 20, 'x');
+  for (std::size_t i = 0; i < big.size(); i += 4096) big[i] = static_cast<char>('a' + (i / 4096) % 26);
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the reader first finds nothing (EAGAIN)
+    EXPECT_EQ(write_frame(s[0], big, FdKind::kSocket, FrameClock::now() + std::chrono::seconds(20)), FrameStatus::kOk);
+    EXPECT_EQ(write_frame(s[0], "after", FdKind::kSocket), FrameStatus::kOk);
+  });
+  FrameReader r(8 << 20);
+  std::string_view p;
+  ASSERT_EQ(r.read(s[1], &p), FrameStatus::kOk);
+  EXPECT_EQ(p.size(), big.size());
+  EXPECT_TRUE(p == big);
+  ASSERT_EQ(r.read(s[1], &p), FrameStatus::kOk);
+  EXPECT_EQ(p, "after");
+  writer.join();
+  close(s[0]);
+  close(s[1]);
+}
+
 // Any sequence of frames, cut anywhere, decodes to the same payloads in order.
 RC_GTEST_PROP(FrameCodecProperty, FramesSurviveAnySplit, (const std::vector<std::string>& payloads)) {
   std::string stream;
