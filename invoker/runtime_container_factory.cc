@@ -202,14 +202,14 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionR
     auto process = std::make_unique<runtime::RuntimeProcess>(runtime::language_of(action.kind), o);
     const runtime::RunResult r = process->init(path, action.entry, std::min<std::int64_t>(action.timeout_ms, 60'000),
                                                libraries ? libraries->python_paths() : std::vector<std::string>{});
-    *init_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+    *init_us = elapsed();
     if (!r.ok) {
       *error = "Initialization has failed: " + r.error;
       return nullptr;
     }
     return std::make_unique<RuntimeContainer>(std::move(process), "c" + std::to_string(id), std::move(libraries));
   } catch (const std::exception& e) {
-    *init_us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+    *init_us = elapsed();
     *error = std::string("Initialization has failed: ") + e.what();
     return nullptr;
   }
