@@ -85,7 +85,8 @@ INSTANTIATE_TEST_SUITE_P(WholeSample, FaasCacheGolden,
                                            Golden{"HIST", 16000, 0, 487599, 643038, 1907265},
                                            Golden{"LRU", 64000, 0, 113397, 2851325, 73180},
                                            Golden{"TTL", 64000, 0, 29092, 2992594, 16216},
-                                           Golden{"GD", 64000, 0, 158566, 2799664, 79672}),
+                                           Golden{"GD", 64000, 0, 158566, 2799664, 79672},
+                                           Golden{"HIST", 64000, 0, 389967, 2558162, 89773}),
                          [](const auto& info) { return name(info.param); });
 
 }  // namespace
