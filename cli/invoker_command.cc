@@ -44,12 +44,13 @@ int run(const InvokerFlags& f) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::filesystem::create_directories(f.data_dir);
+  // Declared before the factory so that it outlives it: containers and library-set zygotes hold leases.
+  invoker::LibraryCache libraries((std::filesystem::path(f.data_dir) / "libraries").string(), f.pool.library_cache_mb << 20);
   invoker::RuntimeContainerFactory factory((std::filesystem::path(f.data_dir) / "code").string(), pool.sandboxed, 4,
-                                          pool.zygotes, pool.zygote_preload);
+                                          pool.zygotes, pool.zygote_preload, pool.zygote_budget_mb);
   // Join with the zygote ready (a bounded wait; without it cold starts start interpreters until it is).
   if (factory.zygotes()) factory.zygotes()->wait_ready(1, 10'000);
   factory.set_max_result_bytes(pool.max_result_bytes);
-  invoker::LibraryCache libraries((std::filesystem::path(f.data_dir) / "libraries").string(), f.pool.library_cache_mb << 20);
   factory.set_library_cache(&libraries);
   invoker::InvokerAgentConfig config;
   config.controller = f.controller;

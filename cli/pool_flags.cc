@@ -39,6 +39,10 @@ void add_pool_flags(CLI::App& cmd, PoolFlags& f) {
   cmd.add_option("--zygote-preload", f.zygote_preload,
                  "A module the zygote imports from Debian's python3-* packages (/usr/lib/python3/dist-packages) "
                  "before forking, so Python functions start with it loaded (repeatable; e.g. numpy)");
+  cmd.add_option("--zygote-budget-mb", f.zygote_budget_mb,
+                 "Memory the zygotes of declared library sets may take together, MB; the sets kept are the most "
+                 "popular per MB of their cold starts (docs/zygotes.md); 0: only the empty set's zygote")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 20));
   cmd.add_option("--max-result-kb", f.max_result_kb,
                  "Largest result an action may return, KiB (OpenWhisk's 1 MB); a longer one ends its activation "
                  "with \"The action produced a response that exceeded the allowed length\"")
@@ -102,12 +106,14 @@ ResolvedPool resolve(const PoolFlags& f) {
   r.max_result_bytes = static_cast<std::size_t>(f.max_result_kb) * 1024;
   r.zygotes = r.sandboxed && f.zygotes == "on";
   r.zygote_preload = f.zygote_preload;
+  r.zygote_budget_mb = f.zygote_budget_mb;
   return r;
 }
 
 std::vector<std::string> invoker_args(const PoolFlags& f) {
   std::vector<std::string> a = {"--memory-mb", std::to_string(f.memory_mb), "--concurrency", std::to_string(f.concurrency),
-                                "--preset", f.preset, "--sandbox", f.sandbox, "--zygotes", f.zygotes, "--scaling", f.scaling,
+                                "--preset", f.preset, "--sandbox", f.sandbox, "--zygotes", f.zygotes,
+                                "--zygote-budget-mb", std::to_string(f.zygote_budget_mb), "--scaling", f.scaling,
                                 "--max-result-kb", std::to_string(f.max_result_kb),
                                 "--library-cache-mb", std::to_string(f.library_cache_mb)};
   if (f.share_containers) a.push_back("--share-containers");

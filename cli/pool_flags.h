@@ -23,6 +23,7 @@ struct PoolFlags {
   std::string sandbox = "auto";               // auto | on | off
   std::string zygotes = "on";                 // on | off: sandboxed Python cold starts fork from zygotes
   std::vector<std::string> zygote_preload;    // modules the zygote imports from Debian's python3-* packages
+  std::int64_t zygote_budget_mb = 1024;       // the library sets' zygotes together
   std::string scaling = "none";               // a scaling policy spec (hyperfaas, knative) or none
   bool share_containers = false;              // HyperFaaS container sharing (with a scaling policy)
   std::int64_t max_result_kb = 1024;          // result limit (OpenWhisk's 1 MB); over it: the activation fails
@@ -39,6 +40,7 @@ struct ResolvedPool {
   std::size_t max_result_bytes = 1 << 20;
   bool zygotes = false;  // sandboxed and --zygotes on
   std::vector<std::string> zygote_preload;
+  std::int64_t zygote_budget_mb = 1024;
 };
 // Throws std::invalid_argument for an unknown preset, or when functions cannot be sandboxed here and
 // --sandbox is not off (`auto` and `on` both insist: a platform never runs unsandboxed unless told to).

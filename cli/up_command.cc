@@ -285,7 +285,7 @@ int run(const UpFlags& f) {
     invoker::LocalDispatcherConfig dc = pool.config;
     dc.invokers = std::max(1, f.invokers);
     factory = std::make_unique<invoker::RuntimeContainerFactory>((data / "code").string(), pool.sandboxed, 4, pool.zygotes,
-                                                                 pool.zygote_preload);
+                                                                 pool.zygote_preload, pool.zygote_budget_mb);
     if (factory->zygotes()) factory->zygotes()->wait_ready(1, 10'000);
     factory->set_max_result_bytes(pool.max_result_bytes);
     if (libraries) {

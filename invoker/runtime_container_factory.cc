@@ -94,14 +94,15 @@ class RuntimeContainer final : public LiveContainer {
 }  // namespace
 
 RuntimeContainerFactory::RuntimeContainerFactory(std::string code_dir, bool sandboxed, int pool_size, bool zygotes,
-                                                 std::vector<std::string> zygote_preload)
+                                                 std::vector<std::string> zygote_preload, std::int64_t zygote_budget_mb)
     : code_files_(std::move(code_dir)), sandboxed_(sandboxed) {
   // A killed invoker never removed its containers' cgroups: the next one to start on this host does.
   if (sandboxed_) sandbox::Cgroup::remove_orphans();
   if (sandboxed_ && pool_size > 0)
     pool_ = std::make_unique<sandbox::SandboxPool>("hearth-" + std::to_string(getpid()) + "-pool", pool_size);
   if (sandboxed_ && zygotes)
-    zygotes_ = std::make_unique<ZygotePool>("hearth-" + std::to_string(getpid()) + "-zyg", 2, std::move(zygote_preload));
+    zygotes_ = std::make_unique<ZygotePool>("hearth-" + std::to_string(getpid()) + "-zyg", 2, std::move(zygote_preload),
+                                             zygote_budget_mb);
 }
 
 RuntimeContainerFactory::~RuntimeContainerFactory() = default;
@@ -141,18 +142,41 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::create_scalable(const ne
   return start(action, std::clamp(max_workers, 1, runtime::kMaxWorkers), init_us, error);
 }
 
+std::unique_ptr<LibraryCache::Lease> RuntimeContainerFactory::acquire_libraries(const net::ActionRecord& action) {
+  if (action.library_refs.empty()) return nullptr;
+  if (runtime::language_of(action.kind) != runtime::Language::kPython)
+    throw std::runtime_error("libraries are Python packages; a " + action.kind + " action cannot declare them");
+  if (!libraries_) throw std::runtime_error("this invoker has no library cache");
+  LibraryCache::Phases phases;
+  auto lease = libraries_->acquire(action.library_refs, &phases);
+  if (phases.prepared > 0)
+    std::fprintf(stderr, "hearth invoker: prepared %d librar%s for %s/%s: fetch %lld us (%lld bytes), verify %lld us, unpack %lld us, compile %lld us (%lld bytes)\n",
+                 phases.prepared, phases.prepared == 1 ? "y" : "ies", action.ns.c_str(), action.name.c_str(),
+                 static_cast<long long>(phases.fetch_us), static_cast<long long>(phases.fetched_bytes),
+                 static_cast<long long>(phases.verify_us), static_cast<long long>(phases.unpack_us),
+                 static_cast<long long>(phases.compile_us), static_cast<long long>(phases.unpacked_bytes));
+  return lease;
+}
+
 std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionRecord& action, int max_workers,
                                                               std::int64_t* init_us, std::string* error) {
   const auto start = std::chrono::steady_clock::now();
   const auto elapsed = [&] {
     return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
   };
-  // A Python action with one worker and no declared libraries forks from the empty set's zygote when there
-  // is one (zygotes do not mount the library cache's roots yet: an action declaring libraries starts a new
-  // runtime with them mounted); any failure there falls back to a new runtime below.
+  // A Python action with one worker forks from the zygote of its library set when there is one (the
+  // empty set's for an action declaring none; invoker/zygote_pool.h); any failure there falls back to a
+  // new runtime below. Its libraries are prepared first either way: the container pins them.
+  std::unique_ptr<LibraryCache::Lease> libraries;
+  try {
+    libraries = acquire_libraries(action);
+  } catch (const std::exception& e) {
+    *init_us = elapsed();
+    *error = std::string("Initialization has failed: ") + e.what();
+    return nullptr;
+  }
   std::shared_ptr<runtime::PythonZygote> zygote;
-  if (zygotes_ && max_workers == 1 && action.kind.starts_with("python") && action.library_refs.empty())
-    zygote = zygotes_->find({});
+  if (zygotes_ && max_workers == 1 && action.kind.starts_with("python")) zygote = zygotes_->find_for(action);
   if (zygote) {
     const std::uint64_t id = next_id_++;
     runtime::ProcessOptions o = options(action.memory_mb, {}, id);
@@ -171,7 +195,8 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionR
         *error = "Initialization has failed: " + r.error;
         return nullptr;
       }
-      return std::make_unique<RuntimeContainer>(std::move(process), "c" + std::to_string(id), nullptr, /*from_zygote=*/true);
+      return std::make_unique<RuntimeContainer>(std::move(process), "c" + std::to_string(id), std::move(libraries),
+                                                /*from_zygote=*/true);
     }
   }
   try {
@@ -179,20 +204,7 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionR
     const std::string& path = code.path();
     const std::uint64_t id = next_id_++;  // one atomic step: concurrent cold starts get distinct ids
     std::vector<std::string> mounts = {fs::path(path).parent_path().string()};
-    std::unique_ptr<LibraryCache::Lease> libraries;
-    if (!action.library_refs.empty()) {
-      if (runtime::language_of(action.kind) != runtime::Language::kPython)
-        throw std::runtime_error("libraries are Python packages; a " + action.kind + " action cannot declare them");
-      if (!libraries_) throw std::runtime_error("this invoker has no library cache");
-      LibraryCache::Phases phases;
-      libraries = libraries_->acquire(action.library_refs, &phases);
-      if (phases.prepared > 0)
-        std::fprintf(stderr, "hearth invoker: prepared %d librar%s for %s/%s: fetch %lld us (%lld bytes), verify %lld us, unpack %lld us, compile %lld us (%lld bytes)\n",
-                     phases.prepared, phases.prepared == 1 ? "y" : "ies", action.ns.c_str(), action.name.c_str(),
-                     static_cast<long long>(phases.fetch_us), static_cast<long long>(phases.fetched_bytes),
-                     static_cast<long long>(phases.verify_us), static_cast<long long>(phases.unpack_us),
-                     static_cast<long long>(phases.compile_us),
-                     static_cast<long long>(phases.unpacked_bytes));
+    if (libraries) {
       mounts.insert(mounts.end(), libraries->roots().begin(), libraries->roots().end());
       mounts.push_back("/etc/alternatives");
     }

@@ -5,8 +5,8 @@
 // `sandboxed` — and initialises it. A stem cell specialised for an action takes the action's CPU limit. Sandboxed factories keep a
 // SandboxPool of `pool_size` pre-attached shells so a cold start does not wait for the cgroup attach, and
 // (with `zygotes`) a ZygotePool: a Python cold start then forks from a zygote (invoker/zygote_pool.h) and
-// loads the action's source inline; its container reports from_zygote(). A failed fork falls back to a
-// new runtime.
+// loads the action's source inline; its container reports from_zygote(). An action declaring libraries
+// forks from its library set's zygote once the pool keeps one. A failed fork falls back to a new runtime.
 // A result over the result limit (1 MB unless set) ends its activation with OpenWhisk's error.
 #pragma once
 
@@ -26,7 +26,7 @@ namespace hearth::invoker {
 class RuntimeContainerFactory final : public ContainerFactory {
  public:
   RuntimeContainerFactory(std::string code_dir, bool sandboxed, int pool_size = 4, bool zygotes = true,
-                          std::vector<std::string> zygote_preload = {});
+                          std::vector<std::string> zygote_preload = {}, std::int64_t zygote_budget_mb = 1024);
   ZygotePool* zygotes() { return zygotes_.get(); }  // null when not sandboxed or turned off
   ~RuntimeContainerFactory() override;
   std::unique_ptr<LiveContainer> create(const net::ActionRecord& action, std::int64_t* init_us, std::string* error) override;
@@ -40,13 +40,21 @@ class RuntimeContainerFactory final : public ContainerFactory {
   // libraries until it is destroyed; its sandbox binds each read-only at its cache path (and the host's
   // /etc/alternatives, through which Debian's shared libraries such as libblas.so.3 resolve), and
   // Python gets their dist-packages directories first on sys.path.
-  void set_library_cache(LibraryCache* cache) { libraries_ = cache; }
+  // With zygotes, popular library sets also get zygotes of their own (`zygote_budget_mb` of them together;
+  // invoker/zygote_pool.h).
+  void set_library_cache(LibraryCache* cache) {
+    libraries_ = cache;
+    if (zygotes_) zygotes_->set_library_cache(cache);
+  }
 
  private:
   // `id` names the container (c<id>) and its sandbox; take it with one next_id_++.
   runtime::ProcessOptions options(model::MegaBytes memory_mb, std::vector<std::string> read_only_paths, std::uint64_t id);
   std::unique_ptr<LiveContainer> start(const net::ActionRecord& action, int max_workers, std::int64_t* init_us,
                                        std::string* error);
+  // Prepares and pins the action's declared libraries (null when it declares none); throws
+  // std::runtime_error saying why it cannot.
+  std::unique_ptr<LibraryCache::Lease> acquire_libraries(const net::ActionRecord& action);
   CodeFiles code_files_;
   bool sandboxed_;
   std::atomic<std::uint64_t> next_id_{1};

@@ -3,9 +3,11 @@
 // the wire, verifies, unpacks and mounts them into the sandbox. Skips, saying why, without the repository.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "net/http_client.h"
 #include "tests/e2e/platform.h"
@@ -96,6 +98,46 @@ TEST_F(LibraryLive, DependencyClosureIsMountedToo) {
   const json r = invoke(platform, "req");
   EXPECT_EQ(r["response"]["status"], "success") << r.dump();
   EXPECT_EQ(r["response"]["result"]["idna"], "xn--bcher-kva.example") << r.dump();
+}
+
+// A library set's zygote (invoker/zygote_pool.h): the first cold start of {yaml} starts an interpreter and
+// imports; the pool then starts a zygote with yaml imported in the background, and a later cold start of
+// an action declaring {yaml} forks from it, yaml already in sys.modules before the function imports it.
+// The probe's baseline: in a plain cold start the module is not loaded before the import.
+TEST_F(LibraryLive, LaterColdStartsOfALibrarySetForkFromItsZygote) {
+  dir.write("probe.py",
+            "import sys\n"
+            "preloaded = 'yaml' in sys.modules\n"
+            "import yaml\n"
+            "def main(args):\n"
+            "    return {'preloaded': preloaded, 'sum': sum(yaml.safe_load('[1, 2, 3]')), 'from': yaml.__file__}\n");
+  Platform& platform = up();
+  const std::string file = dir.str() + "/probe.py";
+  ASSERT_EQ(create(platform, "probe0", file, "--lib yaml"), 0);
+  const json first = invoke(platform, "probe0");
+  ASSERT_EQ(first["response"]["status"], "success") << first.dump();
+  EXPECT_EQ(first["hearth"]["start_kind"], "cold") << first.dump();
+  EXPECT_EQ(first["response"]["result"]["preloaded"], false) << first.dump();
+
+  // Each new action is a new cold start; the zygote comes up in the background within seconds.
+  json forked;
+  for (int i = 1; i <= 40 && forked.is_null(); ++i) {
+    const std::string name = "probe" + std::to_string(i);
+    ASSERT_EQ(create(platform, name, file, "--lib yaml"), 0);
+    const json r = invoke(platform, name);
+    ASSERT_EQ(r["response"]["status"], "success") << r.dump();
+    if (r["hearth"]["start_kind"] == "zygote") forked = r;
+    else std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  ASSERT_FALSE(forked.is_null()) << "no cold start of {yaml} forked from a zygote within 40 tries";
+  EXPECT_EQ(forked["response"]["result"]["preloaded"], true) << forked.dump();
+  EXPECT_EQ(forked["response"]["result"]["sum"], 6) << forked.dump();
+  EXPECT_NE(forked["response"]["result"]["from"].get<std::string>().find("/libraries/"), std::string::npos) << forked.dump();
+
+  // A function declaring nothing still forks from the empty set's zygote and cannot import yaml.
+  ASSERT_EQ(create(platform, "bare", file, ""), 0);
+  const json bare = invoke(platform, "bare");
+  EXPECT_NE(bare.dump().find("No module named 'yaml'"), std::string::npos) << bare.dump();
 }
 
 TEST_F(LibraryLive, UnknownOrTooManyLibrariesAreRefusedAtCreate) {
