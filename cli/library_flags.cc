@@ -30,11 +30,11 @@ void add_library_flags(CLI::App& cmd, LibraryFlags& f) {
       ->check(CLI::Range(0.0, 1e9));
   cmd.add_option("--library-cache-mb", f.cache_mb, "Per node: the whole library store (plan included)")
       ->check(CLI::Range(0.0, 1e9));
-  cmd.add_option("--library-fetch-ms-per-mb", f.fetch_ms_per_mb, "Cost model: fetching, per MB (placeholder)")
+  cmd.add_option("--library-fetch-ms-per-mb", f.fetch_ms_per_mb, "Cost model: fetching, per MB of installed size (measured live: 25)")
       ->check(CLI::Range(0.0, 1e6));
-  cmd.add_option("--library-unpack-ms-per-mb", f.unpack_ms_per_mb, "Cost model: unpack + verify, per MB (placeholder)")
+  cmd.add_option("--library-unpack-ms-per-mb", f.unpack_ms_per_mb, "Cost model: verify + unpack + byte-compile, per MB of installed size (measured live: 265)")
       ->check(CLI::Range(0.0, 1e6));
-  cmd.add_option("--library-ms", f.per_library_ms, "Cost model: per library (placeholder)")->check(CLI::Range(0.0, 1e6));
+  cmd.add_option("--library-ms", f.per_library_ms, "Cost model: per library (measured live: 150)")->check(CLI::Range(0.0, 1e6));
   cmd.add_option("--scaling-p0", f.p0, "Code scaling: P0 of Eq. 8")->check(CLI::Range(0.0, 1.0));
   cmd.add_option("--library-out", f.out, "Directory for the preparation-latency and storage CDF data");
 }

@@ -27,7 +27,8 @@ struct LibraryFlags {
   std::string placement = "scorpius";    // --library-placement: scorpius | hot | random
   double budget_mb = 1024;               // --library-budget-mb: the proactive plan per node
   double cache_mb = 2048;                // --library-cache-mb: a node's whole library store
-  double fetch_ms_per_mb = 10, unpack_ms_per_mb = 5, per_library_ms = 20;
+  // Measured live (BENCHMARKS.md "Libraries"; docs/scorpius.md "Cost model"): per MB of Installed-Size.
+  double fetch_ms_per_mb = 25, unpack_ms_per_mb = 265, per_library_ms = 150;
   double p0 = 0.9;                       // --scaling-p0
   std::string out;                       // --library-out DIR: CDF data
 };

@@ -16,8 +16,8 @@
 //             another code, the function's libraries are prepared in the background on the lookup's next
 //             server (not one of its code servers, not overloaded). The first cold start on that server
 //             judges the preparation late or early, and the array adjusts.
-// The costs are the defaults of SimConfig flags, placeholders until part B's live measurements of fetch,
-// unpack and verify replace them. Cost per cold start O(|G_f| · log store); per arrival O(1), plus the lookup
+// The costs' defaults are the live platform's measured preparation of real Debian packages (fetch over the
+// wire, verify, unpack, byte-compile; docs/scorpius.md "Cost model"), per MB of Installed-Size. Cost per cold start O(|G_f| · log store); per arrival O(1), plus the lookup
 // O(|K|·|G_f|) when a code is scaled.
 #pragma once
 
@@ -42,9 +42,9 @@ LibraryMode parse_library_mode(std::string_view name);  // throws std::invalid_a
 const char* library_mode_name(LibraryMode mode);
 
 struct LibraryCostModel {
-  model::Micros fetch_us_per_mb = 10'000;   // 100 MB/s from the repository
-  model::Micros unpack_us_per_mb = 5'000;   // 200 MB/s unpack + verify
-  model::Micros per_library_us = 20'000;    // per library: request, install bookkeeping
+  model::Micros fetch_us_per_mb = 25'000;    // the .deb over the invoker's wire, per installed MB
+  model::Micros unpack_us_per_mb = 265'000;  // verify + unpack + byte-compile, per installed MB
+  model::Micros per_library_us = 150'000;    // per library: dpkg-deb and compileall process starts
   model::Micros cost_us(std::int64_t size_kb) const {
     return (size_kb * (fetch_us_per_mb + unpack_us_per_mb)) / 1024 + per_library_us;
   }
