@@ -18,6 +18,7 @@
 #include "cli/commands.h"
 #include "cli/pool_flags.h"
 #include "invoker/invoker_agent.h"
+#include "invoker/planned_libraries.h"
 #include "invoker/runtime_container_factory.h"
 #include "net/secrets.h"
 
@@ -52,6 +53,8 @@ int run(const InvokerFlags& f) {
   if (factory.zygotes()) factory.zygotes()->wait_ready(1, 10'000);
   factory.set_max_result_bytes(pool.max_result_bytes);
   factory.set_library_cache(&libraries);
+  // The controller's library plan for this node; ended (below) while the agent it fetches through lives.
+  auto planned = std::make_unique<invoker::PlannedLibraries>(libraries);
   invoker::InvokerAgentConfig config;
   config.controller = f.controller;
   config.token = net::secrets::read_secret_file(f.token_file);
@@ -59,6 +62,7 @@ int run(const InvokerFlags& f) {
   config.pool = pool.config;
   config.reconnect = !f.exit_with_controller;
   config.tls_ca_file = f.wire_tls_ca;
+  config.on_library_plan = [p = planned.get()](std::vector<net::LibraryRef> row) { p->set(std::move(row)); };
   config.tls_name = f.wire_tls_name;
   invoker::InvokerAgent agent(factory, config);
   libraries.set_fetcher([&agent](const net::LibraryRef& ref) { return agent.fetch_library(ref); });
@@ -83,6 +87,7 @@ int run(const InvokerFlags& f) {
   const std::string why = agent.serve();
   served = true;
   signal_thread.join();
+  planned.reset();  // its fetches fail now that the connection is closed; the agent outlives them
   if (why == "stopped") return 0;
   std::fprintf(stderr, "hearth invoker %s: the controller went away: %s\n", config.name.c_str(), why.c_str());
   return 1;

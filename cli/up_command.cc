@@ -66,6 +66,8 @@ struct UpFlags {
   // shutdown: Kubernetes' default termination grace period, which an OpenWhisk deployment's pods get.
   std::string drain_timeout = "30s";
   std::string library_repo;  // the library repository (docs/libraries.md); empty: none
+  std::string library_plan = "none";  // proactive library preparation (controller/library_plan.h)
+  std::int64_t library_plan_mb = 64;
   int max_connections = net::HttpServerConfig{}.max_connections;
   std::int64_t max_in_flight = controller::ApiConfig{}.max_in_flight;
   PoolFlags pool;
@@ -314,6 +316,8 @@ int run(const UpFlags& f) {
     rc.placement = pool.config.placement;
     rc.max_stale_replacements = f.stale_replacements;
     rc.libraries = libraries;
+    rc.library_plan = f.library_plan;
+    rc.library_plan_kb = f.library_plan_mb * 1024;
     if (!net::wire::is_loopback(f.wire_address) && f.wire_tls_cert.empty() && f.wire_insecure)
       std::fprintf(stderr, "hearth up: --wire-insecure: the wire on %s is authenticated but not encrypted: code, "
                    "parameters and results cross it in clear text (docs/wire-protocol.md)\n",
@@ -413,6 +417,14 @@ Action add_up_command(CLI::App& app) {
   cmd->add_option("--library-repo", f->library_repo,
                   "Library repository: a directory of .deb files and their manifest.json (scripts/library-repo; "
                   "scripts/setup builds build/libraries); actions may then declare libraries (--lib)");
+  cmd->add_option("--library-plan", f->library_plan,
+                  "Libraries each invoker process prepares before its functions need them (docs/scorpius.md "
+                  "\"Live\"): none (reactively at cold starts), sock (the whole repository everywhere), scorpius "
+                  "(Algorithm 1 over the functions dispatched so far), hot, random; with --placement scorpius "
+                  "functions go where their libraries are prepared")
+      ->check(CLI::IsMember({"none", "sock", "scorpius", "hot", "random"}));
+  cmd->add_option("--library-plan-mb", f->library_plan_mb, "Each invoker's budget for planned libraries, MB (installed size)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20));
   cmd->add_option("--stale-replacements", f->stale_replacements,
                   "Times an invocation an invoker answers stale (no idle container left) is placed again; 0: never "
                   "expect warm starts")

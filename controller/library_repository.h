@@ -33,6 +33,7 @@ class LibraryRepository {
 
   const std::string& dir() const { return dir_; }
   std::size_t size() const { return libraries_.size(); }
+  const std::map<std::string, Library>& libraries() const { return libraries_; }  // by name
   const Library* find(const std::string& name) const;
   // Empty when `names` may be declared (at most net::kMaxDeclaredLibraries, each known, none twice);
   // otherwise the reason, naming the offending name and the known ones.

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <optional>
+#include <tuple>
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -40,6 +41,7 @@ struct RemoteDispatcher::Invoker {
   std::mutex write_mu;
   int fd = -1;
   std::map<std::string, std::int64_t> code_sent;  // "ns/name" → revision whose code this connection has
+  std::vector<net::LibraryRef> plan_sent;          // the library plan row this connection was sent
 };
 
 namespace {
@@ -62,6 +64,9 @@ RemoteDispatcher::RemoteDispatcher(RemoteDispatcherConfig config) : config_(std:
                                 " is not loopback: give --wire-tls-cert and --wire-tls-key so code, parameters "
                                 "and results are encrypted, or --wire-insecure to send them in clear text");
   }
+  if (config_.libraries || config_.library_plan != "none")
+    library_plan_ = std::make_unique<LibraryPlan>(config_.libraries, LibraryPlan::parse(config_.library_plan),
+                                                  config_.library_plan_kb, config_.seed);
   build_placement();  // validates the spec before anything listens
   listen_fd_ = net::wire::listen_tcp(config_.address, config_.port, &port_);
   acceptor_ = std::thread([this] { accept_loop(); });
@@ -133,13 +138,58 @@ void RemoteDispatcher::build_placement() {
   ctx.seed = config_.seed;
   ctx.node_count = static_cast<std::uint32_t>(std::max<std::size_t>(1, nodes_.size()));
   ctx.functions = functions_.specs();
-  placement_ = policy::make_placement(config_.placement, ctx);
+  if (library_plan_) {
+    library_status_.matrix = &library_plan_->matrix();
+    library_status_.size_kb = library_plan_->size_kb();
+    library_status_.imports = &imports_;
+    library_status_.code_servers = &code_servers_;
+    if (library_plan_->mode() != LibraryPlan::Mode::kNone) ctx.libraries = &library_status_;
+  }
+  try {
+    placement_ = policy::make_placement(config_.placement, ctx);
+  } catch (const std::invalid_argument& e) {
+    if (!ctx.libraries && std::string(e.what()).find("library data") != std::string::npos)
+      throw std::invalid_argument("placement '" + config_.placement +
+                                  "' needs a library plan: --library-repo DIR and --library-plan scorpius|hot|random|sock");
+    throw;
+  }
+}
+
+void RemoteDispatcher::send_library_plans() {
+  std::vector<std::tuple<Invoker*, std::uint64_t, std::string>> sends;
+  {
+    std::lock_guard lock(mu_);
+    if (!library_plan_ || library_plan_->mode() == LibraryPlan::Mode::kNone) return;
+    plan_dirty_ = false;
+    for (std::size_t n = 0; n < invokers_.size(); ++n) {
+      Invoker& inv = *invokers_[n];
+      if (!inv.up) continue;
+      std::vector<net::LibraryRef> row = library_plan_->refs_on(static_cast<std::uint32_t>(n));
+      std::lock_guard w(inv.write_mu);
+      if (row == inv.plan_sent) continue;
+      sends.emplace_back(&inv, inv.generation,
+                         json{{"type", "library_prepare"}, {"libraries", net::wire::library_refs_to_json(row)}}.dump());
+      inv.plan_sent = std::move(row);
+    }
+  }
+  for (auto& [inv, generation, frame] : sends) {  // invokers are never removed: the pointers stay valid
+    std::lock_guard w(inv->write_mu);
+    if (inv->fd >= 0 && inv->generation == generation) net::wire::send_frame(inv->fd, frame);
+  }
 }
 
 model::FunctionId RemoteDispatcher::function_for(const net::ActionRecord& a) {
   bool added = false;
   const model::FunctionId id = functions_.id_of(a, &added);
-  if (added) placement_->on_function_added(functions_[id]);  // keeps what placement learned of the others
+  if (added) {
+    if (library_plan_) {
+      imports_.resize(static_cast<std::size_t>(id) + 1);
+      code_servers_.resize(static_cast<std::size_t>(id) + 1);
+      imports_[id] = library_plan_->imports_of(a.library_refs, /*learn=*/true);
+      if (!imports_[id].empty() && library_plan_->replan(static_cast<std::uint32_t>(nodes_.size()))) plan_dirty_ = true;
+    }
+    placement_->on_function_added(functions_[id]);  // keeps what placement learned of the others
+  }
   return id;
 }
 
@@ -236,6 +286,7 @@ void RemoteDispatcher::read_loop(int fd) {
       model::NodeState ns;
       ns.id = static_cast<model::NodeId>(slot);
       nodes_.push_back(ns);  // placement reads the node list from the view per call: nothing to rebuild
+      if (library_plan_ && library_plan_->replan(static_cast<std::uint32_t>(nodes_.size()))) plan_dirty_ = true;
     } else {  // the same name, authenticated: a restarted invoker (the old connection is dead even if not
               // yet noticed)
       mark_down(static_cast<model::NodeId>(slot), invokers_[slot]->generation, "invoker " + name + " reconnected", failed);
@@ -246,6 +297,7 @@ void RemoteDispatcher::read_loop(int fd) {
       std::lock_guard w(inv.write_mu);
       inv.fd = fd;
       inv.code_sent.clear();
+      inv.plan_sent.clear();
       inv.generation = generation = next_generation_++;
     }
     inv.pid = hello.value("pid", 0);
@@ -275,6 +327,7 @@ void RemoteDispatcher::read_loop(int fd) {
   }
   changed_.notify_all();
   fail_all(failed);
+  send_library_plans();  // the joined invoker's row (and others', if its joining changed the plan)
   reader.set_max_payload(net::wire::kMaxFrameBytes);
 
   // Results and heartbeats until the connection ends. The results one read brought in are completed
@@ -570,6 +623,10 @@ bool RemoteDispatcher::place_and_send(Pending& p, std::shared_ptr<const net::Inv
     }
     if (placed) {
       node = *placed;
+      if (fn < code_servers_.size()) {
+        auto& servers = code_servers_[fn];
+        if (std::find(servers.begin(), servers.end(), node) == servers.end()) servers.push_back(node);
+      }
       inv = invokers_[node].get();
       generation = inv->generation;
       p.node = node;
@@ -584,6 +641,12 @@ bool RemoteDispatcher::place_and_send(Pending& p, std::shared_ptr<const net::Inv
       pending_.emplace(seq, std::move(p));
     }
   }
+  bool replanned = false;
+  {
+    std::lock_guard lock(mu_);
+    replanned = plan_dirty_;
+  }
+  if (replanned) send_library_plans();
   if (!inv) {
     p.stub.result_json = json{{"error", "No invoker is available to run this activation."}}.dump();
     net::ActivationRecord rec = p.stub;

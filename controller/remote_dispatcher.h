@@ -42,7 +42,9 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "controller/library_plan.h"
 #include "controller/library_repository.h"
+#include "policy/scorpius_placement.h"
 #include "invoker/dispatcher.h"
 #include "invoker/function_table.h"
 #include "net/invoker_state.h"
@@ -78,6 +80,13 @@ struct RemoteDispatcherConfig {
   // manifest are served, one at a time per connection, on the authenticated wire. Null: none (an action
   // with libraries then fails, saying so).
   std::shared_ptr<const LibraryRepository> libraries{};
+  // Proactive library preparation (controller/library_plan.h; docs/scorpius.md "Live"): none | sock |
+  // scorpius | hot | random, each invoker's budget for it in KB. The plan is recomputed when a function
+  // with libraries is first dispatched or an invoker joins; each invoker is sent its row as
+  // {"type": "library_prepare", "libraries": [refs]} and prepares it in the background, pinned. The
+  // `scorpius` placement needs a plan other than none.
+  std::string library_plan = "none";
+  std::int64_t library_plan_kb = 64 * 1024;
 };
 
 // One invoker as the controller sees it (GET /invokers, tests).
@@ -165,6 +174,9 @@ class RemoteDispatcher final : public invoker::Dispatcher, public model::Cluster
   // on_function_added, and invokers that join need no rebuild (no placement keeps state per node count:
   // each reads the nodes from this ClusterView per call).
   void build_placement();
+  // Sends each invoker that is up its row of the library plan when it differs from what its connection
+  // was sent last (takes the lock; sends without it).
+  void send_library_plans();
 
   RemoteDispatcherConfig config_;
   std::unique_ptr<net::wire::TlsEndpoint> tls_;  // null: plain TCP; its relays outlive the readers
@@ -175,6 +187,11 @@ class RemoteDispatcher final : public invoker::Dispatcher, public model::Cluster
   std::vector<std::unique_ptr<Invoker>> invokers_;  // slot = NodeId
   std::vector<model::NodeState> nodes_;
   invoker::FunctionTable functions_;
+  std::unique_ptr<LibraryPlan> library_plan_;                  // null without a repository
+  std::vector<std::vector<policy::LibraryId>> imports_;        // per function: G_f (the scorpius placement)
+  std::vector<std::vector<std::uint32_t>> code_servers_;       // per function: nodes it was placed on
+  policy::LibraryStatus library_status_;
+  bool plan_dirty_ = false;                                    // replanned since the last send
   std::unique_ptr<policy::PlacementPolicy> placement_;
   std::unordered_map<std::uint64_t, Pending> pending_;
   std::uint64_t next_seq_ = 1, next_generation_ = 1;

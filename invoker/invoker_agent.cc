@@ -267,6 +267,12 @@ void InvokerAgent::handle_invoke(std::string_view payload) {
     deliver_library(msg);
     return;
   }
+  if (msg.at("type") == "library_prepare") {
+    std::vector<net::LibraryRef> row =
+        net::wire::library_refs_from_json(msg.at("libraries"), "library_prepare", net::kMaxPlannedLibraries);
+    if (config_.on_library_plan) config_.on_library_plan(std::move(row));
+    return;
+  }
   if (msg.at("type") != "invoke") throw std::invalid_argument("unknown message type " + msg.at("type").dump());
   net::wire::InvokeMessage invoke = net::wire::invoke_from_json(msg);
   const std::uint64_t seq = invoke.seq;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <condition_variable>
 #include <cstdint>
 #include <map>
@@ -48,6 +49,10 @@ struct InvokerAgentConfig {
   // When the controller goes away: reconnect (every 0.1 s, backing off to 2 s; the pool, its warm
   // containers and the code cache are kept) instead of returning from serve().
   bool reconnect = false;
+  // The controller's library plan for this node ("library_prepare", controller/library_plan.h): called
+  // on the reader thread with the validated row; it must not block (PlannedLibraries::set). Null: the
+  // message is ignored.
+  std::function<void(std::vector<net::LibraryRef>)> on_library_plan{};
 };
 
 class InvokerAgent {

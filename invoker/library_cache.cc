@@ -101,7 +101,11 @@ std::unique_ptr<LibraryCache::Lease> LibraryCache::acquire(const std::vector<net
       ++e.leases;
       pinned.push_back(ref.sha256);
       if (!fresh) {  // ready, or being prepared by another acquire: wait for it
-        changed_.wait(lock, [&] { return e.ready || !e.error.empty(); });
+        if (!e.ready && e.error.empty()) {
+          const auto waiting = std::chrono::steady_clock::now();
+          changed_.wait(lock, [&] { return e.ready || !e.error.empty(); });
+          phases.wait_us += std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - waiting).count();
+        }
         if (!e.error.empty()) throw std::runtime_error(e.error);
         e.last_use = ++tick_;
         ++phases.hits;

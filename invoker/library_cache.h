@@ -49,6 +49,7 @@ class LibraryCache {
     std::int64_t fetch_us = 0, verify_us = 0, unpack_us = 0, compile_us = 0;
     std::int64_t fetched_bytes = 0, unpacked_bytes = 0;  // unpacked: with the bytecode
     int prepared = 0, hits = 0;
+    std::int64_t wait_us = 0;  // waiting for libraries another acquire was preparing (counted as hits)
   };
 
   // Pins the libraries of one container.

@@ -149,12 +149,13 @@ std::unique_ptr<LibraryCache::Lease> RuntimeContainerFactory::acquire_libraries(
   if (!libraries_) throw std::runtime_error("this invoker has no library cache");
   LibraryCache::Phases phases;
   auto lease = libraries_->acquire(action.library_refs, &phases);
-  if (phases.prepared > 0)
-    std::fprintf(stderr, "hearth invoker: prepared %d librar%s for %s/%s: fetch %lld us (%lld bytes), verify %lld us, unpack %lld us, compile %lld us (%lld bytes)\n",
+  if (phases.prepared > 0 || phases.wait_us > 0)
+    std::fprintf(stderr, "hearth invoker: prepared %d librar%s for %s/%s: fetch %lld us (%lld bytes), verify %lld us, unpack %lld us, compile %lld us (%lld bytes), waited %lld us\n",
                  phases.prepared, phases.prepared == 1 ? "y" : "ies", action.ns.c_str(), action.name.c_str(),
                  static_cast<long long>(phases.fetch_us), static_cast<long long>(phases.fetched_bytes),
                  static_cast<long long>(phases.verify_us), static_cast<long long>(phases.unpack_us),
-                 static_cast<long long>(phases.compile_us), static_cast<long long>(phases.unpacked_bytes));
+                 static_cast<long long>(phases.compile_us), static_cast<long long>(phases.unpacked_bytes),
+                 static_cast<long long>(phases.wait_us));
   return lease;
 }
 

@@ -19,6 +19,8 @@ namespace hearth::net {
 inline constexpr std::size_t kMaxDeclaredLibraries = 16;
 inline constexpr std::size_t kMaxLibraryRefs = 64;
 inline constexpr std::int64_t kMaxLibraryBytes = 32 << 20;
+// The most libraries a controller's plan asks one invoker to prepare in advance (library_prepare).
+inline constexpr std::size_t kMaxPlannedLibraries = 4096;
 
 // One library as the wire names it: its repository name and the SHA-256 (64 lowercase hex) and size of
 // its .deb, which identify it everywhere (the invoker's cache is keyed on the digest).

@@ -150,9 +150,7 @@ json to_json(const ActionRecord& a, bool with_code) {
   if (with_code) j["code"] = a.code.str();
   if (with_code && !a.libraries.empty()) {  // absent: none (and older peers)
     j["libraries"] = a.libraries;
-    json refs = json::array();
-    for (const LibraryRef& r : a.library_refs) refs.push_back({{"name", r.name}, {"sha256", r.sha256}, {"bytes", r.bytes}});
-    j["library_refs"] = refs;
+    j["library_refs"] = library_refs_to_json(a.library_refs);
   }
   return j;
 }
@@ -167,23 +165,33 @@ void libraries_from_json(const json& j, ActionRecord& a) {
   if (a.libraries.size() > kMaxDeclaredLibraries)
     throw std::invalid_argument("action " + a.name + " declares " + std::to_string(a.libraries.size()) + " libraries (at most " +
                                 std::to_string(kMaxDeclaredLibraries) + ")");
-  const json& refs = j.at("library_refs");
-  if (!refs.is_array() || refs.size() > kMaxLibraryRefs)
-    throw std::invalid_argument("action " + a.name + ": library_refs must be an array of at most " + std::to_string(kMaxLibraryRefs));
-  for (const json& r : refs) {
-    LibraryRef ref{r.at("name").get<std::string>(), r.at("sha256").get<std::string>(), r.at("bytes").get<std::int64_t>()};
-    if (!is_library_name(ref.name))
-      throw std::invalid_argument("action " + a.name + ": bad library name '" + ref.name.substr(0, 100) + "'");
-    if (!is_sha256_hex(ref.sha256))
-      throw std::invalid_argument("action " + a.name + ": library " + ref.name + " has no SHA-256 of 64 lowercase hex digits");
-    if (ref.bytes <= 0 || ref.bytes > kMaxLibraryBytes)
-      throw std::invalid_argument("action " + a.name + ": library " + ref.name + " has size " + std::to_string(ref.bytes) +
-                                  " outside 1.." + std::to_string(kMaxLibraryBytes));
-    a.library_refs.push_back(std::move(ref));
-  }
+  a.library_refs = library_refs_from_json(j.at("library_refs"), "action " + a.name, kMaxLibraryRefs);
 }
 
 }  // namespace
+
+json library_refs_to_json(const std::vector<LibraryRef>& refs) {
+  json out = json::array();
+  for (const LibraryRef& r : refs) out.push_back({{"name", r.name}, {"sha256", r.sha256}, {"bytes", r.bytes}});
+  return out;
+}
+
+std::vector<LibraryRef> library_refs_from_json(const json& refs, const std::string& what, std::size_t max) {
+  if (!refs.is_array() || refs.size() > max)
+    throw std::invalid_argument(what + ": library_refs must be an array of at most " + std::to_string(max));
+  std::vector<LibraryRef> out;
+  for (const json& r : refs) {
+    LibraryRef ref{r.at("name").get<std::string>(), r.at("sha256").get<std::string>(), r.at("bytes").get<std::int64_t>()};
+    if (!is_library_name(ref.name)) throw std::invalid_argument(what + ": bad library name '" + ref.name.substr(0, 100) + "'");
+    if (!is_sha256_hex(ref.sha256))
+      throw std::invalid_argument(what + ": library " + ref.name + " has no SHA-256 of 64 lowercase hex digits");
+    if (ref.bytes <= 0 || ref.bytes > kMaxLibraryBytes)
+      throw std::invalid_argument(what + ": library " + ref.name + " has size " + std::to_string(ref.bytes) + " outside 1.." +
+                                  std::to_string(kMaxLibraryBytes));
+    out.push_back(std::move(ref));
+  }
+  return out;
+}
 
 ActionRecord action_from_json(const json& j) {
   ActionRecord a;

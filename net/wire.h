@@ -51,6 +51,11 @@ nlohmann::json to_json(const ActivationRecord& a);
 ActivationRecord activation_from_json(const nlohmann::json& j);
 nlohmann::json to_json(const ActionRecord& a, bool with_code);
 ActionRecord action_from_json(const nlohmann::json& j);
+// Library refs ({name, sha256, bytes} each) to and from the wire. From: `refs` must be an array of at most
+// `max` refs, each name a library name, each digest 64 lowercase hex digits, each size 1..kMaxLibraryBytes
+// (an invoker turns them into paths on disk); throws std::invalid_argument starting with `what`.
+nlohmann::json library_refs_to_json(const std::vector<LibraryRef>& refs);
+std::vector<LibraryRef> library_refs_from_json(const nlohmann::json& refs, const std::string& what, std::size_t max);
 
 // The invoke message. `expect_warm` (the controller placed it there because its view says the invoker
 // holds an idle container of the action) is written only when true and read as false when absent, so

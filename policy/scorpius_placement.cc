@@ -27,8 +27,8 @@ std::optional<model::NodeId> ScorpiusPlacement::place(const model::Invocation& i
         ++code_;
         return k;
       }
-  if (status_.matrix && status_.matrix->servers() == nodes.size() && fn.id < status_.imports.size()) {
-    if (auto r = lookup_server(*status_.matrix, status_.imports[fn.id], status_.size_kb, overloaded,
+  if (status_.matrix && status_.matrix->servers() == nodes.size() && status_.imports && fn.id < status_.imports->size()) {
+    if (auto r = lookup_server(*status_.matrix, (*status_.imports)[fn.id], status_.size_kb, overloaded,
                                static_cast<std::uint32_t>(fn.id % nodes.size()))) {
       ++lookup_;
       return r->server;

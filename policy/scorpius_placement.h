@@ -20,12 +20,13 @@
 
 namespace hearth::policy {
 
-// What the engine tells placements about libraries; all views outlive the policy, matrix and code_servers
-// may change between calls (the engine's code scaling).
+// What the engine tells placements about libraries; all views outlive the policy; matrix, imports and
+// code_servers may change between calls (the simulator's code scaling; the live controller re-plans and
+// learns functions as they arrive).
 struct LibraryStatus {
   const LibraryMatrix* matrix = nullptr;                         // proactive preparation, M
   std::span<const std::int64_t> size_kb;                         // per library
-  std::span<const std::vector<LibraryId>> imports;               // per function: G_f
+  const std::vector<std::vector<LibraryId>>* imports = nullptr;  // per function: G_f
   const std::vector<std::vector<std::uint32_t>>* code_servers = nullptr;  // per function; may be null
 };
 

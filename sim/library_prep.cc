@@ -72,7 +72,7 @@ LibraryPrep::LibraryPrep(const LibrarySetup& setup, std::uint32_t nodes, std::si
   }
   status_.matrix = planned ? &setup.plan : nullptr;
   status_.size_kb = setup.size_kb;
-  status_.imports = setup.imports;
+  status_.imports = &setup_.imports;
   status_.code_servers = &code_servers_;
   report_.mode = setup.mode;
 }

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "invoker/deb_unpack.h"
+#include "invoker/planned_libraries.h"
 #include "net/sha256.h"
 #include "tests/invoker/deb_builder.h"
 #include "tests/trace/temp_dir.h"
@@ -85,6 +86,42 @@ TEST_F(CacheTest, ContentAddressedPreparedOnceAndShared) {
   EXPECT_EQ(repo.fetches, 2);
   EXPECT_EQ(second->roots()[0], lease->roots()[1]);
   EXPECT_EQ(cache.libraries(), 2u);
+}
+
+// The controller's library plan (invoker/planned_libraries.h): a row is prepared in the background and
+// stays pinned like a running container's libraries; a new row releases the old one's pins only after it
+// is held; a row that cannot be prepared leaves the old pins. The probe for "pinned": with the bound
+// holding two libraries, preparing a third evicts the least recently used *unpinned* one.
+TEST_F(CacheTest, PlannedRowIsPreparedInTheBackgroundAndStaysPinned) {
+  const std::size_t kPad = 400 << 10;  // each library unpacks to about 400 KB; the bound holds two
+  LibraryCache& cache = make(1 << 20);
+  const net::LibraryRef a = repo.add("a", testing::python_deb("a", "1", kPad));
+  const net::LibraryRef b = repo.add("b", testing::python_deb("b", "2", kPad));
+  const net::LibraryRef c = repo.add("c", testing::python_deb("c", "3", kPad));
+  PlannedLibraries planned(cache);
+  planned.set({a});
+  ASSERT_TRUE(planned.wait_settled(30'000));
+  EXPECT_EQ(planned.rows_prepared(), 1u);
+  EXPECT_TRUE(cache.cached(a.sha256));  // prepared before any function needed it
+
+  cache.acquire({b});  // used once by a container and released
+  cache.acquire({c});  // over the bound: a is the least recent but pinned by the plan, so the unpinned b goes
+  EXPECT_TRUE(cache.cached(a.sha256));
+  EXPECT_FALSE(cache.cached(b.sha256));
+
+  planned.set({c});  // a new plan: c pinned, a released
+  ASSERT_TRUE(planned.wait_settled(30'000));
+  EXPECT_EQ(planned.rows_prepared(), 2u);
+  cache.acquire({b});  // over the bound again: now a (unpinned, least recent) goes, c stays
+  EXPECT_FALSE(cache.cached(a.sha256));
+  EXPECT_TRUE(cache.cached(c.sha256));
+
+  repo.corrupt = true;  // a row that cannot be prepared (a digest mismatch) keeps the old pins
+  const net::LibraryRef d = repo.add("d", testing::python_deb("d", "4", kPad));
+  planned.set({d});
+  ASSERT_TRUE(planned.wait_settled(30'000));
+  EXPECT_EQ(planned.rows_prepared(), 2u);
+  EXPECT_TRUE(cache.cached(c.sha256));
 }
 
 TEST_F(CacheTest, CorruptedDebIsRefusedBySha256) {
