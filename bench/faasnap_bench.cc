@@ -10,7 +10,8 @@
 // (mincore scans every --scan-us µs during a restore + invocation from a cold cache), in groups of
 // --group-pages, regions merged across --merge-gap pages, zero pages dropped unless --keep-zero-pages.
 // `read ms` is how long reading the loading set from the cold cache took (REAP's prefetch alone): the most
-// any prefetching can save on this substrate. Each cell is the median of --reps runs in milliseconds; the ratios are vanilla/faasnap and reap/faasnap
+// any prefetching can save on this substrate; `ldr ms` how long the concurrent loader took, started with
+// the restore (cold cache). Each cell is the median of --reps runs in milliseconds; the ratios are vanilla/faasnap and reap/faasnap
 // from the cold-cache columns of the same run (the chapter: 2.0x over Firecracker, 1.4x over REAP).
 //   build/faasnap_bench [--reps 5] [--functions hello,numpy,read-list,mmap,image] [--exclude-zero-pages on|off]
 //                       [--group-pages 1024] [--merge-gap 32] [--scan-us 2000] [--keep-zero-pages] [--direct]
@@ -189,7 +190,7 @@ int main(int argc, char** argv) {
   try {
     TempRoot root;
     RunscConfig config{*runsc, (root.path / "state").string(), std::chrono::milliseconds(120000)};
-    std::printf("%-10s %8s %8s %8s %8s %8s | %9s %9s %9s | %9s %9s %9s | %8s %8s\n", "function", "image MB", "load MB", "read ms",
+    std::printf("%-10s %8s %8s %8s %8s %8s %8s | %9s %9s %9s | %9s %9s %9s | %8s %8s\n", "function", "image MB", "load MB", "read ms", "ldr ms",
                 "cold ms", "warm ms", "van cold", "reap cold", "fsnp cold", "van warm", "reap warm", "fsnp warm",
                 "van/fsnp", "reap/fs");
     int seq = 0;
@@ -240,12 +241,14 @@ int main(int argc, char** argv) {
             expect_ok(restored.container->call(request), name + " restored run");
             t[std::string(prefetch_name(mode)) + (cold_cache ? " cold" : " warm")].push_back(ms_since(begin));
             if (mode == Prefetch::kBefore && cold_cache) t["read cold"].push_back(restored.before.elapsed_us / 1000.0);
+            if (restored.loader && cold_cache) t["loader cold"].push_back(restored.loader->wait().elapsed_us / 1000.0);
           }
         }
       }
       const double van = median(t["vanilla cold"]), reap = median(t["reap cold"]), fsnp = median(t["faasnap cold"]);
-      std::printf("%-10s %8.1f %8.1f %8.1f %8.1f %8.2f | %9.1f %9.1f %9.1f | %9.1f %9.1f %9.1f | %7.2fx %7.2fx\n",
+      std::printf("%-10s %8.1f %8.1f %8.1f %8.1f %8.1f %8.2f | %9.1f %9.1f %9.1f | %9.1f %9.1f %9.1f | %7.2fx %7.2fx\n",
                   name.c_str(), snap.image_bytes() / 1048576.0, set.total_pages() * kPageBytes / 1048576.0, median(t["read cold"]),
+                  median(t["loader cold"]),
                   median(cold), median(warm), van, reap, fsnp, median(t["vanilla warm"]), median(t["reap warm"]),
                   median(t["faasnap warm"]), van / fsnp, reap / fsnp);
       std::fflush(stdout);
