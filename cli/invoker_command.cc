@@ -44,6 +44,7 @@ int run(const InvokerFlags& f) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::filesystem::create_directories(f.data_dir);
+  const std::unique_ptr<net::ContainerNetworks> networks = make_networks(pool, "hearth invoker");  // outlives the factory
   invoker::RuntimeContainerFactory factory((std::filesystem::path(f.data_dir) / "code").string(), pool.sandboxed, 4,
                                           pool.zygotes, pool.zygote_preload);
   // Join with the zygote ready (a bounded wait; without it cold starts start interpreters until it is).
@@ -51,6 +52,7 @@ int run(const InvokerFlags& f) {
   factory.set_max_result_bytes(pool.max_result_bytes);
   invoker::LibraryCache libraries((std::filesystem::path(f.data_dir) / "libraries").string(), f.pool.library_cache_mb << 20);
   factory.set_library_cache(&libraries);
+  factory.set_networks(networks.get());
   invoker::InvokerAgentConfig config;
   config.controller = f.controller;
   config.token = net::secrets::read_secret_file(f.token_file);

@@ -338,14 +338,39 @@ void install_fds(const SandboxSpec& spec) {
   _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 123);
 }
 
+// Moves `pid` into the cgroup v2 directory `dir` (SandboxSpec::net_cgroup) before it creates any socket.
+void join_net_cgroup(const std::string& dir, pid_t pid) {
+  if (dir.empty()) return;
+  const std::string procs = dir + "/cgroup.procs";
+  const int fd = open(procs.c_str(), O_WRONLY | O_CLOEXEC);
+  const std::string text = std::to_string(pid);
+  const bool ok = fd >= 0 && write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const int e = errno;
+  if (fd >= 0) close(fd);
+  if (!ok) throw std::runtime_error("sandbox: cannot move the supervisor into " + procs + ": " + std::strerror(e));
+}
+
 }  // namespace
 
 [[noreturn]] void supervise(const SandboxSpec& spec) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   install_fds(spec);
   const bool user_namespace = in_user_namespace_mode();
+  int new_net = CLONE_NEWNET;
+  if (!spec.netns.empty()) {
+    // A container network's namespace belongs to the initial user namespace: joined as root, first.
+    if (user_namespace) {
+      errno = EPERM;
+      die("join a container network (needs root; this sandbox is in the user-namespace mode)");
+    }
+    const int fd = open(spec.netns.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) die(("open " + spec.netns).c_str());
+    check(setns(fd, CLONE_NEWNET), ("join " + spec.netns).c_str());
+    close(fd);
+    new_net = 0;
+  }
   if (user_namespace && !enter_user_namespace()) die("enter a user namespace");
-  check(unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID), "unshare");
+  check(unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | new_net | CLONE_NEWPID), "unshare");
   const pid_t init = fork();
   if (init < 0) die("fork");
   if (init == 0) run_program(spec, user_namespace);
@@ -400,6 +425,7 @@ Sandbox::Sandbox(const SandboxSpec& spec, SandboxPool* pool) {
       pid_ = shell->pid;
       try {
         cgroup_->set_limits(spec.limits);
+        join_net_cgroup(spec.net_cgroup, pid_);
       } catch (...) {
         close(shell->socket);
         kill();
@@ -438,6 +464,7 @@ Sandbox::Sandbox(const SandboxSpec& spec, SandboxPool* pool) {
   close(sync[0]);
   try {
     if (cgroup_) cgroup_->add(pid_);
+    join_net_cgroup(spec.net_cgroup, pid_);
   } catch (...) {
     ::kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
