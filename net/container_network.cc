@@ -10,8 +10,10 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "net/host_command.h"
+#include "net/netlink_addresses.h"
 
 namespace hearth::net {
 namespace {
@@ -288,6 +290,7 @@ ContainerNetworks::Tenant& ContainerNetworks::tenant_for(const std::string& name
                "  chain post {\n    type nat hook postrouting priority srcnat; policy accept;\n"
                "    ct mark != 0 snat to ct mark map @addr\n  }\n}\n",
                "install the pinning table of tenant '" + name + "'", netns_path(ns));
+    entry.addresses = std::make_shared<NetlinkAddresses>(netns_path(ns), "eth0");
     nft += "add element bridge " + config_.prefix + " " + set + " { \"" + ns + "\" }\n";
     nft_script(nft, "add tenant '" + name + "' to the isolation table");
     return entry;
@@ -317,29 +320,44 @@ std::vector<NetworkAttachment> ContainerNetworks::attach(const std::vector<std::
       if (config_.mode == NetworkMode::kParticle) {
         a.netns = netns_path(t.netns_name);
         a.net_cgroup = cgroup_root_ + "/" + std::to_string(a.id);
-        if (mkdir(a.net_cgroup.c_str(), 0755) != 0)
-          throw std::runtime_error("network: mkdir " + a.net_cgroup + ": " + std::strerror(errno));
       } else {
-        const std::string ns = config_.prefix + "c" + std::to_string(a.id);
-        a.netns = netns_path(ns);
+        a.netns = netns_path(config_.prefix + "c" + std::to_string(a.id));
       }
       out.push_back(std::move(a));
     }
     if (config_.mode == NetworkMode::kParticle) {
-      // One `ip -batch` and one `nft -f` per tenant of the burst.
-      std::map<std::string, std::pair<std::string, std::string>> per_tenant;  // tenant → (ip script, nft elements)
+      // Per tenant of the burst: its addresses in one rtnetlink exchange (a thread), while this thread
+      // makes the containers' cgroup v2 directories and pins them with one `nft -f`.
+      std::map<std::string, std::vector<std::uint32_t>> per_tenant;
+      for (std::size_t i = 0; i < out.size(); ++i) per_tenant[out[i].tenant].push_back(addresses[i]);
+      std::string netlink_error;
+      std::thread adder([&] {
+        try {
+          for (const auto& [tenant, list] : per_tenant) tenants_.at(tenant).addresses->add(list);
+        } catch (const std::exception& e) {
+          netlink_error = e.what();
+        }
+      });
+      struct Join {
+        std::thread& t;
+        ~Join() {
+          if (t.joinable()) t.join();
+        }
+      } join{adder};
+      std::map<std::string, std::pair<std::string, std::string>> elements;  // tenant → (cg map, addr map)
       for (const NetworkAttachment& a : out) {
-        auto& [ip, nft] = per_tenant[a.tenant];
-        ip += "addr add " + a.address + "/32 dev eth0\n";
+        if (mkdir(a.net_cgroup.c_str(), 0755) != 0)
+          throw std::runtime_error("network: mkdir " + a.net_cgroup + ": " + std::strerror(errno));
+        auto& [cg, addr] = elements[a.tenant];
         const std::string id = std::to_string(a.id);
-        nft += "add element ip hearth cg { \"" + cgroup_key_root_ + "/" + id + "\" : " + id + " }\n" +
-               "add element ip hearth addr { " + id + " : " + a.address + " }\n";
+        cg += (cg.empty() ? "" : ", ") + ("\"" + cgroup_key_root_ + "/" + id + "\" : " + id);
+        addr += (addr.empty() ? "" : ", ") + id + " : " + a.address;
       }
-      for (const auto& [tenant, scripts] : per_tenant) {
-        const Tenant& t = tenants_.at(tenant);
-        ip_batch(scripts.first, "add the containers' addresses of tenant '" + tenant + "'", t.netns_name);
-        nft_script(scripts.second, "pin the containers' addresses of tenant '" + tenant + "'", netns_path(t.netns_name));
-      }
+      for (const auto& [tenant, maps] : elements)
+        nft_script("add element ip hearth cg { " + maps.first + " }\nadd element ip hearth addr { " + maps.second + " }\n",
+                   "pin the containers' addresses of tenant '" + tenant + "'", netns_path(tenants_.at(tenant).netns_name));
+      adder.join();
+      if (!netlink_error.empty()) throw std::runtime_error(netlink_error);
     } else {
       std::string host, elements;
       for (const NetworkAttachment& a : out) {
@@ -370,6 +388,15 @@ std::vector<NetworkAttachment> ContainerNetworks::attach(const std::vector<std::
       }
       if (!a.net_cgroup.empty()) rmdir(a.net_cgroup.c_str());
     }
+    if (config_.mode == NetworkMode::kParticle)
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        const Tenant& t = tenants_.at(out[i].tenant);
+        if (!t.addresses) continue;
+        try {
+          t.addresses->remove({addresses[i]});
+        } catch (const std::exception&) {  // not added before the failure
+        }
+      }
     if (!links.empty()) try_command({kIp, "-force", "-batch", "-"}, links, "undo a failed burst");
     for (std::uint32_t a : addresses) give_back(a);
     throw;
@@ -386,7 +413,11 @@ void ContainerNetworks::release(const NetworkAttachment& a) {
     try_command({kNft, "-f", "-"},
                 "delete element ip hearth cg { \"" + cgroup_key_root_ + "/" + id + "\" }\ndelete element ip hearth addr { " + id + " }\n",
                 "unpin container " + id, netns_path(t->second.netns_name));
-    try_command({kIp, "-n", t->second.netns_name, "addr", "del", a.address + "/32", "dev", "eth0"}, "", "remove address " + a.address);
+    try {
+      if (parsed && t->second.addresses) t->second.addresses->remove({parsed->first});
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "hearth network: %s\n", e.what());
+    }
     if (rmdir(a.net_cgroup.c_str()) != 0 && errno != ENOENT)
       std::fprintf(stderr, "hearth network: rmdir %s: %s\n", a.net_cgroup.c_str(), std::strerror(errno));
     --t->second.containers;

@@ -17,13 +17,15 @@
 // Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN in the initial namespaces), /usr/sbin/ip and /usr/sbin/nft
 // (Debian's iproute2 and nftables) and, for kParticle, a cgroup v2 hierarchy mounted below /sys/fs/cgroup
 // next to the v1 one (e.g. /sys/fs/cgroup/unified): supported() says why not.
-// Cost: attach() of a burst runs a constant number of tool processes in kParticle (one `ip -batch`, one
-// `nft -f`, plus three more the first time a tenant appears) and 1 + N in kPerContainer; thread-safe (one
-// mutex: configuration changes are serialised).
+// Cost: attach() of a burst in kParticle is one rtnetlink exchange per tenant for the addresses
+// (netlink_addresses.h), concurrent with one mkdir per container and one `nft -f` per tenant (plus four
+// tool processes the first time a tenant appears); in kPerContainer 1 + N `ip -batch` processes and one
+// `nft -f`. Thread-safe (one mutex: configuration changes are serialised).
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -91,6 +93,7 @@ class ContainerNetworks {
     std::string netns_name;  // also its host-side veth's name
     std::uint32_t address = 0;
     int containers = 0;
+    std::shared_ptr<class NetlinkAddresses> addresses;  // kParticle: the containers' /32s on its eth0
   };
   std::uint32_t take_address();            // throws when the pool is exhausted
   void give_back(std::uint32_t address);
