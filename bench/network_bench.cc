@@ -30,6 +30,7 @@
 #include "invoker/runtime_container_factory.h"
 #include "net/container_network.h"
 #include "sandbox/sandbox.h"
+#include "tests/net/peer_address_server.h"
 
 namespace {
 
@@ -86,47 +87,6 @@ BENCHMARK(BM_NetworkReady)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 
-// A server on `address` that answers each connection with the peer's address (a thread of this process).
-class PeerServer {
- public:
-  explicit PeerServer(const std::string& address) {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    inet_pton(AF_INET, address.c_str(), &sa.sin_addr);
-    socklen_t len = sizeof sa;
-    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || listen(fd_, 64) != 0 ||
-        getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len) != 0)
-      return;
-    port_ = ntohs(sa.sin_port);
-    thread_ = std::thread([this] {
-      while (!stop_) {
-        pollfd p{fd_, POLLIN, 0};
-        if (poll(&p, 1, 100) != 1) continue;
-        sockaddr_in peer{};
-        socklen_t plen = sizeof peer;
-        const int c = accept4(fd_, reinterpret_cast<sockaddr*>(&peer), &plen, SOCK_CLOEXEC);
-        if (c < 0) continue;
-        char text[INET_ADDRSTRLEN] = {};
-        inet_ntop(AF_INET, &peer.sin_addr, text, sizeof text);
-        (void)!write(c, text, strlen(text));
-        close(c);
-      }
-    });
-  }
-  ~PeerServer() {
-    stop_ = true;
-    if (thread_.joinable()) thread_.join();
-    if (fd_ >= 0) close(fd_);
-  }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1, port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
 void BM_ColdStartConnect(benchmark::State& state) {
   const int mode = static_cast<int>(state.range(0));
   std::string why;
@@ -140,7 +100,7 @@ void BM_ColdStartConnect(benchmark::State& state) {
   std::unique_ptr<net::ContainerNetworks> networks;
   if (mode != 0) networks = std::make_unique<net::ContainerNetworks>(config(mode));
   const std::string gateway = networks ? networks->gateway() : "10.250.0.1";
-  PeerServer server(networks ? gateway : "127.0.0.1");
+  testing::PeerAddressServer server(networks ? gateway : "127.0.0.1");
   std::string code = "import socket\ndef main(args):\n";
   if (mode != 0)
     code += "    s = socket.create_connection(('" + gateway + "', " + std::to_string(server.port()) +
