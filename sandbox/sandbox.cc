@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <linux/capability.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -338,18 +339,6 @@ void install_fds(const SandboxSpec& spec) {
   _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 123);
 }
 
-// Moves `pid` into the cgroup v2 directory `dir` (SandboxSpec::net_cgroup) before it creates any socket.
-void join_net_cgroup(const std::string& dir, pid_t pid) {
-  if (dir.empty()) return;
-  const std::string procs = dir + "/cgroup.procs";
-  const int fd = open(procs.c_str(), O_WRONLY | O_CLOEXEC);
-  const std::string text = std::to_string(pid);
-  const bool ok = fd >= 0 && write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  const int e = errno;
-  if (fd >= 0) close(fd);
-  if (!ok) throw std::runtime_error("sandbox: cannot move the supervisor into " + procs + ": " + std::strerror(e));
-}
-
 }  // namespace
 
 [[noreturn]] void supervise(const SandboxSpec& spec) {
@@ -369,9 +358,24 @@ void join_net_cgroup(const std::string& dir, pid_t pid) {
     close(fd);
     new_net = 0;
   }
+  // PID 1 (and so the program) starts in `net_cgroup` (clone3's CLONE_INTO_CGROUP): no migration, whose
+  // write lock waits for an RCU grace period (docs/sandbox.md), on the cold-start path.
+  int net_cgroup = -1;
+  if (!spec.net_cgroup.empty() && (net_cgroup = open(spec.net_cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    die(("open " + spec.net_cgroup).c_str());
   if (user_namespace && !enter_user_namespace()) die("enter a user namespace");
   check(unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | new_net | CLONE_NEWPID), "unshare");
-  const pid_t init = fork();
+  pid_t init;
+  if (net_cgroup >= 0) {
+    clone_args args{};
+    args.flags = CLONE_INTO_CGROUP;
+    args.exit_signal = SIGCHLD;
+    args.cgroup = static_cast<std::uint64_t>(net_cgroup);
+    init = static_cast<pid_t>(syscall(SYS_clone3, &args, sizeof args));
+    if (init > 0) close(net_cgroup);
+  } else {
+    init = fork();
+  }
   if (init < 0) die("fork");
   if (init == 0) run_program(spec, user_namespace);
   supervise_init(spec, init);
@@ -425,7 +429,6 @@ Sandbox::Sandbox(const SandboxSpec& spec, SandboxPool* pool) {
       pid_ = shell->pid;
       try {
         cgroup_->set_limits(spec.limits);
-        join_net_cgroup(spec.net_cgroup, pid_);
       } catch (...) {
         close(shell->socket);
         kill();
@@ -464,7 +467,6 @@ Sandbox::Sandbox(const SandboxSpec& spec, SandboxPool* pool) {
   close(sync[0]);
   try {
     if (cgroup_) cgroup_->add(pid_);
-    join_net_cgroup(spec.net_cgroup, pid_);
   } catch (...) {
     ::kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);

@@ -44,8 +44,8 @@ struct SandboxSpec {
   // Networking (net/container_network.h, docs/network.md): when set, the supervisor joins this network
   // namespace (a /run/netns file, owned by the initial user namespace: root mode only, before anything
   // else changes) instead of creating one with only loopback; `net_cgroup`, when set, is a cgroup v2
-  // directory the platform moves the supervisor into before it starts (the tenant namespace's nftables
-  // pin the container's source address by it).
+  // directory PID 1 is created in (clone3 CLONE_INTO_CGROUP: no migration), so every socket of the
+  // program belongs to it (the tenant namespace's nftables pin the container's source address by it).
   std::string netns;
   std::string net_cgroup;
 };

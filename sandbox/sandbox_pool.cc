@@ -91,6 +91,7 @@ bool send_spec(int socket, const SandboxSpec& spec) {
   put(payload, std::to_string(spec.read_only_paths.size()));
   for (const auto& p : spec.read_only_paths) put(payload, p);
   put(payload, spec.netns);
+  put(payload, spec.net_cgroup);
   put(payload, std::to_string(spec.fds.size()));
   for (const auto& [from, to] : spec.fds) put(payload, std::to_string(to));
   if (payload.size() > kMaxSpecBytes) return false;
@@ -135,7 +136,7 @@ bool receive_spec(int socket, SandboxSpec* spec) {
   spec->read_only_paths.resize(static_cast<std::size_t>(count));
   for (auto& p : spec->read_only_paths)
     if (!next(payload, at, &p)) return false;
-  if (!next(payload, at, &spec->netns)) return false;
+  if (!next(payload, at, &spec->netns) || !next(payload, at, &spec->net_cgroup)) return false;
   if (!next_number(payload, at, &count) || static_cast<std::size_t>(count) != fds.size()) return false;
   spec->fds.clear();
   for (int fd : fds) {
