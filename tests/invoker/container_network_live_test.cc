@@ -55,9 +55,10 @@ bool skip(NetworkMode mode, std::string* why) {
 
 std::atomic<int> sandbox_count{0};
 
-// Runs a TCP client in a sandbox joined to `a`: connects to host:port within 1.5 s and prints what the
-// server sends. Returns its stdout, or "FAILED <reason>" when it could not connect.
-std::string probe(const NetworkAttachment& a, const std::string& host, int port) {
+// Runs a TCP client in a sandbox joined to `a`: connects to host:port within 1.5 s (first binding
+// `bind_to` when given) and prints what the server sends. Returns its stdout, or "FAILED <reason>" when it
+// could not connect.
+std::string probe(const NetworkAttachment& a, const std::string& host, int port, const std::string& bind_to = "") {
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) return "pipe failed";
   sandbox::SandboxSpec spec;
@@ -65,7 +66,8 @@ std::string probe(const NetworkAttachment& a, const std::string& host, int port)
   spec.argv = {"/usr/bin/python3", "-S", "-c",
                "import socket,sys\n"
                "try:\n"
-               "  s=socket.create_connection(('" + host + "'," + std::to_string(port) + "),timeout=1.5)\n"
+               "  s=socket.create_connection(('" + host + "'," + std::to_string(port) + "),timeout=1.5" +
+                   (bind_to.empty() ? std::string() : ",source_address=('" + bind_to + "',0)") + ")\n"
                "  sys.stdout.write(s.recv(64).decode())\n"
                "except OSError as e:\n"
                "  sys.stdout.write('FAILED '+str(e))\n"};
@@ -218,6 +220,24 @@ TEST_P(Networks, TenantsCannotReachEachOtherButATenantsOwnContainersCan) {
     if (isolate) EXPECT_EQ(from_bob.rfind("FAILED", 0), 0u) << "bob reached alice: " << from_bob;
     else EXPECT_EQ(from_bob, c[2].address) << "without the policy bob reaches alice (the probe works)";
   }
+}
+
+// Particle's pin holds below the function: binding a neighbour's address (possible in the shared tenant
+// namespace) still leaves with its own; a process of no container cannot connect out at all, while a
+// container of the same namespace can (the probe works).
+TEST(ParticlePin, ABoundNeighbourAddressIsRewrittenAndUnpinnedTrafficIsDropped) {
+  SKIP_UNLESS_SUPPORTED(NetworkMode::kParticle);
+  ContainerNetworks networks(config(NetworkMode::kParticle, 7));
+  const std::vector<NetworkAttachment> c = networks.attach(std::vector<std::string>{"alice", "alice"});
+  EchoPeerServer server(networks.gateway());
+  ASSERT_GT(server.port(), 0);
+  EXPECT_EQ(probe(c[1], networks.gateway(), server.port(), c[0].address), c[1].address)
+      << "a container that binds its neighbour's address still connects with its own";
+  // Outside any container's cgroup (a sandbox in the tenant namespace without net_cgroup): dropped.
+  NetworkAttachment unpinned = c[1];
+  unpinned.net_cgroup.clear();
+  const std::string out = probe(unpinned, networks.gateway(), server.port());
+  EXPECT_EQ(out.rfind("FAILED", 0), 0u) << "a process of no container connected: " << out;
 }
 
 TEST_P(Networks, EverythingIsRemovedOnShutdownAndOnAFailedStart) {
