@@ -1,5 +1,6 @@
 #include "net/container_network.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -122,6 +124,94 @@ std::string split_subnet(const std::string& subnet, int index, int count) {
   return format_ipv4(part) + "/" + std::to_string(len);
 }
 
+namespace {
+
+// Splits a name made by an instance with a default prefix ("h<pid hex><letter>", then for an object
+// "br", "t<digits>" or "c<digits>"): its prefix and pid. Hex digits a-f are letters too, so every split
+// point is tried. nullopt when the name is not of that shape.
+std::optional<std::pair<std::string, pid_t>> default_prefix_of(const std::string& name, bool object) {
+  if (name.size() < 3 || name[0] != 'h') return std::nullopt;
+  for (std::size_t letter = 2; letter < name.size() && letter <= 7; ++letter) {
+    if (name[letter] < 'a' || name[letter] > 'z') continue;
+    pid_t pid = 0;
+    bool hex = true;
+    for (std::size_t k = 1; k < letter && hex; ++k) {
+      const char c = name[k];
+      hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      pid = pid * 16 + (c <= '9' ? c - '0' : c - 'a' + 10);
+    }
+    const std::string rest = name.substr(letter + 1);
+    const bool shape = !object ? rest.empty()
+                               : rest == "br" || (rest.size() >= 2 && (rest[0] == 't' || rest[0] == 'c') &&
+                                                  rest.find_first_not_of("0123456789", 1) == std::string::npos);
+    if (hex && shape && pid > 0) return std::make_pair(name.substr(0, letter + 1), pid);
+  }
+  return std::nullopt;
+}
+
+// The prefix of a name of ours whose process is gone; "" otherwise (not ours, or its owner runs).
+std::string dead_prefix(const std::string& name, bool object) {
+  const auto owner = default_prefix_of(name, object);
+  if (!owner || ::kill(owner->second, 0) == 0 || errno != ESRCH) return "";
+  return owner->first;
+}
+
+}  // namespace
+
+std::size_t ContainerNetworks::remove_orphans() {
+  std::set<std::string> prefixes;
+  std::string links;
+  {
+    const std::string file = "/tmp/hearth-orphans-" + std::to_string(getpid());
+    if (run_host_command({"/bin/sh", "-c", std::string(kIp) + " -o link show > " + file}, "").ok) {
+      std::ifstream in(file);
+      for (std::string line; std::getline(in, line);) {
+        const std::size_t a = line.find(": ");
+        if (a == std::string::npos) continue;
+        std::string name = line.substr(a + 2, line.find(':', a + 2) - a - 2);
+        name = name.substr(0, name.find('@'));
+        if (const std::string p = dead_prefix(name, true); !p.empty()) {
+          prefixes.insert(p);
+          links += "link del " + name + "\n";
+        }
+      }
+    }
+    std::filesystem::remove(file);
+  }
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/run/netns", ec)) {
+    const std::string name = e.path().filename().string();
+    if (const std::string p = dead_prefix(name, true); !p.empty()) {
+      prefixes.insert(p);
+      links += "netns del " + name + "\n";
+    }
+  }
+  if (!links.empty()) try_command({kIp, "-force", "-batch", "-"}, links, "remove orphaned links and namespaces");
+  {
+    const std::string file = "/tmp/hearth-orphans-" + std::to_string(getpid());
+    if (access(kNft, X_OK) == 0 && run_host_command({"/bin/sh", "-c", std::string(kNft) + " list tables > " + file}, "").ok) {
+      std::ifstream in(file);
+      std::string word, family, name;
+      while (in >> word >> family >> name)
+        if (word == "table" && (family == "ip" || family == "bridge") && !dead_prefix(name, false).empty()) {
+          prefixes.insert(name);
+          try_command({kNft, "delete", "table", family, name}, "", "delete orphaned table " + family + " " + name);
+        }
+    }
+    std::filesystem::remove(file);
+  }
+  if (const std::string mount = cgroup2_mount(); !mount.empty())
+    for (const auto& e : std::filesystem::directory_iterator(mount, ec)) {
+      const std::string name = e.path().filename().string();
+      if (!e.is_directory() || dead_prefix(name, false).empty()) continue;
+      prefixes.insert(name);
+      for (const auto& c : std::filesystem::directory_iterator(e.path(), ec))
+        if (c.is_directory()) rmdir(c.path().c_str());
+      rmdir(e.path().c_str());
+    }
+  return prefixes.size();
+}
+
 bool ContainerNetworks::supported(NetworkMode mode, std::string* why) {
   const auto no = [&](std::string reason) {
     if (why) *why = std::move(reason);
@@ -140,6 +230,7 @@ ContainerNetworks::ContainerNetworks(NetworkConfig config) : config_(std::move(c
   if (config_.mode == NetworkMode::kNone) throw std::invalid_argument("network: mode none has no networks to build");
   std::string why;
   if (!supported(config_.mode, &why)) throw std::runtime_error(std::string("network ") + network_mode_name(config_.mode) + ": " + why);
+  remove_orphans();
   if (config_.prefix.empty()) {
     static std::atomic<int> instance{0};
     char buf[16];

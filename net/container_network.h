@@ -12,7 +12,8 @@
 // bridge ports of different tenants (`isolate_tenants`, on by default).
 // Everything created — bridge, veths, namespaces (/run/netns), nftables tables, cgroup v2 directories — is
 // named with `prefix` (unique per instance: default "h<pid hex><letter>") and removed by the destructor,
-// also when the constructor fails half-way. Addresses come from a bounded pool (`max_addresses`, never more
+// also when the constructor fails half-way; what a killed process left is swept by the next instance
+// (remove_orphans()). Addresses come from a bounded pool (`max_addresses`, never more
 // than the subnet holds); attach() throws when the pool is exhausted.
 // Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN in the initial namespaces), /usr/sbin/ip and /usr/sbin/nft
 // (Debian's iproute2 and nftables) and, for kParticle, a cgroup v2 hierarchy mounted below /sys/fs/cgroup
@@ -83,6 +84,13 @@ class ContainerNetworks {
   const std::string& gateway() const { return gateway_; }  // the bridge's address
   std::string tenant_netns(const std::string& tenant) const;  // kParticle: the tenant's namespace file; "" if none
   std::size_t addresses_in_use() const;
+
+  // Removes what instances with a default prefix ("h<pid hex><letter>") left behind when their process
+  // was killed (no destructor ran): links, /run/netns entries, nftables tables and cgroup v2 directories
+  // whose prefix's pid no longer runs. Called by the constructor; returns the number of prefixes swept.
+  // A process whose pid is not visible here (another PID namespace on the same network) looks dead:
+  // run one platform per host network namespace.
+  static std::size_t remove_orphans();
 
   // Whether this process can build networks in `mode` (kNone: always); `why` says why not.
   static bool supported(NetworkMode mode, std::string* why);

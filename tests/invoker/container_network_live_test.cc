@@ -262,6 +262,37 @@ TEST_P(Networks, EverythingIsRemovedOnShutdownAndOnAFailedStart) {
   EXPECT_EQ(leftovers(c.prefix), std::vector<std::string>{});
 }
 
+TEST_P(Networks, WhatAKilledProcessLeftIsSweptByTheNextOne) {
+  SKIP_UNLESS_SUPPORTED(GetParam());
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  const pid_t child = fork();
+  if (child == 0) {  // builds a network with a container, says its prefix, and waits to be killed
+    close(ready[0]);
+    try {
+      ContainerNetworks networks(config(GetParam(), 8));
+      networks.attach("alice");
+      (void)!write(ready[1], networks.prefix().data(), networks.prefix().size());
+      close(ready[1]);
+      pause();
+    } catch (...) {
+    }
+    _exit(1);
+  }
+  close(ready[1]);
+  char prefix_text[16] = {};
+  pollfd p{ready[0], POLLIN, 0};
+  const bool said = poll(&p, 1, 20'000) == 1 && read(ready[0], prefix_text, sizeof prefix_text - 1) > 0;
+  close(ready[0]);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  ASSERT_TRUE(said) << "the child built no network";
+  const std::string prefix = prefix_text;
+  EXPECT_FALSE(leftovers(prefix).empty()) << "a killed process removes nothing itself";
+  EXPECT_GE(ContainerNetworks::remove_orphans(), 1u);
+  EXPECT_EQ(leftovers(prefix), std::vector<std::string>{});
+}
+
 TEST_P(Networks, TheAddressPoolIsBounded) {
   SKIP_UNLESS_SUPPORTED(GetParam());
   NetworkConfig c = config(GetParam(), 6);
