@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -266,6 +267,11 @@ ContainerNetworks::ContainerNetworks(NetworkConfig config) : config_(std::move(c
       if (mkdir(root.c_str(), 0755) != 0) throw std::runtime_error("network: mkdir " + root + ": " + std::strerror(errno));
       cgroup_root_ = root;
       cgroup_key_root_ = mount.substr(std::string(kCgroupFs).size() + 1) + "/" + config_.prefix;
+      for (int i = 0; i < config_.spare_cgroups; ++i) {
+        std::string dir = new_cgroup_path();
+        if (mkdir(dir.c_str(), 0755) != 0) throw std::runtime_error("network: mkdir " + dir + ": " + std::strerror(errno));
+        spare_cgroups_.push_back(std::move(dir));
+      }
     }
     ip_batch("link add " + bridge_ + " type bridge\n", "create the bridge " + bridge_);
     bridge_created_ = true;
@@ -308,7 +314,10 @@ void ContainerNetworks::teardown() noexcept {
   if (bridge_table_created_)
     try_command({kNft, "delete", "table", "bridge", config_.prefix}, "", "delete the table bridge " + config_.prefix);
   if (!cgroup_root_.empty()) {
-    for (std::uint64_t id = 1; id < next_id_; ++id) rmdir((cgroup_root_ + "/" + std::to_string(id)).c_str());
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(cgroup_root_, ec))
+      if (e.is_directory()) rmdir(e.path().c_str());
+    spare_cgroups_.clear();
     if (rmdir(cgroup_root_.c_str()) != 0 && errno != ENOENT)
       std::fprintf(stderr, "hearth network: rmdir %s: %s\n", cgroup_root_.c_str(), std::strerror(errno));
   }
@@ -399,6 +408,7 @@ std::vector<NetworkAttachment> ContainerNetworks::attach(const std::vector<std::
   std::vector<NetworkAttachment> out;
   std::vector<std::uint32_t> addresses;
   std::vector<std::string> new_tenants;
+  std::vector<bool> fresh_cgroup;  // kParticle: the directory is to be made (no spare was left)
   try {
     for (const std::string& name : tenants) {
       Tenant& t = tenant_for(name, &new_tenants);
@@ -410,7 +420,13 @@ std::vector<NetworkAttachment> ContainerNetworks::attach(const std::vector<std::
       a.address = format_ipv4(address);
       if (config_.mode == NetworkMode::kParticle) {
         a.netns = netns_path(t.netns_name);
-        a.net_cgroup = cgroup_root_ + "/" + std::to_string(a.id);
+        fresh_cgroup.push_back(spare_cgroups_.empty());
+        if (!spare_cgroups_.empty()) {
+          a.net_cgroup = std::move(spare_cgroups_.back());
+          spare_cgroups_.pop_back();
+        } else {
+          a.net_cgroup = new_cgroup_path();  // made below
+        }
       } else {
         a.netns = netns_path(config_.prefix + "c" + std::to_string(a.id));
       }
@@ -436,12 +452,13 @@ std::vector<NetworkAttachment> ContainerNetworks::attach(const std::vector<std::
         }
       } join{adder};
       std::map<std::string, std::pair<std::string, std::string>> elements;  // tenant → (cg map, addr map)
-      for (const NetworkAttachment& a : out) {
-        if (mkdir(a.net_cgroup.c_str(), 0755) != 0)
+      for (std::size_t i = 0; i < out.size(); ++i) {
+        const NetworkAttachment& a = out[i];
+        if (fresh_cgroup[i] && mkdir(a.net_cgroup.c_str(), 0755) != 0)
           throw std::runtime_error("network: mkdir " + a.net_cgroup + ": " + std::strerror(errno));
         auto& [cg, addr] = elements[a.tenant];
         const std::string id = std::to_string(a.id);
-        cg += (cg.empty() ? "" : ", ") + ("\"" + cgroup_key_root_ + "/" + id + "\" : " + id);
+        cg += (cg.empty() ? "" : ", ") + ("\"" + cgroup_key(a.net_cgroup) + "\" : " + id);
         addr += (addr.empty() ? "" : ", ") + id + " : " + a.address;
       }
       for (const auto& [tenant, maps] : elements)
@@ -502,14 +519,22 @@ void ContainerNetworks::release(const NetworkAttachment& a) {
   if (config_.mode == NetworkMode::kParticle) {
     const std::string id = std::to_string(a.id);
     try_command({kNft, "-f", "-"},
-                "delete element ip hearth cg { \"" + cgroup_key_root_ + "/" + id + "\" }\ndelete element ip hearth addr { " + id + " }\n",
+                "delete element ip hearth cg { \"" + cgroup_key(a.net_cgroup) + "\" }\ndelete element ip hearth addr { " + id + " }\n",
                 "unpin container " + id, netns_path(t->second.netns_name));
     try {
       if (parsed && t->second.addresses) t->second.addresses->remove({parsed->first});
     } catch (const std::exception& e) {
       std::fprintf(stderr, "hearth network: %s\n", e.what());
     }
-    if (rmdir(a.net_cgroup.c_str()) != 0 && errno != ENOENT)
+    // Empty (its processes have ended): kept as a spare while there are too few, else removed.
+    std::ifstream events(a.net_cgroup + "/cgroup.events");
+    std::string key, value;
+    bool populated = true;
+    while (events >> key >> value)
+      if (key == "populated") populated = value != "0";
+    if (!populated && spare_cgroups_.size() < static_cast<std::size_t>(std::max(0, config_.spare_cgroups)))
+      spare_cgroups_.push_back(a.net_cgroup);
+    else if (rmdir(a.net_cgroup.c_str()) != 0 && errno != ENOENT)
       std::fprintf(stderr, "hearth network: rmdir %s: %s\n", a.net_cgroup.c_str(), std::strerror(errno));
     --t->second.containers;
   } else if (const auto it = per_container_ns_.find(a.id); it != per_container_ns_.end()) {

@@ -49,6 +49,9 @@ struct NetworkConfig {
   int max_addresses = 4096;            // containers + tenants at once (bounded by the subnet too)
   bool isolate_tenants = true;         // drop traffic between different tenants' bridge ports
   bool egress_nat = true;              // masquerade traffic leaving the subnet (sets net.ipv4.ip_forward=1)
+  // kParticle: cgroup v2 directories made at start and kept ready, so a burst does not make its own
+  // (a released container's empty directory goes back); a burst larger than the spares makes the rest.
+  int spare_cgroups = 1024;
 };
 
 // What a container needs to join its network (sandbox/sandbox.h: SandboxSpec::netns, net_cgroup).
@@ -121,6 +124,10 @@ class ContainerNetworks {
   int next_tenant_ = 1;
   std::map<std::string, Tenant> tenants_;
   std::map<std::uint64_t, std::string> per_container_ns_;  // kPerContainer: live namespaces by id
+  std::vector<std::string> spare_cgroups_;                 // kParticle: ready, empty cgroup v2 directories
+  std::uint64_t next_cgroup_ = 1;
+  std::string new_cgroup_path() { return cgroup_root_ + "/g" + std::to_string(next_cgroup_++); }
+  std::string cgroup_key(const std::string& dir) const { return cgroup_key_root_ + dir.substr(cgroup_root_.size()); }
   bool bridge_created_ = false, host_table_created_ = false, bridge_table_created_ = false;
 };
 
