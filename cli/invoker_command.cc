@@ -47,6 +47,7 @@ int run(const InvokerFlags& f) {
   std::filesystem::create_directories(f.data_dir);
   // Declared before the factory so that it outlives it: containers and library-set zygotes hold leases.
   invoker::LibraryCache libraries((std::filesystem::path(f.data_dir) / "libraries").string(), f.pool.library_cache_mb << 20);
+  const std::unique_ptr<net::ContainerNetworks> networks = make_networks(pool, "hearth invoker");  // outlives the factory
   invoker::RuntimeContainerFactory factory((std::filesystem::path(f.data_dir) / "code").string(), pool.sandboxed, 4,
                                           pool.zygotes, pool.zygote_preload, pool.zygote_budget_mb);
   // Join with the zygote ready (a bounded wait; without it cold starts start interpreters until it is).
@@ -55,6 +56,7 @@ int run(const InvokerFlags& f) {
   factory.set_library_cache(&libraries);
   // The controller's library plan for this node; ended (below) while the agent it fetches through lives.
   auto planned = std::make_unique<invoker::PlannedLibraries>(libraries);
+  factory.set_networks(networks.get());
   invoker::InvokerAgentConfig config;
   config.controller = f.controller;
   config.token = net::secrets::read_secret_file(f.token_file);

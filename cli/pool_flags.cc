@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cstdio>
+
 #include <CLI/CLI.hpp>
 
 #include "policy/registry.h"
@@ -51,6 +53,15 @@ void add_pool_flags(CLI::App& cmd, PoolFlags& f) {
                  "Bound of the node's cache of unpacked libraries, MB; least recently used libraries no container "
                  "uses are removed past it (docs/libraries.md)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20));
+  cmd.add_option("--network", f.network,
+                 "Functions' network (docs/network.md): none (a namespace with only loopback, the default), "
+                 "per-container (a namespace + veth per container on a host bridge, NAT egress), particle (one "
+                 "namespace + veth per tenant, a pinned address per container, NAT egress); the last two need root "
+                 "and turn zygotes off")
+      ->check(CLI::IsMember({"none", "per-container", "particle"}));
+  cmd.add_option("--network-subnet", f.network_subnet,
+                 "IPv4 subnet of the functions' addresses, prefix length 16-28; the host bridge takes the first "
+                 "address (a server for functions binds it); `hearth up` splits it among its invokers");
 }
 
 ResolvedPool resolve(const PoolFlags& f) {
@@ -89,6 +100,7 @@ ResolvedPool resolve(const PoolFlags& f) {
       ": they read and write whatever it can, see its environment, the host's processes and network, "
       "and have no memory, CPU or process limits";
   if (f.sandbox == "off") {
+    if (f.network != "none") throw std::invalid_argument("--network " + f.network + " needs sandboxes (not --sandbox off)");
     r.why_not_sandboxed = "--sandbox off: " + unsandboxed;
     return r;
   }
@@ -107,6 +119,20 @@ ResolvedPool resolve(const PoolFlags& f) {
   r.zygotes = r.sandboxed && f.zygotes == "on";
   r.zygote_preload = f.zygote_preload;
   r.zygote_budget_mb = f.zygote_budget_mb;
+  const std::optional<net::NetworkMode> mode = net::parse_network_mode(f.network);
+  if (!mode) throw std::invalid_argument("--network '" + f.network + "': expected none, per-container or particle");
+  r.network = *mode;
+  r.network_subnet = f.network_subnet;
+  if (r.network != net::NetworkMode::kNone) {
+    if (*privilege != sandbox::Privilege::kRoot)
+      throw std::invalid_argument("--network " + f.network + " needs root with writable cgroups (functions here are " +
+                                  r.sandbox_mode + "); use --network none");
+    if (std::string why; !net::ContainerNetworks::supported(r.network, &why))
+      throw std::invalid_argument("--network " + f.network + ": " + why);
+    if (!net::parse_ipv4_cidr(f.network_subnet))
+      throw std::invalid_argument("--network-subnet '" + f.network_subnet + "' is not an IPv4 a.b.c.d/len");
+    r.zygotes = false;  // a zygote's fork cannot join a namespace of the initial user namespace
+  }
   return r;
 }
 
@@ -117,12 +143,29 @@ std::vector<std::string> invoker_args(const PoolFlags& f) {
                                 "--max-result-kb", std::to_string(f.max_result_kb),
                                 "--library-cache-mb", std::to_string(f.library_cache_mb)};
   if (f.share_containers) a.push_back("--share-containers");
+  a.insert(a.end(), {"--network", f.network, "--network-subnet", f.network_subnet});
   for (const std::string& m : f.zygote_preload) a.insert(a.end(), {"--zygote-preload", m});
   if (!f.keepalive.empty()) a.insert(a.end(), {"--keepalive", f.keepalive});
   if (!f.prewarm.empty()) a.insert(a.end(), {"--prewarm", f.prewarm});
   if (!f.scheduler.empty()) a.insert(a.end(), {"--scheduler", f.scheduler});
   if (!f.pool_manager.empty()) a.insert(a.end(), {"--pool-manager", f.pool_manager});
   return a;
+}
+
+}  // namespace hearth::cli
+
+namespace hearth::cli {
+
+std::unique_ptr<net::ContainerNetworks> make_networks(const ResolvedPool& pool, const char* who) {
+  if (pool.network == net::NetworkMode::kNone) return nullptr;
+  net::NetworkConfig c;
+  c.mode = pool.network;
+  c.subnet = pool.network_subnet;
+  auto networks = std::make_unique<net::ContainerNetworks>(c);
+  std::fprintf(stderr, "%s: network %s: bridge %s, gateway %s, subnet %s, names prefixed %s\n", who,
+               net::network_mode_name(c.mode), networks->bridge().c_str(), networks->gateway().c_str(), c.subnet.c_str(),
+               networks->prefix().c_str());
+  return networks;
 }
 
 }  // namespace hearth::cli

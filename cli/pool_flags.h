@@ -1,12 +1,15 @@
 // The flags that configure one invoker's container pool, shared by `hearth up` (its in-process or
 // spawned invokers) and `hearth invoker`: memory, concurrency, policy specs (a preset or explicit
-// --keepalive / --prewarm / --scheduler / --pool-manager, the same strings as `hearth sim`) and whether functions run sandboxed.
+// --keepalive / --prewarm / --scheduler / --pool-manager, the same strings as `hearth sim`), whether functions run sandboxed
+// and their network (--network, net/container_network.h).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "invoker/local_dispatcher.h"
+#include "net/container_network.h"
 
 namespace CLI {
 class App;
@@ -28,6 +31,8 @@ struct PoolFlags {
   bool share_containers = false;              // HyperFaaS container sharing (with a scaling policy)
   std::int64_t max_result_kb = 1024;          // result limit (OpenWhisk's 1 MB); over it: the activation fails
   std::int64_t library_cache_mb = 2048;       // the node's unpacked-library cache bound (invoker/library_cache.h)
+  std::string network = "none";               // none | per-container | particle (docs/network.md)
+  std::string network_subnet = "10.231.0.0/16";  // the containers' addresses (the bridge takes the first)
 };
 
 void add_pool_flags(CLI::App& cmd, PoolFlags& f);
@@ -41,11 +46,16 @@ struct ResolvedPool {
   bool zygotes = false;  // sandboxed and --zygotes on
   std::vector<std::string> zygote_preload;
   std::int64_t zygote_budget_mb = 1024;
+  net::NetworkMode network = net::NetworkMode::kNone;  // not kNone: sandboxed as root, zygotes off
+  std::string network_subnet;
 };
 // Throws std::invalid_argument for an unknown preset, or when functions cannot be sandboxed here and
 // --sandbox is not off (`auto` and `on` both insist: a platform never runs unsandboxed unless told to).
 ResolvedPool resolve(const PoolFlags& f);
 // The flags that make a spawned `hearth invoker` use the same pool settings.
 std::vector<std::string> invoker_args(const PoolFlags& f);
+// The container networks of a resolved pool (null for --network none), printing what was built; throws
+// std::runtime_error naming what failed.
+std::unique_ptr<net::ContainerNetworks> make_networks(const ResolvedPool& pool, const char* who);
 
 }  // namespace hearth::cli

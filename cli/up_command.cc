@@ -278,6 +278,7 @@ int run(const UpFlags& f) {
     std::fprintf(stderr, "hearth up: library repository %s: %zu libraries\n", f.library_repo.c_str(), libraries->size());
   }
   std::unique_ptr<invoker::LibraryCache> library_cache;  // --in-process: the node's cache, fed from the repository
+  std::unique_ptr<net::ContainerNetworks> networks;      // --in-process: the node's container networks
   std::unique_ptr<invoker::RuntimeContainerFactory> factory;
   std::unique_ptr<invoker::LocalDispatcher> local;
   std::unique_ptr<controller::RemoteDispatcher> remote;
@@ -290,6 +291,8 @@ int run(const UpFlags& f) {
                                                                  pool.zygote_preload, pool.zygote_budget_mb);
     if (factory->zygotes()) factory->zygotes()->wait_ready(1, 10'000);
     factory->set_max_result_bytes(pool.max_result_bytes);
+    networks = make_networks(pool, "hearth up");
+    factory->set_networks(networks.get());
     if (libraries) {
       library_cache = std::make_unique<invoker::LibraryCache>((data / "libraries").string(), f.pool.library_cache_mb << 20);
       library_cache->set_fetcher([libraries](const net::LibraryRef& ref) {
@@ -331,7 +334,9 @@ int run(const UpFlags& f) {
       if (!f.wire_tls_cert.empty())  // the controller's own certificate as the CA: pinned
         args.insert(args.end(), {"--wire-tls-ca", std::filesystem::absolute(f.wire_tls_cert).string()});
       if (!f.wire_tls_name.empty()) args.insert(args.end(), {"--wire-tls-name", f.wire_tls_name});
-      for (const std::string& a : invoker_args(f.pool)) args.push_back(a);
+      PoolFlags own = f.pool;  // invokers on one host: each its own share of the subnet (own bridge, no overlap)
+      own.network_subnet = net::split_subnet(f.pool.network_subnet, i, f.invokers);
+      for (const std::string& a : invoker_args(own)) args.push_back(a);
       children.spawn("invoker" + std::to_string(i), args, signals);
     }
     const int up = remote->wait_for_invokers(f.invokers, 15'000);

@@ -17,11 +17,28 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A container's network (net/container_network.h), released when the container is gone.
+class NetworkLease {
+ public:
+  NetworkLease(net::ContainerNetworks* networks, net::NetworkAttachment attachment)
+      : networks_(networks), attachment_(std::move(attachment)) {}
+  ~NetworkLease() { networks_->release(attachment_); }
+  NetworkLease(const NetworkLease&) = delete;
+  NetworkLease& operator=(const NetworkLease&) = delete;
+  const net::NetworkAttachment& attachment() const { return attachment_; }
+
+ private:
+  net::ContainerNetworks* networks_;
+  net::NetworkAttachment attachment_;
+};
+
 class RuntimeContainer final : public LiveContainer {
  public:
   RuntimeContainer(std::unique_ptr<runtime::RuntimeProcess> process, std::string id,
-                   std::unique_ptr<LibraryCache::Lease> libraries = nullptr, bool from_zygote = false)
-      : libraries_(std::move(libraries)), process_(std::move(process)), id_(std::move(id)), from_zygote_(from_zygote) {}
+                   std::unique_ptr<LibraryCache::Lease> libraries = nullptr, bool from_zygote = false,
+                   std::unique_ptr<NetworkLease> network = nullptr)
+      : network_(std::move(network)), libraries_(std::move(libraries)), process_(std::move(process)), id_(std::move(id)),
+        from_zygote_(from_zygote) {}
   bool from_zygote() const override { return from_zygote_; }
   RunOutcome run(const std::string& params_json, std::int64_t timeout_ms) override {
     return guarded([&] { return process_->run(params_json, timeout_ms); });
@@ -85,6 +102,7 @@ class RuntimeContainer final : public LiveContainer {
   }
 
  private:
+  std::unique_ptr<NetworkLease> network_;            // released after the process is gone (declared first)
   std::unique_ptr<LibraryCache::Lease> libraries_;  // released after the process is gone (declared first)
   std::unique_ptr<runtime::RuntimeProcess> process_;
   std::string id_;
@@ -121,6 +139,7 @@ runtime::ProcessOptions RuntimeContainerFactory::options(model::MegaBytes memory
 
 std::unique_ptr<LiveContainer> RuntimeContainerFactory::start_generic(model::RuntimeKind kind, model::MegaBytes memory_mb) {
   if (kind == model::RuntimeKind::kNative) return nullptr;  // a shared object cannot arrive inline
+  if (networks_ && sandboxed_) return nullptr;               // a stem cell has no tenant to join yet
   const std::uint64_t id = next_id_++;  // one atomic step: concurrent starts get distinct ids
   try {
     auto process = std::make_unique<runtime::RuntimeProcess>(
@@ -177,7 +196,8 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionR
     return nullptr;
   }
   std::shared_ptr<runtime::PythonZygote> zygote;
-  if (zygotes_ && max_workers == 1 && action.kind.starts_with("python")) zygote = zygotes_->find_for(action);
+  if (zygotes_ && !(networks_ && sandboxed_) && max_workers == 1 && action.kind.starts_with("python"))
+    zygote = zygotes_->find_for(action);
   if (zygote) {
     const std::uint64_t id = next_id_++;
     runtime::ProcessOptions o = options(action.memory_mb, {}, id);
@@ -211,6 +231,12 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionR
     }
     runtime::ProcessOptions o = options(action.memory_mb, std::move(mounts), id);
     o.max_workers = max_workers;
+    std::unique_ptr<NetworkLease> network;
+    if (networks_ && sandboxed_) {
+      network = std::make_unique<NetworkLease>(networks_, networks_->attach(action.ns));
+      o.netns = network->attachment().netns;
+      o.net_cgroup = network->attachment().net_cgroup;
+    }
     if (action.cpu_millicores > 0) o.limits.cpu_millicores = action.cpu_millicores;  // else the default core
     auto process = std::make_unique<runtime::RuntimeProcess>(runtime::language_of(action.kind), o);
     const runtime::RunResult r = process->init(path, action.entry, std::min<std::int64_t>(action.timeout_ms, 60'000),
@@ -220,7 +246,8 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionR
       *error = "Initialization has failed: " + r.error;
       return nullptr;
     }
-    return std::make_unique<RuntimeContainer>(std::move(process), "c" + std::to_string(id), std::move(libraries));
+    return std::make_unique<RuntimeContainer>(std::move(process), "c" + std::to_string(id), std::move(libraries),
+                                              /*from_zygote=*/false, std::move(network));
   } catch (const std::exception& e) {
     *init_us = elapsed();
     *error = std::string("Initialization has failed: ") + e.what();

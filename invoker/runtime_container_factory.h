@@ -7,6 +7,7 @@
 // (with `zygotes`) a ZygotePool: a Python cold start then forks from a zygote (invoker/zygote_pool.h) and
 // loads the action's source inline; its container reports from_zygote(). An action declaring libraries
 // forks from its library set's zygote once the pool keeps one. A failed fork falls back to a new runtime.
+// With container networks (set_networks) a container joins its tenant's network.
 // A result over the result limit (1 MB unless set) ends its activation with OpenWhisk's error.
 #pragma once
 
@@ -19,6 +20,7 @@
 #include "invoker/library_cache.h"
 #include "invoker/live_container.h"
 #include "invoker/zygote_pool.h"
+#include "net/container_network.h"
 #include "runtime/runtime_process.h"
 
 namespace hearth::invoker {
@@ -46,6 +48,11 @@ class RuntimeContainerFactory final : public ContainerFactory {
     libraries_ = cache;
     if (zygotes_) zygotes_->set_library_cache(cache);
   }
+  // Container networks (net/container_network.h, docs/network.md); must outlive this factory. With them,
+  // every sandboxed container of an action joins its tenant's (action.ns) network and releases it when it
+  // is destroyed; zygote forks and stem cells are not used (a fork cannot join a namespace of the initial
+  // user namespace; a stem cell has no tenant yet), so start_generic() returns null.
+  void set_networks(net::ContainerNetworks* networks) { networks_ = networks; }
 
  private:
   // `id` names the container (c<id>) and its sandbox; take it with one next_id_++.
@@ -61,6 +68,7 @@ class RuntimeContainerFactory final : public ContainerFactory {
   std::atomic<std::size_t> max_result_bytes_{runtime::kDefaultMaxResultBytes};
   std::unique_ptr<sandbox::SandboxPool> pool_;
   LibraryCache* libraries_ = nullptr;
+  net::ContainerNetworks* networks_ = nullptr;
   std::unique_ptr<ZygotePool> zygotes_;
 };
 

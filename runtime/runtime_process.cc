@@ -103,7 +103,13 @@ RuntimeProcess::RuntimeProcess(Language language, const ProcessOptions& options)
       spec.fds.push_back({down_r[c], 3 + 2 * c});
       spec.fds.push_back({up_w[c], 4 + 2 * c});
     }
+    spec.netns = options.netns;
+    spec.net_cgroup = options.net_cgroup;
     if (options.zygote) {
+      if (!options.netns.empty()) {
+        close_all();
+        throw std::invalid_argument("a zygote's fork cannot join a container network (its namespaces belong to the zygote's user namespace)");
+      }
       if (language != Language::kPython || channels != 1) {
         close_all();
         throw std::invalid_argument("a zygote forks Python runtimes with one worker only");

@@ -66,6 +66,10 @@ struct ProcessOptions {
   // instead of a new interpreter. It shows the runtime and the zygote's library paths, not
   // `read_only_paths`: load the code inline (init_source).
   std::shared_ptr<PythonZygote> zygote;
+  // Sandboxed, not from a zygote: the container network to join (sandbox::SandboxSpec::netns, net_cgroup;
+  // net/container_network.h). Empty: a network namespace with only loopback.
+  std::string netns;
+  std::string net_cgroup;
   // A run whose result (compact JSON) is longer ends with OpenWhisk's "The action produced a response
   // that exceeded the allowed length: N > M bytes." (OpenWhisk's whisk.activation.payload.max, 1 MB).
   // A reply frame longer than this plus kLogAllowanceBytes is not read at all: a protocol error of the

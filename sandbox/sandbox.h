@@ -1,5 +1,6 @@
 // Sandbox: runs one container's process tree isolated from the host and from other containers:
-//   - new mount, PID, IPC, UTS and network namespaces (the network has only a loopback device, down);
+//   - new mount, PID, IPC, UTS and network namespaces (the network has only a loopback device, down), or
+//     instead of a new network namespace the one `netns` names (container networks, docs/network.md);
 //   - a fresh root: a tmpfs with a read-only bind mount of /usr (Debian's /bin, /lib, ... are symlinks
 //     into /usr), each `read_only_paths` entry at the same path (runtime scripts, the code directory), a
 //     minimal /etc written for the sandbox (kEtcFiles: its users, localhost, no resolver), a private
@@ -40,6 +41,13 @@ struct SandboxSpec {
   // empty /mnt (its forks build their own roots and mount their own /proc there), and it runs under the
   // zygote seccomp profile (seccomp_profile.h), which also allows the namespace and mount calls.
   bool zygote = false;
+  // Networking (net/container_network.h, docs/network.md): when set, the supervisor joins this network
+  // namespace (a /run/netns file, owned by the initial user namespace: root mode only, before anything
+  // else changes) instead of creating one with only loopback; `net_cgroup`, when set, is a cgroup v2
+  // directory PID 1 is created in (clone3 CLONE_INTO_CGROUP: no migration), so every socket of the
+  // program belongs to it (the tenant namespace's nftables pin the container's source address by it).
+  std::string netns;
+  std::string net_cgroup;
 };
 
 struct ExitInfo {

@@ -90,6 +90,8 @@ bool send_spec(int socket, const SandboxSpec& spec) {
   for (const auto& a : spec.argv) put(payload, a);
   put(payload, std::to_string(spec.read_only_paths.size()));
   for (const auto& p : spec.read_only_paths) put(payload, p);
+  put(payload, spec.netns);
+  put(payload, spec.net_cgroup);
   put(payload, std::to_string(spec.fds.size()));
   for (const auto& [from, to] : spec.fds) put(payload, std::to_string(to));
   if (payload.size() > kMaxSpecBytes) return false;
@@ -134,6 +136,7 @@ bool receive_spec(int socket, SandboxSpec* spec) {
   spec->read_only_paths.resize(static_cast<std::size_t>(count));
   for (auto& p : spec->read_only_paths)
     if (!next(payload, at, &p)) return false;
+  if (!next(payload, at, &spec->netns) || !next(payload, at, &spec->net_cgroup)) return false;
   if (!next_number(payload, at, &count) || static_cast<std::size_t>(count) != fds.size()) return false;
   spec->fds.clear();
   for (int fd : fds) {
