@@ -3,6 +3,7 @@
 //   GET    /api/v1/namespaces/{ns}/actions[?limit,skip]
 //   GET|PUT|DELETE /api/v1/namespaces/{ns}/actions/{name}      (PUT ?overwrite=true to update)
 //   POST   /api/v1/namespaces/{ns}/actions/{name}[?blocking=true[&result=true]]
+//          (an action, or a sequence: exec.kind "sequence" with exec.components, run here: sequence.h)
 //   GET    /api/v1/namespaces/{ns}/activations[?name,limit,skip]
 //   GET    /api/v1/namespaces/{ns}/activations/{id}[/logs|/result]
 //   GET    /healthz
@@ -43,6 +44,8 @@
 #include "controller/store.h"
 
 namespace hearth::controller {
+
+struct SequenceRunner;
 
 // OpenWhisk's whisk.query-limit: list operations return 30 entries unless `limit` says (at most 200).
 inline constexpr int kDefaultListLimit = 30;
@@ -99,12 +102,12 @@ class Api final : public net::HttpHandler {
   net::AsyncAnswer route(const net::HttpRequest& request, const std::string& request_id,
                     std::function<void(net::HttpResponse)>& deliver);
   Store& store_;
-  invoker::Dispatcher& dispatcher_;
   ApiConfig config_;
   std::atomic<std::uint64_t> next_request_{1};
   std::function<std::string()> metrics_;
   std::function<std::string()> invokers_;
   std::shared_ptr<InFlightLimit> in_flight_;  // shared with completions that may outlive a request
+  std::shared_ptr<SequenceRunner> sequences_;  // runs sequences (and dispatches actions) for invokes
 };
 
 // A new 32-hex-character activation id (random, as OpenWhisk's).
