@@ -13,8 +13,6 @@
 // MAX_FETCH_BYTES per fetch, network waits within the hook's remaining time.
 'use strict';
 const fs = require('fs');
-const http = require('http');
-const https = require('https');
 const { AsyncLocalStorage } = require('async_hooks');
 
 const MAX_ENTRIES = 64;
@@ -26,7 +24,8 @@ const FETCH_TIMEOUT_MS = 30000;
 function readSource(source, ca, timeoutMs) {
   if (typeof source !== 'string') return Promise.reject(new TypeError('FrFetch: source must be a URL, a file path or a function'));
   if (source.startsWith('http://') || source.startsWith('https://')) {
-    const client = source.startsWith('https://') ? https : http;
+    // required here: a runtime whose function never fetches a URL starts without them
+    const client = source.startsWith('https://') ? require('https') : require('http');
     return new Promise((resolve, reject) => {
       const req = client.get(source, { ca, timeout: Math.max(1, timeoutMs), agent: false }, (res) => {
         const chunks = [];

@@ -17,10 +17,8 @@ Bounded: at most MAX_ENTRIES ids, fetches of at most MAX_FETCH_BYTES, network wa
 remaining time. Thread-safe (one lock; the work itself runs outside it).
 """
 import os
-import ssl
 import threading
 import time
-import urllib.request
 
 MAX_ENTRIES = 64
 MAX_FETCH_BYTES = 64 << 20
@@ -47,6 +45,8 @@ def read_source(source, cafile=None, timeout=FETCH_TIMEOUT_S):
     if not isinstance(source, str):
         raise TypeError("FrFetch: source must be a URL, a file path or a callable, not %s" % type(source).__name__)
     if source.startswith(("http://", "https://")):
+        import ssl  # here, not at the top: a runtime whose function never fetches a URL starts without them
+        import urllib.request
         context = ssl.create_default_context(cafile=cafile) if source.startswith("https://") else None
         with urllib.request.urlopen(source, timeout=max(timeout, 0.001), context=context) as response:
             data = response.read(MAX_FETCH_BYTES + 1)
