@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "controller/entity_name.h"
+#include "controller/freshen_annotation.h"
 #include "controller/sequence.h"
 
 namespace hearth::controller {
@@ -183,11 +184,29 @@ std::string activation_json(const net::ActivationRecord& a) {
 Api::Api(Store& store, invoker::Dispatcher& dispatcher, ApiConfig config)
     : store_(store), config_(config),
       in_flight_(std::make_shared<InFlightLimit>(config.max_in_flight)),
-      sequences_(std::make_shared<SequenceRunner>(SequenceRunner{store, dispatcher, config.libraries, nullptr})) {}
+      sequences_(std::make_shared<SequenceRunner>(SequenceRunner{store, dispatcher, config.libraries, nullptr})),
+      freshen_requested_(std::make_shared<std::atomic<std::uint64_t>>(0)),
+      freshen_started_(std::make_shared<std::atomic<std::uint64_t>>(0)) {
+  if (config.freshen_timeout_ms < 1 || config.freshen_timeout_ms > invoker::kMaxFreshenTimeoutMs)
+    throw std::invalid_argument("freshen timeout " + std::to_string(config.freshen_timeout_ms) + " ms: it must be in [1, " +
+                                std::to_string(invoker::kMaxFreshenTimeoutMs) + "] ms");
+  if (!config.freshen_chains) return;
+  sequences_->on_component_start = [&dispatcher, timeout = config.freshen_timeout_ms, requested = freshen_requested_,
+                                    started = freshen_started_](const net::ActionRecord&, const net::ActionRecord* next) {
+    if (!next) return false;
+    ++*requested;
+    const bool ok = dispatcher.freshen(*next, timeout);
+    *started += ok;
+    return ok;
+  };
+}
 
 std::string Api::prometheus_metrics() const {
   return "# TYPE hearth_api_refused_too_many_in_flight_total counter\n"
-         "hearth_api_refused_too_many_in_flight_total " + std::to_string(in_flight_->refused()) + "\n";
+         "hearth_api_refused_too_many_in_flight_total " + std::to_string(in_flight_->refused()) + "\n"
+         "# TYPE hearth_api_freshen_chain_total counter\n"
+         "hearth_api_freshen_chain_total{result=\"requested\"} " + std::to_string(freshen_requested_->load()) + "\n"
+         "hearth_api_freshen_chain_total{result=\"started\"} " + std::to_string(freshen_started_->load()) + "\n";
 }
 
 net::HttpResponse Api::handle(const net::HttpRequest& request) {
@@ -390,7 +409,10 @@ net::AsyncAnswer Api::route(const net::HttpRequest& req, const std::string& rid,
       if (inv.action.kind == kSequenceKind)
         run_sequence(*sequences, inv.action, std::move(inv.params_json), inv.activation_id, std::move(done));
       else
-        sequences->dispatcher.dispatch(std::move(inv), std::move(done));
+        sequences->dispatcher.dispatch(std::move(inv), [done = std::move(done)](net::ActivationRecord r) {
+          annotate_freshen(r, nullptr);  // the runtime's report, if the function used freshen
+          done(std::move(r));
+        });
     };
     if (!flag(target.query, "blocking")) {
       // Durable before the 202: the invocation runs, and is answered, once its journal row is committed;

@@ -73,6 +73,11 @@ struct ApiConfig {
   // resolves the declared names to their dependency closure here (InvocationRequest's library_refs), so
   // in-process and remote invokers both get it; a name the repository lost since is a 502.
   std::shared_ptr<const LibraryRepository> libraries{};
+  // freshen along chains (docs/freshen.md, `hearth up --freshen on`): as a sequence's component starts,
+  // the next component's hook is started in an idle container of it (Dispatcher::freshen) with
+  // freshen_timeout_ms to run. Off by default: a hook spends the function owner's resources.
+  bool freshen_chains = false;
+  std::int64_t freshen_timeout_ms = 10'000;
 };
 
 class Api final : public net::HttpHandler {
@@ -108,6 +113,9 @@ class Api final : public net::HttpHandler {
   std::function<std::string()> invokers_;
   std::shared_ptr<InFlightLimit> in_flight_;  // shared with completions that may outlive a request
   std::shared_ptr<SequenceRunner> sequences_;  // runs sequences (and dispatches actions) for invokes
+  // freshen hooks asked for along chains, and those that started (an idle container of the next
+  // component was there and its runtime has a hook): /metrics.
+  std::shared_ptr<std::atomic<std::uint64_t>> freshen_requested_, freshen_started_;
 };
 
 // A new 32-hex-character activation id (random, as OpenWhisk's).

@@ -8,6 +8,7 @@
 
 #include "controller/api.h"
 #include "controller/entity_name.h"
+#include "controller/freshen_annotation.h"
 
 namespace hearth::controller {
 namespace {
@@ -103,6 +104,8 @@ class Run : public std::enable_shared_from_this<Run> {
         return fail("whisk internal error", std::string("cannot resolve the component's libraries: ") + e.what());
       }
     }
+    const bool chained = freshened_next_;  // the previous component started this one's hook
+    freshened_next_ = false;
     if (runner_.on_component_start) {
       std::optional<net::ActionRecord> following;
       if (next_ < components_.size()) {
@@ -110,13 +113,14 @@ class Run : public std::enable_shared_from_this<Run> {
         following = runner_.store.get_action(fns, fname);
         if (following && following->kind == kSequenceKind) following.reset();
       }
-      runner_.on_component_start(*action, following ? &*following : nullptr);
+      freshened_next_ = runner_.on_component_start(*action, following ? &*following : nullptr);
     }
     const std::int64_t memory_mb = action->memory_mb;
     net::InvocationRequest inv{std::move(*action), std::move(input_), new_activation_id(), net::wall_us()};
-    runner_.dispatcher.dispatch(std::move(inv), [self, memory_mb](net::ActivationRecord r) {
+    runner_.dispatcher.dispatch(std::move(inv), [self, memory_mb, chained](net::ActivationRecord r) {
       r.cause = self->id_;
       r.annotations_json = json::array({{{"key", "causedBy"}, {"value", kSequenceKind}}}).dump();
+      annotate_freshen(r, chained ? "chain" : nullptr);
       self->runner_.store.put_activation(net::ActivationRecord(r));  // queued before the sequence's own
       self->absorb(std::move(r), memory_mb);
     });
@@ -176,6 +180,7 @@ class Run : public std::enable_shared_from_this<Run> {
   std::int64_t start_us_;
   std::vector<std::string> components_;
   std::size_t next_ = 0;
+  bool freshened_next_ = false;
   std::vector<std::string> logs_;
   std::int64_t duration_us_ = 0, max_memory_mb_ = 0;
   std::string status_, result_json_;

@@ -57,12 +57,13 @@ std::string check_sequence(Store& store, const std::string& ns, const std::strin
 
 // What a run needs: where component records go, who runs them, how declared libraries resolve.
 // `on_component_start` (may be empty) is told each component action as it is dispatched, with the
-// component that follows it in the sequence, if any (chain prediction: docs/freshen.md).
+// component that follows it in the sequence, if any (chain prediction: docs/freshen.md); it returns
+// whether it started `next`'s freshen hook, and `next`'s record is then annotated freshen/trigger "chain".
 struct SequenceRunner {
   Store& store;
   invoker::Dispatcher& dispatcher;
   std::shared_ptr<const LibraryRepository> libraries;
-  std::function<void(const net::ActionRecord& started, const net::ActionRecord* next)> on_component_start;
+  std::function<bool(const net::ActionRecord& started, const net::ActionRecord* next)> on_component_start;
 };
 
 // Runs `sequence` (kind "sequence") with `params_json` (a JSON object) as activation `activation_id`;

@@ -80,6 +80,9 @@ struct ActivationRecord {
   // freshen run's record (docs/freshen.md).
   std::string cause;
   std::string annotations_json;
+  // From the invoker: what the function's freshen wrappers did since its container's previous run (the
+  // runtime's report, a JSON object, docs/freshen.md); "" when nothing.
+  std::string freshen_json;
 };
 
 struct InvocationRequest {

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "controller/api.h"
+#include "controller/freshen_annotation.h"
 #include "controller/sequence.h"
 #include "tests/controller/echo_dispatcher.h"
 
@@ -33,7 +34,13 @@ class ChainDispatcher final : public invoker::Dispatcher {
     ran.push_back(req.action.name);
     done(r);
   }
+  bool freshen(const net::ActionRecord& action, std::int64_t hook_timeout_ms) override {
+    freshened.push_back(action.name + "@" + std::to_string(hook_timeout_ms));
+    ran.push_back("freshen " + action.name);
+    return action.name != "c";  // c has no idle container
+  }
   std::vector<std::string> ran;
+  std::vector<std::string> freshened;
 };
 
 const std::string kAuth = "Basic dXVpZDprZXk=";  // uuid:key
@@ -182,6 +189,46 @@ TEST_F(SequenceApi, NestedSequencesRunAsInnerSequences) {
   EXPECT_EQ(inner["cause"], seq["activationId"]);
   EXPECT_EQ(inner["logs"].size(), 2u);
   EXPECT_EQ(seq["duration"], 6);
+}
+
+// freshen along the chain (docs/freshen.md): as each component starts, the next one's hook is asked for;
+// a component whose hook started is annotated trigger "chain". Off by default: no hook is asked for.
+TEST_F(SequenceApi, FreshenAlongTheChainAsksForTheNextComponentsHook) {
+  ASSERT_EQ(put_sequence("abc", {"/guest/a", "/guest/b", "/guest/c"}).status, 200);
+  ASSERT_EQ(call("POST", "/api/v1/namespaces/_/actions/abc?blocking=true", R"({"path":[]})").status, 200);
+  EXPECT_TRUE(dispatcher.freshened.empty());  // the default: off
+
+  Api on{store, dispatcher, ApiConfig{.freshen_chains = true, .freshen_timeout_ms = 1234}};
+  dispatcher.ran.clear();
+  const auto r = on.handle(net::HttpRequest{"POST", "/api/v1/namespaces/_/actions/abc?blocking=true", kAuth, R"({"path":[]})"});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(dispatcher.freshened, (std::vector<std::string>{"b@1234", "c@1234"}));
+  EXPECT_EQ(dispatcher.ran, (std::vector<std::string>{"freshen b", "a", "freshen c", "b", "c"}));  // ahead of each
+  const json seq = json::parse(r.body);
+  const json a = json::parse(call("GET", "/api/v1/namespaces/_/activations/" + seq["logs"][0].get<std::string>()).body);
+  const json b = json::parse(call("GET", "/api/v1/namespaces/_/activations/" + seq["logs"][1].get<std::string>()).body);
+  const json c = json::parse(call("GET", "/api/v1/namespaces/_/activations/" + seq["logs"][2].get<std::string>()).body);
+  EXPECT_TRUE(annotation(a, "freshen").is_null());
+  EXPECT_EQ(annotation(b, "freshen")["trigger"], "chain");
+  EXPECT_TRUE(annotation(c, "freshen").is_null());  // asked for, but no hook started
+  EXPECT_NE(on.prometheus_metrics().find("hearth_api_freshen_chain_total{result=\"started\"} 1"), std::string::npos)
+      << on.prometheus_metrics();
+  EXPECT_THROW((Api{store, dispatcher, ApiConfig{.freshen_timeout_ms = 0}}), std::invalid_argument);
+}
+
+TEST(FreshenAnnotation, TheRuntimesReportAndTheTriggerBecomeOneAnnotation) {
+  net::ActivationRecord r;
+  annotate_freshen(r, nullptr);
+  EXPECT_EQ(r.annotations_json, "");  // nothing to say
+  r.annotations_json = R"([{"key":"causedBy","value":"sequence"}])";
+  r.freshen_json = R"({"hits":1})";
+  annotate_freshen(r, "chain");
+  EXPECT_EQ(json::parse(r.annotations_json),
+            json::parse(R"([{"key":"causedBy","value":"sequence"},{"key":"freshen","value":{"hits":1,"trigger":"chain"}}])"));
+  net::ActivationRecord hostile;
+  hostile.freshen_json = "[1,2";  // an invoker's bytes are parsed, never trusted
+  annotate_freshen(hostile, nullptr);
+  EXPECT_EQ(json::parse(hostile.annotations_json)[0]["value"]["report"], "unreadable");
 }
 
 }  // namespace
