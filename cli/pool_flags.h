@@ -27,6 +27,8 @@ struct PoolFlags {
   bool share_containers = false;              // HyperFaaS container sharing (with a scaling policy)
   std::int64_t max_result_kb = 1024;          // result limit (OpenWhisk's 1 MB); over it: the activation fails
   std::int64_t library_cache_mb = 2048;       // the node's unpacked-library cache bound (invoker/library_cache.h)
+  std::string freshen = "off";                // on | off: freshen hooks along sequences and on predicted arrivals
+  std::int64_t freshen_timeout_ms = 10'000;   // the time a hook is given (docs/freshen.md)
 };
 
 void add_pool_flags(CLI::App& cmd, PoolFlags& f);
