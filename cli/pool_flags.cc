@@ -62,6 +62,13 @@ void add_pool_flags(CLI::App& cmd, PoolFlags& f) {
   cmd.add_option("--network-subnet", f.network_subnet,
                  "IPv4 subnet of the functions' addresses, prefix length 16-28; the host bridge takes the first "
                  "address (a server for functions binds it); `hearth up` splits it among its invokers");
+  cmd.add_option("--freshen", f.freshen,
+                 "freshen hooks (docs/freshen.md): on starts a function's freshen(state) in an idle container of it "
+                 "when a sequence's previous component starts and when the pool manager predicts an arrival; off "
+                 "(the default) never runs hooks")
+      ->check(CLI::IsMember({"on", "off"}));
+  cmd.add_option("--freshen-timeout-ms", f.freshen_timeout_ms, "Time a freshen hook may run, ms")
+      ->check(CLI::Range(std::int64_t{1}, invoker::kMaxFreshenTimeoutMs));
 }
 
 ResolvedPool resolve(const PoolFlags& f) {
@@ -95,6 +102,7 @@ ResolvedPool resolve(const PoolFlags& f) {
   }
   r.config.scaling = f.scaling;
   r.config.share_containers = f.share_containers;
+  r.config.freshen_timeout_ms = f.freshen == "on" ? f.freshen_timeout_ms : 0;
   const std::string unsandboxed =
       "functions run as plain processes of user " + std::to_string(geteuid()) +
       ": they read and write whatever it can, see its environment, the host's processes and network, "
@@ -141,7 +149,8 @@ std::vector<std::string> invoker_args(const PoolFlags& f) {
                                 "--preset", f.preset, "--sandbox", f.sandbox, "--zygotes", f.zygotes,
                                 "--zygote-budget-mb", std::to_string(f.zygote_budget_mb), "--scaling", f.scaling,
                                 "--max-result-kb", std::to_string(f.max_result_kb),
-                                "--library-cache-mb", std::to_string(f.library_cache_mb)};
+                                "--library-cache-mb", std::to_string(f.library_cache_mb), "--freshen", f.freshen,
+                                "--freshen-timeout-ms", std::to_string(f.freshen_timeout_ms)};
   if (f.share_containers) a.push_back("--share-containers");
   a.insert(a.end(), {"--network", f.network, "--network-subnet", f.network_subnet});
   for (const std::string& m : f.zygote_preload) a.insert(a.end(), {"--zygote-preload", m});

@@ -33,6 +33,8 @@ struct PoolFlags {
   std::int64_t library_cache_mb = 2048;       // the node's unpacked-library cache bound (invoker/library_cache.h)
   std::string network = "none";               // none | per-container | particle (docs/network.md)
   std::string network_subnet = "10.231.0.0/16";  // the containers' addresses (the bridge takes the first)
+  std::string freshen = "off";                // on | off: freshen hooks along sequences and on predicted arrivals
+  std::int64_t freshen_timeout_ms = 10'000;   // the time a hook is given (docs/freshen.md)
 };
 
 void add_pool_flags(CLI::App& cmd, PoolFlags& f);

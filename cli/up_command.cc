@@ -351,6 +351,8 @@ int run(const UpFlags& f) {
   api_config.max_payload_bytes = f.max_payload_bytes;
   api_config.max_in_flight = f.max_in_flight;
   api_config.libraries = libraries;
+  api_config.freshen_chains = f.pool.freshen == "on";  // and the invokers' predicted-arrival hooks (pool flags)
+  api_config.freshen_timeout_ms = f.pool.freshen_timeout_ms;
   controller::Api api(store, dispatcher, api_config);
   api.set_metrics_source([&] {
     return (local ? local->prometheus_metrics() : remote->prometheus_metrics()) + store.prometheus_metrics();

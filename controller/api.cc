@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "controller/entity_name.h"
+#include "controller/freshen_annotation.h"
+#include "controller/sequence.h"
 
 namespace hearth::controller {
 namespace {
@@ -79,7 +81,8 @@ bool flag(const std::map<std::string, std::string>& q, const std::string& key) {
 
 json action_json(const net::ActionRecord& a, bool with_code) {
   json exec = {{"kind", a.kind}, {"binary", a.kind == "native"}, {"main", a.entry}};
-  if (with_code) exec["code"] = a.code.str();
+  if (a.kind == kSequenceKind) exec = {{"kind", a.kind}, {"binary", false}, {"components", sequence_components(a)}};
+  else if (with_code) exec["code"] = a.code.str();
   json limits = {{"memory", a.memory_mb}, {"timeout", a.timeout_ms}, {"logs", 10}};
   if (a.cpu_millicores > 0) limits["cpu"] = static_cast<double>(a.cpu_millicores) / 1000.0;  // cores
   return {{"namespace", a.ns},
@@ -113,6 +116,32 @@ json parse_result(const std::string& text) {
   return r.is_discarded() ? json{{"error", text}} : r;
 }
 
+// PUT of exec.kind "sequence": components qualified and checked (sequence.h), then stored.
+net::HttpResponse put_sequence(Store& store, const std::string& ns, const std::string& name, const json& body,
+                               bool overwrite, const std::string& rid) {
+  const json& exec = body["exec"];
+  const json components = exec.value("components", json());
+  if (!components.is_array() || !std::all_of(components.begin(), components.end(), [](const json& c) { return c.is_string(); }))
+    return error(400, "The request content was malformed:\na sequence's 'exec.components' must be an array of action names", rid);
+  if (components.size() > kMaxSequenceActions) return error(400, kSequenceIsTooLong, rid);
+  std::vector<std::string> qualified;
+  for (const json& c : components) {
+    std::string why;
+    qualified.push_back(qualify_component(c.get<std::string>(), ns, &why));
+    if (!why.empty()) return error(400, "The request content was malformed:\n" + why, rid);
+  }
+  if (const std::string why = check_sequence(store, ns, name, qualified); !why.empty()) return error(400, why, rid);
+  net::ActionRecord a;
+  a.ns = ns;
+  a.name = name;
+  a.kind = kSequenceKind;
+  a.code = sequence_code(qualified);
+  a.entry = "";
+  a.updated_us = net::wall_us();
+  if (!store.put_action(a, overwrite)) return error(409, "resource already exists", rid);
+  return ok_json(action_json(a, false));
+}
+
 }  // namespace
 
 std::string new_activation_id() {
@@ -130,7 +159,7 @@ std::string activation_json(const net::ActivationRecord& a) {
             {"name", a.action},
             {"start", a.start_us / 1000},
             {"end", a.end_us / 1000},
-            {"duration", (a.end_us - a.start_us) / 1000},
+            {"duration", activation_duration_us(a) / 1000},
             {"response", {{"status", a.status}, {"statusCode", code}, {"success", code == 0}, {"result", parse_result(a.result_json)}}},
             {"logs", a.logs},
             {"annotations",
@@ -141,16 +170,43 @@ std::string activation_json(const net::ActivationRecord& a) {
             {"hearth",
              {{"start_kind", a.start_kind}, {"invoker", a.invoker}, {"container", a.container}, {"wait_us", a.wait_us},
               {"init_us", a.init_us}, {"run_us", a.run_us}}}};
+  // A sequence has no container of its own: only its own annotations (topmost, path, kind, limits).
+  if (a.start_kind == kSequenceKind) j["annotations"] = json::array();
+  if (!a.annotations_json.empty()) {
+    const json extra = json::parse(a.annotations_json, nullptr, false);
+    if (extra.is_array())
+      for (const json& an : extra) j["annotations"].push_back(an);
+  }
+  if (!a.cause.empty()) j["cause"] = a.cause;
   return j.dump();
 }
 
 Api::Api(Store& store, invoker::Dispatcher& dispatcher, ApiConfig config)
-    : store_(store), dispatcher_(dispatcher), config_(config),
-      in_flight_(std::make_shared<InFlightLimit>(config.max_in_flight)) {}
+    : store_(store), config_(config),
+      in_flight_(std::make_shared<InFlightLimit>(config.max_in_flight)),
+      sequences_(std::make_shared<SequenceRunner>(SequenceRunner{store, dispatcher, config.libraries, nullptr})),
+      freshen_requested_(std::make_shared<std::atomic<std::uint64_t>>(0)),
+      freshen_started_(std::make_shared<std::atomic<std::uint64_t>>(0)) {
+  if (config.freshen_timeout_ms < 1 || config.freshen_timeout_ms > invoker::kMaxFreshenTimeoutMs)
+    throw std::invalid_argument("freshen timeout " + std::to_string(config.freshen_timeout_ms) + " ms: it must be in [1, " +
+                                std::to_string(invoker::kMaxFreshenTimeoutMs) + "] ms");
+  if (!config.freshen_chains) return;
+  sequences_->on_component_start = [&dispatcher, timeout = config.freshen_timeout_ms, requested = freshen_requested_,
+                                    started = freshen_started_](const net::ActionRecord&, const net::ActionRecord* next) {
+    if (!next) return false;
+    ++*requested;
+    const bool ok = dispatcher.freshen(*next, timeout);
+    *started += ok;
+    return ok;
+  };
+}
 
 std::string Api::prometheus_metrics() const {
   return "# TYPE hearth_api_refused_too_many_in_flight_total counter\n"
-         "hearth_api_refused_too_many_in_flight_total " + std::to_string(in_flight_->refused()) + "\n";
+         "hearth_api_refused_too_many_in_flight_total " + std::to_string(in_flight_->refused()) + "\n"
+         "# TYPE hearth_api_freshen_chain_total counter\n"
+         "hearth_api_freshen_chain_total{result=\"requested\"} " + std::to_string(freshen_requested_->load()) + "\n"
+         "hearth_api_freshen_chain_total{result=\"started\"} " + std::to_string(freshen_started_->load()) + "\n";
 }
 
 net::HttpResponse Api::handle(const net::HttpRequest& request) {
@@ -248,6 +304,8 @@ net::AsyncAnswer Api::route(const net::HttpRequest& req, const std::string& rid,
                               " bytes > " + std::to_string(config_.max_action_bytes) + ")", rid);
       const json body = json::parse(req.body, nullptr, false);
       if (body.is_discarded() || !body.is_object()) return error(400, "The request content was malformed:\nbody is not a JSON object", rid);
+      if (body.contains("exec") && body["exec"].is_object() && body["exec"].value("kind", json()) == kSequenceKind)
+        return put_sequence(store_, *ns, name, body, flag(target.query, "overwrite"), rid);
       if (!body.contains("exec") || !body["exec"].is_object() || !body["exec"].value("kind", json()).is_string() ||
           !body["exec"].value("code", json()).is_string())
         return error(400, "The request content was malformed:\n'exec' must be an object with string 'kind' and 'code'", rid);
@@ -343,29 +401,39 @@ net::AsyncAnswer Api::route(const net::HttpRequest& req, const std::string& rid,
     if (!slot) return error(429, in_flight_->message(in_flight), rid);
     net::InvocationRequest inv{std::move(*action), params.dump(), new_activation_id(), net::wall_us()};  // no copy of the code
     const std::string id = inv.activation_id;
+    const net::ActivationRecord stub = net::record_for(inv);
     Store* store = &store_;
     AcceptedInvocation journal{id, *ns, name, inv.arrival_us};
+    // How it runs: an action is one dispatch; a sequence is run here, component by component (sequence.h).
+    auto run = [sequences = sequences_, inv = std::move(inv)](std::function<void(net::ActivationRecord)> done) mutable {
+      if (inv.action.kind == kSequenceKind)
+        run_sequence(*sequences, inv.action, std::move(inv.params_json), inv.activation_id, std::move(done));
+      else
+        sequences->dispatcher.dispatch(std::move(inv), [done = std::move(done)](net::ActivationRecord r) {
+          annotate_freshen(r, nullptr);  // the runtime's report, if the function used freshen
+          done(std::move(r));
+        });
+    };
     if (!flag(target.query, "blocking")) {
       // Durable before the 202: the invocation runs, and is answered, once its journal row is committed;
       // if it cannot be written it is refused and nothing runs (Store::accept).
       auto reply = std::make_shared<net::PendingReply>(std::move(deliver));
-      invoker::Dispatcher* dispatcher = &dispatcher_;
-      store_.accept(std::move(journal), [store, dispatcher, reply, rid, slot, inv = std::move(inv)](bool committed) mutable {
+      store_.accept(std::move(journal), [store, reply, rid, slot, stub, id, run = std::move(run)](bool committed) mutable {
         if (!committed) {
           slot->release();
           reply->send(error(503, "The invocation could not be recorded; it was not run. Try again later.", rid));
           return;
         }
-        if (!reply->send(ok_json({{"activationId", inv.activation_id}}, 202))) {
+        if (!reply->send(ok_json({{"activationId", id}}, 202))) {
           // The client was told it did not run (the wait ran out first): it does not, and says so.
-          net::ActivationRecord r = net::record_for(inv);
+          net::ActivationRecord r = stub;
           r.status = "whisk internal error";
           r.result_json = json{{"error", "The invocation was recorded too late and was not run."}}.dump();
           slot->release();
           store->put_activation(std::move(r));
           return;
         }
-        dispatcher->dispatch(std::move(inv), [store, slot](net::ActivationRecord r) {
+        run([store, slot](net::ActivationRecord r) {
           slot->release();
           store->put_activation(std::move(r));
         });
@@ -379,7 +447,7 @@ net::AsyncAnswer Api::route(const net::HttpRequest& req, const std::string& rid,
     auto reply = std::make_shared<net::PendingReply>(std::move(deliver));
     const bool result_only = flag(target.query, "result");
     const bool after_write = config_.answer_after_record_written;
-    dispatcher_.dispatch(std::move(inv), [store, reply, result_only, after_write, slot](net::ActivationRecord r) {
+    run([store, reply, result_only, after_write, slot](net::ActivationRecord r) {
       slot->release();
       const bool success = r.status == "success";
       net::HttpResponse response = result_only ? ok_json(parse_result(r.result_json), success ? 200 : 502)

@@ -3,6 +3,7 @@
 //   GET    /api/v1/namespaces/{ns}/actions[?limit,skip]
 //   GET|PUT|DELETE /api/v1/namespaces/{ns}/actions/{name}      (PUT ?overwrite=true to update)
 //   POST   /api/v1/namespaces/{ns}/actions/{name}[?blocking=true[&result=true]]
+//          (an action, or a sequence: exec.kind "sequence" with exec.components, run here: sequence.h)
 //   GET    /api/v1/namespaces/{ns}/activations[?name,limit,skip]
 //   GET    /api/v1/namespaces/{ns}/activations/{id}[/logs|/result]
 //   GET    /healthz
@@ -44,6 +45,8 @@
 
 namespace hearth::controller {
 
+struct SequenceRunner;
+
 // OpenWhisk's whisk.query-limit: list operations return 30 entries unless `limit` says (at most 200).
 inline constexpr int kDefaultListLimit = 30;
 inline constexpr int kMaxListLimit = 200;
@@ -70,6 +73,11 @@ struct ApiConfig {
   // resolves the declared names to their dependency closure here (InvocationRequest's library_refs), so
   // in-process and remote invokers both get it; a name the repository lost since is a 502.
   std::shared_ptr<const LibraryRepository> libraries{};
+  // freshen along chains (docs/freshen.md, `hearth up --freshen on`): as a sequence's component starts,
+  // the next component's hook is started in an idle container of it (Dispatcher::freshen) with
+  // freshen_timeout_ms to run. Off by default: a hook spends the function owner's resources.
+  bool freshen_chains = false;
+  std::int64_t freshen_timeout_ms = 10'000;
 };
 
 class Api final : public net::HttpHandler {
@@ -99,12 +107,15 @@ class Api final : public net::HttpHandler {
   net::AsyncAnswer route(const net::HttpRequest& request, const std::string& request_id,
                     std::function<void(net::HttpResponse)>& deliver);
   Store& store_;
-  invoker::Dispatcher& dispatcher_;
   ApiConfig config_;
   std::atomic<std::uint64_t> next_request_{1};
   std::function<std::string()> metrics_;
   std::function<std::string()> invokers_;
   std::shared_ptr<InFlightLimit> in_flight_;  // shared with completions that may outlive a request
+  std::shared_ptr<SequenceRunner> sequences_;  // runs sequences (and dispatches actions) for invokes
+  // freshen hooks asked for along chains, and those that started (an idle container of the next
+  // component was there and its runtime has a hook): /metrics.
+  std::shared_ptr<std::atomic<std::uint64_t>> freshen_requested_, freshen_started_;
 };
 
 // A new 32-hex-character activation id (random, as OpenWhisk's).

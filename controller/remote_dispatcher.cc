@@ -674,6 +674,29 @@ bool RemoteDispatcher::place_and_send(Pending& p, std::shared_ptr<const net::Inv
   return true;
 }
 
+bool RemoteDispatcher::freshen(const net::ActionRecord& action, std::int64_t hook_timeout_ms) {
+  const std::string key = action.ns + "/" + action.name;
+  std::vector<std::pair<Invoker*, std::uint64_t>> candidates;
+  {
+    std::lock_guard lock(mu_);
+    const long fn = functions_.find(key);
+    if (stopping_ || fn < 0) return false;
+    for (std::size_t n = 0; n < invokers_.size(); ++n)
+      if (invokers_[n]->up && idle_containers(static_cast<model::NodeId>(n), static_cast<model::FunctionId>(fn)) > 0)
+        candidates.emplace_back(invokers_[n].get(), invokers_[n]->generation);
+  }
+  const std::string frame = json{{"type", "freshen"}, {"ns", action.ns}, {"name", action.name},
+                                 {"revision", action.revision}, {"timeout_ms", hook_timeout_ms}}.dump();
+  for (auto [inv, generation] : candidates) {  // slots are never removed: the pointers stay valid
+    std::lock_guard w(inv->write_mu);
+    const auto known = inv->code_sent.find(key);
+    if (inv->fd < 0 || inv->generation != generation || known == inv->code_sent.end() || known->second != action.revision)
+      continue;
+    if (net::wire::send_frame(inv->fd, frame)) return true;  // a failed send: the reader notices the connection
+  }
+  return false;
+}
+
 void RemoteDispatcher::serve_library(model::NodeId node, std::uint64_t generation, const json& msg) {
   const std::uint64_t id = msg.at("id").get<std::uint64_t>();
   const std::string sha256 = msg.at("sha256").get<std::string>();

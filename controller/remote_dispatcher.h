@@ -109,6 +109,10 @@ class RemoteDispatcher final : public invoker::Dispatcher, public model::Cluster
 
   std::uint16_t port() const { return port_; }
   void dispatch(net::InvocationRequest request, std::function<void(net::ActivationRecord)> done) override;
+  // freshen (docs/freshen.md): sends {"type":"freshen"} to the first invoker that is up, reports an idle
+  // container of `action` and has this revision's code; that invoker starts the hook in one
+  // (LocalDispatcher::freshen). True if one was sent; nothing is placed, reserved or answered.
+  bool freshen(const net::ActionRecord& action, std::int64_t hook_timeout_ms) override;
 
   // ClusterView (called by the placement policy with the lock held).
   std::span<const model::NodeState> nodes() const override { return nodes_; }

@@ -64,7 +64,7 @@ constexpr const char* kActionColumns =
     "ns, name, kind, code, entry, memory_mb, timeout_ms, version, updated_us, revision, cpu_millicores, libraries";
 constexpr const char* kActivationColumns =
     "id, ns, action, start_us, end_us, wait_us, init_us, run_us, start_kind, invoker, container, status, "
-    "result_json, logs_json";
+    "result_json, logs_json, cause, annotations_json";
 
 net::ActionRecord action_from(const Statement& s) {
   net::ActionRecord a;
@@ -102,6 +102,8 @@ net::ActivationRecord activation_from(const Statement& s) {
   a.status = s.text(11);
   a.result_json = s.text(12);
   a.logs = nlohmann::json::parse(s.text(13)).get<std::vector<std::string>>();
+  a.cause = s.text(14);
+  a.annotations_json = s.text(15);
   return a;
 }
 
@@ -127,7 +129,8 @@ Store::Store(const std::string& path, StoreOptions options) : options_(options) 
       "INSERT OR IGNORE INTO meta (key, value) VALUES ('revision', 0);"
       "CREATE TABLE IF NOT EXISTS activations (id TEXT PRIMARY KEY, ns TEXT NOT NULL, action TEXT NOT NULL,"
       " start_us INTEGER, end_us INTEGER, wait_us INTEGER, init_us INTEGER, run_us INTEGER, start_kind TEXT,"
-      " invoker TEXT, container TEXT, status TEXT, result_json TEXT, logs_json TEXT);"
+      " invoker TEXT, container TEXT, status TEXT, result_json TEXT, logs_json TEXT, cause TEXT NOT NULL DEFAULT '',"
+      " annotations_json TEXT NOT NULL DEFAULT '');"
       "CREATE INDEX IF NOT EXISTS activations_by_ns ON activations (ns, start_us DESC);"
       "CREATE TABLE IF NOT EXISTS accepted (id TEXT PRIMARY KEY, ns TEXT NOT NULL, action TEXT NOT NULL,"
       " arrival_us INTEGER NOT NULL); "
@@ -136,6 +139,7 @@ Store::Store(const std::string& path, StoreOptions options) : options_(options) 
   migrate_revisions();
   migrate_cpu_limits();
   migrate_libraries();
+  migrate_activation_annotations();
   migrate_plaintext_keys();
   auth_db_ = db_;
   if (path != ":memory:" &&
@@ -246,6 +250,13 @@ void Store::migrate_cpu_limits() {
 void Store::migrate_libraries() {
   if (!has_column("actions", "libraries"))
     exec("ALTER TABLE actions ADD COLUMN libraries TEXT NOT NULL DEFAULT '[]'", "add libraries column");
+}
+
+void Store::migrate_activation_annotations() {
+  if (!has_column("activations", "cause"))
+    exec("ALTER TABLE activations ADD COLUMN cause TEXT NOT NULL DEFAULT ''", "add cause column");
+  if (!has_column("activations", "annotations_json"))
+    exec("ALTER TABLE activations ADD COLUMN annotations_json TEXT NOT NULL DEFAULT ''", "add annotations_json column");
 }
 
 void Store::migrate_revisions() {
@@ -566,7 +577,7 @@ void Store::accept(AcceptedInvocation invocation, std::function<void(bool)> comm
 
 Store::Callbacks Store::write_pending() {
   static const std::string record_sql = std::string("INSERT OR REPLACE INTO activations (") + kActivationColumns +
-                                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+                                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   std::vector<PendingRecord> batch;
   std::vector<PendingAccept> accepts;
   {
@@ -602,7 +613,8 @@ Store::Callbacks Store::write_pending() {
           Statement s(db_, record, "put activation");
           s.bind(1, a.id).bind(2, a.ns).bind(3, a.action).bind(4, a.start_us).bind(5, a.end_us).bind(6, a.wait_us);
           s.bind(7, a.init_us).bind(8, a.run_us).bind(9, a.start_kind).bind(10, a.invoker).bind(11, a.container);
-          s.bind(12, a.status).bind(13, a.result_json).bind(14, nlohmann::json(a.logs).dump()).step();
+          s.bind(12, a.status).bind(13, a.result_json).bind(14, nlohmann::json(a.logs).dump());
+          s.bind(15, a.cause).bind(16, a.annotations_json).step();
         }
         Statement d(db_, done, "end journaled invocation");
         d.bind(1, a.id).step();

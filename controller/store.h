@@ -150,7 +150,8 @@ class Store {
   void migrate_revisions();
   // A data directory from before CPU limits: its actions have none (cpu_millicores 0).
   void migrate_cpu_limits();
-  void migrate_libraries();  // adds actions.libraries (a JSON array of names), '[]' for older rows
+  void migrate_libraries();
+  void migrate_activation_annotations();  // adds activations.cause and .annotations_json ('' for older rows)  // adds actions.libraries (a JSON array of names), '[]' for older rows
   // Whether `table` has a column named `column` (schema migrations).
   bool has_column(const char* table, const char* column);
   void migrate_plaintext_keys();

@@ -3,17 +3,28 @@
 // start kind, invoker, container, status, result and logs.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 
 #include "net/records.h"
 
 namespace hearth::invoker {
 
+// The longest a freshen hook may be given (the runtimes' MAX_HOOK_MS, docs/freshen.md).
+inline constexpr std::int64_t kMaxFreshenTimeoutMs = 30'000;
+
 class Dispatcher {
  public:
   virtual ~Dispatcher() = default;
   // Runs the invocation and calls `done` exactly once with the finished record, from any thread.
   virtual void dispatch(net::InvocationRequest request, std::function<void(net::ActivationRecord)> done) = 0;
+  // Starts `action`'s freshen hook (docs/freshen.md) in an idle container of it, if one is warm: no new
+  // container, no invocation, nothing the policies see. Returns whether a hook was asked to start here
+  // (a remote dispatcher: whether an invoker was asked). The default: this dispatcher cannot.
+  virtual bool freshen(const net::ActionRecord& action, std::int64_t hook_timeout_ms) {
+    (void)action, (void)hook_timeout_ms;
+    return false;
+  }
 };
 
 }  // namespace hearth::invoker

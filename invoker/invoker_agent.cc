@@ -273,6 +273,14 @@ void InvokerAgent::handle_invoke(std::string_view payload) {
     if (config_.on_library_plan) config_.on_library_plan(std::move(row));
     return;
   }
+  if (msg.at("type") == "freshen") {  // docs/freshen.md: start the hook in an idle container, answer nothing
+    const auto it = actions_.find(msg.at("ns").get<std::string>() + "/" + msg.at("name").get<std::string>());
+    const std::int64_t timeout_ms = msg.at("timeout_ms").get<std::int64_t>();
+    if (it != actions_.end() && it->second.revision == msg.at("revision").get<std::int64_t>() && timeout_ms > 0 &&
+        timeout_ms <= kMaxFreshenTimeoutMs)
+      pool_->freshen(it->second, timeout_ms);
+    return;
+  }
   if (msg.at("type") != "invoke") throw std::invalid_argument("unknown message type " + msg.at("type").dump());
   net::wire::InvokeMessage invoke = net::wire::invoke_from_json(msg);
   const std::uint64_t seq = invoke.seq;

@@ -21,6 +21,7 @@ struct RunOutcome {
   std::vector<std::string> logs;
   std::int64_t run_us = 0;
   bool container_broken = false;  // crashed, timed out or OOM-killed: destroy it, never reuse
+  std::string freshen_json;       // the runtime's freshen report (runtime::RunResult::freshen_json)
 };
 
 // Copies a run's outcome into its activation record; returns whether the container may run again.
@@ -29,6 +30,7 @@ inline bool record_outcome(RunOutcome&& out, net::ActivationRecord& rec) {
   rec.result_json = std::move(out.result_json);
   rec.logs = std::move(out.logs);
   rec.run_us = out.run_us;
+  rec.freshen_json = std::move(out.freshen_json);
   return !out.container_broken;
 }
 
@@ -65,6 +67,16 @@ class LiveContainer {
   virtual bool specialise_worker(int worker, const net::ActionRecord& action, std::int64_t* init_us, std::string* error) {
     (void)worker, (void)action, (void)init_us;
     *error = "this container cannot share its workers";
+    return false;
+  }
+  // Starts the function's freshen hook with `hook_timeout_ms` to run (docs/freshen.md); answered at once,
+  // the hook runs on in the container. False with `error` if it did not start (no hook, one still
+  // running, a runtime without hooks); `*broken` then says whether the container is unusable (its runtime
+  // did not answer). Not concurrent with a run on the same container.
+  virtual bool freshen(std::int64_t hook_timeout_ms, std::string* error, bool* broken) {
+    (void)hook_timeout_ms;
+    *broken = false;
+    *error = "this container's runtime has no freshen hooks";
     return false;
   }
   // Whether this container was forked from a zygote (runtime/python_zygote.h) instead of starting a

@@ -263,6 +263,52 @@ void LocalDispatcher::dispatch(net::InvocationRequest req, std::function<void(ne
   });
 }
 
+bool LocalDispatcher::freshen(const net::ActionRecord& action, std::int64_t hook_timeout_ms) {
+  std::optional<Idle> claimed;
+  model::NodeId node = 0;
+  model::FunctionId fn = 0;
+  {
+    std::lock_guard lock(mu_);
+    const long id = functions_.find(action.ns + "/" + action.name);
+    if (stopping_ || scaling_ || id < 0) return false;
+    fn = static_cast<model::FunctionId>(id);
+    for (model::NodeId n = 0; n < static_cast<model::NodeId>(pools_.size()) && !claimed; ++n) {
+      const auto it = pools_[n].idle.find(fn);
+      if (it == pools_[n].idle.end()) continue;
+      auto& list = it->second;
+      for (std::size_t i = list.size(); i-- > 0;)
+        if (list[i].revision == action.revision) {
+          claimed.emplace(std::move(list[i]));
+          list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
+          node = n;
+          break;
+        }
+    }
+    if (!claimed) return false;
+    ++stats_.freshen_requested;
+  }
+  std::string error;
+  bool broken = false;
+  const bool started = claimed->container->freshen(hook_timeout_ms, &error, &broken);
+  DoomedList doomed;
+  {
+    std::lock_guard lock(mu_);
+    stats_.freshen_started += started;
+    if (stopping_ || broken) {  // a broken one gives its memory back, as an evicted one does
+      if (broken && !stopping_) {
+        keepalive_->on_evict(claimed->meta, /*pressure=*/false, now());
+        nodes_[node].used_mb -= claimed->meta.memory_mb;
+      }
+      doomed.push_back(Doomed{std::move(claimed->container), fn});
+    } else {
+      pools_[node].idle[fn].push_back(std::move(*claimed));  // as it was: its expiry and the policies' view
+    }
+  }
+  memory_freed_.notify_all();  // an invocation waiting for memory may take it (warm)
+  destroy(doomed);
+  return started;
+}
+
 bool LocalDispatcher::dispatch_if_warm(net::InvocationRequest req, std::function<void(net::ActivationRecord)> done) {
   model::NodeId node;
   model::FunctionId fn;
@@ -713,6 +759,13 @@ void LocalDispatcher::reap() {
     if (pool_manager_ && t >= next_pool_tick_) {
       next_pool_tick_ = t + pool_manager_->tick_interval();
       pool_manager_tick(lock, expired);
+      if (!to_freshen_.empty()) {  // the arrivals it predicted: their hooks, outside the lock
+        std::vector<net::ActionRecord> predicted;
+        predicted.swap(to_freshen_);
+        lock.unlock();
+        for (const net::ActionRecord& a : predicted) freshen(a, config_.freshen_timeout_ms);
+        lock.lock();
+      }
     }
     std::vector<std::shared_ptr<LiveContainer>> retired;
     if (scaling_ && t >= next_scaling_tick_) {
@@ -789,6 +842,7 @@ void LocalDispatcher::pool_manager_tick(std::unique_lock<std::mutex>& lock, Doom
     meta.priority = d.priority;
     meta.expires_us = d.expires_us;
     pools_[s.node].idle[s.fn].push_back(Idle{std::move(started[i]), meta, s.action.revision});
+    if (config_.freshen_timeout_ms > 0) to_freshen_.push_back(s.action);  // a predicted arrival: its hook too
   }
   memory_freed_.notify_all();
 }
@@ -845,6 +899,9 @@ std::string LocalDispatcher::prometheus_metrics() {
   line("hearth_starts_total{kind=\"zygote\"} " + std::to_string(stats_.zygote));
   line("# TYPE hearth_errors_total counter");
   line("hearth_errors_total " + std::to_string(stats_.errors));
+  line("# TYPE hearth_freshen_total counter");
+  line("hearth_freshen_total{result=\"requested\"} " + std::to_string(stats_.freshen_requested));
+  line("hearth_freshen_total{result=\"started\"} " + std::to_string(stats_.freshen_started));
   line("# TYPE hearth_evictions_total counter");
   line("hearth_evictions_total " + std::to_string(stats_.evictions));
   line("# TYPE hearth_expirations_total counter");

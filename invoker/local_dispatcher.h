@@ -59,6 +59,10 @@
 namespace hearth::invoker {
 
 struct LocalDispatcherConfig {
+  // freshen on a predicted arrival (docs/freshen.md): a container the pool manager prewarms for a
+  // function it expects is told to run the function's freshen hook with this many ms once it is idle.
+  // 0: never.
+  std::int64_t freshen_timeout_ms = 0;
   int invokers = 1;
   std::int64_t invoker_memory_mb = 4096;
   int concurrency = 8;  // worker threads per invoker
@@ -98,6 +102,8 @@ struct DispatcherStats {
   // Request scheduling and the pool manager: scheduler decisions, starts forced because the invoker ran
   // nothing, containers a pool manager prewarmed and terminated.
   std::uint64_t schedule_decisions = 0, forced_starts = 0, pool_prewarmed = 0, pool_terminated = 0;
+  // freshen: hooks asked of an idle container, and those its runtime started (docs/freshen.md).
+  std::uint64_t freshen_requested = 0, freshen_started = 0;
 };
 
 class LocalDispatcher final : public Dispatcher, public model::ClusterView {
@@ -116,6 +122,11 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   // containers there): nothing runs, `done` is never called and no policy observes an arrival. What an invoker does
   // with an invoke the controller sent expecting a warm start (docs/wire-protocol.md, "stale").
   bool dispatch_if_warm(net::InvocationRequest request, std::function<void(net::ActivationRecord)> done);
+  // freshen (docs/freshen.md): claims an idle container of `action` (this revision) on any invoker, asks
+  // its runtime to start the hook (answered at once) and returns it to the idle pool as it was (same
+  // expiry; the policies see nothing). False if none is idle (never starts one: a hook warms a runtime,
+  // it does not buy a container), under a scaling policy, or if the runtime refused (no hook).
+  bool freshen(const net::ActionRecord& action, std::int64_t hook_timeout_ms) override;
 
   // ClusterView (call with the lock held: placement runs inside dispatch).
   std::span<const model::NodeState> nodes() const override { return nodes_; }
@@ -314,6 +325,7 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   std::map<model::FunctionId, net::ActionRecord> actions_;  // the latest record of each function (prewarm)
   model::InvocationId next_invocation_ = 0;
   model::Micros next_pool_tick_ = 0;
+  std::vector<net::ActionRecord> to_freshen_;  // prewarmed on a prediction: freshened after the tick (lock held)
   std::map<model::FunctionId, ScaledFunction> scaled_;
   model::Micros next_prewarm_tick_ = 0;
   model::Micros next_scaling_tick_ = 0;

@@ -32,6 +32,8 @@ class NetworkLease {
   net::NetworkAttachment attachment_;
 };
 
+constexpr std::int64_t kFreshenAnswerMs = 2000;  // the runtime answers a freshen at once; the hook runs on
+
 class RuntimeContainer final : public LiveContainer {
  public:
   RuntimeContainer(std::unique_ptr<runtime::RuntimeProcess> process, std::string id,
@@ -64,6 +66,7 @@ class RuntimeContainer final : public LiveContainer {
     o.logs = r.logs;
     o.run_us = r.duration_us;
     o.container_broken = process_->broken();
+    o.freshen_json = r.freshen_json;
     return o;
   }
   const std::string& id() const override { return id_; }
@@ -71,6 +74,13 @@ class RuntimeContainer final : public LiveContainer {
   bool add_workers(int count, std::string* error) override {
     const runtime::RunResult r = process_->add_workers(count, 10'000);
     if (!r.ok) *error = r.error;
+    return r.ok;
+  }
+  bool freshen(std::int64_t hook_timeout_ms, std::string* error, bool* broken) override {
+    // (a native runtime answers "unknown op 'freshen'": it has no hooks)
+    const runtime::RunResult r = process_->freshen(hook_timeout_ms, kFreshenAnswerMs);
+    if (!r.ok) *error = r.error;
+    *broken = process_->broken();
     return r.ok;
   }
   RunOutcome run_on(int worker, const std::string& params_json, std::int64_t timeout_ms) override {

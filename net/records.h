@@ -75,7 +75,16 @@ struct ActivationRecord {
   std::string container;
   std::string status;       // success | application error | developer error | whisk internal error
   std::string result_json;  // the function's result or {"error": ...}
-  std::vector<std::string> logs;
+  std::vector<std::string> logs;  // a sequence's: its components' activation ids, in order (as OpenWhisk)
+  // Set by the controller, never taken from an invoker: the activation that caused this one (a
+  // component's sequence, OpenWhisk's `cause`), and annotations beyond the standard ones, a JSON array
+  // of {"key","value"} ("" = none): a sequence's topmost/path/kind/limits, a component's causedBy, a
+  // freshen run's record (docs/freshen.md).
+  std::string cause;
+  std::string annotations_json;
+  // From the invoker: what the function's freshen wrappers did since its container's previous run (the
+  // runtime's report, a JSON object, docs/freshen.md); "" when nothing.
+  std::string freshen_json;
 };
 
 struct InvocationRequest {

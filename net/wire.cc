@@ -117,10 +117,12 @@ InvokerState state_from_json(const json& j) {
 }
 
 json to_json(const ActivationRecord& a) {
-  return {{"id", a.id},           {"ns", a.ns},         {"action", a.action},       {"start_us", a.start_us},
+  json j = {{"id", a.id},           {"ns", a.ns},         {"action", a.action},       {"start_us", a.start_us},
           {"end_us", a.end_us},   {"wait_us", a.wait_us}, {"init_us", a.init_us},   {"run_us", a.run_us},
           {"start_kind", a.start_kind}, {"invoker", a.invoker}, {"container", a.container}, {"status", a.status},
           {"result", a.result_json}, {"logs", a.logs}};
+  if (!a.freshen_json.empty()) j["freshen"] = a.freshen_json;  // only when the function used freshen
+  return j;
 }
 
 ActivationRecord activation_from_json(const json& j) {
@@ -139,6 +141,8 @@ ActivationRecord activation_from_json(const json& j) {
   a.status = j.at("status").get<std::string>();
   a.result_json = j.at("result").get<std::string>();
   a.logs = j.at("logs").get<std::vector<std::string>>();
+  if (const auto f = j.find("freshen"); f != j.end() && f->is_string() && f->get_ref<const std::string&>().size() <= 4096)
+    a.freshen_json = f->get<std::string>();
   return a;
 }
 

@@ -202,6 +202,10 @@ std::optional<sandbox::CgroupUsage> RuntimeProcess::usage() const {
   }
 }
 
+RunResult RuntimeProcess::freshen(std::int64_t hook_timeout_ms, std::int64_t timeout_ms) {
+  return exchange(json{{"op", "freshen"}, {"timeout_ms", hook_timeout_ms}}.dump(), timeout_ms);
+}
+
 RunResult RuntimeProcess::add_workers(int count, std::int64_t timeout_ms) {
   RunResult r;
   if (count < 1 || count > max_workers() || max_workers() == 1) {
@@ -307,7 +311,16 @@ RunResult RuntimeProcess::exchange(const std::string& request, std::int64_t time
     r.ok = ok != j.end() && ok->is_boolean() && ok->get<bool>();
     if (const auto logs = j.find("logs"); logs != j.end() && logs->is_array())
       for (const auto& line : *logs) r.logs.push_back(line.is_string() ? line.get<std::string>() : line.dump());
-    if (r.ok) {
+    if (const auto f = j.find("freshen"); f != j.end() && f->is_object()) {  // what freshen's wrappers did
+      r.freshen_json = f->dump(-1, ' ', false, json::error_handler_t::replace);
+      if (r.freshen_json.size() > kMaxFreshenReportBytes) r.freshen_json.clear();
+    }
+    if (const auto started = j.find("started"); r.ok && started != j.end() && started->is_boolean() && !started->get<bool>()) {
+      const auto reason = j.find("reason");  // a freshen that did not start
+      r.ok = false;
+      r.error = reason != j.end() && reason->is_string() ? reason->get<std::string>() : "not started";
+      r.result_json = json{{"error", r.error}}.dump();
+    } else if (r.ok) {
       const auto result = j.find("result");
       r.result_json = result != j.end() ? result->dump() : "{}";
       if (r.result_json.size() > max_result_bytes_) {  // OpenWhisk's limit; the container itself is fine

@@ -46,7 +46,11 @@ struct RunResult {
   bool timed_out = false;
   bool crashed = false;
   bool oom_killed = false;  // the sandbox's memory limit killed the runtime
+  // A run's report of what freshen's wrappers did since the previous run (a JSON object, docs/freshen.md),
+  // "" when nothing happened; dropped past kMaxFreshenReportBytes.
+  std::string freshen_json;
 };
+inline constexpr std::size_t kMaxFreshenReportBytes = 4096;
 
 inline constexpr std::size_t kDefaultMaxResultBytes = 1 << 20;
 inline constexpr std::size_t kLogAllowanceBytes = 1 << 20;  // logs (64 KB, JSON-escaped) + the envelope
@@ -98,6 +102,10 @@ class RuntimeProcess {
   RunResult init_source(const std::string& source, const std::string& main, std::int64_t timeout_ms);
   // Runs on `worker` (0: the process itself, before any add_workers; 1..workers() after).
   RunResult run(const std::string& args_json, std::int64_t timeout_ms, int worker = 0);
+  // Starts the function's freshen hook (Python and Node.js; docs/freshen.md) with `hook_timeout_ms` to
+  // run, on channel 0, answered at once (within `timeout_ms`): ok if it started, else `error` says why
+  // (no hook defined, the previous one still running, before init). The hook runs while runs proceed.
+  RunResult freshen(std::int64_t hook_timeout_ms, std::int64_t timeout_ms);
   // Makes `count` workers serve (1 ≤ count ≤ max_workers; never fewer than already serve). Not
   // concurrent with init on channel 0; concurrent with runs on workers.
   RunResult add_workers(int count, std::int64_t timeout_ms);

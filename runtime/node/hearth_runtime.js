@@ -6,9 +6,14 @@
 // 4+2i) in this process with the code already loaded: each channel takes one request at a time, and
 // channels run concurrently on the event loop (overlapping I/O-bound functions; CPU-bound ones share
 // the one thread). Channel 0 then only answers control requests.
+// freshen (docs/freshen.md, hearth_freshen.js): {"op":"freshen","timeout_ms":T} after init starts the
+// function's freshen(state) hook and answers at once {"ok":true,"started":bool[,"reason"]}; FrFetch,
+// FrWarm and frState are in scope for the code; a run's reply carries "freshen" (what the wrappers did
+// since the last run) when anything happened.
 'use strict';
 const fs = require('fs');
 const { AsyncLocalStorage } = require('async_hooks');
+const freshen = require('./hearth_freshen.js');
 
 const LOG_LIMIT = 64 * 1024;
 const runLogs = new AsyncLocalStorage();
@@ -42,12 +47,24 @@ function boundedLogs(lines) {
 function load(request) {
   const mod = { exports: {} };
   const code = request.code !== undefined ? request.code : fs.readFileSync(request.path, 'utf8');
-  const fn = new Function('module', 'exports', 'require', code + '\n;return typeof main !== "undefined" ? main : undefined;');
-  const local = fn(mod, mod.exports, require);
+  const fn = new Function('module', 'exports', 'require', 'FrFetch', 'FrWarm', 'frState', code +
+    '\n;return [typeof main !== "undefined" ? main : undefined, typeof freshen !== "undefined" ? freshen : undefined];');
+  const [local, localHook] = fn(mod, mod.exports, require, freshen.FrFetch, freshen.FrWarm, freshen.frState);
   const name = request.main || 'main';
   const entry = (typeof mod.exports === 'function' ? mod.exports : mod.exports[name]) || (name === 'main' ? local : undefined);
   if (typeof entry !== 'function') throw new Error(`the code defines no function '${name}'`);
+  const hook = (mod.exports && typeof mod.exports.freshen === 'function') ? mod.exports.freshen : localHook;
+  entry.hearthFreshen = typeof hook === 'function' ? hook : null;
   return entry;
+}
+
+function startFreshen(request, entry) {
+  const t = request.timeout_ms;
+  if (!entry) return { ok: false, error: 'freshen before a successful init' };
+  if (!Number.isInteger(t) || t < 1 || t > freshen.MAX_HOOK_MS) return { ok: false, error: `freshen: timeout_ms must be an integer in [1, ${freshen.MAX_HOOK_MS}]` };
+  if (!entry.hearthFreshen) return { ok: true, started: false, reason: 'the function defines no freshen hook' };
+  if (!freshen.frState.startHook(entry.hearthFreshen, t)) return { ok: true, started: false, reason: 'the previous freshen is still running' };
+  return { ok: true, started: true };
 }
 
 // One channel: its own frame buffer, its own loaded function, one request at a time in order.
@@ -64,6 +81,10 @@ function serve(fdIn, fdOut, entry) {
       } catch (e) {
         writeFrame(fdOut, { ok: false, error: String(e && e.stack || e) });
       }
+      return;
+    }
+    if (request.op === 'freshen') {
+      writeFrame(fdOut, startFreshen(request, channel.entry));
       return;
     }
     if (request.op === 'workers' && fdIn === 3) {
@@ -92,6 +113,8 @@ function serve(fdIn, fdOut, entry) {
         reply = { ok: false, error: String(e && e.stack || e) };
       }
       reply.logs = boundedLogs(lines);
+      const counts = freshen.frState.takeCounts();
+      if (Object.keys(counts).length > 0) reply.freshen = counts;
       let data;
       try {
         data = Buffer.from(JSON.stringify(reply));

@@ -8,6 +8,10 @@ fd 3, responses on fd 4 (stdout/stderr stay free for the function and are captur
   {"op": "init", "code": "def main(a): ...", "main": "main"}  (inline source: stem-cell specialisation)
   {"op": "run", "args": {...}}                             -> {"ok": bool, "result"|"error": ..., "logs": [...]}
   {"op": "workers", "count": k}                            -> {"ok": true, "workers": k}
+  {"op": "freshen", "timeout_ms": t}  (after init)         -> {"ok": true, "started": bool[, "reason": ...]}
+      starts the function's `freshen(state)` hook on a thread with t ms (1..MAX_HOOK_MS) and answers at
+      once; a run's reply then carries "freshen": what the wrappers did since the last run (hits, waits,
+      misses, the hook's time) when anything happened (hearth_freshen.py, docs/freshen.md)
 Workers (concurrency > 1 in one container): a runtime started with more channels serves worker i on fds
 3 + 2i / 4 + 2i. "workers" (after init, on channel 0) forks children that serve channels 1..k with the
 code already loaded (copy-on-write: no second init), so scaling up costs a fork. The parent then only
@@ -20,6 +24,8 @@ import signal
 import struct
 import sys
 import traceback
+
+import hearth_freshen
 
 LOG_LIMIT = 64 * 1024  # bytes of captured output per activation
 
@@ -99,8 +105,23 @@ def fork_workers(count, served, entry):
             os.close(4 + 2 * channel)
 
 
+def start_freshen(request, entry, hook):
+    """The reply to a freshen request: the hook started on its thread, or why not."""
+    timeout_ms = request.get("timeout_ms")
+    if entry is None:
+        return {"ok": False, "error": "freshen before a successful init"}
+    if not isinstance(timeout_ms, int) or isinstance(timeout_ms, bool) or not 1 <= timeout_ms <= hearth_freshen.MAX_HOOK_MS:
+        return {"ok": False, "error": "freshen: timeout_ms must be an integer in [1, %d]" % hearth_freshen.MAX_HOOK_MS}
+    if hook is None:
+        return {"ok": True, "started": False, "reason": "the function defines no freshen hook"}
+    if not hearth_freshen.fr_state.start_hook(hook, timeout_ms):
+        return {"ok": True, "started": False, "reason": "the previous freshen is still running"}
+    return {"ok": True, "started": True}
+
+
 def serve(fd_in, fd_out, entry):
     served = []  # worker pids, channel i at index i - 1
+    hook = None  # the function's freshen(state), if it defines one
     while True:
         request = read_frame(fd_in)
         if request is None:
@@ -119,7 +140,8 @@ def serve(fd_in, fd_out, entry):
             continue
         if op == "init":
             try:
-                scope = {"__name__": "__hearth_action__"}
+                scope = {"__name__": "__hearth_action__", "FrFetch": hearth_freshen.FrFetch,
+                         "FrWarm": hearth_freshen.FrWarm, "fr_state": hearth_freshen.fr_state}
                 paths = request.get("paths") or []
                 if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
                     raise TypeError("init: paths must be a list of strings")
@@ -132,6 +154,7 @@ def serve(fd_in, fd_out, entry):
                 entry = scope.get(request.get("main") or "main")
                 if not callable(entry):
                     raise NameError("the code defines no function '%s'" % (request.get("main") or "main"))
+                hook = scope.get("freshen") if callable(scope.get("freshen")) else None
                 write_frame(fd_out, {"ok": True})
             except BaseException:
                 write_frame(fd_out, {"ok": False, "error": traceback.format_exc(limit=5)})
@@ -150,10 +173,15 @@ def serve(fd_in, fd_out, entry):
             finally:
                 sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
             reply["logs"] = bounded_logs(captured.getvalue())
+            counts = hearth_freshen.fr_state.take_counts()
+            if counts:
+                reply["freshen"] = counts
             try:
                 write_frame(fd_out, reply)
             except (TypeError, ValueError) as e:  # a result that is not JSON-serialisable
                 write_frame(fd_out, {"ok": False, "error": "result is not JSON: %s" % e, "logs": reply["logs"]})
+        elif op == "freshen":
+            write_frame(fd_out, start_freshen(request, entry, hook))
         else:
             write_frame(fd_out, {"ok": False, "error": "unknown op %r" % op})
 

@@ -67,6 +67,14 @@ class FakeContainer final : public LiveContainer {
     return o;
   }
   const std::string& id() const override { return id_; }
+  // A runtime with a freshen hook when `freshened` is set (it counts the hooks started).
+  bool freshen(std::int64_t hook_timeout_ms, std::string* error, bool* broken) override {
+    if (!freshened) return LiveContainer::freshen(hook_timeout_ms, error, broken);
+    *broken = false;
+    ++*freshened;
+    return true;
+  }
+  std::atomic<int>* freshened = nullptr;
   // As a cgroup would count it: 1 ms of CPU per run started, a 64 MB peak, no I/O.
   std::optional<ResourceUsage> usage() const override {
     return ResourceUsage{runs_.load() * 1000, std::int64_t{64} << 20, 0, 0};
@@ -112,7 +120,9 @@ class FakeFactory final : public ContainerFactory {
       *error = "SyntaxError: bad";
       return nullptr;
     }
-    return std::make_unique<FakeContainer>("c" + std::to_string(created.load()), &gate, &destroyed, &quota);
+    auto c = std::make_unique<FakeContainer>("c" + std::to_string(created.load()), &gate, &destroyed, &quota);
+    c->freshened = &freshened;
+    return c;
   }
   std::unique_ptr<LiveContainer> start_generic(model::RuntimeKind, model::MegaBytes) override {
     ++generic;
@@ -121,6 +131,7 @@ class FakeFactory final : public ContainerFactory {
   std::atomic<int> created{0};
   std::atomic<int> generic{0};
   std::atomic<int> destroyed{0};
+  std::atomic<int> freshened{0};  // freshen hooks started in created containers
   std::atomic<std::int64_t> quota{0};  // the CPU quota last set on a created container (0: none)
   Gate gate;
 };

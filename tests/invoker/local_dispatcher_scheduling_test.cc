@@ -299,6 +299,32 @@ TEST(LocalDispatcherScheduling, ThePoolManagerPrewarmsWithinFreeMemoryAndTermina
   EXPECT_EQ(factory.created.load(), 4);
 }
 
+// freshen on a predicted arrival (docs/freshen.md): each container the pool manager prewarms is told to
+// run the hook once it is idle; without --freshen (timeout 0) none is.
+TEST(LocalDispatcherScheduling, ContainersPrewarmedForAPredictedArrivalRunTheHook) {
+  for (const std::int64_t freshen_ms : {0, 1000}) {
+    FakeFactory factory;
+    Heard heard;
+    InjectedPolicies p;
+    p.pool_manager = std::make_unique<TwoStepPoolManager>(2, 0, &heard);
+    LocalDispatcherConfig c = one_invoker(1024, 2);
+    c.freshen_timeout_ms = freshen_ms;
+    LocalDispatcher d(factory, c, std::move(p));
+    Results results(1);
+    dispatch(d, action("f"), "{}", results, 0);
+    EXPECT_EQ(results[0].get_future().get().start_kind, "cold");
+    ASSERT_TRUE(eventually([&] { return d.stats().pool_prewarmed == 2; }));
+    if (freshen_ms > 0) {
+      EXPECT_TRUE(eventually([&] { return factory.freshened.load() == 2; }));
+      EXPECT_EQ(d.stats().freshen_started, 2u);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // several ticks
+      EXPECT_EQ(factory.freshened.load(), 0);
+    }
+    EXPECT_EQ(d.idle_per_invoker(), std::vector<int>{3});  // every container back in the pool
+  }
+}
+
 // Stopping ends what still waits in the queue, once, with an error.
 TEST(LocalDispatcherScheduling, StoppingEndsQueuedInvocations) {
   FakeFactory factory;

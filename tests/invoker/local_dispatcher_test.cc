@@ -221,6 +221,33 @@ TEST(LocalDispatcher, DispatchIfWarmRunsOnlyOnAnIdleContainerItClaims) {
   EXPECT_EQ(factory.created.load(), 1);
 }
 
+// freshen (docs/freshen.md): only an idle container of this revision gets the hook; it goes back to the
+// pool as it was, and nothing counts as an invocation.
+TEST(LocalDispatcher, FreshenStartsTheHookInAnIdleContainerAndPutsItBack) {
+  FakeFactory factory;
+  LocalDispatcher d(factory, config(1));
+  net::ActionRecord a = action("f");
+  a.revision = 1;
+  EXPECT_FALSE(d.freshen(a, 1000));  // never invoked: no container, and none is started for a hook
+  const auto cold = invoke(d, a);
+  ASSERT_EQ(cold.start_kind, "cold");
+  EXPECT_TRUE(d.freshen(a, 1000));
+  EXPECT_EQ(factory.freshened.load(), 1);
+  EXPECT_EQ(d.state(0).idle.at("guest/f"), 1);  // back in the pool
+  net::ActionRecord updated = a;
+  updated.revision = 2;
+  EXPECT_FALSE(d.freshen(updated, 1000));  // its idle container runs other code
+  EXPECT_EQ(factory.freshened.load(), 1);
+  const auto warm = invoke(d, a);
+  EXPECT_EQ(warm.start_kind, "warm");
+  EXPECT_EQ(warm.container, cold.container);
+  const auto s = d.stats();
+  EXPECT_EQ(s.invocations, 2u);
+  EXPECT_EQ(s.freshen_requested, 1u);
+  EXPECT_EQ(s.freshen_started, 1u);
+  EXPECT_EQ(factory.created.load(), 1);
+}
+
 TEST(LocalDispatcher, BadPolicyNamesFailAtConstruction) {
   FakeFactory factory;
   auto c = config(1);

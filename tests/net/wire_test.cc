@@ -79,8 +79,11 @@ TEST(Wire, RecordsRoundTripThroughJson) {
   a.status = "success";
   a.result_json = R"({"x":1})";
   a.logs = {"one", "two"};
+  EXPECT_FALSE(to_json(a).contains("freshen"));  // absent unless the function used freshen
+  a.freshen_json = R"({"hits":1})";
   const ActivationRecord b = activation_from_json(nlohmann::json::parse(to_json(a).dump()));
   EXPECT_EQ(to_json(b), to_json(a));
+  EXPECT_EQ(b.freshen_json, a.freshen_json);
 
   ActionRecord f;
   f.ns = "guest";
