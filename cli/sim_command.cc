@@ -274,10 +274,10 @@ int run(const SimFlags& flags) {
     throw std::invalid_argument("--semantics must be hearth or faascache, not '" + f.semantics + "'");
   if (f.semantics == "faascache" && (f.scaling != "none" || !f.compare_scaling.empty()))
     throw std::invalid_argument("--semantics faascache has no autoscaler: drop --scaling and --compare-scaling");
-  if (f.semantics == "faascache" && (f.nodes_given || f.nodes_auto) && f.config.nodes > 1)
-    throw std::invalid_argument("--semantics faascache models one memory pool: use --nodes 1 (pool = --node-memory-mb)");
   if (f.semantics == "faascache" && f.nodes_auto)
     throw std::invalid_argument("--semantics faascache models one memory pool: --nodes auto does not apply");
+  if (f.semantics == "faascache" && f.nodes_given && f.config.nodes > 1)
+    throw std::invalid_argument("--semantics faascache models one memory pool: use --nodes 1 (pool = --node-memory-mb)");
   const unsigned jobs = f.jobs > 0 ? f.jobs : sim::default_jobs();
   std::vector<sim::SweepDimension> grid;
   if (!f.sweep.empty()) {
