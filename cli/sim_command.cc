@@ -6,7 +6,9 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -20,10 +22,13 @@
 #include "cli/workload_loader.h"
 #include "policy/registry.h"
 #include "sim/burst_report.h"
+#include "sim/cluster_sizing.h"
 #include "sim/engine.h"
 #include "sim/faascache_engine.h"
+#include "sim/parallel_runs.h"
 #include "sim/rate_search.h"
 #include "sim/report.h"
+#include "sim/sweep_grid.h"
 #include "trace/burst_workload.h"
 
 namespace hearth::cli {
@@ -50,6 +55,12 @@ struct SimFlags {
   double rate_precision = 0.01;
   std::string cpu_weights;  // --cpu-weights: equal | memory; empty: the preset's (equal without one)
   LibraryFlags libraries;   // --libraries and its model (cli/library_flags.h)
+  unsigned jobs = 0;        // --jobs: simulations at once (0: one per core)
+  std::string sweep;        // --sweep grid (sim/sweep_grid.h)
+  std::string csv;          // --csv: the sweep's (or comparison's) one CSV file
+  bool nodes_auto = false;  // --nodes auto (sim/cluster_sizing.h)
+  double auto_cold = 0.01;
+  double auto_warmup_min = -1;  // < 0: 10 minutes, or half a shorter trace
 };
 
 std::vector<std::string> split_commas(const std::string& s) {
@@ -177,46 +188,171 @@ sim::RateSearchResult search_rate(const SimFlags& f, const RunSpec& spec, trace:
   return found;
 }
 
-int run(const SimFlags& f) {
+// One simulation (or rate search) of the list a command asks for: its flags (a sweep point's values
+// applied) and its resolved policies.
+struct Run {
+  SimFlags flags;
+  RunSpec spec;
+  std::vector<std::string> values;  // a sweep point's values, in the grid's key order
+};
+
+// `f` with a sweep point's values applied (sim/sweep_grid.h checked them).
+SimFlags apply_point(const SimFlags& f, const sim::SweepPoint& point) {
+  SimFlags g = f;
+  for (const auto& [key, value] : point) {
+    if (key == "preset") g.preset = value;
+    else if (key == "placement") g.placement = value;
+    else if (key == "keepalive") g.keepalive = value;
+    else if (key == "prewarm") g.prewarm = value;
+    else if (key == "scheduler") g.scheduler = value;
+    else if (key == "pool-manager") g.pool_manager = value;
+    else if (key == "scaling") g.scaling = value;
+    else if (key == "nodes") g.config.nodes = static_cast<std::uint32_t>(std::stoul(value));
+    else if (key == "node-memory-mb") g.config.node_memory_mb = std::stoll(value);
+    else if (key == "node-cores") g.config.node_cores = std::stoi(value);
+    else if (key == "seed") g.workload.options.seed = g.config.seed = std::stoull(value);
+    else if (key == "cpu-model")
+      g.config.cpu_model = value == "fifo" ? sim::SimConfig::CpuModel::kFifo : sim::SimConfig::CpuModel::kShares;
+    else throw std::logic_error("--sweep: key '" + key + "' parsed but not applied");
+  }
+  return g;
+}
+
+// --nodes auto: the smallest cluster on which the workload's cold starts under `ttl` settle (sim/cluster_sizing.h);
+// prints what it tried and picked (stdout, or stderr with --json) and returns the node count.
+std::uint32_t size_cluster(const SimFlags& f, unsigned jobs) {
+  SimFlags g = f;
+  g.quiet = true;
+  g.preset = "ttl";
+  g.placement = g.keepalive = g.prewarm = g.scheduler = g.pool_manager = "";
+  g.scaling = "none";
+  g.libraries = LibraryFlags{};
+  g.burst.clear();
+  const RunSpec ttl = resolve("ttl", g);
+  sim::SizingGoal goal;
+  goal.max_cold_ratio = f.auto_cold;
+  goal.jobs = jobs;
+  if (f.auto_warmup_min >= 0) {
+    goal.warmup_us = static_cast<model::Micros>(f.auto_warmup_min * model::kMicrosPerMinute);
+  } else {
+    const model::Micros span = load_workload(g.workload).invocations->span_us();
+    goal.warmup_us = std::min<model::Micros>(10 * model::kMicrosPerMinute, span / 2);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  const sim::SizingResult found = sim::find_smallest_cluster(
+      [&](std::uint32_t nodes) {
+        SimFlags at = g;
+        at.config.nodes = nodes;
+        trace::BurstWindow window;
+        if (!f.quiet) std::fprintf(stderr, "hearth sim: --nodes auto: trying %u nodes\n", nodes);
+        return run_one(at, ttl, &window);
+      },
+      goal);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  FILE* out = f.json ? stderr : stdout;
+  std::fprintf(out, "--nodes auto: cold-start ratio under ttl after the first %.1f min (the warm-up: first cold "
+               "starts, no keep-alive expired yet), target <= %.2f%%; %zu simulations in %.1f s:\n",
+               static_cast<double>(goal.warmup_us) / model::kMicrosPerMinute, 100.0 * goal.max_cold_ratio,
+               found.steps.size(), seconds);
+  std::vector<sim::SizingStep> steps = found.steps;
+  std::sort(steps.begin(), steps.end(), [](const auto& a, const auto& b) { return a.nodes < b.nodes; });
+  for (const sim::SizingStep& s : steps)
+    std::fprintf(out, "  %6u nodes: %7.3f%% cold of %llu starts  %s\n", s.nodes, 100.0 * s.settled_cold_ratio,
+                 static_cast<unsigned long long>(s.started), s.settles ? "settles" : "above target");
+  if (!found.found)
+    throw std::invalid_argument("--nodes auto: no cluster of up to " + std::to_string(found.nodes) +
+                                " nodes brings the cold-start ratio under ttl to " + std::to_string(goal.max_cold_ratio) +
+                                " (raise --auto-cold or --node-memory-mb)");
+  std::fprintf(out, "--nodes auto: picked %u nodes (the smallest that settles; %u does not)\n\n", found.nodes,
+               found.nodes - 1);
+  return found.nodes;
+}
+
+int run(const SimFlags& flags) {
+  const SimFlags& f = flags;
   if (f.semantics != "hearth" && f.semantics != "faascache")
     throw std::invalid_argument("--semantics must be hearth or faascache, not '" + f.semantics + "'");
   if (f.semantics == "faascache" && (f.scaling != "none" || !f.compare_scaling.empty()))
     throw std::invalid_argument("--semantics faascache has no autoscaler: drop --scaling and --compare-scaling");
+  if (f.semantics == "faascache" && f.nodes_auto)
+    throw std::invalid_argument("--semantics faascache models one memory pool: --nodes auto does not apply");
   if (f.semantics == "faascache" && f.nodes_given && f.config.nodes > 1)
     throw std::invalid_argument("--semantics faascache models one memory pool: use --nodes 1 (pool = --node-memory-mb)");
-  std::vector<RunSpec> specs;
-  if (!f.compare_scaling.empty()) {
-    if (!f.compare.empty() || !f.compare_placements.empty() || f.scaling != "none")
-      throw std::invalid_argument(
-          "--compare-scaling runs one scaling policy per column: drop --compare, --compare-placements and --scaling");
-    specs = one_per_column(f.compare_scaling, f, &RunSpec::scaling);
-  } else if (!f.compare_placements.empty()) {
-    if (!f.compare.empty() || !f.placement.empty())
-      throw std::invalid_argument("--compare-placements runs one placement per column: drop --compare and --placement");
-    specs = one_per_column(f.compare_placements, f, &RunSpec::placement);
-  } else if (!f.compare.empty()) {
-    for (const std::string& name : split_commas(f.compare)) specs.push_back(resolve(name, f));
-  } else {
-    specs.push_back(resolve(f.preset, f));
+  const unsigned jobs = f.jobs > 0 ? f.jobs : sim::default_jobs();
+  std::vector<sim::SweepDimension> grid;
+  if (!f.sweep.empty()) {
+    if (!f.compare.empty() || !f.compare_placements.empty() || !f.compare_scaling.empty())
+      throw std::invalid_argument("--sweep runs one grid: drop --compare, --compare-placements and --compare-scaling");
+    grid = sim::parse_sweep(f.sweep);
+    for (const sim::SweepDimension& d : grid)
+      if (d.key == "nodes" && f.nodes_auto)
+        throw std::invalid_argument("--sweep over nodes and --nodes auto: choose one");
   }
   if (f.find_max_rate > 0 && f.workload.window.minutes == 0)
     throw std::invalid_argument("--find-max-rate searches the rate of a window: give --window-minutes (and --rate is ignored)");
-  std::vector<sim::SimResult> results;
-  std::vector<double> rss_mb, sustained;
-  trace::BurstWindow window;
-  results.reserve(specs.size());
-  for (const RunSpec& spec : specs) {
-    if (f.find_max_rate > 0) {
-      const sim::RateSearchResult found = search_rate(f, spec, &window);
-      sustained.push_back(found.rate);
-      results.push_back(found.at_rate);
+  SimFlags base = f;
+  if (f.nodes_auto) base.config.nodes = size_cluster(f, jobs);
+
+  std::vector<Run> runs;
+  std::vector<std::string> keys;
+  if (!grid.empty()) {
+    for (const sim::SweepDimension& d : grid) keys.push_back(d.key);
+    for (const sim::SweepPoint& point : sim::sweep_points(grid)) {
+      Run r{apply_point(base, point), {}, {}};
+      r.spec = resolve(r.flags.preset, r.flags);
+      r.spec.name = sim::sweep_point_name(point);
+      std::replace(r.spec.name.begin(), r.spec.name.end(), ',', '+');  // a CSV field and gnuplot title
+      for (const auto& kv : point) r.values.push_back(kv.second);
+      runs.push_back(std::move(r));
+    }
+  } else {
+    std::vector<RunSpec> specs;
+    if (!f.compare_scaling.empty()) {
+      if (!f.compare.empty() || !f.compare_placements.empty() || f.scaling != "none")
+        throw std::invalid_argument(
+            "--compare-scaling runs one scaling policy per column: drop --compare, --compare-placements and --scaling");
+      specs = one_per_column(f.compare_scaling, base, &RunSpec::scaling);
+    } else if (!f.compare_placements.empty()) {
+      if (!f.compare.empty() || !f.placement.empty())
+        throw std::invalid_argument("--compare-placements runs one placement per column: drop --compare and --placement");
+      specs = one_per_column(f.compare_placements, base, &RunSpec::placement);
+    } else if (!f.compare.empty()) {
+      for (const std::string& name : split_commas(f.compare)) specs.push_back(resolve(name, base));
     } else {
-      results.push_back(run_one(f, spec, &window));
+      specs.push_back(resolve(f.preset, base));
+    }
+    for (RunSpec& spec : specs) runs.push_back(Run{base, std::move(spec), {}});
+  }
+
+  // Every run on its own (deterministic) simulation, up to `jobs` at once; results by index.
+  const bool parallel = jobs > 1 && runs.size() > 1;
+  std::vector<sim::SimResult> results(runs.size());
+  std::vector<double> rss_mb(runs.size(), 0), sustained;
+  if (f.find_max_rate > 0) sustained.assign(runs.size(), 0);
+  std::vector<trace::BurstWindow> windows(runs.size());
+  if (parallel && !f.quiet)
+    std::fprintf(stderr, "hearth sim: %zu runs, %u at a time (--jobs)\n", runs.size(), std::min<unsigned>(jobs, runs.size()));
+  sim::run_parallel(runs.size(), jobs, [&](std::size_t i) {
+    SimFlags at = runs[i].flags;
+    if (parallel) at.quiet = true;  // one progress line per run instead of interleaved bars
+    const auto t0 = std::chrono::steady_clock::now();
+    if (f.find_max_rate > 0) {
+      const sim::RateSearchResult found = search_rate(at, runs[i].spec, &windows[i]);
+      sustained[i] = found.rate;
+      results[i] = std::move(found.at_rate);
+    } else {
+      results[i] = run_one(at, runs[i].spec, &windows[i]);
     }
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
-    rss_mb.push_back(static_cast<double>(usage.ru_maxrss) / 1024.0);  // cumulative peak of the process
-  }
+    rss_mb[i] = static_cast<double>(usage.ru_maxrss) / 1024.0;  // cumulative peak of the process
+    if (parallel && !f.quiet)
+      std::fprintf(stderr, "hearth sim: %s done in %.1f s\n", runs[i].spec.name.c_str(),
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  });
+  std::vector<RunSpec> specs;
+  for (const Run& r : runs) specs.push_back(r.spec);
+  const trace::BurstWindow window = windows.empty() ? trace::BurstWindow{} : windows[0];
 
   std::vector<sim::NamedResult> named;
   for (std::size_t i = 0; i < specs.size(); ++i)
@@ -245,6 +381,12 @@ int run(const SimFlags& f) {
     for (const auto& n : named)
       if (n.result->libraries) report_libraries(f.libraries, f.libraries.mode, *n.result->libraries);
     if (!f.burst.empty()) std::printf("\n%s", sim::burst_table(named, burst).c_str());
+  }
+  if (!f.csv.empty()) {
+    std::vector<std::vector<std::string>> values;
+    for (const Run& r : runs) values.push_back(r.values);
+    sim::write_sweep_csv(named, keys, values, f.csv);
+    std::fprintf(stderr, "wrote %s\n", f.csv.c_str());
   }
   if (!f.out.empty()) {
     sim::write_csv(named, f.out);
@@ -317,8 +459,44 @@ Action add_sim_command(CLI::App& app) {
                   "Time to recover: per-second p99 of wait + start-up of the bursting functions back under this")
       ->check(CLI::Range(0.0, 1e12));  // ms; converted to int64 microseconds
   cmd->add_option("--out", flags->out, "Directory for CSV files and plots");
-  CLI::Option* nodes =
-      cmd->add_option("--nodes", flags->config.nodes, "Nodes (invokers)")->default_val(8)->check(CLI::Range(1, 100000));
+  flags->config.nodes = 8;
+  CLI::Option* nodes = cmd->add_option_function<std::string>(
+                              "--nodes",
+                              [flags](const std::string& v) {
+                                if (v == "auto") {
+                                  flags->nodes_auto = true;
+                                  return;
+                                }
+                                std::size_t end = 0;
+                                unsigned long n = 0;
+                                try {
+                                  n = std::stoul(v, &end);
+                                } catch (const std::exception&) {
+                                  end = 0;
+                                }
+                                if (end != v.size() || v.empty() || n < 1 || n > 100000)
+                                  throw CLI::ValidationError("--nodes", "'" + v + "' is not auto or an integer in [1, 100000]");
+                                flags->config.nodes = static_cast<std::uint32_t>(n);
+                              },
+                              "Nodes (invokers), 1-100000, or auto: the smallest cluster on which the workload's "
+                              "cold starts under ttl settle below --auto-cold (docs/sim-scale.md)")
+                          ->default_str("8");
+  cmd->add_option("--auto-cold", flags->auto_cold,
+                  "--nodes auto: the cold-start ratio (after the warm-up) the cluster must settle below")
+      ->default_val(0.01)
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--auto-warmup-min", flags->auto_warmup_min,
+                  "--nodes auto: minutes from the trace's start not counted (default: 10, or half a shorter trace)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--jobs", flags->jobs,
+                  "Simulations run at once by --compare, --compare-placements, --compare-scaling, --sweep, rate "
+                  "searches and --nodes auto (default: one per core); results do not depend on it")
+      ->check(CLI::Range(1, 256));
+  cmd->add_option("--sweep", flags->sweep,
+                  "A grid of runs: 'nodes=8,16,32;keepalive=ttl,greedy-dual' (keys: preset, placement, keepalive, "
+                  "prewarm, scheduler, pool-manager, scaling, nodes, node-memory-mb, node-cores, seed, cpu-model); "
+                  "one table, and one CSV with --csv");
+  cmd->add_option("--csv", flags->csv, "Write one CSV file: a row per run (with --sweep, its keys first)");
   cmd->add_option("--node-memory-mb", flags->config.node_memory_mb, "Memory per node, MB")
       ->default_val(16384)
       ->check(CLI::PositiveNumber);

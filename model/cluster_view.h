@@ -61,6 +61,23 @@ class ClusterView {
     });
     for (NodeId n : seen) visit(n);
   }
+  // Calls `visit(i)` for every healthy node nodes()[i], i < limit, whose unreserved_mb() is at least `mb`
+  // (i is the node's index in nodes(), its id in both engines), in any order, until `visit` returns false. The default scans those nodes; engines with an index
+  // of nodes by unreserved memory override it to cost O((visited + 1) · log nodes).
+  virtual void for_each_node_with_room(MegaBytes mb, std::uint32_t limit,
+                                       const std::function<bool(NodeId)>& visit) const {
+    const auto all = nodes();
+    for (std::size_t i = 0; i < std::min<std::size_t>(limit, all.size()); ++i)
+      if (all[i].healthy && all[i].unreserved_mb() >= mb && !visit(static_cast<NodeId>(i))) return;
+  }
+  // Healthy nodes among nodes()[0, limit). The default counts them; engines that keep the count
+  // override it to cost O(1) while every node is healthy.
+  virtual std::uint32_t healthy_nodes(std::uint32_t limit) const {
+    const auto all = nodes();
+    std::uint32_t n = 0;
+    for (std::size_t i = 0; i < std::min<std::size_t>(limit, all.size()); ++i) n += all[i].healthy;
+    return n;
+  }
   // Calls `visit(container)` for the containers `node` would evict under memory pressure (its idle
   // ones, and stem cells where the engine evicts those: sim/), in that order (lowest keep-alive
   // priority first), until `visit` returns false. A visited container carries at least function,

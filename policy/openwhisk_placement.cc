@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <tuple>
+#include <utility>
 
 #include "policy/openwhisk_hash.h"
 
@@ -52,16 +54,37 @@ bool StickySequence::over(model::FunctionId fn, std::uint32_t n, std::uint32_t* 
 std::optional<model::NodeId> random_healthy_node(const model::ClusterView& view, std::uint32_t pool,
                                                  std::mt19937_64& rng) {
   const auto nodes = view.nodes().first(std::min<std::size_t>(pool, view.nodes().size()));
-  std::uint32_t healthy = 0;
-  for (const auto& s : nodes) healthy += s.healthy;
+  const std::uint32_t healthy = view.healthy_nodes(static_cast<std::uint32_t>(nodes.size()));
   if (healthy == 0) return std::nullopt;
   std::uint32_t pick = std::uniform_int_distribution<std::uint32_t>(0, healthy - 1)(rng);
+  if (healthy == nodes.size()) return nodes[pick].id;  // every node healthy: the pick-th, without a scan
   for (const auto& s : nodes) {
     if (!s.healthy) continue;
     if (pick-- == 0) return s.id;
   }
   return std::nullopt;
 }
+
+namespace {
+
+// x with (x · a) mod m = 1, for a coprime with m (m >= 1).
+std::uint64_t inverse_mod(std::uint64_t a, std::uint64_t m) {
+  std::int64_t r0 = static_cast<std::int64_t>(m), r1 = static_cast<std::int64_t>(a % m);
+  std::int64_t t0 = 0, t1 = 1;
+  while (r1 != 0) {
+    const std::int64_t q = r0 / r1;
+    std::tie(r0, r1) = std::make_pair(r1, r0 - q * r1);
+    std::tie(t0, t1) = std::make_pair(t1, t0 - q * t1);
+  }
+  const auto mm = static_cast<std::int64_t>(m);
+  return static_cast<std::uint64_t>(((t0 % mm) + mm) % mm);
+}
+
+// Probes tried one by one before asking the view for the nodes with room: enough that a cluster with
+// room on a fair share of its nodes never needs the index.
+constexpr std::uint32_t kDirectProbes = 8;
+
+}  // namespace
 
 OpenWhiskPlacement::OpenWhiskPlacement(const PolicyContext& ctx, double managed_fraction, Overload overload)
     : managed_(managed_fraction), overload_(overload), sequence_(ctx), rng_(ctx.seed) {}
@@ -73,14 +96,32 @@ std::optional<model::NodeId> OpenWhiskPlacement::place(const model::Invocation&,
   const std::uint32_t pool = managed_invokers(static_cast<std::uint32_t>(nodes.size()), managed_);
   std::uint32_t index = 0, step = 1;
   if (!sequence_.over(fn.id, pool, &index, &step)) return std::nullopt;
-  for (std::uint32_t probe = 0; probe < pool; ++probe) {
+  // The first node of the probe sequence home, home+step, … with room. The first probes one by one;
+  // then, among the nodes the view reports with room, the one earliest in the sequence: node
+  // (home + k·step) mod pool sits at position k = (node − home) · step⁻¹ mod pool.
+  const std::uint32_t home = index;
+  const std::uint32_t direct = std::min(pool, kDirectProbes);
+  for (std::uint32_t probe = 0; probe < direct; ++probe) {
     const model::NodeState& s = nodes[index];
     if (s.healthy && s.unreserved_mb() >= fn.memory_mb) return s.id;
     index = (index + step) % pool;
   }
+  if (pool > direct) {
+    const std::uint64_t inverse = inverse_mod(step, pool);
+    std::uint64_t best = pool;
+    model::NodeId best_node = 0;
+    view.for_each_node_with_room(fn.memory_mb, pool, [&](model::NodeId node) {
+      const std::uint64_t k = (static_cast<std::uint64_t>(node) + pool - home) % pool * inverse % pool;
+      if (k < best) {
+        best = k;
+        best_node = node;
+      }
+      return true;
+    });
+    if (best < pool) return nodes[best_node].id;
+  }
   if (overload_ == Overload::kWait) {
-    for (std::uint32_t i = 0; i < pool; ++i)
-      if (nodes[i].healthy) return kHoldAtController;
+    if (view.healthy_nodes(pool) > 0) return kHoldAtController;
     return std::nullopt;
   }
   return random_healthy_node(view, pool, rng_);

@@ -11,7 +11,9 @@
 // holds the invocation at the controller until memory frees).
 // A hash of Int.MinValue (abs stays negative) makes OpenWhisk index out of bounds and fail the activation:
 // such a function gets nullopt (the engine drops it with kNoNode).
-// Cost: O(|pool|) worst case, O(1) typical; hashes precomputed per function.
+// Cost: O(1) typical (the first probes); when the first 8 probes find no room, the view's nodes with room
+// (ClusterView::for_each_node_with_room: O((k + 1) log n) for k of them in the simulator) decide, and with
+// none O(1) more where every node is healthy (ClusterView::healthy_nodes); hashes precomputed per function.
 #pragma once
 
 #include <cstdint>

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace hearth::sim {
 
@@ -14,6 +16,7 @@ using model::NodeId;
 
 Cluster::Cluster(std::uint32_t nodes, MegaBytes memory_mb, std::int32_t cores, std::size_t functions)
     : nodes_(nodes),
+      room_(nodes),
       idle_by_function_(functions),
       idle_nodes_by_function_(functions),
       stem_cells_(nodes),
@@ -25,7 +28,41 @@ Cluster::Cluster(std::uint32_t nodes, MegaBytes memory_mb, std::int32_t cores, s
     nodes_[i].id = i;
     nodes_[i].capacity_mb = memory_mb;
     nodes_[i].cores = cores;
+    room_.set(i, room_of(nodes_[i]));
   }
+}
+
+void Cluster::reserve(NodeId node, MegaBytes delta_mb) {
+  model::NodeState& n = nodes_[node];
+  n.reserved_mb += delta_mb;
+  room_.set(node, room_of(n));
+}
+
+void Cluster::set_healthy(NodeId node, bool healthy) {
+  model::NodeState& n = nodes_[node];
+  if (n.healthy != healthy) unhealthy_ += healthy ? -1 : 1;
+  n.healthy = healthy;
+  room_.set(node, room_of(n));
+}
+
+std::uint32_t Cluster::healthy_nodes(std::uint32_t limit) const {
+  const auto n = static_cast<std::uint32_t>(std::min<std::size_t>(limit, nodes_.size()));
+  if (unhealthy_ == 0) return n;
+  return ClusterView::healthy_nodes(limit);
+}
+
+void Cluster::check_room_index() const {
+  std::uint32_t unhealthy = 0;
+  for (const model::NodeState& n : nodes_) {
+    unhealthy += !n.healthy;
+    if (room_.room(n.id) != room_of(n))
+      throw std::logic_error("node " + std::to_string(n.id) + ": room index says " + std::to_string(room_.room(n.id)) +
+                             " MB, the node has " + (n.healthy ? std::to_string(n.unreserved_mb()) + " MB unreserved"
+                                                                : std::string("failed")));
+  }
+  if (unhealthy != unhealthy_)
+    throw std::logic_error("cluster counts " + std::to_string(unhealthy_) + " unhealthy nodes, there are " +
+                           std::to_string(unhealthy));
 }
 
 std::int32_t Cluster::idle_containers(NodeId node, FunctionId fn) const {

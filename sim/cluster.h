@@ -3,6 +3,9 @@
 // "which nodes hold an idle container of f" costs O(those nodes)),
 // stem cells per node, and per-node eviction order (a lazily-cleaned min-heap on keep-alive priority).
 // It implements ClusterView for placement policies. It decides nothing: the Engine drives it.
+// Nodes by room (unreserved memory of healthy nodes, sim/node_room_index.h) answer for_each_node_with_room
+// in O((visited + 1) log nodes): a node's reserved memory and health change only through reserve() and
+// set_healthy(), never through node() (check_room_index() verifies it).
 // Memory integrals (total and idle MB·µs) are exact: every state change settles them at its instant.
 // Cost: take/put idle O(idle of the function + nodes holding it); eviction O(log idle) per evicted container; walking the eviction
 // order (for_each_eviction_candidate) O(v log v) for v heap entries visited, stale ones included.
@@ -17,6 +20,7 @@
 #include "model/container.h"
 #include "model/function_spec.h"
 #include "model/time.h"
+#include "sim/node_room_index.h"
 
 namespace hearth::sim {
 
@@ -39,6 +43,18 @@ class Cluster final : public model::ClusterView {
   }
   bool for_each_eviction_candidate(model::NodeId node,
                                    const std::function<bool(const model::Container&)>& visit) const override;
+  void for_each_node_with_room(model::MegaBytes mb, std::uint32_t limit,
+                               const std::function<bool(model::NodeId)>& visit) const override {
+    room_.for_each_at_least(mb, limit, visit);
+  }
+  std::uint32_t healthy_nodes(std::uint32_t limit) const override;
+
+  // Adds `delta_mb` to the node's reserved memory (NodeState::reserved_mb) and updates the room index.
+  void reserve(model::NodeId node, model::MegaBytes delta_mb);
+  void set_healthy(model::NodeId node, bool healthy);
+  // Throws std::logic_error naming the node if the room index disagrees with the nodes (a reserved_mb or
+  // healthy changed behind reserve() / set_healthy()). O(nodes); for invariant checks.
+  void check_room_index() const;
 
   void set_now(model::Micros now) { now_ = now; }
   model::NodeState& node(model::NodeId id) { return nodes_[id]; }
@@ -127,10 +143,15 @@ class Cluster final : public model::ClusterView {
   void unindex(model::ContainerId id);
   void compact_heap(model::NodeId node);
   void change_used(model::NodeId node, model::MegaBytes delta);
+  model::MegaBytes room_of(const model::NodeState& n) const {
+    return n.healthy ? n.unreserved_mb() : NodeRoomIndex::kNoRoom;
+  }
 
   model::Micros now_ = 0;
   model::Micros settled_at_ = 0;
   std::vector<model::NodeState> nodes_;
+  NodeRoomIndex room_;
+  std::uint32_t unhealthy_ = 0;
   std::vector<Slot> slots_;
   std::vector<model::ContainerId> free_slots_;
   std::vector<std::vector<IdleRef>> idle_by_function_;        // function → idle containers (any node)

@@ -271,6 +271,7 @@ class Engine {
                                std::to_string(alloc_millicores_[n.id]) + " millicores of " +
                                std::to_string(node_millicores_));
     }
+    cluster_.check_room_index();
     if (scaling_) check_scaling_invariants();
   }
 
@@ -363,7 +364,7 @@ class Engine {
       queue.push_back(Queued{inv});
       ++cluster_.node(*node).queued;
     }
-    cluster_.node(*node).reserved_mb += fn.memory_mb;
+    cluster_.reserve(*node, fn.memory_mb);
     return true;
   }
 
@@ -571,7 +572,7 @@ class Engine {
     model::NodeState& ns = cluster_.node(node);
     --ns.busy_cores;
     --busy_;
-    ns.reserved_mb -= fn.memory_mb;
+    cluster_.reserve(node, -fn.memory_mb);
     if (cpu_admission_) alloc_millicores_[node] -= fn_millicores_[fn.id];
     if (sched_path_) --busy_same_[static_cast<std::size_t>(node) * functions_.size() + fn.id];
     result_.metrics.record_completion(now_);
@@ -700,7 +701,7 @@ class Engine {
     model::NodeState& ns = cluster_.node(node);
     const bool was_empty = queue.empty();
     if (was_empty && try_start(node, inv)) {
-      ns.reserved_mb += functions_[inv.function].memory_mb;
+      cluster_.reserve(node, functions_[inv.function].memory_mb);
       return;
     }
     if (config_.queue_limit && queue.size() >= config_.queue_limit) {
@@ -709,7 +710,7 @@ class Engine {
     }
     queue.push_back(Queued{inv});
     ++ns.queued;
-    ns.reserved_mb += functions_[inv.function].memory_mb;
+    cluster_.reserve(node, functions_[inv.function].memory_mb);
     if (!was_empty) schedule_node(node);  // alone and not fitting: nothing changed for the scheduler
   }
 
@@ -725,7 +726,7 @@ class Engine {
         std::erase_if(queue, [&](const Queued& q) {
           if (!expired(q)) return false;
           drop(q.inv, model::DropReason::kTimeout);
-          ns.reserved_mb -= functions_[q.inv.function].memory_mb;
+          cluster_.reserve(node, -functions_[q.inv.function].memory_mb);
           --ns.queued;
           return true;
         });
@@ -969,7 +970,7 @@ class Engine {
       ++result_.containers_created;
       startup = contention_.begin(*node, now_, fn.cold_start_us) + library_prep(*node, fn);
     }
-    cluster_.node(*node).reserved_mb += fn.memory_mb;
+    cluster_.reserve(*node, fn.memory_mb);
     if (starting_slots_.size() <= *node) starting_slots_.resize(cluster_.nodes().size(), 0);
     starting_slots_[*node] += std::min(slots, cores);
     scaling_state_->add(fn.id, id, slots, cores, now_ + startup);
@@ -1020,7 +1021,7 @@ class Engine {
           c.state == ContainerState::kPaused) {
         cluster_.take(id);
         if (c.uses > 0) startup = keepalive_->resume_cost(c, now_);
-        ns.reserved_mb += fn.memory_mb;
+        cluster_.reserve(c.node, fn.memory_mb);
       }
       if (c.state == ContainerState::kBusy) ++c.uses;
       else cluster_.set_busy(id);
@@ -1096,7 +1097,7 @@ class Engine {
   void go_idle_scaled(ContainerId id) {
     model::Container& c = cluster_.container(id);
     const FunctionSpec& fn = functions_[c.function];
-    cluster_.node(c.node).reserved_mb -= fn.memory_mb;
+    cluster_.reserve(c.node, -fn.memory_mb);
     settle_idle(id, c.uses > 0 ? ContainerState::kIdle : ContainerState::kPrewarmed);
   }
 

@@ -1,11 +1,13 @@
 #include "sim/report.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 namespace hearth::sim {
 namespace {
@@ -130,7 +132,9 @@ std::string result_json(const NamedResult& r, int indent) { return to_json(r).du
 std::string comparison_table(const std::vector<NamedResult>& results) {
   std::ostringstream out;
   char line[512];
-  std::snprintf(line, sizeof line, "%-18s %11s %8s %9s %9s %9s %10s %10s %10s %12s %8s %9s\n", "policy",
+  int width = 18;  // the name column: as wide as the longest name
+  for (const NamedResult& nr : results) width = std::max(width, static_cast<int>(nr.name.size()));
+  std::snprintf(line, sizeof line, "%-*s %11s %8s %9s %9s %9s %10s %10s %10s %12s %8s %9s\n", width, "policy",
                 "invocations", "cold %", "mean ms", "p50 ms", "p99 ms", "p99.9 ms", "start p99", "max tput/s",
                 "idle GB·s", "dropped", "inv/s");
   out << line;
@@ -138,8 +142,8 @@ std::string comparison_table(const std::vector<NamedResult>& results) {
     const SimResult& r = *nr.result;
     const Metrics& m = r.metrics;
     const LatencyHistogram& lat = m.latency();
-    std::snprintf(line, sizeof line, "%-18s %11llu %7.2f%% %9.1f %9.1f %9.1f %10.1f %10.1f %10.1f %12.0f %8llu %9.2e\n",
-                  nr.name.c_str(), static_cast<unsigned long long>(m.invocations()),
+    std::snprintf(line, sizeof line, "%-*s %11llu %7.2f%% %9.1f %9.1f %9.1f %10.1f %10.1f %10.1f %12.0f %8llu %9.2e\n",
+                  width, nr.name.c_str(), static_cast<unsigned long long>(m.invocations()),
                   100.0 * ratio(m.cold_starts(), m.started()), lat.mean() / 1000.0, ms(lat.percentile(0.5)),
                   ms(lat.percentile(0.99)), ms(lat.percentile(0.999)), ms(m.start_latency().percentile(0.99)),
                   m.max_throughput_10s(), r.idle_memory_gb_s,
@@ -148,6 +152,53 @@ std::string comparison_table(const std::vector<NamedResult>& results) {
     out << line;
   }
   return out.str();
+}
+
+namespace {
+
+// A CSV field: quoted (quotes doubled) when it holds a comma, a quote or a line break.
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+}  // namespace
+
+void write_sweep_csv(const std::vector<NamedResult>& results, const std::vector<std::string>& keys,
+                     const std::vector<std::vector<std::string>>& values, const std::string& path) {
+  if (values.size() != results.size())
+    throw std::invalid_argument("write_sweep_csv: " + std::to_string(values.size()) + " rows of values for " +
+                                std::to_string(results.size()) + " results");
+  auto out = open_out(path);
+  // The policy columns a key already gives are not repeated (one header, one meaning).
+  const auto keyed = [&](const char* column) { return std::find(keys.begin(), keys.end(), column) != keys.end(); };
+  out << "run";
+  for (const std::string& k : keys) out << ',' << csv_field(k);
+  for (const char* column : {"placement", "keepalive", "prewarm"})
+    if (!keyed(column)) out << ',' << column;
+  out << ",invocations,cold_starts,cold_start_ratio,latency_mean_ms,latency_p50_ms,"
+         "latency_p99_ms,latency_p999_ms,start_latency_p99_ms,idle_memory_gb_s,peak_memory_mb,dropped,"
+         "wall_seconds,invocations_per_second\n";
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const NamedResult& nr = results[i];
+    const SimResult& r = *nr.result;
+    const Metrics& m = r.metrics;
+    const LatencyHistogram& lat = m.latency();
+    out << csv_field(nr.name);
+    for (std::size_t k = 0; k < keys.size(); ++k) out << ',' << csv_field(k < values[i].size() ? values[i][k] : "");
+    for (const auto& [column, value] : {std::pair{"placement", &nr.placement}, std::pair{"keepalive", &nr.keepalive},
+                                        std::pair{"prewarm", &nr.prewarm}})
+      if (!keyed(column)) out << ',' << csv_field(*value);
+    out << ',' << m.invocations() << ',' << m.cold_starts() << ',' << ratio(m.cold_starts(), m.started()) << ','
+        << lat.mean() / 1000.0 << ',' << ms(lat.percentile(0.5)) << ',' << ms(lat.percentile(0.99)) << ','
+        << ms(lat.percentile(0.999)) << ',' << ms(m.start_latency().percentile(0.99)) << ',' << r.idle_memory_gb_s
+        << ',' << r.peak_memory_mb << ',' << m.dropped() << ',' << r.wall_seconds << ','
+        << (r.wall_seconds > 0 ? static_cast<double>(m.invocations()) / r.wall_seconds : 0.0) << '\n';
+  }
+  out.flush();
+  if (!out) throw std::runtime_error(path + ": write failed");
 }
 
 void write_csv(const std::vector<NamedResult>& results, const std::string& dir) {

@@ -30,6 +30,10 @@ std::string comparison_table(const std::vector<NamedResult>& results);
 // (created if missing).
 // Throws std::runtime_error naming the file on an I/O error.
 void write_csv(const std::vector<NamedResult>& results, const std::string& dir);
+// One CSV file for a sweep (or any list of runs): a row per run, the `keys` columns first (a run's
+// values for them: values[i][k]), then the summary.csv columns. Throws std::runtime_error naming the file.
+void write_sweep_csv(const std::vector<NamedResult>& results, const std::vector<std::string>& keys,
+                     const std::vector<std::vector<std::string>>& values, const std::string& path);
 // Opens `path` for writing; throws std::runtime_error naming it if it cannot.
 std::ofstream open_out(const std::filesystem::path& path);
 
