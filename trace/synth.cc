@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <numbers>
-#include <queue>
 #include <random>
 #include <stdexcept>
 
@@ -143,7 +142,7 @@ class SynthSource final : public InvocationSource {
       : fns_(std::move(fns)), opts_(std::move(opts)), rng_(opts_.seed ^ 0x5eed), state_(fns_.size()) {
     for (const SynthFunction& f : fns_) {
       if (f.timer_period_us > 0) {
-        push(f.timer_phase_us, f.spec.id);
+        if (f.timer_phase_us < span_us()) heap_.emplace_back(f.timer_phase_us, f.spec.id);
         continue;
       }
       BurstState& s = state_[f.spec.id];
@@ -154,8 +153,10 @@ class SynthSource final : public InvocationSource {
         s.on = true;
         s.end = span_us();
       }
-      schedule(f.spec.id, 0);
+      const Micros first = next_arrival(f.spec.id, 0);
+      if (first >= 0) heap_.emplace_back(first, f.spec.id);
     }
+    for (std::size_t i = heap_.size(); i-- > 0;) sift_down(i);
   }
 
   bool next_batch(std::vector<model::Invocation>& out) override {
@@ -163,9 +164,8 @@ class SynthSource final : public InvocationSource {
     while (out.empty()) {
       if (minute_ >= opts_.minutes) return false;
       const Micros end = (minute_ + 1) * model::kMicrosPerMinute;
-      while (!heap_.empty() && heap_.top().first < end) {
-        const auto [t, fn] = heap_.top();
-        heap_.pop();
+      while (!heap_.empty() && heap_.front().first < end) {
+        const auto [t, fn] = heap_.front();
         const SynthFunction& f = fns_[fn];
         const bool accept = f.timer_period_us > 0 ||
                             std::uniform_real_distribution<double>(0, 1)(rng_) < synth_modulation(opts_, t) / peak_;
@@ -176,13 +176,19 @@ class SynthSource final : public InvocationSource {
           inv.exec_us = f.spec.warm_us;
           out.push_back(inv);
         }
-        schedule(fn, t);
+        // The function's next arrival replaces the top (one sift), or the function leaves the heap.
+        const Micros next = next_arrival(fn, t);
+        if (next >= 0) {
+          heap_.front().first = next;
+        } else {
+          heap_.front() = heap_.back();
+          heap_.pop_back();
+        }
+        if (!heap_.empty()) sift_down(0);
       }
       ++minute_;
     }
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-      return a.arrival_us != b.arrival_us ? a.arrival_us < b.arrival_us : a.function < b.function;
-    });
+    // Popped in (time, function) order: the batch is already sorted.
     for (auto& inv : out) inv.id = next_id_++;
     return true;
   }
@@ -208,12 +214,27 @@ class SynthSource final : public InvocationSource {
     return d < 0 ? span_us() : d;
   }
 
-  void schedule(model::FunctionId fn, Micros after) {
-    const SynthFunction& f = fns_[fn];
-    if (f.timer_period_us > 0) {
-      push(after + f.timer_period_us, fn);
-      return;
+  // A 4-ary min-heap on (time, function): each function has at most one entry, so the order is total and
+  // the pops come out in exactly the order the batch needs.
+  void sift_down(std::size_t i) {
+    const auto item = heap_[i];
+    for (;;) {
+      const std::size_t first = 4 * i + 1;
+      if (first >= heap_.size()) break;
+      std::size_t best = first;
+      for (std::size_t c = first + 1; c < std::min(first + 4, heap_.size()); ++c)
+        if (heap_[c] < heap_[best]) best = c;
+      if (!(heap_[best] < item)) break;
+      heap_[i] = heap_[best];
+      i = best;
     }
+    heap_[i] = item;
+  }
+
+  // The function's next arrival after `after`, or -1 when it falls beyond the span.
+  Micros next_arrival(model::FunctionId fn, Micros after) {
+    const SynthFunction& f = fns_[fn];
+    if (f.timer_period_us > 0) return after + f.timer_period_us < span_us() ? after + f.timer_period_us : -1;
     // Thinning: candidates at the peak rate (during on periods: rate / on_fraction), accepted with
     // probability modulation(t) / peak. Exponential gaps are memoryless, so a candidate that falls past the
     // end of an on period is dropped and drawing restarts at the next on period.
@@ -229,19 +250,14 @@ class SynthSource final : public InvocationSource {
         continue;
       }
       const Micros gap = draw_delay(mean_gap_us, t + 1);
-      if (gap >= 0 && t + 1 + gap < s.end) {
-        push(t + 1 + gap, fn);
-        return;
-      }
-      if (s.end >= span_us()) return;
+      if (gap >= 0 && t + 1 + gap < s.end) return t + 1 + gap < span_us() ? t + 1 + gap : -1;
+      if (s.end >= span_us()) return -1;
       t = s.end;
       s.on = false;
       const Micros d = draw_delay(kBurstCycleMinutes * static_cast<double>(model::kMicrosPerMinute) * (1 - f.on_fraction), t);
       s.end = d < 0 ? span_us() : t + d;
     }
-  }
-  void push(Micros t, model::FunctionId fn) {
-    if (t < span_us()) heap_.emplace(t, fn);
+    return -1;
   }
 
   std::vector<SynthFunction> fns_;
@@ -249,9 +265,7 @@ class SynthSource final : public InvocationSource {
   double peak_ = synth_modulation_max(opts_);
   std::mt19937_64 rng_;
   std::vector<BurstState> state_;
-  std::priority_queue<std::pair<Micros, model::FunctionId>, std::vector<std::pair<Micros, model::FunctionId>>,
-                      std::greater<>>
-      heap_;
+  std::vector<std::pair<Micros, model::FunctionId>> heap_;
   std::int64_t minute_ = 0;
   model::InvocationId next_id_ = 0;
 };
