@@ -1,10 +1,11 @@
 // Synthetic workloads calibrated to the published Azure Functions characteristics (Shahrad et al.,
 // "Serverless in the Wild", USENIX ATC'20; numbers and how each is used: docs/traces.md).
 // Per-function rates: a log-normal app base rate shifted per trigger (so the trigger mix by invocations
-// follows the paper), timers on fixed periods from 1 s to 1 day, half the other functions bursty (on/off),
-// the rest Poisson. synth_workload streams these arrivals modulated by the daily/weekly curve, generated
-// from a heap of next-arrival times — cost O(invocations · log functions), memory O(functions). write_synth_azure2019 writes the same workload in the original per-day Azure 2019
-// layout, which load_azure2019 reads back.
+// follows the paper), timers on fixed periods from 1 s to 1 day, half the other functions slower than 10 a
+// minute bursty (on/off), the rest Poisson; execution times correlated with the rate. synth_workload streams
+// these arrivals modulated by the daily/weekly curve from a heap of next-arrival times — cost
+// O(invocations · log functions), memory O(functions). write_synth_azure2019 writes the same workload in the
+// original per-day Azure 2019 layout, which load_azure2019 reads back.
 #pragma once
 
 #include <cstdint>
