@@ -49,12 +49,13 @@ double trigger_shift(Trigger t) {
   return std::log10(invocation_share(t) / share) - mean;
 }
 
-// Popularity (docs/traces.md "Calibration"): an app's base rate B is log-normal, log10(B per day) ~
+// Popularity (docs/traces.md, "Synthetic workloads"): an app's base rate B is log-normal, log10(B per day) ~
 // N(kAppLog10Mean, kAppLog10Sigma); a function's rate per day is 10^(log10 B + trigger_shift + e), e ~ N(0,
 // kFunctionLog10Sigma), at most 10^kMaxLog10PerDay. kAppLog10Mean and kAppLog10Sigma are fitted (Monte Carlo
-// over this model, app sizes and timer periods included) so that an app's total rate is at most once an
-// hour for 45 % of apps and at most once a minute for 81 % (§3.3); kFunctionLog10Sigma (the spread within
-// an app) and the cap (about 2·10^5 a minute, 4.7σ above the mean) are assumptions.
+// over this model, app sizes and timer periods included: scripts/synth-fit-popularity) so that an app's total
+// rate is at most once an hour for 45 % of apps and at most once a minute for 81 % (§3.3);
+// kFunctionLog10Sigma (the spread within an app) and the cap (about 2·10^5 a minute, 4.6σ above the mean)
+// are assumptions.
 constexpr double kAppLog10Mean = 1.22, kAppLog10Sigma = 1.57, kFunctionLog10Sigma = 0.5, kMaxLog10PerDay = 8.5;
 
 // Execution time: the log-normal fit of the average per function (Fig. 7: ln seconds mean -0.38, sigma 2.36),
