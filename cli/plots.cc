@@ -29,6 +29,30 @@ bool run_gnuplot(const std::filesystem::path& script, const std::string& dir, st
 
 }  // namespace
 
+std::vector<std::string> write_cdf_plots(const std::vector<CdfPlot>& plots, const std::string& dir, std::string* error) {
+  const std::filesystem::path base(dir);
+  const std::filesystem::path script = base / "cdf_plots.gp";
+  std::vector<std::string> pngs;
+  {
+    std::ofstream gp(script);
+    if (!gp) {
+      *error = script.string() + ": cannot open for writing";
+      return {};
+    }
+    gp << "set datafile separator ','\nset key off\nset grid\nset terminal pngcairo size 800,500 noenhanced\n"
+       << "set ylabel 'CDF'\nset yrange [0:1]\n";
+    for (const CdfPlot& p : plots) {
+      const std::string png = (base / ("cdf_" + p.name + ".png")).string();
+      gp << (p.log_x ? "set logscale x\n" : "unset logscale x\n") << "set output '" << png << "'\n"
+         << "set title '" << p.label << "'\nset xlabel '" << p.label << "'\n"
+         << "plot '" << (base / ("cdf_" + p.name + ".csv")).string() << "' using 1:2 every ::1 with steps lw 2\n";
+      pngs.push_back(png);
+    }
+  }
+  if (!run_gnuplot(script, dir, error)) return {};
+  return pngs;
+}
+
 std::vector<std::string> write_burst_plots(const std::vector<std::string>& names, const std::string& dir,
                                            std::string* error) {
   const std::filesystem::path base(dir);

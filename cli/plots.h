@@ -14,4 +14,13 @@ std::vector<std::string> write_plots(const std::vector<std::string>& names, cons
 std::vector<std::string> write_burst_plots(const std::vector<std::string>& names, const std::string& dir,
                                            std::string* error);
 
+// CDFs of `hearth trace stats` (cdf_<name>.csv with columns value,cdf, in `dir`): one PNG per entry,
+// cdf_<name>.png, with a log-scale x axis when log_x.
+struct CdfPlot {
+  std::string name;
+  std::string label;
+  bool log_x = false;
+};
+std::vector<std::string> write_cdf_plots(const std::vector<CdfPlot>& plots, const std::string& dir, std::string* error);
+
 }  // namespace hearth::cli

@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <numbers>
-#include <queue>
 #include <random>
 #include <stdexcept>
 
@@ -18,23 +17,79 @@ namespace {
 using model::Micros;
 using model::Trigger;
 
-// Share of functions per trigger (Shahrad et al., Fig. 2).
+// Share of functions per trigger (Shahrad et al., Fig. 2; the paper's "others" 5 % split into storage and
+// others as in the generator's first version).
 constexpr std::pair<Trigger, double> kTriggerMix[] = {
     {Trigger::kHttp, 0.550},  {Trigger::kTimer, 0.156},   {Trigger::kQueue, 0.152},         {Trigger::kOrchestration, 0.069},
     {Trigger::kStorage, 0.028}, {Trigger::kEvent, 0.022}, {Trigger::kOthers, 0.022}};
 
-constexpr std::int64_t kTimerPeriods[] = {1, 5, 10, 15, 30, 60, 120, 360, 720, 1440};
+// Share of invocations per trigger (Fig. 2): HTTP 36 %, queue 34 %, event 25 %, timer 2 %, orchestration 2 %,
+// others (with storage) 1 %, split between storage and others in proportion to their function shares.
+double invocation_share(Trigger t) {
+  switch (t) {
+    case Trigger::kHttp: return 0.36;
+    case Trigger::kQueue: return 0.34;
+    case Trigger::kEvent: return 0.25;
+    case Trigger::kTimer: return 0.02;
+    case Trigger::kOrchestration: return 0.02;
+    case Trigger::kStorage: return 0.01 * 0.028 / 0.050;
+    default: return 0.01 * 0.022 / 0.050;
+  }
+}
 
-// Mean invocations per minute, log10 drawn piecewise: 45 % of functions at most once per hour, 81 % at
-// most once per minute, and a tail up to 10^3.5 per minute, spanning 8 orders of magnitude in all.
-double draw_rate(std::mt19937_64& rng) {
-  std::uniform_real_distribution<double> u(0.0, 1.0);
-  const double p = u(rng);
-  double log10_rate;
-  if (p < 0.45) log10_rate = -4.5 + (std::log10(1.0 / 60) + 4.5) * (p / 0.45);
-  else if (p < 0.81) log10_rate = std::log10(1.0 / 60) * (1 - (p - 0.45) / 0.36);
-  else log10_rate = 3.5 * std::pow((p - 0.81) / 0.19, 2.0);  // mass concentrated near 1/min
-  return std::pow(10.0, log10_rate);
+// log10 of a function's rate relative to its app's base rate: log10(invocation share / function share),
+// centred so that the function-weighted mean is 0. In expectation (the base rate is independent of the
+// trigger) each trigger then gets its published share of the invocations.
+double trigger_shift(Trigger t) {
+  double mean = 0, share = 0;
+  for (const auto& [u, f] : kTriggerMix) {
+    mean += f * std::log10(invocation_share(u) / f);
+    if (u == t) share = f;
+  }
+  return std::log10(invocation_share(t) / share) - mean;
+}
+
+// Popularity (docs/traces.md, "Synthetic workloads"): an app's base rate B is log-normal, log10(B per day) ~
+// N(kAppLog10Mean, kAppLog10Sigma); a function's rate per day is 10^(log10 B + trigger_shift + e), e ~ N(0,
+// kFunctionLog10Sigma), at most 10^kMaxLog10PerDay. kAppLog10Mean and kAppLog10Sigma are fitted (Monte Carlo
+// over this model, app sizes and timer periods included: scripts/synth-fit-popularity) so that an app's total
+// rate is at most once an hour for 45 % of apps and at most once a minute for 81 % (§3.3);
+// kFunctionLog10Sigma (the spread within an app) and the cap (about 2·10^5 a minute, 4.6σ above the mean)
+// are assumptions.
+constexpr double kAppLog10Mean = 1.22, kAppLog10Sigma = 1.57, kFunctionLog10Sigma = 0.5, kMaxLog10PerDay = 8.5;
+
+// Execution time: the log-normal fit of the average per function (Fig. 7: ln seconds mean -0.38, sigma 2.36),
+// correlated with the function's rate: ln exec = mu + sigma (rho z + sqrt(1 - rho^2) n), z the function's
+// standardised log rate, n ~ N(0, 1), so the marginal stays (about) the paper's fit. The paper gives no
+// correlation; rho is from the shared sample azure2019-500, where popular functions are short: Spearman -0.34
+// between a function's rate and its Average, i.e. rho = 2 sin(pi (-0.34) / 6) = -0.35 for a bivariate normal.
+// Without it, invocations are as long as functions are on average (11 s, not the sample's 0.5 s).
+constexpr double kExecLnMean = -0.38, kExecLnSigma = 2.36, kExecRateCorrelation = -0.35;
+
+// Timer periods: Azure timers are CRON schedules down to seconds (the shared sample has timers at 60 a minute).
+constexpr Micros kTimerPeriodsUs[] = {
+    1 * model::kMicrosPerSecond,   5 * model::kMicrosPerSecond,    10 * model::kMicrosPerSecond,
+    15 * model::kMicrosPerSecond,  30 * model::kMicrosPerSecond,   1 * model::kMicrosPerMinute,
+    2 * model::kMicrosPerMinute,   5 * model::kMicrosPerMinute,    10 * model::kMicrosPerMinute,
+    15 * model::kMicrosPerMinute,  30 * model::kMicrosPerMinute,   60 * model::kMicrosPerMinute,
+    120 * model::kMicrosPerMinute, 360 * model::kMicrosPerMinute,  720 * model::kMicrosPerMinute,
+    1440 * model::kMicrosPerMinute};
+
+// Burstiness (inter-arrival CV > 1 for many non-timer apps, §3.3 Fig. 6): a share kBurstyShare of the
+// non-timer functions slower than kMaxBurstyPerMinute arrive as an interrupted Poisson process — on periods
+// at rate / on_fraction, off periods silent, exponential lengths with a mean cycle of kBurstCycleMinutes,
+// on_fraction log-uniform in [kMinOnFraction, kMaxOnFraction]. The others are Poisson (CV 1). From the shared
+// sample azure2019-500: 50-60 % of its non-timer functions at 0.01-10 invocations a minute have IAT CV > 1,
+// while the ones at >= 10 a minute are steady (per-minute count CV 0.1-0.23 median, 0.43 at most above 100 a
+// minute). The cycle and the on-fraction range are assumptions: the paper shows CVs, not a process.
+constexpr double kBurstyShare = 0.5, kMaxBurstyPerMinute = 10, kBurstCycleMinutes = 60, kMinOnFraction = 0.02,
+                 kMaxOnFraction = 0.5;
+
+// The standard deviation of a function's log10 rate before the cap (app base, trigger shift, own shift).
+double function_log10_sigma() {
+  double var = kAppLog10Sigma * kAppLog10Sigma + kFunctionLog10Sigma * kFunctionLog10Sigma;
+  for (const auto& [t, f] : kTriggerMix) var += f * trigger_shift(t) * trigger_shift(t);  // shifts have mean 0
+  return std::sqrt(var);
 }
 
 Trigger draw_trigger(std::mt19937_64& rng) {
@@ -46,12 +101,17 @@ Trigger draw_trigger(std::mt19937_64& rng) {
   return Trigger::kOthers;
 }
 
-// Functions per app: 54 % of apps have one, 95 % at most 10 (Shahrad et al., §3.1).
+// Functions per app (Shahrad et al., §3.1): 1 (54 %), 2 (16 %), 3 (10 %), 4-5 (8 %), 6-10 (7 %), 11+ (5 %;
+// drawn uniformly in 11..50, the paper gives no finer split).
 int draw_app_size(std::mt19937_64& rng) {
   const double p = std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+  const auto between = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   if (p < 0.54) return 1;
-  if (p < 0.95) return 2 + static_cast<int>((p - 0.54) / 0.41 * 9);  // 2..10
-  return 11 + static_cast<int>((p - 0.95) / 0.05 * 40);              // 11..50
+  if (p < 0.70) return 2;
+  if (p < 0.80) return 3;
+  if (p < 0.88) return between(4, 5);
+  if (p < 0.95) return between(6, 10);
+  return between(11, 50);
 }
 
 // Allocated memory per app, Burr XII fit (c = 11.652, k = 0.221, λ = 107.083 MB).
@@ -82,11 +142,25 @@ std::string hex_name(std::uint64_t seed, const char* kind, std::uint64_t i) {
 
 class SynthSource final : public InvocationSource {
  public:
-  SynthSource(std::vector<SynthFunction> fns, SynthOptions opts) : fns_(std::move(fns)), opts_(opts), rng_(opts.seed ^ 0x5eed) {
+  SynthSource(std::vector<SynthFunction> fns, SynthOptions opts)
+      : fns_(std::move(fns)), opts_(std::move(opts)), rng_(opts_.seed ^ 0x5eed), state_(fns_.size()) {
     for (const SynthFunction& f : fns_) {
-      if (f.timer_period_minutes > 0) push(f.timer_phase_us, f.spec.id);
-      else schedule(f.spec.id, 0);
+      if (f.timer_period_us > 0) {
+        if (f.timer_phase_us < span_us()) heap_.emplace_back(f.timer_phase_us, f.spec.id);
+        continue;
+      }
+      BurstState& s = state_[f.spec.id];
+      if (f.on_fraction < 1) {
+        s.on = std::uniform_real_distribution<double>(0, 1)(rng_) < f.on_fraction;
+        s.end = draw_period(f, s.on);
+      } else {
+        s.on = true;
+        s.end = span_us();
+      }
+      const Micros first = next_arrival(f.spec.id, 0);
+      if (first >= 0) heap_.emplace_back(first, f.spec.id);
     }
+    for (std::size_t i = heap_.size(); i-- > 0;) sift_down(i);
   }
 
   bool next_batch(std::vector<model::Invocation>& out) override {
@@ -94,11 +168,10 @@ class SynthSource final : public InvocationSource {
     while (out.empty()) {
       if (minute_ >= opts_.minutes) return false;
       const Micros end = (minute_ + 1) * model::kMicrosPerMinute;
-      while (!heap_.empty() && heap_.top().first < end) {
-        const auto [t, fn] = heap_.top();
-        heap_.pop();
+      while (!heap_.empty() && heap_.front().first < end) {
+        const auto [t, fn] = heap_.front();
         const SynthFunction& f = fns_[fn];
-        const bool accept = f.timer_period_minutes > 0 ||
+        const bool accept = f.timer_period_us > 0 ||
                             std::uniform_real_distribution<double>(0, 1)(rng_) < synth_modulation(opts_, t) / peak_;
         if (accept) {
           model::Invocation inv;
@@ -107,13 +180,19 @@ class SynthSource final : public InvocationSource {
           inv.exec_us = f.spec.warm_us;
           out.push_back(inv);
         }
-        schedule(fn, t);
+        // The function's next arrival replaces the top (one sift), or the function leaves the heap.
+        const Micros next = next_arrival(fn, t);
+        if (next >= 0) {
+          heap_.front().first = next;
+        } else {
+          heap_.front() = heap_.back();
+          heap_.pop_back();
+        }
+        if (!heap_.empty()) sift_down(0);
       }
       ++minute_;
     }
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-      return a.arrival_us != b.arrival_us ? a.arrival_us < b.arrival_us : a.function < b.function;
-    });
+    // Popped in (time, function) order: the batch is already sorted.
     for (auto& inv : out) inv.id = next_id_++;
     return true;
   }
@@ -121,27 +200,76 @@ class SynthSource final : public InvocationSource {
   Micros span_us() const override { return opts_.minutes * model::kMicrosPerMinute; }
 
  private:
-  void schedule(model::FunctionId fn, Micros after) {
-    const SynthFunction& f = fns_[fn];
-    if (f.timer_period_minutes > 0) {
-      push(after + f.timer_period_minutes * model::kMicrosPerMinute, fn);
-    } else {
-      // Thinning: candidates at the peak rate, accepted with probability modulation(t) / peak.
-      const double per_us = f.rate_per_minute * peak_ / model::kMicrosPerMinute;
-      push(after + 1 + static_cast<Micros>(std::exponential_distribution<double>(per_us)(rng_)), fn);
-    }
+  struct BurstState {
+    bool on = true;
+    Micros end = 0;  // when the current on or off period ends
+  };
+
+  // An exponential delay of the given mean (µs), or -1 when it lands beyond the span (no overflow).
+  Micros draw_delay(double mean_us, Micros from) {
+    const double d = std::exponential_distribution<double>(1.0)(rng_) * mean_us;
+    if (!(d < static_cast<double>(span_us() - from))) return -1;
+    return static_cast<Micros>(d);
   }
-  void push(Micros t, model::FunctionId fn) {
-    if (t < opts_.minutes * model::kMicrosPerMinute) heap_.emplace(t, fn);
+  Micros draw_period(const SynthFunction& f, bool on) {
+    const double cycle = kBurstCycleMinutes * static_cast<double>(model::kMicrosPerMinute);
+    const double mean = on ? cycle * f.on_fraction : cycle * (1 - f.on_fraction);
+    const Micros d = draw_delay(mean, 0);
+    return d < 0 ? span_us() : d;
+  }
+
+  // A 4-ary min-heap on (time, function): each function has at most one entry, so the order is total and
+  // the pops come out in exactly the order the batch needs.
+  void sift_down(std::size_t i) {
+    const auto item = heap_[i];
+    for (;;) {
+      const std::size_t first = 4 * i + 1;
+      if (first >= heap_.size()) break;
+      std::size_t best = first;
+      for (std::size_t c = first + 1; c < std::min(first + 4, heap_.size()); ++c)
+        if (heap_[c] < heap_[best]) best = c;
+      if (!(heap_[best] < item)) break;
+      heap_[i] = heap_[best];
+      i = best;
+    }
+    heap_[i] = item;
+  }
+
+  // The function's next arrival after `after`, or -1 when it falls beyond the span.
+  Micros next_arrival(model::FunctionId fn, Micros after) {
+    const SynthFunction& f = fns_[fn];
+    if (f.timer_period_us > 0) return after + f.timer_period_us < span_us() ? after + f.timer_period_us : -1;
+    // Thinning: candidates at the peak rate (during on periods: rate / on_fraction), accepted with
+    // probability modulation(t) / peak. Exponential gaps are memoryless, so a candidate that falls past the
+    // end of an on period is dropped and drawing restarts at the next on period.
+    BurstState& s = state_[fn];
+    const double mean_gap_us = static_cast<double>(model::kMicrosPerMinute) * f.on_fraction / (f.rate_per_minute * peak_);
+    Micros t = after;
+    while (t < span_us()) {
+      if (!s.on) {
+        t = s.end;
+        s.on = true;
+        const Micros d = draw_delay(kBurstCycleMinutes * static_cast<double>(model::kMicrosPerMinute) * f.on_fraction, t);
+        s.end = d < 0 ? span_us() : t + d;
+        continue;
+      }
+      const Micros gap = draw_delay(mean_gap_us, t + 1);
+      if (gap >= 0 && t + 1 + gap < s.end) return t + 1 + gap < span_us() ? t + 1 + gap : -1;
+      if (s.end >= span_us()) return -1;
+      t = s.end;
+      s.on = false;
+      const Micros d = draw_delay(kBurstCycleMinutes * static_cast<double>(model::kMicrosPerMinute) * (1 - f.on_fraction), t);
+      s.end = d < 0 ? span_us() : t + d;
+    }
+    return -1;
   }
 
   std::vector<SynthFunction> fns_;
   SynthOptions opts_;
   double peak_ = synth_modulation_max(opts_);
   std::mt19937_64 rng_;
-  std::priority_queue<std::pair<Micros, model::FunctionId>, std::vector<std::pair<Micros, model::FunctionId>>,
-                      std::greater<>>
-      heap_;
+  std::vector<BurstState> state_;
+  std::vector<std::pair<Micros, model::FunctionId>> heap_;
   std::int64_t minute_ = 0;
   model::InvocationId next_id_ = 0;
 };
@@ -175,7 +303,10 @@ std::vector<SynthFunction> synth_functions(const SynthOptions& opts) {
       throw std::invalid_argument("synth: special day " + std::to_string(s.day) + ":" + std::to_string(s.factor) +
                                   ": the day must be >= 1 and the factor positive");
   std::mt19937_64 rng(opts.seed);
-  std::lognormal_distribution<double> exec_seconds(-0.38, 2.36);  // Shahrad et al. Fig. 7 fit
+  std::normal_distribution<double> standard(0, 1);
+  const double log10_sigma = function_log10_sigma();
+  std::normal_distribution<double> app_log10_rate(kAppLog10Mean, kAppLog10Sigma), function_log10_shift(0, kFunctionLog10Sigma);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
   TraceOptions model_opts;
   model_opts.cold = ColdModel::kLinear;
   std::vector<SynthFunction> fns;
@@ -184,6 +315,7 @@ std::vector<SynthFunction> synth_functions(const SynthOptions& opts) {
   while (fns.size() < opts.functions) {
     const int size = std::min<int>(draw_app_size(rng), static_cast<int>(opts.functions - fns.size()));
     const double app_memory = draw_app_memory_mb(rng);
+    const double app_log10 = app_log10_rate(rng);
     for (int i = 0; i < size; ++i) {
       SynthFunction f;
       f.spec.id = static_cast<model::FunctionId>(fns.size());
@@ -191,22 +323,30 @@ std::vector<SynthFunction> synth_functions(const SynthOptions& opts) {
       f.spec.name = hex_name(opts.seed, "f", f.spec.id);
       f.spec.trigger = draw_trigger(rng);
       f.spec.memory_mb = std::max<model::MegaBytes>(1, std::llround(app_memory / size));
+      const double log10_per_day = app_log10 + trigger_shift(f.spec.trigger) + function_log10_shift(rng);
+      f.rate_per_minute = std::pow(10.0, std::min(kMaxLog10PerDay, log10_per_day)) / 1440.0;
+      const double z = (log10_per_day - kAppLog10Mean) / log10_sigma;
+      const double ln_exec = kExecLnMean + kExecLnSigma * (kExecRateCorrelation * z +
+                                                           std::sqrt(1 - kExecRateCorrelation * kExecRateCorrelation) * standard(rng));
       DurationStats d;
-      d.average_ms = std::clamp(exec_seconds(rng) * 1000.0, 1.0, 600'000.0);
+      d.average_ms = std::clamp(std::exp(ln_exec) * 1000.0, 1.0, 600'000.0);
       d.maximum_ms = d.average_ms;
       apply_function_model(d, model_opts, f.spec);
-      f.rate_per_minute = draw_rate(rng);
       if (f.spec.trigger == Trigger::kTimer) {
-        const double period = 1.0 / f.rate_per_minute;
-        f.timer_period_minutes = kTimerPeriods[std::size(kTimerPeriods) - 1];
-        for (std::int64_t p : kTimerPeriods) {
-          if (static_cast<double>(p) >= period) {
-            f.timer_period_minutes = p;
+        // The shortest period not faster than the drawn rate (a day at most).
+        const double period_us = static_cast<double>(model::kMicrosPerMinute) / f.rate_per_minute;
+        f.timer_period_us = kTimerPeriodsUs[std::size(kTimerPeriodsUs) - 1];
+        for (Micros p : kTimerPeriodsUs) {
+          if (static_cast<double>(p) >= period_us) {
+            f.timer_period_us = p;
             break;
           }
         }
-        f.rate_per_minute = 1.0 / static_cast<double>(f.timer_period_minutes);
-        f.timer_phase_us = std::uniform_int_distribution<Micros>(0, f.timer_period_minutes * model::kMicrosPerMinute - 1)(rng);
+        f.rate_per_minute = static_cast<double>(model::kMicrosPerMinute) / static_cast<double>(f.timer_period_us);
+        f.timer_phase_us = std::uniform_int_distribution<Micros>(0, f.timer_period_us - 1)(rng);
+      } else if (unit(rng) < kBurstyShare && f.rate_per_minute < kMaxBurstyPerMinute) {
+        f.on_fraction = std::pow(10.0, std::uniform_real_distribution<double>(std::log10(kMinOnFraction),
+                                                                              std::log10(kMaxOnFraction))(rng));
       }
       fns.push_back(f);
     }

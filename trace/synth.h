@@ -1,9 +1,11 @@
 // Synthetic workloads calibrated to the published Azure Functions characteristics (Shahrad et al.,
 // "Serverless in the Wild", USENIX ATC'20; numbers and how each is used: docs/traces.md).
-// synth_workload streams: per-function Poisson arrivals (timers: fixed periods) modulated by a diurnal
-// curve, generated from a heap of next-arrival times — cost O(invocations · log functions), memory
-// O(functions). write_synth_azure2019 writes the same workload in the original per-day Azure 2019
-// layout, which load_azure2019 reads back.
+// Per-function rates: a log-normal app base rate shifted per trigger (so the trigger mix by invocations
+// follows the paper), timers on fixed periods from 1 s to 1 day, half the other functions slower than 10 a
+// minute bursty (on/off), the rest Poisson; execution times correlated with the rate. synth_workload streams
+// these arrivals modulated by the daily/weekly curve from a heap of next-arrival times — cost
+// O(invocations · log functions), memory O(functions). write_synth_azure2019 writes the same workload in the
+// original per-day Azure 2019 layout, which load_azure2019 reads back.
 #pragma once
 
 #include <cstdint>
@@ -43,9 +45,10 @@ double synth_modulation_max(const SynthOptions& options);
 // The generated function table with each function's mean rate (invocations per minute) and timer period.
 struct SynthFunction {
   model::FunctionSpec spec;
-  double rate_per_minute = 0;
-  std::int64_t timer_period_minutes = 0;  // > 0 for timer-triggered functions
+  double rate_per_minute = 0;             // mean over time (before the diurnal/weekly modulation)
+  model::Micros timer_period_us = 0;      // > 0 for timer-triggered functions (fixed period, no modulation)
   model::Micros timer_phase_us = 0;
+  double on_fraction = 1;                 // < 1: bursty (on/off) arrivals, on this share of the time
 };
 std::vector<SynthFunction> synth_functions(const SynthOptions& options);
 

@@ -27,20 +27,35 @@ TEST(Synth, TriggerMixMatchesAzure) {
 }
 
 TEST(Synth, PopularityCalibration) {
+  // The model's mean rates (the measured trace is checked in synth_calibration_test.cc): an app's rate is the
+  // sum of its functions'. 45 % of apps at most once an hour, 81 % at most once a minute, the most popular
+  // 18.6 % of apps making 99.6 % of invocations (Shahrad et al. §3.3); tolerances: 3 points, and 99 % for the
+  // share (a log-normal's top share is dominated by its few largest draws).
   SynthOptions o;
   o.functions = 20000;
   const auto fns = synth_functions(o);
-  double hourly = 0, minutely = 0, lo = 1e18, hi = 0;
+  std::map<model::AppId, double> app_per_day;
+  double lo = 1e18, hi = 0;
   for (const auto& f : fns) {
-    hourly += f.rate_per_minute <= 1.0 / 60;
-    minutely += f.rate_per_minute <= 1.0;
+    app_per_day[f.spec.app] += f.rate_per_minute * 1440;
     lo = std::min(lo, f.rate_per_minute);
     hi = std::max(hi, f.rate_per_minute);
   }
-  // Timers round their rate to a period, so allow a few points of slack.
-  EXPECT_NEAR(hourly / fns.size(), 0.45, 0.04);
-  EXPECT_NEAR(minutely / fns.size(), 0.81, 0.04);
-  EXPECT_GE(std::log10(hi / lo), 7.0);  // spans about 8 orders of magnitude
+  std::vector<double> apps;
+  double hourly = 0, minutely = 0, total = 0;
+  for (const auto& [app, per_day] : app_per_day) {
+    apps.push_back(per_day);
+    hourly += per_day <= 24;
+    minutely += per_day <= 1440;
+    total += per_day;
+  }
+  std::sort(apps.rbegin(), apps.rend());
+  double top = 0;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(0.186 * static_cast<double>(apps.size())); ++i) top += apps[i];
+  EXPECT_NEAR(hourly / static_cast<double>(apps.size()), 0.45, 0.03);
+  EXPECT_NEAR(minutely / static_cast<double>(apps.size()), 0.81, 0.03);
+  EXPECT_GT(top / total, 0.99);
+  EXPECT_GE(std::log10(hi / lo), 8.0);  // "an 8-order-of-magnitude range"
 }
 
 TEST(Synth, MemoryAndExecutionDistributions) {
@@ -91,26 +106,26 @@ TEST(Synth, ModulationByHand) {
 
 TEST(Synth, CountsFollowTheDailyWeeklyAndSpecialDayCycles) {
   SynthOptions o;
-  o.functions = 10;  // about 170,000 non-timer arrivals in 14 days at seed 1 (the 15th function alone has 1,000 a minute)
+  o.functions = 60;  // about 72,000 arrivals of Poisson functions in 14 days at seed 1
   o.minutes = 14 * 1440;
   o.daily_amplitude = 0.5;
   o.weekly_amplitude = 0.3;
   o.special_days = {{4, 2.0}};
   const auto fns = synth_functions(o);
   Workload w = synth_workload(o);
-  // Non-timer arrivals per day and per hour of day.
+  // Arrivals of the Poisson functions (neither timers nor bursty) per day and per hour of day.
   std::vector<double> per_day(14, 0), per_hour(24, 0);
   std::vector<model::Invocation> batch;
   double total = 0;
   while (w.invocations->next_batch(batch)) {
     for (const auto& inv : batch) {
-      if (fns[inv.function].timer_period_minutes > 0) continue;
+      if (fns[inv.function].timer_period_us > 0 || fns[inv.function].on_fraction < 1) continue;
       per_day[static_cast<std::size_t>(inv.arrival_us / (24 * model::kMicrosPerHour))] += 1;
       per_hour[static_cast<std::size_t>(inv.arrival_us / model::kMicrosPerHour % 24)] += 1;
       total += 1;
     }
   }
-  ASSERT_GT(total, 100000);
+  ASSERT_GT(total, 50000);
   // Expected shares: the modulation integrated per day / per hour (minute steps).
   std::vector<double> day_weight(14, 0), hour_weight(24, 0);
   double weight = 0;
