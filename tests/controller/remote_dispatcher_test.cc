@@ -566,8 +566,8 @@ TEST(RemoteDispatcher, AcceptErrorsBackOffAndInvokersStillJoin) {
       break;  // this side ran out
     }
   }
-  // The acceptor meets EMFILE meanwhile (on a loaded machine it may take a while to get there).
-  for (int i = 0; i < 300 && d.prometheus_metrics().find("hearth_wire_accept_errors_total 0\n") != std::string::npos; ++i)
+  // The acceptor meets EMFILE meanwhile (on a loaded machine it may take a while to get there: up to 10 s).
+  for (int i = 0; i < 1000 && d.prometheus_metrics().find("hearth_wire_accept_errors_total 0\n") != std::string::npos; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   for (int fd : held) close(fd);
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
