@@ -599,6 +599,7 @@ bool RemoteDispatcher::place_and_send(Pending& p, std::shared_ptr<const net::Inv
   std::uint64_t seq = 0, generation = 0;
   model::NodeId node = 0;
   bool expect_warm = false;
+  bool replanned = false;  // a new function changed the library plan: send the rows before the invoke
   p.stub.invoker.clear();
   {
     std::lock_guard lock(mu_);
@@ -607,6 +608,7 @@ bool RemoteDispatcher::place_and_send(Pending& p, std::shared_ptr<const net::Inv
       ++invocations_;
     }
     const model::FunctionId fn = function_for(req->action);
+    replanned = plan_dirty_;
     model::Invocation invocation;
     invocation.function = fn;
     invocation.arrival_us = now();
@@ -640,11 +642,6 @@ bool RemoteDispatcher::place_and_send(Pending& p, std::shared_ptr<const net::Inv
       seq = next_seq_++;
       pending_.emplace(seq, std::move(p));
     }
-  }
-  bool replanned = false;
-  {
-    std::lock_guard lock(mu_);
-    replanned = plan_dirty_;
   }
   if (replanned) send_library_plans();
   if (!inv) {

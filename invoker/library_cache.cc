@@ -73,6 +73,8 @@ LibraryCache::~LibraryCache() {
   fs::remove_all(dir_, ec);
 }
 
+std::string LibraryCache::python_dir(const std::string& sha256) const { return dir_ + "/" + sha256 + "/" + kPythonDir; }
+
 void LibraryCache::set_fetcher(Fetcher fetcher) {
   std::lock_guard lock(mu_);
   fetcher_ = std::move(fetcher);
@@ -80,10 +82,9 @@ void LibraryCache::set_fetcher(Fetcher fetcher) {
 
 LibraryCache::Lease::Lease(LibraryCache* owner, std::vector<std::string> digests) : owner_(owner), digests_(std::move(digests)) {
   for (const std::string& d : digests_) {
-    const std::string root = owner_->dir_ + "/" + d;
-    roots_.push_back(root);
+    roots_.push_back(owner_->dir_ + "/" + d);
     struct stat st {};
-    const std::string py = root + "/" + kPythonDir;
+    const std::string py = owner_->python_dir(d);
     if (stat(py.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) python_paths_.push_back(py);
   }
 }

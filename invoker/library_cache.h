@@ -76,6 +76,9 @@ class LibraryCache {
   std::unique_ptr<Lease> acquire(const std::vector<net::LibraryRef>& refs, Phases* phases = nullptr);
 
   const std::string& dir() const { return dir_; }
+  // Where the library whose .deb has `sha256` keeps what Python imports (its usr/lib/python3/dist-packages
+  // under <dir>/<sha256>; it exists only if the package installs Python modules).
+  std::string python_dir(const std::string& sha256) const;
   std::int64_t max_bytes() const { return max_bytes_; }
   std::int64_t bytes() const;               // unpacked bytes of the ready libraries
   std::size_t libraries() const;            // ready libraries

@@ -10,7 +10,6 @@ namespace hearth::invoker {
 namespace {
 constexpr int kQuietMs = 100;            // no refill for this long after a take
 constexpr std::int64_t kInterpreterMb = 16;
-constexpr const char* kPythonDir = "usr/lib/python3/dist-packages";
 
 // The estimate documented in the header: an interpreter plus 4 × the closure's .deb bytes.
 std::int64_t estimated_mb(const std::vector<net::LibraryRef>& refs) {
@@ -115,7 +114,7 @@ ZygotePool::SetZygote ZygotePool::start_set(const policy::LibrarySet& set, const
   for (const std::string& name : set) {
     const auto ref = std::find_if(refs.begin(), refs.end(), [&](const net::LibraryRef& r) { return r.name == name; });
     if (ref == refs.end()) throw std::runtime_error("library " + name + " is not in its own closure");
-    const std::vector<std::string> modules = top_level_modules(libraries_->dir() + "/" + ref->sha256 + "/" + kPythonDir);
+    const std::vector<std::string> modules = top_level_modules(libraries_->python_dir(ref->sha256));
     o.imports.insert(o.imports.end(), modules.begin(), modules.end());
   }
   z.zygote = runtime::PythonZygote::start(o);
