@@ -210,7 +210,14 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionR
     zygote = zygotes_->find_for(action);
   if (zygote) {
     const std::uint64_t id = next_id_++;
-    runtime::ProcessOptions o = options(action.memory_mb, {}, id);
+    // Its libraries' paths: those its zygote holds already, or (forked from a subset's zygote) more,
+    // which the fork then shows and puts on sys.path itself.
+    std::vector<std::string> paths;
+    if (libraries) {
+      paths = libraries->roots();
+      paths.push_back("/etc/alternatives");
+    }
+    runtime::ProcessOptions o = options(action.memory_mb, std::move(paths), id);
     o.zygote = zygote;
     if (action.cpu_millicores > 0) o.limits.cpu_millicores = action.cpu_millicores;
     std::unique_ptr<runtime::RuntimeProcess> process;
@@ -220,7 +227,8 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionR
       std::fprintf(stderr, "hearth invoker: a zygote fork failed, starting a runtime: %s\n", e.what());
     }
     if (process) {
-      const runtime::RunResult r = process->init_source(action.code, action.entry, std::min<std::int64_t>(action.timeout_ms, 60'000));
+      const runtime::RunResult r = process->init_source(action.code, action.entry, std::min<std::int64_t>(action.timeout_ms, 60'000),
+                                                        libraries ? libraries->python_paths() : std::vector<std::string>{});
       *init_us = elapsed();
       if (!r.ok) {
         *error = "Initialization has failed: " + r.error;

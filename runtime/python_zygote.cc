@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -90,6 +91,7 @@ std::shared_ptr<PythonZygote> PythonZygote::start(const ZygoteOptions& options) 
   for (const std::string& m : options.imports) spec.argv.insert(spec.argv.end(), {"--import", m});
   spec.read_only_paths = {runtime_dir(), zygote_entry_path()};
   spec.read_only_paths.insert(spec.read_only_paths.end(), z->library_paths_.begin(), z->library_paths_.end());
+  spec.read_only_paths.insert(spec.read_only_paths.end(), options.view_paths.begin(), options.view_paths.end());
   int pair[2];
   seqpacket_pair(pair);
   spec.fds = {{pair[1], 3}};
@@ -108,7 +110,8 @@ std::shared_ptr<PythonZygote> PythonZygote::start(const ZygoteOptions& options) 
 }
 
 std::shared_ptr<PythonZygote> PythonZygote::extend(const std::vector<std::string>& sys_path,
-                                                   const std::vector<std::string>& imports, std::int64_t timeout_ms) {
+                                                   const std::vector<std::string>& imports,
+                                                   const std::vector<std::string>& read_only_paths, std::int64_t timeout_ms) {
   std::lock_guard lock(mu_);
   std::shared_ptr<PythonZygote> child(new PythonZygote());
   child->parent_ = shared_from_this();
@@ -118,7 +121,10 @@ std::shared_ptr<PythonZygote> PythonZygote::extend(const std::vector<std::string
   child->sys_path_ = sys_path_;
   child->sys_path_.insert(child->sys_path_.end(), sys_path.begin(), sys_path.end());
   child->library_paths_ = library_paths_;
-  child->library_paths_.insert(child->library_paths_.end(), sys_path.begin(), sys_path.end());
+  for (const auto* paths : {&sys_path, &read_only_paths})
+    for (const std::string& p : *paths)
+      if (std::find(child->library_paths_.begin(), child->library_paths_.end(), p) == child->library_paths_.end())
+        child->library_paths_.push_back(p);
   child->cgroups_ = cgroups_;
   int pair[2];
   seqpacket_pair(pair);
@@ -152,7 +158,13 @@ void PythonZygote::release(Parked& p) {
   p.cgroup.reset();  // kills what is left in it and removes it
 }
 
-PythonZygote::Parked PythonZygote::park() {
+void PythonZygote::release_parked() {
+  std::lock_guard lock(mu_);
+  for (Parked& p : parked_) release(p);
+  parked_.clear();
+}
+
+PythonZygote::Parked PythonZygote::park(const std::vector<std::string>& extra_paths) {
   int pair[2];
   seqpacket_pair(pair);
   const int on = 1;
@@ -197,6 +209,7 @@ PythonZygote::Parked PythonZygote::park() {
     view.argv = {"zygote-fork"};
     view.read_only_paths = {runtime_dir()};
     view.read_only_paths.insert(view.read_only_paths.end(), library_paths_.begin(), library_paths_.end());
+    view.read_only_paths.insert(view.read_only_paths.end(), extra_paths.begin(), extra_paths.end());
     if (!sandbox::send_spec(p.socket, view)) fail("cannot send a fork its view");
     // Parked once it says it is isolated (its root built, its privileges dropped).
     char ready = 0;
@@ -221,10 +234,18 @@ int PythonZygote::prepare(int n) {
 }
 
 std::unique_ptr<sandbox::Sandbox> PythonZygote::start_sandbox(const sandbox::SandboxSpec& spec) {
+  // Paths this zygote's forks do not show: a fork with its own view, now.
+  std::vector<std::string> extra;
+  for (const std::string& path : spec.read_only_paths)
+    if (path != runtime_dir() && std::find(library_paths_.begin(), library_paths_.end(), path) == library_paths_.end() &&
+        std::find(extra.begin(), extra.end(), path) == extra.end())
+      extra.push_back(path);
   Parked p;
   {
     std::lock_guard lock(mu_);
-    if (!parked_.empty()) {
+    if (!extra.empty()) {
+      p = park(extra);
+    } else if (!parked_.empty()) {
       p = std::move(parked_.front());
       parked_.pop_front();
       ++hits_;

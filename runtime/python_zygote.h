@@ -14,7 +14,10 @@
 // drops its privileges, all off the cold-start path; start_sandbox takes one (or parks one now), sets
 // the limits on its cgroup and sends the runtime's descriptors.
 // Zygotes form a tree: extend() forks a child zygote that imports more (its parent's imports plus
-// these), in the same sandbox. Every fork lives in the root zygote's PID namespace, so a zygote lives as
+// these), in the same sandbox; its library paths must be in the root's view (`view_paths`: a node's
+// library cache, whose later entries appear in it). A sandbox may also show library paths its zygote does
+// not (start_sandbox with read_only_paths: a function importing more than its zygote holds); such a fork
+// cannot have been parked with its view, so it is forked then (the cgroup attach on the cold path). Every fork lives in the root zygote's PID namespace, so a zygote lives as
 // long as any sandbox forked from it or its children (the Sandbox keeps it). Thread-safe; a start_sandbox
 // from parked forks costs two socket messages.
 #pragma once
@@ -40,6 +43,9 @@ struct ZygoteOptions {
   // More host paths of the library set (shared objects, Debian's /etc/alternatives links), read-only in
   // the zygote's view and in every fork's.
   std::vector<std::string> read_only_paths;
+  // Host paths in this root zygote's view only, not shown to its forks: where the library paths of child
+  // zygotes and of forks that show more (start_sandbox) are found, e.g. the node's library cache.
+  std::vector<std::string> view_paths;
   sandbox::CgroupLimits limits{512, 1000, 256};  // the zygote tree's own (forks get their own cgroups)
   std::int64_t ready_timeout_ms = 60'000;        // starting the interpreter + the imports
 };
@@ -53,18 +59,23 @@ class PythonZygote : public std::enable_shared_from_this<PythonZygote> {
   PythonZygote(const PythonZygote&) = delete;
   PythonZygote& operator=(const PythonZygote&) = delete;
 
-  // A child zygote: a fork of this one that also puts `sys_path` on its path (directories that must be
-  // in the root zygote's view) and imports `imports`. Throws like start().
+  // A child zygote: a fork of this one that also puts `sys_path` on its path and imports `imports`; its
+  // forks also show `read_only_paths` (all of them in the root zygote's view). Throws like start().
   std::shared_ptr<PythonZygote> extend(const std::vector<std::string>& sys_path, const std::vector<std::string>& imports,
+                                       const std::vector<std::string>& read_only_paths = {},
                                        std::int64_t timeout_ms = 60'000);
 
   // Parks forks until `n` are ready; returns how many are (fewer if the zygote or the host refused).
   int prepare(int n);
   // A sandbox forked from this zygote (a parked fork, or one parked now) with `spec`'s limits and fds
-  // (the runtime's channel at 3 and 4). Its view was fixed when it was parked: the default hostname and
-  // /tmp, the runtime directory and library_paths(); `spec`'s argv, paths, hostname and /tmp size are not
-  // used. Throws std::runtime_error when it cannot.
+  // (the runtime's channel at 3 and 4). Its view: the default hostname and /tmp, the runtime directory,
+  // library_paths() and those of `spec.read_only_paths` that are not among them (which must be in the
+  // root zygote's view; with any such path the fork is forked now, not taken from the parked ones);
+  // `spec`'s argv, hostname and /tmp size are not used. Throws std::runtime_error when it cannot.
   std::unique_ptr<sandbox::Sandbox> start_sandbox(const sandbox::SandboxSpec& spec);
+
+  // Ends the parked forks (a zygote no longer used for new sandboxes that a child zygote keeps alive).
+  void release_parked();
 
   // Every module this zygote has imported (its ancestors' and its own) and its sys.path additions.
   const std::vector<std::string>& imports() const { return imports_; }
@@ -84,7 +95,7 @@ class PythonZygote : public std::enable_shared_from_this<PythonZygote> {
     int socket = -1;
   };
   PythonZygote() = default;
-  Parked park();  // with mu_ held
+  Parked park(const std::vector<std::string>& extra_paths = {});  // with mu_ held
   static void release(Parked& p);
 
   std::shared_ptr<PythonZygote> parent_;       // a child zygote keeps its parent alive

@@ -230,8 +230,11 @@ RunResult RuntimeProcess::init(const std::string& code_path, const std::string& 
   return exchange(request.dump(), timeout_ms);
 }
 
-RunResult RuntimeProcess::init_source(const std::string& source, const std::string& main, std::int64_t timeout_ms) {
-  return exchange(json{{"op", "init"}, {"code", source}, {"main", main}}.dump(), timeout_ms);
+RunResult RuntimeProcess::init_source(const std::string& source, const std::string& main, std::int64_t timeout_ms,
+                                      const std::vector<std::string>& python_paths) {
+  json request{{"op", "init"}, {"code", source}, {"main", main}};
+  if (!python_paths.empty()) request["paths"] = python_paths;
+  return exchange(request.dump(), timeout_ms);
 }
 
 RunResult RuntimeProcess::init_worker(int worker, const std::string& source, const std::string& main,

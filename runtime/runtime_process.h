@@ -99,7 +99,8 @@ class RuntimeProcess {
                  const std::vector<std::string>& python_paths = {});
   // Initialises with inline source (Python and Node.js only): how a generic stem-cell runtime, started
   // before any code was known, is specialised to a function.
-  RunResult init_source(const std::string& source, const std::string& main, std::int64_t timeout_ms);
+  RunResult init_source(const std::string& source, const std::string& main, std::int64_t timeout_ms,
+                        const std::vector<std::string>& python_paths = {});
   // Runs on `worker` (0: the process itself, before any add_workers; 1..workers() after).
   RunResult run(const std::string& args_json, std::int64_t timeout_ms, int worker = 0);
   // Starts the function's freshen hook (Python and Node.js; docs/freshen.md) with `hook_timeout_ms` to

@@ -201,6 +201,104 @@ TEST_F(ZygoteFixture, AChildZygoteHoldsItsParentsImportsAndMore) {
   EXPECT_EQ(json::parse(r.result_json)["loaded"], true);  // imported by the child zygote, before the fork
 }
 
+// The tree with libraries outside the root's own paths: a root whose view holds a directory of libraries
+// (as the invoker's library root holds its cache), a child zygote importing one of them, and forks of the
+// child — one showing exactly the child's libraries (parked), one declaring one more that it imports
+// itself (forked with its own view). Each fork sees only its own libraries, not the rest of the
+// directory, and is as isolated from the child zygote as a fork of a root is from its root.
+TEST_F(ZygoteFixture, ForksOfAChildZygoteHoldItsImportsShowOnlyTheirLibrariesAndAreIsolated) {
+  hearth::testing::TempDir libs;
+  ::chmod(libs.str().c_str(), 0755);
+  for (const char* d : {"a", "b", "c"}) ::mkdir((libs.str() + "/" + d).c_str(), 0755);
+  libs.write("a/mod_a.py", "VALUE = 'a'\n");
+  libs.write("b/mod_b.py", "VALUE = 'b'\n");
+  libs.write("c/secret.py", "VALUE = 'another function library'\n");
+  const std::string a = libs.str() + "/a", b = libs.str() + "/b", c = libs.str() + "/c";
+  ZygoteOptions o;
+  o.name = "hearth-" + std::to_string(getpid()) + "-ztree";
+  o.view_paths = {libs.str()};
+  std::shared_ptr<PythonZygote> root = PythonZygote::start(o);
+  std::shared_ptr<PythonZygote> child = root->extend({a}, {"mod_a"}, {a});
+  EXPECT_EQ(child->library_paths(), std::vector<std::string>{a});
+  ASSERT_EQ(child->prepare(1), 1);
+  const pid_t root_python = child_of(root->root_pid());
+  const pid_t child_python = child_of(root_python);  // the child zygote is the root interpreter's only child
+  ASSERT_GT(child_python, 0);
+
+  constexpr const char* kTreeProbe = R"(import os, sys
+preloaded = {m: m in sys.modules for m in ('mod_a', 'mod_b')}
+import mod_a
+def main(a):
+    got = {}
+    if a.get('b'):
+        import mod_b
+        got['b'] = mod_b.VALUE
+    ns = {n: os.readlink('/proc/self/ns/' + n) for n in ('mnt', 'pid', 'net', 'ipc', 'uts', 'user')}
+    return {'preloaded': preloaded, 'a': mod_a.VALUE, 'got': got, 'ns': ns,
+            'pids': sorted(int(p) for p in os.listdir('/proc') if p.isdigit()),
+            'cgroup': open('/proc/self/cgroup').read(),
+            'seen': {d: os.path.exists(d) for d in a['dirs']}}
+)";
+  const json dirs = {{"dirs", {a, b, c}}};
+  // Exactly the child's libraries: a parked fork; mod_a was imported before the function's code ran.
+  ProcessOptions exact = options();
+  exact.zygote = child;
+  exact.read_only_paths = {a};
+  RuntimeProcess p(Language::kPython, exact);
+  EXPECT_EQ(child->parked_hits(), 1u);
+  ASSERT_TRUE(p.init_source(kTreeProbe, "main", 10000).ok);
+  const json in_p = probe(p, dirs);
+  EXPECT_EQ(in_p["preloaded"]["mod_a"], true) << in_p;
+  EXPECT_EQ(in_p["preloaded"]["mod_b"], false) << in_p;
+  EXPECT_EQ(in_p["seen"][a], true);
+  EXPECT_EQ(in_p["seen"][b], false);
+  EXPECT_EQ(in_p["seen"][c], false);
+
+  // One more library than the child holds: forked with its own view, imports mod_b itself.
+  ProcessOptions more = options();
+  more.zygote = child;
+  more.read_only_paths = {a, b};
+  RuntimeProcess q(Language::kPython, more);
+  EXPECT_EQ(child->parked_hits(), 1u) << "a fork showing more is not a parked one";
+  const RunResult init = q.init_source(kTreeProbe, "main", 10000, {b});
+  ASSERT_TRUE(init.ok) << init.error;
+  json args = dirs;
+  args["b"] = true;
+  const json in_q = probe(q, args);
+  EXPECT_EQ(in_q["preloaded"]["mod_a"], true) << in_q;
+  EXPECT_EQ(in_q["preloaded"]["mod_b"], false) << in_q;
+  EXPECT_EQ(in_q["got"]["b"], "b") << in_q;
+  EXPECT_EQ(in_q["seen"][b], true);
+  EXPECT_EQ(in_q["seen"][c], false) << "another library in the root's view";
+
+  // Isolated from the child zygote, its root and each other, as forks of a root are.
+  for (const json* in : {&in_p, &in_q}) {
+    EXPECT_EQ((*in)["pids"], json::array({1})) << (*in)["pids"];
+    for (const char* ns : {"mnt", "pid", "net", "ipc", "uts", "user"}) {
+      EXPECT_NE((*in)["ns"][ns], ns_of(child_python, ns)) << ns << " is its zygote's";
+      EXPECT_NE((*in)["ns"][ns], ns_of(root_python, ns)) << ns << " is the root zygote's";
+      EXPECT_NE((*in)["ns"][ns], ns_of(getpid(), ns)) << ns << " is the host's";
+    }
+    if (sandbox::Sandbox::privilege(nullptr) == sandbox::Privilege::kRoot) {
+      EXPECT_NE((*in)["cgroup"].get<std::string>(), slurp("/proc/" + std::to_string(child_python) + "/cgroup"));
+    }
+  }
+  for (const char* ns : {"mnt", "pid", "net", "ipc", "uts", "user"}) EXPECT_NE(in_p["ns"][ns], in_q["ns"][ns]) << ns;
+  if (sandbox::Sandbox::privilege(nullptr) == sandbox::Privilege::kRoot) {
+    EXPECT_NE(in_p["cgroup"], in_q["cgroup"]);
+  }
+
+  // A host path outside the root's view cannot be shown: a fork asking for it does not see it.
+  ProcessOptions outside = options();
+  outside.zygote = child;
+  outside.read_only_paths = {a, other.str()};
+  RuntimeProcess r(Language::kPython, outside);
+  ASSERT_TRUE(r.init_source(kTreeProbe, "main", 10000).ok);
+  const json in_r = probe(r, {{"dirs", {a, other.str()}}});
+  EXPECT_EQ(in_r["seen"][a], true);
+  EXPECT_EQ(in_r["seen"][other.str()], false);
+}
+
 TEST_F(ZygoteFixture, AnImportErrorIsReportedWithTheModule) {
   ZygoteOptions o;
   o.name = "hearth-" + std::to_string(getpid()) + "-zbad";
