@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "policy/code_scaler.h"
 #include "policy/registry.h"
 #include "sandbox/sandbox.h"
 
@@ -27,6 +28,10 @@ void add_pool_flags(CLI::App& cmd, PoolFlags& f) {
   cmd.add_option("--scaling", f.scaling,
                  "Scaling policy: none (one invocation per container, OpenWhisk), hyperfaas (containers run "
                  "several workers, scaled up in place), knative");
+  cmd.add_option("--code-scaling", f.code_scaling,
+                 "Code scaling (Scorpius Eq. 8, docs/scorpius.md): none (containers start on demand), fixed[:F] "
+                 "(prepare a function's next container once its usage reaches b-1+F of its b containers; F 0.7), "
+                 "scorpius (on-demand thresholds adjusted by late and early preparations)");
   cmd.add_flag("--share-containers", f.share_containers,
                "With a scaling policy: a function needing a new container first borrows a spare worker of "
                "another function's container and loads its code there (HyperFaaS container sharing)");
@@ -94,6 +99,14 @@ ResolvedPool resolve(const PoolFlags& f) {
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument(std::string("--pool-manager: ") + e.what());
     }
+    try {
+      if (policy::parse_code_scaler(f.code_scaling).mode != policy::LiveCodeScaling::kNone &&
+          ((f.scaling != "none" && f.scaling != "openwhisk") || r.config.scheduler != "fifo"))
+        throw std::invalid_argument("it runs on the fifo path: no --scaling, --scheduler fifo (preset " + f.preset +
+                                    " sets scheduler " + r.config.scheduler + ")");
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("--code-scaling: ") + e.what());
+    }
     if (f.scaling != "none" && f.scaling != "openwhisk" &&
         (r.config.scheduler != "fifo" || r.config.pool_manager != "none"))
       throw std::invalid_argument("--scaling " + f.scaling + " takes no --scheduler or --pool-manager (preset " +
@@ -101,6 +114,7 @@ ResolvedPool resolve(const PoolFlags& f) {
                                   r.config.pool_manager + ")");
   }
   r.config.scaling = f.scaling;
+  r.config.code_scaling = f.code_scaling;
   r.config.share_containers = f.share_containers;
   r.config.freshen_timeout_ms = f.freshen == "on" ? f.freshen_timeout_ms : 0;
   const std::string unsandboxed =
@@ -148,6 +162,7 @@ std::vector<std::string> invoker_args(const PoolFlags& f) {
   std::vector<std::string> a = {"--memory-mb", std::to_string(f.memory_mb), "--concurrency", std::to_string(f.concurrency),
                                 "--preset", f.preset, "--sandbox", f.sandbox, "--zygotes", f.zygotes,
                                 "--zygote-budget-mb", std::to_string(f.zygote_budget_mb), "--scaling", f.scaling,
+                                "--code-scaling", f.code_scaling,
                                 "--max-result-kb", std::to_string(f.max_result_kb),
                                 "--library-cache-mb", std::to_string(f.library_cache_mb), "--freshen", f.freshen,
                                 "--freshen-timeout-ms", std::to_string(f.freshen_timeout_ms)};

@@ -28,6 +28,7 @@ struct PoolFlags {
   std::vector<std::string> zygote_preload;    // modules the zygote imports from Debian's python3-* packages
   std::int64_t zygote_budget_mb = 1024;       // the library sets' zygotes together
   std::string scaling = "none";               // a scaling policy spec (hyperfaas, knative) or none
+  std::string code_scaling = "none";          // none | fixed[:F] | scorpius (policy/code_scaler.h)
   bool share_containers = false;              // HyperFaaS container sharing (with a scaling policy)
   std::int64_t max_result_kb = 1024;          // result limit (OpenWhisk's 1 MB); over it: the activation fails
   std::int64_t library_cache_mb = 2048;       // the node's unpacked-library cache bound (invoker/library_cache.h)

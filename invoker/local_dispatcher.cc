@@ -89,6 +89,7 @@ LocalDispatcher::LocalDispatcher(ContainerFactory& factory, LocalDispatcherConfi
   }
   build_policies();  // validates the specs now, not at the first invocation
   reaper_ = std::thread([this] { reap(); });
+  if (code_scaler_) preparer_ = std::thread([this] { prepare_codes(); });
 }
 
 LocalDispatcher::~LocalDispatcher() { stop(); }
@@ -103,7 +104,9 @@ void LocalDispatcher::stop() {
   }
   reaper_wake_.notify_all();
   memory_freed_.notify_all();
+  prepare_wake_.notify_all();
   reaper_.join();
+  if (preparer_.joinable()) preparer_.join();
   workers_.clear();  // drains queued invocations
   std::vector<Queued> abandoned;  // request scheduling: never started
   {
@@ -184,6 +187,13 @@ void LocalDispatcher::build_policies() {
   if (scaling_ && (scheduler_ || pool_manager_))
     throw std::invalid_argument("--scaling " + config_.scaling +
                                 " runs its own per-function buffers: it takes no --scheduler or --pool-manager");
+  const policy::CodeScalerConfig code_scaling = policy::parse_code_scaler(config_.code_scaling);
+  if (code_scaling.mode != policy::LiveCodeScaling::kNone) {
+    if (scaling_ || scheduler_)
+      throw std::invalid_argument("--code-scaling " + config_.code_scaling +
+                                  " runs on the fifo path: it takes no --scaling or --scheduler");
+    code_scaler_ = std::make_unique<policy::CodeScaler>(code_scaling);
+  }
 }
 
 model::FunctionId LocalDispatcher::function_for(const net::ActionRecord& a) {
@@ -369,6 +379,7 @@ void LocalDispatcher::drop_outdated_idle(model::NodeId node, model::FunctionId f
   auto& idle = pools_[node].idle[fn];
   for (std::size_t i = idle.size(); i-- > 0;) {
     if (idle[i].revision == revision) continue;
+    if (code_scaler_) code_scaling_dropped(fn, idle[i]);
     keepalive_->on_evict(idle[i].meta, /*pressure=*/false, now());
     nodes_[node].used_mb -= idle[i].meta.memory_mb;
     ++stats_.expirations;
@@ -392,6 +403,7 @@ bool LocalDispatcher::make_room(model::NodeId node, model::MegaBytes need, Doome
     const auto it = std::find_if(list.begin(), list.end(), [id = id](const Idle& i) { return i.meta.id == id; });
     Idle victim = std::move(*it);
     list.erase(it);
+    if (code_scaler_) code_scaling_dropped(fn, victim);
     keepalive_->on_evict(victim.meta, /*pressure=*/true, now());
     ns.used_mb -= victim.meta.memory_mb;
     ++stats_.evictions;
@@ -493,6 +505,7 @@ void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, mo
     meta.state = model::ContainerState::kBusy;
     meta.runtime = functions_[fn].runtime;
     ++pools_[node].running[fn];
+    if (code_scaler_) code_scaling_on_start(node, fn, req.action, claimed.get(), !claimed && !stem_cell);
     if (pool_manager_) {
       model::Invocation started;
       started.function = fn;
@@ -735,6 +748,7 @@ void LocalDispatcher::reap() {
       for (auto& [fn, list] : pools_[n].idle) {
         for (std::size_t i = list.size(); i-- > 0;) {
           if (list[i].meta.expires_us > t) continue;
+          if (code_scaler_) code_scaling_dropped(fn, list[i]);
           keepalive_->on_evict(list[i].meta, false, t);
           nodes_[n].used_mb -= list[i].meta.memory_mb;
           ++stats_.expirations;
@@ -829,22 +843,27 @@ void LocalDispatcher::pool_manager_tick(std::unique_lock<std::mutex>& lock, Doom
       continue;
     }
     ++stats_.pool_prewarmed;
-    model::Container meta;
-    meta.id = next_container_++;
-    meta.node = s.node;
-    meta.function = s.fn;
-    meta.memory_mb = s.action.memory_mb;
-    meta.runtime = functions_[s.fn].runtime;
-    meta.created_us = now();
-    meta.last_used_us = now();
-    meta.state = model::ContainerState::kIdle;
-    const policy::IdleDecision d = keepalive_->on_idle(meta, functions_[s.fn], now());
-    meta.priority = d.priority;
-    meta.expires_us = d.expires_us;
-    pools_[s.node].idle[s.fn].push_back(Idle{std::move(started[i]), meta, s.action.revision});
+    pools_[s.node].idle[s.fn].push_back(started_idle(s.node, s.fn, std::move(started[i]), s.action));
     if (config_.freshen_timeout_ms > 0) to_freshen_.push_back(s.action);  // a predicted arrival: its hook too
   }
   memory_freed_.notify_all();
+}
+
+LocalDispatcher::Idle LocalDispatcher::started_idle(model::NodeId node, model::FunctionId fn,
+                                                    std::unique_ptr<LiveContainer> container, const net::ActionRecord& action) {
+  model::Container meta;
+  meta.id = next_container_++;
+  meta.node = node;
+  meta.function = fn;
+  meta.memory_mb = action.memory_mb;
+  meta.runtime = functions_[fn].runtime;
+  meta.created_us = now();
+  meta.last_used_us = now();
+  meta.state = model::ContainerState::kIdle;
+  const policy::IdleDecision d = keepalive_->on_idle(meta, functions_[fn], now());
+  meta.priority = d.priority;
+  meta.expires_us = d.expires_us;
+  return Idle{std::move(container), meta, action.revision};
 }
 
 void LocalDispatcher::prewarm_tick(std::unique_lock<std::mutex>& lock) {
@@ -883,6 +902,12 @@ void LocalDispatcher::prewarm_tick(std::unique_lock<std::mutex>& lock) {
 
 DispatcherStats LocalDispatcher::stats() {
   std::lock_guard lock(mu_);
+  if (code_scaler_) {
+    const policy::CodeScalerStats& c = code_scaler_->stats();
+    stats_.code_late = c.late;
+    stats_.code_early = c.early;
+    stats_.code_exact = c.exact;
+  }
   return stats_;
 }
 
@@ -897,6 +922,14 @@ std::string LocalDispatcher::prometheus_metrics() {
   line("hearth_starts_total{kind=\"warm\"} " + std::to_string(stats_.warm));
   line("hearth_starts_total{kind=\"prewarm\"} " + std::to_string(stats_.prewarm));
   line("hearth_starts_total{kind=\"zygote\"} " + std::to_string(stats_.zygote));
+  if (code_scaler_) {
+    const policy::CodeScalerStats& c = code_scaler_->stats();
+    line("# TYPE hearth_code_scaling_total counter");
+    line("hearth_code_scaling_total{event=\"prepared\"} " + std::to_string(stats_.code_prepared));
+    line("hearth_code_scaling_total{event=\"late\"} " + std::to_string(c.late));
+    line("hearth_code_scaling_total{event=\"early\"} " + std::to_string(c.early));
+    line("hearth_code_scaling_total{event=\"exact\"} " + std::to_string(c.exact));
+  }
   line("# TYPE hearth_errors_total counter");
   line("hearth_errors_total " + std::to_string(stats_.errors));
   line("# TYPE hearth_freshen_total counter");

@@ -49,6 +49,7 @@
 #include "invoker/latency_metric.h"
 #include "invoker/live_container.h"
 #include "model/cluster_view.h"
+#include "policy/code_scaler.h"
 #include "policy/keepalive.h"
 #include "policy/placement.h"
 #include "policy/pool_manager.h"
@@ -83,6 +84,10 @@ struct LocalDispatcherConfig {
   std::string scheduler = "fifo";
   // A PoolManager spec (policy/pool_manager.h); "none": no pool manager.
   std::string pool_manager = "none";
+  // Code scaling (policy/code_scaler.h: none, fixed[:F], scorpius): whenever an invocation starts, the
+  // function's threshold array may ask for one more container of it, started in the background from free
+  // memory (never evicting) and kept idle for the next arrival. FIFO path only (no scheduler, scaling).
+  std::string code_scaling = "none";
 };
 
 // Policies handed to a dispatcher ready-made (tests; a policy not in the registry): they take the place
@@ -104,6 +109,8 @@ struct DispatcherStats {
   std::uint64_t schedule_decisions = 0, forced_starts = 0, pool_prewarmed = 0, pool_terminated = 0;
   // freshen: hooks asked of an idle container, and those its runtime started (docs/freshen.md).
   std::uint64_t freshen_requested = 0, freshen_started = 0;
+  // Code scaling: containers prepared ahead, and how prepared codes turned out (policy/code_scaler.h).
+  std::uint64_t code_prepared = 0, code_late = 0, code_early = 0, code_exact = 0;
 };
 
 class LocalDispatcher final : public Dispatcher, public model::ClusterView {
@@ -154,6 +161,10 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
     std::unique_ptr<LiveContainer> container;
     model::Container meta;  // what the keep-alive policy sees
     std::int64_t revision;  // of the action's code it runs (ActionRecord::revision): an update makes it stale
+    // Code scaling: when a container prepared ahead became ready (-1: not one, or used since) and which
+    // code of its function it was.
+    model::Micros prepared_ready_us = -1;
+    std::int32_t prepared_code = 0;
   };
   struct StemCell {
     std::unique_ptr<LiveContainer> container;
@@ -270,6 +281,10 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   // A queued invocation's CPU allocation in cores: its action's CPU limit (limits.cpu) when given, else
   // its memory / 512 MB (§IV's normalisation); at most the invoker's.
   double cpu_allocation(const Queued& q) const;
+  // A container of `fn` started ahead of demand (pool manager, code scaling) as an idle one of `node`,
+  // with the keep-alive policy's expiry (lock held; the node's memory already counts it).
+  Idle started_idle(model::NodeId node, model::FunctionId fn, std::unique_ptr<LiveContainer> container,
+                    const net::ActionRecord& action);
   // The pool manager's tick (lock held on entry and exit; starts containers without it).
   void pool_manager_tick(std::unique_lock<std::mutex>& lock, DoomedList& terminated);
   void reap();
@@ -308,6 +323,15 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   void scaling_tick(std::vector<std::shared_ptr<LiveContainer>>& retired);
   // Runs the prewarm policy's tick (lock held on entry and exit; starts runtimes without it).
   void prewarm_tick(std::unique_lock<std::mutex>& lock);
+  // Code scaling (local_dispatcher_code_scaling.cc; lock held): an invocation of `fn` started on `node`
+  // in `claimed` (an idle container, possibly prepared ahead) or on demand (`cold`); queues the start of
+  // one more container when the code scaler asks and the node's free memory holds it.
+  void code_scaling_on_start(model::NodeId node, model::FunctionId fn, const net::ActionRecord& action,
+                             const Idle* claimed, bool cold);
+  // An idle container leaves the pool unused (expired, evicted, outdated): a prepared one was early.
+  void code_scaling_dropped(model::FunctionId fn, const Idle& idle);
+  // The preparer thread: starts the queued containers (without the lock) into the idle pool.
+  void prepare_codes();
 
   ContainerFactory& factory_;
   LocalDispatcherConfig config_;
@@ -336,6 +360,18 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   bool stopping_ = false;
   std::thread reaper_;
   std::condition_variable reaper_wake_;
+  // Code scaling: null for none; containers being prepared per (node, function); the preparer's queue.
+  struct Preparation {
+    model::NodeId node;
+    model::FunctionId fn;
+    net::ActionRecord action;
+    std::int32_t code;
+  };
+  std::unique_ptr<policy::CodeScaler> code_scaler_;
+  std::map<std::pair<model::NodeId, model::FunctionId>, std::int32_t> preparing_;
+  std::deque<Preparation> to_prepare_;
+  std::condition_variable prepare_wake_;
+  std::thread preparer_;
 };
 
 }  // namespace hearth::invoker
