@@ -10,6 +10,13 @@
 //   init + first run) of a function that imports numpy and returns a sum it computes: with numpy (and
 //   its closure) not on the node yet (the start prepares it, fetched over the wire), with it in the
 //   node's cache, and a function importing nothing (the plain cold start), in the same run.
+// - ZygoteSetStart/root|child: starting the zygote of {numpy, pil} (docs/zygotes.md, the tree) as a root
+//   (an interpreter in a new sandbox importing numpy and PIL) against forking it from a running {numpy}
+//   zygote (PythonZygote::extend: PIL imported in the fork), same run; libraries from the node's cache.
+// - TreeColdStart/exact|subset|plain: a cold start (sandbox + init with inline source + first run) of a
+//   function declaring {numpy, yaml}: a parked fork of the {numpy, yaml} zygote; a fork of the {numpy}
+//   zygote showing yaml's paths too (forked on demand: the cgroup attach and the build on the path) that
+//   imports yaml itself; a new interpreter in a pooled sandbox shell importing both; same run.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -19,12 +26,16 @@
 #include <filesystem>
 #include <memory>
 #include <thread>
+#include <tuple>
 
 #include "controller/library_repository.h"
 #include "controller/remote_dispatcher.h"
 #include "invoker/invoker_agent.h"
 #include "invoker/library_cache.h"
 #include "invoker/runtime_container_factory.h"
+#include "runtime/python_zygote.h"
+#include "runtime/runtime_process.h"
+#include "sandbox/sandbox_pool.h"
 #include "net/wire_auth.h"
 #include "sandbox/sandbox.h"
 
@@ -183,6 +194,106 @@ void NumpyColdStart(benchmark::State& state, const std::string& mode) {
   factory.set_library_cache(nullptr);
 }
 
+
+// A node cache holding the repository's libraries, read straight from it (no wire), for the zygote benches.
+struct TreeCache {
+  fs::path dir;
+  std::unique_ptr<controller::LibraryRepository> repo;
+  std::unique_ptr<invoker::LibraryCache> cache;
+  TreeCache() {
+    dir = fs::temp_directory_path() / ("hearth_tree_bench_" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    fs::permissions(dir, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
+                             fs::perms::others_exec);
+    repo = std::make_unique<controller::LibraryRepository>(repo_dir());
+    cache = std::make_unique<invoker::LibraryCache>((dir / "cache").string(), std::int64_t{4} << 30);
+    cache->set_fetcher([this](const net::LibraryRef& ref) { return *repo->read(ref.sha256); });
+  }
+  ~TreeCache() {
+    cache.reset();
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  // A zygote of `names` as the pool starts one: a root (view: the cache) or a child of `parent`.
+  std::pair<std::shared_ptr<runtime::PythonZygote>, std::unique_ptr<invoker::LibraryCache::Lease>> zygote(
+      const std::vector<std::string>& names, const std::vector<std::string>& imports,
+      const std::shared_ptr<runtime::PythonZygote>& parent, const std::string& name) {
+    auto lease = cache->acquire(repo->resolve(names));
+    if (parent) return {parent->extend(lease->python_paths(), imports, lease->roots()), std::move(lease)};
+    runtime::ZygoteOptions o;
+    o.name = name;
+    o.sys_path = lease->python_paths();
+    o.read_only_paths = lease->roots();
+    o.read_only_paths.push_back("/etc/alternatives");
+    o.view_paths = {cache->dir()};
+    o.imports = imports;
+    o.limits.memory_mb = 2048;
+    return {runtime::PythonZygote::start(o), std::move(lease)};
+  }
+};
+
+void ZygoteSetStart(benchmark::State& state, bool child) {
+  if (!have_repo(state)) return;
+  TreeCache t;
+  const std::string prefix = "hearth-" + std::to_string(getpid()) + "-treeb";
+  std::shared_ptr<runtime::PythonZygote> numpy;
+  std::unique_ptr<invoker::LibraryCache::Lease> numpy_lease;
+  if (child) std::tie(numpy, numpy_lease) = t.zygote({"numpy"}, {"numpy"}, nullptr, prefix + "-np");
+  std::vector<double> ms;
+  int n = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto z = child ? t.zygote({"numpy", "pil"}, {"PIL"}, numpy, "")
+                   : t.zygote({"numpy", "pil"}, {"numpy", "PIL"}, nullptr, prefix + "-r" + std::to_string(n++));
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    state.PauseTiming();
+    z.first.reset();
+    state.ResumeTiming();
+  }
+  std::sort(ms.begin(), ms.end());
+  state.counters["p50_ms"] = ms[ms.size() / 2];
+}
+
+void TreeColdStart(benchmark::State& state, const std::string& mode) {
+  if (!have_repo(state)) return;
+  TreeCache t;
+  const std::string prefix = "hearth-" + std::to_string(getpid()) + "-treec-" + mode;
+  auto lease = t.cache->acquire(t.repo->resolve({"numpy", "yaml"}));
+  std::shared_ptr<runtime::PythonZygote> z;
+  std::unique_ptr<invoker::LibraryCache::Lease> z_lease;
+  std::unique_ptr<sandbox::SandboxPool> pool;
+  if (mode == "exact") std::tie(z, z_lease) = t.zygote({"numpy", "yaml"}, {"numpy", "yaml"}, nullptr, prefix);
+  if (mode == "subset") std::tie(z, z_lease) = t.zygote({"numpy"}, {"numpy"}, nullptr, prefix);
+  if (mode == "plain") pool = std::make_unique<sandbox::SandboxPool>(prefix + "-pool", 2);
+  const std::string code = "import numpy, yaml\ndef main(a):\n    return {'sum': int(numpy.arange(10).sum()) + len(yaml.safe_dump([1]))}\n";
+  std::vector<double> ms;
+  int n = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    if (z) z->prepare(1);
+    if (pool) pool->wait_ready(1, 5000);
+    state.ResumeTiming();
+    runtime::ProcessOptions o;
+    o.sandboxed = true;
+    o.zygote = z;
+    o.pool = pool.get();
+    o.name = prefix + "-" + std::to_string(n++);
+    o.limits.memory_mb = 512;
+    o.read_only_paths = lease->roots();
+    o.read_only_paths.push_back("/etc/alternatives");
+    const auto t0 = std::chrono::steady_clock::now();
+    runtime::RuntimeProcess p(runtime::Language::kPython, o);
+    const runtime::RunResult init = p.init_source(code, "main", 30'000, lease->python_paths());
+    const runtime::RunResult r = init.ok ? p.run("{}", 30'000) : init;
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    if (!r.ok) {
+      state.SkipWithError(("cold start failed: " + r.error).c_str());
+      break;
+    }
+  }
+  std::sort(ms.begin(), ms.end());
+  if (!ms.empty()) state.counters["p50_ms"] = ms[ms.size() / 2];
+}
 }  // namespace
 
 BENCHMARK_CAPTURE(LibraryPrepare, numpy, std::string("numpy"))->Iterations(5)->UseRealTime()->Unit(benchmark::kMillisecond);
@@ -194,5 +305,11 @@ BENCHMARK_CAPTURE(LibraryPrepare, six, std::string("six"))->Iterations(5)->UseRe
 BENCHMARK_CAPTURE(NumpyColdStart, unprepared, std::string("unprepared"))->Iterations(5)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(NumpyColdStart, cached, std::string("cached"))->Iterations(10)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(NumpyColdStart, no_library, std::string("no_library"))->Iterations(10)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+BENCHMARK_CAPTURE(ZygoteSetStart, root, false)->Iterations(5)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(ZygoteSetStart, child, true)->Iterations(5)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(TreeColdStart, exact, std::string("exact"))->Iterations(15)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(TreeColdStart, subset, std::string("subset"))->Iterations(15)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(TreeColdStart, plain, std::string("plain"))->Iterations(15)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

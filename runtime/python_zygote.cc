@@ -59,6 +59,10 @@ json read_reply(int socket, std::int64_t timeout_ms, const std::string& what) {
   return reply;
 }
 
+bool same_limits(const sandbox::CgroupLimits& a, const sandbox::CgroupLimits& b) {
+  return a.memory_mb == b.memory_mb && a.cpu_millicores == b.cpu_millicores && a.pids_max == b.pids_max;
+}
+
 void seqpacket_pair(int pair[2]) {
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
     fail(std::string("socketpair: ") + std::strerror(errno));
@@ -112,10 +116,13 @@ std::shared_ptr<PythonZygote> PythonZygote::start(const ZygoteOptions& options) 
 std::shared_ptr<PythonZygote> PythonZygote::extend(const std::vector<std::string>& sys_path,
                                                    const std::vector<std::string>& imports,
                                                    const std::vector<std::string>& read_only_paths, std::int64_t timeout_ms) {
-  std::lock_guard lock(mu_);
+  std::lock_guard control(control_mu_);
   std::shared_ptr<PythonZygote> child(new PythonZygote());
   child->parent_ = shared_from_this();
-  child->name_ = name_ + "-" + std::to_string(next_++);
+  {
+    std::lock_guard lock(mu_);
+    child->name_ = name_ + "-" + std::to_string(next_++);
+  }
   child->imports_ = imports_;
   child->imports_.insert(child->imports_.end(), imports.begin(), imports.end());
   child->sys_path_ = sys_path_;
@@ -176,10 +183,13 @@ PythonZygote::Parked PythonZygote::park(const std::vector<std::string>& extra_pa
   Parked p;
   p.socket = pair[0];
   try {
-    send_message(control_, {{"op", "fork"}}, pair[1]);
-    close(pair[1]);
-    pair[1] = -1;
-    read_reply(control_, kForkTimeoutMs, "forking");
+    {
+      std::lock_guard control(control_mu_);  // one request at a time on the control socket
+      send_message(control_, {{"op", "fork"}}, pair[1]);
+      close(pair[1]);
+      pair[1] = -1;
+      read_reply(control_, kForkTimeoutMs, "forking");
+    }
     // The fork's first message carries its pid as this process sees it (the kernel translates it).
     if (!readable(p.socket, kForkTimeoutMs)) fail("a fork did not report its pid");
     char byte;
@@ -201,7 +211,13 @@ PythonZygote::Parked PythonZygote::park(const std::vector<std::string>& extra_pa
     p.pidfd = static_cast<int>(syscall(SYS_pidfd_open, p.pid, 0));
     if (p.pidfd < 0) fail(std::string("pidfd_open: ") + std::strerror(errno));
     if (cgroups_) {
-      p.cgroup = std::make_unique<sandbox::Cgroup>(name_ + "-f" + std::to_string(next_++), sandbox::CgroupLimits{});
+      std::string name;
+      {
+        std::lock_guard lock(mu_);
+        p.limits = last_limits_;
+        name = name_ + "-f" + std::to_string(next_++);
+      }
+      p.cgroup = std::make_unique<sandbox::Cgroup>(name, p.limits);
       p.cgroup->add(p.pid);  // the slow part (v1: an RCU grace period), before any cold start needs it
     }
     // Its view: the runtime and the library paths. It builds its namespaces and root now, while parked.
@@ -224,13 +240,21 @@ PythonZygote::Parked PythonZygote::park(const std::vector<std::string>& extra_pa
 }
 
 int PythonZygote::prepare(int n) {
-  std::lock_guard lock(mu_);
+  std::lock_guard one(prepare_mu_);  // one refill at a time; takes go on meanwhile
+  const auto parked = [&] {
+    std::lock_guard lock(mu_);
+    return static_cast<int>(parked_.size());
+  };
   try {
-    while (static_cast<int>(parked_.size()) < n) parked_.push_back(park());
+    while (parked() < n) {
+      Parked p = park();  // without mu_: a take never waits for a fork being parked
+      std::lock_guard lock(mu_);
+      parked_.push_back(std::move(p));
+    }
   } catch (const std::exception&) {
     // fewer than asked: the caller sees the count (start_sandbox reports the reason)
   }
-  return static_cast<int>(parked_.size());
+  return parked();
 }
 
 std::unique_ptr<sandbox::Sandbox> PythonZygote::start_sandbox(const sandbox::SandboxSpec& spec) {
@@ -241,26 +265,26 @@ std::unique_ptr<sandbox::Sandbox> PythonZygote::start_sandbox(const sandbox::San
         std::find(extra.begin(), extra.end(), path) == extra.end())
       extra.push_back(path);
   Parked p;
+  bool taken = false;
   {
     std::lock_guard lock(mu_);
-    if (!extra.empty()) {
-      p = park(extra);
-    } else if (!parked_.empty()) {
+    if (extra.empty() && !parked_.empty()) {
       p = std::move(parked_.front());
       parked_.pop_front();
       ++hits_;
-    } else {
-      p = park();
+      taken = true;
     }
     ++forks_;
+    last_limits_ = spec.limits;
   }
+  if (!taken) p = park(extra);
   sandbox::SandboxSpec sent;  // the descriptors and limits only: its view was fixed when it was parked
   sent.argv = {"zygote-fork"};
   sent.fds = spec.fds;
   sent.limits = spec.limits;
   try {
     if (p.cgroup) {
-      p.cgroup->set_limits(spec.limits);
+      if (!same_limits(p.limits, spec.limits)) p.cgroup->set_limits(spec.limits);  // else set when it was parked
       sent.limits.memory_mb = 0;  // the cgroup limits it: no rlimits in the fork
     }
     if (!sandbox::send_spec(p.socket, sent)) fail("cannot hand the spec to a fork");

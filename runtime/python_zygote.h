@@ -90,12 +90,13 @@ class PythonZygote : public std::enable_shared_from_this<PythonZygote> {
  private:
   struct Parked {
     std::unique_ptr<sandbox::Cgroup> cgroup;
+    sandbox::CgroupLimits limits;  // what its cgroup was created with
     pid_t pid = -1;
     int pidfd = -1;
     int socket = -1;
   };
   PythonZygote() = default;
-  Parked park(const std::vector<std::string>& extra_paths = {});  // with mu_ held
+  Parked park(const std::vector<std::string>& extra_paths = {});  // without mu_ (takes it briefly)
   static void release(Parked& p);
 
   std::shared_ptr<PythonZygote> parent_;       // a child zygote keeps its parent alive
@@ -104,9 +105,14 @@ class PythonZygote : public std::enable_shared_from_this<PythonZygote> {
   std::string name_;
   std::vector<std::string> imports_, sys_path_, library_paths_;
   bool cgroups_ = false;
-  mutable std::mutex mu_;
+  mutable std::mutex mu_;   // parked_, the counters, last_limits_
+  std::mutex control_mu_;   // one request at a time on control_ (a fork, a child zygote)
+  std::mutex prepare_mu_;   // one prepare() at a time
   std::deque<Parked> parked_;
   std::uint64_t next_ = 0, forks_ = 0, hits_ = 0;
+  // The limits of the last sandbox started: parked forks' cgroups get them ahead, so a start with the
+  // same limits (a function's next cold start) writes no cgroup file on its path.
+  sandbox::CgroupLimits last_limits_;
 };
 
 // The zygote's C side (runtime/python/hearth_zygote_entry.cc); HEARTH_ZYGOTE_ENTRY overrides.

@@ -381,7 +381,7 @@ void install_fds(const SandboxSpec& spec) {
   supervise_init(spec, init);
 }
 
-int enter_forked_sandbox(int report) {
+int enter_forked_sandbox(int report, void (*attached)()) {
   // Tell the platform who we are: the kernel writes this process's pid as the platform sees it.
   const ucred self{getpid(), geteuid(), getegid()};
   if (!send_with(report, "z", SCM_CREDENTIALS, &self, sizeof self)) die("report the pid");
@@ -404,6 +404,7 @@ int enter_forked_sandbox(int report) {
     supervise_init(view, init);
   }
   build_root_and_drop(view, /*user_namespace=*/true);
+  if (attached) attached();  // in PID 1, isolated: the pages it copies are this sandbox's own
   // Isolated and unprivileged: say so, and wait until a cold start sends the runtime's descriptors and limits.
   if (send(report, "r", 1, MSG_NOSIGNAL) != 1) _exit(0);
   SandboxSpec run;

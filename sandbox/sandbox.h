@@ -137,6 +137,8 @@ class Sandbox {
 // (the runtime's descriptors and, without a cgroup, the memory and PID limits as rlimits), keeps only
 // those descriptors and returns 0 to the caller (the runtime, which serves the function). The forking
 // process stays the supervisor and never returns. Exits 0 when `report` closes before a spec arrives.
-int enter_forked_sandbox(int report);
+// `attached`, when given, runs in PID 1 once it is isolated, before "r" (the zygote's warm-up: the pages
+// it copies are PID 1's own and charged to the container's cgroup, off the cold-start path).
+int enter_forked_sandbox(int report, void (*attached)() = nullptr);
 
 }  // namespace hearth::sandbox

@@ -10,6 +10,6 @@ extern "C" {
 int hearth_zygote_prepare(void) { return hearth::sandbox::prepare_seccomp_profile(); }
 
 // In a fork: returns 0 in the sandbox's PID 1 (isolated, nobody, no capabilities, seccomp); the
-// supervisor never returns.
-int hearth_zygote_enter(int report) { return hearth::sandbox::enter_forked_sandbox(report); }
+// supervisor never returns. `warm_up` (may be null) runs in PID 1 once it is isolated, before it reports ready.
+int hearth_zygote_enter(int report, void (*warm_up)(void)) { return hearth::sandbox::enter_forked_sandbox(report, warm_up); }
 }
