@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -247,9 +248,23 @@ int PythonZygote::prepare(int n) {
   };
   try {
     while (parked() < n) {
-      Parked p = park();  // without mu_: a take never waits for a fork being parked
+      {
+        std::lock_guard lock(mu_);
+        ++parking_;
+      }
+      Parked p;
+      try {
+        p = park();  // without mu_: takes of forks parked already go on meanwhile
+      } catch (...) {
+        std::lock_guard lock(mu_);
+        --parking_;
+        parked_cv_.notify_all();
+        throw;
+      }
       std::lock_guard lock(mu_);
+      --parking_;
       parked_.push_back(std::move(p));
+      parked_cv_.notify_all();
     }
   } catch (const std::exception&) {
     // fewer than asked: the caller sees the count (start_sandbox reports the reason)
@@ -267,7 +282,10 @@ std::unique_ptr<sandbox::Sandbox> PythonZygote::start_sandbox(const sandbox::San
   Parked p;
   bool taken = false;
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    // A fork being parked is further along than one forked now: wait for it rather than fork another.
+    if (extra.empty())
+      parked_cv_.wait_for(lock, std::chrono::milliseconds(kForkTimeoutMs), [&] { return !parked_.empty() || parking_ == 0; });
     if (extra.empty() && !parked_.empty()) {
       p = std::move(parked_.front());
       parked_.pop_front();

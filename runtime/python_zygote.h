@@ -24,6 +24,7 @@
 
 #include <sys/types.h>
 
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -108,6 +109,8 @@ class PythonZygote : public std::enable_shared_from_this<PythonZygote> {
   mutable std::mutex mu_;   // parked_, the counters, last_limits_
   std::mutex control_mu_;   // one request at a time on control_ (a fork, a child zygote)
   std::mutex prepare_mu_;   // one prepare() at a time
+  std::condition_variable parked_cv_;  // a fork was parked (or failed to be)
+  int parking_ = 0;                    // forks prepare() is parking now
   std::deque<Parked> parked_;
   std::uint64_t next_ = 0, forks_ = 0, hits_ = 0;
   // The limits of the last sandbox started: parked forks' cgroups get them ahead, so a start with the
