@@ -280,7 +280,7 @@ def print_tables(a, cells, uptime):
     for rtt in a.rtts:
         for kind in ("fetch", "conn"):
             on, off = cells[("waste", rtt, kind, "on")], cells[("waste", rtt, kind, "off")]
-            print("| %d | %s | %.1f | %g | %g |" % (rtt, "data fetch" if kind == "fetch" else "TLS connection",
+            print("| %d | %s | %.1f | %d | %d |" % (rtt, "data fetch" if kind == "fetch" else "TLS connection",
                                                    med(c[0] for c in on), med(c[1] for c in on), med(c[1] for c in off)))
 
 
