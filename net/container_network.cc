@@ -448,19 +448,16 @@ std::vector<NetworkAttachment> ContainerNetworks::attach(const std::vector<std::
     }
     if (config_.mode == NetworkMode::kParticle) {
       // The burst's new tenants get their namespaces first (in-process); then at once: (1) their veths
-      // (one `ip -batch`) and interface configuration (address, default route: one rtnetlink exchange),
+      // and interface configuration (address, default route; two rtnetlink exchanges, named_netns.h),
       // (2) the host's isolation sets (`nft -f`), (3) per tenant the containers' local addresses (one
       // rtnetlink exchange), while this thread makes (4) each new tenant's pinning table (`nft -f`) and
       // pins the containers (one nfnetlink transaction per tenant).
-      std::string links;
       for (const std::string& name : new_tenants) {
         Tenant& t = tenants_.at(name);
         create_named_netns(t.netns_name);
         t.made = true;
         t.addresses = std::make_shared<NetlinkAddresses>(netns_path(t.netns_name));
         t.pins = std::make_shared<NftPins>(netns_path(t.netns_name));
-        links += "link add " + t.netns_name + " type veth peer name eth0 netns " + t.netns_name + "\nlink set " + t.netns_name +
-                 " master " + bridge_ + " up\n";
       }
       std::map<std::string, std::vector<std::uint32_t>> per_tenant;
       for (std::size_t i = 0; i < out.size(); ++i) per_tenant[out[i].tenant].push_back(addresses[i]);
@@ -468,9 +465,9 @@ std::vector<NetworkAttachment> ContainerNetworks::attach(const std::vector<std::
       Concurrent tasks;
       if (!new_tenants.empty()) {
         tasks.run([&] {
-          ip_batch(links, "create the veths of tenant '" + new_tenants.front() + "'" + (new_tenants.size() > 1 ? " and others" : ""));
           for (const std::string& name : new_tenants) {
             const Tenant& t = tenants_.at(name);
+            create_veth_into(t.netns_name, bridge_, netns_path(t.netns_name), "eth0");
             NetlinkAddresses(netns_path(t.netns_name), "eth0").bring_up(t.address, prefix_len_, network_ + 1);
           }
         });

@@ -9,11 +9,53 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
 
 namespace hearth::net {
+
+std::size_t NetlinkMessages::begin_header(std::uint16_t type, std::uint16_t flags, std::uint32_t seq) {
+  const std::size_t at = buf_.size();
+  nlmsghdr h{};
+  h.nlmsg_type = type;
+  h.nlmsg_flags = flags;
+  h.nlmsg_seq = seq;
+  put(&h, sizeof h);
+  return at;
+}
+
+void NetlinkMessages::end(std::size_t message) {
+  const auto len = static_cast<std::uint32_t>(buf_.size() - message);
+  std::memcpy(buf_.data() + message + offsetof(nlmsghdr, nlmsg_len), &len, sizeof len);
+}
+
+void NetlinkMessages::attr(std::uint16_t type, const void* data, std::size_t len) {
+  nlattr a{};
+  a.nla_len = static_cast<std::uint16_t>(NLA_HDRLEN + len);
+  a.nla_type = type;
+  put(&a, sizeof a);
+  put(data, len);
+}
+
+std::size_t NetlinkMessages::nest(std::uint16_t type) {
+  const std::size_t at = buf_.size();
+  nlattr a{};
+  a.nla_type = type | NLA_F_NESTED;
+  put(&a, sizeof a);
+  return at;
+}
+
+void NetlinkMessages::close(std::size_t nest) {
+  const auto len = static_cast<std::uint16_t>(buf_.size() - nest);
+  std::memcpy(buf_.data() + nest + offsetof(nlattr, nla_len), &len, sizeof len);
+}
+
+void NetlinkMessages::put(const void* data, std::size_t len) {
+  buf_.append(static_cast<const char*>(data), len);
+  buf_.append(NLA_ALIGN(len) - len, '\0');
+}
 
 int netlink_socket_in(const std::string& netns, int protocol, const std::string& interface, int* ifindex) {
   std::string error;
