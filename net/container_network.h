@@ -20,9 +20,10 @@
 // next to the v1 one (e.g. /sys/fs/cgroup/unified): supported() says why not.
 // Cost: attach() of a burst in kParticle is one rtnetlink exchange per tenant for the addresses
 // (netlink_addresses.h), concurrent with one nfnetlink transaction per tenant for the pins (nft_pins.h)
-// and one mkdir per container beyond the spares; a burst's new tenants add one `ip -batch` (namespaces,
-// veths), one host `nft -f` (isolation sets, concurrent with it) and one `nft -f` per tenant (its
-// pinning table). In kPerContainer 1 + N `ip -batch` processes and one `nft -f`. Thread-safe (one mutex: configuration changes are serialised).
+// and one mkdir per container beyond the spares; a new tenant adds its namespace (in-process), veth and
+// interface configuration (two rtnetlink exchanges), one `nft -f` for its pinning table and one host
+// `nft -f` for the burst's isolation sets, all concurrent. In kPerContainer 1 + N `ip -batch` processes
+// and one `nft -f`. Thread-safe (one mutex: configuration changes are serialised).
 #pragma once
 
 #include <cstdint>
