@@ -11,12 +11,16 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
 #include "net/host_command.h"
 #include "net/netlink_addresses.h"
+#include "net/named_netns.h"
+#include "net/nft_pins.h"
 
 namespace hearth::net {
 namespace {
@@ -59,6 +63,36 @@ std::string cgroup2_mount() {
 }
 
 std::string netns_path(const std::string& name) { return "/run/netns/" + name; }
+
+// Runs tasks on threads of their own; join() waits for all and rethrows the first one's error (as
+// std::runtime_error with its message). The destructor joins too (a throwing caller never leaks a thread).
+class Concurrent {
+ public:
+  void run(std::function<void()> f) {
+    threads_.emplace_back([this, f = std::move(f)] {
+      try {
+        f();
+      } catch (const std::exception& e) {
+        std::lock_guard lock(mu_);
+        if (error_.empty()) error_ = e.what();
+      }
+    });
+  }
+  void join() {
+    wait();
+    if (!error_.empty()) throw std::runtime_error(error_);
+  }
+  ~Concurrent() { wait(); }
+
+ private:
+  void wait() {
+    for (std::thread& t : threads_)
+      if (t.joinable()) t.join();
+  }
+  std::vector<std::thread> threads_;
+  std::mutex mu_;
+  std::string error_;
+};
 
 std::string tenant_set(int index) { return "t" + std::to_string(index); }
 
@@ -266,11 +300,11 @@ ContainerNetworks::ContainerNetworks(NetworkConfig config) : config_(std::move(c
       const std::string root = mount + "/" + config_.prefix;
       if (mkdir(root.c_str(), 0755) != 0) throw std::runtime_error("network: mkdir " + root + ": " + std::strerror(errno));
       cgroup_root_ = root;
-      cgroup_key_root_ = mount.substr(std::string(kCgroupFs).size() + 1) + "/" + config_.prefix;
       for (int i = 0; i < config_.spare_cgroups; ++i) {
         std::string dir = new_cgroup_path();
         if (mkdir(dir.c_str(), 0755) != 0) throw std::runtime_error("network: mkdir " + dir + ": " + std::strerror(errno));
-        spare_cgroups_.push_back(std::move(dir));
+        const std::uint64_t id = NftPins::cgroup_id(dir);  // the pin's key, known before any burst
+        spare_cgroups_.emplace_back(std::move(dir), id);
       }
     }
     ip_batch("link add " + bridge_ + " type bridge\n", "create the bridge " + bridge_);
@@ -307,7 +341,7 @@ void ContainerNetworks::teardown() noexcept {
   std::string links;
   for (const auto& [id, name] : per_container_ns_) links += "link del " + name + "\nnetns del " + name + "\n";
   for (const auto& [name, t] : tenants_)
-    if (config_.mode == NetworkMode::kParticle) links += "link del " + t.netns_name + "\nnetns del " + t.netns_name + "\n";
+    if (t.made) links += "link del " + t.netns_name + "\nnetns del " + t.netns_name + "\n";
   if (bridge_created_) links += "link del " + bridge_ + "\n";
   if (!links.empty()) try_command({kIp, "-force", "-batch", "-"}, links, "remove the network's interfaces and namespaces");
   if (host_table_created_) try_command({kNft, "delete", "table", "ip", config_.prefix}, "", "delete the table ip " + config_.prefix);
@@ -357,47 +391,25 @@ std::string ContainerNetworks::tenant_netns(const std::string& tenant) const {
   return netns_path(it->second.netns_name);
 }
 
-// A tenant's bridge-port set and accept rule (both modes) and, in kParticle, its namespace, veth, address
-// and pinning table. `created` collects what to undo if the burst fails.
-ContainerNetworks::Tenant& ContainerNetworks::tenant_for(const std::string& name, std::vector<std::string>* created) {
+// A tenant's bridge-port set and accept rule (both modes), appended to `host_nft`; in kParticle its
+// namespace, veth, address and pinning table are made by attach(). `created` collects what to undo if the
+// burst fails.
+ContainerNetworks::Tenant& ContainerNetworks::tenant_for(const std::string& name, std::vector<std::string>* created,
+                                                         std::string* host_nft) {
   if (const auto it = tenants_.find(name); it != tenants_.end()) return it->second;
   Tenant t;
   t.index = next_tenant_++;
   t.netns_name = config_.prefix + "t" + std::to_string(t.index);
   const std::string set = tenant_set(t.index);
-  std::string nft = "add set bridge " + config_.prefix + " " + set + " { type ifname; }\n";
+  *host_nft += "add set bridge " + config_.prefix + " " + set + " { type ifname; }\n";
   if (config_.isolate_tenants)
-    nft += "insert rule bridge " + config_.prefix + " isolate iifname @" + set + " oifname @" + set + " accept\n";
+    *host_nft += "insert rule bridge " + config_.prefix + " isolate iifname @" + set + " oifname @" + set + " accept\n";
   if (config_.mode == NetworkMode::kParticle) {
     t.address = take_address();
-    auto& entry = tenants_.emplace(name, t).first->second;  // teardown removes its namespace from here on
-    created->push_back(name);
-    const std::string& ns = t.netns_name;
-    ip_batch("netns add " + ns + "\nlink add " + ns + " type veth peer name eth0 netns " + ns + "\nlink set " + ns +
-                 " master " + bridge_ + " up\n",
-             "create the namespace and veth of tenant '" + name + "'");
-    ip_batch("link set lo up\nlink set eth0 up\naddr add " + format_ipv4(t.address) + "/" + std::to_string(prefix_len_) +
-                 " dev eth0\nroute add default via " + gateway_ + "\n",
-             "address the namespace of tenant '" + name + "'", ns);
-    // Pinning (docs/network.md): a new connection's conntrack mark is its container's id, looked up by the
-    // socket's cgroup v2 directory; the mark picks the source address. Traffic of no container: dropped.
-    nft_script("table ip hearth {\n"
-               "  map cg { type cgroupsv2 : mark; }\n"
-               "  map addr { type mark : ipv4_addr; }\n"
-               "  chain out {\n    type filter hook output priority filter; policy accept;\n"
-               "    ct state new ct mark set socket cgroupv2 level 2 map @cg\n"
-               "    oifname \"eth0\" ct direction original ct mark 0 drop\n  }\n"
-               "  chain post {\n    type nat hook postrouting priority srcnat; policy accept;\n"
-               "    ct mark != 0 snat to ct mark map @addr\n  }\n}\n",
-               "install the pinning table of tenant '" + name + "'", netns_path(ns));
-    entry.addresses = std::make_shared<NetlinkAddresses>(netns_path(ns), "eth0");
-    nft += "add element bridge " + config_.prefix + " " + set + " { \"" + ns + "\" }\n";
-    nft_script(nft, "add tenant '" + name + "' to the isolation table");
-    return entry;
+    *host_nft += "add element bridge " + config_.prefix + " " + set + " { \"" + t.netns_name + "\" }\n";
   }
-  auto& entry = tenants_.emplace(name, t).first->second;
+  auto& entry = tenants_.emplace(name, t).first->second;  // teardown removes its namespace from here on
   created->push_back(name);
-  nft_script(nft, "add tenant '" + name + "' to the isolation table");
   return entry;
 }
 
@@ -408,10 +420,11 @@ std::vector<NetworkAttachment> ContainerNetworks::attach(const std::vector<std::
   std::vector<NetworkAttachment> out;
   std::vector<std::uint32_t> addresses;
   std::vector<std::string> new_tenants;
+  std::string host_nft;
   std::vector<bool> fresh_cgroup;  // kParticle: the directory is to be made (no spare was left)
   try {
     for (const std::string& name : tenants) {
-      Tenant& t = tenant_for(name, &new_tenants);
+      Tenant& t = tenant_for(name, &new_tenants, &host_nft);
       NetworkAttachment a;
       a.id = next_id_++;
       a.tenant = name;
@@ -422,7 +435,8 @@ std::vector<NetworkAttachment> ContainerNetworks::attach(const std::vector<std::
         a.netns = netns_path(t.netns_name);
         fresh_cgroup.push_back(spare_cgroups_.empty());
         if (!spare_cgroups_.empty()) {
-          a.net_cgroup = std::move(spare_cgroups_.back());
+          a.net_cgroup = std::move(spare_cgroups_.back().first);
+          a.net_cgroup_id = spare_cgroups_.back().second;
           spare_cgroups_.pop_back();
         } else {
           a.net_cgroup = new_cgroup_path();  // made below
@@ -433,40 +447,64 @@ std::vector<NetworkAttachment> ContainerNetworks::attach(const std::vector<std::
       out.push_back(std::move(a));
     }
     if (config_.mode == NetworkMode::kParticle) {
-      // Per tenant of the burst: its addresses in one rtnetlink exchange (a thread), while this thread
-      // makes the containers' cgroup v2 directories and pins them with one `nft -f`.
+      // The burst's new tenants get their namespaces first (in-process); then at once: (1) their veths
+      // and interface configuration (address, default route; two rtnetlink exchanges, named_netns.h),
+      // (2) the host's isolation sets (`nft -f`), (3) per tenant the containers' local addresses (one
+      // rtnetlink exchange), while this thread makes (4) each new tenant's pinning table (`nft -f`) and
+      // pins the containers (one nfnetlink transaction per tenant).
+      for (const std::string& name : new_tenants) {
+        Tenant& t = tenants_.at(name);
+        create_named_netns(t.netns_name);
+        t.made = true;
+        t.addresses = std::make_shared<NetlinkAddresses>(netns_path(t.netns_name));
+        t.pins = std::make_shared<NftPins>(netns_path(t.netns_name));
+      }
       std::map<std::string, std::vector<std::uint32_t>> per_tenant;
       for (std::size_t i = 0; i < out.size(); ++i) per_tenant[out[i].tenant].push_back(addresses[i]);
-      std::string netlink_error;
-      std::thread adder([&] {
-        try {
-          for (const auto& [tenant, list] : per_tenant) tenants_.at(tenant).addresses->add(list);
-        } catch (const std::exception& e) {
-          netlink_error = e.what();
+      const std::set<std::string> fresh(new_tenants.begin(), new_tenants.end());
+      Concurrent tasks;
+      if (!new_tenants.empty()) {
+        tasks.run([&] {
+          for (const std::string& name : new_tenants) {
+            const Tenant& t = tenants_.at(name);
+            create_veth_into(t.netns_name, bridge_, netns_path(t.netns_name), "eth0");
+            NetlinkAddresses(netns_path(t.netns_name), "eth0").bring_up(t.address, prefix_len_, network_ + 1);
+          }
+        });
+        tasks.run([&] { nft_script(host_nft, "add the tenants to the isolation table"); });
+      }
+      tasks.run([&] {
+        for (const auto& [tenant, list] : per_tenant) {
+          const Tenant& t = tenants_.at(tenant);
+          if (fresh.count(tenant)) t.addresses->loopback_up();
+          t.addresses->add(list);
         }
       });
-      struct Join {
-        std::thread& t;
-        ~Join() {
-          if (t.joinable()) t.join();
-        }
-      } join{adder};
-      std::map<std::string, std::pair<std::string, std::string>> elements;  // tenant → (cg map, addr map)
+      for (const std::string& tenant : new_tenants)
+        // Pinning (docs/network.md): a new connection's conntrack mark is its container's id, looked up by
+        // the socket's cgroup v2 directory; the mark picks the source address. Traffic of no container: dropped.
+        nft_script("table ip hearth {\n"
+                   "  map cg { type cgroupsv2 : mark; }\n"
+                   "  map addr { type mark : ipv4_addr; }\n"
+                   "  chain out {\n    type filter hook output priority filter; policy accept;\n"
+                   "    ct state new ct mark set socket cgroupv2 level 2 map @cg\n"
+                   "    oifname \"eth0\" ct direction original ct mark 0 drop\n  }\n"
+                   "  chain post {\n    type nat hook postrouting priority srcnat; policy accept;\n"
+                   "    ct mark != 0 snat to ct mark map @addr\n  }\n}\n",
+                   "install the pinning table of tenant '" + tenant + "'", netns_path(tenants_.at(tenant).netns_name));
+      std::map<std::string, std::vector<Pin>> pins;
       for (std::size_t i = 0; i < out.size(); ++i) {
         const NetworkAttachment& a = out[i];
-        if (fresh_cgroup[i] && mkdir(a.net_cgroup.c_str(), 0755) != 0)
-          throw std::runtime_error("network: mkdir " + a.net_cgroup + ": " + std::strerror(errno));
-        auto& [cg, addr] = elements[a.tenant];
-        const std::string id = std::to_string(a.id);
-        cg += (cg.empty() ? "" : ", ") + ("\"" + cgroup_key(a.net_cgroup) + "\" : " + id);
-        addr += (addr.empty() ? "" : ", ") + id + " : " + a.address;
+        if (fresh_cgroup[i]) {
+          if (mkdir(a.net_cgroup.c_str(), 0755) != 0) throw std::runtime_error("network: mkdir " + a.net_cgroup + ": " + std::strerror(errno));
+          out[i].net_cgroup_id = NftPins::cgroup_id(a.net_cgroup);
+        }
+        pins[a.tenant].push_back({a.net_cgroup_id, static_cast<std::uint32_t>(a.id), addresses[i]});
       }
-      for (const auto& [tenant, maps] : elements)
-        nft_script("add element ip hearth cg { " + maps.first + " }\nadd element ip hearth addr { " + maps.second + " }\n",
-                   "pin the containers' addresses of tenant '" + tenant + "'", netns_path(tenants_.at(tenant).netns_name));
-      adder.join();
-      if (!netlink_error.empty()) throw std::runtime_error(netlink_error);
+      for (const auto& [tenant, list] : pins) tenants_.at(tenant).pins->add(list);
+      tasks.join();
     } else {
+      if (!host_nft.empty()) nft_script(host_nft, "add tenant '" + new_tenants.front() + "' to the isolation table");
       std::string host, elements;
       for (const NetworkAttachment& a : out) {
         const std::string ns = config_.prefix + "c" + std::to_string(a.id);
@@ -486,8 +524,8 @@ std::vector<NetworkAttachment> ContainerNetworks::attach(const std::vector<std::
       if (config_.mode == NetworkMode::kParticle) ++tenants_.at(a.tenant).containers;
     return out;
   } catch (...) {
-    // Undo the burst: its namespaces/veths (per-container), cgroup directories and addresses; tenants
-    // created for it stay registered and are removed by teardown.
+    // Undo the burst: its namespaces/veths (per-container), cgroup directories, addresses, and the tenants
+    // it created (their isolation sets stay, unused, until teardown).
     std::string links;
     for (const NetworkAttachment& a : out) {
       if (const auto it = per_container_ns_.find(a.id); it != per_container_ns_.end()) {
@@ -505,6 +543,14 @@ std::vector<NetworkAttachment> ContainerNetworks::attach(const std::vector<std::
         } catch (const std::exception&) {  // not added before the failure
         }
       }
+    for (const std::string& name : new_tenants) {  // made for this burst only: removed, made again next time
+      const Tenant& t = tenants_.at(name);
+      if (config_.mode == NetworkMode::kParticle) {
+        if (t.made) links += "link del " + t.netns_name + "\nnetns del " + t.netns_name + "\n";
+        give_back(t.address);
+      }
+      tenants_.erase(name);
+    }
     if (!links.empty()) try_command({kIp, "-force", "-batch", "-"}, links, "undo a failed burst");
     for (std::uint32_t a : addresses) give_back(a);
     throw;
@@ -518,9 +564,12 @@ void ContainerNetworks::release(const NetworkAttachment& a) {
   const auto parsed = parse_ipv4_cidr(a.address + "/32");
   if (config_.mode == NetworkMode::kParticle) {
     const std::string id = std::to_string(a.id);
-    try_command({kNft, "-f", "-"},
-                "delete element ip hearth cg { \"" + cgroup_key(a.net_cgroup) + "\" }\ndelete element ip hearth addr { " + id + " }\n",
-                "unpin container " + id, netns_path(t->second.netns_name));
+    try {
+      if (parsed && t->second.pins)
+        t->second.pins->remove({{a.net_cgroup_id, static_cast<std::uint32_t>(a.id), parsed->first}});
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "hearth network: unpin container %s: %s\n", id.c_str(), e.what());
+    }
     try {
       if (parsed && t->second.addresses) t->second.addresses->remove({parsed->first});
     } catch (const std::exception& e) {
@@ -533,7 +582,7 @@ void ContainerNetworks::release(const NetworkAttachment& a) {
     while (events >> key >> value)
       if (key == "populated") populated = value != "0";
     if (!populated && spare_cgroups_.size() < static_cast<std::size_t>(std::max(0, config_.spare_cgroups)))
-      spare_cgroups_.push_back(a.net_cgroup);
+      spare_cgroups_.emplace_back(a.net_cgroup, a.net_cgroup_id);
     else if (rmdir(a.net_cgroup.c_str()) != 0 && errno != ENOENT)
       std::fprintf(stderr, "hearth network: rmdir %s: %s\n", a.net_cgroup.c_str(), std::strerror(errno));
     --t->second.containers;

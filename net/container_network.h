@@ -19,9 +19,11 @@
 // (Debian's iproute2 and nftables) and, for kParticle, a cgroup v2 hierarchy mounted below /sys/fs/cgroup
 // next to the v1 one (e.g. /sys/fs/cgroup/unified): supported() says why not.
 // Cost: attach() of a burst in kParticle is one rtnetlink exchange per tenant for the addresses
-// (netlink_addresses.h), concurrent with one mkdir per container and one `nft -f` per tenant (plus four
-// tool processes the first time a tenant appears); in kPerContainer 1 + N `ip -batch` processes and one
-// `nft -f`. Thread-safe (one mutex: configuration changes are serialised).
+// (netlink_addresses.h), concurrent with one nfnetlink transaction per tenant for the pins (nft_pins.h)
+// and one mkdir per container beyond the spares; a new tenant adds its namespace (in-process), veth and
+// interface configuration (two rtnetlink exchanges), one `nft -f` for its pinning table and one host
+// `nft -f` for the burst's isolation sets, all concurrent. In kPerContainer 1 + N `ip -batch` processes
+// and one `nft -f`. Thread-safe (one mutex: configuration changes are serialised).
 #pragma once
 
 #include <cstdint>
@@ -61,6 +63,7 @@ struct NetworkAttachment {
   std::string netns;       // /run/netns/<name>: the namespace the container's supervisor joins
   std::string address;     // the container's own IPv4 address (dotted)
   std::string net_cgroup;  // kParticle: the cgroup v2 directory the supervisor must join before any socket
+  std::uint64_t net_cgroup_id = 0;  // kParticle: that directory's id (its inode number: the pin's key)
 };
 
 class ContainerNetworks {
@@ -104,15 +107,17 @@ class ContainerNetworks {
     std::string netns_name;  // also its host-side veth's name
     std::uint32_t address = 0;
     int containers = 0;
+    bool made = false;       // kParticle: its namespace was created by this instance (removed by it)
     std::shared_ptr<class NetlinkAddresses> addresses;  // kParticle: the containers' /32s on its eth0
+    std::shared_ptr<class NftPins> pins;                // kParticle: its pinning maps
   };
   std::uint32_t take_address();            // throws when the pool is exhausted
   void give_back(std::uint32_t address);
-  Tenant& tenant_for(const std::string& name, std::vector<std::string>* created);
+  Tenant& tenant_for(const std::string& name, std::vector<std::string>* created, std::string* host_nft);
   void teardown() noexcept;
 
   NetworkConfig config_;
-  std::string bridge_, gateway_, cgroup_root_, cgroup_key_root_;
+  std::string bridge_, gateway_, cgroup_root_;
   std::uint32_t network_ = 0;
   int prefix_len_ = 0;
   std::uint32_t first_host_ = 0, last_host_ = 0;
@@ -124,10 +129,9 @@ class ContainerNetworks {
   int next_tenant_ = 1;
   std::map<std::string, Tenant> tenants_;
   std::map<std::uint64_t, std::string> per_container_ns_;  // kPerContainer: live namespaces by id
-  std::vector<std::string> spare_cgroups_;                 // kParticle: ready, empty cgroup v2 directories
+  std::vector<std::pair<std::string, std::uint64_t>> spare_cgroups_;  // kParticle: ready, empty cgroup v2 directories, ids
   std::uint64_t next_cgroup_ = 1;
   std::string new_cgroup_path() { return cgroup_root_ + "/g" + std::to_string(next_cgroup_++); }
-  std::string cgroup_key(const std::string& dir) const { return cgroup_key_root_ + dir.substr(cgroup_root_.size()); }
   bool bridge_created_ = false, host_table_created_ = false, bridge_table_created_ = false;
 };
 

@@ -1,8 +1,10 @@
-"""The local servers freshen is measured and tested against (docs/freshen.md), all on 127.0.0.1:
+"""The local servers freshen is measured and tested against (docs/freshen.md), on 127.0.0.1 unless given
+another address (`host`: e.g. the address of a server network namespace):
 
   HttpServer    an HTTP server (http.server) that serves /data?bytes=N (N zero bytes, at most 64 MiB),
                 /slow?ms=M (a small body after M ms, at most 10 s) and /count (how many /data and /slow
-                requests it has served, and their bytes), counting every request
+                requests it has served, their bytes and, with a TlsEndpoint attached as `.tls`, how
+                many TLS connections that one accepted: "REQUESTS BYTES [TLS]"), counting every request
   TlsEndpoint   a TLS server (ssl, with a certificate openssl generates into a temp directory) that
                 answers each line "GET n" on a connection with n bytes, many requests per connection
   DelayRelay    a TCP relay that adds a round-trip time: bytes in each direction are held for half the
@@ -12,10 +14,14 @@
                 no netem: CONFIG_NET_SCH_NETEM is not set.)
 
 Each runs on its own thread and stops with close(). As a program (for tests written in other languages):
-  python3 freshen_net.py http [--relay-rtt-ms R]
-prints "PORT" (the relay's when R > 0) and serves until its stdin closes.
+  python3 freshen_net.py http [--relay-rtt-ms R] [--host H]
+prints "PORT" (the relay's when R > 0) and serves until its stdin closes;
+  python3 freshen_net.py serve HOST RTT[,RTT...] CERT_DIR
+serves HTTP and TLS on HOST, each behind one relay per RTT (also on HOST), prints one JSON line {"http": P, "tls": P, "cert": PATH, "relays": {"RTT": {"http": P,
+"tls": P}}} (/count on "http" counts the TLS connections too) and serves until its stdin closes.
 """
 import asyncio
+import json
 import os
 import socket
 import ssl
@@ -32,9 +38,10 @@ MAX_LINE = 256
 
 
 class HttpServer:
-    def __init__(self):
+    def __init__(self, host="127.0.0.1"):
         self.requests = 0
         self.bytes = 0
+        self.tls = None
         self._mu = threading.Lock()
         outer = self
 
@@ -51,6 +58,8 @@ class HttpServer:
                     if url.path == "/count":
                         with outer._mu:
                             body = ("%d %d" % (outer.requests, outer.bytes)).encode()
+                        if outer.tls is not None:
+                            body += b" %d" % outer.tls.connections
                     elif url.path == "/data":
                         n = int(q.get("bytes", ["1024"])[0])
                         if not 0 <= n <= MAX_BODY:
@@ -78,7 +87,7 @@ class HttpServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a hook past its time limit)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer((host, 0), Handler)
         self._server.daemon_threads = True
         self._server.block_on_close = False  # close() does not wait for a /slow answer
         self.port = self._server.server_address[1]
@@ -95,22 +104,23 @@ class HttpServer:
         self._server.server_close()
 
 
-def make_certificate(directory):
-    """A self-signed P-256 certificate for 127.0.0.1 (openssl); returns (cert, key) paths."""
+def make_certificate(directory, host="127.0.0.1"):
+    """A self-signed P-256 certificate for 127.0.0.1 and `host` (openssl); returns (cert, key) paths."""
     cert, key = os.path.join(directory, "tls.crt"), os.path.join(directory, "tls.key")
+    names = "IP:127.0.0.1" + ("" if host == "127.0.0.1" else ",IP:" + host)
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-days", "1", "-subj", "/CN=" + host, "-addext", "subjectAltName=" + names,
                     "-keyout", key, "-out", cert], check=True, capture_output=True, timeout=30)
     return cert, key
 
 
 class TlsEndpoint:
-    def __init__(self, directory):
-        self.cert, key = make_certificate(directory)
+    def __init__(self, directory, host="127.0.0.1"):
+        self.cert, key = make_certificate(directory, host)
         self.connections = 0
         self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self._context.load_cert_chain(self.cert, key)
-        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener = socket.create_server((host, 0))
         self.port = self._listener.getsockname()[1]
         self._closed = False
         threading.Thread(target=self._accept, daemon=True).start()
@@ -148,10 +158,11 @@ class TlsEndpoint:
 
 
 class DelayRelay:
-    """127.0.0.1:port -> 127.0.0.1:target with `rtt_ms` added (see the module's note)."""
+    """host:port -> host:target with `rtt_ms` added (see the module's note)."""
 
-    def __init__(self, target_port, rtt_ms):
+    def __init__(self, target_port, rtt_ms, host="127.0.0.1"):
         self.rtt = rtt_ms / 1000.0
+        self.host = host
         self.target_port = target_port
         self._loop = asyncio.new_event_loop()
         ready = threading.Event()
@@ -161,7 +172,7 @@ class DelayRelay:
 
     def _run(self, ready):
         asyncio.set_event_loop(self._loop)
-        self._server = self._loop.run_until_complete(asyncio.start_server(self._relay, "127.0.0.1", 0))
+        self._server = self._loop.run_until_complete(asyncio.start_server(self._relay, self.host, 0))
         self.port = self._server.sockets[0].getsockname()[1]
         ready.set()
         self._loop.run_forever()
@@ -197,7 +208,7 @@ class DelayRelay:
     async def _relay(self, client_reader, client_writer):
         accepted = self._loop.time()
         try:
-            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+            up_reader, up_writer = await asyncio.open_connection(self.host, self.target_port)
         except OSError:
             client_writer.close()
             return
@@ -221,16 +232,40 @@ class DelayRelay:
         self._thread.join(5)
 
 
+def serve(host, rtts, cert_dir):
+    http = HttpServer(host)
+    tls = TlsEndpoint(cert_dir, host)
+    http.tls = tls
+    relays = {}
+    for rtt in rtts:
+        relays[str(rtt)] = {"http": DelayRelay(http.port, rtt, host), "tls": DelayRelay(tls.port, rtt, host)}
+    print(json.dumps({"http": http.port, "tls": tls.port, "cert": tls.cert,
+                      "relays": {k: {n: r.port for n, r in v.items()} for k, v in relays.items()}}), flush=True)
+    sys.stdin.read()  # until the caller closes our stdin (or exits)
+    for pair in relays.values():
+        for r in pair.values():
+            r.close()
+    tls.close()
+    http.close()
+
+
 def main(argv):
-    if len(argv) < 1 or argv[0] != "http":
-        sys.exit("usage: freshen_net.py http [--relay-rtt-ms R]")
-    rtt = 0
-    if len(argv) == 3 and argv[1] == "--relay-rtt-ms" and argv[2].isdigit():
-        rtt = int(argv[2])
-    elif len(argv) != 1:
-        sys.exit("usage: freshen_net.py http [--relay-rtt-ms R]")
-    server = HttpServer()
-    relay = DelayRelay(server.port, rtt) if rtt > 0 else None
+    usage = "usage: freshen_net.py http [--relay-rtt-ms R] [--host H] | serve HOST RTT[,RTT...] CERT_DIR"
+    if len(argv) == 4 and argv[0] == "serve":
+        try:
+            rtts = [int(x) for x in argv[2].split(",")]
+        except ValueError:
+            sys.exit("freshen_net.py serve: RTTs must be integers, got %r" % argv[2])
+        return serve(argv[1], rtts, argv[3])
+    if len(argv) < 1 or argv[0] != "http" or len(argv) % 2 != 1:
+        sys.exit(usage)
+    options = dict(zip(argv[1::2], argv[2::2]))
+    if set(options) - {"--relay-rtt-ms", "--host"} or not options.get("--relay-rtt-ms", "0").isdigit():
+        sys.exit(usage)
+    rtt = int(options.get("--relay-rtt-ms", "0"))
+    host = options.get("--host", "127.0.0.1")
+    server = HttpServer(host)
+    relay = DelayRelay(server.port, rtt, host) if rtt > 0 else None
     print(relay.port if relay else server.port, flush=True)
     sys.stdin.read()  # until the caller closes our stdin (or exits)
     if relay:

@@ -14,6 +14,7 @@
 
 #include "net/http_client.h"
 #include "runtime/runtime_process.h"
+#include "tests/net/counting_server.h"
 
 namespace hearth::runtime {
 namespace {
@@ -21,57 +22,7 @@ namespace {
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-// scripts/freshen_net.py's HTTP server as a child process: counts the /data and /slow requests it
-// served; stopped (stdin closed, then SIGKILL after 5 s) and reaped on destruction.
-class CountingServer {
- public:
-  CountingServer() {
-    int in[2], out[2];
-    if (pipe(in) != 0 || pipe(out) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(in[0], 0);
-      dup2(out[1], 1);
-      close(in[1]);
-      close(out[0]);
-      execl("/usr/bin/python3", "python3", HEARTH_RUNTIME_DIR "/../scripts/freshen_net.py", "http", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    stdin_ = in[1];
-    FILE* f = fdopen(out[0], "r");
-    char line[64] = {0};
-    if (f && fgets(line, sizeof line, f)) port_ = static_cast<std::uint16_t>(std::atoi(line));
-    if (f) fclose(f);
-  }
-  ~CountingServer() {
-    if (stdin_ >= 0) close(stdin_);
-    if (pid_ <= 0) return;
-    int status = 0;
-    const auto t0 = Clock::now();
-    while (waitpid(pid_, &status, WNOHANG) != pid_) {
-      if (Clock::now() - t0 > std::chrono::seconds(5)) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  }
-  std::uint16_t port() const { return port_; }
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
-  int requests() const {
-    net::HttpClient client("127.0.0.1", port_);
-    const auto r = client.send({"GET", "/count", "", ""});
-    return r.status == 200 ? std::atoi(r.body.c_str()) : -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int stdin_ = -1;
-  std::uint16_t port_ = 0;
-};
+using hearth::testing::CountingServer;
 
 struct FreshenFixture : ::testing::Test {
   CountingServer server;
