@@ -22,6 +22,7 @@
 #include "crl/crl_history.h"
 #include "crl/crl_model.h"
 #include "crl/crl_scheduler.h"
+#include "crl/crl_trainer.h"
 #include "crl/snapshot_sampler.h"
 #include "policy/priority_knapsack.h"
 #include "policy/request_schedulers.h"
@@ -62,6 +63,7 @@ Setup& setup() {
       const crl::CrlHistory h = crl::make_history(out.specs, out.slot_fn, counts, 0, from);
       m.functions = h.functions;
       m.priority_spec = h.priority_spec;
+      m.hidden = crl::TrainOptions{}.hidden;  // the paper's 1024-512-512-256
       m.centroids = {std::vector<double>(h.functions.size(), 1.0 / static_cast<double>(h.functions.size()))};
       m.priority_scale = h.max_priority();
       m.networks.emplace_back(m.shape(), 1);
