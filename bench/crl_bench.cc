@@ -3,8 +3,11 @@
 //   crl_bench [--model=DIR] [benchmark flags]   inference per select() for queues of 4..64 requests
 //   crl_bench --quality --model=DIR             total priority CRL vs greedy vs exact on held-out snapshots
 // Queues are snapshots (crl/snapshot_sampler.h) drawn from the held-out minutes (after --train-fraction,
-// default 0.7) of the Azure 2019 sample, over the model's functions; priorities are standin_priority as
-// in training. Without --model the timing uses an untrained network of the paper's shape over the sample's
+// default 0.7) of the Azure 2019 sample, over the model's functions; every request's priority is its
+// function's at the end of the snapshot's minute by the model's priority spec (crl/crl_history.h: the
+// Function Info Table fed the trace's arrivals), and CRL, greedy and exact all use those same numbers.
+// CRL runs both decisions (crl/crl_decision.h): stepwise (a forward pass per action) and one-pass.
+// Without --model the timing uses an untrained network of the paper's shape over the sample's
 // 64 most-invoked functions (the cost of a forward pass does not depend on the weights; the number of
 // passes per decision does, and is reported as a counter).
 #include <benchmark/benchmark.h>
@@ -19,6 +22,7 @@
 #include "crl/crl_history.h"
 #include "crl/crl_model.h"
 #include "crl/crl_scheduler.h"
+#include "crl/crl_trainer.h"
 #include "crl/snapshot_sampler.h"
 #include "policy/priority_knapsack.h"
 #include "policy/request_schedulers.h"
@@ -34,6 +38,7 @@ struct Setup {
   crl::CrlHistory held_out;                // over the model's functions
   std::vector<model::FunctionId> slot_fn;  // slot → FunctionId
   std::vector<std::int64_t> minutes;       // held-out minutes with arrivals
+  std::vector<double> priority;            // FunctionId → priority in the current snapshot's minute
 };
 
 std::string g_model_dir;
@@ -57,13 +62,15 @@ Setup& setup() {
       crl::CrlModel m;
       const crl::CrlHistory h = crl::make_history(out.specs, out.slot_fn, counts, 0, from);
       m.functions = h.functions;
+      m.priority_spec = h.priority_spec;
+      m.hidden = crl::TrainOptions{}.hidden;  // the paper's 1024-512-512-256
       m.centroids = {std::vector<double>(h.functions.size(), 1.0 / static_cast<double>(h.functions.size()))};
-      m.priority_scale = 1;
-      for (const crl::CrlFunction& f : h.functions) m.priority_scale = std::max(m.priority_scale, f.priority);
+      m.priority_scale = h.max_priority();
       m.networks.emplace_back(m.shape(), 1);
       out.model = std::make_shared<const crl::CrlModel>(std::move(m));
     }
-    out.held_out = crl::make_history(out.specs, out.slot_fn, counts, from, counts.minutes);
+    out.held_out = crl::make_history(out.specs, out.slot_fn, counts, from, counts.minutes, out.model->priority_spec);
+    out.priority.assign(out.specs.size(), 0);
     for (std::int64_t m = 0; m < out.held_out.minutes; ++m) {
       float sum = 0;
       for (std::size_t i = 0; i < out.slot_fn.size(); ++i) sum += out.held_out.at(m, i);
@@ -79,6 +86,7 @@ struct Queue {
   std::vector<policy::PendingRequest> pending;
   policy::NodeCapacity capacity;
   crl::FpsInstance instance;
+  std::int64_t minute = 0;  // of the held-out history
 };
 
 Queue make_queue(Setup& s, std::mt19937_64& rng, std::int32_t min_len, std::int32_t max_len) {
@@ -87,6 +95,7 @@ Queue make_queue(Setup& s, std::mt19937_64& rng, std::int32_t min_len, std::int3
   const std::int64_t minute = s.minutes[rng() % s.minutes.size()];
   Queue q;
   q.instance = crl::sample_snapshot(s.held_out, minute, o, rng);
+  q.minute = minute;
   for (std::size_t i = 0; i < s.slot_fn.size(); ++i)
     for (std::int32_t k = 0; k < q.instance.pending[i]; ++k) {
       const model::FunctionSpec& fn = s.specs[s.slot_fn[i]];
@@ -99,21 +108,36 @@ Queue make_queue(Setup& s, std::mt19937_64& rng, std::int32_t min_len, std::int3
   return q;
 }
 
-// Greedy by priority density with the same stand-in priorities as CRL (S's KnapsackScheduler).
-class StandinGreedy final : public policy::KnapsackScheduler {
+// Makes `q`'s minute the one whose priorities the schedulers below see.
+void use_priorities_of(Setup& s, const Queue& q) {
+  for (std::size_t i = 0; i < s.slot_fn.size(); ++i) s.priority[s.slot_fn[i]] = s.held_out.priority(q.minute, i);
+}
+
+// Greedy by priority density (S's KnapsackScheduler) and CRL, both over the snapshot's priorities.
+class SnapshotGreedy final : public policy::KnapsackScheduler {
  public:
-  explicit StandinGreedy(const std::vector<model::FunctionSpec>& specs)
-      : KnapsackScheduler({}), specs_(specs) {}
+  explicit SnapshotGreedy(const Setup& s) : KnapsackScheduler({}), s_(s) {}
 
  protected:
-  double priority(model::FunctionId fn, model::Micros) override { return crl::standin_priority(specs_[fn]); }
+  double priority(model::FunctionId fn, model::Micros) override { return s_.priority[fn]; }
 
  private:
-  const std::vector<model::FunctionSpec>& specs_;
+  const Setup& s_;
 };
 
-std::unique_ptr<crl::CrlScheduler> crl_scheduler(Setup& s) {
-  auto c = std::make_unique<crl::CrlScheduler>(s.model);
+class SnapshotCrl final : public crl::CrlScheduler {
+ public:
+  SnapshotCrl(const Setup& s, crl::CrlDecision d) : CrlScheduler(s.model, d), s_(s) {}
+
+ protected:
+  double priority(model::FunctionId fn, model::Micros) override { return s_.priority[fn]; }
+
+ private:
+  const Setup& s_;
+};
+
+std::unique_ptr<SnapshotCrl> crl_scheduler(Setup& s, crl::CrlDecision d) {
+  auto c = std::make_unique<SnapshotCrl>(s, d);
   for (const model::FunctionSpec& fn : s.specs) c->on_function_added(fn);
   return c;
 }
@@ -129,6 +153,7 @@ void run(benchmark::State& state, MakeScheduler make) {
   std::size_t i = 0, started = 0, decisions = 0;
   for (auto _ : state) {
     const Queue& q = queues[i++ % queues.size()];
+    use_priorities_of(s, q);
     const auto chosen = sched->select(q.pending, q.capacity, 0);
     started += chosen.size();
     ++decisions;
@@ -140,10 +165,15 @@ void run(benchmark::State& state, MakeScheduler make) {
         static_cast<double>(sched->forward_passes()) / static_cast<double>(decisions);
 }
 
-void BM_CrlSelect(benchmark::State& state) { run(state, [](Setup& s) { return crl_scheduler(s); }); }
+void BM_CrlSelect(benchmark::State& state) {
+  run(state, [](Setup& s) { return crl_scheduler(s, crl::CrlDecision::kStepwise); });
+}
+void BM_CrlOnePassSelect(benchmark::State& state) {
+  run(state, [](Setup& s) { return crl_scheduler(s, crl::CrlDecision::kOnePass); });
+}
 void BM_GreedySelect(benchmark::State& state) {
   run(state, [](Setup& s) {
-    auto g = std::make_unique<StandinGreedy>(s.specs);
+    auto g = std::make_unique<SnapshotGreedy>(s);
     for (const model::FunctionSpec& fn : s.specs) g->on_function_added(fn);
     return g;
   });
@@ -172,53 +202,59 @@ BENCHMARK(BM_TorchForward)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_DenseForward)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_GreedySelect)->Arg(4)->Arg(8)->Arg(16)->Arg(32)->Arg(64)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CrlSelect)->Arg(4)->Arg(8)->Arg(16)->Arg(32)->Arg(64)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_CrlOnePassSelect)->Arg(4)->Arg(8)->Arg(16)->Arg(32)->Arg(64)->Unit(benchmark::kMicrosecond);
 
 double total_priority(const Setup& s, const Queue& q, const std::vector<std::size_t>& chosen) {
   double sum = 0;
-  for (std::size_t k : chosen) sum += crl::standin_priority(s.specs[q.pending[k].function]);
+  for (std::size_t k : chosen) sum += s.priority[q.pending[k].function];
   return sum;
 }
 
-// Held-out decision quality: for each queue-length band, mean total priority started (Eq. 7) by CRL,
-// greedy and (bands ≤ 16) the exact branch and bound, as a fraction of exact (or of greedy above 16).
+// Held-out decision quality: for each queue-length band, mean total priority started (Eq. 7) by CRL
+// (stepwise and one-pass), greedy and (bands ≤ 16) the exact branch and bound, all over the same
+// priorities; ratios to exact (or to greedy above 16).
 int quality(int snapshots) {
   Setup& s = setup();
-  auto crl = crl_scheduler(s);
-  std::printf("held-out snapshots: %d per band, %zu held-out minutes, model %s (%zu functions, %zu environments)\n",
-              snapshots, s.minutes.size(), g_model_dir.c_str(), s.model->functions.size(), s.model->centroids.size());
-  std::printf("%-8s %12s %12s %12s %10s %10s %10s %8s\n", "queue", "crl", "greedy", "exact", "crl/exact",
-              "greedy/exact", "crl/greedy", "crl>gr");
+  auto stepwise = crl_scheduler(s, crl::CrlDecision::kStepwise);
+  auto one_pass = crl_scheduler(s, crl::CrlDecision::kOnePass);
+  std::printf("held-out snapshots: %d per band, %zu held-out minutes, model %s (%zu functions, %zu environments, "
+              "priority %s)\n",
+              snapshots, s.minutes.size(), g_model_dir.c_str(), s.model->functions.size(), s.model->centroids.size(),
+              s.model->priority_spec.c_str());
+  std::printf("%-8s %10s %10s %10s %10s %9s %9s %9s %9s %9s\n", "queue", "crl-step", "crl-1pass", "greedy", "exact",
+              "step/ex", "1pass/ex", "greedy/ex", "step/gr", "1pass/gr");
   const std::pair<int, int> bands[] = {{4, 8}, {9, 16}, {17, 32}, {33, 64}};
   std::mt19937_64 rng(2026);
   for (const auto& [lo, hi] : bands) {
-    double c = 0, g = 0, e = 0;
-    int better = 0, worse = 0, inexact = 0;
+    double c = 0, o = 0, g = 0, e = 0;
+    int better = 0, worse = 0, better1 = 0, worse1 = 0, inexact = 0;
     for (int i = 0; i < snapshots; ++i) {
       const Queue q = make_queue(s, rng, lo, hi);
+      use_priorities_of(s, q);
       std::vector<policy::KnapsackItem> items;
-      for (const policy::PendingRequest& r : q.pending)
-        items.push_back({crl::standin_priority(s.specs[r.function]), r.memory_mb, r.cpu_cores});
+      for (const policy::PendingRequest& r : q.pending) items.push_back({s.priority[r.function], r.memory_mb, r.cpu_cores});
       const policy::KnapsackCapacity cap{q.capacity.available_mb, q.capacity.available_cores};
-      const double cv = total_priority(s, q, crl->select(q.pending, q.capacity, 0));
+      const double cv = total_priority(s, q, stepwise->select(q.pending, q.capacity, 0));
+      const double ov = total_priority(s, q, one_pass->select(q.pending, q.capacity, 0));
       const double gv = policy::solve_knapsack_greedy(items, cap).value;
-      c += cv, g += gv;
-      better += cv > gv + 1e-9, worse += cv < gv - 1e-9;
+      c += cv, o += ov, g += gv;
+      better += cv > gv * (1 + 1e-9), worse += cv < gv * (1 - 1e-9);
+      better1 += ov > gv * (1 + 1e-9), worse1 += ov < gv * (1 - 1e-9);
       if (hi <= 16) {
         const policy::KnapsackSolution ex = policy::solve_knapsack_exact(items, cap);
         e += ex.value;
         inexact += !ex.optimal;
       }
     }
-    const char* none = "-";
+    const double n = snapshots;
     if (hi <= 16)
-      std::printf("%2d-%-5d %12.2f %12.2f %12.2f %10.3f %10.3f %10.3f %4d/%-4d%s\n", lo, hi, c / snapshots,
-                  g / snapshots, e / snapshots, c / e, g / e, c / g, better, worse,
-                  inexact ? " (exact hit its budget)" : "");
+      std::printf("%2d-%-5d %10.4g %10.4g %10.4g %10.4g %9.3f %9.3f %9.3f %9.3f %9.3f%s\n", lo, hi, c / n, o / n,
+                  g / n, e / n, c / e, o / e, g / e, c / g, o / g, inexact ? " (exact hit its budget)" : "");
     else
-      std::printf("%2d-%-5d %12.2f %12.2f %12s %10s %10s %10.3f %4d/%-4d\n", lo, hi, c / snapshots, g / snapshots,
-                  none, none, none, c / g, better, worse);
+      std::printf("%2d-%-5d %10.4g %10.4g %10.4g %10s %9s %9s %9s %9.3f %9.3f\n", lo, hi, c / n, o / n, g / n, "-",
+                  "-", "-", "-", c / g, o / g);
+    std::printf("         better/worse than greedy: stepwise %d/%d, one-pass %d/%d\n", better, worse, better1, worse1);
   }
-  std::printf("crl>gr: snapshots where CRL started more priority than greedy / less than greedy\n");
   return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "crl/crl_decision.h"
 #include "policy/registry.h"
 
 namespace hearth::cli {
@@ -50,11 +51,19 @@ void register_crl_scheduler() {
        "crl",
        "Incendio's clustered reinforcement learning (seed 002 §VI-C): the arrival mix picks an environment's "
        "Deep Q-Network, which picks requests by argmax Q within the capacity (train with `hearth incendio train`)",
-       {{"model", policy::ParamType::kString, "", "directory of a trained model (required)"}}},
+       {{"model", policy::ParamType::kString, "", "directory of a trained model (required)"},
+        {"decision", policy::ParamType::kString, "stepwise",
+         "stepwise (a forward pass per action, Algorithm 1) or one-pass (one pass ranks the functions)"}}},
       [](const policy::PolicySpec& spec, const policy::PolicyContext&) {
         const std::string& dir = spec.params.get_string("model");
         if (dir.empty()) throw std::invalid_argument("scheduler 'crl': model=DIR is required (a trained model directory)");
-        return crl_plugin().make_scheduler(dir);
+        const std::string& decision = spec.params.get_string("decision");
+        try {
+          crl::parse_crl_decision(decision);  // before the plugin (and libtorch) loads
+        } catch (const std::invalid_argument& e) {
+          throw std::invalid_argument(std::string("scheduler 'crl': ") + e.what());
+        }
+        return crl_plugin().make_scheduler(dir, decision);
       });
 }
 

@@ -22,6 +22,7 @@ struct TrainFlags {
   double train_fraction = 0.7;
   std::size_t functions = 64;
   std::string hidden = "1024,512,512,256";
+  std::string priority = "param2";
   crl::TrainOptions options;
 };
 
@@ -61,6 +62,9 @@ IncendioSubcommand add_incendio_train(CLI::App& incendio) {
       ->check(CLI::Range(1, 4096));
   cmd->add_option("--episodes", flags->options.episodes, "Training episodes per environment")->check(CLI::Range(1, 100000000));
   cmd->add_option("--clusters", flags->options.clusters, "Environments (k of k-means)")->check(CLI::Range(1, 1024));
+  cmd->add_option("--priority", flags->priority,
+                  "Priority model spec the rewards and decisions use (param1..param5, linear:.., loglinear:..; "
+                  "greedy's default is param2)");
   cmd->add_option("--hidden", flags->hidden, "Hidden layer widths (the paper's: 1024,512,512,256)");
   cmd->add_option("--learning-rate", flags->options.learning_rate, "Adam's learning rate")->check(CLI::PositiveNumber);
   cmd->add_option("--gamma", flags->options.gamma, "Discount factor")->check(CLI::Range(0.0, 1.0));
@@ -75,11 +79,11 @@ IncendioSubcommand add_incendio_train(CLI::App& incendio) {
     const trace::ArrivalCounts counts = trace::count_arrivals(workload);
     const auto train_minutes = static_cast<std::int64_t>(static_cast<double>(counts.minutes) * f.train_fraction);
     const std::vector<model::FunctionId> chosen = crl::top_functions(counts, 0, train_minutes, f.functions);
-    const crl::CrlHistory history = crl::make_history(workload.functions, chosen, counts, 0, train_minutes);
-    std::fprintf(stderr, "%s: training on minutes [0, %lld) of %lld, %zu functions, %zu environments, %lld episodes each\n",
+    const crl::CrlHistory history = crl::make_history(workload.functions, chosen, counts, 0, train_minutes, f.priority);
+    std::fprintf(stderr, "%s: training on minutes [0, %lld) of %lld, %zu functions, %zu environments, %lld episodes each, priority %s\n",
                  workload.description.c_str(), static_cast<long long>(train_minutes),
                  static_cast<long long>(counts.minutes), history.functions.size(), f.options.clusters,
-                 static_cast<long long>(f.options.episodes));
+                 static_cast<long long>(f.options.episodes), f.priority.c_str());
     const std::string description = workload.description + ", minutes [0, " + std::to_string(train_minutes) + ")";
     const crl::TrainReport report = crl_plugin().train(history, f.options, f.out, description);
     std::printf("model %s: %zu environments, %zu parameters per network, trained in %.1f s\n", f.out.c_str(),

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "policy/priority_model.h"
+
 namespace hearth::crl {
 namespace {
 
@@ -26,6 +28,7 @@ void save_crl_model(const CrlModel& model, const std::string& dir) {
   json m;
   m["format"] = "hearth-crl";
   m["version"] = kCrlModelVersion;
+  m["priority"] = model.priority_spec;
   for (const CrlFunction& f : model.functions)
     m["functions"].push_back({{"name", f.name}, {"memory_mb", f.memory_mb}, {"cpu_cores", f.cpu_cores},
                               {"priority", f.priority}});
@@ -71,6 +74,12 @@ CrlModel load_crl_model(const std::string& dir) {
     if (version != kCrlModelVersion)
       bad(path, "model version " + std::to_string(version) + ", this Hearth reads version " +
                     std::to_string(kCrlModelVersion) + " (retrain it)");
+    model.priority_spec = m.at("priority").get<std::string>();
+    try {
+      policy::make_priority_model(model.priority_spec);
+    } catch (const std::invalid_argument& e) {
+      bad(path, std::string("\"priority\": ") + e.what());
+    }
     for (const json& f : m.at("functions"))
       model.functions.push_back({f.at("name").get<std::string>(), f.at("memory_mb").get<model::MegaBytes>(),
                                  f.at("cpu_cores").get<double>(), f.at("priority").get<double>()});

@@ -7,9 +7,10 @@
 namespace hearth::crl {
 namespace {
 
-std::unique_ptr<policy::RequestScheduler> make_scheduler(const std::string& model_dir) {
+std::unique_ptr<policy::RequestScheduler> make_scheduler(const std::string& model_dir, const std::string& decision) {
+  const CrlDecision d = parse_crl_decision(decision);
   set_torch_threads(1);
-  return std::make_unique<CrlScheduler>(std::make_shared<const CrlModel>(load_crl_model(model_dir)));
+  return std::make_unique<CrlScheduler>(std::make_shared<const CrlModel>(load_crl_model(model_dir)), d);
 }
 
 TrainReport train(const CrlHistory& history, const TrainOptions& options, const std::string& out_dir,

@@ -14,12 +14,13 @@
 
 namespace hearth::crl {
 
-inline constexpr int kCrlPluginAbi = 1;
+inline constexpr int kCrlPluginAbi = 2;
 
 struct CrlPluginApi {
   int abi = kCrlPluginAbi;
-  // Loads the model in `model_dir` (throws std::runtime_error naming the file and the problem).
-  std::unique_ptr<policy::RequestScheduler> (*make_scheduler)(const std::string& model_dir);
+  // Loads the model in `model_dir` (throws std::runtime_error naming the file and the problem); `decision`
+  // is "stepwise" or "one-pass" (crl/crl_scheduler.h; std::invalid_argument for anything else).
+  std::unique_ptr<policy::RequestScheduler> (*make_scheduler)(const std::string& model_dir, const std::string& decision);
   // Trains on `history`, writes the model to `out_dir`; `description` names the trace in the manifest.
   TrainReport (*train)(const CrlHistory& history, const TrainOptions& options, const std::string& out_dir,
                        const std::string& description);

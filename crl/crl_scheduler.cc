@@ -1,5 +1,7 @@
 #include "crl/crl_scheduler.h"
 
+#include <algorithm>
+
 #include "crl/crl_trainer.h"
 #include "crl/environment_clusters.h"
 
@@ -8,7 +10,8 @@ namespace {
 constexpr double kCoreTolerance = 1e-9;  // as policy::knapsack_fits
 }
 
-CrlScheduler::CrlScheduler(std::shared_ptr<const CrlModel> model) : model_(std::move(model)) {
+CrlScheduler::CrlScheduler(std::shared_ptr<const CrlModel> model, CrlDecision decision)
+    : model_(std::move(model)), decision_(decision), priority_model_(policy::make_priority_model(model_->priority_spec)) {
   const std::size_t f = model_->functions.size();
   for (const QNetwork& net : model_->networks) networks_.push_back(net.dense());
   for (std::size_t i = 0; i < f; ++i) slot_by_name_.emplace(model_->functions[i].name, static_cast<std::int32_t>(i));
@@ -20,14 +23,15 @@ CrlScheduler::CrlScheduler(std::shared_ptr<const CrlModel> model) : model_(std::
 }
 
 void CrlScheduler::on_function_added(const model::FunctionSpec& fn) {
-  if (fn.id >= slot_of_.size()) slot_of_.resize(fn.id + 1, kUnknown), priority_of_.resize(fn.id + 1, 0);
+  if (fn.id >= slot_of_.size()) slot_of_.resize(fn.id + 1, kUnknown);
   const auto it = slot_by_name_.find(fn.name);
   slot_of_[fn.id] = it == slot_by_name_.end() ? kUnknown : it->second;
-  priority_of_[fn.id] = standin_priority(fn);
+  table_.on_function_added(fn);
 }
 
 void CrlScheduler::on_arrival(const model::Invocation& inv, const model::FunctionSpec& fn, model::Micros now) {
   (void)fn;
+  table_.on_arrival(inv.function, now);
   const std::int64_t minute = now / model::kMicrosPerMinute;
   if (minute != minute_) {
     if (minute_ >= 0) {
@@ -42,6 +46,25 @@ void CrlScheduler::on_arrival(const model::Invocation& inv, const model::Functio
   if (s != kUnknown) current_[static_cast<std::size_t>(s)] += 1;
 }
 
+void CrlScheduler::on_completed(const model::Invocation& inv, const model::FunctionSpec& fn, model::StartKind kind,
+                                model::Micros startup_us, model::Micros exec_us, model::Micros now) {
+  (void)fn;
+  table_.on_completed(inv.function, kind, startup_us, exec_us, now);
+}
+
+void CrlScheduler::on_terminated(const model::FunctionSpec& fn, model::Micros term_us) {
+  table_.on_terminated(fn.id, term_us);
+}
+
+void CrlScheduler::on_resources(const model::FunctionSpec& fn, double cpu_cores, model::MegaBytes memory_mb,
+                                double io_share) {
+  table_.on_resources(fn.id, cpu_cores, memory_mb, io_share);
+}
+
+double CrlScheduler::priority(model::FunctionId fn, model::Micros now) {
+  return priority_model_->priority(table_.row(fn, now));
+}
+
 std::size_t CrlScheduler::environment() const {
   const std::vector<double> v = normalise_arrivals(have_previous_ ? previous_ : current_);
   return nearest_environment(model_->centroids, v);
@@ -49,7 +72,6 @@ std::size_t CrlScheduler::environment() const {
 
 std::vector<std::size_t> CrlScheduler::select(std::span<const policy::PendingRequest> pending,
                                               const policy::NodeCapacity& capacity, model::Micros now) {
-  (void)now;
   std::vector<std::size_t> chosen;
   if (pending.empty()) return chosen;
   const std::size_t f = model_->functions.size();
@@ -71,9 +93,7 @@ std::vector<std::size_t> CrlScheduler::select(std::span<const policy::PendingReq
       continue;
     }
     const auto i = static_cast<std::size_t>(s);
-    if (by_slot_[i].empty())
-      slots_[i] = {r.function < priority_of_.size() ? priority_of_[r.function] : slots_[i].priority, r.memory_mb,
-                   r.cpu_cores};
+    if (by_slot_[i].empty()) slots_[i] = {priority(r.function, now), r.memory_mb, r.cpu_cores};
     by_slot_[i].push_back(k);
     ++inst.pending[i];
     if (r.busy_same > 0) inst.busy[i] = 1;
@@ -90,16 +110,30 @@ std::vector<std::size_t> CrlScheduler::select(std::span<const policy::PendingReq
   };
   last_env_ = environment();
   const DenseNetwork& net = networks_[last_env_];
+  busy_ = inst.busy;
   FpsEpisode episode(slots_, std::move(inst), model_->priority_scale);
-  std::vector<std::size_t> next(f, 0);  // per slot: its next undecided request
-  while (!episode.done()) {
+  if (decision_ == CrlDecision::kStepwise) {
+    std::vector<std::size_t> next(f, 0);  // per slot: its next undecided request
+    while (!episode.done()) {
+      episode.state(state_);
+      episode.valid_actions(mask_);
+      net.q_values(state_, q_);
+      ++forwards_;
+      const std::size_t a = best_valid_action(q_, mask_);
+      episode.step(a);
+      if (a < f) take(by_slot_[a][next[a]++]);  // the episode checked it fits
+    }
+  } else if (!episode.done()) {
     episode.state(state_);
-    episode.valid_actions(mask_);
     net.q_values(state_, q_);
     ++forwards_;
-    const std::size_t a = best_valid_action(q_, mask_);
-    episode.step(a);
-    if (a < f) take(by_slot_[a][next[a]++]);  // the episode checked it fits
+    order_.clear();
+    for (std::size_t i = 0; i < f; ++i)
+      if (!by_slot_[i].empty() && !(busy_[i] && q_[f + i] > q_[i])) order_.push_back(i);
+    std::stable_sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) { return q_[a] > q_[b]; });
+    for (std::size_t i : order_)
+      for (std::size_t k : by_slot_[i])
+        if (!take(k)) break;  // the slot's requests are the same size: none after it fits either
   }
   if (unknown)
     for (std::size_t k = 0; k < pending.size(); ++k)

@@ -56,10 +56,8 @@ CrlModel train_crl(const CrlHistory& history, const TrainOptions& o, TrainReport
   model.functions = history.functions;
   model.centroids = clusters.centroids;
   model.hidden = o.hidden;
-  model.priority_scale = 0;
-  for (const CrlFunction& fn : history.functions) model.priority_scale = std::max(model.priority_scale, fn.priority);
-  if (model.priority_scale <= 0) model.priority_scale = 1;
-  const std::vector<SlotInfo> slots = history_slots(history);
+  model.priority_spec = history.priority_spec;
+  model.priority_scale = history.max_priority();
   const NetworkShape shape = model.shape();
   TrainReport rep;
 
@@ -86,6 +84,7 @@ CrlModel train_crl(const CrlHistory& history, const TrainOptions& o, TrainReport
       if (!env_minutes.empty()) {
         const std::int64_t minute =
             env_minutes[std::uniform_int_distribution<std::size_t>(0, env_minutes.size() - 1)(rng)];
+        const std::vector<SlotInfo> slots = history_slots(history, minute);  // outlives the episode
         FpsEpisode episode(slots, sample_snapshot(history, minute, o.snapshots, rng), model.priority_scale);
         double ep_return = 0;
         while (!episode.done()) {

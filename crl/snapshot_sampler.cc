@@ -4,10 +4,13 @@
 
 namespace hearth::crl {
 
-std::vector<SlotInfo> history_slots(const CrlHistory& history) {
+std::vector<SlotInfo> history_slots(const CrlHistory& history, std::int64_t minute) {
   std::vector<SlotInfo> slots;
   slots.reserve(history.functions.size());
-  for (const CrlFunction& f : history.functions) slots.push_back({f.priority, f.memory_mb, f.cpu_cores});
+  for (std::size_t i = 0; i < history.functions.size(); ++i) {
+    const CrlFunction& f = history.functions[i];
+    slots.push_back({history.priority(minute, i), f.memory_mb, f.cpu_cores});
+  }
   return slots;
 }
 

@@ -28,7 +28,8 @@ struct SnapshotOptions {
 FpsInstance sample_snapshot(const CrlHistory& history, std::int64_t minute, const SnapshotOptions& options,
                             std::mt19937_64& rng);
 
-// The slots of `history`'s functions (priority, container size) as the episode sees them.
-std::vector<SlotInfo> history_slots(const CrlHistory& history);
+// The slots of `history`'s functions (priority as of the end of `minute`, container size) as the episode
+// sees them at a decision in that minute.
+std::vector<SlotInfo> history_slots(const CrlHistory& history, std::int64_t minute);
 
 }  // namespace hearth::crl

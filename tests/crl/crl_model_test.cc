@@ -37,10 +37,12 @@ class TempDir {
 CrlHistory tiny_history() {
   CrlHistory h;
   h.functions = {{"f0", 512, 1.0, 4.0}, {"f1", 256, 0.5, 1.0}, {"f2", 128, 0.25, 2.0}};
+  h.priority_spec = "param2";
   h.minutes = 40;
   for (std::int64_t m = 0; m < h.minutes; ++m) {
     const bool even = m % 2 == 0;
     h.counts.insert(h.counts.end(), {even ? 6.f : 0.f, 3.f, even ? 0.f : 5.f});
+    h.priorities.insert(h.priorities.end(), {4.0, 1.0, 2.0});
   }
   return h;
 }
@@ -68,8 +70,9 @@ std::vector<model::FunctionSpec> specs() {
   return s;
 }
 
-std::unique_ptr<CrlScheduler> scheduler(std::shared_ptr<const CrlModel> model) {
-  auto s = std::make_unique<CrlScheduler>(std::move(model));
+std::unique_ptr<CrlScheduler> scheduler(std::shared_ptr<const CrlModel> model,
+                                        CrlDecision decision = CrlDecision::kStepwise) {
+  auto s = std::make_unique<CrlScheduler>(std::move(model), decision);
   for (const model::FunctionSpec& fn : specs()) s->on_function_added(fn);
   return s;
 }
@@ -144,12 +147,15 @@ RC_GTEST_PROP(CrlScheduler, NeverExceedsTheCapacity, ()) {
     o.episodes = 5;
     return o;
   }()));
-  auto s = scheduler(model);
+  const CrlDecision decision = *rc::gen::element(CrlDecision::kStepwise, CrlDecision::kOnePass);
+  auto s = scheduler(model, decision);
   std::mt19937_64 rng(*rc::gen::arbitrary<std::uint64_t>());
   const auto q = random_queue(rng, *rc::gen::inRange<std::size_t>(0, 40));
   const policy::NodeCapacity cap{*rc::gen::inRange<model::MegaBytes>(0, 4096),
                                  *rc::gen::inRange(0, 16) / 2.0};
+  const std::uint64_t passes_before = s->forward_passes();
   const std::vector<std::size_t> chosen = s->select(q, cap, 0);
+  if (decision == CrlDecision::kOnePass) RC_ASSERT(s->forward_passes() - passes_before <= 1u);
   model::MegaBytes mb = 0;
   double cores = 0;
   std::vector<bool> seen(q.size(), false);
@@ -207,8 +213,11 @@ TEST(CrlModel, BadModelDirectoriesGiveClearErrors) {
   };
   write("{ not json");
   EXPECT_NE(error_of(dir.path()).find("not valid JSON"), std::string::npos) << error_of(dir.path());
-  write(replaced("\"version\": 1", "\"version\": 99"));
+  write(replaced("\"version\": 2", "\"version\": 99"));
   EXPECT_NE(error_of(dir.path()).find("model version 99"), std::string::npos) << error_of(dir.path());
+  write(replaced("\"priority\": \"param2\"", "\"priority\": \"param9\""));
+  EXPECT_NE(error_of(dir.path()).find("\"priority\": "), std::string::npos) << error_of(dir.path());
+  EXPECT_NE(error_of(dir.path()).find("param9"), std::string::npos) << error_of(dir.path());
   write(replaced("\"format\": \"hearth-crl\"", "\"format\": \"other\""));
   EXPECT_NE(error_of(dir.path()).find("not a hearth-crl manifest"), std::string::npos) << error_of(dir.path());
   write(replaced("\"hidden\": [\n  16,\n  16\n ]", "\"hidden\": [\n  16,\n  32\n ]"));

@@ -25,6 +25,16 @@ TEST(IncendioTrainE2E, TrainsATinyModelThroughThePlugin) {
   EXPECT_NE(r.out.find("2 environments"), std::string::npos) << r.out;
   EXPECT_TRUE(fs::exists(fs::path(out) / "manifest.json"));
   EXPECT_TRUE(fs::exists(fs::path(out) / "env1.pt"));
+  // The model decides in the simulator with the priority it was trained on, both ways of deciding.
+  for (const std::string decision : {"stepwise", "one-pass"}) {
+    const CliRun sim = hearth("sim --synth-functions 20 --synth-minutes 10 --nodes 1 --node-memory-mb 1024 "
+                              "--node-cores 2 --scheduler crl:model=" + out + ",decision=" + decision + " --quiet");
+    EXPECT_EQ(sim.exit_code, 0) << decision << ": " << sim.out;
+  }
+  const CliRun bad = hearth("sim --synth-functions 20 --synth-minutes 10 --scheduler crl:model=" + out +
+                            ",decision=fast --quiet");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.out.find("decision 'fast' is not stepwise or one-pass"), std::string::npos) << bad.out;
 }
 
 TEST(IncendioTrainE2E, BadFlagsAndAMissingPluginAreClearErrors) {
@@ -33,6 +43,10 @@ TEST(IncendioTrainE2E, BadFlagsAndAMissingPluginAreClearErrors) {
   CliRun r = hearth("incendio train --synth-functions 20 --synth-minutes 30 --hidden 8,x --out " + out);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.out.find("--hidden: 'x' is not a layer width"), std::string::npos) << r.out;
+  r = hearth("incendio train " + kTiny + " --priority param9 --out " + out);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("CRL history: priority:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("param9"), std::string::npos) << r.out;
   r = ::hearth::testing::run_shell("HEARTH_CRL_PLUGIN=/nonexistent/hearth_crl.so " + std::string(HEARTH_BINARY) +
                                  " incendio train " + kTiny + " --out " + out + " 2>&1");
   EXPECT_NE(r.exit_code, 0);
