@@ -138,7 +138,8 @@ TEST_F(SnapshotLive, ARestoredContainerIsHeldToTheActionsMemoryAndCpuLimits) {
   ASSERT_TRUE(c && c->from_snapshot());
   const std::string group = "hearth-" + std::to_string(getpid()) + "-" + c->id();
   const std::string memory = "/sys/fs/cgroup/memory/hearth/" + group;
-  if (fs::exists(memory)) {  // cgroup v1, as on these machines: the limit and the quota as set
+  if (fs::exists("/sys/fs/cgroup/memory/hearth")) {  // cgroup v1, as on these machines: the limit and quota as set
+    ASSERT_TRUE(fs::exists(memory)) << memory;
     EXPECT_EQ(std::stoll(read_file(memory + "/memory.limit_in_bytes")), (64 + kRunscOverheadMb) << 20);
     EXPECT_EQ(std::stoll(read_file("/sys/fs/cgroup/cpu/hearth/" + group + "/cpu.cfs_quota_us")), 100'000);
     // runsc, its sandbox and its gofer are all in the group.
