@@ -189,7 +189,7 @@ int main(int argc, char** argv) {
   if (geteuid() != 0) usage("needs root (runsc's sandbox and gofer)");
   try {
     TempRoot root;
-    RunscConfig config{*runsc, (root.path / "state").string(), std::chrono::milliseconds(120000)};
+    RunscConfig config{*runsc, (root.path / "state").string(), std::chrono::milliseconds(120000), {}};
     std::printf("%-10s %8s %8s %8s %8s %8s %8s | %9s %9s %9s | %9s %9s %9s | %8s %8s\n", "function", "image MB", "load MB", "read ms", "ldr ms",
                 "cold ms", "warm ms", "van cold", "reap cold", "fsnp cold", "van warm", "reap warm", "fsnp warm",
                 "van/fsnp", "reap/fs");

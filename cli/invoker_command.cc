@@ -48,6 +48,7 @@ int run(const InvokerFlags& f) {
   // Declared before the factory so that it outlives it: containers and library-set zygotes hold leases.
   invoker::LibraryCache libraries((std::filesystem::path(f.data_dir) / "libraries").string(), f.pool.library_cache_mb << 20);
   const std::unique_ptr<net::ContainerNetworks> networks = make_networks(pool, "hearth invoker");  // outlives the factory
+  const std::unique_ptr<invoker::SnapshotStore> snapshots = make_snapshots(pool, f.data_dir, "hearth invoker");  // likewise
   invoker::RuntimeContainerFactory factory((std::filesystem::path(f.data_dir) / "code").string(), pool.sandboxed, 4,
                                           pool.zygotes, pool.zygote_preload, pool.zygote_budget_mb);
   // Join with the zygote ready (a bounded wait; without it cold starts start interpreters until it is).
@@ -57,6 +58,7 @@ int run(const InvokerFlags& f) {
   // The controller's library plan for this node; ended (below) while the agent it fetches through lives.
   auto planned = std::make_unique<invoker::PlannedLibraries>(libraries);
   factory.set_networks(networks.get());
+  factory.set_snapshots(snapshots.get());
   invoker::InvokerAgentConfig config;
   config.controller = f.controller;
   config.token = net::secrets::read_secret_file(f.token_file);

@@ -3,12 +3,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 
 #include <CLI/CLI.hpp>
 
 #include "policy/code_scaler.h"
 #include "policy/registry.h"
 #include "sandbox/sandbox.h"
+#include "snapshot/runsc_container.h"
 
 namespace hearth::cli {
 
@@ -74,6 +76,15 @@ void add_pool_flags(CLI::App& cmd, PoolFlags& f) {
       ->check(CLI::IsMember({"on", "off"}));
   cmd.add_option("--freshen-timeout-ms", f.freshen_timeout_ms, "Time a freshen hook may run, ms")
       ->check(CLI::Range(std::int64_t{1}, invoker::kMaxFreshenTimeoutMs));
+  cmd.add_option("--snapshots", f.snapshots,
+                 "Function snapshots (docs/faasnap.md): after a Python function's first cold start and invocation the "
+                 "invoker checkpoints its initialised runtime under gVisor's runsc, and later cold starts restore from it "
+                 "(start kind snapshot): vanilla (plain restore), reap (the recorded working set read before the "
+                 "restore), faasnap (read concurrently with it); off (the default). Needs root and runsc")
+      ->check(CLI::IsMember({"off", "vanilla", "reap", "faasnap"}));
+  cmd.add_option("--snapshot-budget-mb", f.snapshot_budget_mb,
+                 "Disk the invoker's snapshot images may take together, MB; the least recently used go past it")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 24));
 }
 
 ResolvedPool resolve(const PoolFlags& f) {
@@ -123,6 +134,7 @@ ResolvedPool resolve(const PoolFlags& f) {
       "and have no memory, CPU or process limits";
   if (f.sandbox == "off") {
     if (f.network != "none") throw std::invalid_argument("--network " + f.network + " needs sandboxes (not --sandbox off)");
+    if (f.snapshots != "off") throw std::invalid_argument("--snapshots " + f.snapshots + " needs sandboxes (not --sandbox off)");
     r.why_not_sandboxed = "--sandbox off: " + unsandboxed;
     return r;
   }
@@ -138,6 +150,18 @@ ResolvedPool resolve(const PoolFlags& f) {
                        : "sandboxed in user namespaces (no writable cgroups: memory and processes limited by rlimits, "
                          "no CPU quota, no OOM report)";
   r.max_result_bytes = static_cast<std::size_t>(f.max_result_kb) * 1024;
+  const std::optional<invoker::SnapshotMode> snapshots = invoker::parse_snapshot_mode(f.snapshots);
+  if (!snapshots) throw std::invalid_argument("--snapshots '" + f.snapshots + "': expected off, vanilla, reap or faasnap");
+  r.snapshots = *snapshots;
+  r.snapshot_budget_mb = f.snapshot_budget_mb;
+  if (r.snapshots != invoker::SnapshotMode::kOff) {
+    if (*privilege != sandbox::Privilege::kRoot)
+      throw std::invalid_argument("--snapshots " + f.snapshots + " needs root (runsc and cgroups); functions here are " +
+                                  r.sandbox_mode + "; use --snapshots off");
+    if (!snapshot::find_runsc())
+      throw std::invalid_argument("--snapshots " + f.snapshots +
+                                  " needs gVisor's runsc on PATH (scripts/setup installs it from bookworm-backports)");
+  }
   r.zygotes = r.sandboxed && f.zygotes == "on";
   r.zygote_preload = f.zygote_preload;
   r.zygote_budget_mb = f.zygote_budget_mb;
@@ -165,7 +189,8 @@ std::vector<std::string> invoker_args(const PoolFlags& f) {
                                 "--code-scaling", f.code_scaling,
                                 "--max-result-kb", std::to_string(f.max_result_kb),
                                 "--library-cache-mb", std::to_string(f.library_cache_mb), "--freshen", f.freshen,
-                                "--freshen-timeout-ms", std::to_string(f.freshen_timeout_ms)};
+                                "--freshen-timeout-ms", std::to_string(f.freshen_timeout_ms), "--snapshots", f.snapshots,
+                                "--snapshot-budget-mb", std::to_string(f.snapshot_budget_mb)};
   if (f.share_containers) a.push_back("--share-containers");
   a.insert(a.end(), {"--network", f.network, "--network-subnet", f.network_subnet});
   for (const std::string& m : f.zygote_preload) a.insert(a.end(), {"--zygote-preload", m});
@@ -179,6 +204,17 @@ std::vector<std::string> invoker_args(const PoolFlags& f) {
 }  // namespace hearth::cli
 
 namespace hearth::cli {
+
+std::unique_ptr<invoker::SnapshotStore> make_snapshots(const ResolvedPool& pool, const std::string& data_dir,
+                                                       const char* who) {
+  if (pool.snapshots == invoker::SnapshotMode::kOff) return nullptr;
+  auto store = std::make_unique<invoker::SnapshotStore>((std::filesystem::path(data_dir) / "snapshots").string(),
+                                                        pool.snapshots, pool.snapshot_budget_mb);
+  std::fprintf(stderr, "%s: function snapshots %s (runsc %s, %lld MB of images, in %s)\n", who,
+               invoker::snapshot_mode_name(pool.snapshots), store->runsc().runsc.c_str(),
+               static_cast<long long>(pool.snapshot_budget_mb), store->dir().c_str());
+  return store;
+}
 
 std::unique_ptr<net::ContainerNetworks> make_networks(const ResolvedPool& pool, const char* who) {
   if (pool.network == net::NetworkMode::kNone) return nullptr;

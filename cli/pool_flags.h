@@ -1,7 +1,7 @@
 // The flags that configure one invoker's container pool, shared by `hearth up` (its in-process or
 // spawned invokers) and `hearth invoker`: memory, concurrency, policy specs (a preset or explicit
 // --keepalive / --prewarm / --scheduler / --pool-manager, the same strings as `hearth sim`), whether functions run sandboxed
-// and their network (--network, net/container_network.h).
+// and their network (--network, net/container_network.h), and function snapshots (--snapshots, docs/faasnap.md).
 #pragma once
 
 #include <memory>
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "invoker/local_dispatcher.h"
+#include "invoker/snapshot_store.h"
 #include "net/container_network.h"
 
 namespace CLI {
@@ -36,6 +37,8 @@ struct PoolFlags {
   std::string network_subnet = "10.231.0.0/16";  // the containers' addresses (the bridge takes the first)
   std::string freshen = "off";                // on | off: freshen hooks along sequences and on predicted arrivals
   std::int64_t freshen_timeout_ms = 10'000;   // the time a hook is given (docs/freshen.md)
+  std::string snapshots = "off";              // off | vanilla | reap | faasnap: Python cold starts restore (docs/faasnap.md)
+  std::int64_t snapshot_budget_mb = 2048;     // the invoker's snapshot images together (LRU)
 };
 
 void add_pool_flags(CLI::App& cmd, PoolFlags& f);
@@ -51,7 +54,12 @@ struct ResolvedPool {
   std::int64_t zygote_budget_mb = 1024;
   net::NetworkMode network = net::NetworkMode::kNone;  // not kNone: sandboxed as root, zygotes off
   std::string network_subnet;
+  invoker::SnapshotMode snapshots = invoker::SnapshotMode::kOff;  // not kOff: as root, runsc found
+  std::int64_t snapshot_budget_mb = 2048;
 };
+// The invoker's snapshot store under `data_dir`/snapshots (null with --snapshots off), printing its mode.
+std::unique_ptr<invoker::SnapshotStore> make_snapshots(const ResolvedPool& pool, const std::string& data_dir,
+                                                       const char* who);
 // Throws std::invalid_argument for an unknown preset, or when functions cannot be sandboxed here and
 // --sandbox is not off (`auto` and `on` both insist: a platform never runs unsandboxed unless told to).
 ResolvedPool resolve(const PoolFlags& f);

@@ -30,6 +30,7 @@ bool parse_kind(const std::string& s, model::StartKind* out) {
   else if (s == "warm") *out = model::StartKind::kWarm;
   else if (s == "prewarm") *out = model::StartKind::kPrewarm;
   else if (s == "zygote") *out = model::StartKind::kZygote;
+  else if (s == "snapshot") *out = model::StartKind::kSnapshot;
   else return false;
   return true;
 }

@@ -279,6 +279,7 @@ int run(const UpFlags& f) {
   }
   std::unique_ptr<invoker::LibraryCache> library_cache;  // --in-process: the node's cache, fed from the repository
   std::unique_ptr<net::ContainerNetworks> networks;      // --in-process: the node's container networks
+  std::unique_ptr<invoker::SnapshotStore> snapshots;    // --in-process: the node's function snapshots
   std::unique_ptr<invoker::RuntimeContainerFactory> factory;
   std::unique_ptr<invoker::LocalDispatcher> local;
   std::unique_ptr<controller::RemoteDispatcher> remote;
@@ -293,6 +294,8 @@ int run(const UpFlags& f) {
     factory->set_max_result_bytes(pool.max_result_bytes);
     networks = make_networks(pool, "hearth up");
     factory->set_networks(networks.get());
+    snapshots = make_snapshots(pool, data.string(), "hearth up");
+    factory->set_snapshots(snapshots.get());
     if (libraries) {
       library_cache = std::make_unique<invoker::LibraryCache>((data / "libraries").string(), f.pool.library_cache_mb << 20);
       library_cache->set_fetcher([libraries](const net::LibraryRef& ref) {

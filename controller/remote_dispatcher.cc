@@ -502,6 +502,7 @@ void RemoteDispatcher::finish(Pending p, net::ActivationRecord rec) {
     else if (rec.start_kind == "warm") ++warm_;
     else if (rec.start_kind == "prewarm") ++prewarm_;
     else if (rec.start_kind == "zygote") ++zygote_;
+    else if (rec.start_kind == "snapshot") ++snapshot_;
     if (rec.status != "success") ++errors_;
     if (rec.status == "whisk internal error") ++lost_;
     latency_.observe(std::max<std::int64_t>(0, net::wall_us() - p.arrival_us));
@@ -766,6 +767,7 @@ std::string RemoteDispatcher::prometheus_metrics() {
   line("hearth_starts_total{kind=\"warm\"} " + std::to_string(warm_));
   line("hearth_starts_total{kind=\"prewarm\"} " + std::to_string(prewarm_));
   line("hearth_starts_total{kind=\"zygote\"} " + std::to_string(zygote_));
+  line("hearth_starts_total{kind=\"snapshot\"} " + std::to_string(snapshot_));
   line("# TYPE hearth_errors_total counter");
   line("hearth_errors_total " + std::to_string(errors_));
   line("# TYPE hearth_lost_activations_total counter");

@@ -200,7 +200,7 @@ class RemoteDispatcher final : public invoker::Dispatcher, public model::Cluster
   std::unordered_map<std::uint64_t, Pending> pending_;
   std::uint64_t next_seq_ = 1, next_generation_ = 1;
   std::uint64_t accept_errors_ = 0;  // failed accepts, each retried after a backoff
-  std::uint64_t invocations_ = 0, cold_ = 0, warm_ = 0, prewarm_ = 0, zygote_ = 0, errors_ = 0, lost_ = 0, replacements_ = 0;
+  std::uint64_t invocations_ = 0, cold_ = 0, warm_ = 0, prewarm_ = 0, zygote_ = 0, snapshot_ = 0, errors_ = 0, lost_ = 0, replacements_ = 0;
   std::deque<Pending> to_replace_;  // answered stale, waiting for the replacer
   // Non-forced scheduling (placement answers kHoldAtController): invocations held at the controller,
   // FIFO, each with its request in Pending::request; `holding_` counts them and any being drained, so a

@@ -82,6 +82,9 @@ class LiveContainer {
   // Whether this container was forked from a zygote (runtime/python_zygote.h) instead of starting a
   // runtime: its start is reported as "zygote".
   virtual bool from_zygote() const { return false; }
+  // Whether this container was restored from a function snapshot (invoker/snapshot_container.h): its start
+  // is reported as "snapshot".
+  virtual bool from_snapshot() const { return false; }
   // A generic (stem-cell) container loads `action`'s code; false with `error` if it cannot.
   virtual bool specialise(const net::ActionRecord& action, std::int64_t* init_us, std::string* error) {
     (void)action, (void)init_us;

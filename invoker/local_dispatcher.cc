@@ -531,6 +531,8 @@ void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, mo
       rec.result_json = nlohmann::json{{"error", error}}.dump();
     } else if (container->from_zygote()) {
       rec.start_kind = "zygote";  // counted as cold above; moved to zygote at completion
+    } else if (container->from_snapshot()) {
+      rec.start_kind = "snapshot";  // likewise, moved to snapshot at completion
     }
   }
   bool keep = false;
@@ -557,6 +559,7 @@ void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, mo
     ns.reserved_mb -= functions_[fn].memory_mb;
     ++stats_.completed;
     if (rec.start_kind == "zygote") --stats_.cold, ++stats_.zygote;
+    if (rec.start_kind == "snapshot") --stats_.cold, ++stats_.snapshot;
     if (rec.status != "success") ++stats_.errors;
     const std::int64_t latency = std::max<std::int64_t>(0, net::wall_us() - req.arrival_us);
     latency_.observe(latency);
@@ -922,6 +925,7 @@ std::string LocalDispatcher::prometheus_metrics() {
   line("hearth_starts_total{kind=\"warm\"} " + std::to_string(stats_.warm));
   line("hearth_starts_total{kind=\"prewarm\"} " + std::to_string(stats_.prewarm));
   line("hearth_starts_total{kind=\"zygote\"} " + std::to_string(stats_.zygote));
+  line("hearth_starts_total{kind=\"snapshot\"} " + std::to_string(stats_.snapshot));
   if (code_scaler_) {
     const policy::CodeScalerStats& c = code_scaler_->stats();
     line("# TYPE hearth_code_scaling_total counter");

@@ -99,7 +99,7 @@ struct InjectedPolicies {
 
 // Counters for /metrics and tests.
 struct DispatcherStats {
-  std::uint64_t invocations = 0, completed = 0, cold = 0, warm = 0, prewarm = 0, zygote = 0, stem_cells_started = 0, errors = 0, evictions = 0, expirations = 0;
+  std::uint64_t invocations = 0, completed = 0, cold = 0, warm = 0, prewarm = 0, zygote = 0, snapshot = 0, stem_cells_started = 0, errors = 0, evictions = 0, expirations = 0;
   // Scaling path: containers started, workers added to running containers (phase 1 scale-ups), and
   // admissions by the policy's phase (HyperFaaS: 1 in-container, 2 re-placed, 3 burst buffer).
   std::uint64_t scaled_containers = 0, workers_added = 0, retired = 0, shared_workers = 0;

@@ -4,11 +4,13 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include <unistd.h>
 
+#include "invoker/snapshot_container.h"
 #include "runtime/runtime_process.h"
 #include "sandbox/cgroup.h"
 
@@ -43,8 +45,15 @@ class RuntimeContainer final : public LiveContainer {
         from_zygote_(from_zygote) {}
   bool from_zygote() const override { return from_zygote_; }
   RunOutcome run(const std::string& params_json, std::int64_t timeout_ms) override {
-    return guarded([&] { return process_->run(params_json, timeout_ms); });
+    RunOutcome o = guarded([&] { return process_->run(params_json, timeout_ms); });
+    if (after_first_run_ && o.status == "success") {
+      after_first_run_(params_json);  // the snapshot store's recording invocation
+      after_first_run_ = nullptr;
+    }
+    return o;
   }
+  // Called once, with the parameters, after this container's first successful run.
+  void set_after_first_run(std::function<void(const std::string&)> f) { after_first_run_ = std::move(f); }
   // A run that throws (only resource exhaustion can: RuntimeProcess turns every byte the runtime sends
   // into a RunResult) ends its activation and breaks the container instead of the worker thread.
   template <typename Run>
@@ -117,6 +126,7 @@ class RuntimeContainer final : public LiveContainer {
   std::unique_ptr<runtime::RuntimeProcess> process_;
   std::string id_;
   bool from_zygote_ = false;
+  std::function<void(const std::string&)> after_first_run_;
 };
 
 }  // namespace
@@ -205,6 +215,25 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionR
     *error = std::string("Initialization has failed: ") + e.what();
     return nullptr;
   }
+  const bool snapshot_eligible =
+      snapshots_ && !(networks_ && sandboxed_) && max_workers == 1 && SnapshotStore::eligible(action);
+  if (snapshot_eligible) {
+    if (std::shared_ptr<const FunctionImage> image = snapshots_->find(action)) {
+      const std::uint64_t id = next_id_++;
+      std::string restore_error;
+      auto restored = restore_container(*snapshots_, std::move(image), action, "c" + std::to_string(id),
+                                        "hearth-" + std::to_string(getpid()) + "-c" + std::to_string(id),
+                                        max_result_bytes_, init_us, &restore_error);
+      if (restored) return restored;
+      std::fprintf(stderr, "hearth invoker: %s/%s: %s; starting it without\n", action.ns.c_str(), action.name.c_str(),
+                   restore_error.c_str());
+    }
+  }
+  // Asks the store to snapshot the action after `c`'s first successful run (when it has none yet).
+  const auto snapshot_later = [&](RuntimeContainer& c) {
+    if (!snapshot_eligible) return;
+    c.set_after_first_run([store = snapshots_, action](const std::string& params) { store->on_first_run(action, params); });
+  };
   std::shared_ptr<runtime::PythonZygote> zygote;
   if (zygotes_ && !(networks_ && sandboxed_) && max_workers == 1 && action.kind.starts_with("python"))
     zygote = zygotes_->find_for(action);
@@ -234,8 +263,10 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionR
         *error = "Initialization has failed: " + r.error;
         return nullptr;
       }
-      return std::make_unique<RuntimeContainer>(std::move(process), "c" + std::to_string(id), std::move(libraries),
-                                                /*from_zygote=*/true);
+      auto c = std::make_unique<RuntimeContainer>(std::move(process), "c" + std::to_string(id), std::move(libraries),
+                                                  /*from_zygote=*/true);
+      snapshot_later(*c);
+      return c;
     }
   }
   try {
@@ -264,8 +295,10 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionR
       *error = "Initialization has failed: " + r.error;
       return nullptr;
     }
-    return std::make_unique<RuntimeContainer>(std::move(process), "c" + std::to_string(id), std::move(libraries),
-                                              /*from_zygote=*/false, std::move(network));
+    auto c = std::make_unique<RuntimeContainer>(std::move(process), "c" + std::to_string(id), std::move(libraries),
+                                                /*from_zygote=*/false, std::move(network));
+    snapshot_later(*c);
+    return c;
   } catch (const std::exception& e) {
     *init_us = elapsed();
     *error = std::string("Initialization has failed: ") + e.what();

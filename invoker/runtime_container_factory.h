@@ -7,7 +7,8 @@
 // (with `zygotes`) a ZygotePool: a Python cold start then forks from a zygote (invoker/zygote_pool.h) and
 // loads the action's source inline; its container reports from_zygote(). An action declaring libraries
 // forks from its library set's zygote once the pool keeps one. A failed fork falls back to a new runtime.
-// With container networks (set_networks) a container joins its tenant's network.
+// With container networks (set_networks) a container joins its tenant's network. With function snapshots
+// (set_snapshots) a Python cold start restores from its snapshot once one is made (docs/faasnap.md).
 // A result over the result limit (1 MB unless set) ends its activation with OpenWhisk's error.
 #pragma once
 
@@ -18,6 +19,7 @@
 
 #include "invoker/code_files.h"
 #include "invoker/library_cache.h"
+#include "invoker/snapshot_store.h"
 #include "invoker/live_container.h"
 #include "invoker/zygote_pool.h"
 #include "net/container_network.h"
@@ -53,6 +55,12 @@ class RuntimeContainerFactory final : public ContainerFactory {
   // is destroyed; zygote forks and stem cells are not used (a fork cannot join a namespace of the initial
   // user namespace; a stem cell has no tenant yet), so start_generic() returns null.
   void set_networks(net::ContainerNetworks* networks) { networks_ = networks; }
+  // Function snapshots (invoker/snapshot_store.h, `--snapshots`); must outlive this factory. With them, a
+  // one-worker cold start of an eligible action (Python, no declared libraries, no container networks)
+  // restores from its revision's snapshot when the store has one (the container reports from_snapshot();
+  // a failed restore falls back to the usual start), and otherwise the container's first successful run
+  // asks the store to snapshot the action with that run's parameters.
+  void set_snapshots(SnapshotStore* snapshots) { snapshots_ = snapshots; }
 
  private:
   // `id` names the container (c<id>) and its sandbox; take it with one next_id_++.
@@ -70,6 +78,7 @@ class RuntimeContainerFactory final : public ContainerFactory {
   LibraryCache* libraries_ = nullptr;
   net::ContainerNetworks* networks_ = nullptr;
   std::unique_ptr<ZygotePool> zygotes_;
+  SnapshotStore* snapshots_ = nullptr;
 };
 
 }  // namespace hearth::invoker

@@ -8,6 +8,7 @@ const char* start_kind_name(StartKind k) {
     case StartKind::kPrewarm: return "prewarm";
     case StartKind::kCold: return "cold";
     case StartKind::kZygote: return "zygote";
+    case StartKind::kSnapshot: return "snapshot";
   }
   return "cold";
 }

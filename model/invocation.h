@@ -18,7 +18,9 @@ struct Invocation {
 };
 
 // kZygote: a cold start forked from a zygote holding the function's libraries (docs/zygotes.md).
-enum class StartKind : std::uint8_t { kWarm, kPrewarm, kCold, kZygote };
+// kSnapshot: a cold start restored from a checkpoint of the function's initialised runtime (docs/faasnap.md).
+enum class StartKind : std::uint8_t { kWarm, kPrewarm, kCold, kZygote, kSnapshot };
+inline constexpr int kStartKindCount = 5;
 const char* start_kind_name(StartKind k);
 
 enum class DropReason : std::uint8_t {

@@ -70,7 +70,7 @@ struct ActivationRecord {
   std::string action;
   std::int64_t start_us = 0, end_us = 0;  // wall-clock µs since the epoch
   std::int64_t wait_us = 0, init_us = 0, run_us = 0;
-  std::string start_kind;  // cold | warm | prewarm | zygote (a cold start forked from a zygote)
+  std::string start_kind;  // cold | warm | prewarm | zygote (a cold start forked from a zygote) | snapshot (restored)
   std::string invoker;
   std::string container;
   std::string status;       // success | application error | developer error | whisk internal error

@@ -6,6 +6,7 @@
 // on_evict is called for every container destroyed by pressure or by expiry.
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 #include "model/container.h"
@@ -43,6 +44,14 @@ class KeepAlivePolicy {
   // Container `c` is destroyed (evicted under pressure when `pressure`, else expired).
   virtual void on_evict(const model::Container& c, bool pressure, model::Micros now) {
     (void)c, (void)pressure, (void)now;
+  }
+  // A cold start of `fn` on `node` is about to create a container: a policy that keeps a snapshot of
+  // `fn` there (snapshot-and-release) returns the restore's start-up, which replaces the cold start
+  // (StartKind::kSnapshot), and counts the use; nullopt (the default): a cold start.
+  virtual std::optional<model::Micros> restore_from_snapshot(model::NodeId node, const model::FunctionSpec& fn,
+                                                             model::Micros now) {
+    (void)node, (void)fn, (void)now;
+    return std::nullopt;
   }
   // Extra time a warm start from an idle container pays (OpenWhisk: unpausing a paused container).
   virtual model::Micros resume_cost(const model::Container& c, model::Micros now) const {

@@ -25,6 +25,7 @@
 #include "policy/request_schedulers.h"
 #include "policy/simple_placement.h"
 #include "policy/scorpius_placement.h"
+#include "policy/snapshot_release_keepalive.h"
 #include "policy/sophon_placement.h"
 #include "policy/sticky_max_available_placement.h"
 #include "policy/ttl_keepalive.h"
@@ -156,6 +157,15 @@ std::vector<PolicyInfo>& policy_list() {
         {"margin", PT::kDouble, "0.1", "prewarm x (1-margin), keep-alive x (1+margin)"},
         {"min_samples", PT::kInt, "10", "fewer idle times than this: not representative"},
         {"max_cv", PT::kDouble, "2", "idle-time coefficient of variation above this: not representative"}}},
+      {PolicyKind::kKeepAlive, "snapshot-and-release",
+       "FaaSnap: after `idle`, checkpoint the idle container to the node's disk and release its memory; a later "
+       "cold start there restores (base + image/rate) instead (docs/faasnap.md)",
+       {{"idle", PT::kDuration, "1m", "idle time before the container is snapshotted and released"},
+        {"ttl", PT::kDuration, "10m", "keep-alive of a function whose restore is not faster than its cold start"},
+        {"disk", PT::kInt, "65536", "snapshot store per node, MB (LRU)"},
+        {"base", PT::kDuration, "475ms", "restore set-up before any page is read (runsc, measured)"},
+        {"rate", PT::kDouble, "360", "restore copy rate, MB/s (runsc, measured)"},
+        {"image", PT::kDouble, "1", "snapshot image MB per MB of function memory"}}},
       {PolicyKind::kKeepAlive, "openwhisk",
        "OpenWhisk invoker pool: pause after 10 s idle, destroy after 10 min; LRU eviction",
        {{"ttl", PT::kDuration, "10m", "idle time before destruction"},
@@ -391,6 +401,18 @@ std::unique_ptr<KeepAlivePolicy> make_keepalive(std::string_view text, const Pol
   if (spec.name == "ttl") return std::make_unique<TtlKeepAlive>(p.get_duration("ttl"));
   if (spec.name == "lru") return std::make_unique<TtlKeepAlive>(model::kNever);
   if (spec.name == "greedy-dual") return std::make_unique<GreedyDualKeepAlive>(ctx);
+  if (spec.name == "snapshot-and-release") {
+    SnapshotReleaseParams sp;
+    sp.idle_us = p.get_duration("idle");
+    sp.ttl_us = p.get_duration("ttl");
+    sp.disk_mb = static_cast<double>(p.get_int("disk"));
+    sp.base_us = p.get_duration("base");
+    sp.rate_mb_s = p.get_double("rate");
+    sp.image_fraction = p.get_double("image");
+    auto policy = std::make_unique<SnapshotReleaseKeepAlive>(sp);
+    for (const model::FunctionSpec& f : ctx.functions) policy->on_function_added(f);
+    return policy;
+  }
   if (spec.name == "openwhisk")
     return std::make_unique<OpenWhiskKeepAlive>(p.get_duration("pause"), p.get_duration("ttl"), p.get_duration("unpause"));
   HybridHistogramParams h;

@@ -266,6 +266,46 @@ RunResult RuntimeProcess::run(const std::string& args_json, std::int64_t timeout
                   worker);
 }
 
+bool parse_run_reply(std::string_view reply, std::size_t max_result_bytes, RunResult* r, std::string* why) {
+  try {
+    const json j = json::parse(reply, nullptr, false);
+    if (!j.is_object()) {
+      *why = "the runtime sent a malformed response";
+      return false;
+    }
+    const auto ok = j.find("ok");
+    r->ok = ok != j.end() && ok->is_boolean() && ok->get<bool>();
+    if (const auto logs = j.find("logs"); logs != j.end() && logs->is_array())
+      for (const auto& line : *logs) r->logs.push_back(line.is_string() ? line.get<std::string>() : line.dump());
+    if (const auto f = j.find("freshen"); f != j.end() && f->is_object()) {  // what freshen's wrappers did
+      r->freshen_json = f->dump(-1, ' ', false, json::error_handler_t::replace);
+      if (r->freshen_json.size() > kMaxFreshenReportBytes) r->freshen_json.clear();
+    }
+    if (const auto started = j.find("started"); r->ok && started != j.end() && started->is_boolean() && !started->get<bool>()) {
+      const auto reason = j.find("reason");  // a freshen that did not start
+      r->ok = false;
+      r->error = reason != j.end() && reason->is_string() ? reason->get<std::string>() : "not started";
+      r->result_json = json{{"error", r->error}}.dump();
+    } else if (r->ok) {
+      const auto result = j.find("result");
+      r->result_json = result != j.end() ? result->dump() : "{}";
+      if (r->result_json.size() > max_result_bytes) {  // OpenWhisk's limit; the container itself is fine
+        r->ok = false;
+        r->error = response_too_long(r->result_json.size(), max_result_bytes);
+        r->result_json = json{{"error", r->error}}.dump();
+      }
+    } else {
+      const auto error = j.find("error");
+      r->error = error == j.end() ? "unknown error" : error->is_string() ? error->get<std::string>() : error->dump();
+      r->result_json = json{{"error", r->error}}.dump();
+    }
+  } catch (const std::exception& e) {  // e.g. a reply too deep to parse, or no memory for it
+    *why = std::string("the runtime sent a response that cannot be read: ") + e.what();
+    return false;
+  }
+  return true;
+}
+
 std::string response_too_long(std::uint64_t length, std::uint64_t max_length) {
   return "The action produced a response that exceeded the allowed length: " + std::to_string(length) + " > " +
          std::to_string(max_length) + " bytes.";
@@ -307,38 +347,7 @@ RunResult RuntimeProcess::exchange(const std::string& request, std::int64_t time
   if (got != net::FrameStatus::kOk) return fail(got == net::FrameStatus::kTimeout, kAbnormal);
   // A runtime answers one request with one frame: anything after it was written by someone else.
   if (ch.reader.buffered() != 0) return fail(false, "the runtime sent bytes beyond its response");
-  try {
-    const json j = json::parse(reply, nullptr, false);
-    if (!j.is_object()) return fail(false, "the runtime sent a malformed response");
-    const auto ok = j.find("ok");
-    r.ok = ok != j.end() && ok->is_boolean() && ok->get<bool>();
-    if (const auto logs = j.find("logs"); logs != j.end() && logs->is_array())
-      for (const auto& line : *logs) r.logs.push_back(line.is_string() ? line.get<std::string>() : line.dump());
-    if (const auto f = j.find("freshen"); f != j.end() && f->is_object()) {  // what freshen's wrappers did
-      r.freshen_json = f->dump(-1, ' ', false, json::error_handler_t::replace);
-      if (r.freshen_json.size() > kMaxFreshenReportBytes) r.freshen_json.clear();
-    }
-    if (const auto started = j.find("started"); r.ok && started != j.end() && started->is_boolean() && !started->get<bool>()) {
-      const auto reason = j.find("reason");  // a freshen that did not start
-      r.ok = false;
-      r.error = reason != j.end() && reason->is_string() ? reason->get<std::string>() : "not started";
-      r.result_json = json{{"error", r.error}}.dump();
-    } else if (r.ok) {
-      const auto result = j.find("result");
-      r.result_json = result != j.end() ? result->dump() : "{}";
-      if (r.result_json.size() > max_result_bytes_) {  // OpenWhisk's limit; the container itself is fine
-        r.ok = false;
-        r.error = response_too_long(r.result_json.size(), max_result_bytes_);
-        r.result_json = json{{"error", r.error}}.dump();
-      }
-    } else {
-      const auto error = j.find("error");
-      r.error = error == j.end() ? "unknown error" : error->is_string() ? error->get<std::string>() : error->dump();
-      r.result_json = json{{"error", r.error}}.dump();
-    }
-  } catch (const std::exception& e) {  // e.g. a reply too deep to parse, or no memory for it
-    return fail(false, std::string("the runtime sent a response that cannot be read: ") + e.what());
-  }
+  if (std::string why; !parse_run_reply(reply, max_result_bytes_, &r, &why)) return fail(false, std::move(why));
   return r;
 }
 

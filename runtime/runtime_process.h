@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "net/frame_codec.h"
@@ -54,6 +55,10 @@ inline constexpr std::size_t kMaxFreshenReportBytes = 4096;
 
 inline constexpr std::size_t kDefaultMaxResultBytes = 1 << 20;
 inline constexpr std::size_t kLogAllowanceBytes = 1 << 20;  // logs (64 KB, JSON-escaped) + the envelope
+// Reads one runtime reply frame (a JSON object's text) into `r`: ok, the result or the error, logs, the freshen
+// report; a result over `max_result_bytes` fails with OpenWhisk's message, the container being fine. False with
+// `why` when the text is no JSON object or cannot be read (the runtime is then broken).
+bool parse_run_reply(std::string_view reply, std::size_t max_result_bytes, RunResult* r, std::string* why);
 // OpenWhisk's message for a result over the limit (Messages.truncatedResponse).
 std::string response_too_long(std::uint64_t length, std::uint64_t max_length);
 

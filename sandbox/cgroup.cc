@@ -100,6 +100,12 @@ void Cgroup::add(pid_t pid) {
   for (const std::string& d : dirs_) write_file(d + "/cgroup.procs", std::to_string(pid));
 }
 
+std::vector<std::string> Cgroup::procs_files() const {
+  std::vector<std::string> files;
+  for (const std::string& d : dirs_) files.push_back(d + "/cgroup.procs");
+  return files;
+}
+
 void Cgroup::set_cpu_quota(std::int64_t millicores) {
   const std::int64_t quota = millicores * 100;  // µs per 100 ms period
   if (v2_) write_file(dirs_[0] + "/cpu.max", std::to_string(quota) + " 100000");

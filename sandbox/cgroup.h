@@ -37,6 +37,9 @@ class Cgroup {
   // Moves `pid` into the group. On v1 hosts this waits for an RCU grace period in the kernel (~16 ms on
   // these VMs when no other attach happened just before): SandboxPool takes it off the cold-start path.
   void add(pid_t pid);
+  // The group's cgroup.procs files (v1: one per hierarchy): a process writing "0" to each joins the group
+  // itself, e.g. a child between fork and exec, so that everything it starts is born inside.
+  std::vector<std::string> procs_files() const;
   // Changes the limits (also while processes run in the group).
   void set_limits(const CgroupLimits& limits);
   void set_cpu_quota(std::int64_t millicores);

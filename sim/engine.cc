@@ -7,6 +7,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -407,8 +408,13 @@ class Engine {
       if (!make_room(node, fn.memory_mb)) return false;
       id = cluster_.create(node, fn.id, fn.runtime, fn.memory_mb, ContainerState::kStarting);
       ++result_.containers_created;
-      kind = StartKind::kCold;
-      startup = contention_.begin(node, now_, fn.cold_start_us) + library_prep(node, fn);
+      if (const std::optional<Micros> restore = keepalive_->restore_from_snapshot(node, fn, now_)) {
+        kind = StartKind::kSnapshot;  // the snapshot holds the initialised runtime, libraries included
+        startup = contention_.begin(node, now_, *restore);
+      } else {
+        kind = StartKind::kCold;
+        startup = contention_.begin(node, now_, fn.cold_start_us) + library_prep(node, fn);
+      }
     }
     cluster_.set_busy(id);
     ++ns.busy_cores;

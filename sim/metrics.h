@@ -88,7 +88,7 @@ class Metrics {
   std::uint64_t invocations_ = 0;
   std::uint64_t started_ = 0;
   std::uint64_t completed_ = 0;
-  std::array<std::uint64_t, 3> starts_{};
+  std::array<std::uint64_t, model::kStartKindCount> starts_{};
   std::array<std::uint64_t, model::kDropReasonCount> drops_{};
   LatencyHistogram latency_;
   LatencyHistogram wait_;

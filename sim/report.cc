@@ -69,6 +69,8 @@ nlohmann::ordered_json to_json(const NamedResult& nr) {
   j["cold_starts"] = m.cold_starts();
   j["warm_starts"] = m.starts(model::StartKind::kWarm);
   j["prewarm_starts"] = m.starts(model::StartKind::kPrewarm);
+  // Restores from a snapshot (keep-alive snapshot-and-release); absent when there were none.
+  if (m.starts(model::StartKind::kSnapshot) > 0) j["snapshot_starts"] = m.starts(model::StartKind::kSnapshot);
   j["cold_start_ratio"] = ratio(m.cold_starts(), m.started());
   j["latency_ms"] = {{"mean", lat.mean() / 1000.0},          {"p25", ms(lat.percentile(0.25))},
                      {"p50", ms(lat.percentile(0.5))},         {"p75", ms(lat.percentile(0.75))},

@@ -88,7 +88,7 @@ WorkingSet FunctionSnapshot::record(const std::string& id, const std::string& ru
 }
 
 Restored FunctionSnapshot::restore(const std::string& id, Prefetch prefetch, const LoadingSet* set,
-                                   const RestoreOptions& options) const {
+                                   const RestoreOptions& options, const RunscConfig* config) const {
   if (prefetch != Prefetch::kNone && !set)
     throw std::invalid_argument(std::string("snapshot: a ") + prefetch_name(prefetch) + " restore needs a loading set");
   Restored r;
@@ -97,7 +97,7 @@ Restored FunctionSnapshot::restore(const std::string& id, Prefetch prefetch, con
     r.loader = std::make_unique<PageLoader>(*set);
     r.loader->start();
   }
-  r.container = RunscContainer::restore(config_, bundle_dir_, image_dir_, id, options);
+  r.container = RunscContainer::restore(config ? *config : config_, bundle_dir_, image_dir_, id, options);
   return r;
 }
 

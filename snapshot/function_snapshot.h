@@ -53,9 +53,10 @@ class FunctionSnapshot {
   WorkingSet record(const std::string& id, const std::string& run_request, const std::vector<std::string>& data_files,
                     std::chrono::microseconds scan_interval = std::chrono::microseconds(2000)) const;
 
-  // A new container from the image. `set` is required for kBefore and kConcurrent.
+  // A new container from the image. `set` is required for kBefore and kConcurrent. `config` (same runsc and
+  // state root) replaces the one the snapshot was created with, e.g. for another cgroup or timeout.
   Restored restore(const std::string& id, Prefetch prefetch, const LoadingSet* set = nullptr,
-                   const RestoreOptions& options = {}) const;
+                   const RestoreOptions& options = {}, const RunscConfig* config = nullptr) const;
 
   const std::string& bundle_dir() const { return bundle_dir_; }
   const std::string& image_dir() const { return image_dir_; }

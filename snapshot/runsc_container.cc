@@ -28,7 +28,10 @@ void close_fd(int& fd) {
 
 // Forks and execs argv with the child's stdin/stdout/stderr on the given descriptors (-1: /dev/null).
 // The child dies with this process (PR_SET_PDEATHSIG). Returns the pid; throws if fork fails.
-pid_t spawn_child(const std::vector<std::string>& args, int in, int out, int err) {
+// With `cgroups`, the child joins each group (writes "0" to its cgroup.procs) before exec, and exits 126
+// saying so on stderr if it cannot: a container never runs outside the limits it was given.
+pid_t spawn_child(const std::vector<std::string>& args, int in, int out, int err,
+                  const std::vector<std::string>& cgroups = {}) {
   std::vector<char*> argv;
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -41,6 +44,17 @@ pid_t spawn_child(const std::vector<std::string>& args, int in, int out, int err
     dup2(out >= 0 ? out : null, 1);
     dup2(err >= 0 ? err : null, 2);
     signal(SIGPIPE, SIG_DFL);
+    for (const std::string& procs : cgroups) {  // async-signal-safe calls only, between fork and exec
+      const int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || ::write(fd, "0", 1) != 1) {
+        static const char kMsg[] = "hearth: runsc cannot join its cgroup: ";
+        (void)!::write(2, kMsg, sizeof kMsg - 1);
+        (void)!::write(2, procs.c_str(), procs.size());
+        (void)!::write(2, "\n", 1);
+        _exit(126);
+      }
+      ::close(fd);
+    }
     execvp(argv[0], argv.data());
     _exit(127);
   }
@@ -144,7 +158,7 @@ void RunscContainer::spawn(const std::vector<std::string>& args) {
   if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
     throw std::runtime_error(std::string("runsc: pipe: ") + std::strerror(errno));
   signal(SIGPIPE, SIG_IGN);  // a runtime that died is a kError on write, not the end of this process
-  pid_ = spawn_child(argv, in[0], out[1], err[1]);
+  pid_ = spawn_child(argv, in[0], out[1], err[1], config_.cgroup_procs);
   ::close(in[0]);
   ::close(out[1]);
   ::close(err[1]);
@@ -183,16 +197,18 @@ void RunscContainer::fail(const std::string& what) {
   throw std::runtime_error("runsc container " + id_ + ": " + what + (tail.empty() ? "" : "; its stderr: " + tail));
 }
 
-std::string RunscContainer::call(const std::string& request_json) {
+std::string RunscContainer::call(const std::string& request_json) { return call(request_json, config_.timeout); }
+
+std::string RunscContainer::call(const std::string& request_json, std::chrono::milliseconds timeout) {
   if (finished_) throw std::runtime_error("runsc container " + id_ + ": used after it stopped or failed");
-  const Clock::time_point deadline = Clock::now() + config_.timeout;
+  const Clock::time_point deadline = Clock::now() + timeout;
   const net::FrameStatus w = net::write_frame(to_child_, request_json, net::FdKind::kPipe, deadline);
   if (w != net::FrameStatus::kOk)
     fail(w == net::FrameStatus::kTimeout ? "request not accepted within the timeout" : "the runtime is gone (write failed)");
   std::string_view payload;
   const net::FrameStatus r = reader_.read(from_child_, &payload, deadline);
   if (r != net::FrameStatus::kOk)
-    fail(r == net::FrameStatus::kTimeout ? "no reply within " + std::to_string(config_.timeout.count()) + " ms"
+    fail(r == net::FrameStatus::kTimeout ? "no reply within " + std::to_string(timeout.count()) + " ms"
                                          : "bad reply: " + reader_.describe(r));
   return std::string(payload);
 }
@@ -216,7 +232,7 @@ void RunscContainer::checkpoint(const std::string& image_dir, const CheckpointOp
 
 RunscContainer::~RunscContainer() {
   if (pid_ > 0) {
-    const RunscConfig quick{config_.runsc, config_.state_root, std::chrono::milliseconds(10000)};
+    const RunscConfig quick{config_.runsc, config_.state_root, std::chrono::milliseconds(10000), {}};
     if (waitpid(pid_, nullptr, WNOHANG) == 0) run_runsc(quick, {"kill", id_, "KILL"});
     run_runsc(quick, {"delete", "--force", id_});
     close_fd(to_child_);

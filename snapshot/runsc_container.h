@@ -34,6 +34,10 @@ struct RunscConfig {
   std::string runsc = "runsc";  // the binary (find_runsc())
   std::string state_root;       // runsc --root: a directory the caller owns (created if missing)
   std::chrono::milliseconds timeout{30000};
+  // cgroup.procs files (sandbox::Cgroup::procs_files) the `runsc run`/`restore` process joins between fork
+  // and exec: runsc runs with --ignore-cgroups, so the sandbox and gofer it starts stay in that group and
+  // the group's memory, CPU and PID limits bound the whole container. Empty: no group of ours.
+  std::vector<std::string> cgroup_procs;
 };
 
 // The runsc binary: $HEARTH_RUNSC if set, else the first `runsc` on PATH; nullopt when there is none.
@@ -63,6 +67,7 @@ class RunscContainer {
 
   // Sends one request frame (a JSON object's text) and returns the reply frame's text.
   std::string call(const std::string& request_json);
+  std::string call(const std::string& request_json, std::chrono::milliseconds timeout);  // another bound
 
   // Checkpoints to `image_dir` (created; must not hold an image yet). The container stops: this object is
   // then finished (call() throws) and only waits for its destruction.

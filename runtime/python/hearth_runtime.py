@@ -12,6 +12,7 @@ fd 3, responses on fd 4 (stdout/stderr stay free for the function and are captur
       starts the function's `freshen(state)` hook on a thread with t ms (1..MAX_HOOK_MS) and answers at
       once; a run's reply then carries "freshen": what the wrappers did since the last run (hits, waits,
       misses, the hook's time) when anything happened (hearth_freshen.py, docs/freshen.md)
+  {"op": "ping"}                                            -> {"ok": true}  (a restored runtime answers)
 Workers (concurrency > 1 in one container): a runtime started with more channels serves worker i on fds
 3 + 2i / 4 + 2i. "workers" (after init, on channel 0) forks children that serve channels 1..k with the
 code already loaded (copy-on-write: no second init), so scaling up costs a fork. The parent then only
@@ -182,6 +183,8 @@ def serve(fd_in, fd_out, entry):
                 write_frame(fd_out, {"ok": False, "error": "result is not JSON: %s" % e, "logs": reply["logs"]})
         elif op == "freshen":
             write_frame(fd_out, start_freshen(request, entry, hook))
+        elif op == "ping":  # a restored runtime (snapshot/) answering: it runs again
+            write_frame(fd_out, {"ok": True})
         else:
             write_frame(fd_out, {"ok": False, "error": "unknown op %r" % op})
 

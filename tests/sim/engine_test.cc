@@ -126,5 +126,47 @@ TEST(Engine, RejectsBadPolicySpec) {
   EXPECT_THROW(run_simulation(w, one_node("no-such-policy")), std::invalid_argument);
 }
 
+// Snapshot-and-release (policy/snapshot_release_keepalive.h).
+// f0: 36 MB, 1 s runs, 5 s cold start; its restore costs 475 ms + 36 MB / 360 MB/s = 575 ms.
+// 0 s cold (ends 6 s) → idle 1 min → snapshot and release at 66 s → 100 s restores (575 ms + 1 s, ends
+// 101.575 s) → 120 s warm (ends 121 s, the run's end).
+TEST(SnapshotEngine, AnIdleContainerIsReleasedAndALaterArrivalRestores) {
+  auto w = workload({function(0, 36, seconds(1), seconds(5))},
+                    {call(0, 0, seconds(1)), call(0, seconds(100), seconds(1)), call(0, seconds(120), seconds(1))});
+  const SimResult r = run_simulation(w, one_node("snapshot-and-release", 1000, 4));
+  const Metrics& m = r.metrics;
+  EXPECT_EQ(m.cold_starts(), 1u);
+  EXPECT_EQ(m.starts(model::StartKind::kSnapshot), 1u);
+  EXPECT_EQ(m.starts(model::StartKind::kWarm), 1u);
+  EXPECT_EQ(r.expirations, 1u);
+  EXPECT_EQ(m.latency().max(), seconds(6));  // the cold start
+  EXPECT_NEAR(m.latency().mean(), (seconds(6) + millis(1575) + seconds(1)) / 3.0, 1);  // restore 575 ms + run
+  // Idle: 6 → 66 s, then 101.575 → 120 s.
+  EXPECT_NEAR(r.idle_memory_gb_s, 36.0 * (60 + 18.425) / 1024.0, 1e-9);
+  EXPECT_EQ(r.end_us, seconds(121));
+  // A snapshot start is no cold start, but it saved one: cold − restore for it, cold for the warm one.
+  EXPECT_NEAR(r.warm_benefit_s, (5 - 0.575) + 5, 1e-9);
+}
+
+// The same arrivals under ttl:10m keep the container idle from 6 s to 100 s instead.
+TEST(SnapshotEngine, TtlOnTheSameArrivalsHoldsTheMemoryAndStartsWarm) {
+  auto w = workload({function(0, 36, seconds(1), seconds(5))},
+                    {call(0, 0, seconds(1)), call(0, seconds(100), seconds(1)), call(0, seconds(120), seconds(1))});
+  const SimResult r = run_simulation(w, one_node("ttl:10m", 1000, 4));
+  EXPECT_EQ(r.metrics.starts(model::StartKind::kSnapshot), 0u);
+  EXPECT_EQ(r.metrics.starts(model::StartKind::kWarm), 2u);
+  EXPECT_NEAR(r.idle_memory_gb_s, 36.0 * (94 + 19) / 1024.0, 1e-9);
+}
+
+// A function whose cold start (400 ms) is cheaper than a restore (575 ms) is kept like ttl:10m.
+TEST(SnapshotEngine, AFunctionCheaperToColdStartIsKeptWarmInstead) {
+  auto w = workload({function(0, 36, seconds(1), millis(400))},
+                    {call(0, 0, seconds(1)), call(0, seconds(100), seconds(1))});
+  const SimResult r = run_simulation(w, one_node("snapshot-and-release", 1000, 4));
+  EXPECT_EQ(r.metrics.cold_starts(), 1u);
+  EXPECT_EQ(r.metrics.starts(model::StartKind::kWarm), 1u);
+  EXPECT_EQ(r.metrics.starts(model::StartKind::kSnapshot), 0u);
+}
+
 }  // namespace
 }  // namespace hearth::sim

@@ -209,6 +209,16 @@ TEST_F(RunscSnapshot, ARuntimeThatHangsTimesOutAndIsKilled) {
   EXPECT_THROW(r.container->call(R"({"op":"run","args":{}})"), std::runtime_error) << "a broken container stays broken";
 }
 
+// RunscConfig::cgroup_procs: runsc joins the group before exec, or never runs (saying why).
+TEST_F(RunscSnapshot, ARunscThatCannotJoinItsCgroupNeverRuns) {
+  config_.cgroup_procs = {dir_.str() + "/no-such-group/cgroup.procs"};
+  config_.timeout = std::chrono::milliseconds(10000);
+  // (the child's message reaches the error through runsc's stderr tail, drained by a thread: not asserted)
+  EXPECT_THROW(FunctionSnapshot::create(config_, fn(write_code("f.py", kStateful)), dir_.str() + "/snap"),
+               std::runtime_error);
+  EXPECT_EQ(runsc_processes(), 0);
+}
+
 TEST(RunscBundle, PathsThatWouldHideTheRootOrDoNotExistAreRejected) {
   testing::TempDir dir;
   EXPECT_THROW(write_bundle({dir.str() + "/b", {"relative/path"}}), std::invalid_argument);
