@@ -96,7 +96,9 @@ class EventQueue {
       std::vector<Event>& b = buckets_[bucket_of(horizon_)];
       for (const Event& e : b) near_.push(e);
       bucketed_ -= b.size();
-      b.clear();
+      // Its storage goes too (one free per bucket crossed): kept, every bucket would hold its largest
+      // lap's room, the ring's length (72 min) of events where the keep-alive (10 min) needs a seventh.
+      std::vector<Event>().swap(b);
       horizon_ += kBucketUs;
       while (!far_.empty() && far_.top().time < horizon_) {
         near_.push(far_.top());
