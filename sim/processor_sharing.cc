@@ -21,19 +21,17 @@ std::uint32_t ProcessorSharing::pop_top() {
     heap_[hole] = heap_[best];
     hole = best;
   }
-  while (hole > 0) {
-    const std::size_t parent = (hole - 1) / 4;
-    if (!before(last, heap_[parent])) break;
-    heap_[hole] = heap_[parent];
-    hole = parent;
-  }
-  heap_[hole] = last;
+  rise(hole, last);
   return job;
 }
 
 void ProcessorSharing::push_tag(Tag t) {
-  std::size_t hole = heap_.size();
   heap_.push_back(t);
+  rise(heap_.size() - 1, t);
+}
+
+// Puts `t` in the hole at `hole` or above it, moving the later parents down.
+void ProcessorSharing::rise(std::size_t hole, const Tag& t) {
   while (hole > 0) {
     const std::size_t parent = (hole - 1) / 4;
     if (!before(t, heap_[parent])) break;

@@ -127,6 +127,7 @@ class ProcessorSharing {
 
   std::uint32_t pop_top();
   void push_tag(Tag t);
+  void rise(std::size_t hole, const Tag& t);
   void make_tag_heap();
   // The 4-ary heap's order: earlier finish, then lower job id (tags are distinct: job ids are).
   static bool before(const Tag& a, const Tag& b) {
