@@ -17,8 +17,7 @@ using model::NodeId;
 Cluster::Cluster(std::uint32_t nodes, MegaBytes memory_mb, std::int32_t cores, std::size_t functions)
     : nodes_(nodes),
       room_(nodes),
-      idle_by_function_(functions),
-      idle_nodes_by_function_(functions),
+      idle_(functions),
       stem_cells_(nodes),
       eviction_(nodes),
       idle_count_(nodes, 0),
@@ -65,11 +64,7 @@ void Cluster::check_room_index() const {
                            std::to_string(unhealthy));
 }
 
-std::int32_t Cluster::idle_containers(NodeId node, FunctionId fn) const {
-  for (const NodeCount& n : idle_nodes_by_function_[fn])
-    if (n.node == node) return n.idle;
-  return 0;
-}
+std::int32_t Cluster::idle_containers(NodeId node, FunctionId fn) const { return idle_.count(fn, node); }
 
 void Cluster::settle() {
   const double dt = static_cast<double>(now_ - settled_at_);
@@ -142,17 +137,7 @@ void Cluster::unindex(ContainerId id) {
     auto& cells = stem_cells_[node];
     cells.erase(std::find(cells.begin(), cells.end(), id));
   } else {
-    auto& list = idle_by_function_[s.c.function];
-    for (std::size_t i = list.size(); i-- > 0;) {
-      if (list[i].id == id) {
-        list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
-        break;
-      }
-    }
-    auto& counts = idle_nodes_by_function_[s.c.function];
-    const auto it = std::find_if(counts.begin(), counts.end(), [node](const NodeCount& n) { return n.node == node; });
-    assert(it != counts.end());
-    if (--it->idle == 0) counts.erase(it);
+    idle_.remove(id);
   }
   settle();
   idle_total_ -= s.c.memory_mb;
@@ -181,11 +166,7 @@ void Cluster::put_idle(ContainerId id, ContainerState state, double priority, bo
   if (s.c.function == model::kNoFunction) {
     stem_cells_[node].push_back(id);
   } else {
-    idle_by_function_[s.c.function].push_back(IdleRef{node, id});
-    auto& counts = idle_nodes_by_function_[s.c.function];
-    const auto it = std::find_if(counts.begin(), counts.end(), [node](const NodeCount& n) { return n.node == node; });
-    if (it == counts.end()) counts.push_back(NodeCount{node, 1});
-    else ++it->idle;
+    idle_.add(id, s.c.function, node);
   }
   settle();
   idle_total_ += s.c.memory_mb;
@@ -208,26 +189,17 @@ void Cluster::compact_heap(NodeId node) {
 }
 
 std::optional<ContainerId> Cluster::take_idle(NodeId node, FunctionId fn) {
-  auto& list = idle_by_function_[fn];
-  for (std::size_t i = list.size(); i-- > 0;) {
-    if (list[i].node == node) {
-      const ContainerId id = list[i].id;
-      unindex(id);
-      return id;
-    }
-  }
-  return std::nullopt;
+  const IdleIndex::Id id = idle_.newest(fn, node);
+  if (id == IdleIndex::kNil) return std::nullopt;
+  unindex(id);
+  return id;
 }
 
 std::optional<ContainerId> Cluster::take_oldest_idle(NodeId node, FunctionId fn) {
-  for (const IdleRef& r : idle_by_function_[fn]) {
-    if (r.node == node) {
-      const ContainerId id = r.id;
-      unindex(id);
-      return id;
-    }
-  }
-  return std::nullopt;
+  const IdleIndex::Id id = idle_.oldest(fn, node);
+  if (id == IdleIndex::kNil) return std::nullopt;
+  unindex(id);
+  return id;
 }
 
 std::optional<ContainerId> Cluster::take_stem_cell(NodeId node, model::RuntimeKind runtime, MegaBytes memory_mb,

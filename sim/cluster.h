@@ -1,13 +1,13 @@
 // Cluster: the simulator's modelled nodes and containers, and the indexes the invocation path needs:
-// idle containers per function (cluster-wide) and, per function, the nodes holding them with counts (so
-// "which nodes hold an idle container of f" costs O(those nodes)),
+// idle containers per (function, node) with counts (sim/idle_index.h: "the newest idle container of f on
+// n" and "how many" cost O(1), "which nodes hold an idle container of f" O(those nodes)),
 // stem cells per node, and per-node eviction order (a lazily-cleaned min-heap on keep-alive priority).
 // It implements ClusterView for placement policies. It decides nothing: the Engine drives it.
 // Nodes by room (unreserved memory of healthy nodes, sim/node_room_index.h) answer for_each_node_with_room
 // in O((visited + 1) log nodes): a node's reserved memory and health change only through reserve() and
 // set_healthy(), never through node() (check_room_index() verifies it).
 // Memory integrals (total and idle MB·µs) are exact: every state change settles them at its instant.
-// Cost: take/put idle O(idle of the function + nodes holding it); eviction O(log idle) per evicted container; walking the eviction
+// Cost: take/put idle O(1) expected; eviction O(log idle) per evicted container; walking the eviction
 // order (for_each_eviction_candidate) O(v log v) for v heap entries visited, stale ones included.
 #pragma once
 
@@ -20,6 +20,7 @@
 #include "model/container.h"
 #include "model/function_spec.h"
 #include "model/time.h"
+#include "sim/idle_index.h"
 #include "sim/node_room_index.h"
 
 namespace hearth::sim {
@@ -31,11 +32,13 @@ class Cluster final : public model::ClusterView {
   // ClusterView
   std::span<const model::NodeState> nodes() const override { return nodes_; }
   std::int32_t idle_containers(model::NodeId node, model::FunctionId fn) const override;
+  // Node by node, in for_each_idle_node's order.
   void for_each_idle(model::FunctionId fn, const std::function<void(model::NodeId)>& visit) const override {
-    for (const IdleRef& r : idle_by_function_[fn]) visit(r.node);
+    idle_.for_each(fn, [&](model::NodeId node, IdleIndex::Id) { visit(node); });
   }
+  // In the order the nodes came to hold one.
   void for_each_idle_node(model::FunctionId fn, const std::function<void(model::NodeId)>& visit) const override {
-    for (const NodeCount& n : idle_nodes_by_function_[fn]) visit(n.node);
+    idle_.for_each_node(fn, visit);
   }
   model::Micros now() const override { return now_; }
   model::MegaBytes busy_mb(model::NodeId node) const override {
@@ -123,10 +126,6 @@ class Cluster final : public model::ClusterView {
     bool indexed = false;
     bool pinned = false;  // a stem cell never evicted (indexed in stem_cells_ only)
   };
-  struct IdleRef {
-    model::NodeId node;
-    model::ContainerId id;
-  };
   struct HeapEntry {
     double priority;
     std::uint64_t epoch;
@@ -154,12 +153,7 @@ class Cluster final : public model::ClusterView {
   std::uint32_t unhealthy_ = 0;
   std::vector<Slot> slots_;
   std::vector<model::ContainerId> free_slots_;
-  std::vector<std::vector<IdleRef>> idle_by_function_;        // function → idle containers (any node)
-  struct NodeCount {
-    model::NodeId node;
-    std::int32_t idle;
-  };
-  std::vector<std::vector<NodeCount>> idle_nodes_by_function_;  // function → nodes holding idle ones, counts
+  IdleIndex idle_;                                             // (function, node) → idle containers
   std::vector<std::vector<model::ContainerId>> stem_cells_;   // node → stem cells
   std::vector<MinHeap> eviction_;                             // node → idle containers by priority
   mutable std::vector<std::uint32_t> walk_;                   // scratch: heap indices still to visit

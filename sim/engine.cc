@@ -21,6 +21,7 @@
 #include "sim/event_queue.h"
 #include "sim/processor_sharing.h"
 #include "sim/scaling_state.h"
+#include "trace/prefetch_source.h"
 
 namespace hearth::sim {
 namespace {
@@ -121,7 +122,8 @@ class Engine {
 
     std::vector<Invocation> batch;
     Micros last_progress = 0;
-    while (workload_.invocations->next_batch(batch)) {
+    trace::PrefetchSource source(*workload_.invocations);  // the next batch is made while this one runs
+    while (source.next_batch(batch)) {
       for (const Invocation& inv : batch) {
         run_events_until(inv.arrival_us);
         advance(inv.arrival_us);

@@ -1,36 +1,62 @@
 #include "sim/processor_sharing.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace hearth::sim {
 
-// The heap's top out, as std::pop_heap would (Floyd's: the hole goes down to a leaf by the earlier child,
-// then the last tag rises from there), with the child chosen without a branch: which child finishes first
-// is a coin toss the branch predictor loses half the time. Tags are distinct (job ids are), so the tops
-// come out in the same order whatever the layout.
+// The heap's top out (Floyd's: the hole goes down to a leaf by the earliest child, then the last tag rises
+// from there). Tags are distinct (job ids are), so the tops come out in the same order whatever the layout.
 std::uint32_t ProcessorSharing::pop_top() {
-  const auto before = [](const Tag& a, const Tag& b) {
-    return (a.finish < b.finish) | ((a.finish == b.finish) & (a.job < b.job));
-  };
   const std::uint32_t job = heap_.front().job;
   const Tag last = heap_.back();
   heap_.pop_back();
   const std::size_t n = heap_.size();
   if (n == 0) return job;
   std::size_t hole = 0;
-  for (std::size_t child = 1; child < n; child = 2 * hole + 1) {
-    if (child + 1 < n) child += static_cast<std::size_t>(before(heap_[child + 1], heap_[child]));
-    heap_[hole] = heap_[child];
-    hole = child;
+  for (std::size_t first = 1; first < n; first = 4 * hole + 1) {
+    std::size_t best = first;
+    const std::size_t end = std::min(first + 4, n);
+    for (std::size_t c = first + 1; c < end; ++c) best = before(heap_[c], heap_[best]) ? c : best;
+    heap_[hole] = heap_[best];
+    hole = best;
   }
+  rise(hole, last);
+  return job;
+}
+
+void ProcessorSharing::push_tag(Tag t) {
+  heap_.push_back(t);
+  rise(heap_.size() - 1, t);
+}
+
+// Puts `t` in the hole at `hole` or above it, moving the later parents down.
+void ProcessorSharing::rise(std::size_t hole, const Tag& t) {
   while (hole > 0) {
-    const std::size_t parent = (hole - 1) / 2;
-    if (!before(last, heap_[parent])) break;
+    const std::size_t parent = (hole - 1) / 4;
+    if (!before(t, heap_[parent])) break;
     heap_[hole] = heap_[parent];
     hole = parent;
   }
-  heap_[hole] = last;
-  return job;
+  heap_[hole] = t;
+}
+
+// Heapify bottom-up: each inner node's tag sinks below its earlier children.
+void ProcessorSharing::make_tag_heap() {
+  const std::size_t n = heap_.size();
+  if (n < 2) return;
+  for (std::size_t i = (n - 2) / 4 + 1; i-- > 0;) {
+    const Tag t = heap_[i];
+    std::size_t hole = i;
+    for (std::size_t first = 4 * hole + 1; first < n; first = 4 * hole + 1) {
+      std::size_t best = first;
+      for (std::size_t c = first + 1; c < std::min(first + 4, n); ++c) best = before(heap_[c], heap_[best]) ? c : best;
+      if (!before(heap_[best], t)) break;
+      heap_[hole] = heap_[best];
+      hole = best;
+    }
+    heap_[hole] = t;
+  }
 }
 
 void ProcessorSharing::advance_weighted(model::Micros now) {
@@ -68,7 +94,7 @@ void ProcessorSharing::leave_weighted() {
     heap_.push_back(Tag{left, job, j.weight});
     if (j.weight != uniform_weight_) uniform_weight_ = 0;
   }
-  std::make_heap(heap_.begin(), heap_.end(), std::greater<>());
+  make_tag_heap();
   virtual_ = 0;
   weighted_ = false;
   weighted_jobs_.clear();

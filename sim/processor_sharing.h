@@ -19,7 +19,7 @@
 // changes). Entering and leaving the weighted mode converts every running job's remaining work.
 // Jobs all of weight 1 (`--cpu-weights equal`) never leave the fast path: the same arithmetic as before
 // weights existed, bit for bit.
-// Cost: fast path: add and pop_done O(log n), next_finish O(1), advance O(1). Weighted: O(log n) per job
+// Cost: fast path: add and pop_done O(log n) (a 4-ary heap), next_finish O(1), advance O(1). Weighted: O(log n) per job
 // moved between sets, in ordered sets (slower constants), O(n log n) per switch of mode. Independent of
 // other nodes.
 // Virtual work is a double internally (reset to 0 whenever the node goes idle); instants are int64 µs and
@@ -71,8 +71,7 @@ class ProcessorSharing {
     } else if (weight != uniform_weight_) {
       uniform_weight_ = 0;
     }
-    heap_.push_back(Tag{virtual_ + static_cast<double>(work_us), job, weight});
-    std::push_heap(heap_.begin(), heap_.end(), std::greater<>());
+    push_tag(Tag{virtual_ + static_cast<double>(work_us), job, weight});
     if (uniform_weight_ == 0 && static_cast<std::int32_t>(heap_.size()) > cores_) enter_weighted();
   }
   // Removes a job whose work is done at the current instant into *job; false if none. Jobs that finish
@@ -127,6 +126,13 @@ class ProcessorSharing {
   using WeightKey = std::pair<std::uint32_t, std::uint32_t>;  // (weight, job)
 
   std::uint32_t pop_top();
+  void push_tag(Tag t);
+  void rise(std::size_t hole, const Tag& t);
+  void make_tag_heap();
+  // The 4-ary heap's order: earlier finish, then lower job id (tags are distinct: job ids are).
+  static bool before(const Tag& a, const Tag& b) {
+    return (a.finish < b.finish) | ((a.finish == b.finish) & (a.job < b.job));
+  }
   void advance_weighted(model::Micros now);
   void add_weighted(std::uint32_t job, model::Micros work_us, std::uint32_t weight);
   bool pop_done_weighted(std::uint32_t* job);
@@ -143,7 +149,9 @@ class ProcessorSharing {
   bool weighted_ = false;
   model::Micros at_ = 0;  // the instant virtual_ (and wall_) are for
   double virtual_ = 0;
-  std::vector<Tag> heap_;  // min-heap (std::push_heap with std::greater); empty while weighted_
+  // A 4-ary min-heap by before() (children of i at 4i+1..4i+4: half the levels of a binary heap, the four
+  // children on one or two cache lines); empty while weighted_.
+  std::vector<Tag> heap_;
   std::uint32_t uniform_weight_ = 0;  // the weight of every job in heap_, or 0 if they may differ
 
   // Weighted mode.

@@ -165,9 +165,9 @@ class SynthSource final : public InvocationSource {
 
   bool next_batch(std::vector<model::Invocation>& out) override {
     out.clear();
-    while (out.empty()) {
-      if (minute_ >= opts_.minutes) return false;
-      const Micros end = (minute_ + 1) * model::kMicrosPerMinute;
+    const Micros batch_end = batch_start_ + kMaxBatchUs;
+    while (batch_start_ < span_us() && out.size() < kBatchInvocations && (out.empty() || batch_start_ < batch_end)) {
+      const Micros end = std::min(batch_start_ + kBatchUs, span_us());
       while (!heap_.empty() && heap_.front().first < end) {
         const auto [t, fn] = heap_.front();
         const SynthFunction& f = fns_[fn];
@@ -190,8 +190,9 @@ class SynthSource final : public InvocationSource {
         }
         if (!heap_.empty()) sift_down(0);
       }
-      ++minute_;
+      batch_start_ = end;
     }
+    if (out.empty()) return false;
     // Popped in (time, function) order: the batch is already sorted.
     for (auto& inv : out) inv.id = next_id_++;
     return true;
@@ -270,7 +271,14 @@ class SynthSource final : public InvocationSource {
   std::mt19937_64 rng_;
   std::vector<BurstState> state_;
   std::vector<std::pair<Micros, model::FunctionId>> heap_;
-  std::int64_t minute_ = 0;
+  // Batches of whole seconds, until one holds kBatchInvocations or spans a minute (the draws are the same
+  // whatever the batch length: only the hand-over changes): a minute of 50,000 functions is 0.7 M
+  // invocations, 22 MB held at once, and a hand-over per second of 500 functions costs more than their
+  // simulation.
+  static constexpr Micros kBatchUs = model::kMicrosPerSecond;
+  static constexpr Micros kMaxBatchUs = model::kMicrosPerMinute;
+  static constexpr std::size_t kBatchInvocations = 16384;
+  Micros batch_start_ = 0;
   model::InvocationId next_id_ = 0;
 };
 
