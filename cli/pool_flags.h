@@ -35,6 +35,7 @@ struct PoolFlags {
   std::string network_subnet = "10.231.0.0/16";  // the containers' addresses (the bridge takes the first)
   std::string freshen = "off";                // on | off: freshen hooks along sequences and on predicted arrivals
   std::int64_t freshen_timeout_ms = 10'000;   // the time a hook is given (docs/freshen.md)
+  std::string inline_runs = "on";             // on | off: warm runs on an invoker's wire reader (docs/warm-path.md)
 };
 
 void add_pool_flags(CLI::App& cmd, PoolFlags& f);
@@ -50,6 +51,7 @@ struct ResolvedPool {
   std::int64_t zygote_budget_mb = 1024;
   net::NetworkMode network = net::NetworkMode::kNone;  // not kNone: sandboxed as root, zygotes off
   std::string network_subnet;
+  bool inline_runs = true;  // --inline-runs on (InvokerAgentConfig::inline_runs)
 };
 // Throws std::invalid_argument for an unknown preset, or when functions cannot be sandboxed here and
 // --sandbox is not off (`auto` and `on` both insist: a platform never runs unsandboxed unless told to).

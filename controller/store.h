@@ -68,6 +68,10 @@ struct Credentials {
 struct StoreOptions {
   bool async_activations = true;      // false: put_activation() and accept() write before returning
   std::int64_t activation_flush_ms = 2;  // how long the writer gathers a batch after the first record
+  // A journal row nobody waits for (accept() without a callback: a blocking invoke's, usually committed
+  // together with its record by the answering thread, which then skips it) does not wake the writer: it
+  // is on disk within this many ms (the writer looks that often while such rows arrive).
+  std::int64_t lazy_journal_ms = 10;
   std::int64_t accept_timeout_ms = 5'000;  // a journal row not written by then is refused
   std::size_t max_pending = 100'000;       // records and journal rows waiting for the writer
   int busy_timeout_ms = 5'000;             // how long a statement waits for another connection's lock
@@ -76,6 +80,11 @@ struct StoreOptions {
   // database on the committing thread — under the warm path's load, every ~170 blocking answers waited
   // for it). 0: SQLite's automatic checkpoint. A file store only.
   int background_checkpoint_pages = 1000;
+  // After each background checkpoint, a second one copies the frames committed during the first while
+  // no commit may start (the store's lock: a commit waits for that short copy and its syncs), so that
+  // the next commit starts the WAL again from its beginning. false: the first alone — under steady
+  // writes the WAL then never restarts and grows without bound (tests show it).
+  bool restart_wal = true;
 };
 
 class Store {
@@ -197,6 +206,8 @@ class Store {
   std::condition_variable pending_cv_;
   std::vector<PendingRecord> pending_;
   bool urgent_ = false;  // a queued record has a `written` callback: the writer does not gather
+  bool writer_wanted_ = false;  // queued since the writer last looked: something it must write soon
+  bool writer_idle_ = false;    // the writer sleeps until woken (nothing queued for a second)
   std::vector<PendingAccept> pending_accepts_;
   bool stopping_ = false;
   std::atomic<std::uint64_t> write_failures_{0}, records_dropped_{0}, accepts_refused_{0};

@@ -45,6 +45,10 @@ class RuntimeContainer final : public LiveContainer {
   RunOutcome run(const std::string& params_json, std::int64_t timeout_ms) override {
     return guarded([&] { return process_->run(params_json, timeout_ms); });
   }
+  bool watches() const override { return true; }
+  RunOutcome run_watching(const std::string& params_json, std::int64_t timeout_ms, net::ReadWatch& watch) override {
+    return guarded([&] { return process_->run(params_json, timeout_ms, 0, &watch); });
+  }
   // A run that throws (only resource exhaustion can: RuntimeProcess turns every byte the runtime sends
   // into a RunResult) ends its activation and breaks the container instead of the worker thread.
   template <typename Run>
