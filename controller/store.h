@@ -16,8 +16,11 @@
 // doubling to 250 ms, so writes resume soon after a full disk has room again), counted
 // in prometheus_metrics(); a journal row that cannot be written within `accept_timeout_ms` is refused
 // (its callback gets false: the API answers 503 and runs nothing), and the queue is bounded
-// (`max_pending` records: past it put_activation drops and counts). WAL checkpoints run on a thread and
-// connection of their own (StoreOptions::background_checkpoint_pages), never inside a commit. Errors throw StoreError with the
+// (`max_pending` records: past it put_activation drops and counts). A journal row nobody waits for (a
+// blocking invoke's) does not wake the writer: it is written within `lazy_journal_ms`, unless its record
+// commits first (then never). WAL checkpoints run on a thread and connection of their own
+// (StoreOptions::background_checkpoint_pages), never inside a commit; a short second round under the
+// store's lock lets the next commit restart the WAL (restart_wal). Errors throw StoreError with the
 // SQLite message and the statement's purpose. Actions are cached in memory (cleared by every action
 // write), so an invoke's lookup costs no SQLite call. Keys are never cached: every
 // authenticate() reads the namespace's row (on a second, read-only connection to the same file, so it
@@ -79,7 +82,7 @@ struct StoreOptions {
   // many pages, instead of inside the commit that crosses SQLite's 1000-page default (which fsyncs the
   // database on the committing thread — under the warm path's load, every ~170 blocking answers waited
   // for it). 0: SQLite's automatic checkpoint. A file store only.
-  int background_checkpoint_pages = 1000;
+  int background_checkpoint_pages = 10000;
   // After each background checkpoint, a second one copies the frames committed during the first while
   // no commit may start (the store's lock: a commit waits for that short copy and its syncs), so that
   // the next commit starts the WAL again from its beginning. false: the first alone — under steady
