@@ -79,9 +79,10 @@ struct StoreOptions {
   std::size_t max_pending = 100'000;       // records and journal rows waiting for the writer
   int busy_timeout_ms = 5'000;             // how long a statement waits for another connection's lock
   // WAL checkpoints run on a checkpointer thread over a connection of their own once the WAL holds this
-  // many pages, instead of inside the commit that crosses SQLite's 1000-page default (which fsyncs the
-  // database on the committing thread — under the warm path's load, every ~170 blocking answers waited
-  // for it). 0: SQLite's automatic checkpoint. A file store only.
+  // many pages (40 MB), instead of inside the commit that crosses SQLite's 1000-page default (which
+  // fsyncs the database on the committing thread — under the warm path's load, every ~170 blocking
+  // answers waited for it); few rounds, since each one's second round (restart_wal) holds commits for
+  // its syncs. 0: SQLite's automatic checkpoint. A file store only.
   int background_checkpoint_pages = 10000;
   // After each background checkpoint, a second one copies the frames committed during the first while
   // no commit may start (the store's lock: a commit waits for that short copy and its syncs), so that
