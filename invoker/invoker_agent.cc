@@ -222,14 +222,15 @@ void InvokerAgent::lead(int fd, net::FrameReader& reader) {
     }
     if (!run_here) continue;
     ++inline_runs_;
-    if (config_.inline_runs == InvokerAgentConfig::InlineRuns::kUnwatched) {
-      run_here(nullptr);
-      continue;
-    }
     // A frame that arrives while the function runs: another thread reads it; this one finishes the run,
     // answers, and becomes a follower.
     net::ReadWatch watch{fd, [this] { readers_.hand_off(); }};
-    run_here(&watch);
+    const bool watched = config_.inline_runs == InvokerAgentConfig::InlineRuns::kWatched;
+    try {
+      run_here(watched ? &watch : nullptr);
+    } catch (const std::exception& e) {  // as a worker thread's task: said, and the reading goes on
+      std::fprintf(stderr, "hearth invoker %s: a warm run failed: %s\n", config_.name.c_str(), e.what());
+    }
     if (watch.fired) return;
   }
   fail_fetches("the connection to the controller ended (" + error + ")");
