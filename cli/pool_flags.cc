@@ -85,6 +85,11 @@ void add_pool_flags(CLI::App& cmd, PoolFlags& f) {
   cmd.add_option("--snapshot-budget-mb", f.snapshot_budget_mb,
                  "Disk the invoker's snapshot images may take together, MB; the least recently used go past it")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 24));
+  cmd.add_option("--inline-runs", f.inline_runs,
+                 "on (the default): an invoker process runs a warm invocation on the thread that read it from the "
+                 "controller, handing the connection to another thread if a frame arrives meanwhile "
+                 "(docs/warm-path.md); off: every run goes to a worker thread")
+      ->check(CLI::IsMember({"on", "off"}));
 }
 
 ResolvedPool resolve(const PoolFlags& f) {
@@ -128,6 +133,7 @@ ResolvedPool resolve(const PoolFlags& f) {
   r.config.code_scaling = f.code_scaling;
   r.config.share_containers = f.share_containers;
   r.config.freshen_timeout_ms = f.freshen == "on" ? f.freshen_timeout_ms : 0;
+  r.inline_runs = f.inline_runs == "on";
   const std::string unsandboxed =
       "functions run as plain processes of user " + std::to_string(geteuid()) +
       ": they read and write whatever it can, see its environment, the host's processes and network, "
@@ -190,7 +196,7 @@ std::vector<std::string> invoker_args(const PoolFlags& f) {
                                 "--max-result-kb", std::to_string(f.max_result_kb),
                                 "--library-cache-mb", std::to_string(f.library_cache_mb), "--freshen", f.freshen,
                                 "--freshen-timeout-ms", std::to_string(f.freshen_timeout_ms), "--snapshots", f.snapshots,
-                                "--snapshot-budget-mb", std::to_string(f.snapshot_budget_mb)};
+                                "--snapshot-budget-mb", std::to_string(f.snapshot_budget_mb), "--inline-runs", f.inline_runs};
   if (f.share_containers) a.push_back("--share-containers");
   a.insert(a.end(), {"--network", f.network, "--network-subnet", f.network_subnet});
   for (const std::string& m : f.zygote_preload) a.insert(a.end(), {"--zygote-preload", m});

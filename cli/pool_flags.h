@@ -39,6 +39,7 @@ struct PoolFlags {
   std::int64_t freshen_timeout_ms = 10'000;   // the time a hook is given (docs/freshen.md)
   std::string snapshots = "off";              // off | vanilla | reap | faasnap: Python cold starts restore (docs/faasnap.md)
   std::int64_t snapshot_budget_mb = 2048;     // the invoker's snapshot images together (LRU)
+  std::string inline_runs = "on";             // on | off: warm runs on an invoker's wire reader (docs/warm-path.md)
 };
 
 void add_pool_flags(CLI::App& cmd, PoolFlags& f);
@@ -56,6 +57,7 @@ struct ResolvedPool {
   std::string network_subnet;
   invoker::SnapshotMode snapshots = invoker::SnapshotMode::kOff;  // not kOff: as root, runsc found
   std::int64_t snapshot_budget_mb = 2048;
+  bool inline_runs = true;  // --inline-runs on (InvokerAgentConfig::inline_runs)
 };
 // The invoker's snapshot store under `data_dir`/snapshots (null with --snapshots off), printing its mode.
 std::unique_ptr<invoker::SnapshotStore> make_snapshots(const ResolvedPool& pool, const std::string& data_dir,

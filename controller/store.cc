@@ -110,6 +110,8 @@ net::ActivationRecord activation_from(const Statement& s) {
 }  // namespace
 
 Store::Store(const std::string& path, StoreOptions options) : options_(options) {
+  if (options_.lazy_journal_ms < 1)
+    throw StoreError("store: lazy_journal_ms must be at least 1, got " + std::to_string(options_.lazy_journal_ms));
   if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
       SQLITE_OK) {
     const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
@@ -133,8 +135,10 @@ Store::Store(const std::string& path, StoreOptions options) : options_(options) 
       " annotations_json TEXT NOT NULL DEFAULT '');"
       "CREATE INDEX IF NOT EXISTS activations_by_ns ON activations (ns, start_us DESC);"
       "CREATE TABLE IF NOT EXISTS accepted (id TEXT PRIMARY KEY, ns TEXT NOT NULL, action TEXT NOT NULL,"
-      " arrival_us INTEGER NOT NULL); "
-      "CREATE INDEX IF NOT EXISTS activations_by_start ON activations (start_us);",
+      " arrival_us INTEGER NOT NULL);"
+      // Stores before the warm path's second round had an index on start_us alone for the retention's
+      // prune: one more b-tree page in every committed record. The prune walks activations_by_ns instead.
+      "DROP INDEX IF EXISTS activations_by_start;",
       "create schema");
   migrate_revisions();
   migrate_cpu_limits();
@@ -162,7 +166,12 @@ Store::Store(const std::string& path, StoreOptions options) : options_(options) 
 }
 
 void Store::start_checkpointer(const std::string& path) {
-  if (sqlite3_open_v2(path.c_str(), &checkpoint_db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+  // A fresh connection has not opened the database yet: sqlite3_wal_checkpoint_v2 on it does nothing at
+  // all (the log size it reports is -1, "not in WAL mode"). A first read opens it in WAL mode.
+  if (sqlite3_open_v2(path.c_str(), &checkpoint_db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK ||
+      sqlite3_busy_timeout(checkpoint_db_, options_.busy_timeout_ms) != SQLITE_OK ||
+      sqlite3_exec(checkpoint_db_, "PRAGMA synchronous=NORMAL; SELECT count(*) FROM sqlite_master;", nullptr, nullptr,
+                   nullptr) != SQLITE_OK) {
     const std::string msg = checkpoint_db_ ? sqlite3_errmsg(checkpoint_db_) : "out of memory";
     sqlite3_close(checkpoint_db_);
     checkpoint_db_ = nullptr;
@@ -199,8 +208,18 @@ void Store::checkpoint_loop() {
     // PASSIVE: copies what no reader still needs, never waits for (or blocks) the writers; what it could
     // not copy is taken by a later round (the hook fires again while the WAL stays long).
     int log = 0, copied = 0;
-    const int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
-    if (rc == SQLITE_OK) ++checkpoints_;
+    int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+    if (rc == SQLITE_OK && options_.restart_wal) {
+      // The WAL starts again from its beginning only when a write transaction begins with every frame
+      // copied; under steady writes some always arrived during the copy above, so it would grow without
+      // bound (and the hook would wake this thread at every commit). A second round copies just those,
+      // with no commit starting meanwhile: the next one restarts the WAL.
+      std::lock_guard writers(mu_);
+      rc = sqlite3_wal_checkpoint_v2(checkpoint_db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+      std::lock_guard again(checkpoint_mu_);  // what the commits during the first round asked for is done
+      checkpoint_wanted_ = false;
+    }
+    if (rc == SQLITE_OK && log >= 0) ++checkpoints_;  // (log -1: the connection did not see a WAL)
     lock.lock();
   }
 }
@@ -511,7 +530,8 @@ void Store::put_activation(net::ActivationRecord&& a, std::function<void()> writ
                    pending_.size());
     } else {
       // A record someone waits for is committed on this thread (below): the writer is not woken for it.
-      wake = !urgent && pending_.empty() && pending_accepts_.empty();
+      wake = !urgent && !writer_wanted_;
+      writer_wanted_ = writer_wanted_ || !urgent;
       urgent_ = urgent_ || urgent;
       pending_.push_back({std::move(a), std::move(written)});
       written = nullptr;
@@ -527,6 +547,10 @@ void Store::put_activation(net::ActivationRecord&& a, std::function<void()> writ
         flush();
         return;
       } catch (...) {  // the writer retries it, with its back-off
+      }
+      {
+        std::lock_guard lock(pending_mu_);
+        writer_wanted_ = true;
       }
       pending_cv_.notify_one();
     };
@@ -558,12 +582,18 @@ void Store::accept(AcceptedInvocation invocation, std::function<void(bool)> comm
     }
     return;
   }
-  bool refused = false, was_empty = false;
+  bool refused = false, wake = false;
   {
     std::lock_guard lock(pending_mu_);
     refused = pending_.size() + pending_accepts_.size() >= options_.max_pending;
     if (!refused) {
-      was_empty = pending_.empty() && pending_accepts_.empty();
+      if (p.committed) {  // someone waits for it: the writer writes it after its gathering wait
+        wake = !writer_wanted_;
+        writer_wanted_ = true;
+      } else {  // nobody waits (a blocking invoke's row): the writer's next look, unless it sleeps
+        wake = writer_idle_;
+        writer_idle_ = false;
+      }
       pending_accepts_.push_back(std::move(p));
     }
   }
@@ -572,7 +602,7 @@ void Store::accept(AcceptedInvocation invocation, std::function<void(bool)> comm
     if (p.committed) p.committed(false);
     return;
   }
-  if (was_empty) pending_cv_.notify_one();
+  if (wake) pending_cv_.notify_one();
 }
 
 Store::Callbacks Store::write_pending() {
@@ -596,11 +626,14 @@ Store::Callbacks Store::write_pending() {
       // A journal row whose activation record is in this same batch would be inserted and deleted in
       // one transaction: neither is written (a blocking invoke's row, committed with its answer's record,
       // costs no pages at all).
-      std::unordered_set<std::string_view> recorded;
+      std::unordered_set<std::string_view> recorded, unwritten;  // unwritten: journal rows skipped so
       if (!accepts.empty())
         for (const PendingRecord& p : batch) recorded.insert(p.record.id);
       for (const PendingAccept& p : accepts) {
-        if (recorded.count(p.invocation.id)) continue;
+        if (recorded.count(p.invocation.id)) {
+          unwritten.insert(p.invocation.id);
+          continue;
+        }
         Statement s(db_, journal, "journal invocation");
         s.bind(1, p.invocation.id).bind(2, p.invocation.ns).bind(3, p.invocation.action).bind(4, p.invocation.arrival_us);
         s.step();
@@ -616,6 +649,7 @@ Store::Callbacks Store::write_pending() {
           s.bind(12, a.status).bind(13, a.result_json).bind(14, nlohmann::json(a.logs).dump());
           s.bind(15, a.cause).bind(16, a.annotations_json).step();
         }
+        if (unwritten.count(a.id)) continue;  // its journal row was never written: nothing to delete
         Statement d(db_, done, "end journaled invocation");
         d.bind(1, a.id).step();
       }
@@ -727,13 +761,33 @@ void Store::writer_loop() {
   std::unique_lock lock(pending_mu_);
   // After a failed batch: 10 ms, doubling to 250 ms, so writes resume soon after the disk is back.
   std::int64_t backoff_ms = 0;
+  int quiet = 0;  // looks in a row that found nothing queued
   while (true) {
-    pending_cv_.wait(lock, [this] { return stopping_ || !pending_.empty() || !pending_accepts_.empty(); });
+    // Woken for what someone waits for (writer_wanted_). Journal rows nobody waits for do not wake it:
+    // it looks every lazy_journal_ms while they arrive — a blocking invoke's row is usually committed
+    // with its record first, by the thread that answers, and then never written — and sleeps until
+    // woken once a second passed without any.
+    if (quiet * options_.lazy_journal_ms >= 1000) {
+      writer_idle_ = true;
+      pending_cv_.wait(lock, [this] { return stopping_ || writer_wanted_ || !writer_idle_; });
+      writer_idle_ = false;
+    } else {
+      pending_cv_.wait_for(lock, std::chrono::milliseconds(options_.lazy_journal_ms),
+                           [this] { return stopping_ || writer_wanted_; });
+    }
     if (stopping_) return;  // the destructor flushes the rest
+    const bool wanted = writer_wanted_;
+    writer_wanted_ = false;
+    if (pending_.empty() && pending_accepts_.empty()) {
+      ++quiet;
+      continue;
+    }
+    quiet = 0;
     // Gather a batch: under load many records arrive while the previous batch is being written anyway.
     // A record someone waits for (a blocking invoke's answer) is written at once, unless backing off.
-    pending_cv_.wait_for(lock, std::chrono::milliseconds(std::max(options_.activation_flush_ms, backoff_ms)),
-                         [this, backoff_ms] { return stopping_ || (urgent_ && backoff_ms == 0); });
+    if (wanted || backoff_ms > 0)
+      pending_cv_.wait_for(lock, std::chrono::milliseconds(std::max(options_.activation_flush_ms, backoff_ms)),
+                           [this, backoff_ms] { return stopping_ || (urgent_ && backoff_ms == 0); });
     lock.unlock();
     try {
       flush();
@@ -760,12 +814,36 @@ std::optional<net::ActivationRecord> Store::get_activation(const std::string& ns
 }
 
 std::int64_t Store::prune_activations(std::int64_t before_us) {
+  // Namespace by namespace, each an indexed range of activations_by_ns (ns, start_us DESC): no index on
+  // start_us alone is kept for this (it cost every committed record a page), and finding the next
+  // namespace is one index seek. One transaction, as one DELETE was.
   std::lock_guard lock(mu_);
   write_pending();
-  Statement s(db_, prepared("DELETE FROM activations WHERE start_us < ?", "prune activations"), "prune activations");
-  s.bind(1, before_us);
-  s.step();
-  return s.changes();
+  exec("BEGIN IMMEDIATE", "begin prune");
+  std::int64_t removed = 0;
+  try {
+    sqlite3_stmt* first = prepared("SELECT ns FROM activations ORDER BY ns LIMIT 1", "prune: first namespace");
+    sqlite3_stmt* next = prepared("SELECT ns FROM activations WHERE ns > ? ORDER BY ns LIMIT 1", "prune: next namespace");
+    sqlite3_stmt* prune = prepared("DELETE FROM activations WHERE ns = ? AND start_us < ?", "prune activations");
+    std::string ns;
+    for (bool start = true;; start = false) {
+      {
+        Statement n(db_, start ? first : next, "prune: next namespace");
+        if (!start) n.bind(1, ns);
+        if (!n.step()) break;
+        ns = n.text(0);
+      }
+      Statement d(db_, prune, "prune activations");
+      d.bind(1, ns).bind(2, before_us);
+      d.step();
+      removed += d.changes();
+    }
+    exec("COMMIT", "commit prune");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  return removed;
 }
 
 std::vector<net::ActivationRecord> Store::list_activations(const std::string& ns, const std::string& action, int limit,

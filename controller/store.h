@@ -16,8 +16,11 @@
 // doubling to 250 ms, so writes resume soon after a full disk has room again), counted
 // in prometheus_metrics(); a journal row that cannot be written within `accept_timeout_ms` is refused
 // (its callback gets false: the API answers 503 and runs nothing), and the queue is bounded
-// (`max_pending` records: past it put_activation drops and counts). WAL checkpoints run on a thread and
-// connection of their own (StoreOptions::background_checkpoint_pages), never inside a commit. Errors throw StoreError with the
+// (`max_pending` records: past it put_activation drops and counts). A journal row nobody waits for (a
+// blocking invoke's) does not wake the writer: it is written within `lazy_journal_ms`, unless its record
+// commits first (then never). WAL checkpoints run on a thread and connection of their own
+// (StoreOptions::background_checkpoint_pages), never inside a commit; a short second round under the
+// store's lock lets the next commit restart the WAL (restart_wal). Errors throw StoreError with the
 // SQLite message and the statement's purpose. Actions are cached in memory (cleared by every action
 // write), so an invoke's lookup costs no SQLite call. Keys are never cached: every
 // authenticate() reads the namespace's row (on a second, read-only connection to the same file, so it
@@ -68,14 +71,24 @@ struct Credentials {
 struct StoreOptions {
   bool async_activations = true;      // false: put_activation() and accept() write before returning
   std::int64_t activation_flush_ms = 2;  // how long the writer gathers a batch after the first record
+  // A journal row nobody waits for (accept() without a callback: a blocking invoke's, usually committed
+  // together with its record by the answering thread, which then skips it) does not wake the writer: it
+  // is on disk within this many ms (the writer looks that often while such rows arrive).
+  std::int64_t lazy_journal_ms = 10;
   std::int64_t accept_timeout_ms = 5'000;  // a journal row not written by then is refused
   std::size_t max_pending = 100'000;       // records and journal rows waiting for the writer
   int busy_timeout_ms = 5'000;             // how long a statement waits for another connection's lock
   // WAL checkpoints run on a checkpointer thread over a connection of their own once the WAL holds this
-  // many pages, instead of inside the commit that crosses SQLite's 1000-page default (which fsyncs the
-  // database on the committing thread — under the warm path's load, every ~170 blocking answers waited
-  // for it). 0: SQLite's automatic checkpoint. A file store only.
-  int background_checkpoint_pages = 1000;
+  // many pages (40 MB), instead of inside the commit that crosses SQLite's 1000-page default (which
+  // fsyncs the database on the committing thread — under the warm path's load, every ~170 blocking
+  // answers waited for it); few rounds, since each one's second round (restart_wal) holds commits for
+  // its syncs. 0: SQLite's automatic checkpoint. A file store only.
+  int background_checkpoint_pages = 10000;
+  // After each background checkpoint, a second one copies the frames committed during the first while
+  // no commit may start (the store's lock: a commit waits for that short copy and its syncs), so that
+  // the next commit starts the WAL again from its beginning. false: the first alone — under steady
+  // writes the WAL then never restarts and grows without bound (tests show it).
+  bool restart_wal = true;
 };
 
 class Store {
@@ -197,6 +210,8 @@ class Store {
   std::condition_variable pending_cv_;
   std::vector<PendingRecord> pending_;
   bool urgent_ = false;  // a queued record has a `written` callback: the writer does not gather
+  bool writer_wanted_ = false;  // queued since the writer last looked: something it must write soon
+  bool writer_idle_ = false;    // the writer sleeps until woken (nothing queued for a second)
   std::vector<PendingAccept> pending_accepts_;
   bool stopping_ = false;
   std::atomic<std::uint64_t> write_failures_{0}, records_dropped_{0}, accepts_refused_{0};

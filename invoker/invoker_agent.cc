@@ -18,7 +18,10 @@ namespace hearth::invoker {
 
 using nlohmann::json;
 
-InvokerAgent::InvokerAgent(ContainerFactory& factory, InvokerAgentConfig config) : config_(std::move(config)) {
+InvokerAgent::InvokerAgent(ContainerFactory& factory, InvokerAgentConfig config)
+    : config_(std::move(config)),
+      // Inline runs count against the pool's concurrency: at most that many, plus the reading leader.
+      readers_(static_cast<std::size_t>(std::max(1, config_.pool.concurrency)) + 1) {
   net::wire::check_token(config_.token);
   if (config_.name.empty() || config_.name.size() > net::wire::kMaxInvokerNameBytes)
     throw std::invalid_argument("invoker name '" + config_.name + "' must have 1 to 128 characters");
@@ -37,6 +40,7 @@ InvokerAgent::InvokerAgent(ContainerFactory& factory, InvokerAgentConfig config)
 InvokerAgent::~InvokerAgent() {
   stop();
   heartbeat_.join();
+  readers_.join();  // the reader and every warm run on a reading thread end before the pool does
   pool_->stop();  // finishes queued invocations (their results go nowhere if the controller is gone)
   pool_.reset();
   close(fd_);
@@ -116,7 +120,9 @@ void InvokerAgent::stop() {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
+  readers_.stop();
   wake_.notify_all();
+  ended_cv_.notify_all();
   fetched_.notify_all();
   ::shutdown(fd_, SHUT_RDWR);  // unblocks serve()'s read
 }
@@ -182,17 +188,26 @@ std::string InvokerAgent::serve() {
 }
 
 std::string InvokerAgent::serve_connection() {
-  std::string_view payload;
-  std::string error;
   net::FrameReader& reader = *reader_;  // the handshake's, raised to kMaxFrameBytes
   const int fd = fd_;  // only connect() changes it, on this thread
-  {
-    std::lock_guard lock(mu_);  // a stop() before the new descriptor was in place did not shut it down
-    if (stopping_) return "stopped";
-  }
+  std::unique_lock lock(mu_);
+  if (stopping_) return "stopped";  // a stop() before the new descriptor was in place did not shut it down
+  ended_.reset();
+  readers_.start([this, fd, &reader] { lead(fd, reader); });
+  // Stopping: the leader may be one whose hand-off found no follower (LeaderFollowers stopped); the
+  // destructor joins it.
+  ended_cv_.wait(lock, [this] { return ended_.has_value() || stopping_; });
+  return stopping_ ? "stopped" : *ended_;
+}
+
+void InvokerAgent::lead(int fd, net::FrameReader& reader) {
+  std::string_view payload;
+  std::string error;
   while (net::wire::recv_frame(fd, reader, &payload, &error)) {
+    LocalDispatcher::RunHere run_here;
+    const bool may_run_here = config_.inline_runs != InvokerAgentConfig::InlineRuns::kOff && !reader.frame_buffered();
     try {
-      handle_invoke(payload);
+      handle_invoke(payload, may_run_here ? &run_here : nullptr);
     } catch (const std::exception& e) {  // a malformed message: say so, answer it if it can be, keep serving
       std::fprintf(stderr, "hearth invoker %s: bad message from the controller: %s\n", config_.name.c_str(), e.what());
       const json msg = json::parse(payload, nullptr, false);
@@ -205,10 +220,25 @@ std::string InvokerAgent::serve_connection() {
         send_with_state(json{{"type", "result"}, {"seq", msg["seq"]}, {"activation", net::wire::to_json(rec)}}, true);
       }
     }
+    if (!run_here) continue;
+    ++inline_runs_;
+    // A frame that arrives while the function runs: another thread reads it; this one finishes the run,
+    // answers, and becomes a follower.
+    net::ReadWatch watch{fd, [this] { readers_.hand_off(); }};
+    const bool watched = config_.inline_runs == InvokerAgentConfig::InlineRuns::kWatched;
+    try {
+      run_here(watched ? &watch : nullptr);
+    } catch (const std::exception& e) {  // as a worker thread's task: said, and the reading goes on
+      std::fprintf(stderr, "hearth invoker %s: a warm run failed: %s\n", config_.name.c_str(), e.what());
+    }
+    if (watch.fired) return;
   }
   fail_fetches("the connection to the controller ended (" + error + ")");
-  std::lock_guard lock(mu_);
-  return stopping_ ? "stopped" : error;
+  {
+    std::lock_guard lock(mu_);
+    ended_ = error;
+  }
+  ended_cv_.notify_all();
 }
 
 std::string InvokerAgent::fetch_library(const net::LibraryRef& ref, std::int64_t timeout_ms) {
@@ -261,7 +291,7 @@ void InvokerAgent::fail_fetches(const std::string& why) {
   fetched_.notify_all();
 }
 
-void InvokerAgent::handle_invoke(std::string_view payload) {
+void InvokerAgent::handle_invoke(std::string_view payload, LocalDispatcher::RunHere* run_here) {
   const json msg = json::parse(payload);
   if (msg.at("type") == "library") {
     deliver_library(msg);
@@ -314,7 +344,7 @@ void InvokerAgent::handle_invoke(std::string_view payload) {
   }
   // The controller placed it here for an idle container its last report showed: run it only if one is
   // still free (claimed atomically by the pool), else say so with a fresh report and let it place again.
-  if (!pool_->dispatch_if_warm(std::move(invoke.request), std::move(done)))
+  if (!pool_->dispatch_if_warm(std::move(invoke.request), std::move(done), run_here))
     send_with_state(json{{"type", "stale"}, {"seq", seq}}, /*may_omit=*/false);  // the controller's view was wrong
 }
 

@@ -21,12 +21,14 @@
 #include <nlohmann/json_fwd.hpp>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "invoker/leader_followers.h"
 #include "invoker/live_container.h"
 #include "invoker/local_dispatcher.h"
 #include "invoker/state_report_filter.h"
@@ -53,6 +55,13 @@ struct InvokerAgentConfig {
   // on the reader thread with the validated row; it must not block (PlannedLibraries::set). Null: the
   // message is ignored.
   std::function<void(std::vector<net::LibraryRef>)> on_library_plan{};
+  // Warm runs on the wire reader (docs/warm-path.md): an invoke that claims an idle container of a
+  // runtime process, read when no other frame is buffered, runs on the thread that read it (no hop to a
+  // worker); while it runs, a frame that arrives hands the connection to another thread
+  // (LeaderFollowers), so a slow function never holds up the next invokes. kOff: every run goes to a
+  // worker thread. kUnwatched: inline without the hand-off — for tests only, to show what it prevents.
+  enum class InlineRuns { kOff, kWatched, kUnwatched };
+  InlineRuns inline_runs = InlineRuns::kWatched;
 };
 
 class InvokerAgent {
@@ -76,18 +85,28 @@ class InvokerAgent {
   std::string fetch_library(const net::LibraryRef& ref, std::int64_t timeout_ms = 60'000);
   // Results and stale answers sent without their state report because it had not changed.
   std::uint64_t reports_omitted() const { return reports_omitted_; }
+  // Warm runs made on the reading thread, and how often a frame arriving during one handed the
+  // connection to another thread.
+  std::uint64_t inline_runs() const { return inline_runs_; }
+  std::size_t reader_hand_offs() { return readers_.hand_offs(); }
 
  private:
   // Opens a connection to the controller and completes the handshake (challenge, hello with proof,
   // welcome with the controller's proof), then sends a full state report; throws if it cannot.
   void connect();
   std::string serve_connection();  // until this connection ends; why it ended
+  // The leader's loop over the connection (LeaderFollowers): reads frames and handles them, running a
+  // claimed warm invocation itself when nothing else is buffered; returns when the connection ended
+  // (recording why in ended_) or after it handed the connection off and finished its run.
+  void lead(int fd, net::FrameReader& reader);
   // Sends a result or stale answer with the pool's state report, or — `may_omit` (results) — without it
   // when the controller accepts that (its welcome said so) and the report is unchanged since the last
   // one sent (StateReportFilter). A heartbeat and a stale answer always carry it whole.
   void send_with_state(nlohmann::json msg, bool may_omit);
   void send_heartbeat();
-  void handle_invoke(std::string_view payload);
+  // Handles one frame from the controller; a warm invocation it may run on this thread is left in
+  // `*run_here` (null: always a worker) for the caller to run.
+  void handle_invoke(std::string_view payload, LocalDispatcher::RunHere* run_here);
   void deliver_library(const nlohmann::json& msg);  // an answer to fetch_library (reader thread)
   void fail_fetches(const std::string& why);
   void heartbeats();
@@ -116,6 +135,10 @@ class InvokerAgent {
   std::uint64_t next_fetch_ = 1;
   std::condition_variable fetched_;
   std::thread heartbeat_;
+  std::atomic<std::uint64_t> inline_runs_{0};
+  std::optional<std::string> ended_;  // why the current connection ended, once it did (mu_)
+  std::condition_variable ended_cv_;
+  LeaderFollowers readers_;  // declared last: destroyed (its threads joined) first
 };
 
 }  // namespace hearth::invoker

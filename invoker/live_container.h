@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "controller/store.h"
+#include "net/frame_codec.h"
 #include "invoker/resource_usage.h"
 #include "model/function_spec.h"
 
@@ -39,6 +40,15 @@ class LiveContainer {
   virtual ~LiveContainer() = default;
   // Runs one invocation; one at a time per container.
   virtual RunOutcome run(const std::string& params_json, std::int64_t timeout_ms) = 0;
+  // Whether run_watching watches (a runtime process waits for its reply with poll: net::ReadWatch). A
+  // container that does not is never run on the invoker's wire reader (InvokerAgent).
+  virtual bool watches() const { return false; }
+  // run(), and while it waits for the function `watch`'s descriptor too: its callback runs once, on this
+  // thread, if that descriptor becomes readable before the function ends.
+  virtual RunOutcome run_watching(const std::string& params_json, std::int64_t timeout_ms, net::ReadWatch& watch) {
+    (void)watch;
+    return run(params_json, timeout_ms);
+  }
   virtual const std::string& id() const = 0;
   // Workers (HyperFaaS's concurrency > 1): a container from create_scalable() runs up to max_workers()
   // invocations at once, on workers 1..n once add_workers(n) succeeded (run_on; each worker one at a

@@ -320,6 +320,11 @@ bool LocalDispatcher::freshen(const net::ActionRecord& action, std::int64_t hook
 }
 
 bool LocalDispatcher::dispatch_if_warm(net::InvocationRequest req, std::function<void(net::ActivationRecord)> done) {
+  return dispatch_if_warm(std::move(req), std::move(done), nullptr);
+}
+
+bool LocalDispatcher::dispatch_if_warm(net::InvocationRequest req, std::function<void(net::ActivationRecord)> done,
+                                       RunHere* run_here) {
   model::NodeId node;
   model::FunctionId fn;
   std::shared_ptr<Idle> claimed;  // shared: the queued task must be copyable
@@ -368,6 +373,12 @@ bool LocalDispatcher::dispatch_if_warm(net::InvocationRequest req, std::function
   }
   if (!claimed && !queued) return false;
   if (scheduler_) return true;  // in the queue (or started by drain)
+  if (claimed && run_here && claimed->container->watches()) {
+    *run_here = [this, node, fn, req = std::move(req), done = std::move(done), claimed](net::ReadWatch* watch) mutable {
+      execute(node, std::move(req), fn, std::move(done), Claim{claimed, nullptr, false, 0, watch});
+    };
+    return true;
+  }
   workers_[node]->post([this, node, fn, req = std::move(req), done = std::move(done), claimed]() mutable {
     execute(node, std::move(req), fn, std::move(done), Claim{claimed, nullptr, false, 0});
   });
@@ -542,7 +553,9 @@ void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, mo
     const bool measure = scheduler_ || pool_manager_;
     if (measure) before = container->usage();
     const std::int64_t run_start = net::wall_us();
-    keep = record_outcome(container->run(req.params_json, req.action.timeout_ms), rec);
+    keep = record_outcome(claim.watch ? container->run_watching(req.params_json, req.action.timeout_ms, *claim.watch)
+                                      : container->run(req.params_json, req.action.timeout_ms),
+                          rec);
     if (measure && before) {
       after = container->usage();
       if (after) after->wall_us = std::max<std::int64_t>(1, net::wall_us() - run_start);  // at least 1 µs

@@ -129,6 +129,14 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   // containers there): nothing runs, `done` is never called and no policy observes an arrival. What an invoker does
   // with an invoke the controller sent expecting a warm start (docs/wire-protocol.md, "stale").
   bool dispatch_if_warm(net::InvocationRequest request, std::function<void(net::ActivationRecord)> done);
+  // A claimed warm run handed back to the caller instead of a worker (the FIFO path only): called once, on
+  // the caller's thread, it runs the invocation (with `watch` passed to the container's wait for its
+  // reply; may be null) and calls `done` — no hop to a worker thread.
+  using RunHere = std::function<void(net::ReadWatch* watch)>;
+  // dispatch_if_warm, except that when it claims an idle container whose runtime watches
+  // (LiveContainer::watches) the run is not posted to a worker: `*run_here` is set and the caller runs it.
+  // It still counts against the invoker's `concurrency` as a worker's run does.
+  bool dispatch_if_warm(net::InvocationRequest request, std::function<void(net::ActivationRecord)> done, RunHere* run_here);
   // freshen (docs/freshen.md): claims an idle container of `action` (this revision) on any invoker, asks
   // its runtime to start the hook (answered at once) and returns it to the idle pool as it was (same
   // expiry; the policies see nothing). False if none is idle (never starts one: a hook warms a runtime,
@@ -193,6 +201,7 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
     std::shared_ptr<StemCell> stem;  // prewarm (stem cell)
     bool cold = false;               // a new container; its memory is already counted in used_mb
     double cores = 0;                // CPU allocation held while it runs
+    net::ReadWatch* watch = nullptr;  // run on the caller's thread with this watch (RunHere)
   };
   struct Pool {
     std::map<model::FunctionId, std::vector<Idle>> idle;

@@ -45,15 +45,21 @@ class RuntimeContainer final : public LiveContainer {
         from_zygote_(from_zygote) {}
   bool from_zygote() const override { return from_zygote_; }
   RunOutcome run(const std::string& params_json, std::int64_t timeout_ms) override {
-    RunOutcome o = guarded([&] { return process_->run(params_json, timeout_ms); });
+    return after_run(params_json, guarded([&] { return process_->run(params_json, timeout_ms); }));
+  }
+  // Called once, with the parameters, after this container's first successful run.
+  void set_after_first_run(std::function<void(const std::string&)> f) { after_first_run_ = std::move(f); }
+  bool watches() const override { return true; }
+  RunOutcome run_watching(const std::string& params_json, std::int64_t timeout_ms, net::ReadWatch& watch) override {
+    return after_run(params_json, guarded([&] { return process_->run(params_json, timeout_ms, 0, &watch); }));
+  }
+  RunOutcome after_run(const std::string& params_json, RunOutcome o) {
     if (after_first_run_ && o.status == "success") {
       after_first_run_(params_json);  // the snapshot store's recording invocation
       after_first_run_ = nullptr;
     }
     return o;
   }
-  // Called once, with the parameters, after this container's first successful run.
-  void set_after_first_run(std::function<void(const std::string&)> f) { after_first_run_ = std::move(f); }
   // A run that throws (only resource exhaustion can: RuntimeProcess turns every byte the runtime sends
   // into a RunResult) ends its activation and breaks the container instead of the worker thread.
   template <typename Run>

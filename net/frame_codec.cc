@@ -15,8 +15,10 @@ namespace {
 
 constexpr std::size_t kReadChunk = 64 * 1024;
 
-// Waits until `fd` has `events` or `deadline` passes: kOk, kTimeout or kError (errno set).
-FrameStatus wait_for(int fd, short events, FrameClock::time_point deadline) {
+// Waits until `fd` has `events` or `deadline` passes: kOk, kTimeout or kError (errno set). With a
+// `watch` not yet fired, its descriptor is polled too: when it is ready its callback runs once and the
+// wait goes on for `fd` alone.
+FrameStatus wait_for(int fd, short events, FrameClock::time_point deadline, ReadWatch* watch = nullptr) {
   while (true) {
     int timeout_ms = -1;
     if (deadline != kNoDeadline) {
@@ -24,11 +26,16 @@ FrameStatus wait_for(int fd, short events, FrameClock::time_point deadline) {
       if (left <= 0) return FrameStatus::kTimeout;
       timeout_ms = static_cast<int>(std::min<long long>(left + 1, 1 << 30));
     }
-    pollfd pfd{fd, events, 0};
-    const int rc = ::poll(&pfd, 1, timeout_ms);
+    const bool watching = watch && !watch->fired && watch->fd >= 0;
+    pollfd pfd[2] = {{fd, events, 0}, {watching ? watch->fd : -1, POLLIN, 0}};
+    const int rc = ::poll(pfd, watching ? 2 : 1, timeout_ms);
     if (rc < 0 && errno == EINTR) continue;
     if (rc < 0) return FrameStatus::kError;
-    if (rc > 0) return FrameStatus::kOk;  // ready, or POLLHUP/POLLERR: the read/write says which
+    if (watching && pfd[1].revents != 0) {
+      watch->fired = true;
+      if (watch->ready) watch->ready();
+    }
+    if (pfd[0].revents != 0) return FrameStatus::kOk;  // ready, or POLLHUP/POLLERR: the read/write says which
   }
 }
 
@@ -89,10 +96,10 @@ bool FrameReader::frame_buffered() const {
   return announced > max_payload_ || end_ - start_ >= kFrameHeaderBytes + announced;
 }
 
-FrameStatus FrameReader::read(int fd, std::string_view* payload, FrameClock::time_point deadline) {
-  // Without a deadline a blocking descriptor is read at once (one syscall per frame, not poll + read);
-  // a non-blocking one that has nothing yet (EAGAIN) is polled from then on.
-  bool poll_first = deadline != kNoDeadline;
+FrameStatus FrameReader::read(int fd, std::string_view* payload, FrameClock::time_point deadline, ReadWatch* watch) {
+  // Without a deadline (or a watch) a blocking descriptor is read at once (one syscall per frame, not
+  // poll + read); a non-blocking one that has nothing yet (EAGAIN) is polled from then on.
+  bool poll_first = deadline != kNoDeadline || (watch && !watch->fired);
   while (true) {
     switch (next(payload)) {
       case Next::kFrame: return FrameStatus::kOk;
@@ -109,7 +116,7 @@ FrameStatus FrameReader::read(int fd, std::string_view* payload, FrameClock::tim
       buf_.resize(have >= kFrameHeaderBytes ? std::min(grown, frame) : grown);
     }
     if (poll_first) {
-      const FrameStatus w = wait_for(fd, POLLIN, deadline);
+      const FrameStatus w = wait_for(fd, POLLIN, deadline, watch);
       if (w != FrameStatus::kOk) {
         errno_ = errno;
         return w;

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,17 @@ enum class FrameStatus {
 // Appends one frame (header + payload) to `out`. Throws std::length_error above 4 GiB - 1.
 void append_frame(std::string& out, std::string_view payload);
 
+// While a read waits for its frame, another descriptor it watches: when `fd` becomes readable (or hangs
+// up) the read calls `ready` once, on the reading thread, and goes on waiting for its frame. The
+// invoker's wire reader runs a warm function on its own thread with a watch on its connection, so a frame
+// that arrives meanwhile hands the connection to another thread (invoker/leader_followers.h). A read with
+// a watch polls first (poll of two descriptors, then read: the same two syscalls as a deadline's).
+struct ReadWatch {
+  int fd = -1;
+  std::function<void()> ready;
+  bool fired = false;  // set when `ready` was called; the watch is then inert
+};
+
 // Splits a byte stream into frames of at most `max_payload` bytes each. Not thread-safe (one per stream).
 class FrameReader {
  public:
@@ -45,7 +57,9 @@ class FrameReader {
 
   // Reads from `fd` (blocking or not) until a whole frame is buffered or something else ends the wait.
   // kOk: *payload views the frame, valid until the next call on this reader.
-  FrameStatus read(int fd, std::string_view* payload, FrameClock::time_point deadline = kNoDeadline);
+  // With `watch` (not yet fired): see ReadWatch.
+  FrameStatus read(int fd, std::string_view* payload, FrameClock::time_point deadline = kNoDeadline,
+                   ReadWatch* watch = nullptr);
 
   // Decoding without I/O (tests, fuzzing): append bytes, then take frames.
   void feed(std::string_view bytes);

@@ -248,7 +248,7 @@ RunResult RuntimeProcess::init_worker(int worker, const std::string& source, con
   return exchange(json{{"op", "init"}, {"code", source}, {"main", main}}.dump(), timeout_ms, worker);
 }
 
-RunResult RuntimeProcess::run(const std::string& args_json, std::int64_t timeout_ms, int worker) {
+RunResult RuntimeProcess::run(const std::string& args_json, std::int64_t timeout_ms, int worker, net::ReadWatch* watch) {
   // The arguments go into the request verbatim when they are a JSON object (checked without building a
   // DOM); anything else becomes {}.
   const bool object = args_json.find_first_not_of(" \t\r\n") != std::string::npos &&
@@ -263,7 +263,7 @@ RunResult RuntimeProcess::run(const std::string& args_json, std::int64_t timeout
     return r;
   }
   return exchange(std::string(R"({"op":"run","args":)") + (object ? args_json : std::string("{}")) + "}", timeout_ms,
-                  worker);
+                  worker, watch);
 }
 
 bool parse_run_reply(std::string_view reply, std::size_t max_result_bytes, RunResult* r, std::string* why) {
@@ -311,7 +311,7 @@ std::string response_too_long(std::uint64_t length, std::uint64_t max_length) {
          std::to_string(max_length) + " bytes.";
 }
 
-RunResult RuntimeProcess::exchange(const std::string& request, std::int64_t timeout_ms, int channel) {
+RunResult RuntimeProcess::exchange(const std::string& request, std::int64_t timeout_ms, int channel, net::ReadWatch* watch) {
   RunResult r;
   const auto start = Clock::now();
   if (broken_) {
@@ -341,7 +341,7 @@ RunResult RuntimeProcess::exchange(const std::string& request, std::int64_t time
   const net::FrameStatus sent = net::write_frame(ch.to_child, request, net::FdKind::kPipe, deadline);
   if (sent != net::FrameStatus::kOk) return fail(sent == net::FrameStatus::kTimeout, kAbnormal);
   std::string_view reply;
-  const net::FrameStatus got = ch.reader.read(ch.from_child, &reply, deadline);
+  const net::FrameStatus got = ch.reader.read(ch.from_child, &reply, deadline, watch);
   r.duration_us = since_us(start);
   if (got == net::FrameStatus::kOversized) return fail(false, response_too_long(ch.reader.announced(), max_result_bytes_));
   if (got != net::FrameStatus::kOk) return fail(got == net::FrameStatus::kTimeout, kAbnormal);

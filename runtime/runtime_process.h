@@ -106,8 +106,10 @@ class RuntimeProcess {
   // before any code was known, is specialised to a function.
   RunResult init_source(const std::string& source, const std::string& main, std::int64_t timeout_ms,
                         const std::vector<std::string>& python_paths = {});
-  // Runs on `worker` (0: the process itself, before any add_workers; 1..workers() after).
-  RunResult run(const std::string& args_json, std::int64_t timeout_ms, int worker = 0);
+  // Runs on `worker` (0: the process itself, before any add_workers; 1..workers() after). With `watch`,
+  // the wait for the reply also watches its descriptor (net::ReadWatch: its callback runs once, on this
+  // thread, if that descriptor becomes readable before the reply arrives).
+  RunResult run(const std::string& args_json, std::int64_t timeout_ms, int worker = 0, net::ReadWatch* watch = nullptr);
   // Starts the function's freshen hook (Python and Node.js; docs/freshen.md) with `hook_timeout_ms` to
   // run, on channel 0, answered at once (within `timeout_ms`): ok if it started, else `error` says why
   // (no hook defined, the previous one still running, before init). The hook runs while runs proceed.
@@ -139,7 +141,7 @@ class RuntimeProcess {
     int from_child = -1;  // the runtime's fd 4 + 2i
     net::FrameReader reader;   // capped at max_result_bytes + kLogAllowanceBytes
   };
-  RunResult exchange(const std::string& request, std::int64_t timeout_ms, int channel = 0);
+  RunResult exchange(const std::string& request, std::int64_t timeout_ms, int channel = 0, net::ReadWatch* watch = nullptr);
   // Kills the process (and its workers) once and reaps it; returns whether the OOM killer had killed it.
   bool kill_and_reap();
 

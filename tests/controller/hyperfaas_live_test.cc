@@ -18,6 +18,7 @@
 #include "invoker/local_dispatcher.h"
 #include "controller/remote_dispatcher.h"
 #include "invoker/runtime_container_factory.h"
+#include "tests/controller/real_agent.h"
 #include "tests/trace/temp_dir.h"
 
 namespace hearth::controller {
@@ -39,43 +40,17 @@ def main(a):
     return {'pid': os.getpid()}
 )";
 
-// An InvokerAgent with real (unsandboxed) runtimes, serving on its own thread.
-class RealAgent {
- public:
+// An agent of the burst tests: `scaling` and up to 8 workers per container.
+struct RealAgent : testing::RealAgent {
   RealAgent(std::uint16_t controller_port, const std::string& name, const std::string& scaling, const std::string& code_dir)
-      : factory(code_dir, /*sandboxed=*/false, 0) {
-    invoker::InvokerAgentConfig c;
-    c.controller = "127.0.0.1:" + std::to_string(controller_port);
-    c.token = kToken;
-    c.name = name;
-    c.pool.invoker_memory_mb = 4096;
-    c.pool.concurrency = 8;
-    c.pool.keepalive = "ttl:10m";
-    c.pool.scaling = scaling;
-    c.pool.max_workers = 8;
-    c.pool.reap_interval_ms = 50;
-    c.heartbeat_ms = 100;
-    agent = std::make_unique<invoker::InvokerAgent>(factory, c);
-    thread = std::thread([this] { agent->serve(); });
-  }
-  ~RealAgent() {
-    agent->stop();
-    thread.join();
-    agent.reset();
-  }
-  invoker::RuntimeContainerFactory factory;
-  std::unique_ptr<invoker::InvokerAgent> agent;
-  std::thread thread;
+      : testing::RealAgent(controller_port, name, kToken, code_dir, [&](invoker::InvokerAgentConfig& c) {
+          c.pool.scaling = scaling;
+          c.pool.max_workers = 8;
+        }) {}
 };
 
 net::ActionRecord barrier_action() {
-  net::ActionRecord a;
-  a.ns = "guest";
-  a.name = "burst";
-  a.kind = "python:3";
-  a.code = kBarrier;
-  a.memory_mb = 256;
-  a.revision = 1;
+  net::ActionRecord a = testing::python_action("burst", kBarrier);
   a.timeout_ms = 30000;
   return a;
 }
@@ -158,13 +133,7 @@ TEST(HyperFaaSSharing, ANewFunctionBorrowsAWorkerOfAWarmContainer) {
   c.max_workers = 4;
   invoker::LocalDispatcher d(factory, c);
   auto invoke = [&](const std::string& name, const std::string& code) {
-    net::ActionRecord a;
-    a.ns = "guest";
-    a.name = name;
-    a.kind = "python:3";
-    a.code = code;
-    a.memory_mb = 256;
-    a.revision = 1;
+    const net::ActionRecord a = testing::python_action(name, code);
     std::promise<net::ActivationRecord> p;
     d.dispatch(net::InvocationRequest{a, "{}", name, 0}, [&p](net::ActivationRecord r) { p.set_value(std::move(r)); });
     return p.get_future().get();

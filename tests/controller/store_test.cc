@@ -446,6 +446,46 @@ TEST(Store, TheWalIsCheckpointedInTheBackground) {
   EXPECT_TRUE(s.get_activation("guest", "c399").has_value());
 }
 
+// Under steady one-record commits each background checkpoint lets the WAL start again from its
+// beginning (StoreOptions::restart_wal), so it stays short. Without the second checkpoint round, the
+// probe: a commit almost always lands while a checkpoint runs, so the WAL almost never restarts and
+// keeps every frame ever committed. Restarts are counted by the WAL header's checkpoint sequence number.
+class WalRestart : public ::testing::TestWithParam<bool> {};
+INSTANTIATE_TEST_SUITE_P(Store, WalRestart, ::testing::Bool());
+
+std::uint32_t wal_restarts(const std::string& wal) {  // the header's checkpoint sequence number
+  std::ifstream in(wal, std::ios::binary);
+  unsigned char h[16] = {};
+  in.read(reinterpret_cast<char*>(h), sizeof h);
+  return std::uint32_t{h[12]} << 24 | std::uint32_t{h[13]} << 16 | std::uint32_t{h[14]} << 8 | h[15];
+}
+
+TEST_P(WalRestart, EachCheckpointRestartsTheWalOnlyWithTheSecondRound) {
+  const bool restart = GetParam();
+  TempDir dir;
+  const std::string path = dir.str() + "/hearth.db";
+  Store s(path, StoreOptions{.background_checkpoint_pages = 50, .restart_wal = restart});
+  s.put_activation(activation("w0", "f", 0), [] {});
+  const std::uint32_t before = wal_restarts(path + "-wal");
+  std::int64_t commits = 1;
+  while (s.background_checkpoints() < 20 && commits < 200'000) {
+    s.put_activation(activation("w" + std::to_string(commits), "f", commits), [] {});  // one commit each
+    ++commits;
+  }
+  const std::uint64_t checkpoints = s.background_checkpoints();
+  ASSERT_GE(checkpoints, 20u);
+  s.put_activation(activation("last", "f", commits), [] {});  // after the last checkpoint: a restart here
+  const std::uint32_t restarts = wal_restarts(path + "-wal") - before;
+  std::printf("%s: %llu checkpoints, %u WAL restarts, %lld commits\n", restart ? "restart" : "passive only",
+              static_cast<unsigned long long>(checkpoints), restarts, static_cast<long long>(commits));
+  if (restart)
+    EXPECT_GE(restarts * 4, checkpoints * 3) << "(almost) every checkpoint restarts the WAL";
+  else
+    EXPECT_LE(restarts * 4, checkpoints) << "a restart only when no commit ran during a checkpoint";
+  EXPECT_TRUE(s.get_activation("guest", "w0").has_value());
+  EXPECT_TRUE(s.get_activation("guest", "last").has_value());
+}
+
 // While another connection holds the database's write lock, batches fail: records are kept and retried
 // (counted in the metrics, never dropped), and a journal row that cannot be written in time is refused.
 TEST(StoreJournal, FailedWritesAreRetriedAndCountedNotDropped) {
