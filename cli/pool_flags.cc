@@ -7,8 +7,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include "model/duration.h"
 #include "policy/code_scaler.h"
 #include "policy/registry.h"
+#include "policy/request_scheduler.h"
 #include "sandbox/sandbox.h"
 #include "snapshot/runsc_container.h"
 
@@ -24,6 +26,10 @@ void add_pool_flags(CLI::App& cmd, PoolFlags& f) {
   cmd.add_option("--scheduler", f.scheduler,
                  "Request scheduler spec: which of an invoker's waiting invocations start next (fifo: arrival "
                  "order; greedy, exact, incendio: Incendio's priority knapsack; hearth policies lists them)");
+  cmd.add_option("--queue-timeout", f.queue_timeout,
+                 "With a request scheduler: an invocation still waiting this long in its invoker's queue ends with "
+                 "a whisk error, as in hearth sim (e.g. 60s, 500ms; 0: never; default 60s with a scheduler other "
+                 "than fifo, never with fifo)");
   cmd.add_option("--pool-manager", f.pool_manager,
                  "Pool manager spec: prewarms and terminates containers per function on a tick (none; "
                  "hearth policies lists them)");
@@ -129,6 +135,16 @@ ResolvedPool resolve(const PoolFlags& f) {
                                   f.preset + " sets scheduler " + r.config.scheduler + ", pool manager " +
                                   r.config.pool_manager + ")");
   }
+  try {
+    r.config.queue_timeout_us = f.queue_timeout.empty()
+                                    ? (r.config.scheduler == "fifo" ? 0 : policy::kDefaultSchedulerQueueTimeoutUs)
+                                    : model::parse_duration(f.queue_timeout, model::kMicrosPerMilli);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("--queue-timeout: ") + e.what());
+  }
+  if (r.config.queue_timeout_us > 0 && r.config.scheduler == "fifo" && !f.queue_timeout.empty())
+    throw std::invalid_argument("--queue-timeout needs a request scheduler (--scheduler other than fifo, or a preset "
+                                "with one): the fifo path keeps no invoker queue");
   r.config.scaling = f.scaling;
   r.config.code_scaling = f.code_scaling;
   r.config.share_containers = f.share_containers;
@@ -204,6 +220,7 @@ std::vector<std::string> invoker_args(const PoolFlags& f) {
   if (!f.prewarm.empty()) a.insert(a.end(), {"--prewarm", f.prewarm});
   if (!f.scheduler.empty()) a.insert(a.end(), {"--scheduler", f.scheduler});
   if (!f.pool_manager.empty()) a.insert(a.end(), {"--pool-manager", f.pool_manager});
+  if (!f.queue_timeout.empty()) a.insert(a.end(), {"--queue-timeout", f.queue_timeout});
   return a;
 }
 

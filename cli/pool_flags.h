@@ -24,6 +24,7 @@ struct PoolFlags {
   std::string preset = "openwhisk";
   std::string placement, keepalive, prewarm;  // empty: the preset's
   std::string scheduler, pool_manager;         // empty: the preset's (request scheduler, pool manager)
+  std::string queue_timeout;                   // a duration; empty: 60 s with a scheduler other than fifo
   std::string sandbox = "auto";               // auto | on | off
   std::string zygotes = "on";                 // on | off: sandboxed Python cold starts fork from zygotes
   std::vector<std::string> zygote_preload;    // modules the zygote imports from Debian's python3-* packages

@@ -115,12 +115,7 @@ void LocalDispatcher::stop() {
       for (Queued& q : p.queue) abandoned.push_back(std::move(q));
     for (Pool& p : pools_) p.queue.clear();
   }
-  for (Queued& q : abandoned) {
-    net::ActivationRecord rec = net::record_for(q.req);
-    rec.status = "whisk internal error";
-    rec.result_json = nlohmann::json{{"error", "the invoker stopped before the activation started"}}.dump();
-    q.done(std::move(rec));
-  }
+  for (Queued& q : abandoned) answer_unstarted(q, "the invoker stopped before the activation started");
   std::lock_guard lock(mu_);
   for (Pool& p : pools_) {  // destroys idle containers and stem cells
     p.idle.clear();
@@ -749,6 +744,39 @@ void LocalDispatcher::drain(model::NodeId node, DoomedList& evicted) {
   }
 }
 
+void LocalDispatcher::answer_unstarted(Queued& q, const std::string& why) {
+  net::ActivationRecord rec = net::record_for(q.req);
+  rec.status = "whisk internal error";
+  rec.result_json = nlohmann::json{{"error", why}}.dump();
+  q.done(std::move(rec));
+}
+
+void LocalDispatcher::take_timed_out(std::vector<Queued>& timed_out) {
+  if (config_.queue_timeout_us <= 0) return;
+  const Micros t = now();
+  for (std::size_t n = 0; n < pools_.size(); ++n) {
+    std::deque<Queued>& queue = pools_[n].queue;
+    for (auto it = queue.begin(); it != queue.end();) {
+      if (t - it->arrival_us <= config_.queue_timeout_us) {
+        ++it;
+        continue;
+      }
+      nodes_[n].reserved_mb -= functions_[it->fn].memory_mb;
+      --nodes_[n].queued;
+      ++stats_.queue_timeouts;
+      if (pool_manager_) {
+        model::Invocation inv;
+        inv.id = it->id;
+        inv.function = it->fn;
+        inv.arrival_us = it->arrival_us;
+        pool_manager_->on_dropped(inv, t);
+      }
+      timed_out.push_back(std::move(*it));
+      it = queue.erase(it);
+    }
+  }
+}
+
 void LocalDispatcher::reap() {
   std::unique_lock lock(mu_);
   if (prewarm_) {  // stem cells start at once, not one reap interval after the platform
@@ -802,10 +830,16 @@ void LocalDispatcher::reap() {
       next_scaling_tick_ = t + scaling_->tick_interval();
       scaling_tick(retired);
     }
-    if (scheduler_)  // memory freed, containers prewarmed: queued invocations may fit now
+    std::vector<Queued> timed_out;
+    if (scheduler_) {  // memory freed, containers prewarmed: queued invocations may fit now
+      take_timed_out(timed_out);
       for (std::size_t n = 0; n < pools_.size(); ++n) drain(static_cast<model::NodeId>(n), expired);
-    if (!expired.empty() || !retired.empty()) {
+    }
+    if (!expired.empty() || !retired.empty() || !timed_out.empty()) {
       lock.unlock();
+      for (Queued& q : timed_out)
+        answer_unstarted(q, "Activation processing is not initiated for " +
+                                std::to_string(config_.queue_timeout_us / model::kMicrosPerMilli) + " ms");
       destroy(expired);
       retired.clear();
       memory_freed_.notify_all();

@@ -84,6 +84,10 @@ struct LocalDispatcherConfig {
   std::string scheduler = "fifo";
   // A PoolManager spec (policy/pool_manager.h); "none": no pool manager.
   std::string pool_manager = "none";
+  // Request scheduling: an invocation still queued this long after its arrival is dropped with a whisk
+  // error ("Activation processing is not initiated for N ms", as OpenWhisk's scheduler drops stale
+  // activations); checked by the reaper, so within one reap interval of the deadline. 0: never.
+  model::Micros queue_timeout_us = 0;
   // Code scaling (policy/code_scaler.h: none, fixed[:F], scorpius): whenever an invocation starts, the
   // function's threshold array may ask for one more container of it, started in the background from free
   // memory (never evicting) and kept idle for the next arrival. FIFO path only (no scheduler, scaling).
@@ -106,7 +110,7 @@ struct DispatcherStats {
   std::uint64_t admissions_by_phase[4] = {0, 0, 0, 0};
   // Request scheduling and the pool manager: scheduler decisions, starts forced because the invoker ran
   // nothing, containers a pool manager prewarmed and terminated.
-  std::uint64_t schedule_decisions = 0, forced_starts = 0, pool_prewarmed = 0, pool_terminated = 0;
+  std::uint64_t schedule_decisions = 0, forced_starts = 0, queue_timeouts = 0, pool_prewarmed = 0, pool_terminated = 0;
   // freshen: hooks asked of an idle container, and those its runtime started (docs/freshen.md).
   std::uint64_t freshen_requested = 0, freshen_started = 0;
   // Code scaling: containers prepared ahead, and how prepared codes turned out (policy/code_scaler.h).
@@ -280,6 +284,11 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   // Request scheduling (lock held): asks the scheduler which of `node`'s queued invocations start now and
   // hands them to its workers with what they claimed; containers evicted for them go to `evicted`.
   void drain(model::NodeId node, DoomedList& evicted);
+  // Request scheduling (lock held): moves the invocations queued longer than the queue timeout to
+  // `timed_out`, undoing their admission; the caller answers them once the lock is released.
+  void take_timed_out(std::vector<Queued>& timed_out);
+  // Ends a queued invocation that never started with a whisk error saying `why` (lock NOT held).
+  static void answer_unstarted(Queued& q, const std::string& why);
   // Claims a container (idle, stem cell, or room for a new one) for `q` on `node` if its CPU allocation
   // and memory fit now, or whatever it takes when `force` (lock held); false if it does not fit.
   bool claim_for(model::NodeId node, const Queued& q, bool force, Claim& claim, DoomedList& evicted);

@@ -12,7 +12,9 @@
 //     stops at the first that does not fit what the earlier ones left;
 //   - when the node runs nothing and the answer starts nothing, it starts the oldest request anyway
 //     (nobody waits for a completion that cannot come);
-//   - it reports arrivals, completions and container terminations (the Function Info Table's inputs).
+//   - it reports arrivals, completions and container terminations (the Function Info Table's inputs);
+//   - a request that waited longer than the queue timeout is dropped (the simulator's --queue-timeout,
+//     `hearth up --queue-timeout`; default kDefaultSchedulerQueueTimeoutUs with a scheduler other than fifo).
 // Deterministic given its inputs and seed; no I/O, no clock. Cost: stated by each implementation.
 #pragma once
 
@@ -27,6 +29,9 @@
 #include "model/time.h"
 
 namespace hearth::policy {
+
+// The queue timeout's default with a scheduler other than fifo (both engines; 0 = never for fifo).
+inline constexpr model::Micros kDefaultSchedulerQueueTimeoutUs = 60 * model::kMicrosPerSecond;
 
 struct PendingRequest {
   model::InvocationId id = 0;

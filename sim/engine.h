@@ -40,6 +40,7 @@
 #include "model/time.h"
 #include "policy/cpu_shares.h"
 #include "policy/pool_manager.h"
+#include "policy/request_scheduler.h"
 #include "sim/latency_timeline.h"
 #include "sim/library_prep.h"
 #include "sim/metrics.h"
@@ -53,7 +54,7 @@ namespace hearth::sim {
 inline constexpr model::Micros kDefaultColdContentionUs = 110 * model::kMicrosPerMilli;
 inline constexpr std::int32_t kColdContentionCalibrationCores = 2;  // that machine's cores
 // SimConfig::queue_timeout_us's default with a scheduler other than fifo.
-inline constexpr model::Micros kDefaultSchedulerQueueTimeoutUs = 60 * model::kMicrosPerSecond;
+using policy::kDefaultSchedulerQueueTimeoutUs;
 // §IV of the Incendio paper: a function's CPU allocation is one core per 512 MB of memory.
 inline constexpr model::MegaBytes kMegaBytesPerCore = 512;
 

@@ -347,5 +347,44 @@ TEST(LocalDispatcherScheduling, StoppingEndsQueuedInvocations) {
   EXPECT_EQ(queued.status, "whisk internal error");
 }
 
+
+// The queue timeout: `g` waits behind a held `f` on the only worker. Without a timeout it still waits
+// after several reap intervals (the probe); with 150 ms it ends with OpenWhisk's whisk error, counted once,
+// and the worker's invocation is untouched.
+TEST(LocalDispatcherScheduling, AQueuedInvocationPastTheQueueTimeoutEndsWithAWhiskError) {
+  for (const model::Micros timeout_us : {model::Micros{0}, 150 * model::kMicrosPerMilli}) {
+    SCOPED_TRACE(timeout_us);
+    FakeFactory factory;
+    Heard heard;
+    InjectedPolicies p;
+    p.scheduler = std::make_unique<ByNamePriority>(std::map<std::string, double>{}, &heard, /*wait_always=*/true);
+    LocalDispatcherConfig config = one_invoker(1024, 1);
+    config.reap_interval_ms = 20;
+    config.queue_timeout_us = timeout_us;
+    LocalDispatcher d(factory, config, std::move(p));
+    Results results(2);
+    dispatch(d, action("f"), R"({"hold":1})", results, 0);
+    ASSERT_TRUE(eventually([&] { return d.state(0).busy == 1; }));
+    dispatch(d, action("g"), "{}", results, 1);
+    auto queued = results[1].get_future();
+    const bool ended = queued.wait_for(std::chrono::milliseconds(1500)) == std::future_status::ready;
+    if (timeout_us == 0) {
+      EXPECT_FALSE(ended);  // the probe: without a timeout it waits as long as f holds the worker
+      EXPECT_EQ(d.stats().queue_timeouts, 0u);
+      factory.gate.open();
+      EXPECT_EQ(queued.get().status, "success");
+    } else {
+      ASSERT_TRUE(ended);
+      const net::ActivationRecord r = queued.get();
+      EXPECT_EQ(r.status, "whisk internal error");
+      EXPECT_NE(r.result_json.find("Activation processing is not initiated for 150 ms"), std::string::npos)
+          << r.result_json;
+      EXPECT_EQ(d.stats().queue_timeouts, 1u);
+      factory.gate.open();
+    }
+    EXPECT_EQ(results[0].get_future().get().status, "success");
+  }
+}
+
 }  // namespace
 }  // namespace hearth::invoker
