@@ -96,6 +96,7 @@ void make_etc(const std::string& root, const std::string& hostname) {
     write_file(root + "/etc/" + f.name, content);
   }
   bind_read_only("/etc/ld.so.cache", root);
+  bind_read_only("/etc/alternatives", root);  // Debian's library links (libblas.so.3 -> OpenBLAS or reference)
   check(symlink("/usr/share/zoneinfo/Etc/UTC", (root + "/etc/localtime").c_str()), "symlink /etc/localtime");
 }
 

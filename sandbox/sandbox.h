@@ -66,8 +66,9 @@ inline constexpr const char* kMaskedProcPaths[] = {
     "/proc/sched_debug", "/proc/interrupts", "/proc/acpi",          "/proc/asound",     "/proc/scsi"};
 inline constexpr const char* kReadOnlyProcPaths[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
                                                      "/proc/sysrq-trigger"};
-// The files of a sandbox's /etc besides ld.so.cache (bound read-only from the host: the dynamic linker's
-// index of /usr/lib) and localtime (a link to UTC). "{hostname}" is replaced by the spec's hostname.
+// The files of a sandbox's /etc besides ld.so.cache and alternatives (bound read-only from the host: the
+// dynamic linker's index of /usr/lib, and the Debian links some of its entries go through) and localtime
+// (a link to UTC). "{hostname}" is replaced by the spec's hostname.
 struct EtcFile {
   const char* name;
   const char* content;

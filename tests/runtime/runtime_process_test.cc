@@ -1,6 +1,8 @@
 #include "runtime/runtime_process.h"
 
 #include <gtest/gtest.h>
+
+#include <filesystem>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -222,6 +224,20 @@ TEST_F(SandboxedRuntime, PythonRunsIsolated) {
   EXPECT_EQ(j["uid"], 65534);
   EXPECT_TRUE(j["leaked"].is_null());
   EXPECT_EQ(j["host"], "hearth");
+}
+
+// Debian's numpy loads libblas.so.3 through /etc/alternatives (OpenBLAS or the reference BLAS): a plain
+// sandboxed start of a function importing it (from dist-packages, which a plain runtime does not put on
+// sys.path), no zygote and no declared libraries, must find it.
+TEST_F(SandboxedRuntime, DebiansNumpyImportsInAPlainSandbox) {
+  if (!std::filesystem::exists("/usr/lib/python3/dist-packages/numpy")) GTEST_SKIP() << "python3-numpy not installed";
+  RuntimeProcess p(Language::kPython, options(256));
+  const auto init = p.init(code("main.py", "import sys\nsys.path.append('/usr/lib/python3/dist-packages')\nimport numpy\ndef main(a):\n    return {'s': int(numpy.arange(5).sum())}\n"),
+                           "main", 30000);
+  ASSERT_TRUE(init.ok) << init.error;
+  const auto r = p.run("{}", 30000);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(json::parse(r.result_json)["s"], 10);
 }
 
 TEST_F(SandboxedRuntime, MemoryLimitIsReported) {

@@ -188,7 +188,7 @@ TEST_F(SandboxTest, EtcIsMinimal) {
   ASSERT_NE(out.out.find("shadow\n"), std::string::npos) << out.out;  // the host's /etc, as nobody sees it
   const Result r = sh(probe);
   EXPECT_EQ(r.exit.code, 0) << r.out;
-  EXPECT_EQ(r.out, "2\nnobody\ngroup hostname hosts ld.so.cache localtime nsswitch.conf passwd resolv.conf ");
+  EXPECT_EQ(r.out, "2\nnobody\nalternatives group hostname hosts ld.so.cache localtime nsswitch.conf passwd resolv.conf ");
   const Result hosts = sh("cat /etc/hosts /etc/hostname");
   EXPECT_NE(hosts.out.find("127.0.0.1\tlocalhost hearth\n"), std::string::npos) << hosts.out;
   EXPECT_NE(hosts.out.find("\nhearth\n"), std::string::npos) << hosts.out;
