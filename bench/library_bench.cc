@@ -224,7 +224,6 @@ struct TreeCache {
     o.name = name;
     o.sys_path = lease->python_paths();
     o.read_only_paths = lease->roots();
-    o.read_only_paths.push_back("/etc/alternatives");
     o.view_paths = {cache->dir()};
     o.imports = imports;
     o.limits.memory_mb = 2048;
@@ -280,7 +279,6 @@ void TreeColdStart(benchmark::State& state, const std::string& mode) {
     o.name = prefix + "-" + std::to_string(n++);
     o.limits.memory_mb = 512;
     o.read_only_paths = lease->roots();
-    o.read_only_paths.push_back("/etc/alternatives");
     const auto t0 = std::chrono::steady_clock::now();
     runtime::RuntimeProcess p(runtime::Language::kPython, o);
     const runtime::RunResult init = p.init_source(code, "main", 30'000, lease->python_paths());

@@ -248,10 +248,7 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionR
     // Its libraries' paths: those its zygote holds already, or (forked from a subset's zygote) more,
     // which the fork then shows and puts on sys.path itself.
     std::vector<std::string> paths;
-    if (libraries) {
-      paths = libraries->roots();
-      paths.push_back("/etc/alternatives");
-    }
+    if (libraries) paths = libraries->roots();
     runtime::ProcessOptions o = options(action.memory_mb, std::move(paths), id);
     o.zygote = zygote;
     if (action.cpu_millicores > 0) o.limits.cpu_millicores = action.cpu_millicores;
@@ -280,10 +277,7 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionR
     const std::string& path = code.path();
     const std::uint64_t id = next_id_++;  // one atomic step: concurrent cold starts get distinct ids
     std::vector<std::string> mounts = {fs::path(path).parent_path().string()};
-    if (libraries) {
-      mounts.insert(mounts.end(), libraries->roots().begin(), libraries->roots().end());
-      mounts.push_back("/etc/alternatives");
-    }
+    if (libraries) mounts.insert(mounts.end(), libraries->roots().begin(), libraries->roots().end());
     runtime::ProcessOptions o = options(action.memory_mb, std::move(mounts), id);
     o.max_workers = max_workers;
     std::unique_ptr<NetworkLease> network;

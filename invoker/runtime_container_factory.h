@@ -41,8 +41,8 @@ class RuntimeContainerFactory final : public ContainerFactory {
   void set_max_result_bytes(std::size_t bytes) { max_result_bytes_ = bytes; }
   // Where the libraries an action declares are prepared (invoker/library_cache.h); it must outlive this
   // factory. Without one, an action with libraries fails to start, saying so. A container pins its
-  // libraries until it is destroyed; its sandbox binds each read-only at its cache path (and the host's
-  // /etc/alternatives, through which Debian's shared libraries such as libblas.so.3 resolve), and
+  // libraries until it is destroyed; its sandbox binds each read-only at its cache path (every sandbox
+  // shows the host's /etc/alternatives, through which libblas.so.3 resolves: sandbox/sandbox.h), and
   // Python gets their dist-packages directories first on sys.path.
   // With zygotes, popular library sets also get zygotes of their own (`zygote_budget_mb` of them together;
   // invoker/zygote_pool.h).

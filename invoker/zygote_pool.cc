@@ -143,8 +143,7 @@ std::shared_ptr<runtime::PythonZygote> ZygotePool::library_root() {
   if (library_root_) return library_root_;
   runtime::ZygoteOptions o;
   o.name = prefix_ + "-lib";
-  o.read_only_paths = {"/etc/alternatives"};  // Debian's links to shared libraries (libblas.so.3)
-  o.view_paths = {libraries_->dir()};          // every library, present and future, for children and forks
+  o.view_paths = {libraries_->dir()};  // every library, present and future, for children and forks
   o.limits.memory_mb = kInterpreterMb + max_budget_mb_;  // the whole tree lives in this cgroup
   library_root_ = runtime::PythonZygote::start(o);
   return library_root_;
@@ -230,7 +229,6 @@ void ZygotePool::run() {
     o.name = prefix_ + "-empty";
     if (!preload_.empty()) {
       o.sys_path = {"/usr/lib/python3/dist-packages"};
-      o.read_only_paths = {"/etc/alternatives"};
       o.imports = preload_;
     }
     empty = runtime::PythonZygote::start(o);

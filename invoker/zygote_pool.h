@@ -11,7 +11,7 @@
 //   set) each set's zygote is forked from its parent's (PythonZygote::extend: the parent's imports are
 //   inherited, the set's other libraries imported) — its parent being its largest kept proper subset that
 //   runs, else the library root. A set's zygote holds a lease on its closure's libraries while it lives,
-//   shows them read-only with Debian's /etc/alternatives, and imports the public top-level modules of
+//   shows them read-only, and imports the public top-level modules of
 //   each declared library (invoker/python_modules.h). A set whose zygote failed to start is not tried
 //   again; its functions start interpreters, as without zygotes. All of them live in the library root's
 //   sandbox and cgroup (16 MB + `budget_mb` of memory).
@@ -51,8 +51,7 @@ class ZygotePool {
  public:
   // `prefix` names the zygotes' cgroups (hearth-<pid>-... so that a dead invoker's are removed);
   // `parked` forks are kept ready per zygote. `preload`: modules the empty set's zygote imports anyway
-  // from Debian's python3-* packages (/usr/lib/python3/dist-packages; /etc/alternatives shown for their
-  // shared-library links), so every Python function forks with them loaded (`--zygote-preload`).
+  // from Debian's python3-* packages (/usr/lib/python3/dist-packages), so every Python function forks with them loaded (`--zygote-preload`).
   // `budget_mb`: the memory the library sets' zygotes may take together (0: none are kept).
   ZygotePool(std::string prefix, int parked = 2, std::vector<std::string> preload = {}, std::int64_t budget_mb = 1024);
   ~ZygotePool();  // stops the refill thread; zygotes end with the last sandbox forked from them

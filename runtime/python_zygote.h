@@ -41,8 +41,8 @@ struct ZygoteOptions {
   std::string name;                          // unique per live zygote tree: cgroup names <name>-z, <name>-fN
   std::vector<std::string> sys_path;         // library directories: in the zygote's view, read-only, on sys.path
   std::vector<std::string> imports;          // modules imported before any fork
-  // More host paths of the library set (shared objects, Debian's /etc/alternatives links), read-only in
-  // the zygote's view and in every fork's.
+  // More host paths of the library set (e.g. shared objects), read-only in the zygote's view and in every
+  // fork's. (Every sandbox shows /etc/alternatives already: sandbox/sandbox.h.)
   std::vector<std::string> read_only_paths;
   // Host paths in this root zygote's view only, not shown to its forks: where the library paths of child
   // zygotes and of forks that show more (start_sandbox) are found, e.g. the node's library cache.
