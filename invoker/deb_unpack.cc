@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,7 +12,7 @@
 #include <stdexcept>
 #include <vector>
 
-extern char** environ;
+#include "invoker/tool_process.h"
 
 namespace hearth::invoker {
 namespace {
@@ -277,22 +276,19 @@ UnpackStats unpack_deb(const std::string& deb_path, const std::string& target) {
     close(out[0]), close(out[1]);
     throw std::runtime_error(deb_path + ": pipe: " + std::strerror(errno));
   }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-  std::vector<std::string> args = {"/usr/bin/dpkg-deb", "--fsys-tarfile", deb_path};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  const std::vector<std::string> args = {"/usr/bin/dpkg-deb", "--fsys-tarfile", deb_path};
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
+  std::string spawn_error;
+  try {
+    pid = spawn_tool(args, out[1], err[1]);  // dies with this invoker
+  } catch (const std::exception& e) {
+    spawn_error = e.what();
+  }
   close(out[1]);
   close(err[1]);
-  if (rc != 0) {
+  if (pid < 0) {
     close(out[0]), close(err[0]);
-    throw std::runtime_error(deb_path + ": cannot run /usr/bin/dpkg-deb: " + std::strerror(rc));
+    throw std::runtime_error(deb_path + ": " + spawn_error);
   }
   UnpackStats stats;
   std::string failure;

@@ -1,7 +1,6 @@
 #include "invoker/library_cache.h"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -16,9 +15,8 @@
 #include <vector>
 
 #include "invoker/deb_unpack.h"
+#include "invoker/tool_process.h"
 #include "net/sha256.h"
-
-extern char** environ;
 
 namespace hearth::invoker {
 namespace fs = std::filesystem;
@@ -40,17 +38,7 @@ void compile_python(const std::string& dir, const std::string& final_dir) {
   if (stat(py.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return;
   std::vector<std::string> args = {"/usr/bin/python3", "-I", "-m", "compileall", "-q",
                                    "-s", dir, "-p", final_dir, py};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) throw std::runtime_error(std::string("cannot run /usr/bin/python3 -m compileall: ") + std::strerror(rc));
+  const pid_t pid = spawn_tool(args);  // dies with this invoker: never writes into a restarted one's cache
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
