@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "sandbox/cgroup.h"
+#include "sandbox/owner_process.h"
 
 namespace hearth::invoker {
 namespace fs = std::filesystem;
@@ -267,7 +268,7 @@ std::size_t SnapshotStore::remove_orphans(const std::string& parent_dir) {
     const std::string digits = name.substr(std::string(kDirPrefix).size());
     if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) continue;
     const pid_t pid = static_cast<pid_t>(std::stol(digits));
-    if (pid == getpid() || ::kill(pid, 0) == 0 || errno == EPERM) continue;  // a live invoker's
+    if (pid == getpid() || sandbox::owner_alive(pid, d.path().string())) continue;  // a live invoker's
     if (runsc) {
       snapshot::RunscConfig config;
       config.runsc = *runsc;

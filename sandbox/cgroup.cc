@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "sandbox/owner_process.h"
+
 namespace hearth::sandbox {
 namespace {
 
@@ -194,17 +196,6 @@ pid_t owner_of(const std::string& name) {
   return pid;
 }
 
-// Whether `pid` is a running process: not gone, and not a zombie its parent has yet to reap (a killed
-// invoker whose parent died too is one for a moment).
-bool running(pid_t pid) {
-  if (::kill(pid, 0) != 0 && errno == ESRCH) return false;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) return false;
-  const std::size_t paren = line.rfind(')');
-  return paren == std::string::npos || paren + 2 >= line.size() || (line[paren + 2] != 'Z' && line[paren + 2] != 'X');
-}
-
 }  // namespace
 
 std::size_t Cgroup::remove_orphans() {
@@ -218,8 +209,8 @@ std::size_t Cgroup::remove_orphans() {
     for (const auto& entry : std::filesystem::directory_iterator(parent, ec)) {
       if (!entry.is_directory()) continue;
       const pid_t owner = owner_of(entry.path().filename().string());
-      if (owner <= 0 || running(owner)) continue;  // not a platform group, or its owner runs
       const std::string dir = entry.path().string();
+      if (owner <= 0 || owner_alive(owner, dir)) continue;  // not a platform group, or its owner runs
       for (int round = 0; round < 200; ++round) {
         std::istringstream in(read_file(dir + "/cgroup.procs"));
         bool any = false;

@@ -52,8 +52,9 @@ class Cgroup {
   void kill_all();
 
   // Removes the groups a dead process left behind (a killed invoker never ran its destructors): every
-  // hearth/hearth-<pid>-* group whose <pid> is no longer a process (or a zombie), after killing what
-  // still runs in it.
+  // hearth/hearth-<pid>-* group whose <pid> is no longer a process (or a zombie, or a process that
+  // started after the group was made: a reused pid; sandbox/owner_process.h), after killing what still
+  // runs in it.
   // Groups of live processes are untouched. Returns how many group directories were removed.
   static std::size_t remove_orphans();
 

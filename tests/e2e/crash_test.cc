@@ -17,7 +17,9 @@
 // 240 s; processes, frozen ones included, and the temp directory are removed on any exit.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -97,7 +99,8 @@ struct CrashTest : ::testing::Test {
       watchdog.join();
     }
     EXPECT_FALSE(watchdog_fired) << "the test outlived its 240 s bound: the platform was killed";
-    for (pid_t pid : frozen) kill(pid, SIGKILL);  // gone already unless the cleanup under test failed
+    for (pid_t pid : frozen) kill(pid, SIGKILL);  // frozen: gone already unless the cleanup under test failed; squatters
+    for (pid_t pid : frozen) waitpid(pid, nullptr, WNOHANG);
     platform.reset();
   }
 
@@ -408,6 +411,55 @@ TEST_F(CrashTest, CrashSnapshotKilledWhileRunscCheckpoints) {
   probe = "runsc-checkpoint-running,runsc-processes=" + std::to_string(runsc.size());
   const Killed k = kill_invoker(victim);
   expect_recovered(k, "invoker-sigkill-snapshot-checkpoint", "hello", {{"who", "again"}},
+                   [](const json& result) { EXPECT_EQ(result["greeting"], "hello again") << result.dump(); });
+}
+
+// The same, and the dead invoker's pid taken by another process before its restart (pid_max is 32,768
+// here: a busy host reuses pids within minutes). Found by this test: the restarted invoker took a live
+// process under the dead one's pid for its owner and left its runsc sandbox running, its cgroups and its
+// snapshot directory; an owner now counts as alive only if it started before what bears its name.
+// The pid is taken through /proc/sys/kernel/ns_last_pid (root), retried while other processes race for it.
+pid_t occupy_pid(pid_t target) {
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    if (fs::exists("/proc/" + std::to_string(target))) return 0;  // someone else has it
+    { std::ofstream("/proc/sys/kernel/ns_last_pid") << target - 1; }
+    const pid_t parent = getpid();
+    const pid_t child = fork();
+    if (child == 0) {
+      if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(0);
+      for (;;) pause();
+    }
+    if (child == target) return child;
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+  }
+  return 0;
+}
+
+TEST_F(CrashTest, CrashSnapshotKilledAndItsPidReusedBeforeTheRestart) {
+  if (!has_runsc()) GTEST_SKIP() << "--snapshots needs gVisor's runsc";
+  ASSERT_NO_FATAL_FAILURE(up("--snapshots vanilla --zygotes off"));
+  ASSERT_NO_FATAL_FAILURE(create("hello", kHelloFn));
+  const pid_t victim = invoker();
+  ASSERT_GT(victim, 0);
+  const json first = invoke("hello", {{"who", "first"}});
+  ASSERT_EQ(first["response"]["status"], "success") << first.dump();
+  ASSERT_TRUE(poll(
+      [&] {
+        for (const ProcInfo& p : hearth::testing::descendants(victim))
+          if (p.cmdline.find("runsc-sandbox") != std::string::npos) return true;
+        return false;
+      },
+      std::chrono::seconds(90), std::chrono::milliseconds(2)))
+      << "no runsc sandbox ever ran";
+  const Killed k = kill_invoker(victim);
+  // hearth up reaps it and starts it again 100 ms later: take its pid in between.
+  ASSERT_TRUE(poll([&] { return !fs::exists("/proc/" + std::to_string(victim)); }, std::chrono::seconds(10), std::chrono::milliseconds(1)));
+  const pid_t squatter = occupy_pid(victim);
+  if (squatter > 0) frozen.push_back(squatter);
+  ASSERT_EQ(squatter, victim) << "could not take the dead invoker's pid " << victim << " (other processes raced for it)";
+  probe = "pid-reused-by-" + std::to_string(squatter);
+  expect_recovered(k, "invoker-sigkill-snapshot-pid-reused", "hello", {{"who", "again"}},
                    [](const json& result) { EXPECT_EQ(result["greeting"], "hello again") << result.dump(); });
 }
 

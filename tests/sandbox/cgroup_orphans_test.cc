@@ -1,6 +1,7 @@
 // Cgroup::remove_orphans: a killed invoker leaves its containers' groups (hearth-<pid>-*) behind; the next
 // invoker removes those of dead pids, killing what still runs in them, and never touches a live one's.
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -52,6 +53,35 @@ TEST(CgroupOrphans, GroupsOfDeadPidsGoWithTheirProcessesAndLiveOnesStay) {
   ASSERT_EQ(waitpid(stray, &status, 0), stray);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
   for (const fs::path& d : group_dirs(mine)) EXPECT_TRUE(fs::exists(d)) << "a live process's group stays: " << d;
+}
+
+// Found by tests/e2e/crash_test.cc: a killed invoker's pid taken by another process before the restart
+// kept its groups for ever. A group older than the process holding its pid is an orphan.
+TEST(CgroupOrphans, AGroupOlderThanTheProcessUnderItsPidIsAnOrphan) {
+  if (geteuid() != 0 || access("/sys/fs/cgroup", W_OK) != 0) GTEST_SKIP() << "needs root and writable cgroups";
+  const pid_t holder = fork();  // stands for a process that reused a dead invoker's pid
+  if (holder == 0) {
+    pause();
+    _exit(0);
+  }
+  struct Kill {
+    pid_t pid;
+    ~Kill() {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  } end{holder};
+  const std::string fresh = "hearth-" + std::to_string(holder) + "-c1", old = "hearth-" + std::to_string(holder) + "-c2";
+  for (const std::string& name : {fresh, old})
+    for (const fs::path& d : group_dirs(name)) ASSERT_EQ(mkdir(d.c_str(), 0755), 0) << d;
+  const timespec long_ago[2] = {{1'000'000'000, 0}, {1'000'000'000, 0}};  // 2001, before the holder started
+  for (const fs::path& d : group_dirs(old)) ASSERT_EQ(utimensat(AT_FDCWD, d.c_str(), long_ago, 0), 0) << d;
+  Cgroup::remove_orphans();
+  for (const fs::path& d : group_dirs(old)) EXPECT_FALSE(fs::exists(d)) << "made before its pid's process started: " << d;
+  for (const fs::path& d : group_dirs(fresh)) {
+    EXPECT_TRUE(fs::exists(d)) << "made after its pid's process started: its own: " << d;
+    rmdir(d.c_str());
+  }
 }
 
 }  // namespace
