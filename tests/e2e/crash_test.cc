@@ -346,8 +346,17 @@ TEST_F(CrashTest, CrashZygoteTreeKilledWhileASetZygoteForksAChild) {
       },
       std::chrono::seconds(60), std::chrono::milliseconds(20)))
       << "{numpy}'s set zygote never ran";
+  // Its parked forks settle first (the same children for 300 ms): what appears after them is new.
   std::set<pid_t> before;
-  for (const ProcInfo& p : hearth::testing::descendants(numpy_zygote)) before.insert(p.pid);
+  ASSERT_TRUE(poll(
+      [&] {
+        std::set<pid_t> now;
+        for (const ProcInfo& p : hearth::testing::descendants(numpy_zygote)) now.insert(p.pid);
+        const bool same = now == before;
+        before = now;
+        return same;
+      },
+      std::chrono::seconds(30), std::chrono::milliseconds(300)));
   // {numpy, pil}'s first cold start forks from {numpy}'s zygote; the pool then starts {numpy, pil}'s own
   // zygote as a child of {numpy}'s (in its user namespace, unlike a fork, which enters its own at once).
   ASSERT_NO_FATAL_FAILURE(invoke_async("nppil"));
@@ -356,9 +365,10 @@ TEST_F(CrashTest, CrashZygoteTreeKilledWhileASetZygoteForksAChild) {
       [&] {
         for (const ProcInfo& p : hearth::testing::descendants(numpy_zygote))
           if (p.ppid == numpy_zygote && !before.count(p.pid) && is_zygote(p) && user_ns(p.pid) == user_ns(numpy_zygote)) {
-            // A fork leaves the user namespace within microseconds; a child zygote stays.
+            // A fork leaves its zygote's user namespace and cgroup at once; a child zygote keeps both.
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
-            if (user_ns(p.pid) != user_ns(numpy_zygote)) {
+            if (user_ns(p.pid) != user_ns(numpy_zygote) ||
+                hearth::testing::proc_info(p.pid).cgroup != hearth::testing::proc_info(numpy_zygote).cgroup) {
               before.insert(p.pid);
               continue;
             }
@@ -371,8 +381,10 @@ TEST_F(CrashTest, CrashZygoteTreeKilledWhileASetZygoteForksAChild) {
       std::chrono::seconds(90), std::chrono::milliseconds(1));
   ASSERT_TRUE(caught) << "{numpy, pil}'s zygote was never forked from {numpy}'s";
   probe = "child-zygote-frozen";
-  std::printf("crash: {numpy, pil}'s zygote %d (child of {numpy}'s %d) frozen; the tree: %s\n", child, numpy_zygote,
-              hearth::testing::describe(hearth::testing::descendants(victim)).c_str());
+  int zygotes = 0;
+  for (const ProcInfo& p : hearth::testing::descendants(victim)) zygotes += is_zygote(p);
+  std::printf("crash: {numpy, pil}'s zygote %d (child of {numpy}'s %d) frozen; %d zygote processes under the invoker\n", child,
+              numpy_zygote, zygotes);
   const Killed k = kill_invoker(victim);
   expect_recovered(k, "invoker-sigkill-zygote-tree", "nppil", json::object(),
                    [](const json& result) { EXPECT_EQ(result["size"], json::array({3, 2})) << result.dump(); });
