@@ -469,7 +469,8 @@ TEST_F(CrashTest, CrashSnapshotKilledAndItsPidReusedBeforeTheRestart) {
   ASSERT_TRUE(poll([&] { return !fs::exists("/proc/" + std::to_string(victim)); }, std::chrono::seconds(10), std::chrono::milliseconds(1)));
   const pid_t squatter = occupy_pid(victim);
   if (squatter > 0) frozen.push_back(squatter);
-  ASSERT_EQ(squatter, victim) << "could not take the dead invoker's pid " << victim << " (other processes raced for it)";
+  if (squatter != victim)  // not a failure of the platform: the test could not set its scene
+    GTEST_SKIP() << "could not take the dead invoker's pid " << victim << " (another process took it first)";
   probe = "pid-reused-by-" + std::to_string(squatter);
   expect_recovered(k, "invoker-sigkill-snapshot-pid-reused", "hello", {{"who", "again"}},
                    [](const json& result) { EXPECT_EQ(result["greeting"], "hello again") << result.dump(); });
