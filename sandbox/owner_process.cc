@@ -42,7 +42,10 @@ bool owner_alive(pid_t pid, const std::string& named_path) {
   clock_gettime(CLOCK_BOOTTIME, &boot);
   const std::int64_t named_boot_ns = ns_of(boot) - (ns_of(real) - ns_of(st.st_mtim));
   const std::int64_t start_ns = static_cast<std::int64_t>(start_ticks) * (1'000'000'000 / sysconf(_SC_CLK_TCK));
-  constexpr std::int64_t kSlackNs = 20'000'000;  // the start time's tick (10 ms) and the clocks' reads
+  // The start time's tick (10 ms), the clocks' reads, and the wall clock stepping forward while the owner
+  // runs (its objects' mtimes then read as earlier than they were): only a process that started more
+  // than this after the object was made is taken for another one.
+  constexpr std::int64_t kSlackNs = 1'000'000'000;
   return start_ns <= named_boot_ns + kSlackNs;
 }
 

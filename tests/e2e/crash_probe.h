@@ -12,6 +12,8 @@
 
 #include <sys/types.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -110,6 +112,27 @@ inline bool named_after(const ProcInfo& p, pid_t pid) {
   const std::string group = "hearth-" + std::to_string(pid) + "-", snaps = "hearth-snapshots-" + std::to_string(pid);
   return p.cgroup.find(group) != std::string::npos || p.cmdline.find(group) != std::string::npos ||
          p.cmdline.find(snaps) != std::string::npos;
+}
+
+// How many seconds ago the newest of the top-level objects named after `pid` (its cgroup directories,
+// <invoker_dir>/snapshots/hearth-snapshots-<pid>) was last modified: what a sweep compares with the start
+// of a process under that pid (sandbox/owner_process.h). A large number when there is none.
+inline double newest_named_age_s(pid_t pid, const std::string& invoker_dir) {
+  namespace fs = std::filesystem;
+  const std::string group = "hearth-" + std::to_string(pid) + "-";
+  std::vector<fs::path> paths = {fs::path(invoker_dir) / "snapshots" / ("hearth-snapshots-" + std::to_string(pid))};
+  std::error_code ec;
+  for (const char* parent : {"/sys/fs/cgroup/hearth", "/sys/fs/cgroup/memory/hearth", "/sys/fs/cgroup/cpu/hearth",
+                             "/sys/fs/cgroup/pids/hearth"})
+    for (const auto& e : fs::directory_iterator(parent, ec))
+      if (e.path().filename().string().starts_with(group)) paths.push_back(e.path());
+  double newest = 1e9;
+  for (const fs::path& p : paths) {
+    const auto t = fs::last_write_time(p, ec);
+    if (ec) continue;
+    newest = std::min(newest, std::chrono::duration<double>(fs::file_time_type::clock::now() - t).count());
+  }
+  return newest;
 }
 
 inline std::string describe(const std::vector<ProcInfo>& procs) {

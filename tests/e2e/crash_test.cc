@@ -468,6 +468,11 @@ TEST_F(CrashTest, CrashSnapshotKilledAndItsPidReusedBeforeTheRestart) {
       },
       std::chrono::seconds(90), std::chrono::milliseconds(2)))
       << "no runsc sandbox ever ran";
+  // The squatter must start over 1 s after the newest object named after the invoker was made (a
+  // closer start is taken for the owner's own, sandbox/owner_process.h): let them age 1.5 s.
+  ASSERT_TRUE(poll([&] { return hearth::testing::newest_named_age_s(victim, invoker_dir) > 1.5; }, std::chrono::seconds(30),
+                   std::chrono::milliseconds(50)))
+      << "the invoker kept making objects for 30 s";
   const Killed k = kill_invoker(victim);
   // hearth up reaps it and starts it again 100 ms later: take its pid in between.
   ASSERT_TRUE(poll([&] { return !fs::exists("/proc/" + std::to_string(victim)); }, std::chrono::seconds(10), std::chrono::milliseconds(1)));

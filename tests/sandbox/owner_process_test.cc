@@ -1,6 +1,6 @@
 // owner_alive (sandbox/owner_process.h): the owner of a name "hearth-<pid>-..." runs only if that pid is
 // a process, not a zombie, that started no later than the named object was made (else the pid was
-// reused). Hand-checked cases on a temp file whose mtime the test sets.
+// reused by more than 1 s). Hand-checked cases on a temp file whose mtime the test sets.
 #include <gtest/gtest.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <fstream>
 #include <string>
 
@@ -18,24 +19,41 @@ namespace hearth::sandbox {
 namespace {
 
 // Sets `path`'s mtime to `seconds_from_now` (negative: in the past).
-void set_mtime(const std::string& path, int seconds_from_now) {
+void set_mtime(const std::string& path, double seconds_from_now) {
   timespec now{};
   clock_gettime(CLOCK_REALTIME, &now);
-  const timespec t{now.tv_sec + seconds_from_now, now.tv_nsec};
+  const std::int64_t ns = static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec +
+                          static_cast<std::int64_t>(seconds_from_now * 1e9);
+  const timespec t{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
   const timespec times[2] = {t, t};
   ASSERT_EQ(utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
 }
 
-TEST(OwnerProcess, ALiveProcessOwnsWhatItMadeButNotWhatWasThereBeforeItStarted) {
+TEST(OwnerProcess, ALiveProcessOwnsWhatItMadeButNotWhatWasThereWellBeforeItStarted) {
   hearth::testing::TempDir dir;
   const std::string made = dir.str() + "/hearth-x-made";
   std::ofstream(made) << "x";
-  set_mtime(made, 0);
-  EXPECT_TRUE(owner_alive(getpid(), made)) << "this process started before the file was made";
-  // The same pid, the file older than this process: another process under a reused pid made it.
+  const pid_t child = fork();  // a process that starts now
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  struct Kill {
+    pid_t pid;
+    ~Kill() {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  } end{child};
+  set_mtime(made, 1);
+  EXPECT_TRUE(owner_alive(child, made)) << "made after the process started";
+  set_mtime(made, -0.5);
+  EXPECT_TRUE(owner_alive(child, made)) << "0.5 s before: within the 1 s the clock may have stepped";
+  set_mtime(made, -5);
+  EXPECT_FALSE(owner_alive(child, made)) << "5 s before the process started: another process under a reused pid";
   set_mtime(made, -10 * 365 * 24 * 3600);
-  EXPECT_FALSE(owner_alive(getpid(), made));
-  EXPECT_TRUE(owner_alive(getpid(), dir.str() + "/missing")) << "nothing to sweep counts as owned";
+  EXPECT_FALSE(owner_alive(child, made));
+  EXPECT_TRUE(owner_alive(child, dir.str() + "/missing")) << "nothing to sweep counts as owned";
 }
 
 TEST(OwnerProcess, ADeadProcessOrAZombieOwnsNothing) {
