@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sandbox/cgroup.h"
+#include "tests/sandbox/paused_child.h"
 
 namespace hearth::sandbox {
 namespace {
@@ -59,18 +60,8 @@ TEST(CgroupOrphans, GroupsOfDeadPidsGoWithTheirProcessesAndLiveOnesStay) {
 // kept its groups for ever. A group older than the process holding its pid is an orphan.
 TEST(CgroupOrphans, AGroupOlderThanTheProcessUnderItsPidIsAnOrphan) {
   if (geteuid() != 0 || access("/sys/fs/cgroup", W_OK) != 0) GTEST_SKIP() << "needs root and writable cgroups";
-  const pid_t holder = fork();  // stands for a process that reused a dead invoker's pid
-  if (holder == 0) {
-    pause();
-    _exit(0);
-  }
-  struct Kill {
-    pid_t pid;
-    ~Kill() {
-      kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
-    }
-  } end{holder};
+  const hearth::testing::PausedChild reuser;  // stands for a process that reused a dead invoker's pid
+  const pid_t holder = reuser.pid();
   const std::string fresh = "hearth-" + std::to_string(holder) + "-c1", old = "hearth-" + std::to_string(holder) + "-c2";
   for (const std::string& name : {fresh, old})
     for (const fs::path& d : group_dirs(name)) ASSERT_EQ(mkdir(d.c_str(), 0755), 0) << d;

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "sandbox/owner_process.h"
+#include "tests/sandbox/paused_child.h"
 #include "tests/trace/temp_dir.h"
 
 namespace hearth::sandbox {
@@ -33,18 +34,8 @@ TEST(OwnerProcess, ALiveProcessOwnsWhatItMadeButNotWhatWasThereWellBeforeItStart
   hearth::testing::TempDir dir;
   const std::string made = dir.str() + "/hearth-x-made";
   std::ofstream(made) << "x";
-  const pid_t child = fork();  // a process that starts now
-  if (child == 0) {
-    pause();
-    _exit(0);
-  }
-  struct Kill {
-    pid_t pid;
-    ~Kill() {
-      kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
-    }
-  } end{child};
+  const hearth::testing::PausedChild started_now;  // a process that starts now
+  const pid_t child = started_now.pid();
   set_mtime(made, 1);
   EXPECT_TRUE(owner_alive(child, made)) << "made after the process started";
   set_mtime(made, -0.5);
