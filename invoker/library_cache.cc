@@ -43,6 +43,7 @@ void compile_python(const std::string& dir, const std::string& final_dir) {
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (WIFSIGNALED(status)) throw std::runtime_error("python3 -m compileall was killed by signal " + std::to_string(WTERMSIG(status)));
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kToolNotRun) throw std::runtime_error("cannot run /usr/bin/python3 -m compileall");
 }
 
 }  // namespace

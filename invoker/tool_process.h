@@ -7,8 +7,10 @@
 // Contract: `argv[0]` is an absolute path; the child's stdout and stderr go to `out_fd` / `err_fd` (-1:
 // /dev/null), stdin is /dev/null, nothing else is inherited that is close-on-exec. It gets SIGKILL when
 // the *thread* that called spawn_tool ends (PR_SET_PDEATHSIG), so call it from the thread that waits for
-// it; if the invoker died before the child armed that, the child exits at once. Returns its pid (the
-// caller reaps it); throws std::runtime_error naming the tool if fork fails. Cost: one fork + exec.
+// it; if the invoker died before the child armed that, the child exits at once. The child starts with
+// no signal blocked. Returns its pid (the caller reaps it); throws std::runtime_error naming the tool if
+// fork fails. A tool that cannot be executed (a missing binary) says so on its stderr and exits with
+// kToolNotRun. Cost: one fork + exec.
 #pragma once
 
 #include <sys/types.h>
@@ -17,6 +19,8 @@
 #include <vector>
 
 namespace hearth::invoker {
+
+inline constexpr int kToolNotRun = 127;  // the exit status of a child whose exec failed (as a shell's)
 
 pid_t spawn_tool(const std::vector<std::string>& argv, int out_fd = -1, int err_fd = -1);
 
