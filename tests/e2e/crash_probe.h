@@ -1,6 +1,8 @@
 // Test helper for the crash tests (tests/e2e/crash_test.cc): what a SIGKILLed invoker may leave behind.
 // - Processes: `descendants(pid)` lists a process's descendants (pid + start time, so a recycled pid is
-//   never mistaken for one) from /proc; `survivors(list)` those of a list still running (not zombies).
+//   never mistaken for one) from /proc; `survivors(list)` those of a list still running (not zombies);
+//   `doomed(p, list)` whether one of them is on its way out by itself (exiting, SIGKILL pending, or under
+//   such a parent).
 // - `named_after(p, pid)`: whether a process carries such a name (below), so a restart can find it.
 // - Names: `named_leftovers(pid, invoker_dir)` lists everything on the host named after a dead invoker's
 //   pid, the way the platform names what it creates: cgroups hearth/hearth-<pid>-* (v1 memory/cpu/pids or
@@ -10,6 +12,7 @@
 // Cost: one pass over /proc per call (a few ms). Reads only; never kills.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <algorithm>
@@ -31,6 +34,7 @@ struct ProcInfo {
   std::string cmdline;      // arguments joined by spaces
   std::string comm;
   std::string cgroup;       // /proc/<pid>/cgroup, lines joined by spaces
+  bool dying = false;       // exiting (PF_EXITING) or with a SIGKILL pending: gone in a moment
 };
 
 inline std::string read_text(const std::string& path) {
@@ -56,6 +60,11 @@ inline ProcInfo proc_info(pid_t pid) {
   p.state = f[0][0];
   p.ppid = static_cast<pid_t>(std::stol(f[1]));
   p.start = std::stoull(f[19]);
+  constexpr unsigned long kExiting = 0x4, kSigkill = 1ul << (SIGKILL - 1);  // PF_EXITING; a signal mask bit
+  p.dying = (std::stoul(f[6]) & kExiting) != 0;
+  std::istringstream status(read_text("/proc/" + std::to_string(pid) + "/status"));
+  for (std::string line; std::getline(status, line);)
+    if (line.starts_with("SigPnd:") || line.starts_with("ShdPnd:")) p.dying |= (std::stoul(line.substr(7), nullptr, 16) & kSigkill) != 0;
   std::string cmd = read_text("/proc/" + std::to_string(pid) + "/cmdline");
   for (char& c : cmd)
     if (c == '\0') c = ' ';
@@ -104,6 +113,22 @@ inline std::vector<ProcInfo> survivors(const std::vector<ProcInfo>& procs) {
     if (now.pid && now.start == p.start && now.state != 'Z' && now.state != 'X') out.push_back(now);
   }
   return out;
+}
+
+// Whether `p` (now) will end without anyone's help: it is dying, or its parent at the time `started` was
+// taken still runs and is doomed itself (a parent-death signal, or a PID namespace's init taking its
+// members with it, follows). A process whose parent is gone and is not dying lives on.
+inline bool doomed(const ProcInfo& p, const std::vector<ProcInfo>& started, int depth = 0) {
+  if (p.dying) return true;
+  if (depth > 64) return false;
+  for (const ProcInfo& was : started)
+    if (was.pid == p.pid && was.start == p.start)
+      for (const ProcInfo& parent : started)
+        if (parent.pid == was.ppid) {
+          const ProcInfo now = proc_info(parent.pid);
+          return now.pid && now.start == parent.start && now.state != 'Z' && doomed(now, started, depth + 1);
+        }
+  return false;
 }
 
 // Whether `p` carries the name of invoker `pid` (a cgroup hearth-<pid>-*, or a command line naming one of
