@@ -73,6 +73,7 @@ struct CrashTest : ::testing::Test {
   std::vector<std::string> ids;  // accepted activation ids
   std::vector<pid_t> frozen;     // SIGSTOPped or forked by the test: SIGKILLed at the end
   std::string probe;             // what the kill hit, for the "crash:" line
+  std::function<void()> after_back;  // checks once the restarted invoker is up, before it serves again
 
   std::mutex watch_mu;
   std::condition_variable watch_cv;
@@ -198,6 +199,7 @@ struct CrashTest : ::testing::Test {
     for (const std::string& n : named) listed += "\n  " + n;
     EXPECT_TRUE(named.empty()) << "left behind by the dead invoker " << k.pid << ":" << listed;
 
+    if (after_back) after_back();
     // Served again: the same function, correctly.
     const json again = invoke(name, params);
     EXPECT_EQ(again["response"]["status"], "success") << again.dump();
@@ -298,6 +300,12 @@ struct CrashLibraryPlan : CrashTest {
     std::printf("crash: the partial directory %s held %zu entries at the kill (%s running)\n", partial.c_str(), entries,
                 phase_process.c_str());
 
+    // The plan is the controller's: the restarted invoker gets its row again and prepares numpy whole
+    // before any invocation asks for it.
+    after_back = [&] {
+      EXPECT_TRUE(poll([&] { return fs::is_directory(whole); }, std::chrono::seconds(90), std::chrono::milliseconds(50)))
+          << "the restarted invoker never prepared its planned library";
+    };
     expect_recovered(k, fault, "np", {{"n", 10}}, [&](const json& result) {
       EXPECT_EQ(result["sum"], 45) << result.dump();
       // Imported from a library prepared whole after the restart, never from the dead one's partial tree.
