@@ -7,10 +7,14 @@
 // - CrashZygoteTree: {numpy}'s set zygote forking {numpy, pil}'s child zygote (the child process is
 //   frozen with SIGSTOP the moment it exists, so the invoker is killed while that start is in progress);
 // - CrashSnapshot: `--snapshots vanilla`, `runsc checkpoint` of the function's first snapshot running;
+//   and a runsc sandbox running with the dead invoker's pid then taken by another process before the
+//   restart (found: the sweeps took that process for their owner);
 // - CrashCodeScaling: `--code-scaling fixed`, the pre-started next container still initialising (its
 //   module code renames its process `crash-init` while it sleeps, `crash-run` when it runs).
 // After the restart: every accepted activation resolves once (a result or an explicit error; read twice,
-// the same), no process the dead invoker had started survives and nothing named after its pid remains
+// the same), a process the dead invoker had started and nothing names after it is gone or on its way out
+// when the next invoker starts (found: compileall kept working into the restart), no process the dead
+// invoker had started survives the restart's cleanup and nothing named after its pid remains
 // (cgroups, processes, mounts, netns, its snapshot directory: tests/e2e/crash_probe.h), a partial library
 // directory is never taken as prepared, and the restarted invoker serves the same function correctly.
 // Each prints one "crash:" line (scripts/chaos-report). Bounded: a watchdog SIGKILLs the platform after
