@@ -4,7 +4,7 @@
 //   - steady Poisson functions (not timers, not bursty) at >= kSynthFastPerMinute on average: each minute a
 //     Poisson count of mean rate × modulation(middle of the minute), placed uniformly in the minute
 //     (O(1) per function-minute plus O(1) per invocation; the modulation is held for the minute: it moves
-//     by at most 0.15 % of its value in a minute at the default daily amplitude);
+//     by at most 0.22 % of its value in a minute at the default daily amplitude);
 //   - the others (timers, bursty on/off functions, functions slower than once a minute): exact
 //     continuous-time arrivals (fixed periods; exponential gaps thinned by modulation(t) / peak), found in
 //     a heap of next-arrival times, so a minute costs O(active functions) and silent ones cost nothing.
