@@ -30,6 +30,7 @@ struct TraceFlags {
   std::string stats_out;
   std::int64_t day_start_minute = 0;
   std::uint32_t stats_synth = 0;
+  bool expected = false;
 };
 
 // "4:2.0" → day 4, factor 2.0.
@@ -193,7 +194,10 @@ Action add_trace_command(CLI::App& app) {
   synth->add_option("--weekly", flags->synth.weekly_amplitude, "Weekly cycle amplitude in [0, 1) (peak on day 5; default 0)");
   synth->add_option("--special-day", flags->special_days,
                     "DAY:FACTOR — every rate of day DAY (1-based) times FACTOR (repeatable), e.g. 4:2.0");
-  synth->add_option("--out", flags->out, "Output directory")->required();
+  synth->add_option("--out", flags->out, "Output directory (required unless --expected)");
+  synth->add_flag("--expected", flags->expected,
+                  "Print the workload's expected invocation count (mean rates x the daily/weekly curve, timers' "
+                  "fires) and write nothing");
   CLI::App* st = cmd->add_subcommand("stats", "Stream a trace and summarise it");
   add_workload_flags(*st, flags->workload);
   st->add_option("--synth", flags->stats_synth, "Summarise the synthetic generator with this many functions (as --synth-functions)")
@@ -207,6 +211,14 @@ Action add_trace_command(CLI::App& app) {
       if (synth->parsed()) {
         if (flags->days > 0) flags->synth.minutes = flags->days * 1440;
         for (const std::string& d : flags->special_days) flags->synth.special_days.push_back(parse_special_day(d));
+        if (flags->expected) {
+          std::printf("%u functions x %lld minutes, seed %llu: %.0f invocations expected\n",
+                      static_cast<unsigned>(flags->synth.functions), static_cast<long long>(flags->synth.minutes),
+                      static_cast<unsigned long long>(flags->synth.seed),
+                      trace::synth_expected_invocations(flags->synth, trace::synth_functions(flags->synth)));
+          return 0;
+        }
+        if (flags->out.empty()) throw std::invalid_argument("synth: --out DIR is required (or --expected)");
         trace::write_synth_azure2019(flags->synth, flags->out);
         std::printf("wrote %u functions x %lld minutes to %s\n", static_cast<unsigned>(flags->synth.functions),
                     static_cast<long long>(flags->synth.minutes), flags->out.c_str());

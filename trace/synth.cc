@@ -10,6 +10,7 @@
 
 #include "model/stable_hash.h"
 #include "trace/function_model.h"
+#include "trace/synth_source.h"
 
 namespace hearth::trace {
 namespace {
@@ -77,12 +78,12 @@ constexpr Micros kTimerPeriodsUs[] = {
 
 // Burstiness (inter-arrival CV > 1 for many non-timer apps, §3.3 Fig. 6): a share kBurstyShare of the
 // non-timer functions slower than kMaxBurstyPerMinute arrive as an interrupted Poisson process — on periods
-// at rate / on_fraction, off periods silent, exponential lengths with a mean cycle of kBurstCycleMinutes,
+// at rate / on_fraction, off periods silent, exponential lengths with a mean cycle of kSynthBurstCycleMinutes,
 // on_fraction log-uniform in [kMinOnFraction, kMaxOnFraction]. The others are Poisson (CV 1). From the shared
 // sample azure2019-500: 50-60 % of its non-timer functions at 0.01-10 invocations a minute have IAT CV > 1,
 // while the ones at >= 10 a minute are steady (per-minute count CV 0.1-0.23 median, 0.43 at most above 100 a
 // minute). The cycle and the on-fraction range are assumptions: the paper shows CVs, not a process.
-constexpr double kBurstyShare = 0.5, kMaxBurstyPerMinute = 10, kBurstCycleMinutes = 60, kMinOnFraction = 0.02,
+constexpr double kBurstyShare = 0.5, kMaxBurstyPerMinute = 10, kMinOnFraction = 0.02,
                  kMaxOnFraction = 0.5;
 
 // The standard deviation of a function's log10 rate before the cap (app base, trigger shift, own shift).
@@ -140,148 +141,6 @@ std::string hex_name(std::uint64_t seed, const char* kind, std::uint64_t i) {
   return buf;
 }
 
-class SynthSource final : public InvocationSource {
- public:
-  SynthSource(std::vector<SynthFunction> fns, SynthOptions opts)
-      : fns_(std::move(fns)), opts_(std::move(opts)), rng_(opts_.seed ^ 0x5eed), state_(fns_.size()) {
-    for (const SynthFunction& f : fns_) {
-      if (f.timer_period_us > 0) {
-        if (f.timer_phase_us < span_us()) heap_.emplace_back(f.timer_phase_us, f.spec.id);
-        continue;
-      }
-      BurstState& s = state_[f.spec.id];
-      if (f.on_fraction < 1) {
-        s.on = std::uniform_real_distribution<double>(0, 1)(rng_) < f.on_fraction;
-        s.end = draw_period(f, s.on);
-      } else {
-        s.on = true;
-        s.end = span_us();
-      }
-      const Micros first = next_arrival(f.spec.id, 0);
-      if (first >= 0) heap_.emplace_back(first, f.spec.id);
-    }
-    for (std::size_t i = heap_.size(); i-- > 0;) sift_down(i);
-  }
-
-  bool next_batch(std::vector<model::Invocation>& out) override {
-    out.clear();
-    const Micros batch_end = batch_start_ + kMaxBatchUs;
-    while (batch_start_ < span_us() && out.size() < kBatchInvocations && (out.empty() || batch_start_ < batch_end)) {
-      const Micros end = std::min(batch_start_ + kBatchUs, span_us());
-      while (!heap_.empty() && heap_.front().first < end) {
-        const auto [t, fn] = heap_.front();
-        const SynthFunction& f = fns_[fn];
-        const bool accept = f.timer_period_us > 0 ||
-                            std::uniform_real_distribution<double>(0, 1)(rng_) < synth_modulation(opts_, t) / peak_;
-        if (accept) {
-          model::Invocation inv;
-          inv.function = fn;
-          inv.arrival_us = t;
-          inv.exec_us = f.spec.warm_us;
-          out.push_back(inv);
-        }
-        // The function's next arrival replaces the top (one sift), or the function leaves the heap.
-        const Micros next = next_arrival(fn, t);
-        if (next >= 0) {
-          heap_.front().first = next;
-        } else {
-          heap_.front() = heap_.back();
-          heap_.pop_back();
-        }
-        if (!heap_.empty()) sift_down(0);
-      }
-      batch_start_ = end;
-    }
-    if (out.empty()) return false;
-    // Popped in (time, function) order: the batch is already sorted.
-    for (auto& inv : out) inv.id = next_id_++;
-    return true;
-  }
-
-  Micros span_us() const override { return opts_.minutes * model::kMicrosPerMinute; }
-
- private:
-  struct BurstState {
-    bool on = true;
-    Micros end = 0;  // when the current on or off period ends
-  };
-
-  // An exponential delay of the given mean (µs), or -1 when it lands beyond the span (no overflow).
-  Micros draw_delay(double mean_us, Micros from) {
-    const double d = std::exponential_distribution<double>(1.0)(rng_) * mean_us;
-    if (!(d < static_cast<double>(span_us() - from))) return -1;
-    return static_cast<Micros>(d);
-  }
-  Micros draw_period(const SynthFunction& f, bool on) {
-    const double cycle = kBurstCycleMinutes * static_cast<double>(model::kMicrosPerMinute);
-    const double mean = on ? cycle * f.on_fraction : cycle * (1 - f.on_fraction);
-    const Micros d = draw_delay(mean, 0);
-    return d < 0 ? span_us() : d;
-  }
-
-  // A 4-ary min-heap on (time, function): each function has at most one entry, so the order is total and
-  // the pops come out in exactly the order the batch needs.
-  void sift_down(std::size_t i) {
-    const auto item = heap_[i];
-    for (;;) {
-      const std::size_t first = 4 * i + 1;
-      if (first >= heap_.size()) break;
-      std::size_t best = first;
-      for (std::size_t c = first + 1; c < std::min(first + 4, heap_.size()); ++c)
-        if (heap_[c] < heap_[best]) best = c;
-      if (!(heap_[best] < item)) break;
-      heap_[i] = heap_[best];
-      i = best;
-    }
-    heap_[i] = item;
-  }
-
-  // The function's next arrival after `after`, or -1 when it falls beyond the span.
-  Micros next_arrival(model::FunctionId fn, Micros after) {
-    const SynthFunction& f = fns_[fn];
-    if (f.timer_period_us > 0) return after + f.timer_period_us < span_us() ? after + f.timer_period_us : -1;
-    // Thinning: candidates at the peak rate (during on periods: rate / on_fraction), accepted with
-    // probability modulation(t) / peak. Exponential gaps are memoryless, so a candidate that falls past the
-    // end of an on period is dropped and drawing restarts at the next on period.
-    BurstState& s = state_[fn];
-    const double mean_gap_us = static_cast<double>(model::kMicrosPerMinute) * f.on_fraction / (f.rate_per_minute * peak_);
-    Micros t = after;
-    while (t < span_us()) {
-      if (!s.on) {
-        t = s.end;
-        s.on = true;
-        const Micros d = draw_delay(kBurstCycleMinutes * static_cast<double>(model::kMicrosPerMinute) * f.on_fraction, t);
-        s.end = d < 0 ? span_us() : t + d;
-        continue;
-      }
-      const Micros gap = draw_delay(mean_gap_us, t + 1);
-      if (gap >= 0 && t + 1 + gap < s.end) return t + 1 + gap < span_us() ? t + 1 + gap : -1;
-      if (s.end >= span_us()) return -1;
-      t = s.end;
-      s.on = false;
-      const Micros d = draw_delay(kBurstCycleMinutes * static_cast<double>(model::kMicrosPerMinute) * (1 - f.on_fraction), t);
-      s.end = d < 0 ? span_us() : t + d;
-    }
-    return -1;
-  }
-
-  std::vector<SynthFunction> fns_;
-  SynthOptions opts_;
-  double peak_ = synth_modulation_max(opts_);
-  std::mt19937_64 rng_;
-  std::vector<BurstState> state_;
-  std::vector<std::pair<Micros, model::FunctionId>> heap_;
-  // Batches of whole seconds, until one holds kBatchInvocations or spans a minute (the draws are the same
-  // whatever the batch length: only the hand-over changes): a minute of 50,000 functions is 0.7 M
-  // invocations, 22 MB held at once, and a hand-over per second of 500 functions costs more than their
-  // simulation.
-  static constexpr Micros kBatchUs = model::kMicrosPerSecond;
-  static constexpr Micros kMaxBatchUs = model::kMicrosPerMinute;
-  static constexpr std::size_t kBatchInvocations = 16384;
-  Micros batch_start_ = 0;
-  model::InvocationId next_id_ = 0;
-};
-
 }  // namespace
 
 double synth_modulation(const SynthOptions& opts, Micros t) {
@@ -299,6 +158,22 @@ double synth_modulation_max(const SynthOptions& opts) {
   double special = 1.0;
   for (const SpecialDayFactor& s : opts.special_days) special = std::max(special, s.factor);
   return m * special;
+}
+
+double synth_expected_invocations(const SynthOptions& opts, const std::vector<SynthFunction>& fns) {
+  const Micros span = opts.minutes * model::kMicrosPerMinute;
+  double modulated_minutes = 0;  // the modulation's integral over the span, in minutes (midpoint rule)
+  for (std::int64_t m = 0; m < opts.minutes; ++m)
+    modulated_minutes += synth_modulation(opts, m * model::kMicrosPerMinute + model::kMicrosPerMinute / 2);
+  double expected = 0;
+  for (const SynthFunction& f : fns) {
+    if (f.timer_period_us > 0) {
+      if (f.timer_phase_us < span) expected += static_cast<double>(1 + (span - 1 - f.timer_phase_us) / f.timer_period_us);
+    } else {
+      expected += f.rate_per_minute * modulated_minutes;
+    }
+  }
+  return expected;
 }
 
 std::vector<SynthFunction> synth_functions(const SynthOptions& opts) {
@@ -367,9 +242,12 @@ Workload synth_workload(const SynthOptions& opts) {
   std::vector<SynthFunction> fns = synth_functions(opts);
   Workload w;
   for (const auto& f : fns) w.functions.push_back(f.spec);
+  char expected[32];
+  std::snprintf(expected, sizeof expected, "%.4g", synth_expected_invocations(opts, fns));
   w.description = "synthetic Azure-calibrated workload (" + std::to_string(opts.functions) + " functions, " +
-                  std::to_string(opts.minutes) + " minutes, seed " + std::to_string(opts.seed) + ")";
-  w.invocations = std::make_unique<SynthSource>(std::move(fns), opts);
+                  std::to_string(opts.minutes) + " minutes, seed " + std::to_string(opts.seed) + ", " + expected +
+                  " invocations expected)";
+  w.invocations = make_synth_source(std::move(fns), opts);
   return w;
 }
 

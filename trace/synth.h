@@ -3,9 +3,10 @@
 // Per-function rates: a log-normal app base rate shifted per trigger (so the trigger mix by invocations
 // follows the paper), timers on fixed periods from 1 s to 1 day, half the other functions slower than 10 a
 // minute bursty (on/off), the rest Poisson; execution times correlated with the rate. synth_workload streams
-// these arrivals modulated by the daily/weekly curve from a heap of next-arrival times — cost
-// O(invocations · log functions), memory O(functions). write_synth_azure2019 writes the same workload in the
-// original per-day Azure 2019 layout, which load_azure2019 reads back.
+// these arrivals modulated by the daily/weekly curve minute by minute (trace/synth_source.h: cost O(1) per
+// invocation and per active function-minute, memory O(functions) plus a minute's arrivals).
+// write_synth_azure2019 writes the same workload in the original per-day Azure 2019 layout, which
+// load_azure2019 reads back.
 #pragma once
 
 #include <cstdint>
@@ -51,6 +52,15 @@ struct SynthFunction {
   double on_fraction = 1;                 // < 1: bursty (on/off) arrivals, on this share of the time
 };
 std::vector<SynthFunction> synth_functions(const SynthOptions& options);
+
+// Mean cycle (on + off) of a bursty function's interrupted Poisson process, in minutes (an assumption:
+// docs/traces.md).
+inline constexpr double kSynthBurstCycleMinutes = 60;
+
+// The expected number of invocations of synth_workload(options) whose functions are `functions`
+// (= synth_functions(options)): each non-timer function's mean rate times the modulation's integral over
+// the span, plus every timer's fires.
+double synth_expected_invocations(const SynthOptions& options, const std::vector<SynthFunction>& functions);
 
 Workload synth_workload(const SynthOptions& options);
 // Throws std::runtime_error naming the file on an I/O error.

@@ -132,8 +132,9 @@ TEST(CliE2E, MissingTraceAndBadPolicyAreRejected) {
 
 TEST(CliE2E, CpuWeightsFollowThePresetAndTheFlagOverridesIt) {
   // The OpenWhisk presets weigh by memory: on 1 core per node their invocations stretch differently from
-  // the same run with equal weights, which `--cpu-weights equal` gives back.
-  const std::string run = "sim --synth-functions 50 --synth-minutes 5 --node-cores 1 --json --quiet --preset openwhisk";
+  // the same run with equal weights, which `--cpu-weights equal` gives back. 200 functions: enough that
+  // invocations of different memory sizes overlap on a node (50 functions' draws need not have any).
+  const std::string run = "sim --synth-functions 200 --synth-minutes 5 --node-cores 1 --json --quiet --preset openwhisk";
   auto memory = json_of(hearth(run));
   auto memory_flag = json_of(hearth(run + " --cpu-weights memory"));
   auto equal = json_of(hearth(run + " --cpu-weights equal"));

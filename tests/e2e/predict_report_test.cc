@@ -89,4 +89,15 @@ TEST(PredictReportE2E, SynthCycleFlagsAreValidated) {
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "invocations_per_function_md.anon.d01.csv"));
 }
 
+// --expected prints the expected invocation count and writes nothing; without it --out is required.
+TEST(PredictReportE2E, SynthExpectedCountNeedsNoOut) {
+  const CliRun r = hearth("trace synth --functions 5 --days 1 --expected");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("5 functions x 1440 minutes, seed 1: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("invocations expected"), std::string::npos) << r.out;
+  const CliRun missing = hearth("trace synth --functions 5 --days 1");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.out.find("--out DIR is required"), std::string::npos) << missing.out;
+}
+
 }  // namespace
