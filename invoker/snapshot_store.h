@@ -4,7 +4,9 @@
 // it, checkpoints it (FunctionSnapshot::create) and — for reap and faasnap — restores it once from a cold
 // page cache with that first invocation's parameters as the recording invocation, keeping the loading set
 // (the pages it touched, FaaSnap's record phase). Later cold starts of that action revision restore from
-// it (invoker/snapshot_container.h).
+// it (invoker/snapshot_container.h). Under snapshot-and-release the factory calls on_first_run when the
+// keep-alive policy releases an idle container instead (with its last run's parameters), and restores only
+// where the policy says so (invoker/local_dispatcher.h).
 // - Eligible: Python actions declaring no libraries (Debian's python3-* packages under /usr are visible).
 // - Keyed by namespace/name; an entry belongs to one code revision: a lookup with another revision drops
 //   it (and a new first run snapshots the new code).
