@@ -188,7 +188,7 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::create_scalable(const ne
 }
 
 bool RuntimeContainerFactory::snapshots_eligible(const net::ActionRecord& action) const {
-  return snapshots_ && !(networks_ && sandboxed_) && SnapshotStore::eligible(action);
+  return snapshots_ && !(networks_ && sandboxed_) && snapshots_->eligible(action);
 }
 
 bool RuntimeContainerFactory::release_to_snapshots(std::string* why) {

@@ -50,6 +50,7 @@ class RuntimeContainerFactory final : public ContainerFactory {
   void set_library_cache(LibraryCache* cache) {
     libraries_ = cache;
     if (zygotes_) zygotes_->set_library_cache(cache);
+    if (snapshots_) snapshots_->set_library_cache(cache);  // actions declaring libraries are snapshotted too
   }
   // Container networks (net/container_network.h, docs/network.md); must outlive this factory. With them,
   // every sandboxed container of an action joins its tenant's (action.ns) network and releases it when it
@@ -61,7 +62,10 @@ class RuntimeContainerFactory final : public ContainerFactory {
   // restores from its revision's snapshot when the store has one (the container reports from_snapshot();
   // a failed restore falls back to the usual start), and otherwise the container's first successful run
   // asks the store to snapshot the action with that run's parameters.
-  void set_snapshots(SnapshotStore* snapshots) { snapshots_ = snapshots; }
+  void set_snapshots(SnapshotStore* snapshots) {
+    snapshots_ = snapshots;
+    if (snapshots_ && libraries_) snapshots_->set_library_cache(libraries_);
+  }
   // Snapshot-and-release (ContainerFactory): once called, create() neither restores nor snapshots after
   // a first run; snapshot() queues the store's snapshot of the revision (from those parameters), restore()
   // restores from it. restore() of an action without a ready snapshot returns null with an empty error.
