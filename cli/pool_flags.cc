@@ -109,6 +109,10 @@ ResolvedPool resolve(const PoolFlags& f) {
   r.config.prewarm = f.prewarm.empty() ? preset->prewarm : f.prewarm;
   r.config.scheduler = f.scheduler.empty() ? preset->scheduler : f.scheduler;
   r.config.pool_manager = f.pool_manager.empty() ? preset->pool_manager : f.pool_manager;
+  if (policy::spec_name(r.config.keepalive) == "snapshot-and-release" && f.snapshots == "off")
+    throw std::invalid_argument("--keepalive " + r.config.keepalive +
+                                " releases idle containers into function snapshots: it needs --snapshots vanilla, reap or "
+                                "faasnap (as root, with runsc; docs/faasnap.md)");
   {  // bad specs fail here, with the flag's name, not later in a spawned invoker
     policy::PolicyContext ctx;
     try {

@@ -748,6 +748,9 @@ std::vector<InvokerInfo> RemoteDispatcher::invokers() {
     i.busy = inv->state.busy;
     for (const auto& [key, count] : inv->state.idle) i.idle += count;
     i.prewarmed = inv->state.prewarmed;
+    i.idle_mb = inv->state.idle_mb;
+    i.snapshot_bytes = inv->state.snapshot_bytes;
+    i.releases = inv->state.releases;
     i.in_flight = inv->in_flight;
     i.stale_answers = inv->stale_answers;
     out.push_back(i);
@@ -797,6 +800,9 @@ std::string RemoteDispatcher::prometheus_metrics() {
     line("hearth_containers{" + inv + ",state=\"busy\"} " + std::to_string(i.busy));
     line("hearth_containers{" + inv + ",state=\"prewarmed\"} " + std::to_string(i.prewarmed));
     line("hearth_invoker_memory_used_mb{" + inv + "} " + std::to_string(i.used_mb));
+    line("hearth_invoker_idle_memory_mb{" + inv + "} " + std::to_string(i.idle_mb));
+    line("hearth_snapshot_bytes{" + inv + "} " + std::to_string(i.snapshot_bytes));
+    line("hearth_snapshot_releases_total{" + inv + "} " + std::to_string(i.releases));
     line("hearth_invoker_stale_answers_total{" + inv + "} " + std::to_string(i.stale_answers));
   }
   latency_.render("hearth_invocation_latency_seconds", out);

@@ -98,6 +98,8 @@ struct InvokerInfo {
   std::int32_t busy = 0, idle = 0, prewarmed = 0;
   std::int64_t in_flight = 0;
   std::uint64_t stale_answers = 0;  // invocations it sent back as "stale" since the controller started
+  // Its last report: idle containers' memory, snapshot images on its disk, releases into snapshots.
+  std::int64_t idle_mb = 0, snapshot_bytes = 0, releases = 0;
 };
 
 class RemoteDispatcher final : public invoker::Dispatcher, public model::ClusterView {

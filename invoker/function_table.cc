@@ -30,6 +30,13 @@ model::FunctionId FunctionTable::id_of(const net::ActionRecord& a, bool* added) 
   return f.id;
 }
 
+void FunctionTable::observe_cold_start(model::FunctionId id, model::Micros init_us) {
+  if (cold_starts_.size() <= id) cold_starts_.resize(id + 1, 0);
+  const std::int64_t n = ++cold_starts_[id];
+  model::Micros& mean = specs_[id].cold_start_us;
+  mean += (init_us - mean) / n;
+}
+
 long FunctionTable::find(const std::string& key) const {
   const auto it = ids_.find(key);
   return it == ids_.end() ? -1 : static_cast<long>(it->second);

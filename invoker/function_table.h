@@ -4,6 +4,7 @@
 // is reflected in place. Not thread-safe (the dispatcher's lock guards it). O(log n) per lookup.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -20,12 +21,16 @@ class FunctionTable {
   model::FunctionId id_of(const net::ActionRecord& action, bool* added);
   // The id of "namespace/action", or -1 if never seen.
   long find(const std::string& key) const;
+  // A plain cold start (sandbox or zygote fork, runtime, init) of `id` took `init_us`: its spec's
+  // cold_start_us becomes the mean of those measured (what the simulator's spec gives from the trace).
+  void observe_cold_start(model::FunctionId id, model::Micros init_us);
   const std::vector<model::FunctionSpec>& specs() const { return specs_; }
   const model::FunctionSpec& operator[](model::FunctionId id) const { return specs_[id]; }
 
  private:
   std::vector<model::FunctionSpec> specs_;
   std::map<std::string, model::FunctionId> ids_;
+  std::vector<std::int64_t> cold_starts_;  // by id: how many cold starts the mean holds
 };
 
 // The policy layer's runtime kind of an action kind ("python:3" → kPython, "nodejs:20" → kNodejs, else native).

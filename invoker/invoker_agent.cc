@@ -332,7 +332,9 @@ void InvokerAgent::handle_invoke(std::string_view payload, LocalDispatcher::RunH
       send_with_state(json{{"type", "result"}, {"seq", seq}, {"activation", net::wire::to_json(rec)}}, true);
       return;
     }
-    action.code = it->second.code;
+    action.code = it->second.code;  // the code and its libraries travel only with the first invoke
+    action.libraries = it->second.libraries;
+    action.library_refs = it->second.library_refs;
   }
   auto done = [this, seq](net::ActivationRecord rec) {
     rec.invoker = config_.name;

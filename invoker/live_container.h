@@ -123,6 +123,25 @@ class ContainerFactory {
     (void)runtime, (void)memory_mb;
     return nullptr;
   }
+  // Snapshot-and-release (a keep-alive policy's releases_to_snapshots, docs/faasnap.md): the dispatcher
+  // calls release_to_snapshots once; from then on the factory snapshots and restores only when told —
+  // snapshot() when the policy released an idle container of `action` (made in the background from the
+  // parameters of a run, unless this revision has one), restore() when the policy says a cold start
+  // restores. False with `why` when this factory keeps no snapshots (the default).
+  virtual bool release_to_snapshots(std::string* why) {
+    *why = "this invoker keeps no function snapshots";
+    return false;
+  }
+  virtual void snapshot(const net::ActionRecord& action, const std::string& params_json) { (void)action, (void)params_json; }
+  // A container restored from `action`'s snapshot; null with `error` when there is none (not made yet,
+  // failed, evicted, another revision) or the restore failed: the caller then starts it with create().
+  virtual std::unique_ptr<LiveContainer> restore(const net::ActionRecord& action, std::int64_t* init_us, std::string* error) {
+    (void)action, (void)init_us;
+    *error = "this invoker keeps no function snapshots";
+    return nullptr;
+  }
+  // Bytes the snapshot images hold on disk now (0 without snapshots).
+  virtual std::int64_t snapshot_bytes() const { return 0; }
 };
 
 }  // namespace hearth::invoker

@@ -81,6 +81,7 @@ LocalDispatcher::LocalDispatcher(ContainerFactory& factory, LocalDispatcherConfi
   if (config_.invokers < 1) throw std::invalid_argument("--invokers must be at least 1");
   nodes_.resize(static_cast<std::size_t>(config_.invokers));
   pools_ = std::vector<Pool>(nodes_.size());  // built in place (a Pool does not copy)
+  releases_per_node_.assign(nodes_.size(), 0);
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
     nodes_[i].id = static_cast<model::NodeId>(i);
     nodes_[i].capacity_mb = config_.invoker_memory_mb;
@@ -88,6 +89,14 @@ LocalDispatcher::LocalDispatcher(ContainerFactory& factory, LocalDispatcherConfi
     workers_.push_back(std::make_unique<Worker>(config_.concurrency));
   }
   build_policies();  // validates the specs now, not at the first invocation
+  if (keepalive_->releases_to_snapshots()) {  // snapshot-and-release: the factory snapshots when told
+    if (scaling_) throw std::invalid_argument("--keepalive " + config_.keepalive + " runs on the fifo path: it takes no --scaling");
+    std::string why;
+    if (!factory_.release_to_snapshots(&why))
+      throw std::invalid_argument("--keepalive " + config_.keepalive + " releases idle containers into function snapshots, but " +
+                                  why + ": start with --snapshots vanilla, reap or faasnap");
+    releases_ = true;
+  }
   reaper_ = std::thread([this] { reap(); });
   if (code_scaler_) preparer_ = std::thread([this] { prepare_codes(); });
 }
@@ -125,6 +134,13 @@ void LocalDispatcher::stop() {
 }
 
 Micros LocalDispatcher::now() const { return steady_us(); }
+
+model::MegaBytes LocalDispatcher::idle_mb(model::NodeId node) const {
+  model::MegaBytes mb = 0;
+  for (const auto& [fn, list] : pools_[node].idle)
+    for (const Idle& i : list) mb += i.meta.memory_mb;
+  return mb;
+}
 
 model::MegaBytes LocalDispatcher::busy_mb(model::NodeId node) const {
   model::MegaBytes idle = 0;  // idle containers and stem cells; the rest of used_mb runs or starts work
@@ -203,7 +219,7 @@ model::FunctionId LocalDispatcher::function_for(const net::ActionRecord& a) {
     if (scheduler_) scheduler_->on_function_added(spec);
     if (pool_manager_) pool_manager_->on_function_added(spec);
   }
-  if (pool_manager_) actions_[id] = a;  // what a prewarmed container of it loads
+  if (pool_manager_ || releases_) actions_[id] = a;  // what a prewarmed container of it loads, or a snapshot
   return id;
 }
 
@@ -394,6 +410,15 @@ void LocalDispatcher::drop_outdated_idle(model::NodeId node, model::FunctionId f
   }
 }
 
+void LocalDispatcher::note_release(model::NodeId node, model::FunctionId fn, std::int64_t revision,
+                                   const std::string& params_json) {
+  if (!releases_ || !keepalive_->has_snapshot(node, fn)) return;  // expired or evicted, not released
+  ++stats_.releases;
+  ++releases_per_node_[node];
+  const auto it = actions_.find(fn);
+  if (it != actions_.end() && it->second.revision == revision) factory_.snapshot(it->second, params_json);
+}
+
 bool LocalDispatcher::make_room(model::NodeId node, model::MegaBytes need, DoomedList& evicted) {
   model::NodeState& ns = nodes_[node];
   // Victims in eviction_order (what the state report tells the controller), until enough is free.
@@ -411,6 +436,7 @@ bool LocalDispatcher::make_room(model::NodeId node, model::MegaBytes need, Doome
     list.erase(it);
     if (code_scaler_) code_scaling_dropped(fn, victim);
     keepalive_->on_evict(victim.meta, /*pressure=*/true, now());
+    note_release(node, fn, victim.revision, victim.params_json);
     ns.used_mb -= victim.meta.memory_mb;
     ++stats_.evictions;
     evicted.push_back(Doomed{std::move(victim.container), fn});
@@ -430,6 +456,8 @@ void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, mo
   model::Container meta;
   model::StartKind kind = model::StartKind::kCold;
   bool specialise = false;
+  bool restore = false;        // snapshot-and-release: the policy restores this cold start
+  bool created_plain = false;  // a cold start without a snapshot: its start-up is the function's cold start
   DoomedList evicted;
   {
     std::unique_lock lock(mu_);
@@ -505,6 +533,10 @@ void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, mo
       meta.function = fn;
       meta.memory_mb = req.action.memory_mb;
       meta.created_us = now();
+      if (releases_ && keepalive_->restore_from_snapshot(node, functions_[fn], now())) {  // the policy released one here
+        kind = model::StartKind::kSnapshot;
+        restore = true;
+      }
       rec.start_kind = "cold";
       ++stats_.cold;
     }
@@ -531,7 +563,20 @@ void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, mo
     }
   } else if (!container) {
     std::string error;
-    container = factory_.create(req.action, &rec.init_us, &error);
+    std::int64_t tried_us = 0;  // a restore that found no snapshot or failed, before the plain start
+    if (restore) {
+      container = factory_.restore(req.action, &tried_us, &error);
+      if (!container && !error.empty())
+        std::fprintf(stderr, "hearth invoker: %s/%s: %s; starting it without\n", req.action.ns.c_str(),
+                     req.action.name.c_str(), error.c_str());
+      if (container) rec.init_us = tried_us;
+    }
+    if (!container) {
+      error.clear();
+      container = factory_.create(req.action, &rec.init_us, &error);
+      rec.init_us += tried_us;
+      created_plain = container && !container->from_snapshot();
+    }
     if (!container) {
       rec.status = "developer error";
       rec.result_json = nlohmann::json{{"error", error}}.dump();
@@ -568,6 +613,7 @@ void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, mo
     ++stats_.completed;
     if (rec.start_kind == "zygote") --stats_.cold, ++stats_.zygote;
     if (rec.start_kind == "snapshot") --stats_.cold, ++stats_.snapshot;
+    if (releases_ && created_plain) functions_.observe_cold_start(fn, rec.init_us);  // the policy's cold_start_us
     if (rec.status != "success") ++stats_.errors;
     const std::int64_t latency = std::max<std::int64_t>(0, net::wall_us() - req.arrival_us);
     latency_.observe(latency);
@@ -579,9 +625,12 @@ void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, mo
       meta.priority = d.priority;
       meta.expires_us = d.expires_us;
       if (d.expires_us > now()) {
-        pools_[node].idle[fn].push_back(Idle{std::move(container), meta, req.action.revision});
+        Idle idle{std::move(container), meta, req.action.revision};
+        if (releases_) idle.params_json = req.params_json.size() <= kMaxSnapshotParams ? req.params_json : "{}";
+        pools_[node].idle[fn].push_back(std::move(idle));
       } else {
         keepalive_->on_evict(meta, false, now());
+        note_release(node, fn, req.action.revision, req.params_json.size() <= kMaxSnapshotParams ? req.params_json : "{}");
         ++stats_.expirations;
       }
     }
@@ -794,6 +843,7 @@ void LocalDispatcher::reap() {
           if (list[i].meta.expires_us > t) continue;
           if (code_scaler_) code_scaling_dropped(fn, list[i]);
           keepalive_->on_evict(list[i].meta, false, t);
+          note_release(static_cast<model::NodeId>(n), fn, list[i].revision, list[i].params_json);
           nodes_[n].used_mb -= list[i].meta.memory_mb;
           ++stats_.expirations;
           expired.push_back(Doomed{std::move(list[i].container), fn});
@@ -863,6 +913,7 @@ void LocalDispatcher::pool_manager_tick(std::unique_lock<std::mutex>& lock, Doom
         return x.meta.last_used_us < y.meta.last_used_us;
       });
       keepalive_->on_evict(oldest->meta, /*pressure=*/false, now());
+      note_release(a.node, a.function, oldest->revision, oldest->params_json);
       nodes_[a.node].used_mb -= oldest->meta.memory_mb;
       ++stats_.pool_terminated;
       terminated.push_back(Doomed{std::move(oldest->container), a.function});
@@ -990,11 +1041,20 @@ std::string LocalDispatcher::prometheus_metrics() {
   line("hearth_evictions_total " + std::to_string(stats_.evictions));
   line("# TYPE hearth_expirations_total counter");
   line("hearth_expirations_total " + std::to_string(stats_.expirations));
+  if (releases_) {
+    line("# TYPE hearth_snapshot_releases_total counter");
+    for (std::size_t n = 0; n < nodes_.size(); ++n)
+      line("hearth_snapshot_releases_total{invoker=\"invoker" + std::to_string(n) + "\"} " +
+           std::to_string(releases_per_node_[n]));
+  }
+  line("# TYPE hearth_snapshot_bytes gauge");  // one store for the in-process invokers
+  line("hearth_snapshot_bytes " + std::to_string(factory_.snapshot_bytes()));
   line("# TYPE hearth_containers gauge");
   for (std::size_t n = 0; n < nodes_.size(); ++n) {
     int idle = 0;
     for (const auto& [fn, list] : pools_[n].idle) idle += static_cast<int>(list.size());
     const std::string inv = "invoker=\"invoker" + std::to_string(n) + "\"";
+    line("hearth_invoker_idle_memory_mb{" + inv + "} " + std::to_string(idle_mb(n)));
     line("hearth_containers{" + inv + ",state=\"idle\"} " + std::to_string(idle));
     line("hearth_containers{" + inv + ",state=\"busy\"} " + std::to_string(nodes_[n].busy_cores));
     line("hearth_containers{" + inv + ",state=\"prewarmed\"} " + std::to_string(pools_[n].stem_cells.size()));
@@ -1038,6 +1098,9 @@ net::InvokerState LocalDispatcher::state(model::NodeId node) {
   s.busy_mb = busy_mb(node);
   s.busy = nodes_[node].busy_cores;
   s.prewarmed = static_cast<std::int32_t>(pools_[node].stem_cells.size());
+  s.idle_mb = idle_mb(node);
+  s.snapshot_bytes = factory_.snapshot_bytes();
+  s.releases = static_cast<std::int64_t>(releases_per_node_[node]);
   for (const auto& [fn, list] : pools_[node].idle)
     if (!list.empty()) s.idle[functions_[fn].name] = static_cast<std::int32_t>(list.size());
   for (const auto& [fn, f] : scaled_)  // scaling path: ready containers with a free slot count as idle

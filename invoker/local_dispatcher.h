@@ -6,7 +6,12 @@
 // the first container of its own function that frees (warm) instead of evicting it for a new one, so a
 // steady overload of one function cold-starts at most the containers the invoker's memory holds. The
 // keep-alive policy decides each
-// idle container's expiry (a reaper destroys expired ones every `reap_interval_ms`).
+// idle container's expiry (a reaper destroys expired ones every `reap_interval_ms`). A policy that
+// releases idle containers into snapshots (snapshot-and-release, policy/snapshot_release_keepalive.h)
+// needs a factory with snapshots: a container it releases (expired or evicted with the policy now keeping a
+// snapshot of its function there) is destroyed and the factory snapshots its revision unless it has; a
+// cold start the policy restores asks the factory to restore (a plain start if it cannot). The policy's
+// FunctionSpec::cold_start_us is then the mean start-up of the function's plain cold starts here.
 // Invokers here are in-process (each with `concurrency` worker threads); an out-of-process invoker
 // (`hearth invoker`, InvokerAgent) runs one LocalDispatcher of one invoker behind the wire protocol. Policies are not thread-safe: one mutex guards them and the
 // pools; code runs outside it. The policies are built once; when a new action appears the function table
@@ -104,6 +109,9 @@ struct InjectedPolicies {
 // Counters for /metrics and tests.
 struct DispatcherStats {
   std::uint64_t invocations = 0, completed = 0, cold = 0, warm = 0, prewarm = 0, zygote = 0, snapshot = 0, stem_cells_started = 0, errors = 0, evictions = 0, expirations = 0;
+  // Snapshot-and-release: idle containers the keep-alive policy released into a snapshot (expired or
+  // evicted with one kept; their memory freed, the next start restores).
+  std::uint64_t releases = 0;
   // Scaling path: containers started, workers added to running containers (phase 1 scale-ups), and
   // admissions by the policy's phase (HyperFaaS: 1 in-container, 2 re-placed, 3 burst buffer).
   std::uint64_t scaled_containers = 0, workers_added = 0, retired = 0, shared_workers = 0;
@@ -177,6 +185,8 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
     // code of its function it was.
     model::Micros prepared_ready_us = -1;
     std::int32_t prepared_code = 0;
+    // Snapshot-and-release: its last run's parameters (a released container's snapshot records with them).
+    std::string params_json{};
   };
   struct StemCell {
     std::unique_ptr<LiveContainer> container;
@@ -278,6 +288,13 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   // Frees memory on `node` by evicting idle containers in eviction_order (lock held); returns the evicted
   // ones to destroy. If even all of them are not enough, evicts them all and returns false.
   bool make_room(model::NodeId node, model::MegaBytes need, DoomedList& evicted);
+  // Snapshot-and-release (lock held): an idle container of `fn` (code `revision`, last run with
+  // `params_json`) on `node` left the pool and the keep-alive policy heard of it; if the policy keeps a
+  // snapshot of `fn` there now, the container was released: counted, and the factory snapshots that
+  // revision unless it has (docs/faasnap.md).
+  void note_release(model::NodeId node, model::FunctionId fn, std::int64_t revision, const std::string& params_json);
+  // Memory held by `node`'s idle containers (lock held).
+  model::MegaBytes idle_mb(model::NodeId node) const;
   // Destroys `doomed` (lock NOT held), timing each function container's destruction, and reports the
   // times to the scheduler and pool manager (taking the lock briefly).
   void destroy(DoomedList& doomed);
@@ -360,6 +377,9 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   FunctionTable functions_;
   std::unique_ptr<policy::PlacementPolicy> placement_;
   std::unique_ptr<policy::KeepAlivePolicy> keepalive_;
+  bool releases_ = false;  // the keep-alive policy releases idle containers into snapshots
+  std::vector<std::uint64_t> releases_per_node_;
+  static constexpr std::size_t kMaxSnapshotParams = 64 * 1024;  // larger parameters: a snapshot records with {}
   std::unique_ptr<policy::PrewarmPolicy> prewarm_;
   std::unique_ptr<policy::ScalingPolicy> scaling_;  // null: the OpenWhisk path
   std::unique_ptr<policy::RequestScheduler> scheduler_;  // null: fifo (workers take arrivals in order)

@@ -187,6 +187,43 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::create_scalable(const ne
   return start(action, std::clamp(max_workers, 1, runtime::kMaxWorkers), init_us, error);
 }
 
+bool RuntimeContainerFactory::snapshots_eligible(const net::ActionRecord& action) const {
+  return snapshots_ && !(networks_ && sandboxed_) && snapshots_->eligible(action);
+}
+
+bool RuntimeContainerFactory::release_to_snapshots(std::string* why) {
+  if (!snapshots_) {
+    *why = "this invoker keeps no function snapshots (--snapshots off)";
+    return false;
+  }
+  on_release_ = true;
+  return true;
+}
+
+void RuntimeContainerFactory::snapshot(const net::ActionRecord& action, const std::string& params_json) {
+  if (snapshots_eligible(action)) snapshots_->on_first_run(action, params_json);
+}
+
+std::unique_ptr<LiveContainer> RuntimeContainerFactory::restore(const net::ActionRecord& action, std::int64_t* init_us,
+                                                                std::string* error) {
+  *init_us = 0;
+  if (!snapshots_eligible(action)) {
+    *error = "";  // not one a snapshot is made of: not an error
+    return nullptr;
+  }
+  std::shared_ptr<const FunctionImage> image = snapshots_->find(action);
+  if (!image) {
+    *error = "";
+    return nullptr;
+  }
+  const std::uint64_t id = next_id_++;
+  return restore_container(*snapshots_, std::move(image), action, "c" + std::to_string(id),
+                           "hearth-" + std::to_string(getpid()) + "-c" + std::to_string(id), max_result_bytes_, init_us,
+                           error);
+}
+
+std::int64_t RuntimeContainerFactory::snapshot_bytes() const { return snapshots_ ? snapshots_->bytes() : 0; }
+
 std::unique_ptr<LibraryCache::Lease> RuntimeContainerFactory::acquire_libraries(const net::ActionRecord& action) {
   if (action.library_refs.empty()) return nullptr;
   if (runtime::language_of(action.kind) != runtime::Language::kPython)
@@ -221,19 +258,14 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionR
     *error = std::string("Initialization has failed: ") + e.what();
     return nullptr;
   }
-  const bool snapshot_eligible =
-      snapshots_ && !(networks_ && sandboxed_) && max_workers == 1 && SnapshotStore::eligible(action);
+  // Snapshot-and-release: the keep-alive policy says when to snapshot and restore (snapshot(), restore()).
+  const bool snapshot_eligible = !on_release_ && max_workers == 1 && snapshots_eligible(action);
   if (snapshot_eligible) {
-    if (std::shared_ptr<const FunctionImage> image = snapshots_->find(action)) {
-      const std::uint64_t id = next_id_++;
-      std::string restore_error;
-      auto restored = restore_container(*snapshots_, std::move(image), action, "c" + std::to_string(id),
-                                        "hearth-" + std::to_string(getpid()) + "-c" + std::to_string(id),
-                                        max_result_bytes_, init_us, &restore_error);
-      if (restored) return restored;
+    std::string restore_error;
+    if (auto restored = restore(action, init_us, &restore_error)) return restored;
+    if (!restore_error.empty())
       std::fprintf(stderr, "hearth invoker: %s/%s: %s; starting it without\n", action.ns.c_str(), action.name.c_str(),
                    restore_error.c_str());
-    }
   }
   // Asks the store to snapshot the action after `c`'s first successful run (when it has none yet).
   const auto snapshot_later = [&](RuntimeContainer& c) {

@@ -8,7 +8,8 @@
 // loads the action's source inline; its container reports from_zygote(). An action declaring libraries
 // forks from its library set's zygote once the pool keeps one. A failed fork falls back to a new runtime.
 // With container networks (set_networks) a container joins its tenant's network. With function snapshots
-// (set_snapshots) a Python cold start restores from its snapshot once one is made (docs/faasnap.md).
+// (set_snapshots) a Python cold start restores from its snapshot once one is made (docs/faasnap.md);
+// under snapshot-and-release (release_to_snapshots) only when the keep-alive policy says so.
 // A result over the result limit (1 MB unless set) ends its activation with OpenWhisk's error.
 #pragma once
 
@@ -49,6 +50,7 @@ class RuntimeContainerFactory final : public ContainerFactory {
   void set_library_cache(LibraryCache* cache) {
     libraries_ = cache;
     if (zygotes_) zygotes_->set_library_cache(cache);
+    if (snapshots_) snapshots_->set_library_cache(cache);  // actions declaring libraries are snapshotted too
   }
   // Container networks (net/container_network.h, docs/network.md); must outlive this factory. With them,
   // every sandboxed container of an action joins its tenant's (action.ns) network and releases it when it
@@ -60,7 +62,17 @@ class RuntimeContainerFactory final : public ContainerFactory {
   // restores from its revision's snapshot when the store has one (the container reports from_snapshot();
   // a failed restore falls back to the usual start), and otherwise the container's first successful run
   // asks the store to snapshot the action with that run's parameters.
-  void set_snapshots(SnapshotStore* snapshots) { snapshots_ = snapshots; }
+  void set_snapshots(SnapshotStore* snapshots) {
+    snapshots_ = snapshots;
+    if (snapshots_ && libraries_) snapshots_->set_library_cache(libraries_);
+  }
+  // Snapshot-and-release (ContainerFactory): once called, create() neither restores nor snapshots after
+  // a first run; snapshot() queues the store's snapshot of the revision (from those parameters), restore()
+  // restores from it. restore() of an action without a ready snapshot returns null with an empty error.
+  bool release_to_snapshots(std::string* why) override;
+  void snapshot(const net::ActionRecord& action, const std::string& params_json) override;
+  std::unique_ptr<LiveContainer> restore(const net::ActionRecord& action, std::int64_t* init_us, std::string* error) override;
+  std::int64_t snapshot_bytes() const override;
 
  private:
   // `id` names the container (c<id>) and its sandbox; take it with one next_id_++.
@@ -78,7 +90,10 @@ class RuntimeContainerFactory final : public ContainerFactory {
   LibraryCache* libraries_ = nullptr;
   net::ContainerNetworks* networks_ = nullptr;
   std::unique_ptr<ZygotePool> zygotes_;
+  // Whether `action` can be snapshotted here: a store, Python without declared libraries, no container networks.
+  bool snapshots_eligible(const net::ActionRecord& action) const;
   SnapshotStore* snapshots_ = nullptr;
+  std::atomic<bool> on_release_{false};  // snapshot-and-release: snapshots only when told
 };
 
 }  // namespace hearth::invoker

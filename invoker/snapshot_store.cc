@@ -66,8 +66,10 @@ FunctionImage::~FunctionImage() {
   fs::remove_all(dir, ec);
 }
 
-bool SnapshotStore::eligible(const net::ActionRecord& action) {
-  return action.kind.starts_with("python") && action.library_refs.empty() && action.libraries.empty();
+bool SnapshotStore::eligible(const net::ActionRecord& action) const {
+  if (!action.kind.starts_with("python")) return false;
+  if (action.libraries.empty() && action.library_refs.empty()) return true;
+  return libraries_ != nullptr && !action.library_refs.empty();  // resolved refs: what the cache prepares
 }
 
 SnapshotStore::SnapshotStore(const std::string& parent_dir, SnapshotMode mode, std::int64_t budget_mb)
@@ -230,6 +232,16 @@ std::shared_ptr<FunctionImage> SnapshotStore::create(const net::ActionRecord& ac
     out << action.code.str();
     if (!out.flush()) throw std::runtime_error("cannot write " + code_path);
   }
+  // Its libraries, prepared and pinned for as long as the image exists (a restore binds them again).
+  std::unique_ptr<LibraryCache::Lease> libraries;
+  snapshot::SnapshotFunction function{code_path, action.entry, {}, {}};
+  if (!action.library_refs.empty()) {
+    LibraryCache* cache = libraries_.load();
+    if (!cache) throw std::runtime_error("an action declaring libraries needs the invoker's library cache");
+    libraries = cache->acquire(action.library_refs);
+    function.read_only_paths = libraries->roots();
+    function.python_paths = libraries->python_paths();
+  }
   sandbox::CgroupLimits limits;
   limits.memory_mb = action.memory_mb + kRunscOverheadMb;
   limits.cpu_millicores = action.cpu_millicores > 0 ? action.cpu_millicores : 1000;
@@ -240,8 +252,9 @@ std::shared_ptr<FunctionImage> SnapshotStore::create(const net::ActionRecord& ac
   const auto start = Clock::now();
   snapshot::CheckpointOptions checkpoint;
   checkpoint.exclude_zero_pages = true;  // FaaSnap's zero regions: not written, not read back
-  auto image = std::make_shared<FunctionImage>(
-      snapshot::FunctionSnapshot::create(config, {code_path, action.entry, {}}, dir.string(), checkpoint), dir.string());
+  auto image = std::make_shared<FunctionImage>(snapshot::FunctionSnapshot::create(config, function, dir.string(), checkpoint),
+                                               dir.string());
+  image->libraries = std::move(libraries);
   image->create_us = since_us(start);
   image->revision = action.revision;
   if (mode_ != SnapshotMode::kVanilla) {

@@ -4,8 +4,13 @@
 // it, checkpoints it (FunctionSnapshot::create) and — for reap and faasnap — restores it once from a cold
 // page cache with that first invocation's parameters as the recording invocation, keeping the loading set
 // (the pages it touched, FaaSnap's record phase). Later cold starts of that action revision restore from
-// it (invoker/snapshot_container.h).
-// - Eligible: Python actions declaring no libraries (Debian's python3-* packages under /usr are visible).
+// it (invoker/snapshot_container.h). Under snapshot-and-release the factory calls on_first_run when the
+// keep-alive policy releases an idle container instead (with its last run's parameters), and restores only
+// where the policy says so (invoker/local_dispatcher.h).
+// - Eligible: Python actions; those declaring libraries only with a library cache (set_library_cache):
+//   the snapshot's bundle binds their cache directories read-only at the same paths and its runtime gets
+//   their dist-packages first on sys.path, and the image holds a lease on them (pinned in the cache)
+//   until the snapshot is gone. Debian's python3-* packages under /usr are visible to all.
 // - Keyed by namespace/name; an entry belongs to one code revision: a lookup with another revision drops
 //   it (and a new first run snapshots the new code).
 // - Bounded by `budget_mb` of image files: past it the least recently used snapshots are removed (one
@@ -19,6 +24,7 @@
 // Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -30,6 +36,7 @@
 #include <string_view>
 #include <thread>
 
+#include "invoker/library_cache.h"
 #include "net/records.h"
 #include "snapshot/function_snapshot.h"
 
@@ -52,6 +59,7 @@ struct FunctionImage {
   FunctionImage& operator=(const FunctionImage&) = delete;
   snapshot::FunctionSnapshot snapshot;
   std::optional<snapshot::LoadingSet> loading_set;  // reap, faasnap
+  std::unique_ptr<LibraryCache::Lease> libraries;   // its declared libraries, pinned while it exists
   std::string dir;
   std::int64_t revision = 0;
   std::int64_t bytes = 0;
@@ -67,7 +75,9 @@ class SnapshotStore {
   SnapshotStore(const SnapshotStore&) = delete;
   SnapshotStore& operator=(const SnapshotStore&) = delete;
 
-  static bool eligible(const net::ActionRecord& action);
+  bool eligible(const net::ActionRecord& action) const;
+  // Where actions declaring libraries find them (must outlive the store); without one they are not eligible.
+  void set_library_cache(LibraryCache* cache) { libraries_ = cache; }
   SnapshotMode mode() const { return mode_; }
   const snapshot::RunscConfig& runsc() const { return runsc_; }
   const std::string& dir() const { return dir_; }
@@ -101,6 +111,7 @@ class SnapshotStore {
   void evict_over_budget(const std::string& keep);  // with mu_ held
 
   SnapshotMode mode_;
+  std::atomic<LibraryCache*> libraries_{nullptr};
   std::int64_t budget_bytes_;
   std::string dir_;
   snapshot::RunscConfig runsc_;

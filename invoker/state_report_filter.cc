@@ -15,7 +15,8 @@ bool StateReportFilter::unchanged(const net::InvokerState& s, std::int64_t now_m
   if (!last_) return false;
   const net::InvokerState& l = *last_;
   if (s.memory_mb != l.memory_mb || s.used_mb != l.used_mb || s.busy_mb != l.busy_mb || s.busy != l.busy ||
-      s.prewarmed != l.prewarmed || s.idle != l.idle || s.evictable.size() != l.evictable.size())
+      s.prewarmed != l.prewarmed || s.idle != l.idle || s.evictable.size() != l.evictable.size() ||
+      s.idle_mb != l.idle_mb || s.snapshot_bytes != l.snapshot_bytes || s.releases != l.releases)
     return false;
   for (std::size_t i = 0; i < s.evictable.size(); ++i) {
     const net::EvictableContainer& a = s.evictable[i];

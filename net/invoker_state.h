@@ -29,6 +29,9 @@ struct InvokerState {
   // what Sophon's MC rule prices (policy/sophon_placement.h).
   std::vector<EvictableContainer> evictable;
   static constexpr std::size_t kMaxEvictable = 32;
+  std::int64_t idle_mb = 0;         // held by idle containers (optional on the wire: older invokers 0)
+  std::int64_t snapshot_bytes = 0;  // function snapshot images on the invoker's disk (docs/faasnap.md)
+  std::int64_t releases = 0;        // idle containers released into snapshots so far (snapshot-and-release)
 };
 
 }  // namespace hearth::net

@@ -98,7 +98,8 @@ json to_json(const InvokerState& s) {
   json evictable = json::array();
   for (const EvictableContainer& c : s.evictable) evictable.push_back(json::array({c.action, c.memory_mb, c.idle_ms}));
   return {{"memory_mb", s.memory_mb}, {"used_mb", s.used_mb}, {"busy_mb", s.busy_mb}, {"busy", s.busy},
-          {"prewarmed", s.prewarmed}, {"idle", s.idle}, {"evictable", std::move(evictable)}};
+          {"prewarmed", s.prewarmed}, {"idle", s.idle}, {"evictable", std::move(evictable)},
+          {"idle_mb", s.idle_mb}, {"snapshot_bytes", s.snapshot_bytes}, {"releases", s.releases}};
 }
 
 InvokerState state_from_json(const json& j) {
@@ -110,6 +111,10 @@ InvokerState state_from_json(const json& j) {
   s.busy = j.at("busy").get<std::int32_t>();
   s.prewarmed = j.at("prewarmed").get<std::int32_t>();
   s.idle = j.at("idle").get<std::map<std::string, std::int32_t>>();
+  // optional: older invokers do not send them
+  if (const auto it = j.find("idle_mb"); it != j.end()) s.idle_mb = it->get<std::int64_t>();
+  if (const auto it = j.find("snapshot_bytes"); it != j.end()) s.snapshot_bytes = it->get<std::int64_t>();
+  if (const auto it = j.find("releases"); it != j.end()) s.releases = it->get<std::int64_t>();
   if (const auto it = j.find("evictable"); it != j.end())  // optional: older invokers do not send it
     for (const json& c : *it)
       s.evictable.push_back({c.at(0).get<std::string>(), c.at(1).get<std::int64_t>(), c.at(2).get<std::int64_t>()});

@@ -53,6 +53,15 @@ class KeepAlivePolicy {
     (void)node, (void)fn, (void)now;
     return std::nullopt;
   }
+  // Whether this policy releases idle containers into snapshots (snapshot-and-release): the live engine
+  // then makes a real snapshot of each container the policy released (has_snapshot after on_evict) and
+  // restores where restore_from_snapshot says so (docs/faasnap.md, "Live snapshot-and-release").
+  virtual bool releases_to_snapshots() const { return false; }
+  // Whether the policy keeps a snapshot of `fn` on `node` now (no use counted).
+  virtual bool has_snapshot(model::NodeId node, model::FunctionId fn) const {
+    (void)node, (void)fn;
+    return false;
+  }
   // Extra time a warm start from an idle container pays (OpenWhisk: unpausing a paused container).
   virtual model::Micros resume_cost(const model::Container& c, model::Micros now) const {
     (void)c, (void)now;

@@ -47,7 +47,8 @@ class SnapshotReleaseKeepAlive final : public KeepAlivePolicy {
   model::Micros restore_us(const model::FunctionSpec& fn) const;  // the restore model above
   double image_mb(const model::FunctionSpec& fn) const;
   bool worth_snapshot(const model::FunctionSpec& fn) const { return restore_us(fn) < fn.cold_start_us; }
-  bool has_snapshot(model::NodeId node, model::FunctionId fn) const;
+  bool releases_to_snapshots() const override { return true; }
+  bool has_snapshot(model::NodeId node, model::FunctionId fn) const override;
   double disk_used_mb(model::NodeId node) const;
   std::uint64_t snapshots_taken() const { return taken_; }
   std::uint64_t snapshots_evicted() const { return evicted_; }

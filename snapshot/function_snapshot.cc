@@ -49,8 +49,9 @@ FunctionSnapshot FunctionSnapshot::create(const RunscConfig& config, const Snaps
   const std::string id = "hearth-create-" + std::to_string(::getpid()) + "-" + std::to_string(created++);
   const auto begin = std::chrono::steady_clock::now();
   std::unique_ptr<RunscContainer> c = RunscContainer::run(config, s.bundle_dir_, id);
-  expect_ok(c->call(json{{"op", "init"}, {"path", function.code_path}, {"main", function.main}}.dump()),
-            "initialising " + function.code_path + " under runsc");
+  json init = {{"op", "init"}, {"path", function.code_path}, {"main", function.main}};
+  if (!function.python_paths.empty()) init["paths"] = function.python_paths;
+  expect_ok(c->call(init.dump()), "initialising " + function.code_path + " under runsc");
   s.cold_start_us_ = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - begin).count();
   c->checkpoint(s.image_dir_, options);
   return s;

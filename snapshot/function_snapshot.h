@@ -27,6 +27,7 @@ struct SnapshotFunction {
   std::string code_path;                    // absolute path of the function's .py file
   std::string main = "main";                // its entry point
   std::vector<std::string> read_only_paths;  // data the function reads (absolute host paths, shown read-only)
+  std::vector<std::string> python_paths;     // put first on sys.path before the module runs (its libraries)
 };
 
 enum class Prefetch { kNone, kBefore, kConcurrent };

@@ -104,6 +104,22 @@ TEST_F(LibraryLive, DependencyClosureIsMountedToo) {
 // imports; the pool then starts a zygote with yaml imported in the background, and a later cold start of
 // an action declaring {yaml} forks from it, yaml already in sys.modules before the function imports it.
 // The probe's baseline: in a plain cold start the module is not loaded before the import.
+// The controller ships an action's code (and its libraries) with the first invoke an invoker gets of that
+// revision only: a later cold start there must still mount them (regression: it imported nothing).
+TEST_F(LibraryLive, ASecondColdStartOfTheSameActionStillHasItsLibraries) {
+  dir.write("yaml_fn.py", kYamlAction);
+  Platform& platform = up("--zygotes off --keepalive ttl:1s");
+  ASSERT_EQ(create(platform, "again", dir.str() + "/yaml_fn.py", "--lib yaml"), 0);
+  for (int i = 0; i < 2; ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // the first container expired
+    const json r = invoke(platform, "again");
+    ASSERT_TRUE(r.is_object());
+    EXPECT_EQ(r["hearth"]["start_kind"], "cold") << r.dump();
+    EXPECT_EQ(r["response"]["status"], "success") << "cold start " << i + 1 << ": " << r.dump();
+    EXPECT_EQ(r["response"]["result"]["sum"], 6) << r.dump();
+  }
+}
+
 TEST_F(LibraryLive, LaterColdStartsOfALibrarySetForkFromItsZygote) {
   dir.write("probe.py",
             "import sys\n"

@@ -39,6 +39,20 @@ TEST(FunctionTable, DenseIdsPerNamespacedActionAndMemoryUpdatesInPlace) {
   EXPECT_EQ(runtime_of("native"), model::RuntimeKind::kNative);
 }
 
+TEST(FunctionTable, ColdStartIsTheMeanOfThoseMeasured) {
+  FunctionTable t;
+  bool added = false;
+  t.id_of(action("a", "f", "python:3", 128), &added);
+  EXPECT_EQ(t[0].cold_start_us, 0);  // none measured yet
+  t.observe_cold_start(0, 1'000'000);
+  EXPECT_EQ(t[0].cold_start_us, 1'000'000);
+  t.observe_cold_start(0, 2'000'000);
+  t.observe_cold_start(0, 3'000'000);
+  EXPECT_EQ(t[0].cold_start_us, 2'000'000);  // (1 + 2 + 3) / 3 s
+  t.id_of(action("a", "f", "python:3", 256), &added);  // an update keeps what was measured
+  EXPECT_EQ(t[0].cold_start_us, 2'000'000);
+}
+
 TEST(LatencyMetric, CumulativeBucketsSumAndCount) {
   LatencyMetric m;
   m.observe(100);      // ≤ 250 µs

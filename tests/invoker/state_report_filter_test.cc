@@ -63,6 +63,9 @@ TEST(StateReportFilter, EveryOtherFieldIsCompared) {
   EXPECT_TRUE(changed([](net::InvokerState& s) { std::swap(s.evictable[0], s.evictable[1]); }));
   EXPECT_TRUE(changed([](net::InvokerState& s) { s.evictable[1].memory_mb = 512; }));
   EXPECT_TRUE(changed([](net::InvokerState& s) { s.evictable.pop_back(); }));
+  EXPECT_TRUE(changed([](net::InvokerState& s) { s.idle_mb = 128; }));
+  EXPECT_TRUE(changed([](net::InvokerState& s) { s.snapshot_bytes = 1 << 20; }));
+  EXPECT_TRUE(changed([](net::InvokerState& s) { s.releases = 1; }));
   EXPECT_FALSE(changed([](net::InvokerState&) {}));
 }
 

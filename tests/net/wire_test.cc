@@ -113,6 +113,16 @@ TEST(Wire, RecordsRoundTripThroughJson) {
   EXPECT_EQ(state_from_json(to_json(s)).busy_mb, 128);
   old.erase("busy_mb");  // an invoker that does not report busy memory: all it holds counts as busy
   EXPECT_EQ(state_from_json(old).busy_mb, 512);
+  s.idle_mb = 256;  // snapshot-and-release's figures travel, and an older invoker's report has none
+  s.snapshot_bytes = 7 << 20;
+  s.releases = 3;
+  const InvokerState back = state_from_json(to_json(s));
+  EXPECT_EQ(back.idle_mb, 256);
+  EXPECT_EQ(back.snapshot_bytes, 7 << 20);
+  EXPECT_EQ(back.releases, 3);
+  old.erase("idle_mb"), old.erase("snapshot_bytes"), old.erase("releases");
+  EXPECT_EQ(state_from_json(old).idle_mb, 0);
+  EXPECT_EQ(state_from_json(old).releases, 0);
   EXPECT_THROW(state_from_json(nlohmann::json::parse(R"({"memory_mb": 1})")), std::exception);
 }
 
