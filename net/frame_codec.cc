@@ -41,9 +41,10 @@ FrameStatus wait_for(int fd, short events, FrameClock::time_point deadline, Read
 }
 
 // Polls `fd` for `events` (and the watch, as wait_for does) without blocking until it is ready (true) or
-// `budget_us` has passed (false).
-bool spin_for(int fd, short events, std::int64_t budget_us, ReadWatch* watch) {
-  const auto until = FrameClock::now() + std::chrono::microseconds(budget_us);
+// the spin's budget has passed (false), yielding the core between polls.
+bool spin_for(int fd, short events, const AdaptiveSpin& spin, ReadWatch* watch) {
+  auto until = FrameClock::now() + std::chrono::microseconds(spin.budget_us());
+  const auto contended = std::chrono::microseconds(spin.contended_yield_us());
   while (true) {
     const bool watching = watch && !watch->fired && watch->fd >= 0;
     pollfd pfd[2] = {{fd, events, 0}, {watching ? watch->fd : -1, POLLIN, 0}};
@@ -54,10 +55,14 @@ bool spin_for(int fd, short events, std::int64_t budget_us, ReadWatch* watch) {
     }
     if (rc > 0 && pfd[0].revents != 0) return true;
     if (rc < 0 && errno != EINTR) return false;  // the blocking wait that follows reports it
-    if (FrameClock::now() >= until) return false;
+    const auto now = FrameClock::now();
+    if (now >= until) return false;
     // A loaded machine runs whatever else is ready on this core (the peer this thread waits for, perhaps)
-    // instead; an idle one returns at once.
+    // instead; an idle one returns at once. When another thread did run, the core is contended: a
+    // spinning thread would wait behind others' time slices where a sleeping one is woken ahead of them,
+    // so it polls once more and then sleeps.
     sched_yield();
+    if (contended.count() > 0 && FrameClock::now() - now > contended) until = now;
   }
 }
 
@@ -149,7 +154,7 @@ FrameStatus FrameReader::read(int fd, std::string_view* payload, FrameClock::tim
     }
     if (spin && waited_from == FrameClock::time_point{}) {
       waited_from = FrameClock::now();
-      if (const std::int64_t budget = spin->budget_us(); budget > 0 && spin_for(fd, POLLIN, budget, watch))
+      if (spin->budget_us() > 0 && spin_for(fd, POLLIN, *spin, watch))
         spun_ready = true;
     }
     if (poll_first && !spun_ready) {

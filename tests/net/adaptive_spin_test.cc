@@ -9,6 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sched.h>
+
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -73,10 +76,34 @@ TEST(AdaptiveSpin, ASpinningReaderIsNotPutToSleep) {
   AdaptiveSpin none(0);
   EXPECT_GE(switches_reading_a_late_frame(&none), 1);  // the probe: without a budget the read sleeps
   EXPECT_GE(none.mean_us(), 15'000);                    // and the wait is still measured
-  AdaptiveSpin spin(2'000'000);                         // a first wait: all of it may be spun
+  AdaptiveSpin spin(2'000'000, 0);  // a first wait: all of it may be spun, even on a loaded machine
   EXPECT_EQ(switches_reading_a_late_frame(&spin), 0);
   EXPECT_GE(spin.mean_us(), 15'000);
   EXPECT_LE(spin.mean_us(), 2'000'000);
+}
+
+// On a core shared with a busy thread, a yield runs that thread: a spin that gives up when contended
+// sleeps instead (a voluntary switch), one told never to give up (the probe) spins on.
+TEST(AdaptiveSpin, AContendedCoreEndsTheSpin) {
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(sched_getcpu(), &one);
+  cpu_set_t before;
+  ASSERT_EQ(sched_getaffinity(0, sizeof before, &before), 0);
+  ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);  // this thread; the busy one inherits it
+  std::atomic<bool> stop{false};
+  std::thread busy([&] {
+    while (!stop.load(std::memory_order_relaxed)) {
+    }
+  });
+  AdaptiveSpin gives_up(2'000'000), never(2'000'000, 0);
+  const long probe = switches_reading_a_late_frame(&never);
+  const long contended = switches_reading_a_late_frame(&gives_up);
+  stop = true;
+  busy.join();
+  ASSERT_EQ(sched_setaffinity(0, sizeof before, &before), 0);
+  EXPECT_EQ(probe, 0);
+  EXPECT_GE(contended, 1);
 }
 
 // A watched descriptor that becomes readable while the read spins fires the watch once; the read goes on
@@ -93,7 +120,7 @@ TEST(AdaptiveSpin, AWatchFiresWhileSpinning) {
   });
   int fired = 0;
   ReadWatch watch{w[1], [&] { ++fired; }};
-  AdaptiveSpin spin(2'000'000);
+  AdaptiveSpin spin(2'000'000, 0);
   FrameReader r(64);
   std::string_view p;
   ASSERT_EQ(r.read(s[1], &p, FrameClock::now() + std::chrono::seconds(10), &watch, &spin), FrameStatus::kOk);
