@@ -54,6 +54,7 @@ int run(const InvokerFlags& f) {
   // Join with the zygote ready (a bounded wait; without it cold starts start interpreters until it is).
   if (factory.zygotes()) factory.zygotes()->wait_ready(1, 10'000);
   factory.set_max_result_bytes(pool.max_result_bytes);
+  factory.set_reply_spin_us(pool.spin_us);
   factory.set_library_cache(&libraries);
   // The controller's library plan for this node; ended (below) while the agent it fetches through lives.
   auto planned = std::make_unique<invoker::PlannedLibraries>(libraries);

@@ -96,6 +96,11 @@ void add_pool_flags(CLI::App& cmd, PoolFlags& f) {
                  "controller, handing the connection to another thread if a frame arrives meanwhile "
                  "(docs/warm-path.md); off: every run goes to a worker thread")
       ->check(CLI::IsMember({"on", "off"}));
+  cmd.add_option("--spin-us", f.spin_us,
+                 "At most this long (µs) an invoker's thread waiting for its runtime's reply polls without blocking "
+                 "before it sleeps, if recent replies came quickly (twice their typical wait; docs/warm-path.md); "
+                 "0: always sleep at once")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{10'000}));
 }
 
 ResolvedPool resolve(const PoolFlags& f) {
@@ -154,6 +159,7 @@ ResolvedPool resolve(const PoolFlags& f) {
   r.config.share_containers = f.share_containers;
   r.config.freshen_timeout_ms = f.freshen == "on" ? f.freshen_timeout_ms : 0;
   r.inline_runs = f.inline_runs == "on";
+  r.spin_us = f.spin_us;
   const std::string unsandboxed =
       "functions run as plain processes of user " + std::to_string(geteuid()) +
       ": they read and write whatever it can, see its environment, the host's processes and network, "
@@ -216,7 +222,8 @@ std::vector<std::string> invoker_args(const PoolFlags& f) {
                                 "--max-result-kb", std::to_string(f.max_result_kb),
                                 "--library-cache-mb", std::to_string(f.library_cache_mb), "--freshen", f.freshen,
                                 "--freshen-timeout-ms", std::to_string(f.freshen_timeout_ms), "--snapshots", f.snapshots,
-                                "--snapshot-budget-mb", std::to_string(f.snapshot_budget_mb), "--inline-runs", f.inline_runs};
+                                "--snapshot-budget-mb", std::to_string(f.snapshot_budget_mb), "--inline-runs", f.inline_runs,
+                                "--spin-us", std::to_string(f.spin_us)};
   if (f.share_containers) a.push_back("--share-containers");
   a.insert(a.end(), {"--network", f.network, "--network-subnet", f.network_subnet});
   for (const std::string& m : f.zygote_preload) a.insert(a.end(), {"--zygote-preload", m});

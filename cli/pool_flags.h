@@ -18,6 +18,9 @@ class App;
 
 namespace hearth::cli {
 
+// `--spin-us`'s default (measured: docs/warm-path.md, BENCHMARKS.md "Warm path against nginx, third round").
+inline constexpr std::int64_t kDefaultSpinUs = 100;
+
 struct PoolFlags {
   std::int64_t memory_mb = 4096;
   int concurrency = 8;
@@ -41,6 +44,7 @@ struct PoolFlags {
   std::string snapshots = "off";              // off | vanilla | reap | faasnap: Python cold starts restore (docs/faasnap.md)
   std::int64_t snapshot_budget_mb = 2048;     // the invoker's snapshot images together (LRU)
   std::string inline_runs = "on";             // on | off: warm runs on an invoker's wire reader (docs/warm-path.md)
+  std::int64_t spin_us = kDefaultSpinUs;      // an invoker's bounded polling for its runtime's reply (docs/warm-path.md)
 };
 
 void add_pool_flags(CLI::App& cmd, PoolFlags& f);
@@ -59,6 +63,7 @@ struct ResolvedPool {
   invoker::SnapshotMode snapshots = invoker::SnapshotMode::kOff;  // not kOff: as root, runsc found
   std::int64_t snapshot_budget_mb = 2048;
   bool inline_runs = true;  // --inline-runs on (InvokerAgentConfig::inline_runs)
+  std::int64_t spin_us = 0;  // --spin-us (runtime::ProcessOptions::reply_spin_us)
 };
 // The invoker's snapshot store under `data_dir`/snapshots (null with --snapshots off), printing its mode.
 std::unique_ptr<invoker::SnapshotStore> make_snapshots(const ResolvedPool& pool, const std::string& data_dir,

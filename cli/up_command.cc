@@ -59,6 +59,7 @@ struct UpFlags {
   bool wire_insecure = false;               // … unless this: clear text off loopback
   std::size_t max_payload_bytes = 1 << 20;
   int stale_replacements = controller::RemoteDispatcherConfig{}.max_stale_replacements;
+  std::int64_t wire_spin_us = 0;  // RemoteDispatcherConfig::spin_us
   bool restart_invokers = true;
   std::string activation_retention = "7d";  // activation records older than this are deleted; 0 = never
   std::string idle_timeout = "60s", header_timeout = "10s";
@@ -292,6 +293,7 @@ int run(const UpFlags& f) {
                                                                  pool.zygote_preload, pool.zygote_budget_mb);
     if (factory->zygotes()) factory->zygotes()->wait_ready(1, 10'000);
     factory->set_max_result_bytes(pool.max_result_bytes);
+    factory->set_reply_spin_us(pool.spin_us);
     networks = make_networks(pool, "hearth up");
     factory->set_networks(networks.get());
     snapshots = make_snapshots(pool, data.string(), "hearth up");
@@ -321,6 +323,7 @@ int run(const UpFlags& f) {
     rc.insecure = f.wire_insecure;
     rc.placement = pool.config.placement;
     rc.max_stale_replacements = f.stale_replacements;
+    rc.spin_us = f.wire_spin_us;
     rc.libraries = libraries;
     rc.library_plan = f.library_plan;
     rc.library_plan_kb = f.library_plan_mb * 1024;
@@ -439,6 +442,11 @@ Action add_up_command(CLI::App& app) {
                   "Times an invocation an invoker answers stale (no idle container left) is placed again; 0: never "
                   "expect warm starts")
       ->check(CLI::Range(0, 16));
+  cmd->add_option("--wire-spin-us", f->wire_spin_us,
+                  "At most this long (µs) the controller's reader of an invoker's connection polls for the next frame "
+                  "without blocking while invocations are in flight there, if recent results came quickly "
+                  "(docs/warm-path.md); 0 (the default): it sleeps at once")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{10'000}));
   cmd->add_option("--activation-retention", f->activation_retention,
                   "Delete activation records older than this (e.g. 7d, 12h; 0 keeps them for ever)")
       ->capture_default_str();

@@ -15,7 +15,8 @@
 // and ".." are refused with 400), activation ids are 32 hex digits; `limit` is 0..200 (0 = 200, default
 // 30) and `skip` >= 0, else 400 with OpenWhisk's messages.
 // Authentication: HTTP Basic uuid:key per namespace, checked against the store on every request
-// (Store::authenticate: salted hash, constant-time compare, no cache, so a rotated key fails at once);
+// (Store::authenticate: salted hash, constant-time compare; rows cached only until the keys file
+// changes, so a rotated key fails at once);
 // "_" means the caller's namespace, and a key reaches only its own namespace's entities. Errors are JSON
 // {"error": message, "code": request id} with OpenWhisk's status codes: 400 malformed, 401 bad auth,
 // 403 another namespace, 404 missing, 405 method, 409 exists, 413 payload over the limit, 429 too many

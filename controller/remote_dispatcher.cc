@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <optional>
@@ -35,7 +36,7 @@ struct RemoteDispatcher::Invoker {
   net::InvokerState state;
   std::map<model::FunctionId, std::int32_t> idle;  // state.idle resolved to function ids
   std::vector<model::Container> evictable;         // state.evictable in controller time
-  std::int64_t in_flight = 0;
+  std::atomic<std::int64_t> in_flight{0};  // changed under the lock; read without it by the reader's spin
   std::uint64_t stale_answers = 0;
   // Guarded by write_mu (set together with `generation` under both locks):
   std::mutex write_mu;
@@ -264,6 +265,7 @@ void RemoteDispatcher::read_loop(int fd) {
   std::string error;
   net::FrameReader reader(net::wire::kMaxHandshakeFrameBytes);  // raised to kMaxFrameBytes once authenticated
   model::NodeId node = 0;
+  Invoker* self = nullptr;  // this connection's slot (slots are never removed)
   std::uint64_t generation = 0;
   std::vector<Pending> failed;
   // Handshake, then hello: who this is.
@@ -293,6 +295,7 @@ void RemoteDispatcher::read_loop(int fd) {
     }
     node = static_cast<model::NodeId>(slot);
     Invoker& inv = *invokers_[slot];
+    self = &inv;
     {
       std::lock_guard w(inv.write_mu);
       inv.fd = fd;
@@ -333,11 +336,15 @@ void RemoteDispatcher::read_loop(int fd) {
   // Results and heartbeats until the connection ends. The results one read brought in are completed
   // within one GroupCommit: their activation records are committed together, once no whole frame is
   // left buffered (before this thread waits for more), instead of one transaction each.
+  // While invocations are in flight on this connection, a wait for the next frame first polls (their
+  // results are expected soon: a reader still polling needs no wake-up when one arrives).
   std::string why;
   std::optional<GroupCommit> group;
+  net::AdaptiveSpin spin(config_.spin_us);
   while (true) {
     if (!reader.frame_buffered()) group.reset();
-    if (!net::wire::recv_frame(fd, reader, &payload, &error)) {
+    net::AdaptiveSpin* spinning = self->in_flight.load(std::memory_order_relaxed) > 0 ? &spin : nullptr;
+    if (!net::wire::recv_frame(fd, reader, &payload, &error, net::kNoDeadline, spinning)) {
       why = error;
       break;
     }

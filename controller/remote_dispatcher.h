@@ -87,6 +87,10 @@ struct RemoteDispatcherConfig {
   // `scorpius` placement needs a plan other than none.
   std::string library_plan = "none";
   std::int64_t library_plan_kb = 64 * 1024;
+  // While an invoker has invocations in flight, its connection's reader polls for the next frame without
+  // blocking for up to this long (µs; at most twice the recent waits' typical length: net::AdaptiveSpin)
+  // before it sleeps; 0: it sleeps at once (docs/warm-path.md).
+  std::int64_t spin_us = 0;
 };
 
 // One invoker as the controller sees it (GET /invokers, tests).

@@ -12,53 +12,12 @@
 #include <unordered_set>
 #include <nlohmann/json.hpp>
 
+#include "controller/key_store.h"
+#include "controller/sqlite_statement.h"
 #include "net/secrets.h"
 
 namespace hearth::controller {
 namespace {
-
-// A cached prepared statement bound positionally; reset (bindings cleared) on scope exit.
-class Statement {
- public:
-  Statement(sqlite3* db, sqlite3_stmt* stmt, const char* what) : db_(db), what_(what), stmt_(stmt) {}
-  ~Statement() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  Statement& bind(int i, const std::string& s) {
-    check(sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT));
-    return *this;
-  }
-  Statement& bind(int i, std::int64_t v) {
-    check(sqlite3_bind_int64(stmt_, i, v));
-    return *this;
-  }
-  // True while a row is available.
-  bool step() {
-    const int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc != SQLITE_DONE) fail();
-    return false;
-  }
-  std::string text(int col) const {
-    const auto* p = sqlite3_column_text(stmt_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
-             : std::string();
-  }
-  std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
-  int changes() const { return sqlite3_changes(db_); }
-
- private:
-  void check(int rc) {
-    if (rc != SQLITE_OK) fail();
-  }
-  [[noreturn]] void fail() const { throw StoreError(std::string("store: ") + what_ + ": " + sqlite3_errmsg(db_)); }
-  sqlite3* db_;
-  const char* what_;
-  sqlite3_stmt* stmt_ = nullptr;
-};
 
 constexpr const char* kActionColumns =
     "ns, name, kind, code, entry, memory_mb, timeout_ms, version, updated_us, revision, cpu_millicores, libraries";
@@ -121,8 +80,6 @@ Store::Store(const std::string& path, StoreOptions options) : options_(options) 
   sqlite3_busy_timeout(db_, options_.busy_timeout_ms);
   exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "enable WAL");
   exec(
-      "CREATE TABLE IF NOT EXISTS namespaces (ns TEXT PRIMARY KEY, uuid TEXT UNIQUE NOT NULL, salt TEXT NOT NULL,"
-      " key_hash TEXT NOT NULL);"
       "CREATE TABLE IF NOT EXISTS actions (ns TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, code TEXT NOT NULL,"
       " entry TEXT NOT NULL, memory_mb INTEGER NOT NULL, timeout_ms INTEGER NOT NULL, version INTEGER NOT NULL,"
       " updated_us INTEGER NOT NULL, revision INTEGER NOT NULL DEFAULT 0, cpu_millicores INTEGER NOT NULL DEFAULT 0,"
@@ -145,21 +102,14 @@ Store::Store(const std::string& path, StoreOptions options) : options_(options) 
   migrate_libraries();
   migrate_activation_annotations();
   migrate_plaintext_keys();
-  auth_db_ = db_;
-  if (path != ":memory:" &&
-      sqlite3_open_v2(path.c_str(), &auth_db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-    const std::string msg = auth_db_ ? sqlite3_errmsg(auth_db_) : "out of memory";
-    sqlite3_close(auth_db_);
+  try {
+    keys_ = std::make_unique<KeyStore>(KeyStore::path_for(path), options_.busy_timeout_ms);
+    move_keys_to_their_file();
+  } catch (...) {
+    keys_.reset();
+    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
     sqlite3_close(db_);
-    throw StoreError("store: cannot open " + path + " for key checks: " + msg);
-  }
-  sqlite3_busy_timeout(auth_db_, 5000);
-  if (sqlite3_prepare_v3(auth_db_, "SELECT ns, salt, key_hash FROM namespaces WHERE uuid = ?", -1,
-                         SQLITE_PREPARE_PERSISTENT, &auth_stmt_, nullptr) != SQLITE_OK) {
-    const std::string msg = sqlite3_errmsg(auth_db_);
-    if (auth_db_ != db_) sqlite3_close(auth_db_);
-    sqlite3_close(db_);
-    throw StoreError("store: prepare key check: " + msg);
+    throw;
   }
   if (path != ":memory:" && options_.background_checkpoint_pages > 0) start_checkpointer(path);
   if (options_.async_activations) writer_ = std::thread([this] { writer_loop(); });
@@ -247,8 +197,6 @@ Store::~Store() {
     std::fprintf(stderr, "hearth: %s\n", e.what());
   }
   for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
-  sqlite3_finalize(auth_stmt_);
-  if (auth_db_ != db_) sqlite3_close(auth_db_);
   if (checkpoint_db_) sqlite3_close(checkpoint_db_);
   sqlite3_close(db_);  // the last connection: checkpoints the rest and removes the WAL
 }
@@ -341,67 +289,50 @@ void Store::migrate_plaintext_keys() {
   exec("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);", "vacuum after key migration");
 }
 
-void Store::put_namespace(const std::string& ns, const std::string& uuid, const std::string& key) {
-  std::lock_guard lock(mu_);
-  const std::string salt = net::secrets::random_hex(16);
-  Statement s(db_,
-              prepared("INSERT OR REPLACE INTO namespaces (ns, uuid, salt, key_hash) VALUES (?, ?, ?, ?)", "put namespace"),
-              "put namespace");
-  s.bind(1, ns).bind(2, uuid).bind(3, salt).bind(4, net::secrets::salted_sha256_hex(salt, key)).step();
-}
-
-Credentials Store::create_namespace(const std::string& ns) {
-  Credentials c{ns, net::secrets::new_uuid(), net::secrets::new_key()};
-  const std::string salt = net::secrets::random_hex(16);
-  std::lock_guard lock(mu_);
-  Statement s(db_, prepared("INSERT OR IGNORE INTO namespaces (ns, uuid, salt, key_hash) VALUES (?, ?, ?, ?)",
-                            "create namespace"),
-              "create namespace");
-  s.bind(1, ns).bind(2, c.uuid).bind(3, salt).bind(4, net::secrets::salted_sha256_hex(salt, c.key)).step();
-  if (s.changes() == 0) throw StoreError("store: namespace '" + ns + "' already exists");
-  return c;
-}
-
-Credentials Store::rotate_key(const std::string& ns) {
-  Credentials c{ns, "", net::secrets::new_key()};
-  const std::string salt = net::secrets::random_hex(16);
-  std::lock_guard lock(mu_);
+void Store::move_keys_to_their_file() {
+  // Before the keys file the namespaces were a table of the main file (hashed by now:
+  // migrate_plaintext_keys ran first). Copied, committed there, then dropped here: a crash in between
+  // leaves both, and the next open copies again (rows already there are kept).
+  bool present = false;
   {
-    Statement s(db_, prepared("UPDATE namespaces SET salt = ?, key_hash = ? WHERE ns = ?", "rotate key"), "rotate key");
-    s.bind(1, salt).bind(2, net::secrets::salted_sha256_hex(salt, c.key)).bind(3, ns).step();
-    if (s.changes() == 0) throw StoreError("store: no namespace '" + ns + "'");
+    Statement q(db_, prepared("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'namespaces'",
+                              "look for the old keys table"),
+                "look for the old keys table");
+    present = q.step() && q.integer(0) > 0;
   }
-  Statement q(db_, prepared("SELECT uuid FROM namespaces WHERE ns = ?", "read namespace uuid"), "read namespace uuid");
-  q.bind(1, ns);
-  if (q.step()) c.uuid = q.text(0);
-  return c;
+  if (!present) return;
+  std::vector<HashedKey> rows;
+  {
+    sqlite3_stmt* raw = nullptr;  // not cached: the table is dropped below
+    if (sqlite3_prepare_v2(db_, "SELECT ns, uuid, salt, key_hash FROM namespaces", -1, &raw, nullptr) != SQLITE_OK)
+      throw StoreError(std::string("store: read the old keys table: ") + sqlite3_errmsg(db_));
+    try {
+      Statement q(db_, raw, "read the old keys table");
+      while (q.step()) rows.push_back({q.text(0), q.text(1), q.text(2), q.text(3)});
+    } catch (...) {
+      sqlite3_finalize(raw);
+      throw;
+    }
+    sqlite3_finalize(raw);
+  }
+  keys_->import(rows);
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);  // none may hold the table being dropped
+  statements_.clear();
+  exec("DROP TABLE namespaces", "drop the old keys table");
+  keys_moved_ = static_cast<int>(rows.size());
 }
+
+void Store::put_namespace(const std::string& ns, const std::string& uuid, const std::string& key) { keys_->put(ns, uuid, key); }
+
+Credentials Store::create_namespace(const std::string& ns) { return keys_->create(ns); }
+
+Credentials Store::rotate_key(const std::string& ns) { return keys_->rotate(ns); }
 
 std::optional<std::string> Store::authenticate(const std::string& uuid, const std::string& key) {
-  std::string ns, salt, stored;
-  {
-    std::lock_guard lock(auth_mu());
-    Statement s(auth_db_, auth_stmt_, "authenticate");
-    s.bind(1, uuid);
-    if (s.step()) {
-      ns = s.text(0);
-      salt = s.text(1);
-      stored = s.text(2);
-    }
-  }
-  // An unknown uuid costs the same hash, so timing does not tell which uuids exist.
-  const std::string digest = net::secrets::salted_sha256_hex(salt, key);
-  if (stored.empty() || !net::secrets::equal_constant_time(digest, stored)) return std::nullopt;
-  return ns;
+  return keys_->authenticate(uuid, key);
 }
 
-std::vector<std::string> Store::namespaces() {
-  std::lock_guard lock(mu_);
-  Statement s(db_, prepared("SELECT ns FROM namespaces ORDER BY ns", "list namespaces"), "list namespaces");
-  std::vector<std::string> out;
-  while (s.step()) out.push_back(s.text(0));
-  return out;
-}
+std::vector<std::string> Store::namespaces() { return keys_->namespaces(); }
 
 bool Store::put_action(net::ActionRecord& a, bool overwrite) {
   std::lock_guard lock(mu_);

@@ -22,11 +22,13 @@
 // (StoreOptions::background_checkpoint_pages), never inside a commit; a short second round under the
 // store's lock lets the next commit restart the WAL (restart_wal). Errors throw StoreError with the
 // SQLite message and the statement's purpose. Actions are cached in memory (cleared by every action
-// write), so an invoke's lookup costs no SQLite call. Keys are never cached: every
-// authenticate() reads the namespace's row (on a second, read-only connection to the same file, so it
-// never waits behind activation writes), so a key rotated by another process (`hearth auth rotate` on the
-// data directory) stops working at the next request. A database written before keys were hashed (a
-// plaintext `key` column) is migrated when opened: each key is re-hashed (plaintext_keys_migrated()).
+// write), so an invoke's lookup costs no SQLite call. Namespaces and keys live in a file of their own
+// (controller/key_store.h, `hearth.keys.db` next to `hearth.db`), whose own connection never waits
+// behind activation writes; authenticate() keeps the rows it read until that file changes (inotify), so
+// a key rotated by another process (`hearth auth rotate` on the data directory) stops working at the
+// next request while an unchanged key costs no SQLite call. A database written before keys were hashed
+// (a plaintext `key` column) is migrated when opened: each key is re-hashed (plaintext_keys_migrated());
+// one from before the keys file has its namespaces moved there (keys_moved()).
 #pragma once
 
 #include <atomic>
@@ -42,6 +44,8 @@
 #include <thread>
 #include <vector>
 
+#include "controller/key_store.h"
+#include "controller/store_error.h"
 #include "net/records.h"
 
 struct sqlite3;
@@ -49,10 +53,6 @@ struct sqlite3_stmt;
 
 namespace hearth::controller {
 
-class StoreError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 // An invocation the API accepted, journaled before it is answered (Store::accept).
 struct AcceptedInvocation {
@@ -62,11 +62,6 @@ struct AcceptedInvocation {
   std::int64_t arrival_us = 0;  // wall-clock µs since the epoch
 };
 
-// A namespace's API key: OpenWhisk's basic-auth pair uuid:key.
-struct Credentials {
-  std::string ns, uuid, key;
-  std::string pair() const { return uuid + ":" + key; }
-};
 
 struct StoreOptions {
   bool async_activations = true;      // false: put_activation() and accept() write before returning
@@ -99,10 +94,9 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // Namespaces and API keys (OpenWhisk's uuid:key basic-auth pair). Keys are stored as hex
-  // SHA-256(salt ‖ key) with a random 16-byte salt per key: the keys are 64 random characters (~381
-  // bits), so a slow KDF would add nothing against guessing; the salt keeps equal keys from having
-  // equal hashes. Creates or replaces `ns` with this pair (tests, benchmarks, migration).
+  // Namespaces and API keys (OpenWhisk's uuid:key basic-auth pair), kept in a file of their own
+  // (controller/key_store.h: KeyStore::path_for(path), salted hashes only). Creates or replaces `ns` with
+  // this pair (tests, benchmarks, migration).
   void put_namespace(const std::string& ns, const std::string& uuid, const std::string& key);
   // A new namespace with a random uuid and key (secrets::new_uuid/new_key); throws StoreError naming it
   // if it exists. The key is returned once and kept nowhere in plain text.
@@ -110,12 +104,17 @@ class Store {
   // A new random key for `ns` (same uuid); the old key fails from the next authenticate(). Throws
   // StoreError if there is no such namespace.
   Credentials rotate_key(const std::string& ns);
-  // The namespace the uuid/key pair authenticates, or nullopt: one indexed read by uuid, a SHA-256 and a
-  // constant-time compare of the digests (CRYPTO_memcmp).
+  // The namespace the uuid/key pair authenticates, or nullopt: the namespace's row (from KeyStore's cache
+  // while its file has not changed, else one indexed read), a SHA-256 and a constant-time compare of the
+  // digests (CRYPTO_memcmp).
   std::optional<std::string> authenticate(const std::string& uuid, const std::string& key);
   std::vector<std::string> namespaces();
   // How many plaintext keys opening this database re-hashed (0 unless it predates hashed keys).
   int plaintext_keys_migrated() const { return migrated_; }
+  // How many namespaces opening this database moved from its main file to the keys file (0 unless it
+  // predates the keys file).
+  int keys_moved() const { return keys_moved_; }
+  KeyStore& keys() { return *keys_; }
 
   // Inserts, or replaces when `overwrite`; returns false (and changes nothing) if the action exists and
   // !overwrite. The stored version is 1 for a new action, previous + 1 on overwrite; the revision is the
@@ -168,8 +167,8 @@ class Store {
   // Whether `table` has a column named `column` (schema migrations).
   bool has_column(const char* table, const char* column);
   void migrate_plaintext_keys();
-  // The lock of the connection authenticate() reads on (mu_ when that is the main one: ":memory:").
-  std::mutex& auth_mu() { return auth_db_ == db_ ? mu_ : auth_only_mu_; }
+  // A main file from before the keys file: its namespaces move there (then the table is dropped here).
+  void move_keys_to_their_file();
   // The cached prepared statement for `sql` (mu_ held).
   sqlite3_stmt* prepared(const char* sql, const char* what);
   struct PendingRecord {
@@ -197,10 +196,8 @@ class Store {
   sqlite3* db_ = nullptr;
   std::mutex mu_;  // the connection and the statement cache
   std::map<std::string, sqlite3_stmt*> statements_;
-  sqlite3* auth_db_ = nullptr;  // read-only second connection (db_ itself for ":memory:")
-  sqlite3_stmt* auth_stmt_ = nullptr;
-  std::mutex auth_only_mu_;
-  int migrated_ = 0;
+  std::unique_ptr<KeyStore> keys_;
+  int migrated_ = 0, keys_moved_ = 0;
   // The action cache has its own lock, so a hit never waits behind a batch of activation writes; they are
   // filled and cleared with mu_ held too (mu_ first), so a fill never races an update into staleness.
   std::mutex cache_mu_;

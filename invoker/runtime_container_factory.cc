@@ -159,6 +159,7 @@ runtime::ProcessOptions RuntimeContainerFactory::options(model::MegaBytes memory
   o.name = "hearth-" + std::to_string(getpid()) + "-c" + std::to_string(id);
   o.limits.memory_mb = memory_mb;
   o.max_result_bytes = max_result_bytes_;
+  o.reply_spin_us = reply_spin_us_;
   o.read_only_paths = std::move(paths);
   return o;
 }

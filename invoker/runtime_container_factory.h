@@ -40,6 +40,9 @@ class RuntimeContainerFactory final : public ContainerFactory {
   std::unique_ptr<LiveContainer> start_generic(model::RuntimeKind runtime, model::MegaBytes memory_mb) override;
   // The result limit of every container started from now on (runtime::ProcessOptions::max_result_bytes).
   void set_max_result_bytes(std::size_t bytes) { max_result_bytes_ = bytes; }
+  // How long a run may poll for its runtime's reply before it sleeps, at most, in every container started
+  // from now on (runtime::ProcessOptions::reply_spin_us; `--spin-us`).
+  void set_reply_spin_us(std::int64_t us) { reply_spin_us_ = us; }
   // Where the libraries an action declares are prepared (invoker/library_cache.h); it must outlive this
   // factory. Without one, an action with libraries fails to start, saying so. A container pins its
   // libraries until it is destroyed; its sandbox binds each read-only at its cache path (every sandbox
@@ -86,6 +89,7 @@ class RuntimeContainerFactory final : public ContainerFactory {
   bool sandboxed_;
   std::atomic<std::uint64_t> next_id_{1};
   std::atomic<std::size_t> max_result_bytes_{runtime::kDefaultMaxResultBytes};
+  std::atomic<std::int64_t> reply_spin_us_{0};
   std::unique_ptr<sandbox::SandboxPool> pool_;
   LibraryCache* libraries_ = nullptr;
   net::ContainerNetworks* networks_ = nullptr;

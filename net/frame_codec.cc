@@ -1,6 +1,7 @@
 #include "net/frame_codec.h"
 
 #include <poll.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -36,6 +37,32 @@ FrameStatus wait_for(int fd, short events, FrameClock::time_point deadline, Read
       if (watch->ready) watch->ready();
     }
     if (pfd[0].revents != 0) return FrameStatus::kOk;  // ready, or POLLHUP/POLLERR: the read/write says which
+  }
+}
+
+// Polls `fd` for `events` (and the watch, as wait_for does) without blocking until it is ready (true) or
+// the spin's budget has passed (false), yielding the core between polls.
+bool spin_for(int fd, short events, const AdaptiveSpin& spin, ReadWatch* watch) {
+  auto until = FrameClock::now() + std::chrono::microseconds(spin.budget_us());
+  const auto contended = std::chrono::microseconds(spin.contended_yield_us());
+  while (true) {
+    const bool watching = watch && !watch->fired && watch->fd >= 0;
+    pollfd pfd[2] = {{fd, events, 0}, {watching ? watch->fd : -1, POLLIN, 0}};
+    const int rc = ::poll(pfd, watching ? 2 : 1, 0);
+    if (rc > 0 && watching && pfd[1].revents != 0) {
+      watch->fired = true;
+      if (watch->ready) watch->ready();
+    }
+    if (rc > 0 && pfd[0].revents != 0) return true;
+    if (rc < 0 && errno != EINTR) return false;  // the blocking wait that follows reports it
+    const auto now = FrameClock::now();
+    if (now >= until) return false;
+    // A loaded machine runs whatever else is ready on this core (the peer this thread waits for, perhaps)
+    // instead; an idle one returns at once. When another thread did run, the core is contended: a
+    // spinning thread would wait behind others' time slices where a sleeping one is woken ahead of them,
+    // so it polls once more and then sleeps.
+    sched_yield();
+    if (contended.count() > 0 && FrameClock::now() - now > contended) until = now;
   }
 }
 
@@ -96,14 +123,24 @@ bool FrameReader::frame_buffered() const {
   return announced > max_payload_ || end_ - start_ >= kFrameHeaderBytes + announced;
 }
 
-FrameStatus FrameReader::read(int fd, std::string_view* payload, FrameClock::time_point deadline, ReadWatch* watch) {
+FrameStatus FrameReader::read(int fd, std::string_view* payload, FrameClock::time_point deadline, ReadWatch* watch,
+                              AdaptiveSpin* spin) {
   // Without a deadline (or a watch) a blocking descriptor is read at once (one syscall per frame, not
   // poll + read); a non-blocking one that has nothing yet (EAGAIN) is polled from then on.
   bool poll_first = deadline != kNoDeadline || (watch && !watch->fired);
+  // With `spin`: the first time this call must wait for bytes, it polls without blocking for the budget,
+  // and the wait (from then to the whole frame, or to its end) is reported.
+  FrameClock::time_point waited_from{};
+  bool spun_ready = false;  // the spin saw bytes (or an end): the next read needs no poll
+  const auto report = [&](FrameStatus status) {
+    if (spin && waited_from != FrameClock::time_point{})
+      spin->observe(std::chrono::duration_cast<std::chrono::microseconds>(FrameClock::now() - waited_from).count());
+    return status;
+  };
   while (true) {
     switch (next(payload)) {
-      case Next::kFrame: return FrameStatus::kOk;
-      case Next::kOversized: return FrameStatus::kOversized;
+      case Next::kFrame: return report(FrameStatus::kOk);
+      case Next::kOversized: return report(FrameStatus::kOversized);
       case Next::kNeedMore: break;
     }
     compact();
@@ -115,11 +152,16 @@ FrameStatus FrameReader::read(int fd, std::string_view* payload, FrameClock::tim
       const std::size_t grown = std::max(2 * have, have + kReadChunk);
       buf_.resize(have >= kFrameHeaderBytes ? std::min(grown, frame) : grown);
     }
-    if (poll_first) {
+    if (spin && waited_from == FrameClock::time_point{}) {
+      waited_from = FrameClock::now();
+      if (spin->budget_us() > 0 && spin_for(fd, POLLIN, *spin, watch))
+        spun_ready = true;
+    }
+    if (poll_first && !spun_ready) {
       const FrameStatus w = wait_for(fd, POLLIN, deadline, watch);
       if (w != FrameStatus::kOk) {
         errno_ = errno;
-        return w;
+        return report(w);
       }
     }
     const ssize_t r = ::read(fd, buf_.data() + end_, buf_.size() - end_);
@@ -130,10 +172,11 @@ FrameStatus FrameReader::read(int fd, std::string_view* payload, FrameClock::tim
     }
     if (r < 0) {
       errno_ = errno;
-      return FrameStatus::kError;
+      return report(FrameStatus::kError);
     }
-    if (r == 0) return end_ == start_ ? FrameStatus::kClosed : FrameStatus::kTruncated;
+    if (r == 0) return report(end_ == start_ ? FrameStatus::kClosed : FrameStatus::kTruncated);
     end_ += static_cast<std::size_t>(r);
+    spun_ready = false;
   }
 }
 

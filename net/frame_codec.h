@@ -21,6 +21,8 @@
 #include <string>
 #include <string_view>
 
+#include "net/adaptive_spin.h"
+
 namespace hearth::net {
 
 using FrameClock = std::chrono::steady_clock;
@@ -57,9 +59,11 @@ class FrameReader {
 
   // Reads from `fd` (blocking or not) until a whole frame is buffered or something else ends the wait.
   // kOk: *payload views the frame, valid until the next call on this reader.
-  // With `watch` (not yet fired): see ReadWatch.
+  // With `watch` (not yet fired): see ReadWatch. With `spin`: when the frame is not buffered, `fd` (and
+  // the watch) is polled without blocking for up to spin->budget_us() before the read blocks, and the
+  // wait's length is reported to it (AdaptiveSpin).
   FrameStatus read(int fd, std::string_view* payload, FrameClock::time_point deadline = kNoDeadline,
-                   ReadWatch* watch = nullptr);
+                   ReadWatch* watch = nullptr, AdaptiveSpin* spin = nullptr);
 
   // Decoding without I/O (tests, fuzzing): append bytes, then take frames.
   void feed(std::string_view bytes);

@@ -30,8 +30,8 @@ bool send_frame(int fd, const std::string& payload) {
 }
 
 bool recv_frame(int fd, net::FrameReader& reader, std::string_view* payload, std::string* error,
-                net::FrameClock::time_point deadline) {
-  const net::FrameStatus s = reader.read(fd, payload, deadline);
+                net::FrameClock::time_point deadline, net::AdaptiveSpin* spin) {
+  const net::FrameStatus s = reader.read(fd, payload, deadline, nullptr, spin);
   if (s == net::FrameStatus::kOk) return true;
   *error = reader.describe(s);
   return false;

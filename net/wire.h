@@ -35,8 +35,9 @@ bool send_frame(int fd, const std::string& payload);
 // Reads one frame with `reader` (one per connection, capped at its max_payload; the payload views its
 // buffer until the next call); false on EOF or error, with `error` saying which (a frame over the cap is
 // an error: the stream cannot be trusted after it).
+// With `spin`, a wait polls before it blocks (net::AdaptiveSpin).
 bool recv_frame(int fd, net::FrameReader& reader, std::string_view* payload, std::string* error,
-                net::FrameClock::time_point deadline = net::kNoDeadline);
+                net::FrameClock::time_point deadline = net::kNoDeadline, net::AdaptiveSpin* spin = nullptr);
 
 // A listening TCP socket on address:port (port 0 = any; *bound gets the port). Throws std::runtime_error.
 int listen_tcp(const std::string& address, std::uint16_t port, std::uint16_t* bound);

@@ -80,7 +80,8 @@ RuntimeProcess::RuntimeProcess(Language language, const ProcessOptions& options)
       close(up_w[c]);
       // Only this end is non-blocking (the runtime's read end is its own file description).
       fcntl(down_w[c], F_SETFL, fcntl(down_w[c], F_GETFL) | O_NONBLOCK);
-      channels_.push_back({down_w[c], up_r[c], net::FrameReader(options.max_result_bytes + kLogAllowanceBytes)});
+      channels_.push_back({down_w[c], up_r[c], net::FrameReader(options.max_result_bytes + kLogAllowanceBytes),
+                           net::AdaptiveSpin(options.reply_spin_us)});
     }
   };
   std::vector<std::string> argv;
@@ -341,7 +342,7 @@ RunResult RuntimeProcess::exchange(const std::string& request, std::int64_t time
   const net::FrameStatus sent = net::write_frame(ch.to_child, request, net::FdKind::kPipe, deadline);
   if (sent != net::FrameStatus::kOk) return fail(sent == net::FrameStatus::kTimeout, kAbnormal);
   std::string_view reply;
-  const net::FrameStatus got = ch.reader.read(ch.from_child, &reply, deadline, watch);
+  const net::FrameStatus got = ch.reader.read(ch.from_child, &reply, deadline, watch, &ch.spin);
   r.duration_us = since_us(start);
   if (got == net::FrameStatus::kOversized) return fail(false, response_too_long(ch.reader.announced(), max_result_bytes_));
   if (got != net::FrameStatus::kOk) return fail(got == net::FrameStatus::kTimeout, kAbnormal);

@@ -84,6 +84,9 @@ struct ProcessOptions {
   // A reply frame longer than this plus kLogAllowanceBytes is not read at all: a protocol error of the
   // container, which is killed (docs/runtimes.md).
   std::size_t max_result_bytes = kDefaultMaxResultBytes;
+  // A run's wait for the runtime's reply polls its pipe without blocking for up to this long (µs, at most
+  // twice the recent replies' typical wait: net::AdaptiveSpin) before it sleeps; 0: it sleeps at once.
+  std::int64_t reply_spin_us = 0;
 };
 
 inline constexpr int kMaxWorkers = 16;
@@ -140,6 +143,7 @@ class RuntimeProcess {
     int to_child = -1;    // the runtime's fd 3 + 2i (O_NONBLOCK here: writes have the run's deadline)
     int from_child = -1;  // the runtime's fd 4 + 2i
     net::FrameReader reader;   // capped at max_result_bytes + kLogAllowanceBytes
+    net::AdaptiveSpin spin;    // ProcessOptions::reply_spin_us
   };
   RunResult exchange(const std::string& request, std::int64_t timeout_ms, int channel = 0, net::ReadWatch* watch = nullptr);
   // Kills the process (and its workers) once and reaps it; returns whether the OOM killer had killed it.

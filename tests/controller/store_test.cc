@@ -179,8 +179,9 @@ TEST(Store, NamespacesAuthenticateByUuidAndKey) {
 // Every byte the store has on disk (database, WAL, shared memory).
 std::string on_disk(const std::filesystem::path& db) {
   std::string all;
+  for (const std::string& file : {db.string(), KeyStore::path_for(db.string())})  // the keys' file too
   for (const char* suffix : {"", "-wal", "-shm"}) {
-    std::ifstream in(db.string() + suffix, std::ios::binary);
+    std::ifstream in(file + suffix, std::ios::binary);
     std::stringstream s;
     s << in.rdbuf();
     all += s.str();

@@ -461,7 +461,8 @@ TEST(MultiInvoker, AnInvokerStartedByHandJoinsTheController) {
 
 // Every byte of the store's files.
 std::string store_bytes(const std::string& data_dir) {
-  return slurp(data_dir + "/hearth.db") + slurp(data_dir + "/hearth.db-wal");
+  return slurp(data_dir + "/hearth.db") + slurp(data_dir + "/hearth.db-wal") + slurp(data_dir + "/hearth.keys.db") +
+         slurp(data_dir + "/hearth.keys.db-wal");
 }
 
 // Keys: random per data directory (not OpenWhisk's public guest key), shown by `hearth auth`, stored only
