@@ -11,9 +11,12 @@
 // holds the invocation at the controller until memory frees).
 // A hash of Int.MinValue (abs stays negative) makes OpenWhisk index out of bounds and fail the activation:
 // such a function gets nullopt (the engine drops it with kNoNode).
-// Cost: O(1) typical (the first probes); when the first 8 probes find no room, the view's nodes with room
-// (ClusterView::for_each_node_with_room: O((k + 1) log n) for k of them in the simulator) decide, and with
-// none O(1) more where every node is healthy (ClusterView::healthy_nodes); hashes precomputed per function.
+// Cost: O(1) typical (the first probes); when the first 8 probes find no room, the view says whether any
+// node has room (ClusterView::for_each_node_with_room stopped at the first: O(log n) in the simulator);
+// if one has, pools up to 1,024 nodes are probed on to the first with room (O(position), a node's state
+// per probe), larger ones take the earliest of the view's nodes with room (O((k + 1) log n) for k of
+// them); with none O(1) more where every node is healthy (ClusterView::healthy_nodes); hashes
+// precomputed per function.
 #pragma once
 
 #include <cstdint>

@@ -162,7 +162,6 @@ void Cluster::put_idle(ContainerId id, ContainerState state, double priority, bo
   s.c.last_used_us = now_;
   s.indexed = true;
   s.idle_epoch = next_epoch_++;
-  s.idle_since = now_;
   if (s.c.function == model::kNoFunction) {
     stem_cells_[node].push_back(id);
   } else {
