@@ -33,6 +33,21 @@ StickySequence::StickySequence(const PolicyContext& ctx) : hash_namespace_(ctx.h
 void StickySequence::add(const model::FunctionSpec& fn) {
   if (hash_.size() <= fn.id) hash_.resize(fn.id + 1);
   hash_[fn.id] = openwhisk_function_hash(fn.name, hash_namespace_);
+  if (steps_for_ != 0) {  // keep places_ whole (ids skipped over hash as 0)
+    const std::size_t from = places_.size();
+    places_.resize(hash_.size());
+    for (std::size_t f = from; f < hash_.size(); ++f) places_[f] = place_of(static_cast<model::FunctionId>(f));
+    places_[fn.id] = place_of(fn.id);
+  }
+}
+
+StickySequence::Place StickySequence::place_of(model::FunctionId fn) const {
+  // Java's % truncates toward zero, as C++'s does: only Int.MinValue gives a negative remainder.
+  const std::int32_t h = hash_[fn];
+  const std::int32_t home_index = h % static_cast<std::int32_t>(steps_for_);
+  const std::int32_t step_index = h % static_cast<std::int32_t>(steps_.size());
+  if (home_index < 0 || step_index < 0) return Place{-1, 0};
+  return Place{home_index, steps_[static_cast<std::size_t>(step_index)]};
 }
 
 bool StickySequence::over(model::FunctionId fn, std::uint32_t n, std::uint32_t* home, std::uint32_t* step) {
@@ -40,14 +55,13 @@ bool StickySequence::over(model::FunctionId fn, std::uint32_t n, std::uint32_t* 
   if (steps_for_ != n) {
     steps_ = pairwise_coprime_numbers_until(n);
     steps_for_ = n;
+    places_.resize(hash_.size());
+    for (std::size_t f = 0; f < hash_.size(); ++f) places_[f] = place_of(static_cast<model::FunctionId>(f));
   }
-  // Java's % truncates toward zero, as C++'s does: only Int.MinValue gives a negative remainder.
-  const std::int32_t h = hash_[fn];
-  const std::int32_t home_index = h % static_cast<std::int32_t>(n);
-  const std::int32_t step_index = h % static_cast<std::int32_t>(steps_.size());
-  if (home_index < 0 || step_index < 0) return false;
-  *home = static_cast<std::uint32_t>(home_index);
-  *step = steps_[static_cast<std::size_t>(step_index)];
+  const Place p = places_[fn];
+  if (p.home < 0) return false;
+  *home = static_cast<std::uint32_t>(p.home);
+  *step = p.step;
   return true;
 }
 

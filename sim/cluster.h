@@ -20,6 +20,7 @@
 #include "model/container.h"
 #include "model/function_spec.h"
 #include "model/time.h"
+#include "sim/huge_page_allocator.h"
 #include "sim/idle_index.h"
 #include "sim/node_room_index.h"
 
@@ -72,10 +73,20 @@ class Cluster final : public model::ClusterView {
   model::Container& container(model::ContainerId id) { return slots_[id].c; }
   // Starts loading a container's slot and the idle index's entry for (fn, node) (hints: no effect).
   void prefetch(model::ContainerId id, model::FunctionId fn, model::NodeId node) const {
+    prefetch_slot(id);
+    idle_.prefetch(fn, node);
+  }
+  void prefetch_slot(model::ContainerId id) const {
     const char* slot = reinterpret_cast<const char*>(&slots_[id]);
     __builtin_prefetch(slot);
     __builtin_prefetch(slot + 64);
-    idle_.prefetch(fn, node);
+  }
+  // Hints for an arrival of `fn` on `node` soon: the idle index's entry, then (once that is loaded) its record.
+  void prefetch_idle(model::FunctionId fn, model::NodeId node) const { idle_.prefetch(fn, node); }
+  void prefetch_idle_record(model::FunctionId fn, model::NodeId node) const { idle_.prefetch_record(fn, node); }
+  // Once that record is loaded: the slot of the container take_idle would take.
+  void prefetch_idle_container(model::FunctionId fn, model::NodeId node) const {
+    if (const IdleIndex::Id id = idle_.newest(fn, node); id != IdleIndex::kNil) prefetch_slot(id);
   }
   const model::Container& container(model::ContainerId id) const { return slots_[id].c; }
 
@@ -167,7 +178,7 @@ class Cluster final : public model::ClusterView {
   std::vector<model::NodeState> nodes_;
   NodeRoomIndex room_;
   std::uint32_t unhealthy_ = 0;
-  std::vector<Slot> slots_;
+  HugeVector<Slot> slots_;
   std::vector<model::ContainerId> free_slots_;
   IdleIndex idle_;                                             // (function, node) → idle containers
   std::vector<std::vector<model::ContainerId>> stem_cells_;   // node → stem cells
