@@ -126,7 +126,7 @@ class Engine {
     while (source.next_batch(batch)) {
       for (std::size_t i = 0; i < batch.size(); ++i) {
         const Invocation& inv = batch[i];
-        if (prefetch_arrivals_) prefetch_arrivals(batch, i);
+        if (prefetch_) prefetch_arrivals(batch, i);
         run_events_until(inv.arrival_us);
         advance(inv.arrival_us);
         arrive(inv);
@@ -143,7 +143,7 @@ class Engine {
     // the trace are not run (idle memory is accounted up to the end).
     while (!events_.empty() && (busy_ > 0 || waiting_ > 0 || events_.top().time <= end_)) {
       Event e = events_.pop();
-      prefetch_next_event();
+      if (prefetch_) prefetch_next_event();
       advance(e.time);
       handle(e);
     }
@@ -194,9 +194,10 @@ class Engine {
   // cache): 8 ahead their function's spec and placement state, 4 ahead the idle index's entry for the
   // node the placement will likely pick, 2 ahead the record it finds, 1 ahead the slot of the container
   // it would take. Otherwise every arrival is a chain
-  // of misses (50,000 functions' specs alone are 4 MB). Hints: nothing changes. Only with more than
-  // kPrefetchFunctions functions: with fewer, their state stays in cache and the hints cost more than
-  // they save (the 500-function sample ran 5 % slower with them).
+  // of misses (50,000 functions' specs alone are 4 MB). Hints: nothing changes.
+  // All prefetching (here, prefetch_next_event, finish_job) only with more than kPrefetchFunctions
+  // functions: with fewer, their state stays in cache and the hints cost more than they save (the
+  // 500-function sample ran ~5 % slower with them).
   static constexpr std::size_t kPrefetchFunctions = 4096;
   void prefetch_arrivals(const std::vector<Invocation>& batch, std::size_t i) const {
     if (i + 8 < batch.size()) {
@@ -316,7 +317,7 @@ class Engine {
   void run_events_until(Micros t) {
     while (!events_.empty() && events_.top().time <= t) {
       Event e = events_.pop();
-      prefetch_next_event();
+      if (prefetch_) prefetch_next_event();
       advance(e.time);
       handle(e);
     }
@@ -566,10 +567,11 @@ class Engine {
 
   void finish_job(std::uint32_t job_id) {
     const Job job = jobs_[job_id];
-    // What the completion reads next, loaded at once rather than one miss after another.
-    cluster_.prefetch(job.container, job.inv.function, job.node);
-    prefetch_function(job.inv.function);
-    result_.metrics.prefetch(job.inv.function);
+    if (prefetch_) {  // what the completion reads next, loaded at once rather than one miss after another
+      cluster_.prefetch(job.container, job.inv.function, job.node);
+      prefetch_function(job.inv.function);
+      result_.metrics.prefetch(job.inv.function);
+    }
     free_jobs_.push_back(job_id);
     if (config_.check_invariants && now_ - job.start_us - job.startup_us < job.inv.exec_us)
       throw std::logic_error("invocation " + std::to_string(job.inv.id) + " ran " + std::to_string(job.inv.exec_us) +
@@ -1308,7 +1310,7 @@ class Engine {
   Micros now_ = 0;
   Micros end_ = 0;
   bool arrivals_done_ = false;
-  bool prefetch_arrivals_ = functions_.size() > kPrefetchFunctions;
+  bool prefetch_ = functions_.size() > kPrefetchFunctions;
   std::uint64_t busy_ = 0;
   double balance_sum_ = 0;
   double warm_benefit_us_ = 0;
