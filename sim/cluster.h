@@ -183,6 +183,7 @@ class Cluster final : public model::ClusterView {
   IdleIndex idle_;                                             // (function, node) → idle containers
   std::vector<std::vector<model::ContainerId>> stem_cells_;   // node → stem cells
   std::vector<MinHeap> eviction_;                             // node → idle containers by priority
+  std::vector<double> max_pushed_;                            // node → highest priority pushed on its heap
   mutable std::vector<std::uint32_t> walk_;                   // scratch: heap indices still to visit
   std::vector<std::uint32_t> idle_count_;                     // node → idle containers (heap live entries)
   std::vector<model::MegaBytes> idle_mb_;                     // node → evictable idle memory
