@@ -33,6 +33,21 @@ StickySequence::StickySequence(const PolicyContext& ctx) : hash_namespace_(ctx.h
 void StickySequence::add(const model::FunctionSpec& fn) {
   if (hash_.size() <= fn.id) hash_.resize(fn.id + 1);
   hash_[fn.id] = openwhisk_function_hash(fn.name, hash_namespace_);
+  if (steps_for_ != 0) {  // keep places_ whole (ids skipped over hash as 0)
+    const std::size_t from = places_.size();
+    places_.resize(hash_.size());
+    for (std::size_t f = from; f < hash_.size(); ++f) places_[f] = place_of(static_cast<model::FunctionId>(f));
+    places_[fn.id] = place_of(fn.id);
+  }
+}
+
+StickySequence::Place StickySequence::place_of(model::FunctionId fn) const {
+  // Java's % truncates toward zero, as C++'s does: only Int.MinValue gives a negative remainder.
+  const std::int32_t h = hash_[fn];
+  const std::int32_t home_index = h % static_cast<std::int32_t>(steps_for_);
+  const std::int32_t step_index = h % static_cast<std::int32_t>(steps_.size());
+  if (home_index < 0 || step_index < 0) return Place{-1, 0};
+  return Place{home_index, steps_[static_cast<std::size_t>(step_index)]};
 }
 
 bool StickySequence::over(model::FunctionId fn, std::uint32_t n, std::uint32_t* home, std::uint32_t* step) {
@@ -40,14 +55,13 @@ bool StickySequence::over(model::FunctionId fn, std::uint32_t n, std::uint32_t* 
   if (steps_for_ != n) {
     steps_ = pairwise_coprime_numbers_until(n);
     steps_for_ = n;
+    places_.resize(hash_.size());
+    for (std::size_t f = 0; f < hash_.size(); ++f) places_[f] = place_of(static_cast<model::FunctionId>(f));
   }
-  // Java's % truncates toward zero, as C++'s does: only Int.MinValue gives a negative remainder.
-  const std::int32_t h = hash_[fn];
-  const std::int32_t home_index = h % static_cast<std::int32_t>(n);
-  const std::int32_t step_index = h % static_cast<std::int32_t>(steps_.size());
-  if (home_index < 0 || step_index < 0) return false;
-  *home = static_cast<std::uint32_t>(home_index);
-  *step = steps_[static_cast<std::size_t>(step_index)];
+  const Place p = places_[fn];
+  if (p.home < 0) return false;
+  *home = static_cast<std::uint32_t>(p.home);
+  *step = p.step;
   return true;
 }
 
@@ -80,9 +94,14 @@ std::uint64_t inverse_mod(std::uint64_t a, std::uint64_t m) {
   return static_cast<std::uint64_t>(((t0 % mm) + mm) % mm);
 }
 
-// Probes tried one by one before asking the view for the nodes with room: enough that a cluster with
-// room on a fair share of its nodes never needs the index.
+// Probes tried one by one before asking the view whether any node has room: enough that a cluster with
+// room on a fair share of its nodes never asks.
 constexpr std::uint32_t kDirectProbes = 8;
+// Pools up to this size are then probed one by one to their end (a probe is one node's state, already
+// near in cache: cheaper than the view's O(log n) per node with room when many have room but the
+// function's first ones are full, e.g. behind a function that fills a quarter of the cluster); larger
+// pools ask the view for every node with room.
+constexpr std::uint32_t kDirectPool = 1024;
 
 }  // namespace
 
@@ -96,29 +115,40 @@ std::optional<model::NodeId> OpenWhiskPlacement::place(const model::Invocation&,
   const std::uint32_t pool = managed_invokers(static_cast<std::uint32_t>(nodes.size()), managed_);
   std::uint32_t index = 0, step = 1;
   if (!sequence_.over(fn.id, pool, &index, &step)) return std::nullopt;
-  // The first node of the probe sequence home, home+step, … with room. The first probes one by one;
-  // then, among the nodes the view reports with room, the one earliest in the sequence: node
-  // (home + k·step) mod pool sits at position k = (node − home) · step⁻¹ mod pool.
+  // The first node of the probe sequence home, home+step, … with room. The first probes one by one; then,
+  // if the view has a node with room, the rest of a small pool one by one, or, in a large one, among the
+  // nodes the view reports with room, the one earliest in the sequence: node (home + k·step) mod pool
+  // sits at position k = (node − home) · step⁻¹ mod pool.
   const std::uint32_t home = index;
   const std::uint32_t direct = std::min(pool, kDirectProbes);
+  const auto has_room = [&](std::uint32_t i) { return nodes[i].healthy && nodes[i].unreserved_mb() >= fn.memory_mb; };
+  const auto next = [&](std::uint32_t i) { return i + step >= pool ? i + step - pool : i + step; };  // step < pool
   for (std::uint32_t probe = 0; probe < direct; ++probe) {
-    const model::NodeState& s = nodes[index];
-    if (s.healthy && s.unreserved_mb() >= fn.memory_mb) return s.id;
-    index = (index + step) % pool;
+    if (has_room(index)) return nodes[index].id;
+    index = next(index);
   }
   if (pool > direct) {
-    const std::uint64_t inverse = inverse_mod(step, pool);
-    std::uint64_t best = pool;
-    model::NodeId best_node = 0;
-    view.for_each_node_with_room(fn.memory_mb, pool, [&](model::NodeId node) {
-      const std::uint64_t k = (static_cast<std::uint64_t>(node) + pool - home) % pool * inverse % pool;
-      if (k < best) {
-        best = k;
-        best_node = node;
+    bool any = false;  // O(log n) in the simulator
+    view.for_each_node_with_room(fn.memory_mb, pool, [&](model::NodeId) { return any = true, false; });
+    if (any && pool <= kDirectPool) {
+      for (std::uint32_t probe = direct; probe < pool; ++probe) {
+        if (has_room(index)) return nodes[index].id;
+        index = next(index);
       }
-      return true;
-    });
-    if (best < pool) return nodes[best_node].id;
+    } else if (any) {
+      const std::uint64_t inverse = inverse_mod(step, pool);
+      std::uint64_t best = pool;
+      model::NodeId best_node = 0;
+      view.for_each_node_with_room(fn.memory_mb, pool, [&](model::NodeId node) {
+        const std::uint64_t k = (static_cast<std::uint64_t>(node) + pool - home) % pool * inverse % pool;
+        if (k < best) {
+          best = k;
+          best_node = node;
+        }
+        return true;
+      });
+      if (best < pool) return nodes[best_node].id;
+    }
   }
   if (overload_ == Overload::kWait) {
     if (view.healthy_nodes(pool) > 0) return kHoldAtController;

@@ -11,9 +11,12 @@
 // holds the invocation at the controller until memory frees).
 // A hash of Int.MinValue (abs stays negative) makes OpenWhisk index out of bounds and fail the activation:
 // such a function gets nullopt (the engine drops it with kNoNode).
-// Cost: O(1) typical (the first probes); when the first 8 probes find no room, the view's nodes with room
-// (ClusterView::for_each_node_with_room: O((k + 1) log n) for k of them in the simulator) decide, and with
-// none O(1) more where every node is healthy (ClusterView::healthy_nodes); hashes precomputed per function.
+// Cost: O(1) typical (the first probes); when the first 8 probes find no room, the view says whether any
+// node has room (ClusterView::for_each_node_with_room stopped at the first: O(log n) in the simulator);
+// if one has, pools up to 1,024 nodes are probed on to the first with room (O(position), a node's state
+// per probe), larger ones take the earliest of the view's nodes with room (O((k + 1) log n) for k of
+// them); with none O(1) more where every node is healthy (ClusterView::healthy_nodes); hashes
+// precomputed per function.
 #pragma once
 
 #include <cstdint>
@@ -40,15 +43,32 @@ class StickySequence {
   // Hashes one more function (PlacementPolicy::on_function_added); O(length of its name).
   void add(const model::FunctionSpec& fn);
   // Home and step over n nodes; false when the function's hash is Int.MinValue and n makes its index
-  // negative (OpenWhisk fails such an activation).
+  // negative (OpenWhisk fails such an activation). Every function's home and step over the last n asked
+  // are kept (8 bytes each, recomputed when n changes): a call is one load, no division.
   bool over(model::FunctionId fn, std::uint32_t n, std::uint32_t* home, std::uint32_t* step);
   std::int32_t hash(model::FunctionId fn) const { return hash_[fn]; }
+  // Hints (no effect): start loading fn's home and step over the last n asked; that home, or
+  // PlacementPolicy::kNoLikelyNode if not known.
+  void prefetch(model::FunctionId fn) const {
+    if (fn < places_.size()) __builtin_prefetch(&places_[fn]);
+  }
+  model::NodeId likely_home(model::FunctionId fn) const {
+    return fn < places_.size() && places_[fn].home >= 0 ? static_cast<model::NodeId>(places_[fn].home)
+                                                        : PlacementPolicy::kNoLikelyNode;
+  }
 
  private:
   std::string hash_namespace_;
   std::vector<std::int32_t> hash_;  // by function id
+  struct Place {
+    std::int32_t home;   // negative: the activation fails
+    std::uint32_t step;
+  };
+  Place place_of(model::FunctionId fn) const;  // over steps_for_ nodes
+
   std::uint32_t steps_for_ = 0;
   std::vector<std::uint32_t> steps_;
+  std::vector<Place> places_;  // by function id, over steps_for_ nodes
 };
 
 class OpenWhiskPlacement final : public PlacementPolicy {
@@ -60,6 +80,8 @@ class OpenWhiskPlacement final : public PlacementPolicy {
   std::optional<model::NodeId> place(const model::Invocation& inv, const model::FunctionSpec& fn,
                                      const model::ClusterView& view) override;
   void on_function_added(const model::FunctionSpec& fn) override { sequence_.add(fn); }
+  void prefetch(model::FunctionId fn) const override { sequence_.prefetch(fn); }
+  model::NodeId likely_node(model::FunctionId fn) const override { return sequence_.likely_home(fn); }
 
  private:
   double managed_;

@@ -43,6 +43,15 @@ class PlacementPolicy {
   // later — ids dense from 0, each once, before its first place(). Default: nothing (the policy keeps no
   // per-function state). Nodes need no hook: every placement reads the node list from the view per call.
   virtual void on_function_added(const model::FunctionSpec& fn) { (void)fn; }
+  // Hints for an engine that knows its next arrivals (the simulator): start loading what place() will
+  // read for `fn`, and the node place() will most likely answer for it (kNoLikelyNode if unknown), so
+  // that the engine can load that node's state for it. Neither may change any decision. Defaults: none.
+  static constexpr model::NodeId kNoLikelyNode = 0xffffffffu;
+  virtual void prefetch(model::FunctionId fn) const { (void)fn; }
+  virtual model::NodeId likely_node(model::FunctionId fn) const {
+    (void)fn;
+    return kNoLikelyNode;
+  }
 };
 
 }  // namespace hearth::policy

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -20,6 +21,7 @@ Cluster::Cluster(std::uint32_t nodes, MegaBytes memory_mb, std::int32_t cores, s
       idle_(functions),
       stem_cells_(nodes),
       eviction_(nodes),
+      max_pushed_(nodes, -std::numeric_limits<double>::infinity()),
       idle_count_(nodes, 0),
       idle_mb_(nodes, 0),
       pinned_mb_(nodes, 0) {
@@ -162,7 +164,6 @@ void Cluster::put_idle(ContainerId id, ContainerState state, double priority, bo
   s.c.last_used_us = now_;
   s.indexed = true;
   s.idle_epoch = next_epoch_++;
-  s.idle_since = now_;
   if (s.c.function == model::kNoFunction) {
     stem_cells_[node].push_back(id);
   } else {
@@ -178,7 +179,11 @@ void Cluster::put_idle(ContainerId id, ContainerState state, double priority, bo
   idle_mb_[node] += s.c.memory_mb;
   ++idle_count_[node];
   eviction_[node].push_back(HeapEntry{priority, s.idle_epoch, id});
-  std::push_heap(eviction_[node].begin(), eviction_[node].end(), std::greater<HeapEntry>());
+  // An entry at or above every priority pushed so far (ttl, lru: the priority is the time) is above its
+  // parent (equal priorities: its epoch is the newest), so push_heap would leave it where it is: skipped,
+  // without reading the parent (a cache miss). The heap is exactly push_heap's either way.
+  if (priority >= max_pushed_[node]) max_pushed_[node] = priority;
+  else std::push_heap(eviction_[node].begin(), eviction_[node].end(), std::greater<HeapEntry>());
   if (eviction_[node].size() > 2 * static_cast<std::size_t>(idle_count_[node]) + 64) compact_heap(node);
 }
 

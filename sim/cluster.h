@@ -20,6 +20,7 @@
 #include "model/container.h"
 #include "model/function_spec.h"
 #include "model/time.h"
+#include "sim/huge_page_allocator.h"
 #include "sim/idle_index.h"
 #include "sim/node_room_index.h"
 
@@ -59,9 +60,34 @@ class Cluster final : public model::ClusterView {
   // healthy changed behind reserve() / set_healthy()). O(nodes); for invariant checks.
   void check_room_index() const;
 
+  // The engine's record of the keep-alive expiry event it has pending for a container (at most one): kept
+  // in the container's slot, which an expiry reads anyway. Reset when the slot is reused.
+  struct ExpiryEvent {
+    model::Micros at = model::kNever;  // its instant; kNever: none pending
+    std::uint32_t generation = 0;      // the container generation it was scheduled for
+  };
+  ExpiryEvent& expiry_event(model::ContainerId id) { return slots_[id].expiry; }
+
   void set_now(model::Micros now) { now_ = now; }
   model::NodeState& node(model::NodeId id) { return nodes_[id]; }
   model::Container& container(model::ContainerId id) { return slots_[id].c; }
+  // Starts loading a container's slot and the idle index's entry for (fn, node) (hints: no effect).
+  void prefetch(model::ContainerId id, model::FunctionId fn, model::NodeId node) const {
+    prefetch_slot(id);
+    idle_.prefetch(fn, node);
+  }
+  void prefetch_slot(model::ContainerId id) const {
+    const char* slot = reinterpret_cast<const char*>(&slots_[id]);
+    __builtin_prefetch(slot);
+    __builtin_prefetch(slot + 64);
+  }
+  // Hints for an arrival of `fn` on `node` soon: the idle index's entry, then (once that is loaded) its record.
+  void prefetch_idle(model::FunctionId fn, model::NodeId node) const { idle_.prefetch(fn, node); }
+  void prefetch_idle_record(model::FunctionId fn, model::NodeId node) const { idle_.prefetch_record(fn, node); }
+  // Once that record is loaded: the slot of the container take_idle would take.
+  void prefetch_idle_container(model::FunctionId fn, model::NodeId node) const {
+    if (const IdleIndex::Id id = idle_.newest(fn, node); id != IdleIndex::kNil) prefetch_slot(id);
+  }
   const model::Container& container(model::ContainerId id) const { return slots_[id].c; }
 
   // Creates a container holding `memory_mb` on `node` (the caller checked the memory is free).
@@ -118,14 +144,15 @@ class Cluster final : public model::ClusterView {
   std::size_t live_containers() const { return slots_.size() - free_slots_.size(); }
 
  private:
-  struct Slot {
+  // Aligned to a cache line: a container's state is two whole lines, not parts of three.
+  struct alignas(64) Slot {
     model::Container c;
-    std::uint32_t index_pos = 0;    // position in its idle list or stem-cell list
     std::uint64_t idle_epoch = 0;   // changes every time the container enters the idle indexes
-    model::Micros idle_since = 0;
+    ExpiryEvent expiry;
     bool indexed = false;
     bool pinned = false;  // a stem cell never evicted (indexed in stem_cells_ only)
   };
+  static_assert(sizeof(Slot) == 128, "a slot is two cache lines");
   struct HeapEntry {
     double priority;
     std::uint64_t epoch;
@@ -151,11 +178,12 @@ class Cluster final : public model::ClusterView {
   std::vector<model::NodeState> nodes_;
   NodeRoomIndex room_;
   std::uint32_t unhealthy_ = 0;
-  std::vector<Slot> slots_;
+  HugeVector<Slot> slots_;
   std::vector<model::ContainerId> free_slots_;
   IdleIndex idle_;                                             // (function, node) → idle containers
   std::vector<std::vector<model::ContainerId>> stem_cells_;   // node → stem cells
   std::vector<MinHeap> eviction_;                             // node → idle containers by priority
+  std::vector<double> max_pushed_;                            // node → highest priority pushed on its heap
   mutable std::vector<std::uint32_t> walk_;                   // scratch: heap indices still to visit
   std::vector<std::uint32_t> idle_count_;                     // node → idle containers (heap live entries)
   std::vector<model::MegaBytes> idle_mb_;                     // node → evictable idle memory

@@ -21,7 +21,7 @@ enum class EventType : std::uint8_t {
   kScalingTick,     // scaling policy tick
   kContainerCpuCompletion,  // scaling path: the first job of a container with a CPU quota ends; a: container, b: epoch
   kCpuEnter,        // processor sharing: a job's start-up and waiting are over; a: job
-  kCpuDone,         // processor sharing: a node's next job may finish; a: node
+  kCpuDone,         // processor sharing: a node's next job may finish; a: node, b: a hint (its next job when armed)
   kActiveSample,    // per-second sample of the nodes' active memory
   kPoolTick,        // pool manager tick
   kPoolReady,       // a pool manager's prewarm finished its cold start; a: container, b: generation
@@ -40,14 +40,18 @@ struct Event {
 // live in a heap of their own beside the one of all other events: pushing and popping one then sifts
 // through a handful of entries instead of the whole queue. Events further ahead than the current
 // bucket (expiries, one per idle container, are most of the queue and lie minutes ahead) wait unsorted in
-// a ring of time buckets (kBucketUs wide, kBuckets of them) and enter the near heap when time reaches their
-// bucket; events beyond the ring wait in a far heap and enter the near heap when time reaches their bucket.
-// So the near heap holds about a bucket's worth of events, not every pending expiry. All heaps draw from
-// one insertion counter and top() takes the earlier of the two heaps' tops once the near heap holds
-// everything before the current bucket's end, so the order of events is exactly that of a single queue.
+// a ring of time buckets (kBucketUs wide, kBuckets of them); when time reaches a bucket, its events are
+// sorted once into the current run, popped from its front in order (a sort of a contiguous array instead
+// of a heap pop per event through a heap of the bucket's size, whose lower levels miss the cache).
+// Events pushed for before the current bucket's end go to a small near heap; events beyond the ring wait
+// in a far heap and join the near heap when time reaches their bucket. All draw from one insertion
+// counter and top() takes the earliest of the run's front and the two heaps' tops once the run and the
+// near heap hold everything before the current bucket's end, so the order of events is exactly that of a
+// single queue (time, then insertion).
 // Times must not go below the last popped event's (a discrete-event simulation's events never do).
-// Cost: push O(1) into a bucket, O(log n) into a heap; pop O(log near); each event moves at most once from
-// a bucket or the far heap to the near heap; top() O(1) amortised (a move crosses empty buckets).
+// Cost: push O(1) into a bucket, O(log n) into a heap; a bucket's events O(log b) each to sort, O(1) to
+// pop; each event moves at most once from a bucket or the far heap; top() O(1) amortised (a move crosses
+// empty buckets).
 class EventQueue {
  public:
   void push(model::Micros time, EventType type, std::uint32_t a = 0, std::uint32_t b = 0, model::Micros time2 = 0) {
@@ -63,15 +67,26 @@ class EventQueue {
       far_.push(e);
     }
   }
-  bool empty() const { return near_.empty() && cpu_.empty() && bucketed_ == 0 && far_.empty(); }
-  const Event& top() { return first().top(); }
-  Event pop() {
-    auto& q = first();
-    Event e = q.top();
-    q.pop();
-    return e;
+  bool empty() const { return run_pos_ == run_.size() && near_.empty() && cpu_.empty() && bucketed_ == 0 && far_.empty(); }
+  const Event& top() {
+    switch (first()) {
+      case Source::kRun: return run_[run_pos_];
+      case Source::kNear: return near_.top();
+      case Source::kCpu: break;
+    }
+    return cpu_.top();
   }
-  std::size_t size() const { return near_.size() + cpu_.size() + bucketed_ + far_.size(); }
+  Event pop() {
+    switch (first()) {
+      case Source::kRun: return run_[run_pos_++];
+      case Source::kNear: return take(near_);
+      case Source::kCpu: break;
+    }
+    return take(cpu_);
+  }
+  std::size_t size() const {
+    return (run_.size() - run_pos_) + near_.size() + cpu_.size() + bucketed_ + far_.size();
+  }
 
  private:
   static constexpr int kBucketBits = 20;  // about 1.05 s
@@ -85,42 +100,55 @@ class EventQueue {
     }
   };
   using Heap = std::priority_queue<Event, std::vector<Event>, Later>;
+  enum class Source : std::uint8_t { kRun, kNear, kCpu };
 
+  static Event take(Heap& h) {
+    Event e = h.top();
+    h.pop();
+    return e;
+  }
   static std::size_t bucket_of(model::Micros time) {
     return static_cast<std::size_t>(time >> kBucketBits) & (kBuckets - 1);
   }
-  // Moves buckets (and far events) into the near heap until it holds an event or nothing is left.
+  // Sorts buckets into the run (and far events into the near heap) until the run or the near heap
+  // holds an event or nothing is left.
   void refill() {
-    while (near_.empty() && (bucketed_ > 0 || !far_.empty())) {
+    while (run_pos_ == run_.size() && near_.empty() && (bucketed_ > 0 || !far_.empty())) {
       if (bucketed_ == 0) horizon_ = std::max(horizon_, far_.top().time & ~(kBucketUs - 1));
       std::vector<Event>& b = buckets_[bucket_of(horizon_)];
-      for (const Event& e : b) near_.push(e);
       bucketed_ -= b.size();
-      // Its storage goes too (one free per bucket crossed): kept, every bucket would hold its largest
-      // lap's room, the ring's length (72 min) of events where the keep-alive (10 min) needs a seventh.
+      // The bucket's storage becomes the run, the run's goes (one free per bucket crossed): kept, every
+      // bucket would hold its largest lap's room, the ring's length (72 min) of events where the
+      // keep-alive (10 min) needs a seventh.
+      run_.swap(b);
       std::vector<Event>().swap(b);
+      run_pos_ = 0;
+      std::sort(run_.begin(), run_.end(), [](const Event& x, const Event& y) { return Later{}(y, x); });
       horizon_ += kBucketUs;
-      while (!far_.empty() && far_.top().time < horizon_) {
-        near_.push(far_.top());
-        far_.pop();
-      }
+      while (!far_.empty() && far_.top().time < horizon_) near_.push(take(far_));
     }
   }
-  // The heap whose top comes first (not all empty). Everything before horizon_ is in near_ (or cpu_), and
-  // everything else is at horizon_ or later, so once near_ holds an event its top precedes all but cpu_'s.
-  Heap& first() {
-    if (near_.empty()) refill();
-    if (cpu_.empty()) return near_;
-    if (near_.empty()) return cpu_;
-    return Later{}(near_.top(), cpu_.top()) ? cpu_ : near_;
+  // The source whose next event comes first (not all empty). Everything before horizon_ is in the run,
+  // near_ or cpu_, and everything else is at horizon_ or later, so once the run or near_ holds an event
+  // the earliest of the three fronts precedes every other event.
+  Source first() {
+    if (run_pos_ == run_.size() && near_.empty()) refill();
+    const Event* best = nullptr;
+    Source from = Source::kCpu;
+    if (run_pos_ < run_.size()) best = &run_[run_pos_], from = Source::kRun;
+    if (!near_.empty() && (!best || Later{}(*best, near_.top()))) best = &near_.top(), from = Source::kNear;
+    if (!cpu_.empty() && (!best || Later{}(*best, cpu_.top()))) from = Source::kCpu;
+    return from;
   }
 
-  Heap near_;
-  Heap cpu_;  // kCpuDone only
-  Heap far_;  // beyond the ring
+  std::vector<Event> run_;  // the current bucket's events, sorted; popped from run_pos_
+  std::size_t run_pos_ = 0;
+  Heap near_;  // events pushed for before horizon_ (and far ones whose bucket came)
+  Heap cpu_;   // kCpuDone only
+  Heap far_;   // beyond the ring
   std::vector<std::vector<Event>> buckets_ = std::vector<std::vector<Event>>(kBuckets);
   std::size_t bucketed_ = 0;
-  model::Micros horizon_ = kBucketUs;  // near_ takes every event before it; the ring starts there
+  model::Micros horizon_ = kBucketUs;  // the run and near_ take every event before it; the ring starts there
   std::uint64_t next_seq_ = 0;
 };
 

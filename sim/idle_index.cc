@@ -46,7 +46,7 @@ void IdleIndex::erase(std::uint64_t k) {
 }
 
 void IdleIndex::grow() {
-  std::vector<Entry> old = std::move(table_);
+  HugeVector<Entry> old = std::move(table_);
   const std::size_t size = old.empty() ? 64 : 2 * old.size();
   table_.assign(size, Entry{0, kNil});
   shift_ = 64;

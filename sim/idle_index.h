@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "model/time.h"
+#include "sim/huge_page_allocator.h"
 
 namespace hearth::sim {
 
@@ -45,6 +46,15 @@ class IdleIndex {
   std::int32_t count(std::uint32_t fn, std::uint32_t node) const {
     const Id r = find(key(fn, node));
     return r == kNil ? 0 : records_[r].count;
+  }
+
+  // Starts loading where (fn, node) is looked up (a hint: no effect on the index); prefetch_record, once
+  // that is in cache, the record it finds.
+  void prefetch(std::uint32_t fn, std::uint32_t node) const {
+    if (!table_.empty()) __builtin_prefetch(&table_[home(key(fn, node))]);
+  }
+  void prefetch_record(std::uint32_t fn, std::uint32_t node) const {
+    if (const Id r = find(key(fn, node)); r != kNil) __builtin_prefetch(&records_[r]);
   }
 
   // visit(node) for every node holding an idle container of `fn`, in the order they came to hold one.
@@ -91,10 +101,10 @@ class IdleIndex {
   void grow();
 
   std::vector<Ends> functions_;
-  std::vector<Record> records_;
+  HugeVector<Record> records_;
   std::vector<Id> free_records_;
-  std::vector<Link> links_;  // by container id
-  std::vector<Entry> table_;  // size a power of two, at most half full
+  HugeVector<Link> links_;    // by container id
+  HugeVector<Entry> table_;   // size a power of two, at most half full
   std::size_t used_ = 0;
   int shift_ = 64;
 };

@@ -94,6 +94,11 @@ class ProcessorSharing {
     const double time = static_cast<std::int32_t>(heap_.size()) <= cores_ ? left : left / rate();
     return at_ + static_cast<model::Micros>(std::ceil(time - kSlack));
   }
+  // The job at the front of the fast path's heap (the next to finish there); UINT32_MAX if none or
+  // weighted. A hint for prefetching: nothing changes.
+  std::uint32_t next_job() const { return weighted_ || heap_.empty() ? UINT32_MAX : heap_.front().job; }
+  // Starts loading the fast path's heap front (a hint: nothing changes).
+  void prefetch_next() const { __builtin_prefetch(heap_.data()); }
   std::int32_t running() const {
     return static_cast<std::int32_t>(weighted_ ? weighted_jobs_.size() : heap_.size());
   }
