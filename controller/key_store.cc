@@ -55,17 +55,8 @@ void KeyStore::exec(const char* sql, const char* what) {
   }
 }
 
-// Statements here run rarely except authenticate's; each is prepared per call (no cache to keep in step).
-namespace {
-struct Prepared {
-  Prepared(sqlite3* db, const char* sql, const char* what) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK)
-      throw StoreError(std::string("store: ") + what + ": " + sqlite3_errmsg(db));
-  }
-  ~Prepared() { sqlite3_finalize(stmt); }
-  sqlite3_stmt* stmt = nullptr;
-};
-}  // namespace
+// Statements here run rarely except authenticate's (on a cache miss); each is prepared per call
+// (Prepared: no cache to keep in step).
 
 void KeyStore::wrote() {
   cache_.clear();

@@ -1,6 +1,7 @@
 // Statement: a cached SQLite prepared statement bound positionally, reset (bindings cleared) on scope
-// exit; a failing call throws StoreError with the SQLite message and the statement's purpose. Shared by
-// the store's files (controller/store.cc, controller/key_store.cc).
+// exit; a failing call throws StoreError with the SQLite message and the statement's purpose. Prepared:
+// a statement prepared for a single use. Shared by the store's files (controller/store.cc,
+// controller/key_store.cc).
 #pragma once
 
 #include <sqlite3.h>
@@ -54,5 +55,17 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+// A statement prepared for one use and finalized with this object (not in any cache: for rare statements,
+// or one that must not outlive a table about to be dropped). Throws StoreError naming `what`.
+struct Prepared {
+  Prepared(sqlite3* db, const char* sql, const char* what) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) != SQLITE_OK)
+      throw StoreError(std::string("store: ") + what + ": " + sqlite3_errmsg(db));
+  }
+  ~Prepared() { sqlite3_finalize(stmt); }
+  Prepared(const Prepared&) = delete;
+  Prepared& operator=(const Prepared&) = delete;
+  sqlite3_stmt* stmt = nullptr;
+};
 
 }  // namespace hearth::controller

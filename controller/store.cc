@@ -303,17 +303,9 @@ void Store::move_keys_to_their_file() {
   if (!present) return;
   std::vector<HashedKey> rows;
   {
-    sqlite3_stmt* raw = nullptr;  // not cached: the table is dropped below
-    if (sqlite3_prepare_v2(db_, "SELECT ns, uuid, salt, key_hash FROM namespaces", -1, &raw, nullptr) != SQLITE_OK)
-      throw StoreError(std::string("store: read the old keys table: ") + sqlite3_errmsg(db_));
-    try {
-      Statement q(db_, raw, "read the old keys table");
-      while (q.step()) rows.push_back({q.text(0), q.text(1), q.text(2), q.text(3)});
-    } catch (...) {
-      sqlite3_finalize(raw);
-      throw;
-    }
-    sqlite3_finalize(raw);
+    Prepared raw(db_, "SELECT ns, uuid, salt, key_hash FROM namespaces", "read the old keys table");  // not cached: the table is dropped below
+    Statement q(db_, raw.stmt, "read the old keys table");
+    while (q.step()) rows.push_back({q.text(0), q.text(1), q.text(2), q.text(3)});
   }
   keys_->import(rows);
   for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);  // none may hold the table being dropped

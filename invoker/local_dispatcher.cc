@@ -143,9 +143,7 @@ model::MegaBytes LocalDispatcher::idle_mb(model::NodeId node) const {
 }
 
 model::MegaBytes LocalDispatcher::busy_mb(model::NodeId node) const {
-  model::MegaBytes idle = 0;  // idle containers and stem cells; the rest of used_mb runs or starts work
-  for (const auto& [fn, list] : pools_[node].idle)
-    for (const Idle& i : list) idle += i.meta.memory_mb;
+  model::MegaBytes idle = idle_mb(node);  // idle containers and stem cells; the rest of used_mb runs or starts work
   for (const StemCell& s : pools_[node].stem_cells) idle += s.memory_mb;
   for (const auto& [fn, f] : scaled_)  // scaling path: a ready container running nothing is idle
     for (const auto& c : f.containers)
@@ -626,11 +624,11 @@ void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, mo
       meta.expires_us = d.expires_us;
       if (d.expires_us > now()) {
         Idle idle{std::move(container), meta, req.action.revision};
-        if (releases_) idle.params_json = req.params_json.size() <= kMaxSnapshotParams ? req.params_json : "{}";
+        if (releases_) idle.params_json = snapshot_params(req.params_json);
         pools_[node].idle[fn].push_back(std::move(idle));
       } else {
         keepalive_->on_evict(meta, false, now());
-        note_release(node, fn, req.action.revision, req.params_json.size() <= kMaxSnapshotParams ? req.params_json : "{}");
+        note_release(node, fn, req.action.revision, snapshot_params(req.params_json));
         ++stats_.expirations;
       }
     }

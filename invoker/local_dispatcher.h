@@ -380,6 +380,9 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   bool releases_ = false;  // the keep-alive policy releases idle containers into snapshots
   std::vector<std::uint64_t> releases_per_node_;
   static constexpr std::size_t kMaxSnapshotParams = 64 * 1024;  // larger parameters: a snapshot records with {}
+  static std::string snapshot_params(const std::string& params_json) {  // what a released container's snapshot records with
+    return params_json.size() <= kMaxSnapshotParams ? params_json : "{}";
+  }
   std::unique_ptr<policy::PrewarmPolicy> prewarm_;
   std::unique_ptr<policy::ScalingPolicy> scaling_;  // null: the OpenWhisk path
   std::unique_ptr<policy::RequestScheduler> scheduler_;  // null: fifo (workers take arrivals in order)

@@ -41,6 +41,7 @@
 
 #include "net/http_client.h"
 #include "sandbox/cgroup.h"
+#include "snapshot/runsc_container.h"
 #include "tests/e2e/crash_probe.h"
 #include "tests/e2e/platform.h"
 #include "tests/trace/temp_dir.h"
@@ -66,8 +67,6 @@ bool poll(const std::function<bool()>& done, std::chrono::milliseconds limit, st
   }
   return done();
 }
-
-bool has_runsc() { return std::system("command -v runsc >/dev/null 2>&1") == 0; }
 
 struct CrashTest : ::testing::Test {
   hearth::testing::TempDir dir;
@@ -417,7 +416,7 @@ constexpr const char* kHelloFn =
     "    return {'greeting': 'hello ' + a.get('who', 'world')}\n";
 
 TEST_F(CrashTest, CrashSnapshotKilledWhileRunscCheckpoints) {
-  if (!has_runsc()) GTEST_SKIP() << "--snapshots needs gVisor's runsc";
+  if (!hearth::snapshot::find_runsc()) GTEST_SKIP() << "--snapshots needs gVisor's runsc";
   ASSERT_NO_FATAL_FAILURE(up("--snapshots vanilla --zygotes off"));
   ASSERT_NO_FATAL_FAILURE(create("hello", kHelloFn));
   const pid_t victim = invoker();
@@ -467,7 +466,7 @@ pid_t occupy_pid(pid_t target) {
 }
 
 TEST_F(CrashTest, CrashSnapshotKilledAndItsPidReusedBeforeTheRestart) {
-  if (!has_runsc()) GTEST_SKIP() << "--snapshots needs gVisor's runsc";
+  if (!hearth::snapshot::find_runsc()) GTEST_SKIP() << "--snapshots needs gVisor's runsc";
   ASSERT_NO_FATAL_FAILURE(up("--snapshots vanilla --zygotes off"));
   ASSERT_NO_FATAL_FAILURE(create("hello", kHelloFn));
   const pid_t victim = invoker();
