@@ -60,6 +60,7 @@ struct UpFlags {
   std::size_t max_payload_bytes = 1 << 20;
   int stale_replacements = controller::RemoteDispatcherConfig{}.max_stale_replacements;
   std::int64_t wire_spin_us = 0;  // RemoteDispatcherConfig::spin_us
+  std::string wire_binary_frames = "on";  // RemoteDispatcherConfig::binary_frames
   bool restart_invokers = true;
   std::string activation_retention = "7d";  // activation records older than this are deleted; 0 = never
   std::string idle_timeout = "60s", header_timeout = "10s";
@@ -324,6 +325,7 @@ int run(const UpFlags& f) {
     rc.placement = pool.config.placement;
     rc.max_stale_replacements = f.stale_replacements;
     rc.spin_us = f.wire_spin_us;
+    rc.binary_frames = f.wire_binary_frames == "on";
     rc.libraries = libraries;
     rc.library_plan = f.library_plan;
     rc.library_plan_kb = f.library_plan_mb * 1024;
@@ -447,6 +449,11 @@ Action add_up_command(CLI::App& app) {
                   "without blocking while invocations are in flight there, if recent results came quickly "
                   "(docs/warm-path.md); 0 (the default): it sleeps at once")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{10'000}));
+  cmd->add_option("--wire-binary-frames", f->wire_binary_frames,
+                  "Warm invokes and their results cross the wire in a fixed binary layout with invokers that read it "
+                  "(docs/wire-protocol.md, \"Binary frames\"); off: JSON only")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
   cmd->add_option("--activation-retention", f->activation_retention,
                   "Delete activation records older than this (e.g. 7d, 12h; 0 keeps them for ever)")
       ->capture_default_str();

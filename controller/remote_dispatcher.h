@@ -91,6 +91,9 @@ struct RemoteDispatcherConfig {
   // blocking for up to this long (µs; at most twice the recent waits' typical length: net::AdaptiveSpin)
   // before it sleeps; 0: it sleeps at once (docs/warm-path.md).
   std::int64_t spin_us = 0;
+  // Warm invokes and results in the fixed binary layout (net/wire_binary.h) with invokers that read it;
+  // false: JSON only (as controllers before it; `hearth up --wire-binary-frames off`).
+  bool binary_frames = true;
 };
 
 // One invoker as the controller sees it (GET /invokers, tests).
