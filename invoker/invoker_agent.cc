@@ -117,9 +117,7 @@ void InvokerAgent::connect() {
   {
     // The old descriptor stays open (retired) until the destructor, so stop() can never shut down a
     // reused descriptor number.
-    std::unique_lock lock(write_mu_);
-    batch_.wait_idle(lock);  // no write to the old connection in progress, nothing queued for it
-    batch_.reset();
+    std::lock_guard lock(write_mu_);
     if (fd_ >= 0) retired_.push_back(fd_);
     fd_ = fd;
     omit_unchanged_state_ = welcome.omit_unchanged_state;
@@ -142,36 +140,26 @@ void InvokerAgent::stop() {
   ::shutdown(fd_, SHUT_RDWR);  // unblocks serve()'s read
 }
 
-std::uint64_t InvokerAgent::frame_writes() {
-  std::lock_guard lock(write_mu_);
-  return batch_.writes();
-}
-
-std::uint64_t InvokerAgent::frames_coalesced() {
-  std::lock_guard lock(write_mu_);
-  return batch_.coalesced();
-}
-
 void InvokerAgent::send_heartbeat() {
   const net::InvokerState state = pool_->state(0);
   const std::int64_t t = steady_ms();
   const std::string frame = json{{"type", "heartbeat"}, {"state", net::wire::to_json(state)}}.dump();
-  std::unique_lock lock(write_mu_);
+  std::lock_guard lock(write_mu_);
   report_filter_.sent(state, t);
-  batch_.send(lock, fd_, frame);  // a failure surfaces as EOF in serve()
+  net::wire::send_frame(fd_, frame);  // a failure surfaces as EOF in serve()
 }
 
 void InvokerAgent::send_with_state(json msg, bool may_omit) {
   const net::InvokerState state = pool_->state(0);
   const std::int64_t t = steady_ms();
-  std::unique_lock lock(write_mu_);
+  std::lock_guard lock(write_mu_);
   if (may_omit && omit_unchanged_state_ && report_filter_.unchanged(state, t)) {
     ++reports_omitted_;
   } else {
     msg["state"] = net::wire::to_json(state);
     report_filter_.sent(state, t);
   }
-  batch_.send(lock, fd_, msg.dump());  // a failure surfaces as EOF in serve()
+  net::wire::send_frame(fd_, msg.dump());  // a failure surfaces as EOF in serve()
 }
 
 void InvokerAgent::send_result(std::uint64_t seq, const net::ActivationRecord& rec) {
@@ -181,8 +169,7 @@ void InvokerAgent::send_result(std::uint64_t seq, const net::ActivationRecord& r
   }
   const net::InvokerState state = pool_->state(0);
   const std::int64_t t = steady_ms();
-  thread_local std::string out;  // this thread's encoding buffer (another thread may be writing its own)
-  std::unique_lock lock(write_mu_);
+  std::lock_guard lock(write_mu_);
   std::string state_json;
   if (omit_unchanged_state_ && report_filter_.unchanged(state, t)) {
     ++reports_omitted_;
@@ -190,9 +177,9 @@ void InvokerAgent::send_result(std::uint64_t seq, const net::ActivationRecord& r
     state_json = net::wire::to_json(state).dump();
     report_filter_.sent(state, t);
   }
-  net::wire::encode_result(out, seq, rec, state_json);
-  batch_.send(lock, fd_, out);  // a failure surfaces as EOF in serve()
-  if (out.capacity() > (1u << 20)) std::string().swap(out);  // a large result's buffer is not kept
+  net::wire::encode_result(out_, seq, rec, state_json);
+  net::write_frame(fd_, out_, net::FdKind::kSocket);  // a failure surfaces as EOF in serve()
+  if (out_.capacity() > (1u << 20)) std::string().swap(out_);  // a large result's buffer is not kept
 }
 
 void InvokerAgent::heartbeats() {
@@ -298,8 +285,8 @@ std::string InvokerAgent::fetch_library(const net::LibraryRef& ref, std::int64_t
   lock.unlock();
   {
     const std::string frame = json{{"type", "library_get"}, {"id", id}, {"sha256", ref.sha256}}.dump();
-    std::unique_lock write(write_mu_);
-    batch_.send(write, fd_, frame);  // a failure surfaces as EOF in serve(), which fails the fetch
+    std::lock_guard write(write_mu_);
+    net::wire::send_frame(fd_, frame);  // a failure surfaces as EOF in serve(), which fails the fetch
   }
   lock.lock();
   const bool answered = fetched_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return f.done || stopping_; });

@@ -34,7 +34,6 @@
 #include "invoker/state_report_filter.h"
 #include "net/wire.h"
 #include "net/wire_tls.h"
-#include "net/frame_batch.h"
 #include "net/frame_codec.h"
 
 namespace hearth::invoker {
@@ -93,9 +92,6 @@ class InvokerAgent {
   // Warm runs made on the reading thread, and how often a frame arriving during one handed the
   // connection to another thread.
   std::uint64_t inline_runs() const { return inline_runs_; }
-  // Writes to the controller made, and frames that rode in another thread's write (net::FrameBatch).
-  std::uint64_t frame_writes();
-  std::uint64_t frames_coalesced();
   std::size_t reader_hand_offs() { return readers_.hand_offs(); }
 
  private:
@@ -133,7 +129,7 @@ class InvokerAgent {
   // report, and what it was last sent.
   bool omit_unchanged_state_ = false;
   std::atomic<bool> binary_results_{false};  // the welcome said the controller reads binary results
-  net::FrameBatch batch_;  // this connection's frames, coalesced while a write is in progress (write_mu_)
+  std::string out_;              // the binary result being sent (reused)
   StateReportFilter report_filter_;
   std::atomic<std::uint64_t> reports_omitted_{0};
   std::map<std::string, net::ActionRecord> actions_;  // "ns/name" → latest revision received (reader thread only)
