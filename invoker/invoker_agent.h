@@ -129,7 +129,7 @@ class InvokerAgent {
   // report, and what it was last sent.
   bool omit_unchanged_state_ = false;
   std::atomic<bool> binary_results_{false};  // the welcome said the controller reads binary results
-  std::string out_;              // the binary result being sent (reused)
+  std::string out_;  // the binary result being encoded and sent (write_mu_; reused: no allocation per result)
   StateReportFilter report_filter_;
   std::atomic<std::uint64_t> reports_omitted_{0};
   std::map<std::string, net::ActionRecord> actions_;  // "ns/name" → latest revision received (reader thread only)
