@@ -12,8 +12,9 @@
 // `join_cgroups`, it writes "0" to each of those cgroup.procs files before exec and, if it cannot, says
 // which on its stderr and exits kSetupFailed: it never runs outside the limits it was given. A program
 // that cannot be executed says so on the child's stderr and exits kNotExecuted. Between fork and exec the
-// child makes only async-signal-safe calls. Returns the pid (the caller reaps it); throws
-// std::runtime_error naming argv[0] if fork fails or argv is empty. Cost: one fork + exec.
+// child makes only async-signal-safe calls (and, for a bare name, glibc's execvp, which allocates
+// nothing). Returns the pid (the caller reaps it); throws std::runtime_error naming argv[0] if fork fails
+// or argv is empty. Cost: one fork + exec.
 #pragma once
 
 #include <sys/types.h>
