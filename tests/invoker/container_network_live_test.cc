@@ -13,11 +13,13 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -25,6 +27,8 @@
 
 #include "net/container_network.h"
 #include "net/host_command.h"
+#include "runtime/python_zygote.h"
+#include "runtime/runtime_process.h"
 #include "sandbox/sandbox.h"
 #include "tests/sandbox/paused_child.h"
 
@@ -271,6 +275,87 @@ TEST(ParticlePin, ABoundNeighbourAddressIsRewrittenAndUnpinnedTrafficIsDropped) 
   unpinned.net_cgroup.clear();
   const std::string out = probe(unpinned, networks.gateway(), server.port());
   EXPECT_EQ(out.rfind("FAILED", 0), 0u) << "a process of no container connected: " << out;
+}
+
+// A zygote per tenant (runtime/python_zygote.h, ZygoteOptions::netns; docs/network.md "a zygote per
+// tenant"): alice's zygote starts in her namespace and each parked fork gets its own attachment. The fork
+// is in alice's namespace, connects to a server on the gateway with its own address, and cannot reach
+// bob's container — which, with the isolation policy off, it does (the probe works).
+constexpr const char* kConnect = R"(import os, socket
+def main(a):
+    out = {'net': os.readlink('/proc/self/ns/net')}
+    for name, (host, port) in a.items():
+        try:
+            out[name] = socket.create_connection((host, port), timeout=1.5).recv(64).decode()
+        except OSError as e:
+            out[name] = 'FAILED ' + str(e)
+    return out
+)";
+
+class AttachmentLease {  // a fork's attachment, released with its sandbox
+ public:
+  explicit AttachmentLease(ContainerNetworks* networks) : networks_(networks), attachment_(networks->attach("alice")) {}
+  ~AttachmentLease() { networks_->release(attachment_); }
+  AttachmentLease(const AttachmentLease&) = delete;
+  AttachmentLease& operator=(const AttachmentLease&) = delete;
+  const NetworkAttachment& attachment() const { return attachment_; }
+
+ private:
+  ContainerNetworks* networks_;
+  NetworkAttachment attachment_;
+};
+
+TEST(ParticleZygote, AForkIsInItsTenantsNamespaceWithItsOwnAddressAndCannotReachAnotherTenant) {
+  SKIP_UNLESS_SUPPORTED(NetworkMode::kParticle);
+  for (bool isolate : {false, true}) {
+    SCOPED_TRACE(isolate ? "policy on" : "policy off");
+    NetworkConfig c = config(NetworkMode::kParticle, 0, isolate);
+    c.subnet = std::string("10.238.") + (isolate ? "1" : "0") + ".0/24";
+    ContainerNetworks networks(c);
+    const NetworkAttachment bob = networks.attach("bob");
+    EchoPeerServer bobs(bob.address, bob.netns), gateway(networks.gateway());
+    ASSERT_GT(bobs.port(), 0);
+    ASSERT_GT(gateway.port(), 0);
+    networks.attach("alice");  // alice's namespace exists once she has a container
+    std::mutex mu;
+    std::set<std::string> fork_addresses;
+    runtime::ZygoteOptions o;
+    o.name = "hearth-" + std::to_string(getpid()) + "-netzyg" + (isolate ? "1" : "0");
+    o.netns = networks.tenant_netns("alice");
+    o.fork_network = [&] {
+      auto lease = std::make_shared<AttachmentLease>(&networks);
+      std::lock_guard lock(mu);
+      fork_addresses.insert(lease->attachment().address);
+      return runtime::ForkNetwork{lease->attachment().net_cgroup, lease};
+    };
+    const std::shared_ptr<runtime::PythonZygote> zygote = runtime::PythonZygote::start(o);
+    ASSERT_EQ(zygote->prepare(1), 1) << "a fork parked with its attachment";
+    runtime::ProcessOptions po;
+    po.sandboxed = true;
+    po.zygote = zygote;
+    po.name = "unused";
+    po.limits.memory_mb = 128;
+    runtime::RuntimeProcess fork(runtime::Language::kPython, po);
+    ASSERT_TRUE(fork.init_source(kConnect, "main", 10000).ok);
+    const runtime::RunResult r =
+        fork.run(nlohmann::json{{"gateway", {networks.gateway(), gateway.port()}}, {"bob", {bob.address, bobs.port()}}}.dump(), 15000);
+    ASSERT_TRUE(r.ok) << r.error;
+    const nlohmann::json out = nlohmann::json::parse(r.result_json);
+    EXPECT_EQ(zygote->forks(), 1u) << "a zygote start";
+    EXPECT_EQ(zygote->parked_hits(), 1u) << "of the fork parked ahead";
+    struct stat alice_ns {};
+    ASSERT_EQ(stat(networks.tenant_netns("alice").c_str(), &alice_ns), 0);
+    EXPECT_EQ(out["net"], "net:[" + std::to_string(alice_ns.st_ino) + "]") << "in alice's namespace";
+    const std::string own = out["gateway"];
+    {
+      std::lock_guard lock(mu);
+      EXPECT_EQ(fork_addresses.count(own), 1u) << "the gateway saw " << own << ", not a fork's own address";
+    }
+    ASSERT_EQ(own.rfind("FAILED", 0), std::string::npos) << "the fork could not reach the gateway: " << own;
+    const std::string to_bob = out["bob"];
+    if (isolate) EXPECT_EQ(to_bob.rfind("FAILED", 0), 0u) << "alice's fork reached bob: " << to_bob;
+    else EXPECT_EQ(to_bob, own) << "without the policy the fork reaches bob (the probe works)";
+  }
 }
 
 TEST_P(Networks, EverythingIsRemovedOnShutdownAndOnAFailedStart) {
