@@ -3,7 +3,8 @@
 // (the empty set included) and then forks: a cold start of a function whose libraries it holds takes a
 // fork instead of starting an interpreter and importing. The fork becomes a sandbox as isolated as a
 // freshly started runtime before any function code runs (sandbox.h, enter_forked_sandbox): its own user
-// namespace (only nobody mapped), mount/UTS/IPC/network/PID namespaces, a root built anew from the
+// namespace (only nobody mapped), mount/UTS/IPC/network/PID namespaces (with ZygoteOptions::netns, the
+// zygote's tenant network namespace instead of a new one), a root built anew from the
 // zygote's view holding only the runtime and the library paths, its own /tmp and masked /proc,
 // its own cgroup (root: the platform moves it there before it receives its spec), nobody, no
 // capabilities, no_new_privs, the function seccomp profile. It then serves the runtime protocol
