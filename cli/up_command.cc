@@ -292,11 +292,11 @@ int run(const UpFlags& f) {
     dc.invokers = std::max(1, f.invokers);
     factory = std::make_unique<invoker::RuntimeContainerFactory>((data / "code").string(), pool.sandboxed, 4, pool.zygotes,
                                                                  pool.zygote_preload, pool.zygote_budget_mb);
+    networks = make_networks(pool, "hearth up");
+    factory->set_networks(networks.get());  // with networks: zygotes per tenant, no shared ones
     if (factory->zygotes()) factory->zygotes()->wait_ready(1, 10'000);
     factory->set_max_result_bytes(pool.max_result_bytes);
     factory->set_reply_spin_us(pool.spin_us);
-    networks = make_networks(pool, "hearth up");
-    factory->set_networks(networks.get());
     snapshots = make_snapshots(pool, data.string(), "hearth up");
     factory->set_snapshots(snapshots.get());
     if (libraries) {
