@@ -81,12 +81,15 @@ class Cluster final : public model::ClusterView {
     __builtin_prefetch(slot);
     __builtin_prefetch(slot + 64);
   }
-  // Hints for an arrival of `fn` on `node` soon: the idle index's entry, then (once that is loaded) its record.
+  // Hints for an arrival of `fn` on `node` soon: the idle index's entry, then (once that is loaded) its
+  // record, returned for prefetch_idle_container.
   void prefetch_idle(model::FunctionId fn, model::NodeId node) const { idle_.prefetch(fn, node); }
-  void prefetch_idle_record(model::FunctionId fn, model::NodeId node) const { idle_.prefetch_record(fn, node); }
-  // Once that record is loaded: the slot of the container take_idle would take.
-  void prefetch_idle_container(model::FunctionId fn, model::NodeId node) const {
-    if (const IdleIndex::Id id = idle_.newest(fn, node); id != IdleIndex::kNil) prefetch_slot(id);
+  IdleIndex::Id prefetch_idle_record(model::FunctionId fn, model::NodeId node) const {
+    return idle_.prefetch_record(fn, node);
+  }
+  // Once that record is loaded: the slot of the container take_idle would take (any record id: a hint).
+  void prefetch_idle_container(IdleIndex::Id record) const {
+    if (const IdleIndex::Id id = idle_.newest_hint(record); id < slots_.size()) prefetch_slot(id);
   }
   const model::Container& container(model::ContainerId id) const { return slots_[id].c; }
 

@@ -68,21 +68,16 @@ class EventQueue {
     }
   }
   bool empty() const { return run_pos_ == run_.size() && near_.empty() && cpu_.empty() && bucketed_ == 0 && far_.empty(); }
-  const Event& top() {
-    switch (first()) {
-      case Source::kRun: return run_[run_pos_];
-      case Source::kNear: return near_.top();
-      case Source::kCpu: break;
-    }
-    return cpu_.top();
-  }
-  Event pop() {
-    switch (first()) {
-      case Source::kRun: return run_[run_pos_++];
-      case Source::kNear: return take(near_);
-      case Source::kCpu: break;
-    }
-    return take(cpu_);
+  const Event& top() { return front(first()); }
+  Event pop() { return take(first()); }
+  // Pops the next event into *e if there is one at or before `t` (top() and pop() in one look); false
+  // otherwise.
+  bool pop_until(model::Micros t, Event* e) {
+    if (empty()) return false;
+    const Source from = first();
+    if (front(from).time > t) return false;
+    *e = take(from);
+    return true;
   }
   std::size_t size() const {
     return (run_.size() - run_pos_) + near_.size() + cpu_.size() + bucketed_ + far_.size();
@@ -94,14 +89,34 @@ class EventQueue {
   static constexpr std::size_t kBuckets = 4096;  // about 72 minutes
   static constexpr model::Micros kRingUs = kBucketUs * static_cast<model::Micros>(kBuckets);
 
-  struct Later {
+  // The queue's order: time, then insertion (seq is unique, so the order is total).
+  struct Earlier {
     bool operator()(const Event& x, const Event& y) const {
-      return x.time != y.time ? x.time > y.time : x.seq > y.seq;
+      return x.time != y.time ? x.time < y.time : x.seq < y.seq;
     }
+  };
+  struct Later {
+    bool operator()(const Event& x, const Event& y) const { return Earlier{}(y, x); }
   };
   using Heap = std::priority_queue<Event, std::vector<Event>, Later>;
   enum class Source : std::uint8_t { kRun, kNear, kCpu };
 
+  const Event& front(Source from) const {
+    switch (from) {
+      case Source::kRun: return run_[run_pos_];
+      case Source::kNear: return near_.top();
+      case Source::kCpu: break;
+    }
+    return cpu_.top();
+  }
+  Event take(Source from) {
+    switch (from) {
+      case Source::kRun: return run_[run_pos_++];
+      case Source::kNear: return take(near_);
+      case Source::kCpu: break;
+    }
+    return take(cpu_);
+  }
   static Event take(Heap& h) {
     Event e = h.top();
     h.pop();
@@ -123,7 +138,7 @@ class EventQueue {
       run_.swap(b);
       std::vector<Event>().swap(b);
       run_pos_ = 0;
-      std::sort(run_.begin(), run_.end(), [](const Event& x, const Event& y) { return Later{}(y, x); });
+      std::sort(run_.begin(), run_.end(), Earlier{});
       horizon_ += kBucketUs;
       while (!far_.empty() && far_.top().time < horizon_) near_.push(take(far_));
     }
@@ -136,8 +151,8 @@ class EventQueue {
     const Event* best = nullptr;
     Source from = Source::kCpu;
     if (run_pos_ < run_.size()) best = &run_[run_pos_], from = Source::kRun;
-    if (!near_.empty() && (!best || Later{}(*best, near_.top()))) best = &near_.top(), from = Source::kNear;
-    if (!cpu_.empty() && (!best || Later{}(*best, cpu_.top()))) from = Source::kCpu;
+    if (!near_.empty() && (!best || Earlier{}(near_.top(), *best))) best = &near_.top(), from = Source::kNear;
+    if (!cpu_.empty() && (!best || Earlier{}(cpu_.top(), *best))) from = Source::kCpu;
     return from;
   }
 

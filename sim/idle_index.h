@@ -49,13 +49,18 @@ class IdleIndex {
   }
 
   // Starts loading where (fn, node) is looked up (a hint: no effect on the index); prefetch_record, once
-  // that is in cache, the record it finds.
+  // that is in cache, the record it finds, and returns it (kNil if none) for newest_hint.
   void prefetch(std::uint32_t fn, std::uint32_t node) const {
     if (!table_.empty()) __builtin_prefetch(&table_[home(key(fn, node))]);
   }
-  void prefetch_record(std::uint32_t fn, std::uint32_t node) const {
-    if (const Id r = find(key(fn, node)); r != kNil) __builtin_prefetch(&records_[r]);
+  Id prefetch_record(std::uint32_t fn, std::uint32_t node) const {
+    const Id r = find(key(fn, node));
+    if (r != kNil) __builtin_prefetch(&records_[r]);
+    return r;
   }
+  // The newest container of record `r` as prefetch_record returned it a little earlier: a hint only (the
+  // record may have been freed or reused since), so any container id or kNil.
+  Id newest_hint(Id r) const { return r < records_.size() ? records_[r].newest : kNil; }
 
   // visit(node) for every node holding an idle container of `fn`, in the order they came to hold one.
   template <class Visit>

@@ -10,12 +10,17 @@ constexpr model::Micros kThroughputWindowUs = 10 * model::kMicrosPerSecond;
 Metrics::Metrics(std::size_t functions, model::Micros interval_us)
     : interval_us_(interval_us), functions_(functions) {}
 
-SeriesPoint& Metrics::point(model::Micros at_us) {
+SeriesPoint& Metrics::new_point(model::Micros at_us) {
   const auto index = static_cast<std::size_t>(std::max<model::Micros>(at_us, 0) / interval_us_);
   while (series_.size() <= index) {
     SeriesPoint p;
     p.start_us = static_cast<model::Micros>(series_.size()) * interval_us_;
     series_.push_back(p);
+  }
+  if (at_us >= 0) {  // negative instants share point 0 but take this path
+    point_index_ = index;
+    point_from_ = static_cast<model::Micros>(index) * interval_us_;
+    point_to_ = point_from_ + interval_us_;
   }
   return series_[index];
 }
@@ -46,9 +51,12 @@ void Metrics::record_start(const model::Invocation& inv, model::StartKind kind, 
 void Metrics::record_completion(model::Micros at_us) {
   ++completed_;
   ++point(at_us).completed;
-  const auto window = static_cast<std::size_t>(std::max<model::Micros>(at_us, 0) / kThroughputWindowUs);
-  if (completed_per_10s_.size() <= window) completed_per_10s_.resize(window + 1, 0);
-  ++completed_per_10s_[window];
+  if (at_us < window_from_ || at_us >= window_from_ + kThroughputWindowUs) {  // not the last one's window
+    window_ = static_cast<std::size_t>(std::max<model::Micros>(at_us, 0) / kThroughputWindowUs);
+    window_from_ = at_us >= 0 ? static_cast<model::Micros>(window_) * kThroughputWindowUs : -kThroughputWindowUs;
+    if (completed_per_10s_.size() <= window_) completed_per_10s_.resize(window_ + 1, 0);
+  }
+  ++completed_per_10s_[window_];
 }
 
 double Metrics::max_throughput_10s() const {

@@ -83,7 +83,13 @@ class Metrics {
   model::Micros interval_us() const { return interval_us_; }
 
  private:
-  SeriesPoint& point(model::Micros at_us);
+  // The series point of the interval holding `at_us` (created with those before it if new). The last
+  // interval asked is remembered: events come in time order, so most calls are one comparison pair.
+  SeriesPoint& point(model::Micros at_us) {
+    if (at_us >= point_from_ && at_us < point_to_) return series_[point_index_];
+    return new_point(at_us);
+  }
+  SeriesPoint& new_point(model::Micros at_us);
 
   model::Micros interval_us_;
   model::Micros measure_from_us_ = 0;
@@ -96,12 +102,16 @@ class Metrics {
   LatencyHistogram wait_;
   LatencyHistogram start_latency_;
   std::vector<std::uint32_t> completed_per_10s_;
+  std::size_t window_ = 0;  // the window of the last completion, which starts at window_from_
+  model::Micros window_from_ = model::kNever / 2;  // none yet: every instant is before it
   double cold_startup_us_sum_ = 0;
   double active_fraction_sum_ = 0;
   double active_stddev_sum_ = 0;
   std::uint64_t active_samples_ = 0;
   std::vector<FunctionStats> functions_;
   std::vector<SeriesPoint> series_;
+  model::Micros point_from_ = 0, point_to_ = 0;  // the interval point() found last: [from, to)
+  std::size_t point_index_ = 0;                   // and its index in series_
 };
 
 }  // namespace hearth::sim

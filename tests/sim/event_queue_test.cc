@@ -43,7 +43,8 @@ TEST(EventQueue, NearRingAndFarEventsComeOutInTimeThenInsertionOrder) {
 }
 
 // Against a single binary heap: random interleavings of pushes at or after the current time (near, a few
-// buckets, minutes or hours ahead, kCpuDone or not) and pops give the same events in the same order.
+// buckets, minutes or hours ahead, kCpuDone or not), pops and pop_until give the same events in the same
+// order.
 RC_GTEST_PROP(EventQueueProperty, PopsInTheOrderOfOneHeap, ()) {
   EventQueue q;
   Reference ref;
@@ -56,6 +57,18 @@ RC_GTEST_PROP(EventQueueProperty, PopsInTheOrderOfOneHeap, ()) {
       const EventType type = *rc::gen::element(EventType::kCompletion, EventType::kExpiry, EventType::kCpuDone);
       q.push(t, type, static_cast<std::uint32_t>(i));
       ref.push(t, type, static_cast<std::uint32_t>(i));
+    } else if (!ref.heap.empty() && *rc::gen::arbitrary<bool>()) {
+      // pop_until(t): the next event if it is at or before t, else nothing (and the queue unchanged).
+      const Micros t = now + *rc::gen::inRange<Micros>(0, 1 << 21);
+      const Event want = ref.heap.top();
+      Event got;
+      RC_ASSERT(q.pop_until(t, &got) == (want.time <= t));
+      if (want.time <= t) {
+        ref.heap.pop();
+        RC_ASSERT(got.time == want.time);
+        RC_ASSERT(got.a == want.a);
+        now = got.time;
+      }
     } else if (!ref.heap.empty()) {
       RC_ASSERT(!q.empty());
       const Event got = q.pop();

@@ -3,6 +3,10 @@
 #include "sim/metrics.h"
 
 #include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <algorithm>
+#include <vector>
 
 #include "sim/engine.h"
 #include "tests/sim/fixed_workload.h"
@@ -23,6 +27,47 @@ TEST(Metrics, PeakTenSecondThroughputIsTheBusiestAlignedWindow) {
   ASSERT_EQ(m.completed_per_10s().size(), 4u);
   EXPECT_EQ(m.completed_per_10s()[1], 2u);
   EXPECT_EQ(m.completed_per_10s()[2], 0u);
+}
+
+// The series and the 10-second windows remember the last interval asked (most instants come in order):
+// instants out of order, repeated, negative or far apart land where the division puts them.
+RC_GTEST_PROP(MetricsProperty, SeriesAndWindowsCountEveryInstantWhereItBelongs, ()) {
+  constexpr model::Micros kInterval = model::kMicrosPerMinute;
+  Metrics m(1, kInterval);
+  std::vector<std::uint64_t> started, completed, windows;
+  const auto grow = [](std::vector<std::uint64_t>& v, std::size_t i) {
+    if (v.size() <= i) v.resize(i + 1, 0);
+    ++v[i];
+  };
+  const auto index = [](model::Micros at, model::Micros width) {
+    return static_cast<std::size_t>(std::max<model::Micros>(at, 0) / width);
+  };
+  model::Micros at = 0;
+  const auto steps = *rc::gen::inRange(1, 300);
+  for (int i = 0; i < steps; ++i) {
+    at = *rc::gen::weightedOneOf<model::Micros>(
+        {{6, rc::gen::just(at)},
+         {6, rc::gen::inRange<model::Micros>(at, at + seconds(30))},
+         {2, rc::gen::inRange<model::Micros>(-seconds(30), seconds(600))}});
+    if (*rc::gen::arbitrary<bool>()) {
+      m.record_completion(at);
+      grow(completed, index(at, kInterval));
+      grow(windows, index(at, seconds(10)));
+    } else {
+      const model::Invocation inv{static_cast<model::InvocationId>(i), 0, std::max<model::Micros>(at, 0), millis(5)};
+      m.record_start(inv, model::StartKind::kWarm, at, 0);
+      grow(started, index(at, kInterval));
+    }
+  }
+  const std::vector<SeriesPoint>& series = m.series();
+  RC_ASSERT(series.size() == std::max(started.size(), completed.size()));
+  for (std::size_t k = 0; k < series.size(); ++k) {
+    RC_ASSERT(series[k].start_us == static_cast<model::Micros>(k) * kInterval);
+    RC_ASSERT(series[k].started == (k < started.size() ? started[k] : 0));
+    RC_ASSERT(series[k].completed == (k < completed.size() ? completed[k] : 0));
+  }
+  RC_ASSERT(m.completed_per_10s().size() == windows.size());
+  for (std::size_t k = 0; k < windows.size(); ++k) RC_ASSERT(m.completed_per_10s()[k] == windows[k]);
 }
 
 TEST(Metrics, ColdStartDelayAveragesOnlyColdStartUps) {
