@@ -62,6 +62,22 @@ std::size_t SophonPlacement::draw_sample() {
   return k;
 }
 
+void SophonPlacement::sort_pool(std::size_t node_count) {
+  // Distinct ids below node_count: ascending order is one answer, however found. A comparison sort costs
+  // O(h log h) for h holders (a hot function has hundreds); marking them in a bit set and reading it back
+  // costs O(h + n/64), cheaper once h is above a few dozen and n/64 below h.
+  if (pool_.size() <= 32 || node_count / 64 > pool_.size()) {
+    std::sort(pool_.begin(), pool_.end());
+    return;
+  }
+  marks_.assign((node_count + 63) / 64, 0);
+  for (const model::NodeId n : pool_) marks_[n / 64] |= std::uint64_t{1} << (n % 64);
+  pool_.clear();
+  for (std::size_t w = 0; w < marks_.size(); ++w)
+    for (std::uint64_t bits = marks_[w]; bits != 0; bits &= bits - 1)
+      pool_.push_back(static_cast<model::NodeId>(w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits))));
+}
+
 model::NodeId SophonPlacement::most_available(const model::ClusterView& view, std::size_t k) {
   model::NodeId best = pool_[0];
   model::MegaBytes best_mb = available_mb(view, best);
@@ -86,7 +102,7 @@ std::optional<model::NodeId> SophonPlacement::warm(const model::FunctionSpec& fn
       if (fits(n)) pool_.push_back(n);
     });
     if (pool_.empty()) return std::nullopt;
-    std::sort(pool_.begin(), pool_.end());  // the visit order is the view's; the draw must not depend on it
+    sort_pool(nodes.size());  // the visit order is the view's; the draw must not depend on it
     return most_available(view, draw_sample());
   }
   holds_.assign(nodes.size(), 0);

@@ -33,7 +33,8 @@
 // sampled one, which MA would take) and `cold_mc_elsewhere_recent` (of those, the roomiest node's eviction
 // cost was at least e^(−λ·60 s), one container idle for a minute: MC spared recently used containers).
 // A cold decision with no healthy node counts in `cold` only.
-// Cost: warm O(nodes holding an idle container of the function) (+ O(n) for SR's probe), cold O(n) to
+// Cost: warm O(h) for the h nodes holding an idle container of the function, put in id order in
+// O(h + n/64) (a bit set; O(h log h) for a few dozen) (+ O(n) for SR's probe), cold O(n) to
 // collect the candidates + O(sample) for MA, O(sample × victims walked) for MC.
 #pragma once
 
@@ -70,6 +71,8 @@ class SophonPlacement final : public PlacementPolicy {
  private:
   std::optional<model::NodeId> warm(const model::FunctionSpec& fn, const model::ClusterView& view);
   std::optional<model::NodeId> cold(const model::FunctionSpec& fn, const model::ClusterView& view);
+  // Sorts pool_ (distinct node ids below node_count) ascending.
+  void sort_pool(std::size_t node_count);
   // Draws min(sample, |pool_|) of pool_ into its front (uniformly, without replacement); returns how many.
   std::size_t draw_sample();
   // The node of pool_[0, k) with the most available memory, ties broken by ties_.
@@ -85,6 +88,7 @@ class SophonPlacement final : public PlacementPolicy {
   StickySequence sticky_;           // the home and step of each function's sticky sequence
   std::vector<char> holds_;         // per node: holds an idle container of the function being placed
   std::vector<model::NodeId> pool_;  // candidate node ids, partially shuffled per decision
+  std::vector<std::uint64_t> marks_;  // sort_pool's bit set, a bit per node
   std::mt19937_64 rng_;
   struct Counts {
     std::uint64_t warm = 0, cold = 0, no_candidate = 0, no_eviction = 0, must_evict = 0, mc_elsewhere = 0,

@@ -9,7 +9,9 @@
 // `openwhisk`). So α = 1 is exactly Sticky-Random (`openwhisk`: the first node along the sequence with
 // room; tests/policy/placement_test.cc proves it), as the chapter says; α = 0 is least reserved memory
 // among the nodes with room.
-// Cost: O(n) per decision.
+// Cost: O(n) per decision at most: the walk along the sequence stops once the position's term alone reaches
+// the best score found (no later node can beat it), with one subtraction per step and a division only
+// for nodes with room; α·d by position is kept for the last n (8 bytes a node).
 #pragma once
 
 #include <random>
@@ -33,6 +35,7 @@ class StickyMaxAvailablePlacement final : public PlacementPolicy {
   double alpha_;
   StickySequence sticky_;
   std::mt19937_64 rng_;
+  std::vector<double> position_term_;  // α · (position / n) for the last n asked
 };
 
 }  // namespace hearth::policy
