@@ -447,6 +447,8 @@ net::AsyncAnswer Api::route(const net::HttpRequest& req, const std::string& rid,
     auto reply = std::make_shared<net::PendingReply>(std::move(deliver));
     const bool result_only = flag(target.query, "result");
     const bool after_write = config_.answer_after_record_written;
+    // This thread waits for nothing else meanwhile: the dispatcher may read the result here (bounded).
+    const invoker::WaitsForResult waits;
     run([store, reply, result_only, after_write, slot](net::ActivationRecord r) {
       slot->release();
       const bool success = r.status == "success";
