@@ -58,6 +58,10 @@ struct RemoteDispatcher::WireConn {
   net::FrameReader reader{net::wire::kMaxHandshakeFrameBytes};  // raised to kMaxFrameBytes once authenticated
   ReadRole role;
   net::AdaptiveSpin own_spin;  // read_own's: used by the role's holder only
+  // Whether the last invocation sent here came from a sender that waits for its result (WaitsForResult):
+  // only then does the reader thread park when nothing is in flight. Under load (many connections: no
+  // sender waits) it never parks, so no send has to wake it first (a wake-up more per burst).
+  std::atomic<bool> last_send_waits{true};
 };
 
 namespace {
@@ -374,7 +378,7 @@ void RemoteDispatcher::read_loop(int fd) {
       group.reset();
       // Nothing in flight: park, so that the next sender may read its own result (read_own); look at
       // the socket every kParkTick meanwhile.
-      if (config_.own_read_us > 0) {
+      if (config_.own_read_us > 0 && conn->last_send_waits.load(std::memory_order_relaxed)) {
         const ReadRole::Park park = conn->role.thread_park(idle, kParkTick);
         if (std::optional<std::string> failure = conn->role.take_failure()) {
           why = *failure;
@@ -760,6 +764,7 @@ bool RemoteDispatcher::place_and_send(Pending& p, std::shared_ptr<const net::Inv
   if (sent) {
     // The reader thread parks while nothing is in flight: this sender reads the result itself if it
     // waits for it anyway, else wakes the thread (ReadRole).
+    conn->last_send_waits.store(caller_waits, std::memory_order_relaxed);
     if (caller_waits && config_.own_read_us > 0 && conn->role.caller_try_take())
       read_own(*inv, *conn, seq);
     else
