@@ -33,10 +33,10 @@ void ReadRole::caller_release(const std::function<bool()>& idle, std::optional<s
   {
     std::lock_guard lock(mu_);
     if (failure) failure_ = std::move(failure);
-    if (!failure_ && idle()) {
-      holder_ = Holder::kFree;
-      return;
-    }
+    // Free first, then the count (as thread_park): a sender raising it meanwhile either is seen here or
+    // sees kFree in wake_thread's lock-free check.
+    holder_ = Holder::kFree;
+    if (!failure_ && idle()) return;
     holder_ = Holder::kThread;
     ++handed_back_;
   }
@@ -44,6 +44,7 @@ void ReadRole::caller_release(const std::function<bool()>& idle, std::optional<s
 }
 
 void ReadRole::wake_thread() {
+  if (holder_.load() != Holder::kFree) return;  // read by the thread or a caller: nothing to wake
   {
     std::lock_guard lock(mu_);
     if (holder_ != Holder::kFree) return;

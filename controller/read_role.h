@@ -16,11 +16,14 @@
 // - caller_release(idle, failure): the role goes back free when idle() and no failure, else to the thread
 //   (woken); a failure (the read failed, the stream is not trustworthy) is kept for the thread.
 // - wake_thread(): a sender that does not read (or the connection is going down) gives a free role back
-//   to the thread and wakes it; a no-op otherwise.
+//   to the thread and wakes it; a no-op otherwise, without taking the lock (the common case under load).
+// idle() must read the in-flight count with sequential consistency.
 // Thread-safe. Lock order: never take the dispatcher's lock while holding this one (idle() must not).
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -49,7 +52,9 @@ class ReadRole {
  private:
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  Holder holder_ = Holder::kThread;
+  // Written under mu_; read without it by wake_thread's fast path (seq_cst, against the in-flight count:
+  // a sender raises the count then reads this; the thread stores kFree here then reads the count).
+  std::atomic<Holder> holder_{Holder::kThread};
   std::optional<std::string> failure_;
   std::uint64_t caller_reads_ = 0, handed_back_ = 0;
 };

@@ -372,7 +372,7 @@ void RemoteDispatcher::read_loop(int fd) {
   std::string why;
   std::optional<GroupCommit> group;
   net::AdaptiveSpin spin(config_.spin_us);
-  const auto idle = [self] { return self->in_flight.load(std::memory_order_relaxed) == 0; };
+  const auto idle = [self] { return self->in_flight.load() == 0; };  // seq_cst: ReadRole
   while (true) {
     if (!reader.frame_buffered()) {
       group.reset();
@@ -511,7 +511,7 @@ void RemoteDispatcher::read_own(Invoker& inv, WireConn& conn, std::uint64_t seq)
     }
   }
   if (!ended || failure) own_reads_handed_back_.fetch_add(1, std::memory_order_relaxed);
-  conn.role.caller_release([&inv] { return inv.in_flight.load(std::memory_order_relaxed) == 0; }, std::move(failure));
+  conn.role.caller_release([&inv] { return inv.in_flight.load() == 0; }, std::move(failure));  // seq_cst: ReadRole
 }
 
 void RemoteDispatcher::apply_report(Invoker& inv, model::NodeId node, const net::InvokerState& state) {
