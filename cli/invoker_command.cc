@@ -51,6 +51,7 @@ int run(const InvokerFlags& f) {
   const std::unique_ptr<invoker::SnapshotStore> snapshots = make_snapshots(pool, f.data_dir, "hearth invoker");  // likewise
   invoker::RuntimeContainerFactory factory((std::filesystem::path(f.data_dir) / "code").string(), pool.sandboxed, 4,
                                           pool.zygotes, pool.zygote_preload, pool.zygote_budget_mb);
+  factory.set_networks(networks.get());  // with networks: zygotes per tenant, no shared ones
   // Join with the zygote ready (a bounded wait; without it cold starts start interpreters until it is).
   if (factory.zygotes()) factory.zygotes()->wait_ready(1, 10'000);
   factory.set_max_result_bytes(pool.max_result_bytes);
@@ -58,7 +59,6 @@ int run(const InvokerFlags& f) {
   factory.set_library_cache(&libraries);
   // The controller's library plan for this node; ended (below) while the agent it fetches through lives.
   auto planned = std::make_unique<invoker::PlannedLibraries>(libraries);
-  factory.set_networks(networks.get());
   factory.set_snapshots(snapshots.get());
   invoker::InvokerAgentConfig config;
   config.controller = f.controller;

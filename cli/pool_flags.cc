@@ -69,8 +69,8 @@ void add_pool_flags(CLI::App& cmd, PoolFlags& f) {
   cmd.add_option("--network", f.network,
                  "Functions' network (docs/network.md): none (a namespace with only loopback, the default), "
                  "per-container (a namespace + veth per container on a host bridge, NAT egress), particle (one "
-                 "namespace + veth per tenant, a pinned address per container, NAT egress); the last two need root "
-                 "and turn zygotes off")
+                 "namespace + veth per tenant, a pinned address per container, NAT egress); the last two need root; "
+                 "with them stem cells and library sets' zygotes are off, and particle keeps a zygote per tenant")
       ->check(CLI::IsMember({"none", "per-container", "particle"}));
   cmd.add_option("--network-subnet", f.network_subnet,
                  "IPv4 subnet of the functions' addresses, prefix length 16-28; the host bridge takes the first "
@@ -209,7 +209,6 @@ ResolvedPool resolve(const PoolFlags& f) {
       throw std::invalid_argument("--network " + f.network + ": " + why);
     if (!net::parse_ipv4_cidr(f.network_subnet))
       throw std::invalid_argument("--network-subnet '" + f.network_subnet + "' is not an IPv4 a.b.c.d/len");
-    r.zygotes = false;  // a zygote's fork cannot join a namespace of the initial user namespace
   }
   return r;
 }

@@ -62,6 +62,7 @@ struct UpFlags {
   std::int64_t wire_spin_us = 0;  // RemoteDispatcherConfig::spin_us
   std::int64_t own_read_us = controller::RemoteDispatcherConfig{}.own_read_us;
   std::int64_t own_read_spin_us = controller::RemoteDispatcherConfig{}.own_read_spin_us;
+  std::string wire_binary_frames = "on";  // RemoteDispatcherConfig::binary_frames
   bool restart_invokers = true;
   std::string activation_retention = "7d";  // activation records older than this are deleted; 0 = never
   std::string idle_timeout = "60s", header_timeout = "10s";
@@ -293,11 +294,11 @@ int run(const UpFlags& f) {
     dc.invokers = std::max(1, f.invokers);
     factory = std::make_unique<invoker::RuntimeContainerFactory>((data / "code").string(), pool.sandboxed, 4, pool.zygotes,
                                                                  pool.zygote_preload, pool.zygote_budget_mb);
+    networks = make_networks(pool, "hearth up");
+    factory->set_networks(networks.get());  // with networks: zygotes per tenant, no shared ones
     if (factory->zygotes()) factory->zygotes()->wait_ready(1, 10'000);
     factory->set_max_result_bytes(pool.max_result_bytes);
     factory->set_reply_spin_us(pool.spin_us);
-    networks = make_networks(pool, "hearth up");
-    factory->set_networks(networks.get());
     snapshots = make_snapshots(pool, data.string(), "hearth up");
     factory->set_snapshots(snapshots.get());
     if (libraries) {
@@ -328,6 +329,7 @@ int run(const UpFlags& f) {
     rc.spin_us = f.wire_spin_us;
     rc.own_read_us = f.own_read_us;
     rc.own_read_spin_us = f.own_read_spin_us;
+    rc.binary_frames = f.wire_binary_frames == "on";
     rc.libraries = libraries;
     rc.library_plan = f.library_plan;
     rc.library_plan_kb = f.library_plan_mb * 1024;
@@ -461,6 +463,11 @@ Action add_up_command(CLI::App& app) {
                   "Of --own-read-us, at most this long (µs) polls without blocking, if recent results came that "
                   "quickly (net/adaptive_spin.h); 0: it sleeps at once")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{100'000}))
+      ->capture_default_str();
+  cmd->add_option("--wire-binary-frames", f->wire_binary_frames,
+                  "Warm invokes and their results cross the wire in a fixed binary layout with invokers that read it "
+                  "(docs/wire-protocol.md, \"Binary frames\"); off: JSON only")
+      ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
   cmd->add_option("--activation-retention", f->activation_retention,
                   "Delete activation records older than this (e.g. 7d, 12h; 0 keeps them for ever)")

@@ -23,6 +23,7 @@
 #include "net/secrets.h"
 #include "net/wire.h"
 #include "net/wire_auth.h"
+#include "net/wire_binary.h"
 #include "policy/registry.h"
 
 namespace hearth::controller {
@@ -45,6 +46,8 @@ struct RemoteDispatcher::Invoker {
   int fd = -1;
   std::map<std::string, std::int64_t> code_sent;  // "ns/name" → revision whose code this connection has
   std::vector<net::LibraryRef> plan_sent;          // the library plan row this connection was sent
+  bool binary_frames = false;  // the invoker reads binary invokes (net/wire_binary.h): its hello said so
+  std::string out;             // the binary invoke being sent (reused: no allocation per invoke)
   std::shared_ptr<WireConn> conn;                  // the current connection's read side (also under mu_)
 };
 
@@ -281,8 +284,11 @@ json RemoteDispatcher::authenticate(int fd, net::FrameReader& reader, net::Frame
   if (!net::secrets::equal_constant_time(net::wire::invoker_proof(config_.token, nonce, ni, name), proof->get_ref<const std::string&>()))
     throw refuse("wrong wire token");
   // omit_unchanged_state: this controller keeps an invoker's last report when a result comes without one.
-  if (!net::wire::send_frame(fd, json{{"type", "welcome"}, {"proof", net::wire::controller_proof(config_.token, nonce, ni, name)},
-                                      {"omit_unchanged_state", true}}.dump()))
+  // binary_frames: the binary layout version of results it reads (net/wire_binary.h).
+  json welcome = {{"type", "welcome"}, {"proof", net::wire::controller_proof(config_.token, nonce, ni, name)},
+                  {"omit_unchanged_state", true}};
+  if (config_.binary_frames) welcome["binary_frames"] = net::wire::kBinaryLayoutVersion;
+  if (!net::wire::send_frame(fd, welcome.dump()))
     throw std::runtime_error("invoker '" + name + "' left before the welcome");
   return hello;
 }
@@ -329,6 +335,9 @@ void RemoteDispatcher::read_loop(int fd) {
       inv.fd = fd;
       inv.code_sent.clear();
       inv.plan_sent.clear();
+      const auto binary = hello.find("binary_frames");
+      inv.binary_frames = config_.binary_frames && binary != hello.end() && binary->is_number_unsigned() &&
+                          binary->get<std::uint64_t>() == net::wire::kBinaryLayoutVersion;
       inv.generation = generation = next_generation_++;
       conn->node = node;
       conn->generation = generation;
@@ -417,19 +426,34 @@ bool RemoteDispatcher::handle_frame(model::NodeId node, std::uint64_t generation
   std::optional<Pending> done;
   net::ActivationRecord rec;
   try {
-    const json msg = json::parse(payload);
-    const std::string type = msg.at("type").get<std::string>();
-    if (type == "library_get") {
-      serve_library(node, generation, msg);
-      return true;
+    // A result in the binary layout (net/wire_binary.h) or any message as JSON.
+    std::string type;
+    std::uint64_t seq = 0;
+    bool reported = true;
+    net::InvokerState state;
+    if (net::wire::is_binary_frame(payload)) {
+      net::wire::BinaryResult r = net::wire::decode_result(payload);
+      type = "result";
+      seq = r.seq;
+      rec = std::move(r.activation);
+      reported = r.state_json.has_value();
+      if (reported) state = net::wire::state_from_json(json::parse(*r.state_json));
+    } else {
+      const json msg = json::parse(payload);
+      type = msg.at("type").get<std::string>();
+      if (type == "library_get") {
+        serve_library(node, generation, msg);
+        return true;
+      }
+      if (type != "result" && type != "heartbeat" && type != "stale")
+        throw std::runtime_error("unknown message type '" + type + "'");
+      // A result without a report: the invoker's pool is as its last report said (StateReportFilter);
+      // heartbeats and stale answers always carry one.
+      reported = type != "result" || msg.contains("state");
+      if (reported) state = net::wire::state_from_json(msg.at("state"));
+      if (type == "result") rec = net::wire::activation_from_json(msg.at("activation"));
+      if (type != "heartbeat") seq = msg.at("seq").get<std::uint64_t>();
     }
-    if (type != "result" && type != "heartbeat" && type != "stale")
-      throw std::runtime_error("unknown message type '" + type + "'");
-    // A result without a report: the invoker's pool is as its last report said (StateReportFilter);
-    // heartbeats and stale answers always carry one.
-    const bool reported = type != "result" || msg.contains("state");
-    const net::InvokerState state = reported ? net::wire::state_from_json(msg.at("state")) : net::InvokerState{};
-    if (type == "result") rec = net::wire::activation_from_json(msg.at("activation"));
     std::lock_guard lock(mu_);
     Invoker& inv = *invokers_[node];
     if (inv.generation != generation || !inv.up) return false;  // superseded or declared dead: ignore it
@@ -439,7 +463,7 @@ bool RemoteDispatcher::handle_frame(model::NodeId node, std::uint64_t generation
     if (type == "result" || type == "stale") {
       // Only an activation this controller sent on this connection ends here; any other seq (never
       // sent, sent to another invoker, or already ended) is dropped and counted.
-      const auto it = pending_.find(msg.at("seq").get<std::uint64_t>());
+      const auto it = pending_.find(seq);
       if (it != pending_.end() && it->second.generation == generation) {
         done = std::move(it->second);
         pending_.erase(it);
@@ -758,7 +782,13 @@ bool RemoteDispatcher::place_and_send(Pending& p, std::shared_ptr<const net::Inv
       auto& known = inv->code_sent[key];
       const bool with_code = known != req->action.revision || req->action.revision == 0;
       known = req->action.revision;
-      sent = net::wire::send_frame(inv->fd, net::wire::invoke_to_json(seq, *req, with_code, expect_warm).dump());
+      if (inv->binary_frames && !with_code) {  // the hot path: no JSON (net/wire_binary.h)
+        net::wire::encode_invoke(inv->out, seq, *req, expect_warm);
+        sent = net::write_frame(inv->fd, inv->out, net::FdKind::kSocket) == net::FrameStatus::kOk;
+        if (inv->out.capacity() > (1u << 20)) std::string().swap(inv->out);  // a large invoke's buffer is not kept
+      } else {
+        sent = net::wire::send_frame(inv->fd, net::wire::invoke_to_json(seq, *req, with_code, expect_warm).dump());
+      }
     }
   }
   if (sent) {

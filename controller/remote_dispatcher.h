@@ -100,6 +100,9 @@ struct RemoteDispatcherConfig {
   // 0: every result is read by the connection's reader thread.
   std::int64_t own_read_us = 1000;
   std::int64_t own_read_spin_us = 200;
+  // Warm invokes and results in the fixed binary layout (net/wire_binary.h) with invokers that read it;
+  // false: JSON only (as controllers before it; `hearth up --wire-binary-frames off`).
+  bool binary_frames = true;
 };
 
 // One invoker as the controller sees it (GET /invokers, tests).

@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "invoker/tool_process.h"
+#include "sandbox/tied_child.h"
 
 namespace hearth::invoker {
 namespace {
@@ -280,7 +280,7 @@ UnpackStats unpack_deb(const std::string& deb_path, const std::string& target) {
   pid_t pid = -1;
   std::string spawn_error;
   try {
-    pid = spawn_tool(args, out[1], err[1]);  // dies with this invoker
+    pid = sandbox::spawn_tied_child({.argv = args, .out_fd = out[1], .err_fd = err[1]});  // dies with this invoker
   } catch (const std::exception& e) {
     spawn_error = e.what();
   }

@@ -13,6 +13,7 @@
 #include "net/secrets.h"
 #include "net/wire.h"
 #include "net/wire_auth.h"
+#include "net/wire_binary.h"
 
 namespace hearth::invoker {
 
@@ -51,8 +52,12 @@ namespace {
 
 // The invoker's half of the handshake (live/wire_auth.h) on a fresh connection; throws if refused.
 // `reader` (capped at kMaxHandshakeFrameBytes) keeps whatever follows the welcome for serve_connection().
-// Returns whether the controller accepts results and stale answers without an unchanged state report.
-bool handshake(int fd, net::FrameReader& reader, const InvokerAgentConfig& config, const net::InvokerState& state) {
+// What the controller's welcome said it accepts.
+struct Welcome {
+  bool omit_unchanged_state = false;  // results and stale answers without an unchanged state report
+  bool binary_results = false;        // results in the binary layout (net/wire_binary.h)
+};
+Welcome handshake(int fd, net::FrameReader& reader, const InvokerAgentConfig& config, const net::InvokerState& state) {
   const auto deadline = net::FrameClock::now() + std::chrono::seconds(5);  // a controller that says nothing is not one
   std::string_view payload;
   std::string error;
@@ -66,8 +71,10 @@ bool handshake(int fd, net::FrameReader& reader, const InvokerAgentConfig& confi
   net::InvokerState compact = state;  // the handshake frame is small; the full report follows the welcome
   compact.idle.clear();
   compact.evictable.clear();
-  if (!net::wire::send_frame(fd, json{{"type", "hello"}, {"name", config.name}, {"pid", getpid()}, {"state", net::wire::to_json(compact)},
-                                 {"nonce", ni}, {"proof", net::wire::invoker_proof(config.token, nc, ni, config.name)}}.dump()))
+  json hello = {{"type", "hello"}, {"name", config.name}, {"pid", getpid()}, {"state", net::wire::to_json(compact)},
+                {"nonce", ni}, {"proof", net::wire::invoker_proof(config.token, nc, ni, config.name)}};
+  if (config.binary_frames) hello["binary_frames"] = net::wire::kBinaryLayoutVersion;  // it reads binary invokes
+  if (!net::wire::send_frame(fd, hello.dump()))
     throw std::runtime_error("the controller closed the connection during the handshake");
   if (!net::wire::recv_frame(fd, reader, &payload, &error, deadline))
     throw std::runtime_error("the controller closed the connection during the handshake: " + error);
@@ -78,7 +85,12 @@ bool handshake(int fd, net::FrameReader& reader, const InvokerAgentConfig& confi
       !net::secrets::equal_constant_time(answer["proof"].get<std::string>(), net::wire::controller_proof(config.token, nc, ni, config.name)))
     throw std::runtime_error("the peer at " + config.controller + " did not prove it holds the wire token: not our controller");
   reader.set_max_payload(net::wire::kMaxFrameBytes);
-  return answer.value("omit_unchanged_state", false);
+  Welcome w;
+  w.omit_unchanged_state = answer.value("omit_unchanged_state", false);
+  const auto binary = answer.find("binary_frames");
+  w.binary_results = config.binary_frames && binary != answer.end() && binary->is_number_unsigned() &&
+                     binary->get<std::uint64_t>() == net::wire::kBinaryLayoutVersion;
+  return w;
 }
 
 std::int64_t steady_ms() {
@@ -94,10 +106,10 @@ void InvokerAgent::connect() {
   net::wire::split_host_port(config_.controller, &host, &port);
   const int fd = net::wire::connect_tcp(host, port);
   auto reader = std::make_unique<net::FrameReader>(net::wire::kMaxHandshakeFrameBytes);
-  bool omit = false;
+  Welcome welcome;
   try {
     if (tls_) tls_->wrap(fd, net::FrameClock::now() + std::chrono::seconds(5));  // TLS, then the token's proofs
-    omit = handshake(fd, *reader, config_, pool_->state(0));
+    welcome = handshake(fd, *reader, config_, pool_->state(0));
   } catch (...) {
     close(fd);
     throw;
@@ -108,7 +120,8 @@ void InvokerAgent::connect() {
     std::lock_guard lock(write_mu_);
     if (fd_ >= 0) retired_.push_back(fd_);
     fd_ = fd;
-    omit_unchanged_state_ = omit;
+    omit_unchanged_state_ = welcome.omit_unchanged_state;
+    binary_results_ = welcome.binary_results;
     report_filter_.reset();  // a new connection: its controller has no report yet
   }
   reader_ = std::move(reader);
@@ -147,6 +160,26 @@ void InvokerAgent::send_with_state(json msg, bool may_omit) {
     report_filter_.sent(state, t);
   }
   net::wire::send_frame(fd_, msg.dump());  // a failure surfaces as EOF in serve()
+}
+
+void InvokerAgent::send_result(std::uint64_t seq, const net::ActivationRecord& rec) {
+  if (!binary_results_) {  // set by connect() before this connection's first invoke
+    send_with_state(json{{"type", "result"}, {"seq", seq}, {"activation", net::wire::to_json(rec)}}, true);
+    return;
+  }
+  const net::InvokerState state = pool_->state(0);
+  const std::int64_t t = steady_ms();
+  std::lock_guard lock(write_mu_);
+  std::string state_json;
+  if (omit_unchanged_state_ && report_filter_.unchanged(state, t)) {
+    ++reports_omitted_;
+  } else {
+    state_json = net::wire::to_json(state).dump();
+    report_filter_.sent(state, t);
+  }
+  net::wire::encode_result(out_, seq, rec, state_json);
+  net::write_frame(fd_, out_, net::FdKind::kSocket);  // a failure surfaces as EOF in serve()
+  if (out_.capacity() > (1u << 20)) std::string().swap(out_);  // a large result's buffer is not kept
 }
 
 void InvokerAgent::heartbeats() {
@@ -210,14 +243,15 @@ void InvokerAgent::lead(int fd, net::FrameReader& reader) {
       handle_invoke(payload, may_run_here ? &run_here : nullptr);
     } catch (const std::exception& e) {  // a malformed message: say so, answer it if it can be, keep serving
       std::fprintf(stderr, "hearth invoker %s: bad message from the controller: %s\n", config_.name.c_str(), e.what());
-      const json msg = json::parse(payload, nullptr, false);
-      if (msg.is_object() && msg.contains("seq") && msg["seq"].is_number_unsigned()) {
+      const json msg = net::wire::is_binary_frame(payload) ? json() : json::parse(payload, nullptr, false);
+      const auto binary_seq = net::wire::binary_seq(payload);
+      if (binary_seq || (msg.is_object() && msg.contains("seq") && msg["seq"].is_number_unsigned())) {
         net::ActivationRecord rec;
         if (msg.contains("activation_id") && msg["activation_id"].is_string()) rec.id = msg["activation_id"];
         rec.invoker = config_.name;
         rec.status = "whisk internal error";
         rec.result_json = json{{"error", std::string("the invoker could not read the invocation: ") + e.what()}}.dump();
-        send_with_state(json{{"type", "result"}, {"seq", msg["seq"]}, {"activation", net::wire::to_json(rec)}}, true);
+        send_result(binary_seq ? *binary_seq : msg["seq"].get<std::uint64_t>(), rec);
       }
     }
     if (!run_here) continue;
@@ -292,6 +326,17 @@ void InvokerAgent::fail_fetches(const std::string& why) {
 }
 
 void InvokerAgent::handle_invoke(std::string_view payload, LocalDispatcher::RunHere* run_here) {
+  if (net::wire::is_binary_frame(payload)) {  // a warm invoke without code (net/wire_binary.h)
+    if (net::wire::binary_type(payload) != net::wire::kBinaryInvoke)
+      throw std::invalid_argument("a binary frame other than an invoke from the controller");
+    net::wire::BinaryInvoke b = net::wire::decode_invoke(payload);
+    net::wire::InvokeMessage m;
+    m.seq = b.seq;
+    m.request = std::move(b.request);
+    m.expect_warm = b.expect_warm;
+    run_invoke(std::move(m), run_here);
+    return;
+  }
   const json msg = json::parse(payload);
   if (msg.at("type") == "library") {
     deliver_library(msg);
@@ -312,7 +357,10 @@ void InvokerAgent::handle_invoke(std::string_view payload, LocalDispatcher::RunH
     return;
   }
   if (msg.at("type") != "invoke") throw std::invalid_argument("unknown message type " + msg.at("type").dump());
-  net::wire::InvokeMessage invoke = net::wire::invoke_from_json(msg);
+  run_invoke(net::wire::invoke_from_json(msg), run_here);
+}
+
+void InvokerAgent::run_invoke(net::wire::InvokeMessage invoke, LocalDispatcher::RunHere* run_here) {
   const std::uint64_t seq = invoke.seq;
   net::ActionRecord& action = invoke.request.action;
   const std::string key = action.ns + "/" + action.name;
@@ -329,7 +377,7 @@ void InvokerAgent::handle_invoke(std::string_view payload, LocalDispatcher::RunH
       rec.status = "whisk internal error";
       rec.result_json = json{{"error", "invoker " + config_.name + " has no code for " + key + " revision " +
                                            std::to_string(action.revision)}}.dump();
-      send_with_state(json{{"type", "result"}, {"seq", seq}, {"activation", net::wire::to_json(rec)}}, true);
+      send_result(seq, rec);
       return;
     }
     action.code = it->second.code;  // the code and its libraries travel only with the first invoke
@@ -338,7 +386,7 @@ void InvokerAgent::handle_invoke(std::string_view payload, LocalDispatcher::RunH
   }
   auto done = [this, seq](net::ActivationRecord rec) {
     rec.invoker = config_.name;
-    send_with_state(json{{"type", "result"}, {"seq", seq}, {"activation", net::wire::to_json(rec)}}, true);
+    send_result(seq, rec);
   };
   if (!invoke.expect_warm) {
     pool_->dispatch(std::move(invoke.request), std::move(done));

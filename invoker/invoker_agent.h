@@ -32,6 +32,7 @@
 #include "invoker/live_container.h"
 #include "invoker/local_dispatcher.h"
 #include "invoker/state_report_filter.h"
+#include "net/wire.h"
 #include "net/wire_tls.h"
 #include "net/frame_codec.h"
 
@@ -62,6 +63,9 @@ struct InvokerAgentConfig {
   // worker thread. kUnwatched: inline without the hand-off — for tests only, to show what it prevents.
   enum class InlineRuns { kOff, kWatched, kUnwatched };
   InlineRuns inline_runs = InlineRuns::kWatched;
+  // Says in its hello that it reads binary invokes (net/wire_binary.h) and sends binary results when the
+  // controller's welcome says it reads them; false: JSON only, as invokers before it (tests).
+  bool binary_frames = true;
 };
 
 class InvokerAgent {
@@ -103,10 +107,13 @@ class InvokerAgent {
   // when the controller accepts that (its welcome said so) and the report is unchanged since the last
   // one sent (StateReportFilter). A heartbeat and a stale answer always carry it whole.
   void send_with_state(nlohmann::json msg, bool may_omit);
+  // A result: in the binary layout when the controller reads it, else as send_with_state(…, true).
+  void send_result(std::uint64_t seq, const net::ActivationRecord& rec);
   void send_heartbeat();
   // Handles one frame from the controller; a warm invocation it may run on this thread is left in
   // `*run_here` (null: always a worker) for the caller to run.
   void handle_invoke(std::string_view payload, LocalDispatcher::RunHere* run_here);
+  void run_invoke(net::wire::InvokeMessage invoke, LocalDispatcher::RunHere* run_here);  // handle_invoke's invoke
   void deliver_library(const nlohmann::json& msg);  // an answer to fetch_library (reader thread)
   void fail_fetches(const std::string& why);
   void heartbeats();
@@ -121,6 +128,8 @@ class InvokerAgent {
   // Guarded by write_mu_: whether this connection's controller accepts results without an unchanged
   // report, and what it was last sent.
   bool omit_unchanged_state_ = false;
+  std::atomic<bool> binary_results_{false};  // the welcome said the controller reads binary results
+  std::string out_;  // the binary result being encoded and sent (write_mu_; reused: no allocation per result)
   StateReportFilter report_filter_;
   std::atomic<std::uint64_t> reports_omitted_{0};
   std::map<std::string, net::ActionRecord> actions_;  // "ns/name" → latest revision received (reader thread only)

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "invoker/deb_unpack.h"
-#include "invoker/tool_process.h"
 #include "net/sha256.h"
+#include "sandbox/tied_child.h"
 
 namespace hearth::invoker {
 namespace fs = std::filesystem;
@@ -38,12 +38,12 @@ void compile_python(const std::string& dir, const std::string& final_dir) {
   if (stat(py.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return;
   std::vector<std::string> args = {"/usr/bin/python3", "-I", "-m", "compileall", "-q",
                                    "-s", dir, "-p", final_dir, py};
-  const pid_t pid = spawn_tool(args);  // dies with this invoker: never writes into a restarted one's cache
+  const pid_t pid = sandbox::spawn_tied_child({args});  // dies with this invoker: never writes into a restarted one's cache
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (WIFSIGNALED(status)) throw std::runtime_error("python3 -m compileall was killed by signal " + std::to_string(WTERMSIG(status)));
-  if (WIFEXITED(status) && WEXITSTATUS(status) == kToolNotRun) throw std::runtime_error("cannot run /usr/bin/python3 -m compileall");
+  if (WIFEXITED(status) && WEXITSTATUS(status) == sandbox::kNotExecuted) throw std::runtime_error("cannot run /usr/bin/python3 -m compileall");
 }
 
 }  // namespace

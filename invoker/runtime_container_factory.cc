@@ -145,8 +145,31 @@ RuntimeContainerFactory::RuntimeContainerFactory(std::string code_dir, bool sand
   if (sandboxed_ && pool_size > 0)
     pool_ = std::make_unique<sandbox::SandboxPool>("hearth-" + std::to_string(getpid()) + "-pool", pool_size);
   if (sandboxed_ && zygotes)
-    zygotes_ = std::make_unique<ZygotePool>("hearth-" + std::to_string(getpid()) + "-zyg", 2, std::move(zygote_preload),
+    zygotes_ = std::make_unique<ZygotePool>("hearth-" + std::to_string(getpid()) + "-zyg", 2, zygote_preload,
                                              zygote_budget_mb);
+  zygote_preload_ = std::move(zygote_preload);
+}
+
+void RuntimeContainerFactory::set_networks(net::ContainerNetworks* networks) {
+  networks_ = networks;
+  if (!networks_ || !sandboxed_ || !zygotes_) return;
+  zygotes_.reset();  // its forks could not join a tenant's network: a zygote per tenant instead
+  tenant_zygotes_ = networks_->config().mode == net::NetworkMode::kParticle;
+}
+
+ZygotePool* RuntimeContainerFactory::tenant_zygotes(const std::string& tenant, bool start) {
+  std::lock_guard lock(tenant_zygotes_mu_);
+  if (const auto it = tenant_zygote_pools_.find(tenant); it != tenant_zygote_pools_.end()) return it->second.get();
+  const std::string netns = start ? networks_->tenant_netns(tenant) : "";
+  if (netns.empty()) return nullptr;  // not asked to start one, or the tenant has no namespace (yet)
+  net::ContainerNetworks* networks = networks_;
+  auto fork_network = [networks, tenant] {
+    auto lease = std::make_shared<NetworkLease>(networks, networks->attach(tenant));
+    return runtime::ForkNetwork{lease->attachment().net_cgroup, lease};
+  };
+  const std::string prefix = "hearth-" + std::to_string(getpid()) + "-zyg-t" + std::to_string(tenant_zygote_pools_.size());
+  auto pool = std::make_unique<ZygotePool>(prefix, 2, zygote_preload_, /*budget_mb=*/0, netns, std::move(fork_network));
+  return tenant_zygote_pools_.emplace(tenant, std::move(pool)).first->second.get();
 }
 
 RuntimeContainerFactory::~RuntimeContainerFactory() = default;
@@ -274,8 +297,12 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionR
     c.set_after_first_run([store = snapshots_, action](const std::string& params) { store->on_first_run(action, params); });
   };
   std::shared_ptr<runtime::PythonZygote> zygote;
-  if (zygotes_ && !(networks_ && sandboxed_) && max_workers == 1 && action.kind.starts_with("python"))
-    zygote = zygotes_->find_for(action);
+  const bool networked = networks_ && sandboxed_;
+  if (max_workers == 1 && action.kind.starts_with("python")) {
+    if (zygotes_ && !networked) zygote = zygotes_->find_for(action);
+    else if (tenant_zygotes_ && action.libraries.empty())
+      if (ZygotePool* pool = tenant_zygotes(action.ns, /*start=*/false)) zygote = pool->find({});
+  }
   if (zygote) {
     const std::uint64_t id = next_id_++;
     // Its libraries' paths: those its zygote holds already, or (forked from a subset's zygote) more,
@@ -331,6 +358,8 @@ std::unique_ptr<LiveContainer> RuntimeContainerFactory::start(const net::ActionR
     auto c = std::make_unique<RuntimeContainer>(std::move(process), "c" + std::to_string(id), std::move(libraries),
                                                 /*from_zygote=*/false, std::move(network));
     snapshot_later(*c);
+    // The tenant's namespace exists now: its zygote starts in the background for its next cold starts.
+    if (tenant_zygotes_ && runtime::language_of(action.kind) == runtime::Language::kPython) tenant_zygotes(action.ns, /*start=*/true);
     return c;
   } catch (const std::exception& e) {
     *init_us = elapsed();

@@ -14,7 +14,9 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -57,9 +59,13 @@ class RuntimeContainerFactory final : public ContainerFactory {
   }
   // Container networks (net/container_network.h, docs/network.md); must outlive this factory. With them,
   // every sandboxed container of an action joins its tenant's (action.ns) network and releases it when it
-  // is destroyed; zygote forks and stem cells are not used (a fork cannot join a namespace of the initial
-  // user namespace; a stem cell has no tenant yet), so start_generic() returns null.
-  void set_networks(net::ContainerNetworks* networks) { networks_ = networks; }
+  // is destroyed. Stem cells are not used (a stem cell has no tenant yet: start_generic() returns null),
+  // nor the shared zygotes (a fork cannot join a namespace of the initial user namespace; they are ended
+  // here). With zygotes on and kParticle, each tenant gets a zygote of its own instead, started in its
+  // namespace after the tenant's first cold start made it (docs/network.md, "a zygote per tenant"): its
+  // later cold starts of Python actions declaring no libraries fork from it; each parked fork holds an
+  // attachment of the tenant's. Call before the first start.
+  void set_networks(net::ContainerNetworks* networks);
   // Function snapshots (invoker/snapshot_store.h, `--snapshots`); must outlive this factory. With them, a
   // one-worker cold start of an eligible action (Python, no declared libraries, no container networks)
   // restores from its revision's snapshot when the store has one (the container reports from_snapshot();
@@ -94,6 +100,13 @@ class RuntimeContainerFactory final : public ContainerFactory {
   LibraryCache* libraries_ = nullptr;
   net::ContainerNetworks* networks_ = nullptr;
   std::unique_ptr<ZygotePool> zygotes_;
+  // Zygotes per tenant (set_networks): whether to make them, what they preload, and the running ones.
+  bool tenant_zygotes_ = false;
+  std::vector<std::string> zygote_preload_;
+  std::mutex tenant_zygotes_mu_;
+  std::map<std::string, std::unique_ptr<ZygotePool>> tenant_zygote_pools_;
+  // The zygote pool of `tenant` (null if it has none); with `start`, starts one when it has none.
+  ZygotePool* tenant_zygotes(const std::string& tenant, bool start);
   // Whether `action` can be snapshotted here: a store, Python without declared libraries, no container networks.
   bool snapshots_eligible(const net::ActionRecord& action) const;
   SnapshotStore* snapshots_ = nullptr;

@@ -25,8 +25,10 @@ std::string names_of(const policy::LibrarySet& set) {
 }
 }  // namespace
 
-ZygotePool::ZygotePool(std::string prefix, int parked, std::vector<std::string> preload, std::int64_t budget_mb)
-    : prefix_(std::move(prefix)), parked_(parked), preload_(std::move(preload)), budget_mb_(std::max<std::int64_t>(budget_mb, 0)),
+ZygotePool::ZygotePool(std::string prefix, int parked, std::vector<std::string> preload, std::int64_t budget_mb,
+                       std::string netns, std::function<runtime::ForkNetwork()> fork_network)
+    : prefix_(std::move(prefix)), parked_(parked), preload_(std::move(preload)), netns_(std::move(netns)),
+      fork_network_(std::move(fork_network)), budget_mb_(std::max<std::int64_t>(budget_mb, 0)),
       max_budget_mb_(budget_mb_), sets_(kInterpreterMb) {
   refiller_ = std::thread([this] { run(); });
 }
@@ -227,6 +229,8 @@ void ZygotePool::run() {
   try {
     runtime::ZygoteOptions o;
     o.name = prefix_ + "-empty";
+    o.netns = netns_;
+    o.fork_network = fork_network_;
     if (!preload_.empty()) {
       o.sys_path = {"/usr/lib/python3/dist-packages"};
       o.imports = preload_;

@@ -30,6 +30,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -53,7 +54,10 @@ class ZygotePool {
   // `parked` forks are kept ready per zygote. `preload`: modules the empty set's zygote imports anyway
   // from Debian's python3-* packages (/usr/lib/python3/dist-packages), so every Python function forks with them loaded (`--zygote-preload`).
   // `budget_mb`: the memory the library sets' zygotes may take together (0: none are kept).
-  ZygotePool(std::string prefix, int parked = 2, std::vector<std::string> preload = {}, std::int64_t budget_mb = 1024);
+  // `netns` / `fork_network` (runtime::ZygoteOptions): the empty set's zygote of one tenant in a container
+  // network (docs/network.md, "a zygote per tenant"); give such a pool a budget of 0.
+  ZygotePool(std::string prefix, int parked = 2, std::vector<std::string> preload = {}, std::int64_t budget_mb = 1024,
+             std::string netns = "", std::function<runtime::ForkNetwork()> fork_network = {});
   ~ZygotePool();  // stops the refill thread; zygotes end with the last sandbox forked from them
   ZygotePool(const ZygotePool&) = delete;
   ZygotePool& operator=(const ZygotePool&) = delete;
@@ -107,6 +111,8 @@ class ZygotePool {
   std::string prefix_;
   int parked_;
   std::vector<std::string> preload_;
+  std::string netns_;                                     // the empty set's zygote's network (a tenant's)
+  std::function<runtime::ForkNetwork()> fork_network_;
   std::int64_t budget_mb_;
   const std::int64_t max_budget_mb_;
   LibraryCache* libraries_ = nullptr;

@@ -1,6 +1,6 @@
 #include "net/container_network.h"
 
-#include <signal.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +21,7 @@
 #include "net/netlink_addresses.h"
 #include "net/named_netns.h"
 #include "net/nft_pins.h"
+#include "sandbox/owner_process.h"
 
 namespace hearth::net {
 namespace {
@@ -28,6 +29,12 @@ namespace {
 constexpr const char* kIp = "/usr/sbin/ip";
 constexpr const char* kNft = "/usr/sbin/nft";
 constexpr const char* kCgroupFs = "/sys/fs/cgroup";
+// One empty file per live instance, named after its prefix and made before any of its objects: its mtime
+// tells the orphan sweep when the prefix was taken (OwnerJudge). /run is a tmpfs: gone with the
+// namespaces and links at a reboot.
+constexpr const char* kOwnerRecords = "/run/hearth-networks";
+
+std::string owner_record_path(const std::string& prefix) { return std::string(kOwnerRecords) + "/" + prefix; }
 
 void must(const HostCommandResult& r, const std::string& what) {
   if (!r.ok) throw std::runtime_error("network: " + what + ": " + r.error);
@@ -184,16 +191,30 @@ std::optional<std::pair<std::string, pid_t>> default_prefix_of(const std::string
   return std::nullopt;
 }
 
-// The prefix of a name of ours whose process is gone; "" otherwise (not ours, or its owner runs).
-std::string dead_prefix(const std::string& name, bool object) {
-  const auto owner = default_prefix_of(name, object);
-  if (!owner || ::kill(owner->second, 0) == 0 || errno != ESRCH) return "";
-  return owner->first;
-}
+// Judges the owners of names made by instances with a default prefix, each prefix once per sweep: its
+// pid's process owns it only if it started no later than the prefix's owner record was made
+// (sandbox/owner_process.h), so a killed invoker's pid taken by a younger process hides nothing. A
+// prefix without a record (made before records existed) is judged by its pid alone.
+class OwnerJudge {
+ public:
+  // The prefix of a name of ours whose owner is gone; "" otherwise (not ours, or its owner runs).
+  std::string dead_prefix(const std::string& name, bool object) {
+    const auto owner = default_prefix_of(name, object);
+    if (!owner) return "";
+    auto it = dead_.find(owner->first);
+    if (it == dead_.end())
+      it = dead_.emplace(owner->first, !sandbox::owner_alive(owner->second, owner_record_path(owner->first))).first;
+    return it->second ? owner->first : "";
+  }
+
+ private:
+  std::map<std::string, bool> dead_;
+};
 
 }  // namespace
 
 std::size_t ContainerNetworks::remove_orphans() {
+  OwnerJudge judge;
   std::set<std::string> prefixes;
   std::string links;
   {
@@ -205,7 +226,7 @@ std::size_t ContainerNetworks::remove_orphans() {
         if (a == std::string::npos) continue;
         std::string name = line.substr(a + 2, line.find(':', a + 2) - a - 2);
         name = name.substr(0, name.find('@'));
-        if (const std::string p = dead_prefix(name, true); !p.empty()) {
+        if (const std::string p = judge.dead_prefix(name, true); !p.empty()) {
           prefixes.insert(p);
           links += "link del " + name + "\n";
         }
@@ -216,7 +237,7 @@ std::size_t ContainerNetworks::remove_orphans() {
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator("/run/netns", ec)) {
     const std::string name = e.path().filename().string();
-    if (const std::string p = dead_prefix(name, true); !p.empty()) {
+    if (const std::string p = judge.dead_prefix(name, true); !p.empty()) {
       prefixes.insert(p);
       links += "netns del " + name + "\n";
     }
@@ -228,7 +249,7 @@ std::size_t ContainerNetworks::remove_orphans() {
       std::ifstream in(file);
       std::string word, family, name;
       while (in >> word >> family >> name)
-        if (word == "table" && (family == "ip" || family == "bridge") && !dead_prefix(name, false).empty()) {
+        if (word == "table" && (family == "ip" || family == "bridge") && !judge.dead_prefix(name, false).empty()) {
           prefixes.insert(name);
           try_command({kNft, "delete", "table", family, name}, "", "delete orphaned table " + family + " " + name);
         }
@@ -238,12 +259,19 @@ std::size_t ContainerNetworks::remove_orphans() {
   if (const std::string mount = cgroup2_mount(); !mount.empty())
     for (const auto& e : std::filesystem::directory_iterator(mount, ec)) {
       const std::string name = e.path().filename().string();
-      if (!e.is_directory() || dead_prefix(name, false).empty()) continue;
+      if (!e.is_directory() || judge.dead_prefix(name, false).empty()) continue;
       prefixes.insert(name);
       for (const auto& c : std::filesystem::directory_iterator(e.path(), ec))
         if (c.is_directory()) rmdir(c.path().c_str());
       rmdir(e.path().c_str());
     }
+  // Last, the records: a sweep that stopped half-way still knows whose the remaining objects were.
+  for (const auto& e : std::filesystem::directory_iterator(kOwnerRecords, ec)) {
+    const std::string name = e.path().filename().string();
+    if (judge.dead_prefix(name, false).empty()) continue;
+    prefixes.insert(name);
+    std::filesystem::remove(e.path(), ec);
+  }
   return prefixes.size();
 }
 
@@ -295,6 +323,15 @@ ContainerNetworks::ContainerNetworks(NetworkConfig config) : config_(std::move(c
   try {
     // Each object is marked for teardown only once this instance has created it: a name that exists
     // already (another instance's, a leftover) fails here and is never removed by this one.
+    const std::string record = owner_record_path(config_.prefix);
+    if (mkdir(kOwnerRecords, 0755) != 0 && errno != EEXIST)
+      throw std::runtime_error(std::string("network: mkdir ") + kOwnerRecords + ": " + std::strerror(errno));
+    const int fd = ::open(record.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+      throw std::runtime_error("network: cannot record the owner of prefix '" + config_.prefix + "' in " + record + ": " +
+                               std::strerror(errno) + (errno == EEXIST ? " (another instance uses the prefix, or one that was killed did: remove the file if no process does)" : ""));
+    ::close(fd);
+    owner_record_ = record;
     if (config_.mode == NetworkMode::kParticle) {
       const std::string mount = cgroup2_mount();
       const std::string root = mount + "/" + config_.prefix;
@@ -355,6 +392,9 @@ void ContainerNetworks::teardown() noexcept {
     if (rmdir(cgroup_root_.c_str()) != 0 && errno != ENOENT)
       std::fprintf(stderr, "hearth network: rmdir %s: %s\n", cgroup_root_.c_str(), std::strerror(errno));
   }
+  if (!owner_record_.empty() && ::unlink(owner_record_.c_str()) != 0 && errno != ENOENT)
+    std::fprintf(stderr, "hearth network: remove %s: %s\n", owner_record_.c_str(), std::strerror(errno));
+  owner_record_.clear();
   per_container_ns_.clear();
   tenants_.clear();
   bridge_created_ = host_table_created_ = bridge_table_created_ = false;

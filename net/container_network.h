@@ -13,7 +13,8 @@
 // Everything created — bridge, veths, namespaces (/run/netns), nftables tables, cgroup v2 directories — is
 // named with `prefix` (unique per instance: default "h<pid hex><letter>") and removed by the destructor,
 // also when the constructor fails half-way; what a killed process left is swept by the next instance
-// (remove_orphans()). Addresses come from a bounded pool (`max_addresses`, never more
+// (remove_orphans()), which tells a live owner from a dead one whose pid was reused by the owner record
+// each instance keeps while it runs (/run/hearth-networks/<prefix>). Addresses come from a bounded pool (`max_addresses`, never more
 // than the subnet holds); attach() throws when the pool is exhausted.
 // Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN in the initial namespaces), /usr/sbin/ip and /usr/sbin/nft
 // (Debian's iproute2 and nftables) and, for kParticle, a cgroup v2 hierarchy mounted below /sys/fs/cgroup
@@ -68,8 +69,9 @@ struct NetworkAttachment {
 
 class ContainerNetworks {
  public:
-  // Creates the bridge and the host's nftables table; throws std::runtime_error naming what failed (the
-  // config error or the tool's message) after removing what it had created.
+  // Records its owner (/run/hearth-networks/<prefix>, an empty file made first and removed last), creates
+  // the bridge and the host's nftables table; throws std::runtime_error naming what failed (the config
+  // error, a prefix whose record exists, or the tool's message) after removing what it had created.
   explicit ContainerNetworks(NetworkConfig config);
   ~ContainerNetworks();
   ContainerNetworks(const ContainerNetworks&) = delete;
@@ -92,10 +94,12 @@ class ContainerNetworks {
   std::size_t addresses_in_use() const;
 
   // Removes what instances with a default prefix ("h<pid hex><letter>") left behind when their process
-  // was killed (no destructor ran): links, /run/netns entries, nftables tables and cgroup v2 directories
-  // whose prefix's pid no longer runs. Called by the constructor; returns the number of prefixes swept.
-  // A process whose pid is not visible here (another PID namespace on the same network) looks dead:
-  // run one platform per host network namespace.
+  // was killed (no destructor ran): links, /run/netns entries, nftables tables, cgroup v2 directories and
+  // owner records whose owner is gone — its prefix's pid runs no process, or one that started more than
+  // 1 s after the prefix's owner record was made (a reused pid; sandbox/owner_process.h's rule; a prefix
+  // without a record is judged by its pid alone). Called by the constructor; returns the number of
+  // prefixes swept. A process whose pid is not visible here (another PID namespace on the same network)
+  // looks dead: run one platform per host network namespace.
   static std::size_t remove_orphans();
 
   // Whether this process can build networks in `mode` (kNone: always); `why` says why not.
@@ -133,6 +137,7 @@ class ContainerNetworks {
   std::uint64_t next_cgroup_ = 1;
   std::string new_cgroup_path() { return cgroup_root_ + "/g" + std::to_string(next_cgroup_++); }
   bool bridge_created_ = false, host_table_created_ = false, bridge_table_created_ = false;
+  std::string owner_record_;  // /run/hearth-networks/<prefix> once this instance made it (removed last)
 };
 
 std::string format_ipv4(std::uint32_t address);

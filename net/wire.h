@@ -8,7 +8,8 @@
 //                         container of its action; it did not run, the controller places it again
 //   controller → invoker  invoke {seq, action (code only the first time this connection sees the
 //                         revision), params, activation_id, arrival_us, expect_warm (optional)}
-// This file holds the blocking socket and frame primitives and the JSON forms of the records; the
+// This file holds the blocking socket and frame primitives and the JSON forms of the records (a warm
+// invoke and its result travel in net/wire_binary.h's layout between peers that read it); the
 // endpoints are RemoteDispatcher (controller) and InvokerAgent (invoker). Sockets are TCP_NODELAY.
 #pragma once
 

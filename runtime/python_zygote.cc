@@ -87,7 +87,12 @@ std::shared_ptr<PythonZygote> PythonZygote::start(const ZygoteOptions& options) 
   z->library_paths_ = options.sys_path;
   z->library_paths_.insert(z->library_paths_.end(), options.read_only_paths.begin(), options.read_only_paths.end());
   z->cgroups_ = *privilege == sandbox::Privilege::kRoot;
+  if (!options.netns.empty() && !z->cgroups_) fail("a zygote in a container network needs root");
+  if (options.netns.empty() != !options.fork_network) fail("a zygote in a container network needs both netns and fork_network");
+  z->netns_ = options.netns;
+  z->fork_network_ = options.fork_network;
   sandbox::SandboxSpec spec;
+  spec.netns = options.netns;
   spec.name = options.name + "-z";
   spec.zygote = true;
   spec.limits = options.limits;
@@ -134,6 +139,8 @@ std::shared_ptr<PythonZygote> PythonZygote::extend(const std::vector<std::string
       if (std::find(child->library_paths_.begin(), child->library_paths_.end(), p) == child->library_paths_.end())
         child->library_paths_.push_back(p);
   child->cgroups_ = cgroups_;
+  child->netns_ = netns_;
+  child->fork_network_ = fork_network_;
   int pair[2];
   seqpacket_pair(pair);
   try {
@@ -164,6 +171,7 @@ void PythonZygote::release(Parked& p) {
     close(p.pidfd);
   }
   p.cgroup.reset();  // kills what is left in it and removes it
+  p.network.reset();  // then its container network
 }
 
 void PythonZygote::release_parked() {
@@ -221,12 +229,24 @@ PythonZygote::Parked PythonZygote::park(const std::vector<std::string>& extra_pa
       p.cgroup = std::make_unique<sandbox::Cgroup>(name, p.limits);
       p.cgroup->add(p.pid);  // the slow part (v1: an RCU grace period), before any cold start needs it
     }
+    if (fork_network_) {  // its address's pin: its cgroup v2 directory, joined before the runtime is forked
+      ForkNetwork network = fork_network_();
+      p.network = std::move(network.lease);
+      const std::string procs = network.net_cgroup + "/cgroup.procs";
+      const int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
+      const std::string pid = std::to_string(p.pid);
+      const bool moved = fd >= 0 && ::write(fd, pid.data(), pid.size()) == static_cast<ssize_t>(pid.size());
+      const int error = errno;
+      if (fd >= 0) ::close(fd);
+      if (!moved) fail("cannot move a fork into " + procs + ": " + std::strerror(error));
+    }
     // Its view: the runtime and the library paths. It builds its namespaces and root now, while parked.
     sandbox::SandboxSpec view;
     view.argv = {"zygote-fork"};
     view.read_only_paths = {runtime_dir()};
     view.read_only_paths.insert(view.read_only_paths.end(), library_paths_.begin(), library_paths_.end());
     view.read_only_paths.insert(view.read_only_paths.end(), extra_paths.begin(), extra_paths.end());
+    view.netns = netns_;  // non-empty: the fork keeps the zygote's network namespace (enter_forked_sandbox)
     if (!sandbox::send_spec(p.socket, view)) fail("cannot send a fork its view");
     // Parked once it says it is isolated (its root built, its privileges dropped).
     char ready = 0;
@@ -311,7 +331,10 @@ std::unique_ptr<sandbox::Sandbox> PythonZygote::start_sandbox(const sandbox::San
     throw;
   }
   close(p.socket);
-  return std::make_unique<sandbox::Sandbox>(p.pid, p.pidfd, std::move(p.cgroup), shared_from_this());
+  std::shared_ptr<void> keep = shared_from_this();
+  if (p.network)  // the sandbox holds its zygote and its network attachment
+    keep = std::make_shared<std::pair<std::shared_ptr<void>, std::shared_ptr<void>>>(std::move(keep), std::move(p.network));
+  return std::make_unique<sandbox::Sandbox>(p.pid, p.pidfd, std::move(p.cgroup), std::move(keep));
 }
 
 pid_t PythonZygote::root_pid() const { return parent_ ? parent_->root_pid() : sandbox_->pid(); }

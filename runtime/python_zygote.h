@@ -3,7 +3,8 @@
 // (the empty set included) and then forks: a cold start of a function whose libraries it holds takes a
 // fork instead of starting an interpreter and importing. The fork becomes a sandbox as isolated as a
 // freshly started runtime before any function code runs (sandbox.h, enter_forked_sandbox): its own user
-// namespace (only nobody mapped), mount/UTS/IPC/network/PID namespaces, a root built anew from the
+// namespace (only nobody mapped), mount/UTS/IPC/network/PID namespaces (with ZygoteOptions::netns, the
+// zygote's tenant network namespace instead of a new one), a root built anew from the
 // zygote's view holding only the runtime and the library paths, its own /tmp and masked /proc,
 // its own cgroup (root: the platform moves it there before it receives its spec), nobody, no
 // capabilities, no_new_privs, the function seccomp profile. It then serves the runtime protocol
@@ -27,6 +28,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,6 +38,13 @@
 #include "sandbox/sandbox.h"
 
 namespace hearth::runtime {
+
+// A container network a parked fork joins (net/container_network.h, kParticle): the cgroup v2 directory
+// whose pins give it its own address, and what holds that attachment (released with the sandbox).
+struct ForkNetwork {
+  std::string net_cgroup;
+  std::shared_ptr<void> lease;
+};
 
 struct ZygoteOptions {
   std::string name;                          // unique per live zygote tree: cgroup names <name>-z, <name>-fN
@@ -49,6 +58,14 @@ struct ZygoteOptions {
   std::vector<std::string> view_paths;
   sandbox::CgroupLimits limits{512, 1000, 256};  // the zygote tree's own (forks get their own cgroups)
   std::int64_t ready_timeout_ms = 60'000;        // starting the interpreter + the imports
+  // A zygote per tenant in a container network (docs/network.md, "a zygote per tenant"; root only): the
+  // zygote's supervisor joins `netns` (the tenant's namespace) as root before it unshares the rest, so
+  // the zygote and its forks are in it from birth (a fork keeps it instead of a loopback-only one), and
+  // `fork_network` is called once per parked fork for its attachment: the fork is moved into its
+  // `net_cgroup` at park time, before it forks the runtime (which opens no socket before a cold start).
+  // The zygote itself is in no container's directory: its own traffic is dropped (fail closed).
+  std::string netns;
+  std::function<ForkNetwork()> fork_network;
 };
 
 class PythonZygote : public std::enable_shared_from_this<PythonZygote> {
@@ -95,6 +112,7 @@ class PythonZygote : public std::enable_shared_from_this<PythonZygote> {
     pid_t pid = -1;
     int pidfd = -1;
     int socket = -1;
+    std::shared_ptr<void> network;  // its ForkNetwork's lease (released after the process is gone)
   };
   PythonZygote() = default;
   Parked park(const std::vector<std::string>& extra_paths = {});  // without mu_ (takes it briefly)
@@ -104,6 +122,8 @@ class PythonZygote : public std::enable_shared_from_this<PythonZygote> {
   std::unique_ptr<sandbox::Sandbox> sandbox_;  // the root zygote's sandbox (root only)
   int control_ = -1;
   std::string name_;
+  std::string netns_;                              // ZygoteOptions::netns (children inherit it)
+  std::function<ForkNetwork()> fork_network_;      // ZygoteOptions::fork_network (children inherit it)
   std::vector<std::string> imports_, sys_path_, library_paths_;
   bool cgroups_ = false;
   mutable std::mutex mu_;   // parked_, the counters, last_limits_

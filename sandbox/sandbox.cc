@@ -397,7 +397,11 @@ int enter_forked_sandbox(int report, void (*attached)()) {
   // A user namespace of its own (nobody, 65534, the one id mapped), created by this unprivileged process:
   // the namespaces below belong to it, not to the zygote, and RLIMIT_NPROC counts this sandbox alone.
   if (!enter_user_namespace()) die("enter a user namespace");
-  check(unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID), "unshare");
+  // A view naming a network namespace: the zygote was started in that container network (its supervisor
+  // joined it as root) and the fork stays in it — it could not join one itself — having been put in its
+  // own cgroup v2 directory (its address's pin) by the platform before this view was sent.
+  const int new_net = view.netns.empty() ? CLONE_NEWNET : 0;
+  check(unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | new_net | CLONE_NEWPID), "unshare");
   const pid_t init = fork();
   if (init < 0) die("fork");
   if (init != 0) {

@@ -131,7 +131,9 @@ class Sandbox {
 // `report`): reports its pid to the platform (SCM_CREDENTIALS on `report`, the kernel translates it) and
 // waits for a first spec, its view (hostname, /tmp size, read-only paths, which must be in the zygote's
 // view), which the platform sends once it has moved the process into the container's cgroup. Then it
-// enters a user namespace of its own mapping only nobody, new mount/UTS/IPC/network/PID namespaces, and
+// enters a user namespace of its own mapping only nobody, new mount/UTS/IPC/network/PID namespaces (not
+// network when the view names a `netns`: the zygote runs in that container network, and the platform
+// has put this process in its own `net_cgroup`-like pinning directory already), and
 // forks PID 1, which builds the root from the zygote's view, drops every privilege and loads the seccomp
 // profile on top of the zygote's — all before a cold start needs it — and sends one byte ("r", ready) on
 // `report`. PID 1 then waits for a second spec

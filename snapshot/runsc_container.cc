@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +14,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "sandbox/tied_child.h"
+
 namespace hearth::snapshot {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -24,41 +25,6 @@ namespace {
 void close_fd(int& fd) {
   if (fd >= 0) ::close(fd);
   fd = -1;
-}
-
-// Forks and execs argv with the child's stdin/stdout/stderr on the given descriptors (-1: /dev/null).
-// The child dies with this process (PR_SET_PDEATHSIG). Returns the pid; throws if fork fails.
-// With `cgroups`, the child joins each group (writes "0" to its cgroup.procs) before exec, and exits 126
-// saying so on stderr if it cannot: a container never runs outside the limits it was given.
-pid_t spawn_child(const std::vector<std::string>& args, int in, int out, int err,
-                  const std::vector<std::string>& cgroups = {}) {
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error(std::string("runsc: fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    const int null = ::open("/dev/null", O_RDWR);
-    dup2(in >= 0 ? in : null, 0);
-    dup2(out >= 0 ? out : null, 1);
-    dup2(err >= 0 ? err : null, 2);
-    signal(SIGPIPE, SIG_DFL);
-    for (const std::string& procs : cgroups) {  // async-signal-safe calls only, between fork and exec
-      const int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
-      if (fd < 0 || ::write(fd, "0", 1) != 1) {
-        static const char kMsg[] = "hearth: runsc cannot join its cgroup: ";
-        (void)!::write(2, kMsg, sizeof kMsg - 1);
-        (void)!::write(2, procs.c_str(), procs.size());
-        (void)!::write(2, "\n", 1);
-        _exit(126);
-      }
-      ::close(fd);
-    }
-    execvp(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
 }
 
 // Waits for `pid` until `deadline`; SIGKILLs it then. Returns the exit status (-1 when killed or signalled).
@@ -105,7 +71,7 @@ RunscResult run_runsc(const RunscConfig& config, const std::vector<std::string>&
   argv.insert(argv.end(), args.begin(), args.end());
   int p[2];
   if (pipe2(p, O_CLOEXEC) != 0) throw std::runtime_error(std::string("runsc: pipe: ") + std::strerror(errno));
-  const pid_t pid = spawn_child(argv, -1, p[1], p[1]);
+  const pid_t pid = sandbox::spawn_tied_child({.argv = argv, .out_fd = p[1], .err_fd = p[1]});
   ::close(p[1]);
   RunscResult result;
   const Clock::time_point deadline = Clock::now() + config.timeout;
@@ -158,7 +124,8 @@ void RunscContainer::spawn(const std::vector<std::string>& args) {
   if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0)
     throw std::runtime_error(std::string("runsc: pipe: ") + std::strerror(errno));
   signal(SIGPIPE, SIG_IGN);  // a runtime that died is a kError on write, not the end of this process
-  pid_ = spawn_child(argv, in[0], out[1], err[1], config_.cgroup_procs);
+  // runsc joins the container's cgroups before exec: it never runs outside the limits it was given.
+  pid_ = sandbox::spawn_tied_child({argv, in[0], out[1], err[1], config_.cgroup_procs});
   ::close(in[0]);
   ::close(out[1]);
   ::close(err[1]);

@@ -1,6 +1,10 @@
 // Names and list bounds at the API (issue 11, items 6 and 10): OpenWhisk's entity-name rule on every path
 // segment, "." and ".." refused; `limit`/`skip` bounded as OpenWhisk bounds them.
 #include <gtest/gtest.h>
+#include <vector>
+#include <chrono>
+#include <thread>
+#include <set>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -48,6 +52,20 @@ TEST(EntityName, FollowsOpenWhisksRegex) {
   EXPECT_TRUE(valid_activation_id(new_activation_id()));
   EXPECT_FALSE(valid_activation_id("nope"));
   EXPECT_FALSE(valid_activation_id(std::string(32, 'G')));
+}
+
+// Activation ids start with the wall clock: ids made later sort after (the store's id index then takes a
+// group's records on shared pages), and the random rest keeps ids made in the same µs apart.
+TEST(ActivationId, ThirtyTwoHexDigitsTimeOrderedAndDistinct) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2000; ++i) {
+    ids.push_back(new_activation_id());
+    if (i % 500 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  for (const std::string& id : ids) ASSERT_TRUE(valid_activation_id(id)) << id;
+  for (std::size_t i = 0; i + 1 < ids.size(); i += 500)  // 2 ms apart: a later clock prefix
+    EXPECT_LT(ids[i].substr(0, 13), ids[i + 1].substr(0, 13)) << i;
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size());
 }
 
 // The probe: with code files at <code_dir>/<namespace>/<name>/<version>, an action named ".." in any

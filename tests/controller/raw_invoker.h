@@ -43,9 +43,10 @@ inline int connect_wire(std::uint16_t port) {
 
 // Connects, takes the challenge and answers it as `name` with a proof made from `token` ("" = no proof
 // at all). Returns the socket; *answer gets the controller's reply ("welcome" or "refused" frame, or
-// the read error when it closed without one).
+// the read error when it closed without one). `extra` fields are added to the hello.
 inline int raw_invoker(std::uint16_t port, const std::string& name, const std::string& token, std::string* answer,
-                       const net::InvokerState& state = net::InvokerState{1024, 0, 0, 0, 0, {}, {}}) {
+                       const net::InvokerState& state = net::InvokerState{1024, 0, 0, 0, 0, {}, {}},
+                       const nlohmann::json& extra = nlohmann::json::object()) {
   const int fd = connect_wire(port);
   std::string payload, error;
   if (!recv_frame(fd, &payload, &error)) {
@@ -55,6 +56,7 @@ inline int raw_invoker(std::uint16_t port, const std::string& name, const std::s
   const std::string nc = nlohmann::json::parse(payload).at("nonce").get<std::string>();
   const std::string ni = net::wire::new_nonce();
   nlohmann::json hello = {{"type", "hello"}, {"name", name}, {"pid", 0}, {"state", net::wire::to_json(state)}};
+  hello.update(extra);
   if (!token.empty()) {
     hello["nonce"] = ni;
     hello["proof"] = net::wire::invoker_proof(token, nc, ni, name);

@@ -14,6 +14,7 @@
 
 #include "invoker/invoker_agent.h"
 #include "net/wire.h"
+#include "net/wire_binary.h"
 #include "tests/invoker/fake_factory.h"
 #include "tests/controller/raw_invoker.h"
 
@@ -24,7 +25,7 @@ namespace {
 class Agent {
  public:
   Agent(std::uint16_t controller_port, const std::string& name, int heartbeat_ms = 100, bool reconnect = false,
-        const std::string& keepalive = "ttl:10m", const std::string& scaling = "none") {
+        const std::string& keepalive = "ttl:10m", const std::string& scaling = "none", bool binary_frames = true) {
     invoker::InvokerAgentConfig c;
     c.controller = "127.0.0.1:" + std::to_string(controller_port);
     c.token = testing::kToken;
@@ -36,6 +37,7 @@ class Agent {
     c.pool.reap_interval_ms = 20;
     c.heartbeat_ms = heartbeat_ms;
     c.reconnect = reconnect;
+    c.binary_frames = binary_frames;
     agent = std::make_unique<invoker::InvokerAgent>(factory, c);
     thread = std::thread([this] { why = agent->serve(); });
   }
@@ -126,6 +128,100 @@ TEST(RemoteDispatcher, AnUnchangedStateReportIsOmittedAndTheViewIsKept) {
   EXPECT_EQ(infos[0].stale_answers, 0u);
   const std::string m = d.prometheus_metrics();
   EXPECT_NE(m.find("hearth_wire_results_total " + std::to_string(kWarm + 1)), std::string::npos) << m;
+}
+
+// Binary frames (net/wire_binary.h): an invoker whose hello says it reads them gets a warm invoke (no
+// code) in the binary layout and may answer it in binary; one that does not say so — the probe, an older
+// invoker — gets JSON for the same invoke.
+TEST(WireBinaryFrames, AWarmInvokeIsBinaryOnlyForAnInvokerThatReadsIt) {
+  RemoteDispatcher d(config());
+  for (const bool reads_binary : {false, true}) {
+    std::string answer;
+    const std::string name = reads_binary ? "bin" : "json";
+    const int fd = testing::raw_invoker(d.port(), name, testing::kToken, &answer, net::InvokerState{1024, 0, 0, 0, 0, {}, {}},
+                                        reads_binary ? nlohmann::json{{"binary_frames", 1}} : nlohmann::json::object());
+    ASSERT_NE(answer.find("welcome"), std::string::npos) << answer;
+    EXPECT_EQ(nlohmann::json::parse(answer).value("binary_frames", 0), 1);  // the controller reads binary results
+    ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
+    const net::ActionRecord f = action("f" + name);
+    for (int i = 0; i < 2; ++i) {  // the first invoke ships the code (JSON), the second does not
+      auto running = start(d, f, R"({"i":)" + std::to_string(i) + "}");
+      std::string payload, error;
+      ASSERT_TRUE(testing::recv_frame(fd, &payload, &error)) << error;
+      std::uint64_t seq = 0;
+      std::string params;
+      const bool binary = net::wire::is_binary_frame(payload);
+      EXPECT_EQ(binary, reads_binary && i == 1) << name << " invoke " << i;
+      if (binary) {
+        const net::wire::BinaryInvoke m = net::wire::decode_invoke(payload);
+        seq = m.seq;
+        params = m.request.params_json;
+        EXPECT_EQ(m.request.action.revision, f.revision);
+        EXPECT_EQ(m.request.activation_id, "id-" + f.name);
+      } else {
+        const auto m = net::wire::invoke_from_json(nlohmann::json::parse(payload));
+        seq = m.seq;
+        params = m.request.params_json;
+      }
+      EXPECT_EQ(params, R"({"i":)" + std::to_string(i) + "}");
+      net::ActivationRecord rec;
+      rec.status = "success";
+      rec.start_kind = "warm";
+      rec.result_json = params;
+      std::string out;
+      if (binary) {
+        net::wire::encode_result(out, seq, rec, "");  // without a report: the view is kept
+      } else {
+        out = nlohmann::json{{"type", "result"}, {"seq", seq}, {"activation", net::wire::to_json(rec)}}.dump();
+      }
+      ASSERT_EQ(net::write_frame(fd, out, net::FdKind::kSocket), net::FrameStatus::kOk);
+      const auto r = running.get();
+      EXPECT_EQ(r.status, "success");
+      EXPECT_EQ(r.result_json, params);
+      EXPECT_EQ(r.id, "id-" + f.name);  // filed under the controller's id
+    }
+    close(fd);
+    for (int i = 0; i < 200 && !d.invokers().empty() && d.invokers()[0].up; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+// A binary result that does not decode ends the connection like any malformed message, with the reason.
+TEST(WireBinaryFrames, ATruncatedBinaryResultEndsTheConnectionSayingWhy) {
+  RemoteDispatcher d(config());
+  std::string answer;
+  const int fd = testing::raw_invoker(d.port(), "raw", testing::kToken, &answer, net::InvokerState{1024, 0, 0, 0, 0, {}, {}},
+                                      nlohmann::json{{"binary_frames", 1}});
+  ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
+  auto running = start(d, action("f"));
+  std::string payload, error;
+  ASSERT_TRUE(testing::recv_frame(fd, &payload, &error)) << error;
+  const auto seq = net::wire::invoke_from_json(nlohmann::json::parse(payload)).seq;
+  std::string out;
+  net::wire::encode_result(out, seq, net::ActivationRecord{}, "");
+  out.resize(out.size() - 3);
+  ASSERT_EQ(net::write_frame(fd, out, net::FdKind::kSocket), net::FrameStatus::kOk);
+  const auto r = running.get();
+  EXPECT_EQ(r.status, "whisk internal error");
+  EXPECT_NE(r.result_json.find("malformed message: binary result frame: field 'logs'"), std::string::npos) << r.result_json;
+  close(fd);
+}
+
+// Older peers keep JSON both ways: an invoker that does not read binary frames, and a controller with
+// them turned off (`hearth up --wire-binary-frames off`), still run cold and warm invocations.
+TEST(WireBinaryFrames, OlderPeersKeepJsonBothWays) {
+  for (const bool controller_binary : {true, false}) {
+    RemoteDispatcherConfig c = config();
+    c.binary_frames = controller_binary;
+    RemoteDispatcher d(c);
+    Agent a(d.port(), "a", 100, false, "ttl:10m", "none", /*binary_frames=*/controller_binary ? false : true);
+    ASSERT_EQ(d.wait_for_invokers(1, 5000), 1);
+    EXPECT_EQ(invoke(d, action("f"), R"({"n":1})").start_kind, "cold");
+    const auto warm = invoke(d, action("f"), R"({"n":2})");
+    EXPECT_EQ(warm.status, "success");
+    EXPECT_EQ(warm.start_kind, "warm");
+    EXPECT_EQ(warm.result_json, R"({"n":2})");
+  }
 }
 
 // Sophon over the wire with 3 invokers: a later invocation goes to the invoker its reports say holds an

@@ -8,14 +8,18 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -23,7 +27,10 @@
 
 #include "net/container_network.h"
 #include "net/host_command.h"
+#include "runtime/python_zygote.h"
+#include "runtime/runtime_process.h"
 #include "sandbox/sandbox.h"
+#include "tests/sandbox/paused_child.h"
 
 namespace hearth::net {
 namespace {
@@ -187,10 +194,39 @@ std::vector<std::string> leftovers(const std::string& prefix) {
   if (tables.find(" " + prefix + "\n") != std::string::npos) found.push_back("nft table " + prefix);
   for (const auto& e : std::filesystem::directory_iterator("/sys/fs/cgroup"))
     if (e.is_directory() && std::filesystem::exists(e.path() / prefix)) found.push_back("cgroup " + (e.path() / prefix).string());
+  if (std::filesystem::exists("/run/hearth-networks/" + prefix)) found.push_back("owner record " + prefix);
   return found;
 }
 
-class Networks : public testing::TestWithParam<NetworkMode> {};
+// Forks a child that builds a network with `config` and one container of alice's, and SIGKILLs it once
+// it has; returns the network's prefix ("" if the child built none).
+std::string killed_builder(const NetworkConfig& config) {
+  int ready[2];
+  if (pipe(ready) != 0) return "";
+  const pid_t child = fork();
+  if (child == 0) {  // builds a network with a container, says its prefix, and waits to be killed
+    close(ready[0]);
+    try {
+      ContainerNetworks networks(config);
+      networks.attach("alice");
+      (void)!write(ready[1], networks.prefix().data(), networks.prefix().size());
+      close(ready[1]);
+      pause();
+    } catch (...) {
+    }
+    _exit(1);
+  }
+  close(ready[1]);
+  char prefix[16] = {};
+  pollfd p{ready[0], POLLIN, 0};
+  const bool said = poll(&p, 1, 20'000) == 1 && read(ready[0], prefix, sizeof prefix - 1) > 0;
+  close(ready[0]);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  return said ? prefix : "";
+}
+
+class Networks : public ::testing::TestWithParam<NetworkMode> {};
 
 TEST_P(Networks, AServerOnTheBridgeSeesEachContainersOwnAddress) {
   SKIP_UNLESS_SUPPORTED(GetParam());
@@ -241,6 +277,87 @@ TEST(ParticlePin, ABoundNeighbourAddressIsRewrittenAndUnpinnedTrafficIsDropped) 
   EXPECT_EQ(out.rfind("FAILED", 0), 0u) << "a process of no container connected: " << out;
 }
 
+// A zygote per tenant (runtime/python_zygote.h, ZygoteOptions::netns; docs/network.md "a zygote per
+// tenant"): alice's zygote starts in her namespace and each parked fork gets its own attachment. The fork
+// is in alice's namespace, connects to a server on the gateway with its own address, and cannot reach
+// bob's container — which, with the isolation policy off, it does (the probe works).
+constexpr const char* kConnect = R"(import os, socket
+def main(a):
+    out = {'net': os.readlink('/proc/self/ns/net')}
+    for name, (host, port) in a.items():
+        try:
+            out[name] = socket.create_connection((host, port), timeout=1.5).recv(64).decode()
+        except OSError as e:
+            out[name] = 'FAILED ' + str(e)
+    return out
+)";
+
+class AttachmentLease {  // a fork's attachment, released with its sandbox
+ public:
+  explicit AttachmentLease(ContainerNetworks* networks) : networks_(networks), attachment_(networks->attach("alice")) {}
+  ~AttachmentLease() { networks_->release(attachment_); }
+  AttachmentLease(const AttachmentLease&) = delete;
+  AttachmentLease& operator=(const AttachmentLease&) = delete;
+  const NetworkAttachment& attachment() const { return attachment_; }
+
+ private:
+  ContainerNetworks* networks_;
+  NetworkAttachment attachment_;
+};
+
+TEST(ParticleZygote, AForkIsInItsTenantsNamespaceWithItsOwnAddressAndCannotReachAnotherTenant) {
+  SKIP_UNLESS_SUPPORTED(NetworkMode::kParticle);
+  for (bool isolate : {false, true}) {
+    SCOPED_TRACE(isolate ? "policy on" : "policy off");
+    NetworkConfig c = config(NetworkMode::kParticle, 0, isolate);
+    c.subnet = std::string("10.238.") + (isolate ? "1" : "0") + ".0/24";
+    ContainerNetworks networks(c);
+    const NetworkAttachment bob = networks.attach("bob");
+    EchoPeerServer bobs(bob.address, bob.netns), gateway(networks.gateway());
+    ASSERT_GT(bobs.port(), 0);
+    ASSERT_GT(gateway.port(), 0);
+    networks.attach("alice");  // alice's namespace exists once she has a container
+    std::mutex mu;
+    std::set<std::string> fork_addresses;
+    runtime::ZygoteOptions o;
+    o.name = "hearth-" + std::to_string(getpid()) + "-netzyg" + (isolate ? "1" : "0");
+    o.netns = networks.tenant_netns("alice");
+    o.fork_network = [&] {
+      auto lease = std::make_shared<AttachmentLease>(&networks);
+      std::lock_guard lock(mu);
+      fork_addresses.insert(lease->attachment().address);
+      return runtime::ForkNetwork{lease->attachment().net_cgroup, lease};
+    };
+    const std::shared_ptr<runtime::PythonZygote> zygote = runtime::PythonZygote::start(o);
+    ASSERT_EQ(zygote->prepare(1), 1) << "a fork parked with its attachment";
+    runtime::ProcessOptions po;
+    po.sandboxed = true;
+    po.zygote = zygote;
+    po.name = "unused";
+    po.limits.memory_mb = 128;
+    runtime::RuntimeProcess fork(runtime::Language::kPython, po);
+    ASSERT_TRUE(fork.init_source(kConnect, "main", 10000).ok);
+    const runtime::RunResult r =
+        fork.run(nlohmann::json{{"gateway", {networks.gateway(), gateway.port()}}, {"bob", {bob.address, bobs.port()}}}.dump(), 15000);
+    ASSERT_TRUE(r.ok) << r.error;
+    const nlohmann::json out = nlohmann::json::parse(r.result_json);
+    EXPECT_EQ(zygote->forks(), 1u) << "a zygote start";
+    EXPECT_EQ(zygote->parked_hits(), 1u) << "of the fork parked ahead";
+    struct stat alice_ns {};
+    ASSERT_EQ(stat(networks.tenant_netns("alice").c_str(), &alice_ns), 0);
+    EXPECT_EQ(out["net"], "net:[" + std::to_string(alice_ns.st_ino) + "]") << "in alice's namespace";
+    const std::string own = out["gateway"];
+    {
+      std::lock_guard lock(mu);
+      EXPECT_EQ(fork_addresses.count(own), 1u) << "the gateway saw " << own << ", not a fork's own address";
+    }
+    ASSERT_EQ(own.rfind("FAILED", 0), std::string::npos) << "the fork could not reach the gateway: " << own;
+    const std::string to_bob = out["bob"];
+    if (isolate) EXPECT_EQ(to_bob.rfind("FAILED", 0), 0u) << "alice's fork reached bob: " << to_bob;
+    else EXPECT_EQ(to_bob, own) << "without the policy the fork reaches bob (the probe works)";
+  }
+}
+
 TEST_P(Networks, EverythingIsRemovedOnShutdownAndOnAFailedStart) {
   SKIP_UNLESS_SUPPORTED(GetParam());
   std::string prefix;
@@ -265,33 +382,38 @@ TEST_P(Networks, EverythingIsRemovedOnShutdownAndOnAFailedStart) {
 
 TEST_P(Networks, WhatAKilledProcessLeftIsSweptByTheNextOne) {
   SKIP_UNLESS_SUPPORTED(GetParam());
-  int ready[2];
-  ASSERT_EQ(pipe(ready), 0);
-  const pid_t child = fork();
-  if (child == 0) {  // builds a network with a container, says its prefix, and waits to be killed
-    close(ready[0]);
-    try {
-      ContainerNetworks networks(config(GetParam(), 8));
-      networks.attach("alice");
-      (void)!write(ready[1], networks.prefix().data(), networks.prefix().size());
-      close(ready[1]);
-      pause();
-    } catch (...) {
-    }
-    _exit(1);
-  }
-  close(ready[1]);
-  char prefix_text[16] = {};
-  pollfd p{ready[0], POLLIN, 0};
-  const bool said = poll(&p, 1, 20'000) == 1 && read(ready[0], prefix_text, sizeof prefix_text - 1) > 0;
-  close(ready[0]);
-  kill(child, SIGKILL);
-  waitpid(child, nullptr, 0);
-  ASSERT_TRUE(said) << "the child built no network";
-  const std::string prefix = prefix_text;
+  const std::string prefix = killed_builder(config(GetParam(), 8));
+  ASSERT_FALSE(prefix.empty()) << "the child built no network";
   EXPECT_FALSE(leftovers(prefix).empty()) << "a killed process removes nothing itself";
   EXPECT_GE(ContainerNetworks::remove_orphans(), 1u);
   EXPECT_EQ(leftovers(prefix), std::vector<std::string>{});
+}
+
+// A killed invoker's pid taken by a younger process before the next start: its objects are judged by
+// their owner record's age, as CgroupOrphans.AGroupOlderThanTheProcessUnderItsPidIsAnOrphan does for
+// cgroups. The network is built under the default-shaped prefix of a live process's pid by a child that
+// is then killed: while the record is younger than that process, the objects are its (kept, as a pid-only
+// sweep kept them); once the record is older than it (2001), the process is another one: swept.
+TEST_P(Networks, ObjectsOlderThanTheProcessUnderTheirPidAreOrphans) {
+  SKIP_UNLESS_SUPPORTED(GetParam());
+  struct SweepAtEnd {  // a failed test leaves nothing: the holder is killed first, then its prefix is swept
+    ~SweepAtEnd() { ContainerNetworks::remove_orphans(); }
+  } sweep_at_end;
+  const hearth::testing::PausedChild holder;  // stands for a process that reused a dead invoker's pid
+  char prefix_text[16];
+  std::snprintf(prefix_text, sizeof prefix_text, "h%xa", static_cast<unsigned>(holder.pid()) & 0xffffff);
+  NetworkConfig c = config(GetParam(), 9);
+  c.prefix = prefix_text;
+  const std::string prefix = killed_builder(c);
+  ASSERT_EQ(prefix, prefix_text) << "the child built no network";
+  const std::vector<std::string> left = leftovers(prefix);
+  ASSERT_GE(left.size(), 3u) << "a bridge, tables and an owner record at least";
+  ContainerNetworks::remove_orphans();
+  EXPECT_EQ(leftovers(prefix), left) << "the probe: made after its pid's process started, so that process's";
+  const timespec long_ago[2] = {{1'000'000'000, 0}, {1'000'000'000, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, ("/run/hearth-networks/" + prefix).c_str(), long_ago, 0), 0);
+  EXPECT_GE(ContainerNetworks::remove_orphans(), 1u);
+  EXPECT_EQ(leftovers(prefix), std::vector<std::string>{}) << "made before its pid's process started: a dead owner's";
 }
 
 TEST_P(Networks, TheAddressPoolIsBounded) {
@@ -312,7 +434,7 @@ TEST_P(Networks, TheAddressPoolIsBounded) {
   EXPECT_NO_THROW(networks.attach("alice")) << "a released address is reused";
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, Networks, testing::Values(NetworkMode::kPerContainer, NetworkMode::kParticle),
+INSTANTIATE_TEST_SUITE_P(Modes, Networks, ::testing::Values(NetworkMode::kPerContainer, NetworkMode::kParticle),
                          [](const auto& info) { return info.param == NetworkMode::kParticle ? "Particle" : "PerContainer"; });
 
 }  // namespace
