@@ -60,6 +60,8 @@ struct UpFlags {
   std::size_t max_payload_bytes = 1 << 20;
   int stale_replacements = controller::RemoteDispatcherConfig{}.max_stale_replacements;
   std::int64_t wire_spin_us = 0;  // RemoteDispatcherConfig::spin_us
+  std::int64_t own_read_us = controller::RemoteDispatcherConfig{}.own_read_us;
+  std::int64_t own_read_spin_us = controller::RemoteDispatcherConfig{}.own_read_spin_us;
   std::string wire_binary_frames = "on";  // RemoteDispatcherConfig::binary_frames
   bool restart_invokers = true;
   std::string activation_retention = "7d";  // activation records older than this are deleted; 0 = never
@@ -325,6 +327,8 @@ int run(const UpFlags& f) {
     rc.placement = pool.config.placement;
     rc.max_stale_replacements = f.stale_replacements;
     rc.spin_us = f.wire_spin_us;
+    rc.own_read_us = f.own_read_us;
+    rc.own_read_spin_us = f.own_read_spin_us;
     rc.binary_frames = f.wire_binary_frames == "on";
     rc.libraries = libraries;
     rc.library_plan = f.library_plan;
@@ -449,6 +453,17 @@ Action add_up_command(CLI::App& app) {
                   "without blocking while invocations are in flight there, if recent results came quickly "
                   "(docs/warm-path.md); 0 (the default): it sleeps at once")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{10'000}));
+  cmd->add_option("--own-read-us", f->own_read_us,
+                  "A blocking invoke sent while nothing else is in flight on its invoker's connection reads its own "
+                  "result on the HTTP I/O thread for at most this long (µs), instead of a hand-off from the "
+                  "connection's reader thread (docs/warm-path.md); 0: the reader thread reads every result")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{100'000}))
+      ->capture_default_str();
+  cmd->add_option("--own-read-spin-us", f->own_read_spin_us,
+                  "Of --own-read-us, at most this long (µs) polls without blocking, if recent results came that "
+                  "quickly (net/adaptive_spin.h); 0: it sleeps at once")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{100'000}))
+      ->capture_default_str();
   cmd->add_option("--wire-binary-frames", f->wire_binary_frames,
                   "Warm invokes and their results cross the wire in a fixed binary layout with invokers that read it "
                   "(docs/wire-protocol.md, \"Binary frames\"); off: JSON only")

@@ -9,6 +9,7 @@
 #include <future>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <vector>
@@ -448,6 +449,10 @@ net::AsyncAnswer Api::route(const net::HttpRequest& req, const std::string& rid,
     auto reply = std::make_shared<net::PendingReply>(std::move(deliver));
     const bool result_only = flag(target.query, "result");
     const bool after_write = config_.answer_after_record_written;
+    // Alone on its I/O thread, this request keeps the thread from nothing else: the dispatcher may read
+    // the result here (bounded: RemoteDispatcherConfig::own_read_us).
+    std::optional<invoker::WaitsForResult> waits;
+    if (net::SoleConnection::here()) waits.emplace();
     run([store, reply, result_only, after_write, slot](net::ActivationRecord r) {
       slot->release();
       const bool success = r.status == "success";

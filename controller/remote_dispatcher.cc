@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "controller/group_commit.h"
+#include "controller/read_role.h"
 #include "invoker/function_table.h"
 #include "net/base64.h"
 #include "net/secrets.h"
@@ -46,9 +48,34 @@ struct RemoteDispatcher::Invoker {
   std::vector<net::LibraryRef> plan_sent;          // the library plan row this connection was sent
   bool binary_frames = false;  // the invoker reads binary invokes (net/wire_binary.h): its hello said so
   std::string out;             // the binary invoke being sent (reused: no allocation per invoke)
+  std::shared_ptr<WireConn> conn;                  // the current connection's read side (also under mu_)
+};
+
+// One connection's read side: whoever holds `role` reads `reader` (the reader thread, or a sender
+// waiting for its own result: read_own).
+struct RemoteDispatcher::WireConn {
+  WireConn(int fd, std::int64_t own_spin_us) : fd(fd), own_spin(own_spin_us) {}
+  const int fd;
+  model::NodeId node = 0;
+  std::uint64_t generation = 0;  // set before the connection is published in Invoker::conn
+  net::FrameReader reader{net::wire::kMaxHandshakeFrameBytes};  // raised to kMaxFrameBytes once authenticated
+  ReadRole role;
+  net::AdaptiveSpin own_spin;  // read_own's: used by the role's holder only
+  // Whether the last invocation sent here came from a sender that waits for its result (WaitsForResult):
+  // only then does the reader thread park when nothing is in flight. Under load (many connections: no
+  // sender waits) it never parks, so no send has to wake it first (a wake-up more per burst).
+  std::atomic<bool> last_send_waits{true};
 };
 
 namespace {
+
+// A parked reader thread looks at its socket this often (heartbeats, library requests) while senders read.
+constexpr std::chrono::milliseconds kParkTick{20};
+
+bool readable_now(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) > 0;
+}
 
 std::int64_t steady_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -269,7 +296,8 @@ json RemoteDispatcher::authenticate(int fd, net::FrameReader& reader, net::Frame
 void RemoteDispatcher::read_loop(int fd) {
   std::string_view payload;
   std::string error;
-  net::FrameReader reader(net::wire::kMaxHandshakeFrameBytes);  // raised to kMaxFrameBytes once authenticated
+  const auto conn = std::make_shared<WireConn>(fd, config_.own_read_spin_us);
+  net::FrameReader& reader = conn->reader;
   model::NodeId node = 0;
   Invoker* self = nullptr;  // this connection's slot (slots are never removed)
   std::uint64_t generation = 0;
@@ -311,6 +339,9 @@ void RemoteDispatcher::read_loop(int fd) {
       inv.binary_frames = config_.binary_frames && binary != hello.end() && binary->is_number_unsigned() &&
                           binary->get<std::uint64_t>() == net::wire::kBinaryLayoutVersion;
       inv.generation = generation = next_generation_++;
+      conn->node = node;
+      conn->generation = generation;
+      inv.conn = conn;
     }
     inv.pid = hello.value("pid", 0);
     inv.up = true;
@@ -350,91 +381,28 @@ void RemoteDispatcher::read_loop(int fd) {
   std::string why;
   std::optional<GroupCommit> group;
   net::AdaptiveSpin spin(config_.spin_us);
+  const auto idle = [self] { return self->in_flight.load() == 0; };  // seq_cst: ReadRole
   while (true) {
-    if (!reader.frame_buffered()) group.reset();
+    if (!reader.frame_buffered()) {
+      group.reset();
+      // Nothing in flight: park, so that the next sender may read its own result (read_own); look at
+      // the socket every kParkTick meanwhile.
+      if (config_.own_read_us > 0 && conn->last_send_waits.load(std::memory_order_relaxed)) {
+        const ReadRole::Park park = conn->role.thread_park(idle, kParkTick);
+        if (std::optional<std::string> failure = conn->role.take_failure()) {
+          why = *failure;
+          break;
+        }
+        if (park == ReadRole::Park::kTick && idle() && !reader.frame_buffered() && !readable_now(fd)) continue;
+      }
+    }
     net::AdaptiveSpin* spinning = self->in_flight.load(std::memory_order_relaxed) > 0 ? &spin : nullptr;
     if (!net::wire::recv_frame(fd, reader, &payload, &error, net::kNoDeadline, spinning)) {
       why = error;
       break;
     }
     if (!group) group.emplace();
-    std::optional<Pending> done;
-    net::ActivationRecord rec;
-    try {
-      // A result in the binary layout (net/wire_binary.h) or any message as JSON.
-      std::string type;
-      std::uint64_t seq = 0;
-      bool reported = true;
-      net::InvokerState state;
-      if (net::wire::is_binary_frame(payload)) {
-        net::wire::BinaryResult r = net::wire::decode_result(payload);
-        type = "result";
-        seq = r.seq;
-        rec = std::move(r.activation);
-        reported = r.state_json.has_value();
-        if (reported) state = net::wire::state_from_json(json::parse(*r.state_json));
-      } else {
-        const json msg = json::parse(payload);
-        type = msg.at("type").get<std::string>();
-        if (type == "library_get") {
-          serve_library(node, generation, msg);
-          continue;
-        }
-        if (type != "result" && type != "heartbeat" && type != "stale")
-          throw std::runtime_error("unknown message type '" + type + "'");
-        // A result without a report: the invoker's pool is as its last report said (StateReportFilter);
-        // heartbeats and stale answers always carry one.
-        reported = type != "result" || msg.contains("state");
-        if (reported) state = net::wire::state_from_json(msg.at("state"));
-        if (type == "result") rec = net::wire::activation_from_json(msg.at("activation"));
-        if (type != "heartbeat") seq = msg.at("seq").get<std::uint64_t>();
-      }
-      std::lock_guard lock(mu_);
-      Invoker& inv = *invokers_[node];
-      if (inv.generation != generation || !inv.up) break;  // superseded or declared dead: ignore it
-      inv.last_seen_us = steady_us();
-      if (reported) apply_report(inv, node, state);
-      if (type == "result") ++results_;
-      if (type == "result" || type == "stale") {
-        // Only an activation this controller sent on this connection ends here; any other seq (never
-        // sent, sent to another invoker, or already ended) is dropped and counted.
-        const auto it = pending_.find(seq);
-        if (it != pending_.end() && it->second.generation == generation) {
-          done = std::move(it->second);
-          pending_.erase(it);
-          nodes_[node].reserved_mb -= done->memory_mb;
-          --inv.in_flight;
-          if (!held_.empty()) {  // semaphore memory freed: held invocations may fit now
-            release_held_ = true;
-            replace_wake_.notify_one();
-          }
-          // The record is filed under the controller's id, namespace and action, never the invoker's.
-          rec.id = done->stub.id;
-          rec.ns = done->stub.ns;
-          rec.action = done->stub.action;
-          rec.invoker = inv.name;
-        } else {
-          ++rejected_results_;
-        }
-      }
-      if (type == "stale") {  // it did not run: place it again on the report just applied
-        ++inv.stale_answers;
-        if (done && done->request) {
-          ++replacements_;
-          to_replace_.push_back(std::move(*done));
-          done.reset();
-          replace_wake_.notify_one();
-        } else if (done) {  // it was not sent expecting a warm start: the invoker broke the protocol
-          rec = done->stub;
-          rec.result_json = json{{"error", "invoker " + inv.name + " answered stale to an invocation sent without "
-                                           "expecting a warm start"}}.dump();
-        }
-      }
-    } catch (const std::exception& e) {
-      why = std::string("malformed message: ") + e.what();
-      break;
-    }
-    if (done) finish(std::move(*done), std::move(rec));
+    if (!handle_frame(node, generation, payload, &why)) break;
   }
   group.reset();
   {
@@ -442,12 +410,132 @@ void RemoteDispatcher::read_loop(int fd) {
     mark_down(node, generation, why, failed);
     Invoker& inv = *invokers_[node];  // slots are never removed
     std::lock_guard w(inv.write_mu);
-    if (inv.fd == fd) inv.fd = -1;
+    if (inv.fd == fd) {
+      inv.fd = -1;
+      inv.conn.reset();
+    }
     connections_.erase(fd);
     close(fd);
   }
   changed_.notify_all();
   fail_all(failed);
+}
+
+bool RemoteDispatcher::handle_frame(model::NodeId node, std::uint64_t generation, std::string_view payload,
+                                    std::string* why) {
+  std::optional<Pending> done;
+  net::ActivationRecord rec;
+  try {
+    // A result in the binary layout (net/wire_binary.h) or any message as JSON.
+    std::string type;
+    std::uint64_t seq = 0;
+    bool reported = true;
+    net::InvokerState state;
+    if (net::wire::is_binary_frame(payload)) {
+      net::wire::BinaryResult r = net::wire::decode_result(payload);
+      type = "result";
+      seq = r.seq;
+      rec = std::move(r.activation);
+      reported = r.state_json.has_value();
+      if (reported) state = net::wire::state_from_json(json::parse(*r.state_json));
+    } else {
+      const json msg = json::parse(payload);
+      type = msg.at("type").get<std::string>();
+      if (type == "library_get") {
+        serve_library(node, generation, msg);
+        return true;
+      }
+      if (type != "result" && type != "heartbeat" && type != "stale")
+        throw std::runtime_error("unknown message type '" + type + "'");
+      // A result without a report: the invoker's pool is as its last report said (StateReportFilter);
+      // heartbeats and stale answers always carry one.
+      reported = type != "result" || msg.contains("state");
+      if (reported) state = net::wire::state_from_json(msg.at("state"));
+      if (type == "result") rec = net::wire::activation_from_json(msg.at("activation"));
+      if (type != "heartbeat") seq = msg.at("seq").get<std::uint64_t>();
+    }
+    std::lock_guard lock(mu_);
+    Invoker& inv = *invokers_[node];
+    if (inv.generation != generation || !inv.up) return false;  // superseded or declared dead: ignore it
+    inv.last_seen_us = steady_us();
+    if (reported) apply_report(inv, node, state);
+    if (type == "result") ++results_;
+    if (type == "result" || type == "stale") {
+      // Only an activation this controller sent on this connection ends here; any other seq (never
+      // sent, sent to another invoker, or already ended) is dropped and counted.
+      const auto it = pending_.find(seq);
+      if (it != pending_.end() && it->second.generation == generation) {
+        done = std::move(it->second);
+        pending_.erase(it);
+        nodes_[node].reserved_mb -= done->memory_mb;
+        --inv.in_flight;
+        if (!held_.empty()) {  // semaphore memory freed: held invocations may fit now
+          release_held_ = true;
+          replace_wake_.notify_one();
+        }
+        // The record is filed under the controller's id, namespace and action, never the invoker's.
+        rec.id = done->stub.id;
+        rec.ns = done->stub.ns;
+        rec.action = done->stub.action;
+        rec.invoker = inv.name;
+      } else {
+        ++rejected_results_;
+      }
+    }
+    if (type == "stale") {  // it did not run: place it again on the report just applied
+      ++inv.stale_answers;
+      if (done && done->request) {
+        ++replacements_;
+        to_replace_.push_back(std::move(*done));
+        done.reset();
+        replace_wake_.notify_one();
+      } else if (done) {  // it was not sent expecting a warm start: the invoker broke the protocol
+        rec = done->stub;
+        rec.result_json = json{{"error", "invoker " + inv.name + " answered stale to an invocation sent without "
+                                         "expecting a warm start"}}.dump();
+      }
+    }
+  } catch (const std::exception& e) {
+    *why = std::string("malformed message: ") + e.what();
+    return false;
+  }
+  if (done) finish(std::move(*done), std::move(rec));
+  return true;
+}
+
+void RemoteDispatcher::read_own(Invoker& inv, WireConn& conn, std::uint64_t seq) {
+  own_reads_.fetch_add(1, std::memory_order_relaxed);
+  const auto deadline = net::FrameClock::now() + std::chrono::microseconds(config_.own_read_us);
+  std::optional<std::string> failure;
+  bool ended = false;
+  {
+    std::optional<GroupCommit> group;
+    std::string_view payload;
+    while (true) {
+      if (!conn.reader.frame_buffered()) {
+        group.reset();  // commits the records completed so far, then sends their answers (this one's too)
+        if (ended) break;
+      }
+      const net::FrameStatus status = conn.reader.read(conn.fd, &payload, deadline, nullptr, &conn.own_spin);
+      if (status == net::FrameStatus::kTimeout) break;  // not in yet: the reader thread takes over
+      if (status != net::FrameStatus::kOk) {
+        failure = conn.reader.describe(status);
+        break;
+      }
+      if (!group) group.emplace();
+      std::string why;
+      if (!handle_frame(conn.node, conn.generation, payload, &why)) {
+        failure = why;
+        break;
+      }
+      if (!ended) {
+        std::lock_guard lock(mu_);
+        ended = pending_.find(seq) == pending_.end();  // answered, failed, or gone to be placed again
+      }
+    }
+  }
+  if (!ended || failure) own_reads_handed_back_.fetch_add(1, std::memory_order_relaxed);
+  conn.role.caller_release([&inv] { return inv.in_flight.load() == 0; }, std::move(failure));  // seq_cst: ReadRole
 }
 
 void RemoteDispatcher::apply_report(Invoker& inv, model::NodeId node, const net::InvokerState& state) {
@@ -480,6 +568,7 @@ void RemoteDispatcher::mark_down(model::NodeId node, std::uint64_t generation, c
   nodes_[node].reserved_mb = 0;
   inv.in_flight = 0;
   ::shutdown(inv.fd, SHUT_RDWR);  // its reader sees EOF and closes the descriptor
+  if (inv.conn) inv.conn->role.wake_thread();  // a parked reader thread reads that EOF
   const std::string reason = "The invoker running this activation (" + inv.name + ") went away: " + why;
   for (auto it = pending_.begin(); it != pending_.end();) {
     if (it->second.node == node && it->second.generation == generation) {
@@ -542,6 +631,7 @@ void RemoteDispatcher::finish(Pending p, net::ActivationRecord rec) {
 }
 
 void RemoteDispatcher::dispatch(net::InvocationRequest req, std::function<void(net::ActivationRecord)> done) {
+  const bool caller_waits = invoker::WaitsForResult::take();  // this call's alone, not a nested dispatch's
   Pending p;
   p.stub = net::record_for(req);
   p.stub.status = "whisk internal error";
@@ -570,7 +660,7 @@ void RemoteDispatcher::dispatch(net::InvocationRequest req, std::function<void(n
       return;
     }
   }
-  if (place_and_send(p, request)) return;
+  if (place_and_send(p, request, caller_waits)) return;
   std::lock_guard lock(mu_);
   p.request = std::move(request);
   held_.push_back(std::move(p));
@@ -626,7 +716,7 @@ void RemoteDispatcher::replace_loop() {
   }
 }
 
-bool RemoteDispatcher::place_and_send(Pending& p, std::shared_ptr<const net::InvocationRequest> req) {
+bool RemoteDispatcher::place_and_send(Pending& p, std::shared_ptr<const net::InvocationRequest> req, bool caller_waits) {
   Invoker* inv = nullptr;
   std::uint64_t seq = 0, generation = 0;
   model::NodeId node = 0;
@@ -683,9 +773,11 @@ bool RemoteDispatcher::place_and_send(Pending& p, std::shared_ptr<const net::Inv
     return true;
   }
   bool sent = false;
+  std::shared_ptr<WireConn> conn;
   {
     std::lock_guard w(inv->write_mu);
     if (inv->fd >= 0 && inv->generation == generation) {
+      conn = inv->conn;
       const std::string key = req->action.ns + "/" + req->action.name;
       auto& known = inv->code_sent[key];
       const bool with_code = known != req->action.revision || req->action.revision == 0;
@@ -699,7 +791,16 @@ bool RemoteDispatcher::place_and_send(Pending& p, std::shared_ptr<const net::Inv
       }
     }
   }
-  if (sent) return true;
+  if (sent) {
+    // The reader thread parks while nothing is in flight: this sender reads the result itself if it
+    // waits for it anyway, else wakes the thread (ReadRole).
+    conn->last_send_waits.store(caller_waits, std::memory_order_relaxed);
+    if (caller_waits && config_.own_read_us > 0 && conn->role.caller_try_take())
+      read_own(*inv, *conn, seq);
+    else
+      conn->role.wake_thread();
+    return true;
+  }
   std::vector<Pending> failed;
   {
     std::lock_guard lock(mu_);
@@ -828,6 +929,10 @@ std::string RemoteDispatcher::prometheus_metrics() {
   line("hearth_wire_results_total " + std::to_string(results_));
   line("# TYPE hearth_wire_state_reports_total counter");
   line("hearth_wire_state_reports_total " + std::to_string(reports_applied_));
+  line("# TYPE hearth_wire_own_reads_total counter");
+  line("hearth_wire_own_reads_total " + std::to_string(own_reads_.load()));
+  line("# TYPE hearth_wire_own_reads_handed_back_total counter");
+  line("hearth_wire_own_reads_handed_back_total " + std::to_string(own_reads_handed_back_.load()));
   line("# TYPE hearth_invoker_up gauge");
   for (const InvokerInfo& i : infos) line("hearth_invoker_up{invoker=\"" + i.name + "\"} " + (i.up ? "1" : "0"));
   line("# TYPE hearth_containers gauge");

@@ -22,11 +22,13 @@
 // controller's activation id, namespace and action whatever the invoker's copy says.
 // Thread model: an accept thread, a reader thread per connection, a monitor thread, a replacer thread
 // (places stale-answered and held invocations again, so a reader never blocks writing to another
-// invoker); one
+// invoker). A reader thread parks while nothing is in flight on its connection; a blocking invoke sent
+// then reads its own result on the sending thread, for at most `own_read_us` (ReadRole, read_own). One
 // mutex guards the state and the placement policy; frames to one invoker are written under that
 // invoker's own mutex.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -91,6 +93,13 @@ struct RemoteDispatcherConfig {
   // blocking for up to this long (µs; at most twice the recent waits' typical length: net::AdaptiveSpin)
   // before it sleeps; 0: it sleeps at once (docs/warm-path.md).
   std::int64_t spin_us = 0;
+  // The caller reads its own result (controller/read_role.h, docs/warm-path.md): a blocking invoke sent
+  // on a connection whose reader thread is parked (nothing in flight there) is read on the sending thread
+  // (the HTTP I/O thread) for up to `own_read_us`, polling without blocking for up to `own_read_spin_us`
+  // of it (net::AdaptiveSpin) before it sleeps; a result not in by then is left to the reader thread.
+  // 0: every result is read by the connection's reader thread.
+  std::int64_t own_read_us = 1000;
+  std::int64_t own_read_spin_us = 200;
   // Warm invokes and results in the fixed binary layout (net/wire_binary.h) with invokers that read it;
   // false: JSON only (as controllers before it; `hearth up --wire-binary-frames off`).
   bool binary_frames = true;
@@ -146,6 +155,7 @@ class RemoteDispatcher final : public invoker::Dispatcher, public model::Cluster
 
  private:
   struct Invoker;
+  struct WireConn;
   struct Pending {
     model::NodeId node;
     std::uint64_t generation;
@@ -160,6 +170,12 @@ class RemoteDispatcher final : public invoker::Dispatcher, public model::Cluster
 
   void accept_loop();
   void read_loop(int fd);
+  // Handles one frame read on `node`'s connection `generation` (results, heartbeats, stale answers,
+  // library requests), by whichever thread holds its ReadRole; false: the connection must end (`why`).
+  bool handle_frame(model::NodeId node, std::uint64_t generation, std::string_view payload, std::string* why);
+  // The sending thread holds `conn`'s ReadRole: reads frames until invocation `seq` has ended and none is
+  // buffered, or `own_read_us` passed; then releases the role (to the reader thread if anything is left).
+  void read_own(Invoker& inv, WireConn& conn, std::uint64_t seq);
   // Answers an invoker's "library_get" on its connection (the reader thread; no lock held).
   void serve_library(model::NodeId node, std::uint64_t generation, const nlohmann::json& msg);
   nlohmann::json authenticate(int fd, net::FrameReader& reader, net::FrameClock::time_point deadline);
@@ -168,7 +184,9 @@ class RemoteDispatcher final : public invoker::Dispatcher, public model::Cluster
   // Places `p` (new, held, or again after a stale answer) on the current view and sends it; ends it with
   // an error if no invoker is up or the send fails (called without the lock). Returns false, leaving `p`
   // as it was, when the placement holds it at the controller (non-forced scheduling): the caller holds it.
-  bool place_and_send(Pending& p, std::shared_ptr<const net::InvocationRequest> req);
+  // `caller_waits`: the dispatching thread said it waits for the result anyway (WaitsForResult): it may
+  // read it itself (read_own).
+  bool place_and_send(Pending& p, std::shared_ptr<const net::InvocationRequest> req, bool caller_waits = false);
   // Non-forced scheduling: places held invocations again, oldest first, until one is held again (the
   // replacer thread, after release_held_ was set by a completion or a new invoker).
   void drain_held(std::unique_lock<std::mutex>& lock);
@@ -227,7 +245,10 @@ class RemoteDispatcher final : public invoker::Dispatcher, public model::Cluster
   std::uint64_t auth_failures_ = 0;     // connections refused or dropped during the handshake
   std::uint64_t rejected_results_ = 0;  // results/stale answers for activations not sent on that connection
   std::uint64_t libraries_served_ = 0, library_bytes_served_ = 0;
-  std::uint64_t reports_applied_ = 0, results_ = 0;  // state reports taken; results received (with or without one)
+  std::uint64_t reports_applied_ = 0, results_ = 0;
+  // Results waited for on the sending thread (read_own), and how many of those waits left their result
+  // to the reader thread (not in within own_read_us, or the wire failed).
+  std::atomic<std::uint64_t> own_reads_{0}, own_reads_handed_back_{0};  // state reports taken; results received (with or without one)
 };
 
 }  // namespace hearth::controller

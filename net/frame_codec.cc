@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <ctime>
 #include <cstring>
 #include <stdexcept>
 
@@ -21,15 +22,18 @@ constexpr std::size_t kReadChunk = 64 * 1024;
 // wait goes on for `fd` alone.
 FrameStatus wait_for(int fd, short events, FrameClock::time_point deadline, ReadWatch* watch = nullptr) {
   while (true) {
-    int timeout_ms = -1;
+    // To the nanosecond (ppoll): a deadline under a millisecond away (a sender reading its own result,
+    // controller/read_role.h) must not round down to "now".
+    timespec left_ts{};
     if (deadline != kNoDeadline) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - FrameClock::now()).count();
+      const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - FrameClock::now()).count();
       if (left <= 0) return FrameStatus::kTimeout;
-      timeout_ms = static_cast<int>(std::min<long long>(left + 1, 1 << 30));
+      left_ts.tv_sec = static_cast<time_t>(left / 1'000'000'000);
+      left_ts.tv_nsec = static_cast<long>(left % 1'000'000'000);
     }
     const bool watching = watch && !watch->fired && watch->fd >= 0;
     pollfd pfd[2] = {{fd, events, 0}, {watching ? watch->fd : -1, POLLIN, 0}};
-    const int rc = ::poll(pfd, watching ? 2 : 1, timeout_ms);
+    const int rc = ::ppoll(pfd, watching ? 2 : 1, deadline != kNoDeadline ? &left_ts : nullptr, nullptr);
     if (rc < 0 && errno == EINTR) continue;
     if (rc < 0) return FrameStatus::kError;
     if (watching && pfd[1].revents != 0) {

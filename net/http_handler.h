@@ -44,6 +44,25 @@ struct AsyncAnswer {
   HttpResponse timeout;
 };
 
+// Whether the request handle_async is handling on this thread came on its I/O thread's only open
+// connection (HttpServer sets it around each call): no other connection's request can then be waiting
+// for this thread, so a handler may hold it briefly for this request (a blocking invoke reading its own
+// result, docs/warm-path.md). False outside an HttpServer's call.
+class SoleConnection {
+ public:
+  explicit SoleConnection(bool sole) { flag() = sole; }
+  ~SoleConnection() { flag() = false; }
+  SoleConnection(const SoleConnection&) = delete;
+  SoleConnection& operator=(const SoleConnection&) = delete;
+  static bool here() { return flag(); }
+
+ private:
+  static bool& flag() {
+    thread_local bool sole = false;
+    return sole;
+  }
+};
+
 class HttpHandler {
  public:
   virtual ~HttpHandler() = default;

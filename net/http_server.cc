@@ -57,11 +57,13 @@ class Outstanding {
 
 // Shared by the server and its sessions: its config and counters (atomics: sessions on every I/O thread).
 struct Shared {
-  Shared(HttpHandler& a, const HttpServerConfig& c) : api(a), config(c) {}
+  Shared(HttpHandler& a, const HttpServerConfig& c)
+      : api(a), config(c), open_on(std::make_unique<std::atomic<int>[]>(std::max(1, c.io_threads))) {}
   HttpHandler& api;
   const HttpServerConfig& config;
   Outstanding outstanding;
   std::atomic<std::int64_t> open{0};
+  std::unique_ptr<std::atomic<int>[]> open_on;  // open connections per I/O thread (SoleConnection)
   std::atomic<std::uint64_t> accepted{0}, refused_over_cap{0}, accept_errors{0}, timed_out{0}, bodies_refused{0};
 };
 
@@ -84,12 +86,16 @@ std::string error_body(const std::string& message) { return nlohmann::json{{"err
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Shared& shared, SessionRegistry& registry)
+  Session(tcp::socket socket, Shared& shared, SessionRegistry& registry, std::size_t io_index)
       : stream_(std::move(socket)), timer_(stream_.get_executor()), api_(shared.api), outstanding_(shared.outstanding),
-        shared_(shared), registry_(registry) {
+        shared_(shared), registry_(registry), open_here_(shared.open_on[io_index]) {
     ++shared_.open;
+    ++open_here_;
   }
-  ~Session() { --shared_.open; }
+  ~Session() {
+    --shared_.open;
+    --open_here_;
+  }
 
   void start() {
     {
@@ -200,6 +206,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // dispatcher's completion (no thread waits for a function). The response is owed until it is written
     // (outstanding_.done() then): stop() waits for it while the I/O threads still run.
     outstanding_.add();
+    const SoleConnection sole(open_here_.load(std::memory_order_relaxed) == 1);
     AsyncAnswer answer = api_.handle_async(in, [self = shared_from_this(), keep_alive, version](HttpResponse r) mutable {
       Outstanding& outstanding = self->outstanding_;  // the server's: outlives every session
       const bool written = self->deliver(r, keep_alive, version);
@@ -322,6 +329,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Outstanding& outstanding_;
   Shared& shared_;
   SessionRegistry& registry_;
+  std::atomic<int>& open_here_;  // this I/O thread's open connections (the server's Shared outlives sessions)
   std::atomic<std::int64_t> deadline_ns_{kNoDeadlineNs};
 };
 
@@ -416,7 +424,7 @@ struct HttpServer::Impl {
         refuse(socket);
       } else {
         socket.set_option(tcp::no_delay(true));
-        std::make_shared<Session>(std::move(socket), shared, *registries[index])->start();
+        std::make_shared<Session>(std::move(socket), shared, *registries[index], index)->start();
       }
       accept();
     });

@@ -195,6 +195,61 @@ TEST(HttpServerAsync, AnInvokeOutlivingTheWaitGets202AndStopWaitsForInFlightInvo
   EXPECT_TRUE(store.get_activation("guest", id).has_value());
 }
 
+// Echoes, and notes whether each dispatch was told its caller waits for the result (WaitsForResult).
+class HintDispatcher final : public invoker::Dispatcher {
+ public:
+  void dispatch(net::InvocationRequest req, std::function<void(net::ActivationRecord)> done) override {
+    const bool waits = invoker::WaitsForResult::take();
+    {
+      std::lock_guard lock(mu);  // a non-blocking invoke is dispatched from the store's thread
+      hints.push_back(waits);
+    }
+    done(echo_record(req));
+  }
+  bool last() {
+    std::lock_guard lock(mu);
+    return hints.back();
+  }
+  std::mutex mu;
+  std::vector<bool> hints;
+};
+
+// A blocking invoke may hold its I/O thread for its own result (RemoteDispatcher::read_own) only when
+// its connection is the only one open on that thread: a second open connection there turns it off
+// (the case the rule exists for: the thread serves that connection too), and a non-blocking invoke
+// never asks.
+TEST(HttpServerAsync, OnlyABlockingInvokeAloneOnItsIoThreadMayWaitForItsResultThere) {
+  Store store(":memory:");
+  HintDispatcher dispatcher;
+  Api api(store, dispatcher);
+  store.put_namespace("guest", "uuid", "key");
+  net::ActionRecord echo{"guest", "echo", "python:3", "def main(a): return a"};
+  store.put_action(echo, false);
+  net::HttpServer server(api, net::HttpServerConfig{.address = "127.0.0.1", .port = 0, .io_threads = 1});
+  const std::string auth = net::basic_auth("uuid", "key");
+  const std::string blocking = "/api/v1/namespaces/_/actions/echo?blocking=true&result=true";
+  net::HttpClient one("127.0.0.1", server.port());
+  ASSERT_EQ(one.send({"POST", blocking, auth, "{}"}).status, 200);
+  ASSERT_EQ(one.send({"POST", "/api/v1/namespaces/_/actions/echo", auth, "{}"}).status, 202);
+  {
+    net::HttpClient two("127.0.0.1", server.port());
+    ASSERT_EQ(two.send({"GET", "/healthz", "", ""}).status, 200);  // open, on the same (only) I/O thread
+    ASSERT_EQ(one.send({"POST", blocking, auth, "{}"}).status, 200);
+  }
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  bool alone_again = false;  // the second connection's close reaches the server asynchronously
+  while (!alone_again && std::chrono::steady_clock::now() < until) {
+    ASSERT_EQ(one.send({"POST", blocking, auth, "{}"}).status, 200);
+    alone_again = dispatcher.last();
+  }
+  std::lock_guard lock(dispatcher.mu);
+  ASSERT_GE(dispatcher.hints.size(), 4u);
+  EXPECT_TRUE(dispatcher.hints[0]);   // blocking, alone
+  EXPECT_FALSE(dispatcher.hints[1]);  // non-blocking, or blocking with another connection open on the thread
+  EXPECT_FALSE(dispatcher.hints[2]);  // (the non-blocking one is dispatched once its journal row commits)
+  EXPECT_TRUE(alone_again);
+}
+
 TEST(HttpClient, ConnectionRefusedIsAClearError) {
   net::HttpClient client("127.0.0.1", 1);
   try {

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "net/invoker_state.h"
+#include "net/records.h"
 #include "net/wire.h"
 #include "net/wire_auth.h"
 
@@ -63,6 +64,18 @@ inline int raw_invoker(std::uint16_t port, const std::string& name, const std::s
   net::wire::send_frame(fd, hello.dump());
   *answer = recv_frame(fd, &payload, &error) ? payload : error;
   return fd;
+}
+
+// A python action with revision 1 and 128 MB, the code "ok" (what the wire tests invoke).
+inline net::ActionRecord wire_action(const std::string& name) {
+  net::ActionRecord a;
+  a.ns = "guest";
+  a.name = name;
+  a.kind = "python:3";
+  a.code = "ok";
+  a.memory_mb = 128;
+  a.revision = 1;
+  return a;
 }
 
 }  // namespace hearth::controller::testing

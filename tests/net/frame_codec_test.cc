@@ -76,6 +76,30 @@ TEST(FrameCodec, ReadsClosedTruncatedAndTimedOutStreams) {
   close(s[1]);
 }
 
+// A deadline under a millisecond away is waited for to the microsecond (a sender reading its own
+// result for a few hundred µs, controller/read_role.h): a frame written 300 µs into a 20-ms wait is
+// read, and a 700-µs wait with nothing coming times out after 700 µs, not at once (the probe: the
+// millisecond poll rounded such a wait down to nothing).
+TEST(FrameCodec, SubMillisecondDeadlinesAreWaitedFor) {
+  int s[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s), 0);
+  FrameReader r(1 << 10);
+  std::string_view p;
+  auto t0 = FrameClock::now();
+  EXPECT_EQ(r.read(s[1], &p, t0 + std::chrono::microseconds(700)), FrameStatus::kTimeout);
+  EXPECT_GE(FrameClock::now() - t0, std::chrono::microseconds(700));
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::microseconds(300));
+    write_frame(s[0], "late", FdKind::kSocket);
+  });
+  t0 = FrameClock::now();
+  EXPECT_EQ(r.read(s[1], &p, t0 + std::chrono::milliseconds(20)), FrameStatus::kOk);
+  writer.join();
+  EXPECT_EQ(p, "late");
+  close(s[0]);
+  close(s[1]);
+}
+
 TEST(FrameCodec, FrameBufferedTellsWhetherTheNextReadNeedsNoIo) {
   FrameReader r(16);
   std::string_view p;
