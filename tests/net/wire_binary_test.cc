@@ -177,7 +177,7 @@ RC_GTEST_PROP(WireBinaryProperty, InvokesRoundTripForArbitraryValues,
   r.action.timeout_ms = b;
   r.action.cpu_millicores = c;
   r.action.version = a ^ b;
-  r.action.updated_us = b - c / 2;
+  r.action.updated_us = *rc::gen::arbitrary<std::int64_t>();
   r.action.revision = c;
   r.params_json = params;
   r.activation_id = *rc::gen::arbitrary<std::string>();
