@@ -72,13 +72,8 @@ void ProcessorSharing::enter_weighted() {
   weighted_ = true;
   wall_ = 0;
   uncapped_weight_ = 0;
-  for (const Tag& t : heap_) {
-    const double tag = (t.finish - virtual_) / static_cast<double>(t.weight);
-    weighted_jobs_.emplace(t.job, WeightedJob{t.weight, false, tag});
-    uncapped_tags_.emplace(tag, t.job);
-    uncapped_weights_.emplace(t.weight, t.job);
-    uncapped_weight_ += t.weight;
-  }
+  for (const Tag& t : heap_)
+    insert_weighted(WeightedJob{(t.finish - virtual_) / static_cast<double>(t.weight), t.job, t.weight, false});
   heap_.clear();
   virtual_ = 0;
   rebalance();
@@ -88,16 +83,20 @@ void ProcessorSharing::enter_weighted() {
 // rate 1) takes them back with their remaining work.
 void ProcessorSharing::leave_weighted() {
   heap_.clear();
-  uniform_weight_ = weighted_jobs_.begin()->second.weight;
-  for (const auto& [job, j] : weighted_jobs_) {
-    const double left = j.capped ? j.tag - wall_ : (j.tag - virtual_) * static_cast<double>(j.weight);
-    heap_.push_back(Tag{left, job, j.weight});
-    if (j.weight != uniform_weight_) uniform_weight_ = 0;
+  uniform_weight_ = slots_[uncapped_tags_.empty() ? capped_tags_.top().slot : uncapped_tags_.top().slot].weight;
+  for (const auto* set : {&uncapped_tags_, &capped_tags_}) {
+    for (const TagEntry& e : set->entries()) {
+      const WeightedJob& j = slots_[e.slot];
+      const double left = j.capped ? j.tag - wall_ : (j.tag - virtual_) * static_cast<double>(j.weight);
+      heap_.push_back(Tag{left, j.job, j.weight});
+      if (j.weight != uniform_weight_) uniform_weight_ = 0;
+    }
   }
   make_tag_heap();
   virtual_ = 0;
   weighted_ = false;
-  weighted_jobs_.clear();
+  slots_.clear();
+  free_slots_.clear();
   uncapped_tags_.clear();
   capped_tags_.clear();
   uncapped_weights_.clear();
@@ -105,37 +104,49 @@ void ProcessorSharing::leave_weighted() {
   uncapped_weight_ = 0;
 }
 
+// Stores an uncapped job in a free slot and enters it in the uncapped sets.
+void ProcessorSharing::insert_weighted(const WeightedJob& j) {
+  std::uint32_t slot;
+  if (free_slots_.empty()) {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.push_back(j);
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    slots_[slot] = j;
+  }
+  uncapped_tags_.push(TagEntry{j.tag, j.job, slot});
+  uncapped_weights_.push(WeightEntry{j.weight, j.job, slot});
+  uncapped_weight_ += j.weight;
+}
+
 void ProcessorSharing::add_weighted(std::uint32_t job, model::Micros work_us, std::uint32_t weight) {
   assert(weight >= 1 && weighted_);
-  const double tag = virtual_ + static_cast<double>(work_us) / static_cast<double>(weight);
-  weighted_jobs_.emplace(job, WeightedJob{weight, false, tag});
-  uncapped_tags_.emplace(tag, job);
-  uncapped_weights_.emplace(weight, job);
-  uncapped_weight_ += weight;
+  insert_weighted(WeightedJob{virtual_ + static_cast<double>(work_us) / static_cast<double>(weight), job, weight, false});
   rebalance();
 }
 
 // An uncapped job reaches its cap: its remaining work (virtual left × weight) runs at one core from now.
-void ProcessorSharing::cap(std::uint32_t job) {
-  WeightedJob& j = weighted_jobs_.at(job);
-  uncapped_tags_.erase({j.tag, job});
-  uncapped_weights_.erase({j.weight, job});
+void ProcessorSharing::cap(std::uint32_t slot) {
+  WeightedJob& j = slots_[slot];
+  uncapped_tags_.erase(slot);
+  uncapped_weights_.erase(slot);
   uncapped_weight_ -= j.weight;
   j.tag = wall_ + (j.tag - virtual_) * static_cast<double>(j.weight);
   j.capped = true;
-  capped_tags_.emplace(j.tag, job);
-  capped_weights_.emplace(j.weight, job);
+  capped_tags_.push(TagEntry{j.tag, j.job, slot});
+  capped_weights_.push(WeightEntry{j.weight, j.job, slot});
 }
 
 // A capped job falls below its cap: its remaining work progresses at L·weight from now.
-void ProcessorSharing::uncap(std::uint32_t job) {
-  WeightedJob& j = weighted_jobs_.at(job);
-  capped_tags_.erase({j.tag, job});
-  capped_weights_.erase({j.weight, job});
+void ProcessorSharing::uncap(std::uint32_t slot) {
+  WeightedJob& j = slots_[slot];
+  capped_tags_.erase(slot);
+  capped_weights_.erase(slot);
   j.tag = virtual_ + (j.tag - wall_) / static_cast<double>(j.weight);
   j.capped = false;
-  uncapped_tags_.emplace(j.tag, job);
-  uncapped_weights_.emplace(j.weight, job);
+  uncapped_tags_.push(TagEntry{j.tag, j.job, slot});
+  uncapped_weights_.push(WeightEntry{j.weight, j.job, slot});
   uncapped_weight_ += j.weight;
 }
 
@@ -145,38 +156,37 @@ void ProcessorSharing::uncap(std::uint32_t job) {
 // job within its cap (L_k · w <= 1); that condition only gets easier as k grows, so: uncap while k − 1
 // would do, then cap while k does not. At most c − 1 jobs are capped: some job always stays uncapped.
 void ProcessorSharing::rebalance() {
-  assert(static_cast<std::int64_t>(weighted_jobs_.size()) > cores_);
+  assert(static_cast<std::int64_t>(slots_.size() - free_slots_.size()) > cores_);
   const auto cores = static_cast<double>(cores_);
   while (!capped_weights_.empty()) {
     const auto k = static_cast<double>(capped_weights_.size());
-    const auto w = static_cast<double>(capped_weights_.begin()->first);
+    const auto w = static_cast<double>(capped_weights_.top().weight);
     if ((cores - k + 1) / (static_cast<double>(uncapped_weight_) + w) * w > 1) break;
-    uncap(capped_weights_.begin()->second);
+    uncap(capped_weights_.top().slot);
   }
   for (;;) {
     const auto k = static_cast<double>(capped_weights_.size());
     const double level = (cores - k) / static_cast<double>(uncapped_weight_);
-    if (level * static_cast<double>(uncapped_weights_.rbegin()->first) <= 1) {
+    if (level * static_cast<double>(uncapped_weights_.top().weight) <= 1) {
       level_ = level;
       return;
     }
-    cap(uncapped_weights_.rbegin()->second);
+    cap(uncapped_weights_.top().slot);
   }
 }
 
-void ProcessorSharing::remove_weighted(std::uint32_t job) {
-  const auto it = weighted_jobs_.find(job);
-  const WeightedJob j = it->second;
-  weighted_jobs_.erase(it);
+void ProcessorSharing::remove_weighted(std::uint32_t slot) {
+  const WeightedJob& j = slots_[slot];
   if (j.capped) {
-    capped_tags_.erase({j.tag, job});
-    capped_weights_.erase({j.weight, job});
+    capped_tags_.erase(slot);
+    capped_weights_.erase(slot);
   } else {
-    uncapped_tags_.erase({j.tag, job});
-    uncapped_weights_.erase({j.weight, job});
+    uncapped_tags_.erase(slot);
+    uncapped_weights_.erase(slot);
     uncapped_weight_ -= j.weight;
   }
-  if (static_cast<std::int64_t>(weighted_jobs_.size()) <= cores_) {
+  free_slots_.push_back(slot);
+  if (static_cast<std::int64_t>(slots_.size() - free_slots_.size()) <= cores_) {
     leave_weighted();
     return;
   }
@@ -187,18 +197,18 @@ void ProcessorSharing::remove_weighted(std::uint32_t job) {
 // always the first done there.
 bool ProcessorSharing::pop_done_weighted(std::uint32_t* job) {
   if (!uncapped_tags_.empty()) {
-    const TagKey& t = *uncapped_tags_.begin();
-    if ((t.first - virtual_) / level_ <= kSlack) {
-      *job = t.second;
-      remove_weighted(*job);
+    const TagEntry& t = uncapped_tags_.top();
+    if ((t.tag - virtual_) / level_ <= kSlack) {
+      *job = t.job;
+      remove_weighted(t.slot);
       return true;
     }
   }
   if (!capped_tags_.empty()) {
-    const TagKey& t = *capped_tags_.begin();
-    if (t.first - wall_ <= kSlack) {
-      *job = t.second;
-      remove_weighted(*job);
+    const TagEntry& t = capped_tags_.top();
+    if (t.tag - wall_ <= kSlack) {
+      *job = t.job;
+      remove_weighted(t.slot);
       return true;
     }
   }
@@ -211,8 +221,8 @@ model::Micros ProcessorSharing::next_finish_weighted() const {
     if (left <= kSlack) return at_;
     return at_ + static_cast<model::Micros>(std::ceil(left - kSlack));
   };
-  if (!uncapped_tags_.empty()) next = std::min(next, instant((uncapped_tags_.begin()->first - virtual_) / level_));
-  if (!capped_tags_.empty()) next = std::min(next, instant(capped_tags_.begin()->first - wall_));
+  if (!uncapped_tags_.empty()) next = std::min(next, instant((uncapped_tags_.top().tag - virtual_) / level_));
+  if (!capped_tags_.empty()) next = std::min(next, instant(capped_tags_.top().tag - wall_));
   return next;
 }
 

@@ -19,8 +19,9 @@
 // changes). Entering and leaving the weighted mode converts every running job's remaining work.
 // Jobs all of weight 1 (`--cpu-weights equal`) never leave the fast path: the same arithmetic as before
 // weights existed, bit for bit.
-// Cost: fast path: add and pop_done O(log n) (a 4-ary heap), next_finish O(1), advance O(1). Weighted: O(log n) per job
-// moved between sets, in ordered sets (slower constants), O(n log n) per switch of mode. Independent of
+// Cost: fast path: add and pop_done O(log n) (a 4-ary heap), next_finish O(1), advance O(1). Weighted:
+// O(log n) per job moved between sets (binary heaps over job slots, sim/slot_heap.h: no tree, no hash
+// map), O(n log n) per switch of mode. Independent of
 // other nodes.
 // Virtual work is a double internally (reset to 0 whenever the node goes idle); instants are int64 µs and
 // finish instants round up to the µs, so a finish comes under 1 µs after its exact GPS instant (and the
@@ -30,13 +31,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <functional>
-#include <set>
-#include <unordered_map>
-#include <utility>
 #include <vector>
 
 #include "model/time.h"
+#include "sim/slot_heap.h"
 
 namespace hearth::sim {
 
@@ -100,7 +98,7 @@ class ProcessorSharing {
   // Starts loading the fast path's heap front (a hint: nothing changes).
   void prefetch_next() const { __builtin_prefetch(heap_.data()); }
   std::int32_t running() const {
-    return static_cast<std::int32_t>(weighted_ ? weighted_jobs_.size() : heap_.size());
+    return static_cast<std::int32_t>(weighted_ ? slots_.size() - free_slots_.size() : heap_.size());
   }
   // CPU work per µs a running job of weight `weight` receives now.
   double rate(std::uint32_t weight = 1) const {
@@ -120,15 +118,39 @@ class ProcessorSharing {
     std::uint32_t weight;
     bool operator>(const Tag& o) const { return finish != o.finish ? finish > o.finish : job > o.job; }
   };
-  // A job of the weighted sets: its weight, whether it runs at its one-core cap, and its tag (virtual
-  // when uncapped, wall µs of the busy period when capped).
+  // A job of the weighted sets, in a slot of slots_: its tag (virtual when uncapped, wall µs of the busy
+  // period when capped), id, weight, and whether it runs at its one-core cap.
   struct WeightedJob {
+    double tag;
+    std::uint32_t job;
     std::uint32_t weight;
     bool capped;
-    double tag;
   };
-  using TagKey = std::pair<double, std::uint32_t>;          // (tag, job)
-  using WeightKey = std::pair<std::uint32_t, std::uint32_t>;  // (weight, job)
+  // The sets' entries carry their keys, so that comparisons read no slot. Orders as std::pair's
+  // operator< on (tag, job) and (weight, job): strict and total (job ids are distinct).
+  struct TagEntry {
+    double tag;
+    std::uint32_t job;
+    std::uint32_t slot;
+  };
+  struct WeightEntry {
+    std::uint32_t weight;
+    std::uint32_t job;
+    std::uint32_t slot;
+  };
+  struct EarlierTag {
+    bool operator()(const TagEntry& a, const TagEntry& b) const {
+      return a.tag < b.tag || (!(b.tag < a.tag) && a.job < b.job);
+    }
+  };
+  struct Lighter {
+    bool operator()(const WeightEntry& a, const WeightEntry& b) const {
+      return a.weight != b.weight ? a.weight < b.weight : a.job < b.job;
+    }
+  };
+  struct Heavier {
+    bool operator()(const WeightEntry& a, const WeightEntry& b) const { return Lighter{}(b, a); }
+  };
 
   std::uint32_t pop_top();
   void push_tag(Tag t);
@@ -144,10 +166,11 @@ class ProcessorSharing {
   model::Micros next_finish_weighted() const;
   void enter_weighted();
   void leave_weighted();
-  void remove_weighted(std::uint32_t job);
+  void insert_weighted(const WeightedJob& j);
+  void remove_weighted(std::uint32_t slot);
   void rebalance();
-  void cap(std::uint32_t job);
-  void uncap(std::uint32_t job);
+  void cap(std::uint32_t slot);
+  void uncap(std::uint32_t slot);
 
   // Equal weights (and the hot fields of both modes) first.
   std::int32_t cores_;
@@ -163,9 +186,11 @@ class ProcessorSharing {
   double wall_ = 0;   // µs since the busy period began (capped jobs' clock)
   double level_ = 1;  // L: virtual time per µs; an uncapped job of weight w progresses at L·w
   std::int64_t uncapped_weight_ = 0;  // sum of the uncapped jobs' weights
-  std::unordered_map<std::uint32_t, WeightedJob> weighted_jobs_;
-  std::set<TagKey> uncapped_tags_, capped_tags_;
-  std::set<WeightKey> uncapped_weights_, capped_weights_;
+  std::vector<WeightedJob> slots_;          // the weighted jobs, by slot
+  std::vector<std::uint32_t> free_slots_;  // slots of slots_ not in use
+  SlotHeap<TagEntry, EarlierTag> uncapped_tags_, capped_tags_;  // top: the next to finish in each set
+  SlotHeap<WeightEntry, Heavier> uncapped_weights_;             // top: the heaviest uncapped job
+  SlotHeap<WeightEntry, Lighter> capped_weights_;               // top: the lightest capped job
 };
 
 }  // namespace hearth::sim
