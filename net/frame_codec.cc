@@ -12,6 +12,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "net/little_endian.h"
+
 namespace hearth::net {
 namespace {
 
@@ -70,18 +72,15 @@ bool spin_for(int fd, short events, const AdaptiveSpin& spin, ReadWatch* watch) 
   }
 }
 
-std::uint32_t decode_length(const char* p) {
-  const auto* u = reinterpret_cast<const unsigned char*>(p);
-  return u[0] | u[1] << 8 | u[2] << 16 | static_cast<std::uint32_t>(u[3]) << 24;
-}
+std::uint32_t decode_length(const char* p) { return load_le<std::uint32_t>(p); }
 
 }  // namespace
 
 void append_frame(std::string& out, std::string_view payload) {
   if (payload.size() > 0xffffffffu) throw std::length_error("frame payload over 4 GiB");
   const auto n = static_cast<std::uint32_t>(payload.size());
-  const char header[4] = {static_cast<char>(n & 0xff), static_cast<char>((n >> 8) & 0xff),
-                          static_cast<char>((n >> 16) & 0xff), static_cast<char>((n >> 24) & 0xff)};
+  char header[4];
+  store_le(header, n);
   out.reserve(out.size() + 4 + payload.size());
   out.append(header, 4);
   out.append(payload);
@@ -219,8 +218,8 @@ FrameStatus write_all(int fd, std::string_view bytes, FdKind kind, FrameClock::t
 FrameStatus write_frame(int fd, std::string_view payload, FdKind kind, FrameClock::time_point deadline) {
   if (payload.size() > 0xffffffffu) throw std::length_error("frame payload over 4 GiB");
   const auto n = static_cast<std::uint32_t>(payload.size());
-  char header[kFrameHeaderBytes] = {static_cast<char>(n & 0xff), static_cast<char>((n >> 8) & 0xff),
-                                    static_cast<char>((n >> 16) & 0xff), static_cast<char>((n >> 24) & 0xff)};
+  char header[kFrameHeaderBytes];
+  store_le(header, n);
   // Header and payload in one gathering write, without copying the payload; what a full socket or pipe
   // did not take is written by write_all.
   iovec parts[2] = {{header, kFrameHeaderBytes}, {const_cast<char*>(payload.data()), payload.size()}};

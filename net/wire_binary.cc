@@ -4,6 +4,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "net/little_endian.h"
+
 namespace hearth::net::wire {
 namespace {
 
@@ -11,19 +13,16 @@ constexpr std::size_t kHeaderBytes = 4;
 
 void put_u8(std::string& out, std::uint8_t v) { out.push_back(static_cast<char>(v)); }
 
-void put_u64(std::string& out, std::uint64_t v) {
-  char b[8];
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (8 * i));
-  out.append(b, 8);
+template <typename U>
+void put_le(std::string& out, U v) {
+  char b[sizeof(U)];
+  store_le(b, v);
+  out.append(b, sizeof(U));
 }
 
-void put_i64(std::string& out, std::int64_t v) { put_u64(out, static_cast<std::uint64_t>(v)); }
-
-void put_u32(std::string& out, std::uint32_t v) {
-  char b[4];
-  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>(v >> (8 * i));
-  out.append(b, 4);
-}
+void put_u64(std::string& out, std::uint64_t v) { put_le(out, v); }
+void put_i64(std::string& out, std::int64_t v) { put_le(out, static_cast<std::uint64_t>(v)); }
+void put_u32(std::string& out, std::uint32_t v) { put_le(out, v); }
 
 void put_str(std::string& out, std::string_view s) {
   if (s.size() > std::numeric_limits<std::uint32_t>::max())
@@ -45,21 +44,9 @@ class Fields {
  public:
   Fields(std::string_view payload, const char* what) : p_(payload), what_(what), at_(kHeaderBytes) {}
 
-  std::uint64_t u64(const char* field) {
-    need(field, 8);
-    std::uint64_t v = 0;
-    for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<std::uint8_t>(p_[at_ + static_cast<std::size_t>(i)]);
-    at_ += 8;
-    return v;
-  }
-  std::int64_t i64(const char* field) { return static_cast<std::int64_t>(u64(field)); }
-  std::uint32_t u32(const char* field) {
-    need(field, 4);
-    std::uint32_t v = 0;
-    for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<std::uint8_t>(p_[at_ + static_cast<std::size_t>(i)]);
-    at_ += 4;
-    return v;
-  }
+  std::uint64_t u64(const char* field) { return get<std::uint64_t>(field); }
+  std::int64_t i64(const char* field) { return static_cast<std::int64_t>(get<std::uint64_t>(field)); }
+  std::uint32_t u32(const char* field) { return get<std::uint32_t>(field); }
   void str(const char* field, std::string& out) {
     const std::uint32_t n = u32(field);
     need(field, n);
@@ -73,6 +60,13 @@ class Fields {
   }
 
  private:
+  template <typename U>
+  U get(const char* field) {
+    need(field, sizeof(U));
+    const U v = load_le<U>(p_.data() + at_);
+    at_ += sizeof(U);
+    return v;
+  }
   void need(const char* field, std::size_t n) const {
     if (p_.size() - at_ < n)
       throw std::invalid_argument(std::string(what_) + ": field '" + field + "' (" + std::to_string(n) +
