@@ -158,7 +158,9 @@ void Store::checkpoint_loop() {
     // PASSIVE: copies what no reader still needs, never waits for (or blocks) the writers; what it could
     // not copy is taken by a later round (the hook fires again while the WAL stays long).
     int log = 0, copied = 0;
+    if (options_.before_first_checkpoint_round) options_.before_first_checkpoint_round();
     int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+    if (options_.after_first_checkpoint_round) options_.after_first_checkpoint_round();
     if (rc == SQLITE_OK && options_.restart_wal) {
       // The WAL starts again from its beginning only when a write transaction begins with every frame
       // copied; under steady writes some always arrived during the copy above, so it would grow without

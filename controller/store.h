@@ -84,6 +84,11 @@ struct StoreOptions {
   // the next commit starts the WAL again from its beginning. false: the first alone — under steady
   // writes the WAL then never restarts and grows without bound (tests show it).
   bool restart_wal = true;
+  // Tests only: run on the checkpointer thread just before and just after a background checkpoint's
+  // first round, so that a test can make a commit land during that round deterministically
+  // (restart_wal's probe).
+  std::function<void()> before_first_checkpoint_round{};
+  std::function<void()> after_first_checkpoint_round{};
 };
 
 class Store {
