@@ -353,8 +353,20 @@ class Engine {
   // their containers hold (min(running, quota) each).
   void check_scaling_invariants() const {
     std::vector<std::int32_t> running(cluster_.nodes().size(), 0);
+    std::vector<policy::ContainerLoad> rebuilt;
     for (model::FunctionId fn : scaling_state_->tracked_functions()) {
-      for (ContainerId id : scaling_state_->containers(fn)) {
+      scaling_state_->rebuild_loads(fn, cluster_, rebuilt);
+      const std::span<const policy::ContainerLoad> kept = scaling_state_->loads(fn);
+      for (std::size_t i = 0; i < kept.size(); ++i) {
+        const policy::ContainerLoad &k = kept[i], &r = rebuilt[i];
+        if (k.id != r.id || k.node != r.node || k.active != r.active || k.slots != r.slots || k.ready != r.ready ||
+            k.max_slots != r.max_slots || k.cores != r.cores)
+          throw std::logic_error("function " + std::to_string(fn) + " at t=" + std::to_string(now_) +
+                                 "us: the kept load of container " + std::to_string(k.id) +
+                                 " differs from its slot's");
+      }
+      for (const policy::ContainerLoad& l : kept) {
+        const ContainerId id = l.id;
         const ScalingState::Slot& s = scaling_state_->slot(id);
         if (s.active < 0 || s.active > s.slots || (!s.ready && s.active > 0))
           throw std::logic_error("container " + std::to_string(id) + " at t=" + std::to_string(now_) + "us runs " +
@@ -640,7 +652,7 @@ class Engine {
       // A guest gone: its host (if it is still the one that lent to it) may lend again.
       const std::optional<ContainerId> host = scaling_state_->slot(id).host;
       if (host && scaling_state_->tracked(*host) && scaling_state_->slot(*host).lent_to == id)
-        scaling_state_->slot(*host).lent_to.reset();
+        scaling_state_->set_lent_to(*host, std::nullopt);
       scaling_state_->remove(id);
     }
     cluster_.destroy(id);
@@ -918,8 +930,7 @@ class Engine {
     std::deque<Invocation>& buffer = scaling_state_->buffer(fn);
     const FunctionSpec& spec = functions_[fn];
     while (!buffer.empty()) {
-      scaling_state_->loads(fn, cluster_, loads_);
-      const policy::FunctionLoad load{fn, loads_, static_cast<std::int32_t>(buffer.size()) - 1};
+      const policy::FunctionLoad load{fn, scaling_state_->loads(fn), static_cast<std::int32_t>(buffer.size()) - 1};
       const policy::Admission a = scaling_->admit(spec, load, cluster_, now_);
       const Invocation front = buffer.front();
       if (a.container) {  // first, so that scale-out cannot evict the container it names
@@ -985,7 +996,8 @@ class Engine {
   std::optional<ContainerId> share_host(const FunctionSpec& fn) const {
     for (model::FunctionId other : scaling_state_->tracked_functions()) {
       if (other == fn.id || functions_[other].runtime != fn.runtime) continue;
-      for (ContainerId id : scaling_state_->containers(other)) {
+      for (const policy::ContainerLoad& l : scaling_state_->loads(other)) {
+        const ContainerId id = l.id;
         const model::Container& c = cluster_.container(id);
         const ScalingState::Slot& s = scaling_state_->slot(id);
         if (!s.ready || s.lent_to || s.host || c.memory_mb < fn.memory_mb || spare_cores(c.node) <= 0) continue;
@@ -1050,11 +1062,11 @@ class Engine {
     cluster_.reserve(*node, fn.memory_mb);
     if (starting_slots_.size() <= *node) starting_slots_.resize(cluster_.nodes().size(), 0);
     starting_slots_[*node] += std::min(slots, cores);
-    scaling_state_->add(fn.id, id, slots, cores, now_ + startup);
+    scaling_state_->add(fn.id, id, *node, slots, cores, now_ + startup);
     if (host) {
-      scaling_state_->slot(id).host = host;
-      scaling_state_->slot(id).max_slots = 1;
-      scaling_state_->slot(*host).lent_to = id;
+      scaling_state_->set_host(id, *host);
+      scaling_state_->set_max_slots(id, 1);
+      scaling_state_->set_lent_to(*host, id);
     }
     ++waiting_;
     events_.push(now_ + startup, EventType::kContainerReady, id, cluster_.container(id).generation);
@@ -1064,8 +1076,8 @@ class Engine {
   void container_ready(ContainerId id, std::uint32_t generation) {
     const model::Container& c = cluster_.container(id);
     if (c.generation != generation || !scaling_state_->tracked(id) || scaling_state_->slot(id).ready) return;
-    ScalingState::Slot& ready = scaling_state_->slot(id);
-    ready.ready = true;
+    scaling_state_->set_ready(id);
+    const ScalingState::Slot& ready = scaling_state_->slot(id);
     starting_slots_[c.node] -= std::min(ready.slots, ready.cores);
     --waiting_;
     drain_scaled(c.function);
@@ -1076,7 +1088,7 @@ class Engine {
   // its quota on a node with a free core or at its quota: the policy's promise, checked here). Raising
   // slots adds workers, and their memory (evicting idle containers on the node if it is short).
   void run_in(ContainerId id, const Invocation& inv, std::int32_t slots) {
-    ScalingState::Slot& s = scaling_state_->slot(id);
+    const ScalingState::Slot& s = scaling_state_->slot(id);
     model::Container& c = cluster_.container(id);
     model::NodeState& ns = cluster_.node(c.node);
     const FunctionSpec& fn = functions_[inv.function];
@@ -1085,9 +1097,10 @@ class Engine {
                               "' admitted an invocation of function " + std::to_string(inv.function) +
                               " to container " + std::to_string(id) + " " + what);
     };
+    if (!scaling_state_->tracked(id)) throw broken("without a free slot and core");
     const std::int32_t old_slots = s.slots;
-    s.slots = std::max(s.slots, slots);
-    if (!scaling_state_->tracked(id) || c.function != inv.function || !s.ready || s.active >= s.slots ||
+    if (slots > s.slots) scaling_state_->set_slots(id, slots);
+    if ( c.function != inv.function || !s.ready || s.active >= s.slots ||
         (s.active < s.cores && ns.busy_cores >= ns.cores))
       throw broken("without a free slot and core");
     if (s.slots > s.max_slots) throw broken("past the workers it can have");
@@ -1118,7 +1131,7 @@ class Engine {
       ++ns.busy_cores;
       scaling_state_->change_cores(fn.id, +1, now_);
     }
-    ++s.active;
+    scaling_state_->add_active(id, +1);
     result_.max_slots_used = std::max(result_.max_slots_used, s.active);
     ++busy_;
     keepalive_->on_start(c, fn, kind, now_);
@@ -1155,14 +1168,14 @@ class Engine {
   void complete_scaled(ContainerId id) {
     const model::Container& c = cluster_.container(id);
     const model::FunctionId fn = c.function;
-    ScalingState::Slot& done = scaling_state_->slot(id);
+    const ScalingState::Slot& done = scaling_state_->slot(id);
     if (done.active <= done.cores) {  // it held a core
       --cluster_.node(c.node).busy_cores;
       scaling_state_->change_cores(fn, -1, now_);
     }
     --busy_;
     result_.metrics.record_completion(now_);
-    --done.active;
+    scaling_state_->add_active(id, -1);
     scaling_state_->change_concurrency(fn, -1, now_);
     drain_scaled(fn);
     if (scaling_state_->slot(id).active == 0) go_idle_scaled(id);
@@ -1183,10 +1196,9 @@ class Engine {
     for (model::FunctionId fn : scaling_state_->tracked_functions()) {
       policy::TickLoad l;
       l.function = fn;
-      for (ContainerId id : scaling_state_->containers(fn)) {
-        const ScalingState::Slot& s = scaling_state_->slot(id);
-        (s.ready ? l.ready : l.starting) += 1;
-        l.in_flight += s.active;
+      for (const policy::ContainerLoad& c : scaling_state_->loads(fn)) {
+        (c.ready ? l.ready : l.starting) += 1;
+        l.in_flight += c.active;
       }
       l.buffered = static_cast<std::int32_t>(scaling_state_->buffer(fn).size());
       std::tie(l.mean_concurrency, l.mean_cores_used) = scaling_state_->take_means(fn, last_tick_, now_);
@@ -1204,13 +1216,14 @@ class Engine {
   // at least one container.
   void reconcile(const policy::ScaleTarget& t) {
     const FunctionSpec& fn = functions_[t.function];
-    const std::vector<ContainerId> ids = scaling_state_->containers(t.function);  // copy: retiring edits it
+    std::vector<ContainerId> ids;  // a copy: retiring edits the list
+    for (const policy::ContainerLoad& c : scaling_state_->loads(t.function)) ids.push_back(c.id);
     const std::size_t buffered = scaling_state_->buffer(t.function).size();
     const std::int32_t desired = std::max(t.desired, buffered > 0 ? 1 : 0);
     auto live = static_cast<std::int32_t>(ids.size());
     if (t.slots > 0)
       for (ContainerId id : ids) {
-        ScalingState::Slot& s = scaling_state_->slot(id);
+        const ScalingState::Slot& s = scaling_state_->slot(id);
         if (!s.ready) continue;  // starting with its initial workers
         const std::int32_t lowered = std::max(t.slots, s.active);
         if (lowered >= s.slots) continue;  // lowered only: workers are added at admission
@@ -1218,7 +1231,7 @@ class Engine {
           const model::MegaBytes per_worker = scaling_->worker_mb(fn);
           cluster_.resize(id, cluster_.container(id).memory_mb - per_worker * (s.slots - lowered));
         }
-        s.slots = lowered;
+        scaling_state_->set_slots(id, lowered);
       }
     if (desired > live) {
       Invocation probe;
@@ -1293,7 +1306,6 @@ class Engine {
   std::vector<std::int32_t> busy_same_;         // node × function → its running requests (sched_path_ only)
   std::vector<policy::PendingRequest> pending_;  // scratch for schedule_node
   std::vector<char> started_;
-  std::vector<policy::ContainerLoad> loads_;           // scratch for admissions
   // Invocations running in containers with a CPU quota, by job number (their latency is known at the end).
   struct RunningJob {
     Invocation inv;

@@ -3,6 +3,11 @@
 // containers (oldest first), its buffer of invocations waiting for a slot (FIFO), and the time integrals
 // of its concurrency (running + buffered) and of the cores its containers hold (sum of min(active, cores))
 // for the policy's ticks; and the functions to report at a tick.
+// Each function's containers are kept as the policy sees them (loads(): a policy::ContainerLoad per
+// container, oldest first), updated by the mutators below as invocations start and end, so an admission
+// reads them without rebuilding them; a container's load fields change only through those mutators
+// (slot() is read-only), and rebuild_loads() derives the same list from the slots and the cluster
+// (the engine's invariant check and ScalingStateProperty compare the two).
 // It decides nothing. Cost: O(1) per change except remove (O(containers of the function)).
 #pragma once
 
@@ -11,6 +16,7 @@
 #include <deque>
 #include <limits>
 #include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -37,32 +43,60 @@ class ScalingState {
     std::int32_t held() const { return std::min(active, cores); }
     // Container sharing (SimConfig::share_containers): a guest's host, and the guest a host lends to.
     std::optional<model::ContainerId> host, lent_to;
+    std::uint32_t pos = 0;  // index in its function's loads
   };
 
   explicit ScalingState(std::size_t functions) : functions_(functions) {}
 
-  void add(model::FunctionId fn, model::ContainerId id, std::int32_t slots, std::int32_t cores,
+  // A container of `fn` on `node` starts (its start-up done at `ready_us`).
+  void add(model::FunctionId fn, model::ContainerId id, model::NodeId node, std::int32_t slots, std::int32_t cores,
            model::Micros ready_us) {
     if (slots_.size() <= id) slots_.resize(id + 1);
-    slots_[id] = Slot{};
-    slots_[id].tracked = true;
-    slots_[id].function = fn;
-    slots_[id].slots = slots;
-    slots_[id].ready_us = ready_us;
-    slots_[id].cores = cores;
-    functions_[fn].containers.push_back(id);
+    Slot& s = slots_[id];
+    s = Slot{};
+    s.tracked = true;
+    s.function = fn;
+    s.slots = slots;
+    s.ready_us = ready_us;
+    s.cores = cores;
+    std::vector<policy::ContainerLoad>& list = functions_[fn].loads;
+    s.pos = static_cast<std::uint32_t>(list.size());
+    list.push_back(policy::ContainerLoad{id, node, s.active, s.slots, s.ready, s.max_slots, s.cores});
     track(fn);
   }
   // Forgets a destroyed container; a no-op for containers the scaling path does not track.
   void remove(model::ContainerId id) {
     if (id >= slots_.size() || !slots_[id].tracked) return;
-    auto& list = functions_[slots_[id].function].containers;
-    list.erase(std::find(list.begin(), list.end(), id));
+    std::vector<policy::ContainerLoad>& list = functions_[slots_[id].function].loads;
+    list.erase(list.begin() + slots_[id].pos);
+    for (std::size_t i = slots_[id].pos; i < list.size(); ++i) slots_[list[i].id].pos = static_cast<std::uint32_t>(i);
     slots_[id].tracked = false;
   }
   bool tracked(model::ContainerId id) const { return id < slots_.size() && slots_[id].tracked; }
-  Slot& slot(model::ContainerId id) { return slots_[id]; }
-  const std::vector<model::ContainerId>& containers(model::FunctionId fn) const { return functions_[fn].containers; }
+  const Slot& slot(model::ContainerId id) const { return slots_[id]; }
+
+  // The mutators of a tracked container's state (each keeps its load in step).
+  void set_ready(model::ContainerId id) {
+    slots_[id].ready = true;
+    load(id).ready = true;
+  }
+  void set_slots(model::ContainerId id, std::int32_t slots) {
+    slots_[id].slots = slots;
+    load(id).slots = slots;
+  }
+  void add_active(model::ContainerId id, std::int32_t delta) {
+    slots_[id].active += delta;
+    load(id).active = slots_[id].active;
+  }
+  void set_max_slots(model::ContainerId id, std::int32_t max_slots) {
+    slots_[id].max_slots = max_slots;
+    load(id).max_slots = max_slots;
+  }
+  void set_host(model::ContainerId id, model::ContainerId host) { slots_[id].host = host; }
+  void set_lent_to(model::ContainerId id, std::optional<model::ContainerId> guest) { slots_[id].lent_to = guest; }
+
+  // The function's containers as the policy sees them, oldest first.
+  std::span<const policy::ContainerLoad> loads(model::FunctionId fn) const { return functions_[fn].loads; }
   std::deque<model::Invocation>& buffer(model::FunctionId fn) { return functions_[fn].buffer; }
 
   // Concurrency (running + buffered) of `fn` changes by `delta` at `now`.
@@ -100,16 +134,17 @@ class ScalingState {
   void untrack_quiet() {
     std::erase_if(tracked_, [&](model::FunctionId fn) {
       Function& f = functions_[fn];
-      const bool quiet = f.containers.empty() && f.concurrency == 0 && f.area == 0 && f.cores_area == 0;
+      const bool quiet = f.loads.empty() && f.concurrency == 0 && f.area == 0 && f.cores_area == 0;
       if (quiet) f.is_tracked = false;
       return quiet;
     });
   }
 
-  // The function's containers as the policy sees them, into `out` (reused).
-  void loads(model::FunctionId fn, const Cluster& cluster, std::vector<policy::ContainerLoad>& out) const {
+  // loads(fn) derived afresh from the slots and the cluster's containers, into `out` (reused).
+  void rebuild_loads(model::FunctionId fn, const Cluster& cluster, std::vector<policy::ContainerLoad>& out) const {
     out.clear();
-    for (model::ContainerId id : functions_[fn].containers) {
+    for (const policy::ContainerLoad& l : functions_[fn].loads) {
+      const model::ContainerId id = l.id;
       const Slot& s = slots_[id];
       out.push_back(
           policy::ContainerLoad{id, cluster.container(id).node, s.active, s.slots, s.ready, s.max_slots, s.cores});
@@ -118,7 +153,7 @@ class ScalingState {
 
  private:
   struct Function {
-    std::vector<model::ContainerId> containers;
+    std::vector<policy::ContainerLoad> loads;  // its containers, oldest first
     std::deque<model::Invocation> buffer;
     std::int32_t concurrency = 0;
     std::int32_t cores = 0;  // held by its containers
@@ -128,6 +163,7 @@ class ScalingState {
     model::Micros window_start_us = 0;
     bool is_tracked = false;
   };
+  policy::ContainerLoad& load(model::ContainerId id) { return functions_[slots_[id].function].loads[slots_[id].pos]; }
   void settle(Function& f, model::Micros now) {
     f.area += static_cast<double>(f.concurrency) * static_cast<double>(now - f.settled_us);
     f.cores_area += static_cast<double>(f.cores) * static_cast<double>(now - f.settled_us);
