@@ -100,7 +100,7 @@ class Engine {
     keepalive_ = policy::make_keepalive(config.keepalive, ctx);
     prewarm_ = policy::make_prewarm(config.prewarm, ctx);
     scaling_ = policy::make_scaling(config.scaling, ctx);
-    if (scaling_) scaling_state_ = std::make_unique<ScalingState>(functions_.size());
+    if (scaling_) scaling_state_ = std::make_unique<ScalingState>(functions_.size(), scaling_.get());
     init_scheduling(ctx);
     result_.metrics = Metrics(functions_.size(), config.series_interval_us);
     if (config.measure_from_us < 0) throw std::invalid_argument("measure-from must be 0 or positive");
@@ -368,6 +368,9 @@ class Engine {
       for (const policy::ContainerLoad& l : kept) {
         const ContainerId id = l.id;
         const ScalingState::Slot& s = scaling_state_->slot(id);
+        if (s.lendable != scaling_state_->could_lend(id))
+          throw std::logic_error("container " + std::to_string(id) + " at t=" + std::to_string(now_) +
+                                 "us: kept as " + (s.lendable ? "" : "not ") + "lendable, wrongly");
         if (s.active < 0 || s.active > s.slots || (!s.ready && s.active > 0))
           throw std::logic_error("container " + std::to_string(id) + " at t=" + std::to_string(now_) + "us runs " +
                                  std::to_string(s.active) + " invocations with " + std::to_string(s.slots) +
@@ -995,14 +998,12 @@ class Engine {
   // lets lend (HyperFaaS: an under-utilised one).
   std::optional<ContainerId> share_host(const FunctionSpec& fn) const {
     for (model::FunctionId other : scaling_state_->tracked_functions()) {
-      if (other == fn.id || functions_[other].runtime != fn.runtime) continue;
+      // A function none of whose containers could lend has no host to offer (ScalingState::lendable).
+      if (other == fn.id || scaling_state_->lendable(other) == 0 || functions_[other].runtime != fn.runtime) continue;
       for (const policy::ContainerLoad& l : scaling_state_->loads(other)) {
-        const ContainerId id = l.id;
-        const model::Container& c = cluster_.container(id);
-        const ScalingState::Slot& s = scaling_state_->slot(id);
-        if (!s.ready || s.lent_to || s.host || c.memory_mb < fn.memory_mb || spare_cores(c.node) <= 0) continue;
-        if (scaling_->lends(policy::ContainerLoad{id, c.node, s.active, s.slots, s.ready, s.max_slots, s.cores}))
-          return id;
+        if (!scaling_state_->slot(l.id).lendable) continue;  // ready, no guest, no host, lends() accepts it
+        const model::Container& c = cluster_.container(l.id);
+        if (c.memory_mb >= fn.memory_mb && spare_cores(c.node) > 0) return l.id;
       }
     }
     return std::nullopt;

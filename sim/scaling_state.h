@@ -7,7 +7,10 @@
 // container, oldest first), updated by the mutators below as invocations start and end, so an admission
 // reads them without rebuilding them; a container's load fields change only through those mutators
 // (slot() is read-only), and rebuild_loads() derives the same list from the slots and the cluster
-// (the engine's invariant check and ScalingStateProperty compare the two).
+// (the engine's invariant check and ScalingStateProperty compare the two). Likewise each container
+// knows whether it could lend a worker to another function (ready, neither a guest nor lending, and the
+// policy's lends() accepts its load) and each function how many of its containers could, so that the
+// engine's search for a host skips functions with none without reading their containers.
 // It decides nothing. Cost: O(1) per change except remove (O(containers of the function)).
 #pragma once
 
@@ -44,9 +47,12 @@ class ScalingState {
     // Container sharing (SimConfig::share_containers): a guest's host, and the guest a host lends to.
     std::optional<model::ContainerId> host, lent_to;
     std::uint32_t pos = 0;  // index in its function's loads
+    bool lendable = false;  // ready, no host, lending to nobody, and the policy's lends() accepts it
   };
 
-  explicit ScalingState(std::size_t functions) : functions_(functions) {}
+  // `lender` (may be null: nothing lends) answers lends() for the lendable counts; it outlives this.
+  explicit ScalingState(std::size_t functions, const policy::ScalingPolicy* lender = nullptr)
+      : functions_(functions), lender_(lender) {}
 
   // A container of `fn` on `node` starts (its start-up done at `ready_us`).
   void add(model::FunctionId fn, model::ContainerId id, model::NodeId node, std::int32_t slots, std::int32_t cores,
@@ -62,6 +68,7 @@ class ScalingState {
     std::vector<policy::ContainerLoad>& list = functions_[fn].loads;
     s.pos = static_cast<std::uint32_t>(list.size());
     list.push_back(policy::ContainerLoad{id, node, s.active, s.slots, s.ready, s.max_slots, s.cores});
+    relend(id);
     track(fn);
   }
   // Forgets a destroyed container; a no-op for containers the scaling path does not track.
@@ -70,6 +77,8 @@ class ScalingState {
     std::vector<policy::ContainerLoad>& list = functions_[slots_[id].function].loads;
     list.erase(list.begin() + slots_[id].pos);
     for (std::size_t i = slots_[id].pos; i < list.size(); ++i) slots_[list[i].id].pos = static_cast<std::uint32_t>(i);
+    if (slots_[id].lendable) --functions_[slots_[id].function].lendable;
+    slots_[id].lendable = false;
     slots_[id].tracked = false;
   }
   bool tracked(model::ContainerId id) const { return id < slots_.size() && slots_[id].tracked; }
@@ -79,21 +88,39 @@ class ScalingState {
   void set_ready(model::ContainerId id) {
     slots_[id].ready = true;
     load(id).ready = true;
+    relend(id);
   }
   void set_slots(model::ContainerId id, std::int32_t slots) {
     slots_[id].slots = slots;
     load(id).slots = slots;
+    relend(id);
   }
   void add_active(model::ContainerId id, std::int32_t delta) {
     slots_[id].active += delta;
     load(id).active = slots_[id].active;
+    relend(id);
   }
   void set_max_slots(model::ContainerId id, std::int32_t max_slots) {
     slots_[id].max_slots = max_slots;
     load(id).max_slots = max_slots;
+    relend(id);
   }
-  void set_host(model::ContainerId id, model::ContainerId host) { slots_[id].host = host; }
-  void set_lent_to(model::ContainerId id, std::optional<model::ContainerId> guest) { slots_[id].lent_to = guest; }
+  void set_host(model::ContainerId id, model::ContainerId host) {
+    slots_[id].host = host;
+    relend(id);
+  }
+  void set_lent_to(model::ContainerId id, std::optional<model::ContainerId> guest) {
+    slots_[id].lent_to = guest;
+    relend(id);
+  }
+  // Whether the container could lend a worker now, by the rule above computed afresh (for checks).
+  bool could_lend(model::ContainerId id) const {
+    const Slot& s = slots_[id];
+    return lender_ && s.tracked && s.ready && !s.lent_to && !s.host &&
+           lender_->lends(functions_[s.function].loads[s.pos]);
+  }
+  // Containers of `fn` with Slot::lendable.
+  std::int32_t lendable(model::FunctionId fn) const { return functions_[fn].lendable; }
 
   // The function's containers as the policy sees them, oldest first.
   std::span<const policy::ContainerLoad> loads(model::FunctionId fn) const { return functions_[fn].loads; }
@@ -156,6 +183,7 @@ class ScalingState {
     std::vector<policy::ContainerLoad> loads;  // its containers, oldest first
     std::deque<model::Invocation> buffer;
     std::int32_t concurrency = 0;
+    std::int32_t lendable = 0;  // its containers with Slot::lendable
     std::int32_t cores = 0;  // held by its containers
     double area = 0;         // ∫ concurrency dt (µs) since window_start_us
     double cores_area = 0;   // ∫ cores dt (µs) since window_start_us
@@ -164,6 +192,12 @@ class ScalingState {
     bool is_tracked = false;
   };
   policy::ContainerLoad& load(model::ContainerId id) { return functions_[slots_[id].function].loads[slots_[id].pos]; }
+  void relend(model::ContainerId id) {
+    Slot& s = slots_[id];
+    const bool now = could_lend(id);
+    if (now != s.lendable) functions_[s.function].lendable += now ? 1 : -1;
+    s.lendable = now;
+  }
   void settle(Function& f, model::Micros now) {
     f.area += static_cast<double>(f.concurrency) * static_cast<double>(now - f.settled_us);
     f.cores_area += static_cast<double>(f.cores) * static_cast<double>(now - f.settled_us);
@@ -177,6 +211,7 @@ class ScalingState {
   }
 
   std::vector<Function> functions_;
+  const policy::ScalingPolicy* lender_;
   std::vector<Slot> slots_;
   std::vector<model::FunctionId> tracked_;
 };

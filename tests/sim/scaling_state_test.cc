@@ -7,6 +7,7 @@
 #include <map>
 #include <vector>
 
+#include "policy/hyperfaas_scaling.h"
 #include "sim/cluster.h"
 
 namespace hearth::sim {
@@ -50,12 +51,14 @@ TEST(ScalingState, LoadsFollowTheMutatorsAndKeepTheirOrderAcrossRemovals) {
 
 // After any sequence of starts, removals and changes of a container's running invocations, slots,
 // readiness and worker cap, each function's kept loads are the list a rebuild from the slots and the
-// cluster gives, and a model's (containers in the order they started, the removed ones gone).
+// cluster gives, and a model's (containers in the order they started, the removed ones gone); and each
+// function's count of containers that could lend a worker (HyperFaaS's rule) is the count afresh.
 RC_GTEST_PROP(ScalingStateProperty, KeptLoadsEqualARebuild, ()) {
   const auto functions = *rc::gen::inRange<std::uint32_t>(1, 5);
   const auto nodes = *rc::gen::inRange<std::uint32_t>(1, 6);
   Cluster cluster(nodes, 1 << 20, 64, functions);
-  ScalingState state(functions);
+  const policy::HyperFaaSScaling lender(policy::HyperFaaSParams{});
+  ScalingState state(functions, &lender);
   std::map<model::FunctionId, std::vector<ContainerLoad>> model;
   const auto find = [&](model::ContainerId id) -> ContainerLoad& {
     for (auto& [fn, list] : model)
@@ -67,7 +70,7 @@ RC_GTEST_PROP(ScalingStateProperty, KeptLoadsEqualARebuild, ()) {
   const auto steps = *rc::gen::inRange(1, 300);
   std::vector<ContainerLoad> rebuilt;
   for (int step = 0; step < steps; ++step) {
-    const int op = live.empty() ? 0 : *rc::gen::inRange(0, 7);
+    const int op = live.empty() ? 0 : *rc::gen::inRange(0, 9);
     if (op == 0) {
       const auto fn = *rc::gen::inRange<model::FunctionId>(0, functions);
       const auto node = *rc::gen::inRange<model::NodeId>(0, nodes);
@@ -112,6 +115,12 @@ RC_GTEST_PROP(ScalingStateProperty, KeptLoadsEqualARebuild, ()) {
         state.set_max_slots(id, 1);
         m.max_slots = 1;
         break;
+      case 7:  // lends to a guest, or stops
+        state.set_lent_to(id, *rc::gen::arbitrary<bool>() ? std::optional<model::ContainerId>(id + 1) : std::nullopt);
+        break;
+      case 8:  // a guest of some host
+        state.set_host(id, id + 1);
+        break;
     }
     for (model::FunctionId fn = 0; fn < functions; ++fn) {
       const std::vector<ContainerLoad> loads = kept(state, fn);
@@ -119,10 +128,16 @@ RC_GTEST_PROP(ScalingStateProperty, KeptLoadsEqualARebuild, ()) {
       const std::vector<ContainerLoad>& expected = model[fn];
       RC_ASSERT(loads.size() == expected.size());
       RC_ASSERT(rebuilt.size() == expected.size());
+      std::int32_t lendable = 0;
       for (std::size_t i = 0; i < loads.size(); ++i) {
         RC_ASSERT(same(loads[i], expected[i]));
         RC_ASSERT(same(loads[i], rebuilt[i]));
+        const ScalingState::Slot& s = state.slot(loads[i].id);
+        const bool could = s.ready && !s.lent_to && !s.host && lender.lends(loads[i]);
+        RC_ASSERT(s.lendable == could);
+        lendable += could ? 1 : 0;
       }
+      RC_ASSERT(state.lendable(fn) == lendable);
     }
   }
 }
