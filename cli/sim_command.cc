@@ -232,13 +232,30 @@ std::uint32_t size_cluster(const SimFlags& f, unsigned jobs) {
   sim::SizingGoal goal;
   goal.max_cold_ratio = f.auto_cold;
   goal.jobs = jobs;
-  if (f.auto_warmup_min >= 0) {
-    goal.warmup_us = static_cast<model::Micros>(f.auto_warmup_min * model::kMicrosPerMinute);
-  } else {
-    const model::Micros span = load_workload(g.workload).invocations->span_us();
-    goal.warmup_us = std::min<model::Micros>(10 * model::kMicrosPerMinute, span / 2);
-  }
+  // One pass over the workload (generated or read, as each simulation will): its span, and the memory
+  // its invocations keep running on average, Σ memory × execution time / span. A cluster with half that
+  // memory cannot hold it (the queue grows for the whole run; 96-99 % cold wherever measured), so the
+  // doubling starts at the largest power of two that small (sim/cluster_sizing.h: start_nodes).
   const auto t0 = std::chrono::steady_clock::now();
+  double running_mb = 0;
+  {
+    trace::Workload w = load_workload(g.workload);
+    std::vector<model::Invocation> batch;
+    double mb_us = 0;
+    model::Micros last_us = 0;
+    while (w.invocations->next_batch(batch))
+      for (const model::Invocation& inv : batch) {
+        mb_us += static_cast<double>(w.functions[inv.function].memory_mb) * static_cast<double>(inv.exec_us);
+        last_us = inv.arrival_us;
+      }
+    const model::Micros span = std::max<model::Micros>(w.invocations->span_us(), last_us);
+    if (span > 0) running_mb = mb_us / static_cast<double>(span);
+    if (f.auto_warmup_min < 0) goal.warmup_us = std::min<model::Micros>(10 * model::kMicrosPerMinute, span / 2);
+  }
+  if (f.auto_warmup_min >= 0)
+    goal.warmup_us = static_cast<model::Micros>(f.auto_warmup_min * model::kMicrosPerMinute);
+  const double half_nodes = running_mb / 2 / static_cast<double>(std::max<model::MegaBytes>(1, g.config.node_memory_mb));
+  goal.start_nodes = static_cast<std::uint32_t>(std::clamp(half_nodes, 1.0, 65536.0));
   const sim::SizingResult found = sim::find_smallest_cluster(
       [&](std::uint32_t nodes) {
         SimFlags at = g;
@@ -256,9 +273,25 @@ std::uint32_t size_cluster(const SimFlags& f, unsigned jobs) {
                found.steps.size(), seconds);
   std::vector<sim::SizingStep> steps = found.steps;
   std::sort(steps.begin(), steps.end(), [](const auto& a, const auto& b) { return a.nodes < b.nodes; });
+  if (!steps.empty() && steps.front().nodes > 1)
+    std::fprintf(out, "  1-%u nodes: not simulated (their memory is at most half the %.0f MB the invocations keep "
+                 "running on average)\n", steps.front().nodes / 2, running_mb);
   for (const sim::SizingStep& s : steps)
     std::fprintf(out, "  %6u nodes: %7.3f%% cold of %llu starts  %s\n", s.nodes, 100.0 * s.settled_cold_ratio,
                  static_cast<unsigned long long>(s.started), s.settles ? "settles" : "above target");
+  if (found.saturated) {
+    const sim::SizingStep& last = found.steps.back();
+    const model::FunctionSpec& fn = load_workload(g.workload).functions.at(last.coldest);
+    throw std::invalid_argument(
+        "--nodes auto: no cluster is likely to bring the cold-start ratio under ttl to " +
+        std::to_string(goal.max_cold_ratio) + ": on " + std::to_string(found.steps[found.steps.size() - 2].nodes) +
+        " and " + std::to_string(last.nodes) + " nodes the cold starts after the warm-up exceed it even less " +
+        "every eviction under memory pressure (on " + std::to_string(last.nodes) + ": " +
+        std::to_string(last.settled_cold) + " cold of " + std::to_string(last.started) + " starts, " +
+        std::to_string(last.evictions) + " evictions), which more nodes could at most remove; function " +
+        std::to_string(fn.id) + " ('" + fn.name + "') had " + std::to_string(last.coldest_cold_starts) + " of the run's " +
+        std::to_string(last.cold_starts) + " cold starts (raise --auto-cold, or --auto-warmup-min)");
+  }
   if (!found.found)
     throw std::invalid_argument("--nodes auto: no cluster of up to " + std::to_string(found.nodes) +
                                 " nodes brings the cold-start ratio under ttl to " + std::to_string(goal.max_cold_ratio) +

@@ -1,6 +1,7 @@
 #include "sim/cluster_sizing.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -39,9 +40,21 @@ SizingResult find_smallest_cluster(const std::function<SimResult(std::uint32_t)>
     std::vector<SizingStep> steps(counts.size());
     run_parallel(counts.size(), jobs, [&](std::size_t i) {
       const SimResult r = simulate(counts[i]);
-      steps[i].nodes = counts[i];
-      steps[i].settled_cold_ratio = settled_cold_ratio(r, goal.warmup_us, &steps[i].started);
-      steps[i].settles = steps[i].settled_cold_ratio <= goal.max_cold_ratio;
+      SizingStep& step = steps[i];
+      step.nodes = counts[i];
+      step.settled_cold_ratio = settled_cold_ratio(r, goal.warmup_us, &step.started);
+      step.settles = step.settled_cold_ratio <= goal.max_cold_ratio;
+      step.settled_cold = static_cast<std::uint64_t>(std::llround(step.settled_cold_ratio * static_cast<double>(step.started)));
+      step.evictions = r.evictions;
+      step.dropped = r.metrics.dropped();
+      const std::vector<FunctionStats>& fns = r.metrics.per_function();
+      for (std::size_t f = 0; f < fns.size(); ++f) {
+        step.cold_starts += fns[f].cold_starts;
+        if (fns[f].cold_starts > step.coldest_cold_starts) {
+          step.coldest_cold_starts = fns[f].cold_starts;
+          step.coldest = static_cast<model::FunctionId>(f);
+        }
+      }
     });
     out.steps.insert(out.steps.end(), steps.begin(), steps.end());
     std::size_t first = 0;
@@ -49,12 +62,32 @@ SizingResult find_smallest_cluster(const std::function<SimResult(std::uint32_t)>
     if (first > 0) low = counts[first - 1];
     if (first < counts.size()) high = counts[first];
   };
-  // Doubling: the first power of two that settles.
-  for (std::uint64_t next = 1; high == 0 && next <= goal.max_nodes;) {
+  // Doubling: the first power of two that settles, from the largest power of two <= start_nodes.
+  std::uint64_t start = 1;
+  while (start * 2 <= std::min(goal.start_nodes, goal.max_nodes)) start *= 2;
+  // Saturated (see the header): the last two probes' cold starts beyond their evictions exceed the target.
+  const auto beyond_memory = [&](const SizingStep& s) {
+    return !s.settles && s.dropped == 0 && s.settled_cold > s.evictions &&
+           static_cast<double>(s.settled_cold - s.evictions) > goal.max_cold_ratio * static_cast<double>(s.started);
+  };
+  const auto saturated = [&] {
+    const std::size_t n = out.steps.size();
+    return goal.stop_when_saturated && n >= 2 && beyond_memory(out.steps[n - 1]) && beyond_memory(out.steps[n - 2]);
+  };
+  for (std::uint64_t next = start; high == 0 && next <= goal.max_nodes;) {
     std::vector<std::uint32_t> counts;
     for (unsigned j = 0; j < jobs && next <= goal.max_nodes; ++j, next *= 2)
       counts.push_back(static_cast<std::uint32_t>(next));
     try_counts(counts);
+    if (high != 0 && low == 0 && start > 1) {  // the start settled: its bound was wrong; again from 1
+      high = 0;
+      next = start = 1;
+      continue;
+    }
+    if (high == 0 && saturated()) {
+      out.saturated = true;
+      break;
+    }
   }
   if (high == 0) {
     out.nodes = low;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <stdexcept>
 #include <vector>
@@ -10,9 +11,10 @@ namespace hearth::sim {
 namespace {
 
 // A result with `warmup_cold` cold of 100 starts in minute 0 and, from minute 1 on, 1,000 starts of
-// which `cold` are cold.
+// which `cold` are cold; as many evictions as cold starts (memory could explain every one of them).
 SimResult result_with(std::uint64_t warmup_cold, std::uint64_t cold) {
   SimResult r;
+  r.evictions = warmup_cold + cold;
   r.metrics = Metrics(1, model::kMicrosPerMinute);
   model::Invocation inv;
   for (int i = 0; i < 100; ++i) {
@@ -77,6 +79,63 @@ TEST(ClusterSizing, OneNodeAndNoneAndBadGoals) {
   EXPECT_EQ(none.steps.size(), 7u);  // 1, 2, 4, ..., 64
   goal.max_cold_ratio = 1.5;
   EXPECT_THROW(find_smallest_cluster([](std::uint32_t) { return result_with(0, 0); }, goal), std::invalid_argument);
+}
+
+// With the doubling started at 16 (start_nodes 20) the search simulates none of 1-8 and meets the same
+// interval, so the same answer (91) with fewer simulations; a start that settles (start_nodes 128) is a
+// wrong bound: the search falls back to the doubling from 1 and still answers 91.
+TEST(ClusterSizing, StartNodesSkipsSmallCountsWithTheSameAnswer) {
+  for (unsigned jobs : {1u, 2u}) {
+    for (std::uint32_t start : {20u, 128u}) {
+      SizingGoal goal;
+      goal.warmup_us = model::kMicrosPerMinute;
+      goal.jobs = jobs;
+      goal.start_nodes = start;
+      const SizingResult found = find_smallest_cluster([](std::uint32_t n) { return result_with(100, 1000 / n); }, goal);
+      ASSERT_TRUE(found.found);
+      EXPECT_EQ(found.nodes, 91u) << jobs << " " << start;
+      const bool tried_small = std::any_of(found.steps.begin(), found.steps.end(),
+                                           [](const SizingStep& s) { return s.nodes < 16; });
+      EXPECT_EQ(tried_small, start == 128u) << jobs << " " << start;
+    }
+  }
+}
+
+// Probes whose cold starts after the warm-up exceed the target even with every eviction taken off
+// (5 % of 1,000 cold, the target 1 %: 10) stop the search at the second such doubling probe (saturated),
+// naming its coldest function; while evictions could explain them, it doubles on.
+TEST(ClusterSizing, StopsWhereEvictionsCannotExplainTheColdStarts) {
+  SizingGoal goal;
+  goal.warmup_us = model::kMicrosPerMinute;
+  goal.max_nodes = 1024;
+  const auto run = [](std::uint64_t cold, std::uint64_t evictions) {
+    SimResult r = result_with(100, cold);
+    r.evictions = evictions;
+    return r;
+  };
+  // 50 cold after the warm-up; 45 evictions below 32 nodes (50 - 45 = 5 <= 10), 30 from 32 on (20 > 10).
+  SizingResult found = find_smallest_cluster([&](std::uint32_t n) { return run(50, n < 32 ? 45 : 30); }, goal);
+  EXPECT_FALSE(found.found);
+  EXPECT_TRUE(found.saturated);
+  EXPECT_EQ(found.nodes, 64u);
+  ASSERT_EQ(found.steps.size(), 7u);  // 1, 2, ..., 64
+  EXPECT_EQ(found.steps.back().settled_cold, 50u);
+  EXPECT_EQ(found.steps.back().coldest, 0u);
+  EXPECT_EQ(found.steps.back().coldest_cold_starts, 150u);  // 100 in the warm-up, 50 after
+  EXPECT_EQ(found.steps.back().cold_starts, 150u);
+  // One such probe alone (32 nodes) between explained ones does not stop it.
+  found = find_smallest_cluster([&](std::uint32_t n) { return run(50, n == 32 ? 0 : 45); }, goal);
+  EXPECT_FALSE(found.saturated);
+  EXPECT_EQ(found.nodes, 1024u);
+  // Evictions everywhere enough to explain them: doubles on to max_nodes.
+  found = find_smallest_cluster([&](std::uint32_t) { return run(50, 40); }, goal);
+  EXPECT_FALSE(found.saturated);
+  EXPECT_EQ(found.nodes, 1024u);
+  // Switched off: doubles on too.
+  goal.stop_when_saturated = false;
+  found = find_smallest_cluster([&](std::uint32_t) { return run(50, 0); }, goal);
+  EXPECT_FALSE(found.saturated);
+  EXPECT_EQ(found.nodes, 1024u);
 }
 
 }  // namespace
