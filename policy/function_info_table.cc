@@ -21,7 +21,6 @@ std::int64_t minute_of(model::Micros t) {
 FunctionInfoTable::Row& FunctionInfoTable::at(model::FunctionId fn) {
   if (fn >= rows_.size()) rows_.resize(std::size_t{fn} + 1);
   Row& r = rows_[fn];
-  if (r.window.empty()) r.window.assign(kFreqWindowMinutes, 0);
   return r;
 }
 
@@ -91,7 +90,7 @@ FunctionInfo FunctionInfoTable::row(model::FunctionId fn, model::Micros now) con
   FunctionInfo out = r.info;
   out.since_last_arrival_us = r.last_arrival_us == model::kNever ? model::kNever : std::max<model::Micros>(0, now - r.last_arrival_us);
   std::uint64_t sum = 0;
-  if (r.window_minute >= 0 && !r.window.empty()) {
+  if (r.window_minute >= 0) {
     const std::int64_t m = minute_of(now);
     // Minutes in the Freq window [m − W + 1, m] that the ring still holds [newest − W + 1, newest].
     const std::int64_t lo = std::max(m, r.window_minute) - kFreqWindowMinutes + 1;

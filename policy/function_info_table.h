@@ -20,6 +20,7 @@
 // Deterministic; no I/O, no clock (every call is given `now`). Cost: O(1) per call (row: O(window)).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -67,7 +68,9 @@ class FunctionInfoTable {
     FunctionInfo info;
     std::uint64_t completions = 0, cold_starts = 0, terminations = 0, arrivals = 0, measured = 0;
     model::Micros last_arrival_us = model::kNever;
-    std::vector<std::uint32_t> window;  // arrivals per minute, a ring over the Freq window
+    // Arrivals per minute, a ring over the Freq window; in the row (not a heap block of its own): an
+    // arrival reads one record, not two (issue 15: Incendio at 50,000 functions).
+    std::array<std::uint32_t, kFreqWindowMinutes> window{};
     std::int64_t window_minute = -1;    // the minute the ring's newest slot holds
     bool seeded = false;                // on_function_added gave it its spec's seeds
   };
