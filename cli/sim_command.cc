@@ -281,7 +281,8 @@ std::uint32_t size_cluster(const SimFlags& f, unsigned jobs) {
                  static_cast<unsigned long long>(s.started), s.settles ? "settles" : "above target");
   if (found.saturated) {
     const sim::SizingStep& last = found.steps.back();
-    const model::FunctionSpec& fn = load_workload(g.workload).functions.at(last.coldest);
+    const trace::Workload w = load_workload(g.workload);
+    const model::FunctionSpec& fn = w.functions.at(last.coldest);
     throw std::invalid_argument(
         "--nodes auto: no cluster is likely to bring the cold-start ratio under ttl to " +
         std::to_string(goal.max_cold_ratio) + ": on " + std::to_string(found.steps[found.steps.size() - 2].nodes) +
