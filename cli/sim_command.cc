@@ -61,7 +61,13 @@ struct SimFlags {
   bool nodes_auto = false;  // --nodes auto (sim/cluster_sizing.h)
   double auto_cold = 0.01;
   double auto_warmup_min = -1;  // < 0: 10 minutes, or half a shorter trace
+  std::string metrics_thread = "auto";  // --metrics-thread: on | off | auto (on while one run goes at a time)
 };
+
+// SimConfig::metrics_thread for a simulation that runs alone (parallel = false) or beside others.
+bool metrics_thread(const SimFlags& f, bool parallel) {
+  return f.metrics_thread == "on" || (f.metrics_thread == "auto" && !parallel);
+}
 
 std::vector<std::string> split_commas(const std::string& s) {
   std::vector<std::string> parts;
@@ -223,6 +229,7 @@ SimFlags apply_point(const SimFlags& f, const sim::SweepPoint& point) {
 std::uint32_t size_cluster(const SimFlags& f, unsigned jobs) {
   SimFlags g = f;
   g.quiet = true;
+  g.config.metrics_thread = metrics_thread(f, jobs > 1);
   g.preset = "ttl";
   g.placement = g.keepalive = g.prewarm = g.scheduler = g.pool_manager = "";
   g.scaling = "none";
@@ -368,6 +375,7 @@ int run(const SimFlags& flags) {
     std::fprintf(stderr, "hearth sim: %zu runs, %u at a time (--jobs)\n", runs.size(), std::min<unsigned>(jobs, runs.size()));
   sim::run_parallel(runs.size(), jobs, [&](std::size_t i) {
     SimFlags at = runs[i].flags;
+    at.config.metrics_thread = metrics_thread(f, parallel);
     if (parallel) at.quiet = true;  // one progress line per run instead of interleaved bars
     const auto t0 = std::chrono::steady_clock::now();
     if (f.find_max_rate > 0) {
@@ -526,6 +534,11 @@ Action add_sim_command(CLI::App& app) {
                   "Simulations run at once by --compare, --compare-placements, --compare-scaling, --sweep, rate "
                   "searches and --nodes auto (default: one per core); results do not depend on it")
       ->check(CLI::Range(1, 256));
+  cmd->add_option("--metrics-thread", flags->metrics_thread,
+                  "Fold a simulation's metrics on a second thread (same results): on, off, or auto (on while "
+                  "simulations run one at a time, off when --jobs runs several at once)")
+      ->default_val("auto")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
   cmd->add_option("--sweep", flags->sweep,
                   "A grid of runs: 'nodes=8,16,32;keepalive=ttl,greedy-dual' (keys: preset, placement, keepalive, "
                   "prewarm, scheduler, pool-manager, scaling, nodes, node-memory-mb, node-cores, seed, cpu-model); "

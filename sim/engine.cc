@@ -21,6 +21,7 @@
 #include "sim/container_cpu.h"
 #include "sim/event_queue.h"
 #include "sim/huge_page_allocator.h"
+#include "sim/metrics_pipe.h"
 #include "sim/processor_sharing.h"
 #include "sim/scaling_state.h"
 #include "trace/prefetch_source.h"
@@ -105,6 +106,9 @@ class Engine {
     result_.metrics = Metrics(functions_.size(), config.series_interval_us);
     if (config.measure_from_us < 0) throw std::invalid_argument("measure-from must be 0 or positive");
     result_.metrics.set_measure_from(config.measure_from_us);
+    metrics_.emplace(result_.metrics, config.metrics_thread,
+                     config.metrics_batch ? config.metrics_batch : MetricsPipe::kDefaultBatch,
+                     config.metrics_batch ? 2 : MetricsPipe::kDefaultSlots);
     result_.timeline = LatencyTimeline(config.timeline, functions_.size());
     if (result_.timeline.enabled()) {
       window_marks_left_ = 2;
@@ -150,6 +154,7 @@ class Engine {
     }
     end_ = std::max(end_, now_);
     advance(end_);
+    metrics_->finish();  // every record folded into result_.metrics (the barrier)
     cluster_.settle();
     if (window_marks_left_ == 1) close_window();  // the window outlasts the run: count it up to the end
 
@@ -406,7 +411,7 @@ class Engine {
 
   // `inv`, announced to the policies on arrival, will never run.
   void drop(const Invocation& inv, model::DropReason reason) {
-    result_.metrics.record_drop(inv, reason);
+    metrics_->drop(inv, reason);
     if (pool_) pool_->on_dropped(inv, now_);
   }
 
@@ -521,7 +526,7 @@ class Engine {
   // under the fifo model, as its node's CPU is shared under processor sharing.
   void begin_run(ContainerId id, const Invocation& inv, StartKind kind, Micros startup) {
     if (!shares()) {
-      record_start(inv, kind, now_, startup, inv.exec_us);
+      record_start(inv, kind, now_, startup, inv.exec_us, false);
       events_.push(now_ + startup + inv.exec_us, EventType::kCompletion, id, cluster_.container(id).generation);
       return;
     }
@@ -592,15 +597,16 @@ class Engine {
     if (prefetch_) {  // what the completion reads next, loaded at once rather than one miss after another
       cluster_.prefetch(job.container, job.inv.function, job.node);
       prefetch_function(job.inv.function);
-      result_.metrics.prefetch(job.inv.function);
+      metrics_->prefetch(job.inv.function);
     }
     free_jobs_.push_back(job_id);
     if (config_.check_invariants && now_ - job.start_us - job.startup_us < job.inv.exec_us)
       throw std::logic_error("invocation " + std::to_string(job.inv.id) + " ran " + std::to_string(job.inv.exec_us) +
                              "us of work in " + std::to_string(now_ - job.start_us - job.startup_us) +
                              "us: faster than one core");
-    record_start(job.inv, job.kind, job.start_us, job.startup_us, now_ - job.start_us - job.startup_us);
-    complete(job.container);
+    record_start(job.inv, job.kind, job.start_us, job.startup_us, now_ - job.start_us - job.startup_us,
+                 /*completes_now=*/true);
+    complete(job.container, /*completion_recorded=*/true);
   }
 
   // Evicts idle containers on `node` in keep-alive priority order until `need` MB are free; pinned stem
@@ -625,8 +631,11 @@ class Engine {
   // `inv` started at `start` after `startup` and ran for `run` (its trace duration, or longer where it
   // shared a CPU: its node's or its container's quota). The timeline's overhead is latency − trace
   // duration (sim/latency_timeline.h): wait + start-up + stretch (run − exec).
-  void record_start(const Invocation& inv, StartKind kind, Micros start, Micros startup, Micros run) {
-    result_.metrics.record_start(inv, kind, start, startup, run);
+  // With completes_now its completion (now: start + startup + run) is recorded too.
+  void record_start(const Invocation& inv, StartKind kind, Micros start, Micros startup, Micros run,
+                    bool completes_now) {
+    if (completes_now) metrics_->start_and_completion(inv, kind, start, startup, run);
+    else metrics_->start(inv, kind, start, startup, run);
     if (kind != StartKind::kCold && inv.arrival_us >= config_.measure_from_us)
       warm_benefit_us_ += static_cast<double>(std::max<Micros>(functions_[inv.function].cold_start_us - startup, 0));
     if (hooks_) {
@@ -661,9 +670,10 @@ class Engine {
     cluster_.destroy(id);
   }
 
-  void complete(ContainerId id) {
+  // completion_recorded: its completion is in the metrics already (record_start's completes_now).
+  void complete(ContainerId id, bool completion_recorded = false) {
     if (scaling_) {
-      complete_scaled(id);
+      complete_scaled(id, completion_recorded);
       return;
     }
     model::Container& c = cluster_.container(id);
@@ -675,7 +685,7 @@ class Engine {
     cluster_.reserve(node, -fn.memory_mb);
     if (cpu_admission_) alloc_millicores_[node] -= fn_millicores_[fn.id];
     if (sched_path_) --busy_same_[static_cast<std::size_t>(node) * functions_.size() + fn.id];
-    result_.metrics.record_completion(now_);
+    if (!completion_recorded) metrics_->completion(now_);
     const policy::IdleDecision d = settle_idle(id, ContainerState::kIdle);
     if (d.prewarm_at_us != model::kNever) {
       events_.push(std::max(d.prewarm_at_us, now_), EventType::kPrewarmLoad, node, fn.id, d.prewarm_expires_us);
@@ -1160,13 +1170,13 @@ class Engine {
     const std::uint32_t job = container_cpu_.pop(id, now_);
     const RunningJob& j = container_jobs_[job];
     const Micros run = std::max<Micros>(j.inv.exec_us, now_ - j.start_us - j.startup_us);  // exec + stretch
-    record_start(j.inv, j.kind, j.start_us, j.startup_us, run);
+    record_start(j.inv, j.kind, j.start_us, j.startup_us, run, false);
     free_container_jobs_.push_back(job);
     arm_container_cpu(id);
     complete_scaled(id);
   }
 
-  void complete_scaled(ContainerId id) {
+  void complete_scaled(ContainerId id, bool completion_recorded = false) {
     const model::Container& c = cluster_.container(id);
     const model::FunctionId fn = c.function;
     const ScalingState::Slot& done = scaling_state_->slot(id);
@@ -1175,7 +1185,7 @@ class Engine {
       scaling_state_->change_cores(fn, -1, now_);
     }
     --busy_;
-    result_.metrics.record_completion(now_);
+    if (!completion_recorded) metrics_->completion(now_);
     scaling_state_->add_active(id, -1);
     scaling_state_->change_concurrency(fn, -1, now_);
     drain_scaled(fn);
@@ -1255,7 +1265,7 @@ class Engine {
 
   void sample() {
     const double balance = cluster_.memory_balance();
-    result_.metrics.record_memory(now_, static_cast<double>(cluster_.used_mb()),
+    metrics_->memory(now_, static_cast<double>(cluster_.used_mb()),
                                   static_cast<double>(cluster_.idle_mb()), balance);
     balance_sum_ += balance;
     ++balance_samples_;
@@ -1268,7 +1278,7 @@ class Engine {
     if (arrivals_done_ && now_ > end_) return;  // popped during the drain, past the trace
     double mean = 0, stddev = 0;
     cluster_.active_memory(&mean, &stddev);
-    result_.metrics.record_active_memory(mean, stddev);
+    metrics_->active_memory(mean, stddev);
     if (!arrivals_done_ || now_ + model::kMicrosPerSecond <= end_)
       events_.push(now_ + model::kMicrosPerSecond, EventType::kActiveSample);
   }
@@ -1327,6 +1337,9 @@ class Engine {
   double window_start_mb_us_ = 0;
   EventQueue events_;
   SimResult result_;
+  // Every write to result_.metrics, here or on a thread of its own (SimConfig::metrics_thread); after
+  // result_, so that it ends (and joins) first.
+  std::optional<MetricsPipe> metrics_;
   Micros now_ = 0;
   Micros end_ = 0;
   bool arrivals_done_ = false;

@@ -139,6 +139,12 @@ struct SimConfig {
   // Library preparation (sim/library_prep.h, `--libraries`): null = cold starts pay no library cost and
   // the engine does no library work at all.
   std::shared_ptr<const LibrarySetup> libraries;
+  // Fold the metrics (latency histograms, per-function statistics, series, 10-s windows) on a thread of
+  // their own (sim/metrics_pipe.h), so that a run uses a second core for them; the results are the same
+  // bit for bit. Off: everything on the calling thread (better when other runs keep every core busy).
+  bool metrics_thread = false;
+  // Tests: records per hand-over to that thread, in a ring of two (0: sim/metrics_pipe.h's defaults).
+  std::size_t metrics_batch = 0;
   // Called now and then with the fraction of the trace replayed (for progress on stderr).
   std::function<void(double)> progress;
 };

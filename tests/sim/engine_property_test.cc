@@ -7,6 +7,7 @@
 #include "sim/engine.h"
 #include "sim/report.h"
 #include "tests/sim/fixed_workload.h"
+#include "tests/sim/metrics_equal.h"
 
 namespace hearth::sim {
 namespace {
@@ -138,6 +139,24 @@ RC_GTEST_PROP(EngineProperty, ScalingPoliciesKeepNodesWithinCapacityAndFinishEve
   RC_TAG(c.config.scaling.substr(0, c.config.scaling.find(':')));
   run_and_check_accounting(c);
   RC_ASSERT(run_json(c) == run_json(c));  // deterministic
+}
+
+// The metrics folded on a thread of their own (SimConfig::metrics_thread) are the one-thread run's, bit
+// for bit, on every path (presets, schedulers, scaling policies, both CPU models, drops).
+RC_GTEST_PROP(EngineProperty, MetricsThreadGivesTheOneThreadResults, ()) {
+  RandomCase c = *rc::gen::arbitrary<bool>() ? random_case() : random_scaling_case();
+  c.config.measure_from_us = *rc::gen::inRange(0, 3) * model::minutes(5);
+  auto w1 = workload(c.functions, c.calls, model::minutes(30));
+  const SimResult one = run_simulation(w1, c.config);
+  c.config.metrics_thread = true;
+  c.config.metrics_batch = *rc::gen::inRange<std::size_t>(0, 9);  // small batches: many hand-overs
+  auto w2 = workload(c.functions, c.calls, model::minutes(30));
+  const SimResult two = run_simulation(w2, c.config);
+  RC_ASSERT(testing::metrics_difference(one.metrics, two.metrics) == "");
+  c.config.metrics_thread = false;
+  const std::string json_one = run_json(c);
+  c.config.metrics_thread = true;
+  RC_ASSERT(run_json(c) == json_one);
 }
 
 }  // namespace
