@@ -120,6 +120,7 @@ void InvokerAgent::connect() {
     std::lock_guard lock(write_mu_);
     if (fd_ >= 0) retired_.push_back(fd_);
     fd_ = fd;
+    frames_out_.reset(fd);
     omit_unchanged_state_ = welcome.omit_unchanged_state;
     binary_results_ = welcome.binary_results;
     report_filter_.reset();  // a new connection: its controller has no report yet
@@ -144,22 +145,28 @@ void InvokerAgent::send_heartbeat() {
   const net::InvokerState state = pool_->state(0);
   const std::int64_t t = steady_ms();
   const std::string frame = json{{"type", "heartbeat"}, {"state", net::wire::to_json(state)}}.dump();
-  std::lock_guard lock(write_mu_);
-  report_filter_.sent(state, t);
-  net::wire::send_frame(fd_, frame);  // a failure surfaces as EOF in serve()
+  {
+    std::lock_guard lock(write_mu_);
+    report_filter_.sent(state, t);
+    frames_out_.queue(frame);
+  }
+  frames_out_.flush();
 }
 
 void InvokerAgent::send_with_state(json msg, bool may_omit) {
   const net::InvokerState state = pool_->state(0);
   const std::int64_t t = steady_ms();
-  std::lock_guard lock(write_mu_);
-  if (may_omit && omit_unchanged_state_ && report_filter_.unchanged(state, t)) {
-    ++reports_omitted_;
-  } else {
-    msg["state"] = net::wire::to_json(state);
-    report_filter_.sent(state, t);
+  {
+    std::lock_guard lock(write_mu_);
+    if (may_omit && omit_unchanged_state_ && report_filter_.unchanged(state, t)) {
+      ++reports_omitted_;
+    } else {
+      msg["state"] = net::wire::to_json(state);
+      report_filter_.sent(state, t);
+    }
+    frames_out_.queue(msg.dump());
   }
-  net::wire::send_frame(fd_, msg.dump());  // a failure surfaces as EOF in serve()
+  frames_out_.flush();
 }
 
 void InvokerAgent::send_result(std::uint64_t seq, const net::ActivationRecord& rec) {
@@ -169,17 +176,21 @@ void InvokerAgent::send_result(std::uint64_t seq, const net::ActivationRecord& r
   }
   const net::InvokerState state = pool_->state(0);
   const std::int64_t t = steady_ms();
-  std::lock_guard lock(write_mu_);
-  std::string state_json;
-  if (omit_unchanged_state_ && report_filter_.unchanged(state, t)) {
-    ++reports_omitted_;
-  } else {
-    state_json = net::wire::to_json(state).dump();
-    report_filter_.sent(state, t);
+  {
+    std::lock_guard lock(write_mu_);
+    std::string state_json;
+    if (omit_unchanged_state_ && report_filter_.unchanged(state, t)) {
+      ++reports_omitted_;
+    } else {
+      state_json = net::wire::to_json(state).dump();
+      report_filter_.sent(state, t);
+    }
+    net::wire::encode_result(out_, seq, rec, state_json);
+    frames_out_.queue(out_);
+    if (out_.capacity() > (1u << 20)) std::string().swap(out_);  // a large result's buffer is not kept
   }
-  net::wire::encode_result(out_, seq, rec, state_json);
-  net::write_frame(fd_, out_, net::FdKind::kSocket);  // a failure surfaces as EOF in serve()
-  if (out_.capacity() > (1u << 20)) std::string().swap(out_);  // a large result's buffer is not kept
+  // Written by this thread, or — when another thread is writing — by that one with what it queued.
+  frames_out_.flush();
 }
 
 void InvokerAgent::heartbeats() {
@@ -285,8 +296,7 @@ std::string InvokerAgent::fetch_library(const net::LibraryRef& ref, std::int64_t
   lock.unlock();
   {
     const std::string frame = json{{"type", "library_get"}, {"id", id}, {"sha256", ref.sha256}}.dump();
-    std::lock_guard write(write_mu_);
-    net::wire::send_frame(fd_, frame);  // a failure surfaces as EOF in serve(), which fails the fetch
+    frames_out_.send(frame);  // a failure surfaces as EOF in serve(), which fails the fetch
   }
   lock.lock();
   const bool answered = fetched_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return f.done || stopping_; });

@@ -28,6 +28,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "invoker/frame_batcher.h"
 #include "invoker/leader_followers.h"
 #include "invoker/live_container.h"
 #include "invoker/local_dispatcher.h"
@@ -87,6 +88,10 @@ class InvokerAgent {
   // does.
   static constexpr std::size_t kMaxLibraryFetches = 16;
   std::string fetch_library(const net::LibraryRef& ref, std::int64_t timeout_ms = 60'000);
+  // Frames sent to the controller and the writes that carried them (several results finishing together
+  // share one).
+  std::uint64_t frames_sent() const { return frames_out_.frames(); }
+  std::uint64_t frame_writes() const { return frames_out_.writes(); }
   // Results and stale answers sent without their state report because it had not changed.
   std::uint64_t reports_omitted() const { return reports_omitted_; }
   // Warm runs made on the reading thread, and how often a frame arriving during one handed the
@@ -130,6 +135,9 @@ class InvokerAgent {
   bool omit_unchanged_state_ = false;
   std::atomic<bool> binary_results_{false};  // the welcome said the controller reads binary results
   std::string out_;  // the binary result being encoded and sent (write_mu_; reused: no allocation per result)
+  // Every frame to the controller after the handshake: queued under write_mu_ (the reports' order),
+  // written after it by whichever sender finds no write in progress, batched with what others queued.
+  FrameBatcher frames_out_;
   StateReportFilter report_filter_;
   std::atomic<std::uint64_t> reports_omitted_{0};
   std::map<std::string, net::ActionRecord> actions_;  // "ns/name" → latest revision received (reader thread only)
