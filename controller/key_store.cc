@@ -104,7 +104,8 @@ Credentials KeyStore::rotate(const std::string& ns) {
 }
 
 std::optional<std::string> KeyStore::authenticate(const std::string& uuid, const std::string& key) {
-  HashedKey row;
+  static const auto kUnknown = std::make_shared<const HashedKey>();
+  std::shared_ptr<const HashedKey> row = kUnknown;  // shared with the cache: no string copied under the lock
   {
     std::lock_guard lock(mu_);
     // Drains the watch on every call; any change (or no working watch) drops what was read before it.
@@ -118,15 +119,15 @@ std::optional<std::string> KeyStore::authenticate(const std::string& uuid, const
       Statement s(db_, p.stmt, "authenticate");
       s.bind(1, uuid);
       if (s.step()) {
-        row = {s.text(0), uuid, s.text(1), s.text(2)};
+        row = std::make_shared<const HashedKey>(HashedKey{s.text(0), uuid, s.text(1), s.text(2)});
         if (!watch_ || watch_->ok()) cache_.emplace(uuid, row);
       }
     }
   }
   // An unknown uuid costs the same hash, so timing does not tell which uuids exist.
-  const std::string digest = net::secrets::salted_sha256_hex(row.salt, key);
-  if (row.key_hash.empty() || !net::secrets::equal_constant_time(digest, row.key_hash)) return std::nullopt;
-  return row.ns;
+  const std::string digest = net::secrets::salted_sha256_hex(row->salt, key);
+  if (row->key_hash.empty() || !net::secrets::equal_constant_time(digest, row->key_hash)) return std::nullopt;
+  return row->ns;
 }
 
 std::vector<std::string> KeyStore::namespaces() {

@@ -74,7 +74,7 @@ class KeyStore {
   sqlite3* db_ = nullptr;
   std::unique_ptr<FileChangeWatch> watch_;  // null for ":memory:" (no other writer)
   mutable std::mutex mu_;
-  std::unordered_map<std::string, HashedKey> cache_;  // uuid → row, only rows that exist
+  std::unordered_map<std::string, std::shared_ptr<const HashedKey>> cache_;  // uuid → row, only rows that exist
   std::uint64_t hits_ = 0;
 };
 

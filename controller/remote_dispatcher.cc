@@ -422,7 +422,7 @@ void RemoteDispatcher::read_loop(int fd) {
 }
 
 bool RemoteDispatcher::handle_frame(model::NodeId node, std::uint64_t generation, std::string_view payload,
-                                    std::string* why) {
+                                    std::string* why, std::uint64_t* ended_seq) {
   std::optional<Pending> done;
   net::ActivationRecord rec;
   try {
@@ -495,11 +495,15 @@ bool RemoteDispatcher::handle_frame(model::NodeId node, std::uint64_t generation
                                          "expecting a warm start"}}.dump();
       }
     }
+    if (done) {  // counted under this lock (finish() would take it again)
+      count_end(*done, rec);
+      if (ended_seq) *ended_seq = seq;
+    }
   } catch (const std::exception& e) {
     *why = std::string("malformed message: ") + e.what();
     return false;
   }
-  if (done) finish(std::move(*done), std::move(rec));
+  if (done) done->done(std::move(rec));
   return true;
 }
 
@@ -524,11 +528,14 @@ void RemoteDispatcher::read_own(Invoker& inv, WireConn& conn, std::uint64_t seq)
       }
       if (!group) group.emplace();
       std::string why;
-      if (!handle_frame(conn.node, conn.generation, payload, &why)) {
+      std::uint64_t ended_seq = 0;
+      if (!handle_frame(conn.node, conn.generation, payload, &why, &ended_seq)) {
         failure = why;
         break;
       }
-      if (!ended) {
+      if (!ended && ended_seq == seq) {
+        ended = true;  // its result: no second look under the lock
+      } else if (!ended) {
         std::lock_guard lock(mu_);
         ended = pending_.find(seq) == pending_.end();  // answered, failed, or gone to be placed again
       }
@@ -613,19 +620,24 @@ void RemoteDispatcher::fail_all(std::vector<Pending>& failed) {
   failed.clear();
 }
 
-void RemoteDispatcher::finish(Pending p, net::ActivationRecord rec) {
-  if (rec.end_us == 0) rec.end_us = net::wall_us();
+void RemoteDispatcher::count_end(const Pending& p, net::ActivationRecord& rec) {
+  const std::int64_t now = net::wall_us();
+  if (rec.end_us == 0) rec.end_us = now;
   if (rec.start_us == 0) rec.start_us = p.arrival_us;
+  if (rec.start_kind == "cold") ++cold_;
+  else if (rec.start_kind == "warm") ++warm_;
+  else if (rec.start_kind == "prewarm") ++prewarm_;
+  else if (rec.start_kind == "zygote") ++zygote_;
+  else if (rec.start_kind == "snapshot") ++snapshot_;
+  if (rec.status != "success") ++errors_;
+  if (rec.status == "whisk internal error") ++lost_;
+  latency_.observe(std::max<std::int64_t>(0, now - p.arrival_us));
+}
+
+void RemoteDispatcher::finish(Pending p, net::ActivationRecord rec) {
   {
     std::lock_guard lock(mu_);
-    if (rec.start_kind == "cold") ++cold_;
-    else if (rec.start_kind == "warm") ++warm_;
-    else if (rec.start_kind == "prewarm") ++prewarm_;
-    else if (rec.start_kind == "zygote") ++zygote_;
-    else if (rec.start_kind == "snapshot") ++snapshot_;
-    if (rec.status != "success") ++errors_;
-    if (rec.status == "whisk internal error") ++lost_;
-    latency_.observe(std::max<std::int64_t>(0, net::wall_us() - p.arrival_us));
+    count_end(p, rec);
   }
   p.done(std::move(rec));
 }

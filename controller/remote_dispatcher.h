@@ -172,7 +172,9 @@ class RemoteDispatcher final : public invoker::Dispatcher, public model::Cluster
   void read_loop(int fd);
   // Handles one frame read on `node`'s connection `generation` (results, heartbeats, stale answers,
   // library requests), by whichever thread holds its ReadRole; false: the connection must end (`why`).
-  bool handle_frame(model::NodeId node, std::uint64_t generation, std::string_view payload, std::string* why);
+  // `ended_seq` (optional): set to the seq of the invocation this frame ended, if it ended one.
+  bool handle_frame(model::NodeId node, std::uint64_t generation, std::string_view payload, std::string* why,
+                    std::uint64_t* ended_seq = nullptr);
   // The sending thread holds `conn`'s ReadRole: reads frames until invocation `seq` has ended and none is
   // buffered, or `own_read_us` passed; then releases the role (to the reader thread if anything is left).
   void read_own(Invoker& inv, WireConn& conn, std::uint64_t seq);
@@ -199,6 +201,8 @@ class RemoteDispatcher final : public invoker::Dispatcher, public model::Cluster
   // Ends each failed invocation with its stub record (called without the lock).
   void fail_all(std::vector<Pending>& failed);
   void finish(Pending p, net::ActivationRecord rec);
+  // finish()'s bookkeeping (end and start defaults, counters by start kind and status, latency), lock held.
+  void count_end(const Pending& p, net::ActivationRecord& rec);
   // The action's function id; a new one is announced to placement (on_function_added), not rebuilt.
   model::FunctionId function_for(const net::ActionRecord& a);
   // Builds the placement once, with no functions and no invokers: functions arrive through

@@ -14,6 +14,7 @@
 
 #include "controller/key_store.h"
 #include "controller/sqlite_statement.h"
+#include "controller/wal_frame_vfs.h"
 #include "net/secrets.h"
 
 namespace hearth::controller {
@@ -71,7 +72,9 @@ net::ActivationRecord activation_from(const Statement& s) {
 Store::Store(const std::string& path, StoreOptions options) : options_(options) {
   if (options_.lazy_journal_ms < 1)
     throw StoreError("store: lazy_journal_ms must be at least 1, got " + std::to_string(options_.lazy_journal_ms));
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+  // Each WAL frame in one write (controller/wal_frame_vfs.h); the default VFS if that cannot be registered.
+  const char* vfs = options_.one_write_per_wal_frame ? register_wal_frame_vfs() : nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vfs) !=
       SQLITE_OK) {
     const std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);

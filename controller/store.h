@@ -84,6 +84,10 @@ struct StoreOptions {
   // the next commit starts the WAL again from its beginning. false: the first alone — under steady
   // writes the WAL then never restarts and grows without bound (tests show it).
   bool restart_wal = true;
+  // The activation connection writes each WAL frame (header and page) with one write instead of two
+  // (controller/wal_frame_vfs.h): same files, same commits, half the `pwrite` calls per commit. false:
+  // SQLite's default VFS (the tests' probe).
+  bool one_write_per_wal_frame = true;
   // Tests only: run on the checkpointer thread just before and just after a background checkpoint's
   // first round, so that a test can make a commit land during that round deterministically
   // (restart_wal's probe).

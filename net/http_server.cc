@@ -251,7 +251,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // asynchronously on the connection's I/O thread, which settles the debt (false). The wait's timer is
   // left alone: it is only ever touched on that thread, and its late expiry finds the reply sent.
   bool deliver(const HttpResponse& r, bool keep_alive, unsigned version) {
-    std::string bytes = version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    std::string bytes;
+    bytes.reserve(160 + r.content_type.size() + r.body.size());  // the whole response: one allocation
+    bytes += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
     bytes += std::to_string(r.status);
     bytes += ' ';
     const beast::string_view reason = http::obsolete_reason(static_cast<http::status>(r.status));
