@@ -251,7 +251,7 @@ model::FunctionId RemoteDispatcher::function_for(const net::ActionRecord& a) {
 void RemoteDispatcher::accept_loop(int listen_fd, bool unix_socket) {
   std::int64_t backoff_ms = 0;
   while (true) {
-    const int fd = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    const int fd = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC | (unix_socket ? net::wire::kUnixSocketFlags : 0));
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       const int err = errno;

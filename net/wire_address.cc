@@ -1,5 +1,6 @@
 #include "net/wire_address.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -79,6 +80,12 @@ int connect_wire(const WireAddress& address) {
   if (address.kind == WireAddress::Kind::kTcp) return connect_tcp(address.host, address.port);
   const int fd = try_connect_unix(address.path);
   if (fd < 0) throw std::runtime_error("wire: cannot connect to unix:" + address.path + ": " + errno_text());
+  const int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {  // kUnixSocketFlags, on the connecting end
+    const std::string why = errno_text();
+    close(fd);
+    throw std::runtime_error("wire: unix:" + address.path + ": cannot make the socket non-blocking: " + why);
+  }
   return fd;
 }
 

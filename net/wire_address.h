@@ -11,6 +11,7 @@
 // or path; none keeps state.
 #pragma once
 
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -32,7 +33,15 @@ struct WireAddress {
 // throws std::invalid_argument naming the text and what is wrong with it.
 WireAddress parse_wire_address(const std::string& text);
 
-// A connected stream socket to `address` (TCP_NODELAY for TCP). Throws std::runtime_error.
+// A Unix wire socket's descriptors are non-blocking (the controller accepts them with kUnixSocketFlags):
+// its frame reader then waits in poll(), never in read(). A read() blocked on a Unix stream socket is
+// woken — for nothing, to sleep again — each time the peer consumes bytes this end wrote (the kernel's
+// write-space wake-up is not filtered by event there; poll's is): one more context switch per
+// request-reply, measured in BENCHMARKS.md, "Fifth round". The frame writers handle EAGAIN (they poll).
+constexpr int kUnixSocketFlags = SOCK_NONBLOCK;
+
+// A connected stream socket to `address` (TCP_NODELAY for TCP; non-blocking for a Unix socket). Throws
+// std::runtime_error.
 int connect_wire(const WireAddress& address);
 
 // Why `path` cannot hold the controller's wire socket ("" if it can): too long for sockaddr_un, its

@@ -1,14 +1,17 @@
 // Wire addresses and the Unix socket file (net/wire_address.h): hand-checked parses, errors that name the
-// text and what is wrong, the checks on the socket's directory, and a frame across a Unix socket.
+// text and what is wrong, the checks on the socket's directory, a frame across a Unix socket, and a
+// reader on the wire's Unix socket woken once per reply (a blocking one, the probe, twice).
 #include "net/wire_address.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "net/wire.h"
 #include "tests/trace/temp_dir.h"
@@ -88,6 +91,54 @@ TEST(WireAddress, AFrameCrossesAUnixSocketAndClosingRemovesOnlyItsOwnFile) {
   dir.write("wire.sock", "another file");
   close_unix_listener(first);
   EXPECT_EQ(access(path.c_str(), F_OK), 0);
+}
+
+// Voluntary context switches per request-reply of a thread that sends a frame on `mine` and reads the
+// answer with a FrameReader, while a peer on `theirs` reads it after a while and answers after another.
+double switches_per_round_trip(int mine, int theirs) {
+  constexpr int kRounds = 300;
+  std::thread peer([theirs] {
+    FrameReader reader(kMaxFrameBytes);
+    std::string_view payload;
+    std::string error;
+    for (int i = 0; i < kRounds; ++i) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));  // the caller is asleep in its read by now
+      if (!recv_frame(theirs, reader, &payload, &error)) return;
+      std::this_thread::sleep_for(std::chrono::microseconds(300));  // the function runs
+      send_frame(theirs, "result");
+    }
+  });
+  FrameReader reader(kMaxFrameBytes);
+  std::string_view payload;
+  std::string error;
+  rusage before{}, after{};
+  getrusage(RUSAGE_THREAD, &before);
+  for (int i = 0; i < kRounds; ++i) {
+    EXPECT_TRUE(send_frame(mine, "invoke"));
+    EXPECT_TRUE(recv_frame(mine, reader, &payload, &error)) << error;
+  }
+  getrusage(RUSAGE_THREAD, &after);
+  peer.join();
+  return static_cast<double>(after.ru_nvcsw - before.ru_nvcsw) / kRounds;
+}
+
+TEST(WireAddress, AReaderOnTheWiresUnixSocketIsWokenOncePerReply) {
+  hearth::testing::TempDir dir;
+  UnixListener l = listen_unix(dir.str() + "/wire.sock");
+  // The probe: blocking descriptors on both ends. The peer's read of "invoke" frees this end's send
+  // buffer, which wakes a read() blocked here before "result" arrives: two sleeps per reply.
+  int blocking[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, blocking), 0);
+  const double probe = switches_per_round_trip(blocking[0], blocking[1]);
+  EXPECT_GE(probe, 1.7);
+  // The wire's own: connect_wire's end and an end accepted with kUnixSocketFlags wait in poll: one.
+  const int client = connect_wire(parse_wire_address("unix:" + l.path));
+  const int server = accept4(l.fd, nullptr, nullptr, SOCK_CLOEXEC | kUnixSocketFlags);
+  ASSERT_GE(server, 0);
+  const double wire = switches_per_round_trip(client, server);
+  EXPECT_LE(wire, 1.3) << "the probe: " << probe;
+  for (int fd : {blocking[0], blocking[1], client, server}) close(fd);
+  close_unix_listener(l);
 }
 
 }  // namespace
