@@ -12,6 +12,8 @@
 // at start, pinned by the invoker), tls_over_plain_p50 its p50 over OverWire's measured just before;
 // WireRoundTrip times the controller ↔ invoker round trip alone (dispatch → result, fake containers, no
 // HTTP) on a plain and a TLS wire, interleaved, and reports tls_over_plain_p50.
+// UnixRoundTrip: the same round trip on a plain TCP wire and on a Unix-socket wire (`hearth up`'s default
+// for its own invokers since warm-uds5: net/wire_address.h), interleaved; unix_over_tcp_p50.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -94,14 +96,21 @@ void InProcess(benchmark::State& state) {
 }
 
 // A controller and one invoker agent on 127.0.0.1, over TLS when `tls` (a self-signed certificate
-// for 127.0.0.1 in a temporary directory, given to the invoker as its CA).
+// for 127.0.0.1 in a temporary directory, given to the invoker as its CA), or joined on a Unix socket in
+// a private temporary directory when `unix_socket`.
 struct Wire {
-  Wire(invoker::ContainerFactory& factory, bool tls) {
+  Wire(invoker::ContainerFactory& factory, bool tls, bool unix_socket = false) {
     controller::RemoteDispatcherConfig rc;
     rc.token = controller::testing::kToken;
     invoker::InvokerAgentConfig config;
     config.token = controller::testing::kToken;
     config.pool = pool_config();
+    if (unix_socket) {
+      cert_dir = code_dir("_uds");
+      std::filesystem::create_directories(cert_dir);
+      std::filesystem::permissions(cert_dir, std::filesystem::perms::owner_all);
+      rc.unix_path = (cert_dir / "wire.sock").string();
+    }
     if (tls) {
       std::filesystem::create_directories(cert_dir);
       net::wire::write_self_signed((cert_dir / "c.crt").string(), (cert_dir / "c.key").string(), "127.0.0.1");
@@ -110,7 +119,7 @@ struct Wire {
       config.tls_ca_file = rc.tls_cert_file;
     }
     controller = std::make_unique<controller::RemoteDispatcher>(rc);
-    config.controller = "127.0.0.1:" + std::to_string(controller->port());
+    config.controller = unix_socket ? "unix:" + rc.unix_path : "127.0.0.1:" + std::to_string(controller->port());
     agent = std::make_unique<invoker::InvokerAgent>(factory, config);
     serving = std::thread([this] { agent->serve(); });
     controller->wait_for_invokers(1, 5000);
@@ -140,12 +149,11 @@ void OverWire(benchmark::State& state, bool tls) {
   std::filesystem::remove_all(code_dir("_wire"));
 }
 
-// The wire alone, plain and TLS interleaved (the same load for both): each iteration is one sequential
-// dispatch → result of a fake container's echo on each of two wires (no HTTP, no runtime), the order
-// alternating. Counters: p50/p99 of each and tls_over_plain_p50.
-void WireRoundTrip(benchmark::State& state) {
-  invoker::FakeFactory plain_factory, tls_factory;
-  Wire plain(plain_factory, false), tls(tls_factory, true);
+// The wire alone on two wires interleaved (the same load for both): each iteration is one sequential
+// dispatch → result of a fake container's echo on each (no HTTP, no runtime), the order alternating.
+// Counters: p50/p99 of each (`a_name`_p50_us, …) and `b_name`_over_`a_name`_p50.
+void interleaved_round_trips(benchmark::State& state, Wire& plain, Wire& tls, const std::string& a_name,
+                             const std::string& b_name) {
   net::ActionRecord a{"guest", "echo", "python:3", "ok"};
   a.revision = 1;
   const auto once = [&](Wire& wire, std::vector<double>* us) {
@@ -172,11 +180,23 @@ void WireRoundTrip(benchmark::State& state) {
     return v[std::min(v.size() - 1, v.size() * num / 100)];
   };
   const double plain_p50 = pct(plain_us, 50), tls_p50 = pct(tls_us, 50);
-  state.counters["plain_p50_us"] = plain_p50;
-  state.counters["plain_p99_us"] = pct(plain_us, 99);
-  state.counters["tls_p50_us"] = tls_p50;
-  state.counters["tls_p99_us"] = pct(tls_us, 99);
-  state.counters["tls_over_plain_p50"] = tls_p50 / plain_p50;
+  state.counters[a_name + "_p50_us"] = plain_p50;
+  state.counters[a_name + "_p99_us"] = pct(plain_us, 99);
+  state.counters[b_name + "_p50_us"] = tls_p50;
+  state.counters[b_name + "_p99_us"] = pct(tls_us, 99);
+  state.counters[b_name + "_over_" + a_name + "_p50"] = tls_p50 / plain_p50;
+}
+
+void WireRoundTrip(benchmark::State& state) {
+  invoker::FakeFactory plain_factory, tls_factory;
+  Wire plain(plain_factory, false), tls(tls_factory, true);
+  interleaved_round_trips(state, plain, tls, "plain", "tls");
+}
+
+void UnixRoundTrip(benchmark::State& state) {
+  invoker::FakeFactory tcp_factory, unix_factory;
+  Wire tcp(tcp_factory, false), unix_wire(unix_factory, false, true);
+  interleaved_round_trips(state, tcp, unix_wire, "tcp", "unix");
 }
 
 // How long the controller takes to declare an invoker down: "closed" — its connection closes (a killed
@@ -281,6 +301,7 @@ BENCHMARK(InProcess)->Iterations(20000)->UseRealTime()->Unit(benchmark::kMicrose
 BENCHMARK_CAPTURE(OverWire, plain, false)->Iterations(20000)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(OverWire, tls, true)->Iterations(20000)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(WireRoundTrip)->Iterations(20000)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(UnixRoundTrip)->Iterations(20000)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(DetectDownInvoker, closed, false)->Iterations(20)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(DetectDownInvoker, silent, true)->Iterations(5)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(StaleReplacement)->Iterations(300)->UseRealTime()->Unit(benchmark::kMillisecond);

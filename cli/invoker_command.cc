@@ -1,7 +1,8 @@
-// `hearth invoker --controller HOST:PORT`: one invoker process — a container pool with its keep-alive
+// `hearth invoker --controller HOST:PORT|unix:PATH`: one invoker process — a container pool with its keep-alive
 // and prewarm policies, running functions in sandboxes — joined to a controller over the wire protocol
-// (docs/wire-protocol.md), authenticated with the token in --token-file. `hearth up` spawns these; on
-// another host, point one at the controller's wire address and give it a copy of DATA_DIR/wire.token.
+// (docs/wire-protocol.md), authenticated with the token in --token-file. `hearth up` spawns these (joined on
+// its Unix socket, unix:DATA_DIR/wire.sock, by default); on another host, point one at the controller's
+// wire address (TCP) and give it a copy of DATA_DIR/wire.token.
 // Serves until SIGINT/SIGTERM; when the controller goes away it keeps its containers and reconnects
 // until the controller is back, unless --exit-with-controller (then exit code 1).
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include "invoker/planned_libraries.h"
 #include "invoker/runtime_container_factory.h"
 #include "net/secrets.h"
+#include "net/wire_address.h"
 
 namespace hearth::cli {
 namespace {
@@ -36,6 +38,7 @@ struct InvokerFlags {
 };
 
 int run(const InvokerFlags& f) {
+  net::wire::parse_wire_address(f.controller);  // a bad address is said before anything starts
   const ResolvedPool pool = resolve(f.pool);
   // SIGINT/SIGTERM are taken by a thread below, not delivered to whichever thread runs.
   sigset_t signals;
@@ -105,7 +108,8 @@ int run(const InvokerFlags& f) {
 Action add_invoker_command(CLI::App& app) {
   auto f = std::make_shared<InvokerFlags>();
   CLI::App* cmd = app.add_subcommand("invoker", "Run one invoker and join a controller (hearth up's wire address)");
-  cmd->add_option("--controller", f->controller, "The controller's wire address HOST:PORT")->required();
+  cmd->add_option("--controller", f->controller, "The controller's wire address: HOST:PORT (TCP), or unix:PATH for a controller on this host "
+                  "(hearth up's DATA_DIR/wire.sock)")->required();
   cmd->add_option("--name", f->name, "Invoker name, unique per controller (default invoker-PID)");
   cmd->add_option("--data-dir", f->data_dir, "Where this invoker keeps the code it runs");
   cmd->add_option("--token-file", f->token_file,

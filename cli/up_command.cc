@@ -1,7 +1,8 @@
 // `hearth up`: a single-machine platform on an embedded default — the controller (REST API, SQLite
 // store under --data-dir, placement) plus --invokers invoker processes (`hearth invoker`, spawned here
-// and joined over the wire protocol on --wire-port, authenticated by the token in DATA_DIR/wire.token,
-// whose path — not the token — is on their command line) whose pools run the same policy specs as
+// and joined over the wire protocol — on the Unix socket DATA_DIR/wire.sock unless --wire-socket says
+// another path or off; invokers on other hosts join on --wire-port (TCP) —, authenticated by the token in
+// DATA_DIR/wire.token, whose path — not the token — is on their command line) whose pools run the same policy specs as
 // `hearth sim`. --invokers 0 waits for invokers started elsewhere; --in-process runs the invokers as
 // threads of this process instead (no wire hop). Prints the API host and the default namespace's
 // credentials (a random key per data directory: cli/default_namespace.h), then
@@ -33,6 +34,7 @@
 #include "cli/commands.h"
 #include "cli/default_namespace.h"
 #include "cli/pool_flags.h"
+#include "cli/wire_socket.h"
 #include "controller/api.h"
 #include "net/http_server.h"
 #include "invoker/local_dispatcher.h"
@@ -57,6 +59,7 @@ struct UpFlags {
   std::string wire_tls_cert, wire_tls_key;  // TLS on the wire (live/wire_tls.h); required off loopback
   std::string wire_tls_name;                // the name this host's invokers verify (default: the wire address)
   bool wire_insecure = false;               // … unless this: clear text off loopback
+  std::string wire_socket;  // the own invokers' Unix socket: "" = DATA_DIR/wire.sock, "off" = TCP (cli/wire_socket.h)
   std::size_t max_payload_bytes = 1 << 20;
   int stale_replacements = controller::RemoteDispatcherConfig{}.max_stale_replacements;
   std::int64_t wire_spin_us = 0;  // RemoteDispatcherConfig::spin_us
@@ -337,15 +340,18 @@ int run(const UpFlags& f) {
       std::fprintf(stderr, "hearth up: --wire-insecure: the wire on %s is authenticated but not encrypted: code, "
                    "parameters and results cross it in clear text (docs/wire-protocol.md)\n",
                    f.wire_address.c_str());
+    rc.unix_path = wire_socket_path(f.wire_socket, data, "hearth up");
     remote = std::make_unique<controller::RemoteDispatcher>(rc);
     const std::string wire = f.wire_address + ":" + std::to_string(remote->port());
+    // This host's invokers join on the Unix socket (no TLS: it never leaves the host), else over TCP.
+    const std::string own_wire = rc.unix_path.empty() ? wire : "unix:" + rc.unix_path;
     for (int i = 0; i < f.invokers; ++i) {
-      std::vector<std::string> args = {"invoker", "--controller", wire, "--name", "invoker" + std::to_string(i),
+      std::vector<std::string> args = {"invoker", "--controller", own_wire, "--name", "invoker" + std::to_string(i),
                                        "--data-dir", (data / ("invoker" + std::to_string(i))).string(),
                                        "--token-file", token_file, "--exit-with-controller"};
-      if (!f.wire_tls_cert.empty())  // the controller's own certificate as the CA: pinned
+      if (!f.wire_tls_cert.empty() && rc.unix_path.empty())  // the controller's own certificate as the CA: pinned
         args.insert(args.end(), {"--wire-tls-ca", std::filesystem::absolute(f.wire_tls_cert).string()});
-      if (!f.wire_tls_name.empty()) args.insert(args.end(), {"--wire-tls-name", f.wire_tls_name});
+      if (!f.wire_tls_name.empty() && rc.unix_path.empty()) args.insert(args.end(), {"--wire-tls-name", f.wire_tls_name});
       PoolFlags own = f.pool;  // invokers on one host: each its own share of the subnet (own bridge, no overlap)
       own.network_subnet = net::split_subnet(f.pool.network_subnet, i, f.invokers);
       for (const std::string& a : invoker_args(own)) args.push_back(a);
@@ -355,7 +361,8 @@ int run(const UpFlags& f) {
     if (up < f.invokers)
       throw std::runtime_error("only " + std::to_string(up) + " of " + std::to_string(f.invokers) +
                                " invokers joined within 15 s (see their messages above)");
-    topology = std::to_string(f.invokers) + " invoker process(es), wire " + wire;
+    topology = std::to_string(f.invokers) + " invoker process(es), wire " + wire +
+               (rc.unix_path.empty() ? "" : " and unix:" + rc.unix_path);
     if (f.restart_invokers) children.supervise();
   }
   invoker::Dispatcher& dispatcher = local ? static_cast<invoker::Dispatcher&>(*local) : *remote;
@@ -432,6 +439,9 @@ Action add_up_command(CLI::App& app) {
                   "--wire-address, which they connect to)");
   cmd->add_flag("--wire-insecure", f->wire_insecure,
                 "Allow a --wire-address other than loopback without TLS (code and results in clear text)");
+  cmd->add_option("--wire-socket", f->wire_socket,
+                  "The Unix socket the invokers started here join on (default DATA_DIR/wire.sock, mode 0600; its "
+                  "directory must let only you in); off: they join over TCP on --wire-port like remote ones");
   cmd->add_option("--max-payload-bytes", f->max_payload_bytes, "Invocation payload limit (413 above)");
   cmd->add_option("--library-repo", f->library_repo,
                   "Library repository: a directory of .deb files and their manifest.json (scripts/library-repo; "

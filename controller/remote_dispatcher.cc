@@ -72,6 +72,18 @@ namespace {
 // A parked reader thread looks at its socket this often (heartbeats, library requests) while senders read.
 constexpr std::chrono::milliseconds kParkTick{20};
 
+// A peer on the Unix socket must run as this process's user (or root); the socket file's mode 0600 and
+// its private directory already keep others out. Throws saying who the peer is.
+void check_peer_user(int fd) {
+  ucred peer{};
+  socklen_t len = sizeof peer;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0)
+    throw std::runtime_error(std::string("no peer credentials on the wire socket: ") + std::strerror(errno));
+  if (peer.uid != geteuid() && peer.uid != 0)
+    throw std::runtime_error("a process of uid " + std::to_string(peer.uid) + " (pid " + std::to_string(peer.pid) +
+                             ") connected to the wire socket: only uid " + std::to_string(geteuid()) + " may");
+}
+
 bool readable_now(int fd) {
   pollfd p{fd, POLLIN, 0};
   return ::poll(&p, 1, 0) > 0;
@@ -100,7 +112,16 @@ RemoteDispatcher::RemoteDispatcher(RemoteDispatcherConfig config) : config_(std:
                                                   config_.library_plan_kb, config_.seed);
   build_placement();  // validates the spec before anything listens
   listen_fd_ = net::wire::listen_tcp(config_.address, config_.port, &port_);
-  acceptor_ = std::thread([this] { accept_loop(); });
+  if (!config_.unix_path.empty()) {
+    try {
+      unix_ = net::wire::listen_unix(config_.unix_path);
+    } catch (...) {
+      close(listen_fd_);
+      throw;
+    }
+    unix_acceptor_ = std::thread([this] { accept_loop(unix_.fd, true); });
+  }
+  acceptor_ = std::thread([this] { accept_loop(listen_fd_, false); });
   monitor_ = std::thread([this] { monitor_loop(); });
   replacer_ = std::thread([this] { replace_loop(); });
 }
@@ -125,7 +146,9 @@ void RemoteDispatcher::stop(const std::string& why) {
     for (const auto& [fd, deadline] : connections_) ::shutdown(fd, SHUT_RDWR);  // also ones that never said hello
   }
   ::shutdown(listen_fd_, SHUT_RDWR);
+  if (unix_.fd >= 0) ::shutdown(unix_.fd, SHUT_RDWR);
   acceptor_.join();
+  if (unix_acceptor_.joinable()) unix_acceptor_.join();
   monitor_.join();
   replacer_.join();  // invocations it still held end with an error: every invoker is down now
   {
@@ -138,6 +161,7 @@ void RemoteDispatcher::stop(const std::string& why) {
     holding_ = 0;
   }
   close(listen_fd_);
+  net::wire::close_unix_listener(unix_);  // and its file: nothing is left behind in the data directory
   std::vector<std::thread> readers;
   {
     std::lock_guard lock(mu_);
@@ -224,10 +248,10 @@ model::FunctionId RemoteDispatcher::function_for(const net::ActionRecord& a) {
   return id;
 }
 
-void RemoteDispatcher::accept_loop() {
+void RemoteDispatcher::accept_loop(int listen_fd, bool unix_socket) {
   std::int64_t backoff_ms = 0;
   while (true) {
-    const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    const int fd = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC | (unix_socket ? net::wire::kUnixSocketFlags : 0));
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       const int err = errno;
@@ -245,14 +269,14 @@ void RemoteDispatcher::accept_loop() {
     }
     backoff_ms = 0;
     const int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (!unix_socket) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     std::lock_guard lock(mu_);
     if (stopping_) {
       close(fd);
       return;
     }
     connections_.emplace(fd, steady_us() + config_.handshake_timeout_ms * 1000);
-    readers_.emplace_back([this, fd] { read_loop(fd); });
+    readers_.emplace_back([this, fd, unix_socket] { read_loop(fd, unix_socket); });
   }
 }
 
@@ -293,7 +317,7 @@ json RemoteDispatcher::authenticate(int fd, net::FrameReader& reader, net::Frame
   return hello;
 }
 
-void RemoteDispatcher::read_loop(int fd) {
+void RemoteDispatcher::read_loop(int fd, bool unix_socket) {
   std::string_view payload;
   std::string error;
   const auto conn = std::make_shared<WireConn>(fd, config_.own_read_spin_us);
@@ -306,7 +330,11 @@ void RemoteDispatcher::read_loop(int fd) {
   bool authenticated = false;
   try {
     const auto handshake_by = net::FrameClock::now() + std::chrono::milliseconds(config_.handshake_timeout_ms);
-    if (tls_) tls_->wrap(fd, handshake_by);  // TLS first: the token's proofs then travel encrypted
+    if (unix_socket) {
+      check_peer_user(fd);  // in addition to the token below, not instead of it
+    } else if (tls_) {
+      tls_->wrap(fd, handshake_by);  // TLS first: the token's proofs then travel encrypted
+    }
     const json hello = authenticate(fd, reader, handshake_by);
     authenticated = true;
     const std::string name = hello.at("name").get<std::string>();

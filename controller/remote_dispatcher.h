@@ -15,6 +15,11 @@
 // controller FIFO, is not sent, and is placed again, oldest first, after each result and when an invoker
 // joins; new arrivals queue behind held ones; stopping ends them with an error.
 // Accept errors (EMFILE…) are retried with a backoff.
+// Transports (net/wire_address.h): TCP on address:port always (invokers on other hosts; TLS there), and
+// with `unix_path` also a Unix-domain stream socket for invokers on this host (`hearth up`'s own): the
+// same handshake, frames and threads; no TLS on it (it never leaves the host), and a peer whose
+// credentials (SO_PEERCRED) show another user than this process's (or root) is refused before the
+// token's challenge, in addition to the token, not instead of it.
 // Authentication (live/wire_auth.h): a connection must complete the HMAC challenge–response within
 // `handshake_timeout_ms`, in frames of at most 4 KiB, before it can claim a name or receive anything;
 // a refused one never touches the invoker table. An authenticated invoker's result ends only an
@@ -51,6 +56,7 @@
 #include "invoker/function_table.h"
 #include "net/invoker_state.h"
 #include "invoker/latency_metric.h"
+#include "net/wire_address.h"
 #include "net/wire_tls.h"
 #include "model/cluster_view.h"
 #include "model/function_spec.h"
@@ -70,6 +76,9 @@ struct RemoteDispatcherConfig {
   std::string tls_cert_file{}, tls_key_file{};
   bool insecure = false;
   std::uint16_t port = 0;              // 0 = any free port (see port())
+  // Also listen on a Unix-domain stream socket at this path (net::wire::listen_unix: mode 0600, in a
+  // directory only this user may enter; a stale file replaced; removed at stop()). Empty: TCP only.
+  std::string unix_path{};
   std::string placement = "openwhisk";
   std::uint64_t seed = 1;
   std::int64_t heartbeat_timeout_ms = 1500;  // 3 missed heartbeats: a hang is noticed within 1.6 s
@@ -120,8 +129,8 @@ struct InvokerInfo {
 
 class RemoteDispatcher final : public invoker::Dispatcher, public model::ClusterView {
  public:
-  // Binds the listener and starts accepting; throws std::runtime_error if it cannot bind,
-  // std::invalid_argument if the token is too short.
+  // Binds the listeners and starts accepting; throws std::runtime_error if it cannot bind,
+  // std::invalid_argument if the token is too short or the Unix socket's path is unsafe or in use.
   explicit RemoteDispatcher(RemoteDispatcherConfig config);
   ~RemoteDispatcher() override;
 
@@ -168,8 +177,10 @@ class RemoteDispatcher final : public invoker::Dispatcher, public model::Cluster
     std::shared_ptr<const net::InvocationRequest> request;  // kept only while the invoker may answer stale
   };
 
-  void accept_loop();
-  void read_loop(int fd);
+  // Accepts on `listen_fd` until stop(); `unix_socket`: connections on the Unix socket (no TLS, peer
+  // credentials checked).
+  void accept_loop(int listen_fd, bool unix_socket);
+  void read_loop(int fd, bool unix_socket);
   // Handles one frame read on `node`'s connection `generation` (results, heartbeats, stale answers,
   // library requests), by whichever thread holds its ReadRole; false: the connection must end (`why`).
   // `ended_seq` (optional): set to the seq of the invocation this frame ended, if it ended one.
@@ -216,6 +227,7 @@ class RemoteDispatcher final : public invoker::Dispatcher, public model::Cluster
   RemoteDispatcherConfig config_;
   std::unique_ptr<net::wire::TlsEndpoint> tls_;  // null: plain TCP; its relays outlive the readers
   int listen_fd_ = -1;
+  net::wire::UnixListener unix_;  // fd -1: no Unix socket
   std::uint16_t port_ = 0;
   std::mutex mu_;
   std::condition_variable changed_;
@@ -242,7 +254,7 @@ class RemoteDispatcher final : public invoker::Dispatcher, public model::Cluster
   std::condition_variable replace_wake_;
   invoker::LatencyMetric latency_;
   bool stopping_ = false;
-  std::thread acceptor_, monitor_, replacer_;
+  std::thread acceptor_, unix_acceptor_, monitor_, replacer_;
   std::vector<std::thread> readers_;
   // Accepted sockets not yet closed → the steady µs by which the handshake must end (0: authenticated).
   std::map<int, std::int64_t> connections_;

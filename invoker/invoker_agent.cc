@@ -21,6 +21,7 @@ using nlohmann::json;
 
 InvokerAgent::InvokerAgent(ContainerFactory& factory, InvokerAgentConfig config)
     : config_(std::move(config)),
+      address_(net::wire::parse_wire_address(config_.controller)),
       // Inline runs count against the pool's concurrency: at most that many, plus the reading leader.
       readers_(static_cast<std::size_t>(std::max(1, config_.pool.concurrency)) + 1) {
   net::wire::check_token(config_.token);
@@ -28,10 +29,10 @@ InvokerAgent::InvokerAgent(ContainerFactory& factory, InvokerAgentConfig config)
     throw std::invalid_argument("invoker name '" + config_.name + "' must have 1 to 128 characters");
   config_.pool.invokers = 1;
   if (!config_.tls_ca_file.empty()) {
-    std::string host;
-    std::uint16_t port = 0;
-    net::wire::split_host_port(config_.controller, &host, &port);
-    tls_ = net::wire::TlsEndpoint::client(config_.tls_ca_file, config_.tls_name.empty() ? host : config_.tls_name);
+    if (address_.kind == net::wire::WireAddress::Kind::kUnix)
+      throw std::invalid_argument("the controller " + config_.controller +
+                                  " is a Unix socket on this host: TLS (--wire-tls-ca) is for TCP only");
+    tls_ = net::wire::TlsEndpoint::client(config_.tls_ca_file, config_.tls_name.empty() ? address_.host : config_.tls_name);
   }
   pool_ = std::make_unique<LocalDispatcher>(factory, config_.pool);  // validates the policy specs first
   connect();
@@ -101,10 +102,7 @@ std::int64_t steady_ms() {
 }  // namespace
 
 void InvokerAgent::connect() {
-  std::string host;
-  std::uint16_t port = 0;
-  net::wire::split_host_port(config_.controller, &host, &port);
-  const int fd = net::wire::connect_tcp(host, port);
+  const int fd = net::wire::connect_wire(address_);
   auto reader = std::make_unique<net::FrameReader>(net::wire::kMaxHandshakeFrameBytes);
   Welcome welcome;
   try {

@@ -34,13 +34,16 @@
 #include "invoker/local_dispatcher.h"
 #include "invoker/state_report_filter.h"
 #include "net/wire.h"
+#include "net/wire_address.h"
 #include "net/wire_tls.h"
 #include "net/frame_codec.h"
 
 namespace hearth::invoker {
 
 struct InvokerAgentConfig {
-  std::string controller;      // HOST:PORT of the controller's wire listener
+  // The controller's wire listener: HOST:PORT (TCP) or unix:PATH (a Unix-domain stream socket on this
+  // host, net/wire_address.h; no TLS there: it never leaves the host).
+  std::string controller;
   std::string token;           // the controller's wire token (live/wire_auth.h); required
   std::string name = "invoker0";  // unique per controller; a restarted invoker reuses its name
   // TLS (live/wire_tls.h): the CA certificates (PEM) the controller's certificate must chain to (its own
@@ -124,6 +127,7 @@ class InvokerAgent {
   void heartbeats();
 
   InvokerAgentConfig config_;
+  net::wire::WireAddress address_;  // config_.controller, parsed
   std::unique_ptr<net::wire::TlsEndpoint> tls_;  // null: plain TCP; destroyed after the descriptors are closed
   std::atomic<int> fd_{-1};  // written by connect() under write_mu_, read by stop() without it
   std::vector<int> retired_;  // descriptors of earlier connections, closed by the destructor

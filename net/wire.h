@@ -1,5 +1,5 @@
-// The controller ↔ invoker wire protocol (docs/wire-protocol.md). One TCP connection per invoker, opened
-// by the invoker; both directions carry frames of a 4-byte little-endian length followed by that many
+// The controller ↔ invoker wire protocol (docs/wire-protocol.md). One stream connection per invoker (TCP,
+// or a Unix socket on the controller's host: net/wire_address.h), opened by the invoker; both directions carry frames of a 4-byte little-endian length followed by that many
 // bytes of UTF-8 JSON, one message per frame. A connection starts with the authenticating handshake of
 // live/wire_auth.h (challenge, hello, welcome); then:
 //   invoker → controller  heartbeat {state} every 500 ms,
@@ -10,7 +10,7 @@
 //                         revision), params, activation_id, arrival_us, expect_warm (optional)}
 // This file holds the blocking socket and frame primitives and the JSON forms of the records (a warm
 // invoke and its result travel in net/wire_binary.h's layout between peers that read it); the
-// endpoints are RemoteDispatcher (controller) and InvokerAgent (invoker). Sockets are TCP_NODELAY.
+// endpoints are RemoteDispatcher (controller) and InvokerAgent (invoker). TCP sockets are TCP_NODELAY.
 #pragma once
 
 #include <cstdint>

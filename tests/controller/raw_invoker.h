@@ -12,6 +12,7 @@
 #include "net/invoker_state.h"
 #include "net/records.h"
 #include "net/wire.h"
+#include "net/wire_address.h"
 #include "net/wire_auth.h"
 
 namespace hearth::controller::testing {
@@ -41,13 +42,19 @@ inline int connect_wire(std::uint16_t port) {
   return fd;
 }
 
-// Connects, takes the challenge and answers it as `name` with a proof made from `token` ("" = no proof
-// at all). Returns the socket; *answer gets the controller's reply ("welcome" or "refused" frame, or
-// the read error when it closed without one). `extra` fields are added to the hello.
-inline int raw_invoker(std::uint16_t port, const std::string& name, const std::string& token, std::string* answer,
-                       const net::InvokerState& state = net::InvokerState{1024, 0, 0, 0, 0, {}, {}},
-                       const nlohmann::json& extra = nlohmann::json::object()) {
-  const int fd = connect_wire(port);
+// wire::connect_wire to a controller's Unix socket with a fresh reader for the socket.
+inline int connect_wire(const std::string& socket_path) {
+  const int fd = net::wire::connect_wire(net::wire::parse_wire_address("unix:" + socket_path));
+  reader_of(fd, true);
+  return fd;
+}
+
+// On a connected socket `fd`: takes the challenge and answers it as `name` with a proof made from `token`
+// ("" = no proof at all). Returns the socket; *answer gets the controller's reply ("welcome" or "refused"
+// frame, or the read error when it closed without one). `extra` fields are added to the hello.
+inline int raw_handshake(int fd, const std::string& name, const std::string& token, std::string* answer,
+                         const net::InvokerState& state = net::InvokerState{1024, 0, 0, 0, 0, {}, {}},
+                         const nlohmann::json& extra = nlohmann::json::object()) {
   std::string payload, error;
   if (!recv_frame(fd, &payload, &error)) {
     *answer = error;
@@ -64,6 +71,12 @@ inline int raw_invoker(std::uint16_t port, const std::string& name, const std::s
   net::wire::send_frame(fd, hello.dump());
   *answer = recv_frame(fd, &payload, &error) ? payload : error;
   return fd;
+}
+// raw_handshake on a new TCP connection to 127.0.0.1:port.
+inline int raw_invoker(std::uint16_t port, const std::string& name, const std::string& token, std::string* answer,
+                       const net::InvokerState& state = net::InvokerState{1024, 0, 0, 0, 0, {}, {}},
+                       const nlohmann::json& extra = nlohmann::json::object()) {
+  return raw_handshake(connect_wire(port), name, token, answer, state, extra);
 }
 
 // A python action with revision 1 and 128 MB, the code "ok" (what the wire tests invoke).

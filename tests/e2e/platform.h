@@ -36,7 +36,7 @@ class Platform {
     }
     close(out[1]);
     FILE* f = fdopen(out[0], "r");
-    char line[512] = {0};
+    char line[4096] = {0};
     if (fgets(line, sizeof line, f)) {
       const std::string s(line);
       const auto colon = s.find(':', s.find("127.0.0.1"));

@@ -44,8 +44,9 @@ TEST(WireTlsE2E, UpsOwnInvokerJoinsOverTlsAndAWrongCaIsRefused) {
   const std::string crt = dir.str() + "/wire.crt", key = dir.str() + "/wire.key";
   hearth::net::wire::write_self_signed(crt, key, "127.0.0.1");
   hearth::net::wire::write_self_signed(dir.str() + "/other.crt", dir.str() + "/other.key", "127.0.0.1");
-  Platform platform(dir.str() + "/data", "--invokers 1 --prewarm none --sandbox off --wire-tls-cert " + crt +
-                                             " --wire-tls-key " + key);
+  // --wire-socket off: its own invoker joins over TCP (TLS) instead of the Unix socket.
+  Platform platform(dir.str() + "/data", "--invokers 1 --prewarm none --sandbox off --wire-socket off --wire-tls-cert " +
+                                             crt + " --wire-tls-key " + key);
   ASSERT_NE(platform.wire_port(), 0);
   HttpClient client("127.0.0.1", platform.port());
   ASSERT_EQ(client.send({"PUT", "/api/v1/namespaces/_/actions/hi", platform.auth(),
