@@ -5,11 +5,16 @@
 // cannot connect where root can (and is refused for its credentials, token or not, where
 // the file's permissions are opened), and a stale file from a killed run is replaced while a live one is not.
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -117,29 +122,49 @@ TEST(WireUnix, AnAgentJoinsOnTheSocketAndTheFileIsPrivateAndRemovedAtStop) {
   d.reset();
 }
 
-// What a process running as `uid` meets on the socket at `path` when it holds the token (a forked child
-// that drops to that user and tries the handshake).
-enum class Probe { kWelcomed, kCannotConnect, kClosedWithoutChallenge, kOther };
+// What a process running as `uid` meets on the socket at `path`: a forked child drops to that user,
+// connects and waits up to 5 s for the controller's first frame (the challenge). The child makes only
+// async-signal-safe calls (no allocation, no locks): this process has the dispatcher's threads, and a child
+// that allocated could block forever on a lock one of them held at the fork (CI once hung here 900 s).
+// The parent gives the child 20 s, then kills it.
+enum class Probe { kChallenged, kCannotConnect, kClosedWithoutChallenge, kOther };
 Probe probe_as(uid_t uid, const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path) {
+    ADD_FAILURE() << "socket path too long: " << path;
+    return Probe::kOther;
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   const pid_t child = fork();
   if (child == 0) {
     if (uid != 0 && (setgid(65534) != 0 || setuid(uid) != 0)) _exit(9);
-    int fd = -1;
-    try {
-      fd = testing::connect_wire(path);
-    } catch (...) {
+    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) _exit(8);
+    if (connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
       _exit(static_cast<int>(Probe::kCannotConnect));
-    }
-    std::string answer;
-    testing::raw_handshake(fd, "probe" + std::to_string(uid), kToken, &answer);
-    if (answer.find("\"welcome\"") != std::string::npos) _exit(static_cast<int>(Probe::kWelcomed));
-    if (answer.find("challenge") == std::string::npos && answer.find('{') == std::string::npos)
-      _exit(static_cast<int>(Probe::kClosedWithoutChallenge));  // the read error: closed before any frame
-    _exit(static_cast<int>(Probe::kOther));
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 5000) <= 0) _exit(static_cast<int>(Probe::kOther));  // neither a frame nor a close
+    char byte = 0;
+    const ssize_t n = read(fd, &byte, 1);
+    _exit(static_cast<int>(n > 0 ? Probe::kChallenged : Probe::kClosedWithoutChallenge));
+  }
+  if (child < 0) {
+    ADD_FAILURE() << "fork: " << std::strerror(errno);
+    return Probe::kOther;
   }
   int status = 0;
-  waitpid(child, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 9) << "could not drop to uid " << uid;
+  pid_t waited = 0;
+  for (int i = 0; i < 2000 && (waited = waitpid(child, &status, WNOHANG)) == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (waited == 0) {
+    kill(child, SIGKILL);
+    waitpid(child, &status, 0);
+    ADD_FAILURE() << "the probe as uid " << uid << " did not end in 20 s";
+    return Probe::kOther;
+  }
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 9 && WEXITSTATUS(status) != 8)
+      << "could not drop to uid " << uid << " or make a socket";
   return WIFEXITED(status) ? static_cast<Probe>(WEXITSTATUS(status)) : Probe::kOther;
 }
 
@@ -148,16 +173,23 @@ TEST(WireUnix, AnotherUserCannotReachTheSocketEvenWithTheToken) {
   hearth::testing::TempDir dir;
   const std::string path = dir.str() + "/wire.sock";
   RemoteDispatcher d(config(path));
-  EXPECT_EQ(probe_as(0, path), Probe::kWelcomed);  // the probe, as the socket's owner
+  // The probe, as the socket's owner: challenged, and welcomed with the token.
+  EXPECT_EQ(probe_as(0, path), Probe::kChallenged);
+  std::string answer;
+  close(testing::raw_handshake(testing::connect_wire(path), "owner", kToken, &answer));
+  EXPECT_EQ(json::parse(answer).at("type"), "welcome") << answer;
   EXPECT_EQ(probe_as(65534, path), Probe::kCannotConnect);  // as nobody: the directory and the file keep it out
   // With the directory and the file opened up, nobody reaches the socket, and the controller refuses it
-  // for its credentials (SO_PEERCRED) before any challenge — though it holds the token.
+  // for its credentials (SO_PEERCRED) before any challenge: no token could help it.
+  for (int i = 0; i < 400 && metric(d, "hearth_wire_auth_failures_total") != "1"; ++i)  // the owner's probe
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(metric(d, "hearth_wire_auth_failures_total"), "1");
   chmod(dir.str().c_str(), 0755);
   chmod(path.c_str(), 0666);
   EXPECT_EQ(probe_as(65534, path), Probe::kClosedWithoutChallenge);
-  for (int i = 0; i < 400 && metric(d, "hearth_wire_auth_failures_total") != "1"; ++i)
+  for (int i = 0; i < 400 && metric(d, "hearth_wire_auth_failures_total") != "2"; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  EXPECT_EQ(metric(d, "hearth_wire_auth_failures_total"), "1");
+  EXPECT_EQ(metric(d, "hearth_wire_auth_failures_total"), "2");
 }
 
 TEST(WireUnix, AStaleSocketIsReplacedALiveOneOrAnotherFileIsNot) {
