@@ -137,10 +137,35 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // Runs on the connection's I/O thread only (handlers and the API run there): a request already buffered
+  // is parsed right here, not by an asynchronous read, whose completion without I/O is a post — one more trip
+  // through the scheduler, and asio's zero-timeout epoll_wait, per header and per body.
   void read_header() {
     arm(shared_.config.header_timeout_ms);
+    beast::error_code ec;
+    if (parse_buffered(ec, /*whole=*/false)) {
+      on_header(ec);
+      return;
+    }
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  }
+
+  // Feeds the parser the bytes buffered so far: true when that finished the header (`whole`: the whole
+  // request) or failed (`ec`: the same errors an asynchronous read reports — limits, malformed input), false
+  // when more bytes must be read (the parser keeps its state: an asynchronous read goes on from there).
+  bool parse_buffered(beast::error_code& ec, bool whole) {
+    while (buffer_.size() > 0) {
+      const std::size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more) {
+        ec = {};
+        return false;
+      }
+      if (ec || (whole ? parser_->is_done() : parser_->is_header_done())) return true;
+      if (used == 0) return false;
+    }
+    return false;
   }
 
   void on_header(beast::error_code ec) {
@@ -173,6 +198,11 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     arm(shared_.config.body_timeout_ms);
+    beast::error_code body_ec;
+    if (parse_buffered(body_ec, /*whole=*/true)) {  // the body arrived with its header (the usual case)
+      on_read(body_ec);
+      return;
+    }
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
@@ -271,7 +301,11 @@ class Session : public std::enable_shared_from_this<Session> {
       // The next read (and its idle timer) starts right here: nothing else touches the stream meanwhile
       // (on_read disarmed its timer before the invoke, and a cancelled timer's handler touches nothing).
       if (keep_alive) {
-        read();
+        if (buffer_.size() > 0) {  // a pipelined request: parsed and handled on the connection's I/O thread
+          asio::post(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+        } else {
+          read();  // arms the read only: its completion runs on the I/O thread
+        }
       } else {
         close();
       }

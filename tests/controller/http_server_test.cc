@@ -38,6 +38,18 @@ struct ServerFixture : ::testing::Test {
   }
 };
 
+// A raw TCP connection to 127.0.0.1:port (-1 on failure), for bytes no HttpClient would send.
+int connect_loopback(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return fd;
+  ::close(fd);
+  return -1;
+}
+
 TEST(BasicAuth, EncodesLikeCurl) {
   EXPECT_EQ(net::basic_auth("uuid", "key"), "Basic dXVpZDprZXk=");
   EXPECT_EQ(net::basic_auth("a", "b"), "Basic YTpi");
@@ -63,12 +75,8 @@ TEST_F(ServerFixture, OversizedBodyIs413AndServerKeepsServing) {
 }
 
 TEST_F(ServerFixture, GarbageOnTheSocketDoesNotHurtTheServer) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(server.port());
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const int fd = connect_loopback(server.port());
+  ASSERT_GE(fd, 0);
   const char garbage[] = "NOT HTTP AT ALL\r\n\r\n";
   ASSERT_GT(::write(fd, garbage, sizeof garbage - 1), 0);
   char buf[512];
@@ -193,6 +201,57 @@ TEST(HttpServerAsync, AnInvokeOutlivingTheWaitGets202AndStopWaitsForInFlightInvo
   server.reset();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the first invoke's late completion
   EXPECT_TRUE(store.get_activation("guest", id).has_value());
+}
+
+// Requests parsed from what is already buffered (the usual case: no asynchronous read) and requests that
+// arrive in pieces (the parser's state carried into an asynchronous read) are answered alike and in order,
+// also when a client pipelines: the next request, buffered when a completion thread writes the response,
+// is handled on the connection's I/O thread after it.
+TEST(HttpServerAsync, PipelinedAndPiecemealRequestsAreAnsweredInOrder) {
+  Store store{":memory:"};
+  SlowDispatcher dispatcher(5);  // completes on its own thread, as an invoker does
+  Api api{store, dispatcher, ApiConfig{.blocking_wait_ms = 5000}};
+  net::HttpServer server{api, net::HttpServerConfig{.io_threads = 1}};
+  store.put_namespace("guest", "uuid", "key");
+  net::ActionRecord a{"guest", "echo", "python:3", "def main(a): return a"};
+  store.put_action(a, false);
+  const auto request = [](int i) {
+    const std::string body = json{{"i", i}}.dump();
+    return "POST /api/v1/namespaces/_/actions/echo?blocking=true&result=true HTTP/1.1\r\nHost: x\r\nAuthorization: " +
+           net::basic_auth("uuid", "key") + "\r\nContent-Type: application/json\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+  };
+  const int fd = connect_loopback(server.port());
+  ASSERT_GE(fd, 0);
+  const std::string three = request(0) + request(1) + request(2);  // pipelined: one write
+  ASSERT_EQ(::write(fd, three.data(), three.size()), static_cast<ssize_t>(three.size()));
+  const std::string fourth = request(3);  // in three pieces: part of the header, the rest of it, the body
+  const std::size_t header_end = fourth.find("\r\n\r\n") + 4;
+  for (const auto& [from, to] : {std::pair<std::size_t, std::size_t>{0, 20}, {20, header_end}, {header_end, fourth.size()}}) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    ASSERT_EQ(::write(fd, fourth.data() + from, to - from), static_cast<ssize_t>(to - from));
+  }
+  std::string in;
+  std::vector<int> answered;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (answered.size() < 4 && std::chrono::steady_clock::now() < until) {
+    char buf[4096];
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    ASSERT_GT(n, 0);
+    in.append(buf, static_cast<std::size_t>(n));
+    for (std::size_t end; (end = in.find("\r\n\r\n")) != std::string::npos;) {
+      const std::size_t at = in.find("Content-Length: ");
+      ASSERT_LT(at, end) << in;
+      const std::size_t length = std::stoul(in.substr(at + 16));
+      if (in.size() < end + 4 + length) break;
+      EXPECT_EQ(in.rfind("HTTP/1.1 200", 0), 0u) << in;
+      answered.push_back(json::parse(in.substr(end + 4, length))["i"].get<int>());
+      in.erase(0, end + 4 + length);
+    }
+  }
+  ::close(fd);
+  EXPECT_EQ(answered, (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(dispatcher.calls.load(), 4);
 }
 
 // Echoes, and notes whether each dispatch was told its caller waits for the result (WaitsForResult).
