@@ -20,6 +20,8 @@
 #include "controller/read_role.h"
 #include "invoker/function_table.h"
 #include "net/base64.h"
+#include "net/end_of_pass.h"
+#include "net/frame_codec.h"
 #include "net/secrets.h"
 #include "net/wire.h"
 #include "net/wire_auth.h"
@@ -48,6 +50,12 @@ struct RemoteDispatcher::Invoker {
   std::vector<net::LibraryRef> plan_sent;          // the library plan row this connection was sent
   bool binary_frames = false;  // the invoker reads binary invokes (net/wire_binary.h): its hello said so
   std::string out;             // the binary invoke being sent (reused: no allocation per invoke)
+  // Binary invokes sent from an event-loop thread (an HTTP I/O thread) and not written yet: framed, for
+  // connection `corked_generation`; written together at the end of the sender's loop pass (flush_corked,
+  // net/end_of_pass.h), or first by any direct write. `flush_owed`: a flush is scheduled.
+  std::string corked;
+  std::uint64_t corked_generation = 0;
+  bool flush_owed = false;
   std::shared_ptr<WireConn> conn;                  // the current connection's read side (also under mu_)
 };
 
@@ -361,6 +369,7 @@ void RemoteDispatcher::read_loop(int fd, bool unix_socket) {
     {
       std::lock_guard w(inv.write_mu);
       inv.fd = fd;
+      inv.corked.clear();  // the previous connection's: its invocations ended with it
       inv.code_sent.clear();
       inv.plan_sent.clear();
       const auto binary = hello.find("binary_frames");
@@ -812,7 +821,7 @@ bool RemoteDispatcher::place_and_send(Pending& p, std::shared_ptr<const net::Inv
     finish(std::move(p), std::move(rec));
     return true;
   }
-  bool sent = false;
+  bool sent = false, corked = false, schedule_flush = false;
   std::shared_ptr<WireConn> conn;
   {
     std::lock_guard w(inv->write_mu);
@@ -822,14 +831,32 @@ bool RemoteDispatcher::place_and_send(Pending& p, std::shared_ptr<const net::Inv
       auto& known = inv->code_sent[key];
       const bool with_code = known != req->action.revision || req->action.revision == 0;
       known = req->action.revision;
+      // Sent from an event loop by a caller that does not read its own result: corked until the loop's
+      // pass ends, so the invokes of one pass leave in one write (and wake the invoker's reader once).
+      const bool cork = !(caller_waits && config_.own_read_us > 0) && net::EndOfPass::available();
       if (inv->binary_frames && !with_code) {  // the hot path: no JSON (net/wire_binary.h)
         net::wire::encode_invoke(inv->out, seq, *req, expect_warm);
-        sent = net::write_frame(inv->fd, inv->out, net::FdKind::kSocket) == net::FrameStatus::kOk;
+        if (cork) {
+          net::append_frame(inv->corked, inv->out);
+          inv->corked_generation = generation;
+          schedule_flush = !inv->flush_owed;
+          inv->flush_owed = true;
+          sent = corked = true;
+          invokes_corked_.fetch_add(1, std::memory_order_relaxed);
+        } else {
+          sent = write_corked(*inv) && net::write_frame(inv->fd, inv->out, net::FdKind::kSocket) == net::FrameStatus::kOk;
+        }
         if (inv->out.capacity() > (1u << 20)) std::string().swap(inv->out);  // a large invoke's buffer is not kept
       } else {
-        sent = net::wire::send_frame(inv->fd, net::wire::invoke_to_json(seq, *req, with_code, expect_warm).dump());
+        sent = write_corked(*inv) &&
+               net::wire::send_frame(inv->fd, net::wire::invoke_to_json(seq, *req, with_code, expect_warm).dump());
       }
     }
+  }
+  if (schedule_flush) net::EndOfPass::later([this, inv, node] { flush_corked(*inv, node); });
+  if (corked) {
+    conn->last_send_waits.store(false, std::memory_order_relaxed);
+    return true;  // the flush wakes the reader thread
   }
   if (sent) {
     // The reader thread parks while nothing is in flight: this sender reads the result itself if it
@@ -848,6 +875,43 @@ bool RemoteDispatcher::place_and_send(Pending& p, std::shared_ptr<const net::Inv
   }
   fail_all(failed);
   return true;
+}
+
+bool RemoteDispatcher::write_corked(Invoker& inv) {
+  if (inv.corked.empty()) return true;
+  bool ok = true;
+  if (inv.fd >= 0 && inv.generation == inv.corked_generation)  // else: that connection and its invocations ended
+    ok = net::write_all(inv.fd, inv.corked, net::FdKind::kSocket) == net::FrameStatus::kOk;
+  if (inv.corked.capacity() > (1u << 20))
+    std::string().swap(inv.corked);  // a large batch's buffer is not kept
+  else
+    inv.corked.clear();
+  return ok;
+}
+
+void RemoteDispatcher::flush_corked(Invoker& inv, model::NodeId node) {
+  std::shared_ptr<WireConn> conn;
+  std::uint64_t generation = 0;
+  bool ok = true;
+  {
+    std::lock_guard w(inv.write_mu);
+    inv.flush_owed = false;
+    if (inv.corked.empty()) return;  // a direct write took them
+    generation = inv.corked_generation;
+    if (inv.generation == generation) conn = inv.conn;
+    ok = write_corked(inv);
+  }
+  cork_writes_.fetch_add(1, std::memory_order_relaxed);
+  if (ok) {
+    if (conn) conn->role.wake_thread();  // the reader thread parks while nothing is in flight (ReadRole)
+    return;
+  }
+  std::vector<Pending> failed;
+  {
+    std::lock_guard lock(mu_);
+    mark_down(node, generation, "sending to it failed", failed);
+  }
+  fail_all(failed);
 }
 
 bool RemoteDispatcher::freshen(const net::ActionRecord& action, std::int64_t hook_timeout_ms) {
@@ -969,6 +1033,10 @@ std::string RemoteDispatcher::prometheus_metrics() {
   line("hearth_wire_results_total " + std::to_string(results_));
   line("# TYPE hearth_wire_state_reports_total counter");
   line("hearth_wire_state_reports_total " + std::to_string(reports_applied_));
+  line("# TYPE hearth_wire_invokes_corked_total counter");
+  line("hearth_wire_invokes_corked_total " + std::to_string(invokes_corked_.load()));
+  line("# TYPE hearth_wire_cork_writes_total counter");
+  line("hearth_wire_cork_writes_total " + std::to_string(cork_writes_.load()));
   line("# TYPE hearth_wire_own_reads_total counter");
   line("hearth_wire_own_reads_total " + std::to_string(own_reads_.load()));
   line("# TYPE hearth_wire_own_reads_handed_back_total counter");

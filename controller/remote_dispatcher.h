@@ -30,7 +30,9 @@
 // invoker). A reader thread parks while nothing is in flight on its connection; a blocking invoke sent
 // then reads its own result on the sending thread, for at most `own_read_us` (ReadRole, read_own). One
 // mutex guards the state and the placement policy; frames to one invoker are written under that
-// invoker's own mutex.
+// invoker's own mutex. Invokes sent from an HTTP I/O thread by a caller that does not read its own result
+// are corked until that thread's event-loop pass ends (net/end_of_pass.h): the pass's invokes to one
+// invoker leave in one write.
 #pragma once
 
 #include <atomic>
@@ -211,6 +213,12 @@ class RemoteDispatcher final : public invoker::Dispatcher, public model::Cluster
   void apply_report(Invoker& inv, model::NodeId node, const net::InvokerState& state);
   // Ends each failed invocation with its stub record (called without the lock).
   void fail_all(std::vector<Pending>& failed);
+  // Writes the invokes corked on `inv` (its write_mu held) before anything else goes out on its connection;
+  // false: the write failed. Frames for an ended connection are dropped.
+  bool write_corked(Invoker& inv);
+  // The end of an event-loop pass that corked invokes on `inv` (net::EndOfPass): writes them in one go and
+  // wakes the connection's reader; a failed write marks `node` down as a failed send does.
+  void flush_corked(Invoker& inv, model::NodeId node);
   void finish(Pending p, net::ActivationRecord rec);
   // finish()'s bookkeeping (end and start defaults, counters by start kind and status, latency), lock held.
   void count_end(const Pending& p, net::ActivationRecord& rec);
@@ -264,6 +272,8 @@ class RemoteDispatcher final : public invoker::Dispatcher, public model::Cluster
   std::uint64_t reports_applied_ = 0, results_ = 0;
   // Results waited for on the sending thread (read_own), and how many of those waits left their result
   // to the reader thread (not in within own_read_us, or the wire failed).
+  // Invokes corked by event-loop senders, and the writes that sent them (place_and_send, flush_corked).
+  std::atomic<std::uint64_t> invokes_corked_{0}, cork_writes_{0};
   std::atomic<std::uint64_t> own_reads_{0}, own_reads_handed_back_{0};  // state reports taken; results received (with or without one)
 };
 

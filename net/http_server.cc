@@ -1,5 +1,7 @@
 #include "net/http_server.h"
 
+#include "net/end_of_pass.h"
+
 #include <sys/socket.h>
 
 #include <optional>
@@ -408,7 +410,12 @@ struct HttpServer::Impl {
     }
     for (std::size_t i = 0; i < ios.size(); ++i) sweep(i);
     accept();
-    for (auto& io : ios) threads.emplace_back([io = io.get()] { io->run(); });
+    // Work deferred to the end of a pass (EndOfPass) is a handler posted behind those already queued.
+    for (auto& io : ios)
+      threads.emplace_back([io = io.get()] {
+        const EndOfPass::Install loop([io](std::function<void()> fn) { asio::post(*io, std::move(fn)); });
+        io->run();
+      });
   }
 
   // Closes the sessions of I/O thread `i` whose deadline passed, then again in sweep_every.
