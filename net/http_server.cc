@@ -31,30 +31,32 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 // Counts responses still owed to clients (blocking invokes in flight), so stop() can wait for them while
-// the I/O threads still run.
+// the I/O threads still run. The count is an atomic (every request adds and settles one, from the I/O
+// threads and the completing thread: no lock shared between them per request); only the settlement that
+// reaches zero takes the lock, to wake a waiter — which checks the count under that lock before it sleeps,
+// so the wake-up cannot be lost.
 class Outstanding {
  public:
-  void add() {
-    std::lock_guard lock(mu_);
-    ++n_;
-  }
+  void add() { n_.fetch_add(1, std::memory_order_relaxed); }
   void done() {
+    if (n_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
     std::lock_guard lock(mu_);
-    if (--n_ == 0) cv_.notify_all();
+    cv_.notify_all();
   }
   // Waits until none is owed, or until `deadline` (time_point::max(): no deadline).
   void wait_zero(std::chrono::steady_clock::time_point deadline) {
     std::unique_lock lock(mu_);
+    const auto zero = [this] { return n_.load(std::memory_order_acquire) == 0; };
     if (deadline == std::chrono::steady_clock::time_point::max())
-      cv_.wait(lock, [this] { return n_ == 0; });
+      cv_.wait(lock, zero);
     else
-      cv_.wait_until(lock, deadline, [this] { return n_ == 0; });
+      cv_.wait_until(lock, deadline, zero);
   }
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  long n_ = 0;
+  std::atomic<long> n_{0};
 };
 
 // Shared by the server and its sessions: its config and counters (atomics: sessions on every I/O thread).
