@@ -240,6 +240,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // dispatcher's completion (no thread waits for a function). The response is owed until it is written
     // (outstanding_.done() then): stop() waits for it while the I/O threads still run.
     outstanding_.add();
+    early_.store(kNoEarlyRead);  // the previous request's early read, if any, has completed
     const SoleConnection sole(open_here_.load(std::memory_order_relaxed) == 1);
     AsyncAnswer answer = api_.handle_async(in, [self = shared_from_this(), keep_alive, version](HttpResponse r) mutable {
       Outstanding& outstanding = self->outstanding_;  // the server's: outlives every session
@@ -258,6 +259,52 @@ class Session : public std::enable_shared_from_this<Session> {
     timeout_ = std::move(answer.timeout);
     deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(answer.wait_ms);
     if (!timer_armed_) arm_timer();
+    if (keep_alive && buffer_.size() == 0) arm_early_read();
+  }
+
+  // While a blocking invoke's response is owed, the next request's read is armed here, on the I/O thread:
+  // the thread that writes the response (the wire reader, usually) then only writes it — no asio call, no
+  // lock of the socket's reactor state shared with this thread, no speculative read on its side. Bytes
+  // (or an end of stream) arriving before the response went out are kept until it has (after_response).
+  // Not armed when the response went out already (the invoke's own read answered it inside handle_async:
+  // that thread started the next read itself).
+  void arm_early_read() {
+    int expected = kNoEarlyRead;
+    if (!early_.compare_exchange_strong(expected, kEarlyReadArmed)) return;
+    stream_.async_read_some(buffer_.prepare(16 * 1024), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->buffer_.commit(n);
+      self->early_ec_ = ec;
+      int armed = kEarlyReadArmed;
+      if (self->early_.compare_exchange_strong(armed, kEarlyReadDone)) return;  // the response is still owed
+      self->continue_after_early_read();
+    });
+  }
+
+  // The response is out, the early read has completed: the next request (or the end of the stream).
+  void continue_after_early_read() {
+    early_.store(kNoEarlyRead);
+    if (early_ec_) {
+      on_read(early_ec_);
+      return;
+    }
+    read();  // parses what the early read brought in
+  }
+
+  // The response went out whole (any thread): the connection waits for its next request. With an early read
+  // armed, it goes on where that read is (now, if it has completed); without one, the next read starts here
+  // — on the connection's I/O thread if a pipelined request is already buffered (handlers run there).
+  void after_response() {
+    int expected = kNoEarlyRead;
+    if (early_.compare_exchange_strong(expected, kResponded)) {  // none armed, and none will be for this request
+      if (buffer_.size() > 0)
+        asio::post(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+      else
+        read();  // arms the read only: its completion runs on the I/O thread
+      return;
+    }
+    arm(shared_.config.idle_timeout_ms);
+    if (early_.exchange(kResponded) == kEarlyReadDone)
+      asio::post(stream_.get_executor(), [self = shared_from_this()] { self->continue_after_early_read(); });
   }
 
   void arm_timer() {
@@ -305,11 +352,7 @@ class Session : public std::enable_shared_from_this<Session> {
       // The next read (and its idle timer) starts right here: nothing else touches the stream meanwhile
       // (on_read disarmed its timer before the invoke, and a cancelled timer's handler touches nothing).
       if (keep_alive) {
-        if (buffer_.size() > 0) {  // a pipelined request: parsed and handled on the connection's I/O thread
-          asio::post(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
-        } else {
-          read();  // arms the read only: its completion runs on the I/O thread
-        }
+        after_response();
       } else {
         close();
       }
@@ -326,7 +369,7 @@ class Session : public std::enable_shared_from_this<Session> {
                             self->close();
                             return;
                           }
-                          self->read();
+                          self->after_response();
                         });
     });
     return false;
@@ -371,6 +414,10 @@ class Session : public std::enable_shared_from_this<Session> {
   SessionRegistry& registry_;
   std::atomic<int>& open_here_;  // this I/O thread's open connections (the server's Shared outlives sessions)
   std::atomic<std::int64_t> deadline_ns_{kNoDeadlineNs};
+  // The next request's early read while a response is owed (arm_early_read, after_response).
+  static constexpr int kNoEarlyRead = 0, kEarlyReadArmed = 1, kEarlyReadDone = 2, kResponded = 3;
+  std::atomic<int> early_{kNoEarlyRead};
+  beast::error_code early_ec_;  // the early read's outcome (its I/O thread only)
 };
 
 // Answers 503 on a connection past the cap without a session: one non-blocking send, then close.

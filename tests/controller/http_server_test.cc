@@ -203,6 +203,38 @@ TEST(HttpServerAsync, AnInvokeOutlivingTheWaitGets202AndStopWaitsForInFlightInvo
   EXPECT_TRUE(store.get_activation("guest", id).has_value());
 }
 
+// A blocking echo invoke of {"i": i} as raw HTTP/1.1 bytes.
+std::string echo_request(int i) {
+  const std::string body = json{{"i", i}}.dump();
+  return "POST /api/v1/namespaces/_/actions/echo?blocking=true&result=true HTTP/1.1\r\nHost: x\r\nAuthorization: " +
+         net::basic_auth("uuid", "key") + "\r\nContent-Type: application/json\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// Reads up to `count` 200 responses of echo_request from `fd` (10 s at most, or until the peer closes): their i's.
+std::vector<int> read_answers(int fd, std::size_t count) {
+  std::string in;
+  std::vector<int> answered;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (answered.size() < count && std::chrono::steady_clock::now() < until) {
+    char buf[4096];
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    in.append(buf, static_cast<std::size_t>(n));
+    for (std::size_t end; (end = in.find("\r\n\r\n")) != std::string::npos;) {
+      const std::size_t at = in.find("Content-Length: ");
+      EXPECT_LT(at, end) << in;
+      if (at >= end) return answered;
+      const std::size_t length = std::stoul(in.substr(at + 16));
+      if (in.size() < end + 4 + length) break;
+      EXPECT_EQ(in.rfind("HTTP/1.1 200", 0), 0u) << in;
+      answered.push_back(json::parse(in.substr(end + 4, length))["i"].get<int>());
+      in.erase(0, end + 4 + length);
+    }
+  }
+  return answered;
+}
+
 // Requests parsed from what is already buffered (the usual case: no asynchronous read) and requests that
 // arrive in pieces (the parser's state carried into an asynchronous read) are answered alike and in order,
 // also when a client pipelines: the next request, buffered when a completion thread writes the response,
@@ -215,43 +247,50 @@ TEST(HttpServerAsync, PipelinedAndPiecemealRequestsAreAnsweredInOrder) {
   store.put_namespace("guest", "uuid", "key");
   net::ActionRecord a{"guest", "echo", "python:3", "def main(a): return a"};
   store.put_action(a, false);
-  const auto request = [](int i) {
-    const std::string body = json{{"i", i}}.dump();
-    return "POST /api/v1/namespaces/_/actions/echo?blocking=true&result=true HTTP/1.1\r\nHost: x\r\nAuthorization: " +
-           net::basic_auth("uuid", "key") + "\r\nContent-Type: application/json\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\n\r\n" + body;
-  };
   const int fd = connect_loopback(server.port());
   ASSERT_GE(fd, 0);
-  const std::string three = request(0) + request(1) + request(2);  // pipelined: one write
+  const std::string three = echo_request(0) + echo_request(1) + echo_request(2);  // pipelined: one write
   ASSERT_EQ(::write(fd, three.data(), three.size()), static_cast<ssize_t>(three.size()));
-  const std::string fourth = request(3);  // in three pieces: part of the header, the rest of it, the body
+  const std::string fourth = echo_request(3);  // in three pieces: part of the header, the rest of it, the body
   const std::size_t header_end = fourth.find("\r\n\r\n") + 4;
   for (const auto& [from, to] : {std::pair<std::size_t, std::size_t>{0, 20}, {20, header_end}, {header_end, fourth.size()}}) {
     std::this_thread::sleep_for(std::chrono::milliseconds(30));
     ASSERT_EQ(::write(fd, fourth.data() + from, to - from), static_cast<ssize_t>(to - from));
   }
-  std::string in;
-  std::vector<int> answered;
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (answered.size() < 4 && std::chrono::steady_clock::now() < until) {
-    char buf[4096];
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    ASSERT_GT(n, 0);
-    in.append(buf, static_cast<std::size_t>(n));
-    for (std::size_t end; (end = in.find("\r\n\r\n")) != std::string::npos;) {
-      const std::size_t at = in.find("Content-Length: ");
-      ASSERT_LT(at, end) << in;
-      const std::size_t length = std::stoul(in.substr(at + 16));
-      if (in.size() < end + 4 + length) break;
-      EXPECT_EQ(in.rfind("HTTP/1.1 200", 0), 0u) << in;
-      answered.push_back(json::parse(in.substr(end + 4, length))["i"].get<int>());
-      in.erase(0, end + 4 + length);
-    }
-  }
+  const std::vector<int> answered = read_answers(fd, 4);
   ::close(fd);
   EXPECT_EQ(answered, (std::vector<int>{0, 1, 2, 3}));
   EXPECT_EQ(dispatcher.calls.load(), 4);
+}
+
+// While a blocking invoke runs, the connection's next read is already armed (Session::arm_early_read): a
+// request sent before the previous answer is kept and answered after it, and a client that ends its side
+// while an invoke runs still gets that answer before the connection closes.
+TEST(HttpServerAsync, BytesArrivingWhileAnInvokeRunsWaitForItsAnswer) {
+  Store store{":memory:"};
+  SlowDispatcher dispatcher(100);
+  Api api{store, dispatcher, ApiConfig{.blocking_wait_ms = 5000}};
+  net::HttpServer server{api, net::HttpServerConfig{.io_threads = 1}};
+  store.put_namespace("guest", "uuid", "key");
+  net::ActionRecord a{"guest", "echo", "python:3", "def main(a): return a"};
+  store.put_action(a, false);
+  const int fd = connect_loopback(server.port());
+  ASSERT_GE(fd, 0);
+  for (int i = 0; i < 2; ++i) {  // the second request arrives while the first one's function runs
+    const std::string r = echo_request(i);
+    ASSERT_EQ(::write(fd, r.data(), r.size()), static_cast<ssize_t>(r.size()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  }
+  EXPECT_EQ(read_answers(fd, 2), (std::vector<int>{0, 1}));
+  const std::string last = echo_request(2);
+  ASSERT_EQ(::write(fd, last.data(), last.size()), static_cast<ssize_t>(last.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  ::shutdown(fd, SHUT_WR);  // the end of the stream reaches the armed read while the invoke runs
+  EXPECT_EQ(read_answers(fd, 2), (std::vector<int>{2}));  // its answer, then the close
+  char byte;
+  EXPECT_EQ(::read(fd, &byte, 1), 0);
+  ::close(fd);
+  EXPECT_EQ(dispatcher.calls.load(), 3);
 }
 
 // Echoes, and notes whether each dispatch was told its caller waits for the result (WaitsForResult).
