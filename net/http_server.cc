@@ -241,6 +241,8 @@ class Session : public std::enable_shared_from_this<Session> {
     // (outstanding_.done() then): stop() waits for it while the I/O threads still run.
     outstanding_.add();
     early_.store(kNoEarlyRead);  // the previous request's early read, if any, has completed
+    // Read now: once handle_async runs, a completing thread may start the next read (and touch the buffer).
+    const bool pipelined = buffer_.size() > 0;
     const SoleConnection sole(open_here_.load(std::memory_order_relaxed) == 1);
     AsyncAnswer answer = api_.handle_async(in, [self = shared_from_this(), keep_alive, version](HttpResponse r) mutable {
       Outstanding& outstanding = self->outstanding_;  // the server's: outlives every session
@@ -259,7 +261,7 @@ class Session : public std::enable_shared_from_this<Session> {
     timeout_ = std::move(answer.timeout);
     deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(answer.wait_ms);
     if (!timer_armed_) arm_timer();
-    if (keep_alive && buffer_.size() == 0) arm_early_read();
+    if (keep_alive && !pipelined) arm_early_read();
   }
 
   // While a blocking invoke's response is owed, the next request's read is armed here, on the I/O thread:
