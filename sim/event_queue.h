@@ -39,7 +39,7 @@ struct Event {
 
 // Processor sharing's kCpuDone events (a few per node, always for the node's next finish: near the front)
 // live in a calendar of their own beside the other events (sim/cpu_event_calendar.h: 24-byte entries in
-// 2-ms buckets and a small heap for the current one), so that pushing and popping one touches a handful
+// 256-µs buckets and a small heap for the current one), so that pushing and popping one touches a handful
 // of entries instead of a heap over every busy node. Events further ahead than the current
 // bucket (expiries, one per idle container, are most of the queue and lie minutes ahead) wait unsorted in
 // a ring of time buckets (kBucketUs wide, kBuckets of them); when time reaches a bucket, its events are

@@ -135,12 +135,12 @@ RC_GTEST_PROP(TimedHeapProperty, PopsAsAPriorityQueue, ()) {
 // moved on, fell in one of the ring's buckets; and an event at the current instant before both.
 TEST(CpuEventCalendar, OverflowEventsComeBeforeLaterBucketedOnes) {
   CpuEventCalendar c;
-  constexpr Micros kSecond = 1000 * 1000;
-  c.push(TimedHeap::Entry{9 * kSecond, 0, 1, 0});  // more than the ring (8.4 s) ahead: the overflow
-  c.push(TimedHeap::Entry{1 * kSecond, 1, 2, 0});  // a bucket
-  EXPECT_EQ(c.pop().a, 2u);                        // now 1 s
-  c.push(TimedHeap::Entry{9 * kSecond + kSecond / 5, 2, 3, 0});  // within the ring now: a bucket
-  c.push(TimedHeap::Entry{1 * kSecond, 3, 4, 0});                // the current instant: the small heap
+  constexpr Micros kMs = 1000;
+  c.push(TimedHeap::Entry{1200 * kMs, 0, 1, 0});  // more than the ring (1.05 s) ahead: the overflow
+  c.push(TimedHeap::Entry{500 * kMs, 1, 2, 0});   // a bucket
+  EXPECT_EQ(c.pop().a, 2u);                       // now 0.5 s
+  c.push(TimedHeap::Entry{1300 * kMs, 2, 3, 0});  // within the ring now: a bucket
+  c.push(TimedHeap::Entry{500 * kMs, 3, 4, 0});   // the current instant: the small heap
   EXPECT_EQ(c.pop().a, 4u);
   EXPECT_EQ(c.pop().a, 1u);
   EXPECT_EQ(c.pop().a, 3u);
@@ -148,11 +148,11 @@ TEST(CpuEventCalendar, OverflowEventsComeBeforeLaterBucketedOnes) {
 }
 
 // The kCpuDone events' calendar, with pushes from the current instant to an hour ahead: the small heap,
-// the ring's buckets at any lap position (a start hours in), the overflow beyond the ring (8.4 s).
+// the ring's buckets at any lap position (a start hours in), the overflow beyond the ring (1.05 s).
 RC_GTEST_PROP(CpuEventCalendarProperty, PopsAsAPriorityQueue, ()) {
   CpuEventCalendar c;
   const Micros start = *rc::gen::element<Micros>(0, 5000, 3LL * 3600 * 1000 * 1000 + 777);
-  check_pops_as_a_priority_queue(c, start, {0, 3, 2048, 100000, 4LL << 20, 5LL << 20, 60LL * 1000 * 1000});
+  check_pops_as_a_priority_queue(c, start, {0, 3, 256, 100000, 600000, 1100000, 60LL * 1000 * 1000});
 }
 
 // A node's pending kCpuDone instants against the engine's previous representation (a vector kept as a
