@@ -1,15 +1,16 @@
 // CpuEventCalendar: EventQueue's kCpuDone events (one or a few per busy node, each for about the node's
 // next finish, mostly under a second ahead; one pushed and one popped per completion), in (time, seq) order
 // exactly as one heap would give them, but without a pop's walk through a heap of every node's event
-// (~9 levels at 512 nodes: ~200 instructions per completion in round 6's callgrind).
+// (~9 levels at 512 nodes: ~150 instructions per completion in round 6's callgrind).
 // A calendar: events before `end_` (the current bucket's end) wait in a small heap (TimedHeap, usually
 // a handful); later ones are appended to one of kBuckets buckets of kBucketUs µs (an intrusive list
 // through a pool of entries: no allocation per event, a bucket is a 4-byte head) or, beyond the ring, to
 // an overflow heap. When the small heap runs empty the next non-empty bucket (found through a bit set)
 // or the overflow's earliest event, whichever comes first, becomes current: its events move into the
-// small heap. Each event moves at most once; the bucket width (256 µs) was the best of 256 µs - 8 ms in
-// callgrind's instruction counts at 50,000 functions on 512 nodes and on the 500-function sample; the small heap holds every pending event before end_ and
-// every other one is at or after end_, so its top is the earliest of all.
+// small heap. Each event moves at most once; the small heap holds every pending event before end_ and
+// every other one is at or after end_, so its top is the earliest of all. The bucket width (256 µs) was
+// the best of 256 µs - 8 ms in callgrind's instruction counts at 50,000 functions on 512 nodes (the
+// 500-function sample: the same at 256 µs and 2 ms).
 // Times must not go below the last popped event's.
 // Cost: push O(1) (or O(log s) into the small heap s, or O(log o) into the overflow o); pop O(log s)
 // plus the buckets skipped (64 per word of the bit set).

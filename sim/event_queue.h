@@ -47,9 +47,9 @@ struct Event {
 // of a heap pop per event through a heap of the bucket's size, whose lower levels miss the cache).
 // Events pushed for before the current bucket's end go to a small near heap; events beyond the ring wait
 // in a far heap and join the near heap when time reaches their bucket. All draw from one insertion
-// counter and top() takes the earliest of the run's front, the near heap's and the calendar's tops once the run and the
-// near heap hold everything before the current bucket's end, so the order of events is exactly that of a
-// single queue (time, then insertion).
+// counter and top() takes the earliest of the run's front, the near heap's top and the calendar's once
+// the run and the near heap hold everything before the current bucket's end, so the order of events is
+// exactly that of a single queue (time, then insertion).
 // Times must not go below the last popped event's (a discrete-event simulation's events never do).
 // Cost: push O(1) into a bucket, O(log n) into a heap; a bucket's events O(log b) each to sort, O(1) to
 // pop; each event moves at most once from a bucket or the far heap; top() O(1) amortised (a move crosses
