@@ -22,6 +22,7 @@
 #include "sim/event_queue.h"
 #include "sim/huge_page_allocator.h"
 #include "sim/metrics_pipe.h"
+#include "sim/pending_instants.h"
 #include "sim/processor_sharing.h"
 #include "sim/scaling_state.h"
 #include "trace/prefetch_source.h"
@@ -573,17 +574,14 @@ class Engine {
   void arm_cpu(NodeId node) {
     if (node == cpu_draining_) return;  // cpu_done arms once, after its loop
     const Micros next = cpu_[node].next_finish();
-    std::vector<Micros>& pending = cpu_pending_[node];
+    PendingInstants& pending = cpu_pending_[node];
     if (next == model::kNever || (!pending.empty() && pending.front() <= next)) return;
-    pending.push_back(next);
-    std::push_heap(pending.begin(), pending.end(), std::greater<>());
+    pending.push(next);
     events_.push(next, EventType::kCpuDone, node, cpu_[node].next_job());
   }
 
   void cpu_done(NodeId node) {
-    std::vector<Micros>& pending = cpu_pending_[node];
-    std::pop_heap(pending.begin(), pending.end(), std::greater<>());  // this event: the node's earliest
-    pending.pop_back();
+    cpu_pending_[node].pop_front();  // this event: the node's earliest
     ProcessorSharing& cpu = cpu_[node];
     cpu.advance(now_);
     cpu_draining_ = node;
@@ -1293,7 +1291,7 @@ class Engine {
   ColdContention contention_;
   std::vector<ProcessorSharing> cpu_;          // node → its CPU (kShares only)
   std::vector<std::uint32_t> weights_;         // function → CPU weight (empty: all equal)
-  std::vector<std::vector<Micros>> cpu_pending_;  // node → min-heap of its pending kCpuDone instants
+  std::vector<PendingInstants> cpu_pending_;     // node → its pending kCpuDone instants
   static constexpr NodeId kNoNode = std::numeric_limits<NodeId>::max();
   NodeId cpu_draining_ = kNoNode;                 // the node whose finished jobs cpu_done is completing
   HugeVector<Job> jobs_;                       // invocations running under processor sharing, by number

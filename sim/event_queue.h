@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/time.h"
+#include "sim/cpu_event_calendar.h"
 
 namespace hearth::sim {
 
@@ -37,17 +38,18 @@ struct Event {
 };
 
 // Processor sharing's kCpuDone events (a few per node, always for the node's next finish: near the front)
-// live in a heap of their own beside the one of all other events: pushing and popping one then sifts
-// through a handful of entries instead of the whole queue. Events further ahead than the current
+// live in a calendar of their own beside the other events (sim/cpu_event_calendar.h: 24-byte entries in
+// 256-µs buckets and a small heap for the current one), so that pushing and popping one touches a handful
+// of entries instead of a heap over every busy node. Events further ahead than the current
 // bucket (expiries, one per idle container, are most of the queue and lie minutes ahead) wait unsorted in
 // a ring of time buckets (kBucketUs wide, kBuckets of them); when time reaches a bucket, its events are
 // sorted once into the current run, popped from its front in order (a sort of a contiguous array instead
 // of a heap pop per event through a heap of the bucket's size, whose lower levels miss the cache).
 // Events pushed for before the current bucket's end go to a small near heap; events beyond the ring wait
 // in a far heap and join the near heap when time reaches their bucket. All draw from one insertion
-// counter and top() takes the earliest of the run's front and the two heaps' tops once the run and the
-// near heap hold everything before the current bucket's end, so the order of events is exactly that of a
-// single queue (time, then insertion).
+// counter and top() takes the earliest of the run's front, the near heap's top and the calendar's once
+// the run and the near heap hold everything before the current bucket's end, so the order of events is
+// exactly that of a single queue (time, then insertion).
 // Times must not go below the last popped event's (a discrete-event simulation's events never do).
 // Cost: push O(1) into a bucket, O(log n) into a heap; a bucket's events O(log b) each to sort, O(1) to
 // pop; each event moves at most once from a bucket or the far heap; top() O(1) amortised (a move crosses
@@ -57,7 +59,7 @@ class EventQueue {
   void push(model::Micros time, EventType type, std::uint32_t a = 0, std::uint32_t b = 0, model::Micros time2 = 0) {
     const Event e{time, next_seq_++, type, a, b, time2};
     if (type == EventType::kCpuDone) {
-      cpu_.push(e);
+      cpu_.push(TimedHeap::Entry{time, e.seq, a, b});
     } else if (time < horizon_) {
       near_.push(e);
     } else if (time - horizon_ < kRingUs) {
@@ -68,7 +70,8 @@ class EventQueue {
     }
   }
   bool empty() const { return run_pos_ == run_.size() && near_.empty() && cpu_.empty() && bucketed_ == 0 && far_.empty(); }
-  const Event& top() { return front(first()); }
+  // The next event (a copy: kCpuDone events are stored compactly).
+  Event top() { return front(first()); }
   Event pop() { return take(first()); }
   // Pops the next event into *e if there is one at or before `t` (top() and pop() in one look); false
   // otherwise.
@@ -101,13 +104,13 @@ class EventQueue {
   using Heap = std::priority_queue<Event, std::vector<Event>, Later>;
   enum class Source : std::uint8_t { kRun, kNear, kCpu };
 
-  const Event& front(Source from) const {
+  Event front(Source from) {
     switch (from) {
       case Source::kRun: return run_[run_pos_];
       case Source::kNear: return near_.top();
       case Source::kCpu: break;
     }
-    return cpu_.top();
+    return cpu_event(cpu_.top());
   }
   Event take(Source from) {
     switch (from) {
@@ -115,8 +118,9 @@ class EventQueue {
       case Source::kNear: return take(near_);
       case Source::kCpu: break;
     }
-    return take(cpu_);
+    return cpu_event(cpu_.pop());
   }
+  static Event cpu_event(const TimedHeap::Entry& e) { return Event{e.time, e.seq, EventType::kCpuDone, e.a, e.b, 0}; }
   static Event take(Heap& h) {
     Event e = h.top();
     h.pop();
@@ -152,14 +156,14 @@ class EventQueue {
     Source from = Source::kCpu;
     if (run_pos_ < run_.size()) best = &run_[run_pos_], from = Source::kRun;
     if (!near_.empty() && (!best || Earlier{}(near_.top(), *best))) best = &near_.top(), from = Source::kNear;
-    if (!cpu_.empty() && (!best || Earlier{}(cpu_.top(), *best))) from = Source::kCpu;
+    if (!cpu_.empty() && (!best || cpu_.top().before(best->time, best->seq))) from = Source::kCpu;
     return from;
   }
 
   std::vector<Event> run_;  // the current bucket's events, sorted; popped from run_pos_
   std::size_t run_pos_ = 0;
   Heap near_;  // events pushed for before horizon_ (and far ones whose bucket came)
-  Heap cpu_;   // kCpuDone only
+  CpuEventCalendar cpu_;  // kCpuDone only (compact: type and time2 are implied)
   Heap far_;   // beyond the ring
   std::vector<std::vector<Event>> buckets_ = std::vector<std::vector<Event>>(kBuckets);
   std::size_t bucketed_ = 0;

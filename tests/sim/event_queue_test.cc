@@ -1,7 +1,14 @@
 #include "sim/event_queue.h"
 
+#include <algorithm>
+#include <functional>
+
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
+
+#include "sim/cpu_event_calendar.h"
+#include "sim/pending_instants.h"
+#include "sim/timed_heap.h"
 
 #include <queue>
 #include <tuple>
@@ -85,6 +92,91 @@ RC_GTEST_PROP(EventQueueProperty, PopsInTheOrderOfOneHeap, ()) {
     ref.heap.pop();
   }
   RC_ASSERT(q.empty());
+}
+
+// Random pushes at `now` plus a span drawn from `scales` (0: the current instant; many pushes land on the
+// same instant, so the insertion number decides) interleaved with pops: `q` (a TimedHeap or a
+// CpuEventCalendar) gives the same entries in the same order as std::priority_queue of full events.
+template <class Queue>
+void check_pops_as_a_priority_queue(Queue& q, Micros now, const std::vector<Micros>& scales) {
+  Reference ref;
+  const auto steps = *rc::gen::inRange(1, 800);
+  for (int i = 0; i < steps; ++i) {
+    if (ref.heap.empty() || *rc::gen::inRange(0, 5) < 3) {
+      const Micros scale = *rc::gen::elementOf(scales);
+      const Micros t = now + (scale == 0 ? 0 : *rc::gen::inRange<Micros>(0, 2 * scale));
+      q.push(TimedHeap::Entry{t, ref.seq, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(7 * i)});
+      ref.push(t, EventType::kCpuDone, static_cast<std::uint32_t>(i));
+    } else {
+      RC_ASSERT(q.top().seq == ref.heap.top().seq);
+      const TimedHeap::Entry got = q.pop();
+      RC_ASSERT(got.time == ref.heap.top().time);
+      RC_ASSERT(got.a == ref.heap.top().a);
+      RC_ASSERT(got.b == 7 * got.a);
+      now = got.time;
+      ref.heap.pop();
+    }
+    RC_ASSERT(q.size() == ref.heap.size());
+  }
+  while (!ref.heap.empty()) {
+    RC_ASSERT(q.pop().seq == ref.heap.top().seq);
+    ref.heap.pop();
+  }
+  RC_ASSERT(q.empty());
+}
+
+// The compact heap (kCpuDone entries without type and time2; Floyd's pop).
+RC_GTEST_PROP(TimedHeapProperty, PopsAsAPriorityQueue, ()) {
+  TimedHeap h;
+  check_pops_as_a_priority_queue(h, 0, {0, 2, 1000, 1 << 20});
+}
+
+// An event pushed beyond the ring (the overflow heap) comes before a later one that, pushed after time
+// moved on, fell in one of the ring's buckets; and an event at the current instant before both.
+TEST(CpuEventCalendar, OverflowEventsComeBeforeLaterBucketedOnes) {
+  CpuEventCalendar c;
+  constexpr Micros kMs = 1000;
+  c.push(TimedHeap::Entry{1200 * kMs, 0, 1, 0});  // more than the ring (1.05 s) ahead: the overflow
+  c.push(TimedHeap::Entry{500 * kMs, 1, 2, 0});   // a bucket
+  EXPECT_EQ(c.pop().a, 2u);                       // now 0.5 s
+  c.push(TimedHeap::Entry{1300 * kMs, 2, 3, 0});  // within the ring now: a bucket
+  c.push(TimedHeap::Entry{500 * kMs, 3, 4, 0});   // the current instant: the small heap
+  EXPECT_EQ(c.pop().a, 4u);
+  EXPECT_EQ(c.pop().a, 1u);
+  EXPECT_EQ(c.pop().a, 3u);
+  EXPECT_TRUE(c.empty());
+}
+
+// The kCpuDone events' calendar, with pushes from the current instant to an hour ahead: the small heap,
+// the ring's buckets at any lap position (a start hours in), the overflow beyond the ring (1.05 s).
+RC_GTEST_PROP(CpuEventCalendarProperty, PopsAsAPriorityQueue, ()) {
+  CpuEventCalendar c;
+  const Micros start = *rc::gen::element<Micros>(0, 5000, 3LL * 3600 * 1000 * 1000 + 777);
+  check_pops_as_a_priority_queue(c, start, {0, 3, 256, 100000, 600000, 1100000, 60LL * 1000 * 1000});
+}
+
+// A node's pending kCpuDone instants against the engine's previous representation (a vector kept as a
+// min-heap with std::push_heap / std::pop_heap): the same front after every push and pop, duplicates
+// included.
+RC_GTEST_PROP(PendingInstantsProperty, AgreesWithAVectorHeap, ()) {
+  PendingInstants p;
+  std::vector<Micros> ref;
+  const auto steps = *rc::gen::inRange(1, 300);
+  for (int i = 0; i < steps; ++i) {
+    if (ref.empty() || *rc::gen::arbitrary<bool>()) {
+      const Micros t = *rc::gen::inRange<Micros>(0, 20);
+      p.push(t);
+      ref.push_back(t);
+      std::push_heap(ref.begin(), ref.end(), std::greater<>());
+    } else {
+      std::pop_heap(ref.begin(), ref.end(), std::greater<>());
+      ref.pop_back();
+      p.pop_front();
+    }
+    RC_ASSERT(p.size() == ref.size());
+    RC_ASSERT(p.empty() == ref.empty());
+    if (!ref.empty()) RC_ASSERT(p.front() == ref.front());
+  }
 }
 
 }  // namespace
