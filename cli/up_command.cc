@@ -284,8 +284,16 @@ int run(const UpFlags& f) {
   if (const std::size_t n = controller::store_answered(store, controller::AnswerLog::recover(answer_log_path)))
     std::fprintf(stderr, "hearth up: %zu answered activation record(s) had not been committed when the platform last "
                  "stopped: stored from %s\n", n, answer_log_path.c_str());
-  if (f.answer_log == "on") answer_log.emplace(answer_log_path);
-  else std::filesystem::remove(answer_log_path);
+  if (f.answer_log == "on") {
+    try {
+      answer_log.emplace(answer_log_path);
+    } catch (const std::exception& e) {  // e.g. a full disk: answers wait for their commits, as with --answer-log off
+      std::fprintf(stderr, "hearth up: no answer log (%s): blocking invokes are answered after their records' commits\n",
+                   e.what());
+    }
+  } else {
+    std::filesystem::remove(answer_log_path);
+  }
   // Invocations accepted before a crash or kill and never recorded: each gets a record that says so.
   if (const std::size_t n = store.end_unfinished(
           "The controller stopped (killed or crashed) before this activation ended; it may have run in part.", net::wall_us()))

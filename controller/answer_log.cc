@@ -55,11 +55,12 @@ AnswerLog::AnswerLog(const std::string& path, std::size_t slots) : path_(path), 
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) throw failure(path, "open");
   const std::size_t bytes = slots * kSlotBytes;
-  if (::ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
-    const int e = errno;
+  // Blocks allocated now, not at the first store into a page: a page of a sparse file that the disk has no
+  // room for would raise SIGBUS in the process that touches it.
+  if (const int e = ::posix_fallocate(fd, 0, static_cast<off_t>(bytes)); e != 0) {
     ::close(fd);
     errno = e;
-    throw failure(path, "ftruncate");
+    throw failure(path, "posix_fallocate");
   }
   void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   const int e = errno;

@@ -35,8 +35,8 @@ class AnswerLog {
   static constexpr std::size_t kSlotBytes = 4096;
   static constexpr std::size_t kDefaultSlots = 512;  // 2 MiB: answers awaiting their commit at once
 
-  // Creates (or empties) `path`, sized for `slots`, and maps it; throws std::runtime_error naming the path
-  // and the failing call.
+  // Creates (or empties) `path`, allocates its blocks for `slots` (a full disk fails here, not later with
+  // SIGBUS at a store into the mapping) and maps it; throws std::runtime_error naming the path and the call.
   AnswerLog(const std::string& path, std::size_t slots = kDefaultSlots);
   ~AnswerLog();
   AnswerLog(const AnswerLog&) = delete;
