@@ -24,6 +24,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -35,6 +36,7 @@
 #include "cli/default_namespace.h"
 #include "cli/pool_flags.h"
 #include "cli/wire_socket.h"
+#include "controller/answer_log.h"
 #include "controller/api.h"
 #include "net/http_server.h"
 #include "invoker/local_dispatcher.h"
@@ -66,6 +68,7 @@ struct UpFlags {
   std::int64_t own_read_us = controller::RemoteDispatcherConfig{}.own_read_us;
   std::int64_t own_read_spin_us = controller::RemoteDispatcherConfig{}.own_read_spin_us;
   std::string wire_binary_frames = "on";  // RemoteDispatcherConfig::binary_frames
+  std::string answer_log = "on";  // ApiConfig::answer_log: DATA_DIR/answers.log
   bool restart_invokers = true;
   std::string activation_retention = "7d";  // activation records older than this are deleted; 0 = never
   std::string idle_timeout = "60s", header_timeout = "10s";
@@ -271,8 +274,26 @@ int run(const UpFlags& f) {
   const std::filesystem::path data(f.data_dir);
   if (std::filesystem::create_directories(data))  // a new data directory holds keys and code: owner only
     std::filesystem::permissions(data, std::filesystem::perms::owner_all);
+  // Declared before the store: the store's last flush (its destructor) releases the log's slots.
+  std::optional<controller::AnswerLog> answer_log;
   controller::Store store((data / "hearth.db").string());
   const controller::Credentials guest = default_namespace(store, data);
+  // Blocking invokes answered before their records' commits and not committed since (a kill came between):
+  // stored now, before the journal's leftovers below are recorded as ended by that stop.
+  const std::string answer_log_path = (data / "answers.log").string();
+  if (const std::size_t n = controller::store_answered(store, controller::AnswerLog::recover(answer_log_path)))
+    std::fprintf(stderr, "hearth up: %zu answered activation record(s) had not been committed when the platform last "
+                 "stopped: stored from %s\n", n, answer_log_path.c_str());
+  if (f.answer_log == "on") {
+    try {
+      answer_log.emplace(answer_log_path);
+    } catch (const std::exception& e) {  // e.g. a full disk: answers wait for their commits, as with --answer-log off
+      std::fprintf(stderr, "hearth up: no answer log (%s): blocking invokes are answered after their records' commits\n",
+                   e.what());
+    }
+  } else {
+    std::filesystem::remove(answer_log_path);
+  }
   // Invocations accepted before a crash or kill and never recorded: each gets a record that says so.
   if (const std::size_t n = store.end_unfinished(
           "The controller stopped (killed or crashed) before this activation ended; it may have run in part.", net::wall_us()))
@@ -372,6 +393,7 @@ int run(const UpFlags& f) {
   api_config.libraries = libraries;
   api_config.freshen_chains = f.pool.freshen == "on";  // and the invokers' predicted-arrival hooks (pool flags)
   api_config.freshen_timeout_ms = f.pool.freshen_timeout_ms;
+  api_config.answer_log = answer_log ? &*answer_log : nullptr;
   controller::Api api(store, dispatcher, api_config);
   api.set_metrics_source([&] {
     return (local ? local->prometheus_metrics() : remote->prometheus_metrics()) + store.prometheus_metrics();
@@ -473,6 +495,12 @@ Action add_up_command(CLI::App& app) {
                   "Of --own-read-us, at most this long (µs) polls without blocking, if recent results came that "
                   "quickly (net/adaptive_spin.h); 0: it sleeps at once")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{100'000}))
+      ->capture_default_str();
+  cmd->add_option("--answer-log", f->answer_log,
+                  "on (the default): a blocking invoke is answered once its activation record is in DATA_DIR/answers.log "
+                  "(a file mapped in memory: it survives a kill of the controller), before the record's SQLite commit, "
+                  "and the next start stores what the log still holds (docs/warm-path.md); off: answered after the commit")
+      ->check(CLI::IsMember({"on", "off"}))
       ->capture_default_str();
   cmd->add_option("--wire-binary-frames", f->wire_binary_frames,
                   "Warm invokes and their results cross the wire in a fixed binary layout with invokers that read it "

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <vector>
 
+#include "controller/answer_log.h"
 #include "controller/entity_name.h"
 #include "controller/freshen_annotation.h"
 #include "controller/sequence.h"
@@ -453,7 +454,7 @@ net::AsyncAnswer Api::route(const net::HttpRequest& req, const std::string& rid,
     // the result here (bounded: RemoteDispatcherConfig::own_read_us).
     std::optional<invoker::WaitsForResult> waits;
     if (net::SoleConnection::here()) waits.emplace();
-    run([store, reply, result_only, after_write, slot](net::ActivationRecord r) {
+    run([store, reply, result_only, after_write, slot, log = config_.answer_log](net::ActivationRecord r) {
       slot->release();
       const bool success = r.status == "success";
       net::HttpResponse response = result_only ? ok_json(parse_result(r.result_json), success ? 200 : 502)
@@ -463,6 +464,20 @@ net::AsyncAnswer Api::route(const net::HttpRequest& req, const std::string& rid,
           store->put_activation(std::move(r));
           reply->send(std::move(response));
           return;
+        }
+        // Kept in the answer log until the store's writer commits it with its next batch (a kill meanwhile
+        // loses nothing: controller/answer_log.h), the record is answered now, not after a commit here.
+        if (log) {
+          if (const std::optional<std::size_t> held = log->append(r)) {
+            try {
+              store->put_activation_by_writer(std::move(r), [log, at = *held] { log->release(at); });
+            } catch (...) {
+              log->release(*held);
+              throw;
+            }
+            reply->send(std::move(response));
+            return;
+          }
         }
         store->put_activation(std::move(r), [reply, response = std::move(response)]() mutable { reply->send(std::move(response)); });
       } catch (const StoreError& e) {

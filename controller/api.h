@@ -47,6 +47,7 @@
 namespace hearth::controller {
 
 struct SequenceRunner;
+class AnswerLog;
 
 // OpenWhisk's whisk.query-limit: list operations return 30 entries unless `limit` says (at most 200).
 inline constexpr int kDefaultListLimit = 30;
@@ -62,6 +63,11 @@ struct ApiConfig {
   // faster, but a controller killed within the store's batch window loses an answered record (found by
   // tests/e2e/chaos_test.cc); kept as api_bench's baseline for what the wait costs.
   bool answer_after_record_written = true;
+  // With it, a blocking invoke is answered once its record is copied into this log; the store's writer
+  // commits the record with its next batch and releases it (controller/answer_log.h: the answer still
+  // survives a kill; reads find the record, queued in the store, at once). Null, or the log full or the
+  // record too large for it: answered after the commit. Not owned; outlives the Api.
+  AnswerLog* answer_log = nullptr;
   std::int64_t max_memory_mb = 2048;
   std::int64_t max_timeout_ms = 300'000;
   double max_cpu_cores = 64;  // limits.cpu's upper bound (its lower bound is kMinCpuCores)

@@ -438,6 +438,15 @@ void Store::put_activation(const net::ActivationRecord& a) { put_activation(net:
 void Store::put_activation(net::ActivationRecord&& a) { put_activation(std::move(a), nullptr); }
 
 void Store::put_activation(net::ActivationRecord&& a, std::function<void()> written) {
+  const bool urgent = written != nullptr;
+  queue_activation(std::move(a), std::move(written), urgent);
+}
+
+void Store::put_activation_by_writer(net::ActivationRecord&& a, std::function<void()> written) {
+  queue_activation(std::move(a), std::move(written), false);
+}
+
+void Store::queue_activation(net::ActivationRecord&& a, std::function<void()> written, bool urgent) {
   if (!options_.async_activations) {
     RunAfter after;
     std::lock_guard lock(mu_);
@@ -449,7 +458,6 @@ void Store::put_activation(net::ActivationRecord&& a, std::function<void()> writ
     return;
   }
   bool wake = false;
-  const bool urgent = written != nullptr;
   {
     std::lock_guard lock(pending_mu_);
     if (pending_.size() + pending_accepts_.size() >= options_.max_pending) {

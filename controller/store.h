@@ -145,6 +145,10 @@ class Store {
   // writer retries it.
   // A blocking invoke answers from it, so an answered record survives a kill.
   void put_activation(net::ActivationRecord&& a, std::function<void()> written);
+  // The same, but committed by the writer thread with its next batch (gathered for up to
+  // activation_flush_ms), never on this thread: `written` is called there once it is committed. For a
+  // record whose answer does not wait for its commit (it is kept meanwhile: controller/answer_log.h).
+  void put_activation_by_writer(net::ActivationRecord&& a, std::function<void()> written);
   // Journals an accepted invocation; `committed` (may be empty) is called once, without the store's
   // locks held, with true when the row is on disk, false when it could not be written (see above).
   void accept(AcceptedInvocation invocation, std::function<void(bool committed)> committed);
@@ -178,6 +182,8 @@ class Store {
   void migrate_plaintext_keys();
   // A main file from before the keys file: its namespaces move there (then the table is dropped here).
   void move_keys_to_their_file();
+  // put_activation's queueing: `urgent` commits on this thread (or at its GroupCommit scope's end).
+  void queue_activation(net::ActivationRecord&& a, std::function<void()> written, bool urgent);
   // The cached prepared statement for `sql` (mu_ held).
   sqlite3_stmt* prepared(const char* sql, const char* what);
   struct PendingRecord {
