@@ -103,9 +103,10 @@ class InvokerAgent {
   std::uint64_t frame_writes() const { return frames_out_.writes(); }
   // Results and stale answers sent without their state report because it had not changed.
   std::uint64_t reports_omitted() const { return reports_omitted_; }
-  // Warm runs made on the reading thread, and how often a frame arriving during one handed the
-  // connection to another thread.
-  std::uint64_t inline_runs() const { return inline_runs_; }
+  // Warm runs made on the reading thread (run there, or begun and waited for there with others: split
+  // runs), and how often a frame arriving during one handed the connection to another thread.
+  std::uint64_t inline_runs() const { return inline_runs_ + pool_->split_runs(); }
+  std::uint64_t split_runs() const { return pool_->split_runs(); }
   std::size_t reader_hand_offs() { return readers_.hand_offs(); }
 
  private:

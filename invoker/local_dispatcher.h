@@ -37,6 +37,7 @@
 // run used (cores, peak MB, I/O share).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -162,6 +163,7 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   // `done` are left to the caller, who tries again when one of its runs ended (or hands it to
   // dispatch_if_warm, which queues it for a worker). kStarted: taken (moved from); kStale: nothing runs.
   enum class WarmStart { kStarted, kBusy, kStale };
+  std::uint64_t split_runs() const { return split_runs_.load(); }  // runs begun into a RunMultiplexer so far
   WarmStart start_if_warm(net::InvocationRequest& req, std::function<void(net::ActivationRecord)>& done, RunMultiplexer& runs);
   // freshen (docs/freshen.md): claims an idle container of `action` (this revision) on any invoker, asks
   // its runtime to start the hook (answered at once) and returns it to the idle pool as it was (same
@@ -319,6 +321,7 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   void begin_execution(Execution& e);
   void end_execution(Execution& e, bool keep);
   class SplitRun;  // a warm run waited for by a RunMultiplexer (local_dispatcher_split.cc)
+  std::atomic<std::uint64_t> split_runs_{0};
   // begin_execution, then the container's begin_run: into `runs` while it runs on, else ended here.
   void begin_split(Execution e, RunMultiplexer& runs);
   // dispatch_if_warm and start_if_warm: `req` and `done` are moved from only when taken; with `busy`, a

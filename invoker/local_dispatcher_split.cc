@@ -54,6 +54,7 @@ void LocalDispatcher::begin_split(Execution e, RunMultiplexer& runs) {
       ended = thrown(ex);
     }
     if (!ended) {
+      ++split_runs_;
       runs.add(std::make_unique<SplitRun>(*this, std::move(e)));
       return;
     }
