@@ -281,21 +281,25 @@ void InvokerAgent::lead(int fd, net::FrameReader& reader) {
         frames_out_.flush();
         return;
       }
-    } else if (const bool wire_ready = wait_runs(runs, fd); wire_ready || reader.frame_buffered()) {
-      overlap_ = true;  // invokes arrive while runs are in flight: the next lone one joins them too
-      // The wire is readable: one read (it polled readable, so it does not block), then every whole frame.
-      net::FrameStatus s = reader.read_ready(fd, &payload);
-      while (s == net::FrameStatus::kOk) {
-        handle_frame(fd, payload, false, &runs);  // never runs on this thread: the set is not empty
-        if (!reader.frame_buffered()) break;
-        s = reader.read_ready(fd, &payload);  // buffered: no I/O
+    } else {
+      const bool wire_ready = wait_runs(runs, fd);
+      retry_deferred(runs);  // runs that ended made room: the invokes waiting for it start before any read now
+      if (wire_ready || reader.frame_buffered()) {
+        overlap_ = true;  // invokes arrive while runs are in flight: the next lone one joins them too
+        // The wire is readable: one read (it polled readable, so it does not block), then every whole frame.
+        net::FrameStatus s = reader.read_ready(fd, &payload);
+        while (s == net::FrameStatus::kOk) {
+          handle_frame(fd, payload, false, &runs);  // not lone: begun into the set, never run on this thread
+          if (!reader.frame_buffered()) break;
+          s = reader.read_ready(fd, &payload);  // buffered: no I/O
+        }
+        if (s != net::FrameStatus::kOk && s != net::FrameStatus::kTimeout) {
+          error = reader.describe(s);
+          open = false;
+        }
+      } else if (runs.empty()) {
+        overlap_ = false;  // the runs drained before the next invoke came: it may run on this thread again
       }
-      if (s != net::FrameStatus::kOk && s != net::FrameStatus::kTimeout) {
-        error = reader.describe(s);
-        open = false;
-      }
-    } else if (runs.empty()) {
-      overlap_ = false;  // the runs drained before the next invoke came: it may run on this thread again
     }
   }
   drain();
@@ -329,8 +333,9 @@ void InvokerAgent::retry_deferred(RunMultiplexer& runs) {
 bool InvokerAgent::wait_runs(RunMultiplexer& runs, int fd) {
   try {
     return runs.wait(fd);
-  } catch (const std::exception& e) {  // poll failed: said; the runs end at their deadlines
+  } catch (const std::exception& e) {  // poll failed (no memory): said, and tried again shortly
     std::fprintf(stderr, "hearth invoker %s: waiting for warm runs failed: %s\n", config_.name.c_str(), e.what());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return false;
   }
 }
@@ -494,6 +499,10 @@ void InvokerAgent::run_invoke(net::wire::InvokeMessage invoke, LocalDispatcher::
   // still free (claimed atomically by the pool), else say so with a fresh report and let it place again.
   if (runs && !run_here) {  // the reading thread drives its runs: a busy invoker's invoke waits here for one to end
     Deferred d{seq, std::move(invoke.request), std::move(done)};
+    if (!deferred_.empty()) {  // behind the invokes already waiting, in order
+      deferred_.push_back(std::move(d));
+      return;
+    }
     switch (pool_->start_if_warm(d.request, d.done, *runs)) {
       case LocalDispatcher::WarmStart::kStarted: return;
       case LocalDispatcher::WarmStart::kBusy: deferred_.push_back(std::move(d)); return;
