@@ -71,6 +71,7 @@ int run(const InvokerFlags& f) {
   config.reconnect = !f.exit_with_controller;
   config.inline_runs = pool.inline_runs ? invoker::InvokerAgentConfig::InlineRuns::kWatched
                                         : invoker::InvokerAgentConfig::InlineRuns::kOff;
+  config.multiplex_runs = pool.multiplex_runs;
   config.tls_ca_file = f.wire_tls_ca;
   config.on_library_plan = [p = planned.get()](std::vector<net::LibraryRef> row) { p->set(std::move(row)); };
   config.tls_name = f.wire_tls_name;

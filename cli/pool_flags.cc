@@ -96,6 +96,11 @@ void add_pool_flags(CLI::App& cmd, PoolFlags& f) {
                  "controller, handing the connection to another thread if a frame arrives meanwhile "
                  "(docs/warm-path.md); off: every run goes to a worker thread")
       ->check(CLI::IsMember({"on", "off"}));
+  cmd.add_option("--multiplex-runs", f.multiplex_runs,
+                 "on (the default, with --inline-runs on): the warm runs of invokes that arrive while others run are "
+                 "begun on the invoker's reading thread and waited for together, one poll for all their runtimes "
+                 "and the controller (docs/warm-path.md, warm-inv6); off: each goes to a worker thread")
+      ->check(CLI::IsMember({"on", "off"}));
   cmd.add_option("--spin-us", f.spin_us,
                  "At most this long (µs) an invoker's thread waiting for its runtime's reply polls without blocking "
                  "before it sleeps, if recent replies came quickly (twice their typical wait; docs/warm-path.md); "
@@ -159,6 +164,7 @@ ResolvedPool resolve(const PoolFlags& f) {
   r.config.share_containers = f.share_containers;
   r.config.freshen_timeout_ms = f.freshen == "on" ? f.freshen_timeout_ms : 0;
   r.inline_runs = f.inline_runs == "on";
+  r.multiplex_runs = f.multiplex_runs == "on";
   r.spin_us = f.spin_us;
   const std::string unsandboxed =
       "functions run as plain processes of user " + std::to_string(geteuid()) +
@@ -222,7 +228,7 @@ std::vector<std::string> invoker_args(const PoolFlags& f) {
                                 "--library-cache-mb", std::to_string(f.library_cache_mb), "--freshen", f.freshen,
                                 "--freshen-timeout-ms", std::to_string(f.freshen_timeout_ms), "--snapshots", f.snapshots,
                                 "--snapshot-budget-mb", std::to_string(f.snapshot_budget_mb), "--inline-runs", f.inline_runs,
-                                "--spin-us", std::to_string(f.spin_us)};
+                                "--multiplex-runs", f.multiplex_runs, "--spin-us", std::to_string(f.spin_us)};
   if (f.share_containers) a.push_back("--share-containers");
   a.insert(a.end(), {"--network", f.network, "--network-subnet", f.network_subnet});
   for (const std::string& m : f.zygote_preload) a.insert(a.end(), {"--zygote-preload", m});

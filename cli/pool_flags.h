@@ -44,6 +44,7 @@ struct PoolFlags {
   std::string snapshots = "off";              // off | vanilla | reap | faasnap: Python cold starts restore (docs/faasnap.md)
   std::int64_t snapshot_budget_mb = 2048;     // the invoker's snapshot images together (LRU)
   std::string inline_runs = "on";             // on | off: warm runs on an invoker's wire reader (docs/warm-path.md)
+  std::string multiplex_runs = "on";          // on | off: one thread waits for a batch's warm runs (docs/warm-path.md)
   std::int64_t spin_us = kDefaultSpinUs;      // an invoker's bounded polling for its runtime's reply (docs/warm-path.md)
 };
 
@@ -63,6 +64,7 @@ struct ResolvedPool {
   invoker::SnapshotMode snapshots = invoker::SnapshotMode::kOff;  // not kOff: as root, runsc found
   std::int64_t snapshot_budget_mb = 2048;
   bool inline_runs = true;  // --inline-runs on (InvokerAgentConfig::inline_runs)
+  bool multiplex_runs = true;  // --multiplex-runs on (InvokerAgentConfig::multiplex_runs)
   std::int64_t spin_us = 0;  // --spin-us (runtime::ProcessOptions::reply_spin_us)
 };
 // The invoker's snapshot store under `data_dir`/snapshots (null with --snapshots off), printing its mode.

@@ -164,7 +164,7 @@ void InvokerAgent::send_with_state(json msg, bool may_omit) {
     }
     frames_out_.queue(msg.dump());
   }
-  frames_out_.flush();
+  flush_unless_held();
 }
 
 void InvokerAgent::send_result(std::uint64_t seq, const net::ActivationRecord& rec) {
@@ -187,8 +187,9 @@ void InvokerAgent::send_result(std::uint64_t seq, const net::ActivationRecord& r
     frames_out_.queue(out_);
     if (out_.capacity() > (1u << 20)) std::string().swap(out_);  // a large result's buffer is not kept
   }
-  // Written by this thread, or — when another thread is writing — by that one with what it queued.
-  frames_out_.flush();
+  // Written by this thread, or — when another thread is writing — by that one with what it queued; a
+  // thread driving several runs writes its round's results together (lead()).
+  flush_unless_held();
 }
 
 void InvokerAgent::heartbeats() {
@@ -242,46 +243,140 @@ std::string InvokerAgent::serve_connection() {
   return stopping_ ? "stopped" : *ended_;
 }
 
+namespace {
+// Set while a thread leads with a RunMultiplexer: its results are queued and written together at the
+// end of each round (InvokerAgent::lead), not one write each.
+thread_local bool hold_flush = false;
+}  // namespace
+
+void InvokerAgent::flush_unless_held() {
+  if (!hold_flush) frames_out_.flush();
+}
+
 void InvokerAgent::lead(int fd, net::FrameReader& reader) {
   std::string_view payload;
   std::string error;
-  while (net::wire::recv_frame(fd, reader, &payload, &error)) {
-    LocalDispatcher::RunHere run_here;
-    const bool may_run_here = config_.inline_runs != InvokerAgentConfig::InlineRuns::kOff && !reader.frame_buffered();
-    try {
-      handle_invoke(payload, may_run_here ? &run_here : nullptr);
-    } catch (const std::exception& e) {  // a malformed message: say so, answer it if it can be, keep serving
-      std::fprintf(stderr, "hearth invoker %s: bad message from the controller: %s\n", config_.name.c_str(), e.what());
-      const json msg = net::wire::is_binary_frame(payload) ? json() : json::parse(payload, nullptr, false);
-      const auto binary_seq = net::wire::binary_seq(payload);
-      if (binary_seq || (msg.is_object() && msg.contains("seq") && msg["seq"].is_number_unsigned())) {
-        net::ActivationRecord rec;
-        if (msg.contains("activation_id") && msg["activation_id"].is_string()) rec.id = msg["activation_id"];
-        rec.invoker = config_.name;
-        rec.status = "whisk internal error";
-        rec.result_json = json{{"error", std::string("the invoker could not read the invocation: ") + e.what()}}.dump();
-        send_result(binary_seq ? *binary_seq : msg["seq"].get<std::uint64_t>(), rec);
+  // The warm runs of a read batch: begun here and waited for together with the wire (RunMultiplexer),
+  // instead of a worker thread sleeping on each runtime's pipe.
+  RunMultiplexer runs;
+  const bool multiplex = config_.inline_runs == InvokerAgentConfig::InlineRuns::kWatched && config_.multiplex_runs;
+  hold_flush = multiplex;
+  const auto drain = [&] {  // the connection ended: the runs still end (containers back, or killed)
+    while (!runs.empty() || !deferred_.empty()) {
+      wait_runs(runs, -1);
+      retry_deferred(runs);
+    }
+    frames_out_.flush();
+  };
+  bool open = true;
+  while (open) {
+    retry_deferred(runs);  // invokes that waited for a run to end; to the workers once none runs here
+    frames_out_.flush();  // what this thread queued, before it sleeps
+    if (runs.empty()) {
+      if (!net::wire::recv_frame(fd, reader, &payload, &error)) break;
+      if (!handle_frame(fd, payload, !reader.frame_buffered(), multiplex ? &runs : nullptr)) {
+        // Handed off: another thread leads now and owns deferred_; this one had no runs in its set (a run
+        // on this thread happens only then) and no deferred invokes (retry_deferred emptied them).
+        hold_flush = false;
+        frames_out_.flush();
+        return;
+      }
+    } else {
+      const bool wire_ready = wait_runs(runs, fd);
+      retry_deferred(runs);  // runs that ended made room: the invokes waiting for it start before any read now
+      if (wire_ready || reader.frame_buffered()) {
+        overlap_ = true;  // invokes arrive while runs are in flight: the next lone one joins them too
+        // The wire is readable: one read (it polled readable, so it does not block), then every whole frame.
+        net::FrameStatus s = reader.read_ready(fd, &payload);
+        while (s == net::FrameStatus::kOk) {
+          handle_frame(fd, payload, false, &runs);  // not lone: begun into the set, never run on this thread
+          if (!reader.frame_buffered()) break;
+          s = reader.read_ready(fd, &payload);  // buffered: no I/O
+        }
+        if (s != net::FrameStatus::kOk && s != net::FrameStatus::kTimeout) {
+          error = reader.describe(s);
+          open = false;
+        }
+      } else if (runs.empty()) {
+        overlap_ = false;  // the runs drained before the next invoke came: it may run on this thread again
       }
     }
-    if (!run_here) continue;
-    ++inline_runs_;
-    // A frame that arrives while the function runs: another thread reads it; this one finishes the run,
-    // answers, and becomes a follower.
-    net::ReadWatch watch{fd, [this] { readers_.hand_off(); }};
-    const bool watched = config_.inline_runs == InvokerAgentConfig::InlineRuns::kWatched;
-    try {
-      run_here(watched ? &watch : nullptr);
-    } catch (const std::exception& e) {  // as a worker thread's task: said, and the reading goes on
-      std::fprintf(stderr, "hearth invoker %s: a warm run failed: %s\n", config_.name.c_str(), e.what());
-    }
-    if (watch.fired) return;
   }
+  drain();
+  hold_flush = false;
   fail_fetches("the connection to the controller ended (" + error + ")");
   {
     std::lock_guard lock(mu_);
     ended_ = error;
   }
   ended_cv_.notify_all();
+}
+
+void InvokerAgent::retry_deferred(RunMultiplexer& runs) {
+  while (!deferred_.empty()) {
+    Deferred& d = deferred_.front();
+    const LocalDispatcher::WarmStart started = pool_->start_if_warm(d.request, d.done, runs);
+    if (started == LocalDispatcher::WarmStart::kBusy) break;
+    if (started == LocalDispatcher::WarmStart::kStale)
+      send_with_state(json{{"type", "stale"}, {"seq", d.seq}}, /*may_omit=*/false);
+    deferred_.pop_front();
+  }
+  if (!runs.empty()) return;
+  // No run of this thread's will end to make room: the workers' queue takes them, in order.
+  for (Deferred& d : deferred_) {
+    if (!pool_->dispatch_if_warm(std::move(d.request), std::move(d.done)))
+      send_with_state(json{{"type", "stale"}, {"seq", d.seq}}, /*may_omit=*/false);
+  }
+  deferred_.clear();
+}
+
+bool InvokerAgent::wait_runs(RunMultiplexer& runs, int fd) {
+  try {
+    return runs.wait(fd);
+  } catch (const std::exception& e) {  // poll failed (no memory): said, and tried again shortly
+    std::fprintf(stderr, "hearth invoker %s: waiting for warm runs failed: %s\n", config_.name.c_str(), e.what());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return false;
+  }
+}
+
+bool InvokerAgent::handle_frame(int fd, std::string_view payload, bool lone, RunMultiplexer* runs) {
+  LocalDispatcher::RunHere run_here;
+  // A lone invoke runs on this thread (spinning for its reply: the one-connection path) unless invokes
+  // have been overlapping (overlap_): then it is begun into `runs` and this thread goes on reading, so the
+  // next invoke, arriving while it runs, needs no hand-off to another thread.
+  const bool may_run_here = config_.inline_runs != InvokerAgentConfig::InlineRuns::kOff && lone &&
+                            (runs == nullptr || (runs->empty() && !overlap_));
+  try {
+    handle_invoke(payload, may_run_here ? &run_here : nullptr, runs);
+  } catch (const std::exception& e) {  // a malformed message: say so, answer it if it can be, keep serving
+    std::fprintf(stderr, "hearth invoker %s: bad message from the controller: %s\n", config_.name.c_str(), e.what());
+    const json msg = net::wire::is_binary_frame(payload) ? json() : json::parse(payload, nullptr, false);
+    const auto binary_seq = net::wire::binary_seq(payload);
+    if (binary_seq || (msg.is_object() && msg.contains("seq") && msg["seq"].is_number_unsigned())) {
+      net::ActivationRecord rec;
+      if (msg.contains("activation_id") && msg["activation_id"].is_string()) rec.id = msg["activation_id"];
+      rec.invoker = config_.name;
+      rec.status = "whisk internal error";
+      rec.result_json = json{{"error", std::string("the invoker could not read the invocation: ") + e.what()}}.dump();
+      send_result(binary_seq ? *binary_seq : msg["seq"].get<std::uint64_t>(), rec);
+    }
+  }
+  if (!run_here) return true;
+  ++inline_runs_;
+  // A frame that arrives while the function runs: another thread reads it; this one finishes the run,
+  // answers, and becomes a follower.
+  net::ReadWatch watch{fd, [this] {
+    overlap_ = true;
+    readers_.hand_off();
+  }};
+  const bool watched = config_.inline_runs == InvokerAgentConfig::InlineRuns::kWatched;
+  try {
+    run_here(watched ? &watch : nullptr);
+  } catch (const std::exception& e) {  // as a worker thread's task: said, and the reading goes on
+    std::fprintf(stderr, "hearth invoker %s: a warm run failed: %s\n", config_.name.c_str(), e.what());
+  }
+  return !watch.fired;
 }
 
 std::string InvokerAgent::fetch_library(const net::LibraryRef& ref, std::int64_t timeout_ms) {
@@ -333,7 +428,7 @@ void InvokerAgent::fail_fetches(const std::string& why) {
   fetched_.notify_all();
 }
 
-void InvokerAgent::handle_invoke(std::string_view payload, LocalDispatcher::RunHere* run_here) {
+void InvokerAgent::handle_invoke(std::string_view payload, LocalDispatcher::RunHere* run_here, RunMultiplexer* runs) {
   if (net::wire::is_binary_frame(payload)) {  // a warm invoke without code (net/wire_binary.h)
     if (net::wire::binary_type(payload) != net::wire::kBinaryInvoke)
       throw std::invalid_argument("a binary frame other than an invoke from the controller");
@@ -342,7 +437,7 @@ void InvokerAgent::handle_invoke(std::string_view payload, LocalDispatcher::RunH
     m.seq = b.seq;
     m.request = std::move(b.request);
     m.expect_warm = b.expect_warm;
-    run_invoke(std::move(m), run_here);
+    run_invoke(std::move(m), run_here, runs);
     return;
   }
   const json msg = json::parse(payload);
@@ -365,10 +460,10 @@ void InvokerAgent::handle_invoke(std::string_view payload, LocalDispatcher::RunH
     return;
   }
   if (msg.at("type") != "invoke") throw std::invalid_argument("unknown message type " + msg.at("type").dump());
-  run_invoke(net::wire::invoke_from_json(msg), run_here);
+  run_invoke(net::wire::invoke_from_json(msg), run_here, runs);
 }
 
-void InvokerAgent::run_invoke(net::wire::InvokeMessage invoke, LocalDispatcher::RunHere* run_here) {
+void InvokerAgent::run_invoke(net::wire::InvokeMessage invoke, LocalDispatcher::RunHere* run_here, RunMultiplexer* runs) {
   const std::uint64_t seq = invoke.seq;
   net::ActionRecord& action = invoke.request.action;
   const std::string key = action.ns + "/" + action.name;
@@ -402,7 +497,21 @@ void InvokerAgent::run_invoke(net::wire::InvokeMessage invoke, LocalDispatcher::
   }
   // The controller placed it here for an idle container its last report showed: run it only if one is
   // still free (claimed atomically by the pool), else say so with a fresh report and let it place again.
-  if (!pool_->dispatch_if_warm(std::move(invoke.request), std::move(done), run_here))
+  if (runs && !run_here) {  // the reading thread drives its runs: a busy invoker's invoke waits here for one to end
+    Deferred d{seq, std::move(invoke.request), std::move(done)};
+    if (!deferred_.empty()) {  // behind the invokes already waiting, in order
+      deferred_.push_back(std::move(d));
+      return;
+    }
+    switch (pool_->start_if_warm(d.request, d.done, *runs)) {
+      case LocalDispatcher::WarmStart::kStarted: return;
+      case LocalDispatcher::WarmStart::kBusy: deferred_.push_back(std::move(d)); return;
+      case LocalDispatcher::WarmStart::kStale: break;
+    }
+    send_with_state(json{{"type", "stale"}, {"seq", seq}}, /*may_omit=*/false);
+    return;
+  }
+  if (!pool_->dispatch_if_warm(std::move(invoke.request), std::move(done), run_here, runs))
     send_with_state(json{{"type", "stale"}, {"seq", seq}}, /*may_omit=*/false);  // the controller's view was wrong
 }
 

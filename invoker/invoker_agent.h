@@ -16,6 +16,7 @@
 #include <atomic>
 #include <functional>
 #include <condition_variable>
+#include <deque>
 #include <cstdint>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
@@ -32,6 +33,7 @@
 #include "invoker/leader_followers.h"
 #include "invoker/live_container.h"
 #include "invoker/local_dispatcher.h"
+#include "invoker/run_multiplexer.h"
 #include "invoker/state_report_filter.h"
 #include "net/wire.h"
 #include "net/wire_address.h"
@@ -67,6 +69,10 @@ struct InvokerAgentConfig {
   // worker thread. kUnwatched: inline without the hand-off — for tests only, to show what it prevents.
   enum class InlineRuns { kOff, kWatched, kUnwatched };
   InlineRuns inline_runs = InlineRuns::kWatched;
+  // With kWatched: the warm runs of invokes read in one batch (more frames buffered) are begun on the
+  // reading thread and waited for together with the wire, one poll for all (invoker/run_multiplexer.h),
+  // their results written together; false: each goes to a worker thread (before warm-inv6).
+  bool multiplex_runs = true;
   // Says in its hello that it reads binary invokes (net/wire_binary.h) and sends binary results when the
   // controller's welcome says it reads them; false: JSON only, as invokers before it (tests).
   bool binary_frames = true;
@@ -97,9 +103,10 @@ class InvokerAgent {
   std::uint64_t frame_writes() const { return frames_out_.writes(); }
   // Results and stale answers sent without their state report because it had not changed.
   std::uint64_t reports_omitted() const { return reports_omitted_; }
-  // Warm runs made on the reading thread, and how often a frame arriving during one handed the
-  // connection to another thread.
-  std::uint64_t inline_runs() const { return inline_runs_; }
+  // Warm runs made on the reading thread (run there, or begun and waited for there with others: split
+  // runs), and how often a frame arriving during one handed the connection to another thread.
+  std::uint64_t inline_runs() const { return inline_runs_ + pool_->split_runs(); }
+  std::uint64_t split_runs() const { return pool_->split_runs(); }
   std::size_t reader_hand_offs() { return readers_.hand_offs(); }
 
  private:
@@ -120,8 +127,20 @@ class InvokerAgent {
   void send_heartbeat();
   // Handles one frame from the controller; a warm invocation it may run on this thread is left in
   // `*run_here` (null: always a worker) for the caller to run.
-  void handle_invoke(std::string_view payload, LocalDispatcher::RunHere* run_here);
-  void run_invoke(net::wire::InvokeMessage invoke, LocalDispatcher::RunHere* run_here);  // handle_invoke's invoke
+  // `runs` (may be null): where a claimed warm run that splits (LiveContainer::splits_runs) is begun.
+  void handle_invoke(std::string_view payload, LocalDispatcher::RunHere* run_here, RunMultiplexer* runs);
+  void run_invoke(net::wire::InvokeMessage invoke, LocalDispatcher::RunHere* run_here, RunMultiplexer* runs);  // handle_invoke's invoke
+  // One frame read by the leader: handled, and — `lone` (nothing else buffered) and no run in `runs` —
+  // a warm run handed back is run here, watching the connection. False when that watch handed the
+  // connection to another thread (the caller returns).
+  bool handle_frame(int fd, std::string_view payload, bool lone, RunMultiplexer* runs);
+  // runs.wait(fd), a failure said (false).
+  bool wait_runs(RunMultiplexer& runs, int fd);
+  // Warm invokes the busy pool did not take (LocalDispatcher::WarmStart::kBusy), oldest first: started
+  // when runs end; once none of this thread's runs is in flight, queued for the workers (or answered
+  // stale).
+  void retry_deferred(RunMultiplexer& runs);
+  void flush_unless_held();  // frames_out_.flush(), unless this thread writes its round's results together
   void deliver_library(const nlohmann::json& msg);  // an answer to fetch_library (reader thread)
   void fail_fetches(const std::string& why);
   void heartbeats();
@@ -157,6 +176,16 @@ class InvokerAgent {
   std::condition_variable fetched_;
   std::thread heartbeat_;
   std::atomic<std::uint64_t> inline_runs_{0};
+  // Whether invokes have been arriving while others ran (a watch fired, or the wire was readable while
+  // split runs were in flight) since the split runs last drained with nothing arriving: while it is set,
+  // a lone invoke is begun as a split run instead of run on the reading thread (lead()).
+  std::atomic<bool> overlap_{false};
+  struct Deferred {
+    std::uint64_t seq;
+    net::InvocationRequest request;
+    std::function<void(net::ActivationRecord)> done;
+  };
+  std::deque<Deferred> deferred_;  // retry_deferred's (the leading thread's only; empty when it hands off)
   std::optional<std::string> ended_;  // why the current connection ended, once it did (mu_)
   std::condition_variable ended_cv_;
   LeaderFollowers readers_;  // declared last: destroyed (its threads joined) first

@@ -49,6 +49,20 @@ class LiveContainer {
     (void)watch;
     return run(params_json, timeout_ms);
   }
+  // A run in two steps, so that one thread can wait for several containers at once
+  // (invoker/run_multiplexer.h); only where splits_runs(). begin_run starts it: nullopt, or the outcome
+  // when it ended at once. Then each time reply_fd() polls readable (or hung up), continue_run() reads
+  // without blocking: the outcome once the run ended, nullopt while it runs on. At run_deadline() the
+  // caller ends it with expire_run() (a timeout: the container is broken). The same checks and outcomes
+  // as run().
+  virtual bool splits_runs() const { return false; }
+  virtual std::optional<RunOutcome> begin_run(const std::string& params_json, std::int64_t timeout_ms) {
+    return run(params_json, timeout_ms);
+  }
+  virtual int reply_fd() const { return -1; }
+  virtual net::FrameClock::time_point run_deadline() const { return net::kNoDeadline; }
+  virtual std::optional<RunOutcome> continue_run() { return std::nullopt; }
+  virtual RunOutcome expire_run() { return RunOutcome{}; }
   virtual const std::string& id() const = 0;
   // Workers (HyperFaaS's concurrency > 1): a container from create_scalable() runs up to max_workers()
   // invocations at once, on workers 1..n once add_workers(n) succeeded (run_on; each worker one at a

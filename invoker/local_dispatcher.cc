@@ -333,11 +333,25 @@ bool LocalDispatcher::dispatch_if_warm(net::InvocationRequest req, std::function
 }
 
 bool LocalDispatcher::dispatch_if_warm(net::InvocationRequest req, std::function<void(net::ActivationRecord)> done,
-                                       RunHere* run_here) {
+                                       RunHere* run_here, RunMultiplexer* runs) {
+  return warm_impl(req, done, run_here, runs, nullptr);
+}
+
+LocalDispatcher::WarmStart LocalDispatcher::start_if_warm(net::InvocationRequest& req,
+                                                          std::function<void(net::ActivationRecord)>& done,
+                                                          RunMultiplexer& runs) {
+  bool busy = false;
+  if (warm_impl(req, done, nullptr, &runs, &busy)) return WarmStart::kStarted;
+  return busy ? WarmStart::kBusy : WarmStart::kStale;
+}
+
+bool LocalDispatcher::warm_impl(net::InvocationRequest& req, std::function<void(net::ActivationRecord)>& done,
+                                RunHere* run_here, RunMultiplexer* runs, bool* busy) {
   model::NodeId node;
   model::FunctionId fn;
   std::shared_ptr<Idle> claimed;  // shared: the queued task must be copyable
   bool queued = false;           // accepted without a claim: every worker is busy
+  bool deferred = false;         // every worker is busy and the caller takes that back (`busy`)
   DoomedList outdated;
   {
     std::lock_guard lock(mu_);
@@ -364,6 +378,8 @@ bool LocalDispatcher::dispatch_if_warm(net::InvocationRequest req, std::function
         idle.pop_back();
         admit(node, fn);
         if (pool_manager_) observe_arrival(fn);
+      } else if (workers_busy && (!idle.empty() || pools_[node].running[fn] > 0) && busy) {
+        deferred = *busy = true;  // nothing admitted: the caller tries again when a run ends
       } else if (workers_busy && (!idle.empty() || pools_[node].running[fn] > 0)) {
         // Every worker is busy and the function has containers here: queued like any invocation, claiming
         // nothing — a claimed container must not wait in the queue behind invocations waiting for the
@@ -380,12 +396,16 @@ bool LocalDispatcher::dispatch_if_warm(net::InvocationRequest req, std::function
     destroy(outdated);  // outside the lock
     memory_freed_.notify_all();
   }
-  if (!claimed && !queued) return false;
+  if (deferred || (!claimed && !queued)) return false;
   if (scheduler_) return true;  // in the queue (or started by drain)
   if (claimed && run_here && claimed->container->watches()) {
     *run_here = [this, node, fn, req = std::move(req), done = std::move(done), claimed](net::ReadWatch* watch) mutable {
       execute(node, std::move(req), fn, std::move(done), Claim{claimed, nullptr, false, 0, watch});
     };
+    return true;
+  }
+  if (claimed && runs && claimed->container->splits_runs() && req.params_json.size() <= kMaxSplitParamsBytes) {
+    begin_split(Execution{node, fn, std::move(req), std::move(done), Claim{claimed, nullptr, false, 0}}, *runs);
     return true;
   }
   workers_[node]->post([this, node, fn, req = std::move(req), done = std::move(done), claimed]() mutable {
@@ -444,18 +464,34 @@ bool LocalDispatcher::make_room(model::NodeId node, model::MegaBytes need, Doome
 
 void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, model::FunctionId fn,
                               std::function<void(net::ActivationRecord)> done, Claim claim) {
-  net::ActivationRecord rec = net::record_for(req);
+  Execution e{node, fn, std::move(req), std::move(done), std::move(claim)};
+  begin_execution(e);
+  bool keep = false;
+  if (e.container)
+    keep = record_outcome(e.claim.watch ? e.container->run_watching(e.req.params_json, e.req.action.timeout_ms, *e.claim.watch)
+                                        : e.container->run(e.req.params_json, e.req.action.timeout_ms),
+                          e.rec);
+  end_execution(e, keep);
+}
+
+void LocalDispatcher::begin_execution(Execution& e) {
+  const model::NodeId node = e.node;
+  const model::FunctionId fn = e.fn;
+  net::InvocationRequest& req = e.req;
+  Claim& claim = e.claim;
+  net::ActivationRecord& rec = e.rec;
+  rec = net::record_for(req);
   rec.invoker = "invoker" + std::to_string(node);
   const std::int64_t start_wall = net::wall_us();
   rec.start_us = start_wall;
   rec.wait_us = std::max<std::int64_t>(0, start_wall - req.arrival_us);
 
-  std::unique_ptr<LiveContainer> container;
-  model::Container meta;
-  model::StartKind kind = model::StartKind::kCold;
+  std::unique_ptr<LiveContainer>& container = e.container;
+  model::Container& meta = e.meta;
+  model::StartKind& kind = e.kind;
   bool specialise = false;
   bool restore = false;        // snapshot-and-release: the policy restores this cold start
-  bool created_plain = false;  // a cold start without a snapshot: its start-up is the function's cold start
+  bool& created_plain = e.created_plain;
   DoomedList evicted;
   {
     std::unique_lock lock(mu_);
@@ -584,20 +620,28 @@ void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, mo
       rec.start_kind = "snapshot";  // likewise, moved to snapshot at completion
     }
   }
-  bool keep = false;
-  std::optional<ResourceUsage> before, after;
   if (container) {
     rec.container = container->id();
-    const bool measure = scheduler_ || pool_manager_;
-    if (measure) before = container->usage();
-    const std::int64_t run_start = net::wall_us();
-    keep = record_outcome(claim.watch ? container->run_watching(req.params_json, req.action.timeout_ms, *claim.watch)
-                                      : container->run(req.params_json, req.action.timeout_ms),
-                          rec);
-    if (measure && before) {
-      after = container->usage();
-      if (after) after->wall_us = std::max<std::int64_t>(1, net::wall_us() - run_start);  // at least 1 µs
-    }
+    if (scheduler_ || pool_manager_) e.before = container->usage();
+    e.run_start = net::wall_us();
+  }
+}
+
+void LocalDispatcher::end_execution(Execution& e, bool keep) {
+  const model::NodeId node = e.node;
+  const model::FunctionId fn = e.fn;
+  const net::InvocationRequest& req = e.req;
+  const Claim& claim = e.claim;
+  net::ActivationRecord& rec = e.rec;
+  std::unique_ptr<LiveContainer>& container = e.container;
+  model::Container& meta = e.meta;
+  const model::StartKind kind = e.kind;
+  const bool created_plain = e.created_plain;
+  const std::optional<ResourceUsage>& before = e.before;
+  std::optional<ResourceUsage> after;
+  if (container && before) {
+    after = container->usage();
+    if (after) after->wall_us = std::max<std::int64_t>(1, net::wall_us() - e.run_start);  // at least 1 µs
   }
   rec.end_us = net::wall_us();
 
@@ -644,7 +688,7 @@ void LocalDispatcher::execute(model::NodeId node, net::InvocationRequest req, mo
   }
   memory_freed_.notify_all();
   destroy(doomed);
-  done(std::move(rec));
+  e.done(std::move(rec));
 }
 
 void LocalDispatcher::observe_completion(model::FunctionId fn, model::StartKind kind, const net::ActivationRecord& rec,

@@ -37,6 +37,7 @@
 // run used (cores, peak MB, I/O share).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -53,6 +54,7 @@
 #include "net/invoker_state.h"
 #include "invoker/latency_metric.h"
 #include "invoker/live_container.h"
+#include "invoker/run_multiplexer.h"
 #include "model/cluster_view.h"
 #include "policy/code_scaler.h"
 #include "policy/keepalive.h"
@@ -148,7 +150,21 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   // dispatch_if_warm, except that when it claims an idle container whose runtime watches
   // (LiveContainer::watches) the run is not posted to a worker: `*run_here` is set and the caller runs it.
   // It still counts against the invoker's `concurrency` as a worker's run does.
-  bool dispatch_if_warm(net::InvocationRequest request, std::function<void(net::ActivationRecord)> done, RunHere* run_here);
+  // With `runs` too, a claimed idle container that splits its runs (LiveContainer::splits_runs) and is
+  // not run here is started on the caller's thread (begin_run: the request written to the runtime) and
+  // added to `runs`, which the caller waits for; the run ends — `done` called — on the thread that steps
+  // it. Parameters over kMaxSplitParamsBytes go to a worker instead (a request that large may not fit the
+  // runtime's empty pipe at once).
+  static constexpr std::size_t kMaxSplitParamsBytes = 16 * 1024;
+  bool dispatch_if_warm(net::InvocationRequest request, std::function<void(net::ActivationRecord)> done, RunHere* run_here,
+                        RunMultiplexer* runs = nullptr);
+  // The reading thread's form with a RunMultiplexer (InvokerAgent): as dispatch_if_warm(req, done,
+  // nullptr, &runs), except that when every worker is busy it does nothing and says kBusy — `req` and
+  // `done` are left to the caller, who tries again when one of its runs ended (or hands it to
+  // dispatch_if_warm, which queues it for a worker). kStarted: taken (moved from); kStale: nothing runs.
+  enum class WarmStart { kStarted, kBusy, kStale };
+  std::uint64_t split_runs() const { return split_runs_.load(); }  // runs begun into a RunMultiplexer so far
+  WarmStart start_if_warm(net::InvocationRequest& req, std::function<void(net::ActivationRecord)>& done, RunMultiplexer& runs);
   // freshen (docs/freshen.md): claims an idle container of `action` (this revision) on any invoker, asks
   // its runtime to start the hook (answered at once) and returns it to the idle pool as it was (same
   // expiry; the policies see nothing). False if none is idle (never starts one: a hook warms a runtime,
@@ -285,6 +301,35 @@ class LocalDispatcher final : public Dispatcher, public model::ClusterView {
   // start), else warm → prewarm → cold.
   void execute(model::NodeId node, net::InvocationRequest req, model::FunctionId fn, std::function<void(net::ActivationRecord)> done,
                Claim claim);
+  // An invocation from its start to its end: execute()'s state, kept by a split run while it waits.
+  struct Execution {
+    model::NodeId node;
+    model::FunctionId fn;
+    net::InvocationRequest req;
+    std::function<void(net::ActivationRecord)> done;
+    Claim claim;
+    net::ActivationRecord rec{};
+    std::unique_ptr<LiveContainer> container{};  // null: it failed to start (rec says why)
+    model::Container meta{};
+    model::StartKind kind = model::StartKind::kCold;
+    bool created_plain = false;  // a cold start without a snapshot: its start-up is the function's cold start
+    std::optional<ResourceUsage> before{};  // the cgroup's counters before the run, when a policy measures
+    std::int64_t run_start = 0;
+  };
+  // execute()'s halves: everything up to the run (the start kind, a container created or specialised,
+  // the policies told), and everything after it (`keep`: the container may run again) ending in done().
+  void begin_execution(Execution& e);
+  void end_execution(Execution& e, bool keep);
+  class SplitRun;  // a warm run waited for by a RunMultiplexer (local_dispatcher_split.cc)
+  std::atomic<std::uint64_t> split_runs_{0};
+  // begin_execution, then the container's begin_run: into `runs` while it runs on, else ended here.
+  void begin_split(Execution e, RunMultiplexer& runs);
+  // dispatch_if_warm and start_if_warm: `req` and `done` are moved from only when taken; with `busy`, a
+  // busy invoker sets it and takes nothing.
+  bool warm_impl(net::InvocationRequest& req, std::function<void(net::ActivationRecord)>& done, RunHere* run_here,
+                 RunMultiplexer* runs, bool* busy);
+  // A split run's end: its outcome recorded (none: it never started, rec says why), end_execution.
+  void end_split(Execution& e, std::optional<RunOutcome> outcome);
   // Frees memory on `node` by evicting idle containers in eviction_order (lock held); returns the evicted
   // ones to destroy. If even all of them are not enough, evicts them all and returns false.
   bool make_room(model::NodeId node, model::MegaBytes need, DoomedList& evicted);

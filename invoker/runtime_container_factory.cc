@@ -7,6 +7,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <utility>
 
 #include <unistd.h>
 
@@ -53,6 +54,31 @@ class RuntimeContainer final : public LiveContainer {
   RunOutcome run_watching(const std::string& params_json, std::int64_t timeout_ms, net::ReadWatch& watch) override {
     return after_run(params_json, guarded([&] { return process_->run(params_json, timeout_ms, 0, &watch); }));
   }
+  bool splits_runs() const override { return true; }
+  std::optional<RunOutcome> begin_run(const std::string& params_json, std::int64_t timeout_ms) override {
+    std::optional<runtime::RunResult> ended;
+    RunOutcome o = guarded([&] {
+      ended = process_->start_run(params_json, timeout_ms);
+      return ended ? *ended : runtime::RunResult{};
+    });
+    if (!ended && !o.container_broken) {  // running
+      if (after_first_run_) split_params_ = params_json;  // kept only while the snapshot store waits for it
+      return std::nullopt;
+    }
+    return after_run(params_json, std::move(o));
+  }
+  int reply_fd() const override { return process_->reply_fd(); }
+  net::FrameClock::time_point run_deadline() const override { return process_->run_deadline(); }
+  std::optional<RunOutcome> continue_run() override {
+    std::optional<runtime::RunResult> r;
+    RunOutcome o = guarded([&] {
+      r = process_->poll_reply();
+      return r ? *r : runtime::RunResult{};
+    });
+    if (!r && !o.container_broken) return std::nullopt;  // runs on (or a throw: ended, broken)
+    return after_run(std::exchange(split_params_, {}), std::move(o));
+  }
+  RunOutcome expire_run() override { return outcome(process_->expire_run()); }
   RunOutcome after_run(const std::string& params_json, RunOutcome o) {
     if (after_first_run_ && o.status == "success") {
       after_first_run_(params_json);  // the snapshot store's recording invocation
@@ -128,6 +154,7 @@ class RuntimeContainer final : public LiveContainer {
 
  private:
   std::unique_ptr<NetworkLease> network_;            // released after the process is gone (declared first)
+  std::string split_params_;  // a split run's parameters, while after_first_run_ waits for them
   std::unique_ptr<LibraryCache::Lease> libraries_;  // released after the process is gone (declared first)
   std::unique_ptr<runtime::RuntimeProcess> process_;
   std::string id_;

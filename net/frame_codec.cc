@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <ctime>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 
 #include "net/little_endian.h"
@@ -146,15 +147,7 @@ FrameStatus FrameReader::read(int fd, std::string_view* payload, FrameClock::tim
       case Next::kOversized: return report(FrameStatus::kOversized);
       case Next::kNeedMore: break;
     }
-    compact();
-    // Room to read into: the buffer grows with what arrived (doubling, at least a chunk), never to a
-    // header's word alone, so a peer that announces a large frame and stalls costs little.
-    const std::size_t have = end_;
-    const std::size_t frame = have >= kFrameHeaderBytes ? kFrameHeaderBytes + announced_ : kFrameHeaderBytes;
-    if (buf_.size() <= have) {
-      const std::size_t grown = std::max(2 * have, have + kReadChunk);
-      buf_.resize(have >= kFrameHeaderBytes ? std::min(grown, frame) : grown);
-    }
+    make_room();
     if (spin && waited_from == FrameClock::time_point{}) {
       waited_from = FrameClock::now();
       if (spin->budget_us() > 0 && spin_for(fd, POLLIN, *spin, watch))
@@ -181,6 +174,44 @@ FrameStatus FrameReader::read(int fd, std::string_view* payload, FrameClock::tim
     end_ += static_cast<std::size_t>(r);
     spun_ready = false;
   }
+}
+
+void FrameReader::make_room() {
+  compact();
+  // Room to read into: the buffer grows with what arrived (doubling, at least a chunk), never to a
+  // header's word alone, so a peer that announces a large frame and stalls costs little.
+  const std::size_t have = end_;
+  const std::size_t frame = have >= kFrameHeaderBytes ? kFrameHeaderBytes + announced_ : kFrameHeaderBytes;
+  if (buf_.size() <= have) {
+    const std::size_t grown = std::max(2 * have, have + kReadChunk);
+    buf_.resize(have >= kFrameHeaderBytes ? std::min(grown, frame) : grown);
+  }
+}
+
+FrameStatus FrameReader::read_ready(int fd, std::string_view* payload) {
+  const auto take = [&]() -> std::optional<FrameStatus> {
+    switch (next(payload)) {
+      case Next::kFrame: return FrameStatus::kOk;
+      case Next::kOversized: return FrameStatus::kOversized;
+      case Next::kNeedMore: return std::nullopt;
+    }
+    return std::nullopt;
+  };
+  if (const auto s = take()) return *s;
+  make_room();
+  ssize_t r;
+  do {
+    r = ::read(fd, buf_.data() + end_, buf_.size() - end_);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return FrameStatus::kTimeout;
+  if (r < 0) {
+    errno_ = errno;
+    return FrameStatus::kError;
+  }
+  if (r == 0) return end_ == start_ ? FrameStatus::kClosed : FrameStatus::kTruncated;
+  end_ += static_cast<std::size_t>(r);
+  if (const auto s = take()) return *s;
+  return FrameStatus::kTimeout;  // not whole yet: the caller polls again
 }
 
 std::string FrameReader::describe(FrameStatus status) const {

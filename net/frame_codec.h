@@ -65,6 +65,12 @@ class FrameReader {
   FrameStatus read(int fd, std::string_view* payload, FrameClock::time_point deadline = kNoDeadline,
                    ReadWatch* watch = nullptr, AdaptiveSpin* spin = nullptr);
 
+  // For a caller that polls `fd` itself (several descriptors at once: invoker/run_multiplexer.h): returns a
+  // buffered frame without I/O, else reads once — `fd` must have polled readable (or hung up), so a
+  // blocking descriptor does not block — and returns kOk when that completed a frame, kTimeout when the
+  // frame is still incomplete (poll again), or kClosed, kTruncated, kOversized, kError as read() does.
+  FrameStatus read_ready(int fd, std::string_view* payload);
+
   // Decoding without I/O (tests, fuzzing): append bytes, then take frames.
   void feed(std::string_view bytes);
   enum class Next { kFrame, kNeedMore, kOversized };
@@ -83,6 +89,7 @@ class FrameReader {
 
  private:
   void compact();
+  void make_room();  // compact(), then grow the buffer when it is full (read()'s growth rule)
   std::string buf_;  // [start_, end_) holds unconsumed bytes; buf_.size() is the capacity in use
   std::size_t start_ = 0, end_ = 0;
   std::size_t max_payload_;

@@ -250,10 +250,6 @@ RunResult RuntimeProcess::init_worker(int worker, const std::string& source, con
 }
 
 RunResult RuntimeProcess::run(const std::string& args_json, std::int64_t timeout_ms, int worker, net::ReadWatch* watch) {
-  // The arguments go into the request verbatim when they are a JSON object (checked without building a
-  // DOM); anything else becomes {}.
-  const bool object = args_json.find_first_not_of(" \t\r\n") != std::string::npos &&
-                      args_json[args_json.find_first_not_of(" \t\r\n")] == '{' && json::accept(args_json);
   const int workers = workers_.load();
   if (worker < 0 || worker > workers || (worker == 0 && workers > 0)) {
     RunResult r;
@@ -263,8 +259,15 @@ RunResult RuntimeProcess::run(const std::string& args_json, std::int64_t timeout
     r.result_json = json{{"error", r.error}}.dump();
     return r;
   }
-  return exchange(std::string(R"({"op":"run","args":)") + (object ? args_json : std::string("{}")) + "}", timeout_ms,
-                  worker, watch);
+  return exchange(run_request(args_json), timeout_ms, worker, watch);
+}
+
+std::string RuntimeProcess::run_request(const std::string& args_json) {
+  // The arguments go into the request verbatim when they are a JSON object (checked without building a
+  // DOM); anything else becomes {}.
+  const std::size_t first = args_json.find_first_not_of(" \t\r\n");
+  const bool object = first != std::string::npos && args_json[first] == '{' && json::accept(args_json);
+  return std::string(R"({"op":"run","args":)") + (object ? args_json : std::string("{}")) + "}";
 }
 
 bool parse_run_reply(std::string_view reply, std::size_t max_result_bytes, RunResult* r, std::string* why) {
@@ -312,44 +315,89 @@ std::string response_too_long(std::uint64_t length, std::uint64_t max_length) {
          std::to_string(max_length) + " bytes.";
 }
 
-RunResult RuntimeProcess::exchange(const std::string& request, std::int64_t timeout_ms, int channel, net::ReadWatch* watch) {
+RunResult RuntimeProcess::fail_exchange(Clock::time_point start, std::int64_t timeout_ms, bool timed_out, std::string why) {
   RunResult r;
-  const auto start = Clock::now();
+  broken_ = true;
+  r.ok = false;
+  r.timed_out = timed_out;
+  r.crashed = !timed_out;
+  r.oom_killed = kill_and_reap();
+  r.error = timed_out      ? "The action exceeded its time limit of " + std::to_string(timeout_ms) + " ms."
+            : r.oom_killed ? "The action exceeded its memory limit and was killed."
+                           : std::move(why);
+  r.result_json = json{{"error", r.error}}.dump(-1, ' ', false, json::error_handler_t::replace);
+  r.duration_us = since_us(start);
+  return r;
+}
+
+namespace {
+constexpr const char* kAbnormal = "The action did not produce a valid response and exited unexpectedly.";
+}  // namespace
+
+std::optional<RunResult> RuntimeProcess::send_request(const std::string& request, std::int64_t timeout_ms, int channel,
+                                                      Clock::time_point write_deadline) {
+  Channel& ch = channels_[static_cast<std::size_t>(channel)];
+  ch.start = Clock::now();
+  ch.timeout_ms = timeout_ms;
+  ch.deadline = ch.start + std::chrono::milliseconds(timeout_ms);
   if (broken_) {
+    RunResult r;
     r.error = "runtime is not running";
     r.crashed = true;
     r.result_json = json{{"error", r.error}}.dump();
     return r;
   }
-  // Ends the run as a crash or timeout of the container: it is killed and never reused.
-  const auto fail = [&](bool timed_out, std::string why) {
-    broken_ = true;
-    r.ok = false;
-    r.timed_out = timed_out;
-    r.crashed = !timed_out;
-    r.oom_killed = kill_and_reap();
-    r.logs.clear();
-    r.error = timed_out      ? "The action exceeded its time limit of " + std::to_string(timeout_ms) + " ms."
-              : r.oom_killed ? "The action exceeded its memory limit and was killed."
-                             : std::move(why);
-    r.result_json = json{{"error", r.error}}.dump(-1, ' ', false, json::error_handler_t::replace);
-    r.duration_us = since_us(start);
-    return r;
-  };
-  constexpr const char* kAbnormal = "The action did not produce a valid response and exited unexpectedly.";
-  const auto deadline = start + std::chrono::milliseconds(timeout_ms);
+  const net::FrameStatus sent = net::write_frame(ch.to_child, request, net::FdKind::kPipe, std::min(ch.deadline, write_deadline));
+  if (sent == net::FrameStatus::kTimeout && write_deadline < ch.deadline)
+    return fail_exchange(ch.start, timeout_ms, false, "the runtime did not read its requests");
+  if (sent != net::FrameStatus::kOk) return fail_exchange(ch.start, timeout_ms, sent == net::FrameStatus::kTimeout, kAbnormal);
+  return std::nullopt;
+}
+
+RunResult RuntimeProcess::take_reply(net::FrameStatus got, std::string_view reply, int channel) {
   Channel& ch = channels_[static_cast<std::size_t>(channel)];
-  const net::FrameStatus sent = net::write_frame(ch.to_child, request, net::FdKind::kPipe, deadline);
-  if (sent != net::FrameStatus::kOk) return fail(sent == net::FrameStatus::kTimeout, kAbnormal);
-  std::string_view reply;
-  const net::FrameStatus got = ch.reader.read(ch.from_child, &reply, deadline, watch, &ch.spin);
-  r.duration_us = since_us(start);
-  if (got == net::FrameStatus::kOversized) return fail(false, response_too_long(ch.reader.announced(), max_result_bytes_));
-  if (got != net::FrameStatus::kOk) return fail(got == net::FrameStatus::kTimeout, kAbnormal);
+  if (got == net::FrameStatus::kOversized)
+    return fail_exchange(ch.start, ch.timeout_ms, false, response_too_long(ch.reader.announced(), max_result_bytes_));
+  if (got != net::FrameStatus::kOk) return fail_exchange(ch.start, ch.timeout_ms, got == net::FrameStatus::kTimeout, kAbnormal);
+  RunResult r;
+  r.duration_us = since_us(ch.start);
   // A runtime answers one request with one frame: anything after it was written by someone else.
-  if (ch.reader.buffered() != 0) return fail(false, "the runtime sent bytes beyond its response");
-  if (std::string why; !parse_run_reply(reply, max_result_bytes_, &r, &why)) return fail(false, std::move(why));
+  if (ch.reader.buffered() != 0) return fail_exchange(ch.start, ch.timeout_ms, false, "the runtime sent bytes beyond its response");
+  if (std::string why; !parse_run_reply(reply, max_result_bytes_, &r, &why))
+    return fail_exchange(ch.start, ch.timeout_ms, false, std::move(why));
   return r;
 }
+
+RunResult RuntimeProcess::exchange(const std::string& request, std::int64_t timeout_ms, int channel, net::ReadWatch* watch) {
+  if (auto ended = send_request(request, timeout_ms, channel, Clock::time_point::max())) return std::move(*ended);
+  Channel& ch = channels_[static_cast<std::size_t>(channel)];
+  std::string_view reply;
+  const net::FrameStatus got = ch.reader.read(ch.from_child, &reply, ch.deadline, watch, &ch.spin);
+  return take_reply(got, reply, channel);
+}
+
+std::optional<RunResult> RuntimeProcess::start_run(const std::string& args_json, std::int64_t timeout_ms) {
+  if (workers_.load() > 0) return run(args_json, timeout_ms);  // (refused: worker 0 takes control requests only)
+  // Into an empty pipe (the runtime read the last request before it answered) a request this small goes
+  // in one write that never waits; a runtime whose pipe is still full did not read: it is killed.
+  return send_request(run_request(args_json), timeout_ms, 0, Clock::now());
+}
+
+int RuntimeProcess::reply_fd() const { return channels_[0].from_child; }
+
+net::FrameClock::time_point RuntimeProcess::run_deadline() const { return channels_[0].deadline; }
+
+std::optional<RunResult> RuntimeProcess::poll_reply() {
+  Channel& ch = channels_[0];
+  std::string_view reply;
+  const net::FrameStatus got = ch.reader.read_ready(ch.from_child, &reply);
+  if (got == net::FrameStatus::kTimeout) {  // not whole yet
+    if (Clock::now() < ch.deadline) return std::nullopt;
+    return expire_run();
+  }
+  return take_reply(got, reply, 0);
+}
+
+RunResult RuntimeProcess::expire_run() { return fail_exchange(channels_[0].start, channels_[0].timeout_ms, true, ""); }
 
 }  // namespace hearth::runtime

@@ -113,6 +113,18 @@ class RuntimeProcess {
   // the wait for the reply also watches its descriptor (net::ReadWatch: its callback runs once, on this
   // thread, if that descriptor becomes readable before the reply arrives).
   RunResult run(const std::string& args_json, std::int64_t timeout_ms, int worker = 0, net::ReadWatch* watch = nullptr);
+  // A run in two steps, for a caller that waits for several runtimes at once (invoker/run_multiplexer.h),
+  // on channel 0 (no workers): start_run writes run()'s request and returns nullopt, or the result when
+  // the run ended at once (not running; a runtime that did not read its last request — its pipe still
+  // full — is killed rather than waited for). Then, each time reply_fd() polls readable (or hung up),
+  // poll_reply() reads once without blocking: the result once the reply is whole or the runtime failed —
+  // every check of run() applies: size limits, malformed or extra bytes, death —, nullopt while it is not.
+  // At run_deadline() the caller ends it with expire_run(): a timeout, the process killed, as run().
+  std::optional<RunResult> start_run(const std::string& args_json, std::int64_t timeout_ms);
+  int reply_fd() const;
+  net::FrameClock::time_point run_deadline() const;
+  std::optional<RunResult> poll_reply();
+  RunResult expire_run();
   // Starts the function's freshen hook (Python and Node.js; docs/freshen.md) with `hook_timeout_ms` to
   // run, on channel 0, answered at once (within `timeout_ms`): ok if it started, else `error` says why
   // (no hook defined, the previous one still running, before init). The hook runs while runs proceed.
@@ -144,8 +156,19 @@ class RuntimeProcess {
     int from_child = -1;  // the runtime's fd 4 + 2i
     net::FrameReader reader;   // capped at max_result_bytes + kLogAllowanceBytes
     net::AdaptiveSpin spin;    // ProcessOptions::reply_spin_us
+    // The exchange in progress: when it started, its time limit, and when that passes.
+    net::FrameClock::time_point start{}, deadline{};
+    std::int64_t timeout_ms = 0;
   };
   RunResult exchange(const std::string& request, std::int64_t timeout_ms, int channel = 0, net::ReadWatch* watch = nullptr);
+  // exchange()'s halves: writes `request` (by `write_deadline` at the latest) and starts the channel's
+  // clock — nullopt, or the result when the exchange already ended —; then checks the reply read.
+  std::optional<RunResult> send_request(const std::string& request, std::int64_t timeout_ms, int channel,
+                                        net::FrameClock::time_point write_deadline);
+  RunResult take_reply(net::FrameStatus got, std::string_view reply, int channel);
+  // Ends an exchange as a crash or timeout of the container: it is killed and never reused.
+  RunResult fail_exchange(net::FrameClock::time_point start, std::int64_t timeout_ms, bool timed_out, std::string why);
+  static std::string run_request(const std::string& args_json);  // run()'s request for these arguments
   // Kills the process (and its workers) once and reaps it; returns whether the OOM killer had killed it.
   bool kill_and_reap();
 

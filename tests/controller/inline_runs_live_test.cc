@@ -11,6 +11,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <vector>
 
 #include "controller/remote_dispatcher.h"
 #include "invoker/invoker_agent.h"
@@ -103,6 +104,53 @@ TEST(InlineRunsLive, OffRunsEveryInvocationOnAWorker) {
   EXPECT_FALSE(o.slow_done_before_fast);
   EXPECT_EQ(o.inline_runs, 0u);
   EXPECT_EQ(o.hand_offs, 0u);
+}
+
+// A burst of warm invocations arriving while others run (multiplex_runs, the default): begun on the
+// reading thread and waited for together (invoker/run_multiplexer.h) — they still run at the same time,
+// each answered with its own result. Off: the same burst goes to worker threads (no split run).
+struct Burst {
+  std::uint64_t split_runs = 0;
+  std::chrono::milliseconds took{};
+  std::vector<net::ActivationRecord> records;
+};
+
+Burst burst(bool multiplex) {
+  hearth::testing::TempDir dir;
+  RemoteDispatcher d(RemoteDispatcherConfig{.token = kToken});
+  testing::RealAgent a(d.port(), "inv", kToken, dir.str() + "/code", [multiplex](invoker::InvokerAgentConfig& c) {
+    c.pool.concurrency = 6;
+    c.multiplex_runs = multiplex;
+  });
+  EXPECT_EQ(d.wait_for_invokers(1, 5000), 1);
+  constexpr int n = 5;
+  for (int i = 0; i < n; ++i) EXPECT_EQ(start(d, "f" + std::to_string(i), 0).get().start_kind, "cold");
+  const std::uint64_t before = a.agent->split_runs();
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::future<net::ActivationRecord>> running;
+  for (int i = 0; i < n; ++i) running.push_back(start(d, "f" + std::to_string(i), 0.4));
+  Burst b;
+  for (auto& f : running) b.records.push_back(f.get());
+  b.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  b.split_runs = a.agent->split_runs() - before;
+  return b;
+}
+
+TEST(InlineRunsLive, ABurstOfWarmInvocationsIsWaitedForTogetherOnTheReadingThread) {
+  const Burst off = burst(false);  // the probe: no split runs without it
+  EXPECT_EQ(off.split_runs, 0u);
+  const Burst on = burst(true);
+  EXPECT_GE(on.split_runs, 1u) << "invocations arriving while one ran were not multiplexed";
+  for (const Burst* b : {&off, &on}) {
+    ASSERT_EQ(b->records.size(), 5u);
+    for (std::size_t i = 0; i < b->records.size(); ++i) {
+      EXPECT_EQ(b->records[i].status, "success") << b->records[i].result_json;
+      EXPECT_EQ(b->records[i].start_kind, "warm");
+      EXPECT_EQ(b->records[i].action, "f" + std::to_string(i));
+      EXPECT_EQ(nlohmann::json::parse(b->records[i].result_json)["slept"], 0.4);
+    }
+    EXPECT_LT(b->took, std::chrono::milliseconds(1500)) << "the runs did not overlap (5 × 0.4 s = 2 s in a row)";
+  }
 }
 
 }  // namespace
