@@ -58,12 +58,9 @@ class FunctionInfoTable {
   void on_terminated(model::FunctionId fn, model::Micros term_us);
   // The live platform's measurement of one activation's resource use (cgroup cpu.stat / memory.peak / io).
   void on_resources(model::FunctionId fn, double cpu_cores, model::MegaBytes memory_mb, double io_share);
-  // Hints, no effect: start loading what on_arrival / on_completed of `fn` will touch (one line each).
+  // A hint, no effect: start loading what on_arrival of `fn` will touch (one cache line).
   void prefetch_arrival(model::FunctionId fn) const {
     if (fn < rows_.size()) __builtin_prefetch(&rows_[fn]);
-  }
-  void prefetch_completion(model::FunctionId fn) const {
-    if (fn < rows_.size()) __builtin_prefetch(&rows_[fn].init_us);
   }
   // The row as of `now` (Freq over the window ending at now, Clock = now − last arrival).
   FunctionInfo row(model::FunctionId fn, model::Micros now) const;

@@ -25,7 +25,6 @@ class IncendioScheduler final : public KnapsackScheduler {
   void on_resources(const model::FunctionSpec& fn, double cpu_cores, model::MegaBytes memory_mb,
                     double io_share) override;
   void prefetch_arrival(model::FunctionId fn) const override { table_.prefetch_arrival(fn); }
-  void prefetch_completion(model::FunctionId fn) const override { table_.prefetch_completion(fn); }
   const FunctionInfoTable& table() const { return table_; }
 
  protected:

@@ -37,10 +37,6 @@ class PredictivePoolManager : public PoolManager {
     table_.prefetch_arrival(fn);
     predictor_->prefetch(fn);
   }
-  void prefetch_completion(model::FunctionId fn) const override {
-    if (fn < in_flight_.size()) __builtin_prefetch(&in_flight_[fn]);
-    table_.prefetch_completion(fn);
-  }
   const FunctionInfoTable& table() const { return table_; }
   const ArrivalPredictor& predictor() const { return *predictor_; }
 

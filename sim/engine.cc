@@ -604,10 +604,6 @@ class Engine {
       cluster_.prefetch(job.container, job.inv.function, job.node);
       prefetch_function(job.inv.function);
       metrics_->prefetch(job.inv.function);
-      if (hooks_) {
-        if (scheduler_) scheduler_->prefetch_completion(job.inv.function);
-        if (pool_) pool_->prefetch_completion(job.inv.function);
-      }
     }
     free_jobs_.push_back(job_id);
     if (config_.check_invariants && now_ - job.start_us - job.startup_us < job.inv.exec_us)
