@@ -23,7 +23,7 @@
 #include "sim/huge_page_allocator.h"
 #include "sim/metrics_pipe.h"
 #include "sim/processor_sharing.h"
-#include "sim/pair_counts.h"  // (after processor_sharing: another branch adds an include above it)
+#include "sim/pair_counts.h"
 #include "sim/scaling_state.h"
 #include "trace/prefetch_source.h"
 
