@@ -20,6 +20,8 @@ class ArrivalPredictor {
   virtual void on_function_added(const model::FunctionSpec& fn) { (void)fn; }
   // One invocation of `fn` arrived at `now` (non-decreasing across calls).
   virtual void on_arrival(model::FunctionId fn, model::Micros now) = 0;
+  // A hint, no effect: start loading the state on_arrival(fn, ·) will touch.
+  virtual void prefetch(model::FunctionId fn) const { (void)fn; }
   // Expected arrivals of `fn` in the minute [m, m+1) where m = the minute after the one holding `now`
   // (every minute before it is complete as far as the predictor knows). >= 0.
   virtual double predict_next_minute(model::FunctionId fn, model::Micros now) = 0;

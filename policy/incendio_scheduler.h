@@ -24,6 +24,7 @@ class IncendioScheduler final : public KnapsackScheduler {
   void on_terminated(const model::FunctionSpec& fn, model::Micros term_us) override;
   void on_resources(const model::FunctionSpec& fn, double cpu_cores, model::MegaBytes memory_mb,
                     double io_share) override;
+  void prefetch_arrival(model::FunctionId fn) const override { table_.prefetch_arrival(fn); }
   const FunctionInfoTable& table() const { return table_; }
 
  protected:

@@ -11,6 +11,11 @@ PredictivePoolManager::Tracked& PredictivePoolManager::at(model::FunctionId fn) 
   return functions_[fn];
 }
 
+PredictivePoolManager::InFlight& PredictivePoolManager::in_flight(model::FunctionId fn) {
+  if (fn >= in_flight_.size()) in_flight_.resize(std::size_t{fn} + 1);
+  return in_flight_[fn];
+}
+
 void PredictivePoolManager::on_function_added(const model::FunctionSpec& fn) {
   Tracked& t = at(fn.id);
   if (t.known) return;
@@ -21,14 +26,14 @@ void PredictivePoolManager::on_function_added(const model::FunctionSpec& fn) {
 }
 
 void PredictivePoolManager::on_arrival(const model::Invocation& inv, model::Micros now) {
-  ++at(inv.function).waiting;
+  ++in_flight(inv.function).waiting;
   table_.on_arrival(inv.function, now);
   predictor_->on_arrival(inv.function, now);
 }
 
 void PredictivePoolManager::on_completed(const model::Invocation& inv, model::StartKind kind,
                                          model::Micros startup_us, model::Micros exec_us, model::Micros now) {
-  Tracked& t = at(inv.function);
+  InFlight& t = in_flight(inv.function);
   std::int64_t& count = t.running > 0 ? t.running : t.waiting;
   count = std::max<std::int64_t>(0, count - 1);
   table_.on_completed(inv.function, kind, startup_us, exec_us, now);
@@ -36,13 +41,13 @@ void PredictivePoolManager::on_completed(const model::Invocation& inv, model::St
 
 void PredictivePoolManager::on_dropped(const model::Invocation& inv, model::Micros now) {
   (void)now;
-  Tracked& t = at(inv.function);
+  InFlight& t = in_flight(inv.function);
   t.waiting = std::max<std::int64_t>(0, t.waiting - 1);
 }
 
 void PredictivePoolManager::on_started(const model::Invocation& inv, model::Micros now) {
   (void)now;
-  Tracked& t = at(inv.function);
+  InFlight& t = in_flight(inv.function);
   t.waiting = std::max<std::int64_t>(0, t.waiting - 1);
   ++t.running;
 }
@@ -63,11 +68,11 @@ std::int32_t capped(std::int64_t n) {
 }  // namespace
 
 std::int32_t PredictivePoolManager::running(model::FunctionId fn) const {
-  return fn < functions_.size() ? capped(functions_[fn].running) : 0;
+  return fn < in_flight_.size() ? capped(in_flight_[fn].running) : 0;
 }
 
 std::int32_t PredictivePoolManager::waiting(model::FunctionId fn) const {
-  return fn < functions_.size() ? capped(functions_[fn].waiting) : 0;
+  return fn < in_flight_.size() ? capped(in_flight_[fn].waiting) : 0;
 }
 
 std::int32_t PredictivePoolManager::needed_containers(double arrivals, model::Micros exec_us) {

@@ -28,6 +28,9 @@ class SmoothingPredictor final : public ArrivalPredictor {
     State& s = states_[fn];
     s.bins.add(now, [&](std::uint32_t c, std::int64_t k) { s.smoother.fold(c, k, alpha_); });
   }
+  void prefetch(model::FunctionId fn) const override {
+    if (fn < states_.size()) __builtin_prefetch(&states_[fn]);
+  }
   double predict_next_minute(model::FunctionId fn, model::Micros now) override {
     if (fn >= states_.size()) return 0;
     State& s = states_[fn];

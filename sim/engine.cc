@@ -24,6 +24,7 @@
 #include "sim/metrics_pipe.h"
 #include "sim/pending_instants.h"
 #include "sim/processor_sharing.h"
+#include "sim/pair_counts.h"
 #include "sim/scaling_state.h"
 #include "trace/prefetch_source.h"
 
@@ -211,6 +212,7 @@ class Engine {
     if (i + 8 < batch.size()) {
       prefetch_function(batch[i + 8].function);
       placement_->prefetch(batch[i + 8].function);
+      if (hooks_) prefetch_hooks_arrival(batch[i + 8].function);
     }
     // A new batch: the stages before 4 ahead were never asked for its first arrivals.
     for (std::size_t k = i == 0 ? 1 : 4; k <= 4 && i + k < batch.size(); ++k) {
@@ -233,6 +235,11 @@ class Engine {
   };
   static constexpr std::size_t kAhead = 8;
   std::array<Ahead, kAhead> ahead_{};
+  // The request scheduler's and pool manager's state for `fn`'s arrival (their hooks' rows).
+  void prefetch_hooks_arrival(model::FunctionId fn) const {
+    if (scheduler_) scheduler_->prefetch_arrival(fn);
+    if (pool_) pool_->prefetch_arrival(fn);
+  }
   void prefetch_function(model::FunctionId fn) const {
     const char* spec = reinterpret_cast<const char*>(&functions_[fn]);
     __builtin_prefetch(spec);
@@ -298,7 +305,6 @@ class Engine {
         fn_millicores_.push_back(std::min(node_millicores_, f.memory_mb * 1000 / kMegaBytesPerCore));
       alloc_millicores_.assign(config_.nodes, 0);
     }
-    if (sched_path_) busy_same_.assign(static_cast<std::size_t>(config_.nodes) * functions_.size(), 0);
   }
 
   void advance(Micros t) {
@@ -515,7 +521,7 @@ class Engine {
     ++busy_;
     if (cpu_admission_) alloc_millicores_[node] += fn_millicores_[fn.id];
     if (pool_) pool_->on_started(inv, now_);
-    if (sched_path_) ++busy_same_[static_cast<std::size_t>(node) * functions_.size() + fn.id];
+    if (sched_path_) busy_same_.add(node, fn.id, +1);
     const model::Container& c = cluster_.container(id);
     keepalive_->on_start(c, fn, kind, now_);
     if (prewarm_) prewarm_->on_start(c, kind, now_);
@@ -682,7 +688,7 @@ class Engine {
     --busy_;
     cluster_.reserve(node, -fn.memory_mb);
     if (cpu_admission_) alloc_millicores_[node] -= fn_millicores_[fn.id];
-    if (sched_path_) --busy_same_[static_cast<std::size_t>(node) * functions_.size() + fn.id];
+    if (sched_path_) busy_same_.add(node, fn.id, -1);
     if (!completion_recorded) metrics_->completion(now_);
     const policy::IdleDecision d = settle_idle(id, ContainerState::kIdle);
     if (d.prewarm_at_us != model::kNever) {
@@ -834,7 +840,6 @@ class Engine {
     }
     if (queue.empty()) return;
     pending_.clear();
-    const std::size_t row = static_cast<std::size_t>(node) * functions_.size();
     for (const Queued& q : queue) {
       policy::PendingRequest r;
       r.id = q.inv.id;
@@ -843,7 +848,7 @@ class Engine {
       r.memory_mb = functions_[q.inv.function].memory_mb;
       r.cpu_cores = cpu_admission_ ? static_cast<double>(fn_millicores_[q.inv.function]) / 1000.0 : 0.0;
       r.warm = cluster_.idle_containers(node, q.inv.function) > 0;
-      r.busy_same = busy_same_[row + q.inv.function];
+      r.busy_same = busy_same_.get(node, q.inv.function);
       pending_.push_back(r);
     }
     policy::NodeCapacity cap;
@@ -1005,16 +1010,21 @@ class Engine {
   // and policy::Admission::multiplex): neither a guest itself nor lending already, and one the policy
   // lets lend (HyperFaaS: an under-utilised one).
   std::optional<ContainerId> share_host(const FunctionSpec& fn) const {
-    for (model::FunctionId other : scaling_state_->tracked_functions()) {
-      // A function none of whose containers could lend has no host to offer (ScalingState::lendable).
-      if (other == fn.id || scaling_state_->lendable(other) == 0 || functions_[other].runtime != fn.runtime) continue;
+    std::optional<ContainerId> host;
+    // Only functions with a container that could lend (ScalingState::lendable), in tracked order.
+    scaling_state_->for_each_lender([&](model::FunctionId other) {
+      if (other == fn.id || functions_[other].runtime != fn.runtime) return true;
       for (const policy::ContainerLoad& l : scaling_state_->loads(other)) {
         if (!scaling_state_->slot(l.id).lendable) continue;  // ready, no guest, no host, lends() accepts it
         const model::Container& c = cluster_.container(l.id);
-        if (c.memory_mb >= fn.memory_mb && spare_cores(c.node) > 0) return l.id;
+        if (c.memory_mb >= fn.memory_mb && spare_cores(c.node) > 0) {
+          host = l.id;
+          return false;
+        }
       }
-    }
-    return std::nullopt;
+      return true;
+    });
+    return host;
   }
 
   // Memory of a container of `fn` with `slots` workers: the function's, plus the policy's per-worker
@@ -1312,7 +1322,7 @@ class Engine {
   std::int64_t node_millicores_ = 0;
   std::vector<std::int64_t> fn_millicores_;     // function → CPU allocation (cpu_admission_ only)
   std::vector<std::int64_t> alloc_millicores_;  // node → allocations of its running requests
-  std::vector<std::int32_t> busy_same_;         // node × function → its running requests (sched_path_ only)
+  PairCounts busy_same_;                        // (node, function) → its running requests (sched_path_ only)
   std::vector<policy::PendingRequest> pending_;  // scratch for schedule_node
   std::vector<char> started_;
   // Invocations running in containers with a CPU quota, by job number (their latency is known at the end).

@@ -10,7 +10,9 @@
 // (the engine's invariant check and ScalingStateProperty compare the two). Likewise each container
 // knows whether it could lend a worker to another function (ready, neither a guest nor lending, and the
 // policy's lends() accepts its load) and each function how many of its containers could, so that the
-// engine's search for a host skips functions with none without reading their containers.
+// engine's search for a host skips functions with none without reading their containers; the functions
+// with any are a bit set over tracked_functions()' positions (two levels: a bit per non-empty word), so
+// that the search visits them in that order without reading the others (for_each_lender).
 // It decides nothing. Cost: O(1) per change except remove (O(containers of the function)).
 #pragma once
 
@@ -77,7 +79,7 @@ class ScalingState {
     std::vector<policy::ContainerLoad>& list = functions_[slots_[id].function].loads;
     list.erase(list.begin() + slots_[id].pos);
     for (std::size_t i = slots_[id].pos; i < list.size(); ++i) slots_[list[i].id].pos = static_cast<std::uint32_t>(i);
-    if (slots_[id].lendable) --functions_[slots_[id].function].lendable;
+    if (slots_[id].lendable) count_lendable(slots_[id].function, -1);
     slots_[id].lendable = false;
     slots_[id].tracked = false;
   }
@@ -121,6 +123,17 @@ class ScalingState {
   }
   // Containers of `fn` with Slot::lendable.
   std::int32_t lendable(model::FunctionId fn) const { return functions_[fn].lendable; }
+  // visit(fn) for every function with lendable(fn) > 0, in tracked_functions() order, until visit returns
+  // false. O(tracked / 4096 + words holding one + functions visited).
+  template <class Visit>
+  void for_each_lender(Visit&& visit) const {
+    for (std::size_t s = 0; s < lender_summary_.size(); ++s)
+      for (std::uint64_t sw = lender_summary_[s]; sw != 0; sw &= sw - 1) {
+        const std::size_t w = s * 64 + static_cast<std::size_t>(__builtin_ctzll(sw));
+        for (std::uint64_t bits = lender_bits_[w]; bits != 0; bits &= bits - 1)
+          if (!visit(tracked_[w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits))])) return;
+      }
+  }
 
   // The function's containers as the policy sees them, oldest first.
   std::span<const policy::ContainerLoad> loads(model::FunctionId fn) const { return functions_[fn].loads; }
@@ -165,6 +178,13 @@ class ScalingState {
       if (quiet) f.is_tracked = false;
       return quiet;
     });
+    // Positions moved: the lender bits afresh.
+    std::fill(lender_bits_.begin(), lender_bits_.end(), 0);
+    std::fill(lender_summary_.begin(), lender_summary_.end(), 0);
+    for (std::size_t i = 0; i < tracked_.size(); ++i) {
+      functions_[tracked_[i]].tracked_pos = static_cast<std::uint32_t>(i);
+      if (functions_[tracked_[i]].lendable > 0) set_lender_bit(i, true);
+    }
   }
 
   // loads(fn) derived afresh from the slots and the cluster's containers, into `out` (reused).
@@ -190,13 +210,32 @@ class ScalingState {
     model::Micros settled_us = 0;
     model::Micros window_start_us = 0;
     bool is_tracked = false;
+    std::uint32_t tracked_pos = 0;  // its index in tracked_ while is_tracked
   };
   policy::ContainerLoad& load(model::ContainerId id) { return functions_[slots_[id].function].loads[slots_[id].pos]; }
   void relend(model::ContainerId id) {
     Slot& s = slots_[id];
     const bool now = could_lend(id);
-    if (now != s.lendable) functions_[s.function].lendable += now ? 1 : -1;
+    if (now != s.lendable) count_lendable(s.function, now ? 1 : -1);
     s.lendable = now;
+  }
+  // lendable(fn) += delta, keeping fn's lender bit (set while it is tracked and lendable > 0).
+  void count_lendable(model::FunctionId fn, int delta) {
+    Function& f = functions_[fn];
+    const bool was = f.lendable > 0;
+    f.lendable += delta;
+    if (f.is_tracked && was != (f.lendable > 0)) set_lender_bit(f.tracked_pos, f.lendable > 0);
+  }
+  void set_lender_bit(std::size_t pos, bool on) {
+    const std::size_t w = pos / 64;
+    if (w >= lender_bits_.size()) {
+      lender_bits_.resize(w + 1, 0);
+      lender_summary_.resize(w / 64 + 1, 0);
+    }
+    const std::uint64_t bit = std::uint64_t{1} << (pos % 64);
+    lender_bits_[w] = on ? lender_bits_[w] | bit : lender_bits_[w] & ~bit;
+    const std::uint64_t sbit = std::uint64_t{1} << (w % 64);
+    lender_summary_[w / 64] = lender_bits_[w] != 0 ? lender_summary_[w / 64] | sbit : lender_summary_[w / 64] & ~sbit;
   }
   void settle(Function& f, model::Micros now) {
     f.area += static_cast<double>(f.concurrency) * static_cast<double>(now - f.settled_us);
@@ -207,13 +246,17 @@ class ScalingState {
     Function& f = functions_[fn];
     if (f.is_tracked) return;
     f.is_tracked = true;
+    f.tracked_pos = static_cast<std::uint32_t>(tracked_.size());
     tracked_.push_back(fn);
+    if (f.lendable > 0) set_lender_bit(f.tracked_pos, true);
   }
 
   std::vector<Function> functions_;
   const policy::ScalingPolicy* lender_;
   std::vector<Slot> slots_;
   std::vector<model::FunctionId> tracked_;
+  std::vector<std::uint64_t> lender_bits_;     // bit i: tracked_[i] has lendable > 0
+  std::vector<std::uint64_t> lender_summary_;  // bit w: lender_bits_[w] != 0
 };
 
 }  // namespace hearth::sim

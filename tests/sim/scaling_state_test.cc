@@ -142,5 +142,61 @@ RC_GTEST_PROP(ScalingStateProperty, KeptLoadsEqualARebuild, ()) {
   }
 }
 
+// The functions for_each_lender visits are those of tracked_functions() with a container that could lend,
+// in that order, after any sequence of starts, removals, readiness and load changes, concurrency changes
+// (tracking functions) and untrack_quiet (moving every position): many functions, so that the bit set
+// spans several words; and a visit returning false stops the walk there.
+RC_GTEST_PROP(ScalingStateProperty, LendersAreTheTrackedFunctionsThatCouldLendInOrder, ()) {
+  const auto functions = *rc::gen::inRange<std::uint32_t>(1, 400);
+  Cluster cluster(4, 1 << 20, 64, functions);
+  const policy::HyperFaaSScaling lender(policy::HyperFaaSParams{});
+  ScalingState state(functions, &lender);
+  std::vector<model::ContainerId> live;
+  const auto steps = *rc::gen::inRange(1, 600);
+  for (int step = 0; step < steps; ++step) {
+    const int op = live.empty() ? *rc::gen::element(0, 6) : *rc::gen::inRange(0, 7);
+    const auto fn = *rc::gen::inRange<model::FunctionId>(0, functions);
+    if (op == 0) {
+      const auto node = *rc::gen::inRange<model::NodeId>(0, 4);
+      const model::ContainerId id = cluster.create(node, fn, model::RuntimeKind{}, 64, model::ContainerState::kStarting);
+      state.add(fn, id, node, 10, 10, step);
+      live.push_back(id);
+    } else if (op == 5) {
+      state.untrack_quiet();
+    } else if (op == 6) {
+      const int delta = state.concurrency(fn) > 0 && *rc::gen::arbitrary<bool>() ? -1 : +1;
+      state.change_concurrency(fn, delta, step);
+    } else {
+      const std::size_t pick = *rc::gen::inRange<std::size_t>(0, live.size());
+      const model::ContainerId id = live[pick];
+      if (op == 1) {
+        state.remove(id);
+        cluster.destroy(id);
+        live.erase(live.begin() + static_cast<std::ptrdiff_t>(pick));
+      } else if (op == 2) {
+        state.set_ready(id);
+      } else if (op == 3) {
+        state.add_active(id, state.slot(id).active == 0 || *rc::gen::arbitrary<bool>() ? +6 : -6);
+      } else {
+        state.set_lent_to(id, *rc::gen::arbitrary<bool>() ? std::optional<model::ContainerId>(id + 1) : std::nullopt);
+      }
+    }
+    std::vector<model::FunctionId> expected, visited;
+    for (model::FunctionId f : state.tracked_functions())
+      if (state.lendable(f) > 0) expected.push_back(f);
+    state.for_each_lender([&](model::FunctionId f) {
+      visited.push_back(f);
+      return true;
+    });
+    RC_ASSERT(visited == expected);
+    if (!expected.empty()) {  // stopping at the k-th
+      const std::size_t k = *rc::gen::inRange<std::size_t>(0, expected.size());
+      std::size_t seen = 0;
+      state.for_each_lender([&](model::FunctionId) { return seen++ < k; });
+      RC_ASSERT(seen == k + 1);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace hearth::sim
