@@ -282,7 +282,10 @@ void InvokerAgent::lead(int fd, net::FrameReader& reader) {
         return;
       }
     } else {
-      const bool wire_ready = wait_runs(runs, fd);
+      // Frames already in the reader's buffer (read with the one just handled) are not in the socket: a
+      // wait on the socket would sleep until a run ends, and a run may wait for them (a burst meeting at a
+      // barrier: HyperFaaSLive.ABurstOnAWarmFunction). Take them first; the runs are waited for after.
+      const bool wire_ready = reader.frame_buffered() || wait_runs(runs, fd);
       retry_deferred(runs);  // runs that ended made room: the invokes waiting for it start before any read now
       if (wire_ready || reader.frame_buffered()) {
         overlap_ = true;  // invokes arrive while runs are in flight: the next lone one joins them too
