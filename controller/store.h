@@ -146,7 +146,8 @@ class Store {
   // A blocking invoke answers from it, so an answered record survives a kill.
   void put_activation(net::ActivationRecord&& a, std::function<void()> written);
   // The same, but committed by the writer thread with its next batch (gathered for up to
-  // activation_flush_ms), never on this thread: `written` is called there once it is committed. For a
+  // activation_flush_ms), never on this thread (without async_activations: at once, here, as
+  // put_activation does): `written` is called once it is committed. For a
   // record whose answer does not wait for its commit (it is kept meanwhile: controller/answer_log.h).
   void put_activation_by_writer(net::ActivationRecord&& a, std::function<void()> written);
   // Journals an accepted invocation; `committed` (may be empty) is called once, without the store's

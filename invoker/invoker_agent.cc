@@ -287,9 +287,10 @@ void InvokerAgent::lead(int fd, net::FrameReader& reader) {
       // barrier: HyperFaaSLive.ABurstOnAWarmFunction). Take them first; the runs are waited for after.
       const bool wire_ready = reader.frame_buffered() || wait_runs(runs, fd);
       retry_deferred(runs);  // runs that ended made room: the invokes waiting for it start before any read now
-      if (wire_ready || reader.frame_buffered()) {
+      if (wire_ready) {
         overlap_ = true;  // invokes arrive while runs are in flight: the next lone one joins them too
-        // The wire is readable: one read (it polled readable, so it does not block), then every whole frame.
+        // A buffered frame is taken without I/O; else one read (the wire polled readable, so it does not
+        // block); then every whole frame.
         net::FrameStatus s = reader.read_ready(fd, &payload);
         while (s == net::FrameStatus::kOk) {
           handle_frame(fd, payload, false, &runs);  // not lone: begun into the set, never run on this thread
