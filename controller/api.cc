@@ -18,6 +18,7 @@
 #include "controller/entity_name.h"
 #include "controller/freshen_annotation.h"
 #include "controller/sequence.h"
+#include "net/cpu_wake_latency.h"
 
 namespace hearth::controller {
 namespace {
@@ -402,6 +403,7 @@ net::AsyncAnswer Api::route(const net::HttpRequest& req, const std::string& rid,
     std::int64_t in_flight = 0;
     std::shared_ptr<InFlightLimit::Slot> slot = in_flight_->try_acquire(*ns, &in_flight);
     if (!slot) return error(429, in_flight_->message(in_flight), rid);
+    if (config_.wake_latency) config_.wake_latency->note_activity();
     net::InvocationRequest inv{std::move(*action), params.dump(), new_activation_id(), net::wall_us()};  // no copy of the code
     const std::string id = inv.activation_id;
     const net::ActivationRecord stub = net::record_for(inv);

@@ -44,6 +44,10 @@
 #include "controller/library_repository.h"
 #include "controller/store.h"
 
+namespace hearth::net {
+class CpuWakeLatencyHold;
+}
+
 namespace hearth::controller {
 
 struct SequenceRunner;
@@ -68,6 +72,9 @@ struct ApiConfig {
   // survives a kill; reads find the record, queued in the store, at once). Null, or the log full or the
   // record too large for it: answered after the commit. Not owned; outlives the Api.
   AnswerLog* answer_log = nullptr;
+  // Told of every accepted invocation, so that idle CPUs are kept quick to wake while they keep coming
+  // (net/cpu_wake_latency.h, `hearth up --cpu-wake-latency-us`). Null: none. Not owned; outlives the Api.
+  net::CpuWakeLatencyHold* wake_latency = nullptr;
   std::int64_t max_memory_mb = 2048;
   std::int64_t max_timeout_ms = 300'000;
   double max_cpu_cores = 64;  // limits.cpu's upper bound (its lower bound is kMinCpuCores)
