@@ -18,6 +18,7 @@
 #include "cli/command_errors.h"
 #include "cli/commands.h"
 #include "cli/pool_flags.h"
+#include "cli/wake_latency_flags.h"
 #include "invoker/invoker_agent.h"
 #include "invoker/planned_libraries.h"
 #include "invoker/runtime_container_factory.h"
@@ -35,11 +36,13 @@ struct InvokerFlags {
   std::string wire_tls_ca, wire_tls_name;
   bool exit_with_controller = false;
   PoolFlags pool;
+  WakeLatencyFlags wake_latency;
 };
 
 int run(const InvokerFlags& f) {
   net::wire::parse_wire_address(f.controller);  // a bad address is said before anything starts
   const ResolvedPool pool = resolve(f.pool);
+  check_wake_latency_flags(f.wake_latency);
   // SIGINT/SIGTERM are taken by a thread below, not delivered to whichever thread runs.
   sigset_t signals;
   sigemptyset(&signals);
@@ -75,6 +78,8 @@ int run(const InvokerFlags& f) {
   config.tls_ca_file = f.wire_tls_ca;
   config.on_library_plan = [p = planned.get()](std::vector<net::LibraryRef> row) { p->set(std::move(row)); };
   config.tls_name = f.wire_tls_name;
+  const std::unique_ptr<net::CpuWakeLatencyHold> wake_latency = make_wake_latency_hold(f.wake_latency, "hearth invoker");
+  config.wake_latency = wake_latency.get();
   invoker::InvokerAgent agent(factory, config);
   libraries.set_fetcher([&agent](const net::LibraryRef& ref) { return agent.fetch_library(ref); });
   std::fprintf(stderr,
@@ -125,6 +130,7 @@ Action add_invoker_command(CLI::App& app) {
   cmd->add_flag("--exit-with-controller", f->exit_with_controller,
                 "Exit when the controller goes away instead of reconnecting (hearth up's own invokers)");
   add_pool_flags(*cmd, f->pool);
+  add_wake_latency_flags(*cmd, f->wake_latency);
   return [f] {
     return run_reporting_errors("hearth invoker", [&] { return run(*f); });
   };

@@ -35,10 +35,10 @@
 #include "cli/commands.h"
 #include "cli/default_namespace.h"
 #include "cli/pool_flags.h"
+#include "cli/wake_latency_flags.h"
 #include "cli/wire_socket.h"
 #include "controller/answer_log.h"
 #include "controller/api.h"
-#include "net/cpu_wake_latency.h"
 #include "net/http_server.h"
 #include "invoker/local_dispatcher.h"
 #include "controller/remote_dispatcher.h"
@@ -70,8 +70,7 @@ struct UpFlags {
   std::int64_t own_read_spin_us = controller::RemoteDispatcherConfig{}.own_read_spin_us;
   std::string wire_binary_frames = "on";  // RemoteDispatcherConfig::binary_frames
   std::string answer_log = "on";  // ApiConfig::answer_log: DATA_DIR/answers.log
-  std::string cpu_wake_latency_us = "0";  // net/cpu_wake_latency.h: "off" or µs
-  std::int64_t cpu_wake_hold_ms = net::CpuWakeLatencyConfig{}.release_after.count();
+  WakeLatencyFlags wake_latency;  // this host's (net/cpu_wake_latency.h); its own invokers are told off
   bool restart_invokers = true;
   std::string activation_retention = "7d";  // activation records older than this are deleted; 0 = never
   std::string idle_timeout = "60s", header_timeout = "10s";
@@ -242,21 +241,6 @@ class ActivationPruner {
   std::thread thread_;
 };
 
-// --cpu-wake-latency-us: "off" was handled by the caller; else an integer in [0, kMaxCpuWakeLatencyUs].
-std::int32_t parse_wake_latency(const std::string& text) {
-  std::size_t used = 0;
-  long long us = -1;
-  try {
-    us = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || us < 0 || us > net::kMaxCpuWakeLatencyUs)
-    throw std::invalid_argument("--cpu-wake-latency-us: '" + text + "' is neither off nor a latency in [0, " +
-                                std::to_string(net::kMaxCpuWakeLatencyUs) + "] µs");
-  return static_cast<std::int32_t>(us);
-}
-
 int run(const UpFlags& f) {
   const ResolvedPool pool = resolve(f.pool);
   net::HttpServerConfig http{.address = f.address, .port = f.port};
@@ -272,7 +256,7 @@ int run(const UpFlags& f) {
   http.max_connections = f.max_connections;
   const model::Micros retention = duration("--activation-retention", f.activation_retention);
   const model::Micros drain = duration("--drain-timeout", f.drain_timeout);
-  const std::int32_t wake_latency_us = f.cpu_wake_latency_us == "off" ? -1 : parse_wake_latency(f.cpu_wake_latency_us);
+  check_wake_latency_flags(f.wake_latency);
   // Connections are descriptors: take the hard limit, and say when it cannot hold --max-connections.
   rlimit files{};
   if (getrlimit(RLIMIT_NOFILE, &files) == 0) {
@@ -395,6 +379,7 @@ int run(const UpFlags& f) {
       PoolFlags own = f.pool;  // invokers on one host: each its own share of the subnet (own bridge, no overlap)
       own.network_subnet = net::split_subnet(f.pool.network_subnet, i, f.invokers);
       for (const std::string& a : invoker_args(own)) args.push_back(a);
+      args.insert(args.end(), {"--cpu-wake-latency-us", "off"});  // this host's hold is the controller's
       children.spawn("invoker" + std::to_string(i), args, signals);
     }
     const int up = remote->wait_for_invokers(f.invokers, 15'000);
@@ -413,14 +398,8 @@ int run(const UpFlags& f) {
   api_config.freshen_chains = f.pool.freshen == "on";  // and the invokers' predicted-arrival hooks (pool flags)
   api_config.freshen_timeout_ms = f.pool.freshen_timeout_ms;
   api_config.answer_log = answer_log ? &*answer_log : nullptr;
-  std::optional<net::CpuWakeLatencyHold> wake_latency;
-  if (wake_latency_us >= 0) {
-    net::CpuWakeLatencyConfig wc;
-    wc.latency_us = wake_latency_us;
-    wc.release_after = std::chrono::milliseconds(f.cpu_wake_hold_ms);
-    wake_latency.emplace(wc, [](const std::string& what) { std::fprintf(stderr, "hearth up: %s\n", what.c_str()); });
-    if (wake_latency->available()) api_config.wake_latency = &*wake_latency;
-  }
+  const std::unique_ptr<net::CpuWakeLatencyHold> wake_latency = make_wake_latency_hold(f.wake_latency, "hearth up");
+  api_config.wake_latency = wake_latency.get();
   controller::Api api(store, dispatcher, api_config);
   api.set_metrics_source([&] {
     return (local ? local->prometheus_metrics() : remote->prometheus_metrics()) + store.prometheus_metrics() +
@@ -492,15 +471,7 @@ Action add_up_command(CLI::App& app) {
   cmd->add_option("--wire-socket", f->wire_socket,
                   "The Unix socket the invokers started here join on (default DATA_DIR/wire.sock, mode 0600; its "
                   "directory must let only you in); off: they join over TCP on --wire-port like remote ones");
-  cmd->add_option("--cpu-wake-latency-us", f->cpu_wake_latency_us,
-                  "While invocations keep arriving, ask the kernel (PM QoS, /dev/cpu_dma_latency; root) that idle CPUs "
-                  "wake within this many µs: 0 (the default) keeps them polling, so that the wake-ups of a warm invoke "
-                  "do not wait for a halted CPU; the machine's idle CPUs then spin (docs/warm-path.md); off: no request")
-      ->capture_default_str();
-  cmd->add_option("--cpu-wake-hold-ms", f->cpu_wake_hold_ms,
-                  "The CPU wake-up latency request is dropped after this long without an invocation")
-      ->check(CLI::Range(1, 600'000))
-      ->capture_default_str();
+  add_wake_latency_flags(*cmd, f->wake_latency);
   cmd->add_option("--max-payload-bytes", f->max_payload_bytes, "Invocation payload limit (413 above)");
   cmd->add_option("--library-repo", f->library_repo,
                   "Library repository: a directory of .deb files and their manifest.json (scripts/library-repo; "

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "net/base64.h"
+#include "net/cpu_wake_latency.h"
 #include "net/secrets.h"
 #include "net/wire.h"
 #include "net/wire_auth.h"
@@ -433,6 +434,7 @@ void InvokerAgent::fail_fetches(const std::string& why) {
 }
 
 void InvokerAgent::handle_invoke(std::string_view payload, LocalDispatcher::RunHere* run_here, RunMultiplexer* runs) {
+  if (config_.wake_latency) config_.wake_latency->note_activity();
   if (net::wire::is_binary_frame(payload)) {  // a warm invoke without code (net/wire_binary.h)
     if (net::wire::binary_type(payload) != net::wire::kBinaryInvoke)
       throw std::invalid_argument("a binary frame other than an invoke from the controller");

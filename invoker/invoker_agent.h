@@ -40,6 +40,10 @@
 #include "net/wire_tls.h"
 #include "net/frame_codec.h"
 
+namespace hearth::net {
+class CpuWakeLatencyHold;
+}
+
 namespace hearth::invoker {
 
 struct InvokerAgentConfig {
@@ -54,6 +58,10 @@ struct InvokerAgentConfig {
   std::string tls_ca_file{};
   std::string tls_name{};
   LocalDispatcherConfig pool;  // `invokers` is forced to 1
+  // Told of every invoke from the controller, so that this host's idle CPUs are kept quick to wake while
+  // they keep coming (net/cpu_wake_latency.h, `hearth invoker --cpu-wake-latency-us`). Null: none. Not
+  // owned; outlives the agent.
+  net::CpuWakeLatencyHold* wake_latency = nullptr;
   int heartbeat_ms = 500;
   // When the controller goes away: reconnect (every 0.1 s, backing off to 2 s; the pool, its warm
   // containers and the code cache are kept) instead of returning from serve().

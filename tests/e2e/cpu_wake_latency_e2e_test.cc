@@ -2,12 +2,15 @@
 // controller holds /dev/cpu_dma_latency open (the kernel's PM QoS request lives as long as that
 // descriptor) from the first invocation until --cpu-wake-hold-ms pass without one, and says so in
 // /metrics; before any invocation, after the quiet period, and with --cpu-wake-latency-us off it holds
-// nothing. A latency that is not a number is refused at start. Needs the real device writable (root).
+// nothing. The invoker process it starts on its host is told off (the host's request is the
+// controller's); a `hearth invoker` joining from elsewhere holds its own host's while its invokes arrive.
+// A latency that is not a number is refused at start. Needs the real device writable (root).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -24,7 +27,7 @@ using hearth::testing::Platform;
 using nlohmann::json;
 
 constexpr const char* kDevice = "/dev/cpu_dma_latency";
-constexpr const char* kFlags = "--invokers 1 --prewarm none --sandbox off --cpu-wake-hold-ms 300 ";
+constexpr const char* kFlags = "--prewarm none --sandbox off --cpu-wake-hold-ms 300 ";
 
 // Descriptors of process `pid` open on the PM QoS device.
 int device_descriptors(pid_t pid) {
@@ -70,7 +73,7 @@ class CpuWakeLatencyE2E : public ::testing::Test {
 
 TEST_F(CpuWakeLatencyE2E, HeldWhileInvocationsArriveAndReleasedAfterTheQuietPeriod) {
   hearth::testing::TempDir dir;
-  Platform p(dir.path().string(), kFlags);
+  Platform p(dir.path().string(), std::string(kFlags) + "--invokers 1");
   HttpClient client("127.0.0.1", p.port());
   deploy(client, p);
   EXPECT_EQ(device_descriptors(p.pid()), 0) << "held before any invocation";
@@ -92,11 +95,38 @@ TEST_F(CpuWakeLatencyE2E, HeldWhileInvocationsArriveAndReleasedAfterTheQuietPeri
   EXPECT_EQ(metric(client, p, "hearth_cpu_wake_latency_held"), "0");
   ASSERT_EQ(invoke(client, p), 200);  // and taken again
   EXPECT_TRUE(eventually([&] { return device_descriptors(p.pid()) == 1; }, std::chrono::milliseconds(3000)));
+  // The own invoker holds nothing: the controller's request is this host's.
+  const auto invokers = p.invokers();
+  ASSERT_EQ(invokers.count("invoker0"), 1u);
+  EXPECT_EQ(device_descriptors(invokers.at("invoker0")), 0);
+  std::ifstream cmdline("/proc/" + std::to_string(invokers.at("invoker0")) + "/cmdline");
+  const std::string args((std::istreambuf_iterator<char>(cmdline)), {});
+  EXPECT_NE(args.find(std::string("--cpu-wake-latency-us") + '\0' + "off"), std::string::npos);
+}
+
+TEST_F(CpuWakeLatencyE2E, AnInvokerJoiningFromElsewhereHoldsItsHostsWhileItsInvokesArrive) {
+  hearth::testing::TempDir dir;
+  const std::string data = dir.str() + "/data";
+  Platform p(data, std::string(kFlags) + "--invokers 0 --wire-socket off --cpu-wake-latency-us off");
+  HttpClient client("127.0.0.1", p.port());
+  deploy(client, p);
+  const hearth::testing::InvokerProcess remote("--controller 127.0.0.1:" + std::to_string(p.wire_port()) +
+                                               " --name remote1 --sandbox off --prewarm none --cpu-wake-hold-ms 300 "
+                                               "--token-file " + data + "/wire.token --data-dir " + dir.str() + "/remote1");
+  const pid_t invoker = remote.pid();
+  int status = 0;
+  for (int i = 0; i < 100 && (status = invoke(client, p)) != 200; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_EQ(status, 200);
+  EXPECT_TRUE(eventually([&] { return device_descriptors(invoker) == 1; }, std::chrono::milliseconds(3000)))
+      << "the invoker did not take its host's hold";
+  EXPECT_EQ(device_descriptors(p.pid()), 0) << "the controller was told off";
+  EXPECT_TRUE(eventually([&] { return device_descriptors(invoker) == 0; }, std::chrono::milliseconds(3000)))
+      << "the invoker's hold outlived the quiet period";
 }
 
 TEST_F(CpuWakeLatencyE2E, OffHoldsNothing) {
   hearth::testing::TempDir dir;
-  Platform p(dir.path().string(), std::string(kFlags) + "--cpu-wake-latency-us off");
+  Platform p(dir.path().string(), std::string(kFlags) + "--invokers 1 --cpu-wake-latency-us off");
   HttpClient client("127.0.0.1", p.port());
   deploy(client, p);
   for (int i = 0; i < 5; ++i) ASSERT_EQ(invoke(client, p), 200);

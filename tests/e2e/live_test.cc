@@ -432,22 +432,9 @@ TEST(MultiInvoker, AnInvokerStartedByHandJoinsTheController) {
                                        " --name remote1 --sandbox off --prewarm none --data-dir " + dir.str() +
                                        "/wrong --token-file " + dir.str() + "/wrong.token 2>&1");
   EXPECT_NE(wrong.find("refused this invoker: wrong wire token"), std::string::npos) << wrong;
-  const pid_t invoker = fork();
-  if (invoker == 0) {
-    const std::string cmd = std::string(HEARTH_BINARY) + " invoker --controller 127.0.0.1:" +
-                            std::to_string(platform.wire_port()) + " --name remote1 --memory-mb 512 --sandbox off" +
-                            " --token-file " + dir.str() + "/data/wire.token" +
-                            " --prewarm none --data-dir " + dir.str() + "/remote1";
-    execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  struct Reap {
-    pid_t pid;
-    ~Reap() {
-      kill(pid, SIGTERM);
-      waitpid(pid, nullptr, 0);
-    }
-  } reap{invoker};
+  const hearth::testing::InvokerProcess invoker("--controller 127.0.0.1:" + std::to_string(platform.wire_port()) +
+                                                " --name remote1 --memory-mb 512 --sandbox off --token-file " + dir.str() +
+                                                "/data/wire.token --prewarm none --data-dir " + dir.str() + "/remote1");
   hearth::net::HttpResponse r;
   for (int i = 0; i < 100; ++i) {
     r = client.send({"POST", "/api/v1/namespaces/_/actions/hi?blocking=true", platform.auth(), R"({"who":"there"})"});

@@ -109,4 +109,29 @@ class Platform {
   FILE* out_ = nullptr;
 };
 
+// A `hearth invoker ARGS` process (ARGS after "invoker", through /bin/sh); SIGTERM and reaped on
+// destruction (also when a test fails).
+class InvokerProcess {
+ public:
+  explicit InvokerProcess(const std::string& args) {
+    pid_ = fork();
+    if (pid_ == 0) {
+      const std::string cmd = std::string(HEARTH_BINARY) + " invoker " + args;
+      execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+  }
+  ~InvokerProcess() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+  }
+  InvokerProcess(const InvokerProcess&) = delete;
+  InvokerProcess& operator=(const InvokerProcess&) = delete;
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
 }  // namespace hearth::testing
