@@ -20,6 +20,7 @@
 #include "net/http_client.h"
 #include "net/http_server.h"
 #include "tests/controller/echo_dispatcher.h"
+#include "tests/net/connections_from_child.h"
 
 namespace hearth::controller {
 namespace {
@@ -208,19 +209,17 @@ TEST_F(Limits, AcceptErrorsBackOffAndTheServerAnswersAgain) {
     net::HttpClient before("127.0.0.1", server.port());
     ASSERT_EQ(before.send({"GET", "/healthz", "", ""}).status, 200);
   }
+  // The connections come from a child process (its descriptors its own), so they wait in the accept queue
+  // whatever the scheduling: a client here would share the limit and could run out first.
+  hearth::testing::ConnectionsFromChild clients(server.port(), 64);
   rlimit saved{};
   ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
   rlimit low = saved;
   low.rlim_cur = static_cast<rlim_t>(open_fds() + 24);
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
-  std::vector<Raw> clients;
-  for (int i = 0; i < 64; ++i) {
-    Raw r(server.port());
-    if (r.fd < 0) break;  // this side ran out first
-    clients.push_back(std::move(r));
-  }
-  const bool hit = wait_until([&] { return server.stats().accept_errors > 0; }, 3000ms);
-  clients.clear();
+  clients.connect_now();
+  const bool hit = wait_until([&] { return server.stats().accept_errors > 0; }, 10'000ms);
+  clients.close_all();
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
   ASSERT_TRUE(hit) << "accept never failed; open " << server.stats().open;
   net::HttpClient after("127.0.0.1", server.port());

@@ -17,6 +17,7 @@
 #include "net/wire_binary.h"
 #include "tests/invoker/fake_factory.h"
 #include "tests/controller/raw_invoker.h"
+#include "tests/net/connections_from_child.h"
 
 namespace hearth::controller {
 namespace {
@@ -640,32 +641,27 @@ TEST(RemoteDispatcher, GarbageOnTheWireIsRejected) {
 }
 
 // The wire's acceptor used to stop for good on its first accept error: run the process out of descriptors
-// (accept fails with EMFILE), free them, and an invoker still joins and serves.
+// (accept fails with EMFILE), free them, and an invoker still joins and serves. The connections come from
+// a child process (its descriptors its own), so they wait in the accept queue whatever the scheduling.
 TEST(RemoteDispatcher, AcceptErrorsBackOffAndInvokersStillJoin) {
 #ifdef HEARTH_SANITIZED
   GTEST_SKIP() << "exhausts file descriptors, where UBSan's pipe-based memory probe reports false invalid vptrs; "
                   "the Release pass runs it";
 #endif
   RemoteDispatcher d(config());
+  hearth::testing::ConnectionsFromChild clients(d.port(), 32);
   rlimit saved{};
   ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
   int open_now = 0;
   for (int fd = 0; fd < 4096; ++fd) open_now += fcntl(fd, F_GETFD) != -1;
   rlimit low = saved;
-  low.rlim_cur = static_cast<rlim_t>(open_now + 16);
+  low.rlim_cur = static_cast<rlim_t>(open_now + 4);
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
-  std::vector<int> held;
-  for (int i = 0; i < 64; ++i) {
-    try {
-      held.push_back(net::wire::connect_tcp("127.0.0.1", d.port()));
-    } catch (const std::exception&) {
-      break;  // this side ran out
-    }
-  }
-  // The acceptor meets EMFILE meanwhile (on a loaded machine it may take a while to get there: up to 10 s).
+  clients.connect_now();
+  // The acceptor meets EMFILE (on a loaded machine it may take a while to get there: up to 10 s).
   for (int i = 0; i < 1000 && d.prometheus_metrics().find("hearth_wire_accept_errors_total 0\n") != std::string::npos; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  for (int fd : held) close(fd);
+  clients.close_all();
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
   EXPECT_EQ(d.prometheus_metrics().find("hearth_wire_accept_errors_total 0\n"), std::string::npos);
   Agent a(d.port(), "late");
