@@ -22,23 +22,6 @@ using hearth::net::HttpClient;
 using hearth::testing::Platform;
 using nlohmann::json;
 
-// Runs `hearth invoker` with TLS flags in the background until destroyed.
-struct HandInvoker {
-  HandInvoker(const std::string& args) {
-    pid = fork();
-    if (pid == 0) {
-      const std::string cmd = std::string(HEARTH_BINARY) + " invoker " + args;
-      execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-  }
-  ~HandInvoker() {
-    kill(pid, SIGTERM);
-    waitpid(pid, nullptr, 0);
-  }
-  pid_t pid;
-};
-
 TEST(WireTlsE2E, UpsOwnInvokerJoinsOverTlsAndAWrongCaIsRefused) {
   hearth::testing::TempDir dir;
   const std::string crt = dir.str() + "/wire.crt", key = dir.str() + "/wire.key";
@@ -65,7 +48,7 @@ TEST(WireTlsE2E, UpsOwnInvokerJoinsOverTlsAndAWrongCaIsRefused) {
   EXPECT_NE(wrong.exit_code, 0);
   EXPECT_NE(wrong.out.find("certificate verify failed"), std::string::npos) << wrong.out;
   // The same hand-started invoker trusting the controller's certificate joins (listed as up).
-  HandInvoker right(common + " --name w1 --data-dir " + dir.str() + "/w1 --wire-tls-ca " + crt);
+  const hearth::testing::InvokerProcess right(common + " --name w1 --data-dir " + dir.str() + "/w1 --wire-tls-ca " + crt);
   bool joined = false;
   for (int i = 0; i < 100 && !joined; ++i) {
     const auto inv = client.send({"GET", "/invokers", platform.auth(), ""});
