@@ -49,6 +49,10 @@ std::unique_ptr<net::CpuWakeLatencyHold> make_wake_latency_hold(const WakeLatenc
   auto hold = std::make_unique<net::CpuWakeLatencyHold>(
       config, [who](const std::string& what) { std::fprintf(stderr, "%s: %s\n", who.c_str(), what.c_str()); });
   if (!hold->available()) return nullptr;
+  // A machine-wide effect of a default: said once at start.
+  std::fprintf(stderr, "%s: while invocations arrive, this host's idle CPUs are kept %s (PM QoS request of %d µs, "
+               "dropped after %lld ms without one; --cpu-wake-latency-us off: none)\n",
+               who.c_str(), us == 0 ? "polling" : "quick to wake", us, static_cast<long long>(f.hold_ms));
   return hold;
 }
 
