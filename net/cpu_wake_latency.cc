@@ -22,7 +22,7 @@ CpuWakeLatencyHold::CpuWakeLatencyHold(CpuWakeLatencyConfig config, const std::f
     if (notice_)
       notice_("no CPU wake-up latency hold (" + config_.device + ": " + std::strerror(errno) +
               "): idle CPUs may sleep deeply between invocations, and each wake-up of a warm invoke waits for one");
-    armed_.store(true);  // note_activity never wakes a keeper that is not there
+    state_.store(kActive);  // note_activity never wakes a keeper that is not there
     return;
   }
   ::close(probe);
@@ -40,7 +40,7 @@ CpuWakeLatencyHold::~CpuWakeLatencyHold() {
 }
 
 void CpuWakeLatencyHold::wake_keeper() {
-  std::lock_guard lock(mu_);  // the keeper checks armed_ under mu_ before it waits: no lost wake-up
+  std::lock_guard lock(mu_);  // the keeper checks state_ under mu_ before it waits: no lost wake-up
   cv_.notify_one();
 }
 
@@ -73,25 +73,26 @@ void CpuWakeLatencyHold::keep() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     if (fd_ < 0) {
-      cv_.wait(lock, [this] { return stopping_ || armed_.load(); });
+      cv_.wait(lock, [this] { return stopping_ || state_.load() != kReleased; });
       if (stopping_) break;
       std::string why;
-      if (!take(why)) {  // e.g. the device's mode changed since start: said, and tried again on the next period
+      if (!take(why)) {  // e.g. the device's mode changed since start: said, and tried again after a period
         if (notice_) notice_("the CPU wake-up latency hold could not be taken: " + why);
         cv_.wait_for(lock, config_.release_after, [this] { return stopping_; });
-        armed_.store(false);
+        state_.store(kReleased);  // the next invocation wakes this thread again
         continue;
       }
-      active_.store(false);
     }
     cv_.wait_for(lock, config_.release_after, [this] { return stopping_; });
     if (stopping_) break;
-    if (active_.exchange(false)) continue;  // an invocation within the period: held on
-    release();
-    armed_.store(false);
-    // An invocation between the exchange and the store above saw armed_ still true and did not wake us
-    // (a window of nanoseconds: AnInvocationDuringAReleaseIsNeverLost exercises the cycle, not this line).
-    if (active_.load()) armed_.store(true);
+    int seen = kQuiet;
+    if (state_.compare_exchange_strong(seen, kReleased)) {  // no invocation for a whole period
+      release();
+      continue;
+    }
+    // kActive: an invocation during the period. Held on; an invocation after this swap counts for the next.
+    seen = kActive;
+    state_.compare_exchange_strong(seen, kQuiet);
   }
 }
 

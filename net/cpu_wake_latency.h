@@ -13,8 +13,8 @@
 // shows it (it is idle time in /proc/stat); it is host CPU time on a VM and power on bare metal. The
 // request is machine-wide and the kernel keeps the strictest one held by any process.
 //
-// Contract: note_activity() may be called from any thread at any rate: a relaxed atomic load (and a
-// store once per period), plus one notify of the keeper thread on the first call after a release. The
+// Contract: note_activity() may be called from any thread at any rate: a relaxed atomic load (and an
+// exchange once per period), plus one notify of the keeper thread on the first call after a release. The
 // keeper thread opens the device and writes the value (a binary s32, the kernel's format) on that first
 // call, and closes it after a whole `release_after` with no call. If the device cannot be opened for
 // writing (not root, no such device), the constructor reports it once through `notice` and the hold does
@@ -50,10 +50,8 @@ class CpuWakeLatencyHold {
   CpuWakeLatencyHold& operator=(const CpuWakeLatencyHold&) = delete;
 
   void note_activity() noexcept {
-    // Sequentially consistent store-then-load, against the keeper's store of armed_ then load of active_
-    // on release (net/cpu_wake_latency.cc): one of the two sees the other's store, so no invocation is lost.
-    if (!active_.load(std::memory_order_relaxed)) active_.store(true);
-    if (!armed_.load() && !armed_.exchange(true)) wake_keeper();
+    if (state_.load(std::memory_order_relaxed) == kActive) return;
+    if (state_.exchange(kActive) == kReleased) wake_keeper();
   }
   bool available() const { return keeper_.joinable(); }
   bool held() const { return held_.load(); }
@@ -67,9 +65,13 @@ class CpuWakeLatencyHold {
   bool take(std::string& why);  // opens the device and writes the value; false with `why`
   void release();
 
+  // One word, so that releasing and noting cannot miss each other: an invocation sets kActive (and wakes
+  // the keeper if it was kReleased); at the end of each period the keeper turns kActive into kQuiet, or
+  // kQuiet (no invocation during the whole period) into kReleased — a compare-and-swap, so an invocation
+  // that comes as it lets go either makes the swap fail or finds kReleased and wakes it.
+  static constexpr int kReleased = 0, kQuiet = 1, kActive = 2;
   const CpuWakeLatencyConfig config_;
-  std::atomic<bool> active_{false};  // an invocation arrived since the keeper last looked
-  std::atomic<bool> armed_{false};   // held, or the keeper told to take it
+  std::atomic<int> state_{kReleased};
   std::atomic<bool> held_{false};
   std::atomic<std::uint64_t> taken_{0};
   std::function<void(const std::string&)> notice_;

@@ -152,7 +152,7 @@ TEST(CpuWakeLatencyHold, ABadConfigurationIsRefused) {
 
 // The keeper releases while invocations may arrive at any moment: an invocation that comes as it lets go
 // must never be lost (the hold taken again), over many release/take cycles with a 1-ms period, with
-// invocations noted from several threads.
+// invocations noted from several threads, then one at a time at varied points of the keeper's period.
 TEST(CpuWakeLatencyHoldProperty, AnInvocationDuringAReleaseIsNeverLost) {
   TempDevice d;
   CpuWakeLatencyHold hold(config(d, 0, milliseconds(1)));
