@@ -66,6 +66,17 @@ struct SplitRun : ::testing::Test {
     while (!mux.empty() && Clock::now() < give_up) mux.wait(-1, give_up);
     EXPECT_TRUE(mux.empty());
   }
+  // One run of `p` alone, started and driven to its end as the reading thread does.
+  RunResult run_alone(RuntimeProcess& p, std::int64_t timeout_ms) {
+    Ended out;
+    invoker::RunMultiplexer mux;
+    const auto ended = p.start_run("{}", timeout_ms);
+    EXPECT_FALSE(ended.has_value()) << ended->error;
+    if (ended) return *ended;
+    mux.add(std::make_unique<ProcessRun>(0, p, out));
+    drive(mux);
+    return out.results[0];
+  }
 };
 
 TEST_F(SplitRun, SeveralRuntimesEachAnswerOnceWithTheirOwnResultInTheOrderTheyFinish) {
@@ -120,12 +131,7 @@ TEST_F(SplitRun, ARunPastItsTimeLimitIsKilledAtItsDeadlineWhileTheOthersAnswer) 
 
 TEST_F(SplitRun, AnAllOnesLengthHeaderEndsTheRunAsRunDoes) {
   auto p = python("    os.write(4, b'\\xff\\xff\\xff\\xff')\n    return {}\n");
-  Ended out;
-  invoker::RunMultiplexer mux;
-  ASSERT_FALSE(p->start_run("{}", 3000).has_value());
-  mux.add(std::make_unique<ProcessRun>(0, *p, out));
-  drive(mux);
-  const RunResult& r = out.results[0];
+  const RunResult r = run_alone(*p, 3000);
   EXPECT_FALSE(r.ok);
   EXPECT_TRUE(r.crashed);
   EXPECT_TRUE(p->broken());
@@ -134,12 +140,7 @@ TEST_F(SplitRun, AnAllOnesLengthHeaderEndsTheRunAsRunDoes) {
 
 TEST_F(SplitRun, ATruncatedFrameThenExitIsACrash) {
   auto p = python("    os.write(4, b'\\x10\\x00\\x00\\x00abc')\n    os.close(4)\n    os._exit(0)\n");
-  Ended out;
-  invoker::RunMultiplexer mux;
-  ASSERT_FALSE(p->start_run("{}", 3000).has_value());
-  mux.add(std::make_unique<ProcessRun>(0, *p, out));
-  drive(mux);
-  const RunResult& r = out.results[0];
+  const RunResult r = run_alone(*p, 3000);
   EXPECT_FALSE(r.ok);
   EXPECT_TRUE(r.crashed);
   EXPECT_EQ(r.error, "The action did not produce a valid response and exited unexpectedly.");
