@@ -129,21 +129,29 @@ class SlowDispatcher final : public invoker::Dispatcher {
   std::vector<std::thread> threads_;
 };
 
-TEST(HttpServerAsync, BlockingInvokesAreAnsweredFromTheCompletionThread) {
+// One I/O thread serving an action "echo" in namespace "guest" (uuid:key), completed `delay_ms` later on
+// the dispatcher's own thread.
+struct SlowEchoServer {
+  explicit SlowEchoServer(int delay_ms) : dispatcher(delay_ms) {
+    store.put_namespace("guest", "uuid", "key");
+    net::ActionRecord echo{"guest", "echo", "python:3", "def main(a): return a"};
+    store.put_action(echo, false);
+  }
   Store store{":memory:"};
-  SlowDispatcher dispatcher(30);
+  SlowDispatcher dispatcher;
   Api api{store, dispatcher, ApiConfig{.blocking_wait_ms = 5000}};
   net::HttpServer server{api, net::HttpServerConfig{.io_threads = 1}};
-  store.put_namespace("guest", "uuid", "key");
-  net::ActionRecord a{"guest", "echo", "python:3", "def main(a): return a"};
-  store.put_action(a, false);
+};
+
+TEST(HttpServerAsync, BlockingInvokesAreAnsweredFromTheCompletionThread) {
+  SlowEchoServer echo(30);
   // More invokes in flight than I/O threads: none of them holds a thread while it waits.
   std::vector<std::thread> clients;
   std::atomic<int> ok{0};
   const auto start = std::chrono::steady_clock::now();
   for (int c = 0; c < 8; ++c)
     clients.emplace_back([&, c] {
-      net::HttpClient client("127.0.0.1", server.port());
+      net::HttpClient client("127.0.0.1", echo.server.port());
       const auto r = client.send({"POST", "/api/v1/namespaces/_/actions/echo?blocking=true&result=true",
                                   net::basic_auth("uuid", "key"), json{{"c", c}}.dump()});
       if (r.status == 200 && json::parse(r.body) == json{{"c", c}}) ++ok;
@@ -240,14 +248,8 @@ std::vector<int> read_answers(int fd, std::size_t count) {
 // also when a client pipelines: the next request, buffered when a completion thread writes the response,
 // is handled on the connection's I/O thread after it.
 TEST(HttpServerAsync, PipelinedAndPiecemealRequestsAreAnsweredInOrder) {
-  Store store{":memory:"};
-  SlowDispatcher dispatcher(5);  // completes on its own thread, as an invoker does
-  Api api{store, dispatcher, ApiConfig{.blocking_wait_ms = 5000}};
-  net::HttpServer server{api, net::HttpServerConfig{.io_threads = 1}};
-  store.put_namespace("guest", "uuid", "key");
-  net::ActionRecord a{"guest", "echo", "python:3", "def main(a): return a"};
-  store.put_action(a, false);
-  const int fd = connect_loopback(server.port());
+  SlowEchoServer echo(5);  // completes on its own thread, as an invoker does
+  const int fd = connect_loopback(echo.server.port());
   ASSERT_GE(fd, 0);
   const std::string three = echo_request(0) + echo_request(1) + echo_request(2);  // pipelined: one write
   ASSERT_EQ(::write(fd, three.data(), three.size()), static_cast<ssize_t>(three.size()));
@@ -260,21 +262,15 @@ TEST(HttpServerAsync, PipelinedAndPiecemealRequestsAreAnsweredInOrder) {
   const std::vector<int> answered = read_answers(fd, 4);
   ::close(fd);
   EXPECT_EQ(answered, (std::vector<int>{0, 1, 2, 3}));
-  EXPECT_EQ(dispatcher.calls.load(), 4);
+  EXPECT_EQ(echo.dispatcher.calls.load(), 4);
 }
 
 // While a blocking invoke runs, the connection's next read is already armed (Session::arm_early_read): a
 // request sent before the previous answer is kept and answered after it, and a client that ends its side
 // while an invoke runs still gets that answer before the connection closes.
 TEST(HttpServerAsync, BytesArrivingWhileAnInvokeRunsWaitForItsAnswer) {
-  Store store{":memory:"};
-  SlowDispatcher dispatcher(100);
-  Api api{store, dispatcher, ApiConfig{.blocking_wait_ms = 5000}};
-  net::HttpServer server{api, net::HttpServerConfig{.io_threads = 1}};
-  store.put_namespace("guest", "uuid", "key");
-  net::ActionRecord a{"guest", "echo", "python:3", "def main(a): return a"};
-  store.put_action(a, false);
-  const int fd = connect_loopback(server.port());
+  SlowEchoServer echo(100);
+  const int fd = connect_loopback(echo.server.port());
   ASSERT_GE(fd, 0);
   for (int i = 0; i < 2; ++i) {  // the second request arrives while the first one's function runs
     const std::string r = echo_request(i);
@@ -290,7 +286,7 @@ TEST(HttpServerAsync, BytesArrivingWhileAnInvokeRunsWaitForItsAnswer) {
   char byte;
   EXPECT_EQ(::read(fd, &byte, 1), 0);
   ::close(fd);
-  EXPECT_EQ(dispatcher.calls.load(), 3);
+  EXPECT_EQ(echo.dispatcher.calls.load(), 3);
 }
 
 // Echoes, and notes whether each dispatch was told its caller waits for the result (WaitsForResult).
