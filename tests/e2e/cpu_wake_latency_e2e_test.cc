@@ -18,6 +18,7 @@
 #include "net/http_client.h"
 #include "tests/e2e/platform.h"
 #include "tests/e2e/run_hearth.h"
+#include "tests/net/eventually.h"
 #include "tests/trace/temp_dir.h"
 
 namespace {
@@ -48,12 +49,7 @@ std::string metric(HttpClient& client, const Platform& p, const std::string& nam
 
 template <typename Pred>
 bool eventually(Pred pred, std::chrono::milliseconds within) {
-  const auto until = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return pred();
+  return hearth::testing::eventually(pred, within, std::chrono::milliseconds(10));  // each poll reads /proc
 }
 
 class CpuWakeLatencyE2E : public ::testing::Test {

@@ -17,6 +17,7 @@
 
 #include "invoker/live_container.h"
 #include "invoker/local_dispatcher.h"
+#include "tests/net/eventually.h"
 
 namespace hearth::invoker {
 
@@ -104,11 +105,7 @@ class FakeContainer final : public LiveContainer {
 // Polls `done` every 5 ms for at most 10 s (a dispatcher's own threads make the progress).
 template <class F>
 bool eventually(F done) {
-  for (int i = 0; i < 2000; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return false;
+  return hearth::testing::eventually(done, std::chrono::seconds(10), std::chrono::milliseconds(5));
 }
 
 class FakeFactory final : public ContainerFactory {

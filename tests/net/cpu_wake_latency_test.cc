@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/net/eventually.h"
+
 namespace hearth::net {
 namespace {
 
@@ -54,12 +56,7 @@ int open_descriptors(const std::string& path) {
 
 template <typename Pred>
 bool eventually(Pred pred, milliseconds within = milliseconds(3000)) {
-  const auto until = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(milliseconds(1));
-  }
-  return pred();
+  return hearth::testing::eventually(pred, within);
 }
 
 CpuWakeLatencyConfig config(const TempDevice& d, std::int32_t us, milliseconds release) {
