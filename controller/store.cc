@@ -25,6 +25,9 @@ constexpr const char* kActionColumns =
 constexpr const char* kActivationColumns =
     "id, ns, action, start_us, end_us, wait_us, init_us, run_us, start_kind, invoker, container, status, "
     "result_json, logs_json, cause, annotations_json";
+// The statements built from these columns are function-local statics that are never destroyed
+// (`*new std::string`): a Store still running its writer thread while the process exits (a leaked one,
+// as fuzz/http_fuzz.cc's; or exit() called with one alive) would otherwise read their freed text.
 
 net::ActionRecord action_from(const Statement& s) {
   net::ActionRecord a;
@@ -377,7 +380,8 @@ bool Store::put_action(net::ActionRecord& a, bool overwrite) {
 }
 
 std::optional<net::ActionRecord> Store::get_action(const std::string& ns, const std::string& name) {
-  static const std::string sql = std::string("SELECT ") + kActionColumns + " FROM actions WHERE ns = ? AND name = ?";
+  static const std::string& sql =
+      *new std::string(std::string("SELECT ") + kActionColumns + " FROM actions WHERE ns = ? AND name = ?");
   auto key = std::make_pair(ns, name);
   {
     std::lock_guard cache(cache_mu_);
@@ -395,8 +399,8 @@ std::optional<net::ActionRecord> Store::get_action(const std::string& ns, const 
 }
 
 std::vector<net::ActionRecord> Store::list_actions(const std::string& ns, int limit, int skip) {
-  static const std::string sql =
-      std::string("SELECT ") + kActionColumns + " FROM actions WHERE ns = ? ORDER BY name LIMIT ? OFFSET ?";
+  static const std::string& sql = *new std::string(
+      std::string("SELECT ") + kActionColumns + " FROM actions WHERE ns = ? ORDER BY name LIMIT ? OFFSET ?");
   std::lock_guard lock(mu_);
   Statement s(db_, prepared(sql.c_str(), "list actions"), "list actions");
   s.bind(1, ns).bind(2, std::int64_t{limit}).bind(3, std::int64_t{skip});
@@ -542,8 +546,9 @@ void Store::accept(AcceptedInvocation invocation, std::function<void(bool)> comm
 }
 
 Store::Callbacks Store::write_pending() {
-  static const std::string record_sql = std::string("INSERT OR REPLACE INTO activations (") + kActivationColumns +
-                                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  static const std::string& record_sql = *new std::string(std::string("INSERT OR REPLACE INTO activations (") +
+                                                          kActivationColumns +
+                                                          ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   std::vector<PendingRecord> batch;
   std::vector<PendingAccept> accepts;
   {
@@ -738,8 +743,8 @@ void Store::writer_loop() {
 }
 
 std::optional<net::ActivationRecord> Store::get_activation(const std::string& ns, const std::string& id) {
-  static const std::string sql =
-      std::string("SELECT ") + kActivationColumns + " FROM activations WHERE ns = ? AND id = ?";
+  static const std::string& sql = *new std::string(
+      std::string("SELECT ") + kActivationColumns + " FROM activations WHERE ns = ? AND id = ?");
   RunAfter after;
   std::lock_guard lock(mu_);
   after.callbacks = write_pending_for_read();
@@ -784,9 +789,9 @@ std::int64_t Store::prune_activations(std::int64_t before_us) {
 
 std::vector<net::ActivationRecord> Store::list_activations(const std::string& ns, const std::string& action, int limit,
                                                       int skip) {
-  static const std::string sql =
+  static const std::string& sql = *new std::string(
       std::string("SELECT ") + kActivationColumns +
-      " FROM activations WHERE ns = ? AND (? = '' OR action = ?) ORDER BY start_us DESC, id LIMIT ? OFFSET ?";
+      " FROM activations WHERE ns = ? AND (? = '' OR action = ?) ORDER BY start_us DESC, id LIMIT ? OFFSET ?");
   RunAfter after;
   std::lock_guard lock(mu_);
   after.callbacks = write_pending_for_read();
